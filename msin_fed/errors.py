@@ -1,0 +1,161 @@
+"""The one error tree of msin-fed.
+
+Every error the library raises on purpose is an :class:`MsinError`::
+
+    MsinError
+    ├── ValidationError          bad input: names the field and the problem (also a ValueError)
+    │   └── ImportValidationError  every bad row of an import file, by line and field
+    ├── RedactionRefused         the verification pass found identifying residue (types, positions)
+    ├── TokenError               blind-token protocol failures
+    │   ├── InvalidProof           a key holder's evaluation failed its DLEQ proof (names the holder)
+    │   └── KeyHoldersUnavailable  fewer than t key holders answered correctly
+    ├── StoreError               secure or shared store problems
+    │   ├── WrongKeyError          the store key or passphrase does not open this store
+    │   └── CorruptStoreError      the store file is damaged or not a store
+    ├── ConfigError              invalid configuration: file, key and reason
+    ├── RemoteError              a peer (coordinator, key holder) refused or failed a call
+    └── NotAvailableError        a feature whose implementation has not landed yet
+
+Messages never contain identifiers, matched text or keys: they name fields, types,
+line numbers and positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "ConfigError",
+    "CorruptStoreError",
+    "ImportValidationError",
+    "InvalidProof",
+    "KeyHoldersUnavailable",
+    "MsinError",
+    "NotAvailableError",
+    "RedactionRefused",
+    "RemoteError",
+    "Finding",
+    "RowError",
+    "StoreError",
+    "TokenError",
+    "ValidationError",
+    "WrongKeyError",
+]
+
+
+class MsinError(Exception):
+    """Base class of every error msin-fed raises on purpose."""
+
+
+class ValidationError(MsinError, ValueError):
+    """A value failed validation. ``field`` names it; ``problem`` says what is wrong."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One bad field in one row of an import file (1-based line number, header is line 1)."""
+
+    line: int
+    field: str
+    problem: str
+    source: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.source}:" if self.source else "line "
+        return f"{where}{self.line}: {self.field}: {self.problem}"
+
+
+class ImportValidationError(ValidationError):
+    """An import file had bad rows; nothing was written. ``errors`` lists every one."""
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        self.errors = tuple(errors)
+        first = self.errors[0] if self.errors else RowError(0, "file", "no rows")
+        super().__init__(first.field, first.problem)
+        self.args = (self.summary(),)
+
+    def summary(self) -> str:
+        """All row errors, one per line."""
+        lines = [f"{len(self.errors)} bad field(s); nothing was imported:"]
+        lines += [f"  {e}" for e in self.errors]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An identifying span found by redaction verification: type and position, never text."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+
+
+class RedactionRefused(MsinError):
+    """The redacted narrative still holds identifying residue; nothing may be shared."""
+
+    def __init__(self, findings: Iterable[Finding]) -> None:
+        self.findings = tuple(findings)
+        parts = ", ".join(
+            f"{f.entity_type} at {f.start}-{f.end} (score {f.score:.2f})" for f in self.findings
+        )
+        super().__init__(f"redaction verification found identifying residue: {parts}")
+
+
+class TokenError(MsinError):
+    """Blind-token protocol failure."""
+
+
+class InvalidProof(TokenError):
+    """A key holder's evaluation did not verify against its public share."""
+
+    def __init__(self, holder: str) -> None:
+        self.holder = holder
+        super().__init__(f"key holder {holder!r} returned an evaluation that fails its proof")
+
+
+class KeyHoldersUnavailable(TokenError):
+    """Fewer than the threshold of key holders gave a verified evaluation."""
+
+
+class StoreError(MsinError):
+    """A store could not be opened, read or written."""
+
+
+class WrongKeyError(StoreError):
+    """The key or passphrase given does not open this store."""
+
+
+class CorruptStoreError(StoreError):
+    """The store file is damaged or is not a store of this kind."""
+
+
+class ConfigError(MsinError):
+    """Invalid configuration, naming the file, the key and the reason."""
+
+    def __init__(self, file: str, key: str, reason: str) -> None:
+        self.file = file
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{file}: {key}: {reason}")
+
+
+class RemoteError(MsinError):
+    """A peer refused or failed a call. ``code`` is the gRPC status name when known."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        self.code = code
+        super().__init__(f"{code}: {message}" if code else message)
+
+
+class NotAvailableError(MsinError):
+    """A command or feature whose implementation has not landed yet."""

@@ -1,0 +1,164 @@
+"""The member-side intelligence report and the entity mentions it holds.
+
+A report lives only in the member's secure store. ``reporter`` (who told the member)
+never leaves the node; the shared record is built from the other fields.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+
+from msin_fed.errors import ValidationError
+from msin_fed.model.grading import Grade
+from msin_fed.model.identifiers import (
+    BankAccount,
+    CompanyNumber,
+    DateOfBirth,
+    Email,
+    Iban,
+    Identifier,
+    Nino,
+    Passport,
+    PersonName,
+    Phone,
+    SiteName,
+    StreetAddress,
+    VehicleRegistration,
+)
+from msin_fed.model.vocab import ExploitationType, Indicator, Region, Sector
+
+__all__ = ["MENTION_COLUMNS", "EntityMention", "IntelligenceReport"]
+
+MAX_NARRATIVE = 20_000
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")
+
+#: Canonical entity-mention columns, in order (the ``msin link`` and import layout).
+MENTION_COLUMNS: tuple[str, ...] = (
+    "record_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "phone",
+    "email",
+    "street_address",
+    "locality",
+    "postcode",
+    "country",
+    "vehicle_registration",
+    "national_id",
+    "passport_number",
+    "bank_account",
+    "company_name",
+    "company_number",
+    "site_name",
+)
+
+
+def check_id(fld: str, value: object) -> str:
+    """Validate a local id: 1-64 letters, digits and ``_.:-``."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(fld, "is empty")
+    if len(value) > 64:
+        raise ValidationError(fld, f"is too long ({len(value)} characters, at most 64)")
+    if not _ID.fullmatch(value):
+        raise ValidationError(fld, "wrong format (letters, digits and _ . : - only)")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class EntityMention:
+    """One person, organisation or site mentioned in a report, with whatever is known of it.
+
+    Built from a canonical mention row; every field optional, but at least one identifier.
+    """
+
+    record_id: str
+    name: PersonName | None = None
+    date_of_birth: DateOfBirth | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    address: StreetAddress | None = None
+    vehicle: VehicleRegistration | None = None
+    nino: Nino | None = None
+    passport: Passport | None = None
+    bank: BankAccount | Iban | None = None
+    company_name: SiteName | None = None
+    company_number: CompanyNumber | None = None
+    site: SiteName | None = None
+    country: str = "GB"
+
+    def __post_init__(self) -> None:
+        check_id("record_id", self.record_id)
+        if not re.fullmatch(r"[A-Z]{2}", self.country or ""):
+            raise ValidationError("country", "must be a two-letter ISO 3166 code such as GB")
+        if not self.identifiers():
+            raise ValidationError("mention", "holds no identifier")
+
+    def identifiers(self) -> tuple[Identifier, ...]:
+        """Every identifier the mention holds."""
+        values = (
+            self.name, self.date_of_birth, self.phone, self.email, self.address, self.vehicle,
+            self.nino, self.passport, self.bank, self.company_name, self.company_number, self.site,
+        )
+        return tuple(v for v in values if v is not None)
+
+    def __repr__(self) -> str:
+        kinds = ",".join(i.kind for i in self.identifiers())
+        return f"EntityMention(record_id={self.record_id!r}, kinds=[{kinds}])"
+
+
+@dataclass(frozen=True, slots=True)
+class IntelligenceReport:
+    """A member's full report: narrative, coarse facts, grading and entity mentions."""
+
+    report_id: str
+    narrative: str
+    region: Region
+    sector: Sector
+    exploitation_type: ExploitationType
+    month: str  # "YYYY-MM" the intelligence relates to
+    grade: Grade
+    indicators: tuple[Indicator, ...] = ()
+    victims_count: int | None = None
+    time_sensitive: bool = False
+    mentions: tuple[EntityMention, ...] = ()
+    reporter: str = ""  # who told the member; never leaves the node
+    received: _dt.date | None = None
+    extra_identifiers: tuple[Identifier, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        check_id("report_id", self.report_id)
+        if not isinstance(self.narrative, str) or not self.narrative.strip():
+            raise ValidationError("narrative", "is empty")
+        if len(self.narrative) > MAX_NARRATIVE:
+            raise ValidationError(
+                "narrative", f"is too long ({len(self.narrative)} characters, at most {MAX_NARRATIVE})"
+            )
+        for name, kind in (
+            ("region", Region),
+            ("sector", Sector),
+            ("exploitation_type", ExploitationType),
+            ("grade", Grade),
+        ):
+            if not isinstance(getattr(self, name), kind):
+                raise ValidationError(name, f"must be a {kind.__name__}")
+        if not isinstance(self.month, str) or not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", self.month):
+            raise ValidationError("month", "wrong format (expected YYYY-MM)")
+        if self.victims_count is not None and not (0 <= self.victims_count <= 100_000):
+            raise ValidationError("victims_count", "must be between 0 and 100000")
+        for mention in self.mentions:
+            if mention.record_id != self.report_id:
+                raise ValidationError("mentions", "a mention belongs to another report")
+
+    def identifiers(self) -> tuple[Identifier, ...]:
+        """Every identifier of every mention, then the extra ones."""
+        found: list[Identifier] = [i for m in self.mentions for i in m.identifiers()]
+        return (*found, *self.extra_identifiers)
+
+    def __repr__(self) -> str:
+        return (
+            f"IntelligenceReport(report_id={self.report_id!r}, region={self.region.value}, "
+            f"sector={self.sector.value}, mentions={len(self.mentions)})"
+        )

@@ -1,0 +1,339 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Tlp(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TLP_UNSPECIFIED: _ClassVar[Tlp]
+    TLP_CLEAR: _ClassVar[Tlp]
+    TLP_GREEN: _ClassVar[Tlp]
+    TLP_AMBER: _ClassVar[Tlp]
+    TLP_AMBER_STRICT: _ClassVar[Tlp]
+    TLP_RED: _ClassVar[Tlp]
+
+class SourceEvaluation(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SOURCE_UNSPECIFIED: _ClassVar[SourceEvaluation]
+    SOURCE_RELIABLE: _ClassVar[SourceEvaluation]
+    SOURCE_UNTESTED: _ClassVar[SourceEvaluation]
+    SOURCE_NOT_RELIABLE: _ClassVar[SourceEvaluation]
+
+class IntelligenceAssessment(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ASSESSMENT_UNSPECIFIED: _ClassVar[IntelligenceAssessment]
+    ASSESSMENT_A: _ClassVar[IntelligenceAssessment]
+    ASSESSMENT_B: _ClassVar[IntelligenceAssessment]
+    ASSESSMENT_C: _ClassVar[IntelligenceAssessment]
+    ASSESSMENT_D: _ClassVar[IntelligenceAssessment]
+    ASSESSMENT_E: _ClassVar[IntelligenceAssessment]
+
+class HandlingCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    HANDLING_UNSPECIFIED: _ClassVar[HandlingCode]
+    HANDLING_P: _ClassVar[HandlingCode]
+    HANDLING_C: _ClassVar[HandlingCode]
+
+class MatchChange(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MATCH_CHANGE_UNSPECIFIED: _ClassVar[MatchChange]
+    MATCH_CHANGE_NEW: _ClassVar[MatchChange]
+    MATCH_CHANGE_UPDATED: _ClassVar[MatchChange]
+    MATCH_CHANGE_REMOVED: _ClassVar[MatchChange]
+
+class ActionOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACTION_OUTCOME_UNSPECIFIED: _ClassVar[ActionOutcome]
+    ACTION_INVESTIGATED: _ClassVar[ActionOutcome]
+    ACTION_REMEDIATED_WITH_SUPPLIER: _ClassVar[ActionOutcome]
+    ACTION_REFERRED_TO_LAW_ENFORCEMENT: _ClassVar[ActionOutcome]
+    ACTION_REFERRED_TO_GLAA: _ClassVar[ActionOutcome]
+    ACTION_VICTIMS_SUPPORTED: _ClassVar[ActionOutcome]
+    ACTION_NO_FURTHER_ACTION: _ClassVar[ActionOutcome]
+TLP_UNSPECIFIED: Tlp
+TLP_CLEAR: Tlp
+TLP_GREEN: Tlp
+TLP_AMBER: Tlp
+TLP_AMBER_STRICT: Tlp
+TLP_RED: Tlp
+SOURCE_UNSPECIFIED: SourceEvaluation
+SOURCE_RELIABLE: SourceEvaluation
+SOURCE_UNTESTED: SourceEvaluation
+SOURCE_NOT_RELIABLE: SourceEvaluation
+ASSESSMENT_UNSPECIFIED: IntelligenceAssessment
+ASSESSMENT_A: IntelligenceAssessment
+ASSESSMENT_B: IntelligenceAssessment
+ASSESSMENT_C: IntelligenceAssessment
+ASSESSMENT_D: IntelligenceAssessment
+ASSESSMENT_E: IntelligenceAssessment
+HANDLING_UNSPECIFIED: HandlingCode
+HANDLING_P: HandlingCode
+HANDLING_C: HandlingCode
+MATCH_CHANGE_UNSPECIFIED: MatchChange
+MATCH_CHANGE_NEW: MatchChange
+MATCH_CHANGE_UPDATED: MatchChange
+MATCH_CHANGE_REMOVED: MatchChange
+ACTION_OUTCOME_UNSPECIFIED: ActionOutcome
+ACTION_INVESTIGATED: ActionOutcome
+ACTION_REMEDIATED_WITH_SUPPLIER: ActionOutcome
+ACTION_REFERRED_TO_LAW_ENFORCEMENT: ActionOutcome
+ACTION_REFERRED_TO_GLAA: ActionOutcome
+ACTION_VICTIMS_SUPPORTED: ActionOutcome
+ACTION_NO_FURTHER_ACTION: ActionOutcome
+
+class Grade(_message.Message):
+    __slots__ = ("source", "assessment", "handling")
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_FIELD_NUMBER: _ClassVar[int]
+    HANDLING_FIELD_NUMBER: _ClassVar[int]
+    source: SourceEvaluation
+    assessment: IntelligenceAssessment
+    handling: HandlingCode
+    def __init__(self, source: _Optional[_Union[SourceEvaluation, str]] = ..., assessment: _Optional[_Union[IntelligenceAssessment, str]] = ..., handling: _Optional[_Union[HandlingCode, str]] = ...) -> None: ...
+
+class Token(_message.Message):
+    __slots__ = ("kind", "value", "epoch")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    value: bytes
+    epoch: int
+    def __init__(self, kind: _Optional[str] = ..., value: _Optional[bytes] = ..., epoch: _Optional[int] = ...) -> None: ...
+
+class SharedRecord(_message.Message):
+    __slots__ = ("record_id", "member_id", "narrative", "tokens", "region", "sector", "exploitation_type", "indicators", "month", "victims_band", "grade", "tlp", "time_sensitive", "shared_at")
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    NARRATIVE_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    SECTOR_FIELD_NUMBER: _ClassVar[int]
+    EXPLOITATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    INDICATORS_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    VICTIMS_BAND_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    TLP_FIELD_NUMBER: _ClassVar[int]
+    TIME_SENSITIVE_FIELD_NUMBER: _ClassVar[int]
+    SHARED_AT_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    member_id: str
+    narrative: str
+    tokens: _containers.RepeatedCompositeFieldContainer[Token]
+    region: str
+    sector: str
+    exploitation_type: str
+    indicators: _containers.RepeatedScalarFieldContainer[str]
+    month: str
+    victims_band: str
+    grade: Grade
+    tlp: Tlp
+    time_sensitive: bool
+    shared_at: _timestamp_pb2.Timestamp
+    def __init__(self, record_id: _Optional[str] = ..., member_id: _Optional[str] = ..., narrative: _Optional[str] = ..., tokens: _Optional[_Iterable[_Union[Token, _Mapping]]] = ..., region: _Optional[str] = ..., sector: _Optional[str] = ..., exploitation_type: _Optional[str] = ..., indicators: _Optional[_Iterable[str]] = ..., month: _Optional[str] = ..., victims_band: _Optional[str] = ..., grade: _Optional[_Union[Grade, _Mapping]] = ..., tlp: _Optional[_Union[Tlp, str]] = ..., time_sensitive: _Optional[bool] = ..., shared_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Submission(_message.Message):
+    __slots__ = ("submission_id", "record", "signature")
+    SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    submission_id: str
+    record: bytes
+    signature: bytes
+    def __init__(self, submission_id: _Optional[str] = ..., record: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
+
+class SubmitBatchRequest(_message.Message):
+    __slots__ = ("submissions",)
+    SUBMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    submissions: _containers.RepeatedCompositeFieldContainer[Submission]
+    def __init__(self, submissions: _Optional[_Iterable[_Union[Submission, _Mapping]]] = ...) -> None: ...
+
+class Ack(_message.Message):
+    __slots__ = ("submission_id", "record_id", "duplicate")
+    SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    submission_id: str
+    record_id: str
+    duplicate: bool
+    def __init__(self, submission_id: _Optional[str] = ..., record_id: _Optional[str] = ..., duplicate: _Optional[bool] = ...) -> None: ...
+
+class SubmitBatchResponse(_message.Message):
+    __slots__ = ("acks",)
+    ACKS_FIELD_NUMBER: _ClassVar[int]
+    acks: _containers.RepeatedCompositeFieldContainer[Ack]
+    def __init__(self, acks: _Optional[_Iterable[_Union[Ack, _Mapping]]] = ...) -> None: ...
+
+class WithdrawRequest(_message.Message):
+    __slots__ = ("record_id",)
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    def __init__(self, record_id: _Optional[str] = ...) -> None: ...
+
+class WithdrawResponse(_message.Message):
+    __slots__ = ("withdrawn",)
+    WITHDRAWN_FIELD_NUMBER: _ClassVar[int]
+    withdrawn: bool
+    def __init__(self, withdrawn: _Optional[bool] = ...) -> None: ...
+
+class SubscribeRequest(_message.Message):
+    __slots__ = ("after_cursor",)
+    AFTER_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    after_cursor: int
+    def __init__(self, after_cursor: _Optional[int] = ...) -> None: ...
+
+class MatchEvent(_message.Message):
+    __slots__ = ("record_id", "cluster_id", "other_members", "matched_kinds", "score", "change", "other_member_ids")
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    OTHER_MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_KINDS_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    OTHER_MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    cluster_id: str
+    other_members: int
+    matched_kinds: _containers.RepeatedScalarFieldContainer[str]
+    score: float
+    change: MatchChange
+    other_member_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, record_id: _Optional[str] = ..., cluster_id: _Optional[str] = ..., other_members: _Optional[int] = ..., matched_kinds: _Optional[_Iterable[str]] = ..., score: _Optional[float] = ..., change: _Optional[_Union[MatchChange, str]] = ..., other_member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AlertEvent(_message.Message):
+    __slots__ = ("alert_id", "summary", "region", "sector", "exploitation_type", "grade", "tlp", "raised_by_role", "own_record_id")
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    SECTOR_FIELD_NUMBER: _ClassVar[int]
+    EXPLOITATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    TLP_FIELD_NUMBER: _ClassVar[int]
+    RAISED_BY_ROLE_FIELD_NUMBER: _ClassVar[int]
+    OWN_RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    alert_id: str
+    summary: str
+    region: str
+    sector: str
+    exploitation_type: str
+    grade: Grade
+    tlp: Tlp
+    raised_by_role: str
+    own_record_id: str
+    def __init__(self, alert_id: _Optional[str] = ..., summary: _Optional[str] = ..., region: _Optional[str] = ..., sector: _Optional[str] = ..., exploitation_type: _Optional[str] = ..., grade: _Optional[_Union[Grade, _Mapping]] = ..., tlp: _Optional[_Union[Tlp, str]] = ..., raised_by_role: _Optional[str] = ..., own_record_id: _Optional[str] = ...) -> None: ...
+
+class Event(_message.Message):
+    __slots__ = ("cursor", "created_at", "match", "alert")
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    MATCH_FIELD_NUMBER: _ClassVar[int]
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    cursor: int
+    created_at: _timestamp_pb2.Timestamp
+    match: MatchEvent
+    alert: AlertEvent
+    def __init__(self, cursor: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., match: _Optional[_Union[MatchEvent, _Mapping]] = ..., alert: _Optional[_Union[AlertEvent, _Mapping]] = ...) -> None: ...
+
+class RaiseAlertRequest(_message.Message):
+    __slots__ = ("record_id", "summary")
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    summary: str
+    def __init__(self, record_id: _Optional[str] = ..., summary: _Optional[str] = ...) -> None: ...
+
+class RaiseAlertResponse(_message.Message):
+    __slots__ = ("alert_id",)
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    alert_id: str
+    def __init__(self, alert_id: _Optional[str] = ...) -> None: ...
+
+class ListMatchesRequest(_message.Message):
+    __slots__ = ("record_id",)
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    def __init__(self, record_id: _Optional[str] = ...) -> None: ...
+
+class ListMatchesResponse(_message.Message):
+    __slots__ = ("matches",)
+    MATCHES_FIELD_NUMBER: _ClassVar[int]
+    matches: _containers.RepeatedCompositeFieldContainer[MatchEvent]
+    def __init__(self, matches: _Optional[_Iterable[_Union[MatchEvent, _Mapping]]] = ...) -> None: ...
+
+class ListClustersRequest(_message.Message):
+    __slots__ = ("limit",)
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+
+class ClusterRecord(_message.Message):
+    __slots__ = ("record_id", "member_id", "narrative", "region", "sector", "exploitation_type", "month", "grade", "tlp")
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    NARRATIVE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    SECTOR_FIELD_NUMBER: _ClassVar[int]
+    EXPLOITATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    TLP_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    member_id: str
+    narrative: str
+    region: str
+    sector: str
+    exploitation_type: str
+    month: str
+    grade: Grade
+    tlp: Tlp
+    def __init__(self, record_id: _Optional[str] = ..., member_id: _Optional[str] = ..., narrative: _Optional[str] = ..., region: _Optional[str] = ..., sector: _Optional[str] = ..., exploitation_type: _Optional[str] = ..., month: _Optional[str] = ..., grade: _Optional[_Union[Grade, _Mapping]] = ..., tlp: _Optional[_Union[Tlp, str]] = ...) -> None: ...
+
+class Cluster(_message.Message):
+    __slots__ = ("cluster_id", "kind", "records", "matched_kinds", "members", "first_month", "last_month")
+    CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_KINDS_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    FIRST_MONTH_FIELD_NUMBER: _ClassVar[int]
+    LAST_MONTH_FIELD_NUMBER: _ClassVar[int]
+    cluster_id: str
+    kind: str
+    records: _containers.RepeatedCompositeFieldContainer[ClusterRecord]
+    matched_kinds: _containers.RepeatedScalarFieldContainer[str]
+    members: int
+    first_month: str
+    last_month: str
+    def __init__(self, cluster_id: _Optional[str] = ..., kind: _Optional[str] = ..., records: _Optional[_Iterable[_Union[ClusterRecord, _Mapping]]] = ..., matched_kinds: _Optional[_Iterable[str]] = ..., members: _Optional[int] = ..., first_month: _Optional[str] = ..., last_month: _Optional[str] = ...) -> None: ...
+
+class ListClustersResponse(_message.Message):
+    __slots__ = ("clusters",)
+    CLUSTERS_FIELD_NUMBER: _ClassVar[int]
+    clusters: _containers.RepeatedCompositeFieldContainer[Cluster]
+    def __init__(self, clusters: _Optional[_Iterable[_Union[Cluster, _Mapping]]] = ...) -> None: ...
+
+class RecordActionRequest(_message.Message):
+    __slots__ = ("record_id", "alert_id", "outcome", "date")
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    alert_id: str
+    outcome: ActionOutcome
+    date: str
+    def __init__(self, record_id: _Optional[str] = ..., alert_id: _Optional[str] = ..., outcome: _Optional[_Union[ActionOutcome, str]] = ..., date: _Optional[str] = ...) -> None: ...
+
+class RecordActionResponse(_message.Message):
+    __slots__ = ("action_id",)
+    ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    action_id: str
+    def __init__(self, action_id: _Optional[str] = ...) -> None: ...

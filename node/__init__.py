@@ -1,0 +1,1 @@
+"""The member node: secure store, sharing workflow, outbox and inbox (installed as ``msin_fed.node``)."""
