@@ -1,0 +1,515 @@
+"""The network's certificate authority and mutual TLS.
+
+Every process holds an *identity*: a certificate issued by the network CA, its private
+key, and the CA certificate. The certificate carries the holder's role and name (the
+member id for a member node) in a subject-alternative-name URI ``urn:msin:ROLE:NAME``,
+so servers learn who calls from the TLS handshake itself, never from a request field.
+Members' certificates also carry their Ed25519 record-signing public key, binding every
+signed shared record to the certificate that was used to submit it.
+
+Revocation: ``revoke`` adds a serial number to ``DIR/revoked.txt`` and re-signs
+``DIR/crl.pem``; servers load the CRL (checking its CA signature) and refuse revoked
+callers in :class:`AuthInterceptor`, because gRPC Python cannot check CRLs in the
+handshake.
+
+Files in an identity directory: ``cert.pem``, ``key.pem`` (mode 0600), ``ca.pem``,
+and for members ``signing.key`` (raw 32-byte Ed25519 seed, mode 0600).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import ipaddress
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from nacl.signing import SigningKey
+
+from msin_fed.errors import ConfigError, ValidationError
+
+__all__ = [
+    "ROLES",
+    "AuthInterceptor",
+    "Identity",
+    "Peer",
+    "RevocationList",
+    "channel_credentials",
+    "init_ca",
+    "issue",
+    "load_identity",
+    "peer_of",
+    "revoke",
+    "secure_channel",
+    "server_credentials",
+]
+
+ROLES: frozenset[str] = frozenset(
+    {"member", "analyst", "advisory", "keyholder", "coordinator", "admin"}
+)
+SERVER_ROLES: frozenset[str] = frozenset({"keyholder", "coordinator"})
+
+#: Private-arc OID for the Ed25519 record-signing key carried in member certificates.
+SIGNING_KEY_OID = x509.ObjectIdentifier("1.3.6.1.4.1.59999.77.1")
+_URI_PREFIX = "urn:msin:"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
+
+CA_DAYS = 3650
+LEAF_DAYS = 365
+DEFAULT_HOSTS: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a secret with owner-only permissions from the first byte."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.chmod(path, 0o600)
+
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.UTC)
+
+
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def init_ca(directory: str | os.PathLike[str], name: str = "MSIN network CA") -> Path:
+    """Create a network CA in ``directory`` (``ca.pem``, ``ca.key``, an empty CRL).
+
+    Refuses to overwrite an existing CA.
+    """
+    ca_dir = Path(directory)
+    if (ca_dir / "ca.key").exists():
+        raise ValidationError("ca_dir", f"{ca_dir} already holds a CA (ca.key exists)")
+    ca_dir.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = _now()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - _dt.timedelta(minutes=5))
+        .not_valid_after(now + _dt.timedelta(days=CA_DAYS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                crl_sign=True, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    _write_private(ca_dir / "ca.key", _key_pem(key))
+    (ca_dir / "ca.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (ca_dir / "revoked.txt").write_text("")
+    _write_crl(ca_dir, [])
+    return ca_dir
+
+
+def _load_ca(ca_dir: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    try:
+        cert = x509.load_pem_x509_certificate((ca_dir / "ca.pem").read_bytes())
+        key = serialization.load_pem_private_key((ca_dir / "ca.key").read_bytes(), None)
+    except FileNotFoundError as exc:
+        raise ValidationError("ca_dir", f"{ca_dir} is not a CA directory ({exc.filename} missing)") from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValidationError("ca_dir", "ca.key is not an EC private key")
+    return cert, key
+
+
+def issue(
+    ca_dir: str | os.PathLike[str],
+    role: str,
+    name: str,
+    out_dir: str | os.PathLike[str],
+    *,
+    hosts: Sequence[str] = DEFAULT_HOSTS,
+    days: int = LEAF_DAYS,
+    not_before: _dt.datetime | None = None,
+) -> Path:
+    """Issue a certificate and key for ``role``/``name`` into ``out_dir``.
+
+    Members also get an Ed25519 signing key whose public half the certificate carries.
+    ``hosts`` are DNS names or IP addresses the certificate is valid for as a server
+    (every certificate gets them, so any process can also serve on loopback).
+    """
+    if role not in ROLES:
+        raise ValidationError("role", f"unknown role {role!r} (expected one of {sorted(ROLES)})")
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValidationError("name", "must be 1-64 letters, digits, '_', '.' or '-'")
+    if days < 1:
+        raise ValidationError("days", "must be at least 1")
+    ca_path = Path(ca_dir)
+    ca_cert, ca_key = _load_ca(ca_path)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    sans: list[x509.GeneralName] = [x509.UniformResourceIdentifier(f"{_URI_PREFIX}{role}:{name}")]
+    for host in hosts:
+        try:
+            sans.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            sans.append(x509.DNSName(host))
+    start = not_before or (_now() - _dt.timedelta(minutes=5))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.COMMON_NAME, name),
+                    x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, role),
+                ]
+            )
+        )
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + _dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]),
+            critical=False,
+        )
+    )
+    if role == "member":
+        signing = SigningKey.generate()
+        _write_private(out / "signing.key", bytes(signing))
+        raw = bytes(signing.verify_key)
+        # DER OCTET STRING wrapping the 32-byte Ed25519 public key.
+        builder = builder.add_extension(
+            x509.UnrecognizedExtension(SIGNING_KEY_OID, b"\x04\x20" + raw), critical=False
+        )
+    cert = builder.sign(ca_key, hashes.SHA256())
+    _write_private(out / "key.pem", _key_pem(key))
+    (out / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (out / "ca.pem").write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    with (ca_path / "issued.txt").open("a") as log:
+        log.write(f"{cert.serial_number:x} {role} {name} {cert.not_valid_after_utc.isoformat()}\n")
+    return out
+
+
+def revoke(ca_dir: str | os.PathLike[str], serial: int | str | os.PathLike[str]) -> Path:
+    """Revoke a certificate (by serial number, hex string, or path to its PEM); return the CRL path."""
+    ca_path = Path(ca_dir)
+    if isinstance(serial, int):
+        number = serial
+    elif isinstance(serial, str) and re.fullmatch(r"(0x)?[0-9a-fA-F]+", serial):
+        number = int(serial, 16)
+    else:
+        try:
+            number = x509.load_pem_x509_certificate(Path(serial).read_bytes()).serial_number
+        except (OSError, ValueError):
+            raise ValidationError("certificate", "neither a hex serial number nor a PEM certificate file") from None
+    revoked_file = ca_path / "revoked.txt"
+    serials = {int(s, 16) for s in revoked_file.read_text().split()} if revoked_file.exists() else set()
+    serials.add(number)
+    revoked_file.write_text("".join(f"{s:x}\n" for s in sorted(serials)))
+    return _write_crl(ca_path, sorted(serials))
+
+
+def _write_crl(ca_dir: Path, serials: Iterable[int]) -> Path:
+    ca_cert, ca_key = _load_ca(ca_dir)
+    now = _now()
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca_cert.subject)
+        .last_update(now)
+        .next_update(now + _dt.timedelta(days=30))
+    )
+    for number in serials:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(number).revocation_date(now).build()
+        )
+    crl = builder.sign(ca_key, hashes.SHA256())
+    path = ca_dir / "crl.pem"
+    path.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+class RevocationList:
+    """Revoked serial numbers from a CRL file, re-read when the file changes."""
+
+    def __init__(self, crl_path: str | os.PathLike[str] | None, ca_pem: bytes) -> None:
+        self._path = Path(crl_path) if crl_path else None
+        self._ca = x509.load_pem_x509_certificate(ca_pem)
+        self._mtime = -1.0
+        self._serials: frozenset[int] = frozenset()
+        self._lock = threading.Lock()
+
+    def is_revoked(self, serial: int) -> bool:
+        """True when ``serial`` is on the current CRL."""
+        if self._path is None:
+            return False
+        with self._lock:
+            try:
+                mtime = self._path.stat().st_mtime
+            except FileNotFoundError:
+                return False
+            if mtime != self._mtime:
+                crl = x509.load_pem_x509_crl(self._path.read_bytes())
+                if not crl.is_signature_valid(self._ca.public_key()):  # type: ignore[arg-type]
+                    raise ConfigError(str(self._path), "crl", "not signed by the network CA")
+                self._serials = frozenset(r.serial_number for r in crl)
+                self._mtime = mtime
+            return serial in self._serials
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A process's certificate, key and CA, with the role and name the certificate carries."""
+
+    role: str
+    name: str
+    cert_pem: bytes = field(repr=False)
+    key_pem: bytes = field(repr=False)
+    ca_pem: bytes = field(repr=False)
+    signing_seed: bytes | None = field(default=None, repr=False)
+    directory: Path | None = None
+
+    @property
+    def signing_key(self) -> SigningKey:
+        """The member's Ed25519 record-signing key."""
+        if self.signing_seed is None:
+            raise ValidationError("identity", f"a {self.role} certificate has no signing key")
+        return SigningKey(self.signing_seed)
+
+    @property
+    def not_valid_after(self) -> _dt.datetime:
+        """Expiry of the certificate."""
+        return x509.load_pem_x509_certificate(self.cert_pem).not_valid_after_utc
+
+
+def load_identity(directory: str | os.PathLike[str]) -> Identity:
+    """Load ``cert.pem``, ``key.pem``, ``ca.pem`` (and ``signing.key``) from ``directory``."""
+    path = Path(directory)
+    try:
+        cert_pem = (path / "cert.pem").read_bytes()
+        key_pem = (path / "key.pem").read_bytes()
+        ca_pem = (path / "ca.pem").read_bytes()
+    except FileNotFoundError as exc:
+        raise ConfigError(str(path), Path(exc.filename).name, "file missing") from None
+    try:
+        peer = _parse_certificate(cert_pem)
+    except ValueError as exc:
+        raise ConfigError(str(path / "cert.pem"), "certificate", str(exc)) from None
+    seed_path = path / "signing.key"
+    seed = seed_path.read_bytes() if seed_path.exists() else None
+    if seed is not None and len(seed) != 32:
+        raise ConfigError(str(seed_path), "signing.key", "must hold a 32-byte Ed25519 seed")
+    return Identity(peer.role, peer.name, cert_pem, key_pem, ca_pem, seed, path)
+
+
+@dataclass(frozen=True)
+class Peer:
+    """Who is calling, from the certificate presented in the TLS handshake."""
+
+    role: str
+    name: str
+    serial: int
+    signing_public_key: bytes | None = field(default=None, repr=False)
+
+    @property
+    def member_id(self) -> str:
+        """The member id (the certificate name) of a member caller."""
+        return self.name
+
+
+def _parse_certificate(pem: bytes) -> Peer:
+    cert = x509.load_pem_x509_certificate(pem)
+    try:
+        sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        raise ValueError("certificate has no subject alternative name") from None
+    uris = [u for u in sans.get_values_for_type(x509.UniformResourceIdentifier) if u.startswith(_URI_PREFIX)]
+    if len(uris) != 1:
+        raise ValueError("certificate carries no msin role")
+    role, _, name = uris[0][len(_URI_PREFIX):].partition(":")
+    if role not in ROLES or not _NAME.fullmatch(name):
+        raise ValueError("certificate carries an invalid msin role or name")
+    signing: bytes | None = None
+    try:
+        ext = cert.extensions.get_extension_for_oid(SIGNING_KEY_OID).value
+        raw = ext.value if isinstance(ext, x509.UnrecognizedExtension) else b""
+        if len(raw) == 34 and raw[:2] == b"\x04\x20":
+            signing = raw[2:]
+    except x509.ExtensionNotFound:
+        pass
+    return Peer(role, name, cert.serial_number, signing)
+
+
+_peer_cache: dict[bytes, Peer] = {}
+_peer_cache_lock = threading.Lock()
+
+
+def peer_of(context: grpc.ServicerContext) -> Peer:
+    """The authenticated caller of the current RPC (parsed from its client certificate).
+
+    Raises ``PermissionError`` when the call carries no valid msin certificate; servers
+    only accept calls over mutual TLS, so that means a misconfigured server.
+    """
+    auth = context.auth_context()
+    pems = auth.get("x509_pem_cert") or []
+    if not pems:
+        raise PermissionError("no client certificate")
+    pem = pems[0]
+    with _peer_cache_lock:
+        cached = _peer_cache.get(pem)
+    if cached is not None:
+        return cached
+    try:
+        peer = _parse_certificate(pem)
+    except ValueError as exc:
+        raise PermissionError(str(exc)) from None
+    with _peer_cache_lock:
+        if len(_peer_cache) > 10_000:
+            _peer_cache.clear()
+        _peer_cache[pem] = peer
+    return peer
+
+
+def server_credentials(identity: Identity) -> grpc.ServerCredentials:
+    """TLS server credentials that require and verify a client certificate from the CA."""
+    return grpc.ssl_server_credentials(
+        [(identity.key_pem, identity.cert_pem)],
+        root_certificates=identity.ca_pem,
+        require_client_auth=True,
+    )
+
+
+def channel_credentials(identity: Identity) -> grpc.ChannelCredentials:
+    """TLS channel credentials presenting ``identity`` and trusting only the network CA."""
+    return grpc.ssl_channel_credentials(
+        root_certificates=identity.ca_pem,
+        private_key=identity.key_pem,
+        certificate_chain=identity.cert_pem,
+    )
+
+
+#: Message size limit for every channel and server (bytes).
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
+def channel_options(max_message_bytes: int = MAX_MESSAGE_BYTES) -> list[tuple[str, Any]]:
+    """gRPC channel/server options shared by every process."""
+    return [
+        ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.keepalive_time_ms", 30_000),
+        ("grpc.keepalive_permit_without_calls", 1),
+    ]
+
+
+def secure_channel(target: str, identity: Identity, server_name: str | None = None) -> grpc.Channel:
+    """A mutual-TLS channel to ``target`` (``host:port``)."""
+    options = channel_options()
+    if server_name:
+        options.append(("grpc.ssl_target_name_override", server_name))
+    return grpc.secure_channel(target, channel_credentials(identity), options=options)
+
+
+Policy = Mapping[str, frozenset[str]]
+
+
+class AuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+    """Checks the caller's certificate role against a per-method policy, and revocation.
+
+    ``policy`` maps a method name (the last part of the gRPC path, such as
+    ``SubmitBatch``) to the roles allowed to call it; methods not listed (health,
+    reflection) are open to any certificate the CA issued. A plain ServerInterceptor
+    cannot see the TLS peer, so the check runs inside a wrapper of the handler.
+    """
+
+    def __init__(self, policy: Policy, revocations: RevocationList | None = None) -> None:
+        self._policy = dict(policy)
+        self._revocations = revocations
+
+    def _check(self, method: str, context: grpc.ServicerContext) -> None:
+        try:
+            peer = peer_of(context)
+        except PermissionError as exc:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
+        if self._revocations is not None and self._revocations.is_revoked(peer.serial):
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "certificate revoked")
+        allowed = self._policy.get(method)
+        if allowed is not None and peer.role not in allowed:
+            context.abort(
+                grpc.StatusCode.PERMISSION_DENIED, f"role {peer.role!r} may not call {method}"
+            )
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method.rsplit("/", 1)[-1]
+        check = self._check
+
+        def wrap(behavior: Callable[..., Any]) -> Callable[..., Any]:
+            def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
+                check(method, context)
+                return behavior(request, context)
+
+            return wrapped
+
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                wrap(handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            behavior = handler.unary_stream
+
+            def streamed(request: Any, context: grpc.ServicerContext) -> Any:
+                check(method, context)
+                yield from behavior(request, context)
+
+            return grpc.unary_stream_rpc_method_handler(
+                streamed,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_unary:
+            return grpc.stream_unary_rpc_method_handler(
+                wrap(handler.stream_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        stream_behavior = handler.stream_stream
+
+        def bidi(requests: Any, context: grpc.ServicerContext) -> Any:
+            check(method, context)
+            yield from stream_behavior(requests, context)
+
+        return grpc.stream_stream_rpc_method_handler(
+            bidi,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
