@@ -373,9 +373,9 @@ def peer_of(context: grpc.ServicerContext) -> Peer:
     """
     auth = context.auth_context()
     pems = auth.get("x509_pem_cert") or []
-    if not pems:
+    if not pems or not isinstance(pems, list):
         raise PermissionError("no client certificate")
-    pem = pems[0]
+    pem = bytes(pems[0])
     with _peer_cache_lock:
         cached = _peer_cache.get(pem)
     if cached is not None:
@@ -434,7 +434,7 @@ def secure_channel(target: str, identity: Identity, server_name: str | None = No
 Policy = Mapping[str, frozenset[str]]
 
 
-class AuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+class AuthInterceptor(grpc.ServerInterceptor[Any, Any]):
     """Checks the caller's certificate role against a per-method policy, and revocation.
 
     ``policy`` maps a method name (the last part of the gRPC path, such as
@@ -462,9 +462,9 @@ class AuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
 
     def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = continuation(handler_call_details)
         if handler is None:
             return None
@@ -503,6 +503,8 @@ class AuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
                 response_serializer=handler.response_serializer,
             )
         stream_behavior = handler.stream_stream
+        if stream_behavior is None:
+            return handler
 
         def bidi(requests: Any, context: grpc.ServicerContext) -> Any:
             check(method, context)
