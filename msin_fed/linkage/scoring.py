@@ -1,0 +1,210 @@
+"""The one scoring model for cross-member matching (Fellegi-Sunter style).
+
+Two records are compared only through the blind tokens they share. Each token kind has
+a log2 likelihood-ratio weight: how much more likely two records of the *same* entity
+are to share a token of that kind than two records of different entities. A pair's score
+is the sum of the weights of the tokens it shares, minus a disagreement weight for each
+strong kind both records hold without sharing a token of it; a pair with
+``score >= threshold`` is a match.
+
+Frequent tokens are down-weighted. A token held by ``f`` distinct records (``f`` counted
+in the store, across members) would be shared by chance roughly ``f/2`` times as often as
+a token held by a pair, so its weight loses ``frequency_penalty * log2(f / 2)`` bits for
+``f > 2``; a token held by more than ``max_frequency`` records counts for nothing (a
+shared office landline or a labour agency's address). With the default model a strong
+identifier alone (phone, e-mail, plate, bank, documents, company number) is a match
+while at most three records hold it, and stops being one at four or more.
+
+A name never makes a token on its own: every name-derived kind is combined with the
+date of birth, so namesakes share nothing unless their dates of birth agree too, and even
+then a name + date of birth token alone stays below the threshold of a match unless a
+second, independent kind agrees (see :data:`DEFAULT_MODEL`).
+
+Clusters (what STTG sees) are the connected components of matched pairs; because every
+pair's score already discounts frequent tokens, a frequent token cannot by itself join
+unrelated records into one component. :func:`clusters` implements that rule so the
+coordinator and ``msin link`` cannot drift apart.
+
+Token kinds are documented in ``docs/linkage.md`` and produced by
+:mod:`msin_fed.token_inputs`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TypeVar
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "STRONG_KINDS",
+    "ScoringModel",
+    "clusters",
+    "token_kinds",
+]
+
+#: Kinds that identify one entity by themselves (issued, unique identifiers).
+STRONG_KINDS: frozenset[str] = frozenset(
+    {
+        "phone",
+        "email",
+        "vehicle",
+        "nino",
+        "national_id",
+        "passport",
+        "iban",
+        "bank",
+        "company_number",
+    }
+)
+
+#: Every token kind :mod:`msin_fed.token_inputs` can emit (kept here so the coordinator,
+#: which must not import normalization, knows the closed set).
+_ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
+    {
+        "name_dob",  # every folded name word, sorted, + date of birth (order-insensitive)
+        "name_phon_dob",  # phonetic codes of the name words, sorted, + date of birth
+        "name_init_dob",  # one word of the name + the initial of another + date of birth
+        "part_dob",  # one name word + date of birth (a given or family name changed)
+        "dob_postcode",  # date of birth + postcode
+        "address",  # folded street address + postcode (or locality)
+        "site_postcode",  # folded site name + postcode
+        "company_postcode",  # folded company name + postcode
+        "lsh",  # MinHash/LSH band over the whole record's character bigrams
+    }
+)
+
+
+def token_kinds() -> frozenset[str]:
+    """Every token kind :func:`msin_fed.token_inputs.inputs_for_mention` can emit."""
+    return _ALL_KINDS
+
+
+def _frozen(mapping: Mapping[str, float]) -> Mapping[str, float]:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    """Weights per token kind, a threshold and the frequency discount.
+
+    ``weights``: log2 likelihood ratio added when a token of that kind is shared.
+    ``disagreement``: log2 ratio subtracted when both records hold the kind but share no
+    token of it (only meaningful for kinds with one value per record).
+    ``threshold``: a pair with ``score >= threshold`` is a match.
+    ``frequency_penalty``/``max_frequency``: see the module docstring.
+    """
+
+    weights: Mapping[str, float]
+    threshold: float
+    disagreement: Mapping[str, float] = field(default_factory=dict)
+    frequency_penalty: float = 2.0
+    max_frequency: int = 50
+
+    def __post_init__(self) -> None:
+        unknown = (set(self.weights) | set(self.disagreement)) - _ALL_KINDS
+        if unknown:
+            raise ValueError(f"unknown token kinds in scoring model: {sorted(unknown)}")
+        if any(not math.isfinite(w) or w < 0 for w in self.weights.values()):
+            raise ValueError("weights must be finite and non-negative")
+        if any(not math.isfinite(w) or w < 0 for w in self.disagreement.values()):
+            raise ValueError("disagreement weights must be finite and non-negative")
+        if not math.isfinite(self.threshold) or self.threshold <= 0:
+            raise ValueError("threshold must be a positive number")
+        if self.max_frequency < 2:
+            raise ValueError("max_frequency must be at least 2")
+        object.__setattr__(self, "weights", _frozen(self.weights))
+        object.__setattr__(self, "disagreement", _frozen(self.disagreement))
+
+    @property
+    def strong_kinds(self) -> frozenset[str]:
+        """Kinds whose single agreement (held by a pair only) is a match by itself."""
+        return frozenset(k for k, w in self.weights.items() if w >= self.threshold)
+
+    def token_weight(self, kind: str, frequency: int) -> float:
+        """The weight one shared token of ``kind`` adds, held by ``frequency`` records."""
+        weight = self.weights.get(kind, 0.0)
+        if frequency > self.max_frequency:
+            return 0.0
+        if frequency > 2:
+            weight -= self.frequency_penalty * math.log2(frequency / 2)
+        return max(weight, 0.0)
+
+    def pair_score(
+        self, shared: Iterable[tuple[str, int]], disagree: Iterable[str] = ()
+    ) -> float:
+        """Score of a pair from its shared tokens ``(kind, frequency)``.
+
+        ``frequency`` is the number of distinct records holding that token in the store
+        (at least 2, as the pair holds it). ``disagree`` lists kinds both records hold
+        but share no token of; each subtracts its disagreement weight.
+        """
+        score = sum(self.token_weight(kind, freq) for kind, freq in shared)
+        score -= sum(self.disagreement.get(kind, 0.0) for kind in set(disagree))
+        return score
+
+    def is_match(self, score: float) -> bool:
+        """True when ``score`` reaches the threshold."""
+        return score >= self.threshold
+
+    def useful(self, kind: str, frequency: int) -> bool:
+        """Whether a token can add anything; the rest need not be compared at all."""
+        return self.token_weight(kind, frequency) > 0.0
+
+
+#: The model the coordinator and ``msin link`` use. Weights were tuned on the tuning
+#: split of the synthetic multi-member set and FEBRL4 (``bench/linkage.py``) and checked
+#: on separate splits; see docs/linkage.md for the figures and the reasoning per kind.
+DEFAULT_MODEL = ScoringModel(
+    weights={
+        "phone": 14.0,
+        "email": 16.0,
+        "vehicle": 13.0,
+        "nino": 18.0,
+        "national_id": 14.0,
+        "passport": 18.0,
+        "iban": 18.0,
+        "bank": 18.0,
+        "company_number": 16.0,
+        "name_dob": 6.0,
+        "name_phon_dob": 3.0,
+        "name_init_dob": 2.0,
+        "part_dob": 1.5,
+        "dob_postcode": 5.0,
+        "address": 5.0,
+        "site_postcode": 12.0,
+        "company_postcode": 12.0,
+        "lsh": 1.0,
+    },
+    disagreement={
+        "nino": 6.0,
+        "passport": 4.0,
+        "national_id": 4.0,
+    },
+    threshold=12.0,
+)
+
+_K = TypeVar("_K", bound=Hashable)
+
+
+def clusters(pairs: Iterable[tuple[_K, _K]]) -> list[set[_K]]:
+    """Connected components of matched pairs (union-find), largest first."""
+    parent: dict[_K, _K] = {}
+
+    def find(x: _K) -> _K:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    groups: dict[_K, set[_K]] = {}
+    for x in parent:
+        groups.setdefault(find(x), set()).add(x)
+    return sorted(groups.values(), key=len, reverse=True)
