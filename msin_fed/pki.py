@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from cryptography import x509
@@ -372,7 +372,7 @@ def peer_of(context: grpc.ServicerContext) -> Peer:
     only accept calls over mutual TLS, so that means a misconfigured server.
     """
     auth = context.auth_context()
-    pems = auth.get("x509_pem_cert") or []
+    pems: Any = auth.get("x509_pem_cert") or []
     if not pems or not isinstance(pems, list):
         raise PermissionError("no client certificate")
     pem = bytes(pems[0])
@@ -433,8 +433,13 @@ def secure_channel(target: str, identity: Identity, server_name: str | None = No
 
 Policy = Mapping[str, frozenset[str]]
 
+if TYPE_CHECKING:
+    _ServerInterceptor = grpc.ServerInterceptor[Any, Any]
+else:  # grpc's classes are not subscriptable at run time
+    _ServerInterceptor = grpc.ServerInterceptor
 
-class AuthInterceptor(grpc.ServerInterceptor[Any, Any]):
+
+class AuthInterceptor(_ServerInterceptor):
     """Checks the caller's certificate role against a per-method policy, and revocation.
 
     ``policy`` maps a method name (the last part of the gRPC path, such as
