@@ -21,6 +21,7 @@ __all__ = [
     "Email",
     "Iban",
     "Identifier",
+    "NationalId",
     "Nino",
     "Passport",
     "PersonName",
@@ -118,7 +119,24 @@ class Nino(Identifier):
     KIND: ClassVar[str] = "nino"
     MAX: ClassVar[int] = 16
     PATTERN: ClassVar[re.Pattern[str] | None] = re.compile(r"[A-CEGHJ-PR-TW-Z]{2}[0-9]{6}[A-D]?")
-    FORMAT_HINT: ClassVar[str] = "two letters, six digits, a letter A-D, such as QQ 12 34 56 C"
+    FORMAT_HINT: ClassVar[str] = "two letters, six digits, a letter A-D, such as JG 10 37 59 A"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class NationalId(Identifier):
+    """A national identity or social-security number other than a UK NINO, with its country."""
+
+    KIND: ClassVar[str] = "national_id"
+    MAX: ClassVar[int] = 24
+    PATTERN: ClassVar[re.Pattern[str] | None] = re.compile(r"[A-Z0-9]{4,20}")
+    FORMAT_HINT: ClassVar[str] = "4-20 letters and digits"
+    country: str = "GB"
+
+    def __post_init__(self) -> None:
+        Identifier.__post_init__(self)
+        if not isinstance(self.country, str) or not re.fullmatch(r"[A-Za-z]{2}", self.country):
+            raise ValidationError("national_id.country", "must be a two-letter ISO 3166 code")
+        object.__setattr__(self, "country", self.country.upper())
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -235,6 +253,7 @@ class StreetAddress(Identifier):
     KIND: ClassVar[str] = "address"
     postcode: str = ""
     locality: str = ""
+    country: str = "GB"  # the postcode is checked as a UK postcode only for GB
 
     _POSTCODE: ClassVar[re.Pattern[str]] = re.compile(
         r"([A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)"
@@ -242,7 +261,10 @@ class StreetAddress(Identifier):
 
     def __post_init__(self) -> None:
         Identifier.__post_init__(self)
-        if self.postcode:
+        if self.postcode and self.country.upper() != "GB":
+            if not re.fullmatch(r"[A-Z0-9]{3,10}", _compact(self.postcode)):
+                raise ValidationError("postcode", "wrong format (3-10 letters and digits)")
+        elif self.postcode:
             if not self._POSTCODE.fullmatch(_compact(self.postcode)):
                 raise ValidationError("postcode", "wrong format (expected a UK postcode such as SW1A 1AA)")
 
