@@ -28,6 +28,7 @@ from dataclasses import dataclass
 __all__ = [
     "ConfigError",
     "CorruptStoreError",
+    "Finding",
     "ImportValidationError",
     "InvalidProof",
     "KeyHoldersUnavailable",
@@ -35,7 +36,6 @@ __all__ = [
     "NotAvailableError",
     "RedactionRefused",
     "RemoteError",
-    "Finding",
     "RowError",
     "StoreError",
     "TokenError",

@@ -53,9 +53,7 @@ __all__ = [
     "server_credentials",
 ]
 
-ROLES: frozenset[str] = frozenset(
-    {"member", "analyst", "advisory", "keyholder", "coordinator", "admin"}
-)
+ROLES: frozenset[str] = frozenset({"member", "analyst", "advisory", "keyholder", "coordinator", "admin"})
 SERVER_ROLES: frozenset[str] = frozenset({"keyholder", "coordinator"})
 
 #: Private-arc OID for the Ed25519 record-signing key carried in member certificates.
@@ -112,9 +110,15 @@ def init_ca(directory: str | os.PathLike[str], name: str = "MSIN network CA") ->
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=False, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -223,7 +227,9 @@ def revoke(ca_dir: str | os.PathLike[str], serial: int | str | os.PathLike[str])
         try:
             number = x509.load_pem_x509_certificate(Path(serial).read_bytes()).serial_number
         except (OSError, ValueError):
-            raise ValidationError("certificate", "neither a hex serial number nor a PEM certificate file") from None
+            raise ValidationError(
+                "certificate", "neither a hex serial number nor a PEM certificate file"
+            ) from None
     revoked_file = ca_path / "revoked.txt"
     serials = {int(s, 16) for s in revoked_file.read_text().split()} if revoked_file.exists() else set()
     serials.add(number)
@@ -347,7 +353,7 @@ def _parse_certificate(pem: bytes) -> Peer:
     uris = [u for u in sans.get_values_for_type(x509.UniformResourceIdentifier) if u.startswith(_URI_PREFIX)]
     if len(uris) != 1:
         raise ValueError("certificate carries no msin role")
-    role, _, name = uris[0][len(_URI_PREFIX):].partition(":")
+    role, _, name = uris[0][len(_URI_PREFIX) :].partition(":")
     if role not in ROLES or not _NAME.fullmatch(name):
         raise ValueError("certificate carries an invalid msin role or name")
     signing: bytes | None = None
@@ -461,9 +467,7 @@ class AuthInterceptor(_ServerInterceptor):
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "certificate revoked")
         allowed = self._policy.get(method)
         if allowed is not None and peer.role not in allowed:
-            context.abort(
-                grpc.StatusCode.PERMISSION_DENIED, f"role {peer.role!r} may not call {method}"
-            )
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, f"role {peer.role!r} may not call {method}")
 
     def intercept_service(
         self,

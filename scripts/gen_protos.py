@@ -28,9 +28,8 @@ HEADER = '"""Generated from protos/msin/v1 by scripts/gen_protos.py. Do not edit
 
 def generate(out_dir: Path) -> list[Path]:
     """Generate every protos/msin/v1/*.proto into ``out_dir``; return the files written."""
-    from grpc_tools import protoc  # build-time only; part of the test extra
-
     import grpc_tools
+    from grpc_tools import protoc  # build-time only; part of the test extra
 
     well_known = Path(grpc_tools.__file__).parent / "_proto"
     protos = sorted((PROTO_ROOT / "msin" / "v1").glob("*.proto"))

@@ -105,7 +105,12 @@ BAD_VALUES: list[tuple[str, Callable[[], object], str, str]] = [
     ("region wrong type", lambda: _report(region="London"), "region", "Region"),
     ("victims negative", lambda: _report(victims_count=-1), "victims_count", "between"),
     ("mention no identifier", lambda: EntityMention("r-1"), "mention", "no identifier"),
-    ("mention country", lambda: EntityMention("r-1", phone=Phone("07700900123"), country="GBR"), "country", "two-letter"),
+    (
+        "mention country",
+        lambda: EntityMention("r-1", phone=Phone("07700900123"), country="GBR"),
+        "country",
+        "two-letter",
+    ),
     ("token size", lambda: Token("phone", b"short", 1), "token.value", "64 bytes"),
     ("token kind", lambda: Token("Phone!", b"\x00" * 64, 1), "token.kind", "wrong format"),
     ("token epoch", lambda: Token("phone", b"\x00" * 64, 0), "token.epoch", "positive"),
@@ -182,7 +187,13 @@ def test_vocabularies_accept_code_name_and_label() -> None:
 
 def test_victim_bands() -> None:
     assert [model.victims_band(n) for n in (None, 0, 1, 3, 10, 11, 51)] == [
-        "unknown", "unknown", "1", "2-5", "6-10", "11-50", "51+",
+        "unknown",
+        "unknown",
+        "1",
+        "2-5",
+        "6-10",
+        "11-50",
+        "51+",
     ]
 
 

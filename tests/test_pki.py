@@ -17,9 +17,7 @@ from msin_fed.errors import ValidationError
 
 
 @pytest.fixture()
-def health_server(
-    make_identity: Callable[[str, str], pki.Identity], ca_dir: Path
-) -> Iterator[int]:
+def health_server(make_identity: Callable[[str, str], pki.Identity], ca_dir: Path) -> Iterator[int]:
     """A health service behind AuthInterceptor that only lets members call Check."""
     server_id = make_identity("coordinator", "sttg")
     revocations = pki.RevocationList(ca_dir / "crl.pem", server_id.ca_pem)
@@ -40,12 +38,16 @@ def _check(port: int, creds: grpc.ChannelCredentials) -> health_pb2.HealthCheckR
         return stub.Check(health_pb2.HealthCheckRequest(), timeout=5)
 
 
-def test_member_certificate_is_accepted(health_server: int, make_identity: Callable[[str, str], pki.Identity]) -> None:
+def test_member_certificate_is_accepted(
+    health_server: int, make_identity: Callable[[str, str], pki.Identity]
+) -> None:
     reply = _check(health_server, pki.channel_credentials(make_identity("member", "m1")))
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
 
-def test_certificate_carries_role_name_and_signing_key(make_identity: Callable[[str, str], pki.Identity]) -> None:
+def test_certificate_carries_role_name_and_signing_key(
+    make_identity: Callable[[str, str], pki.Identity],
+) -> None:
     ident = make_identity("member", "m1")
     assert (ident.role, ident.name) == ("member", "m1")
     peer = pki._parse_certificate(ident.cert_pem)
@@ -55,13 +57,17 @@ def test_certificate_carries_role_name_and_signing_key(make_identity: Callable[[
         assert stat.S_IMODE((ident.directory / secret).stat().st_mode) == 0o600
 
 
-def test_wrong_role_is_permission_denied(health_server: int, make_identity: Callable[[str, str], pki.Identity]) -> None:
+def test_wrong_role_is_permission_denied(
+    health_server: int, make_identity: Callable[[str, str], pki.Identity]
+) -> None:
     with pytest.raises(grpc.RpcError) as err:
         _check(health_server, pki.channel_credentials(make_identity("analyst", "a1")))
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
-def test_no_client_certificate_is_refused(health_server: int, make_identity: Callable[[str, str], pki.Identity]) -> None:
+def test_no_client_certificate_is_refused(
+    health_server: int, make_identity: Callable[[str, str], pki.Identity]
+) -> None:
     creds = grpc.ssl_channel_credentials(root_certificates=make_identity("member", "m1").ca_pem)
     with pytest.raises(grpc.RpcError) as err:
         _check(health_server, creds)
@@ -105,9 +111,16 @@ def test_revoked_certificate_is_refused(health_server: int, ca_dir: Path, tmp_pa
 
 @pytest.mark.parametrize(
     ("role", "name", "field"),
-    [("pirate", "x", "role"), ("member", "", "name"), ("member", "a b", "name"), ("member", "x" * 65, "name")],
+    [
+        ("pirate", "x", "role"),
+        ("member", "", "name"),
+        ("member", "a b", "name"),
+        ("member", "x" * 65, "name"),
+    ],
 )
-def test_issue_rejects_bad_role_and_name(ca_dir: Path, tmp_path: Path, role: str, name: str, field: str) -> None:
+def test_issue_rejects_bad_role_and_name(
+    ca_dir: Path, tmp_path: Path, role: str, name: str, field: str
+) -> None:
     with pytest.raises(ValidationError) as err:
         pki.issue(ca_dir, role, name, tmp_path / "out")
     assert err.value.field == field

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import filecmp
-import re
 import importlib.util
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

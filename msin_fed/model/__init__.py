@@ -18,7 +18,14 @@ from msin_fed.model.identifiers import (
 )
 from msin_fed.model.report import MENTION_COLUMNS, EntityMention, IntelligenceReport
 from msin_fed.model.shared import TOKEN_SIZE, VICTIM_BANDS, SharedRecord, Token, victims_band
-from msin_fed.model.vocab import ExploitationFamily, ExploitationType, Indicator, Region, Sector, Tlp
+from msin_fed.model.vocab import (
+    ExploitationFamily,
+    ExploitationType,
+    Indicator,
+    Region,
+    Sector,
+    Tlp,
+)
 
 __all__ = [
     "MENTION_COLUMNS",
@@ -36,8 +43,8 @@ __all__ = [
     "Handling",
     "Iban",
     "Identifier",
-    "IntelligenceReport",
     "Indicator",
+    "IntelligenceReport",
     "Nino",
     "Passport",
     "PersonName",

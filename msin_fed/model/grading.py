@@ -63,16 +63,12 @@ class Grade:
         return cls.of(compact[0], compact[1], compact[2], field=field)
 
     @classmethod
-    def of(
-        cls, source: str | int, assessment: str, handling: str, field: str = "grade"
-    ) -> Grade:
+    def of(cls, source: str | int, assessment: str, handling: str, field: str = "grade") -> Grade:
         """Build a grade from its three parts, each validated and named on error."""
         try:
             src = SourceEvaluation(int(source))
         except (TypeError, ValueError):
-            raise ValidationError(
-                f"{field}.source", "source evaluation must be 1, 2 or 3"
-            ) from None
+            raise ValidationError(f"{field}.source", "source evaluation must be 1, 2 or 3") from None
         try:
             assess = Assessment(str(assessment).strip().upper())
         except ValueError:

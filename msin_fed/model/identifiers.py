@@ -255,9 +255,7 @@ class StreetAddress(Identifier):
     locality: str = ""
     country: str = "GB"  # the postcode is checked as a UK postcode only for GB
 
-    _POSTCODE: ClassVar[re.Pattern[str]] = re.compile(
-        r"([A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)"
-    )
+    _POSTCODE: ClassVar[re.Pattern[str]] = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}|GIR0AA)")
 
     def __post_init__(self) -> None:
         Identifier.__post_init__(self)

@@ -19,6 +19,7 @@ from msin_fed.model.identifiers import (
     Email,
     Iban,
     Identifier,
+    NationalId,
     Nino,
     Passport,
     PersonName,
@@ -88,6 +89,7 @@ class EntityMention:
     company_number: CompanyNumber | None = None
     site: SiteName | None = None
     country: str = "GB"
+    national_id: NationalId | None = None  # a non-UK national id (a NINO goes in ``nino``)
 
     def __post_init__(self) -> None:
         check_id("record_id", self.record_id)
@@ -99,8 +101,19 @@ class EntityMention:
     def identifiers(self) -> tuple[Identifier, ...]:
         """Every identifier the mention holds."""
         values = (
-            self.name, self.date_of_birth, self.phone, self.email, self.address, self.vehicle,
-            self.nino, self.passport, self.bank, self.company_name, self.company_number, self.site,
+            self.name,
+            self.date_of_birth,
+            self.phone,
+            self.email,
+            self.address,
+            self.vehicle,
+            self.nino,
+            self.passport,
+            self.bank,
+            self.company_name,
+            self.company_number,
+            self.site,
+            self.national_id,
         )
         return tuple(v for v in values if v is not None)
 
