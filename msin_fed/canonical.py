@@ -1,0 +1,601 @@
+"""The canonical import layout: reports and entity mentions as CSV or JSON.
+
+A member exports its intelligence into this layout and the node imports it all or
+nothing. The validator reads the whole input, collects *every* bad field of every row
+as a :class:`~msin_fed.errors.RowError` (file, line, field, problem) and raises one
+:class:`~msin_fed.errors.ImportValidationError` when there is any, so the caller writes
+nothing. Problems never quote the bad value: values are personal data.
+
+Reports CSV (UTF-8, header row, one report per row; :data:`REPORT_COLUMNS`):
+
+``report_id`` (required), ``narrative`` (required), ``region``, ``sector``,
+``exploitation_type`` (code, name or label of the vocabularies in
+:mod:`msin_fed.model.vocab`; region may be defaulted by the caller), ``month``
+(``YYYY-MM``), ``indicators`` (ILO indicator codes separated by ``;``),
+``victims_count`` (whole number), ``grade`` (3x5x2 such as ``2BP``) *or* the three
+columns ``source_evaluation``, ``assessment``, ``handling``; ``time_sensitive``
+(true/false, yes/no, 1/0), ``reporter`` (who told the member; never leaves the node),
+``received`` (``YYYY-MM-DD``).
+
+Mentions CSV: :data:`~msin_fed.model.MENTION_COLUMNS`, one row per entity mention,
+where ``record_id`` is the ``report_id`` of a report in the same import.
+
+JSON: a list of report objects with the report columns as keys (``indicators`` may also
+be a list, ``victims_count`` a number, ``time_sensitive`` a boolean) and an optional
+``entities`` list of mention objects with the mention columns (``record_id`` may be
+left out). For JSON the "line" of an error is the 1-based position of the report in the
+list, and the field is named like ``entities[2].phone``.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import datetime as _dt
+import io
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from msin_fed.errors import ImportValidationError, RowError, ValidationError
+from msin_fed.model import (
+    MENTION_COLUMNS,
+    BankAccount,
+    CompanyNumber,
+    DateOfBirth,
+    Email,
+    EntityMention,
+    ExploitationType,
+    Grade,
+    Iban,
+    Identifier,
+    Indicator,
+    IntelligenceReport,
+    Nino,
+    Passport,
+    PersonName,
+    Phone,
+    Region,
+    Sector,
+    SiteName,
+    StreetAddress,
+    VehicleRegistration,
+)
+from msin_fed.model.identifiers import NationalId
+
+__all__ = [
+    "MENTION_COLUMNS",
+    "REPORT_COLUMNS",
+    "CanonicalImport",
+    "load",
+    "mention_from_row",
+    "parse_json",
+    "parse_mentions_csv",
+    "parse_reports_csv",
+    "report_from_row",
+]
+
+#: Report columns in canonical order. ``report_id`` and ``narrative`` are required.
+REPORT_COLUMNS: tuple[str, ...] = (
+    "report_id",
+    "narrative",
+    "region",
+    "sector",
+    "exploitation_type",
+    "month",
+    "indicators",
+    "victims_count",
+    "grade",
+    "source_evaluation",
+    "assessment",
+    "handling",
+    "time_sensitive",
+    "reporter",
+    "received",
+)
+_REQUIRED_REPORT = ("report_id", "narrative")
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0", ""}
+_NINO = re.compile(r"[A-CEGHJ-PR-TW-Z]{2}[0-9]{6}[A-D]?")
+
+Source = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class CanonicalImport:
+    """A validated import: the reports and where each came from (file, line)."""
+
+    reports: tuple[IntelligenceReport, ...]
+    origin: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+
+    def error_for(self, report_id: str, fld: str, problem: str) -> RowError:
+        """A RowError pointing at the row a report came from."""
+        source, line = self.origin.get(report_id, ("", 0))
+        return RowError(line, fld, problem, source)
+
+
+class _Collector:
+    """Collects RowErrors while running field parsers."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.errors: list[RowError] = []
+
+    def add(self, line: int, fld: str, problem: str) -> None:
+        self.errors.append(RowError(line, fld, problem, self.source))
+
+
+def _text(row: Mapping[str, Any], key: str) -> str:
+    value = row.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float):
+        return str(value)
+    if not isinstance(value, str):
+        raise ValidationError(key, f"must be text, not {type(value).__name__}")
+    return value.strip()
+
+
+def _bool(text: str, fld: str) -> bool:
+    folded = text.strip().casefold()
+    if folded in _TRUE:
+        return True
+    if folded in _FALSE:
+        return False
+    raise ValidationError(fld, "must be true or false")
+
+
+def _victims(value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValidationError("victims_count", "must be a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{1,6}\s*", value):
+        return int(value)
+    raise ValidationError("victims_count", "must be a whole number")
+
+
+def _indicators(value: Any) -> tuple[Indicator, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(";")]
+    elif isinstance(value, list):
+        parts = [p.strip() if isinstance(p, str) else p for p in value]
+    else:
+        raise ValidationError("indicators", "must be codes separated by ';' or a list")
+    found: list[Indicator] = []
+    for part in parts:
+        if part == "":
+            continue
+        if not isinstance(part, str):
+            raise ValidationError("indicators", "every indicator must be text")
+        ind = Indicator.parse(part, "indicators")
+        if ind not in found:
+            found.append(ind)
+    return tuple(found)
+
+
+def _grade(row: Mapping[str, Any]) -> Grade:
+    whole = _text(row, "grade")
+    parts = [_text(row, k) for k in ("source_evaluation", "assessment", "handling")]
+    if whole and any(parts):
+        raise ValidationError("grade", "give either grade or source_evaluation/assessment/handling")
+    if whole:
+        return Grade.parse(whole, "grade")
+    if not all(parts):
+        missing = [k for k, v in zip(("source_evaluation", "assessment", "handling"), parts, strict=True) if not v]
+        if len(missing) == 3:
+            raise ValidationError("grade", "is empty (give grade such as 2BP)")
+        raise ValidationError(missing[0], "is empty")
+    try:
+        return Grade.of(parts[0], parts[1], parts[2])
+    except ValidationError as exc:
+        fld = {
+            "grade.source": "source_evaluation",
+            "grade.assessment": "assessment",
+            "grade.handling": "handling",
+        }.get(exc.field, exc.field)
+        raise ValidationError(fld, exc.problem) from None
+
+
+def _received(text: str) -> _dt.date | None:
+    if not text:
+        return None
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError("received", "wrong format (expected YYYY-MM-DD)") from None
+
+
+def report_from_row(
+    row: Mapping[str, Any],
+    mentions: Sequence[EntityMention] = (),
+    *,
+    default_region: Region | None = None,
+) -> tuple[IntelligenceReport | None, list[tuple[str, str]]]:
+    """Build a report from one row; returns (report or None, [(field, problem), ...])."""
+    problems: list[tuple[str, str]] = []
+
+    def take(fld: str, parse: Callable[[], Any]) -> Any:
+        try:
+            return parse()
+        except ValidationError as exc:
+            problems.append((exc.field if exc.field else fld, exc.problem))
+            return None
+
+    for key in _REQUIRED_REPORT:
+        if not _text(row, key):
+            problems.append((key, "is empty"))
+    report_id = _text(row, "report_id")
+    narrative = row.get("narrative") if isinstance(row.get("narrative"), str) else ""
+    region_text = _text(row, "region")
+    if region_text:
+        region = take("region", lambda: Region.parse(region_text, "region"))
+    elif default_region is not None:
+        region = default_region
+    else:
+        region = None
+        problems.append(("region", "is empty (and no default region is configured)"))
+    sector = take("sector", lambda: Sector.parse(_text(row, "sector"), "sector"))
+    etype = take(
+        "exploitation_type",
+        lambda: ExploitationType.parse(_text(row, "exploitation_type"), "exploitation_type"),
+    )
+    month = _text(row, "month")
+    if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", month):
+        problems.append(("month", "is empty" if not month else "wrong format (expected YYYY-MM)"))
+    indicators = take("indicators", lambda: _indicators(row.get("indicators")))
+    victims = take("victims_count", lambda: _victims(row.get("victims_count")))
+    grade = take("grade", lambda: _grade(row))
+    ts_raw = row.get("time_sensitive")
+    time_sensitive = (
+        ts_raw
+        if isinstance(ts_raw, bool)
+        else take("time_sensitive", lambda: _bool(_text(row, "time_sensitive"), "time_sensitive"))
+    )
+    reporter = take("reporter", lambda: _text(row, "reporter"))
+    received = take("received", lambda: _received(_text(row, "received")))
+    if problems:
+        return None, problems
+    try:
+        report = IntelligenceReport(
+            report_id=report_id,
+            narrative=str(narrative).strip(),
+            region=region,
+            sector=sector,
+            exploitation_type=etype,
+            month=month,
+            grade=grade,
+            indicators=indicators,
+            victims_count=victims,
+            time_sensitive=bool(time_sensitive),
+            mentions=tuple(mentions),
+            reporter=reporter or "",
+            received=received,
+        )
+    except ValidationError as exc:
+        return None, [(exc.field, exc.problem)]
+    return report, []
+
+
+def mention_from_row(
+    row: Mapping[str, Any], record_id: str | None = None
+) -> tuple[EntityMention | None, list[tuple[str, str]]]:
+    """Build a mention from one row of MENTION_COLUMNS; returns (mention or None, problems).
+
+    Every identifier is also run through :func:`msin_fed.token_inputs.inputs_for_mention`
+    so a value that cannot be normalized (an impossible phone number, a bad IBAN
+    checksum) is reported here, at import, and not at share time.
+    """
+    problems: list[tuple[str, str]] = []
+    values: dict[str, Any] = {}
+
+    def take(col: str, key: str, parse: Callable[[], Any]) -> None:
+        try:
+            values[key] = parse()
+        except ValidationError:
+            raise
+        except (TypeError, ValueError) as exc:  # pragma: no cover - defensive
+            problems.append((col, str(exc)))
+
+    def text(col: str) -> str:
+        try:
+            return _text(row, col)
+        except ValidationError as exc:
+            problems.append((col, exc.problem))
+            return ""
+
+    rid = record_id if record_id is not None else text("record_id")
+    country = (text("country") or "GB").upper()
+    given, family = text("given_name"), text("family_name")
+    street, locality, postcode = text("street_address"), text("locality"), text("postcode")
+    plain: dict[str, tuple[str, type[Identifier]]] = {
+        "date_of_birth": ("date_of_birth", DateOfBirth),
+        "email": ("email", Email),
+        "vehicle_registration": ("vehicle", VehicleRegistration),
+        "company_number": ("company_number", CompanyNumber),
+        "company_name": ("company_name", SiteName),
+    }
+    builders: list[tuple[str, str, Callable[[], Any]]] = []
+    if given or family:
+        builders.append(("given_name" if given else "family_name", "name", lambda: PersonName.of(given, family)))
+    for col, (key, cls) in plain.items():
+        val = text(col)
+        if val:
+            builders.append((col, key, functools.partial(cls, val)))
+    phone = text("phone")
+    if phone:
+        builders.append(("phone", "phone", lambda: Phone(phone, region=country if len(country) == 2 else "GB")))
+    if street or postcode:
+        builders.append(
+            (
+                "street_address" if street else "postcode",
+                "address",
+                lambda: StreetAddress(street or postcode, postcode=postcode, locality=locality, country=country),
+            )
+        )
+    nid = text("national_id")
+    if nid:
+        compact = re.sub(r"[\s\-./]", "", nid).upper()
+        if country == "GB" or _NINO.fullmatch(compact):
+            builders.append(("national_id", "nino", lambda: Nino(nid)))
+        else:
+            builders.append(("national_id", "national_id", lambda: NationalId(nid, country=country)))
+    passport = text("passport_number")
+    if passport:
+        builders.append(("passport_number", "passport", lambda: Passport(passport, country=country)))
+    bank = text("bank_account")
+    if bank:
+        is_iban = bool(re.match(r"\s*[A-Za-z]{2}", bank))
+        builders.append(("bank_account", "bank", lambda: Iban(bank) if is_iban else BankAccount(bank)))
+    site = text("site_name")
+    if site:
+        builders.append(("site_name", "site", lambda: SiteName(site, postcode=postcode)))
+    for col, key, build in builders:
+        try:
+            take(col, key, build)
+        except ValidationError as exc:
+            problems.append((_column_for(col, exc.field), exc.problem))
+    if problems:
+        return None, problems
+    try:
+        mention = EntityMention(record_id=rid, country=country, **values)
+    except ValidationError as exc:
+        return None, [(_column_for("record_id", exc.field), exc.problem)]
+    # Normalization errors (checksums, impossible numbers) surface at import.
+    from msin_fed.token_inputs import inputs_for_mention
+
+    try:
+        inputs_for_mention(mention)
+    except ValidationError as exc:
+        return None, [(_column_for("mention", exc.field), exc.problem)]
+    return mention, []
+
+
+_FIELD_TO_COLUMN = {
+    "phone": "phone",
+    "email": "email",
+    "vehicle": "vehicle_registration",
+    "nino": "national_id",
+    "national_id": "national_id",
+    "national_id.country": "country",
+    "passport": "passport_number",
+    "passport.country": "country",
+    "iban": "bank_account",
+    "bank_account": "bank_account",
+    "bank": "bank_account",
+    "company_number": "company_number",
+    "person_name": "given_name",
+    "given_name": "given_name",
+    "family_name": "family_name",
+    "date_of_birth": "date_of_birth",
+    "address": "street_address",
+    "postcode": "postcode",
+    "site_name": "site_name",
+    "country": "country",
+    "record_id": "record_id",
+    "mention": "record_id",
+}
+
+
+def _column_for(col: str, fld: str) -> str:
+    return _FIELD_TO_COLUMN.get(fld, col)
+
+
+def _read_text(source: Source, what: str) -> tuple[str, str]:
+    """(name, text) of a path, or of text given directly as ``str``."""
+    if isinstance(source, os.PathLike):
+        path = Path(source)
+        try:
+            return str(path), path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportValidationError([RowError(1, "file", "is not UTF-8 text", str(path))]) from None
+        except OSError as exc:
+            raise ImportValidationError([RowError(0, "file", f"cannot be read ({exc.strerror})", str(path))]) from None
+    return what, source
+
+
+def _csv_rows(
+    name: str, text: str, columns: Sequence[str], required: Sequence[str], errors: _Collector
+) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        errors.add(1, "header", "the file is empty")
+        return []
+    except csv.Error as exc:
+        errors.add(1, "header", f"not valid CSV ({exc})")
+        return []
+    header = [h.strip().lower() for h in header]
+    unknown = [h for h in header if h not in columns]
+    for h in unknown:
+        errors.add(1, h or "header", "unknown column")
+    for col in required:
+        if col not in header:
+            errors.add(1, col, "required column is missing")
+    dupes = {h for h in header if header.count(h) > 1}
+    for h in sorted(dupes):
+        errors.add(1, h, "column appears more than once")
+    rows: list[tuple[int, dict[str, str]]] = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.add(start, "row", f"not valid CSV ({exc})")
+            break
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            errors.add(start, "row", f"has {len(cells)} cells, the header has {len(header)}")
+            continue
+        rows.append((start, dict(zip(header, cells, strict=True))))
+    return rows
+
+
+def parse_mentions_csv(source: Source | str, *, name: str = "mentions") -> list[tuple[int, EntityMention]]:
+    """Validate a mentions CSV; returns (line, mention) pairs or raises ImportValidationError."""
+    src, text = _read_text(source, name)
+    errors = _Collector(src)
+    found = _mentions(src, text, errors)
+    if errors.errors:
+        raise ImportValidationError(errors.errors)
+    return found
+
+
+def _mentions(src: str, text: str, errors: _Collector) -> list[tuple[int, EntityMention]]:
+    found: list[tuple[int, EntityMention]] = []
+    for line, row in _csv_rows(src, text, MENTION_COLUMNS, ("record_id",), errors):
+        mention, problems = mention_from_row(row)
+        for fld, problem in problems:
+            errors.add(line, fld, problem)
+        if mention is not None:
+            found.append((line, mention))
+    return found
+
+
+def parse_reports_csv(
+    source: Source | str,
+    mentions: Source | str | None = None,
+    *,
+    default_region: Region | None = None,
+) -> CanonicalImport:
+    """Validate a reports CSV (and its mentions CSV); raise ImportValidationError listing every bad field."""
+    src, text = _read_text(source, "reports")
+    errors = _Collector(src)
+    rows = _csv_rows(src, text, REPORT_COLUMNS, _REQUIRED_REPORT, errors)
+    by_report: dict[str, list[EntityMention]] = {}
+    if mentions is not None:
+        msrc, mtext = _read_text(mentions, "mentions")
+        merrors = _Collector(msrc)
+        ids = {row.get("report_id", "").strip() for _, row in rows}
+        for line, mention in _mentions(msrc, mtext, merrors):
+            if mention.record_id not in ids:
+                merrors.add(line, "record_id", "names no report in the reports file")
+                continue
+            by_report.setdefault(mention.record_id, []).append(mention)
+        errors.errors.extend(merrors.errors)
+    return _finish(src, rows, lambda rid: by_report.get(rid, []), errors, default_region)
+
+
+def _finish(
+    src: str,
+    rows: Iterable[tuple[int, Mapping[str, Any]]],
+    mentions_of: Callable[[str], Sequence[EntityMention]],
+    errors: _Collector,
+    default_region: Region | None,
+) -> CanonicalImport:
+    reports: list[IntelligenceReport] = []
+    origin: dict[str, tuple[str, int]] = {}
+    for line, row in rows:
+        rid = row.get("report_id", "")
+        rid = rid.strip() if isinstance(rid, str) else ""
+        if rid and rid in origin:
+            errors.add(line, "report_id", f"duplicates the report on line {origin[rid][1]}")
+            continue
+        report, problems = report_from_row(row, mentions_of(rid), default_region=default_region)
+        for fld, problem in problems:
+            errors.add(line, fld, problem)
+        if report is not None:
+            reports.append(report)
+            origin[report.report_id] = (src, line)
+        elif rid:
+            origin.setdefault(rid, (src, line))
+    if errors.errors:
+        raise ImportValidationError(sorted(errors.errors, key=lambda e: (e.source, e.line)))
+    if not reports:
+        raise ImportValidationError([RowError(1, "file", "holds no reports", src)])
+    return CanonicalImport(tuple(reports), origin)
+
+
+def parse_json(source: Source | str, *, default_region: Region | None = None) -> CanonicalImport:
+    """Validate a JSON list of report objects (each with optional ``entities``)."""
+    src, text = _read_text(source, "reports.json")
+    errors = _Collector(src)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportValidationError([RowError(exc.lineno, "file", "is not valid JSON", src)]) from None
+    if not isinstance(data, list):
+        raise ImportValidationError([RowError(1, "file", "must hold a list of report objects", src)])
+    rows: list[tuple[int, Mapping[str, Any]]] = []
+    mentions: dict[str, list[EntityMention]] = {}
+    for index, item in enumerate(data, start=1):
+        if not isinstance(item, dict):
+            errors.add(index, "report", "must be an object")
+            continue
+        for key in item:
+            if key not in REPORT_COLUMNS and key != "entities":
+                errors.add(index, key, "unknown field")
+        rid = item.get("report_id")
+        rid = rid.strip() if isinstance(rid, str) else ""
+        entities = item.get("entities", [])
+        if not isinstance(entities, list):
+            errors.add(index, "entities", "must be a list of objects")
+            entities = []
+        found: list[EntityMention] = []
+        for pos, ent in enumerate(entities, start=1):
+            where = f"entities[{pos}]"
+            if not isinstance(ent, dict):
+                errors.add(index, where, "must be an object")
+                continue
+            for key in ent:
+                if key not in MENTION_COLUMNS:
+                    errors.add(index, f"{where}.{key}", "unknown field")
+            if ent.get("record_id") not in (None, "", rid):
+                errors.add(index, f"{where}.record_id", "differs from the report's report_id")
+                continue
+            mention, problems = mention_from_row(ent, record_id=rid or "unknown")
+            for fld, problem in problems:
+                errors.add(index, f"{where}.{fld}", problem)
+            if mention is not None:
+                found.append(mention)
+        mentions[rid] = found
+        rows.append((index, item))
+    return _finish(src, rows, lambda rid: mentions.get(rid, []), errors, default_region)
+
+
+def load(
+    reports: Source,
+    mentions: Source | None = None,
+    *,
+    default_region: Region | None = None,
+) -> CanonicalImport:
+    """Validate an import by file type: ``.json`` (mentions inside) or a reports CSV (+ mentions CSV)."""
+    if str(reports).lower().endswith(".json"):
+        if mentions is not None:
+            raise ValidationError("mentions", "a JSON import carries its entities inside each report")
+        return parse_json(Path(reports), default_region=default_region)
+    return parse_reports_csv(
+        Path(reports), Path(mentions) if mentions is not None else None, default_region=default_region
+    )
