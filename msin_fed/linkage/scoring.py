@@ -93,6 +93,8 @@ class ScoringModel:
     ``weights``: log2 likelihood ratio added when a token of that kind is shared.
     ``disagreement``: log2 ratio subtracted when both records hold the kind but share no
     token of it (only meaningful for kinds with one value per record).
+    ``caps``: the most a kind with several tokens per record (LSH bands, name parts) can
+    add in total, so that no amount of such evidence alone reaches the threshold.
     ``threshold``: a pair with ``score >= threshold`` is a match.
     ``frequency_penalty``/``max_frequency``: see the module docstring.
     """
@@ -100,11 +102,12 @@ class ScoringModel:
     weights: Mapping[str, float]
     threshold: float
     disagreement: Mapping[str, float] = field(default_factory=dict)
+    caps: Mapping[str, float] = field(default_factory=dict)
     frequency_penalty: float = 2.0
     max_frequency: int = 50
 
     def __post_init__(self) -> None:
-        unknown = (set(self.weights) | set(self.disagreement)) - _ALL_KINDS
+        unknown = (set(self.weights) | set(self.disagreement) | set(self.caps)) - _ALL_KINDS
         if unknown:
             raise ValueError(f"unknown token kinds in scoring model: {sorted(unknown)}")
         if any(not math.isfinite(w) or w < 0 for w in self.weights.values()):
@@ -117,6 +120,7 @@ class ScoringModel:
             raise ValueError("max_frequency must be at least 2")
         object.__setattr__(self, "weights", _frozen(self.weights))
         object.__setattr__(self, "disagreement", _frozen(self.disagreement))
+        object.__setattr__(self, "caps", _frozen(self.caps))
 
     @property
     def strong_kinds(self) -> frozenset[str]:
@@ -141,7 +145,10 @@ class ScoringModel:
         (at least 2, as the pair holds it). ``disagree`` lists kinds both records hold
         but share no token of; each subtracts its disagreement weight.
         """
-        score = sum(self.token_weight(kind, freq) for kind, freq in shared)
+        per_kind: dict[str, float] = {}
+        for kind, freq in shared:
+            per_kind[kind] = per_kind.get(kind, 0.0) + self.token_weight(kind, freq)
+        score = sum(min(v, self.caps.get(k, math.inf)) for k, v in per_kind.items())
         score -= sum(self.disagreement.get(kind, 0.0) for kind in set(disagree))
         return score
 
@@ -183,6 +190,7 @@ DEFAULT_MODEL = ScoringModel(
         "passport": 4.0,
         "national_id": 4.0,
     },
+    caps={"lsh": 8.0, "part_dob": 3.0, "name_init_dob": 2.0},
     threshold=12.0,
 )
 

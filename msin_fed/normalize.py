@@ -1,0 +1,316 @@
+"""Canonical forms of identifiers, so two members holding one value differently agree.
+
+Each function takes the raw text a member holds and returns the canonical text that goes
+into a typed token input (:mod:`msin_fed.token_inputs`), or raises
+:class:`~msin_fed.errors.ValidationError` naming the field and the problem. Nothing
+invalid is silently tokenized: a wrong checksum, an impossible phone number or a date
+that does not exist is an error, never a token that can match nothing (or anything).
+
+Messages never contain the value itself.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+
+import phonenumbers
+
+from msin_fed.errors import ValidationError
+
+__all__ = [
+    "address",
+    "bank_account",
+    "company_number",
+    "date_of_birth",
+    "email",
+    "fold",
+    "iban",
+    "name_words",
+    "national_id",
+    "nino",
+    "org_name",
+    "passport",
+    "phone",
+    "postcode",
+    "vehicle",
+]
+
+_SEPARATORS = re.compile(r"[\s\-./(),_:]+")
+
+
+def _text(fld: str, value: object, max_length: int = 200) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(fld, f"must be text, not {type(value).__name__}")
+    text = value.strip()
+    if not text:
+        raise ValidationError(fld, "is empty")
+    if len(text) > max_length:
+        raise ValidationError(fld, f"is too long ({len(text)} characters, at most {max_length})")
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise ValidationError(fld, "contains control characters")
+    return text
+
+
+def _compact(text: str) -> str:
+    return _SEPARATORS.sub("", text).upper()
+
+
+def _region(fld: str, region: str) -> str:
+    if not isinstance(region, str) or not re.fullmatch(r"[A-Za-z]{2}", region.strip()):
+        raise ValidationError(fld, "region must be a two-letter ISO 3166 code such as GB")
+    return region.strip().upper()
+
+
+def phone(value: str, region: str = "GB", fld: str = "phone") -> str:
+    """E.164 form (``+447700900123``); national numbers are read in ``region``.
+
+    A number must be *possible* (right length for its country); validity against the
+    numbering plan is not required, because reserved ranges (Ofcom's 07700 900xxx) and
+    newly issued blocks are real in intelligence data.
+    """
+    text = _text(fld, value, 40)
+    if not re.fullmatch(r"[0-9+()\s.\-/]+", text):
+        raise ValidationError(fld, "wrong format (digits, spaces, + ( ) - . / only)")
+    digits = re.sub(r"[^0-9+]", "", text)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    try:
+        number = phonenumbers.parse(digits, _region(fld, region))
+    except phonenumbers.NumberParseException:
+        raise ValidationError(fld, "is not a telephone number") from None
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    national = phonenumbers.national_significant_number(number)
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE or len(national) < 7:
+        raise ValidationError(fld, "is not a possible number for its country (wrong length)")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def email(value: str, fld: str = "email") -> str:
+    """Lower-cased address without surrounding space (``mailto:`` dropped)."""
+    text = _text(fld, value, 254).lower()
+    text = text.removeprefix("mailto:").strip("<> ")
+    if not re.fullmatch(r"[a-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)+", text):
+        raise ValidationError(fld, "wrong format (expected name@domain)")
+    local, _, _domain = text.partition("@")
+    if local.startswith(".") or local.endswith(".") or ".." in text:
+        raise ValidationError(fld, "wrong format (misplaced dot)")
+    return text
+
+
+def vehicle(value: str, fld: str = "vehicle_registration") -> str:
+    """Registration mark in capitals without spaces or dashes (``AB12CDE``)."""
+    text = _compact(_text(fld, value, 16))
+    if not re.fullmatch(r"[A-Z0-9]{2,10}", text):
+        raise ValidationError(fld, "wrong format (2-10 letters and digits, such as AB12 CDE)")
+    if not any(ch.isdigit() for ch in text) and len(text) < 3:
+        raise ValidationError(fld, "wrong format (too short)")
+    return text
+
+
+_UK_POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][ABD-HJLNP-UW-Z]{2})|GIR0AA")
+
+
+def postcode(value: str, country: str = "GB", fld: str = "postcode") -> str:
+    """UK postcodes as ``SW1A 1AA`` (validated); other countries compact, upper-cased."""
+    text = _compact(_text(fld, value, 12))
+    country = _region("country", country)
+    if country in ("GB", "UK", "GG", "JE", "IM"):
+        match = _UK_POSTCODE.fullmatch(text)
+        if not match:
+            raise ValidationError(fld, "wrong format (expected a UK postcode such as SW1A 1AA)")
+        return "GIR 0AA" if text == "GIR0AA" else f"{match.group(1)} {match.group(2)}"
+    if not re.fullmatch(r"[A-Z0-9]{3,10}", text):
+        raise ValidationError(fld, "wrong format (3-10 letters and digits)")
+    return text
+
+
+# QQ is HMRC's specimen prefix; it is accepted like the model accepts it.
+_NINO = re.compile(r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-TW-Z][A-CEGHJ-NP-TW-Z][0-9]{6}[A-D]?")
+
+
+def nino(value: str, fld: str = "national_id") -> str:
+    """National Insurance number without spaces and without the A-D suffix (``QQ123456``).
+
+    The suffix carries no identity and members often omit it, so it is dropped.
+    """
+    text = _compact(_text(fld, value, 16))
+    if not _NINO.fullmatch(text):
+        raise ValidationError(
+            fld, "wrong format (two letters, six digits, optional A-D, such as QQ 12 34 56 C)"
+        )
+    return text[:8]
+
+
+def is_nino(value: str) -> bool:
+    """Whether ``value`` has the shape of a UK National Insurance number."""
+    return bool(_NINO.fullmatch(_compact(value)))
+
+
+def national_id(value: str, country: str = "GB", fld: str = "national_id") -> str:
+    """A national identity number: a NINO when it has that shape, else ``CC:NUMBER``.
+
+    Returns ``"nino", canonical`` pairs through :func:`msin_fed.token_inputs`; here only
+    the non-UK form: issuing country and the number in capitals without separators.
+    """
+    text = _compact(_text(fld, value, 24))
+    if not re.fullmatch(r"[A-Z0-9]{4,20}", text):
+        raise ValidationError(fld, "wrong format (4-20 letters and digits)")
+    return f"{_region('country', country)}:{text}"
+
+
+def passport(value: str, country: str, fld: str = "passport_number") -> str:
+    """``CC:NUMBER``: the issuing country (ISO alpha-2) and the number in capitals."""
+    text = _compact(_text(fld, value, 20))
+    if not re.fullmatch(r"[A-Z0-9]{5,12}", text):
+        raise ValidationError(fld, "wrong format (5-12 letters and digits)")
+    if not any(ch.isdigit() for ch in text):
+        raise ValidationError(fld, "wrong format (a passport number has digits)")
+    return f"{_region('country', country)}:{text}"
+
+
+def iban(value: str, fld: str = "bank_account") -> str:
+    """IBAN in capitals without spaces, its ISO 13616 mod-97 checksum verified."""
+    text = _compact(_text(fld, value, 42))
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", text):
+        raise ValidationError(fld, "wrong format (expected an IBAN such as GB82 WEST 1234 ...)")
+    rearranged = text[4:] + text[:4]
+    digits = "".join(str(int(ch, 36)) for ch in rearranged)
+    if int(digits) % 97 != 1:
+        raise ValidationError(fld, "IBAN checksum does not verify")
+    if text.startswith("GB") and len(text) != 22:
+        raise ValidationError(fld, "a GB IBAN has 22 characters")
+    return text
+
+
+def bank_account(value: str, fld: str = "bank_account") -> str:
+    """UK sort code and account as ``SSSSSS:AAAAAAAA`` (7-digit accounts zero-padded)."""
+    text = _text(fld, value, 30)
+    if not re.fullmatch(r"[0-9\s\-./:]+", text):
+        raise ValidationError(fld, "wrong format (sort code and account number digits only)")
+    digits = re.sub(r"[^0-9]", "", text)
+    if not re.fullmatch(r"[0-9]{13,14}", digits):
+        raise ValidationError(
+            fld, "wrong format (six-digit sort code and 7-8 digit account, such as 12-34-56 12345678)"
+        )
+    return f"{digits[:6]}:{digits[6:].rjust(8, '0')}"
+
+
+def bank_from_gb_iban(canonical_iban: str) -> str | None:
+    """The sort code and account inside a canonical GB IBAN, so both forms match."""
+    if canonical_iban.startswith("GB") and len(canonical_iban) == 22:
+        return f"{canonical_iban[8:14]}:{canonical_iban[14:22]}"
+    return None
+
+
+_COMPANY_PREFIXES = frozenset(
+    {"SC", "NI", "OC", "SO", "NC", "LP", "SL", "NL", "FC", "SF", "NF", "IP", "SP", "NP", "RC",
+     "SR", "NR", "IC", "SI", "NO", "GE", "SE", "ES", "R0", "CE", "CS", "FE", "GS", "AC", "SA",
+     "NA", "ZC", "SZ", "IS", "NZ", "NV", "PC", "RS"}
+)
+
+
+def company_number(value: str, fld: str = "company_number") -> str:
+    """Companies House number: eight characters, leading zeros restored (``SC012345``)."""
+    text = _compact(_text(fld, value, 12))
+    if re.fullmatch(r"[0-9]{1,8}", text):
+        if int(text) == 0:
+            raise ValidationError(fld, "is all zeros")
+        return text.rjust(8, "0")
+    match = re.fullmatch(r"([A-Z][A-Z0-9])([0-9]{1,6})", text)
+    if not match or match.group(1) not in _COMPANY_PREFIXES:
+        raise ValidationError(
+            fld, "wrong format (up to eight digits, or a prefix such as SC or NI and six digits)"
+        )
+    return match.group(1) + match.group(2).rjust(6, "0")
+
+
+# Letters NFKD does not decompose into an ASCII base letter.
+_SPECIAL = str.maketrans(
+    {"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d",
+     "þ": "th", "Þ": "th", "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe",
+     "\u0131": "i", "ħ": "h", "Ħ": "h", "ŀ": "l", "ŋ": "n", "\u017f": "s"}
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII letters, digits and single spaces: diacritics and punctuation gone.
+
+    ``Ștefan`` and ``Stefan``, ``Wiśniewski`` and ``WISNIEWSKI`` fold alike; apostrophes
+    vanish (``O'Brien`` -> ``obrien``), other punctuation separates words.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_SPECIAL)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold().translate(_SPECIAL)
+    text = re.sub(r"['\u2019\u2018`]", "", text)
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return text.strip()
+
+
+_NAME_NOISE = frozenset({"mr", "mrs", "ms", "miss", "dr", "jr", "sr", "snr", "jnr"})
+
+
+def name_words(value: str, fld: str = "name") -> tuple[str, ...]:
+    """The folded words of a name, titles dropped, in the order given."""
+    text = _text(fld, value, 120)
+    if any(ch.isdigit() for ch in text):
+        raise ValidationError(fld, "wrong format (a name has no digits)")
+    words = tuple(w for w in fold(text).split() if w not in _NAME_NOISE)
+    if not words:
+        raise ValidationError(fld, "wrong format (a name needs letters)")
+    return words
+
+
+_DOB_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y%m%d", "%Y/%m/%d")
+
+
+def date_of_birth(value: str, fld: str = "date_of_birth", today: _dt.date | None = None) -> str:
+    """ISO date (``1985-03-07``) from ISO, dd/mm/yyyy, dd.mm.yyyy, dd-mm-yyyy or yyyymmdd."""
+    text = _text(fld, value, 20)
+    for fmt in _DOB_FORMATS:
+        try:
+            day = _dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        break
+    else:
+        raise ValidationError(
+            fld,
+            "wrong format or no such date (expected YYYY-MM-DD, DD/MM/YYYY, DD.MM.YYYY or YYYYMMDD)",
+        )
+    if not (_dt.date(1900, 1, 1) <= day <= (today or _dt.date.today())):
+        raise ValidationError(fld, "is outside 1900 to today")
+    return day.isoformat()
+
+
+_STREET_WORDS = {
+    "st": "street", "rd": "road", "ave": "avenue", "av": "avenue", "ln": "lane",
+    "dr": "drive", "ct": "court", "cres": "crescent", "cl": "close", "pl": "place",
+    "sq": "square", "gdns": "gardens", "hwy": "highway", "pde": "parade", "tce": "terrace",
+    "terr": "terrace", "blvd": "boulevard", "mt": "mount", "nth": "north", "sth": "south",
+    "flat": "", "apt": "", "unit": "", "no": "", "the": "",
+}
+
+
+def address(value: str, fld: str = "street_address") -> str:
+    """Folded street address, common abbreviations expanded (``12 High St.`` ->
+    ``12 high street``), flat/unit words dropped."""
+    text = fold(_text(fld, value, 200))
+    words = [_STREET_WORDS.get(w, w) for w in text.split()]
+    words = [w for w in words if w]
+    if not words or not any(ch.isalpha() for ch in "".join(words)):
+        raise ValidationError(fld, "wrong format (an address needs a street name)")
+    return " ".join(words)
+
+
+_ORG_NOISE = frozenset({"ltd", "limited", "plc", "llp", "llc", "co", "company", "the", "and"})
+
+
+def org_name(value: str, fld: str = "company_name") -> str:
+    """Folded organisation or site name, legal suffixes and ``the``/``and`` dropped."""
+    words = [w for w in fold(_text(fld, value, 160)).split() if w not in _ORG_NOISE]
+    if not words:
+        raise ValidationError(fld, "wrong format (a name needs letters or digits)")
+    return " ".join(words)

@@ -1,0 +1,201 @@
+"""Typed, domain-separated token inputs: the one place that says what gets tokenized.
+
+Every input is ``kind:`` followed by canonical text (``phone:+447700900123``), so a
+phone can never collide with a plate holding the same characters, and every composite
+(name + date of birth, site + postcode, ...) is defined here and nowhere else. The
+inputs are then blinded and evaluated by the key holders; the coordinator only ever
+sees the resulting OPRF tokens and their kinds.
+
+Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
+
+* strong identifiers: ``phone``, ``email``, ``vehicle``, ``nino``, ``national_id``,
+  ``passport``, ``iban``, ``bank`` (a GB IBAN also yields the ``bank`` input of its sort
+  code and account, so the two forms match), ``company_number``;
+* person composites, always with the date of birth so that a name alone never makes a
+  token: ``name_dob`` (folded name words sorted, so swapped given/family names agree),
+  ``name_phon_dob`` (metaphone codes of the words, sorted), ``name_init_dob`` (one word
+  plus the initial of another, both ways round), ``part_dob`` (each name word alone);
+* ``dob_postcode``, ``address`` (street + postcode, or + locality without one),
+  ``site_postcode``, ``company_postcode``;
+* ``lsh``: MinHash/LSH bands over the whole record's character bigrams. Each band
+  combines :data:`LSH_ROWS` min-hashes, so a band token stands for a conjunction of
+  several bigrams chosen by secret-free but fixed hash functions and never for one
+  bigram. Emitted only when the record holds a name *and* a date of birth or address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import jellyfish
+import numpy as np
+
+from msin_fed import normalize
+from msin_fed.errors import ValidationError
+from msin_fed.model.identifiers import BankAccount, Iban
+from msin_fed.model.report import EntityMention
+
+__all__ = ["LSH_BANDS", "LSH_ROWS", "TokenInput", "inputs_for_mention"]
+
+#: MinHash/LSH shape: LSH_BANDS band tokens of LSH_ROWS min-hashes each.
+LSH_BANDS = 12
+LSH_ROWS = 4
+_PRIME = (1 << 61) - 1
+_rng = np.random.default_rng(0x6D73696E)  # fixed: every node must use the same functions
+_A = _rng.integers(1, _PRIME, size=LSH_BANDS * LSH_ROWS, dtype=np.uint64)
+_B = _rng.integers(0, _PRIME, size=LSH_BANDS * LSH_ROWS, dtype=np.uint64)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class TokenInput:
+    """One typed OPRF input: ``kind`` and the domain-separated bytes ``kind:canonical``."""
+
+    kind: str
+    data: bytes
+
+    def __post_init__(self) -> None:
+        if not self.data.startswith(self.kind.encode() + b":"):
+            raise ValueError("token input data must start with its kind and a colon")
+
+    def __repr__(self) -> str:
+        return f"TokenInput(kind={self.kind!r}, <{len(self.data)} bytes>)"
+
+
+def _make(kind: str, *parts: str) -> TokenInput:
+    # Parts are canonical (folded or validated) and never contain "|".
+    return TokenInput(kind, (kind + ":" + "|".join(parts)).encode("ascii"))
+
+
+def _name_parts(mention: EntityMention) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(given words, family words); a whole name splits as first word / the rest."""
+    name = mention.name
+    if name is None:
+        return (), ()
+    given = normalize.name_words(name.given, "given_name") if name.given.strip() else ()
+    family = normalize.name_words(name.family, "family_name") if name.family.strip() else ()
+    if not given and not family:
+        words = normalize.name_words(name.value, "given_name")
+        return words[:1], words[1:]
+    return given, family
+
+
+def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) -> Iterator[TokenInput]:
+    words = tuple(dict.fromkeys(given + family))
+    yield _make("name_dob", " ".join(sorted(words)), dob)
+    yield _make("name_phon_dob", " ".join(sorted(jellyfish.metaphone(w) for w in words)), dob)
+    for word in words:
+        if len(word) >= 2:
+            yield _make("part_dob", word, dob)
+    if given and family:
+        g, f = " ".join(given), " ".join(family)
+        # Unordered: "initial of one | the other whole", both ways round.
+        yield _make("name_init_dob", g[0], f, dob)
+        yield _make("name_init_dob", f[0], g, dob)
+
+
+def _bigrams(tag: str, text: str) -> set[str]:
+    padded = f"_{text}_"
+    return {tag + padded[i : i + 2] for i in range(len(padded) - 1)}
+
+
+def _lsh_inputs(shingles: set[str]) -> Iterator[TokenInput]:
+    digests = [
+        int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big") % _PRIME
+        for s in shingles
+    ]
+    x = np.array(digests, dtype=np.uint64)[:, None] >> np.uint64(1)
+    # (a*x + b) mod p in 64-bit arithmetic: with a, x < 2^61 the product overflows, which
+    # is harmless here: we need fixed pseudo-random permutations-ish orders, not exactness.
+    hashed = (x * _A[None, :] + _B[None, :]) % np.uint64(_PRIME)
+    mins = hashed.min(axis=0)
+    for band in range(LSH_BANDS):
+        rows = mins[band * LSH_ROWS : (band + 1) * LSH_ROWS]
+        yield _make("lsh", str(band), ".".join(format(int(v), "x") for v in rows))
+
+
+def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
+    """Every token input of ``mention``, deduplicated, in a stable order.
+
+    Raises :class:`ValidationError` naming the field of the first value that does not
+    normalize (an impossible phone number, a bad IBAN checksum, ...).
+    """
+    out: list[TokenInput] = []
+    country = mention.country
+    if mention.phone is not None:
+        region = mention.phone.region if mention.phone.region else country
+        out.append(_make("phone", normalize.phone(mention.phone.value, region)))
+    if mention.email is not None:
+        out.append(_make("email", normalize.email(mention.email.value)))
+    if mention.vehicle is not None:
+        out.append(_make("vehicle", normalize.vehicle(mention.vehicle.value)))
+    if mention.nino is not None:
+        out.append(_make("nino", normalize.nino(mention.nino.value)))
+    if mention.national_id is not None:
+        nid = mention.national_id
+        out.append(_make("national_id", normalize.national_id(nid.value, nid.country)))
+    if mention.passport is not None:
+        pp = mention.passport
+        country2 = pp.country if len(pp.country) == 2 else country
+        out.append(_make("passport", normalize.passport(pp.value, country2)))
+    if isinstance(mention.bank, Iban):
+        canonical = normalize.iban(mention.bank.value)
+        out.append(_make("iban", canonical))
+        inner = normalize.bank_from_gb_iban(canonical)
+        if inner is not None:
+            out.append(_make("bank", inner))
+    elif isinstance(mention.bank, BankAccount):
+        out.append(_make("bank", normalize.bank_account(mention.bank.value)))
+    if mention.company_number is not None:
+        out.append(_make("company_number", normalize.company_number(mention.company_number.value)))
+
+    dob = (
+        normalize.date_of_birth(mention.date_of_birth.value)
+        if mention.date_of_birth is not None
+        else ""
+    )
+    given, family = _name_parts(mention)
+    pcode = ""
+    street = ""
+    locality = ""
+    if mention.address is not None:
+        addr = mention.address
+        street = normalize.address(addr.value)
+        if addr.postcode.strip():
+            pcode = normalize.postcode(addr.postcode, addr.country or country)
+        if addr.locality.strip():
+            locality = normalize.fold(addr.locality)
+        if pcode or locality:
+            out.append(_make("address", street, pcode or "locality " + locality))
+    if (given or family) and dob:
+        out.extend(_person_inputs(given, family, dob))
+    if mention.site is not None:
+        site_pc = mention.site.postcode.strip()
+        site_code = normalize.postcode(site_pc, country, "postcode") if site_pc else pcode
+        if site_code:
+            out.append(_make("site_postcode", normalize.org_name(mention.site.value, "site_name"), site_code))
+    if mention.company_name is not None and pcode:
+        out.append(
+            _make("company_postcode", normalize.org_name(mention.company_name.value), pcode)
+        )
+    if dob and pcode:
+        out.append(_make("dob_postcode", dob, pcode))
+    if (given or family) and (dob or street):
+        shingles = _bigrams("n", " ".join(sorted(given + family)))
+        if dob:
+            shingles |= _bigrams("d", dob.replace("-", ""))
+        for tag, text in (("s", street), ("l", locality), ("p", pcode)):
+            if text:
+                shingles |= _bigrams(tag, text)
+        out.extend(_lsh_inputs(shingles))
+    return list(dict.fromkeys(out))
+
+
+def check_kinds(inputs: list[TokenInput]) -> None:
+    """Raise if an input has a kind the scoring model does not know (a programming error)."""
+    from msin_fed.linkage.scoring import token_kinds
+
+    unknown = {i.kind for i in inputs} - token_kinds()
+    if unknown:
+        raise ValidationError("token kind", f"unknown kinds {sorted(unknown)}")
