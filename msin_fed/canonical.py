@@ -30,8 +30,8 @@ list, and the field is named like ``entities[2].phone``.
 from __future__ import annotations
 
 import csv
-import functools
 import datetime as _dt
+import functools
 import io
 import json
 import os
