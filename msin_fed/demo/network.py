@@ -1,0 +1,334 @@
+"""A whole network on one machine: CA, coordinator, key holders and member nodes.
+
+:class:`LocalNetwork` lays out a directory, issues every certificate from a fresh CA,
+deals the token key, writes one TOML configuration per process (the same format an
+operator writes, see ``docs/config-examples``), and starts each service as a separate
+``msin`` process on loopback with mutual TLS. It is what ``msin demo`` runs and what
+the end-to-end tests drive, faults included (stop, SIGKILL and restart any process).
+
+Layout of the network directory::
+
+    ca/                       the network CA (ca.key 0600, crl.pem)
+    ids/<name>/               one identity per process (cert.pem, key.pem 0600, ...)
+    keys/                     the dealing: public.json, holder-<j>.share.json (0600)
+    coordinator/              coordinator.toml, shared.db, coordinator.log
+    keyholders/kh<j>/         keyholder.toml, keyholder.log
+    nodes/<member>/           node.toml, the member's secure store, node.log
+
+Nothing here logs or prints identifiers: progress lines name steps, members and counts.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import tomli_w
+
+from msin_fed import pki
+from msin_fed.demo.processes import LOOPBACK, DemoError, Process, free_port, run_cli, wait_serving
+from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
+
+__all__ = ["ANALYST_NAME", "COORDINATOR_NAME", "LocalNetwork", "Progress", "require_part"]
+
+COORDINATOR_NAME = "sttg-coordinator"
+ANALYST_NAME = "sttg-analyst"
+#: Passphrase of the demo nodes' secure stores. A throwaway network only.
+DEMO_PASSPHRASE = "demo passphrase for a throwaway network"  # noqa: S105
+
+Progress = Callable[[str], None]
+
+#: part -> (module that must exist, who builds it)
+_PARTS: dict[str, tuple[str, str]] = {
+    "keyholder": ("msin_fed.cli.keyholder", "the key-holder service ('msin keyholder deal|serve')"),
+    "coordinator": ("msin_fed.cli.coordinator", "the coordinator ('msin coordinator serve')"),
+    "node": ("msin_fed.cli.node", "the member node ('msin node init|import|share|run|matches|alerts')"),
+}
+
+
+def require_part(part: str) -> None:
+    """Fail clearly when a part of the network is not in this installation."""
+    module, what = _PARTS[part]
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        found = False
+    if not found:
+        raise DemoError(f"{what} is not available in this installation ({module} missing)")
+
+
+def _write_toml(path: Path, data: Mapping[str, Any], header: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"# {header}\n" + tomli_w.dumps(dict(data)))
+    return path
+
+
+@dataclass
+class KeyHolderSlot:
+    """One key holder of the network."""
+
+    index: int
+    name: str
+    address: str
+    config: Path
+    process: Process
+    share_file: Path
+
+
+@dataclass
+class NodeSlot:
+    """One member's node."""
+
+    member: str
+    config: Path
+    process: Process
+    directory: Path
+
+
+@dataclass
+class LocalNetwork:
+    """A network of real processes in ``root`` (see the module docstring for the layout)."""
+
+    root: Path
+    members: Sequence[str]
+    holders: int = 3
+    threshold: int = 2
+    epoch: int = 1
+    progress: Progress = field(default=lambda _msg: None)
+    coordinator_address: str = ""
+    coordinator_process: Process | None = None
+    keyholders: list[KeyHolderSlot] = field(default_factory=list)
+    nodes: dict[str, NodeSlot] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ layout
+
+    @property
+    def ca_dir(self) -> Path:
+        return self.root / "ca"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.root / "keys"
+
+    def identity_dir(self, name: str) -> Path:
+        """Where the identity of process ``name`` lives."""
+        return self.root / "ids" / name
+
+    def identity(self, name: str) -> pki.Identity:
+        """The loaded identity of process ``name``."""
+        return pki.load_identity(self.identity_dir(name))
+
+    @property
+    def logs(self) -> list[Path]:
+        """Every log file of the network."""
+        return sorted(p for p in self.root.rglob("*.log") if p.is_file())
+
+    def processes(self) -> list[Process]:
+        """Every long-running process, coordinator first."""
+        procs = [self.coordinator_process] if self.coordinator_process else []
+        procs += [k.process for k in self.keyholders]
+        procs += [n.process for n in self.nodes.values()]
+        return procs
+
+    # ------------------------------------------------------------------ set-up
+
+    def create_pki(self) -> None:
+        """A fresh CA and one certificate per process (coordinator, analyst, holders, members)."""
+        pki.init_ca(self.ca_dir)
+        pki.issue(self.ca_dir, "coordinator", COORDINATOR_NAME, self.identity_dir(COORDINATOR_NAME))
+        pki.issue(self.ca_dir, "analyst", ANALYST_NAME, self.identity_dir(ANALYST_NAME))
+        for j in range(1, self.holders + 1):
+            pki.issue(self.ca_dir, "keyholder", f"kh{j}", self.identity_dir(f"kh{j}"))
+        for member in self.members:
+            pki.issue(self.ca_dir, "member", member, self.identity_dir(member))
+        self.progress(
+            f"network CA created; {2 + self.holders + len(self.members)} certificates issued "
+            f"(coordinator, analyst, {self.holders} key holders, {len(self.members)} members)"
+        )
+
+    def deal_keys(self) -> None:
+        """Deal the epoch's token key into one share per key holder (``msin keyholder deal``)."""
+        require_part("keyholder")
+        run_cli(
+            ["keyholder", "deal", "--threshold", str(self.threshold), "--holders", str(self.holders),
+             "--epoch", str(self.epoch), "--out", str(self.keys_dir)],
+            self.root / "deal.log", what="dealing the token key",
+        )
+        if not (self.keys_dir / "public.json").is_file():
+            raise DemoError("dealing the token key wrote no public.json")
+        self.progress(f"token key dealt: {self.threshold} of {self.holders} key holders, epoch {self.epoch}")
+
+    # ------------------------------------------------------------------ coordinator
+
+    def configure_coordinator(self) -> Path:
+        """Write the coordinator's configuration (SQLite store)."""
+        require_part("coordinator")
+        directory = self.root / "coordinator"
+        self.coordinator_address = f"{LOOPBACK}:{free_port()}"
+        config = {
+            "listen": self.coordinator_address,
+            "cert_dir": str(self.identity_dir(COORDINATOR_NAME)),
+            "crl": str(self.ca_dir / "crl.pem"),
+            "store_url": f"sqlite:///{directory / 'shared.db'}",
+            "log_path": str(directory / "coordinator.log"),
+        }
+        path = _write_toml(directory / "coordinator.toml", config, "demo coordinator")
+        self.coordinator_process = Process(
+            "coordinator", ["coordinator", "serve", "--config", str(path)], directory / "coordinator.out.log"
+        )
+        return path
+
+    def start_coordinator(self, timeout: float = 30.0) -> None:
+        """Start (or restart) the coordinator and wait until it serves."""
+        if self.coordinator_process is None:
+            self.configure_coordinator()
+        assert self.coordinator_process is not None
+        self.coordinator_process.start()
+        wait_serving(
+            self.coordinator_address, self.identity(ANALYST_NAME), what="coordinator",
+            timeout=timeout, process=self.coordinator_process,
+        )
+
+    # ------------------------------------------------------------------ key holders
+
+    def configure_keyholders(self) -> None:
+        """Write one configuration per key holder."""
+        require_part("keyholder")
+        for j in range(1, self.holders + 1):
+            directory = self.root / "keyholders" / f"kh{j}"
+            address = f"{LOOPBACK}:{free_port()}"
+            share = self.keys_dir / f"holder-{j}.share.json"
+            config = {
+                "listen": address,
+                "cert_dir": str(self.identity_dir(f"kh{j}")),
+                "crl": str(self.ca_dir / "crl.pem"),
+                "share_files": [str(share)],
+                "rate_limit_per_second": 5000,
+                "burst": 50000,
+                "daily_quota": 1_000_000,
+                "log_path": str(directory / "keyholder.log"),
+            }
+            path = _write_toml(directory / "keyholder.toml", config, f"demo key holder {j}")
+            process = Process(f"key holder kh{j}", ["keyholder", "serve", "--config", str(path)],
+                              directory / "keyholder.out.log")
+            self.keyholders.append(KeyHolderSlot(j, f"kh{j}", address, path, process, share))
+
+    def start_keyholder(self, slot: KeyHolderSlot, timeout: float = 30.0) -> None:
+        """Start (or restart) one key holder and wait until it serves."""
+        slot.process.start()
+        wait_serving(slot.address, self.identity(self.members[0]), what=slot.process.name,
+                     timeout=timeout, process=slot.process)
+
+    def start_keyholders(self) -> None:
+        """Start every key holder, then wait for each."""
+        if not self.keyholders:
+            self.configure_keyholders()
+        for slot in self.keyholders:
+            slot.process.start()
+        for slot in self.keyholders:
+            self.start_keyholder(slot)
+        self.progress(f"{len(self.keyholders)} key holders serving on loopback (mutual TLS)")
+
+    # ------------------------------------------------------------------ nodes
+
+    def configure_node(self, member: str) -> NodeSlot:
+        """Write one member node's configuration."""
+        require_part("node")
+        directory = self.root / "nodes" / member
+        directory.mkdir(parents=True, exist_ok=True)
+        passphrase_file = directory / "passphrase"
+        passphrase_file.write_text(DEMO_PASSPHRASE)
+        passphrase_file.chmod(0o600)
+        config = {
+            "member_id": member,
+            "store_path": str(directory / "node.db"),
+            "passphrase_file": str(passphrase_file),
+            "cert_dir": str(self.identity_dir(member)),
+            "coordinator": self.coordinator_address,
+            "log_path": str(directory / "node.log"),
+            "keyholders": {
+                "threshold": self.threshold,
+                "public_dealing": str(self.keys_dir / "public.json"),
+                "endpoints": [{"name": k.name, "address": k.address} for k in self.keyholders],
+            },
+        }
+        path = _write_toml(directory / "node.toml", config, f"demo node of member {member}")
+        process = Process(f"node {member}", ["node", "run", "--config", str(path)], directory / "node.out.log")
+        slot = NodeSlot(member, path, process, directory)
+        self.nodes[member] = slot
+        return slot
+
+    def node_cli(self, member: str, *args: str, timeout: float = 120.0) -> str:
+        """Run ``msin node ARGS --config <member's config>``; its stdout."""
+        slot = self.nodes[member]
+        return run_cli(
+            ["node", *args, "--config", str(slot.config)], slot.directory / "node.cli.log",
+            what=f"'msin node {args[0]}' for {member}", timeout=timeout,
+        )
+
+    # ------------------------------------------------------------------ analyst
+
+    def analyst_stub(self) -> tuple[grpc.Channel, pb_grpc.CoordinatorStub]:
+        """A channel and coordinator stub with the analyst's certificate."""
+        channel = pki.secure_channel(self.coordinator_address, self.identity(ANALYST_NAME))
+        return channel, pb_grpc.CoordinatorStub(channel)  # type: ignore[no-untyped-call]
+
+    def list_clusters(self, limit: int = 100) -> list[pb.Cluster]:
+        """The clusters as STTG's analyst sees them (ListClusters)."""
+        channel, stub = self.analyst_stub()
+        try:
+            reply = stub.ListClusters(pb.ListClustersRequest(limit=limit), timeout=15)
+        except grpc.RpcError as exc:
+            raise DemoError(f"analyst ListClusters failed: {exc.code().name}: {exc.details()}") from None
+        finally:
+            channel.close()
+        return list(reply.clusters)
+
+    def raise_alert_as_analyst(self, record_id: str, summary: str) -> str:
+        """Raise an alert on a shared record with the analyst's certificate; the alert id."""
+        channel, stub = self.analyst_stub()
+        try:
+            reply = stub.RaiseAlert(pb.RaiseAlertRequest(record_id=record_id, summary=summary), timeout=15)
+        except grpc.RpcError as exc:
+            raise DemoError(f"analyst RaiseAlert failed: {exc.code().name}: {exc.details()}") from None
+        finally:
+            channel.close()
+        return str(reply.alert_id)
+
+    # ------------------------------------------------------------------ lifetime
+
+    def check_alive(self) -> None:
+        """Raise DemoError naming any process that has died."""
+        for proc in self.processes():
+            proc.check_alive()
+
+    def stop(self) -> None:
+        """Stop every process: nodes first, then key holders, then the coordinator."""
+        for slot in self.nodes.values():
+            slot.process.stop()
+        for k in self.keyholders:
+            k.process.stop()
+        if self.coordinator_process is not None:
+            self.coordinator_process.stop()
+
+
+def wait_until(
+    condition: Callable[[], bool], *, timeout: float, what: str, every: float = 0.3,
+    network: LocalNetwork | None = None,
+) -> None:
+    """Poll ``condition`` until true; DemoError naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if network is not None:
+            network.check_alive()
+        if condition():
+            return
+        if time.monotonic() > deadline:
+            raise DemoError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(every)
