@@ -1,0 +1,120 @@
+"""Key-holder configuration: a TOML file.
+
+Example::
+
+    listen = "127.0.0.1:7443"           # host:port; port 0 picks a free one
+    cert_dir = "identity"               # cert.pem, key.pem, ca.pem (role keyholder)
+    crl = "ca/crl.pem"                  # optional: refuse revoked callers
+    share_files = ["holder-1.share.json"]  # one per epoch served; the newest is current
+    rate_limit_per_second = 2000        # blinded elements per member per second
+    burst = 20000                       # optional: largest batch a member may send at once
+    daily_quota = 1000000               # blinded elements per member per UTC day
+    log_path = "keyholder.log"          # optional: counts per member, never inputs
+    workers = 4                         # optional: gRPC worker threads
+
+Relative paths are relative to the configuration file. Every problem raises
+:class:`~msin_fed.errors.ConfigError` naming the file, the key and the reason.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from msin_fed.errors import ConfigError
+
+__all__ = ["KeyHolderConfig", "load_config"]
+
+_KNOWN = {
+    "listen", "cert_dir", "crl", "share_file", "share_files", "rate_limit_per_second",
+    "burst", "daily_quota", "log_path", "workers", "allowed_roles",
+}
+
+
+@dataclass(frozen=True)
+class KeyHolderConfig:
+    """A validated key-holder configuration."""
+
+    listen: str
+    cert_dir: Path
+    share_files: tuple[Path, ...]
+    rate_limit_per_second: float
+    daily_quota: int
+    burst: int
+    log_path: Path | None = None
+    crl: Path | None = None
+    workers: int = 4
+    allowed_roles: frozenset[str] = field(default_factory=lambda: frozenset({"member"}))
+
+
+def _number(file: str, data: dict[str, Any], key: str, kind: type, minimum: float) -> Any:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
+        raise ConfigError(file, key, f"must be a {'number' if kind is float else 'whole number'}")
+    if value < minimum:
+        raise ConfigError(file, key, f"must be at least {minimum:g}")
+    return kind(value)
+
+
+def load_config(path: str | Path) -> KeyHolderConfig:
+    """Read and validate a key-holder configuration file."""
+    path = Path(path)
+    file = str(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(file, "file", f"cannot be read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(file, "file", f"is not valid TOML ({exc})") from None
+    unknown = sorted(set(data) - _KNOWN)
+    if unknown:
+        raise ConfigError(file, unknown[0], "unknown key")
+    base = path.parent
+
+    def rel(value: Any, key: str) -> Path:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(file, key, "must be a path")
+        p = Path(value)
+        return p if p.is_absolute() else base / p
+
+    listen = data.get("listen")
+    if not isinstance(listen, str) or ":" not in listen:
+        raise ConfigError(file, "listen", "must be host:port")
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        raise ConfigError(file, "listen", "must be host:port with a port from 0 to 65535")
+    if "cert_dir" not in data:
+        raise ConfigError(file, "cert_dir", "missing")
+    cert_dir = rel(data["cert_dir"], "cert_dir")
+    if not cert_dir.is_dir():
+        raise ConfigError(file, "cert_dir", f"{cert_dir} is not a directory")
+    if "share_files" in data and "share_file" in data:
+        raise ConfigError(file, "share_file", "give share_file or share_files, not both")
+    raw_shares = data.get("share_files", [data["share_file"]] if "share_file" in data else None)
+    if not isinstance(raw_shares, list) or not raw_shares:
+        raise ConfigError(file, "share_files", "missing (a list of share files)")
+    shares = tuple(rel(s, "share_files") for s in raw_shares)
+    for s in shares:
+        if not s.is_file():
+            raise ConfigError(file, "share_files", f"{s} does not exist")
+    rate = _number(file, data, "rate_limit_per_second", float, 0.001)
+    quota = _number(file, data, "daily_quota", int, 1)
+    burst = _number(file, data, "burst", int, 1) if "burst" in data else max(1, int(rate))
+    workers = _number(file, data, "workers", int, 1) if "workers" in data else 4
+    roles = data.get("allowed_roles", ["member"])
+    if not isinstance(roles, list) or not roles or not all(r in {"member", "admin"} for r in roles):
+        raise ConfigError(file, "allowed_roles", "must list 'member' and/or 'admin'")
+    return KeyHolderConfig(
+        listen=listen,
+        cert_dir=cert_dir,
+        share_files=shares,
+        rate_limit_per_second=rate,
+        daily_quota=quota,
+        burst=burst,
+        log_path=rel(data["log_path"], "log_path") if "log_path" in data else None,
+        crl=rel(data["crl"], "crl") if "crl" in data else None,
+        workers=workers,
+        allowed_roles=frozenset(roles),
+    )

@@ -1,0 +1,184 @@
+"""The key-holder gRPC service: a thin servicer over :mod:`msin_fed.oprf`.
+
+Callers are identified by their certificate (:func:`msin_fed.pki.peer_of`); only members
+(and admins, if configured) may call Evaluate. The log records counts per member, never
+inputs, elements or keys.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import NoReturn
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from msin_fed import oprf, pki
+from msin_fed.errors import ConfigError, ValidationError
+from msin_fed.keyholder.config import KeyHolderConfig
+from msin_fed.keyholder.limits import MemberLimits
+from msin_fed.proto import keyholder_pb2, keyholder_pb2_grpc
+from msin_fed.threshold import KeyShare, load_share
+
+__all__ = ["KeyHolderServicer", "RunningServer", "load_shares", "running"]
+
+log = logging.getLogger("msin_fed.keyholder")
+
+SERVICE_NAME = "msin.v1.KeyHolder"
+
+
+def load_shares(config: KeyHolderConfig) -> dict[int, KeyShare]:
+    """The shares of the configuration, by epoch; one dealing's shape across epochs is not
+    required, but each epoch appears once."""
+    shares: dict[int, KeyShare] = {}
+    for path in config.share_files:
+        share = load_share(path)
+        if share.epoch in shares:
+            raise ConfigError(str(path), "epoch", f"epoch {share.epoch} is configured twice")
+        shares[share.epoch] = share
+    return shares
+
+
+def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -> NoReturn:
+    context.abort(code, message)
+    raise AssertionError("unreachable")  # pragma: no cover - abort raises
+
+
+class KeyHolderServicer(keyholder_pb2_grpc.KeyHolderServicer):
+    """Evaluates blinded elements under this holder's share of each epoch's key."""
+
+    def __init__(
+        self, shares: Mapping[int, KeyShare], limits: MemberLimits, max_batch: int = oprf.MAX_BATCH
+    ) -> None:
+        if not shares:
+            raise ValidationError("shares", "at least one key share is needed")
+        self._shares = dict(shares)
+        self._current = max(self._shares)
+        self._limits = limits
+        self._max_batch = max_batch
+
+    def _share(self, epoch: int, context: grpc.ServicerContext) -> KeyShare:
+        share = self._shares.get(epoch or self._current)
+        if share is None:
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"unknown key epoch {epoch}")
+        return share
+
+    def Evaluate(
+        self, request: keyholder_pb2.EvaluateRequest, context: grpc.ServicerContext
+    ) -> keyholder_pb2.EvaluateResponse:
+        peer = pki.peer_of(context)
+        share = self._share(request.epoch, context)
+        elements = list(request.blinded_elements)
+        if not elements:
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, "empty batch: no blinded elements")
+        if len(elements) > self._max_batch:
+            _abort(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"batch of {len(elements)} elements exceeds the maximum of {self._max_batch}",
+            )
+        for i, element in enumerate(elements):
+            try:
+                oprf.deserialize_element(element, f"blinded_elements[{i}]")
+            except ValidationError as exc:
+                _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        refusal = self._limits.charge(peer.name, len(elements))
+        if refusal is not None:
+            log.warning(
+                "refused member=%s elements=%d reason=%s", peer.name, len(elements), refusal.reason
+            )
+            _abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, refusal.reason)
+        evaluated, proof = oprf.blind_evaluate_batch(share.secret, share.public_share, elements)
+        log.info(
+            "evaluated member=%s elements=%d epoch=%d used_today=%d",
+            peer.name,
+            len(elements),
+            share.epoch,
+            self._limits.used_today(peer.name),
+        )
+        return keyholder_pb2.EvaluateResponse(
+            epoch=share.epoch,
+            share_index=share.index,
+            evaluated_elements=evaluated,
+            proof=proof,
+        )
+
+    def GetPublicKey(
+        self, request: keyholder_pb2.GetPublicKeyRequest, context: grpc.ServicerContext
+    ) -> keyholder_pb2.PublicKeyInfo:
+        share = self._shares[self._current]
+        return keyholder_pb2.PublicKeyInfo(
+            epoch=share.epoch,
+            share_index=share.index,
+            public_share=share.public_share,
+            threshold=share.public.threshold,
+            holders=share.public.holders,
+        )
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    """A started key-holder server: its bound port and current epoch and share."""
+
+    port: int
+    epoch: int
+    share_index: int
+    server: grpc.Server
+
+
+def _attach_log_file(path: str) -> logging.Handler:
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    return handler
+
+
+@contextmanager
+def running(
+    config: KeyHolderConfig,
+    *,
+    grace: float = 2.0,
+    servicer_class: type[KeyHolderServicer] | None = None,
+) -> Iterator[RunningServer]:
+    """Start a key holder as configured; yields once it listens, stops gracefully after.
+
+    ``servicer_class`` replaces the servicer (tests use it to stage a dishonest holder).
+    """
+    identity = pki.load_identity(config.cert_dir)
+    if identity.role != "keyholder":
+        raise ConfigError(str(config.cert_dir), "cert_dir", "certificate is not a keyholder's")
+    shares = load_shares(config)
+    limits = MemberLimits(config.rate_limit_per_second, config.burst, config.daily_quota)
+    servicer = (servicer_class or KeyHolderServicer)(shares, limits)
+    revocations = pki.RevocationList(config.crl, identity.ca_pem) if config.crl else None
+    interceptor = pki.AuthInterceptor({"Evaluate": config.allowed_roles}, revocations)
+    handler = _attach_log_file(str(config.log_path)) if config.log_path else None
+    server = grpc.server(
+        ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="keyholder"),
+        interceptors=[interceptor],
+        options=pki.channel_options(),
+    )
+    keyholder_pb2_grpc.add_KeyHolderServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    try:
+        port = server.add_secure_port(config.listen, pki.server_credentials(identity))
+    except RuntimeError as exc:
+        raise ConfigError("configuration", "listen", f"cannot listen on {config.listen} ({exc})") from None
+    server.start()
+    health_servicer.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
+    current = shares[max(shares)]
+    log.info("listening port=%d epoch=%d share=%d", port, current.epoch, current.index)
+    try:
+        yield RunningServer(port, current.epoch, current.index, server)
+    finally:
+        health_servicer.enter_graceful_shutdown()
+        server.stop(grace).wait()
+        if handler is not None:
+            log.removeHandler(handler)
+            handler.close()

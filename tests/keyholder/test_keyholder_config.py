@@ -1,0 +1,139 @@
+"""Key-holder configuration, limits, and the ``msin keyholder`` command."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from keyholder_net import write_config
+
+from msin_fed import pki
+from msin_fed.errors import ConfigError
+from msin_fed.keyholder import MemberLimits, load_config
+from msin_fed.proto import keyholder_pb2, keyholder_pb2_grpc
+
+
+@pytest.fixture
+def identity_dir(make_identity: Callable[[str, str], pki.Identity]) -> Path:
+    directory = make_identity("keyholder", "kh1").directory
+    assert directory is not None
+    return directory
+
+
+def test_valid_config_loads(tmp_path: Path, identity_dir: Path, dealing_dir: Path) -> None:
+    cfg = load_config(write_config(tmp_path, identity_dir, dealing_dir / "holder-1.share.json"))
+    assert cfg.listen == "127.0.0.1:0" and cfg.daily_quota == 100_000_000
+    assert cfg.share_files == (dealing_dir / "holder-1.share.json",)
+    assert cfg.allowed_roles == frozenset({"member"})
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ('color = "blue"\n', "color"),
+        ('workers = "four"\n', "workers"),
+        ('allowed_roles = ["analyst"]\n', "allowed_roles"),
+    ],
+)
+def test_invalid_config_names_the_key(
+    tmp_path: Path, identity_dir: Path, dealing_dir: Path, extra: str, key: str
+) -> None:
+    path = write_config(tmp_path, identity_dir, dealing_dir / "holder-1.share.json", extra=extra)
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert exc.value.key == key and exc.value.file == str(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ('listen = "127.0.0.1:0"', 'listen = "nowhere"', "listen"),
+        ("daily_quota = 100000000", "daily_quota = 0", "daily_quota"),
+        ("rate_limit_per_second = 1000000", "rate_limit_per_second = true", "rate_limit_per_second"),
+        ('share_files = ["', 'share_files = ["missing-', "share_files"),
+    ],
+)
+def test_bad_values_are_config_errors(
+    tmp_path: Path, identity_dir: Path, dealing_dir: Path, old: str, new: str, key: str
+) -> None:
+    path = write_config(tmp_path, identity_dir, dealing_dir / "holder-1.share.json")
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert exc.value.key == key
+
+
+def test_not_toml_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "k.toml"
+    path.write_text("listen = ")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
+
+
+def test_limits_refill_and_reset_daily() -> None:
+    now = [0.0]
+    day = [_dt.date(2026, 1, 1)]
+    limits = MemberLimits(10, 20, 50, clock=lambda: now[0], today=lambda: day[0])
+    assert limits.charge("a", 20) is None
+    refusal = limits.charge("a", 1)
+    assert refusal is not None and "rate limit" in refusal.reason
+    assert limits.charge("b", 20) is None  # per member
+    now[0] = 1.0
+    assert limits.charge("a", 10) is None
+    assert limits.charge("a", 21) is not None  # over burst
+    now[0] = 10.0
+    assert limits.charge("a", 20) is None
+    refusal = limits.charge("a", 1)  # 50 used
+    now[0] = 20.0
+    refusal = limits.charge("a", 1)
+    assert refusal is not None and "daily quota" in refusal.reason
+    day[0] = _dt.date(2026, 1, 2)
+    assert limits.charge("a", 1) is None and limits.used_today("a") == 1
+
+
+def test_cli_deal_and_serve(
+    tmp_path: Path, identity_dir: Path, make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    msin = [sys.executable, "-m", "msin_fed.cli", "keyholder"]
+    out = tmp_path / "dealing"
+    dealt = subprocess.run(
+        [*msin, "deal", "--threshold", "2", "--holders", "3", "--epoch", "9", "--out", str(out)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert dealt.returncode == 0, dealt.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "holder-1.share.json", "holder-2.share.json", "holder-3.share.json", "public.json"
+    ]
+    again = subprocess.run(
+        [*msin, "deal", "-t", "2", "-n", "3", "--epoch", "9", "--out", str(out)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert again.returncode == 2 and "already holds a dealing" in again.stderr
+    bad = subprocess.run([*msin, "serve", "--config", str(tmp_path / "none.toml")],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "cannot be read" in bad.stderr
+
+    config = write_config(tmp_path, identity_dir, out / "holder-2.share.json")
+    proc = subprocess.Popen([*msin, "serve", "--config", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "serving epoch 9 share 2 on 127.0.0.1:" in line, proc.stderr and proc.stderr.read()
+        port = int(line.rsplit(":", 1)[1])
+        channel = pki.secure_channel(f"127.0.0.1:{port}", make_identity("member", "grower-a"))
+        stub = keyholder_pb2_grpc.KeyHolderStub(channel)
+        info = stub.GetPublicKey(keyholder_pb2.GetPublicKeyRequest(), timeout=10)
+        assert (info.epoch, info.share_index) == (9, 2)
+        channel.close()
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
