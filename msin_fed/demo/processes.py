@@ -84,9 +84,11 @@ def run_cli(args: Sequence[str], log: Path, *, what: str, timeout: float = 120.0
 class Process:
     """One long-running ``msin`` child process with its log file."""
 
-    def __init__(self, name: str, args: Sequence[str], log: Path) -> None:
+    def __init__(self, name: str, args: Sequence[str], log: Path, *, argv: Sequence[str] | None = None) -> None:
+        """``args`` of ``msin``; or a whole ``argv`` (a test's own server script)."""
         self.name = name
         self.args = list(args)
+        self.argv = list(argv) if argv is not None else _cli_argv(args)
         self.log = log
         self._popen: subprocess.Popen[bytes] | None = None
 
@@ -101,10 +103,10 @@ class Process:
             return self
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as handle:
-            handle.write(f"$ msin {' '.join(self.args)}\n".encode())
+            handle.write(f"$ {' '.join(self.argv[1:])}\n".encode())
             handle.flush()
             self._popen = subprocess.Popen(
-                _cli_argv(self.args), stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                self.argv, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 env=_child_env(), start_new_session=True,
             )
         return self
