@@ -24,7 +24,7 @@ from msin_fed.proto import keyholder_pb2
 class LyingServicer(KeyHolderServicer):
     """Evaluates correctly, then tampers with every element before answering."""
 
-    def Evaluate(  # noqa: N802 - gRPC method name
+    def Evaluate(
         self, request: keyholder_pb2.EvaluateRequest, context: grpc.ServicerContext
     ) -> keyholder_pb2.EvaluateResponse:
         honest = super().Evaluate(request, context)
