@@ -1,0 +1,64 @@
+"""Insights for analysts: suppressed aggregates, actions taken, reports and STIX 2.1 export.
+
+Everything here may leave the analysts, so:
+
+* records and alerts under TLP:RED or TLP:AMBER+STRICT are never drawn on;
+* every published count passes the small-cell rule (:class:`InsightConfig`
+  ``min_records``, ``min_members``) with secondary suppression over published totals;
+* member ids, record ids, cluster ids, narratives and tokens are never rendered; alert
+  summaries get a last scrub.
+
+Usage::
+
+    ins = compute_insights(store_source, "2026-10", InsightConfig.load(path))
+    write_report(ins, out_dir)
+    bundle = stix_bundle(ins)
+"""
+
+from msin_fed.coordinator.insights._aggregate import (
+    ActionSummary,
+    AlertSummary,
+    ClusterGrowth,
+    ClusterRow,
+    Insights,
+    Table,
+    compute_insights,
+    month_window,
+)
+from msin_fed.coordinator.insights._config import NEVER_EXPORTED, InsightConfig
+from msin_fed.coordinator.insights._inputs import (
+    ActionView,
+    AlertView,
+    ClusterView,
+    InsightData,
+    InsightSource,
+    Outcome,
+)
+from msin_fed.coordinator.insights._redact import scrub
+from msin_fed.coordinator.insights._suppress import Key, Line, Rule, Tally, key, suppress
+
+__all__ = [
+    "NEVER_EXPORTED",
+    "ActionSummary",
+    "ActionView",
+    "AlertSummary",
+    "AlertView",
+    "ClusterGrowth",
+    "ClusterRow",
+    "ClusterView",
+    "InsightConfig",
+    "InsightData",
+    "InsightSource",
+    "Insights",
+    "Key",
+    "Line",
+    "Outcome",
+    "Rule",
+    "Table",
+    "Tally",
+    "compute_insights",
+    "key",
+    "month_window",
+    "scrub",
+    "suppress",
+]
