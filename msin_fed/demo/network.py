@@ -39,8 +39,6 @@ __all__ = ["ANALYST_NAME", "COORDINATOR_NAME", "LocalNetwork", "Progress", "requ
 
 COORDINATOR_NAME = "sttg-coordinator"
 ANALYST_NAME = "sttg-analyst"
-#: Passphrase of the demo nodes' secure stores. A throwaway network only.
-DEMO_PASSPHRASE = "demo passphrase for a throwaway network"  # noqa: S105
 
 Progress = Callable[[str], None]
 
@@ -172,11 +170,17 @@ class LocalNetwork:
         directory = self.root / "coordinator"
         self.coordinator_address = f"{LOOPBACK}:{free_port()}"
         config = {
-            "listen": self.coordinator_address,
-            "cert_dir": str(self.identity_dir(COORDINATOR_NAME)),
-            "crl": str(self.ca_dir / "crl.pem"),
-            "store_url": f"sqlite:///{directory / 'shared.db'}",
-            "log_path": str(directory / "coordinator.log"),
+            "server": {
+                "listen": self.coordinator_address,
+                "identity_dir": str(self.identity_dir(COORDINATOR_NAME)),
+                "crl": str(self.ca_dir / "crl.pem"),
+                "grace_seconds": 5,
+            },
+            "store": {"url": str(directory / "shared.db")},
+            "tokens": {"epoch": self.epoch},
+            "policy": {"disclose_member_ids": False},
+            "audit": {"head_file": str(directory / "audit.head")},
+            "log": {"file": str(directory / "coordinator.log")},
         }
         path = _write_toml(directory / "coordinator.toml", config, "demo coordinator")
         self.coordinator_process = Process(
@@ -238,25 +242,29 @@ class LocalNetwork:
     # ------------------------------------------------------------------ nodes
 
     def configure_node(self, member: str) -> NodeSlot:
-        """Write one member node's configuration."""
+        """Write one member node's configuration (and a random store key file, 0600)."""
         require_part("node")
+        from msin_fed.node.keys import write_key_file
+
         directory = self.root / "nodes" / member
         directory.mkdir(parents=True, exist_ok=True)
-        passphrase_file = directory / "passphrase"
-        passphrase_file.write_text(DEMO_PASSPHRASE)
-        passphrase_file.chmod(0o600)
+        key_file = directory / "store.key"
+        if not key_file.exists():
+            write_key_file(key_file)
         config = {
-            "member_id": member,
-            "store_path": str(directory / "node.db"),
-            "passphrase_file": str(passphrase_file),
-            "cert_dir": str(self.identity_dir(member)),
-            "coordinator": self.coordinator_address,
-            "log_path": str(directory / "node.log"),
-            "keyholders": {
-                "threshold": self.threshold,
-                "public_dealing": str(self.keys_dir / "public.json"),
-                "endpoints": [{"name": k.name, "address": k.address} for k in self.keyholders],
+            "node": {
+                "store": str(directory / "node.db"),
+                "key_file": str(key_file),
+                "identity": str(self.identity_dir(member)),
             },
+            "coordinator": {"address": self.coordinator_address},
+            "key_holders": {
+                "threshold": self.threshold,
+                "public": str(self.keys_dir / "public.json"),
+                "holders": [{"name": k.name, "address": k.address} for k in self.keyholders],
+            },
+            # A demo on loopback: retry quickly rather than politely.
+            "delivery": {"backoff_base": 0.2, "backoff_cap": 2.0, "poll_interval": 0.5},
         }
         path = _write_toml(directory / "node.toml", config, f"demo node of member {member}")
         process = Process(f"node {member}", ["node", "run", "--config", str(path)], directory / "node.out.log")
