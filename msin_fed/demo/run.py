@@ -1,0 +1,329 @@
+"""``msin demo``: run the bundled data set through a whole local network and show the result.
+
+Steps (each printed as it happens, with the time since the start):
+
+1. a network CA and one certificate per process;
+2. the token key dealt 2-of-3; coordinator (SQLite) and three key holders started as
+   separate processes on loopback, mutual TLS, and waited for;
+3. three member nodes configured and started (``msin node run``: outbox delivery and
+   the event subscription);
+4. each member imports its reports and shares every one of them;
+5. wait until the coordinator has every record and matching has settled;
+6. print what each member sees (its matches, never who the other members are), what the
+   analyst sees (clusters with redacted narratives), then raise an alert as the analyst
+   on the record graded actionable and time-sensitive and wait until every member's
+   node has received it;
+7. stop every process; remove the directory unless ``keep`` was given.
+
+Any failing step raises :class:`~msin_fed.demo.processes.DemoError` with a clear message
+after everything has been stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from msin_fed.demo import dataset
+from msin_fed.demo.network import LocalNetwork, wait_until
+from msin_fed.demo.processes import DemoError
+from msin_fed.proto import coordinator_pb2 as pb
+
+__all__ = ["DemoResult", "MemberView", "run_demo"]
+
+T = TypeVar("T")
+
+_GRADE_SOURCE = {1: "1", 2: "2", 3: "3"}
+_GRADE_ASSESSMENT = {1: "A", 2: "B", 3: "C", 4: "D", 5: "E"}
+_GRADE_HANDLING = {1: "P", 2: "C"}
+
+
+@dataclass
+class MemberView:
+    """What one member's node reports: its matches and the alerts it received."""
+
+    member: str
+    shared: int = 0
+    matches: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class DemoResult:
+    """The outcome of a demo run, for tests and for printing."""
+
+    root: Path
+    seconds: float = 0.0
+    members: dict[str, MemberView] = field(default_factory=dict)
+    clusters: list[pb.Cluster] = field(default_factory=list)
+    alert_id: str = ""
+
+
+def _grade(g: pb.Grade) -> str:
+    return (
+        _GRADE_SOURCE.get(g.source, "?") + _GRADE_ASSESSMENT.get(g.assessment, "?")
+        + _GRADE_HANDLING.get(g.handling, "?")
+    )
+
+
+class _Clock:
+    def __init__(self, out: Callable[[str], None]) -> None:
+        self.start = time.monotonic()
+        self.out = out
+        self._lock = threading.Lock()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def __call__(self, message: str) -> None:
+        with self._lock:
+            self.out(f"[{self.elapsed():5.1f}s] {message}")
+
+
+def _parallel(items: Sequence[str], fn: Callable[[str], T]) -> list[T]:
+    """Run ``fn`` for each item concurrently (each spawns a process); first error wins."""
+    with ThreadPoolExecutor(max_workers=max(1, len(items))) as pool:
+        return list(pool.map(fn, items))
+
+
+def _json_lines(text: str) -> list[dict[str, Any]]:
+    """The JSON object(s) a ``--json`` node command printed: one list, or one per line."""
+    text = text.strip()
+    if not text:
+        return []
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        data = [json.loads(line) for line in text.splitlines() if line.strip()]
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
+        raise DemoError("a node command printed something other than JSON objects")
+    return data
+
+
+class _Demo:
+    def __init__(
+        self, root: Path, members: Sequence[str], data: Callable[[str], tuple[Path, Path]],
+        say: _Clock, timeout: float,
+    ) -> None:
+        self.net = LocalNetwork(root, members, progress=say)
+        self.members = list(members)
+        self.data = data
+        self.say = say
+        self.deadline = time.monotonic() + timeout
+        self.result = DemoResult(root)
+
+    def remaining(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise DemoError("the demo ran out of time")
+        return left
+
+    # ---------------------------------------------------------------- steps
+
+    def start_services(self) -> None:
+        net = self.net
+        net.create_pki()
+        net.deal_keys()
+        net.configure_coordinator()
+        net.configure_keyholders()
+        assert net.coordinator_process is not None
+        # Start all four servers at once, then wait for each.
+        net.coordinator_process.start()
+        for slot in net.keyholders:
+            slot.process.start()
+        net.start_coordinator(timeout=min(60.0, self.remaining()))
+        self.say(f"coordinator serving on {net.coordinator_address} (SQLite, mutual TLS)")
+        net.start_keyholders()
+
+    def start_nodes(self) -> None:
+        net = self.net
+        for member in self.members:
+            net.configure_node(member)
+
+        def init(member: str) -> None:
+            net.node_cli(member, "init", timeout=self.remaining())
+
+        _parallel(self.members, init)
+        for member in self.members:
+            net.nodes[member].process.start()
+        self.say(f"{len(self.members)} member nodes started: {', '.join(self.members)}")
+
+    def import_and_share(self) -> None:
+        net = self.net
+
+        def one(member: str) -> int:
+            reports, mentions = self.data(member)
+            net.node_cli(member, "import", str(reports), "--mentions", str(mentions), timeout=self.remaining())
+            out = net.node_cli(member, "share", "--all", "--tlp", "AMBER", "--json", timeout=self.remaining())
+            shared = len(_json_lines(out))
+            self.result.members[member] = MemberView(member, shared=shared)
+            self.say(f"{member}: imported its reports and shared {shared} (redacted, blind tokens, signed)")
+            return shared
+
+        total = sum(_parallel(self.members, one))
+        self.expected_records = total
+
+    def wait_for_matching(self) -> None:
+        """Every shared record delivered (node outboxes empty) and clusters stable."""
+        net = self.net
+
+        def delivered() -> bool:
+            for member in self.members:
+                status = _json_lines(net.node_cli(member, "status", "--json", timeout=self.remaining()))
+                if not status or int(status[0].get("outbox", 1)) != 0:
+                    return False
+            return True
+
+        wait_until(delivered, timeout=min(60.0, self.remaining()), what="every node's outbox to drain",
+                   every=0.5, network=net)
+        previous: list[str] = []
+        stable_since = time.monotonic()
+
+        def settled() -> bool:
+            nonlocal previous, stable_since
+            clusters = net.list_clusters()
+            shape = sorted(f"{c.cluster_id}:{len(c.records)}" for c in clusters)
+            if shape != previous:
+                previous, stable_since = shape, time.monotonic()
+                self.result.clusters = clusters
+                return False
+            return bool(clusters) and time.monotonic() - stable_since > 1.0
+
+        wait_until(settled, timeout=min(30.0, self.remaining()), what="cross-member matches", every=0.4,
+                   network=net)
+        self.say(f"matching settled: {len(self.result.clusters)} cross-member clusters")
+
+    def member_views(self) -> None:
+        net = self.net
+
+        def one(member: str) -> None:
+            matches = _json_lines(net.node_cli(member, "matches", "--json", timeout=self.remaining()))
+            self.result.members[member].matches = matches
+
+        _parallel(self.members, one)
+
+    def alert(self) -> None:
+        net = self.net
+        target = None
+        for cluster in self.result.clusters:
+            for record in cluster.records:
+                if record.member_id == dataset.ALERT_MEMBER and _grade(record.grade) == "1AP":
+                    target = record.record_id
+        if target is None:
+            raise DemoError("the record graded 1AP is in no cluster, so the analyst cannot see it")
+        self.result.alert_id = net.raise_alert_as_analyst(
+            target, "Workers at risk of being moved between sites this week by a known gangmaster; "
+            "check labour-provider arrangements at sites in the region.",
+        )
+        self.say("analyst raised an alert on the record graded 1AP and time-sensitive")
+
+        def received(member: str) -> bool:
+            alerts = _json_lines(net.node_cli(member, "alerts", "--json", timeout=self.remaining()))
+            self.result.members[member].alerts = alerts
+            return any(str(a.get("alert_id")) == self.result.alert_id for a in alerts)
+
+        pending = set(self.members)
+
+        def everyone() -> bool:
+            for member in sorted(pending):
+                if received(member):
+                    pending.discard(member)
+            return not pending
+
+        wait_until(everyone, timeout=min(30.0, self.remaining()), what="every member to receive the alert",
+                   every=0.5, network=net)
+        self.say(f"alert received by all {len(self.members)} members")
+
+
+# -------------------------------------------------------------------- printing
+
+
+def _print_result(result: DemoResult, out: Callable[[str], None]) -> None:
+    out("")
+    out("=" * 78)
+    out("What each member sees (matches on its own reports; never who the others are)")
+    out("=" * 78)
+    for member, view in result.members.items():
+        out(f"\n{member}: shared {view.shared} reports, {len(view.matches)} with matches")
+        for m in view.matches:
+            kinds = ", ".join(m.get("matched_kinds", []))
+            out(
+                f"  report {m.get('report_id', '?')}: matches {m.get('other_members', '?')} other member(s) "
+                f"on {kinds or '?'}"
+            )
+    out("")
+    out("=" * 78)
+    out("What STTG's analyst sees (clusters across members, narratives redacted)")
+    out("=" * 78)
+    for cluster in result.clusters:
+        out(
+            f"\ncluster {cluster.cluster_id[:12]} ({cluster.kind}): {cluster.members} members, "
+            f"{len(cluster.records)} records, linked on {', '.join(cluster.matched_kinds)}, "
+            f"{cluster.first_month}..{cluster.last_month}"
+        )
+        for record in cluster.records:
+            out(f"  - {record.member_id} {record.month} {record.sector} grade {_grade(record.grade)}")
+            out(f"    {record.narrative}")
+    out("")
+    out("=" * 78)
+    out("The alert, as every member received it (no personal data)")
+    out("=" * 78)
+    for member, view in result.members.items():
+        alert = next((a for a in view.alerts if str(a.get("alert_id")) == result.alert_id), None)
+        if alert is not None:
+            own = " (about one of its own reports)" if alert.get("own_record_id") or alert.get("report_id") else ""
+            out(f"  {member}: received alert {result.alert_id[:12]}{own}: {alert.get('summary', '')}")
+
+
+def run_demo(
+    *,
+    keep: Path | None = None,
+    timeout: float = 180.0,
+    members: Sequence[str] = dataset.MEMBERS,
+    data: Callable[[str], tuple[Path, Path]] = dataset.data_files,
+    out: Callable[[str], None] = print,
+    show: bool = True,
+) -> DemoResult:
+    """Run the demo; return what each party saw. Raises DemoError when a step fails."""
+    if keep is not None:
+        if keep.exists() and any(keep.iterdir()):
+            raise DemoError(f"--keep {keep}: the directory is not empty")
+        keep.mkdir(parents=True, exist_ok=True)
+        root = keep
+    else:
+        root = Path(tempfile.mkdtemp(prefix="msin-demo-"))
+    say = _Clock(out)
+    demo = _Demo(root, members, data, say, timeout)
+    say(f"building a throwaway network in {root}")
+    try:
+        demo.start_services()
+        demo.start_nodes()
+        demo.import_and_share()
+        demo.wait_for_matching()
+        demo.member_views()
+        demo.alert()
+        demo.result.seconds = say.elapsed()
+    except DemoError:
+        raise
+    except Exception as exc:  # a step failed in a way we did not foresee: still fail clearly
+        raise DemoError(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        demo.net.stop()
+        if keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+    if show:
+        _print_result(demo.result, out)
+        out("")
+        say(f"done in {demo.result.seconds:.1f}s; every process stopped"
+            + (f"; files kept in {keep}" if keep else "; temporary directory removed"))
+    return demo.result
