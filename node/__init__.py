@@ -1,1 +1,25 @@
-"""The member node: secure store, sharing workflow, outbox and inbox (installed as ``msin_fed.node``)."""
+"""The member node: secure store, sharing workflow, outbox and inbox (installed as ``msin_fed.node``).
+
+The public surface is :class:`Node` (the embeddable API), its configuration and keys.
+See docs/node.md for an example.
+"""
+
+from .api import Alert, LocalMatch, Node, SyncReport
+from .config import HolderAddress, NodeConfig, load_config
+from .keys import KeyFile, Passphrase, write_key_file
+from .store import SecureStore, ShareState
+
+__all__ = [
+    "Alert",
+    "HolderAddress",
+    "KeyFile",
+    "LocalMatch",
+    "Node",
+    "NodeConfig",
+    "Passphrase",
+    "SecureStore",
+    "ShareState",
+    "SyncReport",
+    "load_config",
+    "write_key_file",
+]

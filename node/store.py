@@ -25,7 +25,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +53,7 @@ CREATE TABLE reports (rid BLOB PRIMARY KEY, seq INTEGER NOT NULL, data BLOB NOT 
 CREATE TABLE lookup (term BLOB NOT NULL, rid BLOB NOT NULL, PRIMARY KEY (term, rid));
 CREATE TABLE shares (
   record_id TEXT PRIMARY KEY, rid BLOB NOT NULL, state TEXT NOT NULL,
-  data BLOB NOT NULL, updated REAL NOT NULL);
+  data BLOB NOT NULL, updated REAL NOT NULL, note TEXT NOT NULL DEFAULT '');
 CREATE INDEX shares_rid ON shares (rid);
 CREATE TABLE outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, op_id TEXT NOT NULL UNIQUE,
@@ -81,8 +81,9 @@ class ShareState:
     report_id: str
     submission_id: str
     tlp: str
-    state: str  # "pending", "acknowledged", "withdrawing", "withdrawn"
+    state: str  # pending, acknowledged, withdrawing, withdrawn, refused, withdraw_refused
     updated: float
+    note: str = ""  # why the coordinator refused it, when it did
 
 
 @dataclass(frozen=True, repr=False)
@@ -339,11 +340,13 @@ class SecureStore:
         return self._seal(payload, "share:" + record_id)
 
     def _share_from_row(self, row: tuple[Any, ...]) -> ShareState:
-        record_id, state, box, updated = row
+        record_id, state, box, updated, note = row
         report_id, submission_id, tlp = (
             self._open(bytes(box), "share:" + str(record_id)).decode().split("\x1f")
         )
-        return ShareState(str(record_id), report_id, submission_id, tlp, str(state), float(updated))
+        return ShareState(
+            str(record_id), report_id, submission_id, tlp, str(state), float(updated), str(note)
+        )
 
     def enqueue_share(
         self, report_id: str, record_id: str, submission_id: str, tlp: str, submission: bytes
@@ -357,7 +360,7 @@ class SecureStore:
             if active:
                 raise ValidationError("report_id", "this report is already shared (withdraw it first)")
             conn.execute(
-                "INSERT INTO shares VALUES (?, ?, 'pending', ?, ?)",
+                "INSERT INTO shares VALUES (?, ?, 'pending', ?, ?, '')",
                 (record_id, rid, self._share_box(record_id, report_id, submission_id, tlp), time.time()),
             )
             conn.execute(
@@ -374,7 +377,7 @@ class SecureStore:
         rid = self._rid(report_id)
         with self._tx() as conn:
             row = conn.execute(
-                "SELECT record_id, state, data, updated FROM shares "
+                "SELECT record_id, state, data, updated, note FROM shares "
                 "WHERE rid = ? AND state IN ('pending', 'acknowledged')",
                 (rid,),
             ).fetchone()
@@ -395,20 +398,20 @@ class SecureStore:
 
     def shares(self) -> list[ShareState]:
         """Every share the node has made, newest last."""
-        rows = self._query("SELECT record_id, state, data, updated FROM shares ORDER BY updated")
+        rows = self._query("SELECT record_id, state, data, updated, note FROM shares ORDER BY updated")
         return [self._share_from_row(r) for r in rows]
 
     def share_of_record(self, record_id: str) -> ShareState | None:
         """The share behind one of our record ids (for mapping events back to reports)."""
         rows = self._query(
-            "SELECT record_id, state, data, updated FROM shares WHERE record_id = ?", (record_id,)
+            "SELECT record_id, state, data, updated, note FROM shares WHERE record_id = ?", (record_id,)
         )
         return self._share_from_row(rows[0]) if rows else None
 
     def active_share(self, report_id: str) -> ShareState | None:
         """The report's share that is pending or acknowledged, if any."""
         rows = self._query(
-            "SELECT record_id, state, data, updated FROM shares "
+            "SELECT record_id, state, data, updated, note FROM shares "
             "WHERE rid = ? AND state IN ('pending', 'acknowledged')",
             (self._rid(report_id),),
         )
@@ -446,6 +449,19 @@ class SecureStore:
                     "UPDATE shares SET state = ?, updated = ? WHERE record_id = ? AND state = ?",
                     (new_state, now, item.record_id, old),
                 )
+
+    def refuse(self, item: OutboxItem, reason: str) -> None:
+        """Drop an operation the coordinator refused for good; the share records why.
+
+        ``reason`` is the coordinator's status text, which never holds personal data.
+        """
+        with self._tx() as conn:
+            conn.execute("DELETE FROM outbox WHERE op_id = ?", (item.op_id,))
+            state = "refused" if item.op == "submit" else "withdraw_refused"
+            conn.execute(
+                "UPDATE shares SET state = ?, updated = ?, note = ? WHERE record_id = ?",
+                (state, time.time(), reason[:500], item.record_id),
+            )
 
     def defer(self, items: Iterable[OutboxItem], next_at: float, error: str) -> None:
         """Count a failed attempt and schedule the next one. ``error`` holds no data."""
@@ -495,22 +511,27 @@ class SecureStore:
 
     # ------------------------------------------------------------------ token cache
 
-    def get_many(self, epoch: int, inputs: Sequence[bytes]) -> list[bytes | None]:
-        """Cached tokens for ``inputs`` under ``epoch`` (None where not cached)."""
-        out: list[bytes | None] = []
-        for data in inputs:
-            term = self._hash(b"token", epoch.to_bytes(4, "big") + data)
+    def get_many(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Cached tokens of those cache ``keys`` (epoch || input) that are present.
+
+        Implements :class:`msin_fed.tokenizer.TokenCache`; keys are stored only as keyed
+        hashes, tokens only boxed.
+        """
+        out: dict[bytes, bytes] = {}
+        for key in keys:
+            term = self._hash(b"token", key)
             rows = self._query("SELECT data FROM token_cache WHERE term = ?", (term,))
-            out.append(self._open(bytes(rows[0][0]), "token:" + term.hex()) if rows else None)
+            if rows:
+                out[key] = self._open(bytes(rows[0][0]), "token:" + term.hex())
         return out
 
-    def put_many(self, epoch: int, items: Sequence[tuple[bytes, bytes]]) -> None:
-        """Cache (input, token) pairs under ``epoch``."""
+    def put_many(self, items: Mapping[bytes, bytes]) -> None:
+        """Cache tokens by cache key (epoch || input)."""
         with self._tx() as conn:
-            for data, token in items:
-                term = self._hash(b"token", epoch.to_bytes(4, "big") + data)
+            for key, token in items.items():
+                term = self._hash(b"token", key)
+                epoch = int.from_bytes(key[:4], "big")
                 conn.execute(
                     "INSERT OR REPLACE INTO token_cache VALUES (?, ?, ?)",
                     (term, epoch, self._seal(token, "token:" + term.hex())),
                 )
-

@@ -1,0 +1,483 @@
+"""The embeddable node: one object over the secure store, sharing, outbox and inbox.
+
+Typical use from a compliance tool (see docs/node.md)::
+
+    from msin_fed.node import Node, load_config
+
+    config = load_config("node.toml")
+    with Node.open(config.store, key=config.store_key(), config=config) as node:
+        node.import_file("reports.csv", "mentions.csv")
+        node.share("CASE-17", tlp="AMBER", handling="P")
+        node.sync()
+        for match in node.matches():
+            print(match.report_id, match.other_members, match.matched_kinds)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import grpc
+from nacl.signing import SigningKey
+
+from msin_fed import canonical, pki
+from msin_fed.errors import ConfigError, ImportValidationError, RemoteError, ValidationError
+from msin_fed.model import Grade, Identifier, IntelligenceReport, SharedRecord, Tlp
+from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
+from msin_fed.wire import grade_from_pb, tlp_from_pb
+
+from .config import NodeConfig
+from .delivery import Backoff, DeliveryReport, deliver_due, pull_events
+from .keys import KdfParams, StoreKey
+from .share import Redactor, Tokenizer, build_share
+from .store import SecureStore, ShareState
+
+__all__ = ["Alert", "LocalMatch", "Node", "SyncReport"]
+
+log = logging.getLogger(__name__)
+
+_CHANGE = {
+    pb.MATCH_CHANGE_NEW: "new",
+    pb.MATCH_CHANGE_UPDATED: "updated",
+    pb.MATCH_CHANGE_REMOVED: "removed",
+}
+
+
+@dataclass(frozen=True)
+class LocalMatch:
+    """A match on one of our shared records, mapped back to our own report."""
+
+    report_id: str | None  # None when the record is no longer known locally
+    record_id: str
+    cluster_id: str
+    other_members: int
+    matched_kinds: tuple[str, ...]
+    score: float
+    change: str  # "new", "updated" or "removed"
+    other_member_ids: tuple[str, ...]
+    cursor: int
+    received_at: _dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An alert to every member (no personal data), with our report when it is about ours."""
+
+    alert_id: str
+    summary: str
+    region: str
+    sector: str
+    exploitation_type: str
+    grade: Grade | None
+    tlp: Tlp | None
+    raised_by_role: str
+    own_report_id: str | None
+    cursor: int
+    received_at: _dt.datetime | None
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one sync did: outbox delivery and new inbox events."""
+
+    delivery: DeliveryReport
+    new_events: int
+
+
+class Node:
+    """A member node. Open with :meth:`open`; close (or use ``with``) when done."""
+
+    def __init__(
+        self,
+        store: SecureStore,
+        *,
+        config: NodeConfig | None = None,
+        identity: pki.Identity | None = None,
+        redactor: Redactor | None = None,
+        tokenizer: Tokenizer | None = None,
+        coordinator: str | None = None,
+    ) -> None:
+        self._store = store
+        self._config = config
+        self._identity = identity
+        self._redactor = redactor
+        self._tokenizer = tokenizer
+        self._coordinator = coordinator or (config.coordinator if config else None)
+        self._channel: grpc.Channel | None = None
+        self._stub: pb_grpc.CoordinatorStub | None = None
+        self._lazy_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._backoff = Backoff(
+            config.backoff_base if config else 1.0, config.backoff_cap if config else 300.0
+        )
+        self._poll = config.poll_interval if config else 5.0
+        self._stream: Any = None
+        self._own_tokenizer = False
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        key: StoreKey | None = None,
+        config: NodeConfig | None = None,
+        *,
+        create: bool = False,
+        kdf: KdfParams | None = None,
+        identity: pki.Identity | None = None,
+        redactor: Redactor | None = None,
+        tokenizer: Tokenizer | None = None,
+        coordinator: str | None = None,
+    ) -> Node:
+        """Open the node's store (``create`` makes a new one).
+
+        ``path`` and ``key`` default to the configuration's store and key. Redactor,
+        tokenizer, identity and coordinator address default to what the configuration
+        names and are created only when first needed.
+        """
+        if path is None:
+            if config is None:
+                raise ValidationError("path", "give a store path or a configuration")
+            path = config.store
+        if key is None:
+            if config is None:
+                raise ValidationError("key", "give a store key or a configuration")
+            key = config.store_key()
+        store = SecureStore.create(path, key, kdf=kdf) if create else SecureStore.open(path, key)
+        return cls(
+            store,
+            config=config,
+            identity=identity,
+            redactor=redactor,
+            tokenizer=tokenizer,
+            coordinator=coordinator,
+        )
+
+    def __enter__(self) -> Node:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop background work, close channels and the store."""
+        self.stop()
+        with self._lazy_lock:
+            if self._channel is not None:
+                self._channel.close()
+                self._channel = None
+            closer = getattr(self._tokenizer, "close", None)
+            if callable(closer) and self._own_tokenizer:
+                closer()
+        self._store.close()
+
+    # ------------------------------------------------------------------ lazily built parts
+
+    def _need_config(self, key: str) -> NodeConfig:
+        if self._config is None:
+            raise ConfigError("<no configuration>", key, "is needed for this operation")
+        return self._config
+
+    @property
+    def identity(self) -> pki.Identity:
+        """The member identity (certificate, TLS key, Ed25519 signing key)."""
+        with self._lazy_lock:
+            if self._identity is None:
+                config = self._need_config("node.identity")
+                if config.identity is None:
+                    raise ConfigError(config.source, "node.identity", "is required to share")
+                self._identity = pki.load_identity(config.identity)
+            if self._identity.role != "member":
+                raise ConfigError("identity", "role", "the node needs a member certificate")
+            return self._identity
+
+    @property
+    def member_id(self) -> str:
+        """Our member id, as our certificate names it."""
+        return self.identity.name
+
+    def _signing_key(self) -> SigningKey:
+        return self.identity.signing_key
+
+    def _get_redactor(self) -> Redactor:
+        with self._lazy_lock:
+            if self._redactor is None:
+                from msin_fed.redaction import Redactor as _Redactor  # type: ignore[attr-defined,unused-ignore]
+
+                model = self._config.spacy_model if self._config else None
+                self._redactor = _Redactor(spacy_model=model)
+            return self._redactor
+
+    def _get_tokenizer(self) -> Tokenizer:
+        identity = self.identity
+        with self._lazy_lock:
+            if self._tokenizer is None:
+                from msin_fed.threshold import load_public
+                from msin_fed.tokenizer import HolderEndpoint
+                from msin_fed.tokenizer import Tokenizer as _Tokenizer
+
+                config = self._need_config("key_holders")
+                if not config.holders:
+                    raise ConfigError(config.source, "key_holders.holders", "is required to share")
+                public = load_public(config.public) if config.public else None
+                self._tokenizer = _Tokenizer(
+                    [HolderEndpoint(h.name, h.address, h.server_name) for h in config.holders],
+                    config.threshold,
+                    identity,
+                    cache=self._store,
+                    public=public,
+                )
+                self._own_tokenizer = True
+            return self._tokenizer
+
+    def _get_stub(self) -> pb_grpc.CoordinatorStub:
+        identity = self.identity
+        with self._lazy_lock:
+            if self._stub is None:
+                if not self._coordinator:
+                    source = self._config.source if self._config else "<no configuration>"
+                    raise ConfigError(source, "coordinator.address", "is required to deliver")
+                self._channel = pki.secure_channel(self._coordinator, identity)
+                self._stub = pb_grpc.CoordinatorStub(self._channel)  # type: ignore[no-untyped-call]
+            return self._stub
+
+    # ------------------------------------------------------------------ reports
+
+    @property
+    def store(self) -> SecureStore:
+        """The secure store (for lookups; prefer the methods here)."""
+        return self._store
+
+    def add_report(self, report: IntelligenceReport) -> None:
+        """Store one report (ValidationError when its id is already stored)."""
+        if not isinstance(report, IntelligenceReport):
+            raise ValidationError("report", "must be an IntelligenceReport")
+        self._store.add_reports([report])
+
+    def import_file(
+        self, reports: str | os.PathLike[str], mentions: str | os.PathLike[str] | None = None
+    ) -> list[str]:
+        """Import a canonical CSV (+ mentions CSV) or JSON file, all or nothing.
+
+        Raises ImportValidationError listing every bad row by line and field (including
+        reports whose id is already stored); nothing is written then.
+        """
+        region = self._config.default_region if self._config else None
+        loaded = canonical.load(reports, mentions, default_region=region)
+        clashes = [
+            loaded.error_for(r.report_id, "report_id", "a report with this id is already stored")
+            for r in loaded.reports
+            if self._store.has_report(r.report_id)
+        ]
+        if clashes:
+            raise ImportValidationError(clashes)
+        self._store.add_reports(loaded.reports)
+        log.info("imported %d report(s)", len(loaded.reports))
+        return [r.report_id for r in loaded.reports]
+
+    def report(self, report_id: str) -> IntelligenceReport:
+        """One stored report."""
+        return self._store.get_report(report_id)
+
+    def reports(self) -> list[IntelligenceReport]:
+        """Every stored report."""
+        return list(self._store.reports())
+
+    def find(self, identifier: Identifier) -> list[str]:
+        """Ids of our reports holding ``identifier`` (normalized, through the keyed index)."""
+        return self._store.find(identifier)
+
+    # ------------------------------------------------------------------ sharing
+
+    def share(self, report_id: str, tlp: Tlp | str, handling: str = "P") -> SharedRecord:
+        """Share a report: redact (verified), tokenize, coarsen, grade, sign, queue.
+
+        Returns the record exactly as it will leave the node. RedactionRefused blocks the
+        share with the reason; the record then never reaches the outbox.
+        """
+        report = self._store.get_report(report_id)
+        if self._store.active_share(report_id) is not None:
+            raise ValidationError("report_id", "this report is already shared (withdraw it first)")
+        built = build_share(
+            report,
+            member_id=self.member_id,
+            tlp=tlp,
+            handling=handling,
+            redactor=self._get_redactor(),
+            tokenizer=self._get_tokenizer(),
+            signing_key=self._signing_key(),
+        )
+        self._store.enqueue_share(
+            report_id, built.record.record_id, built.submission_id, built.record.tlp.value, built.submission
+        )
+        log.info("share queued: %d token(s)", len(built.record.tokens))
+        self._wake.set()
+        return built.record
+
+    def withdraw(self, report_id: str) -> ShareState:
+        """Withdraw the report's shared record at the coordinator (queued, delivered like shares)."""
+        share = self._store.enqueue_withdraw(report_id)
+        self._wake.set()
+        return share
+
+    def shares(self) -> list[ShareState]:
+        """Every share made, with its delivery state."""
+        return self._store.shares()
+
+    def outbox_size(self) -> int:
+        """Operations waiting for the coordinator's acknowledgement."""
+        return self._store.pending_count()
+
+    # ------------------------------------------------------------------ delivery and inbox
+
+    def deliver(self) -> DeliveryReport:
+        """Send what is due in the outbox once."""
+        return deliver_due(self._store, self._get_stub(), backoff=self._backoff)
+
+    def receive(self, timeout: float = 1.0) -> int:
+        """Read new events for up to ``timeout`` seconds; return how many were stored."""
+        return pull_events(self._store, self._get_stub(), timeout=timeout)
+
+    def sync(self, timeout: float = 1.0) -> SyncReport:
+        """Deliver the outbox, then fetch events. Remote failures are deferred, not raised."""
+        delivery = self.deliver()
+        try:
+            events = self.receive(timeout)
+        except grpc.RpcError as exc:
+            code = exc.code().name if hasattr(exc, "code") else "UNKNOWN"
+            raise RemoteError("event subscription failed", code) from None
+        return SyncReport(delivery, events)
+
+    def start(self) -> None:
+        """Deliver and receive in background threads until :meth:`stop`."""
+        if self._threads:
+            return
+        self._stop.clear()
+        self._get_stub()
+        for target, name in ((self._delivery_loop, "node-outbox"), (self._inbox_loop, "node-inbox")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Stop background threads (waits for them)."""
+        self._stop.set()
+        self._wake.set()
+        stream = self._stream
+        if stream is not None:
+            stream.cancel()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._threads = []
+
+    def _delivery_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.deliver()
+            except Exception:  # keep the loop alive; the reason is logged without data
+                log.exception("outbox delivery pass failed")
+            self._wake.wait(self._poll)
+            self._wake.clear()
+
+    def _inbox_loop(self) -> None:
+        attempts = 0
+        while not self._stop.is_set():
+            try:
+                stub = self._get_stub()
+                self._stream = stub.Subscribe(pb.SubscribeRequest(after_cursor=self._store.cursor()))
+                for event in self._stream:
+                    kind = event.WhichOneof("body") or "unknown"
+                    self._store.add_events([(int(event.cursor), kind, event.SerializeToString())])
+                    attempts = 0
+            except grpc.RpcError as exc:
+                if self._stop.is_set():
+                    break
+                code = exc.code().name if hasattr(exc, "code") else "UNKNOWN"
+                log.info("inbox stream ended (%s); resuming", code)
+            except Exception:
+                log.exception("inbox stream failed")
+            attempts += 1
+            self._stop.wait(self._backoff.delay(min(attempts, 8)))
+
+    # ------------------------------------------------------------------ matches and alerts
+
+    def _report_of(self, record_id: str) -> str | None:
+        share = self._store.share_of_record(record_id) if record_id else None
+        return share.report_id if share is not None else None
+
+    def events(self) -> Iterable[tuple[int, pb.Event, _dt.datetime | None]]:
+        """Every stored event (cursor, message, creation time), oldest first."""
+        for cursor, _kind, data in self._store.events():
+            event = pb.Event.FromString(data)
+            created = event.created_at.ToDatetime(_dt.UTC) if event.HasField("created_at") else None
+            yield cursor, event, created
+
+    def matches(self, *, include_removed: bool = False) -> list[LocalMatch]:
+        """The current match state of each of our records, mapped to our reports."""
+        latest: dict[str, LocalMatch] = {}
+        for cursor, event, created in self.events():
+            if event.WhichOneof("body") != "match":
+                continue
+            m = event.match
+            latest[m.record_id] = LocalMatch(
+                report_id=self._report_of(m.record_id),
+                record_id=m.record_id,
+                cluster_id=m.cluster_id,
+                other_members=int(m.other_members),
+                matched_kinds=tuple(m.matched_kinds),
+                score=float(m.score),
+                change=_CHANGE.get(m.change, "unknown"),
+                other_member_ids=tuple(m.other_member_ids),
+                cursor=cursor,
+                received_at=created,
+            )
+        found = list(latest.values())
+        if not include_removed:
+            found = [m for m in found if m.change != "removed"]
+        return sorted(found, key=lambda m: m.cursor)
+
+    def alerts(self) -> list[Alert]:
+        """Every alert received, oldest first."""
+        out: list[Alert] = []
+        for cursor, event, created in self.events():
+            if event.WhichOneof("body") != "alert":
+                continue
+            a = event.alert
+            try:
+                grade: Grade | None = grade_from_pb(a.grade)
+            except ValidationError:
+                grade = None
+            try:
+                tlp: Tlp | None = tlp_from_pb(a.tlp)
+            except ValidationError:
+                tlp = None
+            out.append(
+                Alert(
+                    alert_id=a.alert_id,
+                    summary=a.summary,
+                    region=a.region,
+                    sector=a.sector,
+                    exploitation_type=a.exploitation_type,
+                    grade=grade,
+                    tlp=tlp,
+                    raised_by_role=a.raised_by_role,
+                    own_report_id=self._report_of(a.own_record_id),
+                    cursor=cursor,
+                    received_at=created,
+                )
+            )
+        return out
+

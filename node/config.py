@@ -1,0 +1,192 @@
+"""Node configuration (TOML). Relative paths are read relative to the configuration file.
+
+Example::
+
+    [node]
+    store = "node.db"                     # the secure store (SQLite file)
+    key_file = "node.key"                 # either a key file ...
+    # passphrase_env = "MSIN_NODE_PASSPHRASE"   # ... or the name of an env var holding a passphrase
+    identity = "identity"                 # member certificate, key and signing key (msin ca issue)
+    default_region = "TLK"                # region for imported rows that leave it empty
+    spacy_model = "en_core_web_sm"        # spaCy pipeline for redaction
+
+    [coordinator]
+    address = "localhost:50051"
+
+    [key_holders]
+    threshold = 2
+    public = "public.json"                # the dealing's public shares (optional, pins proofs)
+    holders = [
+      { name = "ag1", address = "localhost:50061" },
+      { name = "ag2", address = "localhost:50062" },
+      { name = "ag3", address = "localhost:50063" },
+    ]
+
+    [delivery]                            # optional
+    backoff_base = 1.0                    # seconds; doubled per failed attempt
+    backoff_cap = 300.0
+    poll_interval = 5.0
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from msin_fed.errors import ConfigError, ValidationError
+from msin_fed.model import Region
+
+from .keys import KeyFile, Passphrase, StoreKey
+
+__all__ = ["HolderAddress", "NodeConfig", "load_config"]
+
+
+@dataclass(frozen=True)
+class HolderAddress:
+    """One key holder: its name (as in its certificate) and gRPC address."""
+
+    name: str
+    address: str
+    server_name: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """A node's settings. ``source`` is the file it came from (for error messages)."""
+
+    store: Path
+    identity: Path | None = None
+    key_file: Path | None = None
+    passphrase_env: str | None = None
+    coordinator: str | None = None
+    holders: tuple[HolderAddress, ...] = ()
+    threshold: int = 0
+    public: Path | None = None
+    spacy_model: str | None = None
+    default_region: Region | None = None
+    backoff_base: float = 1.0
+    backoff_cap: float = 300.0
+    poll_interval: float = 5.0
+    source: str = "<config>"
+
+    def store_key(self) -> StoreKey:
+        """The store key this configuration names (key file or passphrase from env)."""
+        if self.key_file is not None:
+            return KeyFile(self.key_file)
+        if self.passphrase_env:
+            value = os.environ.get(self.passphrase_env)
+            if not value:
+                raise ConfigError(self.source, "node.passphrase_env", f"environment variable {self.passphrase_env} is not set")
+            try:
+                return Passphrase(value)
+            except ValidationError as exc:
+                raise ConfigError(self.source, "node.passphrase_env", exc.problem) from None
+        raise ConfigError(self.source, "node.key_file", "give key_file or passphrase_env")
+
+
+def _get(table: dict[str, Any], section: str, key: str, kind: type, source: str, required: bool = False) -> Any:
+    value = table.get(key)
+    if value is None:
+        if required:
+            raise ConfigError(source, f"{section}.{key}", "is required")
+        return None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise ConfigError(source, f"{section}.{key}", f"must be a {kind.__name__}")
+    return value
+
+
+_KNOWN = {
+    "node": {"store", "key_file", "passphrase_env", "identity", "default_region", "spacy_model"},
+    "coordinator": {"address"},
+    "key_holders": {"threshold", "public", "holders"},
+    "delivery": {"backoff_base", "backoff_cap", "poll_interval"},
+}
+
+
+def load_config(path: str | os.PathLike[str]) -> NodeConfig:
+    """Read and validate a node configuration; ConfigError(file, key, reason) when invalid."""
+    file = Path(path)
+    source = str(file)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(source, "file", "not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(source, "file", f"cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "file", f"not valid TOML ({exc})") from None
+    for section, value in data.items():
+        if section not in _KNOWN:
+            raise ConfigError(source, section, "unknown section")
+        if not isinstance(value, dict):
+            raise ConfigError(source, section, "must be a table")
+        for key in value:
+            if key not in _KNOWN[section]:
+                raise ConfigError(source, f"{section}.{key}", "unknown key")
+    base = file.parent
+
+    def rel(text: str | None) -> Path | None:
+        return None if text is None else (base / Path(text).expanduser())
+
+    node = data.get("node", {})
+    store = rel(_get(node, "node", "store", str, source, required=True))
+    assert store is not None
+    key_file = rel(_get(node, "node", "key_file", str, source))
+    passphrase_env = _get(node, "node", "passphrase_env", str, source)
+    if (key_file is None) == (passphrase_env is None):
+        raise ConfigError(source, "node.key_file", "give exactly one of key_file or passphrase_env")
+    region_text = _get(node, "node", "default_region", str, source)
+    region = None
+    if region_text:
+        try:
+            region = Region.parse(region_text, "default_region")
+        except ValidationError as exc:
+            raise ConfigError(source, "node.default_region", exc.problem) from None
+    coord = data.get("coordinator", {})
+    address = _get(coord, "coordinator", "address", str, source)
+    kh = data.get("key_holders", {})
+    raw_holders = _get(kh, "key_holders", "holders", list, source) or []
+    holders: list[HolderAddress] = []
+    for i, item in enumerate(raw_holders):
+        where = f"key_holders.holders[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not isinstance(item.get("address"), str):
+            raise ConfigError(source, where, "must be a table with name and address")
+        extra = set(item) - {"name", "address", "server_name"}
+        if extra:
+            raise ConfigError(source, f"{where}.{sorted(extra)[0]}", "unknown key")
+        holders.append(HolderAddress(item["name"], item["address"], item.get("server_name")))
+    if len({h.name for h in holders}) != len(holders):
+        raise ConfigError(source, "key_holders.holders", "names must be distinct")
+    threshold = _get(kh, "key_holders", "threshold", int, source)
+    if holders and threshold is None:
+        raise ConfigError(source, "key_holders.threshold", "is required with holders")
+    if threshold is not None and not 1 <= threshold <= len(holders):
+        raise ConfigError(source, "key_holders.threshold", "must be between 1 and the number of holders")
+    delivery = data.get("delivery", {})
+    floats: dict[str, float] = {}
+    for key, default in (("backoff_base", 1.0), ("backoff_cap", 300.0), ("poll_interval", 5.0)):
+        value = _get(delivery, "delivery", key, float, source)
+        if value is not None and value <= 0:
+            raise ConfigError(source, f"delivery.{key}", "must be positive")
+        floats[key] = default if value is None else value
+    return NodeConfig(
+        store=store,
+        identity=rel(_get(node, "node", "identity", str, source)),
+        key_file=key_file,
+        passphrase_env=passphrase_env,
+        coordinator=address,
+        holders=tuple(holders),
+        threshold=threshold or 0,
+        public=rel(_get(kh, "key_holders", "public", str, source)),
+        spacy_model=_get(node, "node", "spacy_model", str, source),
+        default_region=region,
+        backoff_base=floats["backoff_base"],
+        backoff_cap=floats["backoff_cap"],
+        poll_interval=floats["poll_interval"],
+        source=source,
+    )

@@ -1,0 +1,210 @@
+"""Outbox delivery and inbox subscription against the coordinator.
+
+Delivery takes due outbox items oldest first, sends runs of submissions as one
+``SubmitBatch`` and withdrawals one by one, and removes an item only after the
+coordinator acknowledged it. A failed call schedules the item again with exponential
+backoff and jitter. Because submissions carry an idempotent submission id, the one
+unavoidable race (the coordinator stored a batch, the node died before removing it)
+ends in a re-send that the coordinator acknowledges as a duplicate.
+
+The inbox stores each event with its cursor in one transaction, and resumes from the
+stored cursor, so a dropped stream or a restart loses nothing and stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import grpc
+
+from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
+
+from .store import OutboxItem, SecureStore
+
+__all__ = ["Backoff", "DeliveryReport", "deliver_due", "pull_events"]
+
+log = logging.getLogger(__name__)
+
+#: Status codes that mean "this will never be accepted": the item is dropped as refused.
+PERMANENT = frozenset(
+    {
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        grpc.StatusCode.PERMISSION_DENIED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff: ``base * 2**attempts`` seconds, capped, with +-20% jitter."""
+
+    base: float = 1.0
+    cap: float = 300.0
+
+    def delay(self, attempts: int) -> float:
+        """Seconds to wait before the next attempt after ``attempts`` failures."""
+        raw = min(self.cap, self.base * (2 ** min(attempts, 30)))
+        return float(raw * random.uniform(0.8, 1.2))
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery pass did (counts only)."""
+
+    acknowledged: int = 0
+    duplicates: int = 0
+    refused: int = 0
+    failed: int = 0
+    remaining: int = 0
+
+
+def _status(exc: grpc.RpcError) -> tuple[grpc.StatusCode | None, str]:
+    code = exc.code() if hasattr(exc, "code") else None
+    details = exc.details() if hasattr(exc, "details") else ""
+    return code, str(details or "")
+
+
+def _runs(items: Sequence[OutboxItem], max_batch: int) -> list[list[OutboxItem]]:
+    """Consecutive submissions grouped (up to ``max_batch``); each withdrawal alone."""
+    runs: list[list[OutboxItem]] = []
+    for item in items:
+        if item.op == "submit" and runs and runs[-1][0].op == "submit" and len(runs[-1]) < max_batch:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
+def deliver_due(
+    store: SecureStore,
+    stub: pb_grpc.CoordinatorStub,
+    *,
+    backoff: Backoff = Backoff(),
+    timeout: float = 30.0,
+    max_batch: int = 50,
+    now: float | None = None,
+    on_acknowledged: Callable[[Sequence[OutboxItem]], None] | None = None,
+) -> DeliveryReport:
+    """Send every due outbox item once; stop at the first transient failure."""
+    report = DeliveryReport()
+    items = store.due(time.time() if now is None else now)
+    for position, run in enumerate(_runs(items, max_batch)):
+        try:
+            _send(store, stub, run, timeout, report, on_acknowledged)
+        except grpc.RpcError as exc:
+            code, details = _status(exc)
+            if code in PERMANENT and len(run) > 1:
+                # The batch is all-or-nothing: find the one refused by sending singly.
+                singles = [[i] for i in run]
+                for single in singles:
+                    try:
+                        _send(store, stub, single, timeout, report, on_acknowledged)
+                    except grpc.RpcError as inner:
+                        icode, idetails = _status(inner)
+                        if icode in PERMANENT:
+                            _refuse(store, single[0], icode, idetails, report)
+                        else:
+                            _defer(store, [single[0]], backoff, icode, report)
+                continue
+            if code in PERMANENT:
+                _refuse(store, run[0], code, details, report)
+                continue
+            rest = [i for r in _runs(items, max_batch)[position:] for i in r]
+            _defer(store, rest, backoff, code, report)
+            break
+    report.remaining = store.pending_count()
+    return report
+
+
+def _send(
+    store: SecureStore,
+    stub: pb_grpc.CoordinatorStub,
+    run: list[OutboxItem],
+    timeout: float,
+    report: DeliveryReport,
+    on_acknowledged: Callable[[Sequence[OutboxItem]], None] | None,
+) -> None:
+    if run[0].op == "submit":
+        request = pb.SubmitBatchRequest(
+            submissions=[pb.Submission.FromString(i.data) for i in run]
+        )
+        response = stub.SubmitBatch(request, timeout=timeout)
+        acked = {a.submission_id: a for a in response.acks}
+        done = [i for i in run if i.op_id in acked]
+        report.duplicates += sum(1 for a in response.acks if a.duplicate)
+    else:
+        try:
+            stub.Withdraw(pb.WithdrawRequest(record_id=run[0].record_id), timeout=timeout)
+        except grpc.RpcError as exc:
+            if _status(exc)[0] != grpc.StatusCode.NOT_FOUND:
+                raise
+        done = run
+    if on_acknowledged is not None:
+        on_acknowledged(done)
+    store.acknowledge(done)
+    report.acknowledged += len(done)
+    log.info("outbox: %d acknowledged", len(done))
+
+
+def _refuse(
+    store: SecureStore,
+    item: OutboxItem,
+    code: grpc.StatusCode | None,
+    details: str,
+    report: DeliveryReport,
+) -> None:
+    name = code.name if code is not None else "UNKNOWN"
+    store.refuse(item, f"{name}: {details}")
+    report.refused += 1
+    log.warning("outbox: coordinator refused a %s (%s)", item.op, name)
+
+
+def _defer(
+    store: SecureStore,
+    items: Sequence[OutboxItem],
+    backoff: Backoff,
+    code: grpc.StatusCode | None,
+    report: DeliveryReport,
+) -> None:
+    name = code.name if code is not None else "UNKNOWN"
+    now = time.time()
+    for item in items:
+        store.defer([item], now + backoff.delay(item.attempts), name)
+    report.failed += len(items)
+    log.info("outbox: %d deferred after %s", len(items), name)
+
+
+def pull_events(
+    store: SecureStore,
+    stub: pb_grpc.CoordinatorStub,
+    *,
+    timeout: float | None = 2.0,
+    stop: threading.Event | None = None,
+) -> int:
+    """Store events after the stored cursor; return how many were new.
+
+    With ``timeout`` the stream is read until that deadline (a sync); with None it is
+    read until ``stop`` is set or the stream ends.
+    """
+    stream = stub.Subscribe(pb.SubscribeRequest(after_cursor=store.cursor()), timeout=timeout)
+    stored = 0
+    try:
+        for event in stream:
+            if stop is not None and stop.is_set():
+                break
+            kind = event.WhichOneof("body") or "unknown"
+            store.add_events([(int(event.cursor), kind, event.SerializeToString())])
+            stored += 1
+    except grpc.RpcError as exc:
+        if _status(exc)[0] != grpc.StatusCode.DEADLINE_EXCEEDED:
+            raise
+    finally:
+        stream.cancel()
+    return stored

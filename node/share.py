@@ -1,0 +1,153 @@
+"""Building the shared record of a report: redact, tokenize, coarsen, grade, sign.
+
+What leaves the node is exactly a :class:`~msin_fed.model.SharedRecord`: the narrative
+after verified redaction (the report's own identifiers and its reporter are the
+deny-list), blind tokens of its mentions, coarse facts (region, sector, exploitation
+type, indicators, month, victims band) and the grade with the handling code the
+nominated user chose. The reporter, the exact victim count, the local report id and
+the dates received never do; the record id is random.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from nacl.signing import SigningKey
+
+from msin_fed.errors import ValidationError
+from msin_fed.model import (
+    Grade,
+    Handling,
+    Identifier,
+    IntelligenceReport,
+    SharedRecord,
+    Tlp,
+    Token,
+    victims_band,
+)
+from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.token_inputs import inputs_for_mention
+from msin_fed.wire import record_to_pb, sign_record
+
+__all__ = ["BuiltShare", "Redactor", "Tokenizer", "build_share", "new_record_id"]
+
+MAX_TOKENS = 512
+
+
+class RedactionResultLike(Protocol):
+    """What a redactor returns: the redacted text."""
+
+    @property
+    def text(self) -> str: ...
+
+
+class Redactor(Protocol):
+    """Verified redaction (``msin_fed.redaction.Redactor``)."""
+
+    def redact_verified(
+        self, text: str, known: Sequence[Identifier | str]
+    ) -> RedactionResultLike: ...
+
+
+class Tokenizer(Protocol):
+    """Blind tokens of typed inputs (``msin_fed.tokenizer.Tokenizer`` or ``LocalTokenizer``)."""
+
+    @property
+    def epoch(self) -> int: ...
+
+    def tokenize(self, inputs: Sequence[bytes]) -> list[bytes]: ...
+
+
+@dataclass(frozen=True, repr=False)
+class BuiltShare:
+    """A signed submission ready for the outbox, and the record it carries."""
+
+    record: SharedRecord
+    submission_id: str
+    submission: bytes  # serialized msin.v1.Submission
+
+    def __repr__(self) -> str:
+        return f"BuiltShare(record_id={self.record.record_id!r}, tokens={len(self.record.tokens)})"
+
+
+def new_record_id() -> str:
+    """A random record id: nothing about the report can be read from it."""
+    return "r-" + uuid.uuid4().hex
+
+
+def parse_handling(handling: Handling | str) -> Handling:
+    """The handling code given as ``P``/``C`` or a Handling."""
+    if isinstance(handling, Handling):
+        return handling
+    try:
+        return Handling(str(handling).strip().upper())
+    except ValueError:
+        raise ValidationError("handling", "handling code must be P or C") from None
+
+
+def parse_tlp(tlp: Tlp | str) -> Tlp:
+    """The TLP marking given as a Tlp or its name (``AMBER``, ``TLP:AMBER+STRICT``)."""
+    return tlp if isinstance(tlp, Tlp) else Tlp.parse(tlp, "tlp")
+
+
+def build_share(
+    report: IntelligenceReport,
+    *,
+    member_id: str,
+    tlp: Tlp | str,
+    handling: Handling | str,
+    redactor: Redactor,
+    tokenizer: Tokenizer,
+    signing_key: SigningKey,
+    now: _dt.datetime | None = None,
+) -> BuiltShare:
+    """The signed shared record of ``report``. RedactionRefused blocks it with the reason."""
+    marking = parse_tlp(tlp)
+    code = parse_handling(handling)
+    known: list[Identifier | str] = list(report.identifiers())
+    if report.reporter.strip():
+        known.append(report.reporter.strip())
+    redacted = redactor.redact_verified(report.narrative, known).text
+
+    inputs: dict[bytes, str] = {}
+    for mention in report.mentions:
+        for item in inputs_for_mention(mention):
+            inputs.setdefault(item.data, item.kind)
+    if len(inputs) > MAX_TOKENS:
+        raise ValidationError("mentions", f"yield {len(inputs)} tokens (at most {MAX_TOKENS})")
+    tokens: tuple[Token, ...] = ()
+    if inputs:
+        data = list(inputs)
+        values = tokenizer.tokenize(data)
+        epoch = tokenizer.epoch
+        tokens = tuple(Token(inputs[d], v, epoch) for d, v in zip(data, values, strict=True))
+
+    grade = Grade(report.grade.source, report.grade.assessment, code)
+    record = SharedRecord(
+        record_id=new_record_id(),
+        member_id=member_id,
+        narrative=redacted,
+        tokens=tokens,
+        region=report.region,
+        sector=report.sector,
+        exploitation_type=report.exploitation_type,
+        month=report.month,
+        grade=grade,
+        tlp=marking,
+        indicators=report.indicators,
+        victims_band=victims_band(report.victims_count),
+        time_sensitive=report.time_sensitive and grade.actionable,
+        shared_at=(now or _dt.datetime.now(_dt.UTC)).replace(microsecond=0),
+    )
+    record_bytes = record_to_pb(record).SerializeToString(deterministic=True)
+    submission_id = str(uuid.uuid4())
+    submission = pb.Submission(
+        submission_id=submission_id,
+        record=record_bytes,
+        signature=sign_record(record_bytes, signing_key),
+    )
+    return BuiltShare(record, submission_id, submission.SerializeToString(deterministic=True))
