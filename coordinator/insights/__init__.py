@@ -35,10 +35,20 @@ from msin_fed.coordinator.insights._inputs import (
     Outcome,
 )
 from msin_fed.coordinator.insights._redact import scrub
+from msin_fed.coordinator.insights._stix import (
+    TLP2_EXTENSION_ID,
+    TLP2_MARKING_IDS,
+    stix_bundle,
+    tlp_marking,
+    write_stix,
+)
 from msin_fed.coordinator.insights._suppress import Key, Line, Rule, Tally, key, suppress
+from msin_fed.coordinator.insights._text import format_insights, format_table
 
 __all__ = [
     "NEVER_EXPORTED",
+    "TLP2_EXTENSION_ID",
+    "TLP2_MARKING_IDS",
     "ActionSummary",
     "ActionView",
     "AlertSummary",
@@ -57,8 +67,13 @@ __all__ = [
     "Table",
     "Tally",
     "compute_insights",
+    "format_insights",
+    "format_table",
     "key",
     "month_window",
     "scrub",
+    "stix_bundle",
     "suppress",
+    "tlp_marking",
+    "write_stix",
 ]

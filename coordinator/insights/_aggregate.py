@@ -368,6 +368,7 @@ def compute_insights(
         hidden,
         tally,
     )
+    tables["actions"] = replace(tables["actions"], col_labels=("Actions",))
     median_days = {
         o.value: (
             None if key(of="actions", outcome=o.value) in hidden else _median(medians_raw.get(o.value, []))
