@@ -17,6 +17,9 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
   plus the initial of another, both ways round), ``part_dob`` (each name word alone);
 * ``dob_postcode``, ``address`` (street + postcode, or + locality without one),
   ``site_postcode``, ``company_postcode``;
+* ``nid_near``, ``phone_near``: the deletion neighbourhood of a national id, NINO,
+  passport number or phone (each one character deleted, as a whole-value token), so a
+  single typo or transposition still agrees while no token stands for a character;
 * ``lsh``: MinHash/LSH bands over the whole record's character bigrams. Each band
   combines :data:`LSH_ROWS` min-hashes, so a band token stands for a conjunction of
   several bigrams chosen by secret-free but fixed hash functions and never for one
@@ -26,6 +29,7 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -95,6 +99,23 @@ def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) ->
         yield _make("name_init_dob", f[0], g, dob)
 
 
+def _near(kind: str, of: str, prefix: str, body: str) -> Iterator[TokenInput]:
+    """Deletion neighbourhood: ``body`` with each one character deleted.
+
+    Two values one substitution, insertion, deletion or adjacent transposition apart
+    share a variant. Identical variants (from repeated characters) are replaced by
+    random fillers that match nothing, so the number of tokens reveals only the length.
+    """
+    seen: set[str] = set()
+    for i in range(len(body)):
+        variant = body[:i] + body[i + 1 :]
+        if variant in seen:
+            yield _make(kind, of, "filler " + secrets.token_hex(16))
+        else:
+            seen.add(variant)
+            yield _make(kind, of, prefix + variant)
+
+
 def _bigrams(tag: str, text: str) -> set[str]:
     padded = f"_{text}_"
     return {tag + padded[i : i + 2] for i in range(len(padded) - 1)}
@@ -125,20 +146,30 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     country = mention.country
     if mention.phone is not None:
         region = mention.phone.region if mention.phone.region else country
-        out.append(_make("phone", normalize.phone(mention.phone.value, region)))
+        e164 = normalize.phone(mention.phone.value, region)
+        out.append(_make("phone", e164))
+        out.extend(_near("phone_near", "phone", "+", e164[1:]))
     if mention.email is not None:
         out.append(_make("email", normalize.email(mention.email.value)))
     if mention.vehicle is not None:
         out.append(_make("vehicle", normalize.vehicle(mention.vehicle.value)))
     if mention.nino is not None:
-        out.append(_make("nino", normalize.nino(mention.nino.value)))
+        canonical = normalize.nino(mention.nino.value)
+        out.append(_make("nino", canonical))
+        out.extend(_near("nid_near", "nino", "", canonical))
     if mention.national_id is not None:
         nid = mention.national_id
-        out.append(_make("national_id", normalize.national_id(nid.value, nid.country)))
+        canonical = normalize.national_id(nid.value, nid.country)
+        out.append(_make("national_id", canonical))
+        cc, _, number = canonical.partition(":")
+        out.extend(_near("nid_near", "national_id", cc + ":", number))
     if mention.passport is not None:
         pp = mention.passport
         country2 = pp.country if len(pp.country) == 2 else country
-        out.append(_make("passport", normalize.passport(pp.value, country2)))
+        canonical = normalize.passport(pp.value, country2)
+        out.append(_make("passport", canonical))
+        cc, _, number = canonical.partition(":")
+        out.extend(_near("nid_near", "passport", cc + ":", number))
     if isinstance(mention.bank, Iban):
         canonical = normalize.iban(mention.bank.value)
         out.append(_make("iban", canonical))
@@ -166,8 +197,12 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
             pcode = normalize.postcode(addr.postcode, addr.country or country)
         if addr.locality.strip():
             locality = normalize.fold(addr.locality)
-        if pcode or locality:
-            out.append(_make("address", street, pcode or "locality " + locality))
+        # Both forms when both are known: one member may hold the postcode, another
+        # only the town (the scoring model caps the kind, so both agreeing counts once).
+        if pcode:
+            out.append(_make("address", street, pcode))
+        if locality:
+            out.append(_make("address", street, "locality " + locality))
     if (given or family) and dob:
         out.extend(_person_inputs(given, family, dob))
     if mention.site is not None:

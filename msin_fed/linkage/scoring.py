@@ -8,17 +8,18 @@ strong kind both records hold without sharing a token of it; a pair with
 ``score >= threshold`` is a match.
 
 Frequent tokens are down-weighted. A token held by ``f`` distinct records (``f`` counted
-in the store, across members) would be shared by chance roughly ``f/2`` times as often as
-a token held by a pair, so its weight loses ``frequency_penalty * log2(f / 2)`` bits for
-``f > 2``; a token held by more than ``max_frequency`` records counts for nothing (a
-shared office landline or a labour agency's address). With the default model a strong
-identifier alone (phone, e-mail, plate, bank, documents, company number) is a match
-while at most three records hold it, and stops being one at four or more.
+in the store, across members) is scaled by ``1 - log2(f/2) / log2(max_frequency/2)``:
+full weight for a pair, decaying linearly in log-frequency to nothing at
+``max_frequency`` and beyond (a shared office landline, a labour agency's address). With
+the default model a strong identifier alone (phone, plate, bank, documents, company
+number) is a match while at most three records hold it and stops being one at four or
+more; beyond that it still adds evidence to a pair that agrees on something else.
 
 A name never makes a token on its own: every name-derived kind is combined with the
-date of birth, so namesakes share nothing unless their dates of birth agree too, and even
-then a name + date of birth token alone stays below the threshold of a match unless a
-second, independent kind agrees (see :data:`DEFAULT_MODEL`).
+date of birth, so namesakes share nothing unless their dates of birth agree too. The
+same full name *and* date of birth is a match (the police's own primary key for a
+person); a name with a typo and the date of birth needs further agreement (LSH bands
+over the whole record, an address, a document one typo apart, ...).
 
 Clusters (what STTG sees) are the connected components of matched pairs; because every
 pair's score already discounts frequent tokens, a frequent token cannot by itself join
@@ -39,6 +40,7 @@ from typing import TypeVar
 
 __all__ = [
     "DEFAULT_MODEL",
+    "NEAR_WAIVES",
     "STRONG_KINDS",
     "ScoringModel",
     "clusters",
@@ -73,6 +75,16 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "site_postcode",  # folded site name + postcode
         "company_postcode",  # folded company name + postcode
         "lsh",  # MinHash/LSH band over the whole record's character bigrams
+        "nid_near",  # a national id / NINO / passport number with one character deleted
+        "phone_near",  # an E.164 phone number with one digit deleted
+    }
+)
+
+#: A shared ``*_near`` token (one typo apart) cancels the disagreement of these kinds.
+NEAR_WAIVES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "nid_near": frozenset({"national_id", "nino", "passport"}),
+        "phone_near": frozenset({"phone"}),
     }
 )
 
@@ -96,14 +108,13 @@ class ScoringModel:
     ``caps``: the most a kind with several tokens per record (LSH bands, name parts) can
     add in total, so that no amount of such evidence alone reaches the threshold.
     ``threshold``: a pair with ``score >= threshold`` is a match.
-    ``frequency_penalty``/``max_frequency``: see the module docstring.
+    ``max_frequency``: see the module docstring.
     """
 
     weights: Mapping[str, float]
     threshold: float
     disagreement: Mapping[str, float] = field(default_factory=dict)
     caps: Mapping[str, float] = field(default_factory=dict)
-    frequency_penalty: float = 2.0
     max_frequency: int = 50
 
     def __post_init__(self) -> None:
@@ -116,8 +127,8 @@ class ScoringModel:
             raise ValueError("disagreement weights must be finite and non-negative")
         if not math.isfinite(self.threshold) or self.threshold <= 0:
             raise ValueError("threshold must be a positive number")
-        if self.max_frequency < 2:
-            raise ValueError("max_frequency must be at least 2")
+        if self.max_frequency < 3:
+            raise ValueError("max_frequency must be at least 3")
         object.__setattr__(self, "weights", _frozen(self.weights))
         object.__setattr__(self, "disagreement", _frozen(self.disagreement))
         object.__setattr__(self, "caps", _frozen(self.caps))
@@ -130,10 +141,10 @@ class ScoringModel:
     def token_weight(self, kind: str, frequency: int) -> float:
         """The weight one shared token of ``kind`` adds, held by ``frequency`` records."""
         weight = self.weights.get(kind, 0.0)
-        if frequency > self.max_frequency:
+        if frequency >= self.max_frequency:
             return 0.0
         if frequency > 2:
-            weight -= self.frequency_penalty * math.log2(frequency / 2)
+            weight *= 1.0 - math.log2(frequency / 2) / math.log2(self.max_frequency / 2)
         return max(weight, 0.0)
 
     def pair_score(
@@ -143,13 +154,17 @@ class ScoringModel:
 
         ``frequency`` is the number of distinct records holding that token in the store
         (at least 2, as the pair holds it). ``disagree`` lists kinds both records hold
-        but share no token of; each subtracts its disagreement weight.
+        but share no token of; each subtracts its disagreement weight unless a ``*_near``
+        token of it is shared (:data:`NEAR_WAIVES`).
         """
         per_kind: dict[str, float] = {}
         for kind, freq in shared:
             per_kind[kind] = per_kind.get(kind, 0.0) + self.token_weight(kind, freq)
         score = sum(min(v, self.caps.get(k, math.inf)) for k, v in per_kind.items())
-        score -= sum(self.disagreement.get(kind, 0.0) for kind in set(disagree))
+        waived: set[str] = set(per_kind)
+        for kind in per_kind:
+            waived |= NEAR_WAIVES.get(kind, frozenset())
+        score -= sum(self.disagreement.get(k, 0.0) for k in set(disagree) - waived)
         return score
 
     def is_match(self, score: float) -> bool:
@@ -184,13 +199,22 @@ DEFAULT_MODEL = ScoringModel(
         "site_postcode": 12.0,
         "company_postcode": 12.0,
         "lsh": 1.0,
+        "nid_near": 7.0,
+        "phone_near": 6.0,
     },
     disagreement={
         "nino": 6.0,
         "passport": 4.0,
         "national_id": 4.0,
     },
-    caps={"lsh": 8.0, "part_dob": 3.0, "name_init_dob": 2.0},
+    caps={
+        "lsh": 8.0,
+        "part_dob": 3.0,
+        "name_init_dob": 2.0,
+        "nid_near": 7.0,
+        "phone_near": 6.0,
+        "address": 5.0,
+    },
     threshold=12.0,
 )
 

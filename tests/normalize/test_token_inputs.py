@@ -59,7 +59,7 @@ def test_namesakes_share_no_input() -> None:
     a = mention(given_name="Ion", family_name="Popescu", date_of_birth="1990-01-01",
                 phone="07700 900001")
     b = mention(given_name="Ion", family_name="Popescu", date_of_birth="1971-06-30",
-                phone="07700 900002")
+                phone="07911 123456")
     shared = {i for i in inputs_for_mention(a)} & {i for i in inputs_for_mention(b)}
     # Only whole-record LSH bands can coincide (name bigrams); the scoring model caps them.
     assert {i.kind for i in shared} <= {"lsh"}

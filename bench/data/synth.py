@@ -1,0 +1,253 @@
+"""Synthetic multi-member entity mentions with ground truth, in the canonical columns.
+
+A population of people (many sharing a name: namesakes), each known to one or more
+members. Every mention is held the way a member would hold it: some fields missing,
+phones, dates, postcodes, plates and bank details in assorted formats, diacritics kept
+or dropped, given and family names swapped, typos in names and addresses. A few labour
+agencies' office landlines and addresses are given by many unrelated people, the trap
+that must not chain them together.
+
+``write_set(directory, seed)`` writes ``member_<n>.csv`` files and returns them with the
+true pairs ``(record_id, record_id)`` of mentions of one person in different files.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+COLUMNS = (
+    "record_id", "given_name", "family_name", "date_of_birth", "phone", "email",
+    "street_address", "locality", "postcode", "country", "vehicle_registration",
+    "national_id", "passport_number", "bank_account", "company_name", "company_number",
+    "site_name",
+)
+
+#: seeds used to tune the model, and seeds it is reported on
+SPLITS: dict[str, tuple[int, ...]] = {"tune": (1, 2, 3), "test": (101, 102, 103)}
+
+GIVEN = ["Ștefan", "Ion", "Andrei", "Mihai", "Gheorghe", "Vasile", "Ana", "Maria", "Elena",
+         "Ioana", "Piotr", "Łukasz", "Krzysztof", "Tomasz", "Agnieszka", "Małgorzata", "Jānis",
+         "Andris", "Tomas", "Jonas", "Darius", "Vilma", "Minh", "Thanh", "Hùng", "Lan", "Dritan",
+         "Arben", "Besnik", "Ardit", "John", "David", "James", "Sarah", "Emma", "Mohammed",
+         "Ahmed", "Fatima", "Oksana", "Dmytro", "Yuliia", "Bogdan", "Radu", "Florin", "Gabriela"]
+FAMILY = ["Popescu", "Ionescu", "Popa", "Radu", "Dumitrescu", "Stan", "Wiśniewski", "Kowalski",
+          "Nowak", "Wójcik", "Kamiński", "Lewandowski", "Bērziņš", "Kalniņš", "Kazlauskas",
+          "Petrauskas", "Jankauskas", "Nguyễn", "Trần", "Lê", "Phạm", "Hoxha", "Krasniqi",
+          "Gashi", "Berisha", "Smith", "Jones", "Taylor", "Brown", "Khan", "Ali", "Hussain",
+          "Shevchenko", "Kovalenko", "Bondarenko", "Marin", "Constantin", "Șerban", "Țurcanu"]
+STREETS = ["High Street", "Station Road", "Church Lane", "Mill Road", "Park Avenue",
+           "Victoria Street", "Green Lane", "Manor Road", "Queens Road", "London Road",
+           "Farm Lane", "Albert Street", "King Street", "New Road", "Chapel Street"]
+ABBREV = {"Street": "St", "Road": "Rd", "Avenue": "Ave", "Lane": "Ln"}
+TOWNS = [("Boston", "PE21"), ("Spalding", "PE11"), ("Wisbech", "PE13"), ("Kings Lynn", "PE30"),
+         ("Evesham", "WR11"), ("Hereford", "HR1"), ("Peterborough", "PE1"), ("Leeds", "LS9"),
+         ("Bradford", "BD3"), ("Luton", "LU1"), ("Slough", "SL1"), ("Glasgow", "G42")]
+INWARD = "ABDEFGHJLNPQRSTUWXYZ"
+SORT_BANKS = ["NWBK", "BARC", "LOYD", "HBUK", "MIDL"]
+
+
+def _iban_gb(bank: str, sort: str, account: str) -> str:
+    bban = bank + sort + account
+    digits = "".join(str(int(c, 36)) for c in bban + "GB00")
+    check = 98 - int(digits) % 97
+    return f"GB{check:02d}{bban}"
+
+
+@dataclass
+class Person:
+    pid: int
+    given: str
+    family: str
+    dob: dt.date
+    phone: str
+    email: str
+    street: str
+    town: str
+    postcode: str
+    vehicle: str
+    nino: str
+    passport: str
+    passport_country: str
+    sort: str
+    account: str
+    bank: str
+
+
+def _person(rng: random.Random, pid: int, given: str, family: str) -> Person:
+    town, outward = rng.choice(TOWNS)
+    postcode = f"{outward} {rng.randint(1, 9)}{rng.choice(INWARD)}{rng.choice(INWARD)}"
+    nino = (rng.choice("ABCEHJKLMPRSTWXYZ") + rng.choice("ABCEHJKLMPRSTWXYZ")
+            + "".join(rng.choices(string.digits, k=6)) + rng.choice("ABCD"))
+    letters = "ABCDEFGHJKLMNOPRSTUVWXY"
+    plate = (rng.choice(letters) + rng.choice(letters) + f"{rng.randint(10, 75):02d}"
+             + "".join(rng.choices(letters, k=3)))
+    ascii_name = (given + family).encode("ascii", "ignore").decode().lower() or "x"
+    return Person(
+        pid=pid, given=given, family=family,
+        dob=dt.date(1960, 1, 1) + dt.timedelta(days=rng.randint(0, 15000)),
+        phone="07" + rng.choice("4579") + "".join(rng.choices(string.digits, k=8)),
+        email=f"{ascii_name}{rng.randint(1, 999)}@{rng.choice(['gmail.com', 'yahoo.com', 'mail.ro'])}",
+        street=f"{rng.randint(1, 180)} {rng.choice(STREETS)}", town=town, postcode=postcode,
+        vehicle=plate, nino=nino,
+        passport="".join(rng.choices(string.digits, k=9)),
+        passport_country=rng.choice(["RO", "PL", "LT", "LV", "VN", "AL", "GB", "UA"]),
+        sort="".join(rng.choices(string.digits, k=6)),
+        account="".join(rng.choices(string.digits, k=8)),
+        bank=rng.choice(SORT_BANKS),
+    )
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    table = str.maketrans({"ł": "l", "Ł": "L"})
+    text = unicodedata.normalize("NFKD", text.translate(table))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _typo(rng: random.Random, text: str) -> str:
+    if len(text) < 4:
+        return text
+    i = rng.randrange(1, len(text) - 1)
+    op = rng.choice(["sub", "del", "ins", "swap"])
+    if op == "sub":
+        return text[:i] + rng.choice("aeiounrst") + text[i + 1 :]
+    if op == "del":
+        return text[:i] + text[i + 1 :]
+    if op == "ins":
+        return text[:i] + rng.choice("aeiounrst") + text[i:]
+    return text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]
+
+
+def _phone_format(rng: random.Random, phone: str) -> str:
+    national = phone[1:]
+    return rng.choice([
+        phone, f"{phone[:5]} {phone[5:]}", f"+44 {national[:4]} {national[4:]}",
+        f"0044{national}", f"({phone[:5]}) {phone[5:]}", f"+44 (0){national}",
+    ])
+
+
+def _dob_format(rng: random.Random, dob: dt.date) -> str:
+    return dob.strftime(rng.choice(["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y%m%d", "%d-%m-%Y"]))
+
+
+def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[str, str, str]]
+             ) -> dict[str, str]:
+    row = {c: "" for c in COLUMNS}
+    row["record_id"] = rid
+    given, family = p.given, p.family
+    if rng.random() < 0.4:
+        given, family = _fold(given), _fold(family)
+    if rng.random() < 0.1:
+        given = _typo(rng, given)
+    elif rng.random() < 0.1:
+        family = _typo(rng, family)
+    if rng.random() < 0.1:
+        given, family = family, given
+    if rng.random() < 0.15:
+        given, family = given.upper(), family.upper()
+    if rng.random() < 0.05:
+        given = ""  # only the family name known
+    row["given_name"], row["family_name"] = given, family
+    if rng.random() < 0.85:
+        row["date_of_birth"] = _dob_format(rng, p.dob)
+    if rng.random() < 0.55:
+        row["phone"] = _phone_format(rng, p.phone)
+    agency = None
+    if p.pid % 9 == 0:  # recruited through an agency: gives its office details
+        agency = agencies[p.pid % len(agencies)]
+        if rng.random() < 0.7:
+            row["phone"] = _phone_format(rng, agency[0])
+    if rng.random() < 0.3:
+        row["email"] = p.email.upper() if rng.random() < 0.2 else p.email
+    if rng.random() < 0.55:
+        street, town, postcode = p.street, p.town, p.postcode
+        if agency is not None and rng.random() < 0.7:
+            street, town, postcode = agency[1], "Boston", agency[2]
+        for full, short in ABBREV.items():
+            if rng.random() < 0.4:
+                street = street.replace(full, short + rng.choice(["", "."]))
+        if rng.random() < 0.1:
+            street = _typo(rng, street)
+        if rng.random() < 0.5:
+            postcode = postcode.replace(" ", "").lower() if rng.random() < 0.5 else postcode
+        row["street_address"], row["locality"] = street, town
+        if rng.random() < 0.9:
+            row["postcode"] = postcode
+    if rng.random() < 0.25:
+        plate = p.vehicle
+        row["vehicle_registration"] = rng.choice([plate, f"{plate[:4]} {plate[4:]}", plate.lower()])
+    if rng.random() < 0.2:
+        n = p.nino
+        row["national_id"] = rng.choice([n, f"{n[:2]} {n[2:4]} {n[4:6]} {n[6:8]} {n[8]}", n[:8]])
+    if rng.random() < 0.2 and (p.passport_country == "GB" or not row["postcode"]):
+        # ``country`` is also the default region of phones and postcodes: a member that
+        # records a foreign passport holds the UK phone in international form.
+        row["passport_number"] = p.passport
+        row["country"] = p.passport_country
+        if row["phone"] and p.passport_country != "GB":
+            national = "".join(ch for ch in row["phone"] if ch.isdigit())
+            if national.startswith("0044"):
+                national = national[4:]
+            elif national.startswith("44"):
+                national = national[2:]
+            national = national.removeprefix("0")
+            row["phone"] = rng.choice(["+44 ", "0044 "]) + national
+    if rng.random() < 0.2:
+        if rng.random() < 0.5:
+            row["bank_account"] = f"{p.sort[:2]}-{p.sort[2:4]}-{p.sort[4:]} {p.account}"
+        else:
+            row["bank_account"] = _iban_gb(p.bank, p.sort, p.account)
+    if not any(row[c] for c in COLUMNS if c not in ("record_id", "given_name", "family_name")):
+        row["date_of_birth"] = _dob_format(rng, p.dob)
+    return row
+
+
+def write_set(directory: Path, seed: int, people: int = 500, members: int = 5
+              ) -> tuple[list[Path], set[tuple[str, str]]]:
+    """Write one synthetic set; return its files and true cross-file pairs."""
+    rng = random.Random(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    population: list[Person] = []
+    for pid in range(people):
+        if population and rng.random() < 0.2:  # a namesake of someone already drawn
+            other = rng.choice(population)
+            given, family = other.given, other.family
+        else:
+            given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        population.append(_person(rng, pid, given, family))
+    agencies = [("01205 " + "".join(rng.choices(string.digits, k=6)),
+                 f"Unit {rng.randint(1, 20)} Riverside Industrial Estate", f"PE21 {rng.randint(1, 9)}TB")
+                for _ in range(3)]
+    rows: list[list[dict[str, str]]] = [[] for _ in range(members)]
+    holders: dict[int, list[tuple[int, str]]] = {}
+    counter = 0
+    for p in population:
+        k = rng.choices([1, 2, 3, 4], weights=[40, 35, 20, 5])[0]
+        for member in rng.sample(range(members), k):
+            counter += 1
+            rid = f"m{member}-{counter:05d}"
+            rows[member].append(_mention(rng, p, rid, agencies))
+            holders.setdefault(p.pid, []).append((member, rid))
+    files = []
+    for member, member_rows in enumerate(rows):
+        rng.shuffle(member_rows)
+        path = directory / f"member_{member}.csv"
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(COLUMNS))
+            writer.writeheader()
+            writer.writerows(member_rows)
+        files.append(path)
+    truth: set[tuple[str, str]] = set()
+    for mentions in holders.values():
+        for i, (ma, ra) in enumerate(mentions):
+            for mb, rb in mentions[i + 1 :]:
+                if ma != mb:
+                    truth.add((ra, rb) if ma < mb else (rb, ra))
+    return files, truth
