@@ -1,0 +1,221 @@
+"""Coordinator configuration: one TOML file, read with :mod:`tomllib`.
+
+::
+
+    [server]
+    listen = "127.0.0.1:50051"       # host:port; port 0 picks a free one
+    identity_dir = "identity"        # cert.pem, key.pem, ca.pem (relative to this file)
+    crl = "ca/crl.pem"               # optional certificate revocation list
+    max_message_bytes = 16777216     # request and response size limit
+    max_batch = 1000                 # submissions per SubmitBatch
+    workers = 16                     # gRPC worker threads
+    grace_seconds = 30               # SIGTERM: how long in-flight calls may finish
+
+    [store]
+    url = "coordinator.db"           # a SQLite file path, or a SQLAlchemy URL (postgresql+psycopg://...)
+
+    [tokens]
+    epoch = 1                        # the one key epoch accepted; others are refused
+
+    [policy]
+    disclose_member_ids = false      # MatchEvent.other_member_ids filled only when true
+
+    [redaction]
+    verify = true                    # run the redaction verifier on narratives and summaries
+
+    [smtp]                           # optional: e-mail alerts
+    host = "localhost"
+    port = 25
+    from = "coordinator@example.org"
+    to = ["alerts@example.org"]
+
+    [audit]
+    head_file = "audit.head"         # anchor of the audit chain, outside the database
+
+    [log]
+    file = "coordinator.log"         # optional; stderr otherwise
+
+Relative paths are resolved against the directory of the file. Anything invalid raises
+:class:`~msin_fed.errors.ConfigError` naming the file, the key and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from msin_fed.errors import ConfigError
+
+__all__ = ["CoordinatorConfig", "SmtpConfig", "load_config"]
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where alert e-mails go."""
+
+    host: str
+    port: int
+    sender: str
+    recipients: tuple[str, ...]
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class CoordinatorConfig:
+    """Validated coordinator settings (see the module docstring for the file format)."""
+
+    identity_dir: Path
+    store_url: str
+    listen: str = "127.0.0.1:50051"
+    crl: Path | None = None
+    epoch: int = 1
+    disclose_member_ids: bool = False
+    verify_redaction: bool = True
+    max_message_bytes: int = 16 * 1024 * 1024
+    max_batch: int = 1000
+    workers: int = 16
+    grace_seconds: float = 30.0
+    smtp: SmtpConfig | None = None
+    audit_head_file: Path | None = None
+    log_file: Path | None = None
+    source: str = field(default="<config>", compare=False)
+
+
+_KNOWN: dict[str, set[str]] = {
+    "server": {"listen", "identity_dir", "crl", "max_message_bytes", "max_batch", "workers", "grace_seconds"},
+    "store": {"url"},
+    "tokens": {"epoch"},
+    "policy": {"disclose_member_ids"},
+    "redaction": {"verify"},
+    "smtp": {"host", "port", "from", "to", "timeout"},
+    "audit": {"head_file"},
+    "log": {"file"},
+}
+
+
+class _Reader:
+    def __init__(self, file: str, data: Mapping[str, Any], base: Path) -> None:
+        self.file, self.data, self.base = file, data, base
+
+    def fail(self, key: str, reason: str) -> ConfigError:
+        return ConfigError(self.file, key, reason)
+
+    def get(self, section: str, key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+        value = self.data.get(section, {}).get(key, default)
+        if value is None:
+            return None
+        if (
+            isinstance(value, bool)
+            and kind is not bool
+            and bool not in (kind if isinstance(kind, tuple) else (kind,))
+        ):
+            raise self.fail(f"{section}.{key}", "has the wrong type")
+        if not isinstance(value, kind):
+            raise self.fail(f"{section}.{key}", "has the wrong type")
+        return value
+
+    def path(self, section: str, key: str, default: str | None = None) -> Path | None:
+        value = self.get(section, key, str, default)
+        if value is None:
+            return None
+        if not value.strip():
+            raise self.fail(f"{section}.{key}", "is empty")
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (self.base / p)
+
+    def positive(self, section: str, key: str, default: int) -> int:
+        value = self.get(section, key, int, default)
+        if value <= 0:
+            raise self.fail(f"{section}.{key}", "must be a positive integer")
+        return int(value)
+
+
+def load_config(path: str | os.PathLike[str]) -> CoordinatorConfig:
+    """Read and validate a coordinator configuration file."""
+    file = str(path)
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(file, "(file)", "not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(file, "(file)", f"not valid TOML: {exc}") from None
+    return config_from_mapping(data, Path(path).resolve().parent, file)
+
+
+def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<config>") -> CoordinatorConfig:
+    """Validate an already-parsed configuration (``base``: directory for relative paths)."""
+    r = _Reader(file, data, base)
+    for section, value in data.items():
+        if section not in _KNOWN:
+            raise r.fail(section, "unknown section")
+        if not isinstance(value, Mapping):
+            raise r.fail(section, "must be a table")
+        for key in value:
+            if key not in _KNOWN[section]:
+                raise r.fail(f"{section}.{key}", "unknown key")
+
+    identity_dir = r.path("server", "identity_dir")
+    if identity_dir is None:
+        raise r.fail("server.identity_dir", "is required")
+    listen = r.get("server", "listen", str, "127.0.0.1:50051")
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise r.fail("server.listen", "must be host:port")
+
+    url = r.get("store", "url", str, "coordinator.db")
+    if not url.strip():
+        raise r.fail("store.url", "is empty")
+    if "://" not in url:
+        p = Path(url).expanduser()
+        url = str(p if p.is_absolute() else base / p)
+    elif not (url.startswith("sqlite") or url.startswith("postgresql")):
+        raise r.fail("store.url", "must be a SQLite path/URL or a postgresql URL")
+
+    epoch = r.get("tokens", "epoch", int, 1)
+    if not 1 <= epoch < 2**32:
+        raise r.fail("tokens.epoch", "must be a positive 32-bit integer")
+
+    smtp: SmtpConfig | None = None
+    if "smtp" in data:
+        host_ = r.get("smtp", "host", str)
+        sender = r.get("smtp", "from", str)
+        to = r.get("smtp", "to", (list, str))
+        if not host_:
+            raise r.fail("smtp.host", "is required when [smtp] is present")
+        if not sender or "@" not in sender:
+            raise r.fail("smtp.from", "must be an e-mail address")
+        recipients = (to,) if isinstance(to, str) else tuple(to or ())
+        if not recipients or not all(isinstance(x, str) and "@" in x for x in recipients):
+            raise r.fail("smtp.to", "must list one or more e-mail addresses")
+        port_ = r.get("smtp", "port", int, 25)
+        if not 0 < port_ <= 65535:
+            raise r.fail("smtp.port", "must be a TCP port")
+        timeout = r.get("smtp", "timeout", (int, float), 10.0)
+        smtp = SmtpConfig(host_, port_, sender, recipients, float(timeout))
+
+    grace = r.get("server", "grace_seconds", (int, float), 30.0)
+    if grace < 0:
+        raise r.fail("server.grace_seconds", "must not be negative")
+
+    return CoordinatorConfig(
+        identity_dir=identity_dir,
+        store_url=url,
+        listen=listen,
+        crl=r.path("server", "crl"),
+        epoch=int(epoch),
+        disclose_member_ids=bool(r.get("policy", "disclose_member_ids", bool, False)),
+        verify_redaction=bool(r.get("redaction", "verify", bool, True)),
+        max_message_bytes=r.positive("server", "max_message_bytes", 16 * 1024 * 1024),
+        max_batch=r.positive("server", "max_batch", 1000),
+        workers=r.positive("server", "workers", 16),
+        grace_seconds=float(grace),
+        smtp=smtp,
+        audit_head_file=r.path("audit", "head_file", "audit.head"),
+        log_file=r.path("log", "file"),
+        source=file,
+    )

@@ -1,0 +1,173 @@
+"""Start-up and shutdown of the coordinator's gRPC server (mutual TLS only).
+
+::
+
+    with running(config) as port:          # the bound port (``listen`` may ask for port 0)
+        ...                                 # serve until the block ends, then stop gracefully
+
+    with CoordinatorServer(config) as server:   # the same, keeping the parts at hand
+        server.port, server.service, server.store
+
+    serve(config)                           # the CLI: block until SIGTERM/SIGINT
+
+Shutdown first refuses new calls and ends event streams, then lets in-flight calls (a
+batch being stored) finish for up to ``grace_seconds``. The health service reports
+SERVING while running and NOT_SERVING while shutting down; server reflection lists the
+coordinator and health services.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from concurrent import futures
+from contextlib import contextmanager
+from types import FrameType, TracebackType
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from msin_fed import pki
+from msin_fed.errors import NotAvailableError
+from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
+
+from .audit import AuditLog
+from .config import CoordinatorConfig
+from .mail import AlertMailer
+from .service import CoordinatorService, NarrativeVerifier
+from .servicer import POLICY, CoordinatorServicer
+from .store import SharedStore
+
+__all__ = ["SERVICE_NAME", "CoordinatorServer", "load_verifier", "running", "serve"]
+
+log = logging.getLogger("msin_fed.coordinator")
+
+SERVICE_NAME: str = pb.DESCRIPTOR.services_by_name["Coordinator"].full_name
+
+
+def load_verifier() -> NarrativeVerifier:
+    """The redaction verifier (Presidio loads once, here, at start-up)."""
+    try:
+        from msin_fed.redaction import Redactor
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("msin_fed.redaction"):
+            raise
+        raise NotAvailableError("redaction verification is not available in this build") from None
+    verifier: NarrativeVerifier = Redactor()
+    return verifier
+
+
+class CoordinatorServer:
+    """The coordinator's gRPC server; a context manager that starts and stops it."""
+
+    def __init__(
+        self,
+        config: CoordinatorConfig,
+        *,
+        verifier: NarrativeVerifier | None = None,
+        store: SharedStore | None = None,
+    ) -> None:
+        self.config = config
+        self.identity = pki.load_identity(config.identity_dir)
+        if verifier is None and config.verify_redaction:
+            verifier = load_verifier()
+        self.store = store or SharedStore(config.store_url)
+        self.audit = AuditLog(self.store, config.audit_head_file)
+        self.service = CoordinatorService(
+            self.store,
+            epoch=config.epoch,
+            verifier=verifier,
+            audit=self.audit,
+            disclose_member_ids=config.disclose_member_ids,
+            max_batch=config.max_batch,
+            on_alert=AlertMailer(config.smtp) if config.smtp else None,
+        )
+        revocations = pki.RevocationList(config.crl, self.identity.ca_pem) if config.crl else None
+        options = pki.channel_options(config.max_message_bytes)
+        self.server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="coordinator"),
+            interceptors=[pki.AuthInterceptor(POLICY, revocations)],
+            options=options,
+            maximum_concurrent_rpcs=config.workers * 8,
+        )
+        pb_grpc.add_CoordinatorServicer_to_server(  # type: ignore[no-untyped-call]
+            CoordinatorServicer(self.service), self.server
+        )
+        self.health = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
+        )
+        self.port = self.server.add_secure_port(config.listen, pki.server_credentials(self.identity))
+        if self.port == 0:
+            raise OSError(f"cannot listen on {config.listen}")
+        self._stopped = threading.Event()
+
+    def start(self) -> None:
+        """Start serving."""
+        self.server.start()
+        for name in ("", SERVICE_NAME):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("coordinator listening on port %d", self.port)
+
+    def stop(self, grace: float | None = None) -> None:
+        """Refuse new calls, end streams, let in-flight calls finish, release the store."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.health.enter_graceful_shutdown()
+        self.service.close()
+        self.server.stop(self.config.grace_seconds if grace is None else grace).wait()
+        self.store.close()
+        log.info("coordinator stopped")
+
+    def wait(self) -> None:
+        """Block until the server stops."""
+        self.server.wait_for_termination()
+
+    def __enter__(self) -> CoordinatorServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+@contextmanager
+def running(config: CoordinatorConfig, *, verifier: NarrativeVerifier | None = None) -> Iterator[int]:
+    """Run a coordinator for the duration of the block; yields the bound port."""
+    with CoordinatorServer(config, verifier=verifier) as server:
+        yield server.port
+
+
+def serve(config: CoordinatorConfig) -> int:
+    """Serve until SIGTERM or SIGINT, then shut down gracefully. Returns an exit code."""
+    if config.log_file is not None:
+        handler = logging.FileHandler(config.log_file)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger("msin_fed").addHandler(handler)
+        logging.getLogger("msin_fed").setLevel(logging.INFO)
+    server = CoordinatorServer(config)
+    server.start()
+    done = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: shutting down", signum)
+        done.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        print(f"coordinator listening on port {server.port}", flush=True)
+        while not done.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        for s, handler_ in previous.items():
+            signal.signal(s, handler_)
+    return 0

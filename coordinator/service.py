@@ -1,0 +1,470 @@
+"""The coordinator's domain operations, free of gRPC: intake, withdraw, alerts, queries.
+
+Servicers (:mod:`.servicer`) convert protobuf to the arguments here and back; every
+rule lives here: who may do what, intake checks, disclosure policy, events and audit.
+Errors are :class:`~msin_fed.errors.MsinError` subclasses; :mod:`.servicer` maps them
+to gRPC status codes in one place.
+
+Logs carry types and counts only: never record ids, member ids, tokens or narratives.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from msin_fed.errors import MsinError, RedactionRefused, ValidationError
+from msin_fed.linkage.scoring import token_kinds
+from msin_fed.model import SharedRecord
+from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.wire import grade_to_pb, record_from_bytes, tlp_to_pb, verify_record
+
+from .audit import AuditLog
+from .matching import NEW, REMOVED, MatchChange, MatchEngine, MatchView
+from .store import ActionRow, AlertRow, ClusterInfo, SharedStore, pairs
+
+__all__ = [
+    "AccessDenied",
+    "Caller",
+    "CoordinatorService",
+    "NarrativeVerifier",
+    "NotFound",
+    "Refused",
+    "Submission",
+]
+
+log = logging.getLogger("msin_fed.coordinator")
+
+
+class AccessDenied(MsinError):
+    """The caller's role or member id does not allow this (PERMISSION_DENIED)."""
+
+
+class NotFound(MsinError):
+    """The record or alert named does not exist (NOT_FOUND)."""
+
+
+class Refused(MsinError):
+    """The request is well formed but the state does not allow it (FAILED_PRECONDITION)."""
+
+
+class NarrativeVerifier(Protocol):
+    """What intake needs of :class:`msin_fed.redaction.Redactor`."""
+
+    def verify(self, text: str) -> None:
+        """Raise RedactionRefused when ``text`` still holds identifying residue."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, from the TLS certificate (never from a request field)."""
+
+    role: str
+    name: str
+    signing_public_key: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One signed submission as received."""
+
+    submission_id: str
+    record: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class Ack:
+    """Acknowledgement of one submission."""
+
+    submission_id: str
+    record_id: str
+    duplicate: bool
+
+
+_SUBMISSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_KINDS = token_kinds()
+OUTCOMES = frozenset(name for name in pb.ActionOutcome.keys() if name != "ACTION_OUTCOME_UNSPECIFIED")
+
+
+class CoordinatorService:
+    """Intake, matching, events, alerts, withdrawal, queries and audit over one store."""
+
+    def __init__(
+        self,
+        store: SharedStore,
+        *,
+        epoch: int = 1,
+        verifier: NarrativeVerifier | None = None,
+        audit: AuditLog | None = None,
+        disclose_member_ids: bool = False,
+        max_batch: int = 1000,
+        on_alert: Callable[[pb.AlertEvent], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.engine = MatchEngine(store, epoch=epoch)
+        self.epoch = epoch
+        self.verifier = verifier
+        self.audit = audit or AuditLog(store, None)
+        self.disclose_member_ids = disclose_member_ids
+        self.max_batch = max_batch
+        self.on_alert = on_alert
+        self._new_events = threading.Condition()
+        self._closing = False
+        self._generation = 0
+
+    # ------------------------------------------------------------------ intake
+
+    def submit_batch(self, caller: Caller, batch: Sequence[Submission]) -> list[Ack]:
+        """Check every submission, then store the whole batch (or nothing) and match it."""
+        if caller.role != "member":
+            raise AccessDenied("only member nodes submit records")
+        if not batch:
+            raise ValidationError("submissions", "is empty")
+        if len(batch) > self.max_batch:
+            raise ValidationError("submissions", f"too many in one batch (at most {self.max_batch})")
+        if caller.signing_public_key is None:
+            raise AccessDenied("the caller's certificate carries no record-signing key")
+        ids = [s.submission_id for s in batch]
+        for i, sid in enumerate(ids):
+            if not isinstance(sid, str) or not _SUBMISSION_ID.fullmatch(sid):
+                raise ValidationError(f"submissions[{i}].submission_id", "missing or wrong format")
+        if len(set(ids)) != len(ids):
+            raise ValidationError("submissions", "the same submission_id appears twice")
+
+        with self.store.read() as conn:
+            known = self.store.known_submissions(conn, ids)
+        fresh: list[tuple[int, Submission, SharedRecord]] = []
+        for i, sub in enumerate(batch):
+            if sub.submission_id in known:
+                if known[sub.submission_id][0] != caller.name:
+                    raise AccessDenied(f"submissions[{i}].submission_id belongs to another member")
+                continue
+            fresh.append((i, sub, self._check(i, caller, sub)))
+        record_ids = [r.record_id for _i, _s, r in fresh]
+        if len(set(record_ids)) != len(record_ids):
+            raise ValidationError("submissions", "the same record_id appears twice")
+
+        with self.store.write() as conn:
+            # Re-read under the writer lock: a concurrent resend may have landed meanwhile.
+            known = self.store.known_submissions(conn, ids)
+            fresh = [f for f in fresh if f[1].submission_id not in known]
+            clash = self.store.existing_record_ids(conn, [r.record_id for _i, _s, r in fresh])
+            if clash:
+                i = next(i for i, _s, r in fresh if r.record_id in clash)
+                raise Refused(f"submissions[{i}].record.record_id is already shared (withdraw it first)")
+            records = [r for _i, _s, r in fresh]
+            self.store.insert_records(conn, records)
+            self.store.insert_submissions(
+                conn, [(s.submission_id, caller.name, r.record_id) for _i, s, r in fresh]
+            )
+            changes = self.engine.ingest(((r.record_id, r.member_id, r.tokens) for r in records), conn)
+            self._match_events(conn, changes)
+            self.audit.append(
+                conn,
+                caller.role,
+                caller.name,
+                "intake",
+                {
+                    "records": len(records),
+                    "duplicates": len(batch) - len(records),
+                    "match_events": len(changes),
+                },
+            )
+            if changes:
+                self.store.after_commit(conn, self._notify)
+        log.info(
+            "intake: %d stored, %d duplicate, %d match changes",
+            len(records),
+            len(batch) - len(records),
+            len(changes),
+        )
+        stored = {s.submission_id: r.record_id for _i, s, r in fresh}
+        return [
+            Ack(
+                s.submission_id,
+                stored.get(s.submission_id) or known[s.submission_id][1],
+                s.submission_id not in stored,
+            )
+            for s in batch
+        ]
+
+    def _check(self, i: int, caller: Caller, sub: Submission) -> SharedRecord:
+        where = f"submissions[{i}]"
+        assert caller.signing_public_key is not None
+        try:
+            verify_record(sub.record, sub.signature, caller.signing_public_key)
+            record = record_from_bytes(sub.record)
+        except ValidationError as exc:
+            raise ValidationError(f"{where}.{exc.field}", exc.problem) from None
+        if record.member_id != caller.name:
+            raise AccessDenied(f"{where}.record.member_id is not the caller's member id")
+        for t in record.tokens:
+            if t.epoch != self.epoch:
+                raise ValidationError(
+                    f"{where}.record.tokens", f"key epoch {t.epoch} is not the accepted epoch {self.epoch}"
+                )
+            if t.kind not in _KINDS:
+                raise ValidationError(f"{where}.record.tokens", "unknown token kind")
+        self._verify_text(f"{where}.record.narrative", record.narrative)
+        return record
+
+    def _verify_text(self, where: str, text: str) -> None:
+        if self.verifier is None or not text:
+            return
+        try:
+            self.verifier.verify(text)
+        except RedactionRefused as exc:
+            log.info("redaction verification refused %s: %d finding(s)", where, len(exc.findings))
+            raise RedactionRefused(exc.findings) from None
+
+    # ------------------------------------------------------------------ withdraw
+
+    def withdraw(self, caller: Caller, record_id: str) -> bool:
+        """Delete one record, its tokens and matches; True if it was there."""
+        if not record_id:
+            raise ValidationError("record_id", "is empty")
+        with self.store.write() as conn:
+            owner = self.store.owner_of(record_id, conn)
+            if owner is None:
+                withdrawn, changes = False, []
+            elif caller.role != "admin" and not (caller.role == "member" and caller.name == owner):
+                raise AccessDenied("only the owning member or an admin may withdraw a record")
+            else:
+                changes = self.engine.withdraw(record_id, conn)
+                withdrawn = self.store.delete_record(conn, record_id)
+                self._match_events(conn, changes)
+                if changes:
+                    self.store.after_commit(conn, self._notify)
+            self.audit.append(
+                conn,
+                caller.role,
+                caller.name,
+                "withdraw",
+                {"withdrawn": withdrawn, "match_events": len(changes)},
+            )
+        log.info("withdraw: withdrawn=%s, %d match changes", withdrawn, len(changes))
+        return withdrawn
+
+    # ------------------------------------------------------------------ events
+
+    def _match_event(self, view: MatchView, change: str) -> pb.MatchEvent:
+        others = sorted(view.other_members)
+        return pb.MatchEvent(
+            record_id=view.record_id,
+            cluster_id=view.cluster_id,
+            other_members=0 if change == REMOVED else len(others),
+            matched_kinds=[] if change == REMOVED else sorted(view.kinds),
+            score=0.0 if change == REMOVED else view.score,
+            change=(
+                pb.MATCH_CHANGE_NEW
+                if change == NEW
+                else pb.MATCH_CHANGE_REMOVED
+                if change == REMOVED
+                else pb.MATCH_CHANGE_UPDATED
+            ),
+            other_member_ids=others if self.disclose_member_ids and change != REMOVED else [],
+        )
+
+    def _match_events(self, conn: Connection, changes: Sequence[MatchChange]) -> None:
+        rows = [
+            (c.view.member_id, "match", None, self._match_event(c.view, c.change).SerializeToString())
+            for c in changes
+        ]
+        self.store.append_events(conn, rows)
+
+    def _notify(self) -> None:
+        with self._new_events:
+            self._generation += 1
+            self._new_events.notify_all()
+
+    def close(self) -> None:
+        """Wake every subscriber so that streams end (server shutdown)."""
+        self._closing = True
+        self._notify()
+
+    def events(
+        self, caller: Caller, after: int, is_active: Callable[[], bool], poll: float = 1.0
+    ) -> Iterator[pb.Event]:
+        """The caller's events after ``after``, then new ones as they come, until inactive."""
+        if caller.role not in ("member", "analyst"):
+            raise AccessDenied("only members and analysts subscribe")
+        subscriber = caller.name if caller.role == "member" else "(analyst)"
+        cursor = after
+        delivered = 0
+        try:
+            while is_active() and not self._closing:
+                generation = self._generation
+                batch = self.store.events_after(subscriber, cursor)
+                if not batch:
+                    with self._new_events:
+                        if generation == self._generation and not self._closing:
+                            self._new_events.wait(poll)
+                    continue
+                for cur, kind, owner, body, created in batch:
+                    cursor = cur
+                    event = pb.Event(cursor=cur)
+                    event.created_at.FromDatetime(created.astimezone(_dt.UTC))
+                    if kind == "match":
+                        event.match.ParseFromString(body)
+                    else:
+                        event.alert.ParseFromString(body)
+                        if caller.role != "member" or owner != caller.name:
+                            event.alert.own_record_id = ""
+                    delivered += 1
+                    yield event
+        finally:
+            if delivered:
+                with self.store.write() as conn:
+                    self.audit.append(
+                        conn, caller.role, caller.name, "disclose_events", {"events": delivered}
+                    )
+
+    # ------------------------------------------------------------------ alerts
+
+    def raise_alert(self, caller: Caller, record_id: str, summary: str) -> str:
+        """Raise an alert to every member about an actionable, time-sensitive record."""
+        if caller.role not in ("member", "analyst"):
+            raise AccessDenied("only members and analysts raise alerts")
+        if not summary.strip():
+            raise ValidationError("summary", "is empty")
+        if len(summary) > 2000:
+            raise ValidationError("summary", "is too long (at most 2000 characters)")
+        record = self.store.get_record(record_id) if record_id else None
+        if record is None:
+            raise NotFound("no such record")
+        if caller.role == "member" and record.member_id != caller.name:
+            raise AccessDenied("a member may raise alerts on its own records only")
+        if not (record.grade.actionable and record.time_sensitive):
+            raise Refused("the record is not graded actionable and time-sensitive")
+        self._verify_text("summary", summary)
+        alert_id = uuid.uuid4().hex
+        body = pb.AlertEvent(
+            alert_id=alert_id,
+            summary=summary,
+            region=record.region.value,
+            sector=record.sector.value,
+            exploitation_type=record.exploitation_type.value,
+            grade=grade_to_pb(record.grade),
+            tlp=tlp_to_pb(record.tlp),  # type: ignore[arg-type]
+            raised_by_role=caller.role,
+            own_record_id=record.record_id,
+        )
+        with self.store.write() as conn:
+            self.store.insert_alert(
+                conn, AlertRow(alert_id, record_id, summary, caller.role, _dt.datetime.now(_dt.UTC))
+            )
+            self.store.append_events(conn, [("*", "alert", record.member_id, body.SerializeToString())])
+            self.audit.append(conn, caller.role, caller.name, "alert", {"tlp": record.tlp.value})
+            self.store.after_commit(conn, self._notify)
+        log.info("alert raised by %s", caller.role)
+        if self.on_alert is not None:
+            public = pb.AlertEvent()
+            public.CopyFrom(body)
+            public.own_record_id = ""
+            try:
+                self.on_alert(public)
+            except Exception as exc:  # e-mail is best effort; the alert stands
+                log.warning("alert e-mail failed: %s", type(exc).__name__)
+        return alert_id
+
+    # ------------------------------------------------------------------ queries
+
+    def list_matches(self, caller: Caller, record_id: str = "") -> list[pb.MatchEvent]:
+        """Matches on the caller's own records, as disclosure policy allows."""
+        if caller.role != "member":
+            raise AccessDenied("only members list their matches")
+        if record_id:
+            owner = self.store.owner_of(record_id)
+            if owner is None:
+                raise NotFound("no such record")
+            if owner != caller.name:
+                raise AccessDenied("a member may read matches on its own records only")
+            ids = [record_id]
+        else:
+            ids = self._own_matched(caller.name)
+        views = self.engine.views(ids)
+        out = [self._match_event(views[r], NEW) for r in sorted(views)]
+        for m in out:
+            m.change = pb.MATCH_CHANGE_UNSPECIFIED
+        with self.store.write() as conn:
+            self.audit.append(conn, caller.role, caller.name, "disclose_matches", {"matches": len(out)})
+        return out
+
+    def _own_matched(self, member_id: str) -> list[str]:
+        with self.store.read() as conn:
+            a = conn.execute(sa.select(pairs.c.record_a).where(pairs.c.member_a == member_id)).scalars()
+            ids = set(a)
+            ids.update(
+                conn.execute(sa.select(pairs.c.record_b).where(pairs.c.member_b == member_id)).scalars()
+            )
+        return sorted(ids)
+
+    def list_clusters(
+        self, caller: Caller, limit: int = 100
+    ) -> tuple[list[ClusterInfo], dict[str, SharedRecord]]:
+        """Whole clusters with their records (analysts only)."""
+        if caller.role != "analyst":
+            raise AccessDenied("only analysts list clusters")
+        clusters = self.store.clusters(limit or 100)
+        records = self.store.records_by_id([r for c in clusters for r in c.record_ids])
+        with self.store.write() as conn:
+            self.audit.append(
+                conn,
+                caller.role,
+                caller.name,
+                "disclose_clusters",
+                {"clusters": len(clusters), "records": len(records)},
+            )
+        return clusters, records
+
+    # ------------------------------------------------------------------ actions
+
+    def record_action(self, caller: Caller, record_id: str, alert_id: str, outcome: str, date: str) -> str:
+        """Store what a member did about a match on its record or about an alert."""
+        if caller.role != "member":
+            raise AccessDenied("only members record actions")
+        if bool(record_id) == bool(alert_id):
+            raise ValidationError("record_id", "set exactly one of record_id and alert_id")
+        if outcome not in OUTCOMES:
+            raise ValidationError("outcome", "missing or unknown outcome")
+        try:
+            if not _DATE.fullmatch(date):
+                raise ValueError
+            _dt.date.fromisoformat(date)
+        except ValueError:
+            raise ValidationError("date", "wrong format (expected YYYY-MM-DD)") from None
+        if record_id:
+            owner = self.store.owner_of(record_id)
+            if owner is None:
+                raise NotFound("no such record")
+            if owner != caller.name:
+                raise AccessDenied("a member records actions on its own records only")
+        elif not self.store.alert_exists(alert_id):
+            raise NotFound("no such alert")
+        action_id = uuid.uuid4().hex
+        with self.store.write() as conn:
+            self.store.insert_action(
+                conn,
+                ActionRow(
+                    action_id,
+                    caller.name,
+                    record_id or None,
+                    alert_id or None,
+                    outcome,
+                    date,
+                    _dt.datetime.now(_dt.UTC),
+                ),
+            )
+            self.audit.append(conn, caller.role, caller.name, "action", {"outcome": outcome})
+        return action_id

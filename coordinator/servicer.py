@@ -1,0 +1,167 @@
+"""Thin gRPC servicer: protobuf in, :class:`.service.CoordinatorService` call, protobuf out.
+
+Errors map to status codes here and nowhere else (:data:`STATUS_OF`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import NoReturn, TypeVar
+
+import grpc
+
+from msin_fed import pki
+from msin_fed.errors import MsinError, RedactionRefused, StoreError, ValidationError
+from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
+from msin_fed.wire import grade_to_pb, tlp_to_pb
+
+from .service import AccessDenied, Caller, CoordinatorService, NotFound, Refused, Submission
+
+__all__ = ["POLICY", "STATUS_OF", "CoordinatorServicer", "status_of"]
+
+#: Roles allowed per method, checked by :class:`msin_fed.pki.AuthInterceptor`.
+POLICY: dict[str, frozenset[str]] = {
+    "SubmitBatch": frozenset({"member"}),
+    "Withdraw": frozenset({"member", "admin"}),
+    "Subscribe": frozenset({"member", "analyst"}),
+    "RaiseAlert": frozenset({"member", "analyst"}),
+    "ListMatches": frozenset({"member"}),
+    "ListClusters": frozenset({"analyst"}),
+    "RecordAction": frozenset({"member"}),
+}
+
+#: Error class -> status code, most specific first.
+STATUS_OF: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
+    (AccessDenied, grpc.StatusCode.PERMISSION_DENIED),
+    (NotFound, grpc.StatusCode.NOT_FOUND),
+    (Refused, grpc.StatusCode.FAILED_PRECONDITION),
+    (RedactionRefused, grpc.StatusCode.FAILED_PRECONDITION),
+    (ValidationError, grpc.StatusCode.INVALID_ARGUMENT),
+    (StoreError, grpc.StatusCode.UNAVAILABLE),
+    (PermissionError, grpc.StatusCode.UNAUTHENTICATED),
+    (MsinError, grpc.StatusCode.INTERNAL),
+)
+
+
+def status_of(exc: BaseException) -> grpc.StatusCode | None:
+    """The status code an error maps to (None: not ours, let gRPC report INTERNAL)."""
+    for kind, code in STATUS_OF:
+        if isinstance(exc, kind):
+            return code
+    return None
+
+
+def _abort(context: grpc.ServicerContext, exc: BaseException) -> NoReturn:
+    code = status_of(exc)
+    if code is None:
+        raise exc
+    context.abort(code, str(exc))
+
+
+_R = TypeVar("_R")
+
+
+def _call(context: grpc.ServicerContext, fn: Callable[[Caller], _R]) -> _R:
+    try:
+        return fn(_caller(context))
+    except (MsinError, PermissionError) as exc:
+        _abort(context, exc)
+
+
+def _caller(context: grpc.ServicerContext) -> Caller:
+    peer = pki.peer_of(context)
+    return Caller(peer.role, peer.name, peer.signing_public_key)
+
+
+class CoordinatorServicer(pb_grpc.CoordinatorServicer):
+    """The msin.v1.Coordinator service over a :class:`CoordinatorService`."""
+
+    def __init__(self, service: CoordinatorService) -> None:
+        self.service = service
+
+    def SubmitBatch(
+        self, request: pb.SubmitBatchRequest, context: grpc.ServicerContext
+    ) -> pb.SubmitBatchResponse:
+        subs = [Submission(s.submission_id, s.record, s.signature) for s in request.submissions]
+        acks = _call(context, lambda c: self.service.submit_batch(c, subs))
+        return pb.SubmitBatchResponse(
+            acks=[
+                pb.Ack(submission_id=a.submission_id, record_id=a.record_id, duplicate=a.duplicate)
+                for a in acks
+            ]
+        )
+
+    def Withdraw(self, request: pb.WithdrawRequest, context: grpc.ServicerContext) -> pb.WithdrawResponse:
+        done = _call(context, lambda c: self.service.withdraw(c, request.record_id))
+        return pb.WithdrawResponse(withdrawn=done)
+
+    def Subscribe(self, request: pb.SubscribeRequest, context: grpc.ServicerContext) -> Iterator[pb.Event]:
+        stream = _call(context, lambda c: self.service.events(c, request.after_cursor, context.is_active))
+        try:
+            yield from stream
+        except (MsinError, PermissionError) as exc:
+            _abort(context, exc)
+
+    def RaiseAlert(
+        self, request: pb.RaiseAlertRequest, context: grpc.ServicerContext
+    ) -> pb.RaiseAlertResponse:
+        alert_id = _call(context, lambda c: self.service.raise_alert(c, request.record_id, request.summary))
+        return pb.RaiseAlertResponse(alert_id=alert_id)
+
+    def ListMatches(
+        self, request: pb.ListMatchesRequest, context: grpc.ServicerContext
+    ) -> pb.ListMatchesResponse:
+        matches = _call(context, lambda c: self.service.list_matches(c, request.record_id))
+        return pb.ListMatchesResponse(matches=matches)
+
+    def ListClusters(
+        self, request: pb.ListClustersRequest, context: grpc.ServicerContext
+    ) -> pb.ListClustersResponse:
+        clusters, records = _call(context, lambda c: self.service.list_clusters(c, request.limit))
+        out = []
+        for cl in clusters:
+            recs = []
+            for rid in cl.record_ids:
+                r = records.get(rid)
+                if r is None:
+                    continue
+                recs.append(
+                    pb.ClusterRecord(
+                        record_id=r.record_id,
+                        member_id=r.member_id,
+                        narrative=r.narrative,
+                        region=r.region.value,
+                        sector=r.sector.value,
+                        exploitation_type=r.exploitation_type.value,
+                        month=r.month,
+                        grade=grade_to_pb(r.grade),
+                        tlp=tlp_to_pb(r.tlp),  # type: ignore[arg-type]
+                    )
+                )
+            out.append(
+                pb.Cluster(
+                    cluster_id=cl.cluster_id,
+                    kind=cl.kind,
+                    records=recs,
+                    matched_kinds=list(cl.matched_kinds),
+                    members=len(cl.members),
+                    first_month=cl.first_month,
+                    last_month=cl.last_month,
+                )
+            )
+        return pb.ListClustersResponse(clusters=out)
+
+    def RecordAction(
+        self, request: pb.RecordActionRequest, context: grpc.ServicerContext
+    ) -> pb.RecordActionResponse:
+        outcome = (
+            pb.ActionOutcome.Name(request.outcome) if request.outcome in pb.ActionOutcome.values() else ""
+        )
+        action_id = _call(
+            context,
+            lambda c: self.service.record_action(
+                c, request.record_id, request.alert_id, outcome, request.date
+            ),
+        )
+        return pb.RecordActionResponse(action_id=action_id)

@@ -1,0 +1,560 @@
+"""The shared database: redacted records, blind tokens, matches, events, alerts, actions, audit.
+
+SQLAlchemy Core over SQLite (embedded default, WAL journal) or PostgreSQL (by URL). One
+coordinator process is the single writer: every write runs inside :meth:`SharedStore.write`,
+which serialises writers with a lock and commits or rolls back the whole transaction, so
+a batch is stored whole or not at all.
+
+Tables::
+
+    records      one row per shared record (redacted narrative, coarse facts, grade, TLP)
+    submissions  submission_id -> record_id (idempotent intake)
+    tokens       record_id, member_id, kind, value (64 bytes), epoch; indexed by value
+    pairs        matched pairs (record_a < record_b) with score and matched kinds
+    cluster_of   record_id -> cluster_id for records that match anything
+    events       per-subscriber event log; the autoincrement id is the cursor
+    alerts       alerts raised (summary already checked by the redaction verifier)
+    actions      what members did about a match or alert
+    audit        append-only hash chain (see :mod:`.audit`)
+
+Read methods for analysts' insights (another module builds reports over them):
+:meth:`SharedStore.iter_records`, :meth:`SharedStore.clusters`,
+:meth:`SharedStore.actions` and :meth:`SharedStore.alerts`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from msin_fed.errors import StoreError
+from msin_fed.model import ExploitationType, Grade, Indicator, Region, Sector, SharedRecord, Tlp
+
+__all__ = [
+    "ActionRow",
+    "AlertRow",
+    "ClusterInfo",
+    "SharedStore",
+    "metadata",
+]
+
+_BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+metadata = sa.MetaData()
+
+records = sa.Table(
+    "records",
+    metadata,
+    sa.Column("record_id", sa.String(64), primary_key=True),
+    sa.Column("member_id", sa.String(64), nullable=False, index=True),
+    sa.Column("narrative", sa.Text, nullable=False),
+    sa.Column("region", sa.String(16), nullable=False),
+    sa.Column("sector", sa.String(64), nullable=False),
+    sa.Column("exploitation_type", sa.String(64), nullable=False),
+    sa.Column("indicators", sa.Text, nullable=False),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("victims_band", sa.String(16), nullable=False),
+    sa.Column("grade", sa.String(3), nullable=False),
+    sa.Column("tlp", sa.String(16), nullable=False),
+    sa.Column("time_sensitive", sa.Boolean, nullable=False),
+    sa.Column("epoch", sa.Integer, nullable=True),
+    sa.Column("shared_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("submission_id", sa.String(128), primary_key=True),
+    sa.Column("member_id", sa.String(64), nullable=False),
+    sa.Column("record_id", sa.String(64), nullable=False, index=True),
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("record_id", sa.String(64), nullable=False, index=True),
+    sa.Column("member_id", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("value", sa.LargeBinary(64), nullable=False, index=True),
+    sa.Column("epoch", sa.Integer, nullable=False),
+)
+
+pairs = sa.Table(
+    "pairs",
+    metadata,
+    sa.Column("record_a", sa.String(64), primary_key=True),
+    sa.Column("record_b", sa.String(64), primary_key=True, index=True),
+    sa.Column("member_a", sa.String(64), nullable=False),
+    sa.Column("member_b", sa.String(64), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("kinds", sa.String(512), nullable=False),
+)
+
+cluster_of = sa.Table(
+    "cluster_of",
+    metadata,
+    sa.Column("record_id", sa.String(64), primary_key=True),
+    sa.Column("cluster_id", sa.String(64), nullable=False, index=True),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("cursor", _BigId, primary_key=True, autoincrement=True),
+    # member id the event is for, or "*" for every subscriber (alerts)
+    sa.Column("subscriber", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    # owner of the record an alert is about (fills AlertEvent.own_record_id for them only)
+    sa.Column("owner", sa.String(64), nullable=True),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_events_subscriber_cursor", "subscriber", "cursor"),
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("alert_id", sa.String(64), primary_key=True),
+    sa.Column("record_id", sa.String(64), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("raised_by_role", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+actions = sa.Table(
+    "actions",
+    metadata,
+    sa.Column("action_id", sa.String(64), primary_key=True),
+    sa.Column("member_id", sa.String(64), nullable=False),
+    sa.Column("record_id", sa.String(64), nullable=True),
+    sa.Column("alert_id", sa.String(64), nullable=True),
+    sa.Column("outcome", sa.String(48), nullable=False),
+    sa.Column("date", sa.String(10), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("seq", _BigId, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("actor_role", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.UTC)
+
+
+def _aware(value: _dt.datetime | None) -> _dt.datetime | None:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=_dt.UTC)
+    return value
+
+
+def store_url(location: str | Path) -> str:
+    """A SQLAlchemy URL for a store location: a URL as given, a path as a SQLite file."""
+    text = str(location)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """A cluster of matched records of different members (what analysts see)."""
+
+    cluster_id: str
+    kind: str
+    record_ids: tuple[str, ...]
+    members: tuple[str, ...]
+    matched_kinds: tuple[str, ...]
+    first_month: str
+    last_month: str
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """An alert raised on a shared record."""
+
+    alert_id: str
+    record_id: str
+    summary: str
+    raised_by_role: str
+    created_at: _dt.datetime
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """What a member did about a match (``record_id``) or an alert (``alert_id``)."""
+
+    action_id: str
+    member_id: str
+    record_id: str | None
+    alert_id: str | None
+    outcome: str
+    date: str
+    created_at: _dt.datetime
+
+
+#: Token kinds that describe a place or business rather than a person.
+SITE_KINDS: frozenset[str] = frozenset({"site_postcode", "company_postcode", "address", "company_number"})
+
+
+class SharedStore:
+    """The coordinator's shared database (see the module docstring).
+
+    ``SharedStore("sqlite:///path.db")``, ``SharedStore("/path.db")``,
+    ``SharedStore("postgresql+psycopg://...")`` or ``SharedStore("sqlite://")`` (memory).
+    Creates missing tables.
+    """
+
+    def __init__(self, url: str | Path, *, echo: bool = False) -> None:
+        self.url = store_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            if self.url in ("sqlite://", "sqlite:///:memory:"):
+                kwargs["poolclass"] = sa.pool.StaticPool
+        try:
+            self.engine: Engine = sa.create_engine(self.url, **kwargs)
+        except (sa.exc.ArgumentError, ModuleNotFoundError) as exc:
+            raise StoreError(f"cannot open store: {type(exc).__name__}") from None
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._write_lock = threading.RLock()
+        try:
+            metadata.create_all(self.engine)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"cannot open store: {type(exc).__name__}") from None
+
+    def close(self) -> None:
+        """Release every connection."""
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction, serialised with every other writer; commit or roll back.
+
+        Callbacks registered with :meth:`after_commit` run after a successful commit.
+        """
+        with self._write_lock:
+            after: list[Callable[[], None]] = []
+            with self.engine.begin() as conn:
+                conn.info["after_commit"] = after
+                yield conn
+            for callback in after:
+                callback()
+
+    @staticmethod
+    def after_commit(conn: Connection, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the write transaction of ``conn`` has committed."""
+        conn.info.setdefault("after_commit", []).append(callback)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only connection."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    # ------------------------------------------------------------------ records
+
+    @staticmethod
+    def record_row(record: SharedRecord, received_at: _dt.datetime | None = None) -> dict[str, Any]:
+        """The ``records`` row of a shared record."""
+        return {
+            "record_id": record.record_id,
+            "member_id": record.member_id,
+            "narrative": record.narrative,
+            "region": record.region.value,
+            "sector": record.sector.value,
+            "exploitation_type": record.exploitation_type.value,
+            "indicators": ",".join(i.value for i in record.indicators),
+            "month": record.month,
+            "victims_band": record.victims_band,
+            "grade": str(record.grade),
+            "tlp": record.tlp.value,
+            "time_sensitive": record.time_sensitive,
+            "epoch": record.epoch,
+            "shared_at": record.shared_at,
+            "received_at": received_at or _now(),
+        }
+
+    @staticmethod
+    def _record_of(row: Any) -> SharedRecord:
+        return SharedRecord(
+            record_id=row.record_id,
+            member_id=row.member_id,
+            narrative=row.narrative,
+            tokens=(),
+            region=Region(row.region),
+            sector=Sector(row.sector),
+            exploitation_type=ExploitationType(row.exploitation_type),
+            month=row.month,
+            grade=Grade.parse(row.grade),
+            tlp=Tlp(row.tlp),
+            indicators=tuple(Indicator(i) for i in row.indicators.split(",") if i),
+            victims_band=row.victims_band,
+            time_sensitive=bool(row.time_sensitive),
+            shared_at=_aware(row.shared_at),
+        )
+
+    def insert_records(self, conn: Connection, batch: Sequence[SharedRecord]) -> None:
+        """Insert records (not their tokens: :class:`.matching.MatchEngine` owns those)."""
+        if batch:
+            now = _now()
+            conn.execute(records.insert(), [self.record_row(r, now) for r in batch])
+
+    def get_record(self, record_id: str, conn: Connection | None = None) -> SharedRecord | None:
+        """One record without its tokens, or None."""
+        with self._conn(conn) as c:
+            row = c.execute(sa.select(records).where(records.c.record_id == record_id)).first()
+        return None if row is None else self._record_of(row)
+
+    def owner_of(self, record_id: str, conn: Connection | None = None) -> str | None:
+        """Member id holding a record, or None when it is not stored."""
+        with self._conn(conn) as c:
+            return c.execute(
+                sa.select(records.c.member_id).where(records.c.record_id == record_id)
+            ).scalar_one_or_none()
+
+    def existing_record_ids(self, conn: Connection, record_ids: Sequence[str]) -> set[str]:
+        """Which of ``record_ids`` are stored."""
+        found: set[str] = set()
+        for chunk in _chunks(record_ids):
+            found.update(
+                conn.execute(sa.select(records.c.record_id).where(records.c.record_id.in_(chunk))).scalars()
+            )
+        return found
+
+    def delete_record(self, conn: Connection, record_id: str) -> bool:
+        """Delete a record and its submissions (tokens and matches: the match engine)."""
+        gone = conn.execute(records.delete().where(records.c.record_id == record_id)).rowcount
+        conn.execute(submissions.delete().where(submissions.c.record_id == record_id))
+        return bool(gone)
+
+    def iter_records(self, batch_size: int = 1000) -> Iterator[SharedRecord]:
+        """Every stored record (redacted narrative and coarse facts; ``tokens`` is empty)."""
+        last = ""
+        while True:
+            with self.read() as conn:
+                rows = conn.execute(
+                    sa.select(records)
+                    .where(records.c.record_id > last)
+                    .order_by(records.c.record_id)
+                    .limit(batch_size)
+                ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield self._record_of(row)
+            last = rows[-1].record_id
+
+    def count_records(self) -> int:
+        """How many records are stored."""
+        with self.read() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(records)).scalar_one())
+
+    # ------------------------------------------------------------------ submissions
+
+    def known_submissions(
+        self, conn: Connection, submission_ids: Sequence[str]
+    ) -> dict[str, tuple[str, str]]:
+        """submission_id -> (member_id, record_id) for those already stored."""
+        found: dict[str, tuple[str, str]] = {}
+        for chunk in _chunks(submission_ids):
+            rows = conn.execute(sa.select(submissions).where(submissions.c.submission_id.in_(chunk)))
+            for row in rows:
+                found[row.submission_id] = (row.member_id, row.record_id)
+        return found
+
+    def insert_submissions(self, conn: Connection, rows: Sequence[tuple[str, str, str]]) -> None:
+        """Insert (submission_id, member_id, record_id) rows."""
+        if rows:
+            conn.execute(
+                submissions.insert(),
+                [{"submission_id": s, "member_id": m, "record_id": r} for s, m, r in rows],
+            )
+
+    # ------------------------------------------------------------------ events
+
+    def append_events(self, conn: Connection, rows: Sequence[tuple[str, str, str | None, bytes]]) -> None:
+        """Append events (subscriber, kind, owner, serialized body)."""
+        if rows:
+            now = _now()
+            conn.execute(
+                events.insert(),
+                [
+                    {"subscriber": s, "kind": k, "owner": o, "body": b, "created_at": now}
+                    for s, k, o, b in rows
+                ],
+            )
+
+    def events_after(
+        self, subscriber: str, after: int, limit: int = 500
+    ) -> list[tuple[int, str, str | None, bytes, _dt.datetime]]:
+        """Events for ``subscriber`` (and for everyone) after a cursor, oldest first."""
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(events)
+                .where(events.c.cursor > after, events.c.subscriber.in_([subscriber, "*"]))
+                .order_by(events.c.cursor)
+                .limit(limit)
+            ).all()
+        return [(int(r.cursor), r.kind, r.owner, bytes(r.body), _aware(r.created_at) or _now()) for r in rows]
+
+    # ------------------------------------------------------------------ alerts and actions
+
+    def insert_alert(self, conn: Connection, row: AlertRow) -> None:
+        """Store an alert."""
+        conn.execute(alerts.insert().values(**row.__dict__))
+
+    def alert_exists(self, alert_id: str) -> bool:
+        """Whether an alert id is known."""
+        with self.read() as conn:
+            return (
+                conn.execute(sa.select(alerts.c.alert_id).where(alerts.c.alert_id == alert_id)).first()
+                is not None
+            )
+
+    def alerts(self) -> list[AlertRow]:
+        """Every alert, oldest first."""
+        with self.read() as conn:
+            rows = conn.execute(sa.select(alerts).order_by(alerts.c.created_at)).all()
+        return [
+            AlertRow(r.alert_id, r.record_id, r.summary, r.raised_by_role, _aware(r.created_at) or _now())
+            for r in rows
+        ]
+
+    def insert_action(self, conn: Connection, row: ActionRow) -> None:
+        """Store an action."""
+        conn.execute(actions.insert().values(**row.__dict__))
+
+    def actions(self) -> list[ActionRow]:
+        """Every recorded action, oldest first."""
+        with self.read() as conn:
+            rows = conn.execute(sa.select(actions).order_by(actions.c.created_at)).all()
+        return [
+            ActionRow(
+                r.action_id,
+                r.member_id,
+                r.record_id,
+                r.alert_id,
+                r.outcome,
+                r.date,
+                _aware(r.created_at) or _now(),
+            )
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ clusters
+
+    def clusters(self, limit: int | None = None) -> list[ClusterInfo]:
+        """Clusters of matched records, largest first (ties by id)."""
+        with self.read() as conn:
+            sizes = conn.execute(
+                sa.select(cluster_of.c.cluster_id, sa.func.count().label("n"))
+                .group_by(cluster_of.c.cluster_id)
+                .order_by(sa.desc("n"), cluster_of.c.cluster_id)
+                .limit(limit)
+            ).all()
+            out = []
+            for cid, _n in sizes:
+                ids = sorted(
+                    conn.execute(
+                        sa.select(cluster_of.c.record_id).where(cluster_of.c.cluster_id == cid)
+                    ).scalars()
+                )
+                kinds: set[str] = set()
+                member: dict[str, str] = {}
+                months: list[str] = []
+                for chunk in _chunks(ids):
+                    for a, b, ma, mb, k in conn.execute(
+                        sa.select(
+                            pairs.c.record_a,
+                            pairs.c.record_b,
+                            pairs.c.member_a,
+                            pairs.c.member_b,
+                            pairs.c.kinds,
+                        ).where(pairs.c.record_a.in_(chunk))
+                    ):
+                        member[a], member[b] = ma, mb
+                        kinds.update(x for x in k.split(",") if x)
+                    months.extend(
+                        conn.execute(
+                            sa.select(records.c.month).where(records.c.record_id.in_(chunk))
+                        ).scalars()
+                    )
+                months.sort()
+                kind = "site" if kinds and kinds <= SITE_KINDS else "perpetrator"
+                out.append(
+                    ClusterInfo(
+                        cluster_id=cid,
+                        kind=kind,
+                        record_ids=tuple(ids),
+                        members=tuple(sorted(set(member.values()))),
+                        matched_kinds=tuple(sorted(kinds)),
+                        first_month=months[0] if months else "",
+                        last_month=months[-1] if months else "",
+                    )
+                )
+        return out
+
+    def records_by_id(self, record_ids: Sequence[str]) -> dict[str, SharedRecord]:
+        """Records (without tokens) by id."""
+        out: dict[str, SharedRecord] = {}
+        with self.read() as conn:
+            for chunk in _chunks(record_ids):
+                for row in conn.execute(sa.select(records).where(records.c.record_id.in_(chunk))):
+                    out[row.record_id] = self._record_of(row)
+        return out
+
+    # ------------------------------------------------------------------ helpers
+
+    @contextmanager
+    def _conn(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.read() as c:
+                yield c
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA cache_size=-131072")  # 128 MiB page cache per connection
+        cur.execute("PRAGMA temp_store=MEMORY")
+    finally:
+        cur.close()
+
+
+#: Most values bound in one IN (...) clause (SQLite's limit is 32766; PostgreSQL 65535).
+CHUNK = 900
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    seq = list(items)
+    for i in range(0, len(seq), size):
+        yield seq[i : i + size]

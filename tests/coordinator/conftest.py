@@ -1,0 +1,133 @@
+"""Fixtures for coordinator tests: signed records, stores on SQLite and PostgreSQL, a live server."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+
+from msin_fed import pki
+from msin_fed.coordinator.config import CoordinatorConfig
+from msin_fed.coordinator.server import CoordinatorServer
+from msin_fed.coordinator.store import SharedStore, metadata
+from msin_fed.model import ExploitationType, Grade, Region, Sector, SharedRecord, Tlp, Token
+from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
+from msin_fed.wire import record_to_pb, sign_record
+
+EPOCH = 1
+
+
+def tok(kind: str, label: str, epoch: int = EPOCH) -> Token:
+    """A deterministic stand-in for an OPRF token of ``label``."""
+    return Token(kind, hashlib.sha512(f"{kind}:{label}".encode()).digest(), epoch)
+
+
+def record(
+    member: str,
+    record_id: str,
+    tokens: tuple[Token, ...] = (),
+    narrative: str = "<PERSON_1> collected workers from the farm in a van.",
+    grade: str = "1AP",
+    time_sensitive: bool = False,
+    month: str = "2025-03",
+) -> SharedRecord:
+    return SharedRecord(
+        record_id=record_id,
+        member_id=member,
+        narrative=narrative,
+        tokens=tokens,
+        region=Region.SOUTH_WEST,
+        sector=Sector.GROWING_PICKING,
+        exploitation_type=ExploitationType.LABOUR_EXPLOITATION,
+        month=month,
+        grade=Grade.parse(grade),
+        tlp=Tlp.AMBER,
+        time_sensitive=time_sensitive,
+    )
+
+
+def submission(identity: pki.Identity, rec: SharedRecord, submission_id: str | None = None) -> pb.Submission:
+    data = record_to_pb(rec).SerializeToString()
+    return pb.Submission(
+        submission_id=submission_id or f"sub-{rec.record_id}",
+        record=data,
+        signature=sign_record(data, identity.signing_key),
+    )
+
+
+def require_postgres() -> str:
+    url = os.environ.get("MSIN_TEST_POSTGRES_URL", "")
+    if not url:
+        if os.environ.get("MSIN_REQUIRE_POSTGRES") == "1":
+            pytest.fail("MSIN_REQUIRE_POSTGRES=1 but MSIN_TEST_POSTGRES_URL is not set")
+        pytest.skip("MSIN_TEST_POSTGRES_URL not set (run scripts/pg_throwaway.sh start)")
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SharedStore]:
+    """An empty shared store on SQLite (a file) and on PostgreSQL."""
+    if request.param == "sqlite":
+        s = SharedStore(tmp_path / "shared.db")
+    else:
+        url = require_postgres()
+        s = SharedStore(url)
+        metadata.drop_all(s.engine)
+        metadata.create_all(s.engine)
+    yield s
+    if request.param == "postgres":
+        metadata.drop_all(s.engine)
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def coordinator_identity(make_identity: Callable[[str, str], pki.Identity]) -> pki.Identity:
+    return make_identity("coordinator", "sttg")
+
+
+def make_config(tmp_path: Path, identity: pki.Identity, **overrides: Any) -> CoordinatorConfig:
+    assert identity.directory is not None
+    values: dict[str, Any] = {
+        "identity_dir": identity.directory,
+        "store_url": str(tmp_path / "coordinator.db"),
+        "listen": "127.0.0.1:0",
+        "epoch": EPOCH,
+        "verify_redaction": False,
+        "grace_seconds": 5.0,
+        "audit_head_file": tmp_path / "audit.head",
+    }
+    values.update(overrides)
+    return CoordinatorConfig(**values)
+
+
+class Live:
+    """A running coordinator and channels to it."""
+
+    def __init__(self, server: CoordinatorServer) -> None:
+        self.server = server
+        self.port = server.port
+        self._channels: list[grpc.Channel] = []
+
+    def stub(self, identity: pki.Identity) -> pb_grpc.CoordinatorStub:
+        channel = pki.secure_channel(f"localhost:{self.port}", identity)
+        self._channels.append(channel)
+        return pb_grpc.CoordinatorStub(channel)
+
+    def close(self) -> None:
+        for c in self._channels:
+            c.close()
+
+
+@pytest.fixture
+def live(tmp_path: Path, coordinator_identity: pki.Identity) -> Iterator[Live]:
+    """A coordinator on loopback with mutual TLS, SQLite store, redaction check off."""
+    with CoordinatorServer(make_config(tmp_path, coordinator_identity)) as server:
+        handle = Live(server)
+        yield handle
+        handle.close()
