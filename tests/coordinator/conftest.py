@@ -10,11 +10,11 @@ from typing import Any
 
 import grpc
 import pytest
-
-from msin_fed import pki
 from msin_fed.coordinator.config import CoordinatorConfig
 from msin_fed.coordinator.server import CoordinatorServer
 from msin_fed.coordinator.store import SharedStore, metadata
+
+from msin_fed import pki
 from msin_fed.model import ExploitationType, Grade, Region, Sector, SharedRecord, Tlp, Token
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from msin_fed.coordinator.matching import MatchEngine
 from msin_fed.coordinator.store import SharedStore
+
 from msin_fed.linkage.scoring import DEFAULT_MODEL
 
 from .conftest import tok
@@ -32,7 +33,9 @@ def test_weak_token_alone_is_no_match(store: SharedStore) -> None:
     engine.ingest([("a1", "alpha", [tok("name_dob", "x")]), ("b1", "beta", [tok("name_dob", "x")])])
     assert list(engine.pairs()) == []
     engine.ingest([("a2", "alpha", [tok("name_dob", "y"), tok("dob_postcode", "z"), tok("address", "q")])])
-    changes = engine.ingest([("b2", "beta", [tok("name_dob", "y"), tok("dob_postcode", "z"), tok("address", "q")])])
+    changes = engine.ingest(
+        [("b2", "beta", [tok("name_dob", "y"), tok("dob_postcode", "z"), tok("address", "q")])]
+    )
     assert {c.view.record_id for c in changes} == {"a2", "b2"}
 
 
