@@ -242,3 +242,27 @@ def test_enqueued_then_killed_before_send_is_sent_on_restart(
             time.sleep(0.05)
         assert again.outbox_size() == 0
     assert network.coordinator.store.get_record(record.record_id) is not None
+
+
+def test_cli_share_sync_matches_withdraw(
+    network: Network,
+    tmp_path: Path,
+    make_identity: Callable[[str, str], pki.Identity],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from msin_fed.cli import main
+
+    cfg = _write_config(network, tmp_path, make_identity("member", "labourco"))
+    assert main(["node", "init", "--config", str(cfg)]) == 0  # uses the key file written above
+    (tmp_path / "r.csv").write_text(REPORTS.format(rid="L-1", rid2="L-2"))
+    (tmp_path / "m.csv").write_text(MENTIONS.format(rid="L-1"))
+    assert main(["node", "import", "--config", str(cfg), str(tmp_path / "r.csv"), str(tmp_path / "m.csv")]) == 0
+    capsys.readouterr()
+    assert main(["node", "share", "--config", str(cfg), "L-2", "--tlp", "GREEN"]) == 0
+    out = capsys.readouterr().out
+    assert "delivery: acknowledged; 0 item(s) left" in out and "Sam" not in out
+    assert main(["node", "sync", "--config", str(cfg), "--timeout", "0.3"]) == 0
+    assert main(["node", "withdraw", "--config", str(cfg), "L-2"]) == 0
+    assert ": withdrawn" in capsys.readouterr().out
+    assert main(["node", "matches", "--config", str(cfg), "--json"]) == 0
+    assert capsys.readouterr().out.strip().startswith("[")

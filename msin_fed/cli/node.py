@@ -1,0 +1,202 @@
+"""``msin node``: operate a member node from its TOML configuration.
+
+Every subcommand takes ``--config FILE`` (see docs/node.md for the keys):
+
+* ``init``: create the secure store (and the key file, when configured and missing);
+* ``import REPORTS [MENTIONS]``: import a canonical CSV (+ mentions CSV) or JSON file,
+  all or nothing; every bad row is reported by line and field (exit 2);
+* ``share REPORT_ID --tlp T [--handling P|C]``: share a report, then try to deliver;
+* ``withdraw REPORT_ID``: withdraw its shared record;
+* ``matches`` / ``alerts``: what the inbox holds (``--json`` for machines);
+* ``sync``: deliver the outbox and fetch new events once;
+* ``run``: deliver and receive in the background until SIGINT or SIGTERM.
+
+Output names reports by their local id and never prints identifiers or narratives,
+except the redacted narrative of a record being shared, which is what leaves the node.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from msin_fed.node import Node, NodeConfig
+
+__all__ = ["register"]
+
+
+def _config(args: argparse.Namespace) -> NodeConfig:
+    from msin_fed.node import load_config
+
+    return load_config(args.config)
+
+
+def _open(args: argparse.Namespace) -> Node:
+    from msin_fed.node import Node
+
+    return Node.open(config=_config(args))
+
+
+def _init(args: argparse.Namespace) -> int:
+    from msin_fed.node import Node, write_key_file
+
+    config = _config(args)
+    if config.key_file is not None and not config.key_file.exists():
+        write_key_file(config.key_file)
+        print(f"wrote a new key file {config.key_file} (keep it safe: without it the store is unreadable)")
+    Node.open(config=config, create=True).close()
+    print(f"created node store {config.store}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        ids = node.import_file(Path(args.reports), Path(args.mentions) if args.mentions else None)
+    print(f"imported {len(ids)} report(s)")
+    return 0
+
+
+def _share(args: argparse.Namespace) -> int:
+    from msin_fed.errors import RemoteError
+
+    with _open(args) as node:
+        record = node.share(args.report_id, tlp=args.tlp, handling=args.handling)
+        print(f"shared {args.report_id} as record {record.record_id}")
+        print(f"  tokens: {len(record.tokens)}; grade {record.grade}; TLP:{record.tlp.value}")
+        print(f"  narrative as shared: {record.narrative}")
+        if args.no_sync:
+            print("  queued in the outbox")
+            return 0
+        try:
+            report = node.deliver()
+        except RemoteError as exc:
+            print(f"  queued in the outbox; delivery failed ({exc.code or 'error'}), will retry")
+            return 0
+        state = next((s.state for s in node.shares() if s.record_id == record.record_id), "?")
+        print(f"  delivery: {state}; {report.remaining} item(s) left in the outbox")
+    return 0
+
+
+def _withdraw(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        share = node.withdraw(args.report_id)
+        if not args.no_sync:
+            node.deliver()
+        state = next((s.state for s in node.shares() if s.record_id == share.record_id), "?")
+    print(f"withdrawal of {args.report_id} (record {share.record_id}): {state}")
+    return 0
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "value") and not isinstance(value, str | bytes):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _matches(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        if args.sync:
+            node.sync()
+        found = node.matches(include_removed=args.all)
+    if args.json:
+        print(json.dumps([{k: _plain(v) for k, v in vars(m).items()} for m in found], indent=2))
+        return 0
+    if not found:
+        print("no matches")
+    for m in found:
+        kinds = ", ".join(m.matched_kinds) or "-"
+        print(f"{m.report_id or '(unknown record)'}: {m.change}; {m.other_members} other member(s); on {kinds}; cluster {m.cluster_id}")
+    return 0
+
+
+def _alerts(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        if args.sync:
+            node.sync()
+        found = node.alerts()
+    if args.json:
+        print(json.dumps([{k: _plain(v) for k, v in vars(a).items()} for a in found], indent=2))
+        return 0
+    if not found:
+        print("no alerts")
+    for a in found:
+        own = f" (about our {a.own_report_id})" if a.own_report_id else ""
+        tlp = f"TLP:{a.tlp.value}" if a.tlp else "TLP:?"
+        print(f"{a.alert_id} [{tlp}] {a.region} {a.sector} {a.exploitation_type}{own}: {a.summary}")
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        report = node.sync(timeout=args.timeout)
+    d = report.delivery
+    print(
+        f"delivered {d.acknowledged} ({d.duplicates} already held), refused {d.refused}, "
+        f"deferred {d.failed}, {d.remaining} left; {report.new_events} new event(s)"
+    )
+    return 1 if d.failed else 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    with _open(args) as node:
+        node.start()
+        print(f"msin node: running as {node.member_id}; outbox {node.outbox_size()}", flush=True)
+        while not stop.wait(0.5):
+            pass
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``msin node`` and its subcommands."""
+    parser = subparsers.add_parser(
+        "node",
+        help="run and operate a member node",
+        description="Operate a member node: secure store, import, share, withdraw, inbox.",
+    )
+    sub = parser.add_subparsers(dest="node_command", metavar="SUBCOMMAND")
+    sub.required = True
+
+    def command(name: str, help_text: str, func: Any) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--config", required=True, help="node TOML configuration")
+        p.set_defaults(func=func)
+        return p
+
+    command("init", "create the secure store (and key file)", _init)
+    p = command("import", "import a canonical CSV (+ mentions CSV) or JSON file", _import)
+    p.add_argument("reports", help="reports CSV, or a JSON list of reports with entities")
+    p.add_argument("mentions", nargs="?", help="mentions CSV (record_id = report_id)")
+    p = command("share", "share a report with the network", _share)
+    p.add_argument("report_id")
+    p.add_argument("--tlp", required=True, help="CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
+    p.add_argument("--handling", default="P", choices=["P", "C", "p", "c"], help="3x5x2 handling code")
+    p.add_argument("--no-sync", action="store_true", help="only queue; deliver later")
+    p = command("withdraw", "withdraw a report's shared record", _withdraw)
+    p.add_argument("report_id")
+    p.add_argument("--no-sync", action="store_true", help="only queue; deliver later")
+    for name, func, text in (("matches", _matches, "matches on our records"), ("alerts", _alerts, "alerts received")):
+        p = command(name, text, func)
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument("--sync", action="store_true", help="sync with the coordinator first")
+        if name == "matches":
+            p.add_argument("--all", action="store_true", help="include matches since removed")
+    p = command("sync", "deliver the outbox and fetch new events once", _sync)
+    p.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for events")
+    command("run", "deliver and receive in the background until interrupted", _run)
