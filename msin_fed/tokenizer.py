@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -162,11 +163,16 @@ def _remote_error(exc: grpc.RpcError) -> RemoteError:
 class Tokenizer:
     """Blind tokens from ``threshold`` of the key holders given, proofs verified.
 
+    Holders that could not be reached when the tokenizer started are asked for their
+    public share again at most every ``RETRY_SECONDS``.
+
     ``public`` pins the dealing's public shares (``public.json`` from the dealer), which
     is what makes a proof meaningful; without it the holders' own ``GetPublicKey``
     answers are used and checked for consistency when more than ``threshold`` answer.
     ``epoch`` None means the holders' current epoch.
     """
+
+    RETRY_SECONDS = 30.0
 
     def __init__(
         self,
@@ -204,6 +210,7 @@ class Tokenizer:
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="tokenize")
         self._setup_lock = threading.Lock()
         self._ready = False
+        self._last_setup = 0.0
         self._stats_lock = threading.Lock()
         #: Failed calls per holder name since start (used to route around bad holders).
         self.failures: Counter[str] = Counter()
@@ -225,20 +232,25 @@ class Tokenizer:
 
     def _setup(self) -> None:
         with self._setup_lock:
-            if self._ready:
+            missing = [h for h in self._holders if h.key is None]
+            if self._ready and (
+                not missing or time.monotonic() - self._last_setup < self.RETRY_SECONDS
+            ):
                 return
             infos: dict[str, keyholder_pb2.PublicKeyInfo] = {}
             errors: list[str] = []
             futures = [
                 (h, h.stub.GetPublicKey.future(keyholder_pb2.GetPublicKeyRequest(), timeout=10))
-                for h in self._holders
+                for h in missing
             ]
             for h, fut in futures:
                 try:
                     infos[h.name] = fut.result()
                 except grpc.RpcError as exc:
+                    self._record(h.name, _remote_error(exc))
                     errors.append(f"{h.name}: {_remote_error(exc)}")
             self._adopt_keys(infos, errors)
+            self._last_setup = time.monotonic()
             self._ready = True
 
     def _adopt_keys(self, infos: Mapping[str, keyholder_pb2.PublicKeyInfo], errors: list[str]) -> None:
@@ -288,6 +300,7 @@ class Tokenizer:
         _check_inputs(inputs)
         if not inputs:
             return []
+        self._setup()
         epoch = self.epoch
         unique = list(dict.fromkeys(inputs))
         found: dict[bytes, bytes] = {}

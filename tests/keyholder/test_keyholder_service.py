@@ -10,7 +10,7 @@ import grpc
 import pytest
 from keyholder_net import EPOCH, SK, Network
 
-from msin_fed import oprf, pki
+from msin_fed import oprf, pki, threshold
 from msin_fed.errors import InvalidProof, KeyHoldersUnavailable, RemoteError
 from msin_fed.keyholder import KeyHolderServicer
 from msin_fed.oprf import _group as G
@@ -178,3 +178,24 @@ def test_unknown_epoch_and_wrong_role_are_refused(
     info = analyst.GetPublicKey(keyholder_pb2.GetPublicKeyRequest())
     assert (info.epoch, info.share_index, info.threshold, info.holders) == (EPOCH, 1, 2, 3)
     assert info.public_share == net.public.public_shares[1]
+
+
+def test_holder_serving_another_dealing_is_not_trusted(
+    start_network: Callable[..., Network],
+    make_identity: Callable[[str, str], pki.Identity],
+) -> None:
+    net = start_network()
+    member = make_identity("member", "grower-a")
+    other = threshold.deal(2, 3, EPOCH)
+    with Tokenizer(net.endpoints, 2, member, public=other.public) as tok:
+        with pytest.raises(KeyHoldersUnavailable):
+            tok.tokenize(INPUTS)
+        assert all(isinstance(tok.last_errors[e.name], InvalidProof) for e in net.endpoints)
+
+
+def test_public_surfaces_are_honest() -> None:
+    import msin_fed.keyholder as keyholder
+    import msin_fed.tokenizer as tokenizer
+
+    for module in (keyholder, tokenizer, threshold):
+        assert set(module.__all__) <= set(dir(module))
