@@ -92,3 +92,8 @@ def test_invalid_config(tmp_path: Path, text: str, key: str, capsys: pytest.Capt
     path.write_text(text)
     assert main(["node", "sync", "--config", str(path)]) == 2
     assert f"{path}: {key}:" in capsys.readouterr().err
+
+
+def test_documented_example_config_loads() -> None:
+    config = load_config(Path(__file__).parents[2] / "docs" / "config-examples" / "node.toml")
+    assert config.threshold == 2 and len(config.holders) == 3 and config.key_file is not None
