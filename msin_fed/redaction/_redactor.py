@@ -1,0 +1,275 @@
+"""The redactor: analysis, record-aware placeholders, and the independent verification pass."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig
+from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
+from spacy.tokens import Doc
+
+from msin_fed.errors import Finding, RedactionRefused, ValidationError
+from msin_fed.model.identifiers import Identifier
+from msin_fed.redaction._pipeline import PrunedSpacyEngine, load_pipeline
+from msin_fed.redaction._text import COMMON_WORDS, PLACEHOLDER, caps_to_title, fold
+from msin_fed.redaction.recognizers import (
+    KnownIdentifierRecognizer,
+    redaction_recognizers,
+    verification_recognizers,
+)
+
+__all__ = ["PLACEHOLDER_TYPES", "RedactionResult", "Redactor"]
+
+logger = logging.getLogger(__name__)
+
+#: Analyzer entity type -> placeholder type written into the text.
+PLACEHOLDER_TYPES: dict[str, str] = {
+    "PERSON": "PERSON",
+    "PHONE_NUMBER": "PHONE",
+    "EMAIL_ADDRESS": "EMAIL",
+    "UK_POSTCODE": "POSTCODE",
+    "STREET_ADDRESS": "ADDRESS",
+    "UK_VEHICLE_REGISTRATION": "VEHICLE",
+    "VEHICLE_REGISTRATION": "VEHICLE",
+    "UK_NINO": "NINO",
+    "UK_PASSPORT": "PASSPORT",
+    "PASSPORT": "PASSPORT",
+    "UK_DRIVING_LICENCE": "DRIVING_LICENCE",
+    "IBAN_CODE": "IBAN",
+    "SORT_CODE": "SORT_CODE",
+    "BANK_ACCOUNT": "ACCOUNT",
+    "COMPANY": "COMPANY",
+    "COMPANY_NUMBER": "COMPANY_NUMBER",
+    "SITE": "SITE",
+    "DATE_OF_BIRTH": "DOB",
+    "NATIONAL_ID": "NATIONAL_ID",
+    "IDENTIFIER": "IDENTIFIER",
+}
+
+_NAME_WORD = re.compile(r"[^\W\d_]{3,}")
+_BATCH = 64
+
+
+@dataclass(frozen=True)
+class RedactionResult:
+    """A redacted narrative and how many distinct entities of each placeholder type it replaced."""
+
+    text: str
+    entities: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+    entity_type: str
+    score: float
+    group: int | None
+
+
+class Redactor:
+    """Presidio-based redaction of exploitation-report narratives.
+
+    ``spacy_model`` names an installed spaCy pipeline; ``None`` picks the best English one
+    installed. ``threshold`` is the score a finding needs to be redacted;
+    ``verify_threshold`` the score residue needs to refuse a share.
+    """
+
+    def __init__(
+        self, spacy_model: str | None = None, *, threshold: float = 0.4, verify_threshold: float = 0.5
+    ) -> None:
+        self._model_name = spacy_model
+        self._nlp = load_pipeline(spacy_model)
+        self._engine = PrunedSpacyEngine(self._nlp)
+        self.threshold = threshold
+        self.verify_threshold = verify_threshold
+        self._analyzer = self._analyzer_with(redaction_recognizers())
+        self._verifier = self._analyzer_with(verification_recognizers())
+        self._anonymizer = AnonymizerEngine()
+
+    def _analyzer_with(self, recognizers: Iterable[object]) -> AnalyzerEngine:
+        registry = RecognizerRegistry(supported_languages=["en"])
+        for rec in recognizers:
+            registry.add_recognizer(rec)
+        return AnalyzerEngine(registry=registry, nlp_engine=self._engine, supported_languages=["en"])
+
+    # -- public recipes -------------------------------------------------------------
+
+    def redact(self, text: str, known: Sequence[Identifier | str] = ()) -> RedactionResult:
+        """Replace identifying spans of ``text`` with numbered placeholders."""
+        return self.redact_many([(text, known)])[0]
+
+    def redact_verified(self, text: str, known: Sequence[Identifier | str] = ()) -> RedactionResult:
+        """Redact, then verify independently; raises RedactionRefused on residue."""
+        result = self.redact(text, known)
+        self.verify(result.text)
+        return result
+
+    def redact_many(
+        self, items: Sequence[tuple[str, Sequence[Identifier | str]]], workers: int = 1
+    ) -> list[RedactionResult]:
+        """Redact many narratives, batched through spaCy; ``workers`` > 1 uses that many processes."""
+        for i, (text, _known) in enumerate(items):
+            if not isinstance(text, str):
+                raise ValidationError(f"items[{i}].text", f"must be text, not {type(text).__name__}")
+        if workers > 1 and len(items) >= 2 * workers:
+            return self._redact_parallel(items, workers)
+        texts = [caps_to_title(text) for text, _ in items]
+        docs = self._nlp.pipe(texts, batch_size=_BATCH)
+        return [self._redact_doc(text, known, doc) for (text, known), doc in zip(items, docs, strict=True)]
+
+    def verify(self, text: str) -> None:
+        """Analyse ``text`` again, independently; raise RedactionRefused if identifying residue remains.
+
+        Placeholders written by a redactor (``<PERSON_1>``) are never findings.
+        """
+        if not isinstance(text, str):
+            raise ValidationError("text", f"must be text, not {type(text).__name__}")
+        doc = self._nlp(caps_to_title(text))
+        results = self._verifier.analyze(
+            text, "en", nlp_artifacts=self._engine.artifacts(doc), score_threshold=self.verify_threshold
+        )
+        masked = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
+        findings = sorted(
+            {
+                Finding(r.entity_type, r.start, r.end, round(float(r.score), 2))
+                for r in results
+                if not any(r.start < e and s < r.end for s, e in masked) and not _is_placeholder_word(text, r)
+            },
+            key=lambda f: (f.start, f.end, f.entity_type),
+        )
+        if findings:
+            logger.warning("redaction verification refused: %s", dict(Counter(f.entity_type for f in findings)))
+            raise RedactionRefused(findings)
+
+    # -- internals ------------------------------------------------------------------
+
+    def _redact_doc(self, text: str, known: Sequence[Identifier | str], doc: Doc) -> RedactionResult:
+        ad_hoc = [KnownIdentifierRecognizer(known)] if known else None
+        results = self._analyzer.analyze(
+            text, "en", nlp_artifacts=self._engine.artifacts(doc),
+            score_threshold=self.threshold, ad_hoc_recognizers=ad_hoc,
+        )
+        spans = [_Span(r.start, r.end, r.entity_type, float(r.score), _group(r)) for r in results]
+        spans += _propagate_names(text, spans)
+        merged = _merge(spans)
+        placeholders = _number(text, merged)
+        if not merged:
+            return RedactionResult(text, {})
+        anonymized = self._anonymizer.anonymize(
+            text=text,
+            analyzer_results=[AnonymizerResult(ph, s.start, s.end, s.score) for s, ph in zip(merged, placeholders, strict=True)],
+            operators={ph: OperatorConfig("replace", {"new_value": ph}) for ph in set(placeholders)},
+        )
+        counts = Counter(ph[1:].rsplit("_", 1)[0] for ph in set(placeholders))
+        return RedactionResult(anonymized.text, dict(sorted(counts.items())))
+
+    def _redact_parallel(
+        self, items: Sequence[tuple[str, Sequence[Identifier | str]]], workers: int
+    ) -> list[RedactionResult]:
+        size = max(1, -(-len(items) // (workers * 4)))
+        chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
+        global _FORKED
+        methods = multiprocessing.get_all_start_methods()
+        if "fork" in methods:
+            # The children inherit this loaded redactor: no second model load.
+            _FORKED = self
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+                parts = list(pool.map(_redact_chunk_forked, chunks))
+        else:  # pragma: no cover - spawn platforms load the model once per worker
+            with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(self._model_name,)) as pool:
+                parts = list(pool.map(_redact_chunk_forked, chunks))
+        return [r for part in parts for r in part]
+
+
+_FORKED: Redactor | None = None
+
+
+def _init_worker(model: str | None) -> None:  # pragma: no cover - spawn platforms only
+    global _FORKED
+    _FORKED = Redactor(model)
+
+
+def _redact_chunk_forked(chunk: list[tuple[str, Sequence[Identifier | str]]]) -> list[RedactionResult]:
+    assert _FORKED is not None
+    return _FORKED.redact_many(chunk, workers=1)
+
+
+def _group(r: RecognizerResult) -> int | None:
+    meta = r.recognition_metadata or {}
+    group = meta.get("known_group")
+    return int(group) if group is not None else None
+
+
+def _is_placeholder_word(text: str, r: RecognizerResult) -> bool:
+    # "PERSON_1" tokens next to a stripped bracket, e.g. after copy-editing.
+    return bool(re.fullmatch(r"[A-Z_]+_\d+", text[r.start : r.end].strip("<> ")))
+
+
+def _propagate_names(text: str, spans: list[_Span]) -> list[_Span]:
+    """Every other occurrence of a word of a found name (``Popescu said`` after ``Ion Popescu``)."""
+    words: dict[str, int | None] = {}
+    for s in spans:
+        if s.entity_type == "PERSON":
+            for w in _NAME_WORD.findall(fold(text[s.start : s.end])):
+                if w not in COMMON_WORDS:
+                    words.setdefault(w, s.group)
+    if not words:
+        return []
+    folded = fold(text)
+    rx = re.compile(r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + r")(?![^\W\d_])")
+    return [_Span(m.start(), m.end(), "PERSON", 0.8, words[m.group(0)]) for m in rx.finditer(folded)]
+
+
+def _merge(spans: list[_Span]) -> list[_Span]:
+    """Union overlapping spans; the union takes the type of its longest member, then strongest."""
+    out: list[_Span] = []
+    for s in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if s.entity_type not in PLACEHOLDER_TYPES:
+            continue
+        if out and s.start < out[-1].end:
+            cur = out[-1]
+            best = max((cur, s), key=lambda x: (x.end - x.start, x.score))
+            out[-1] = _Span(cur.start, max(cur.end, s.end), best.entity_type, best.score, best.group)
+        else:
+            out.append(_Span(s.start, s.end, s.entity_type, s.score, s.group))
+    return out
+
+
+def _number(text: str, spans: list[_Span]) -> list[str]:
+    """Placeholders in order of first mention; the same entity keeps its number within the record."""
+    counters: Counter[str] = Counter()
+    by_key: dict[tuple[str, str], str] = {}
+    by_group: dict[int, str] = {}
+    person_words: dict[str, str] = {}
+    out: list[str] = []
+    for s in spans:
+        kind = PLACEHOLDER_TYPES[s.entity_type]
+        folded = fold(text[s.start : s.end])
+        key = (kind, re.sub(r"[\W_]", "", folded))
+        if kind == "PHONE":
+            key = (kind, re.sub(r"\D", "", folded)[-9:])
+        ph = by_key.get(key) or (by_group.get(s.group) if s.group is not None else None)
+        if ph is None and kind == "PERSON":
+            ph = next((person_words[w] for w in _NAME_WORD.findall(folded) if w in person_words), None)
+        if ph is None:
+            counters[kind] += 1
+            ph = f"<{kind}_{counters[kind]}>"
+        by_key[key] = ph
+        if s.group is not None:
+            by_group.setdefault(s.group, ph)
+        if kind == "PERSON":
+            for w in _NAME_WORD.findall(folded):
+                if w not in COMMON_WORDS:
+                    person_words.setdefault(w, ph)
+        out.append(ph)
+    return out

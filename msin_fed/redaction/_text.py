@@ -1,0 +1,83 @@
+"""Text helpers shared by the recognizers: length-preserving folding and case repair.
+
+Every function here keeps string length, so offsets found on the transformed text are
+offsets in the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["COMMON_WORDS", "PLACEHOLDER", "caps_to_title", "fold", "has_context"]
+
+#: The placeholders the redactor writes, such as ``<PERSON_1>``.
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_[0-9]+>")
+
+_ACRONYMS = frozenset(
+    "UK GB EU NI NHS HMRC GLAA DVLA NCA MSIN STTG NGO ID DOB NINO IBAN LTD LLP PLC CEO HGV "
+    "HMO SMS CCTV ATM PAYE BRP EEA EUSS US USA UAE AM PM OK TV".split()
+)
+
+_CAPS_WORD = re.compile(r"\b[^\W\d_]{2,}\b")
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    if ch.isascii():
+        return ch.lower()
+    base = unicodedata.normalize("NFD", ch)[0]
+    special = {"ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ø": "o", "ß": "s", "ı": "i"}
+    return special.get(ch, base).lower()
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics, one character for one (so offsets survive)."""
+    return "".join(_fold_char(ch) for ch in text)
+
+
+def caps_to_title(text: str) -> str:
+    """Title-case words written in capitals (``POPESCU`` -> ``Popescu``), keeping acronyms.
+
+    The small English NER model misses names written in capitals; it reads them fine
+    in title case. Length is unchanged.
+    """
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if word.isupper() and len(word) > 2 and word not in _ACRONYMS:
+            return word[0] + word[1:].lower()
+        return word
+
+    return _CAPS_WORD.sub(fix, text)
+
+
+def has_context(text: str, start: int, words: tuple[str, ...], window: int = 48, after: int = 0) -> bool:
+    """True when one of ``words`` (folded, lower-case) appears just before ``start``."""
+    before = fold(text[max(0, start - window) : start])
+    if any(w in before for w in words):
+        return True
+    if after:
+        return any(w in fold(text[start : start + after]) for w in words)
+    return False
+
+
+# Words that follow a name cue ("called", "worker") but are not names. Kept small and
+# domain-shaped: the cue recognizer also requires the word not to be in spaCy's stop list.
+COMMON_WORDS = frozenset(
+    """
+    a an the his her their my our your this that these those he she they him them it its
+    man woman men women boy girl worker workers person people someone somebody guy lady
+    boss manager supervisor driver gangmaster agent landlord friend brother sister cousin
+    uncle aunt wife husband partner mother father son daughter colleague owner foreman
+    who which what when where there here him himself herself only also just then now
+    from at in on to by for with of and or but not no yes mr mrs ms miss dr
+    police hotline caller client victim victims team group company agency farm site
+    back home away out up down over into onto about around after before again still
+    said says told tells asked called named known number phone mobile van car minibus
+    unknown unnamed anonymous same other another one two three four five six some many
+    english polish romanian bulgarian lithuanian slovak albanian vietnamese nigerian
+    ukrainian british local foreign new old big little younger older
+    """.split()
+)

@@ -1,0 +1,84 @@
+"""Recognizers in Presidio's plug-in style, one per file, and the two registries built from them.
+
+``redaction_recognizers()`` is what the redactor runs; ``verification_recognizers()`` is
+the independent second pass: Presidio's own phone matcher instead of ours, and the NER
+on the redacted text as it stands.
+"""
+
+from __future__ import annotations
+
+from presidio_analyzer import EntityRecognizer
+from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecognizer
+
+from msin_fed.redaction.recognizers.date_of_birth import DateOfBirthRecognizer
+from msin_fed.redaction.recognizers.email_address import OfflineEmailRecognizer
+from msin_fed.redaction.recognizers.known_identifiers import KnownIdentifierRecognizer
+from msin_fed.redaction.recognizers.organisation import (
+    CompanyNameRecognizer,
+    CompanyNumberRecognizer,
+    SiteNameRecognizer,
+)
+from msin_fed.redaction.recognizers.passport import PassportRecognizer
+from msin_fed.redaction.recognizers.person_cue import PersonCueRecognizer
+from msin_fed.redaction.recognizers.phone_number import MultiRegionPhoneRecognizer
+from msin_fed.redaction.recognizers.sort_code_account import AccountNumberRecognizer, SortCodeRecognizer
+from msin_fed.redaction.recognizers.street_address import StreetAddressRecognizer
+from msin_fed.redaction.recognizers.uk_tuned import tuned_uk_recognizers
+from msin_fed.redaction.recognizers.vehicle_registration import (
+    ForeignPlateRecognizer,
+    tuned_uk_vehicle_recognizer,
+)
+
+__all__ = [
+    "AccountNumberRecognizer",
+    "CompanyNameRecognizer",
+    "CompanyNumberRecognizer",
+    "DateOfBirthRecognizer",
+    "ForeignPlateRecognizer",
+    "KnownIdentifierRecognizer",
+    "MultiRegionPhoneRecognizer",
+    "OfflineEmailRecognizer",
+    "PassportRecognizer",
+    "PersonCueRecognizer",
+    "SiteNameRecognizer",
+    "SortCodeRecognizer",
+    "StreetAddressRecognizer",
+    "redaction_recognizers",
+    "verification_recognizers",
+]
+
+
+def _structured() -> list[EntityRecognizer]:
+    return [
+        *tuned_uk_recognizers(),
+        tuned_uk_vehicle_recognizer(),
+        ForeignPlateRecognizer(),
+        OfflineEmailRecognizer(),
+        SortCodeRecognizer(),
+        AccountNumberRecognizer(),
+        DateOfBirthRecognizer(),
+        PassportRecognizer(),
+        StreetAddressRecognizer(),
+        CompanyNumberRecognizer(),
+    ]
+
+
+def redaction_recognizers() -> list[EntityRecognizer]:
+    """Everything the redactor looks for (the record's own identifiers are added per call)."""
+    return [
+        *_structured(),
+        MultiRegionPhoneRecognizer(),
+        SiteNameRecognizer(),
+        CompanyNameRecognizer(),
+        PersonCueRecognizer(),
+        SpacyRecognizer(supported_entities=["PERSON"]),
+    ]
+
+
+def verification_recognizers() -> list[EntityRecognizer]:
+    """The second, independent pass: structured shapes, libphonenumber's matcher, NER persons."""
+    return [
+        *_structured(),
+        PhoneRecognizer(supported_regions=MultiRegionPhoneRecognizer.REGIONS, leniency=1),
+        SpacyRecognizer(supported_entities=["PERSON"]),
+    ]

@@ -1,0 +1,229 @@
+"""The record's own identifiers as a deny-list, found in any case, spacing or format.
+
+A member already knows who and what its report names; those values must not survive
+in the narrative however they are written: ``07700 900123`` as ``+44 7700-900-123``,
+``Ion POPESCU`` as ``popescu``, ``AB12 CDE`` as ``ab12cde``, a date of birth as
+``3rd March 1990``. Matching runs on a folded copy of the text (lower case, no
+diacritics, same length) so offsets carry over.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import phonenumbers
+from presidio_analyzer import LocalRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from msin_fed.model.identifiers import (
+    BankAccount,
+    CompanyNumber,
+    DateOfBirth,
+    Email,
+    Iban,
+    Identifier,
+    NationalId,
+    Nino,
+    Passport,
+    PersonName,
+    Phone,
+    SiteName,
+    StreetAddress,
+    VehicleRegistration,
+)
+from msin_fed.redaction._text import COMMON_WORDS, fold
+
+__all__ = ["KnownIdentifierRecognizer", "KnownPattern", "patterns_for"]
+
+_SEP = r"[\s\-./()]*"
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_STREET_SYNONYMS = {
+    "road": "road|rd", "rd": "road|rd", "street": "street|st", "st": "street|st",
+    "lane": "lane|ln", "avenue": "avenue|ave", "ave": "avenue|ave", "close": "close|cl",
+    "drive": "drive|dr", "court": "court|ct", "crescent": "crescent|cres", "place": "place|pl",
+    "gardens": "gardens|gdns", "square": "square|sq",
+}
+_COMPANY_ENDINGS = re.compile(r"(?i)\b(ltd|limited|llp|plc|recruitment|staffing|agency|services|solutions)\.?$")
+
+
+@dataclass(frozen=True)
+class KnownPattern:
+    """One regex over folded text, the entity type it marks and the identifier it belongs to."""
+
+    entity_type: str
+    regex: re.Pattern[str]
+    group: int
+
+
+def _bounded(body: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9]){body}(?![a-z0-9])")
+
+
+def _flex(value: str) -> str:
+    """Characters of ``value`` (letters and digits only) with any separators between."""
+    chars = [c for c in fold(value) if c.isalnum()]
+    return _SEP.join(re.escape(c) for c in chars)
+
+
+def _words(value: str) -> str:
+    """Words of ``value`` with any whitespace, hyphens or dots between."""
+    parts = [re.escape(w) for w in re.findall(r"[^\W_]+", fold(value))]
+    return r"[\s\-.,'’]*".join(parts)
+
+
+def _phone(p: Phone) -> list[str]:
+    digits = re.sub(r"\D", "", p.value)
+    try:
+        num = phonenumbers.parse(p.value, p.region or "GB")
+    except phonenumbers.NumberParseException:
+        return [_flex(digits)]
+    nsn = str(num.national_number)
+    prefix = rf"(?:(?:\+|00){_SEP}{num.country_code}{_SEP}(?:\(?0\)?{_SEP})?|\(?0{_SEP}|\(?8{_SEP})?"
+    return [prefix + _flex(nsn), _flex(digits)]
+
+
+def _dob(d: DateOfBirth) -> list[str]:
+    day = d.date
+    dd, mm, yyyy, yy = day.day, day.month, day.year, f"{day.year % 100:02d}"
+    mon = _MONTHS[mm - 1]
+    sep = r"\s*[./\-\s]\s*"
+    ordinal = r"(?:st|nd|rd|th)?"
+    return [
+        rf"0?{dd}{sep}0?{mm}{sep}(?:{yyyy}|{yy})",
+        rf"{yyyy}{sep}0?{mm}{sep}0?{dd}",
+        rf"0?{dd}{ordinal}(?:\s+of)?\s+{mon}[a-z]*\.?,?\s+(?:{yyyy}|'?{yy})",
+        rf"{mon}[a-z]*\.?\s+0?{dd}{ordinal},?\s+{yyyy}",
+        rf"{yyyy}{mm:02d}{dd:02d}",
+    ]
+
+
+def _name_parts(name: str) -> list[str]:
+    return [w for w in re.findall(r"[^\W\d_]+", fold(name)) if len(w) >= 2 and w not in COMMON_WORDS]
+
+
+def _address(a: StreetAddress) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    locality = fold(a.locality).strip()
+    postcode = re.sub(r"\W", "", fold(a.postcode))
+    if postcode:
+        out.append(("UK_POSTCODE", _flex(postcode)))
+    for part in (p.strip() for p in a.value.split(",")):
+        compact = re.sub(r"\W", "", fold(part))
+        if not compact or fold(part).strip() == locality or compact == postcode:
+            continue
+        words = re.findall(r"[^\W_]+", fold(part))
+        if not any(ch.isdigit() for ch in part) and len(words) < 2:
+            continue  # a lone town or county word: kept, like other towns
+        body = [re.escape(w) if w not in _STREET_SYNONYMS else f"(?:{_STREET_SYNONYMS[w]})" for w in words]
+        out.append(("STREET_ADDRESS", r"[\s\-.,'’]*".join(body)))
+    return out
+
+
+def _site(s: SiteName, kind: str) -> list[tuple[str, str]]:
+    entity = "COMPANY" if kind == "company" or _COMPANY_ENDINGS.search(s.value) else "SITE"
+    out = [(entity, _words(s.value))]
+    words = re.findall(r"[^\W_]+", fold(s.value))
+    if len(words) >= 2:
+        core = " ".join(words[:-1])
+        if len(core) >= 5 and core not in COMMON_WORDS:
+            out.append((entity, _words(core)))
+    if s.postcode:
+        out.append(("UK_POSTCODE", _flex(s.postcode)))
+    return out
+
+
+def _from_string(value: str) -> list[tuple[str, str]]:
+    from msin_fed.redaction.recognizers.phone_number import MultiRegionPhoneRecognizer
+
+    text = value.strip()
+    if not text:
+        return []
+    if "@" in text:
+        return [("EMAIL_ADDRESS", re.escape(fold(text)))]
+    if MultiRegionPhoneRecognizer.is_phone(text):
+        return [("PHONE_NUMBER", p) for p in _phone(Phone(text))]
+    try:
+        return [("DATE_OF_BIRTH", p) for p in _dob(DateOfBirth(text))]
+    except ValueError:
+        pass
+    if any(ch.isdigit() for ch in text):
+        return [("IDENTIFIER", _flex(text))]
+    return [("PERSON", _words(text))] + [("PERSON", re.escape(w)) for w in _name_parts(text)]
+
+
+def patterns_for(known: Sequence[Identifier | str]) -> list[KnownPattern]:
+    """Compile every form of every known identifier; ``group`` ties parts to their identifier."""
+    out: list[KnownPattern] = []
+    for group, ident in enumerate(known):
+        pairs: list[tuple[str, str]]
+        if isinstance(ident, str):
+            pairs = _from_string(ident)
+        elif isinstance(ident, PersonName):
+            parts = _name_parts(ident.value) + _name_parts(ident.given) + _name_parts(ident.family)
+            pairs = [("PERSON", _words(ident.value))] + [("PERSON", re.escape(w)) for w in dict.fromkeys(parts)]
+        elif isinstance(ident, Phone):
+            pairs = [("PHONE_NUMBER", p) for p in _phone(ident)]
+        elif isinstance(ident, Email):
+            pairs = [("EMAIL_ADDRESS", re.escape(fold(ident.value)))]
+        elif isinstance(ident, DateOfBirth):
+            pairs = [("DATE_OF_BIRTH", p) for p in _dob(ident)]
+        elif isinstance(ident, StreetAddress):
+            pairs = _address(ident)
+        elif isinstance(ident, SiteName):
+            pairs = _site(ident, "site")
+        elif isinstance(ident, BankAccount):
+            digits = re.sub(r"\D", "", ident.value)
+            pairs = [("SORT_CODE", _flex(ident.sort_code)), ("BANK_ACCOUNT", _flex(digits[6:])),
+                     ("BANK_ACCOUNT", _flex(ident.account))]
+        else:
+            entity = {
+                VehicleRegistration: "VEHICLE_REGISTRATION", Nino: "UK_NINO", Passport: "PASSPORT",
+                Iban: "IBAN_CODE", CompanyNumber: "COMPANY_NUMBER", NationalId: "NATIONAL_ID",
+            }.get(type(ident), "IDENTIFIER")
+            pairs = [(entity, _flex(ident.value))]
+        out += [KnownPattern(e, _bounded(body), group) for e, body in pairs if body]
+    return out
+
+
+class KnownIdentifierRecognizer(LocalRecognizer):
+    """Ad-hoc recognizer for one record: its known identifiers, score 1.0."""
+
+    SCORE = 1.0
+
+    def __init__(self, known: Sequence[Identifier | str], supported_language: str = "en") -> None:
+        self.patterns = patterns_for(known)
+        super().__init__(
+            supported_entities=sorted({p.entity_type for p in self.patterns}) or ["IDENTIFIER"],
+            supported_language=supported_language,
+            name="KnownIdentifierRecognizer",
+        )
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Every occurrence of every known form; metadata carries the identifier's group."""
+        folded = fold(text)
+        results = []
+        for p in self.patterns:
+            for m in p.regex.finditer(folded):
+                if m.end() > m.start():
+                    results.append(
+                        RecognizerResult(
+                            p.entity_type, m.start(), m.end(), self.SCORE,
+                            recognition_metadata={
+                                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                                "known_group": p.group,
+                            },
+                        )
+                    )
+        return results
+
+
+_ = _dt  # dates come from DateOfBirth.date

@@ -1,0 +1,91 @@
+"""Site and company names, recognised by the word that ends them (Farm, Packhouse, Ltd...)."""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+__all__ = ["CompanyNameRecognizer", "CompanyNumberRecognizer", "SiteNameRecognizer"]
+
+_NAME = r"(?:[A-Z][\w&'’.-]*\s+(?:&\s+|and\s+|of\s+)?){1,4}"
+_FLAGS = re.DOTALL | re.MULTILINE
+
+
+class _Named(PatternRecognizer):  # type: ignore[misc]
+    ENTITY = ""
+    PATTERNS: list[Pattern] = []
+    CONTEXT: list[str] = []
+    # Capitalised words that start a sentence or a generic phrase, not a name.
+    _GENERIC = frozenset({"The", "A", "An", "This", "That", "Our", "Their", "His", "Her", "Local", "Large", "Small"})
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entity=self.ENTITY,
+            patterns=self.PATTERNS,
+            context=self.CONTEXT,
+            supported_language=supported_language,
+            name=type(self).__name__,
+            global_regex_flags=_FLAGS,
+        )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        """A name needs at least one distinctive word before its ending."""
+        words = pattern_text.split()
+        return any(w not in self._GENERIC for w in words[:-1])
+
+
+class SiteNameRecognizer(_Named):
+    """Farms, packhouses, car washes, nurseries and the like, named in title case."""
+
+    ENTITY = "SITE"
+    PATTERNS = [
+        Pattern(
+            "named site",
+            _NAME + r"(?:Farms?|Packhouse|Pack House|Nurser(?:y|ies)|Car Wash|Hand Car Wash|Orchards?"
+            r"|Estate|Fisheries|Growers|Produce|Packing|Mushrooms|Poultry|Dairy|Hall|Manor|Lodge"
+            r"|Nails|Nail Bar|Takeaway|Restaurant|Hotel|Factory|Works|Mill|Warehouse)\b",
+            0.7,
+        )
+    ]
+    CONTEXT = ["site", "farm", "at", "worked"]
+
+
+class CompanyNameRecognizer(_Named):
+    """Companies and labour providers: ``Name Ltd``, ``Name Recruitment``, ``Name Staffing``."""
+
+    ENTITY = "COMPANY"
+    PATTERNS = [
+        Pattern(
+            "named company",
+            _NAME + r"(?:Ltd|Limited|LLP|PLC|plc|Recruitment|Staffing|Agency|Labour|Workforce"
+            r"|Personnel|Logistics|Services|Solutions|Employment|Contractors|Group|Holdings)\b",
+            0.7,
+        )
+    ]
+    CONTEXT = ["company", "agency", "employer", "provider", "director"]
+
+
+class CompanyNumberRecognizer(PatternRecognizer):  # type: ignore[misc]
+    """A Companies House number after ``company number``/``Companies House``/``reg no``."""
+
+    ENTITY = "COMPANY_NUMBER"
+    PATTERNS = [
+        Pattern(
+            "company number",
+            r"(?i)(?<=company number |ompanies house |company no |company no\. |company reg |registered no |"
+            r"o\. |number: |no: |house: )\s*(?:SC|NI|OC|SO|NC|R0)?\d{6,8}\b",
+            0.85,
+        ),
+    ]
+    CONTEXT = ["company", "companies house", "registered"]
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entity=self.ENTITY,
+            patterns=self.PATTERNS,
+            context=self.CONTEXT,
+            supported_language=supported_language,
+            name="CompanyNumberRecognizer",
+            global_regex_flags=_FLAGS,
+        )

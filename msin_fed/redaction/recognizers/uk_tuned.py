@@ -1,0 +1,40 @@
+"""Presidio's own UK recognizers, enabled and re-scored for exploitation reports.
+
+They ship disabled with low scores that rely on the context enhancer; these shapes
+are specific enough to trust on their own here (postcode letters per position, NINO
+prefixes), so the scores are raised and matching is case-insensitive.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer.predefined_recognizers import (
+    IbanRecognizer,
+    UkDrivingLicenceRecognizer,
+    UkNinoRecognizer,
+    UkPassportRecognizer,
+    UkPostcodeRecognizer,
+)
+
+__all__ = ["tuned_uk_recognizers"]
+
+_ANY_CASE = re.DOTALL | re.MULTILINE | re.IGNORECASE
+
+
+def _rescored(rec: PatternRecognizer, score: float, flags: int = _ANY_CASE) -> PatternRecognizer:
+    rec.patterns = [Pattern(p.name, p.regex, score) for p in rec.patterns]
+    rec.global_regex_flags = flags
+    return rec
+
+
+def tuned_uk_recognizers() -> list[PatternRecognizer]:
+    """NINO, postcode, UK passport, driving licence and IBAN, re-scored."""
+    return [
+        _rescored(UkNinoRecognizer(), 0.85),
+        _rescored(UkPostcodeRecognizer(), 0.8),
+        _rescored(UkPassportRecognizer(), 0.6, re.DOTALL | re.MULTILINE),
+        _rescored(UkDrivingLicenceRecognizer(), 0.8, re.DOTALL | re.MULTILINE),
+        IbanRecognizer(regex_flags=_ANY_CASE),
+    ]
