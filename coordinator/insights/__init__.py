@@ -25,6 +25,7 @@ from msin_fed.coordinator.insights._aggregate import (
     compute_insights,
     month_window,
 )
+from msin_fed.coordinator.insights._charts import CHART_FILES, write_charts
 from msin_fed.coordinator.insights._config import NEVER_EXPORTED, InsightConfig
 from msin_fed.coordinator.insights._inputs import (
     ActionView,
@@ -35,6 +36,7 @@ from msin_fed.coordinator.insights._inputs import (
     Outcome,
 )
 from msin_fed.coordinator.insights._redact import scrub
+from msin_fed.coordinator.insights._report import REPORT_FILE, render_html, report_tlp, write_report
 from msin_fed.coordinator.insights._stix import (
     TLP2_EXTENSION_ID,
     TLP2_MARKING_IDS,
@@ -46,7 +48,9 @@ from msin_fed.coordinator.insights._suppress import Key, Line, Rule, Tally, key,
 from msin_fed.coordinator.insights._text import format_insights, format_table
 
 __all__ = [
+    "CHART_FILES",
     "NEVER_EXPORTED",
+    "REPORT_FILE",
     "TLP2_EXTENSION_ID",
     "TLP2_MARKING_IDS",
     "ActionSummary",
@@ -71,9 +75,13 @@ __all__ = [
     "format_table",
     "key",
     "month_window",
+    "render_html",
+    "report_tlp",
     "scrub",
     "stix_bundle",
     "suppress",
     "tlp_marking",
+    "write_charts",
+    "write_report",
     "write_stix",
 ]
