@@ -8,6 +8,7 @@ Example::
     share_files = ["holder-1.share.json"]  # one per epoch served; the newest is current
     rate_limit_per_second = 2000        # blinded elements per member per second
     burst = 20000                       # optional: largest batch a member may send at once
+                                        # (default: the larger of 4096 and the rate)
     daily_quota = 1000000               # blinded elements per member per UTC day
     log_path = "keyholder.log"          # optional: counts per member, never inputs
     workers = 4                         # optional: gRPC worker threads
@@ -26,6 +27,9 @@ from typing import Any
 from msin_fed.errors import ConfigError
 
 __all__ = ["KeyHolderConfig", "load_config"]
+
+#: Default burst: room for one node batch of the default size (tokenizer batches of 2048).
+DEFAULT_BURST = 4096
 
 _KNOWN = {
     "listen", "cert_dir", "crl", "share_file", "share_files", "rate_limit_per_second",
@@ -101,7 +105,7 @@ def load_config(path: str | Path) -> KeyHolderConfig:
             raise ConfigError(file, "share_files", f"{s} does not exist")
     rate = _number(file, data, "rate_limit_per_second", float, 0.001)
     quota = _number(file, data, "daily_quota", int, 1)
-    burst = _number(file, data, "burst", int, 1) if "burst" in data else max(1, int(rate))
+    burst = _number(file, data, "burst", int, 1) if "burst" in data else max(DEFAULT_BURST, int(rate))
     workers = _number(file, data, "workers", int, 1) if "workers" in data else 4
     roles = data.get("allowed_roles", ["member"])
     if not isinstance(roles, list) or not roles or not all(r in {"member", "admin"} for r in roles):
