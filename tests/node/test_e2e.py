@@ -172,6 +172,11 @@ def test_share_match_between_two_nodes_and_withdraw(
             a.sync(timeout=0.3)
         assert a.matches() == []
         assert a.matches(include_removed=True)[0].change == "removed"
+    # Shares, outbox, events and token cache included: no planted identifier in the file.
+    raw = (tmp_path / "a" / "node.db").read_bytes()
+    for value in ("07700 900123", "07700900123", "+447700900123", "AB12 CDE", "AB12CDE", "ab12cde",
+                  "Popescu", "popescu", "POPESCU", "Sam Reporter", "CASE-1", "1990-02-03", "gangmaster"):
+        assert value.encode() not in raw, value
 
 
 _KILLED_CHILD = """
