@@ -21,11 +21,12 @@ Nothing here logs or prints identifiers: progress lines name steps, members and 
 from __future__ import annotations
 
 import importlib.util
+import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 import tomli_w
@@ -34,6 +35,9 @@ from msin_fed import pki
 from msin_fed.demo.processes import LOOPBACK, DemoError, Process, free_port, run_cli, wait_serving
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
+
+if TYPE_CHECKING:
+    from msin_fed.node import Node
 
 __all__ = ["ANALYST_NAME", "COORDINATOR_NAME", "LocalNetwork", "Progress", "require_part"]
 
@@ -279,6 +283,26 @@ class LocalNetwork:
             ["node", *args, "--config", str(slot.config)], slot.directory / "node.cli.log",
             what=f"'msin node {args[0]}' for {member}", timeout=timeout,
         )
+
+    def share_all(self, member: str, reports: Path, mentions: Path | None, *, tlp: str = "AMBER",
+                  timeout: float = 120.0) -> dict[str, Any]:
+        """Import a file into a member's node and share every report (queued in its outbox).
+
+        Runs :mod:`msin_fed.demo.agent` as a separate process (the node must not be
+        running at the same time); returns the agent's JSON summary.
+        """
+        slot = self.nodes[member]
+        args = ["--config", str(slot.config), str(reports)] + ([str(mentions)] if mentions else [])
+        out = run_cli([*args, "--tlp", tlp], slot.directory / "agent.log", what=f"import and share at {member}",
+                      timeout=timeout, module="msin_fed.demo.agent")
+        summary: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        return summary
+
+    def open_node(self, member: str) -> Node:
+        """Open a member's node store in this process, to read what its node received."""
+        from msin_fed.node import Node, load_config
+
+        return Node.open(config=load_config(self.nodes[member].config))
 
     # ------------------------------------------------------------------ analyst
 

@@ -39,8 +39,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _cli_argv(args: Sequence[str]) -> list[str]:
-    return [sys.executable, "-m", "msin_fed.cli", *args]
+def _cli_argv(args: Sequence[str], module: str = "msin_fed.cli") -> list[str]:
+    return [sys.executable, "-m", module, *args]
 
 
 def _child_env() -> dict[str, str]:
@@ -61,20 +61,22 @@ def _tail(path: Path, lines: int = 15) -> str:
     return "\n".join("    | " + line for line in text[-lines:])
 
 
-def run_cli(args: Sequence[str], log: Path, *, what: str, timeout: float = 120.0) -> str:
-    """Run one ``msin`` command to completion; return its stdout or raise DemoError.
+def run_cli(
+    args: Sequence[str], log: Path, *, what: str, timeout: float = 120.0, module: str = "msin_fed.cli"
+) -> str:
+    """Run one ``msin`` command (or ``python -m module``) to completion; its stdout, or DemoError.
 
     Output (stdout and stderr) is appended to ``log``.
     """
     log.parent.mkdir(parents=True, exist_ok=True)
     try:
         done = subprocess.run(
-            _cli_argv(args), capture_output=True, text=True, timeout=timeout, env=_child_env(), check=False
+            _cli_argv(args, module), capture_output=True, text=True, timeout=timeout, env=_child_env(), check=False
         )
     except subprocess.TimeoutExpired:
-        raise DemoError(f"{what}: 'msin {args[0]} {args[1] if len(args) > 1 else ''}' timed out") from None
+        raise DemoError(f"{what} timed out after {timeout:.0f}s") from None
     with log.open("a") as handle:
-        handle.write(f"$ msin {' '.join(args)}\n{done.stdout}{done.stderr}(exit {done.returncode})\n")
+        handle.write(f"$ {module} {' '.join(args)}\n{done.stdout}{done.stderr}(exit {done.returncode})\n")
     if done.returncode != 0:
         detail = (done.stderr.strip() or done.stdout.strip()).splitlines()[-5:]
         raise DemoError(f"{what} failed (exit {done.returncode}): " + " / ".join(detail))

@@ -21,7 +21,6 @@ after everything has been stopped.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import threading
@@ -94,22 +93,6 @@ def _parallel(items: Sequence[str], fn: Callable[[str], T]) -> list[T]:
         return list(pool.map(fn, items))
 
 
-def _json_lines(text: str) -> list[dict[str, Any]]:
-    """The JSON object(s) a ``--json`` node command printed: one list, or one per line."""
-    text = text.strip()
-    if not text:
-        return []
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        data = [json.loads(line) for line in text.splitlines() if line.strip()]
-    if isinstance(data, dict):
-        data = [data]
-    if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
-        raise DemoError("a node command printed something other than JSON objects")
-    return data
-
-
 class _Demo:
     def __init__(
         self, root: Path, members: Sequence[str], data: Callable[[str], tuple[Path, Path]],
@@ -145,7 +128,7 @@ class _Demo:
         self.say(f"coordinator serving on {net.coordinator_address} (SQLite, mutual TLS)")
         net.start_keyholders()
 
-    def start_nodes(self) -> None:
+    def prepare_nodes(self) -> None:
         net = self.net
         for member in self.members:
             net.configure_node(member)
@@ -154,38 +137,40 @@ class _Demo:
             net.node_cli(member, "init", timeout=self.remaining())
 
         _parallel(self.members, init)
-        for member in self.members:
-            net.nodes[member].process.start()
-        self.say(f"{len(self.members)} member nodes started: {', '.join(self.members)}")
+        self.say(f"{len(self.members)} member node stores created (encrypted): {', '.join(self.members)}")
 
     def import_and_share(self) -> None:
         net = self.net
 
         def one(member: str) -> int:
             reports, mentions = self.data(member)
-            net.node_cli(member, "import", str(reports), "--mentions", str(mentions), timeout=self.remaining())
-            out = net.node_cli(member, "share", "--all", "--tlp", "AMBER", "--json", timeout=self.remaining())
-            shared = len(_json_lines(out))
+            summary = net.share_all(member, reports, mentions, timeout=self.remaining())
+            shared = len(summary["shared"])
             self.result.members[member] = MemberView(member, shared=shared)
-            self.say(f"{member}: imported its reports and shared {shared} (redacted, blind tokens, signed)")
+            self.say(
+                f"{member}: imported {summary['imported']} reports, shared {shared} "
+                "(narratives redacted and verified, identifiers as blind tokens, signed)"
+            )
             return shared
 
-        total = sum(_parallel(self.members, one))
-        self.expected_records = total
+        self.expected_records = sum(_parallel(self.members, one))
+
+    def start_nodes(self) -> None:
+        for member in self.members:
+            self.net.nodes[member].process.start()
+        self.say(f"{len(self.members)} member nodes running (outbox delivery, event subscription)")
+
+    def _outbox(self, member: str) -> int:
+        with self.net.open_node(member) as node:
+            return int(node.outbox_size())
 
     def wait_for_matching(self) -> None:
         """Every shared record delivered (node outboxes empty) and clusters stable."""
         net = self.net
-
-        def delivered() -> bool:
-            for member in self.members:
-                status = _json_lines(net.node_cli(member, "status", "--json", timeout=self.remaining()))
-                if not status or int(status[0].get("outbox", 1)) != 0:
-                    return False
-            return True
-
-        wait_until(delivered, timeout=min(60.0, self.remaining()), what="every node's outbox to drain",
-                   every=0.5, network=net)
+        wait_until(lambda: all(self._outbox(m) == 0 for m in self.members),
+                   timeout=min(60.0, self.remaining()), what="every node's outbox to drain", every=0.3,
+                   network=net)
+        self.say(f"coordinator acknowledged all {self.expected_records} shared records")
         previous: list[str] = []
         stable_since = time.monotonic()
 
@@ -203,14 +188,36 @@ class _Demo:
                    network=net)
         self.say(f"matching settled: {len(self.result.clusters)} cross-member clusters")
 
+    def _read_views(self) -> None:
+        for member in self.members:
+            with self.net.open_node(member) as node:
+                view = self.result.members[member]
+                view.matches = [
+                    {"report_id": m.report_id, "other_members": m.other_members,
+                     "matched_kinds": list(m.matched_kinds), "other_member_ids": list(m.other_member_ids),
+                     "score": m.score}
+                    for m in node.matches()
+                ]
+                view.alerts = [
+                    {"alert_id": a.alert_id, "summary": a.summary, "own_report_id": a.own_report_id}
+                    for a in node.alerts()
+                ]
+
     def member_views(self) -> None:
-        net = self.net
+        """Wait until every node's inbox holds a match for each of its clustered records."""
+        clustered: dict[str, int] = {m: 0 for m in self.members}
+        for cluster in self.result.clusters:
+            for record in cluster.records:
+                clustered[record.member_id] = clustered.get(record.member_id, 0) + 1
 
-        def one(member: str) -> None:
-            matches = _json_lines(net.node_cli(member, "matches", "--json", timeout=self.remaining()))
-            self.result.members[member].matches = matches
+        def complete() -> bool:
+            self._read_views()
+            return all(len(self.result.members[m].matches) >= clustered[m] for m in self.members)
 
-        _parallel(self.members, one)
+        wait_until(complete, timeout=min(30.0, self.remaining()), what="match events at every node",
+                   every=0.4, network=self.net)
+        counts = ", ".join(f"{m} {len(self.result.members[m].matches)}" for m in self.members)
+        self.say(f"match events received by every node ({counts} matched reports)")
 
     def alert(self) -> None:
         net = self.net
@@ -227,21 +234,15 @@ class _Demo:
         )
         self.say("analyst raised an alert on the record graded 1AP and time-sensitive")
 
-        def received(member: str) -> bool:
-            alerts = _json_lines(net.node_cli(member, "alerts", "--json", timeout=self.remaining()))
-            self.result.members[member].alerts = alerts
-            return any(str(a.get("alert_id")) == self.result.alert_id for a in alerts)
-
-        pending = set(self.members)
-
         def everyone() -> bool:
-            for member in sorted(pending):
-                if received(member):
-                    pending.discard(member)
-            return not pending
+            self._read_views()
+            return all(
+                any(a["alert_id"] == self.result.alert_id for a in self.result.members[m].alerts)
+                for m in self.members
+            )
 
         wait_until(everyone, timeout=min(30.0, self.remaining()), what="every member to receive the alert",
-                   every=0.5, network=net)
+                   every=0.4, network=net)
         self.say(f"alert received by all {len(self.members)} members")
 
 
@@ -281,7 +282,7 @@ def _print_result(result: DemoResult, out: Callable[[str], None]) -> None:
     for member, view in result.members.items():
         alert = next((a for a in view.alerts if str(a.get("alert_id")) == result.alert_id), None)
         if alert is not None:
-            own = " (about one of its own reports)" if alert.get("own_record_id") or alert.get("report_id") else ""
+            own = f" (about its own report {alert['own_report_id']})" if alert.get("own_report_id") else ""
             out(f"  {member}: received alert {result.alert_id[:12]}{own}: {alert.get('summary', '')}")
 
 
@@ -307,8 +308,9 @@ def run_demo(
     say(f"building a throwaway network in {root}")
     try:
         demo.start_services()
-        demo.start_nodes()
+        demo.prepare_nodes()
         demo.import_and_share()
+        demo.start_nodes()
         demo.wait_for_matching()
         demo.member_views()
         demo.alert()
