@@ -1,0 +1,57 @@
+"""Helpers for the end-to-end tests: signed submissions, raw store queries, waiting."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import secrets
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from msin_fed import pki
+from msin_fed.model import ExploitationType, Grade, Region, Sector, SharedRecord, Tlp, Token
+from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.wire import record_to_pb, sign_record
+
+NARRATIVE = "A labour provider withheld wages from <PERSON_1> and kept workers' passports at a packhouse."
+
+
+def signed_submission(identity: pki.Identity, *, epoch: int = 1, token: bytes | None = None) -> pb.Submission:
+    """One valid signed submission of a fresh record by ``identity`` (a member)."""
+    record = SharedRecord(
+        record_id=f"r-{uuid.uuid4().hex}",
+        member_id=identity.name,
+        narrative=NARRATIVE,
+        tokens=(Token("phone", token or secrets.token_bytes(64), epoch),),
+        region=Region.EAST_MIDLANDS,
+        sector=Sector.PACKHOUSE,
+        exploitation_type=ExploitationType.LABOUR_EXPLOITATION,
+        month="2026-05",
+        grade=Grade.parse("2BP"),
+        tlp=Tlp.AMBER,
+        shared_at=_dt.datetime.now(_dt.UTC),
+    )
+    data = record_to_pb(record).SerializeToString()
+    return pb.Submission(
+        submission_id=str(uuid.uuid4()), record=data, signature=sign_record(data, identity.signing_key)
+    )
+
+
+def query(db: Path, sql: str) -> list[tuple[object, ...]]:
+    """Rows of a read-only query on an SQLite file."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return list(conn.execute(sql))
+    finally:
+        conn.close()
+
+
+def eventually(condition: Callable[[], bool], timeout: float, what: str, every: float = 0.2) -> None:
+    """Wait for ``condition``; fail the test naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(every)
