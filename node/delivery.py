@@ -97,7 +97,7 @@ def deliver_due(
     items = store.due(time.time() if now is None else now)
     for position, run in enumerate(_runs(items, max_batch)):
         try:
-            _send(store, stub, run, timeout, report, on_acknowledged)
+            _send(store, stub, run, timeout, report, backoff, on_acknowledged)
         except grpc.RpcError as exc:
             code, details = _status(exc)
             if code in PERMANENT and len(run) > 1:
@@ -105,7 +105,7 @@ def deliver_due(
                 singles = [[i] for i in run]
                 for single in singles:
                     try:
-                        _send(store, stub, single, timeout, report, on_acknowledged)
+                        _send(store, stub, single, timeout, report, backoff, on_acknowledged)
                     except grpc.RpcError as inner:
                         icode, idetails = _status(inner)
                         if icode in PERMANENT:
@@ -129,6 +129,7 @@ def _send(
     run: list[OutboxItem],
     timeout: float,
     report: DeliveryReport,
+    backoff: Backoff,
     on_acknowledged: Callable[[Sequence[OutboxItem]], None] | None,
 ) -> None:
     if run[0].op == "submit":
@@ -139,6 +140,9 @@ def _send(
         acked = {a.submission_id: a for a in response.acks}
         done = [i for i in run if i.op_id in acked]
         report.duplicates += sum(1 for a in response.acks if a.duplicate)
+        missing = [i for i in run if i.op_id not in acked]
+        if missing:  # never drop what was not acknowledged; try again later
+            _defer(store, missing, backoff, grpc.StatusCode.DATA_LOSS, report)
     else:
         try:
             stub.Withdraw(pb.WithdrawRequest(record_id=run[0].record_id), timeout=timeout)
