@@ -40,7 +40,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -48,7 +47,7 @@ from sqlalchemy.engine import Connection
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 from msin_fed.model import Token
 
-from .store import ClusterInfo, SharedStore, _chunks, cluster_of, pairs, tokens
+from .store import ClusterInfo, SharedStore, _chunks, bulk_insert, cluster_of, pairs, tokens
 
 __all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView"]
 
@@ -136,7 +135,7 @@ class MatchEngine:
 
     def _ingest(self, conn: Connection, entries: Iterable[Entry]) -> list[MatchChange]:
         new_tokens: dict[str, set[tuple[str, bytes]]] = {}
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[str, str, str, bytes, int]] = []
         for record_id, member_id, toks in entries:
             seen = new_tokens.setdefault(record_id, set())
             for tok in toks:
@@ -148,17 +147,8 @@ class MatchEngine:
                 if (kind, value) in seen:
                     continue
                 seen.add((kind, value))
-                rows.append(
-                    {
-                        "record_id": record_id,
-                        "member_id": member_id,
-                        "kind": kind,
-                        "value": value,
-                        "epoch": epoch,
-                    }
-                )
-        if rows:
-            conn.execute(tokens.insert(), rows)
+                rows.append((record_id, member_id, kind, value, epoch))
+        bulk_insert(conn, tokens, ("record_id", "member_id", "kind", "value", "epoch"), rows)
         values = {v for toks in new_tokens.values() for _k, v in toks}
         freq = self._frequencies(conn, values)
         limit = self.model.max_frequency + 1
