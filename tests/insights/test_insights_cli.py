@@ -15,7 +15,7 @@ from msin_fed.coordinator.store import ActionRow, AlertRow, SharedStore
 from stix2validator import ValidationOptions, validate_string  # type: ignore[import-untyped]
 
 from msin_fed.cli import main
-from msin_fed.model import Tlp
+from msin_fed.model import Tlp, Token
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +25,13 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = rich_data()
     store = SharedStore(base / "shared.db")
     try:
-        in_cluster = {rid: c for c, cv in enumerate(data.cluster_views) for rid in cv.record_ids}
-        records = [
-            dataclasses.replace(r, tokens=(token_for(f"cluster-phone-{in_cluster[r.record_id]}"),)
-                                if r.record_id in in_cluster else ())
-            for r in data.records
-        ]
+        # Neighbours in a cluster share a phone: each token is seen twice, so the match engine's
+        # frequency discount leaves it strong, and the chain joins the whole cluster.
+        tokens: dict[str, tuple[Token, ...]] = {}
+        for c, cv in enumerate(data.cluster_views):
+            for x, rid in enumerate(cv.record_ids):
+                tokens[rid] = (token_for(f"link-{c}-{x}"), token_for(f"link-{c}-{x + 1}"))
+        records = [dataclasses.replace(r, tokens=tokens.get(r.record_id, ())) for r in data.records]
         with store.write() as conn:
             store.insert_records(conn, records)
         MatchEngine(store).ingest([(r.record_id, r.member_id, list(r.tokens)) for r in records if r.tokens])
