@@ -161,7 +161,13 @@ def running(
     server = grpc.server(
         ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="keyholder"),
         interceptors=[interceptor],
-        options=pki.channel_options(),
+        options=[
+            *pki.channel_options(),
+            # Clients ping every 30 s (pki.channel_options); accept that instead of
+            # answering GOAWAY "too_many_pings" to long-lived node channels.
+            ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
+            ("grpc.http2.max_ping_strikes", 0),
+        ],
     )
     keyholder_pb2_grpc.add_KeyHolderServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
     health_servicer = health.HealthServicer()
