@@ -199,3 +199,16 @@ def test_public_surfaces_are_honest() -> None:
 
     for module in (keyholder, tokenizer, threshold):
         assert set(module.__all__) <= set(dir(module))
+
+
+def test_cached_tokens_need_no_key_holder(
+    start_network: Callable[..., Network], make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    net = start_network()
+    cache = MemoryTokenCache()
+    with Tokenizer(net.endpoints, 2, make_identity("member", "grower-a"), cache=cache) as tok:
+        first = tok.tokenize(INPUTS)
+        logs = [(d / "keyholder.log").read_text().count("evaluated") for d in net.dirs]
+        assert tok.tokenize(list(reversed(INPUTS))) == list(reversed(first))
+        assert [(d / "keyholder.log").read_text().count("evaluated") for d in net.dirs] == logs
+        assert tok.tokenize([]) == []
