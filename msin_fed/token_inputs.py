@@ -15,15 +15,17 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
   token: ``name_dob`` (folded name words sorted, so swapped given/family names agree),
   ``name_phon_dob`` (metaphone codes of the words, sorted), ``name_init_dob`` (one word
   plus the initial of another, both ways round), ``part_dob`` (each name word alone);
-* ``dob_postcode``, ``address`` (street + postcode, or + locality without one),
+* ``name_postcode`` (name words sorted + postcode: a name with a place, never alone),
+  ``dob_postcode``, ``address`` (street + postcode, or + locality without one),
   ``site_postcode``, ``company_postcode``;
 * ``nid_near``, ``phone_near``: the deletion neighbourhood of a national id, NINO,
   passport number or phone (each one character deleted, as a whole-value token), so a
   single typo or transposition still agrees while no token stands for a character;
-* ``lsh``: MinHash/LSH bands over the whole record's character bigrams. Each band
-  combines :data:`LSH_ROWS` min-hashes, so a band token stands for a conjunction of
-  several bigrams chosen by secret-free but fixed hash functions and never for one
-  bigram. Emitted only when the record holds a name *and* a date of birth or address.
+* ``lsh``: MinHash/LSH bands over the character bigrams of the record's person key
+  (name words sorted, and the date of birth). Each band combines :data:`LSH_ROWS`
+  min-hashes, so a band token stands for a conjunction of several bigrams chosen by
+  fixed hash functions and never for one bigram. Emitted only when the record holds a
+  name *and* a date of birth; the scoring model caps the kind below a match.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ __all__ = ["LSH_BANDS", "LSH_ROWS", "TokenInput", "inputs_for_mention"]
 
 #: MinHash/LSH shape: LSH_BANDS band tokens of LSH_ROWS min-hashes each.
 LSH_BANDS = 12
-LSH_ROWS = 4
+LSH_ROWS = 3
 _PRIME = (1 << 61) - 1
 _rng = np.random.default_rng(0x6D73696E)  # fixed: every node must use the same functions
 _A = _rng.integers(1, _PRIME, size=LSH_BANDS * LSH_ROWS, dtype=np.uint64)
@@ -216,13 +218,14 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         )
     if dob and pcode:
         out.append(_make("dob_postcode", dob, pcode))
-    if (given or family) and (dob or street):
+    if (given or family) and pcode:
+        out.append(_make("name_postcode", " ".join(sorted(set(given + family))), pcode))
+    if (given or family) and dob:
+        # Name words sorted (swaps agree) and date of birth: a fuzzy person key that
+        # survives typos in both. Address parts are left out: members hold addresses
+        # far less consistently than names, and they have their own tokens.
         shingles = _bigrams("n", " ".join(sorted(given + family)))
-        if dob:
-            shingles |= _bigrams("d", dob.replace("-", ""))
-        for tag, text in (("s", street), ("l", locality), ("p", pcode)):
-            if text:
-                shingles |= _bigrams(tag, text)
+        shingles |= _bigrams("d", dob.replace("-", ""))
         out.extend(_lsh_inputs(shingles))
     return list(dict.fromkeys(out))
 

@@ -155,9 +155,9 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
     if rng.random() < 0.05:
         given = ""  # only the family name known
     row["given_name"], row["family_name"] = given, family
-    if rng.random() < 0.85:
+    if rng.random() < 0.9:
         row["date_of_birth"] = _dob_format(rng, p.dob)
-    if rng.random() < 0.55:
+    if rng.random() < 0.65:
         row["phone"] = _phone_format(rng, p.phone)
     agency = None
     if p.pid % 9 == 0:  # recruited through an agency: gives its office details
@@ -166,7 +166,7 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
             row["phone"] = _phone_format(rng, agency[0])
     if rng.random() < 0.3:
         row["email"] = p.email.upper() if rng.random() < 0.2 else p.email
-    if rng.random() < 0.55:
+    if rng.random() < 0.6:
         street, town, postcode = p.street, p.town, p.postcode
         if agency is not None and rng.random() < 0.7:
             street, town, postcode = agency[1], "Boston", agency[2]
@@ -180,10 +180,10 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
         row["street_address"], row["locality"] = street, town
         if rng.random() < 0.9:
             row["postcode"] = postcode
-    if rng.random() < 0.25:
+    if rng.random() < 0.3:
         plate = p.vehicle
         row["vehicle_registration"] = rng.choice([plate, f"{plate[:4]} {plate[4:]}", plate.lower()])
-    if rng.random() < 0.2:
+    if rng.random() < 0.25:
         n = p.nino
         row["national_id"] = rng.choice([n, f"{n[:2]} {n[2:4]} {n[4:6]} {n[6:8]} {n[8]}", n[:8]])
     if rng.random() < 0.2 and (p.passport_country == "GB" or not row["postcode"]):
@@ -199,7 +199,7 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
                 national = national[2:]
             national = national.removeprefix("0")
             row["phone"] = rng.choice(["+44 ", "0044 "]) + national
-    if rng.random() < 0.2:
+    if rng.random() < 0.25:
         if rng.random() < 0.5:
             row["bank_account"] = f"{p.sort[:2]}-{p.sort[2:4]}-{p.sort[4:]} {p.account}"
         else:

@@ -8,12 +8,22 @@ strong kind both records hold without sharing a token of it; a pair with
 ``score >= threshold`` is a match.
 
 Frequent tokens are down-weighted. A token held by ``f`` distinct records (``f`` counted
-in the store, across members) is scaled by ``1 - log2(f/2) / log2(max_frequency/2)``:
-full weight for a pair, decaying linearly in log-frequency to nothing at
-``max_frequency`` and beyond (a shared office landline, a labour agency's address). With
-the default model a strong identifier alone (phone, plate, bank, documents, company
-number) is a match while at most three records hold it and stops being one at four or
-more; beyond that it still adds evidence to a pair that agrees on something else.
+in the store, across members) keeps its full weight up to ``f = 3`` (one entity known to
+three members is common) and is then scaled by ``1 - log2(f/3) / log2(max_frequency/3)``,
+decaying linearly in log-frequency to nothing at ``max_frequency`` and beyond (a shared
+office landline, a labour agency's address). With the default model a strong identifier
+alone (phone, plate, e-mail, bank, documents, company number) is a match while at most
+four records hold it and stops being one at five or more.
+
+Frequent tokens never make a match on their own, however many agree: tokens held by
+``frequent_from`` (6) or more records add at most ``frequent_cap`` (6, below the
+threshold) on top of what the pair's rarer tokens give. So an agency's landline *and*
+its address, both held by every worker it placed, cannot join two of those workers;
+a person known to six or more members still matches on the rarer evidence that each
+pair of mentions shares.
+
+A ``*_near`` token (one typo away, see :data:`NEAR_WAIVES`) is a fallback: it counts
+only when the exact kind it stands in for is not shared.
 
 A name never makes a token on its own: every name-derived kind is combined with the
 date of birth, so namesakes share nothing unless their dates of birth agree too. The
@@ -71,6 +81,7 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "name_init_dob",  # one word of the name + the initial of another + date of birth
         "part_dob",  # one name word + date of birth (a given or family name changed)
         "dob_postcode",  # date of birth + postcode
+        "name_postcode",  # every folded name word, sorted, + postcode
         "address",  # folded street address + postcode (or locality)
         "site_postcode",  # folded site name + postcode
         "company_postcode",  # folded company name + postcode
@@ -108,14 +119,16 @@ class ScoringModel:
     ``caps``: the most a kind with several tokens per record (LSH bands, name parts) can
     add in total, so that no amount of such evidence alone reaches the threshold.
     ``threshold``: a pair with ``score >= threshold`` is a match.
-    ``max_frequency``: see the module docstring.
+    ``max_frequency``, ``frequent_from``, ``frequent_cap``: see the module docstring.
     """
 
     weights: Mapping[str, float]
     threshold: float
     disagreement: Mapping[str, float] = field(default_factory=dict)
     caps: Mapping[str, float] = field(default_factory=dict)
-    max_frequency: int = 50
+    max_frequency: int = 40
+    frequent_from: int = 6
+    frequent_cap: float = 6.0
 
     def __post_init__(self) -> None:
         unknown = (set(self.weights) | set(self.disagreement) | set(self.caps)) - _ALL_KINDS
@@ -127,8 +140,8 @@ class ScoringModel:
             raise ValueError("disagreement weights must be finite and non-negative")
         if not math.isfinite(self.threshold) or self.threshold <= 0:
             raise ValueError("threshold must be a positive number")
-        if self.max_frequency < 3:
-            raise ValueError("max_frequency must be at least 3")
+        if self.max_frequency < 4:
+            raise ValueError("max_frequency must be at least 4")
         object.__setattr__(self, "weights", _frozen(self.weights))
         object.__setattr__(self, "disagreement", _frozen(self.disagreement))
         object.__setattr__(self, "caps", _frozen(self.caps))
@@ -143,8 +156,8 @@ class ScoringModel:
         weight = self.weights.get(kind, 0.0)
         if frequency >= self.max_frequency:
             return 0.0
-        if frequency > 2:
-            weight *= 1.0 - math.log2(frequency / 2) / math.log2(self.max_frequency / 2)
+        if frequency > 3:
+            weight *= 1.0 - math.log2(frequency / 3) / math.log2(self.max_frequency / 3)
         return max(weight, 0.0)
 
     def pair_score(
@@ -157,12 +170,24 @@ class ScoringModel:
         but share no token of; each subtracts its disagreement weight unless a ``*_near``
         token of it is shared (:data:`NEAR_WAIVES`).
         """
-        per_kind: dict[str, float] = {}
-        for kind, freq in shared:
-            per_kind[kind] = per_kind.get(kind, 0.0) + self.token_weight(kind, freq)
-        score = sum(min(v, self.caps.get(k, math.inf)) for k, v in per_kind.items())
-        waived: set[str] = set(per_kind)
-        for kind in per_kind:
+        tokens = list(shared)
+        kinds = {kind for kind, _ in tokens}
+        # A near-miss token is a fallback: it says nothing more once the value agrees.
+        fallback = {n for n, exact in NEAR_WAIVES.items() if exact & kinds}
+        rare: dict[str, float] = {}
+        everything: dict[str, float] = {}
+        for kind, freq in tokens:
+            if kind in fallback:
+                continue
+            weight = self.token_weight(kind, freq)
+            everything[kind] = everything.get(kind, 0.0) + weight
+            if freq < self.frequent_from:
+                rare[kind] = rare.get(kind, 0.0) + weight
+        rare_score = sum(min(v, self.caps.get(k, math.inf)) for k, v in rare.items())
+        full_score = sum(min(v, self.caps.get(k, math.inf)) for k, v in everything.items())
+        score = min(full_score, rare_score + self.frequent_cap)
+        waived: set[str] = set(kinds)
+        for kind in kinds:
             waived |= NEAR_WAIVES.get(kind, frozenset())
         score -= sum(self.disagreement.get(k, 0.0) for k in set(disagree) - waived)
         return score
@@ -181,24 +206,25 @@ class ScoringModel:
 #: on separate splits; see docs/linkage.md for the figures and the reasoning per kind.
 DEFAULT_MODEL = ScoringModel(
     weights={
-        "phone": 14.0,
-        "email": 16.0,
-        "vehicle": 13.0,
+        "phone": 12.0,
+        "email": 13.0,
+        "vehicle": 11.0,
         "nino": 18.0,
-        "national_id": 14.0,
+        "national_id": 12.0,
         "passport": 18.0,
         "iban": 18.0,
         "bank": 18.0,
         "company_number": 16.0,
         "name_dob": 6.0,
         "name_phon_dob": 3.0,
-        "name_init_dob": 2.0,
-        "part_dob": 1.5,
-        "dob_postcode": 5.0,
+        "name_init_dob": 3.0,
+        "part_dob": 2.0,
+        "name_postcode": 8.0,
+        "dob_postcode": 4.5,
         "address": 5.0,
-        "site_postcode": 12.0,
-        "company_postcode": 12.0,
-        "lsh": 1.0,
+        "site_postcode": 10.0,
+        "company_postcode": 10.0,
+        "lsh": 1.25,
         "nid_near": 7.0,
         "phone_near": 6.0,
     },
@@ -208,14 +234,14 @@ DEFAULT_MODEL = ScoringModel(
         "national_id": 4.0,
     },
     caps={
-        "lsh": 8.0,
-        "part_dob": 3.0,
-        "name_init_dob": 2.0,
+        "lsh": 9.0,
+        "part_dob": 4.0,
+        "name_init_dob": 3.0,
         "nid_near": 7.0,
         "phone_near": 6.0,
         "address": 5.0,
     },
-    threshold=12.0,
+    threshold=10.0,
 )
 
 _K = TypeVar("_K", bound=Hashable)
