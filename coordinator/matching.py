@@ -20,7 +20,7 @@ Scoring is exactly :data:`msin_fed.linkage.scoring.DEFAULT_MODEL` (or the model 
 two records of *different* members are scored from the tokens they share, each with its
 frequency (distinct records holding it, counted in the store), so frequent tokens are
 down-weighted and, past ``max_frequency``, ignored. Only tokens are read: candidates come
-from the indexed ``tokens.value`` column, never from a scan.
+from the indexed token key (a prefix of the value), never from a scan.
 
 Incremental rules:
 
@@ -47,13 +47,25 @@ from sqlalchemy.engine import Connection
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 from msin_fed.model import Token
 
-from .store import ClusterInfo, SharedStore, _chunks, bulk_insert, cluster_of, pairs, tokens
+from .store import (
+    ClusterInfo,
+    SharedStore,
+    _chunks,
+    bulk_insert,
+    cluster_of,
+    pairs,
+    select_in,
+    token_key,
+    tokens,
+)
 
 __all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView"]
 
 TokenLike = Token | tuple[str, bytes]
 Entry = tuple[str, str, Iterable[TokenLike]]
 _PairKey = tuple[str, str]
+
+TOKEN_COLUMNS = ("record_id", "member_id", "kind", "value", "epoch", "key")
 
 NEW = "new"
 UPDATED = "updated"
@@ -135,7 +147,7 @@ class MatchEngine:
 
     def _ingest(self, conn: Connection, entries: Iterable[Entry]) -> list[MatchChange]:
         new_tokens: dict[str, set[tuple[str, bytes]]] = {}
-        rows: list[tuple[str, str, str, bytes, int]] = []
+        rows: list[tuple[str, str, str, bytes, int, int]] = []
         for record_id, member_id, toks in entries:
             seen = new_tokens.setdefault(record_id, set())
             for tok in toks:
@@ -147,13 +159,13 @@ class MatchEngine:
                 if (kind, value) in seen:
                     continue
                 seen.add((kind, value))
-                rows.append((record_id, member_id, kind, value, epoch))
-        bulk_insert(conn, tokens, ("record_id", "member_id", "kind", "value", "epoch"), rows)
+                rows.append((record_id, member_id, kind, value, epoch, token_key(value)))
+        bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
         values = {v for toks in new_tokens.values() for _k, v in toks}
         freq = self._frequencies(conn, values)
         limit = self.model.max_frequency + 1
         # Holders of tokens that can still carry weight (or just lost it).
-        holders = self._holders(conn, [v for v in values if freq.get(v, 0) <= limit])
+        holders = self._holders(conn, [v for v in values if 2 <= freq.get(v, 0) <= limit])
         candidates: set[_PairKey] = set()
         for value, held in holders.items():
             ids = sorted(held)
@@ -347,25 +359,25 @@ class MatchEngine:
     # ------------------------------------------------------------------ queries
 
     def _frequencies(self, conn: Connection, values: Iterable[bytes]) -> dict[bytes, int]:
-        out: dict[bytes, int] = {}
-        for chunk in _chunks(sorted(values)):
-            for value, n in conn.execute(
-                sa.select(tokens.c.value, sa.func.count())
-                .where(tokens.c.value.in_(chunk))
-                .group_by(tokens.c.value)
-            ):
-                out[bytes(value)] = int(n)
-        return out
+        """value -> number of records holding it (values held by none are absent)."""
+        wanted = set(values)
+        rows = select_in(
+            conn,
+            "SELECT value, COUNT(*) FROM tokens WHERE key IN ({}) GROUP BY value",
+            {token_key(v) for v in wanted},
+        )
+        return {bytes(v): int(n) for v, n in rows if bytes(v) in wanted}
 
     def _holders(self, conn: Connection, values: Sequence[bytes]) -> dict[bytes, dict[str, str]]:
         """value -> {record_id: member_id} for the values given."""
+        wanted = set(values)
         out: dict[bytes, dict[str, str]] = {}
-        for chunk in _chunks(sorted(values)):
-            for value, rid, mid in conn.execute(
-                sa.select(tokens.c.value, tokens.c.record_id, tokens.c.member_id).where(
-                    tokens.c.value.in_(chunk)
-                )
-            ):
+        for value, rid, mid in select_in(
+            conn,
+            "SELECT value, record_id, member_id FROM tokens WHERE key IN ({})",
+            {token_key(v) for v in wanted},
+        ):
+            if bytes(value) in wanted:
                 out.setdefault(bytes(value), {})[rid] = mid
         return out
 

@@ -18,7 +18,7 @@ def _serve(args: argparse.Namespace) -> int:
     from msin_fed.coordinator.config import load_config
     from msin_fed.coordinator.server import serve
 
-    return serve(load_config(args.config))
+    return int(serve(load_config(args.config)))
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
