@@ -66,7 +66,7 @@ def _model_dir(name: str) -> str:
     return "."
 
 
-class PrunedSpacyEngine(SpacyNlpEngine):  # type: ignore[misc]
+class PrunedSpacyEngine(SpacyNlpEngine):
     """Presidio's spaCy engine over an already-loaded, pruned pipeline; PERSON is the only NER label kept."""
 
     def __init__(self, nlp: Language) -> None:
@@ -79,13 +79,13 @@ class PrunedSpacyEngine(SpacyNlpEngine):  # type: ignore[misc]
         )
         super().__init__(models=[{"lang_code": "en", "model_name": nlp.meta.get("name", "en")}],
                          ner_model_configuration=config)
-        self.nlp = {"en": nlp}
+        self.nlp = {"en": nlp}  # type: ignore[assignment]
 
     def load(self) -> None:
         """Already loaded."""
 
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
-        entities, scores = self._get_updated_entities(list(doc.ents), [self.ner_model_configuration.default_score] * len(doc.ents))
+        entities, scores = self._get_updated_entities(list(doc.ents), [self.ner_model_configuration.default_score or 0.85] * len(doc.ents))
         return NlpArtifacts(
             entities=entities,
             tokens=doc,

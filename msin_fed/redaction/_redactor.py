@@ -10,16 +10,18 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
 from msin_fed.errors import Finding, RedactionRefused, ValidationError
 from msin_fed.model.identifiers import Identifier
 from msin_fed.redaction._pipeline import PrunedSpacyEngine, load_pipeline
 from msin_fed.redaction._text import COMMON_WORDS, PLACEHOLDER, caps_to_title, fold
+from msin_fed.redaction._vocab import is_town
 from msin_fed.redaction.recognizers import (
     KnownIdentifierRecognizer,
     redaction_recognizers,
@@ -93,9 +95,9 @@ class Redactor:
         self.verify_threshold = verify_threshold
         self._analyzer = self._analyzer_with(redaction_recognizers())
         self._verifier = self._analyzer_with(verification_recognizers())
-        self._anonymizer = AnonymizerEngine()
+        self._anonymizer = AnonymizerEngine()  # type: ignore[no-untyped-call]
 
-    def _analyzer_with(self, recognizers: Iterable[object]) -> AnalyzerEngine:
+    def _analyzer_with(self, recognizers: Iterable[EntityRecognizer]) -> AnalyzerEngine:
         registry = RecognizerRegistry(supported_languages=["en"])
         for rec in recognizers:
             registry.add_recognizer(rec)
@@ -142,7 +144,9 @@ class Redactor:
             {
                 Finding(r.entity_type, r.start, r.end, round(float(r.score), 2))
                 for r in results
-                if not any(r.start < e and s < r.end for s, e in masked) and not _is_placeholder_word(text, r)
+                if not any(r.start < e and s < r.end for s, e in masked)
+                and not _is_placeholder_word(text, r)
+                and not (r.entity_type == "PERSON" and _all_towns(text[r.start : r.end]))
             },
             key=lambda f: (f.start, f.end, f.entity_type),
         )
@@ -153,14 +157,18 @@ class Redactor:
     # -- internals ------------------------------------------------------------------
 
     def _redact_doc(self, text: str, known: Sequence[Identifier | str], doc: Doc) -> RedactionResult:
-        ad_hoc = [KnownIdentifierRecognizer(known)] if known else None
+        ad_hoc: list[EntityRecognizer] | None = [KnownIdentifierRecognizer(known)] if known else None
         results = self._analyzer.analyze(
             text, "en", nlp_artifacts=self._engine.artifacts(doc),
             score_threshold=self.threshold, ad_hoc_recognizers=ad_hoc,
         )
-        spans = [_Span(r.start, r.end, r.entity_type, float(r.score), _group(r)) for r in results]
+        spans = [
+            _Span(r.start, r.end, r.entity_type, float(r.score), _group(r))
+            for r in results
+            if not (r.entity_type == "PERSON" and _group(r) is None and _all_towns(text[r.start : r.end]))
+        ]
         spans += _propagate_names(text, spans)
-        merged = _merge(spans)
+        merged = _merge(text, _extend_names(text, spans))
         placeholders = _number(text, merged)
         if not merged:
             return RedactionResult(text, {})
@@ -215,6 +223,11 @@ def _is_placeholder_word(text: str, r: RecognizerResult) -> bool:
     return bool(re.fullmatch(r"[A-Z_]+_\d+", text[r.start : r.end].strip("<> ")))
 
 
+def _all_towns(span: str) -> bool:
+    words = re.findall(r"[^\W\d_]+", span)
+    return bool(words) and all(is_town(w) for w in words)
+
+
 def _propagate_names(text: str, spans: list[_Span]) -> list[_Span]:
     """Every other occurrence of a word of a found name (``Popescu said`` after ``Ion Popescu``)."""
     words: dict[str, int | None] = {}
@@ -230,13 +243,45 @@ def _propagate_names(text: str, spans: list[_Span]) -> list[_Span]:
     return [_Span(m.start(), m.end(), "PERSON", 0.8, words[m.group(0)]) for m in rx.finditer(folded)]
 
 
-def _merge(spans: list[_Span]) -> list[_Span]:
-    """Union overlapping spans; the union takes the type of its longest member, then strongest."""
+_PREV_WORD = re.compile(r"([^\W\d_][^\W\d_'’-]*) $")
+_NEXT_WORD = re.compile(r" ([^\W\d_][^\W\d_'’-]*)")
+
+
+def _extend_names(text: str, spans: list[_Span]) -> list[_Span]:
+    """Take in a capitalised word just before or after a name (``Mantas`` in ``Mantas Zukauskas``)."""
+    out = list(spans)
+    for s in spans:
+        if s.entity_type != "PERSON":
+            continue
+        before = _PREV_WORD.search(text, max(0, s.start - 40), s.start)
+        if before and _name_neighbour(before.group(1)):
+            out.append(_Span(before.start(1), s.end, "PERSON", s.score, s.group))
+        after = _NEXT_WORD.match(text, s.end)
+        if after and _name_neighbour(after.group(1)):
+            out.append(_Span(s.start, after.end(1), "PERSON", s.score, s.group))
+    return out
+
+
+def _name_neighbour(word: str) -> bool:
+    return (
+        word[0].isupper()
+        and word.lower() not in COMMON_WORDS
+        and word.lower() not in STOP_WORDS
+        and not is_town(word)
+        and not (word.isupper() and len(word) <= 4)
+    )
+
+
+def _merge(text: str, spans: list[_Span]) -> list[_Span]:
+    """Union overlapping spans (and name words separated only by spaces); the union takes the type of its longest member, then strongest."""
     out: list[_Span] = []
     for s in sorted(spans, key=lambda s: (s.start, -s.end)):
         if s.entity_type not in PLACEHOLDER_TYPES:
             continue
-        if out and s.start < out[-1].end:
+        adjacent_names = (
+            out and s.entity_type == "PERSON" == out[-1].entity_type and not text[out[-1].end : s.start].strip()
+        )
+        if out and (s.start < out[-1].end or adjacent_names):
             cur = out[-1]
             best = max((cur, s), key=lambda x: (x.end - x.start, x.score))
             out[-1] = _Span(cur.start, max(cur.end, s.end), best.entity_type, best.score, best.group)

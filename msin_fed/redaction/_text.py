@@ -79,5 +79,6 @@ COMMON_WORDS = frozenset(
     unknown unnamed anonymous same other another one two three four five six some many
     english polish romanian bulgarian lithuanian slovak albanian vietnamese nigerian
     ukrainian british local foreign new old big little younger older
+    nobody everyone everybody anyone workers we she nobody payslips money pay wages
     """.split()
 )

@@ -168,6 +168,7 @@ def _case(rng: random.Random, text: str) -> str:
 def _phone(rng: random.Random) -> tuple[str, Phone]:
     region = rng.choice(_PHONE_REGIONS)
     base = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    assert base is not None
     for _ in range(50):
         digits = str(base.national_number)
         keep = 3 if len(digits) > 7 else 2
@@ -216,14 +217,17 @@ def _nino(rng: random.Random) -> str:
 
 
 def _iban(rng: random.Random) -> str:
-    country, body = rng.choice((
-        ("GB", lambda: rng.choice(["WEST", "BARC", "LOYD", "NWBK", "HBUK"]) + "".join(rng.choice(string.digits) for _ in range(14))),
-        ("RO", lambda: rng.choice(["BTRL", "RNCB", "BRDE"]) + "".join(rng.choice(string.digits) for _ in range(16))),
-        ("LT", lambda: "".join(rng.choice(string.digits) for _ in range(16))),
-        ("BG", lambda: rng.choice(["BNBG", "UNCR"]) + "".join(rng.choice(string.digits) for _ in range(14))),
-        ("PL", lambda: "".join(rng.choice(string.digits) for _ in range(24))),
-    ))
-    bban = body()
+    def digits(n: int) -> str:
+        return "".join(rng.choice(string.digits) for _ in range(n))
+
+    country = rng.choice(("GB", "RO", "LT", "BG", "PL"))
+    bban = {
+        "GB": rng.choice(["WEST", "BARC", "LOYD", "NWBK", "HBUK"]) + digits(14),
+        "RO": rng.choice(["BTRL", "RNCB", "BRDE"]) + digits(16),
+        "LT": digits(16),
+        "BG": rng.choice(["BNBG", "UNCR"]) + digits(14),
+        "PL": digits(24),
+    }[country]
     numeric = "".join(str(int(ch, 36)) for ch in bban + country + "00")
     check = 98 - int(numeric) % 97
     iban = f"{country}{check:02d}{bban}"
@@ -234,7 +238,9 @@ def _iban(rng: random.Random) -> str:
 
 def _passport(rng: random.Random) -> tuple[str, str]:
     kind = rng.choice(("GB", "RO", "BG", "VN", "UA", "PL"))
-    digits = lambda n: "".join(rng.choice(string.digits) for _ in range(n))  # noqa: E731
+    def digits(n: int) -> str:
+        return "".join(rng.choice(string.digits) for _ in range(n))
+
     value = {
         "GB": digits(9), "RO": "0" + digits(7), "BG": "38" + digits(7), "VN": "C" + digits(7),
         "UA": "F" + rng.choice("ABEKM") + digits(6), "PL": rng.choice(["EA", "ER", "EU"]) + digits(7),
@@ -313,8 +319,8 @@ def _one(rng: random.Random, split: str, pool: dict[str, tuple[tuple[str, ...], 
         known = rng.random() < 0.4
         tmpl = rng.choice(sentences[what])
         if what == "phone":
-            text, ident = _phone(rng)
-            planted: list[tuple[str, str, Identifier]] = [("PHONE", text, ident)]
+            text, phone = _phone(rng)
+            planted: list[tuple[str, str, Identifier]] = [("PHONE", text, phone)]
             parts.append(tmpl.format(v=text))
         elif what == "email":
             gg, ff = _person(rng, pool)
@@ -355,17 +361,17 @@ def _one(rng: random.Random, split: str, pool: dict[str, tuple[tuple[str, ...], 
             acc = "".join(rng.choice(string.digits) for _ in range(8))
             sct = rng.choice((f"{sc[:2]}-{sc[2:4]}-{sc[4:]}", sc, f"{sc[:2]} {sc[2:4]} {sc[4:]}"))
             parts.append(tmpl.format(sc=sct, acc=acc))
-            ident = BankAccount(f"{sc} {acc}")
-            planted = [("SORT_CODE", sct, ident), ("ACCOUNT", acc, ident)]
+            bank = BankAccount(f"{sc} {acc}")
+            planted = [("SORT_CODE", sct, bank), ("ACCOUNT", acc, bank)]
         elif what == "passport":
             text, country = _passport(rng)
             planted = [("PASSPORT", text, Passport(text, country=country))]
             parts.append(tmpl.format(v=text))
         elif what == "dob":
-            text, ident = _dob(rng)
+            text, dob = _dob(rng)
             gg, ff = _person(rng, pool)
             who = _name_forms(rng, gg, ff)
-            planted = [("DOB", text, ident)]
+            planted = [("DOB", text, dob)]
             parts.append(tmpl.format(v=text, P=who))
             doc.planted.append(Planted("PERSON", who, False))
         elif what == "site":
@@ -380,7 +386,7 @@ def _one(rng: random.Random, split: str, pool: dict[str, tuple[tuple[str, ...], 
             number = rng.choice((f"{rng.randint(1, 15999999):08d}", f"SC{rng.randint(100000, 999999)}"))
             planted = [("COMPANY_NUMBER", number, CompanyNumber(number))]
             parts.append(tmpl.format(v=number))
-        for ptype, surface, ident in planted:
+        for ptype, surface, _ident in planted:
             doc.planted.append(Planted(ptype, surface, known))
         if known and planted[0][2] not in doc.known:
             doc.known.append(planted[0][2])

@@ -20,6 +20,7 @@ from msin_fed.redaction.recognizers.organisation import (
 )
 from msin_fed.redaction.recognizers.passport import PassportRecognizer
 from msin_fed.redaction.recognizers.person_cue import PersonCueRecognizer
+from msin_fed.redaction.recognizers.person_vocab import UnknownWordNameRecognizer
 from msin_fed.redaction.recognizers.phone_number import MultiRegionPhoneRecognizer
 from msin_fed.redaction.recognizers.sort_code_account import AccountNumberRecognizer, SortCodeRecognizer
 from msin_fed.redaction.recognizers.street_address import StreetAddressRecognizer
@@ -43,6 +44,7 @@ __all__ = [
     "SiteNameRecognizer",
     "SortCodeRecognizer",
     "StreetAddressRecognizer",
+    "UnknownWordNameRecognizer",
     "redaction_recognizers",
     "verification_recognizers",
 ]
@@ -71,6 +73,7 @@ def redaction_recognizers() -> list[EntityRecognizer]:
         SiteNameRecognizer(),
         CompanyNameRecognizer(),
         PersonCueRecognizer(),
+        UnknownWordNameRecognizer(),
         SpacyRecognizer(supported_entities=["PERSON"]),
     ]
 

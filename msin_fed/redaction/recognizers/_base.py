@@ -17,7 +17,7 @@ from msin_fed.redaction._text import has_context
 __all__ = ["ContextRequiredRecognizer"]
 
 
-class ContextRequiredRecognizer(PatternRecognizer):  # type: ignore[misc]
+class ContextRequiredRecognizer(PatternRecognizer):
     """Report a pattern match only when a ``CONTEXT`` word is within ``WINDOW`` characters before it."""
 
     ENTITY: str = ""

@@ -18,13 +18,12 @@ __all__ = ["OfflineEmailRecognizer"]
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
 
 
-class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+class OfflineEmailRecognizer(EmailRecognizer):
     """Presidio's e-mail recognizer with an offline suffix list, case-insensitive."""
 
     def __init__(self) -> None:
         super().__init__()
         self.global_regex_flags = re.DOTALL | re.MULTILINE | re.IGNORECASE
-        self.name = "OfflineEmailRecognizer"
 
     def validate_result(self, pattern_text: str) -> bool:
         """A match counts when its domain has a known public suffix."""

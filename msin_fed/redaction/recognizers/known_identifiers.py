@@ -217,7 +217,7 @@ class KnownIdentifierRecognizer(LocalRecognizer):
                         RecognizerResult(
                             p.entity_type, m.start(), m.end(), self.SCORE,
                             recognition_metadata={
-                                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                RecognizerResult.RECOGNIZER_NAME_KEY: "KnownIdentifierRecognizer",
                                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                                 "known_group": p.group,
                             },

@@ -12,7 +12,7 @@ _NAME = r"(?:[A-Z][\w&'’.-]*\s+(?:&\s+|and\s+|of\s+)?){1,4}"
 _FLAGS = re.DOTALL | re.MULTILINE
 
 
-class _Named(PatternRecognizer):  # type: ignore[misc]
+class _Named(PatternRecognizer):
     ENTITY = ""
     PATTERNS: list[Pattern] = []
     CONTEXT: list[str] = []
@@ -66,7 +66,7 @@ class CompanyNameRecognizer(_Named):
     CONTEXT = ["company", "agency", "employer", "provider", "director"]
 
 
-class CompanyNumberRecognizer(PatternRecognizer):  # type: ignore[misc]
+class CompanyNumberRecognizer(PatternRecognizer):
     """A Companies House number after ``company number``/``Companies House``/``reg no``."""
 
     ENTITY = "COMPANY_NUMBER"

@@ -12,12 +12,14 @@ import re
 
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from msin_fed.redaction._text import COMMON_WORDS
+from msin_fed.redaction._vocab import is_english_word, is_town
 
 __all__ = ["PersonCueRecognizer"]
 
-_TOKEN = r"[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*"
+_TOKEN = r"[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*"  # noqa: S105 - a regex, not a secret
 
 
 class PersonCueRecognizer(LocalRecognizer):
@@ -47,8 +49,14 @@ class PersonCueRecognizer(LocalRecognizer):
         self._strong = re.compile(
             rf"(?i:\b(?:{self.STRONG}))[\s:,\"']+((?:{_TOKEN})(?:[ ](?:{_TOKEN})){{0,2}})"
         )
+        # Capitalised words right before a reporting verb or a birth detail: "Obi told us", "Ion, born".
+        self._before_verb = re.compile(
+            rf"((?:{_TOKEN})(?:[ ](?:{_TOKEN})){{0,2}})(?=,?\s+(?:\(date of birth|\(dob|\(born|born\b|dob\b|d\.o\.b"
+            r"|told\b|said\b|says\b|tells\b|was seen|phoned\b|texted\b|arrived\b|gave (?:his|her)|showed\b|carries\b"
+            r"|collects\b|drives\b|keeps\b|threatened\b|threatens\b|owes\b))"
+        )
         self._role = re.compile(
-            rf"(?i:\b(?:{self.ROLES}))[\s,:]+((?:[A-Z]{_TOKEN[1:]})(?:[ ](?:[A-Z]{_TOKEN[1:]})){{0,2}})"
+            rf"(?i:\b(?:{self.ROLES})(?:\s+(?:is|was))?)[\s,:]+((?:{_TOKEN})(?:[ ](?:{_TOKEN})){{0,2}})"
         )
 
     def load(self) -> None:
@@ -59,15 +67,18 @@ class PersonCueRecognizer(LocalRecognizer):
     ) -> list[RecognizerResult]:
         """Name spans after cues, trimmed of common words."""
         results: list[RecognizerResult] = []
-        for rx, score in ((self._strong, self.SCORE), (self._role, self.SCORE - 0.1)):
+        for rx, score in ((self._strong, self.SCORE), (self._role, self.SCORE - 0.1), (self._before_verb, 0.6)):
             for m in rx.finditer(text):
-                span = self._trim(text, m.start(1), m.end(1))
-                if span is not None:
+                if rx is self._before_verb:
+                    span = self._trim_right(text, m.start(1), m.end(1))
+                else:
+                    span = self._trim(text, m.start(1), m.end(1), capitalised=rx is self._role)
+                if span is not None and not is_town(text[span[0] : span[1]]):
                     results.append(
                         RecognizerResult(
                             self.ENTITY, span[0], span[1], score,
                             recognition_metadata={
-                                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                RecognizerResult.RECOGNIZER_NAME_KEY: "PersonCueRecognizer",
                                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                             },
                         )
@@ -75,16 +86,41 @@ class PersonCueRecognizer(LocalRecognizer):
         return results
 
     @staticmethod
-    def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
-        """Keep the leading run of words that are not common English words."""
-        pos = start
+    def _trim(text: str, start: int, end: int, capitalised: bool) -> tuple[int, int] | None:
+        """Keep the leading run of words that are not common English words (and, after a role, capitalised)."""
         last = None
-        for word in re.finditer(r"\S+", text[start:end]):
-            if word.group(0).lower().strip("'’") in COMMON_WORDS or word.group(0).isupper() and len(word.group(0)) <= 3 and not text[start:end].isupper():
+        whole = text[start:end]
+        first = ""
+        for word in re.finditer(r"\S+", whole):
+            w = word.group(0)
+            if _not_name(w) or (capitalised and not w[0].isupper()):
                 break
+            if w.isupper() and len(w) <= 3 and not whole.isupper():
+                break
+            # After the first word, an English word continues the name only in matching case.
+            if first and is_english_word(w) and not (w[0].isupper() and first[0].isupper()):
+                break
+            first = first or w
             last = start + word.end()
-            pos = start + word.end()
-        del pos
         if last is None or last - start < 2:
             return None
         return start, last
+
+    @staticmethod
+    def _trim_right(text: str, start: int, end: int) -> tuple[int, int] | None:
+        """Keep the trailing run of capitalised words that are not common words."""
+        words = list(re.finditer(r"\S+", text[start:end]))
+        begin = None
+        for word in reversed(words):
+            w = word.group(0)
+            if _not_name(w) or not w[0].isupper():
+                break
+            begin = start + word.start()
+        if begin is None or end - begin < 2:
+            return None
+        return begin, end
+
+
+def _not_name(word: str) -> bool:
+    w = word.lower().strip("'’")
+    return w in COMMON_WORDS or w in STOP_WORDS or is_town(word)

@@ -49,7 +49,7 @@ class MultiRegionPhoneRecognizer(LocalRecognizer):
                     RecognizerResult(
                         self.ENTITY, m.start(), m.start() + len(span), self.SCORE,
                         recognition_metadata={
-                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                            RecognizerResult.RECOGNIZER_NAME_KEY: "MultiRegionPhoneRecognizer",
                             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                         },
                     )

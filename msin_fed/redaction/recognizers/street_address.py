@@ -19,7 +19,7 @@ _STREET_TYPES = (
 _WORD = r"[A-Z][\w'’-]*"
 
 
-class StreetAddressRecognizer(PatternRecognizer):  # type: ignore[misc]
+class StreetAddressRecognizer(PatternRecognizer):
     """House number (with optional flat) and a street name ending in a street type."""
 
     ENTITY = "STREET_ADDRESS"

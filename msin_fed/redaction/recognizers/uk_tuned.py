@@ -24,7 +24,7 @@ _ANY_CASE = re.DOTALL | re.MULTILINE | re.IGNORECASE
 
 
 def _rescored(rec: PatternRecognizer, score: float, flags: int = _ANY_CASE) -> PatternRecognizer:
-    rec.patterns = [Pattern(p.name, p.regex, score) for p in rec.patterns]
+    rec.patterns = [Pattern(p.name, p.regex, score) for p in rec.patterns]  # type: ignore[has-type]
     rec.global_regex_flags = flags
     return rec
 

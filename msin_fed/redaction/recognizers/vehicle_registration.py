@@ -32,7 +32,11 @@ class ForeignPlateRecognizer(ContextRequiredRecognizer):
     """EU-style plates (``B 123 ABC``, ``CA 1234 AB``, ``WA 12345``) near vehicle words, in capitals."""
 
     ENTITY = "VEHICLE_REGISTRATION"
-    PATTERNS = [Pattern("plate", r"\b[A-Z]{1,3}[- ]?\d{2,5}[- ]?[A-Z]{0,3}\b", 0.7)]
+    PATTERNS = [
+        Pattern("plate", r"\b[A-Z]{1,3}[- ]?\d{2,5}[- ]?[A-Z]{0,3}\b", 0.7),
+        # Written together in any case (``pb2725sp``): letters on both sides keep words out.
+        Pattern("plate (compact, any case)", r"(?i)\b[a-z]{1,3}\d{2,5}[a-z]{1,3}\b", 0.7),
+    ]
     CONTEXT = ["reg", "plate", "vehicle", "van", "car", "minibus", "transit", "registration", "vrm",
                "number plate", "bmw", "audi", "ford", "vw", "mercedes", "sprinter", "lorry", "truck"]
     WINDOW = 40

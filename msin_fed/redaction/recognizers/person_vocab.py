@@ -1,0 +1,70 @@
+"""Names the NER misses: words in no English dictionary.
+
+A word (``adaeze``, ``VASILIAUSKAS``, ``Vasile``) that is not English, not an acronym and
+not a UK town is, in these reports, nearly always a name; the small NER model misses
+many foreign names, and nearly all lower-case or capitalised ones. The price is that
+unknown brand and foreign place names are redacted too (towns on the UK list are kept).
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import LocalRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from msin_fed.redaction._text import COMMON_WORDS
+from msin_fed.redaction._vocab import is_english_word, is_town
+
+__all__ = ["UnknownWordNameRecognizer"]
+
+_WORD = re.compile(r"(?<![\w@.<_])[^\W\d_]{3,}(?:['’-][^\W\d_]+)*(?![\w@_>])")
+_ACRONYM_LIKE = re.compile(r"[A-Z]{3,5}")
+
+
+class UnknownWordNameRecognizer(LocalRecognizer):
+    """Words in no English dictionary (and not UK towns or acronyms), as PERSON."""
+
+    ENTITY = "PERSON"
+    SCORE = 0.55
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=[self.ENTITY], supported_language=supported_language,
+            name="UnknownWordNameRecognizer",
+        )
+
+    def load(self) -> None:
+        """The vocabulary loads lazily on first use."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Every word that looks like a name by the rules above."""
+        results = []
+        for m in _WORD.finditer(text):
+            word = m.group(0)
+            if not self.looks_like_name(word, text[max(0, m.start() - 2) : m.start()]):
+                continue
+            results.append(
+                RecognizerResult(
+                    self.ENTITY, m.start(), m.end(), self.SCORE,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: "UnknownWordNameRecognizer",
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+            )
+        return results
+
+    @staticmethod
+    def looks_like_name(word: str, before: str = "") -> bool:
+        """The rule for one word (``before`` is the two characters before it)."""
+        plain = word.replace("’", "'")
+        if plain.lower() in COMMON_WORDS or is_town(plain):
+            return False
+        foreign_letters = not plain.isascii()
+        if plain.isupper() and _ACRONYM_LIKE.fullmatch(plain) and not foreign_letters and len(plain) <= 4:
+            return False
+        parts = re.split(r"['-]", plain)
+        return not all(is_english_word(p) for p in parts if p)
