@@ -271,7 +271,8 @@ class LocalNetwork:
             "delivery": {"backoff_base": 0.2, "backoff_cap": 2.0, "poll_interval": 0.5},
         }
         path = _write_toml(directory / "node.toml", config, f"demo node of member {member}")
-        process = Process(f"node {member}", ["node", "run", "--config", str(path)], directory / "node.out.log")
+        # -v: the node logs progress (types and counts, never identifiers) at INFO.
+        process = Process(f"node {member}", ["-v", "node", "run", "--config", str(path)], directory / "node.out.log")
         slot = NodeSlot(member, path, process, directory)
         self.nodes[member] = slot
         return slot

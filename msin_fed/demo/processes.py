@@ -93,6 +93,7 @@ class Process:
         self.argv = list(argv) if argv is not None else _cli_argv(args)
         self.log = log
         self._popen: subprocess.Popen[bytes] | None = None
+        self._stopped_on_purpose = False
 
     @property
     def pid(self) -> int | None:
@@ -103,6 +104,7 @@ class Process:
         """Start the process (its output appended to the log file)."""
         if self.alive():
             return self
+        self._stopped_on_purpose = False
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as handle:
             handle.write(f"$ {' '.join(self.argv[1:])}\n".encode())
@@ -118,8 +120,8 @@ class Process:
         return self._popen is not None and self._popen.poll() is None
 
     def check_alive(self) -> None:
-        """Raise DemoError (with the end of its log) when the process has exited."""
-        if self._popen is not None and self._popen.poll() is not None:
+        """Raise DemoError (with the end of its log) when the process has exited by itself."""
+        if self._popen is not None and not self._stopped_on_purpose and self._popen.poll() is not None:
             raise DemoError(
                 f"{self.name} exited unexpectedly (exit {self._popen.returncode}); end of its log:\n"
                 + _tail(self.log)
@@ -129,6 +131,7 @@ class Process:
         """SIGTERM, then SIGKILL after ``timeout``; returns the exit code."""
         if self._popen is None:
             return None
+        self._stopped_on_purpose = True
         if self._popen.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 self._popen.send_signal(signal.SIGTERM)
@@ -140,6 +143,7 @@ class Process:
 
     def kill(self) -> None:
         """SIGKILL the process (a crash, as far as it can tell) and reap it."""
+        self._stopped_on_purpose = True
         if self._popen is not None and self._popen.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 self._popen.send_signal(signal.SIGKILL)

@@ -55,3 +55,35 @@ def eventually(condition: Callable[[], bool], timeout: float, what: str, every: 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(every)
+
+
+REPORT_HEADER = ["report_id", "narrative", "region", "sector", "exploitation_type", "month", "grade",
+                 "indicators", "victims_count", "time_sensitive", "reporter"]
+MENTION_HEADER = ["record_id", "given_name", "family_name", "date_of_birth", "phone", "vehicle_registration"]
+
+
+def write_reports(directory: Path, prefix: str, phones: list[str], *, urgent: int | None = None) -> tuple[Path, Path]:
+    """A member's import files: one report per phone number, the phone in its narrative.
+
+    Report ``urgent`` (an index) is graded 1AP and time-sensitive, so an alert may be raised on it.
+    """
+    import csv
+
+    directory.mkdir(parents=True, exist_ok=True)
+    reports, mentions = directory / f"{prefix}.reports.csv", directory / f"{prefix}.mentions.csv"
+    with reports.open("w", newline="") as rh, mentions.open("w", newline="") as mh:
+        rw, mw = csv.writer(rh), csv.writer(mh)
+        rw.writerow(REPORT_HEADER)
+        mw.writerow(MENTION_HEADER)
+        for i, phone in enumerate(phones):
+            rid = f"{prefix}-{i + 1}"
+            hot = i == urgent
+            rw.writerow([
+                rid,
+                f"Workers at a packhouse said their wages are collected by a driver on {phone}, "
+                "who keeps part of them against a travel debt.",
+                "TLF", "packhouse", "labour_multiple_exploiters", "2026-05", "1AP" if hot else "2BP",
+                "withholding_of_wages;debt_bondage", "4", "true" if hot else "false", "Site visit",
+            ])
+            mw.writerow([rid, "", "", "", phone, ""])
+    return reports, mentions
