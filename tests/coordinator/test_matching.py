@@ -69,7 +69,9 @@ def test_withdraw_recomputes_pairs_and_clusters(store: SharedStore) -> None:
 
 
 def _holders_that_stop_a_phone_matching() -> int:
-    return next(f for f in range(3, 100) if not DEFAULT_MODEL.is_match(DEFAULT_MODEL.pair_score([("phone", f)])))
+    return next(
+        f for f in range(3, 100) if not DEFAULT_MODEL.is_match(DEFAULT_MODEL.pair_score([("phone", f)]))
+    )
 
 
 def test_withdraw_restores_a_token_below_the_frequency_limit(store: SharedStore) -> None:
