@@ -8,7 +8,8 @@
     crl = "ca/crl.pem"               # optional certificate revocation list
     max_message_bytes = 16777216     # request and response size limit
     max_batch = 1000                 # submissions per SubmitBatch
-    workers = 16                     # gRPC worker threads
+    workers = 64                     # gRPC worker threads (each open event stream holds one)
+    max_streams = 48                 # open Subscribe streams at most (RESOURCE_EXHAUSTED beyond)
     grace_seconds = 30               # SIGTERM: how long in-flight calls may finish
 
     [store]
@@ -77,7 +78,8 @@ class CoordinatorConfig:
     verify_redaction: bool = True
     max_message_bytes: int = 16 * 1024 * 1024
     max_batch: int = 1000
-    workers: int = 16
+    workers: int = 64
+    max_streams: int = 48
     grace_seconds: float = 30.0
     smtp: SmtpConfig | None = None
     audit_head_file: Path | None = None
@@ -86,7 +88,16 @@ class CoordinatorConfig:
 
 
 _KNOWN: dict[str, set[str]] = {
-    "server": {"listen", "identity_dir", "crl", "max_message_bytes", "max_batch", "workers", "grace_seconds"},
+    "server": {
+        "listen",
+        "identity_dir",
+        "crl",
+        "max_message_bytes",
+        "max_batch",
+        "workers",
+        "max_streams",
+        "grace_seconds",
+    },
     "store": {"url"},
     "tokens": {"epoch"},
     "policy": {"disclose_member_ids"},
@@ -212,7 +223,8 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
         verify_redaction=bool(r.get("redaction", "verify", bool, True)),
         max_message_bytes=r.positive("server", "max_message_bytes", 16 * 1024 * 1024),
         max_batch=r.positive("server", "max_batch", 1000),
-        workers=r.positive("server", "workers", 16),
+        workers=r.positive("server", "workers", 64),
+        max_streams=r.positive("server", "max_streams", 48),
         grace_seconds=float(grace),
         smtp=smtp,
         audit_head_file=r.path("audit", "head_file", "audit.head"),

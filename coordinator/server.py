@@ -85,6 +85,7 @@ class CoordinatorServer:
             disclose_member_ids=config.disclose_member_ids,
             max_batch=config.max_batch,
             on_alert=AlertMailer(config.smtp) if config.smtp else None,
+            max_streams=max(1, min(config.max_streams, config.workers - 4)),
         )
         revocations = pki.RevocationList(config.crl, self.identity.ca_pem) if config.crl else None
         options = pki.channel_options(config.max_message_bytes)

@@ -34,6 +34,7 @@ from .store import ActionRow, AlertRow, ClusterInfo, SharedStore, pairs
 
 __all__ = [
     "AccessDenied",
+    "Busy",
     "Caller",
     "CoordinatorService",
     "NarrativeVerifier",
@@ -51,6 +52,10 @@ class AccessDenied(MsinError):
 
 class NotFound(MsinError):
     """The record or alert named does not exist (NOT_FOUND)."""
+
+
+class Busy(MsinError):
+    """Too many open event streams (RESOURCE_EXHAUSTED): each holds a worker thread."""
 
 
 class Refused(MsinError):
@@ -110,6 +115,7 @@ class CoordinatorService:
         disclose_member_ids: bool = False,
         max_batch: int = 1000,
         on_alert: Callable[[pb.AlertEvent], None] | None = None,
+        max_streams: int = 48,
     ) -> None:
         self.store = store
         self.engine = MatchEngine(store, epoch=epoch)
@@ -122,6 +128,7 @@ class CoordinatorService:
         self._new_events = threading.Condition()
         self._closing = False
         self._generation = 0
+        self._streams = threading.BoundedSemaphore(max_streams)
 
     # ------------------------------------------------------------------ intake
 
@@ -300,6 +307,8 @@ class CoordinatorService:
         if caller.role not in ("member", "analyst"):
             raise AccessDenied("only members and analysts subscribe")
         subscriber = caller.name if caller.role == "member" else "(analyst)"
+        if not self._streams.acquire(blocking=False):
+            raise Busy("too many open event streams; retry later")
         cursor = after
         delivered = 0
         try:
@@ -324,6 +333,7 @@ class CoordinatorService:
                     delivered += 1
                     yield event
         finally:
+            self._streams.release()
             if delivered:
                 with self.store.write() as conn:
                     self.audit.append(

@@ -16,7 +16,7 @@ from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import grade_to_pb, tlp_to_pb
 
-from .service import AccessDenied, Caller, CoordinatorService, NotFound, Refused, Submission
+from .service import AccessDenied, Busy, Caller, CoordinatorService, NotFound, Refused, Submission
 
 __all__ = ["POLICY", "STATUS_OF", "CoordinatorServicer", "status_of"]
 
@@ -35,6 +35,7 @@ POLICY: dict[str, frozenset[str]] = {
 STATUS_OF: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
     (AccessDenied, grpc.StatusCode.PERMISSION_DENIED),
     (NotFound, grpc.StatusCode.NOT_FOUND),
+    (Busy, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (Refused, grpc.StatusCode.FAILED_PRECONDITION),
     (RedactionRefused, grpc.StatusCode.FAILED_PRECONDITION),
     (ValidationError, grpc.StatusCode.INVALID_ARGUMENT),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import threading
 import time
@@ -321,3 +322,26 @@ def test_graceful_stop_finishes_and_ends_streams(live: Live, make_identity: Make
     started = time.time()
     live.server.stop(grace=5)
     assert done.wait(5) and time.time() - started < 5
+
+
+def test_open_streams_are_bounded(
+    tmp_path: Path, coordinator_identity: pki.Identity, make_identity: MakeId
+) -> None:
+    from msin_fed.coordinator.server import CoordinatorServer
+
+    alpha = make_identity("member", "alpha")
+    with CoordinatorServer(make_config(tmp_path, coordinator_identity, workers=8, max_streams=1)) as server:
+        live = Live(server)
+        first = live.stub(alpha).Subscribe(pb.SubscribeRequest(), timeout=10)
+
+        def drain() -> None:
+            with contextlib.suppress(grpc.RpcError):
+                list(first)
+
+        threading.Thread(target=drain, daemon=True).start()
+        time.sleep(0.3)
+        with pytest.raises(grpc.RpcError) as exc:
+            next(iter(live.stub(alpha).Subscribe(pb.SubscribeRequest(), timeout=5)))
+        assert _code(exc) == grpc.StatusCode.RESOURCE_EXHAUSTED
+        first.cancel()
+        live.close()
