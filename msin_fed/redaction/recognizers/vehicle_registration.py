@@ -6,7 +6,9 @@ import re
 
 from presidio_analyzer import Pattern
 from presidio_analyzer.predefined_recognizers import UkVehicleRegistrationRecognizer
+from spacy.lang.en.stop_words import STOP_WORDS
 
+from msin_fed.redaction._vocab import is_english_word
 from msin_fed.redaction.recognizers._base import ContextRequiredRecognizer
 
 __all__ = ["ForeignPlateRecognizer", "tuned_uk_vehicle_recognizer"]
@@ -36,8 +38,16 @@ class ForeignPlateRecognizer(ContextRequiredRecognizer):
         Pattern("plate", r"\b[A-Z]{1,3}[- ]?\d{2,5}[- ]?[A-Z]{0,3}\b", 0.7),
         # Written together in any case (``pb2725sp``): letters on both sides keep words out.
         Pattern("plate (compact, any case)", r"(?i)\b[a-z]{1,3}\d{2,5}[a-z]{1,3}\b", 0.7),
+        Pattern("plate (spaced, any case)", r"(?i)\b[a-z]{1,3}[ -]\d{2,5}[ -][a-z]{1,3}\b", 0.6),
     ]
     CONTEXT = ["reg", "plate", "vehicle", "van", "car", "minibus", "transit", "registration", "vrm",
                "number plate", "bmw", "audi", "ford", "vw", "mercedes", "sprinter", "lorry", "truck"]
     WINDOW = 40
     FLAGS = re.DOTALL | re.MULTILINE
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        """Reject "is 15 men": no lower-case letter group of a plate is an English word."""
+        groups = re.findall(r"[A-Za-z]+", pattern_text)
+        if any(g.islower() and (g in STOP_WORDS or (len(g) >= 3 and is_english_word(g))) for g in groups):
+            return False
+        return None
