@@ -128,7 +128,7 @@ class ScoringModel:
     caps: Mapping[str, float] = field(default_factory=dict)
     max_frequency: int = 40
     frequent_from: int = 6
-    frequent_cap: float = 6.0
+    frequent_cap: float = 3.5
 
     def __post_init__(self) -> None:
         unknown = (set(self.weights) | set(self.disagreement) | set(self.caps)) - _ALL_KINDS
@@ -218,13 +218,13 @@ DEFAULT_MODEL = ScoringModel(
         "name_dob": 6.0,
         "name_phon_dob": 3.0,
         "name_init_dob": 3.0,
-        "part_dob": 2.0,
+        "part_dob": 2.5,
         "name_postcode": 8.0,
         "dob_postcode": 4.5,
         "address": 5.0,
         "site_postcode": 10.0,
         "company_postcode": 10.0,
-        "lsh": 1.25,
+        "lsh": 1.5,
         "nid_near": 7.0,
         "phone_near": 6.0,
     },
@@ -234,8 +234,8 @@ DEFAULT_MODEL = ScoringModel(
         "national_id": 4.0,
     },
     caps={
-        "lsh": 9.0,
-        "part_dob": 4.0,
+        "lsh": 6.0,
+        "part_dob": 5.0,
         "name_init_dob": 3.0,
         "nid_near": 7.0,
         "phone_near": 6.0,
