@@ -345,3 +345,32 @@ def test_open_streams_are_bounded(
         assert _code(exc) == grpc.StatusCode.RESOURCE_EXHAUSTED
         first.cancel()
         live.close()
+
+
+def test_stop_finishes_an_in_flight_batch(
+    tmp_path: Path, coordinator_identity: pki.Identity, make_identity: MakeId
+) -> None:
+    from msin_fed.coordinator.server import CoordinatorServer
+
+    class SlowVerifier:
+        def verify(self, text: str) -> None:
+            time.sleep(0.5)
+
+    alpha = make_identity("member", "alpha")
+    server = CoordinatorServer(make_config(tmp_path, coordinator_identity), verifier=SlowVerifier())
+    server.start()
+    live = Live(server)
+    stub = live.stub(alpha)
+    result: list[pb.SubmitBatchResponse] = []
+    call = threading.Thread(
+        target=lambda: result.append(_submit(stub, submission(alpha, record("alpha", "late1")))), daemon=True
+    )
+    call.start()
+    time.sleep(0.2)  # the batch is being verified
+    server.stop(grace=10)
+    call.join(10)
+    assert result and not result[0].acks[0].duplicate
+    from msin_fed.coordinator.store import SharedStore
+
+    assert SharedStore(tmp_path / "coordinator.db").count_records() == 1
+    live.close()
