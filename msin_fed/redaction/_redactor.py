@@ -224,7 +224,8 @@ def _is_placeholder_word(text: str, r: RecognizerResult) -> bool:
 
 
 def _all_towns(span: str) -> bool:
-    words = re.findall(r"[^\W\d_]+", span)
+    # Words with digits are postcode pieces the NER swept in ("Wisbech pe13"); they are redacted on their own.
+    words = [w for w in re.findall(r"\w+", span) if w.isalpha()]
     return bool(words) and all(is_town(w) for w in words)
 
 
@@ -294,7 +295,7 @@ def _number(text: str, spans: list[_Span]) -> list[str]:
     """Placeholders in order of first mention; the same entity keeps its number within the record."""
     counters: Counter[str] = Counter()
     by_key: dict[tuple[str, str], str] = {}
-    by_group: dict[int, str] = {}
+    by_group: dict[tuple[str, int], str] = {}
     person_words: dict[str, str] = {}
     out: list[str] = []
     for s in spans:
@@ -303,7 +304,7 @@ def _number(text: str, spans: list[_Span]) -> list[str]:
         key = (kind, re.sub(r"[\W_]", "", folded))
         if kind == "PHONE":
             key = (kind, re.sub(r"\D", "", folded)[-9:])
-        ph = by_key.get(key) or (by_group.get(s.group) if s.group is not None else None)
+        ph = by_key.get(key) or (by_group.get((kind, s.group)) if s.group is not None else None)
         if ph is None and kind == "PERSON":
             ph = next((person_words[w] for w in _NAME_WORD.findall(folded) if w in person_words), None)
         if ph is None:
@@ -311,7 +312,7 @@ def _number(text: str, spans: list[_Span]) -> list[str]:
             ph = f"<{kind}_{counters[kind]}>"
         by_key[key] = ph
         if s.group is not None:
-            by_group.setdefault(s.group, ph)
+            by_group.setdefault((kind, s.group), ph)
         if kind == "PERSON":
             for w in _NAME_WORD.findall(folded):
                 if w not in COMMON_WORDS:

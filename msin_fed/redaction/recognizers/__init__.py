@@ -83,5 +83,6 @@ def verification_recognizers() -> list[EntityRecognizer]:
     return [
         *_structured(),
         PhoneRecognizer(supported_regions=MultiRegionPhoneRecognizer.REGIONS, leniency=1),
+        MultiRegionPhoneRecognizer(),  # libphonenumber calls Ofcom's drama ranges invalid; we do not
         SpacyRecognizer(supported_entities=["PERSON"]),
     ]

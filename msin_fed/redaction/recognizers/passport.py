@@ -6,6 +6,8 @@ digits); workers' passports are Romanian, Bulgarian, Vietnamese and so on.
 
 from __future__ import annotations
 
+import re
+
 from presidio_analyzer import Pattern
 
 from msin_fed.redaction.recognizers._base import ContextRequiredRecognizer
@@ -17,6 +19,10 @@ class PassportRecognizer(ContextRequiredRecognizer):
     """5-12 letters and digits (at least three digits) after ``passport``."""
 
     ENTITY = "PASSPORT"
-    PATTERNS = [Pattern("passport", r"\b(?=[A-Z]{0,3}\d)(?=(?:[A-Z]*\d){3})[A-Z0-9]{1,3}[ ]?[A-Z0-9]{4,10}\b", 0.85)]
+    PATTERNS = [
+        Pattern("passport", r"\b(?=[A-Z0-9]*\d{3})[A-Z0-9]{5,12}\b", 0.85),
+        Pattern("passport (spaced prefix)", r"\b[A-Z]{1,2} \d{6,9}\b", 0.85),
+    ]
     CONTEXT = ["passport", "travel document", "id card", "identity card", "document no"]
     WINDOW = 45
+    FLAGS = re.DOTALL | re.MULTILINE  # numbers are written in capitals; "300 deposit" is not one

@@ -67,13 +67,15 @@ class PersonCueRecognizer(LocalRecognizer):
     ) -> list[RecognizerResult]:
         """Name spans after cues, trimmed of common words."""
         results: list[RecognizerResult] = []
+        seen: set[tuple[int, int]] = set()
         for rx, score in ((self._strong, self.SCORE), (self._role, self.SCORE - 0.1), (self._before_verb, 0.6)):
             for m in rx.finditer(text):
                 if rx is self._before_verb:
                     span = self._trim_right(text, m.start(1), m.end(1))
                 else:
                     span = self._trim(text, m.start(1), m.end(1), capitalised=rx is self._role)
-                if span is not None and not is_town(text[span[0] : span[1]]):
+                if span is not None and not is_town(text[span[0] : span[1]]) and span not in seen:
+                    seen.add(span)
                     results.append(
                         RecognizerResult(
                             self.ENTITY, span[0], span[1], score,

@@ -1,0 +1,145 @@
+"""Each recognizer, table-driven: what it must find, and look-alikes it must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+from presidio_analyzer import EntityRecognizer
+
+from msin_fed.redaction.recognizers import (
+    AccountNumberRecognizer,
+    CompanyNameRecognizer,
+    CompanyNumberRecognizer,
+    DateOfBirthRecognizer,
+    ForeignPlateRecognizer,
+    MultiRegionPhoneRecognizer,
+    OfflineEmailRecognizer,
+    PassportRecognizer,
+    PersonCueRecognizer,
+    SiteNameRecognizer,
+    SortCodeRecognizer,
+    StreetAddressRecognizer,
+    UnknownWordNameRecognizer,
+)
+from msin_fed.redaction.recognizers.uk_tuned import tuned_uk_recognizers
+from msin_fed.redaction.recognizers.vehicle_registration import tuned_uk_vehicle_recognizer
+
+_UK = {type(r).__name__: r for r in tuned_uk_recognizers()}
+
+RECOGNIZERS: dict[str, EntityRecognizer] = {
+    "phone": MultiRegionPhoneRecognizer(),
+    "email": OfflineEmailRecognizer(),
+    "sort_code": SortCodeRecognizer(),
+    "account": AccountNumberRecognizer(),
+    "dob": DateOfBirthRecognizer(),
+    "passport": PassportRecognizer(),
+    "uk_passport": _UK["UkPassportRecognizer"],
+    "nino": _UK["UkNinoRecognizer"],
+    "postcode": _UK["UkPostcodeRecognizer"],
+    "iban": _UK["IbanRecognizer"],
+    "licence": _UK["UkDrivingLicenceRecognizer"],
+    "uk_plate": tuned_uk_vehicle_recognizer(),
+    "foreign_plate": ForeignPlateRecognizer(),
+    "address": StreetAddressRecognizer(),
+    "site": SiteNameRecognizer(),
+    "company": CompanyNameRecognizer(),
+    "company_number": CompanyNumberRecognizer(),
+    "person_cue": PersonCueRecognizer(),
+    "unknown_word": UnknownWordNameRecognizer(),
+}
+
+# (recognizer, text, expected spans as text): an empty tuple means "nothing found".
+CASES = [
+    # phones: UK national and international, foreign mobiles national and international
+    ("phone", "call him on 07700 900123 tonight", ("07700 900123",)),
+    ("phone", "ring 07700900123", ("07700900123",)),
+    ("phone", "his number +44 (0)7700 900 461", ("+44 (0)7700 900 461",)),
+    ("phone", "office 01945 582311", ("01945 582311",)),
+    ("phone", "Romanian mobile +40 722 123 456", ("+40 722 123 456",)),
+    ("phone", "Romanian mobile 0722 123 456", ("0722 123 456",)),
+    ("phone", "Bulgarian +359 88 123 4567", ("+359 88 123 4567",)),
+    ("phone", "Lithuanian 00370 612 34567", ("00370 612 34567",)),
+    ("phone", "Polish 512 345 678", ("512 345 678",)),
+    ("phone", "Nigerian +234 803 123 4567", ("+234 803 123 4567",)),
+    ("phone", "paid £1,200 for 14 workers", ()),
+    ("phone", "on 12/03/2024 at 10:30", ()),
+    ("phone", "account 12345678", ()),
+    ("phone", "between 2023 and 2024", ()),
+    # e-mail
+    ("email", "write to ION.POPESCU7@gmail.com", ("ION.POPESCU7@gmail.com",)),
+    ("email", "write to someone@nowhere.invalidtld", ()),
+    # sort code and account: need banking context
+    ("sort_code", "sort code 12-34-56", ("12-34-56",)),
+    ("sort_code", "s/c 123456", ("123456",)),
+    ("sort_code", "visited on 12-03-24 with 12 workers", ()),
+    ("account", "account number 12345678", ("12345678",)),
+    ("account", "a/c 1234567", ("1234567",)),
+    ("account", "paid 12345678 in total", ()),
+    # dates of birth only near birth words; other dates kept
+    ("dob", "born 3 March 1990 in Iasi", ("3 March 1990",)),
+    ("dob", "DOB: 03/03/1990", ("03/03/1990",)),
+    ("dob", "date of birth 1990-03-03", ("1990-03-03",)),
+    ("dob", "visited on 03/03/2024", ()),
+    ("dob", "since March 2023, 3 March 2024 last visit", ()),
+    # passports
+    ("passport", "passport number 05123456", ("05123456",)),
+    ("passport", "Vietnamese passport C1234567", ("C1234567",)),
+    ("passport", "took their passports and £300 deposit", ()),
+    ("uk_passport", "passport AB1234567", ("AB1234567",)),
+    # NINO, postcode, IBAN (with a bad-checksum row), driving licence
+    ("nino", "NI number AB 12 34 56 C", ("AB 12 34 56 C",)),
+    ("nino", "nino jg103759a", ("jg103759a",)),
+    ("nino", "paid 12 34 56 a week", ()),
+    ("postcode", "lives in PE13 2AB", ("PE13 2AB",)),
+    ("postcode", "lives in pe132ab", ("pe132ab",)),
+    ("postcode", "worked 40 hours in Wisbech", ()),
+    ("iban", "IBAN GB82 WEST 1234 5698 7654 32", ("GB82 WEST 1234 5698 7654 32",)),
+    ("iban", "IBAN GB83 WEST 1234 5698 7654 32", ()),  # bad checksum
+    ("licence", "driving licence MORGA753116SM9IJ", ("MORGA753116SM9IJ",)),
+    # plates: UK current in any case, foreign near vehicle words
+    ("uk_plate", "white Transit AB12 CDE", ("AB12 CDE",)),
+    ("uk_plate", "white transit ab12cde", ("ab12cde",)),
+    ("uk_plate", "14 workers, 12 hours", ()),
+    ("foreign_plate", "Romanian van reg B 123 ABC", ("B 123 ABC",)),
+    ("foreign_plate", "registration cb 4431 ur.", ("cb 4431 ur",)),
+    ("foreign_plate", "the van is 15 men", ()),
+    ("foreign_plate", "B 123 ABC", ()),  # no vehicle context
+    # addresses: house number and street; towns and counts kept
+    ("address", "lives at Flat 2, 14 Mill Lane, Wisbech", ("Flat 2, 14 Mill Lane",)),
+    ("address", "at 3 church road", ("3 church road",)),
+    ("address", "12 workers in Wisbech", ()),
+    # sites and companies
+    ("site", "picking at Green Acres Farm near Boston", ("Green Acres Farm",)),
+    ("site", "the farm pays £50 a day", ()),
+    ("company", "supplied by Baltic Staffing Ltd.", ("Baltic Staffing Ltd",)),
+    ("company", "The Agency took fees", ()),
+    ("company_number", "company number 09876543", ("09876543",)),
+    ("company_number", "paid 09876543 pence", ()),
+    # names after cues, and non-English words
+    ("person_cue", "a man called ion popescu collects wages", ("ion popescu",)),
+    ("person_cue", "Mr NGUYEN drives", ("NGUYEN",)),
+    ("person_cue", "supervisor Darius takes passports", ("Darius",)),
+    ("person_cue", "the driver said nothing", ()),
+    ("person_cue", "the worker was called back", ()),
+    ("unknown_word", "worker vasiliauskas sleeps in the van", ("vasiliauskas",)),
+    ("unknown_word", "ADAEZE told us", ("ADAEZE",)),
+    ("unknown_word", "works 14 hours in Wisbech for £450", ()),
+    ("unknown_word", "GLAA and HMRC visited the packhouse", ()),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), CASES, ids=[f"{c[0]}:{c[1][:30]}" for c in CASES])
+def test_recognizer(name: str, text: str, expected: tuple[str, ...]) -> None:
+    rec = RECOGNIZERS[name]
+    found = rec.analyze(text, rec.supported_entities, None)
+    assert sorted(text[r.start : r.end] for r in found if r.score >= 0.4) == sorted(expected)
+
+
+def test_email_validation_is_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    def refuse(*_a: object, **_k: object) -> None:
+        raise OSError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    rec = OfflineEmailRecognizer()
+    assert rec.analyze("mail x.y@example.co.uk", rec.supported_entities, None)
