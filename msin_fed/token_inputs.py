@@ -14,7 +14,8 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
 * person composites, always with the date of birth so that a name alone never makes a
   token: ``name_dob`` (folded name words sorted, so swapped given/family names agree),
   ``name_phon_dob`` (metaphone codes of the words, sorted), ``name_init_dob`` (one word
-  plus the initial of another, both ways round), ``part_dob`` (each name word alone);
+  plus the initial of another, both ways round), ``initials_dob`` (the initials
+  of all words, sorted), ``part_dob`` (each name word alone);
 * ``name_postcode`` (name words sorted + postcode: a name with a place, never alone),
   ``dob_postcode``, ``address`` (street + postcode, or + locality without one),
   ``site_postcode``, ``company_postcode``;
@@ -94,6 +95,10 @@ def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) ->
     for word in words:
         if len(word) >= 2:
             yield _make("part_dob", word, dob)
+    if len(words) >= 2:
+        # The initials of all name words, sorted, with the date of birth: survives a
+        # typo anywhere after the first letter of every word.
+        yield _make("initials_dob", "".join(sorted(w[0] for w in words)), dob)
     if given and family:
         g, f = " ".join(given), " ".join(family)
         # Unordered: "initial of one | the other whole", both ways round.

@@ -79,6 +79,7 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "name_dob",  # every folded name word, sorted, + date of birth (order-insensitive)
         "name_phon_dob",  # phonetic codes of the name words, sorted, + date of birth
         "name_init_dob",  # one word of the name + the initial of another + date of birth
+        "initials_dob",  # initials of all name words, sorted, + date of birth
         "part_dob",  # one name word + date of birth (a given or family name changed)
         "dob_postcode",  # date of birth + postcode
         "name_postcode",  # every folded name word, sorted, + postcode
@@ -218,7 +219,8 @@ DEFAULT_MODEL = ScoringModel(
         "name_dob": 6.0,
         "name_phon_dob": 3.0,
         "name_init_dob": 3.0,
-        "part_dob": 2.5,
+        "part_dob": 4.0,
+        "initials_dob": 2.0,
         "name_postcode": 8.0,
         "dob_postcode": 4.5,
         "address": 5.0,
@@ -235,7 +237,7 @@ DEFAULT_MODEL = ScoringModel(
     },
     caps={
         "lsh": 6.0,
-        "part_dob": 5.0,
+        "part_dob": 6.0,
         "name_init_dob": 3.0,
         "nid_near": 7.0,
         "phone_near": 6.0,
