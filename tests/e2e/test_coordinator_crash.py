@@ -106,3 +106,26 @@ def test_sigkill_mid_stream_loses_nothing_and_stores_nothing_twice(coordinator_n
     assert sorted(subs) == sorted(record_of)
     tokens = query(db, "select count(*) from tokens")[0][0]
     assert tokens == TOTAL
+
+
+def test_a_revoked_member_is_refused_by_the_coordinator(coordinator_network: LocalNetwork) -> None:
+    from msin_fed.cli import main
+
+    net = coordinator_network
+    beta = net.identity("beta")
+    channel, stub = _stub(net, beta)
+    try:
+        reply = stub.SubmitBatch(pb.SubmitBatchRequest(submissions=[signed_submission(beta)]), timeout=15)
+        assert len(reply.acks) == 1
+        assert main(["ca", "revoke", str(net.ca_dir), "--cert", str(net.identity_dir("beta") / "cert.pem")]) == 0
+        with pytest.raises(grpc.RpcError) as refused:
+            stub.SubmitBatch(pb.SubmitBatchRequest(submissions=[signed_submission(beta)]), timeout=15)
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        channel.close()
+    channel, stub = _stub(net, net.identity("alpha"))
+    try:
+        assert stub.SubmitBatch(pb.SubmitBatchRequest(submissions=[signed_submission(net.identity("alpha"))]),
+                                timeout=15).acks
+    finally:
+        channel.close()

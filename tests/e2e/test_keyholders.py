@@ -78,3 +78,19 @@ def test_a_lying_holder_is_caught_named_and_routed_around(keyholder_network: Loc
         ]
     finally:
         rogue.stop()
+
+
+def test_a_revoked_member_is_refused_by_the_key_holders(keyholder_network: LocalNetwork) -> None:
+    from msin_fed.cli import main
+    from msin_fed.errors import KeyHoldersUnavailable
+
+    net = keyholder_network
+    assert main(["ca", "revoke", str(net.ca_dir), "--cert", str(net.identity_dir("beta") / "cert.pem")]) == 0
+    by_name = {k.name: k for k in net.keyholders}
+    endpoints = [HolderEndpoint(n, by_name[n].address) for n in ("kh1", "kh2", "kh3")]
+    public = load_public(net.keys_dir / "public.json")
+    revoked = Tokenizer(endpoints, net.threshold, net.identity("beta"), public=public, timeout=10)
+    with pytest.raises(KeyHoldersUnavailable):
+        revoked.tokenize(INPUTS)
+    # Everyone else is unaffected.
+    assert _tokenizer(net, ["kh1", "kh2", "kh3"]).tokenize(INPUTS) == _expected(net)
