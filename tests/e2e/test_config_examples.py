@@ -47,3 +47,29 @@ def test_keyholder_example_loads(tmp_path: Path, ca_dir: Path) -> None:
     assert config.share_files == (tmp_path / "holder-1.share.json",)
     assert config.rate_limit_per_second == 2000 and config.burst == 20000
     assert config.allowed_roles == frozenset({"member"})
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "key"),
+    [
+        (["keyholder", "serve"], 'listen = "127.0.0.1:0"\ncert_dir = "."\nshare_files = ["x"]\ncolour = 1\n',
+         "colour"),
+        (["coordinator", "serve"], '[server]\nidentity_dir = "id"\nlisten = "nowhere"\n', "server.listen"),
+        (["node", "init"], '[node]\nstore = "n.db"\nkey_file = "k"\n[key_holders]\nthreshold = 5\n',
+         "key_holders.threshold"),
+    ],
+)
+def test_an_invalid_config_is_refused_at_start_naming_file_and_key(
+    tmp_path: Path, command: list[str], text: str, key: str
+) -> None:
+    import subprocess
+    import sys
+
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    done = subprocess.run(
+        [sys.executable, "-m", "msin_fed.cli", *command, "--config", str(config)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert str(config) in done.stderr and key in done.stderr
