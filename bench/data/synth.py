@@ -230,7 +230,7 @@ def write_set(directory: Path, seed: int, people: int = 500, members: int = 5
     counter = 0
     for p in population:
         k = rng.choices([1, 2, 3, 4], weights=[40, 35, 20, 5])[0]
-        for member in rng.sample(range(members), k):
+        for member in rng.sample(range(members), min(k, members)):
             counter += 1
             rid = f"m{member}-{counter:05d}"
             rows[member].append(_mention(rng, p, rid, agencies))

@@ -86,7 +86,7 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "address",  # folded street address + postcode (or locality)
         "site_postcode",  # folded site name + postcode
         "company_postcode",  # folded company name + postcode
-        "lsh",  # MinHash/LSH band over the whole record's character bigrams
+        "lsh",  # MinHash/LSH band over the bigrams of name words + date of birth
         "nid_near",  # a national id / NINO / passport number with one character deleted
         "phone_near",  # an E.164 phone number with one digit deleted
     }
