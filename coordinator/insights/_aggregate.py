@@ -268,8 +268,12 @@ def compute_insights(
             key(region=reg, sector=sec),
         ):
             tally.add(k, rec.member_id)
-        for ind in set(rec.indicators):
-            tally.add(key(indicator=ind.value), rec.member_id)
+        shown = set(rec.indicators)
+        for ind in Indicator:
+            # Records *without* an indicator are the total minus the published count: tally
+            # them too, so a small complement hides the indicator's count (never published).
+            tally.add(key(indicator=ind.value) if ind in shown else key(without_indicator=ind.value),
+                      rec.member_id)
     if progress is not None:
         progress(seen)
 
@@ -285,10 +289,14 @@ def compute_insights(
             Line(tuple(key(type=t.value) for t in ExploitationType if t.family is f), key(family=f.value))
         )
     lines.append(Line(tuple(type_keys), grand))
+    lines += [
+        Line((key(indicator=i.value), key(without_indicator=i.value)), grand) for i in Indicator
+    ]
     tally.ensure([grand, *month_keys, *fam_keys, *region_keys, *sector_keys, *type_keys])
     tally.ensure(r | c for r in month_keys for c in fam_keys)
     tally.ensure(r | c for r in region_keys for c in sector_keys)
     tally.ensure(key(indicator=i.value) for i in Indicator)
+    tally.ensure(key(without_indicator=i.value) for i in Indicator)
 
     # Actions share the suppression pass: their lines are separate from records'.
     action_lines, medians_raw, clusters_info = _tally_actions(

@@ -18,7 +18,7 @@ from msin_fed.coordinator.insights import (
     suppress,
 )
 
-from msin_fed.model import Region, Sector, Tlp
+from msin_fed.model import Indicator, Region, Sector, Tlp
 
 EOE, EM = Region.EAST_OF_ENGLAND, Region.EAST_MIDLANDS
 PACK, GROW = Sector.PACKHOUSE, Sector.GROWING_PICKING
@@ -168,3 +168,21 @@ def test_zero_cells_are_published() -> None:
     t = compute_insights(InsightData(spread(20, region=Region.LONDON, sector=PACK)
                                      + spread(20, region=EOE, sector=GROW)), "2026-10").tables["region_sector"]
     assert t.value(Region.LONDON.value, GROW.value) == 0
+
+
+def test_indicator_hidden_when_records_without_it_are_few() -> None:
+    # 20 records show debt bondage, 2 do not: publishing 20 beside the total 22 reveals the 2.
+    records = spread(20, indicators=[Indicator.DEBT_BONDAGE]) + spread(2, MEMBERS[:2], indicators=[Indicator.ISOLATION])
+    t = compute_insights(InsightData(records), "2026-10").tables["indicator"]
+    assert t.value(Indicator.DEBT_BONDAGE.value) is None
+    assert t.value(Indicator.ISOLATION.value) is None  # 2 records: primary
+    assert not t.has_total
+
+
+def test_public_names_are_honest() -> None:
+    import msin_fed.coordinator.insights as pkg
+
+    assert list(pkg.__all__) == sorted(pkg.__all__, key=lambda n: (not n.isupper(), n))
+    for name in pkg.__all__:
+        assert getattr(pkg, name) is not None
+        assert not name.startswith("_")
