@@ -12,12 +12,11 @@ in the store, across members) keeps its full weight up to ``f = 3`` (one entity 
 three members is common) and is then scaled by ``1 - log2(f/3) / log2(max_frequency/3)``,
 decaying linearly in log-frequency to nothing at ``max_frequency`` and beyond (a shared
 office landline, a labour agency's address). With the default model a strong identifier
-alone (phone, plate, e-mail, bank, documents, company number) is a match while at most
-four records hold it and stops being one at five or more.
+alone is a match only while few records hold it (a phone up to four, a NINO up to five).
 
 Frequent tokens never make a match on their own, however many agree: tokens held by
-``frequent_from`` (6) or more records add at most ``frequent_cap`` (6, below the
-threshold) on top of what the pair's rarer tokens give. So an agency's landline *and*
+``frequent_from`` (6) or more records add at most ``frequent_cap`` (3.5, well below
+the threshold) on top of what the pair's rarer tokens give. So an agency's landline *and*
 its address, both held by every worker it placed, cannot join two of those workers;
 a person known to six or more members still matches on the rarer evidence that each
 pair of mentions shares.
