@@ -40,7 +40,6 @@ import jellyfish
 import numpy as np
 
 from msin_fed import normalize
-from msin_fed.errors import ValidationError
 from msin_fed.model.identifiers import BankAccount, Iban
 from msin_fed.model.report import EntityMention
 
@@ -134,8 +133,8 @@ def _lsh_inputs(shingles: set[str]) -> Iterator[TokenInput]:
         for s in shingles
     ]
     x = np.array(digests, dtype=np.uint64)[:, None] >> np.uint64(1)
-    # (a*x + b) mod p in 64-bit arithmetic: with a, x < 2^61 the product overflows, which
-    # is harmless here: we need fixed pseudo-random permutations-ish orders, not exactness.
+    # (a*x + b) mod p in wrapping 64-bit arithmetic: not the exact universal family, but
+    # a fixed pseudo-random order per function, which is all MinHash needs here.
     hashed = (x * _A[None, :] + _B[None, :]) % np.uint64(_PRIME)
     mins = hashed.min(axis=0)
     for band in range(LSH_BANDS):
@@ -234,11 +233,3 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         out.extend(_lsh_inputs(shingles))
     return list(dict.fromkeys(out))
 
-
-def check_kinds(inputs: list[TokenInput]) -> None:
-    """Raise if an input has a kind the scoring model does not know (a programming error)."""
-    from msin_fed.linkage.scoring import token_kinds
-
-    unknown = {i.kind for i in inputs} - token_kinds()
-    if unknown:
-        raise ValidationError("token kind", f"unknown kinds {sorted(unknown)}")
