@@ -5,6 +5,7 @@ none twice)."""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from e2e_net import eventually, query, write_reports
 
 from msin_fed.demo.network import LocalNetwork
+from msin_fed.demo.processes import Process, wait_serving
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
     root = tmp_path_factory.mktemp("faults") / "net"
-    net = LocalNetwork(root, members=["alpha", "beta", "gamma", "delta"])
+    net = LocalNetwork(root, members=["alpha", "beta", "gamma", "delta", "epsilon", "zeta"])
     try:
         net.create_pki()
         net.deal_keys()
@@ -120,3 +122,40 @@ def test_node_killed_mid_subscription_loses_no_event(network: LocalNetwork, tmp_
         assert [a.alert_id for a in node.alerts()] == [alert_id]
     stored = {int(c) for (c,) in query(db, "select cursor from events where subscriber in ('gamma', '*')")}
     assert set(cursors) == stored
+
+
+ROGUE = Path(__file__).with_name("rogue_keyholder.py")
+
+
+def test_nodes_match_through_different_key_holders_one_down_one_lying(
+    network: LocalNetwork, tmp_path: Path
+) -> None:
+    net = network
+    kh1, _kh2, kh3 = net.keyholders
+    epsilon = write_reports(tmp_path, "E", ["07700 900701"])
+    zeta = write_reports(tmp_path, "Z", ["+44 (0)7700 900701"])
+
+    # epsilon shares while kh3 is down: its tokens come from kh1 and kh2.
+    kh3.process.stop()
+    assert net.share_all("epsilon", *epsilon)["shared"] == ["E-1"]
+    net.start_keyholder(kh3)
+
+    # zeta shares while kh1 lies: kh1 is asked first, caught by its proof, named, and
+    # replaced by kh3, so its tokens come from kh2 and kh3.
+    kh1.process.stop()
+    rogue = Process("rogue kh1", [], kh1.config.parent / "rogue.out.log",
+                    argv=[sys.executable, str(ROGUE), str(kh1.config)]).start()
+    try:
+        wait_serving(kh1.address, net.identity("zeta"), what="rogue key holder", process=rogue)
+        assert net.share_all("zeta", *zeta)["shared"] == ["Z-1"]
+    finally:
+        rogue.stop()
+        net.start_keyholder(kh1)
+    agent_log = (net.nodes["zeta"].directory / "agent.log").read_text()
+    assert "key holder kh1 failed: InvalidProof" in agent_log
+
+    # Different pairs of key holders, the same tokens: the two records match.
+    for member in ("epsilon", "zeta"):
+        net.nodes[member].process.start()
+    eventually(lambda: _matched_reports(net, "epsilon") == {"E-1"}, 60, "epsilon's match")
+    eventually(lambda: _matched_reports(net, "zeta") == {"Z-1"}, 60, "zeta's match")
