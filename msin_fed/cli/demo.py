@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="run a whole throwaway network locally and show what each party sees",
-        description=__doc__,
+        description=(__doc__ or "").replace("``", "'"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
