@@ -13,6 +13,7 @@ import datetime as _dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from presidio_analyzer import LocalRecognizer, RecognizerResult
@@ -51,13 +52,22 @@ _COMPANY_ENDINGS = re.compile(r"(?i)\b(ltd|limited|llp|plc|recruitment|staffing|
 
 @dataclass(frozen=True)
 class KnownPattern:
-    """One regex over folded text, the entity type it marks and the identifier it belongs to."""
+    """One form of a known identifier: a regex over folded text, or (faster, for codes and
+    numbers) a compact letters-and-digits string found in the text with separators squashed
+    out. ``prefixes`` are optional compact prefixes to take in (a phone's ``0``, ``44``, ``0044``)."""
 
     entity_type: str
-    regex: re.Pattern[str]
     group: int
+    regex: re.Pattern[str] | None = None
+    compact: str = ""
+    prefixes: tuple[str, ...] = ()
 
 
+def _squash(value: str) -> str:
+    return "".join(c for c in fold(value) if c.isalnum())
+
+
+@lru_cache(maxsize=4096)
 def _bounded(body: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9]){body}(?![a-z0-9])")
 
@@ -74,15 +84,16 @@ def _words(value: str) -> str:
     return r"[\s\-.,'’]*".join(parts)
 
 
-def _phone(p: Phone) -> list[str]:
+def _phone(p: Phone, group: int) -> list[KnownPattern]:
     digits = re.sub(r"\D", "", p.value)
+    out = [KnownPattern("PHONE_NUMBER", group, compact=digits)] if len(digits) >= 6 else []
     try:
         num = phonenumbers.parse(p.value, p.region or "GB")
     except phonenumbers.NumberParseException:
-        return [_flex(digits)]
-    nsn = str(num.national_number)
-    prefix = rf"(?:(?:\+|00){_SEP}{num.country_code}{_SEP}(?:\(?0\)?{_SEP})?|\(?0{_SEP}|\(?8{_SEP})?"
-    return [prefix + _flex(nsn), _flex(digits)]
+        return out
+    cc = str(num.country_code)
+    prefixes = (f"00{cc}0", f"00{cc}", f"{cc}0", cc, "0", "8")
+    return [KnownPattern("PHONE_NUMBER", group, compact=str(num.national_number), prefixes=prefixes), *out]
 
 
 def _dob(d: DateOfBirth) -> list[str]:
@@ -109,7 +120,7 @@ def _address(a: StreetAddress) -> list[tuple[str, str]]:
     locality = fold(a.locality).strip()
     postcode = re.sub(r"\W", "", fold(a.postcode))
     if postcode:
-        out.append(("UK_POSTCODE", _flex(postcode)))
+        out.append(("UK_POSTCODE", "#" + postcode))
     for part in (p.strip() for p in a.value.split(",")):
         compact = re.sub(r"\W", "", fold(part))
         if not compact or fold(part).strip() == locality or compact == postcode:
@@ -131,7 +142,7 @@ def _site(s: SiteName, kind: str) -> list[tuple[str, str]]:
         if len(core) >= 5 and core not in COMMON_WORDS:
             out.append((entity, _words(core)))
     if s.postcode:
-        out.append(("UK_POSTCODE", _flex(s.postcode)))
+        out.append(("UK_POSTCODE", "#" + _squash(s.postcode)))
     return out
 
 
@@ -144,28 +155,36 @@ def _from_string(value: str) -> list[tuple[str, str]]:
     if "@" in text:
         return [("EMAIL_ADDRESS", re.escape(fold(text)))]
     if MultiRegionPhoneRecognizer.is_phone(text):
-        return [("PHONE_NUMBER", p) for p in _phone(Phone(text))]
+        return [("PHONE_NUMBER", "#phone")]
     try:
         return [("DATE_OF_BIRTH", p) for p in _dob(DateOfBirth(text))]
     except ValueError:
         pass
     if any(ch.isdigit() for ch in text):
-        return [("IDENTIFIER", _flex(text))]
+        return [("IDENTIFIER", "#" + _squash(text))]
     return [("PERSON", _words(text))] + [("PERSON", re.escape(w)) for w in _name_parts(text)]
 
 
 def patterns_for(known: Sequence[Identifier | str]) -> list[KnownPattern]:
-    """Compile every form of every known identifier; ``group`` ties parts to their identifier."""
+    """Every form of every known identifier; ``group`` ties the forms to their identifier.
+
+    Bodies starting with ``#`` are compact strings (matched with separators squashed out);
+    the others are regexes over folded text.
+    """
     out: list[KnownPattern] = []
     for group, ident in enumerate(known):
         pairs: list[tuple[str, str]]
         if isinstance(ident, str):
             pairs = _from_string(ident)
+            if pairs and pairs[0][1] == "#phone":
+                out += _phone(Phone(ident.strip()), group)
+                continue
         elif isinstance(ident, PersonName):
             parts = _name_parts(ident.value) + _name_parts(ident.given) + _name_parts(ident.family)
             pairs = [("PERSON", _words(ident.value))] + [("PERSON", re.escape(w)) for w in dict.fromkeys(parts)]
         elif isinstance(ident, Phone):
-            pairs = [("PHONE_NUMBER", p) for p in _phone(ident)]
+            out += _phone(ident, group)
+            continue
         elif isinstance(ident, Email):
             pairs = [("EMAIL_ADDRESS", re.escape(fold(ident.value)))]
         elif isinstance(ident, DateOfBirth):
@@ -176,16 +195,21 @@ def patterns_for(known: Sequence[Identifier | str]) -> list[KnownPattern]:
             pairs = _site(ident, "site")
         elif isinstance(ident, BankAccount):
             digits = re.sub(r"\D", "", ident.value)
-            pairs = [("SORT_CODE", _flex(ident.sort_code)), ("BANK_ACCOUNT", _flex(digits[6:])),
-                     ("BANK_ACCOUNT", _flex(ident.account))]
+            pairs = [("SORT_CODE", "#" + ident.sort_code), ("BANK_ACCOUNT", "#" + digits[6:]),
+                     ("BANK_ACCOUNT", "#" + ident.account)]
         else:
             entity = {
                 VehicleRegistration: "VEHICLE_REGISTRATION", Nino: "UK_NINO", Passport: "PASSPORT",
                 Iban: "IBAN_CODE", CompanyNumber: "COMPANY_NUMBER", NationalId: "NATIONAL_ID",
             }.get(type(ident), "IDENTIFIER")
-            pairs = [(entity, _flex(ident.value))]
-        out += [KnownPattern(e, _bounded(body), group) for e, body in pairs if body]
-    return out
+            pairs = [(entity, "#" + _squash(ident.value))]
+        for entity, body in pairs:
+            if body.startswith("#"):
+                if len(body) > 3:
+                    out.append(KnownPattern(entity, group, compact=body[1:]))
+            elif body:
+                out.append(KnownPattern(entity, group, regex=_bounded(body)))
+    return list(dict.fromkeys(out))
 
 
 class KnownIdentifierRecognizer(LocalRecognizer):
@@ -210,20 +234,51 @@ class KnownIdentifierRecognizer(LocalRecognizer):
         """Every occurrence of every known form; metadata carries the identifier's group."""
         folded = fold(text)
         results = []
+        squashed, index = _squash_with_index(folded)
         for p in self.patterns:
-            for m in p.regex.finditer(folded):
-                if m.end() > m.start():
-                    results.append(
-                        RecognizerResult(
-                            p.entity_type, m.start(), m.end(), self.SCORE,
-                            recognition_metadata={
-                                RecognizerResult.RECOGNIZER_NAME_KEY: "KnownIdentifierRecognizer",
-                                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                                "known_group": p.group,
-                            },
-                        )
+            spans = self._compact_spans(p, folded, squashed, index) if p.compact else (
+                (m.start(), m.end()) for m in p.regex.finditer(folded) if m.end() > m.start()
+            ) if p.regex is not None else ()
+            for start, end in spans:
+                results.append(
+                    RecognizerResult(
+                        p.entity_type, start, end, self.SCORE,
+                        recognition_metadata={
+                            RecognizerResult.RECOGNIZER_NAME_KEY: "KnownIdentifierRecognizer",
+                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                            "known_group": p.group,
+                        },
                     )
+                )
         return results
+
+    @staticmethod
+    def _compact_spans(
+        p: KnownPattern, folded: str, squashed: str, index: list[int]
+    ) -> list[tuple[int, int]]:
+        out = []
+        pos = squashed.find(p.compact)
+        while pos != -1:
+            first = pos
+            for prefix in p.prefixes:  # longest first
+                if first >= len(prefix) and squashed[first - len(prefix) : first] == prefix:
+                    first -= len(prefix)
+                    break
+            start, end = index[first], index[pos + len(p.compact) - 1] + 1
+            if start > 0 and folded[start - 1] == "+":
+                start -= 1
+            before = folded[start - 1] if start > 0 else " "
+            after = folded[end] if end < len(folded) else " "
+            if not before.isalnum() and not after.isalnum():
+                out.append((start, end))
+            pos = squashed.find(p.compact, pos + 1)
+        return out
+
+
+def _squash_with_index(folded: str) -> tuple[str, list[int]]:
+    """Letters and digits only, with each one's position in ``folded``."""
+    index = [i for i, ch in enumerate(folded) if ch.isalnum()]
+    return "".join(folded[i] for i in index), index
 
 
 _ = _dt  # dates come from DateOfBirth.date
