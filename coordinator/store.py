@@ -358,9 +358,12 @@ class SharedStore:
         return found
 
     def delete_record(self, conn: Connection, record_id: str) -> bool:
-        """Delete a record and its submissions (tokens and matches: the match engine)."""
+        """Delete a record (its tokens and matches: the match engine).
+
+        Its submission ids stay, so that a node's outbox resending after the withdrawal is
+        acknowledged as a duplicate instead of sharing the record again.
+        """
         gone = conn.execute(records.delete().where(records.c.record_id == record_id)).rowcount
-        conn.execute(submissions.delete().where(submissions.c.record_id == record_id))
         return bool(gone)
 
     def iter_records(self, batch_size: int = 1000) -> Iterator[SharedRecord]:

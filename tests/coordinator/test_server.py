@@ -374,3 +374,16 @@ def test_stop_finishes_an_in_flight_batch(
 
     assert SharedStore(tmp_path / "coordinator.db").count_records() == 1
     live.close()
+
+
+def test_resend_after_withdrawal_does_not_reshare(live: Live, make_identity: MakeId) -> None:
+    alpha = make_identity("member", "alpha")
+    stub = live.stub(alpha)
+    sub = submission(alpha, record("alpha", "w1"))
+    _submit(stub, sub)
+    assert stub.Withdraw(pb.WithdrawRequest(record_id="w1"), timeout=5).withdrawn
+    [ack] = _submit(stub, sub).acks
+    assert ack.duplicate and live.server.store.count_records() == 0
+    # Sharing it again is a new submission.
+    assert not _submit(stub, submission(alpha, record("alpha", "w1"), "again-w1")).acks[0].duplicate
+    assert live.server.store.count_records() == 1
