@@ -387,3 +387,16 @@ def test_resend_after_withdrawal_does_not_reshare(live: Live, make_identity: Mak
     # Sharing it again is a new submission.
     assert not _submit(stub, submission(alpha, record("alpha", "w1"), "again-w1")).acks[0].duplicate
     assert live.server.store.count_records() == 1
+
+
+def test_reflection_lists_the_services(live: Live, make_identity: MakeId) -> None:
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    channel = pki.secure_channel(f"localhost:{live.port}", make_identity("member", "alpha"))
+    stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+    [reply] = list(
+        stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5)
+    )
+    names = {s.name for s in reply.list_services_response.service}
+    assert {"msin.v1.Coordinator", "grpc.health.v1.Health"} <= names
+    channel.close()
