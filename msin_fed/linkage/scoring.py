@@ -12,7 +12,8 @@ in the store, across members) keeps its full weight up to ``f = 3`` (one entity 
 three members is common) and is then scaled by ``1 - log2(f/3) / log2(max_frequency/3)``,
 decaying linearly in log-frequency to nothing at ``max_frequency`` and beyond (a shared
 office landline, a labour agency's address). With the default model a strong identifier
-alone is a match only while few records hold it (a phone up to four, a NINO up to five).
+alone is a match only while at most five records hold it (the agency landline held by
+six or more never is; a vehicle or national id only up to three or four).
 
 Frequent tokens never make a match on their own, however many agree: tokens held by
 ``frequent_from`` (6) or more records add at most ``frequent_cap`` (3.5, well below
@@ -206,7 +207,7 @@ class ScoringModel:
 #: on separate splits; see docs/linkage.md for the figures and the reasoning per kind.
 DEFAULT_MODEL = ScoringModel(
     weights={
-        "phone": 12.0,
+        "phone": 12.5,
         "email": 13.0,
         "vehicle": 11.0,
         "nino": 18.0,

@@ -95,8 +95,8 @@ def test_scoring_model_documented_properties() -> None:
     m = DEFAULT_MODEL
     assert set(m.weights) <= token_kinds()
     assert m.is_match(m.pair_score([("phone", 2)]))
-    assert m.is_match(m.pair_score([("phone", 4)]))
-    assert not m.is_match(m.pair_score([("phone", 5)]))
+    assert m.is_match(m.pair_score([("phone", 5)]))  # one gangmaster, several reports
+    assert not m.is_match(m.pair_score([("phone", 6)]))  # a shared office line
     assert m.pair_score([("phone", 40)]) == 0.0
     assert not m.is_match(m.pair_score([("lsh", 2)] * 12))  # capped below a match
     assert not m.is_match(m.pair_score([("name_postcode", 2)]))
