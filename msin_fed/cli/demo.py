@@ -24,11 +24,14 @@ def _demo(args: argparse.Namespace) -> int:
 
     keep = Path(args.keep) if args.keep else None
     try:
-        run_demo(keep=keep, timeout=args.timeout)
+        result = run_demo(keep=keep, timeout=args.timeout)
     except DemoError as exc:
         print(f"msin demo: FAILED: {exc}", file=sys.stderr)
         if keep is not None:
             print(f"msin demo: the network's files and logs are in {keep}", file=sys.stderr)
+        return 1
+    if result.privacy_findings:
+        print("msin demo: FAILED: the privacy sweep found plaintext identifiers (see above)", file=sys.stderr)
         return 1
     return 0
 

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from msin_fed.demo import dataset
 from msin_fed.demo.network import LocalNetwork, wait_until
 from msin_fed.demo.processes import DemoError
+from msin_fed.demo.sweep import files_to_sweep, needles_from_mentions, sweep
 from msin_fed.proto import coordinator_pb2 as pb
 
 __all__ = ["DemoResult", "MemberView", "run_demo"]
@@ -64,6 +65,9 @@ class DemoResult:
     members: dict[str, MemberView] = field(default_factory=dict)
     clusters: list[pb.Cluster] = field(default_factory=list)
     alert_id: str = ""
+    #: What the privacy sweep found (file, identifier kind and form; never the value).
+    privacy_findings: list[str] = field(default_factory=list)
+    swept_files: int = 0
 
 
 def _grade(g: pb.Grade) -> str:
@@ -306,6 +310,8 @@ def run_demo(
     say = _Clock(out)
     demo = _Demo(root, members, data, say, timeout)
     say(f"building a throwaway network in {root}")
+    succeeded = False
+    shown: list[str] = []
     try:
         demo.start_services()
         demo.prepare_nodes()
@@ -315,17 +321,42 @@ def run_demo(
         demo.member_views()
         demo.alert()
         demo.result.seconds = say.elapsed()
+        succeeded = True
     except DemoError:
         raise
     except Exception as exc:  # a step failed in a way we did not foresee: still fail clearly
         raise DemoError(f"{type(exc).__name__}: {exc}") from exc
     finally:
         demo.net.stop()
+        if succeeded:
+            _print_result(demo.result, shown.append)
+            _privacy_sweep(demo.result, root, [data(m)[1] for m in members], shown)
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
     if show:
-        _print_result(demo.result, out)
+        for line in shown:
+            out(line)
         out("")
+        if demo.result.privacy_findings:
+            out(f"PRIVACY SWEEP FAILED: {len(demo.result.privacy_findings)} plaintext identifier form(s) found "
+                "outside the members' encrypted stores:")
+            for finding in demo.result.privacy_findings:
+                out(f"  {finding}")
+        else:
+            out(f"privacy sweep: the coordinator's database, the key holders' files, {demo.result.swept_files} "
+                "files in all with every log, and this output hold none of the members' identifiers")
         say(f"done in {demo.result.seconds:.1f}s; every process stopped"
             + (f"; files kept in {keep}" if keep else "; temporary directory removed"))
     return demo.result
+
+
+def _privacy_sweep(result: DemoResult, root: Path, mention_files: Sequence[Path | None], shown: list[str]) -> None:
+    """Search everything outside the members' stores, and the demo's own output, for identifiers."""
+    needles = needles_from_mentions([p for p in mention_files if p is not None and p.is_file()])
+    files = files_to_sweep(root)
+    result.swept_files = len(files)
+    result.privacy_findings = [str(f.relative_to(root)) for f in sweep(files, needles)]
+    printed = "\n".join(shown).casefold()
+    result.privacy_findings += [
+        f"demo output: {n.kind} ({n.label})" for n in needles if n.text.casefold() in printed
+    ]

@@ -45,6 +45,14 @@ class Finding:
     def __str__(self) -> str:
         return f"{self.path}: {self.kind} ({self.label})"
 
+    def relative_to(self, root: Path) -> str:
+        """The finding with its path relative to ``root``."""
+        try:
+            where = self.path.relative_to(root)
+        except ValueError:
+            where = self.path
+        return f"{where}: {self.kind} ({self.label})"
+
 
 def _forms(column: str, value: str, country: str) -> list[tuple[str, str]]:
     forms = [("as written", value)]

@@ -53,12 +53,8 @@ def test_gangmaster_is_linked_across_members(demo: DemoRun) -> None:
     assert "BS-2026-001" in _matched(demo, "brightstaff")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="linkage model: the frequency discount puts one phone held by five records (three members) "
-    "below the match threshold when nothing else is shared (msin_fed/linkage/scoring.py)",
-)
 def test_gangmaster_phone_alone_links_the_supermarket(demo: DemoRun) -> None:
+    # One phone in three formats, held by five records at three members, nothing else shared.
     assert {"FM-2026-001", "FM-2026-005"} <= _matched(demo, "freshmart")
     assert "BS-2026-012" in _matched(demo, "brightstaff")
 
@@ -161,6 +157,12 @@ def test_privacy_sweep_finds_no_plaintext_identifier(demo: DemoRun) -> None:
     unexpected += [f"demo output: {n.kind} ({n.label})" for n in findings_printed
                    if (n.kind, n.label) not in KNOWN_LEAKS]
     assert not unexpected
+    # The demo's own sweep (what `msin demo` reports and fails on) agrees.
+    demo_unexpected = [
+        f for f in demo.result.privacy_findings if not any(f"{k} ({lbl})" in f for k, lbl in KNOWN_LEAKS)
+    ]
+    assert not demo_unexpected
+    assert demo.result.swept_files >= 20
     known = [f for f in findings if (f.kind, f.label) in KNOWN_LEAKS]
     if known:
         pytest.xfail(
