@@ -103,6 +103,9 @@ class LocalNetwork:
     threshold: int = 2
     epoch: int = 1
     progress: Progress = field(default=lambda _msg: None)
+    #: The coordinator's store: None for SQLite in ``coordinator/shared.db``, or a
+    #: SQLAlchemy URL (``postgresql+psycopg://...``).
+    store_url: str | None = None
     coordinator_address: str = ""
     coordinator_process: Process | None = None
     keyholders: list[KeyHolderSlot] = field(default_factory=list)
@@ -180,7 +183,7 @@ class LocalNetwork:
                 "crl": str(self.ca_dir / "crl.pem"),
                 "grace_seconds": 5,
             },
-            "store": {"url": str(directory / "shared.db")},
+            "store": {"url": self.store_url or str(directory / "shared.db")},
             "tokens": {"epoch": self.epoch},
             "policy": {"disclose_member_ids": False},
             "audit": {"head_file": str(directory / "audit.head")},

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import secrets
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from msin_fed import pki
@@ -39,13 +40,50 @@ def signed_submission(identity: pki.Identity, *, epoch: int = 1, token: bytes | 
     )
 
 
-def query(db: Path, sql: str) -> list[tuple[object, ...]]:
-    """Rows of a read-only query on an SQLite file."""
+def query(db: Path | str, sql: str) -> list[tuple[object, ...]]:
+    """Rows of a read-only query on an SQLite file, or on a database by SQLAlchemy URL."""
+    if isinstance(db, str):
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(db)
+        try:
+            with engine.connect() as conn:
+                return [tuple(r) for r in conn.execute(sa.text(sql))]
+        finally:
+            engine.dispose()
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         return list(conn.execute(sql))
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty database on the test PostgreSQL server (MSIN_TEST_POSTGRES_URL); dropped after.
+
+    Skips when no server is configured, unless MSIN_REQUIRE_POSTGRES=1.
+    """
+    import os
+
+    import pytest
+    import sqlalchemy as sa
+
+    url = os.environ.get("MSIN_TEST_POSTGRES_URL", "")
+    if not url:
+        if os.environ.get("MSIN_REQUIRE_POSTGRES") == "1":
+            pytest.fail("MSIN_REQUIRE_POSTGRES=1 but MSIN_TEST_POSTGRES_URL is not set")
+        pytest.skip("MSIN_TEST_POSTGRES_URL not set (run scripts/pg_throwaway.sh start)")
+    name = f"msin_e2e_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield str(sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def eventually(condition: Callable[[], bool], timeout: float, what: str, every: float = 0.2) -> None:

@@ -9,6 +9,7 @@ acknowledged as duplicates.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from e2e_net import eventually, query, signed_submission
+from e2e_net import eventually, fresh_postgres_database, query, signed_submission
 
 from msin_fed import pki
 from msin_fed.demo.network import LocalNetwork
@@ -29,15 +30,20 @@ TOTAL = 40
 BATCH = 2
 
 
-@pytest.fixture()
-def coordinator_network(tmp_path: Path) -> Iterator[LocalNetwork]:
-    net = LocalNetwork(tmp_path / "net", members=["alpha", "beta"])
-    try:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def coordinator_network(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LocalNetwork]:
+    """A coordinator process on SQLite, and on PostgreSQL (a fresh database) as STTG runs it."""
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(fresh_postgres_database()) if request.param == "postgres" else None
+        net = LocalNetwork(tmp_path / "net", members=["alpha", "beta"], store_url=url)
+        stack.callback(net.stop)
         net.create_pki()
         net.start_coordinator(timeout=60)
         yield net
-    finally:
-        net.stop()
+
+
+def _db(net: LocalNetwork) -> Path | str:
+    return net.store_url or net.root / "coordinator" / "shared.db"
 
 
 def _stub(net: LocalNetwork, identity: pki.Identity) -> tuple[grpc.Channel, pb_grpc.CoordinatorStub]:
@@ -99,7 +105,7 @@ def test_sigkill_mid_stream_loses_nothing_and_stores_nothing_twice(coordinator_n
     assert all(a.duplicate for a in reply.acks)
 
     net.coordinator_process.stop()
-    db = net.root / "coordinator" / "shared.db"
+    db = _db(net)
     stored = [r[0] for r in query(db, "select record_id from records")]
     assert sorted(stored) == sorted(record_of.values())  # nothing lost, nothing twice
     subs = [r[0] for r in query(db, "select submission_id from submissions")]
