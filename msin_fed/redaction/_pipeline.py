@@ -66,6 +66,16 @@ def _model_dir(name: str) -> str:
     return "."
 
 
+class _LeanArtifacts(NlpArtifacts):
+    """NLP artifacts without the keyword list: it feeds only Presidio's context enhancer,
+    which the redactor does not run, and costs a stop-word lookup per token."""
+
+    @staticmethod
+    def set_keywords(nlp_engine: Any, lemmas: list[str], language: str) -> list[str]:
+        """No keywords."""
+        return []
+
+
 class PrunedSpacyEngine(SpacyNlpEngine):
     """Presidio's spaCy engine over an already-loaded, pruned pipeline; PERSON is the only NER label kept."""
 
@@ -86,7 +96,7 @@ class PrunedSpacyEngine(SpacyNlpEngine):
 
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
         entities, scores = self._get_updated_entities(list(doc.ents), [self.ner_model_configuration.default_score or 0.85] * len(doc.ents))
-        return NlpArtifacts(
+        return _LeanArtifacts(
             entities=entities,
             tokens=doc,
             tokens_indices=[t.idx for t in doc],
@@ -100,5 +110,3 @@ class PrunedSpacyEngine(SpacyNlpEngine):
         """Presidio's view of one processed document."""
         return self._doc_to_nlp_artifact(doc, "en")
 
-
-_ = Any

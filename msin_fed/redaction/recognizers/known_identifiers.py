@@ -203,12 +203,17 @@ def patterns_for(known: Sequence[Identifier | str]) -> list[KnownPattern]:
                 Iban: "IBAN_CODE", CompanyNumber: "COMPANY_NUMBER", NationalId: "NATIONAL_ID",
             }.get(type(ident), "IDENTIFIER")
             pairs = [(entity, "#" + _squash(ident.value))]
+        bodies: dict[str, list[str]] = {}
         for entity, body in pairs:
             if body.startswith("#"):
                 if len(body) > 3:
                     out.append(KnownPattern(entity, group, compact=body[1:]))
             elif body:
-                out.append(KnownPattern(entity, group, regex=_bounded(body)))
+                bodies.setdefault(entity, []).append(body)
+        # One regex per identifier and type: the forms as alternatives, longest first.
+        for entity, forms in bodies.items():
+            ordered = sorted(dict.fromkeys(forms), key=len, reverse=True)
+            out.append(KnownPattern(entity, group, regex=_bounded("(?:" + "|".join(ordered) + ")")))
     return list(dict.fromkeys(out))
 
 
