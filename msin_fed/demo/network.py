@@ -39,7 +39,16 @@ from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 if TYPE_CHECKING:
     from msin_fed.node import Node
 
-__all__ = ["ANALYST_NAME", "COORDINATOR_NAME", "LocalNetwork", "Progress", "require_part"]
+__all__ = [
+    "ANALYST_NAME",
+    "COORDINATOR_NAME",
+    "KeyHolderSlot",
+    "LocalNetwork",
+    "NodeSlot",
+    "Progress",
+    "require_part",
+    "wait_until",
+]
 
 COORDINATOR_NAME = "sttg-coordinator"
 ANALYST_NAME = "sttg-analyst"
@@ -115,10 +124,12 @@ class LocalNetwork:
 
     @property
     def ca_dir(self) -> Path:
+        """The network CA's directory."""
         return self.root / "ca"
 
     @property
     def keys_dir(self) -> Path:
+        """The dealing: ``public.json`` and one share file per key holder."""
         return self.root / "keys"
 
     def identity_dir(self, name: str) -> Path:
