@@ -2,7 +2,8 @@
 
 Presidio needs only named entities (for PERSON) and tokens (for context words); the
 tagger, parser, attribute ruler and lemmatizer cost most of the time and are not loaded.
-Lemmas are replaced by lower-cased tokens, which is all the context matching uses here.
+Presidio's lemma-window context enhancer is not run (each recognizer checks its own
+context), so the artifacts carry no lemmas or keywords.
 """
 
 from __future__ import annotations
@@ -96,11 +97,13 @@ class PrunedSpacyEngine(SpacyNlpEngine):
 
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
         entities, scores = self._get_updated_entities(list(doc.ents), [self.ner_model_configuration.default_score or 0.85] * len(doc.ents))
+        # Token offsets and lemmas feed only the context enhancer, which the redactor replaces
+        # with its recognizers' own context checks: skipping them saves a Token object per word.
         return _LeanArtifacts(
             entities=entities,
             tokens=doc,
-            tokens_indices=[t.idx for t in doc],
-            lemmas=[t.lower_ for t in doc],
+            tokens_indices=[],
+            lemmas=[],
             nlp_engine=self,
             language=language,
             scores=scores,
