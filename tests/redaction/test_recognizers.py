@@ -101,7 +101,9 @@ CASES = [
     ("uk_plate", "14 workers, 12 hours", ()),
     ("foreign_plate", "Romanian van reg B 123 ABC", ("B 123 ABC",)),
     ("foreign_plate", "registration cb 4431 ur.", ("cb 4431 ur",)),
+    ("foreign_plate", "Bulgarian plate ca 2598 tm", ("ca 2598 tm",)),
     ("foreign_plate", "the van is 15 men", ()),
+    ("foreign_plate", "the van left at 6 am", ()),
     ("foreign_plate", "B 123 ABC", ()),  # no vehicle context
     # addresses: house number and street; towns and counts kept
     ("address", "lives at Flat 2, 14 Mill Lane, Wisbech", ("Flat 2, 14 Mill Lane",)),

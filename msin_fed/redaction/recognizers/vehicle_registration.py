@@ -6,12 +6,17 @@ import re
 
 from presidio_analyzer import Pattern
 from presidio_analyzer.predefined_recognizers import UkVehicleRegistrationRecognizer
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from msin_fed.redaction._vocab import is_english_word
 from msin_fed.redaction.recognizers._base import ContextRequiredRecognizer
 
 __all__ = ["ForeignPlateRecognizer", "tuned_uk_vehicle_recognizer"]
+
+# Short English words that can sit either side of a number ("is 15 men", "at 6 am"). Not
+# spaCy's stop list: it holds "ca", a Bulgarian plate prefix.
+_SHORT_WORDS = frozenset(
+    "a an am as at be by do go he if in is it me my no of on or so to up us we am pm hr hrs km".split()
+)
 
 
 def tuned_uk_vehicle_recognizer() -> UkVehicleRegistrationRecognizer:
@@ -48,6 +53,6 @@ class ForeignPlateRecognizer(ContextRequiredRecognizer):
     def validate_result(self, pattern_text: str) -> bool | None:
         """Reject "is 15 men": no lower-case letter group of a plate is an English word."""
         groups = re.findall(r"[A-Za-z]+", pattern_text)
-        if any(g.islower() and (g in STOP_WORDS or (len(g) >= 3 and is_english_word(g))) for g in groups):
+        if any(g.islower() and (g in _SHORT_WORDS or (len(g) >= 3 and is_english_word(g))) for g in groups):
             return False
         return None
