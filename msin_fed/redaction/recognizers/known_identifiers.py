@@ -195,7 +195,9 @@ def patterns_for(known: Sequence[Identifier | str]) -> list[KnownPattern]:
             pairs = _site(ident, "site")
         elif isinstance(ident, BankAccount):
             digits = re.sub(r"\D", "", ident.value)
-            pairs = [("SORT_CODE", "#" + ident.sort_code), ("BANK_ACCOUNT", "#" + digits[6:]),
+            # Whole (sort code + account as one run of digits) and each part alone.
+            pairs = [("BANK_ACCOUNT", "#" + digits), ("BANK_ACCOUNT", "#" + ident.sort_code + ident.account),
+                     ("SORT_CODE", "#" + ident.sort_code), ("BANK_ACCOUNT", "#" + digits[6:]),
                      ("BANK_ACCOUNT", "#" + ident.account)]
         else:
             entity = {

@@ -23,7 +23,11 @@ class AccountNumberRecognizer(ContextRequiredRecognizer):
     """A 7-8 digit UK account number near banking words."""
 
     ENTITY = "BANK_ACCOUNT"
-    PATTERNS = [Pattern("account", r"(?<![\d-])\d{4}[ ]?\d{3,4}(?![\d-])", 0.85)]
+    PATTERNS = [
+        Pattern("account", r"(?<![\d-])\d{4}[ ]?\d{3,4}(?![\d-])", 0.85),
+        # Sort code and account written as one run of 13-14 digits.
+        Pattern("sort code + account", r"(?<![\d-])\d{13,14}(?![\d-])", 0.85),
+    ]
     CONTEXT = ["account", "acc", "a/c", "acct", "sort", "bank", "paid into", "wages into",
                "transfer"]
     WINDOW = 50
