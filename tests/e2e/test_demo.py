@@ -128,7 +128,7 @@ def test_alert_reaches_every_member_and_only_its_owner_sees_its_report(demo: Dem
 #: Known redaction defect (msin_fed.redaction, not this suite): a sort code and account
 #: written as one run of 14 digits ("20457741234567", report FG-2026-010) is neither
 #: redacted, although it is on the record's deny-list, nor refused by the verifier.
-KNOWN_LEAKS = {("bank_account", "as written"), ("bank_account", "digits")}
+
 
 
 def _needles() -> list[Needle]:
@@ -153,22 +153,13 @@ def test_privacy_sweep_finds_no_plaintext_identifier(demo: DemoRun) -> None:
     # The demo's own output (what it printed) must not show identifiers either.
     printed = "\n".join(demo.output).casefold()
     findings_printed = [n for n in needles if n.text.casefold() in printed]
-    unexpected = [str(f) for f in findings if (f.kind, f.label) not in KNOWN_LEAKS]
-    unexpected += [f"demo output: {n.kind} ({n.label})" for n in findings_printed
-                   if (n.kind, n.label) not in KNOWN_LEAKS]
+    unexpected = [str(f) for f in findings]
+    unexpected += [f"demo output: {n.kind} ({n.label})" for n in findings_printed]
     assert not unexpected
     # The demo's own sweep (what `msin demo` reports and fails on) agrees.
-    demo_unexpected = [
-        f for f in demo.result.privacy_findings if not any(f"{k} ({lbl})" in f for k, lbl in KNOWN_LEAKS)
-    ]
+    demo_unexpected = list(demo.result.privacy_findings)
     assert not demo_unexpected
     assert demo.result.swept_files >= 20
-    known = [f for f in findings if (f.kind, f.label) in KNOWN_LEAKS]
-    if known:
-        pytest.xfail(
-            "known redaction defect: a 14-digit sort code + account in a narrative is not redacted "
-            f"({len(known)} finding(s), e.g. {known[0]})"
-        )
 
 
 def test_shared_database_holds_tokens_not_inputs(demo: DemoRun) -> None:
