@@ -103,6 +103,8 @@ _KNOWN: dict[str, set[str]] = {
     "policy": {"disclose_member_ids"},
     "redaction": {"verify"},
     "smtp": {"host", "port", "from", "to", "timeout"},
+    # Read by `msin coordinator report|insights` (coordinator/insights/_config.py).
+    "insights": {"min_records", "min_members", "window_months", "network_name", "lessons"},
     "audit": {"head_file"},
     "log": {"file"},
 }
