@@ -424,8 +424,10 @@ def channel_options(max_message_bytes: int = MAX_MESSAGE_BYTES) -> list[tuple[st
     return [
         ("grpc.max_send_message_length", max_message_bytes),
         ("grpc.max_receive_message_length", max_message_bytes),
-        ("grpc.keepalive_time_ms", 30_000),
-        ("grpc.keepalive_permit_without_calls", 1),
+        # Reconnect promptly after an outage (gRPC's default backoff grows to 120 s), so
+        # outboxes drain soon after the coordinator comes back. No client keepalive
+        # pings: servers with default settings answer them with GOAWAY too_many_pings.
+        ("grpc.max_reconnect_backoff_ms", 5_000),
     ]
 
 
