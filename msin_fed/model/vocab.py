@@ -39,6 +39,9 @@ class _Vocab(str, enum.Enum):
         name = field or cls.__name__.lower()
         if not isinstance(text, str) or not text.strip():
             raise ValidationError(name, "is empty")
+        exact = cls._value2member_map_.get(text)  # the wire form: the code itself, no scan
+        if exact is not None:
+            return exact  # type: ignore[return-value]
         wanted = _key(text)
         for member in cls:
             if wanted in (_key(member.value), _key(member.name), _key(member.label)):
