@@ -8,6 +8,7 @@ from msin_fed.model.identifiers import (
     Email,
     Iban,
     Identifier,
+    NationalId,
     Nino,
     Passport,
     PersonName,
