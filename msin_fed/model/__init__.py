@@ -46,6 +46,7 @@ __all__ = [
     "Identifier",
     "Indicator",
     "IntelligenceReport",
+    "NationalId",
     "Nino",
     "Passport",
     "PersonName",
