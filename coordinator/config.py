@@ -43,12 +43,12 @@ Relative paths are resolved against the directory of the file. Anything invalid 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from msin_fed.config_file import read_toml
 from msin_fed.errors import ConfigError
 
 __all__ = ["CoordinatorConfig", "SmtpConfig", "load_config"]
@@ -150,13 +150,7 @@ class _Reader:
 def load_config(path: str | os.PathLike[str]) -> CoordinatorConfig:
     """Read and validate a coordinator configuration file."""
     file = str(path)
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(file, "(file)", "not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(file, "(file)", f"not valid TOML: {exc}") from None
+    data = read_toml(path)
     return config_from_mapping(data, Path(path).resolve().parent, file)
 
 

@@ -31,11 +31,11 @@ Example::
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from msin_fed.config_file import read_toml
 from msin_fed.errors import ConfigError, ValidationError
 from msin_fed.model import Region
 
@@ -112,14 +112,7 @@ def load_config(path: str | os.PathLike[str]) -> NodeConfig:
     """Read and validate a node configuration; ConfigError(file, key, reason) when invalid."""
     file = Path(path)
     source = str(file)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(source, "file", "not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(source, "file", f"cannot be read ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, "file", f"not valid TOML ({exc})") from None
+    data = read_toml(file)
     for section, value in data.items():
         if section not in _KNOWN:
             raise ConfigError(source, section, "unknown section")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from msin_fed.config_file import read_toml
 from msin_fed.errors import ConfigError
 from msin_fed.model import Tlp
 
@@ -65,12 +65,7 @@ class InsightConfig:
         if path is None:
             return cls()
         p = Path(path)
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(str(p), "-", "file not found") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(str(p), "-", f"not valid TOML ({exc})") from None
+        data = read_toml(p)
         table = data.get("insights", {})
         if not isinstance(table, dict):
             raise ConfigError(str(p), "insights", "must be a table")

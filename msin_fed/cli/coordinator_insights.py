@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import sys
-import tomllib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from msin_fed.config_file import read_toml
 from msin_fed.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -35,12 +35,7 @@ def _read_config(path: str | None) -> tuple[dict[str, Any], dict[str, Any], Path
     if path is None:
         return {}, {}, None
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(str(p), "-", "file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(p), "-", f"not valid TOML ({exc})") from None
+    data = read_toml(p)
     table = data.pop("insights", {})
     if not isinstance(table, dict):
         raise ConfigError(str(p), "insights", "must be a table")

@@ -19,11 +19,11 @@ Relative paths are relative to the configuration file. Every problem raises
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from msin_fed.config_file import read_toml
 from msin_fed.errors import ConfigError
 
 __all__ = ["KeyHolderConfig", "load_config"]
@@ -66,12 +66,7 @@ def load_config(path: str | Path) -> KeyHolderConfig:
     """Read and validate a key-holder configuration file."""
     path = Path(path)
     file = str(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except OSError as exc:
-        raise ConfigError(file, "file", f"cannot be read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(file, "file", f"is not valid TOML ({exc})") from None
+    data = read_toml(path)
     unknown = sorted(set(data) - _KNOWN)
     if unknown:
         raise ConfigError(file, unknown[0], "unknown key")
