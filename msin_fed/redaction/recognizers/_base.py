@@ -1,8 +1,10 @@
-"""A pattern recognizer whose matches count only near a context word.
+"""Base classes for our pattern recognizers, in Presidio's plug-in style.
 
-Presidio's context enhancer only *raises* a score; for shapes that are common in
-ordinary text (six digits, a date, a short code) we want no result at all without
-context, so that amounts, counts and ordinary dates are kept.
+``ClassPatternRecognizer`` builds a PatternRecognizer from class-level ``ENTITY``,
+``PATTERNS``, ``CONTEXT`` and ``FLAGS``. ``ContextRequiredRecognizer`` reports a match
+only near a context word: Presidio's context enhancer only *raises* a score, and for
+shapes common in ordinary text (six digits, a date, a short code) we want no result at
+all without context, so that amounts, counts and ordinary dates are kept.
 """
 
 from __future__ import annotations
@@ -14,18 +16,16 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from msin_fed.redaction._text import has_context
 
-__all__ = ["ContextRequiredRecognizer"]
+__all__ = ["ClassPatternRecognizer", "ContextRequiredRecognizer"]
 
 
-class ContextRequiredRecognizer(PatternRecognizer):
-    """Report a pattern match only when a ``CONTEXT`` word is within ``WINDOW`` characters before it."""
+class ClassPatternRecognizer(PatternRecognizer):
+    """A PatternRecognizer named after its class and configured by class attributes."""
 
     ENTITY: str = ""
     PATTERNS: list[Pattern] = []
     CONTEXT: list[str] = []
-    WINDOW = 40
-    AFTER = 0
-    FLAGS = re.DOTALL | re.MULTILINE | re.IGNORECASE
+    FLAGS = re.DOTALL | re.MULTILINE
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -36,6 +36,17 @@ class ContextRequiredRecognizer(PatternRecognizer):
             name=type(self).__name__,
             global_regex_flags=self.FLAGS,
         )
+
+
+class ContextRequiredRecognizer(ClassPatternRecognizer):
+    """Report a pattern match only when a ``CONTEXT`` word is within ``WINDOW`` characters before it."""
+
+    WINDOW = 40
+    AFTER = 0
+    FLAGS = re.DOTALL | re.MULTILINE | re.IGNORECASE
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(supported_language)
         self._words = tuple(w.lower() for w in self.CONTEXT)
 
     def analyze(

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import re
+from presidio_analyzer import Pattern
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from msin_fed.redaction.recognizers._base import ClassPatternRecognizer
 
 __all__ = ["CompanyNameRecognizer", "CompanyNumberRecognizer", "SiteNameRecognizer"]
 
 _NAME = r"(?:[A-Z][\w&'’.-]*\s+(?:&\s+|and\s+|of\s+)?){1,4}"
-_FLAGS = re.DOTALL | re.MULTILINE
 
 
-class _Named(PatternRecognizer):
-    ENTITY = ""
-    PATTERNS: list[Pattern] = []
-    CONTEXT: list[str] = []
+class _Named(ClassPatternRecognizer):
     # Capitalised words that start a sentence or a generic phrase, not a name.
     _GENERIC = frozenset({"The", "A", "An", "This", "That", "Our", "Their", "His", "Her", "Local", "Large", "Small"})
-
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entity=self.ENTITY,
-            patterns=self.PATTERNS,
-            context=self.CONTEXT,
-            supported_language=supported_language,
-            name=type(self).__name__,
-            global_regex_flags=_FLAGS,
-        )
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """A name needs at least one distinctive word before its ending."""
@@ -66,7 +52,7 @@ class CompanyNameRecognizer(_Named):
     CONTEXT = ["company", "agency", "employer", "provider", "director"]
 
 
-class CompanyNumberRecognizer(PatternRecognizer):
+class CompanyNumberRecognizer(ClassPatternRecognizer):
     """A Companies House number after ``company number``/``Companies House``/``reg no``."""
 
     ENTITY = "COMPANY_NUMBER"
@@ -79,13 +65,3 @@ class CompanyNumberRecognizer(PatternRecognizer):
         ),
     ]
     CONTEXT = ["company", "companies house", "registered"]
-
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entity=self.ENTITY,
-            patterns=self.PATTERNS,
-            context=self.CONTEXT,
-            supported_language=supported_language,
-            name="CompanyNumberRecognizer",
-            global_regex_flags=_FLAGS,
-        )

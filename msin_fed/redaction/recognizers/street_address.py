@@ -5,9 +5,9 @@ The town after the street is kept: analysts need it, and it is coarse.
 
 from __future__ import annotations
 
-import re
+from presidio_analyzer import Pattern
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from msin_fed.redaction.recognizers._base import ClassPatternRecognizer
 
 __all__ = ["StreetAddressRecognizer"]
 
@@ -19,7 +19,7 @@ _STREET_TYPES = (
 _WORD = r"[A-Z][\w'’-]*"
 
 
-class StreetAddressRecognizer(PatternRecognizer):
+class StreetAddressRecognizer(ClassPatternRecognizer):
     """House number (with optional flat) and a street name ending in a street type."""
 
     ENTITY = "STREET_ADDRESS"
@@ -36,16 +36,6 @@ class StreetAddressRecognizer(PatternRecognizer):
         ),
     ]
     CONTEXT = ["address", "lives", "living", "house", "flat", "staying", "at"]
-
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entity=self.ENTITY,
-            patterns=self.PATTERNS,
-            context=self.CONTEXT,
-            supported_language=supported_language,
-            name="StreetAddressRecognizer",
-            global_regex_flags=re.DOTALL | re.MULTILINE,
-        )
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """Reject counts and durations that happen to precede a capitalised word ("12 Workers Way" stays)."""
