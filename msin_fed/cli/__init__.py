@@ -15,10 +15,11 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from msin_fed.errors import ConfigError, MsinError, NotAvailableError, ValidationError
 
-__all__ = ["AREAS", "EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_OK", "main"]
+__all__ = ["AREAS", "EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_OK", "add_area", "add_commands", "main"]
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -34,6 +35,24 @@ AREAS: dict[str, tuple[str, str]] = {
     "link": ("link", "match entity mentions across members' CSV files"),
     "demo": ("demo", "run a whole throwaway network locally and show what each party sees"),
 }
+
+
+def add_area(
+    subparsers: Any, area: str, description: str | None = None, **kwargs: Any
+) -> argparse.ArgumentParser:
+    """The parser of ``msin AREA``; its one-line help comes from AREAS, kept in one place."""
+    help_text = AREAS[area][1]
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        area, help=help_text, description=description or help_text, **kwargs
+    )
+    return parser
+
+
+def add_commands(parser: argparse.ArgumentParser, metavar: str = "SUBCOMMAND") -> Any:
+    """Required nested subcommands under ``parser`` (``msin AREA COMMAND``)."""
+    sub = parser.add_subparsers(dest=f"{parser.prog.split()[-1]}_command", metavar=metavar)
+    sub.required = True
+    return sub
 
 
 class _Parser(argparse.ArgumentParser):

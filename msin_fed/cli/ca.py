@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from msin_fed import pki
+from msin_fed.cli import add_area, add_commands
 from msin_fed.errors import ValidationError
 
 __all__ = ["IssuedCertificate", "issued_certificates", "register"]
@@ -109,9 +110,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``msin ca`` and its subcommands."""
-    ca = subparsers.add_parser("ca", help="the network certificate authority", description=__doc__)
-    sub = ca.add_subparsers(dest="ca_command", metavar="COMMAND")
-    sub.required = True
+    sub = add_commands(add_area(subparsers, "ca", description=__doc__), metavar="COMMAND")
 
     init = sub.add_parser("init", help="create a network CA in DIR")
     init.add_argument("dir", metavar="DIR")

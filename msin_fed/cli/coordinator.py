@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from msin_fed.cli import add_area, add_commands
+
 __all__ = ["register"]
 
 
@@ -38,19 +40,18 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``msin coordinator`` and its subcommands."""
-    parser = subparsers.add_parser(
-        "coordinator",
-        help="run and operate STTG's coordinator",
-        description="Run STTG's coordinator (gRPC over mutual TLS) and check its audit log.",
+    sub = add_commands(
+        add_area(
+            subparsers,
+            "coordinator",
+            description="Run STTG's coordinator (gRPC over mutual TLS) and check its audit log.",
+        )
     )
-    sub = parser.add_subparsers(dest="coordinator_command", metavar="SUBCOMMAND")
-    sub.required = True
     serve = sub.add_parser("serve", help="run the coordinator's gRPC service")
     serve.add_argument("--config", required=True, help="coordinator TOML configuration")
     serve.set_defaults(func=_serve)
     audit = sub.add_parser("audit", help="the hash-chained audit log")
-    audit_sub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
-    audit_sub.required = True
+    audit_sub = add_commands(audit)
     verify = audit_sub.add_parser("verify", help="detect altered or removed audit entries (exit 1)")
     verify.add_argument("--config", required=True, help="coordinator TOML configuration")
     verify.set_defaults(func=_audit_verify)

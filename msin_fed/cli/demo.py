@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from msin_fed.cli import add_area
+
 __all__ = ["register"]
 
 
@@ -38,9 +40,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``msin demo``."""
-    parser = subparsers.add_parser(
+    parser = add_area(
+        subparsers,
         "demo",
-        help="run a whole throwaway network locally and show what each party sees",
         description=(__doc__ or "").replace("``", "'"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -17,6 +17,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from msin_fed.cli import add_area, add_commands
+
 __all__ = ["register"]
 
 
@@ -64,13 +66,11 @@ def _deal(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``msin keyholder`` and its subcommands."""
-    parser = subparsers.add_parser(
-        "keyholder",
-        help="run a key holder or deal the token key",
-        description="Run a key holder of the blind-token key, or deal a new key epoch.",
+    sub = add_commands(
+        add_area(
+            subparsers, "keyholder", description="Run a key holder of the blind-token key, or deal a new key epoch."
+        )
     )
-    sub = parser.add_subparsers(dest="keyholder_command", metavar="SUBCOMMAND")
-    sub.required = True
     serve = sub.add_parser("serve", help="run the key-holder gRPC service")
     serve.add_argument("--config", required=True, help="key-holder TOML configuration")
     serve.set_defaults(func=_serve)

@@ -7,14 +7,16 @@ import csv
 import sys
 from typing import Any
 
+from msin_fed.cli import add_area
+
 __all__ = ["register", "run"]
 
 
 def register(subparsers: Any) -> None:
     """Add the ``link`` subcommand."""
-    parser = subparsers.add_parser(
+    parser = add_area(
+        subparsers,
         "link",
-        help="match entity mentions across members' CSV files",
         description=(
             "Each FILE is one member's entity mentions in the canonical columns. Runs "
             "normalization, OPRF tokens under a one-off in-process key and the coordinator's "

@@ -25,6 +25,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from msin_fed.cli import add_area, add_commands
+
 if TYPE_CHECKING:
     from msin_fed.node import Node, NodeConfig
 
@@ -165,13 +167,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``msin node`` and its subcommands."""
-    parser = subparsers.add_parser(
-        "node",
-        help="run and operate a member node",
-        description="Operate a member node: secure store, import, share, withdraw, inbox.",
+    sub = add_commands(
+        add_area(
+            subparsers, "node", description="Operate a member node: secure store, import, share, withdraw, inbox."
+        )
     )
-    sub = parser.add_subparsers(dest="node_command", metavar="SUBCOMMAND")
-    sub.required = True
 
     def command(name: str, help_text: str, func: Any) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)

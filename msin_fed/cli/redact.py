@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from msin_fed.cli import add_area
 from msin_fed.errors import ImportValidationError, RowError, ValidationError
 
 __all__ = ["register", "run"]
@@ -26,9 +27,9 @@ logger = logging.getLogger(__name__)
 
 def register(subparsers: Any) -> None:
     """Add the ``redact`` subcommand."""
-    parser = subparsers.add_parser(
+    parser = add_area(
+        subparsers,
         "redact",
-        help="redact narratives in a JSON Lines file",
         description="Redact the 'text' of each JSON Lines record, using its 'known_identifiers' as a deny-list.",
     )
     parser.add_argument("--input", required=True, type=Path, help="input .jsonl ('-' for standard input)")
