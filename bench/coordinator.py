@@ -7,7 +7,7 @@
 Prints, per figure, the median of ``--repeat`` runs:
 
 1. intake records/s through SubmitBatch on loopback with mutual TLS, matching on, each
-   record ~8 tokens (signature, schema, epoch checks; batches of ``--batch``), with the
+   record ~8 tokens (batch signature, schema, epoch checks; batches of ``--batch``), with the
    redaction verifier off, and separately with the real Presidio verifier on a sample;
 2. the raw insert rate of the same records and tokens into the same kind of SQLite
    file (executemany, one transaction per batch), measured in the same run, and the ratio;
@@ -39,7 +39,7 @@ from msin_fed import pki
 from msin_fed.model import ExploitationType, Grade, Region, Sector, SharedRecord, Tlp, Token
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
-from msin_fed.wire import record_to_pb, sign_record
+from msin_fed.wire import record_to_pb, sign_batch
 
 KINDS = ("phone", "email", "vehicle", "name_dob", "name_phon_dob", "dob_postcode", "address", "lsh")
 NARRATIVES = (
@@ -133,15 +133,12 @@ def intake_rate(
     for name, recs in per_member.items():
         key = by_member[name].signing_key
         for i in range(0, len(recs), batch):
-            subs = []
-            for r in recs[i : i + batch]:
-                data = record_to_pb(r).SerializeToString()
-                subs.append(
-                    pb.Submission(
-                        submission_id=f"s-{r.record_id}", record=data, signature=sign_record(data, key)
-                    )
-                )
-            requests[name].append(pb.SubmitBatchRequest(submissions=subs).SerializeToString())
+            subs = [
+                pb.Submission(submission_id=f"s-{r.record_id}", record=record_to_pb(r).SerializeToString())
+                for r in recs[i : i + batch]
+            ]
+            signature = sign_batch([(s.submission_id, s.record) for s in subs], key)
+            requests[name].append(pb.SubmitBatchRequest(submissions=subs, signature=signature).SerializeToString())
     config = CoordinatorConfig(
         identity_dir=net.coordinator_dir,
         store_url=str(root / "intake.db"),

@@ -26,7 +26,7 @@ from msin_fed.errors import MsinError, RedactionRefused, ValidationError
 from msin_fed.linkage.scoring import token_kinds
 from msin_fed.model import SharedRecord
 from msin_fed.proto import coordinator_pb2 as pb
-from msin_fed.wire import grade_to_pb, record_from_bytes, tlp_to_pb, verify_record
+from msin_fed.wire import grade_to_pb, record_from_bytes, tlp_to_pb, verify_batch
 
 from .audit import AuditLog
 from .matching import NEW, REMOVED, MatchChange, MatchEngine, MatchView
@@ -34,6 +34,7 @@ from .store import ActionRow, AlertRow, ClusterInfo, SharedStore, pairs
 
 __all__ = [
     "AccessDenied",
+    "Ack",
     "Busy",
     "Caller",
     "CoordinatorService",
@@ -80,11 +81,10 @@ class Caller:
 
 @dataclass(frozen=True)
 class Submission:
-    """One signed submission as received."""
+    """One submission as received (the batch signature covers it)."""
 
     submission_id: str
     record: bytes
-    signature: bytes
 
 
 @dataclass(frozen=True)
@@ -132,8 +132,9 @@ class CoordinatorService:
 
     # ------------------------------------------------------------------ intake
 
-    def submit_batch(self, caller: Caller, batch: Sequence[Submission]) -> list[Ack]:
-        """Check every submission, then store the whole batch (or nothing) and match it."""
+    def submit_batch(self, caller: Caller, batch: Sequence[Submission], signature: bytes) -> list[Ack]:
+        """Check the batch signature and every submission, then store the whole batch (or
+        nothing) and match it."""
         if caller.role != "member":
             raise AccessDenied("only member nodes submit records")
         if not batch:
@@ -142,6 +143,7 @@ class CoordinatorService:
             raise ValidationError("submissions", f"too many in one batch (at most {self.max_batch})")
         if caller.signing_public_key is None:
             raise AccessDenied("the caller's certificate carries no record-signing key")
+        verify_batch(((s.submission_id, s.record) for s in batch), signature, caller.signing_public_key)
         ids = [s.submission_id for s in batch]
         for i, sid in enumerate(ids):
             if not isinstance(sid, str) or not _SUBMISSION_ID.fullmatch(sid):
@@ -208,9 +210,7 @@ class CoordinatorService:
 
     def _check(self, i: int, caller: Caller, sub: Submission) -> SharedRecord:
         where = f"submissions[{i}]"
-        assert caller.signing_public_key is not None
         try:
-            verify_record(sub.record, sub.signature, caller.signing_public_key)
             record = record_from_bytes(sub.record)
         except ValidationError as exc:
             raise ValidationError(f"{where}.{exc.field}", exc.problem) from None

@@ -84,8 +84,8 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
     def SubmitBatch(
         self, request: pb.SubmitBatchRequest, context: grpc.ServicerContext
     ) -> pb.SubmitBatchResponse:
-        subs = [Submission(s.submission_id, s.record, s.signature) for s in request.submissions]
-        acks = _call(context, lambda c: self.service.submit_batch(c, subs))
+        subs = [Submission(s.submission_id, s.record) for s in request.submissions]
+        acks = _call(context, lambda c: self.service.submit_batch(c, subs, request.signature))
         return pb.SubmitBatchResponse(
             acks=[
                 pb.Ack(submission_id=a.submission_id, record_id=a.record_id, duplicate=a.duplicate)

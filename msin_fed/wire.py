@@ -1,4 +1,4 @@
-"""Conversion between protobuf messages (``msin.v1``) and domain types, and record signing.
+"""Conversion between protobuf messages (``msin.v1``) and domain types, and batch signing.
 
 The one place where wire enums meet model enums. Servicers and clients call these and
 never touch enum numbers themselves.
@@ -7,6 +7,8 @@ never touch enum numbers themselves.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+from collections.abc import Iterable
 
 from google.protobuf.message import DecodeError
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -31,19 +33,20 @@ from msin_fed.proto import coordinator_pb2 as pb
 
 __all__ = [
     "SIGNATURE_CONTEXT",
+    "batch_digest",
     "grade_from_pb",
     "grade_to_pb",
     "record_from_bytes",
     "record_from_pb",
     "record_to_pb",
-    "sign_record",
+    "sign_batch",
     "tlp_from_pb",
     "tlp_to_pb",
-    "verify_record",
+    "verify_batch",
 ]
 
-#: Domain-separation prefix of record signatures (see Submission.signature).
-SIGNATURE_CONTEXT = b"msin.v1.SharedRecord\x00"
+#: Domain-separation prefix of batch signatures (see SubmitBatchRequest.signature).
+SIGNATURE_CONTEXT = b"msin.v1.SubmitBatch\x00"
 
 _TLP_TO_PB = {
     Tlp.CLEAR: pb.TLP_CLEAR,
@@ -155,16 +158,29 @@ def record_from_bytes(data: bytes) -> SharedRecord:
     return record_from_pb(msg)
 
 
-def sign_record(record_bytes: bytes, key: SigningKey) -> bytes:
-    """Ed25519 signature over the domain-separated serialized record."""
-    return key.sign(SIGNATURE_CONTEXT + record_bytes).signature
+def batch_digest(submissions: Iterable[tuple[str, bytes]]) -> bytes:
+    """SHA-256 over, per submission in order, SHA-256(submission_id) || SHA-256(record).
+
+    Fixed-width parts, so no two different batches share a digest; one hash per record
+    costs microseconds where one Ed25519 verification per record cost ~0.1 ms.
+    """
+    outer = hashlib.sha256()
+    for submission_id, record in submissions:
+        outer.update(hashlib.sha256(submission_id.encode("utf-8")).digest())
+        outer.update(hashlib.sha256(record).digest())
+    return outer.digest()
 
 
-def verify_record(record_bytes: bytes, signature: bytes, public_key: bytes) -> None:
-    """Check a record signature; ValidationError("signature", ...) when it does not verify."""
+def sign_batch(submissions: Iterable[tuple[str, bytes]], key: SigningKey) -> bytes:
+    """Ed25519 signature over the domain-separated :func:`batch_digest` of ``(submission_id, record)`` pairs."""
+    return key.sign(SIGNATURE_CONTEXT + batch_digest(submissions)).signature
+
+
+def verify_batch(submissions: Iterable[tuple[str, bytes]], signature: bytes, public_key: bytes) -> None:
+    """Check a batch signature; ValidationError("signature", ...) when it does not verify."""
     if len(signature) != 64:
         raise ValidationError("signature", "must be 64 bytes")
     try:
-        VerifyKey(public_key).verify(SIGNATURE_CONTEXT + record_bytes, signature)
+        VerifyKey(public_key).verify(SIGNATURE_CONTEXT + batch_digest(submissions), signature)
     except (BadSignatureError, ValueError, TypeError):
         raise ValidationError("signature", "does not verify against the caller's signing key") from None

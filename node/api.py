@@ -303,7 +303,7 @@ class Node:
     # ------------------------------------------------------------------ sharing
 
     def share(self, report_id: str, tlp: Tlp | str, handling: str = "P") -> SharedRecord:
-        """Share a report: redact (verified), tokenize, coarsen, grade, sign, queue.
+        """Share a report: redact (verified), tokenize, coarsen, grade, queue (signed per batch when sent).
 
         Returns the record exactly as it will leave the node. RedactionRefused blocks the
         share with the reason; the record then never reaches the outbox.
@@ -318,7 +318,6 @@ class Node:
             handling=handling,
             redactor=self._get_redactor(),
             tokenizer=self._get_tokenizer(),
-            signing_key=self._signing_key(),
         )
         self._store.enqueue_share(
             report_id, built.record.record_id, built.submission_id, built.record.tlp.value, built.submission
@@ -345,7 +344,7 @@ class Node:
 
     def deliver(self) -> DeliveryReport:
         """Send what is due in the outbox once."""
-        return deliver_due(self._store, self._get_stub(), backoff=self._backoff)
+        return deliver_due(self._store, self._get_stub(), signing_key=self._signing_key(), backoff=self._backoff)
 
     def receive(self, timeout: float = 1.0) -> int:
         """Read new events for up to ``timeout`` seconds; return how many were stored."""

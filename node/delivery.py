@@ -1,7 +1,8 @@
 """Outbox delivery and inbox subscription against the coordinator.
 
 Delivery takes due outbox items oldest first, sends runs of submissions as one
-``SubmitBatch`` and withdrawals one by one, and removes an item only after the
+``SubmitBatch`` signed as a whole with the member's signing key (the key bound to its
+certificate) and withdrawals one by one, and removes an item only after the
 coordinator acknowledged it. A failed call schedules the item again with exponential
 backoff and jitter. Because submissions carry an idempotent submission id, the one
 unavoidable race (the coordinator stored a batch, the node died before removing it)
@@ -21,9 +22,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import grpc
+from nacl.signing import SigningKey
 
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
+from msin_fed.wire import sign_batch
 
 from .store import OutboxItem, SecureStore
 
@@ -86,6 +89,7 @@ def deliver_due(
     store: SecureStore,
     stub: pb_grpc.CoordinatorStub,
     *,
+    signing_key: SigningKey,
     backoff: Backoff = Backoff(),
     timeout: float = 30.0,
     max_batch: int = 50,
@@ -97,7 +101,7 @@ def deliver_due(
     items = store.due(time.time() if now is None else now)
     for position, run in enumerate(_runs(items, max_batch)):
         try:
-            _send(store, stub, run, timeout, report, backoff, on_acknowledged)
+            _send(store, stub, signing_key, run, timeout, report, backoff, on_acknowledged)
         except grpc.RpcError as exc:
             code, details = _status(exc)
             if code in PERMANENT and len(run) > 1:
@@ -105,7 +109,7 @@ def deliver_due(
                 singles = [[i] for i in run]
                 for single in singles:
                     try:
-                        _send(store, stub, single, timeout, report, backoff, on_acknowledged)
+                        _send(store, stub, signing_key, single, timeout, report, backoff, on_acknowledged)
                     except grpc.RpcError as inner:
                         icode, idetails = _status(inner)
                         if icode in PERMANENT:
@@ -126,6 +130,7 @@ def deliver_due(
 def _send(
     store: SecureStore,
     stub: pb_grpc.CoordinatorStub,
+    signing_key: SigningKey,
     run: list[OutboxItem],
     timeout: float,
     report: DeliveryReport,
@@ -133,8 +138,10 @@ def _send(
     on_acknowledged: Callable[[Sequence[OutboxItem]], None] | None,
 ) -> None:
     if run[0].op == "submit":
+        submissions = [pb.Submission.FromString(i.data) for i in run]
         request = pb.SubmitBatchRequest(
-            submissions=[pb.Submission.FromString(i.data) for i in run]
+            submissions=submissions,
+            signature=sign_batch(((s.submission_id, s.record) for s in submissions), signing_key),
         )
         response = stub.SubmitBatch(request, timeout=timeout)
         acked = {a.submission_id: a for a in response.acks}

@@ -1,4 +1,4 @@
-"""Building the shared record of a report: redact, tokenize, coarsen, grade, sign.
+"""Building the shared record of a report: redact, tokenize, coarsen, grade (delivery signs batches).
 
 What leaves the node is exactly a :class:`~msin_fed.model.SharedRecord`: the narrative
 after verified redaction (the report's own identifiers and its reporter are the
@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from nacl.signing import SigningKey
-
 from msin_fed.errors import ValidationError
 from msin_fed.model import (
     Grade,
@@ -31,7 +29,7 @@ from msin_fed.model import (
 )
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.token_inputs import inputs_for_mention
-from msin_fed.wire import record_to_pb, sign_record
+from msin_fed.wire import record_to_pb
 
 __all__ = ["BuiltShare", "Redactor", "Tokenizer", "build_share", "new_record_id"]
 
@@ -64,7 +62,7 @@ class Tokenizer(Protocol):
 
 @dataclass(frozen=True, repr=False)
 class BuiltShare:
-    """A signed submission ready for the outbox, and the record it carries."""
+    """A submission ready for the outbox, and the record it carries."""
 
     record: SharedRecord
     submission_id: str
@@ -102,10 +100,10 @@ def build_share(
     handling: Handling | str,
     redactor: Redactor,
     tokenizer: Tokenizer,
-    signing_key: SigningKey,
     now: _dt.datetime | None = None,
 ) -> BuiltShare:
-    """The signed shared record of ``report``. RedactionRefused blocks it with the reason."""
+    """The shared record of ``report`` (signed per batch at delivery). RedactionRefused
+    blocks it with the reason."""
     marking = parse_tlp(tlp)
     code = parse_handling(handling)
     known: list[Identifier | str] = list(report.identifiers())
@@ -145,9 +143,5 @@ def build_share(
     )
     record_bytes = record_to_pb(record).SerializeToString(deterministic=True)
     submission_id = str(uuid.uuid4())
-    submission = pb.Submission(
-        submission_id=submission_id,
-        record=record_bytes,
-        signature=sign_record(record_bytes, signing_key),
-    )
+    submission = pb.Submission(submission_id=submission_id, record=record_bytes)
     return BuiltShare(record, submission_id, submission.SerializeToString(deterministic=True))

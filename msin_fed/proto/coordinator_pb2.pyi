@@ -141,20 +141,20 @@ class SharedRecord(_message.Message):
     def __init__(self, record_id: _Optional[str] = ..., member_id: _Optional[str] = ..., narrative: _Optional[str] = ..., tokens: _Optional[_Iterable[_Union[Token, _Mapping]]] = ..., region: _Optional[str] = ..., sector: _Optional[str] = ..., exploitation_type: _Optional[str] = ..., indicators: _Optional[_Iterable[str]] = ..., month: _Optional[str] = ..., victims_band: _Optional[str] = ..., grade: _Optional[_Union[Grade, _Mapping]] = ..., tlp: _Optional[_Union[Tlp, str]] = ..., time_sensitive: _Optional[bool] = ..., shared_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Submission(_message.Message):
-    __slots__ = ("submission_id", "record", "signature")
+    __slots__ = ("submission_id", "record")
     SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
     RECORD_FIELD_NUMBER: _ClassVar[int]
-    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     submission_id: str
     record: bytes
-    signature: bytes
-    def __init__(self, submission_id: _Optional[str] = ..., record: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
+    def __init__(self, submission_id: _Optional[str] = ..., record: _Optional[bytes] = ...) -> None: ...
 
 class SubmitBatchRequest(_message.Message):
-    __slots__ = ("submissions",)
+    __slots__ = ("submissions", "signature")
     SUBMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     submissions: _containers.RepeatedCompositeFieldContainer[Submission]
-    def __init__(self, submissions: _Optional[_Iterable[_Union[Submission, _Mapping]]] = ...) -> None: ...
+    signature: bytes
+    def __init__(self, submissions: _Optional[_Iterable[_Union[Submission, _Mapping]]] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class Ack(_message.Message):
     __slots__ = ("submission_id", "record_id", "duplicate")

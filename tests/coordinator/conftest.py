@@ -18,7 +18,7 @@ from msin_fed import pki
 from msin_fed.model import ExploitationType, Grade, Region, Sector, SharedRecord, Tlp, Token
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
-from msin_fed.wire import record_to_pb, sign_record
+from msin_fed.wire import record_to_pb, sign_batch
 
 EPOCH = 1
 
@@ -52,13 +52,15 @@ def record(
     )
 
 
-def submission(identity: pki.Identity, rec: SharedRecord, submission_id: str | None = None) -> pb.Submission:
-    data = record_to_pb(rec).SerializeToString()
-    return pb.Submission(
-        submission_id=submission_id or f"sub-{rec.record_id}",
-        record=data,
-        signature=sign_record(data, identity.signing_key),
-    )
+def submission(rec: SharedRecord, submission_id: str | None = None) -> pb.Submission:
+    """The (unsigned) submission of ``rec``; :func:`signed_batch` signs a batch of them."""
+    return pb.Submission(submission_id=submission_id or f"sub-{rec.record_id}", record=record_to_pb(rec).SerializeToString())
+
+
+def signed_batch(identity: pki.Identity, *subs: pb.Submission) -> pb.SubmitBatchRequest:
+    """A SubmitBatchRequest of ``subs`` signed with ``identity``'s record-signing key."""
+    pairs = [(s.submission_id, s.record) for s in subs]
+    return pb.SubmitBatchRequest(submissions=list(subs), signature=sign_batch(pairs, identity.signing_key))
 
 
 def require_postgres() -> str:

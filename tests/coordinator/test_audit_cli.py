@@ -17,7 +17,7 @@ from msin_fed.cli import main
 from msin_fed.errors import ConfigError
 from msin_fed.proto import coordinator_pb2 as pb
 
-from .conftest import Live, record, submission, tok
+from .conftest import Live, record, signed_batch, submission, tok
 
 
 def _write_config(tmp_path: Path, identity: pki.Identity, extra: str = "") -> Path:
@@ -53,14 +53,8 @@ def audited(
     with CoordinatorServer(load_config(path)) as server:
         live = Live(server)
         a, b = live.stub(alpha), live.stub(beta)
-        a.SubmitBatch(
-            pb.SubmitBatchRequest(
-                submissions=[submission(alpha, record("alpha", "a1", (tok("phone", "p"),)))]
-            )
-        )
-        b.SubmitBatch(
-            pb.SubmitBatchRequest(submissions=[submission(beta, record("beta", "b1", (tok("phone", "p"),)))])
-        )
+        a.SubmitBatch(signed_batch(alpha, submission(record("alpha", "a1", (tok("phone", "p"),)))))
+        b.SubmitBatch(signed_batch(beta, submission(record("beta", "b1", (tok("phone", "p"),)))))
         a.ListMatches(pb.ListMatchesRequest())
         b.Withdraw(pb.WithdrawRequest(record_id="b1"))
         live.close()

@@ -12,7 +12,7 @@ from msin_fed.coordinator.server import CoordinatorServer
 from msin_fed import oprf, pki
 from msin_fed.proto import coordinator_pb2 as pb
 
-from .conftest import Live, make_config, record, submission
+from .conftest import Live, make_config, record, signed_batch, submission
 
 IDENTIFIERS = {
     "phone": "+447700900123",
@@ -72,13 +72,13 @@ def test_database_and_logs_hold_no_plaintext_identifiers(
         for ident, rid in ((alpha, "pa"), (beta, "pb")):
             rec = record(ident.name, rid, tokens_for(ident.name), narrative=narrative, time_sensitive=True)  # type: ignore[arg-type]
             live.stub(ident).SubmitBatch(
-                pb.SubmitBatchRequest(submissions=[submission(ident, rec)]), timeout=20
+                signed_batch(ident, submission(rec)), timeout=20
             )
         # A leaky narrative is refused; its text must not reach the logs either.
         leaky = record("alpha", "leak", narrative=RAW)
         with pytest.raises(Exception):
             live.stub(alpha).SubmitBatch(
-                pb.SubmitBatchRequest(submissions=[submission(alpha, leaky)]), timeout=20
+                signed_batch(alpha, submission(leaky)), timeout=20
             )
         live.stub(alpha).RaiseAlert(
             pb.RaiseAlertRequest(record_id="pa", summary="Workers at the farm may be moved tonight."),

@@ -17,8 +17,9 @@ from msin_fed import pki
 from msin_fed.errors import Finding, RedactionRefused
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
+from msin_fed.wire import record_to_pb
 
-from .conftest import Live, make_config, record, submission, tok
+from .conftest import Live, make_config, record, signed_batch, submission, tok
 
 MakeId = Callable[[str, str], pki.Identity]
 
@@ -27,8 +28,8 @@ def _code(excinfo: pytest.ExceptionInfo[grpc.RpcError]) -> grpc.StatusCode:
     return excinfo.value.code()  # type: ignore[attr-defined,no-any-return]
 
 
-def _submit(stub: pb_grpc.CoordinatorStub, *subs: pb.Submission) -> pb.SubmitBatchResponse:
-    return stub.SubmitBatch(pb.SubmitBatchRequest(submissions=list(subs)), timeout=10)
+def _submit(stub: pb_grpc.CoordinatorStub, signer: pki.Identity, *subs: pb.Submission) -> pb.SubmitBatchResponse:
+    return stub.SubmitBatch(signed_batch(signer, *subs), timeout=10)
 
 
 # ------------------------------------------------------------------ authentication
@@ -93,10 +94,10 @@ def test_role_policy_in_interceptor(live: Live, make_identity: MakeId) -> None:
 def test_replayed_batch_is_stored_once(live: Live, make_identity: MakeId) -> None:
     alpha = make_identity("member", "alpha")
     stub = live.stub(alpha)
-    subs = [submission(alpha, record("alpha", f"r{i}", (tok("phone", f"p{i}"),))) for i in range(3)]
-    first = _submit(stub, *subs)
+    subs = [submission(record("alpha", f"r{i}", (tok("phone", f"p{i}"),))) for i in range(3)]
+    first = _submit(stub, alpha, *subs)
     assert [a.duplicate for a in first.acks] == [False] * 3
-    again = _submit(stub, *subs)
+    again = _submit(stub, alpha, *subs)
     assert [a.duplicate for a in again.acks] == [True] * 3
     assert [a.record_id for a in again.acks] == ["r0", "r1", "r2"]
     assert live.server.store.count_records() == 3
@@ -104,24 +105,51 @@ def test_replayed_batch_is_stored_once(live: Live, make_identity: MakeId) -> Non
 
 def test_batch_with_one_bad_record_stores_nothing(live: Live, make_identity: MakeId) -> None:
     alpha = make_identity("member", "alpha")
-    good = submission(alpha, record("alpha", "g1"))
-    bad = submission(alpha, record("alpha", "g2"))
-    bad.signature = bytes(64)
+    good = submission(record("alpha", "g1"))
+    bad = submission(record("alpha", "g2"))
+    bad.record = b"\xff\x01 not a record"
     with pytest.raises(grpc.RpcError) as exc:
-        _submit(live.stub(alpha), good, bad)
+        _submit(live.stub(alpha), alpha, good, bad)
     assert _code(exc) == grpc.StatusCode.INVALID_ARGUMENT
-    assert "submissions[1].signature" in exc.value.details()  # type: ignore[attr-defined]
+    assert "submissions[1].record" in exc.value.details()  # type: ignore[attr-defined]
     assert live.server.store.count_records() == 0
+
+
+def test_batch_signature_must_cover_exactly_what_was_sent(live: Live, make_identity: MakeId) -> None:
+    alpha, beta = make_identity("member", "alpha"), make_identity("member", "beta")
+    stub = live.stub(alpha)
+    subs = [submission(record("alpha", f"s{i}")) for i in range(2)]
+    attempts = {
+        "signed by another member's key": signed_batch(beta, *subs),
+        "no signature": pb.SubmitBatchRequest(submissions=subs),
+    }
+    tampered = signed_batch(alpha, *subs)
+    tampered.submissions[1].record = record_to_pb(record("alpha", "s1", month="2024-01")).SerializeToString()
+    attempts["a record changed after signing"] = tampered
+    reordered = signed_batch(alpha, *subs)
+    reordered.submissions[0].CopyFrom(subs[1])
+    reordered.submissions[1].CopyFrom(subs[0])
+    attempts["submissions reordered"] = reordered
+    renamed = signed_batch(alpha, *subs)
+    renamed.submissions[0].submission_id = "other-id"
+    attempts["a submission id changed"] = renamed
+    for what, request in attempts.items():
+        with pytest.raises(grpc.RpcError) as exc:
+            stub.SubmitBatch(request, timeout=10)
+        assert _code(exc) == grpc.StatusCode.INVALID_ARGUMENT, what
+        assert "signature" in exc.value.details(), what  # type: ignore[attr-defined]
+    assert live.server.store.count_records() == 0
+    assert [a.duplicate for a in stub.SubmitBatch(signed_batch(alpha, *subs), timeout=10).acks] == [False, False]
 
 
 def test_wrong_epoch_and_foreign_member_id_refused(live: Live, make_identity: MakeId) -> None:
     alpha = make_identity("member", "alpha")
     stub = live.stub(alpha)
     with pytest.raises(grpc.RpcError) as exc:
-        _submit(stub, submission(alpha, record("alpha", "e1", (tok("phone", "x", epoch=2),))))
+        _submit(stub, alpha, submission(record("alpha", "e1", (tok("phone", "x", epoch=2),))))
     assert _code(exc) == grpc.StatusCode.INVALID_ARGUMENT
     with pytest.raises(grpc.RpcError) as exc:
-        _submit(stub, submission(alpha, record("beta", "e2")))
+        _submit(stub, alpha, submission(record("beta", "e2")))
     assert _code(exc) == grpc.StatusCode.PERMISSION_DENIED
     assert live.server.store.count_records() == 0
 
@@ -148,7 +176,7 @@ def test_residue_is_refused_with_types_not_text(
         live = Live(server)
         leaky = record("alpha", "leak", narrative="Driver on 07700900123 collects them.")
         with pytest.raises(grpc.RpcError) as exc:
-            _submit(live.stub(alpha), submission(alpha, leaky))
+            _submit(live.stub(alpha), alpha, submission(leaky))
         assert _code(exc) == grpc.StatusCode.FAILED_PRECONDITION
         details = exc.value.details()  # type: ignore[attr-defined]
         assert "PHONE_NUMBER" in details and "07700900123" not in details
@@ -161,7 +189,7 @@ def test_residue_is_refused_with_types_not_text(
 
 def test_member_cannot_read_or_withdraw_another_members_record(live: Live, make_identity: MakeId) -> None:
     alpha, beta = make_identity("member", "alpha"), make_identity("member", "beta")
-    _submit(live.stub(alpha), submission(alpha, record("alpha", "mine")))
+    _submit(live.stub(alpha), alpha, submission(record("alpha", "mine")))
     thief = live.stub(beta)
     for call in (
         lambda: thief.Withdraw(pb.WithdrawRequest(record_id="mine"), timeout=5),
@@ -194,8 +222,8 @@ def test_match_events_reach_both_members_and_withdraw_removes(live: Live, make_i
     listener = threading.Thread(target=lambda: received.extend(_collect(b_stub, 0, 1)))
     listener.start()
     time.sleep(0.3)  # beta is waiting on a live stream before anything matches
-    _submit(a_stub, submission(alpha, record("alpha", "a1", (tok("phone", "shared"), tok("email", "a")))))
-    _submit(b_stub, submission(beta, record("beta", "b1", (tok("phone", "shared"),))))
+    _submit(a_stub, alpha, submission(record("alpha", "a1", (tok("phone", "shared"), tok("email", "a")))))
+    _submit(b_stub, beta, submission(record("beta", "b1", (tok("phone", "shared"),))))
     listener.join(10)
     [b_event] = received
     assert b_event.match.record_id == "b1" and b_event.match.change == pb.MATCH_CHANGE_NEW
@@ -227,8 +255,8 @@ def test_disclose_member_ids_policy(
     alpha, beta = make_identity("member", "alpha"), make_identity("member", "beta")
     with CoordinatorServer(make_config(tmp_path, coordinator_identity, disclose_member_ids=True)) as server:
         live = Live(server)
-        _submit(live.stub(alpha), submission(alpha, record("alpha", "a1", (tok("vehicle", "v"),))))
-        _submit(live.stub(beta), submission(beta, record("beta", "b1", (tok("vehicle", "v"),))))
+        _submit(live.stub(alpha), alpha, submission(record("alpha", "a1", (tok("vehicle", "v"),))))
+        _submit(live.stub(beta), beta, submission(record("beta", "b1", (tok("vehicle", "v"),))))
         [m] = live.stub(alpha).ListMatches(pb.ListMatchesRequest(), timeout=5).matches
         assert list(m.other_member_ids) == ["beta"]
         live.close()
@@ -266,9 +294,10 @@ def test_alert_rules_events_and_email(
             a = live.stub(alpha)
             _submit(
                 a,
-                submission(alpha, record("alpha", "hot", time_sensitive=True, grade="1AP")),
-                submission(alpha, record("alpha", "cold", time_sensitive=False)),
-                submission(alpha, record("alpha", "weak", time_sensitive=True, grade="3EP")),
+                alpha,
+                submission(record("alpha", "hot", time_sensitive=True, grade="1AP")),
+                submission(record("alpha", "cold", time_sensitive=False)),
+                submission(record("alpha", "weak", time_sensitive=True, grade="3EP")),
             )
             for rid in ("cold", "weak"):
                 with pytest.raises(grpc.RpcError) as exc:
@@ -318,7 +347,7 @@ def test_graceful_stop_finishes_and_ends_streams(live: Live, make_identity: Make
 
     threading.Thread(target=listen, daemon=True).start()
     time.sleep(0.3)
-    _submit(stub, submission(alpha, record("alpha", "z1")))
+    _submit(stub, alpha, submission(record("alpha", "z1")))
     started = time.time()
     live.server.stop(grace=5)
     assert done.wait(5) and time.time() - started < 5
@@ -363,7 +392,7 @@ def test_stop_finishes_an_in_flight_batch(
     stub = live.stub(alpha)
     result: list[pb.SubmitBatchResponse] = []
     call = threading.Thread(
-        target=lambda: result.append(_submit(stub, submission(alpha, record("alpha", "late1")))), daemon=True
+        target=lambda: result.append(_submit(stub, alpha, submission(record("alpha", "late1")))), daemon=True
     )
     call.start()
     time.sleep(0.2)  # the batch is being verified
@@ -379,13 +408,13 @@ def test_stop_finishes_an_in_flight_batch(
 def test_resend_after_withdrawal_does_not_reshare(live: Live, make_identity: MakeId) -> None:
     alpha = make_identity("member", "alpha")
     stub = live.stub(alpha)
-    sub = submission(alpha, record("alpha", "w1"))
-    _submit(stub, sub)
+    sub = submission(record("alpha", "w1"))
+    _submit(stub, alpha, sub)
     assert stub.Withdraw(pb.WithdrawRequest(record_id="w1"), timeout=5).withdrawn
-    [ack] = _submit(stub, sub).acks
+    [ack] = _submit(stub, alpha, sub).acks
     assert ack.duplicate and live.server.store.count_records() == 0
     # Sharing it again is a new submission.
-    assert not _submit(stub, submission(alpha, record("alpha", "w1"), "again-w1")).acks[0].duplicate
+    assert not _submit(stub, alpha, submission(record("alpha", "w1"), "again-w1")).acks[0].duplicate
     assert live.server.store.count_records() == 1
 
 

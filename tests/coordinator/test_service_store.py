@@ -6,12 +6,13 @@ from collections.abc import Callable
 
 import pytest
 from msin_fed.coordinator.audit import AuditLog
-from msin_fed.coordinator.service import AccessDenied, Caller, CoordinatorService, Submission
+from msin_fed.coordinator.service import AccessDenied, Ack, Caller, CoordinatorService, Submission
 from msin_fed.coordinator.store import SharedStore
 
 from msin_fed import pki
 from msin_fed.errors import ValidationError
 from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.wire import sign_batch
 
 from .conftest import record, submission, tok
 
@@ -23,24 +24,29 @@ def _caller(identity: pki.Identity) -> Caller:
 
 
 def _sub(identity: pki.Identity, rid: str, *tokens: str) -> Submission:
-    msg = submission(identity, record(identity.name, rid, tuple(tok("phone", t) for t in tokens)))
-    return Submission(msg.submission_id, msg.record, msg.signature)
+    msg = submission(record(identity.name, rid, tuple(tok("phone", t) for t in tokens)))
+    return Submission(msg.submission_id, msg.record)
+
+
+def _submit(service: CoordinatorService, identity: pki.Identity, subs: list[Submission]) -> list[Ack]:
+    signature = sign_batch([(s.submission_id, s.record) for s in subs], identity.signing_key)
+    return service.submit_batch(_caller(identity), subs, signature)
 
 
 def test_intake_replay_atomicity_events_withdraw_and_audit(store: SharedStore, make_identity: MakeId) -> None:
     alpha, beta = make_identity("member", "alpha"), make_identity("member", "beta")
     service = CoordinatorService(store, audit=AuditLog(store, None))
-    acks = service.submit_batch(_caller(alpha), [_sub(alpha, "a1", "p"), _sub(alpha, "a2", "q")])
+    acks = _submit(service, alpha, [_sub(alpha, "a1", "p"), _sub(alpha, "a2", "q")])
     assert [a.duplicate for a in acks] == [False, False]
-    assert [a.duplicate for a in service.submit_batch(_caller(alpha), [_sub(alpha, "a1", "p")])] == [True]
+    assert [a.duplicate for a in _submit(service, alpha, [_sub(alpha, "a1", "p")])] == [True]
 
     bad = _sub(beta, "b2", "q")
-    bad = Submission(bad.submission_id, bad.record, bytes(64))
+    bad = Submission(bad.submission_id, b"\xff\x01 not a record")
     with pytest.raises(ValidationError):
-        service.submit_batch(_caller(beta), [_sub(beta, "b1", "p"), bad])
+        _submit(service, beta, [_sub(beta, "b1", "p"), bad])
     assert store.count_records() == 2
 
-    service.submit_batch(_caller(beta), [_sub(beta, "b1", "p")])
+    _submit(service, beta, [_sub(beta, "b1", "p")])
     stream = service.events(_caller(alpha), 0, is_active=lambda: True, poll=0.01)
     first = next(stream)
     stream.close()

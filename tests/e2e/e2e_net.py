@@ -14,13 +14,13 @@ from pathlib import Path
 from msin_fed import pki
 from msin_fed.model import ExploitationType, Grade, Region, Sector, SharedRecord, Tlp, Token
 from msin_fed.proto import coordinator_pb2 as pb
-from msin_fed.wire import record_to_pb, sign_record
+from msin_fed.wire import record_to_pb, sign_batch
 
 NARRATIVE = "A labour provider withheld wages from <PERSON_1> and kept workers' passports at a packhouse."
 
 
-def signed_submission(identity: pki.Identity, *, epoch: int = 1, token: bytes | None = None) -> pb.Submission:
-    """One valid signed submission of a fresh record by ``identity`` (a member)."""
+def new_submission(identity: pki.Identity, *, epoch: int = 1, token: bytes | None = None) -> pb.Submission:
+    """One valid submission of a fresh record by ``identity`` (a member); :func:`signed_batch` signs."""
     record = SharedRecord(
         record_id=f"r-{uuid.uuid4().hex}",
         member_id=identity.name,
@@ -34,10 +34,13 @@ def signed_submission(identity: pki.Identity, *, epoch: int = 1, token: bytes | 
         tlp=Tlp.AMBER,
         shared_at=_dt.datetime.now(_dt.UTC),
     )
-    data = record_to_pb(record).SerializeToString()
-    return pb.Submission(
-        submission_id=str(uuid.uuid4()), record=data, signature=sign_record(data, identity.signing_key)
-    )
+    return pb.Submission(submission_id=str(uuid.uuid4()), record=record_to_pb(record).SerializeToString())
+
+
+def signed_batch(identity: pki.Identity, submissions: list[pb.Submission]) -> pb.SubmitBatchRequest:
+    """A SubmitBatchRequest of ``submissions`` signed with ``identity``'s record-signing key."""
+    pairs = [(s.submission_id, s.record) for s in submissions]
+    return pb.SubmitBatchRequest(submissions=submissions, signature=sign_batch(pairs, identity.signing_key))
 
 
 def query(db: Path | str, sql: str) -> list[tuple[object, ...]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from e2e_net import eventually, fresh_postgres_database, query, signed_submission
+from e2e_net import eventually, fresh_postgres_database, new_submission, query, signed_batch
 
 from msin_fed import pki
 from msin_fed.demo.network import LocalNetwork
@@ -54,7 +54,7 @@ def _stub(net: LocalNetwork, identity: pki.Identity) -> tuple[grpc.Channel, pb_g
 def test_sigkill_mid_stream_loses_nothing_and_stores_nothing_twice(coordinator_network: LocalNetwork) -> None:
     net = coordinator_network
     alpha = net.identity("alpha")
-    submissions = [signed_submission(alpha) for _ in range(TOTAL)]
+    submissions = [new_submission(alpha) for _ in range(TOTAL)]
     record_of = {s.submission_id: pb.SharedRecord.FromString(s.record).record_id for s in submissions}
     acked: dict[str, str] = {}
     failures: list[str] = []
@@ -67,7 +67,7 @@ def test_sigkill_mid_stream_loses_nothing_and_stores_nothing_twice(coordinator_n
         while i < TOTAL and time.monotonic() < deadline:
             batch = submissions[i : i + BATCH]
             try:
-                reply = stub.SubmitBatch(pb.SubmitBatchRequest(submissions=batch), timeout=5)
+                reply = stub.SubmitBatch(signed_batch(alpha, batch), timeout=5)
             except grpc.RpcError as exc:
                 failures.append(exc.code().name)
                 time.sleep(0.2)  # the outbox's backoff: re-send the same batch
@@ -98,7 +98,7 @@ def test_sigkill_mid_stream_loses_nothing_and_stores_nothing_twice(coordinator_n
     # Re-sending everything is acknowledged again, as duplicates, and stores nothing new.
     channel, stub = _stub(net, alpha)
     try:
-        reply = stub.SubmitBatch(pb.SubmitBatchRequest(submissions=submissions), timeout=30)
+        reply = stub.SubmitBatch(signed_batch(alpha, submissions), timeout=30)
     finally:
         channel.close()
     assert [a.submission_id for a in reply.acks] == [s.submission_id for s in submissions]
@@ -121,17 +121,17 @@ def test_a_revoked_member_is_refused_by_the_coordinator(coordinator_network: Loc
     beta = net.identity("beta")
     channel, stub = _stub(net, beta)
     try:
-        reply = stub.SubmitBatch(pb.SubmitBatchRequest(submissions=[signed_submission(beta)]), timeout=15)
+        reply = stub.SubmitBatch(signed_batch(beta, [new_submission(beta)]), timeout=15)
         assert len(reply.acks) == 1
         assert main(["ca", "revoke", str(net.ca_dir), "--cert", str(net.identity_dir("beta") / "cert.pem")]) == 0
         with pytest.raises(grpc.RpcError) as refused:
-            stub.SubmitBatch(pb.SubmitBatchRequest(submissions=[signed_submission(beta)]), timeout=15)
+            stub.SubmitBatch(signed_batch(beta, [new_submission(beta)]), timeout=15)
         assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
     finally:
         channel.close()
     channel, stub = _stub(net, net.identity("alpha"))
     try:
-        assert stub.SubmitBatch(pb.SubmitBatchRequest(submissions=[signed_submission(net.identity("alpha"))]),
+        assert stub.SubmitBatch(signed_batch(net.identity("alpha"), [new_submission(net.identity("alpha"))]),
                                 timeout=15).acks
     finally:
         channel.close()

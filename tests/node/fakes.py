@@ -21,7 +21,7 @@ from msin_fed.errors import ValidationError
 from msin_fed.model import Identifier
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
-from msin_fed.wire import record_from_bytes, verify_record
+from msin_fed.wire import record_from_bytes, verify_batch
 
 
 @dataclass
@@ -64,9 +64,13 @@ class FakeCoordinator(pb_grpc.CoordinatorServicer):
         peer = pki.peer_of(context)
         acks = []
         with self.cond:
+            try:
+                pairs = [(s.submission_id, s.record) for s in request.submissions]
+                verify_batch(pairs, request.signature, peer.signing_public_key or b"")
+            except ValidationError as exc:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             for sub in request.submissions:
                 try:
-                    verify_record(sub.record, sub.signature, peer.signing_public_key or b"")
                     record = record_from_bytes(sub.record)
                 except ValidationError as exc:
                     context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))

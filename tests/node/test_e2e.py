@@ -191,7 +191,7 @@ def stall(items):
     print("SENT", flush=True)
     time.sleep(60)
 
-deliver_due(node.store, node._get_stub(), on_acknowledged=stall)
+deliver_due(node.store, node._get_stub(), signing_key=node.identity.signing_key, on_acknowledged=stall)
 """
 
 

@@ -1,0 +1,44 @@
+"""Batch signatures (msin_fed.wire): what a signature covers and what it refuses."""
+
+from __future__ import annotations
+
+import pytest
+from nacl.signing import SigningKey
+
+from msin_fed.errors import ValidationError
+from msin_fed.wire import batch_digest, sign_batch, verify_batch
+
+BATCH = [("sub-1", b"record one"), ("sub-2", b"record two")]
+
+
+def test_a_signed_batch_verifies_with_the_signers_key() -> None:
+    key = SigningKey(b"\x01" * 32)
+    verify_batch(BATCH, sign_batch(BATCH, key), bytes(key.verify_key))
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        [("sub-1", b"record one"), ("sub-2", b"record 2")],  # a record altered
+        [("sub-1", b"record one"), ("sub-3", b"record two")],  # a submission id altered
+        list(reversed(BATCH)),  # reordered
+        BATCH[:1],  # one dropped
+        [*BATCH, ("sub-3", b"record three")],  # one added
+        [("sub-1r", b"ecord one"), ("sub-2", b"record two")],  # the id/record boundary moved
+    ],
+)
+def test_a_signature_covers_ids_records_and_order(changed: list[tuple[str, bytes]]) -> None:
+    key = SigningKey(b"\x02" * 32)
+    signature = sign_batch(BATCH, key)
+    assert batch_digest(changed) != batch_digest(BATCH)
+    with pytest.raises(ValidationError) as exc:
+        verify_batch(changed, signature, bytes(key.verify_key))
+    assert exc.value.field == "signature"
+
+
+def test_another_key_or_a_malformed_signature_is_refused() -> None:
+    key, other = SigningKey(b"\x03" * 32), SigningKey(b"\x04" * 32)
+    with pytest.raises(ValidationError, match="does not verify"):
+        verify_batch(BATCH, sign_batch(BATCH, other), bytes(key.verify_key))
+    with pytest.raises(ValidationError, match="64 bytes"):
+        verify_batch(BATCH, b"", bytes(key.verify_key))
