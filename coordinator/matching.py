@@ -40,6 +40,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -54,7 +55,6 @@ from .store import (
     bulk_insert,
     cluster_of,
     pairs,
-    select_in,
     token_key,
     tokens,
 )
@@ -66,6 +66,7 @@ Entry = tuple[str, str, Iterable[TokenLike]]
 _PairKey = tuple[str, str]
 
 TOKEN_COLUMNS = ("record_id", "member_id", "kind", "value", "epoch", "key")
+PAIR_COLUMNS = ("record_a", "record_b", "member_a", "member_b", "score", "kinds")
 
 NEW = "new"
 UPDATED = "updated"
@@ -146,54 +147,62 @@ class MatchEngine:
     # ------------------------------------------------------------------ ingest / withdraw
 
     def _ingest(self, conn: Connection, entries: Iterable[Entry]) -> list[MatchChange]:
-        new_tokens: dict[str, set[tuple[str, bytes]]] = {}
+        seen_of: dict[str, set[tuple[str, bytes]]] = {}
+        keys: dict[bytes, int] = {}  # each distinct new value -> its token key, computed once
         rows: list[tuple[str, str, str, bytes, int, int]] = []
+        default_epoch = self.epoch
         for record_id, member_id, toks in entries:
-            seen = new_tokens.setdefault(record_id, set())
+            seen = seen_of.setdefault(record_id, set())
             for tok in toks:
-                kind, value, epoch = (
-                    (tok.kind, tok.value, tok.epoch)
-                    if isinstance(tok, Token)
-                    else (tok[0], tok[1], self.epoch)
-                )
+                if isinstance(tok, Token):
+                    kind, value, epoch = tok.kind, tok.value, tok.epoch
+                else:
+                    kind, value, epoch = tok[0], tok[1], default_epoch
                 if (kind, value) in seen:
                     continue
                 seen.add((kind, value))
-                rows.append((record_id, member_id, kind, value, epoch, token_key(value)))
+                key = keys.get(value)
+                if key is None:
+                    key = keys[value] = token_key(value)
+                rows.append((record_id, member_id, kind, value, epoch, key))
         bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
-        values = {v for toks in new_tokens.values() for _k, v in toks}
-        freq = self._frequencies(conn, values)
         limit = self.model.max_frequency + 1
+        freq = self._frequencies(conn, keys)
         # Holders of tokens that can still carry weight (or just lost it).
-        holders = self._holders(conn, [v for v in values if 2 <= freq.get(v, 0) <= limit])
+        holders = self._holders(conn, {v: keys[v] for v, n in freq.items() if n <= limit})
         candidates: set[_PairKey] = set()
-        for value, held in holders.items():
+        for held in holders.values():
             ids = sorted(held)
-            new_here = [r for r in ids if r in new_tokens]
-            old_here = [r for r in ids if r not in new_tokens]
+            new_here = [r for r in ids if r in seen_of]
+            if not new_here:
+                continue
             for r in new_here:
+                mine = held[r]
                 for other in ids:
-                    if other != r and held[other] != held[r]:
-                        candidates.add(_key(r, other))
+                    if other != r and held[other] != mine:
+                        candidates.add((r, other) if r < other else (other, r))
             # The token's frequency changed, so every pair of its older holders rescores.
-            if new_here and len(old_here) >= 2:
+            old_here = [r for r in ids if r not in seen_of]
+            if len(old_here) >= 2:
                 for a, b in combinations(old_here, 2):
                     if held[a] != held[b]:
-                        candidates.add(_key(a, b))
-            del value
+                        candidates.add((a, b))  # ids are sorted, so a < b
         return self._update(conn, candidates, removed=set())
 
     def _withdraw(self, conn: Connection, record_id: str) -> list[MatchChange]:
-        values = set(conn.execute(sa.select(tokens.c.value).where(tokens.c.record_id == record_id)).scalars())
-        conn.execute(tokens.delete().where(tokens.c.record_id == record_id))
-        freq = self._frequencies(conn, values)
+        keys = {
+            _as_bytes(v): token_key(v)
+            for (v,) in _select_in(conn, "SELECT value FROM tokens WHERE record_id IN ({0})", [record_id])
+        }
+        _select_in(conn, "DELETE FROM tokens WHERE record_id IN ({0})", [record_id], fetch=False)
+        freq = self._frequencies(conn, keys)
         limit = self.model.max_frequency + 1
-        holders = self._holders(conn, [v for v in values if 2 <= freq.get(v, 0) < limit])
+        holders = self._holders(conn, {v: keys[v] for v, n in freq.items() if n < limit})
         candidates: set[_PairKey] = set()
         for held in holders.values():
             for a, b in combinations(sorted(held), 2):
                 if held[a] != held[b]:
-                    candidates.add(_key(a, b))
+                    candidates.add((a, b))
         return self._update(conn, candidates, removed={record_id})
 
     # ------------------------------------------------------------------ the update
@@ -209,8 +218,8 @@ class MatchEngine:
         old_views = _views(touched, old_rows, old_cids)
 
         scored = self._score(conn, candidates)
-        new_rows = {k: v for k, v in old_rows.items() if not (set(k) & removed)}
-        changed_pairs: set[_PairKey] = {k for k in old_rows if set(k) & removed}
+        changed_pairs: set[_PairKey] = {k for k in old_rows if k[0] in removed or k[1] in removed}
+        new_rows = {k: v for k, v in old_rows.items() if k not in changed_pairs}
         for key in candidates:
             before = old_rows.get(key)
             after = scored.get(key)
@@ -224,27 +233,24 @@ class MatchEngine:
         if not changed_pairs:
             return []
 
-        for chunk in _chunks(sorted(changed_pairs)):
-            conn.execute(pairs.delete().where(sa.tuple_(pairs.c.record_a, pairs.c.record_b).in_(chunk)))
-        inserts = [
-            {
-                "record_a": a,
-                "record_b": b,
-                "member_a": p.member_a,
-                "member_b": p.member_b,
-                "score": p.score,
-                "kinds": p.kinds,
-            }
-            for (a, b), p in new_rows.items()
-            if (a, b) in changed_pairs
-        ]
-        if inserts:
-            conn.execute(pairs.insert(), inserts)
+        _executemany(
+            conn, "DELETE FROM pairs WHERE record_a = {mark} AND record_b = {mark}", sorted(changed_pairs)
+        )
+        bulk_insert(
+            conn,
+            pairs,
+            PAIR_COLUMNS,
+            [
+                (a, b, p.member_a, p.member_b, p.score, p.kinds)
+                for (a, b), p in new_rows.items()
+                if (a, b) in changed_pairs
+            ],
+        )
         if removed:
-            conn.execute(cluster_of.delete().where(cluster_of.c.record_id.in_(sorted(removed))))
+            _select_in(conn, "DELETE FROM cluster_of WHERE record_id IN ({0})", sorted(removed), fetch=False)
 
         changed_records = {r for k in changed_pairs for r in k} - removed
-        new_cids = self._recluster(conn, changed_records, old_cids)
+        new_cids = self._recluster(conn, changed_records)
         new_views = _views(changed_records, new_rows, new_cids)
         changes: list[MatchChange] = []
         for rid in sorted(changed_records):
@@ -272,19 +278,16 @@ class MatchEngine:
         ids = sorted({r for pair in candidates for r in pair})
         held: dict[str, dict[bytes, str]] = {}
         member: dict[str, str] = {}
-        for chunk in _chunks(ids):
-            for rid, mid, kind, value in conn.execute(
-                sa.select(tokens.c.record_id, tokens.c.member_id, tokens.c.kind, tokens.c.value).where(
-                    tokens.c.record_id.in_(chunk)
-                )
-            ):
-                held.setdefault(rid, {})[bytes(value)] = kind
-                member[rid] = mid
+        for rid, mid, kind, value in _select_in(
+            conn, "SELECT record_id, member_id, kind, value FROM tokens WHERE record_id IN ({0})", ids
+        ):
+            held.setdefault(rid, {})[_as_bytes(value)] = kind
+            member[rid] = mid
         shared_values: set[bytes] = set()
         for a, b in candidates:
             ta, tb = held.get(a, {}), held.get(b, {})
             shared_values.update(ta.keys() & tb.keys())
-        freq = self._frequencies(conn, shared_values)
+        freq = self._frequencies(conn, {v: token_key(v) for v in shared_values})
         disagree_kinds = set(self.model.disagreement)
         out: dict[_PairKey, _PairResult] = {}
         for a, b in candidates:
@@ -304,104 +307,126 @@ class MatchEngine:
                 out[(a, b)] = _PairResult(member[a], member[b], round(score, 6), ",".join(kinds))
         return out
 
-    def _recluster(self, conn: Connection, seeds: set[str], old_cids: dict[str, str]) -> dict[str, str]:
-        """Recompute the components containing ``seeds``; their records' cluster ids."""
+    def _recluster(self, conn: Connection, seeds: set[str]) -> dict[str, str]:
+        """Recompute the components containing ``seeds``; their records' cluster ids.
+
+        One breadth-first search from every seed at once (a query per level, not per seed
+        and level), components by union-find, one lookup of the previous cluster ids and
+        bulk rewrites of the ``cluster_of`` rows that changed.
+        """
+        component_of = self._components(conn, seeds)
+        members: dict[str, list[str]] = {}
+        for r, root in component_of.items():
+            members.setdefault(root, []).append(r)
+        previous = self._cluster_ids(conn, {r for group in members.values() if len(group) >= 2 for r in group})
         assigned: dict[str, str] = {}
+        taken: set[str] = set()
+        drop: list[str] = []
+        write: list[tuple[str, str]] = []
         done: set[str] = set()
+        # Components in the order of their smallest seed, so new ids are drawn deterministically.
         for seed in sorted(seeds):
-            if seed in done:
+            root = component_of[seed]
+            if root in done:
                 continue
-            component = self._component(conn, seed)
-            done |= component
+            done.add(root)
+            component = members[root]
             if len(component) < 2:
-                conn.execute(cluster_of.delete().where(cluster_of.c.record_id == seed))
+                drop.append(seed)
                 continue
-            previous = self._cluster_ids(conn, component)
-            votes = Counter(previous.values())
+            votes = Counter(previous[r] for r in component if r in previous)
             # Keep the id most records had, unless another component already took it.
             cid = (
                 next(
-                    (
-                        c
-                        for c, _n in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
-                        if c not in assigned.values()
-                    ),
+                    (c for c, _n in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])) if c not in taken),
                     None,
                 )
                 or uuid.uuid4().hex
             )
-            stale = [r for r in component if previous.get(r) != cid]
-            for chunk in _chunks(sorted(stale)):
-                conn.execute(cluster_of.delete().where(cluster_of.c.record_id.in_(chunk)))
-            if stale:
-                conn.execute(cluster_of.insert(), [{"record_id": r, "cluster_id": cid} for r in stale])
+            taken.add(cid)
             for r in component:
                 assigned[r] = cid
-        del old_cids
+                if previous.get(r) != cid:
+                    write.append((r, cid))
+        stale = sorted(drop + [r for r, _c in write])
+        _select_in(conn, "DELETE FROM cluster_of WHERE record_id IN ({0})", stale, fetch=False)
+        bulk_insert(conn, cluster_of, ("record_id", "cluster_id"), write)
         return assigned
 
-    def _component(self, conn: Connection, seed: str) -> set[str]:
-        seen = {seed}
-        frontier = {seed}
+    def _components(self, conn: Connection, seeds: set[str]) -> dict[str, str]:
+        """record -> a representative of its connected component, for every record connected
+        to a seed (a seed without pairs is its own component)."""
+        parent: dict[str, str] = {s: s for s in seeds}
+
+        def find(x: str) -> str:
+            root = x
+            while parent[root] != root:
+                root = parent[root]
+            while parent[x] != root:
+                parent[x], x = root, parent[x]
+            return root
+
+        frontier = sorted(seeds)
         while frontier:
-            nxt: set[str] = set()
-            for chunk in _chunks(sorted(frontier)):
-                for a, b in conn.execute(
-                    sa.select(pairs.c.record_a, pairs.c.record_b).where(
-                        sa.or_(pairs.c.record_a.in_(chunk), pairs.c.record_b.in_(chunk))
-                    )
-                ):
-                    nxt.update((a, b))
-            frontier = nxt - seen
-            seen |= frontier
-        return seen
+            found: list[str] = []
+            for a, b in _select_in(
+                conn, "SELECT record_a, record_b FROM pairs WHERE record_a IN ({0}) OR record_b IN ({0})", frontier
+            ):
+                for x in (a, b):
+                    if x not in parent:
+                        parent[x] = x
+                        found.append(x)
+                ra, rb = find(a), find(b)
+                if ra != rb:
+                    parent[rb] = ra
+            frontier = sorted(found)
+        return {r: find(r) for r in parent}
 
     # ------------------------------------------------------------------ queries
 
-    def _frequencies(self, conn: Connection, values: Iterable[bytes]) -> dict[bytes, int]:
-        """value -> number of records holding it (values held by none are absent)."""
-        wanted = set(values)
-        rows = select_in(
+    def _frequencies(self, conn: Connection, keys: dict[bytes, int]) -> dict[bytes, int]:
+        """value -> number of records holding it, for the values given (value -> token key)
+        held by at least two records (values held by fewer are absent)."""
+        rows = _select_in(
             conn,
-            "SELECT value, COUNT(*) FROM tokens WHERE key IN ({}) GROUP BY value",
-            {token_key(v) for v in wanted},
+            "SELECT value, COUNT(*) FROM tokens WHERE key IN ({0}) GROUP BY value HAVING COUNT(*) >= 2",
+            set(keys.values()),
         )
-        return {bytes(v): int(n) for v, n in rows if bytes(v) in wanted}
+        out: dict[bytes, int] = {}
+        for v, n in rows:
+            value = _as_bytes(v)
+            if value in keys:
+                out[value] = int(n)
+        return out
 
-    def _holders(self, conn: Connection, values: Sequence[bytes]) -> dict[bytes, dict[str, str]]:
-        """value -> {record_id: member_id} for the values given."""
-        wanted = set(values)
+    def _holders(self, conn: Connection, keys: dict[bytes, int]) -> dict[bytes, dict[str, str]]:
+        """value -> {record_id: member_id} for the values given (value -> token key)."""
         out: dict[bytes, dict[str, str]] = {}
-        for value, rid, mid in select_in(
-            conn,
-            "SELECT value, record_id, member_id FROM tokens WHERE key IN ({})",
-            {token_key(v) for v in wanted},
+        for v, rid, mid in _select_in(
+            conn, "SELECT value, record_id, member_id FROM tokens WHERE key IN ({0})", set(keys.values())
         ):
-            if bytes(value) in wanted:
-                out.setdefault(bytes(value), {})[rid] = mid
+            value = _as_bytes(v)
+            if value in keys:
+                out.setdefault(value, {})[rid] = mid
         return out
 
     def _pairs_touching(self, conn: Connection, record_ids: set[str]) -> dict[_PairKey, _PairResult]:
-        out: dict[_PairKey, _PairResult] = {}
-        for chunk in _chunks(sorted(record_ids)):
-            for row in conn.execute(
-                sa.select(pairs).where(sa.or_(pairs.c.record_a.in_(chunk), pairs.c.record_b.in_(chunk)))
-            ):
-                out[(row.record_a, row.record_b)] = _PairResult(
-                    row.member_a, row.member_b, float(row.score), row.kinds
-                )
-        return out
+        return {
+            (a, b): _PairResult(ma, mb, float(score), kinds)
+            for a, b, ma, mb, score, kinds in _select_in(
+                conn,
+                "SELECT record_a, record_b, member_a, member_b, score, kinds FROM pairs"
+                " WHERE record_a IN ({0}) OR record_b IN ({0})",
+                sorted(record_ids),
+            )
+        }
 
     def _cluster_ids(self, conn: Connection, record_ids: set[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for chunk in _chunks(sorted(record_ids)):
-            for rid, cid in conn.execute(
-                sa.select(cluster_of.c.record_id, cluster_of.c.cluster_id).where(
-                    cluster_of.c.record_id.in_(chunk)
-                )
-            ):
-                out[rid] = cid
-        return out
+        return dict(
+            _select_in(
+                conn, "SELECT record_id, cluster_id FROM cluster_of WHERE record_id IN ({0})", sorted(record_ids)
+            )
+        )
 
     @contextmanager
     def _tx(self, conn: Connection | None) -> Iterator[Connection]:
@@ -412,8 +437,41 @@ class MatchEngine:
                 yield c
 
 
-def _key(a: str, b: str) -> _PairKey:
-    return (a, b) if a < b else (b, a)
+def _as_bytes(value: bytes | memoryview) -> bytes:
+    """A token value as bytes (SQLite returns bytes; a PostgreSQL driver may return memoryview)."""
+    return value if type(value) is bytes else bytes(value)
+
+
+def _select_in(
+    conn: Connection, sql: str, values: Iterable[Any], *, fetch: bool = True
+) -> list[tuple[Any, ...]]:
+    """Run ``sql`` for ``values`` in chunks through the driver cursor (SQLAlchemy's per-parameter
+    processing is the larger cost otherwise); every ``{0}`` in ``sql`` is the chunk's IN list.
+    The rows, or nothing for statements that return none (``fetch=False``)."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    uses = sql.count("{0}")
+    out: list[tuple[Any, ...]] = []
+    cursor = conn.connection.cursor()  # the DBAPI cursor, inside the same transaction
+    try:
+        for chunk in _chunks(list(values)):
+            cursor.execute(sql.format(", ".join([mark] * len(chunk))), list(chunk) * uses)
+            if fetch:
+                out.extend(cursor.fetchall())
+    finally:
+        cursor.close()
+    return out
+
+
+def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """executemany ``sql`` (with ``{mark}`` for each parameter) through the driver cursor."""
+    if not rows:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(sql.format(mark=mark), list(rows))
+    finally:
+        cursor.close()
 
 
 def _views(
