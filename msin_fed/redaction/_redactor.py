@@ -144,17 +144,31 @@ class Redactor:
         return result
 
     def redact_many(
-        self, items: Sequence[tuple[str, Sequence[Identifier | str]]], workers: int = 1
+        self,
+        items: Sequence[tuple[str, Sequence[Identifier | str]]],
+        workers: int = 1,
+        *,
+        verify: bool = False,
     ) -> list[RedactionResult]:
-        """Redact many narratives, batched through spaCy; ``workers`` > 1 uses that many processes."""
+        """Redact many narratives, batched through spaCy; ``workers`` > 1 uses that many processes.
+
+        With ``verify``, every redacted text then goes through the independent verification
+        pass (batched through spaCy too, in the same process as its redaction), and the first
+        one with residue raises RedactionRefused, noting which item it was.
+        """
         for i, (text, _known) in enumerate(items):
             if not isinstance(text, str):
                 raise ValidationError(f"items[{i}].text", f"must be text, not {type(text).__name__}")
         if workers > 1 and len(items) >= 2 * workers:
-            return self._redact_parallel(items, workers)
+            return self._redact_parallel(items, workers, verify)
         texts = [caps_to_title(text) for text, _ in items]
         docs = self._nlp.pipe(texts, batch_size=_BATCH)
-        return [self._redact_doc(text, known, doc) for (text, known), doc in zip(items, docs, strict=True)]
+        results = [self._redact_doc(text, known, doc) for (text, known), doc in zip(items, docs, strict=True)]
+        if verify:
+            for i, findings in enumerate(self.residue([r.text for r in results])):
+                if findings:
+                    _refuse(findings, f"item {i}")
+        return results
 
     def verify(self, text: str) -> None:
         """Analyse ``text`` again, independently; raise RedactionRefused if identifying residue remains.
@@ -163,12 +177,28 @@ class Redactor:
         """
         if not isinstance(text, str):
             raise ValidationError("text", f"must be text, not {type(text).__name__}")
-        doc = self._nlp(caps_to_title(text))
+        findings = self.residue([text])[0]
+        if findings:
+            _refuse(findings)
+
+    def residue(self, texts: Sequence[str]) -> list[tuple[Finding, ...]]:
+        """The verification findings of each of ``texts`` (empty: clean), batched through spaCy.
+
+        The analysis is independent of any redaction: NER and recognizers run afresh on
+        the text as given.
+        """
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise ValidationError(f"texts[{i}]", f"must be text, not {type(text).__name__}")
+        docs = self._nlp.pipe([caps_to_title(t) for t in texts], batch_size=_BATCH)
+        return [self._residue_doc(text, doc) for text, doc in zip(texts, docs, strict=True)]
+
+    def _residue_doc(self, text: str, doc: Doc) -> tuple[Finding, ...]:
         results = self._verifier.analyze(
             text, "en", nlp_artifacts=self._engine.artifacts(doc), score_threshold=self.verify_threshold
         )
         masked = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
-        findings = sorted(
+        return tuple(sorted(
             {
                 Finding(r.entity_type, r.start, r.end, round(float(r.score), 2))
                 for r in results
@@ -177,10 +207,7 @@ class Redactor:
                 and not (r.entity_type == "PERSON" and _all_towns(text[r.start : r.end]))
             },
             key=lambda f: (f.start, f.end, f.entity_type),
-        )
-        if findings:
-            logger.warning("redaction verification refused: %s", dict(Counter(f.entity_type for f in findings)))
-            raise RedactionRefused(findings)
+        ))
 
     # -- internals ------------------------------------------------------------------
 
@@ -209,10 +236,10 @@ class Redactor:
         return RedactionResult(anonymized.text, dict(sorted(counts.items())))
 
     def _redact_parallel(
-        self, items: Sequence[tuple[str, Sequence[Identifier | str]]], workers: int
+        self, items: Sequence[tuple[str, Sequence[Identifier | str]]], workers: int, verify: bool
     ) -> list[RedactionResult]:
         size = max(1, -(-len(items) // (workers * 4)))
-        chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
+        chunks = [(list(items[i : i + size]), verify) for i in range(0, len(items), size)]
         global _FORKED
         methods = multiprocessing.get_all_start_methods()
         if "fork" in methods:
@@ -224,7 +251,11 @@ class Redactor:
         else:  # pragma: no cover - spawn platforms load the model once per worker
             with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(self._model_name,)) as pool:
                 parts = list(pool.map(_redact_chunk_forked, chunks))
-        return [r for part in parts for r in part]
+        results = [r for part, _ in parts for r in part]
+        for i, findings in enumerate(f for _, residue in parts for f in residue):
+            if findings:
+                _refuse(findings, f"item {i}")
+        return results
 
 
 _FORKED: Redactor | None = None
@@ -235,9 +266,23 @@ def _init_worker(model: str | None) -> None:  # pragma: no cover - spawn platfor
     _FORKED = Redactor(model)
 
 
-def _redact_chunk_forked(chunk: list[tuple[str, Sequence[Identifier | str]]]) -> list[RedactionResult]:
+def _redact_chunk_forked(
+    chunk: tuple[list[tuple[str, Sequence[Identifier | str]]], bool],
+) -> tuple[list[RedactionResult], list[tuple[Finding, ...]]]:
+    """Redact (and verify) one chunk in a worker; findings go back as data, raised by the parent."""
     assert _FORKED is not None
-    return _FORKED.redact_many(chunk, workers=1)
+    items, verify = chunk
+    results = _FORKED.redact_many(items, workers=1)
+    return results, (_FORKED.residue([r.text for r in results]) if verify else [])
+
+
+def _refuse(findings: Sequence[Finding], where: str = "") -> None:
+    logger.warning("redaction verification refused%s: %s", f" ({where})" if where else "",
+                   dict(Counter(f.entity_type for f in findings)))
+    exc = RedactionRefused(findings)
+    if where:
+        exc.add_note(where)
+    raise exc
 
 
 def _group(r: RecognizerResult) -> int | None:

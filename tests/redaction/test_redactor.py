@@ -126,6 +126,38 @@ def test_redact_verified_passes_clean_and_refuses_residue(redactor: Redactor, mo
         redactor.redact_verified("His mobile is 07700 900123.")
 
 
+def test_redact_many_verify_refuses_residue_and_names_the_item(
+    redactor: Redactor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = [("Supervisor Gheorghe Lungu took £200.", ()), ("His mobile is 07700 900123.", ())]
+    assert [r.text for r in redactor.redact_many(items, verify=True)] == [r.text for r in redactor.redact_many(items)]
+    # Simulate a redaction that missed the phone of the second item: the batched verification must stop it.
+    real = Redactor._redact_doc
+
+    def leaky(self: Redactor, text: str, known: object, doc: object) -> msin_fed.redaction.RedactionResult:
+        return msin_fed.redaction.RedactionResult(text, {}) if "mobile" in text else real(self, text, known, doc)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Redactor, "_redact_doc", leaky)
+    with pytest.raises(RedactionRefused) as info:
+        redactor.redact_many(items, verify=True)
+    assert any(f.entity_type == "PHONE_NUMBER" for f in info.value.findings)
+    assert "item 1" in getattr(info.value, "__notes__", [])
+    assert "07700" not in str(info.value)
+
+
+def test_residue_is_batched_verify(redactor: Redactor) -> None:
+    texts = ["<PERSON_1> paid £200 for 14 workers.", "call 07700 900123", "Then Sarah Johnson arrived."]
+    found = redactor.residue(texts)
+    assert found[0] == ()
+    assert {f.entity_type for f in found[1]} >= {"PHONE_NUMBER"}
+    assert {f.entity_type for f in found[2]} == {"PERSON"}
+    for text, findings in zip(texts, found, strict=True):
+        if findings:
+            with pytest.raises(RedactionRefused) as info:
+                redactor.verify(text)
+            assert info.value.findings == findings
+
+
 def test_redact_many_keeps_order_and_matches_single(redactor: Redactor) -> None:
     items = [(f"Worker number {i} is called Vasile Dumitru, phone 07700 90012{i}.", ()) for i in range(6)]
     items.append(("Nothing to hide: 12 workers, £300.", ()))
@@ -137,6 +169,8 @@ def test_redact_many_keeps_order_and_matches_single(redactor: Redactor) -> None:
 def test_two_workers_give_the_same_results(redactor: Redactor) -> None:
     items = [(f"Supervisor Gheorghe Lungu rang 07700 90013{i % 10} about {i} workers.", ()) for i in range(8)]
     assert [r.text for r in redactor.redact_many(items, workers=2)] == [r.text for r in redactor.redact_many(items)]
+    verified = redactor.redact_many(items, workers=2, verify=True)
+    assert [r.text for r in verified] == [r.text for r in redactor.redact_many(items)]
 
 
 def test_works_with_sockets_blocked(redactor: Redactor, monkeypatch: pytest.MonkeyPatch) -> None:
