@@ -166,10 +166,8 @@ class MatchEngine:
                     key = keys[value] = token_key(value)
                 rows.append((record_id, member_id, kind, value, epoch, key))
         bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
-        limit = self.model.max_frequency + 1
-        freq = self._frequencies(conn, keys)
         # Holders of tokens that can still carry weight (or just lost it).
-        holders = self._holders(conn, {v: keys[v] for v, n in freq.items() if n <= limit})
+        holders = self._shared_holders(conn, keys, self.model.max_frequency + 1)
         candidates: set[_PairKey] = set()
         for held in holders.values():
             ids = sorted(held)
@@ -195,9 +193,7 @@ class MatchEngine:
             for (v,) in _select_in(conn, "SELECT value FROM tokens WHERE record_id IN ({0})", [record_id])
         }
         _select_in(conn, "DELETE FROM tokens WHERE record_id IN ({0})", [record_id], fetch=False)
-        freq = self._frequencies(conn, keys)
-        limit = self.model.max_frequency + 1
-        holders = self._holders(conn, {v: keys[v] for v, n in freq.items() if n < limit})
+        holders = self._shared_holders(conn, keys, self.model.max_frequency)
         candidates: set[_PairKey] = set()
         for held in holders.values():
             for a, b in combinations(sorted(held), 2):
@@ -318,7 +314,9 @@ class MatchEngine:
         members: dict[str, list[str]] = {}
         for r, root in component_of.items():
             members.setdefault(root, []).append(r)
-        previous = self._cluster_ids(conn, {r for group in members.values() if len(group) >= 2 for r in group})
+        previous = self._cluster_ids(
+            conn, {r for group in members.values() if len(group) >= 2 for r in group}
+        )
         assigned: dict[str, str] = {}
         taken: set[str] = set()
         drop: list[str] = []
@@ -370,7 +368,9 @@ class MatchEngine:
         while frontier:
             found: list[str] = []
             for a, b in _select_in(
-                conn, "SELECT record_a, record_b FROM pairs WHERE record_a IN ({0}) OR record_b IN ({0})", frontier
+                conn,
+                "SELECT record_a, record_b FROM pairs WHERE record_a IN ({0}) OR record_b IN ({0})",
+                frontier,
             ):
                 for x in (a, b):
                     if x not in parent:
@@ -399,16 +399,38 @@ class MatchEngine:
                 out[value] = int(n)
         return out
 
-    def _holders(self, conn: Connection, keys: dict[bytes, int]) -> dict[bytes, dict[str, str]]:
-        """value -> {record_id: member_id} for the values given (value -> token key)."""
+    def _shared_holders(
+        self, conn: Connection, keys: dict[bytes, int], most: int
+    ) -> dict[bytes, dict[str, str]]:
+        """value -> {record_id: member_id} for the values given (value -> token key) that are
+        held by 2 to ``most`` records (token rows).
+
+        Counting by key reads only the key index; values are read for the few keys held
+        more than once. A key held more than ``most`` times (a very frequent token) is
+        grouped by value in SQL instead, so its holders are read only when a value under
+        that key is itself under the limit (two values sharing a key prefix).
+        """
+        few: set[int] = set()
+        many: set[int] = set()
+        for key, n in _select_in(
+            conn,
+            "SELECT key, COUNT(*) FROM tokens WHERE key IN ({0}) GROUP BY key HAVING COUNT(*) >= 2",
+            set(keys.values()),
+        ):
+            (few if n <= most else many).add(key)
+        if many:
+            freq = self._frequencies(conn, {v: k for v, k in keys.items() if k in many})
+            few.update(keys[v] for v, n in freq.items() if n <= most)
+        count: Counter[bytes] = Counter()
         out: dict[bytes, dict[str, str]] = {}
         for v, rid, mid in _select_in(
-            conn, "SELECT value, record_id, member_id FROM tokens WHERE key IN ({0})", set(keys.values())
+            conn, "SELECT value, record_id, member_id FROM tokens WHERE key IN ({0})", few
         ):
             value = _as_bytes(v)
             if value in keys:
+                count[value] += 1
                 out.setdefault(value, {})[rid] = mid
-        return out
+        return {v: held for v, held in out.items() if 2 <= count[v] <= most}
 
     def _pairs_touching(self, conn: Connection, record_ids: set[str]) -> dict[_PairKey, _PairResult]:
         return {
@@ -424,7 +446,9 @@ class MatchEngine:
     def _cluster_ids(self, conn: Connection, record_ids: set[str]) -> dict[str, str]:
         return dict(
             _select_in(
-                conn, "SELECT record_id, cluster_id FROM cluster_of WHERE record_id IN ({0})", sorted(record_ids)
+                conn,
+                "SELECT record_id, cluster_id FROM cluster_of WHERE record_id IN ({0})",
+                sorted(record_ids),
             )
         )
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from msin_fed.coordinator.matching import MatchEngine
-from msin_fed.coordinator.store import SharedStore
+from msin_fed.coordinator.store import SharedStore, token_key
 
 from msin_fed.linkage.scoring import DEFAULT_MODEL
+from msin_fed.model import Token
 
 from .conftest import tok
 
@@ -101,3 +104,116 @@ def test_store_read_methods(store: SharedStore) -> None:
     assert [r.record_id for r in store.iter_records()] == ["a", "b"]
     assert store.count_records() == 2
     assert store.actions() == [] and store.alerts() == []
+
+
+def _prefixed(kind: str, prefix: bytes, label: str) -> Token:
+    """A token whose value starts with ``prefix`` (tokens sharing an 8-byte prefix share a lookup key)."""
+    return Token(kind, prefix + hashlib.sha512(label.encode()).digest()[: Token.SIZE - len(prefix)], 1)
+
+
+def test_a_token_sharing_its_key_with_a_frequent_token_still_matches(store: SharedStore) -> None:
+    engine = MatchEngine(store)
+    prefix = b"\x01" * 8
+    common = _prefixed("phone", prefix, "office")
+    rare = _prefixed("phone", prefix, "mobile")
+    assert token_key(common.value) == token_key(rare.value) and common.value != rare.value
+    n = DEFAULT_MODEL.max_frequency + 5
+    engine.ingest([(f"r{i}", f"m{i}", [common]) for i in range(n)])
+    assert list(engine.pairs()) == []
+    engine.ingest([("a", "alpha", [rare])])
+    changes = engine.ingest([("b", "beta", [rare])])
+    assert {(c.change, c.view.record_id) for c in changes} == {("new", "a"), ("new", "b")}
+    assert [(a, b) for a, b, _ in engine.pairs()] == [("a", "b")]
+    engine.withdraw("r0")  # the frequent token stays over the limit: nothing rescored
+    assert [(a, b) for a, b, _ in engine.pairs()] == [("a", "b")]
+
+
+def test_one_batch_merges_two_clusters_and_grows_a_third(store: SharedStore) -> None:
+    engine = MatchEngine(store)
+    engine.ingest(
+        [
+            ("a1", "m1", [tok("phone", "pa")]),
+            ("a2", "m2", [tok("phone", "pa")]),
+            ("b1", "m1", [tok("email", "eb")]),
+            ("b2", "m2", [tok("email", "eb")]),
+            ("b3", "m3", [tok("email", "eb")]),
+            ("c1", "m1", [tok("vehicle", "vc")]),
+            ("c2", "m2", [tok("vehicle", "vc")]),
+        ]
+    )
+    ids = _cluster_ids(engine)
+    assert len(set(ids.values())) == 3
+    # x joins the a and b clusters; y joins c; z matches nothing.
+    changes = engine.ingest(
+        [
+            ("x", "m4", [tok("phone", "pa"), tok("email", "eb")]),
+            ("y", "m4", [tok("vehicle", "vc")]),
+            ("z", "m4", [tok("phone", "zz")]),
+        ]
+    )
+    after = _cluster_ids(engine)
+    # The merged cluster keeps the id most of its records had (b's three over a's two).
+    assert {after[r] for r in ("a1", "a2", "b1", "b2", "b3", "x")} == {ids["b1"]}
+    assert after["c1"] == after["c2"] == after["y"] == ids["c1"]
+    assert "z" not in after
+    views = {c.view.record_id: c for c in changes}
+    assert views["x"].change == "new" and views["x"].view.cluster_id == ids["b1"]
+    assert views["y"].change == "new" and views["y"].view.cluster_id == ids["c1"]
+    assert views["a1"].change == "updated" and views["a1"].view.other_members == {"m2", "m4"}
+    assert "z" not in views
+
+
+def test_withdrawal_splits_a_cluster_and_one_part_keeps_its_id(store: SharedStore) -> None:
+    engine = MatchEngine(store)
+    engine.ingest(
+        [
+            ("a1", "m1", [tok("phone", "pa")]),
+            ("a2", "m2", [tok("phone", "pa")]),
+            ("hub", "m3", [tok("phone", "pa"), tok("email", "eb")]),
+            ("b1", "m1", [tok("email", "eb")]),
+            ("b2", "m2", [tok("email", "eb")]),
+            ("b4", "m4", [tok("email", "eb")]),
+        ]
+    )
+    [before] = engine.clusters()
+    assert len(before.record_ids) == 6
+    changes = engine.withdraw("hub")
+    after = _cluster_ids(engine)
+    assert after["b1"] == after["b2"] == after["b4"] != after["a1"] == after["a2"]
+    assert before.cluster_id in {after["a1"], after["b1"]}
+    assert "hub" not in after
+    by_record = {c.view.record_id: c for c in changes}
+    assert set(by_record) == {"a1", "a2", "b1", "b2", "b4"}
+    assert all(c.change == "updated" for c in changes)
+    assert by_record["a1"].view.cluster_id == after["a1"]
+    assert by_record["b4"].view.other_members == {"m1", "m2"}
+    # Later batches keep both ids.
+    engine.ingest([("a3", "m3", [tok("phone", "pa")]), ("b5", "m5", [tok("email", "eb")])])
+    later = _cluster_ids(engine)
+    assert later["a3"] == after["a1"] and later["b5"] == after["b1"]
+
+
+def test_two_components_splitting_in_one_batch_get_distinct_ids(store: SharedStore) -> None:
+    engine = MatchEngine(store)
+    n = _holders_that_stop_a_phone_matching()
+    # One cluster held together by a shared phone only; the phone turning common splits it
+    # into the two email pairs, which must not both keep the old id.
+    engine.ingest(
+        [
+            ("p1", "m1", [tok("phone", "p"), tok("email", "e1")]),
+            ("p2", "m2", [tok("phone", "p"), tok("email", "e1")]),
+            ("q1", "m1", [tok("phone", "p"), tok("email", "e2")]),
+            ("q2", "m2", [tok("phone", "p"), tok("email", "e2")]),
+        ]
+    )
+    [before] = engine.clusters()
+    assert len(before.record_ids) == 4
+    engine.ingest([(f"x{i}", f"n{i}", [tok("phone", "p")]) for i in range(n)])
+    after = _cluster_ids(engine)
+    assert set(after) == {"p1", "p2", "q1", "q2"}
+    assert after["p1"] == after["p2"] and after["q1"] == after["q2"] and after["p1"] != after["q1"]
+    assert before.cluster_id in {after["p1"], after["q1"]}
+
+
+def _cluster_ids(engine: MatchEngine) -> dict[str, str]:
+    return {r: c.cluster_id for c in engine.clusters() for r in c.record_ids}
