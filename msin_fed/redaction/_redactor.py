@@ -204,7 +204,7 @@ class Redactor:
                 for r in results
                 if not any(r.start < e and s < r.end for s, e in masked)
                 and not _is_placeholder_word(text, r)
-                and not (r.entity_type == "PERSON" and _all_towns(text[r.start : r.end]))
+                and not (r.entity_type == "PERSON" and _not_a_name(text, r.start, r.end))
             },
             key=lambda f: (f.start, f.end, f.entity_type),
         ))
@@ -220,7 +220,7 @@ class Redactor:
         spans = [
             _Span(r.start, r.end, r.entity_type, float(r.score), _group(r))
             for r in results
-            if not (r.entity_type == "PERSON" and _group(r) is None and _all_towns(text[r.start : r.end]))
+            if not (r.entity_type == "PERSON" and _group(r) is None and _not_a_name(text, r.start, r.end))
         ]
         spans += _propagate_names(text, spans)
         merged = _merge(text, _extend_names(text, spans))
@@ -294,6 +294,26 @@ def _group(r: RecognizerResult) -> int | None:
 def _is_placeholder_word(text: str, r: RecognizerResult) -> bool:
     # "PERSON_1" tokens next to a stripped bracket, e.g. after copy-editing.
     return bool(re.fullmatch(r"[A-Z_]+_\d+", text[r.start : r.end].strip("<> ")))
+
+
+# Town names of several words whose first word can pass for a name ("King" of King's Lynn).
+_TOWN_PHRASE = re.compile(
+    r"(?i)\b(?:King'?[s’]? Lynn|Milton Keynes|Bury St\.? Edmunds|Tunbridge Wells|Royal Leamington Spa"
+    r"|Stoke[- ]on[- ]Trent|Burton[- ]upon[- ]Trent|Newcastle[- ]upon[- ]Tyne|Downham Market)\b"
+)
+
+
+def _not_a_name(text: str, start: int, end: int) -> bool:
+    """A PERSON finding that cannot be a name: no letter in it (the NER's "£<138>"), only UK
+    town words, or part of a UK town's name of several words."""
+    span = text[start:end]
+    if not any(ch.isalpha() for ch in span):
+        return True
+    if _all_towns(span):
+        return True
+    window = text[max(0, start - 30) : end + 30]
+    offset = max(0, start - 30)
+    return any(m.start() + offset <= start and end <= m.end() + offset for m in _TOWN_PHRASE.finditer(window))
 
 
 def _all_towns(span: str) -> bool:
