@@ -6,9 +6,11 @@
 
 Prints, per figure, the median of ``--repeat`` runs:
 
-1. intake records/s through SubmitBatch on loopback with mutual TLS, matching on, each
-   record ~8 tokens (batch signature, schema, epoch checks; batches of ``--batch``), with the
-   redaction verifier off, and separately with the real Presidio verifier on a sample;
+1. intake records/s through SubmitBatch on loopback with mutual TLS to ``msin coordinator
+   serve`` running in its own process as deployed, matching on, each record ~8 tokens
+   (batch signature, schema, epoch checks; batches of ``--batch`` from ``--members``
+   concurrent clients), with the redaction verifier off, and separately with the real
+   Presidio verifier on a sample;
 2. the raw insert rate of the same records and tokens into the same kind of SQLite
    file (executemany, one transaction per batch), measured in the same run, and the ratio;
 3. time and peak memory (ru_maxrss) to hold and match ``--records`` records from 20
@@ -22,6 +24,7 @@ import datetime
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -29,9 +32,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from msin_fed.coordinator.config import CoordinatorConfig
+import tomli_w
 from msin_fed.coordinator.matching import TOKEN_COLUMNS, MatchEngine
-from msin_fed.coordinator.server import CoordinatorServer
 from msin_fed.coordinator.store import SharedStore, bulk_insert, token_key, tokens
 from msin_fed.coordinator.store import records as records_table
 
@@ -121,10 +123,41 @@ class Network:
             self.members.append(pki.load_identity(root / f"m{i:02d}"))
 
 
-def intake_rate(
-    net: Network, root: Path, records: Sequence[SharedRecord], batch: int, verifier: object | None
-) -> float:
-    """Records/s through SubmitBatch over loopback TLS (one client thread per member)."""
+def _serve(root: Path, net: Network, batch: int, verify: bool) -> tuple[subprocess.Popen[str], int]:
+    """Start ``msin coordinator serve`` in its own process, as deployed; (process, port)."""
+    config = root / "coordinator.toml"
+    config.write_text(
+        tomli_w.dumps(
+            {
+                "server": {
+                    "listen": "127.0.0.1:0",
+                    "identity_dir": str(net.coordinator_dir),
+                    "max_batch": max(batch, 1000),
+                },
+                "store": {"url": str(root / "intake.db")},
+                "redaction": {"verify": verify},
+                "audit": {"head_file": str(root / "audit.head")},
+                "log": {"file": str(root / "coordinator.log")},
+            }
+        )
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "msin_fed.cli", "coordinator", "serve", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=(root / "coordinator.stderr").open("w"),
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # "coordinator listening on port N" once it serves
+    if "listening on port" not in line:
+        proc.kill()
+        raise SystemExit(f"the coordinator did not start: {line!r}")
+    return proc, int(line.rsplit(" ", 1)[1])
+
+
+def intake_rate(net: Network, root: Path, records: Sequence[SharedRecord], batch: int, verify: bool) -> float:
+    """Records/s through SubmitBatch over loopback TLS to a separate coordinator process
+    (one client thread per member; requests are built and signed before timing)."""
     by_member: dict[str, pki.Identity] = {m.name: m for m in net.members}
     requests: dict[str, list[bytes]] = {m.name: [] for m in net.members}
     per_member: dict[str, list[SharedRecord]] = {m: [] for m in requests}
@@ -139,16 +172,9 @@ def intake_rate(
             ]
             signature = sign_batch([(s.submission_id, s.record) for s in subs], key)
             requests[name].append(pb.SubmitBatchRequest(submissions=subs, signature=signature).SerializeToString())
-    config = CoordinatorConfig(
-        identity_dir=net.coordinator_dir,
-        store_url=str(root / "intake.db"),
-        listen="127.0.0.1:0",
-        verify_redaction=verifier is not None,
-        max_batch=max(batch, 1000),
-        audit_head_file=root / "audit.head",
-    )
-    with CoordinatorServer(config, verifier=verifier) as server:  # type: ignore[arg-type]
-        channels = {m.name: pki.secure_channel(f"localhost:{server.port}", m) for m in net.members}
+    proc, port = _serve(root, net, batch, verify)
+    try:
+        channels = {m.name: pki.secure_channel(f"localhost:{port}", m) for m in net.members}
         calls = {
             name: ch.unary_unary(
                 "/msin.v1.Coordinator/SubmitBatch",
@@ -158,11 +184,13 @@ def intake_rate(
             for name, ch in channels.items()
         }
         for name in calls:  # handshake before timing
-            pb_grpc.CoordinatorStub(channels[name]).ListMatches(pb.ListMatchesRequest(), timeout=30)
+            pb_grpc.CoordinatorStub(channels[name]).ListMatches(pb.ListMatchesRequest(), timeout=60)
+
+        acked = dict.fromkeys(requests, 0)
 
         def run(name: str) -> None:
             for req in requests[name]:
-                calls[name](req, timeout=600)
+                acked[name] += len(calls[name](req, timeout=600).acks)
 
         threads = [threading.Thread(target=run, args=(n,)) for n in requests]
         start = time.perf_counter()
@@ -171,10 +199,15 @@ def intake_rate(
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - start
-        stored = server.store.count_records()
         for ch in channels.values():
             ch.close()
-    assert stored == len(records), (stored, len(records))
+    finally:
+        proc.terminate()
+        proc.wait(60)
+    stored = SharedStore(root / "intake.db")
+    n_stored = stored.count_records()
+    stored.close()
+    assert sum(acked.values()) == n_stored == len(records), (acked, n_stored, len(records))
     return len(records) / elapsed
 
 
@@ -248,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_dir = root / f"run{rep}"
             run_dir.mkdir()
             raw.append(raw_insert_rate(recs, run_dir / "raw.db", args.batch))
-            intake.append(intake_rate(net, run_dir, recs, args.batch, None))
+            intake.append(intake_rate(net, run_dir, recs, args.batch, verify=False))
         med_in, med_raw = statistics.median(intake), statistics.median(raw)
         print(
             f"intake over gRPC+mTLS, matching on, verifier off: {med_in:,.0f} records/s (median of {args.repeat})"
@@ -256,15 +289,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"raw SQLite insert (records + tokens, executemany):  {med_raw:,.0f} records/s")
         print(f"ratio intake / raw insert: {med_in / med_raw:.0%}")
         if args.redaction_sample:
-            from msin_fed.redaction import Redactor
-
-            verifier = Redactor()
             recs = make_records(
                 args.redaction_sample, names, "p-", TokenSource(args.redaction_sample, seed=99)
             )
             run_dir = root / "presidio"
             run_dir.mkdir()
-            rate = intake_rate(net, run_dir, recs, min(args.batch, 100), verifier)
+            rate = intake_rate(net, run_dir, recs, min(args.batch, 100), verify=True)
             print(
                 f"intake with the Presidio redaction verifier on: {rate:,.0f} records/s ({len(recs)} records)"
             )

@@ -18,6 +18,7 @@ coordinator and health services.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -155,6 +156,9 @@ def serve(config: CoordinatorConfig) -> int:
         logging.getLogger("msin_fed").addHandler(handler)
         logging.getLogger("msin_fed").setLevel(logging.INFO)
     server = CoordinatorServer(config)
+    # Everything loaded so far (Presidio and spaCy models, config) lives as long as the
+    # process: keep it out of the collector's way so collections during intake stay short.
+    gc.freeze()
     server.start()
     done = threading.Event()
 

@@ -93,6 +93,10 @@ tokens = sa.Table(
 )
 
 
+#: Column order of :meth:`SharedStore.record_values`.
+RECORD_COLUMNS: tuple[str, ...] = tuple(c.name for c in records.columns)
+
+
 def token_key(value: bytes) -> int:
     """The indexed lookup key of a token value (its first 8 bytes, signed big-endian)."""
     return int.from_bytes(value[:8], "big", signed=True)
@@ -288,25 +292,25 @@ class SharedStore:
     # ------------------------------------------------------------------ records
 
     @staticmethod
-    def record_row(record: SharedRecord, received_at: _dt.datetime | None = None) -> dict[str, Any]:
-        """The ``records`` row of a shared record."""
-        return {
-            "record_id": record.record_id,
-            "member_id": record.member_id,
-            "narrative": record.narrative,
-            "region": record.region.value,
-            "sector": record.sector.value,
-            "exploitation_type": record.exploitation_type.value,
-            "indicators": ",".join(i.value for i in record.indicators),
-            "month": record.month,
-            "victims_band": record.victims_band,
-            "grade": str(record.grade),
-            "tlp": record.tlp.value,
-            "time_sensitive": record.time_sensitive,
-            "epoch": record.epoch,
-            "shared_at": record.shared_at,
-            "received_at": received_at or _now(),
-        }
+    def record_values(record: SharedRecord, received_at: _dt.datetime) -> tuple[Any, ...]:
+        """The ``records`` row of a shared record, in :data:`RECORD_COLUMNS` order."""
+        return (
+            record.record_id,
+            record.member_id,
+            record.narrative,
+            record.region.value,
+            record.sector.value,
+            record.exploitation_type.value,
+            ",".join(i.value for i in record.indicators),
+            record.month,
+            record.victims_band,
+            str(record.grade),
+            record.tlp.value,
+            record.time_sensitive,
+            record.epoch,
+            record.shared_at,
+            received_at,
+        )
 
     @staticmethod
     def _record_of(row: Any) -> SharedRecord:
@@ -331,9 +335,7 @@ class SharedStore:
         """Insert records (not their tokens: :class:`.matching.MatchEngine` owns those)."""
         if batch:
             now = _now()
-            rows = [self.record_row(r, now) for r in batch]
-            names = [c.name for c in records.columns]
-            bulk_insert(conn, records, names, [tuple(row[n] for n in names) for row in rows])
+            bulk_insert(conn, records, RECORD_COLUMNS, [self.record_values(r, now) for r in batch])
 
     def get_record(self, record_id: str, conn: Connection | None = None) -> SharedRecord | None:
         """One record without its tokens, or None."""
@@ -350,12 +352,7 @@ class SharedStore:
 
     def existing_record_ids(self, conn: Connection, record_ids: Sequence[str]) -> set[str]:
         """Which of ``record_ids`` are stored."""
-        found: set[str] = set()
-        for chunk in _chunks(record_ids):
-            found.update(
-                conn.execute(sa.select(records.c.record_id).where(records.c.record_id.in_(chunk))).scalars()
-            )
-        return found
+        return {r for (r,) in select_in(conn, "SELECT record_id FROM records WHERE record_id IN ({})", record_ids)}
 
     def delete_record(self, conn: Connection, record_id: str) -> bool:
         """Delete a record (its tokens and matches: the match engine).
@@ -394,20 +391,16 @@ class SharedStore:
         self, conn: Connection, submission_ids: Sequence[str]
     ) -> dict[str, tuple[str, str]]:
         """submission_id -> (member_id, record_id) for those already stored."""
-        found: dict[str, tuple[str, str]] = {}
-        for chunk in _chunks(submission_ids):
-            rows = conn.execute(sa.select(submissions).where(submissions.c.submission_id.in_(chunk)))
-            for row in rows:
-                found[row.submission_id] = (row.member_id, row.record_id)
-        return found
+        rows = select_in(
+            conn,
+            "SELECT submission_id, member_id, record_id FROM submissions WHERE submission_id IN ({})",
+            submission_ids,
+        )
+        return {s: (m, r) for s, m, r in rows}
 
     def insert_submissions(self, conn: Connection, rows: Sequence[tuple[str, str, str]]) -> None:
         """Insert (submission_id, member_id, record_id) rows."""
-        if rows:
-            conn.execute(
-                submissions.insert(),
-                [{"submission_id": s, "member_id": m, "record_id": r} for s, m, r in rows],
-            )
+        bulk_insert(conn, submissions, ("submission_id", "member_id", "record_id"), rows)
 
     # ------------------------------------------------------------------ events
 

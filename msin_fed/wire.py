@@ -129,7 +129,7 @@ def record_to_pb(record: SharedRecord) -> pb.SharedRecord:
 
 def record_from_pb(msg: pb.SharedRecord) -> SharedRecord:
     """The shared record of a wire message, fully validated (ValidationError names the field)."""
-    tokens = tuple(Token(t.kind, bytes(t.value), int(t.epoch)) for t in msg.tokens)
+    tokens = tuple([Token(t.kind, t.value, t.epoch) for t in msg.tokens])  # upb gives str, bytes, int
     return SharedRecord(
         record_id=msg.record_id,
         member_id=msg.member_id,

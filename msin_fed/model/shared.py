@@ -17,6 +17,14 @@ __all__ = ["TOKEN_SIZE", "VICTIM_BANDS", "SharedRecord", "Token", "victims_band"
 #: RFC 9497 Finalize output for ristretto255-SHA512 (SHA-512), in bytes.
 TOKEN_SIZE = 64
 _KIND = re.compile(r"[a-z][a-z0-9_]{1,31}")
+_MONTH = re.compile(r"(19|20)\d\d-(0[1-9]|1[0-2])")
+_TYPED_FIELDS = (
+    ("region", Region),
+    ("sector", Sector),
+    ("exploitation_type", ExploitationType),
+    ("grade", Grade),
+    ("tlp", Tlp),
+)
 
 #: Bands in which victim counts are shared (never the exact count).
 VICTIM_BANDS: tuple[str, ...] = ("unknown", "1", "2-5", "6-10", "11-50", "51+")
@@ -105,16 +113,10 @@ class SharedRecord:
         epochs = {t.epoch for t in self.tokens}
         if len(epochs) > 1:
             raise ValidationError("tokens", "tokens of one record must share one key epoch")
-        for name, kind in (
-            ("region", Region),
-            ("sector", Sector),
-            ("exploitation_type", ExploitationType),
-            ("grade", Grade),
-            ("tlp", Tlp),
-        ):
+        for name, kind in _TYPED_FIELDS:
             if not isinstance(getattr(self, name), kind):
                 raise ValidationError(name, f"must be a {kind.__name__}")
-        if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", self.month):
+        if not _MONTH.fullmatch(self.month):
             raise ValidationError("month", "wrong format (expected YYYY-MM)")
         if self.victims_band not in VICTIM_BANDS:
             raise ValidationError("victims_band", f"must be one of {', '.join(VICTIM_BANDS)}")
