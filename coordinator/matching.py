@@ -29,7 +29,9 @@ Incremental rules:
   its other holders, because its weight changed (while it is under ``max_frequency``);
 - clusters are the connected components of matched pairs; only the components touching
   a changed pair are recomputed. A component keeps the id most of its records had
-  before (a split leaves the largest part the old id), so cluster ids stay stable.
+  before, unless a component visited earlier took it (components are visited in order
+  of their smallest changed record, so when a cluster splits that part keeps the old
+  id, whatever its size), so cluster ids stay stable.
 """
 
 from __future__ import annotations
