@@ -17,6 +17,7 @@ from presidio_analyzer import (
     RecognizerRegistry,
     RecognizerResult,
 )
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
@@ -33,6 +34,7 @@ from msin_fed.redaction.recognizers import (
     redaction_recognizers,
     verification_recognizers,
 )
+from msin_fed.redaction.recognizers._base import pattern_matches, plain_pattern_recognizer
 
 __all__ = ["PLACEHOLDER_TYPES", "RedactionResult", "Redactor"]
 
@@ -194,9 +196,7 @@ class Redactor:
         return [self._residue_doc(text, doc) for text, doc in zip(texts, docs, strict=True)]
 
     def _residue_doc(self, text: str, doc: Doc) -> tuple[Finding, ...]:
-        results = self._verifier.analyze(
-            text, "en", nlp_artifacts=self._engine.artifacts(doc), score_threshold=self.verify_threshold
-        )
+        results = _analyze(self._verifier, text, self._engine.artifacts(doc), self.verify_threshold)
         masked = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
         return tuple(sorted(
             {
@@ -213,10 +213,7 @@ class Redactor:
 
     def _redact_doc(self, text: str, known: Sequence[Identifier | str], doc: Doc) -> RedactionResult:
         ad_hoc: list[EntityRecognizer] | None = [KnownIdentifierRecognizer(known)] if known else None
-        results = self._analyzer.analyze(
-            text, "en", nlp_artifacts=self._engine.artifacts(doc),
-            score_threshold=self.threshold, ad_hoc_recognizers=ad_hoc,
-        )
+        results = _analyze(self._analyzer, text, self._engine.artifacts(doc), self.threshold, ad_hoc or ())
         spans = [
             _Span(r.start, r.end, r.entity_type, float(r.score), _group(r))
             for r in results
@@ -259,6 +256,41 @@ class Redactor:
 
 
 _FORKED: Redactor | None = None
+
+
+def _analyze(
+    engine: AnalyzerEngine,
+    text: str,
+    artifacts: NlpArtifacts,
+    threshold: float,
+    ad_hoc: Sequence[EntityRecognizer] = (),
+) -> list[RecognizerResult]:
+    """``engine.analyze(text, "en", nlp_artifacts=..., score_threshold=..., ad_hoc_recognizers=...)``
+    without its per-call overhead.
+
+    The engine's context enhancer is a no-op here and its explanations are never read;
+    what it costs besides (a pass over all results per recognizer, explanation objects
+    per match, per-pattern clock readings) was a fifth of the analysis. The same
+    recognizers run on the same text, with the same threshold and duplicate removal.
+    """
+    recognizers = engine.registry.get_recognizers(language="en", all_fields=True)
+    entities = engine.get_supported_entities(language="en")
+    results: list[RecognizerResult] = []
+    for rec in (*recognizers, *ad_hoc):
+        if not rec.is_loaded:
+            rec.load()
+            rec.is_loaded = True
+        found = pattern_matches(rec, text) if plain_pattern_recognizer(rec) else rec.analyze(
+            text=text, entities=entities, nlp_artifacts=artifacts
+        )
+        for r in found or ():
+            if not r.recognition_metadata:
+                r.recognition_metadata = {}
+            r.recognition_metadata.setdefault(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, rec.id)
+            r.recognition_metadata.setdefault(RecognizerResult.RECOGNIZER_NAME_KEY, rec.name)  # type: ignore[has-type]
+            if r.score >= threshold:
+                results.append(r)
+    return EntityRecognizer.remove_duplicates(results)
 
 
 def _init_worker(model: str | None) -> None:  # pragma: no cover - spawn platforms only

@@ -32,9 +32,22 @@ def _fold_char(ch: str) -> str:
     return special.get(ch, base).lower()
 
 
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table filled on first sight of each character."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lower-case and strip diacritics, one character for one (so offsets survive)."""
-    return "".join(_fold_char(ch) for ch in text)
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLD_TABLE)
 
 
 def caps_to_title(text: str) -> str:
