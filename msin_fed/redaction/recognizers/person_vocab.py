@@ -44,7 +44,7 @@ class UnknownWordNameRecognizer(LocalRecognizer):
         results = []
         for m in _WORD.finditer(text):
             word = m.group(0)
-            if not self.looks_like_name(word, text[max(0, m.start() - 2) : m.start()]):
+            if not _looks_like_name(word):
                 continue
             results.append(
                 RecognizerResult(
@@ -59,12 +59,32 @@ class UnknownWordNameRecognizer(LocalRecognizer):
 
     @staticmethod
     def looks_like_name(word: str, before: str = "") -> bool:
-        """The rule for one word (``before`` is the two characters before it)."""
-        plain = word.replace("’", "'")
-        if plain.lower() in COMMON_WORDS or is_town(plain):
-            return False
-        foreign_letters = not plain.isascii()
-        if plain.isupper() and _ACRONYM_LIKE.fullmatch(plain) and not foreign_letters and len(plain) <= 4:
-            return False
-        parts = re.split(r"['-]", plain)
-        return not all(is_english_word(p) for p in parts if p)
+        """The rule for one word (``before``, the two characters before it, is not used)."""
+        return _looks_like_name(word)
+
+
+# Words already found not to be names (English words, towns, acronyms): reports repeat the
+# same few thousand. Only these are remembered, so no name stays in memory after its report.
+_NOT_NAMES: set[str] = set()
+_NOT_NAMES_MAX = 100_000
+
+
+def _looks_like_name(word: str) -> bool:
+    if word in _NOT_NAMES:
+        return False
+    if _rule(word):
+        return True
+    if len(_NOT_NAMES) < _NOT_NAMES_MAX:
+        _NOT_NAMES.add(word)
+    return False
+
+
+def _rule(word: str) -> bool:
+    plain = word.replace("’", "'")
+    if plain.lower() in COMMON_WORDS or is_town(plain):
+        return False
+    foreign_letters = not plain.isascii()
+    if plain.isupper() and _ACRONYM_LIKE.fullmatch(plain) and not foreign_letters and len(plain) <= 4:
+        return False
+    parts = re.split(r"['-]", plain)
+    return not all(is_english_word(p) for p in parts if p)
