@@ -9,6 +9,8 @@
     max_message_bytes = 16777216     # request and response size limit
     max_batch = 1000                 # submissions per SubmitBatch
     workers = 64                     # gRPC worker threads (each open event stream holds one)
+    intake_workers = 1               # processes checking submitted records (0: in the server's
+                                     # process; default: one per core beyond the first, at most 4)
     max_streams = 48                 # open Subscribe streams at most (RESOURCE_EXHAUSTED beyond)
     grace_seconds = 30               # SIGTERM: how long in-flight calls may finish
 
@@ -51,7 +53,12 @@ from typing import Any
 from msin_fed.config_file import read_toml
 from msin_fed.errors import ConfigError
 
-__all__ = ["CoordinatorConfig", "SmtpConfig", "load_config"]
+__all__ = ["CoordinatorConfig", "SmtpConfig", "default_intake_workers", "load_config"]
+
+
+def default_intake_workers() -> int:
+    """One checking process per core beyond the first (the writer's), at most 4."""
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,9 @@ class CoordinatorConfig:
     max_message_bytes: int = 16 * 1024 * 1024
     max_batch: int = 1000
     workers: int = 64
+    #: Processes checking submitted records; 0 checks in the server's process, None picks
+    #: :func:`default_intake_workers`.
+    intake_workers: int | None = None
     max_streams: int = 48
     grace_seconds: float = 30.0
     smtp: SmtpConfig | None = None
@@ -95,6 +105,7 @@ _KNOWN: dict[str, set[str]] = {
         "max_message_bytes",
         "max_batch",
         "workers",
+        "intake_workers",
         "max_streams",
         "grace_seconds",
     },
@@ -205,6 +216,10 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
         timeout = r.get("smtp", "timeout", (int, float), 10.0)
         smtp = SmtpConfig(host_, port_, sender, recipients, float(timeout))
 
+    intake_workers = r.get("server", "intake_workers", int, default_intake_workers())
+    if not 0 <= intake_workers <= 64:
+        raise r.fail("server.intake_workers", "must be between 0 and 64")
+
     grace = r.get("server", "grace_seconds", (int, float), 30.0)
     if grace < 0:
         raise r.fail("server.grace_seconds", "must not be negative")
@@ -220,6 +235,7 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
         max_message_bytes=r.positive("server", "max_message_bytes", 16 * 1024 * 1024),
         max_batch=r.positive("server", "max_batch", 1000),
         workers=r.positive("server", "workers", 64),
+        intake_workers=int(intake_workers),
         max_streams=r.positive("server", "max_streams", 48),
         grace_seconds=float(grace),
         smtp=smtp,

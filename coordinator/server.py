@@ -37,7 +37,8 @@ from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 
 from .audit import AuditLog
-from .config import CoordinatorConfig
+from .config import CoordinatorConfig, default_intake_workers
+from .intake import IntakeWorkers
 from .mail import AlertMailer
 from .service import CoordinatorService, NarrativeVerifier
 from .servicer import POLICY, CoordinatorServicer
@@ -78,6 +79,9 @@ class CoordinatorServer:
             verifier = load_verifier()
         self.store = store or SharedStore(config.store_url)
         self.audit = AuditLog(self.store, config.audit_head_file)
+        n_workers = default_intake_workers() if config.intake_workers is None else config.intake_workers
+        # Workers load the standard verifier themselves when this server verifies at all.
+        self.intake_workers = IntakeWorkers(n_workers, verifier is not None) if n_workers else None
         self.service = CoordinatorService(
             self.store,
             epoch=config.epoch,
@@ -87,6 +91,7 @@ class CoordinatorServer:
             max_batch=config.max_batch,
             on_alert=AlertMailer(config.smtp) if config.smtp else None,
             max_streams=max(1, min(config.max_streams, config.workers - 4)),
+            workers=self.intake_workers,
         )
         revocations = pki.RevocationList(config.crl, self.identity.ca_pem) if config.crl else None
         options = pki.channel_options(config.max_message_bytes)
@@ -124,6 +129,8 @@ class CoordinatorServer:
         self.health.enter_graceful_shutdown()
         self.service.close()
         self.server.stop(self.config.grace_seconds if grace is None else grace).wait()
+        if self.intake_workers is not None:
+            self.intake_workers.close()
         self.store.close()
         log.info("coordinator stopped")
 

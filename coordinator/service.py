@@ -17,18 +17,17 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from msin_fed.errors import MsinError, RedactionRefused, ValidationError
-from msin_fed.linkage.scoring import token_kinds
 from msin_fed.model import SharedRecord
 from msin_fed.proto import coordinator_pb2 as pb
-from msin_fed.wire import grade_to_pb, record_from_bytes, tlp_to_pb, verify_batch
+from msin_fed.wire import grade_to_pb, tlp_to_pb, verify_batch
 
 from .audit import AuditLog
+from .intake import AccessDenied, Checked, IntakeWorkers, NarrativeVerifier, check_records
 from .matching import NEW, REMOVED, MatchChange, MatchEngine, MatchView
 from .store import ActionRow, AlertRow, ClusterInfo, SharedStore, pairs
 
@@ -47,10 +46,6 @@ __all__ = [
 log = logging.getLogger("msin_fed.coordinator")
 
 
-class AccessDenied(MsinError):
-    """The caller's role or member id does not allow this (PERMISSION_DENIED)."""
-
-
 class NotFound(MsinError):
     """The record or alert named does not exist (NOT_FOUND)."""
 
@@ -61,13 +56,6 @@ class Busy(MsinError):
 
 class Refused(MsinError):
     """The request is well formed but the state does not allow it (FAILED_PRECONDITION)."""
-
-
-class NarrativeVerifier(Protocol):
-    """What intake needs of :class:`msin_fed.redaction.Redactor`."""
-
-    def verify(self, text: str) -> None:
-        """Raise RedactionRefused when ``text`` still holds identifying residue."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +86,6 @@ class Ack:
 
 _SUBMISSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_KINDS = token_kinds()
 OUTCOMES = frozenset(name for name in pb.ActionOutcome.keys() if name != "ACTION_OUTCOME_UNSPECIFIED")
 
 
@@ -116,11 +103,14 @@ class CoordinatorService:
         max_batch: int = 1000,
         on_alert: Callable[[pb.AlertEvent], None] | None = None,
         max_streams: int = 48,
+        workers: IntakeWorkers | None = None,
     ) -> None:
         self.store = store
         self.engine = MatchEngine(store, epoch=epoch)
         self.epoch = epoch
         self.verifier = verifier
+        #: Processes checking submitted records; None: check in this process.
+        self.workers = workers
         self.audit = audit or AuditLog(store, None)
         self.disclose_member_ids = disclose_member_ids
         self.max_batch = max_batch
@@ -153,13 +143,15 @@ class CoordinatorService:
 
         with self.store.read() as conn:
             known = self.store.known_submissions(conn, ids)
-        fresh: list[tuple[int, Submission, SharedRecord]] = []
+        unseen: list[tuple[int, Submission]] = []
         for i, sub in enumerate(batch):
             if sub.submission_id in known:
                 if known[sub.submission_id][0] != caller.name:
                     raise AccessDenied(f"submissions[{i}].submission_id belongs to another member")
                 continue
-            fresh.append((i, sub, self._check(i, caller, sub)))
+            unseen.append((i, sub))
+        checked = self._check(caller.name, [(i, sub.record) for i, sub in unseen])
+        fresh = [(i, sub, c) for (i, sub), c in zip(unseen, checked, strict=True)]
         record_ids = [r.record_id for _i, _s, r in fresh]
         if len(set(record_ids)) != len(record_ids):
             raise ValidationError("submissions", "the same record_id appears twice")
@@ -173,7 +165,7 @@ class CoordinatorService:
                 i = next(i for i, _s, r in fresh if r.record_id in clash)
                 raise Refused(f"submissions[{i}].record.record_id is already shared (withdraw it first)")
             records = [r for _i, _s, r in fresh]
-            self.store.insert_records(conn, records)
+            self.store.insert_record_rows(conn, [r.values for r in records])
             self.store.insert_submissions(
                 conn, [(s.submission_id, caller.name, r.record_id) for _i, s, r in fresh]
             )
@@ -208,23 +200,16 @@ class CoordinatorService:
             for s in batch
         ]
 
-    def _check(self, i: int, caller: Caller, sub: Submission) -> SharedRecord:
-        where = f"submissions[{i}]"
+    def _check(self, member_id: str, items: list[tuple[int, bytes]]) -> list[Checked]:
+        if not items:
+            return []
         try:
-            record = record_from_bytes(sub.record)
-        except ValidationError as exc:
-            raise ValidationError(f"{where}.{exc.field}", exc.problem) from None
-        if record.member_id != caller.name:
-            raise AccessDenied(f"{where}.record.member_id is not the caller's member id")
-        for t in record.tokens:
-            if t.epoch != self.epoch:
-                raise ValidationError(
-                    f"{where}.record.tokens", f"key epoch {t.epoch} is not the accepted epoch {self.epoch}"
-                )
-            if t.kind not in _KINDS:
-                raise ValidationError(f"{where}.record.tokens", "unknown token kind")
-        self._verify_text(f"{where}.record.narrative", record.narrative)
-        return record
+            if self.workers is not None:
+                return self.workers.check(member_id, self.epoch, items)
+            return check_records(member_id, self.epoch, items, self.verifier)
+        except RedactionRefused as exc:
+            log.info("redaction verification refused a narrative: %d finding(s)", len(exc.findings))
+            raise
 
     def _verify_text(self, where: str, text: str) -> None:
         if self.verifier is None or not text:

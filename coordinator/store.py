@@ -292,8 +292,8 @@ class SharedStore:
     # ------------------------------------------------------------------ records
 
     @staticmethod
-    def record_values(record: SharedRecord, received_at: _dt.datetime) -> tuple[Any, ...]:
-        """The ``records`` row of a shared record, in :data:`RECORD_COLUMNS` order."""
+    def record_values(record: SharedRecord) -> tuple[Any, ...]:
+        """The ``records`` row of a shared record without ``received_at`` (:data:`RECORD_COLUMNS` order)."""
         return (
             record.record_id,
             record.member_id,
@@ -309,7 +309,6 @@ class SharedStore:
             record.time_sensitive,
             record.epoch,
             record.shared_at,
-            received_at,
         )
 
     @staticmethod
@@ -333,9 +332,13 @@ class SharedStore:
 
     def insert_records(self, conn: Connection, batch: Sequence[SharedRecord]) -> None:
         """Insert records (not their tokens: :class:`.matching.MatchEngine` owns those)."""
-        if batch:
-            now = _now()
-            bulk_insert(conn, records, RECORD_COLUMNS, [self.record_values(r, now) for r in batch])
+        self.insert_record_rows(conn, [self.record_values(r) for r in batch])
+
+    def insert_record_rows(self, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert :meth:`record_values` rows, received now."""
+        if rows:
+            now = (_now(),)
+            bulk_insert(conn, records, RECORD_COLUMNS, [row + now for row in rows])
 
     def get_record(self, record_id: str, conn: Connection | None = None) -> SharedRecord | None:
         """One record without its tokens, or None."""

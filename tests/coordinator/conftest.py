@@ -103,6 +103,7 @@ def make_config(tmp_path: Path, identity: pki.Identity, **overrides: Any) -> Coo
         "verify_redaction": False,
         "grace_seconds": 5.0,
         "audit_head_file": tmp_path / "audit.head",
+        "intake_workers": 0,  # checks in-process; test_intake_workers.py covers worker processes
     }
     values.update(overrides)
     return CoordinatorConfig(**values)

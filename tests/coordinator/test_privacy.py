@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import grpc
 import pytest
 from msin_fed.coordinator.server import CoordinatorServer
 
@@ -66,7 +67,8 @@ def test_database_and_logs_hold_no_plaintext_identifiers(
 
     narrative = redactor.redact_verified(RAW, list(IDENTIFIERS.values())[:3]).text
     alpha, beta = make_identity("member", "alpha"), make_identity("member", "beta")
-    config = make_config(tmp_path, coordinator_identity)
+    # Records are checked (and narratives re-verified) in a worker process, as deployed.
+    config = make_config(tmp_path, coordinator_identity, intake_workers=1)
     with CoordinatorServer(config, verifier=redactor) as server:
         live = Live(server)
         for ident, rid in ((alpha, "pa"), (beta, "pb")):
@@ -76,10 +78,12 @@ def test_database_and_logs_hold_no_plaintext_identifiers(
             )
         # A leaky narrative is refused; its text must not reach the logs either.
         leaky = record("alpha", "leak", narrative=RAW)
-        with pytest.raises(Exception):
+        with pytest.raises(grpc.RpcError) as refused:
             live.stub(alpha).SubmitBatch(
                 signed_batch(alpha, submission(leaky)), timeout=20
             )
+        assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION  # type: ignore[attr-defined]
+        assert "residue" in refused.value.details()  # type: ignore[attr-defined]
         live.stub(alpha).RaiseAlert(
             pb.RaiseAlertRequest(record_id="pa", summary="Workers at the farm may be moved tonight."),
             timeout=20,

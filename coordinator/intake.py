@@ -1,0 +1,147 @@
+"""Checking submitted records, in the coordinator's process or in worker processes.
+
+Each submitted record is parsed and validated (:func:`msin_fed.wire.record_from_bytes`),
+its member id and tokens checked against the caller and the accepted epoch, and its
+narrative re-verified by the redaction verifier. What survives is a :class:`Checked`:
+the ``records`` row and the ``(kind, value)`` tokens, plain tuples that cross a process
+boundary cheaply.
+
+Why worker processes: the store's writes and matching run in one writer (SQLite has one),
+and CPython runs one thread of Python at a time. Checking is about a third of intake's
+Python work (more with Presidio on), so :class:`IntakeWorkers` moves it to other
+processes; the writer stores one batch while workers check the next ones. With
+``intake_workers = 0`` everything runs in the server's process (tests, one-core hosts).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, NamedTuple, Protocol
+
+from msin_fed.errors import Finding, MsinError, RedactionRefused, ValidationError
+from msin_fed.linkage.scoring import token_kinds
+from msin_fed.wire import record_from_bytes
+
+from .store import SharedStore
+
+__all__ = ["AccessDenied", "Checked", "IntakeWorkers", "NarrativeVerifier", "check_records"]
+
+_KINDS = token_kinds()
+
+
+class AccessDenied(MsinError):
+    """The caller's role or member id does not allow this (PERMISSION_DENIED)."""
+
+
+class NarrativeVerifier(Protocol):
+    """What intake needs of :class:`msin_fed.redaction.Redactor`."""
+
+    def verify(self, text: str) -> None:
+        """Raise RedactionRefused when ``text`` still holds identifying residue."""
+
+
+class Checked(NamedTuple):
+    """A record that passed every intake check."""
+
+    record_id: str
+    member_id: str
+    #: The ``records`` row without ``received_at`` (:data:`.store.RECORD_COLUMNS` order).
+    values: tuple[Any, ...]
+    tokens: tuple[tuple[str, bytes], ...]
+
+
+def check_records(
+    member_id: str, epoch: int, items: Sequence[tuple[int, bytes]], verifier: NarrativeVerifier | None
+) -> list[Checked]:
+    """Check ``(position in the batch, serialized record)`` items of one caller, in order.
+
+    Raises the first problem found, naming the field as ``submissions[i].record...``.
+    """
+    out: list[Checked] = []
+    for i, data in items:
+        where = f"submissions[{i}]"
+        try:
+            record = record_from_bytes(data)
+        except ValidationError as exc:
+            raise ValidationError(f"{where}.{exc.field}", exc.problem) from None
+        if record.member_id != member_id:
+            raise AccessDenied(f"{where}.record.member_id is not the caller's member id")
+        for t in record.tokens:
+            if t.epoch != epoch:
+                raise ValidationError(
+                    f"{where}.record.tokens", f"key epoch {t.epoch} is not the accepted epoch {epoch}"
+                )
+            if t.kind not in _KINDS:
+                raise ValidationError(f"{where}.record.tokens", "unknown token kind")
+        if verifier is not None and record.narrative:
+            verifier.verify(record.narrative)  # RedactionRefused: types and positions only
+        out.append(
+            Checked(
+                record.record_id,
+                record.member_id,
+                SharedStore.record_values(record),
+                tuple((t.kind, t.value) for t in record.tokens),
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------- worker processes
+
+_worker_verifier: NarrativeVerifier | None = None
+
+
+def _init_worker(verify: bool) -> None:
+    global _worker_verifier
+    if verify:
+        from .server import load_verifier
+
+        _worker_verifier = load_verifier()
+
+
+def _check_in_worker(member_id: str, epoch: int, items: Sequence[tuple[int, bytes]]) -> tuple[str, Any]:
+    # Errors travel back as data: exception classes with their own constructors do not
+    # all survive pickling, and the server maps them to status codes.
+    try:
+        return "ok", check_records(member_id, epoch, items, _worker_verifier)
+    except RedactionRefused as exc:
+        return "refused", [(f.entity_type, f.start, f.end, f.score) for f in exc.findings]
+    except AccessDenied as exc:
+        return "denied", str(exc)
+    except ValidationError as exc:
+        return "invalid", (exc.field, exc.problem)
+
+
+class IntakeWorkers:
+    """A pool of ``n`` processes checking records (each loads its own verifier if asked)."""
+
+    def __init__(self, n: int, verify: bool) -> None:
+        # spawn, not fork: the server's gRPC threads must not be copied into children.
+        self._pool = ProcessPoolExecutor(
+            max_workers=n,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(verify,),
+        )
+        self.size = n
+        # Start every worker now (and load its verifier), not on the first batch.
+        for f in [self._pool.submit(_check_in_worker, "", 1, []) for _ in range(n)]:
+            f.result()
+
+    def check(self, member_id: str, epoch: int, items: Sequence[tuple[int, bytes]]) -> list[Checked]:
+        """:func:`check_records` in a worker; the same errors, raised here."""
+        status, value = self._pool.submit(_check_in_worker, member_id, epoch, list(items)).result()
+        if status == "ok":
+            return list(value)
+        if status == "refused":
+            raise RedactionRefused([Finding(t, s, e, sc) for t, s, e, sc in value])
+        if status == "denied":
+            raise AccessDenied(value)
+        field_, problem = value
+        raise ValidationError(field_, problem)
+
+    def close(self) -> None:
+        """Stop the workers (after the checks under way)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)

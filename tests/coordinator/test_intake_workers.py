@@ -1,0 +1,65 @@
+"""Intake with records checked in worker processes (the default on multi-core hosts)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from msin_fed.coordinator.server import CoordinatorServer
+
+from msin_fed import pki
+
+from .conftest import Live, make_config, record, signed_batch, submission, tok
+
+MakeId = Callable[[str, str], pki.Identity]
+
+
+@pytest.fixture
+def pooled(tmp_path: Path, coordinator_identity: pki.Identity) -> Iterator[Live]:
+    with CoordinatorServer(make_config(tmp_path, coordinator_identity, intake_workers=2)) as server:
+        assert server.intake_workers is not None and server.intake_workers.size == 2
+        handle = Live(server)
+        yield handle
+        handle.close()
+
+
+def _code(exc: pytest.ExceptionInfo[grpc.RpcError]) -> grpc.StatusCode:
+    return exc.value.code()  # type: ignore[attr-defined,no-any-return]
+
+
+def test_worker_checked_batches_store_match_and_replay_once(pooled: Live, make_identity: MakeId) -> None:
+    alpha, beta = make_identity("member", "alpha"), make_identity("member", "beta")
+    subs = [submission(record("alpha", f"a{i}", (tok("phone", f"p{i}"),))) for i in range(20)]
+    first = pooled.stub(alpha).SubmitBatch(signed_batch(alpha, *subs), timeout=30)
+    assert [a.record_id for a in first.acks] == [f"a{i}" for i in range(20)]
+    assert not any(a.duplicate for a in first.acks)
+    again = pooled.stub(alpha).SubmitBatch(signed_batch(alpha, *subs), timeout=30)
+    assert all(a.duplicate for a in again.acks)
+    pooled.stub(beta).SubmitBatch(signed_batch(beta, submission(record("beta", "b1", (tok("phone", "p3"),)))), timeout=30)
+    assert pooled.server.store.count_records() == 21
+    assert pooled.server.store.get_record("a3") is not None
+    assert [(a, b) for a, b, _s in pooled.server.service.engine.pairs()] == [("a3", "b1")]
+
+
+def test_worker_refusals_name_the_field_and_store_nothing(pooled: Live, make_identity: MakeId) -> None:
+    alpha = make_identity("member", "alpha")
+    stub = pooled.stub(alpha)
+    good = submission(record("alpha", "g1"))
+    broken = submission(record("alpha", "g2"))
+    broken.record = b"\xff\x01 not a record"
+    cases = {
+        "submissions[1].record": (grpc.StatusCode.INVALID_ARGUMENT, [good, broken]),
+        "submissions[1].record.tokens": (
+            grpc.StatusCode.INVALID_ARGUMENT,
+            [good, submission(record("alpha", "e1", (tok("phone", "x", epoch=2),)))],
+        ),
+        "submissions[0].record.member_id": (grpc.StatusCode.PERMISSION_DENIED, [submission(record("beta", "x1")), good]),
+    }
+    for field, (code, subs) in cases.items():
+        with pytest.raises(grpc.RpcError) as exc:
+            stub.SubmitBatch(signed_batch(alpha, *subs), timeout=30)
+        assert _code(exc) == code, field
+        assert exc.value.details().startswith(field), exc.value.details()  # type: ignore[attr-defined]
+    assert pooled.server.store.count_records() == 0
