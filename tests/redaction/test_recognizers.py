@@ -145,3 +145,22 @@ def test_email_validation_is_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", refuse)
     rec = OfflineEmailRecognizer()
     assert rec.analyze("mail x.y@example.co.uk", rec.supported_entities, None)
+
+
+@pytest.mark.parametrize(
+    ("body", "literal"),
+    [
+        (r"ion[\s\-.,']*popescu", "ion"),
+        ("popescu", "popescu"),
+        (r"0?28\s*[./\-\s]\s*0?12", ""),
+        (r"1984\s*[./\-\s]\s*0?12", "1984"),
+        ("(?:road|rd)", ""),
+        ("ab?c", "a"),
+        (r"a\.b@example\.com", "a"),
+    ],
+)
+def test_known_identifier_regex_needles(body: str, literal: str) -> None:
+    # A known identifier's regex is compiled only for texts holding its leading literal.
+    from msin_fed.redaction.recognizers.known_identifiers import _leading_literal
+
+    assert _leading_literal(body) == literal

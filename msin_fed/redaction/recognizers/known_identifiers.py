@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -54,13 +54,22 @@ _COMPANY_ENDINGS = re.compile(r"(?i)\b(ltd|limited|llp|plc|recruitment|staffing|
 class KnownPattern:
     """One form of a known identifier: a regex over folded text, or (faster, for codes and
     numbers) a compact letters-and-digits string found in the text with separators squashed
-    out. ``prefixes`` are optional compact prefixes to take in (a phone's ``0``, ``44``, ``0044``)."""
+    out. ``prefixes`` are optional compact prefixes to take in (a phone's ``0``, ``44``, ``0044``).
+    A regex is compiled only for a text holding one of its ``needles``: compiling is most of
+    the cost of a record's deny-list, and most forms do not occur in most texts."""
 
     entity_type: str
     group: int
-    regex: re.Pattern[str] | None = None
+    source: str = ""
     compact: str = ""
     prefixes: tuple[str, ...] = ()
+    #: Every match of ``source`` holds one of these strings; empty: no such guarantee.
+    needles: tuple[str, ...] = ()
+
+    @property
+    def regex(self) -> re.Pattern[str] | None:
+        """The compiled form of ``source`` (compiled on first use)."""
+        return _bounded(self.source) if self.source else None
 
 
 def _squash(value: str) -> str:
@@ -70,6 +79,23 @@ def _squash(value: str) -> str:
 @lru_cache(maxsize=4096)
 def _bounded(body: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9]){body}(?![a-z0-9])")
+
+
+_QUANTIFIERS = frozenset("?*{")
+
+
+def _leading_literal(body: str) -> str:
+    """The letters and digits that every match of ``body`` starts with ("" if none are sure).
+
+    Bodies here are escaped words joined by separator classes; the run stops at the first
+    other character, and gives back its last character when a quantifier makes it optional.
+    """
+    end = 0
+    while end < len(body) and body[end].isalnum():
+        end += 1
+    if end < len(body) and body[end] in _QUANTIFIERS:
+        end -= 1
+    return body[:max(end, 0)]
 
 
 def _flex(value: str) -> str:
@@ -215,7 +241,9 @@ def patterns_for(known: Sequence[Identifier | str]) -> list[KnownPattern]:
         # One regex per identifier and type: the forms as alternatives, longest first.
         for entity, forms in bodies.items():
             ordered = sorted(dict.fromkeys(forms), key=len, reverse=True)
-            out.append(KnownPattern(entity, group, regex=_bounded("(?:" + "|".join(ordered) + ")")))
+            literals = [_leading_literal(f) for f in ordered]
+            needles = tuple(dict.fromkeys(literals)) if all(literals) else ()
+            out.append(KnownPattern(entity, group, source="(?:" + "|".join(ordered) + ")", needles=needles))
     return list(dict.fromkeys(out))
 
 
@@ -243,9 +271,12 @@ class KnownIdentifierRecognizer(LocalRecognizer):
         results = []
         squashed, index = _squash_with_index(folded)
         for p in self.patterns:
-            spans = self._compact_spans(p, folded, squashed, index) if p.compact else (
-                (m.start(), m.end()) for m in p.regex.finditer(folded) if m.end() > m.start()
-            ) if p.regex is not None else ()
+            if p.compact:
+                spans: Iterable[tuple[int, int]] = self._compact_spans(p, folded, squashed, index)
+            elif p.source and (not p.needles or any(n in folded for n in p.needles)):
+                spans = ((m.start(), m.end()) for m in _bounded(p.source).finditer(folded) if m.end() > m.start())
+            else:
+                spans = ()
             for start, end in spans:
                 results.append(
                     RecognizerResult(
