@@ -95,16 +95,9 @@ def raw_insert_rate(records: Sequence[SharedRecord], db: Path, batch: int) -> fl
         chunk = records[i : i + batch]
         with store.write() as conn:
             store.insert_records(conn, chunk)
-            bulk_insert(
-                conn,
-                tokens,
-                TOKEN_COLUMNS,
-                [
-                    (r.record_id, r.member_id, t.kind, t.value, 1, token_key(t.value))
-                    for r in chunk
-                    for t in r.tokens
-                ],
-            )
+            rows = [(r.record_id, r.member_id, t.kind, t.value, 1, token_key(t.value)) for r in chunk for t in r.tokens]
+            rows.sort(key=lambda row: row[5])  # in key order, as intake inserts them
+            bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
     elapsed = time.perf_counter() - start
     store.close()
     return len(records) / elapsed
@@ -222,7 +215,7 @@ def scale_run(n: int, members: int, batch: int, db: Path) -> tuple[float, int, i
     names = [f"m{i:02d}" for i in range(members)]
     columns = [c.name for c in records_table.columns]
     store = SharedStore(db)
-    engine = MatchEngine(store)
+    engine = MatchEngine(store, single_writer=True)  # as in the coordinator
     now = datetime.datetime.now(datetime.UTC)
     elapsed = 0.0
     for i in range(0, n, batch):

@@ -42,14 +42,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import combinations
+from operator import itemgetter
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 from msin_fed.model import Token
 
+from .seen_keys import SeenKeys
 from .store import (
     ClusterInfo,
     SharedStore,
@@ -106,11 +109,22 @@ class _PairResult:
 class MatchEngine:
     """Incremental matcher over a :class:`SharedStore` (see the module docstring)."""
 
-    def __init__(self, store: SharedStore, model: ScoringModel = DEFAULT_MODEL, epoch: int = 1) -> None:
+    def __init__(
+        self,
+        store: SharedStore,
+        model: ScoringModel = DEFAULT_MODEL,
+        epoch: int = 1,
+        *,
+        single_writer: bool = False,
+    ) -> None:
         self.store = store
         self.model = model
         #: Epoch recorded for ``(kind, value)`` tokens given without one.
         self.epoch = epoch
+        # Only when this engine alone writes the token table (the coordinator process) may
+        # it remember which keys exist and skip looking up the ones never stored.
+        self._single_writer = single_writer
+        self._seen: SeenKeys | None = None
 
     # ------------------------------------------------------------------ public API
 
@@ -152,6 +166,7 @@ class MatchEngine:
         seen_of: dict[str, set[tuple[str, bytes]]] = {}
         keys: dict[bytes, int] = {}  # each distinct new value -> its token key, computed once
         rows: list[tuple[str, str, str, bytes, int, int]] = []
+        fresh: dict[str, tuple[str, dict[bytes, str]]] = {}  # the batch's tokens, for scoring
         default_epoch = self.epoch
         for record_id, member_id, toks in entries:
             seen = seen_of.setdefault(record_id, set())
@@ -167,9 +182,21 @@ class MatchEngine:
                 if key is None:
                     key = keys[value] = token_key(value)
                 rows.append((record_id, member_id, kind, value, epoch, key))
+                fresh.setdefault(record_id, (member_id, {}))[1][value] = kind
+        known = self._seen_keys(conn)
+        # In key order, the index takes the batch in one sweep rather than at random places.
+        rows.sort(key=itemgetter(5))
         bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
+        lookup = keys
+        if known is not None and keys:
+            batch_keys = np.fromiter(keys.values(), dtype=np.int64, count=len(keys))
+            maybe = known.may_contain(batch_keys)
+            repeated = {k for k, n in Counter(r[5] for r in rows).items() if n >= 2}
+            lookup = {v: k for (v, k), m in zip(keys.items(), maybe, strict=True) if m or k in repeated}
+            known.add(batch_keys)
         # Holders of tokens that can still carry weight (or just lost it).
-        holders = self._shared_holders(conn, keys, self.model.max_frequency + 1)
+        counts: dict[bytes, int] = {}
+        holders = self._shared_holders(conn, lookup, self.model.max_frequency + 1, counts)
         candidates: set[_PairKey] = set()
         for held in holders.values():
             ids = sorted(held)
@@ -187,7 +214,20 @@ class MatchEngine:
                 for a, b in combinations(old_here, 2):
                     if held[a] != held[b]:
                         candidates.add((a, b))  # ids are sorted, so a < b
-        return self._update(conn, candidates, removed=set())
+        return self._update(conn, candidates, removed=set(), fresh=fresh, counts=counts)
+
+    def _seen_keys(self, conn: Connection) -> SeenKeys | None:
+        """The filter of stored keys (built from the table on first use, rebuilt when full)."""
+        if not self._single_writer:
+            return None
+        if self._seen is None or self._seen.full:
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute("SELECT key FROM tokens")
+                self._seen = SeenKeys(k for (k,) in cursor.fetchall())
+            finally:
+                cursor.close()
+        return self._seen
 
     def _withdraw(self, conn: Connection, record_id: str) -> list[MatchChange]:
         keys = {
@@ -205,7 +245,14 @@ class MatchEngine:
 
     # ------------------------------------------------------------------ the update
 
-    def _update(self, conn: Connection, candidates: set[_PairKey], removed: set[str]) -> list[MatchChange]:
+    def _update(
+        self,
+        conn: Connection,
+        candidates: set[_PairKey],
+        removed: set[str],
+        fresh: dict[str, tuple[str, dict[bytes, str]]] | None = None,
+        counts: dict[bytes, int] | None = None,
+    ) -> list[MatchChange]:
         endpoints = {r for pair in candidates for r in pair}
         old_rows = self._pairs_touching(conn, endpoints | removed)
         neighbours_of_removed = {
@@ -215,7 +262,7 @@ class MatchEngine:
         old_cids = self._cluster_ids(conn, touched | removed)
         old_views = _views(touched, old_rows, old_cids)
 
-        scored = self._score(conn, candidates)
+        scored = self._score(conn, candidates, fresh or {}, counts or {})
         changed_pairs: set[_PairKey] = {k for k in old_rows if k[0] in removed or k[1] in removed}
         new_rows = {k: v for k, v in old_rows.items() if k not in changed_pairs}
         for key in candidates:
@@ -269,13 +316,21 @@ class MatchEngine:
                 changes.append(MatchChange(UPDATED, after_view))
         return changes
 
-    def _score(self, conn: Connection, candidates: set[_PairKey]) -> dict[_PairKey, _PairResult]:
-        """Matched pairs among the candidates (unmatched ones are absent)."""
+    def _score(
+        self,
+        conn: Connection,
+        candidates: set[_PairKey],
+        fresh: dict[str, tuple[str, dict[bytes, str]]],
+        counts: dict[bytes, int],
+    ) -> dict[_PairKey, _PairResult]:
+        """Matched pairs among the candidates (unmatched ones are absent). ``fresh`` holds
+        tokens already at hand (record -> member, value -> kind) and ``counts`` frequencies
+        already counted; only the rest is read."""
         if not candidates:
             return {}
-        ids = sorted({r for pair in candidates for r in pair})
-        held: dict[str, dict[bytes, str]] = {}
-        member: dict[str, str] = {}
+        ids = sorted({r for pair in candidates for r in pair} - fresh.keys())
+        held: dict[str, dict[bytes, str]] = {r: toks for r, (_m, toks) in fresh.items()}
+        member: dict[str, str] = {r: m for r, (m, _t) in fresh.items()}
         for rid, mid, kind, value in _select_in(
             conn, "SELECT record_id, member_id, kind, value FROM tokens WHERE record_id IN ({0})", ids
         ):
@@ -285,7 +340,8 @@ class MatchEngine:
         for a, b in candidates:
             ta, tb = held.get(a, {}), held.get(b, {})
             shared_values.update(ta.keys() & tb.keys())
-        freq = self._frequencies(conn, {v: token_key(v) for v in shared_values})
+        freq = {v: counts[v] for v in shared_values if v in counts}
+        freq.update(self._frequencies(conn, {v: token_key(v) for v in shared_values if v not in counts}))
         disagree_kinds = set(self.model.disagreement)
         out: dict[_PairKey, _PairResult] = {}
         for a, b in candidates:
@@ -402,7 +458,7 @@ class MatchEngine:
         return out
 
     def _shared_holders(
-        self, conn: Connection, keys: dict[bytes, int], most: int
+        self, conn: Connection, keys: dict[bytes, int], most: int, counts: dict[bytes, int] | None = None
     ) -> dict[bytes, dict[str, str]]:
         """value -> {record_id: member_id} for the values given (value -> token key) that are
         held by 2 to ``most`` records (token rows).
@@ -432,7 +488,10 @@ class MatchEngine:
             if value in keys:
                 count[value] += 1
                 out.setdefault(value, {})[rid] = mid
-        return {v: held for v, held in out.items() if 2 <= count[v] <= most}
+        shared = {v: held for v, held in out.items() if 2 <= count[v] <= most}
+        if counts is not None:  # the token rows holding each value returned
+            counts.update((v, count[v]) for v in shared)
+        return shared
 
     def _pairs_touching(self, conn: Connection, record_ids: set[str]) -> dict[_PairKey, _PairResult]:
         return {

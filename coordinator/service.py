@@ -106,7 +106,7 @@ class CoordinatorService:
         workers: IntakeWorkers | None = None,
     ) -> None:
         self.store = store
-        self.engine = MatchEngine(store, epoch=epoch)
+        self.engine = MatchEngine(store, epoch=epoch, single_writer=True)
         self.epoch = epoch
         self.verifier = verifier
         #: Processes checking submitted records; None: check in this process.

@@ -554,6 +554,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     try:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoint the WAL every ~40 MiB rather than SQLite's 4 MiB: each checkpoint syncs
+        # the database file, and at 4 MiB intake spent as long checkpointing as inserting.
+        cur.execute("PRAGMA wal_autocheckpoint=10000")
         cur.execute("PRAGMA cache_size=-131072")  # 128 MiB page cache per connection
         cur.execute("PRAGMA temp_store=MEMORY")
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from msin_fed.coordinator.matching import MatchEngine
 from msin_fed.coordinator.store import SharedStore, token_key
 
@@ -13,8 +14,14 @@ from msin_fed.model import Token
 from .conftest import tok
 
 
-def test_strong_token_matches_across_members_only(store: SharedStore) -> None:
-    engine = MatchEngine(store)
+@pytest.fixture(params=[False, True], ids=["lookup-all", "seen-keys-filter"])
+def single_writer(request: pytest.FixtureRequest) -> bool:
+    """Both engines: one looking up every new key, one skipping keys its filter never saw."""
+    return bool(request.param)
+
+
+def test_strong_token_matches_across_members_only(store: SharedStore, single_writer: bool) -> None:
+    engine = MatchEngine(store, single_writer=single_writer)
     assert engine.ingest([("a1", "alpha", [tok("phone", "p1")])]) == []
     changes = engine.ingest([("a2", "alpha", [tok("phone", "p1")])])
     assert changes == []  # same member: no match
@@ -31,8 +38,8 @@ def test_strong_token_matches_across_members_only(store: SharedStore) -> None:
     assert set(cluster.record_ids) == {"a1", "a2", "b1"} and cluster.members == ("alpha", "beta")
 
 
-def test_weak_token_alone_is_no_match(store: SharedStore) -> None:
-    engine = MatchEngine(store)
+def test_weak_token_alone_is_no_match(store: SharedStore, single_writer: bool) -> None:
+    engine = MatchEngine(store, single_writer=single_writer)
     engine.ingest([("a1", "alpha", [tok("name_dob", "x")]), ("b1", "beta", [tok("name_dob", "x")])])
     assert list(engine.pairs()) == []
     engine.ingest([("a2", "alpha", [tok("name_dob", "y"), tok("dob_postcode", "z"), tok("address", "q")])])
@@ -42,8 +49,8 @@ def test_weak_token_alone_is_no_match(store: SharedStore) -> None:
     assert {c.view.record_id for c in changes} == {"a2", "b2"}
 
 
-def test_frequent_token_is_down_weighted_and_does_not_chain(store: SharedStore) -> None:
-    engine = MatchEngine(store)
+def test_frequent_token_is_down_weighted_and_does_not_chain(store: SharedStore, single_writer: bool) -> None:
+    engine = MatchEngine(store, single_writer=single_writer)
     # A landline held by many members' records stops matching once it is common.
     n = _holders_that_stop_a_phone_matching()
     engine.ingest([(f"r{i}", f"m{i}", [tok("phone", "office")]) for i in range(n)])
@@ -51,8 +58,8 @@ def test_frequent_token_is_down_weighted_and_does_not_chain(store: SharedStore) 
     assert engine.clusters() == []
 
 
-def test_frequency_increase_rescores_older_pairs(store: SharedStore) -> None:
-    engine = MatchEngine(store)
+def test_frequency_increase_rescores_older_pairs(store: SharedStore, single_writer: bool) -> None:
+    engine = MatchEngine(store, single_writer=single_writer)
     engine.ingest([("a", "m1", [tok("phone", "p")]), ("b", "m2", [tok("phone", "p")])])
     assert len(list(engine.pairs())) == 1
     n = _holders_that_stop_a_phone_matching()
@@ -60,8 +67,8 @@ def test_frequency_increase_rescores_older_pairs(store: SharedStore) -> None:
     assert list(engine.pairs()) == []  # n holders: the phone no longer identifies one entity
 
 
-def test_withdraw_recomputes_pairs_and_clusters(store: SharedStore) -> None:
-    engine = MatchEngine(store)
+def test_withdraw_recomputes_pairs_and_clusters(store: SharedStore, single_writer: bool) -> None:
+    engine = MatchEngine(store, single_writer=single_writer)
     engine.ingest([("a", "m1", [tok("phone", "p")]), ("b", "m2", [tok("phone", "p"), tok("email", "e")])])
     engine.ingest([("c", "m3", [tok("email", "e")])])
     [cluster] = engine.clusters()
@@ -77,8 +84,8 @@ def _holders_that_stop_a_phone_matching() -> int:
     )
 
 
-def test_withdraw_restores_a_token_below_the_frequency_limit(store: SharedStore) -> None:
-    engine = MatchEngine(store)
+def test_withdraw_restores_a_token_below_the_frequency_limit(store: SharedStore, single_writer: bool) -> None:
+    engine = MatchEngine(store, single_writer=single_writer)
     n = _holders_that_stop_a_phone_matching()
     engine.ingest([(f"r{i}", f"m{i}", [tok("phone", "p")]) for i in range(n)])
     assert list(engine.pairs()) == []
@@ -87,8 +94,8 @@ def test_withdraw_restores_a_token_below_the_frequency_limit(store: SharedStore)
     assert [(a, b) for a, b, _ in engine.pairs()] == [("r0", "r1")]
 
 
-def test_cluster_id_is_stable_when_a_record_joins(store: SharedStore) -> None:
-    engine = MatchEngine(store)
+def test_cluster_id_is_stable_when_a_record_joins(store: SharedStore, single_writer: bool) -> None:
+    engine = MatchEngine(store, single_writer=single_writer)
     engine.ingest([("a", "m1", [tok("phone", "p")]), ("b", "m2", [tok("phone", "p"), tok("vehicle", "v")])])
     [before] = engine.clusters()
     engine.ingest([("c", "m3", [tok("vehicle", "v")])])
@@ -96,7 +103,7 @@ def test_cluster_id_is_stable_when_a_record_joins(store: SharedStore) -> None:
     assert after.cluster_id == before.cluster_id and len(after.record_ids) == 3
 
 
-def test_store_read_methods(store: SharedStore) -> None:
+def test_store_read_methods(store: SharedStore, single_writer: bool) -> None:
     from .conftest import record
 
     with store.write() as conn:
@@ -111,8 +118,8 @@ def _prefixed(kind: str, prefix: bytes, label: str) -> Token:
     return Token(kind, prefix + hashlib.sha512(label.encode()).digest()[: Token.SIZE - len(prefix)], 1)
 
 
-def test_a_token_sharing_its_key_with_a_frequent_token_still_matches(store: SharedStore) -> None:
-    engine = MatchEngine(store)
+def test_a_token_sharing_its_key_with_a_frequent_token_still_matches(store: SharedStore, single_writer: bool) -> None:
+    engine = MatchEngine(store, single_writer=single_writer)
     prefix = b"\x01" * 8
     common = _prefixed("phone", prefix, "office")
     rare = _prefixed("phone", prefix, "mobile")
@@ -128,8 +135,8 @@ def test_a_token_sharing_its_key_with_a_frequent_token_still_matches(store: Shar
     assert [(a, b) for a, b, _ in engine.pairs()] == [("a", "b")]
 
 
-def test_one_batch_merges_two_clusters_and_grows_a_third(store: SharedStore) -> None:
-    engine = MatchEngine(store)
+def test_one_batch_merges_two_clusters_and_grows_a_third(store: SharedStore, single_writer: bool) -> None:
+    engine = MatchEngine(store, single_writer=single_writer)
     engine.ingest(
         [
             ("a1", "m1", [tok("phone", "pa")]),
@@ -163,8 +170,8 @@ def test_one_batch_merges_two_clusters_and_grows_a_third(store: SharedStore) -> 
     assert "z" not in views
 
 
-def test_withdrawal_splits_a_cluster_and_one_part_keeps_its_id(store: SharedStore) -> None:
-    engine = MatchEngine(store)
+def test_withdrawal_splits_a_cluster_and_one_part_keeps_its_id(store: SharedStore, single_writer: bool) -> None:
+    engine = MatchEngine(store, single_writer=single_writer)
     engine.ingest(
         [
             ("a1", "m1", [tok("phone", "pa")]),
@@ -193,8 +200,8 @@ def test_withdrawal_splits_a_cluster_and_one_part_keeps_its_id(store: SharedStor
     assert later["a3"] == after["a1"] and later["b5"] == after["b1"]
 
 
-def test_two_components_splitting_in_one_batch_get_distinct_ids(store: SharedStore) -> None:
-    engine = MatchEngine(store)
+def test_two_components_splitting_in_one_batch_get_distinct_ids(store: SharedStore, single_writer: bool) -> None:
+    engine = MatchEngine(store, single_writer=single_writer)
     n = _holders_that_stop_a_phone_matching()
     # One cluster held together by a shared phone only; the phone turning common splits it
     # into the two email pairs, which must not both keep the old id.

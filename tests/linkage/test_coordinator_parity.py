@@ -36,7 +36,9 @@ def test_matcher_and_coordinator_engine_give_identical_pairs(tmp_path: Path) -> 
         matcher.add(record, member, toks)
     ours = {tuple(sorted((p.left, p.right))): round(p.score, 4) for p in matcher.pairs()}
 
-    engine = matching.MatchEngine(store_mod.SharedStore("sqlite://"))
-    engine.ingest(tokenized)
-    theirs = {tuple(sorted((a, b))): round(s, 4) for a, b, s in engine.pairs()}
-    assert ours and ours == theirs
+    for single_writer in (False, True):
+        engine = matching.MatchEngine(store_mod.SharedStore("sqlite://"), single_writer=single_writer)
+        for i in range(0, len(tokenized), 37):  # in batches, as intake sees them
+            engine.ingest(tokenized[i : i + 37])
+        theirs = {tuple(sorted((a, b))): round(s, 4) for a, b, s in engine.pairs()}
+        assert ours and ours == theirs, single_writer

@@ -1,0 +1,29 @@
+"""The Bloom filter of stored token keys: never a false "no", few false "maybe"s."""
+
+from __future__ import annotations
+
+import numpy as np
+from msin_fed.coordinator.seen_keys import SeenKeys
+
+
+def _keys(seed: int, n: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(-(2**63), 2**63 - 1, size=n, dtype=np.int64)
+
+
+def test_every_added_key_may_be_there_and_few_others_do() -> None:
+    added, others = _keys(1, 50_000), _keys(2, 50_000)
+    seen = SeenKeys(capacity=50_000)
+    assert not seen.may_contain(added).any()
+    seen.add(added[:25_000])
+    seen.add(added[25_000:])
+    assert seen.may_contain(added).all()
+    assert seen.may_contain(others).mean() < 0.02
+    assert seen.may_contain(np.array([], dtype=np.int64)).shape == (0,)
+
+
+def test_built_from_existing_keys_and_reports_when_full() -> None:
+    existing = _keys(3, 1000)
+    seen = SeenKeys(existing.tolist(), capacity=1500)
+    assert seen.may_contain(existing).all() and seen.capacity == 2000 and not seen.full
+    seen.add(_keys(4, 1001))
+    assert seen.full
