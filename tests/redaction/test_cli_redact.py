@@ -47,3 +47,14 @@ def test_bad_lines_are_reported_by_number(tmp_path: Path, capsys: pytest.Capture
 def test_missing_input_is_bad_input(tmp_path: Path) -> None:
     code = main(["redact", "--input", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "o.jsonl")])
     assert code == EXIT_BAD_INPUT
+
+
+def test_verify_runs_the_second_pass_batched_and_in_workers(tmp_path: Path) -> None:
+    rows = [json.dumps({"id": i, "text": f"Report {i}: ion popescu took {i + 2} passports; call 07700 900{i:03d}.",
+                        "known_identifiers": ["Ion Popescu"]}) for i in range(6)]
+    src = _write(tmp_path / "in.jsonl", rows)
+    plain, verified = tmp_path / "plain.jsonl", tmp_path / "verified.jsonl"
+    assert main(["redact", "--input", str(src), "--output", str(plain)]) == 0
+    assert main(["redact", "--input", str(src), "--output", str(verified), "--verify", "--workers", "2"]) == 0
+    assert verified.read_text(encoding="utf-8") == plain.read_text(encoding="utf-8")
+    assert "popescu" not in verified.read_text(encoding="utf-8").lower()
