@@ -221,12 +221,15 @@ class MatchEngine:
         if not self._single_writer:
             return None
         if self._seen is None or self._seen.full:
+            parts = [np.zeros(0, dtype=np.int64)]
             cursor = conn.connection.cursor()
             try:
                 cursor.execute("SELECT key FROM tokens")
-                self._seen = SeenKeys(k for (k,) in cursor.fetchall())
+                while chunk := cursor.fetchmany(1 << 16):  # in slices: 8M keys as tuples is GiBs
+                    parts.append(np.fromiter((k for (k,) in chunk), dtype=np.int64, count=len(chunk)))
             finally:
                 cursor.close()
+            self._seen = SeenKeys(np.concatenate(parts))
         return self._seen
 
     def _withdraw(self, conn: Connection, record_id: str) -> list[MatchChange]:

@@ -30,8 +30,8 @@ _BITS_PER_KEY = 10
 class SeenKeys:
     """Keys added so far; grows (rebuilt from the caller's keys) past its capacity."""
 
-    def __init__(self, keys: Iterable[int] = (), capacity: int = 1 << 20) -> None:
-        existing = np.fromiter(keys, dtype=np.int64)
+    def __init__(self, keys: npt.NDArray[np.int64] | Iterable[int] = (), capacity: int = 1 << 20) -> None:
+        existing = keys if isinstance(keys, np.ndarray) else np.fromiter(keys, dtype=np.int64)
         self._reset(max(capacity, 2 * len(existing)))
         self.add(existing)
 
