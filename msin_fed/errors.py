@@ -110,6 +110,10 @@ class RedactionRefused(MsinError):
         )
         super().__init__(f"redaction verification found identifying residue: {parts}")
 
+    def __reduce__(self) -> tuple[type[RedactionRefused], tuple[tuple[Finding, ...]]]:
+        # Rebuilt from its findings, not its message, when it crosses a process boundary.
+        return (type(self), (self.findings,))
+
 
 class TokenError(MsinError):
     """Blind-token protocol failure."""
