@@ -217,10 +217,10 @@ class MatchEngine:
         return self._update(conn, candidates, removed=set(), fresh=fresh, counts=counts)
 
     def _seen_keys(self, conn: Connection) -> SeenKeys | None:
-        """The filter of stored keys (built from the table on first use, rebuilt when full)."""
+        """The filter of stored keys (built from the table on first use)."""
         if not self._single_writer:
             return None
-        if self._seen is None or self._seen.full:
+        if self._seen is None:  # once per process: later growth needs no scan
             parts = [np.zeros(0, dtype=np.int64)]
             cursor = conn.connection.cursor()
             try:

@@ -21,9 +21,14 @@ def test_every_added_key_may_be_there_and_few_others_do() -> None:
     assert seen.may_contain(np.array([], dtype=np.int64)).shape == (0,)
 
 
-def test_built_from_existing_keys_and_reports_when_full() -> None:
+def test_built_from_existing_keys_and_grows_past_its_capacity() -> None:
     existing = _keys(3, 1000)
     seen = SeenKeys(existing.tolist(), capacity=1500)
-    assert seen.may_contain(existing).all() and seen.capacity == 2000 and not seen.full
-    seen.add(_keys(4, 1001))
-    assert seen.full
+    assert seen.may_contain(existing).all() and seen.count == 1000
+    before = seen.size_bytes
+    more = _keys(4, 20_000)
+    for i in range(0, len(more), 1000):
+        seen.add(more[i : i + 1000])
+    assert seen.size_bytes > before and seen.count == 21_000
+    assert seen.may_contain(existing).all() and seen.may_contain(more).all()
+    assert seen.may_contain(_keys(5, 50_000)).mean() < 0.03
