@@ -15,6 +15,7 @@ import logging
 import re
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -75,6 +76,32 @@ class Submission:
     record: bytes
 
 
+#: Most records stored in one group-commit transaction.
+_GROUP_RECORDS = 4000
+
+
+@dataclass(eq=False)
+class _Intake:
+    """A checked batch waiting for the writer, and then its outcome."""
+
+    caller: Caller
+    batch: Sequence[Submission]
+    fresh: list[tuple[int, Submission, Checked]]
+    queued: bool = False
+    acks: list[Ack] | None = None
+    error: BaseException | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.acks is not None or self.error is not None
+
+    def outcome(self) -> list[Ack]:
+        if self.error is not None:
+            raise self.error
+        assert self.acks is not None
+        return self.acks
+
+
 @dataclass(frozen=True)
 class Ack:
     """Acknowledgement of one submission."""
@@ -119,6 +146,9 @@ class CoordinatorService:
         self._closing = False
         self._generation = 0
         self._streams = threading.BoundedSemaphore(max_streams)
+        self._intake_cv = threading.Condition()
+        self._intake_queue: deque[_Intake] = deque()
+        self._writing = False
 
     # ------------------------------------------------------------------ intake
 
@@ -156,49 +186,113 @@ class CoordinatorService:
         if len(set(record_ids)) != len(record_ids):
             raise ValidationError("submissions", "the same record_id appears twice")
 
-        with self.store.write() as conn:
-            # Re-read under the writer lock: a concurrent resend may have landed meanwhile.
-            known = self.store.known_submissions(conn, ids)
-            fresh = [f for f in fresh if f[1].submission_id not in known]
-            clash = self.store.existing_record_ids(conn, [r.record_id for _i, _s, r in fresh])
-            if clash:
-                i = next(i for i, _s, r in fresh if r.record_id in clash)
-                raise Refused(f"submissions[{i}].record.record_id is already shared (withdraw it first)")
-            records = [r for _i, _s, r in fresh]
-            self.store.insert_record_rows(conn, [r.values for r in records])
-            self.store.insert_submissions(
-                conn, [(s.submission_id, caller.name, r.record_id) for _i, s, r in fresh]
-            )
-            changes = self.engine.ingest(((r.record_id, r.member_id, r.tokens) for r in records), conn)
-            self._match_events(conn, changes)
-            self.audit.append(
-                conn,
-                caller.role,
-                caller.name,
-                "intake",
-                {
-                    "records": len(records),
-                    "duplicates": len(batch) - len(records),
-                    "match_events": len(changes),
-                },
-            )
-            if changes:
-                self.store.after_commit(conn, self._notify)
-        log.info(
-            "intake: %d stored, %d duplicate, %d match changes",
-            len(records),
-            len(batch) - len(records),
-            len(changes),
+        return self._commit(_Intake(caller, batch, fresh))
+
+    # Group commit: batches checked concurrently (several members sending at once) are
+    # stored in one transaction. A transaction's cost grows far slower than its size (the
+    # token index is touched in one sweep, one commit), so under load the writer keeps up;
+    # alone, a batch is written by itself as soon as the writer is free. Each batch keeps
+    # its own checks, acknowledgements, errors and audit entry.
+
+    def _commit(self, job: _Intake) -> list[Ack]:
+        while True:
+            with self._intake_cv:
+                if not job.queued:
+                    self._intake_queue.append(job)
+                    job.queued = True
+                while self._writing and not job.finished:
+                    self._intake_cv.wait()
+                if job.finished:
+                    return job.outcome()
+                self._writing = True
+                group: list[_Intake] = []
+                size = 0
+                while self._intake_queue and (not group or size + len(self._intake_queue[0].fresh) <= _GROUP_RECORDS):
+                    group.append(self._intake_queue.popleft())
+                    size += len(group[-1].fresh)
+            try:
+                self._write_group(group)
+            finally:
+                with self._intake_cv:
+                    self._writing = False
+                    self._intake_cv.notify_all()
+
+    def _write_group(self, group: list[_Intake]) -> None:
+        try:
+            with self.store.write() as conn:
+                stored = self._store_group(conn, group)
+        except BaseException as exc:  # nothing of the group was stored; each caller hears why
+            for job in group:
+                if not job.finished:
+                    job.error = exc
+            return
+        for job in group:
+            if job in stored:
+                job.acks = stored[job]
+
+    def _store_group(self, conn: Connection, group: list[_Intake]) -> dict[_Intake, list[Ack]]:
+        # Re-read under the writer lock: a concurrent resend may have landed meanwhile.
+        known = self.store.known_submissions(conn, [s.submission_id for job in group for s in job.batch])
+        taken = self.store.existing_record_ids(conn, [r.record_id for job in group for _i, _s, r in job.fresh])
+        accepted: list[tuple[_Intake, list[tuple[int, Submission, Checked]]]] = []
+        for job in group:
+            try:
+                fresh = self._admit(job, known, taken)
+            except MsinError as exc:
+                job.error = exc
+                continue
+            for _i, sub, r in fresh:
+                known[sub.submission_id] = (job.caller.name, r.record_id)
+                taken.add(r.record_id)
+            accepted.append((job, fresh))
+        records = [r for _job, fresh in accepted for _i, _s, r in fresh]
+        self.store.insert_record_rows(conn, [r.values for r in records])
+        self.store.insert_submissions(
+            conn, [(s.submission_id, job.caller.name, r.record_id) for job, fresh in accepted for _i, s, r in fresh]
         )
-        stored = {s.submission_id: r.record_id for _i, s, r in fresh}
-        return [
-            Ack(
-                s.submission_id,
-                stored.get(s.submission_id) or known[s.submission_id][1],
-                s.submission_id not in stored,
-            )
-            for s in batch
-        ]
+        changes = self.engine.ingest(((r.record_id, r.member_id, r.tokens) for r in records), conn)
+        self._match_events(conn, changes)
+        changed = {c.view.record_id for c in changes}
+        acks: dict[_Intake, list[Ack]] = {}
+        for job, fresh in accepted:
+            own = {s.submission_id: r.record_id for _i, s, r in fresh}
+            detail: dict[str, int | str | bool] = {
+                "records": len(fresh),
+                "duplicates": len(job.batch) - len(fresh),
+                "match_events": sum(1 for r in own.values() if r in changed),
+            }
+            if len(accepted) > 1:
+                detail["batches_in_transaction"] = len(accepted)
+            self.audit.append(conn, job.caller.role, job.caller.name, "intake", detail)
+            acks[job] = [
+                Ack(s.submission_id, own.get(s.submission_id) or known[s.submission_id][1], s.submission_id not in own)
+                for s in job.batch
+            ]
+        if changes:
+            self.store.after_commit(conn, self._notify)
+        log.info(
+            "intake: %d stored, %d duplicate, %d match changes, %d batch(es)",
+            len(records),
+            sum(len(job.batch) for job, _f in accepted) - len(records),
+            len(changes),
+            len(accepted),
+        )
+        return acks
+
+    @staticmethod
+    def _admit(
+        job: _Intake, known: dict[str, tuple[str, str]], taken: set[str]
+    ) -> list[tuple[int, Submission, Checked]]:
+        """The job's submissions still to store; AccessDenied or Refused if it may not be."""
+        for i, sub in enumerate(job.batch):
+            owner = known.get(sub.submission_id)
+            if owner is not None and owner[0] != job.caller.name:
+                raise AccessDenied(f"submissions[{i}].submission_id belongs to another member")
+        fresh = [f for f in job.fresh if f[1].submission_id not in known]
+        for i, _s, r in fresh:
+            if r.record_id in taken:
+                raise Refused(f"submissions[{i}].record.record_id is already shared (withdraw it first)")
+        return fresh
 
     def _check(self, member_id: str, items: list[tuple[int, bytes]]) -> list[Checked]:
         if not items:
