@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from collections.abc import Callable
 
 import pytest
+import sqlalchemy as sa
 from msin_fed.coordinator.audit import AuditLog
-from msin_fed.coordinator.service import AccessDenied, Ack, Caller, CoordinatorService, Submission
-from msin_fed.coordinator.store import SharedStore
+from msin_fed.coordinator.service import AccessDenied, Ack, Caller, CoordinatorService, Refused, Submission
+from msin_fed.coordinator.store import SharedStore, audit
 
 from msin_fed import pki
 from msin_fed.errors import ValidationError
@@ -58,3 +62,55 @@ def test_intake_replay_atomicity_events_withdraw_and_audit(store: SharedStore, m
     assert [m.record_id for m in service.list_matches(_caller(alpha))] == []
     report = service.audit.verify()
     assert report.ok and report.entries >= 5
+
+
+def test_batches_waiting_for_the_writer_are_stored_together_each_on_its_own_terms(
+    store: SharedStore, make_identity: MakeId
+) -> None:
+    alpha, beta, gamma, delta = (make_identity("member", n) for n in ("alpha", "beta", "gamma", "delta"))
+    service = CoordinatorService(store, audit=AuditLog(store, None))
+    first = [_sub(alpha, "a1", "shared")]
+    outcomes: dict[str, object] = {}
+
+    def send(name: str, identity: pki.Identity, subs: list[Submission]) -> None:
+        try:
+            outcomes[name] = [(a.record_id, a.duplicate) for a in _submit(service, identity, subs)]
+        except Exception as exc:
+            outcomes[name] = exc
+
+    def started(condition: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 10
+        while not condition():
+            assert time.monotonic() < deadline, "the batch never reached the writer"
+            time.sleep(0.01)
+
+    threads = []
+    with store._write_lock:  # hold the writer: the first batch takes it, the rest queue
+        threads.append(threading.Thread(target=send, args=("first", alpha, first)))
+        threads[-1].start()
+        started(lambda: service._writing)
+        for name, identity, subs in (
+            ("beta", beta, [_sub(beta, "b1", "shared"), _sub(beta, "b2", "other")]),
+            ("gamma clashes with beta's record id", gamma, [Submission("gamma-1", _sub(gamma, "b2", "x").record)]),
+            ("delta reuses beta's submission id", delta, [_sub(delta, "b2", "y")]),
+            ("alpha resends", alpha, first),
+        ):
+            threads.append(threading.Thread(target=send, args=(name, identity, subs)))
+            threads[-1].start()
+            started(lambda n=len(threads) - 1: len(service._intake_queue) == n)
+    for t in threads:
+        t.join(30)
+
+    assert outcomes["first"] == [("a1", False)]
+    assert outcomes["beta"] == [("b1", False), ("b2", False)]
+    assert isinstance(outcomes["gamma clashes with beta's record id"], Refused)
+    assert isinstance(outcomes["delta reuses beta's submission id"], AccessDenied)
+    assert outcomes["alpha resends"] == [("a1", True)]
+    assert store.count_records() == 3
+    assert [(a, b) for a, b, _s in service.engine.pairs()] == [("a1", "b1")]
+    with store.read() as conn:
+        rows = conn.execute(sa.select(audit.c.actor, audit.c.detail).where(audit.c.action == "intake").order_by(audit.c.seq)).all()
+    assert [(actor, json.loads(detail).get("batches_in_transaction", 1)) for actor, detail in rows] == [
+        ("alpha", 1), ("beta", 2), ("alpha", 2)
+    ]
+    assert service.audit.verify().ok
