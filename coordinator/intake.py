@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple, Protocol
 
-from msin_fed.errors import Finding, MsinError, RedactionRefused, ValidationError
+from msin_fed.errors import MsinError, ValidationError
 from msin_fed.linkage.scoring import token_kinds
 from msin_fed.wire import record_from_bytes
 
@@ -101,17 +101,8 @@ def _init_worker(verify: bool) -> None:
         _worker_verifier = load_verifier()
 
 
-def _check_in_worker(member_id: str, epoch: int, items: Sequence[tuple[int, bytes]]) -> tuple[str, Any]:
-    # Errors travel back as data: exception classes with their own constructors do not
-    # all survive pickling, and the server maps them to status codes.
-    try:
-        return "ok", check_records(member_id, epoch, items, _worker_verifier)
-    except RedactionRefused as exc:
-        return "refused", [(f.entity_type, f.start, f.end, f.score) for f in exc.findings]
-    except AccessDenied as exc:
-        return "denied", str(exc)
-    except ValidationError as exc:
-        return "invalid", (exc.field, exc.problem)
+def _check_in_worker(member_id: str, epoch: int, items: Sequence[tuple[int, bytes]]) -> list[Checked]:
+    return check_records(member_id, epoch, items, _worker_verifier)
 
 
 class IntakeWorkers:
@@ -131,16 +122,8 @@ class IntakeWorkers:
             f.result()
 
     def check(self, member_id: str, epoch: int, items: Sequence[tuple[int, bytes]]) -> list[Checked]:
-        """:func:`check_records` in a worker; the same errors, raised here."""
-        status, value = self._pool.submit(_check_in_worker, member_id, epoch, list(items)).result()
-        if status == "ok":
-            return list(value)
-        if status == "refused":
-            raise RedactionRefused([Finding(t, s, e, sc) for t, s, e, sc in value])
-        if status == "denied":
-            raise AccessDenied(value)
-        field_, problem = value
-        raise ValidationError(field_, problem)
+        """:func:`check_records` in a worker; its errors are raised here (MsinError pickles)."""
+        return self._pool.submit(_check_in_worker, member_id, epoch, list(items)).result()
 
     def close(self) -> None:
         """Stop the workers (after the checks under way)."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, Self
 
 __all__ = [
     "ConfigError",
@@ -45,7 +46,27 @@ __all__ = [
 
 
 class MsinError(Exception):
-    """Base class of every error msin-fed raises on purpose."""
+    """Base class of every error msin-fed raises on purpose.
+
+    Picklable with the arguments it was built from (subclasses have their own
+    constructors), so errors raised in worker processes reach the parent intact.
+    """
+
+    _built_from: tuple[tuple[Any, ...], dict[str, Any]]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        self = super().__new__(cls, *args)
+        self._built_from = (args, kwargs)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        args, kwargs = self._built_from
+        state = {k: v for k, v in self.__dict__.items() if k != "_built_from"}
+        return (_rebuild, (type(self), args, kwargs), state)
+
+
+def _rebuild(cls: type[MsinError], args: tuple[Any, ...], kwargs: dict[str, Any]) -> MsinError:
+    return cls(*args, **kwargs)
 
 
 class ValidationError(MsinError, ValueError):
@@ -109,10 +130,6 @@ class RedactionRefused(MsinError):
             f"{f.entity_type} at {f.start}-{f.end} (score {f.score:.2f})" for f in self.findings
         )
         super().__init__(f"redaction verification found identifying residue: {parts}")
-
-    def __reduce__(self) -> tuple[type[RedactionRefused], tuple[tuple[Finding, ...]]]:
-        # Rebuilt from its findings, not its message, when it crosses a process boundary.
-        return (type(self), (self.findings,))
 
 
 class TokenError(MsinError):
