@@ -87,7 +87,6 @@ class _Intake:
     caller: Caller
     batch: Sequence[Submission]
     fresh: list[tuple[int, Submission, Checked]]
-    queued: bool = False
     acks: list[Ack] | None = None
     error: BaseException | None = None
 
@@ -195,11 +194,10 @@ class CoordinatorService:
     # its own checks, acknowledgements, errors and audit entry.
 
     def _commit(self, job: _Intake) -> list[Ack]:
+        with self._intake_cv:
+            self._intake_queue.append(job)
         while True:
             with self._intake_cv:
-                if not job.queued:
-                    self._intake_queue.append(job)
-                    job.queued = True
                 while self._writing and not job.finished:
                     self._intake_cv.wait()
                 if job.finished:
