@@ -20,7 +20,6 @@ Prints, per figure, the median of ``--repeat`` runs:
 from __future__ import annotations
 
 import argparse
-import datetime
 import random
 import resource
 import statistics
@@ -34,8 +33,7 @@ from pathlib import Path
 
 import tomli_w
 from msin_fed.coordinator.matching import TOKEN_COLUMNS, MatchEngine
-from msin_fed.coordinator.store import SharedStore, bulk_insert, token_key, tokens
-from msin_fed.coordinator.store import records as records_table
+from msin_fed.coordinator.store import RECORD_COLUMNS, SharedStore, bulk_insert, token_key, tokens
 
 from msin_fed import pki
 from msin_fed.model import ExploitationType, Grade, Region, Sector, SharedRecord, Tlp, Token
@@ -213,10 +211,9 @@ def scale_run(n: int, members: int, batch: int, db: Path) -> tuple[float, int, i
     source = TokenSource(n, p_shared=0.01, seed=11)
     rng = source.rng
     names = [f"m{i:02d}" for i in range(members)]
-    columns = [c.name for c in records_table.columns]
+    columns = [c for c in RECORD_COLUMNS if c != "received_at"]  # the store adds it
     store = SharedStore(db)
     engine = MatchEngine(store, single_writer=True)  # as in the coordinator
-    now = datetime.datetime.now(datetime.UTC)
     elapsed = 0.0
     for i in range(0, n, batch):
         rows, entries = [], []
@@ -226,7 +223,7 @@ def scale_run(n: int, members: int, batch: int, db: Path) -> tuple[float, int, i
                 "record_id": rid, "member_id": member, "narrative": NARRATIVES[j % 3], "region": "TLK",
                 "sector": "growing_picking", "exploitation_type": "labour_exploitation", "indicators": "",
                 "month": f"2025-{1 + j % 12:02d}", "victims_band": "unknown", "grade": "2BP", "tlp": "AMBER",
-                "time_sensitive": False, "epoch": 1, "shared_at": None, "received_at": now,
+                "time_sensitive": False, "epoch": 1, "shared_at": None,
             }  # fmt: skip
             rows.append(tuple(row[c] for c in columns))
             toks = [
@@ -236,7 +233,7 @@ def scale_run(n: int, members: int, batch: int, db: Path) -> tuple[float, int, i
             entries.append((rid, member, toks))
         start = time.perf_counter()
         with store.write() as conn:
-            bulk_insert(conn, records_table, columns, rows)
+            store.insert_record_rows(conn, rows)
             engine.ingest(entries, conn)
         elapsed += time.perf_counter() - start
     n_pairs = sum(1 for _ in engine.pairs())

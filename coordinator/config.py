@@ -216,8 +216,8 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
         timeout = r.get("smtp", "timeout", (int, float), 10.0)
         smtp = SmtpConfig(host_, port_, sender, recipients, float(timeout))
 
-    intake_workers = r.get("server", "intake_workers", int, default_intake_workers())
-    if not 0 <= intake_workers <= 64:
+    intake_workers = r.get("server", "intake_workers", int)  # None: the server picks
+    if intake_workers is not None and not 0 <= intake_workers <= 64:
         raise r.fail("server.intake_workers", "must be between 0 and 64")
 
     grace = r.get("server", "grace_seconds", (int, float), 30.0)
@@ -235,7 +235,7 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
         max_message_bytes=r.positive("server", "max_message_bytes", 16 * 1024 * 1024),
         max_batch=r.positive("server", "max_batch", 1000),
         workers=r.positive("server", "workers", 64),
-        intake_workers=int(intake_workers),
+        intake_workers=intake_workers,
         max_streams=r.positive("server", "max_streams", 48),
         grace_seconds=float(grace),
         smtp=smtp,
