@@ -161,7 +161,7 @@ def intake_rate(net: Network, root: Path, records: Sequence[SharedRecord], batch
                 pb.Submission(submission_id=f"s-{r.record_id}", record=record_to_pb(r).SerializeToString())
                 for r in recs[i : i + batch]
             ]
-            signature = sign_batch([(s.submission_id, s.record) for s in subs], key)
+            signature = sign_batch(subs, key)
             requests[name].append(pb.SubmitBatchRequest(submissions=subs, signature=signature).SerializeToString())
     proc, port = _serve(root, net, batch, verify)
     try:

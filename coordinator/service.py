@@ -162,7 +162,7 @@ class CoordinatorService:
             raise ValidationError("submissions", f"too many in one batch (at most {self.max_batch})")
         if caller.signing_public_key is None:
             raise AccessDenied("the caller's certificate carries no record-signing key")
-        verify_batch(((s.submission_id, s.record) for s in batch), signature, caller.signing_public_key)
+        verify_batch(batch, signature, caller.signing_public_key)
         ids = [s.submission_id for s in batch]
         for i, sid in enumerate(ids):
             if not isinstance(sid, str) or not _SUBMISSION_ID.fullmatch(sid):

@@ -141,7 +141,7 @@ def _send(
         submissions = [pb.Submission.FromString(i.data) for i in run]
         request = pb.SubmitBatchRequest(
             submissions=submissions,
-            signature=sign_batch(((s.submission_id, s.record) for s in submissions), signing_key),
+            signature=sign_batch(submissions, signing_key),
         )
         response = stub.SubmitBatch(request, timeout=timeout)
         acked = {a.submission_id: a for a in response.acks}

@@ -6,9 +6,17 @@ import pytest
 from nacl.signing import SigningKey
 
 from msin_fed.errors import ValidationError
+from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.wire import batch_digest, sign_batch, verify_batch
 
-BATCH = [("sub-1", b"record one"), ("sub-2", b"record two")]
+PAIRS = [("sub-1", b"record one"), ("sub-2", b"record two")]
+
+
+def _subs(pairs: list[tuple[str, bytes]]) -> list[pb.Submission]:
+    return [pb.Submission(submission_id=i, record=r) for i, r in pairs]
+
+
+BATCH = _subs(PAIRS)
 
 
 def test_a_signed_batch_verifies_with_the_signers_key() -> None:
@@ -21,18 +29,18 @@ def test_a_signed_batch_verifies_with_the_signers_key() -> None:
     [
         [("sub-1", b"record one"), ("sub-2", b"record 2")],  # a record altered
         [("sub-1", b"record one"), ("sub-3", b"record two")],  # a submission id altered
-        list(reversed(BATCH)),  # reordered
-        BATCH[:1],  # one dropped
-        [*BATCH, ("sub-3", b"record three")],  # one added
+        list(reversed(PAIRS)),  # reordered
+        PAIRS[:1],  # one dropped
+        [*PAIRS, ("sub-3", b"record three")],  # one added
         [("sub-1r", b"ecord one"), ("sub-2", b"record two")],  # the id/record boundary moved
     ],
 )
 def test_a_signature_covers_ids_records_and_order(changed: list[tuple[str, bytes]]) -> None:
     key = SigningKey(b"\x02" * 32)
     signature = sign_batch(BATCH, key)
-    assert batch_digest(changed) != batch_digest(BATCH)
+    assert batch_digest(_subs(changed)) != batch_digest(BATCH)
     with pytest.raises(ValidationError) as exc:
-        verify_batch(changed, signature, bytes(key.verify_key))
+        verify_batch(_subs(changed), signature, bytes(key.verify_key))
     assert exc.value.field == "signature"
 
 

@@ -59,8 +59,7 @@ def submission(rec: SharedRecord, submission_id: str | None = None) -> pb.Submis
 
 def signed_batch(identity: pki.Identity, *subs: pb.Submission) -> pb.SubmitBatchRequest:
     """A SubmitBatchRequest of ``subs`` signed with ``identity``'s record-signing key."""
-    pairs = [(s.submission_id, s.record) for s in subs]
-    return pb.SubmitBatchRequest(submissions=list(subs), signature=sign_batch(pairs, identity.signing_key))
+    return pb.SubmitBatchRequest(submissions=list(subs), signature=sign_batch(subs, identity.signing_key))
 
 
 def require_postgres() -> str:

@@ -33,7 +33,7 @@ def _sub(identity: pki.Identity, rid: str, *tokens: str) -> Submission:
 
 
 def _submit(service: CoordinatorService, identity: pki.Identity, subs: list[Submission]) -> list[Ack]:
-    signature = sign_batch([(s.submission_id, s.record) for s in subs], identity.signing_key)
+    signature = sign_batch(subs, identity.signing_key)
     return service.submit_batch(_caller(identity), subs, signature)
 
 

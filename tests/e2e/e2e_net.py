@@ -39,8 +39,7 @@ def new_submission(identity: pki.Identity, *, epoch: int = 1, token: bytes | Non
 
 def signed_batch(identity: pki.Identity, submissions: list[pb.Submission]) -> pb.SubmitBatchRequest:
     """A SubmitBatchRequest of ``submissions`` signed with ``identity``'s record-signing key."""
-    pairs = [(s.submission_id, s.record) for s in submissions]
-    return pb.SubmitBatchRequest(submissions=submissions, signature=sign_batch(pairs, identity.signing_key))
+    return pb.SubmitBatchRequest(submissions=submissions, signature=sign_batch(submissions, identity.signing_key))
 
 
 def query(db: Path | str, sql: str) -> list[tuple[object, ...]]:

@@ -65,8 +65,7 @@ class FakeCoordinator(pb_grpc.CoordinatorServicer):
         acks = []
         with self.cond:
             try:
-                pairs = [(s.submission_id, s.record) for s in request.submissions]
-                verify_batch(pairs, request.signature, peer.signing_public_key or b"")
+                verify_batch(request.submissions, request.signature, peer.signing_public_key or b"")
             except ValidationError as exc:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             for sub in request.submissions:
