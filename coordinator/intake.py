@@ -3,8 +3,8 @@
 Each submitted record is parsed and validated (:func:`msin_fed.wire.record_from_bytes`),
 its member id and tokens checked against the caller and the accepted epoch, and its
 narrative re-verified by the redaction verifier. What survives is a :class:`Checked`:
-the ``records`` row and the ``(kind, value)`` tokens, plain tuples that cross a process
-boundary cheaply.
+the ``records`` row and the ``tokens`` rows, plain tuples that cross a process boundary
+cheaply and go to the database as they are.
 
 Why worker processes: the store's writes and matching run in one writer (SQLite has one),
 and CPython runs one thread of Python at a time. Checking is about a third of intake's
@@ -24,6 +24,7 @@ from msin_fed.errors import MsinError, ValidationError
 from msin_fed.linkage.scoring import token_kinds
 from msin_fed.wire import record_from_bytes
 
+from .matching import TokenRow, token_rows
 from .store import SharedStore
 
 __all__ = ["AccessDenied", "Checked", "IntakeWorkers", "NarrativeVerifier", "check_records"]
@@ -49,7 +50,8 @@ class Checked(NamedTuple):
     member_id: str
     #: The ``records`` row without ``received_at`` (:data:`.store.RECORD_COLUMNS` order).
     values: tuple[Any, ...]
-    tokens: tuple[tuple[str, bytes], ...]
+    #: Its ``tokens`` rows (:func:`.matching.token_rows`), built here rather than in the writer.
+    tokens: list[TokenRow]
 
 
 def check_records(
@@ -82,7 +84,7 @@ def check_records(
                 record.record_id,
                 record.member_id,
                 SharedStore.record_values(record),
-                tuple((t.kind, t.value) for t in record.tokens),
+                token_rows(record.record_id, record.member_id, record.tokens, epoch),
             )
         )
     return out

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import combinations
@@ -64,7 +64,7 @@ from .store import (
     tokens,
 )
 
-__all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView"]
+__all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView", "TokenRow", "token_rows"]
 
 TokenLike = Token | tuple[str, bytes]
 Entry = tuple[str, str, Iterable[TokenLike]]
@@ -76,6 +76,26 @@ PAIR_COLUMNS = ("record_a", "record_b", "member_a", "member_b", "score", "kinds"
 NEW = "new"
 UPDATED = "updated"
 REMOVED = "removed"
+
+#: A ``tokens`` row, in :data:`TOKEN_COLUMNS` order.
+TokenRow = tuple[str, str, str, bytes, int, int]
+_KEY = itemgetter(5)
+
+
+def token_rows(record_id: str, member_id: str, toks: Iterable[TokenLike], epoch: int) -> list[TokenRow]:
+    """A record's ``tokens`` rows, each ``(kind, value)`` once; ``epoch`` is recorded for
+    ``(kind, value)`` pairs given without one."""
+    seen: set[tuple[str, bytes]] = set()
+    out: list[TokenRow] = []
+    for tok in toks:
+        if isinstance(tok, Token):
+            kind, value, tok_epoch = tok.kind, tok.value, tok.epoch
+        else:
+            (kind, value), tok_epoch = tok, epoch
+        if (kind, value) not in seen:
+            seen.add((kind, value))
+            out.append((record_id, member_id, kind, value, tok_epoch, token_key(value)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -130,8 +150,20 @@ class MatchEngine:
 
     def ingest(self, entries: Iterable[Entry], conn: Connection | None = None) -> list[MatchChange]:
         """Add records' tokens and update matches and clusters; the records' changes."""
+        merged: dict[str, tuple[str, list[TokenLike]]] = {}
+        for record_id, member_id, toks in entries:
+            merged.setdefault(record_id, (member_id, []))[1].extend(toks)
+        return self.ingest_rows(
+            {rid: token_rows(rid, mid, toks, self.epoch) for rid, (mid, toks) in merged.items()}, conn
+        )
+
+    def ingest_rows(
+        self, by_record: Mapping[str, Sequence[TokenRow]], conn: Connection | None = None
+    ) -> list[MatchChange]:
+        """:meth:`ingest` of token rows already built by :func:`token_rows` (record id -> its
+        rows): the coordinator builds them in its intake workers, off the writer process."""
         with self._tx(conn) as c:
-            return self._ingest(c, entries)
+            return self._ingest(c, by_record)
 
     def withdraw(self, record_id: str, conn: Connection | None = None) -> list[MatchChange]:
         """Remove a record's tokens and matches; the changes of the records it matched."""
@@ -162,45 +194,28 @@ class MatchEngine:
 
     # ------------------------------------------------------------------ ingest / withdraw
 
-    def _ingest(self, conn: Connection, entries: Iterable[Entry]) -> list[MatchChange]:
-        seen_of: dict[str, set[tuple[str, bytes]]] = {}
-        keys: dict[bytes, int] = {}  # each distinct new value -> its token key, computed once
-        rows: list[tuple[str, str, str, bytes, int, int]] = []
-        fresh: dict[str, tuple[str, dict[bytes, str]]] = {}  # the batch's tokens, for scoring
-        default_epoch = self.epoch
-        for record_id, member_id, toks in entries:
-            seen = seen_of.setdefault(record_id, set())
-            for tok in toks:
-                if isinstance(tok, Token):
-                    kind, value, epoch = tok.kind, tok.value, tok.epoch
-                else:
-                    kind, value, epoch = tok[0], tok[1], default_epoch
-                if (kind, value) in seen:
-                    continue
-                seen.add((kind, value))
-                key = keys.get(value)
-                if key is None:
-                    key = keys[value] = token_key(value)
-                rows.append((record_id, member_id, kind, value, epoch, key))
-                fresh.setdefault(record_id, (member_id, {}))[1][value] = kind
-        known = self._seen_keys(conn)
+    def _ingest(self, conn: Connection, by_record: Mapping[str, Sequence[TokenRow]]) -> list[MatchChange]:
+        known = self._seen_keys(conn)  # before the insert: built from the table on first use
+        rows = [row for record_rows in by_record.values() for row in record_rows]
         # In key order, the index takes the batch in one sweep rather than at random places.
-        rows.sort(key=itemgetter(5))
+        rows.sort(key=_KEY)
         bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
-        lookup = keys
-        if known is not None and keys:
-            batch_keys = np.fromiter(keys.values(), dtype=np.int64, count=len(keys))
-            maybe = known.may_contain(batch_keys)
-            repeated = {k for k, n in Counter(r[5] for r in rows).items() if n >= 2}
-            lookup = {v: k for (v, k), m in zip(keys.items(), maybe, strict=True) if m or k in repeated}
-            known.add(batch_keys)
+        if known is None:
+            lookup = {row[3]: row[5] for row in rows}
+        else:
+            keys = np.fromiter(map(_KEY, rows), dtype=np.int64, count=len(rows))
+            distinct, n_rows = np.unique(keys, return_counts=True)
+            # Look up keys that may be stored already or that two records of this batch hold.
+            wanted = distinct[known.may_contain(distinct) | (n_rows >= 2)]
+            known.add(distinct)
+            lookup = {rows[i][3]: rows[i][5] for i in np.flatnonzero(np.isin(keys, wanted)).tolist()}
         # Holders of tokens that can still carry weight (or just lost it).
         counts: dict[bytes, int] = {}
         holders = self._shared_holders(conn, lookup, self.model.max_frequency + 1, counts)
         candidates: set[_PairKey] = set()
         for held in holders.values():
             ids = sorted(held)
-            new_here = [r for r in ids if r in seen_of]
+            new_here = [r for r in ids if r in by_record]
             if not new_here:
                 continue
             for r in new_here:
@@ -209,12 +224,12 @@ class MatchEngine:
                     if other != r and held[other] != mine:
                         candidates.add((r, other) if r < other else (other, r))
             # The token's frequency changed, so every pair of its older holders rescores.
-            old_here = [r for r in ids if r not in seen_of]
+            old_here = [r for r in ids if r not in by_record]
             if len(old_here) >= 2:
                 for a, b in combinations(old_here, 2):
                     if held[a] != held[b]:
                         candidates.add((a, b))  # ids are sorted, so a < b
-        return self._update(conn, candidates, removed=set(), fresh=fresh, counts=counts)
+        return self._update(conn, candidates, removed=set(), fresh=by_record, counts=counts)
 
     def _seen_keys(self, conn: Connection) -> SeenKeys | None:
         """The filter of stored keys (built from the table on first use)."""
@@ -253,7 +268,7 @@ class MatchEngine:
         conn: Connection,
         candidates: set[_PairKey],
         removed: set[str],
-        fresh: dict[str, tuple[str, dict[bytes, str]]] | None = None,
+        fresh: Mapping[str, Sequence[TokenRow]] | None = None,
         counts: dict[bytes, int] | None = None,
     ) -> list[MatchChange]:
         endpoints = {r for pair in candidates for r in pair}
@@ -323,17 +338,22 @@ class MatchEngine:
         self,
         conn: Connection,
         candidates: set[_PairKey],
-        fresh: dict[str, tuple[str, dict[bytes, str]]],
+        fresh: Mapping[str, Sequence[TokenRow]],
         counts: dict[bytes, int],
     ) -> dict[_PairKey, _PairResult]:
         """Matched pairs among the candidates (unmatched ones are absent). ``fresh`` holds
-        tokens already at hand (record -> member, value -> kind) and ``counts`` frequencies
-        already counted; only the rest is read."""
+        the token rows already at hand (of the records being ingested) and ``counts``
+        frequencies already counted; only the rest is read."""
         if not candidates:
             return {}
-        ids = sorted({r for pair in candidates for r in pair} - fresh.keys())
-        held: dict[str, dict[bytes, str]] = {r: toks for r, (_m, toks) in fresh.items()}
-        member: dict[str, str] = {r: m for r, (m, _t) in fresh.items()}
+        endpoints = {r for pair in candidates for r in pair}
+        ids = sorted(endpoints - fresh.keys())
+        held: dict[str, dict[bytes, str]] = {}
+        member: dict[str, str] = {}
+        for r in endpoints & fresh.keys():
+            record_rows = fresh[r]
+            held[r] = {row[3]: row[2] for row in record_rows}
+            member[r] = record_rows[0][1]
         for rid, mid, kind, value in _select_in(
             conn, "SELECT record_id, member_id, kind, value FROM tokens WHERE record_id IN ({0})", ids
         ):

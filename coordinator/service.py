@@ -248,7 +248,7 @@ class CoordinatorService:
         self.store.insert_submissions(
             conn, [(s.submission_id, job.caller.name, r.record_id) for job, fresh in accepted for _i, s, r in fresh]
         )
-        changes = self.engine.ingest(((r.record_id, r.member_id, r.tokens) for r in records), conn)
+        changes = self.engine.ingest_rows({r.record_id: r.tokens for r in records}, conn)
         self._match_events(conn, changes)
         changed = {c.view.record_id for c in changes}
         acks: dict[_Intake, list[Ack]] = {}
