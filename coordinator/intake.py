@@ -1,33 +1,46 @@
 """Checking submitted records, in the coordinator's process or in worker processes.
 
-Each submitted record is parsed and validated (:func:`msin_fed.wire.record_from_bytes`),
-its member id and tokens checked against the caller and the accepted epoch, and its
-narrative re-verified by the redaction verifier. What survives is a :class:`Checked`:
+A submitted batch's signature and submission ids are checked (:func:`check_batch`), then
+each record not already stored is parsed and validated
+(:func:`msin_fed.wire.record_from_bytes`), its member id and tokens checked against the
+caller and the accepted epoch, and its narrative re-verified by the redaction verifier
+(:func:`check_records`). What survives is a :class:`Checked`:
 the ``records`` row and the ``tokens`` rows, plain tuples that cross a process boundary
 cheaply and go to the database as they are.
 
 Why worker processes: the store's writes and matching run in one writer (SQLite has one),
 and CPython runs one thread of Python at a time. Checking is about a third of intake's
 Python work (more with Presidio on), so :class:`IntakeWorkers` moves it to other
-processes; the writer stores one batch while workers check the next ones. With
+processes; the writer stores one batch while workers check the next ones. The writer
+looks up which submission ids are stored already (one indexed read) and hands the rest
+of the batch over. With
 ``intake_workers = 0`` everything runs in the server's process (tests, one-core hosts).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple, Protocol
 
 from msin_fed.errors import MsinError, ValidationError
 from msin_fed.linkage.scoring import token_kinds
-from msin_fed.wire import record_from_bytes
+from msin_fed.wire import SignedPart, record_from_bytes, verify_batch
 
 from .matching import TokenRow, token_rows
 from .store import SharedStore
 
-__all__ = ["AccessDenied", "Checked", "IntakeWorkers", "NarrativeVerifier", "check_records"]
+__all__ = [
+    "AccessDenied",
+    "Checked",
+    "IntakeWorkers",
+    "NarrativeVerifier",
+    "Submission",
+    "check_batch",
+    "check_records",
+]
 
 _KINDS = token_kinds()
 
@@ -52,6 +65,54 @@ class Checked(NamedTuple):
     values: tuple[Any, ...]
     #: Its ``tokens`` rows (:func:`.matching.token_rows`), built here rather than in the writer.
     tokens: list[TokenRow]
+
+
+class Submission(NamedTuple):
+    """One submission as received (the batch signature covers it). A ``pb.Submission``
+    serves as well: intake reads only these two attributes."""
+
+    submission_id: str
+    record: bytes
+
+
+_SUBMISSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}")
+
+
+def check_batch(
+    member_id: str,
+    signing_key: bytes,
+    epoch: int,
+    batch: Sequence[SignedPart],
+    signature: bytes,
+    owners: Mapping[str, str],
+    verifier: NarrativeVerifier | None,
+) -> list[tuple[int, Checked]]:
+    """Check a member's batch: its signature, submission ids and every submission not
+    already stored; ``(position, Checked)`` of those, in order.
+
+    ``owners`` maps the batch's submission ids already stored to the member that sent
+    them: those of the caller are resends (acknowledged, not checked again), another
+    member's are refused. Raises the first problem found, naming the field.
+    """
+    verify_batch(batch, signature, signing_key)
+    ids = [s.submission_id for s in batch]
+    for i, sid in enumerate(ids):
+        if not isinstance(sid, str) or not _SUBMISSION_ID.fullmatch(sid):
+            raise ValidationError(f"submissions[{i}].submission_id", "missing or wrong format")
+    if len(set(ids)) != len(ids):
+        raise ValidationError("submissions", "the same submission_id appears twice")
+    unseen: list[tuple[int, bytes]] = []
+    for i, sub in enumerate(batch):
+        owner = owners.get(sub.submission_id)
+        if owner is None:
+            unseen.append((i, sub.record))
+        elif owner != member_id:
+            raise AccessDenied(f"submissions[{i}].submission_id belongs to another member")
+    checked = check_records(member_id, epoch, unseen, verifier)
+    record_ids = [c.record_id for c in checked]
+    if len(set(record_ids)) != len(record_ids):
+        raise ValidationError("submissions", "the same record_id appears twice")
+    return [(i, c) for (i, _r), c in zip(unseen, checked, strict=True)]
 
 
 def check_records(
@@ -103,12 +164,24 @@ def _init_worker(verify: bool) -> None:
         _worker_verifier = load_verifier()
 
 
-def _check_in_worker(member_id: str, epoch: int, items: Sequence[tuple[int, bytes]]) -> list[Checked]:
-    return check_records(member_id, epoch, items, _worker_verifier)
+def _ready() -> None:
+    """A no-op task: returns once a worker is up."""
+
+
+def _check_in_worker(
+    member_id: str,
+    signing_key: bytes,
+    epoch: int,
+    batch: Sequence[tuple[str, bytes]],
+    signature: bytes,
+    owners: Mapping[str, str],
+) -> list[tuple[int, Checked]]:
+    submissions = [Submission(sid, record) for sid, record in batch]
+    return check_batch(member_id, signing_key, epoch, submissions, signature, owners, _worker_verifier)
 
 
 class IntakeWorkers:
-    """A pool of ``n`` processes checking records (each loads its own verifier if asked)."""
+    """A pool of ``n`` processes checking batches (each loads its own verifier if asked)."""
 
     def __init__(self, n: int, verify: bool) -> None:
         # spawn, not fork: the server's gRPC threads must not be copied into children.
@@ -120,12 +193,23 @@ class IntakeWorkers:
         )
         self.size = n
         # Start every worker now (and load its verifier), not on the first batch.
-        for f in [self._pool.submit(_check_in_worker, "", 1, []) for _ in range(n)]:
+        for f in [self._pool.submit(_ready) for _ in range(n)]:
             f.result()
 
-    def check(self, member_id: str, epoch: int, items: Sequence[tuple[int, bytes]]) -> list[Checked]:
-        """:func:`check_records` in a worker; its errors are raised here (MsinError pickles)."""
-        return self._pool.submit(_check_in_worker, member_id, epoch, list(items)).result()
+    def check(
+        self,
+        member_id: str,
+        signing_key: bytes,
+        epoch: int,
+        batch: Sequence[SignedPart],
+        signature: bytes,
+        owners: Mapping[str, str],
+    ) -> list[tuple[int, Checked]]:
+        """:func:`check_batch` in a worker; its errors are raised here (MsinError pickles)."""
+        pairs = [(s.submission_id, s.record) for s in batch]  # plain tuples pickle fastest
+        return self._pool.submit(
+            _check_in_worker, member_id, signing_key, epoch, pairs, signature, dict(owners)
+        ).result()
 
     def close(self) -> None:
         """Stop the workers (after the checks under way)."""

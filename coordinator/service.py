@@ -25,10 +25,10 @@ from sqlalchemy.engine import Connection
 from msin_fed.errors import MsinError, RedactionRefused, ValidationError
 from msin_fed.model import SharedRecord
 from msin_fed.proto import coordinator_pb2 as pb
-from msin_fed.wire import grade_to_pb, tlp_to_pb, verify_batch
+from msin_fed.wire import SignedPart, grade_to_pb, tlp_to_pb
 
 from .audit import AuditLog
-from .intake import AccessDenied, Checked, IntakeWorkers, NarrativeVerifier, check_records
+from .intake import AccessDenied, Checked, IntakeWorkers, NarrativeVerifier, Submission, check_batch
 from .matching import NEW, REMOVED, MatchChange, MatchEngine, MatchView
 from .store import ActionRow, AlertRow, ClusterInfo, SharedStore, pairs
 
@@ -68,14 +68,6 @@ class Caller:
     signing_public_key: bytes | None = None
 
 
-@dataclass(frozen=True)
-class Submission:
-    """One submission as received (the batch signature covers it)."""
-
-    submission_id: str
-    record: bytes
-
-
 #: Most records stored in one group-commit transaction.
 _GROUP_RECORDS = 4000
 
@@ -85,8 +77,8 @@ class _Intake:
     """A checked batch waiting for the writer, and then its outcome."""
 
     caller: Caller
-    batch: Sequence[Submission]
-    fresh: list[tuple[int, Submission, Checked]]
+    batch: Sequence[SignedPart]
+    fresh: list[tuple[int, SignedPart, Checked]]
     acks: list[Ack] | None = None
     error: BaseException | None = None
 
@@ -110,7 +102,6 @@ class Ack:
     duplicate: bool
 
 
-_SUBMISSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 OUTCOMES = frozenset(name for name in pb.ActionOutcome.keys() if name != "ACTION_OUTCOME_UNSPECIFIED")
 
@@ -151,7 +142,7 @@ class CoordinatorService:
 
     # ------------------------------------------------------------------ intake
 
-    def submit_batch(self, caller: Caller, batch: Sequence[Submission], signature: bytes) -> list[Ack]:
+    def submit_batch(self, caller: Caller, batch: Sequence[SignedPart], signature: bytes) -> list[Ack]:
         """Check the batch signature and every submission, then store the whole batch (or
         nothing) and match it."""
         if caller.role != "member":
@@ -162,30 +153,22 @@ class CoordinatorService:
             raise ValidationError("submissions", f"too many in one batch (at most {self.max_batch})")
         if caller.signing_public_key is None:
             raise AccessDenied("the caller's certificate carries no record-signing key")
-        verify_batch(batch, signature, caller.signing_public_key)
-        ids = [s.submission_id for s in batch]
-        for i, sid in enumerate(ids):
-            if not isinstance(sid, str) or not _SUBMISSION_ID.fullmatch(sid):
-                raise ValidationError(f"submissions[{i}].submission_id", "missing or wrong format")
-        if len(set(ids)) != len(ids):
-            raise ValidationError("submissions", "the same submission_id appears twice")
-
         with self.store.read() as conn:
-            known = self.store.known_submissions(conn, ids)
-        unseen: list[tuple[int, Submission]] = []
-        for i, sub in enumerate(batch):
-            if sub.submission_id in known:
-                if known[sub.submission_id][0] != caller.name:
-                    raise AccessDenied(f"submissions[{i}].submission_id belongs to another member")
-                continue
-            unseen.append((i, sub))
-        checked = self._check(caller.name, [(i, sub.record) for i, sub in unseen])
-        fresh = [(i, sub, c) for (i, sub), c in zip(unseen, checked, strict=True)]
-        record_ids = [r.record_id for _i, _s, r in fresh]
-        if len(set(record_ids)) != len(record_ids):
-            raise ValidationError("submissions", "the same record_id appears twice")
-
-        return self._commit(_Intake(caller, batch, fresh))
+            known = self.store.known_submissions(conn, [s.submission_id for s in batch])
+        owners = {sid: owner for sid, (owner, _r) in known.items()}
+        try:
+            if self.workers is not None:
+                checked = self.workers.check(
+                    caller.name, caller.signing_public_key, self.epoch, batch, signature, owners
+                )
+            else:
+                checked = check_batch(
+                    caller.name, caller.signing_public_key, self.epoch, batch, signature, owners, self.verifier
+                )
+        except RedactionRefused as exc:
+            log.info("redaction verification refused a narrative: %d finding(s)", len(exc.findings))
+            raise
+        return self._commit(_Intake(caller, batch, [(i, batch[i], c) for i, c in checked]))
 
     # Group commit: batches checked concurrently (several members sending at once) are
     # stored in one transaction. A transaction's cost grows far slower than its size (the
@@ -232,7 +215,7 @@ class CoordinatorService:
         # Re-read under the writer lock: a concurrent resend may have landed meanwhile.
         known = self.store.known_submissions(conn, [s.submission_id for job in group for s in job.batch])
         taken = self.store.existing_record_ids(conn, [r.record_id for job in group for _i, _s, r in job.fresh])
-        accepted: list[tuple[_Intake, list[tuple[int, Submission, Checked]]]] = []
+        accepted: list[tuple[_Intake, list[tuple[int, SignedPart, Checked]]]] = []
         for job in group:
             try:
                 fresh = self._admit(job, known, taken)
@@ -280,7 +263,7 @@ class CoordinatorService:
     @staticmethod
     def _admit(
         job: _Intake, known: dict[str, tuple[str, str]], taken: set[str]
-    ) -> list[tuple[int, Submission, Checked]]:
+    ) -> list[tuple[int, SignedPart, Checked]]:
         """The job's submissions still to store; AccessDenied or Refused if it may not be."""
         for i, sub in enumerate(job.batch):
             owner = known.get(sub.submission_id)
@@ -291,17 +274,6 @@ class CoordinatorService:
             if r.record_id in taken:
                 raise Refused(f"submissions[{i}].record.record_id is already shared (withdraw it first)")
         return fresh
-
-    def _check(self, member_id: str, items: list[tuple[int, bytes]]) -> list[Checked]:
-        if not items:
-            return []
-        try:
-            if self.workers is not None:
-                return self.workers.check(member_id, self.epoch, items)
-            return check_records(member_id, self.epoch, items, self.verifier)
-        except RedactionRefused as exc:
-            log.info("redaction verification refused a narrative: %d finding(s)", len(exc.findings))
-            raise
 
     def _verify_text(self, where: str, text: str) -> None:
         if self.verifier is None or not text:

@@ -16,7 +16,7 @@ from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import grade_to_pb, tlp_to_pb
 
-from .service import AccessDenied, Busy, Caller, CoordinatorService, NotFound, Refused, Submission
+from .service import AccessDenied, Busy, Caller, CoordinatorService, NotFound, Refused
 
 __all__ = ["POLICY", "STATUS_OF", "CoordinatorServicer", "status_of"]
 
@@ -84,8 +84,7 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
     def SubmitBatch(
         self, request: pb.SubmitBatchRequest, context: grpc.ServicerContext
     ) -> pb.SubmitBatchResponse:
-        subs = [Submission(s.submission_id, s.record) for s in request.submissions]
-        acks = _call(context, lambda c: self.service.submit_batch(c, subs, request.signature))
+        acks = _call(context, lambda c: self.service.submit_batch(c, request.submissions, request.signature))
         return pb.SubmitBatchResponse(
             acks=[
                 pb.Ack(submission_id=a.submission_id, record_id=a.record_id, duplicate=a.duplicate)
