@@ -32,3 +32,12 @@ def test_built_from_existing_keys_and_grows_past_its_capacity() -> None:
     assert seen.size_bytes > before and seen.count == 21_000
     assert seen.may_contain(existing).all() and seen.may_contain(more).all()
     assert seen.may_contain(_keys(5, 50_000)).mean() < 0.03
+
+
+def test_keys_added_together_that_share_a_byte_are_all_kept() -> None:
+    # A small filter (the 2**16-bit minimum) and one large add: thousands of the keys' bits
+    # fall in the same bytes, which a plain fancy-indexed update would lose.
+    seen = SeenKeys(capacity=100)
+    keys = _keys(6, 5000)
+    seen.add(keys)
+    assert seen.may_contain(keys).all()
