@@ -18,6 +18,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -93,9 +94,8 @@ class _Intake:
         return self.acks
 
 
-@dataclass(frozen=True)
-class Ack:
-    """Acknowledgement of one submission."""
+class Ack(NamedTuple):
+    """Acknowledgement of one submission (a tuple: one per record, built by the writer)."""
 
     submission_id: str
     record_id: str

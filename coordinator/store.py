@@ -76,7 +76,9 @@ submissions = sa.Table(
     metadata,
     sa.Column("submission_id", sa.String(128), primary_key=True),
     sa.Column("member_id", sa.String(64), nullable=False),
-    sa.Column("record_id", sa.String(64), nullable=False, index=True),
+    # No index on record_id: nothing looks submissions up by record, and intake writes one
+    # row per record.
+    sa.Column("record_id", sa.String(64), nullable=False),
 )
 
 tokens = sa.Table(
