@@ -339,8 +339,10 @@ class SharedStore:
     def insert_record_rows(self, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert :meth:`record_values` rows, received now."""
         if rows:
-            now = (_now(),)
-            bulk_insert(conn, records, RECORD_COLUMNS, [row + now for row in rows])
+            now = _now()
+            # The text sqlite3's default adapter would store, made once rather than per row.
+            received = (now.isoformat(" ") if self.is_sqlite else now,)
+            bulk_insert(conn, records, RECORD_COLUMNS, [row + received for row in rows])
 
     def get_record(self, record_id: str, conn: Connection | None = None) -> SharedRecord | None:
         """One record without its tokens, or None."""
