@@ -240,9 +240,13 @@ class CoordinatorService:
             detail: dict[str, int | str | bool] = {
                 "records": len(fresh),
                 "duplicates": len(job.batch) - len(fresh),
-                "match_events": sum(1 for r in own.values() if r in changed),
+                "match_events": len(changes),
             }
             if len(accepted) > 1:
+                # Changes to older records cannot be told apart by batch: each entry counts
+                # its own records' and names the transaction's total.
+                detail["match_events"] = sum(1 for r in own.values() if r in changed)
+                detail["match_events_in_transaction"] = len(changes)
                 detail["batches_in_transaction"] = len(accepted)
             self.audit.append(conn, job.caller.role, job.caller.name, "intake", detail)
             acks[job] = [

@@ -51,6 +51,9 @@ def test_intake_replay_atomicity_events_withdraw_and_audit(store: SharedStore, m
     assert store.count_records() == 2
 
     _submit(service, beta, [_sub(beta, "b1", "p")])
+    with store.read() as conn:
+        last = conn.execute(sa.select(audit.c.detail).order_by(audit.c.seq.desc()).limit(1)).scalar_one()
+    assert json.loads(last)["match_events"] == 2  # b1's new match and a1's, one batch alone
     stream = service.events(_caller(alpha), 0, is_active=lambda: True, poll=0.01)
     first = next(stream)
     stream.close()
@@ -110,7 +113,13 @@ def test_batches_waiting_for_the_writer_are_stored_together_each_on_its_own_term
     assert [(a, b) for a, b, _s in service.engine.pairs()] == [("a1", "b1")]
     with store.read() as conn:
         rows = conn.execute(sa.select(audit.c.actor, audit.c.detail).where(audit.c.action == "intake").order_by(audit.c.seq)).all()
-    assert [(actor, json.loads(detail).get("batches_in_transaction", 1)) for actor, detail in rows] == [
+    details = [(actor, json.loads(detail)) for actor, detail in rows]
+    assert [(actor, d.get("batches_in_transaction", 1)) for actor, d in details] == [
         ("alpha", 1), ("beta", 2), ("alpha", 2)
+    ]
+    # b1 matching a1 changes both: beta's entry counts its own record, and both entries of
+    # the transaction name its total (a1's change belongs to no batch of it).
+    assert [(d["match_events"], d.get("match_events_in_transaction")) for _a, d in details] == [
+        (0, None), (1, 2), (0, 2)
     ]
     assert service.audit.verify().ok
