@@ -19,6 +19,10 @@ profiling hooks): half of the NER's time. With the actions of the other labels r
 on the same scores: names the full model called an organisation or a place (foreign
 names often are) become PERSON; places and companies that turn up as PERSON are
 handled as before (UK towns kept, companies merged into their COMPANY span).
+
+The tok2vec's embedding projection is folded into the hash tables at load, and batches are
+decoded by a vectorised copy of the NER's greedy loop (``_ner.py``): same model, same
+decisions, about a third less time per document.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from spacy.tokens import Doc
 from thinc.api import Linear, NumpyOps
 
 from msin_fed.errors import ConfigError
+from msin_fed.redaction._ner import fold_embedding_projection
 
 __all__ = ["INSTALL_HINT", "PREFERRED_MODELS", "PrunedSpacyEngine", "best_installed_model", "load_pipeline"]
 
@@ -59,9 +64,10 @@ def best_installed_model() -> str:
     raise ConfigError("redaction", "spacy_model", f"no English spaCy pipeline is installed; install one: {INSTALL_HINT}")
 
 
-def load_pipeline(model: str | None = None, *, person_only: bool = True) -> Language:
+def load_pipeline(model: str | None = None, *, person_only: bool = True, fold_embeddings: bool = True) -> Language:
     """Load ``model`` (default: best installed) with only what NER needs (and, with
-    ``person_only``, an NER that tells persons from everything else; see the module doc)."""
+    ``person_only``, an NER that tells persons from everything else; with ``fold_embeddings``,
+    a tok2vec with its embedding projection computed at load: see the module doc)."""
     name = model or best_installed_model()
     if importlib.util.find_spec(name) is None and not spacy.util.is_package(name):
         raise ConfigError("redaction", "spacy_model", f"spaCy pipeline {name!r} is not installed; {INSTALL_HINT}")
@@ -75,6 +81,8 @@ def load_pipeline(model: str | None = None, *, person_only: bool = True) -> Lang
     _use_numpy_gemm(nlp)
     if person_only:
         _person_only_decoder(nlp)
+    if fold_embeddings:
+        fold_embedding_projection(nlp)
     logger.info("redaction pipeline loaded: components %s", ",".join(nlp.pipe_names))
     return nlp
 
