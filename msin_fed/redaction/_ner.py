@@ -109,10 +109,13 @@ def _folded_forward(
         nO, nP = maxout.get_dim("nO"), maxout.get_dim("nP")
         Y += _param(maxout, "b").reshape(nO * nP)
         best: _F32 = ops.maxout(Y.reshape(Y.shape[0], nO, nP))[0]
+        # thinc's LayerNorm: X.mean and X.var, sharing the centred values (numpy's var computes
+        # them the same way), then the same scaling, in place.
         mu = best.mean(axis=1, keepdims=True)
-        var = best.var(axis=1, keepdims=True) + 1e-08
-        out: _F32 = (best - mu) * var ** (-1.0 / 2.0)
-        out = out * _param(norm, "G")
+        out: _F32 = best - mu
+        var = np.square(out).sum(axis=1, keepdims=True) / out.shape[1] + 1e-08
+        out *= var ** (-1.0 / 2.0)
+        out *= _param(norm, "G")
         out += _param(norm, "b")
         return out
 
@@ -144,7 +147,7 @@ def _folded_forward(
         for maxout, norm in zip(maxouts[1:], norms[1:], strict=True):
             W = _param(maxout, "W")
             product = ops.gemm(ops.seq2col(flat, 1), W.reshape(-1, W.shape[2]), trans2=True)
-            flat = flat + maxout_norm(product, maxout, norm)
+            flat += maxout_norm(product, maxout, norm)
         tokvecs = flat[np.concatenate(rows)]
         Y = ops.gemm(tokvecs, _param(linear, "W"), trans2=True)
         Y += _param(linear, "b")
@@ -229,7 +232,11 @@ class PersonDecoder:
             hidden = feats[0][pos + 1] + feats[1][f1]
             hidden += feats[2][f2]
             hidden += bias
-            scores = hidden.reshape(-1, nO, nP).max(axis=2) @ W.T
+            pieces = hidden.reshape(-1, nO, nP)
+            best = pieces[:, :, 0]
+            for p in range(1, nP):  # maxout; np.max over the short last axis is several times slower
+                best = np.maximum(best, pieces[:, :, p])
+            scores = best @ W.T
             scores += b
             if self._unseen:
                 scores[:, self._unseen] = scores.min()
