@@ -17,8 +17,9 @@ spaCy's own code.
   algorithm on the same scores: the feature sums in the same order, the same maxout,
   hidden layer, unseen-class masking, validity rules of the BILUO moves (for documents
   fresh from the tokenizer: no preset entities) and first-best choice. It only knows the
-  PERSON-only moves that ``_pipeline.load_pipeline`` leaves; for one or two documents
-  spaCy's loop is cheaper and is used.
+  PERSON-only moves that ``_pipeline.load_pipeline`` leaves; for a few documents
+  spaCy's loop is cheaper and is used (each step costs the same however many documents
+  it covers).
 """
 
 from __future__ import annotations

@@ -68,6 +68,9 @@ PLACEHOLDER_TYPES: dict[str, str] = {
 _NAME_WORD = re.compile(r"[^\W\d_]{3,}")
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
 _BATCH = 64
+#: Below this many texts spaCy's own decoding loop is cheaper than the vectorised one (its
+#: per-step cost is paid once per token of the longest text, whatever the batch).
+_DECODER_MIN = 8
 
 
 @dataclass(frozen=True)
@@ -198,11 +201,12 @@ class Redactor:
         return [self._residue_doc(text, doc) for text, doc in zip(texts, docs, strict=True)]
 
     def _docs(self, texts: list[str]) -> Iterable[Doc]:
-        """The NER over ``texts``: batched through ``nlp.pipe``, or a plain call for one text
-        (a pipe of one costs about a quarter more: the share path redacts one report at a time)."""
+        """The NER over ``texts``: batches decoded by the vectorised decoder (``_ner.py``), a few
+        texts through ``nlp.pipe``, one text by a plain call (a pipe of one costs about a
+        quarter more: the share path redacts one report at a time)."""
         if len(texts) == 1:
             return [self._nlp(texts[0])]
-        if self._decoder is not None:
+        if self._decoder is not None and len(texts) >= _DECODER_MIN:
             return [doc for i in range(0, len(texts), _BATCH) for doc in self._decoder(texts[i : i + _BATCH])]
         return self._nlp.pipe(texts, batch_size=_BATCH)
 

@@ -23,6 +23,7 @@ from msin_fed.model import (
     VehicleRegistration,
 )
 from msin_fed.redaction import Redactor
+from msin_fed.redaction.corpus import generate
 
 NARRATIVE = (
     "Hotline call 12/03/2024. A man called Ion Popescu collects 14 Romanian workers in a white "
@@ -178,6 +179,15 @@ def test_redact_many_keeps_order_and_matches_single(redactor: Redactor) -> None:
     batched = redactor.redact_many(items)
     assert [r.text for r in batched] == [redactor.redact(t).text for t, _ in items]
     assert batched[-1].text == "Nothing to hide: 12 workers, £300."
+
+
+def test_batches_decoded_together_match_one_at_a_time(redactor: Redactor) -> None:
+    # Enough texts for the vectorised NER decoder; one at a time, spaCy's own loop decodes.
+    docs = generate("heldout", 24, seed=5)
+    items = [(d.text, d.known) for d in docs]
+    batched = redactor.redact_many(items)
+    assert [r.text for r in batched] == [redactor.redact(t, k).text for t, k in items]
+    assert redactor.residue([r.text for r in batched]) == [redactor.residue([r.text])[0] for r in batched]
 
 
 def test_two_workers_give_the_same_results(redactor: Redactor) -> None:
