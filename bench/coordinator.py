@@ -28,12 +28,21 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
 import tomli_w
-from msin_fed.coordinator.matching import TOKEN_COLUMNS, MatchEngine
-from msin_fed.coordinator.store import RECORD_COLUMNS, SharedStore, bulk_insert, token_key, tokens
+from msin_fed.coordinator.matching import RECORD_TOKEN_COLUMNS, TOKEN_COLUMNS, MatchEngine
+from msin_fed.coordinator.store import (
+    RECORD_COLUMNS,
+    SharedStore,
+    bulk_insert,
+    pack_tokens,
+    record_tokens,
+    token_key,
+    tokens,
+)
 
 from msin_fed import pki
 from msin_fed.model import ExploitationType, Grade, Region, Sector, SharedRecord, Tlp, Token
@@ -67,10 +76,21 @@ class TokenSource:
         )
 
 
-def make_records(n: int, members: Sequence[str], prefix: str, source: TokenSource) -> list[SharedRecord]:
+def random_id(rng: random.Random) -> str:
+    """A record id as nodes make them ("r-" and a random UUID's hex): random, as the
+    indexes see them in deployment, not in insertion order."""
+    return "r-" + uuid.UUID(int=rng.getrandbits(128), version=4).hex
+
+
+def submission_id(rng: random.Random) -> str:
+    """A submission id as nodes make them (a random UUID)."""
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def make_records(n: int, members: Sequence[str], source: TokenSource) -> list[SharedRecord]:
     return [
         SharedRecord(
-            record_id=f"{prefix}{i}",
+            record_id=random_id(source.rng),
             member_id=members[i % len(members)],
             narrative=NARRATIVES[i % len(NARRATIVES)],
             tokens=source.tokens(),
@@ -86,7 +106,8 @@ def make_records(n: int, members: Sequence[str], prefix: str, source: TokenSourc
 
 
 def raw_insert_rate(records: Sequence[SharedRecord], db: Path, batch: int) -> float:
-    """Records/s inserting records and tokens with executemany, no checks, no matching."""
+    """Records/s inserting records and tokens (their rows in ``tokens`` and ``record_tokens``)
+    with executemany, no checks, no matching."""
     store = SharedStore(db)
     start = time.perf_counter()
     for i in range(0, len(records), batch):
@@ -96,6 +117,8 @@ def raw_insert_rate(records: Sequence[SharedRecord], db: Path, batch: int) -> fl
             rows = [(r.record_id, r.member_id, t.kind, t.value, 1, token_key(t.value)) for r in chunk for t in r.tokens]
             rows.sort(key=lambda row: row[5])  # in key order, as intake inserts them
             bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
+            packed = [(r.record_id, r.member_id, pack_tokens((t.kind, t.value) for t in r.tokens)) for r in chunk]
+            bulk_insert(conn, record_tokens, RECORD_TOKEN_COLUMNS, packed)
     elapsed = time.perf_counter() - start
     store.close()
     return len(records) / elapsed
@@ -154,11 +177,12 @@ def intake_rate(net: Network, root: Path, records: Sequence[SharedRecord], batch
     per_member: dict[str, list[SharedRecord]] = {m: [] for m in requests}
     for r in records:
         per_member[r.member_id].append(r)
+    id_rng = random.Random(len(records))
     for name, recs in per_member.items():
         key = by_member[name].signing_key
         for i in range(0, len(recs), batch):
             subs = [
-                pb.Submission(submission_id=f"s-{r.record_id}", record=record_to_pb(r).SerializeToString())
+                pb.Submission(submission_id=submission_id(id_rng), record=record_to_pb(r).SerializeToString())
                 for r in recs[i : i + batch]
             ]
             signature = sign_batch(subs, key)
@@ -218,7 +242,7 @@ def scale_run(n: int, members: int, batch: int, db: Path) -> tuple[float, int, i
     for i in range(0, n, batch):
         rows, entries = [], []
         for j in range(i, min(i + batch, n)):
-            rid, member = f"s{j}", names[j % members]
+            rid, member = random_id(rng), names[j % members]
             row = {
                 "record_id": rid, "member_id": member, "narrative": NARRATIVES[j % 3], "region": "TLK",
                 "sector": "growing_picking", "exploitation_type": "labour_exploitation", "indicators": "",
@@ -265,9 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         names = [m.name for m in net.members]
         intake, raw = [], []
         for rep in range(args.repeat):
-            recs = make_records(
-                args.intake_records, names, f"r{rep}-", TokenSource(args.intake_records, seed=rep)
-            )
+            recs = make_records(args.intake_records, names, TokenSource(args.intake_records, seed=rep))
             run_dir = root / f"run{rep}"
             run_dir.mkdir()
             raw.append(raw_insert_rate(recs, run_dir / "raw.db", args.batch))
@@ -279,9 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"raw SQLite insert (records + tokens, executemany):  {med_raw:,.0f} records/s")
         print(f"ratio intake / raw insert: {med_in / med_raw:.0%}")
         if args.redaction_sample:
-            recs = make_records(
-                args.redaction_sample, names, "p-", TokenSource(args.redaction_sample, seed=99)
-            )
+            recs = make_records(args.redaction_sample, names, TokenSource(args.redaction_sample, seed=99))
             run_dir = root / "presidio"
             run_dir.mkdir()
             rate = intake_rate(net, run_dir, recs, min(args.batch, 100), verify=True)

@@ -59,9 +59,12 @@ from .store import (
     _chunks,
     bulk_insert,
     cluster_of,
+    pack_tokens,
     pairs,
+    record_tokens,
     token_key,
     tokens,
+    unpack_tokens,
 )
 
 __all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView", "TokenRow", "token_rows"]
@@ -71,6 +74,7 @@ Entry = tuple[str, str, Iterable[TokenLike]]
 _PairKey = tuple[str, str]
 
 TOKEN_COLUMNS = ("record_id", "member_id", "kind", "value", "epoch", "key")
+RECORD_TOKEN_COLUMNS = ("record_id", "member_id", "tokens")
 PAIR_COLUMNS = ("record_a", "record_b", "member_a", "member_b", "score", "kinds")
 
 NEW = "new"
@@ -200,6 +204,12 @@ class MatchEngine:
         # In key order, the index takes the batch in one sweep rather than at random places.
         rows.sort(key=_KEY)
         bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
+        bulk_insert(
+            conn,
+            record_tokens,
+            RECORD_TOKEN_COLUMNS,
+            [(rid, rws[0][1], pack_tokens((r[2], r[3]) for r in rws)) for rid, rws in by_record.items() if rws],
+        )
         if known is None:
             lookup = {row[3]: row[5] for row in rows}
         else:
@@ -248,11 +258,14 @@ class MatchEngine:
         return self._seen
 
     def _withdraw(self, conn: Connection, record_id: str) -> list[MatchChange]:
-        keys = {
-            _as_bytes(v): token_key(v)
-            for (v,) in _select_in(conn, "SELECT value FROM tokens WHERE record_id IN ({0})", [record_id])
-        }
-        _select_in(conn, "DELETE FROM tokens WHERE record_id IN ({0})", [record_id], fetch=False)
+        _member, own = self._tokens_of(conn, [record_id]).get(record_id, ("", []))
+        keys = {value: token_key(value) for _kind, value in own}
+        _executemany(
+            conn,
+            "DELETE FROM tokens WHERE key = {mark} AND record_id = {mark}",
+            [(k, record_id) for k in sorted(set(keys.values()))],
+        )
+        _select_in(conn, "DELETE FROM record_tokens WHERE record_id IN ({0})", [record_id], fetch=False)
         holders = self._shared_holders(conn, keys, self.model.max_frequency)
         candidates: set[_PairKey] = set()
         for held in holders.values():
@@ -354,10 +367,8 @@ class MatchEngine:
             record_rows = fresh[r]
             held[r] = {row[3]: row[2] for row in record_rows}
             member[r] = record_rows[0][1]
-        for rid, mid, kind, value in _select_in(
-            conn, "SELECT record_id, member_id, kind, value FROM tokens WHERE record_id IN ({0})", ids
-        ):
-            held.setdefault(rid, {})[_as_bytes(value)] = kind
+        for rid, (mid, toks) in self._tokens_of(conn, ids).items():
+            held[rid] = {value: kind for kind, value in toks}
             member[rid] = mid
         shared_values: set[bytes] = set()
         for a, b in candidates:
@@ -515,6 +526,16 @@ class MatchEngine:
         if counts is not None:  # the token rows holding each value returned
             counts.update((v, count[v]) for v in shared)
         return shared
+
+    @staticmethod
+    def _tokens_of(conn: Connection, record_ids: Sequence[str]) -> dict[str, tuple[str, list[tuple[str, bytes]]]]:
+        """record -> (member, its (kind, value) tokens), for the records given that have tokens."""
+        return {
+            rid: (mid, unpack_tokens(packed))
+            for rid, mid, packed in _select_in(
+                conn, "SELECT record_id, member_id, tokens FROM record_tokens WHERE record_id IN ({0})", record_ids
+            )
+        }
 
     def _pairs_touching(self, conn: Connection, record_ids: set[str]) -> dict[_PairKey, _PairResult]:
         return {

@@ -10,6 +10,7 @@ Tables::
     records      one row per shared record (redacted narrative, coarse facts, grade, TLP)
     submissions  submission_id -> record_id (idempotent intake)
     tokens       record_id, member_id, kind, value (64 bytes), epoch; indexed by a value prefix
+    record_tokens  record_id -> member_id and the record's tokens packed in one value
     pairs        matched pairs (record_a < record_b) with score and matched kinds
     cluster_of   record_id -> cluster_id for records that match anything
     events       per-subscriber event log; the autoincrement id is the cursor
@@ -25,6 +26,8 @@ Read methods for analysts' insights (another module builds reports over them):
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -46,6 +49,8 @@ __all__ = [
     "SharedStore",
     "metadata",
 ]
+
+log = logging.getLogger("msin_fed.coordinator")
 
 _BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -84,7 +89,9 @@ submissions = sa.Table(
 tokens = sa.Table(
     "tokens",
     metadata,
-    sa.Column("record_id", sa.String(64), nullable=False, index=True),
+    # No index on record_id: a record's tokens are read from ``record_tokens`` (one row
+    # rather than an index entry per token, which cost intake more than the token rows).
+    sa.Column("record_id", sa.String(64), nullable=False),
     sa.Column("member_id", sa.String(64), nullable=False),
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("value", sa.LargeBinary(64), nullable=False),
@@ -93,6 +100,39 @@ tokens = sa.Table(
     # of an index over the full value); lookups compare the full value afterwards.
     sa.Column("key", sa.BigInteger, nullable=False, index=True),
 )
+
+record_tokens = sa.Table(
+    "record_tokens",
+    metadata,
+    sa.Column("record_id", sa.String(64), primary_key=True),
+    sa.Column("member_id", sa.String(64), nullable=False),
+    # The record's (kind, value) tokens, packed by :func:`pack_tokens`.
+    sa.Column("tokens", sa.LargeBinary, nullable=False),
+    sqlite_with_rowid=False,  # clustered by record id: one lookup reads everything
+)
+
+
+def pack_tokens(pairs: Iterable[tuple[str, bytes]]) -> bytes:
+    """``(kind, value)`` pairs as one blob: per pair, a length byte and the kind (ASCII),
+    a length byte and the value."""
+    out = bytearray()
+    for kind, value in pairs:
+        k = kind.encode("ascii")
+        out += bytes((len(k),)) + k + bytes((len(value),)) + value
+    return bytes(out)
+
+
+def unpack_tokens(blob: bytes | memoryview) -> list[tuple[str, bytes]]:
+    """The pairs :func:`pack_tokens` packed, in order."""
+    data = bytes(blob)
+    out: list[tuple[str, bytes]] = []
+    i = 0
+    while i < len(data):
+        end = i + 1 + data[i]
+        kind = data[i + 1 : end].decode("ascii")
+        i = end + 1 + data[end]
+        out.append((kind, data[end + 1 : i]))
+    return out
 
 
 #: Column order of :meth:`SharedStore.record_values`.
@@ -259,6 +299,32 @@ class SharedStore:
             metadata.create_all(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"cannot open store: {type(exc).__name__}") from None
+        self._fill_record_tokens()
+
+    def _fill_record_tokens(self) -> None:
+        """A store written before ``record_tokens`` existed: fill it from ``tokens``, once."""
+        with self.write() as conn:
+            if conn.execute(sa.select(record_tokens.c.record_id).limit(1)).first() is not None:
+                return
+            if conn.execute(sa.select(tokens.c.record_id).limit(1)).first() is None:
+                return
+            # In record order (those stores have an index on tokens.record_id), in slices.
+            ordered = conn.execution_options(stream_results=True, yield_per=10_000).execute(
+                sa.select(tokens.c.record_id, tokens.c.member_id, tokens.c.kind, tokens.c.value).order_by(
+                    tokens.c.record_id
+                )
+            )
+            columns = ("record_id", "member_id", "tokens")
+            rows: list[tuple[str, str, bytes]] = []
+            filled = 0
+            for rid, group in itertools.groupby(ordered, key=lambda row: row[0]):
+                held = list(group)
+                rows.append((rid, held[0][1], pack_tokens((kind, bytes(value)) for _r, _m, kind, value in held)))
+                if len(rows) >= 5000:
+                    bulk_insert(conn, record_tokens, columns, rows)
+                    filled, rows = filled + len(rows), []
+            bulk_insert(conn, record_tokens, columns, rows)
+            log.info("record_tokens filled for %d records (a store from an earlier version)", filled + len(rows))
 
     def close(self) -> None:
         """Release every connection."""
