@@ -5,8 +5,8 @@ each record not already stored is parsed and validated
 (:func:`msin_fed.wire.record_from_bytes`), its member id and tokens checked against the
 caller and the accepted epoch, and its narrative re-verified by the redaction verifier
 (:func:`check_records`). What survives is a :class:`Checked`:
-the ``records`` row and the ``tokens`` rows, plain tuples that cross a process boundary
-cheaply and go to the database as they are.
+the ``records`` row and the token rows, plain tuples and bytes that cross a process
+boundary cheaply and go to the database as they are.
 
 Why worker processes: the store's writes and matching run in one writer (SQLite has one),
 and CPython runs one thread of Python at a time. Checking is about a third of intake's
@@ -29,7 +29,7 @@ from msin_fed.errors import MsinError, ValidationError
 from msin_fed.linkage.scoring import token_kinds
 from msin_fed.wire import SignedPart, record_from_bytes, verify_batch
 
-from .matching import TokenRow, token_rows
+from .matching import RecordTokens, prepare_tokens
 from .store import SharedStore
 
 __all__ = [
@@ -63,8 +63,9 @@ class Checked(NamedTuple):
     member_id: str
     #: The ``records`` row without ``received_at`` (:data:`.store.RECORD_COLUMNS` order).
     values: tuple[Any, ...]
-    #: Its ``tokens`` rows (:func:`.matching.token_rows`), built here rather than in the writer.
-    tokens: list[TokenRow]
+    #: Its tokens ready to store (:func:`.matching.prepare_tokens`), built here rather than
+    #: in the writer.
+    tokens: RecordTokens
 
 
 class Submission(NamedTuple):
@@ -145,7 +146,7 @@ def check_records(
                 record.record_id,
                 record.member_id,
                 SharedStore.record_values(record),
-                token_rows(record.record_id, record.member_id, record.tokens, epoch),
+                prepare_tokens(record.record_id, record.member_id, record.tokens, epoch),
             )
         )
     return out

@@ -43,7 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import combinations
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import sqlalchemy as sa
@@ -67,7 +67,7 @@ from .store import (
     unpack_tokens,
 )
 
-__all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView", "TokenRow", "token_rows"]
+__all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView", "RecordTokens", "TokenRow", "prepare_tokens"]
 
 TokenLike = Token | tuple[str, bytes]
 Entry = tuple[str, str, Iterable[TokenLike]]
@@ -86,11 +86,19 @@ TokenRow = tuple[str, str, str, bytes, int, int]
 _KEY = itemgetter(5)
 
 
-def token_rows(record_id: str, member_id: str, toks: Iterable[TokenLike], epoch: int) -> list[TokenRow]:
-    """A record's ``tokens`` rows, each ``(kind, value)`` once; ``epoch`` is recorded for
-    ``(kind, value)`` pairs given without one."""
+class RecordTokens(NamedTuple):
+    """A record's tokens ready to store: its ``tokens`` rows (:data:`TOKEN_COLUMNS`, each
+    ``(kind, value)`` once) and its packed ``record_tokens`` value."""
+
+    rows: list[TokenRow]
+    packed: bytes
+
+
+def prepare_tokens(record_id: str, member_id: str, toks: Iterable[TokenLike], epoch: int) -> RecordTokens:
+    """A record's :class:`RecordTokens`; ``epoch`` is recorded for ``(kind, value)`` pairs
+    given without one. The coordinator calls this in its intake workers, off the writer."""
     seen: set[tuple[str, bytes]] = set()
-    out: list[TokenRow] = []
+    rows: list[TokenRow] = []
     for tok in toks:
         if isinstance(tok, Token):
             kind, value, tok_epoch = tok.kind, tok.value, tok.epoch
@@ -98,8 +106,8 @@ def token_rows(record_id: str, member_id: str, toks: Iterable[TokenLike], epoch:
             (kind, value), tok_epoch = tok, epoch
         if (kind, value) not in seen:
             seen.add((kind, value))
-            out.append((record_id, member_id, kind, value, tok_epoch, token_key(value)))
-    return out
+            rows.append((record_id, member_id, kind, value, tok_epoch, token_key(value)))
+    return RecordTokens(rows, pack_tokens((row[2], row[3]) for row in rows))
 
 
 @dataclass(frozen=True)
@@ -158,14 +166,14 @@ class MatchEngine:
         for record_id, member_id, toks in entries:
             merged.setdefault(record_id, (member_id, []))[1].extend(toks)
         return self.ingest_rows(
-            {rid: token_rows(rid, mid, toks, self.epoch) for rid, (mid, toks) in merged.items()}, conn
+            {rid: prepare_tokens(rid, mid, toks, self.epoch) for rid, (mid, toks) in merged.items()}, conn
         )
 
     def ingest_rows(
-        self, by_record: Mapping[str, Sequence[TokenRow]], conn: Connection | None = None
+        self, by_record: Mapping[str, RecordTokens], conn: Connection | None = None
     ) -> list[MatchChange]:
-        """:meth:`ingest` of token rows already built by :func:`token_rows` (record id -> its
-        rows): the coordinator builds them in its intake workers, off the writer process."""
+        """:meth:`ingest` of tokens already prepared by :func:`prepare_tokens` (record id ->
+        its :class:`RecordTokens`): the coordinator prepares them in its intake workers."""
         with self._tx(conn) as c:
             return self._ingest(c, by_record)
 
@@ -198,9 +206,9 @@ class MatchEngine:
 
     # ------------------------------------------------------------------ ingest / withdraw
 
-    def _ingest(self, conn: Connection, by_record: Mapping[str, Sequence[TokenRow]]) -> list[MatchChange]:
+    def _ingest(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> list[MatchChange]:
         known = self._seen_keys(conn)  # before the insert: built from the table on first use
-        rows = [row for record_rows in by_record.values() for row in record_rows]
+        rows = [row for record in by_record.values() for row in record.rows]
         # In key order, the index takes the batch in one sweep rather than at random places.
         rows.sort(key=_KEY)
         bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
@@ -208,7 +216,7 @@ class MatchEngine:
             conn,
             record_tokens,
             RECORD_TOKEN_COLUMNS,
-            [(rid, rws[0][1], pack_tokens((r[2], r[3]) for r in rws)) for rid, rws in by_record.items() if rws],
+            [(rid, record.rows[0][1], record.packed) for rid, record in by_record.items() if record.rows],
         )
         if known is None:
             lookup = {row[3]: row[5] for row in rows}
@@ -281,7 +289,7 @@ class MatchEngine:
         conn: Connection,
         candidates: set[_PairKey],
         removed: set[str],
-        fresh: Mapping[str, Sequence[TokenRow]] | None = None,
+        fresh: Mapping[str, RecordTokens] | None = None,
         counts: dict[bytes, int] | None = None,
     ) -> list[MatchChange]:
         endpoints = {r for pair in candidates for r in pair}
@@ -351,7 +359,7 @@ class MatchEngine:
         self,
         conn: Connection,
         candidates: set[_PairKey],
-        fresh: Mapping[str, Sequence[TokenRow]],
+        fresh: Mapping[str, RecordTokens],
         counts: dict[bytes, int],
     ) -> dict[_PairKey, _PairResult]:
         """Matched pairs among the candidates (unmatched ones are absent). ``fresh`` holds
@@ -364,7 +372,7 @@ class MatchEngine:
         held: dict[str, dict[bytes, str]] = {}
         member: dict[str, str] = {}
         for r in endpoints & fresh.keys():
-            record_rows = fresh[r]
+            record_rows = fresh[r].rows
             held[r] = {row[3]: row[2] for row in record_rows}
             member[r] = record_rows[0][1]
         for rid, (mid, toks) in self._tokens_of(conn, ids).items():
