@@ -34,6 +34,7 @@ from .store import SharedStore
 
 __all__ = [
     "AccessDenied",
+    "BatchToCheck",
     "Checked",
     "IntakeWorkers",
     "NarrativeVerifier",
@@ -79,31 +80,35 @@ class Submission(NamedTuple):
 _SUBMISSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}")
 
 
-def check_batch(
-    member_id: str,
-    signing_key: bytes,
-    epoch: int,
-    batch: Sequence[SignedPart],
-    signature: bytes,
-    owners: Mapping[str, str],
-    verifier: NarrativeVerifier | None,
-) -> list[tuple[int, Checked]]:
+class BatchToCheck(NamedTuple):
+    """A member's batch as received, and which of its submission ids are stored already
+    (``owners``: id -> the member that sent it)."""
+
+    member_id: str
+    signing_key: bytes
+    epoch: int
+    submissions: Sequence[SignedPart]
+    signature: bytes
+    owners: Mapping[str, str]
+
+
+def check_batch(batch: BatchToCheck, verifier: NarrativeVerifier | None) -> list[tuple[int, Checked]]:
     """Check a member's batch: its signature, submission ids and every submission not
     already stored; ``(position, Checked)`` of those, in order.
 
-    ``owners`` maps the batch's submission ids already stored to the member that sent
-    them: those of the caller are resends (acknowledged, not checked again), another
-    member's are refused. Raises the first problem found, naming the field.
+    Stored submission ids of the caller are resends (acknowledged, not checked again),
+    another member's are refused. Raises the first problem found, naming the field.
     """
-    verify_batch(batch, signature, signing_key)
-    ids = [s.submission_id for s in batch]
+    member_id, signing_key, epoch, submissions, signature, owners = batch
+    verify_batch(submissions, signature, signing_key)
+    ids = [s.submission_id for s in submissions]
     for i, sid in enumerate(ids):
         if not isinstance(sid, str) or not _SUBMISSION_ID.fullmatch(sid):
             raise ValidationError(f"submissions[{i}].submission_id", "missing or wrong format")
     if len(set(ids)) != len(ids):
         raise ValidationError("submissions", "the same submission_id appears twice")
     unseen: list[tuple[int, bytes]] = []
-    for i, sub in enumerate(batch):
+    for i, sub in enumerate(submissions):
         owner = owners.get(sub.submission_id)
         if owner is None:
             unseen.append((i, sub.record))
@@ -169,16 +174,9 @@ def _ready() -> None:
     """A no-op task: returns once a worker is up."""
 
 
-def _check_in_worker(
-    member_id: str,
-    signing_key: bytes,
-    epoch: int,
-    batch: Sequence[tuple[str, bytes]],
-    signature: bytes,
-    owners: Mapping[str, str],
-) -> list[tuple[int, Checked]]:
-    submissions = [Submission(sid, record) for sid, record in batch]
-    return check_batch(member_id, signing_key, epoch, submissions, signature, owners, _worker_verifier)
+def _check_in_worker(batch: BatchToCheck, pairs: list[tuple[str, bytes]]) -> list[tuple[int, Checked]]:
+    submissions = [Submission(sid, record) for sid, record in pairs]
+    return check_batch(batch._replace(submissions=submissions), _worker_verifier)
 
 
 class IntakeWorkers:
@@ -197,20 +195,11 @@ class IntakeWorkers:
         for f in [self._pool.submit(_ready) for _ in range(n)]:
             f.result()
 
-    def check(
-        self,
-        member_id: str,
-        signing_key: bytes,
-        epoch: int,
-        batch: Sequence[SignedPart],
-        signature: bytes,
-        owners: Mapping[str, str],
-    ) -> list[tuple[int, Checked]]:
+    def check(self, batch: BatchToCheck) -> list[tuple[int, Checked]]:
         """:func:`check_batch` in a worker; its errors are raised here (MsinError pickles)."""
-        pairs = [(s.submission_id, s.record) for s in batch]  # plain tuples pickle fastest
-        return self._pool.submit(
-            _check_in_worker, member_id, signing_key, epoch, pairs, signature, dict(owners)
-        ).result()
+        pairs = [(s.submission_id, s.record) for s in batch.submissions]  # plain tuples pickle fastest
+        in_transit = batch._replace(submissions=(), owners=dict(batch.owners))
+        return self._pool.submit(_check_in_worker, in_transit, pairs).result()
 
     def close(self) -> None:
         """Stop the workers (after the checks under way)."""

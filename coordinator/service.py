@@ -29,7 +29,15 @@ from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.wire import SignedPart, grade_to_pb, tlp_to_pb
 
 from .audit import AuditLog
-from .intake import AccessDenied, Checked, IntakeWorkers, NarrativeVerifier, Submission, check_batch
+from .intake import (
+    AccessDenied,
+    BatchToCheck,
+    Checked,
+    IntakeWorkers,
+    NarrativeVerifier,
+    Submission,
+    check_batch,
+)
 from .matching import NEW, REMOVED, MatchChange, MatchEngine, MatchView
 from .store import ActionRow, AlertRow, ClusterInfo, SharedStore, pairs
 
@@ -156,15 +164,12 @@ class CoordinatorService:
         with self.store.read() as conn:
             known = self.store.known_submissions(conn, [s.submission_id for s in batch])
         owners = {sid: owner for sid, (owner, _r) in known.items()}
+        to_check = BatchToCheck(caller.name, caller.signing_public_key, self.epoch, batch, signature, owners)
         try:
             if self.workers is not None:
-                checked = self.workers.check(
-                    caller.name, caller.signing_public_key, self.epoch, batch, signature, owners
-                )
+                checked = self.workers.check(to_check)
             else:
-                checked = check_batch(
-                    caller.name, caller.signing_public_key, self.epoch, batch, signature, owners, self.verifier
-                )
+                checked = check_batch(to_check, self.verifier)
         except RedactionRefused as exc:
             log.info("redaction verification refused a narrative: %d finding(s)", len(exc.findings))
             raise
