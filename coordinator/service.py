@@ -88,6 +88,8 @@ class _Intake:
     caller: Caller
     batch: Sequence[SignedPart]
     fresh: list[tuple[int, SignedPart, Checked]]
+    #: The batch's submission ids found stored before it was checked: (member, record id).
+    known: dict[str, tuple[str, str]]
     acks: list[Ack] | None = None
     error: BaseException | None = None
 
@@ -173,7 +175,7 @@ class CoordinatorService:
         except RedactionRefused as exc:
             log.info("redaction verification refused a narrative: %d finding(s)", len(exc.findings))
             raise
-        return self._commit(_Intake(caller, batch, [(i, batch[i], c) for i, c in checked]))
+        return self._commit(_Intake(caller, batch, [(i, batch[i], c) for i, c in checked], known))
 
     # Group commit: batches checked concurrently (several members sending at once) are
     # stored in one transaction. A transaction's cost grows far slower than its size (the
@@ -204,28 +206,45 @@ class CoordinatorService:
                     self._intake_cv.notify_all()
 
     def _write_group(self, group: list[_Intake]) -> None:
-        try:
-            with self.store.write() as conn:
-                stored = self._store_group(conn, group)
-        except BaseException as exc:  # nothing of the group was stored; each caller hears why
-            for job in group:
-                if not job.finished:
+        # First on what the batches' own lookups found (no re-read under the lock); if a
+        # submission or record id turns out to be stored after all (a concurrent resend, a
+        # record shared again without withdrawing), the database refuses the insert and
+        # the group is written again after reading which ids are stored.
+        for reread in (False, True):
+            try:
+                with self.store.write() as conn:
+                    acks, refused = self._store_group(conn, group, reread)
+            except BaseException as exc:
+                if not reread and self.store.is_conflict(exc):
+                    continue
+                for job in group:  # nothing of the group was stored; each caller hears why
                     job.error = exc
+                return
+            for job in group:
+                if job in refused:
+                    job.error = refused[job]
+                else:
+                    job.acks = acks[job]
             return
-        for job in group:
-            if job in stored:
-                job.acks = stored[job]
 
-    def _store_group(self, conn: Connection, group: list[_Intake]) -> dict[_Intake, list[Ack]]:
-        # Re-read under the writer lock: a concurrent resend may have landed meanwhile.
-        known = self.store.known_submissions(conn, [s.submission_id for job in group for s in job.batch])
-        taken = self.store.existing_record_ids(conn, [r.record_id for job in group for _i, _s, r in job.fresh])
+    def _store_group(
+        self, conn: Connection, group: list[_Intake], reread: bool
+    ) -> tuple[dict[_Intake, list[Ack]], dict[_Intake, MsinError]]:
+        known: dict[str, tuple[str, str]] = {}
+        taken: set[str] = set()
+        if reread:
+            known = self.store.known_submissions(conn, [s.submission_id for job in group for s in job.batch])
+            taken = self.store.existing_record_ids(conn, [r.record_id for job in group for _i, _s, r in job.fresh])
+        else:
+            for job in group:
+                known.update(job.known)
+        refused: dict[_Intake, MsinError] = {}
         accepted: list[tuple[_Intake, list[tuple[int, SignedPart, Checked]]]] = []
         for job in group:
             try:
                 fresh = self._admit(job, known, taken)
             except MsinError as exc:
-                job.error = exc
+                refused[job] = exc
                 continue
             for _i, sub, r in fresh:
                 known[sub.submission_id] = (job.caller.name, r.record_id)
@@ -267,7 +286,7 @@ class CoordinatorService:
             len(changes),
             len(accepted),
         )
-        return acks
+        return acks, refused
 
     @staticmethod
     def _admit(

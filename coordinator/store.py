@@ -347,6 +347,14 @@ class SharedStore:
             for callback in after:
                 callback()
 
+    def is_conflict(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is the database refusing a row (a key already stored), from
+        SQLAlchemy or straight from the driver."""
+        dbapi = self.engine.dialect.dbapi
+        return isinstance(exc, sa.exc.IntegrityError) or (
+            dbapi is not None and isinstance(exc, dbapi.IntegrityError)
+        )
+
     @staticmethod
     def after_commit(conn: Connection, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the write transaction of ``conn`` has committed."""

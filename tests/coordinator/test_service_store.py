@@ -123,3 +123,42 @@ def test_batches_waiting_for_the_writer_are_stored_together_each_on_its_own_term
         (0, None), (1, 2), (0, 2)
     ]
     assert service.audit.verify().ok
+
+
+def test_ids_stored_after_a_batch_was_looked_up_are_found_when_it_is_written(
+    store: SharedStore, make_identity: MakeId
+) -> None:
+    # Intake writes on what each batch's own lookup found; the database's keys catch what
+    # was stored since (or shared before), and the group is written again after a re-read.
+    alpha = make_identity("member", "alpha")
+    service = CoordinatorService(store, audit=AuditLog(store, None))
+    batch = [_sub(alpha, "a1", "p"), _sub(alpha, "a2", "q")]
+    outcomes: dict[str, object] = {}
+
+    def send(name: str) -> None:
+        outcomes[name] = [(a.record_id, a.duplicate) for a in _submit(service, alpha, batch)]
+
+    with store._write_lock:  # the first send waits to write; the resend looks up meanwhile
+        first = threading.Thread(target=send, args=("first",))
+        first.start()
+        deadline = time.monotonic() + 10
+        while not service._writing:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        resend = threading.Thread(target=send, args=("resend",))
+        resend.start()
+        while len(service._intake_queue) != 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    first.join(30)
+    resend.join(30)
+    assert outcomes == {"first": [("a1", False), ("a2", False)], "resend": [("a1", True), ("a2", True)]}
+    assert store.count_records() == 2
+
+    # A record shared again under a new submission id, without a withdrawal: refused whole.
+    again = _sub(alpha, "a1", "p")
+    fresh = _sub(alpha, "a3", "r")
+    with pytest.raises(Refused, match=r"submissions\[1\]\.record\.record_id is already shared"):
+        _submit(service, alpha, [fresh, Submission("new-id-for-a1", again.record)])
+    assert store.count_records() == 2
+    assert service.audit.verify().ok
