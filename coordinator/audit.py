@@ -89,7 +89,8 @@ class AuditLog:
         )
         if self.head_file is not None:
             head_file = self.head_file
-            SharedStore.after_commit(conn, lambda: _write_head(head_file, seq, digest))
+            # Keyed: a transaction of several entries (group commit) writes only its last.
+            SharedStore.after_commit(conn, lambda: _write_head(head_file, seq, digest), key=head_file)
 
     def verify(self) -> AuditReport:
         """Walk the chain and compare its end with the anchored head."""

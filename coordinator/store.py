@@ -340,11 +340,11 @@ class SharedStore:
         Callbacks registered with :meth:`after_commit` run after a successful commit.
         """
         with self._write_lock:
-            after: list[Callable[[], None]] = []
+            after: dict[object, Callable[[], None]] = {}
             with self.engine.begin() as conn:
                 conn.info["after_commit"] = after
                 yield conn
-            for callback in after:
+            for callback in after.values():
                 callback()
 
     def is_conflict(self, exc: BaseException) -> bool:
@@ -356,9 +356,10 @@ class SharedStore:
         )
 
     @staticmethod
-    def after_commit(conn: Connection, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once the write transaction of ``conn`` has committed."""
-        conn.info.setdefault("after_commit", []).append(callback)
+    def after_commit(conn: Connection, callback: Callable[[], None], key: object = None) -> None:
+        """Run ``callback`` once the write transaction of ``conn`` has committed. A callback
+        given the ``key`` of an earlier one of the same transaction replaces it."""
+        conn.info.setdefault("after_commit", {})[object() if key is None else key] = callback
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

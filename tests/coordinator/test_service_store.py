@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -68,10 +69,11 @@ def test_intake_replay_atomicity_events_withdraw_and_audit(store: SharedStore, m
 
 
 def test_batches_waiting_for_the_writer_are_stored_together_each_on_its_own_terms(
-    store: SharedStore, make_identity: MakeId
+    store: SharedStore, make_identity: MakeId, tmp_path: Path
 ) -> None:
     alpha, beta, gamma, delta = (make_identity("member", n) for n in ("alpha", "beta", "gamma", "delta"))
-    service = CoordinatorService(store, audit=AuditLog(store, None))
+    head = tmp_path / "audit.head"
+    service = CoordinatorService(store, audit=AuditLog(store, head))
     first = [_sub(alpha, "a1", "shared")]
     outcomes: dict[str, object] = {}
 
@@ -117,6 +119,7 @@ def test_batches_waiting_for_the_writer_are_stored_together_each_on_its_own_term
     assert [(actor, d.get("batches_in_transaction", 1)) for actor, d in details] == [
         ("alpha", 1), ("beta", 2), ("alpha", 2)
     ]
+    assert head.read_text().split()[0] == "3"  # the head names the transaction's last entry
     # b1 matching a1 changes both: beta's entry counts its own record, and both entries of
     # the transaction name its total (a1's change belongs to no batch of it).
     assert [(d["match_events"], d.get("match_events_in_transaction")) for _a, d in details] == [
