@@ -12,7 +12,8 @@ Prints, per figure, the median of ``--repeat`` runs:
    concurrent clients), with the redaction verifier off, and separately with the real
    Presidio verifier on a sample;
 2. the raw insert rate of the same records and tokens into the same kind of SQLite
-   file (executemany, one transaction per batch), measured in the same run, and the ratio;
+   file (the store's own driver-level inserts, one transaction per batch), measured in
+   the same run, and the ratio;
 3. time and peak memory (ru_maxrss) to hold and match ``--records`` records from 20
    members through the in-process MatchEngine on SQLite.
 """
@@ -107,7 +108,7 @@ def make_records(n: int, members: Sequence[str], source: TokenSource) -> list[Sh
 
 def raw_insert_rate(records: Sequence[SharedRecord], db: Path, batch: int) -> float:
     """Records/s inserting records and tokens (their rows in ``tokens`` and ``record_tokens``)
-    with executemany, no checks, no matching."""
+    through the store's driver-level inserts, no checks, no matching."""
     store = SharedStore(db)
     start = time.perf_counter()
     for i in range(0, len(records), batch):
@@ -298,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"intake over gRPC+mTLS, matching on, verifier off: {med_in:,.0f} records/s (median of {args.repeat})"
         )
-        print(f"raw SQLite insert (records + tokens, executemany):  {med_raw:,.0f} records/s")
+        print(f"raw SQLite insert (records + tokens, no checks):  {med_raw:,.0f} records/s")
         print(f"ratio intake / raw insert: {med_in / med_raw:.0%}")
         if args.redaction_sample:
             recs = make_records(args.redaction_sample, names, TokenSource(args.redaction_sample, seed=99))
