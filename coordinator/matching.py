@@ -56,12 +56,12 @@ from .seen_keys import SeenKeys
 from .store import (
     ClusterInfo,
     SharedStore,
-    _chunks,
     bulk_insert,
     cluster_of,
     pack_tokens,
     pairs,
     record_tokens,
+    select_in,
     token_key,
     tokens,
     unpack_tokens,
@@ -273,7 +273,7 @@ class MatchEngine:
             "DELETE FROM tokens WHERE key = {mark} AND record_id = {mark}",
             [(k, record_id) for k in sorted(set(keys.values()))],
         )
-        _select_in(conn, "DELETE FROM record_tokens WHERE record_id IN ({0})", [record_id], fetch=False)
+        select_in(conn, "DELETE FROM record_tokens WHERE record_id IN ({0})", [record_id], fetch=False)
         holders = self._shared_holders(conn, keys, self.model.max_frequency)
         candidates: set[_PairKey] = set()
         for held in holders.values():
@@ -331,7 +331,7 @@ class MatchEngine:
             ],
         )
         if removed:
-            _select_in(conn, "DELETE FROM cluster_of WHERE record_id IN ({0})", sorted(removed), fetch=False)
+            select_in(conn, "DELETE FROM cluster_of WHERE record_id IN ({0})", sorted(removed), fetch=False)
 
         changed_records = {r for k in changed_pairs for r in k} - removed
         new_cids = self._recluster(conn, changed_records)
@@ -447,7 +447,7 @@ class MatchEngine:
                 if previous.get(r) != cid:
                     write.append((r, cid))
         stale = sorted(drop + [r for r, _c in write])
-        _select_in(conn, "DELETE FROM cluster_of WHERE record_id IN ({0})", stale, fetch=False)
+        select_in(conn, "DELETE FROM cluster_of WHERE record_id IN ({0})", stale, fetch=False)
         bulk_insert(conn, cluster_of, ("record_id", "cluster_id"), write)
         return assigned
 
@@ -467,7 +467,7 @@ class MatchEngine:
         frontier = sorted(seeds)
         while frontier:
             found: list[str] = []
-            for a, b in _select_in(
+            for a, b in select_in(
                 conn,
                 "SELECT record_a, record_b FROM pairs WHERE record_a IN ({0}) OR record_b IN ({0})",
                 frontier,
@@ -487,7 +487,7 @@ class MatchEngine:
     def _frequencies(self, conn: Connection, keys: dict[bytes, int]) -> dict[bytes, int]:
         """value -> number of records holding it, for the values given (value -> token key)
         held by at least two records (values held by fewer are absent)."""
-        rows = _select_in(
+        rows = select_in(
             conn,
             "SELECT value, COUNT(*) FROM tokens WHERE key IN ({0}) GROUP BY value HAVING COUNT(*) >= 2",
             set(keys.values()),
@@ -512,7 +512,7 @@ class MatchEngine:
         """
         few: set[int] = set()
         many: set[int] = set()
-        for key, n in _select_in(
+        for key, n in select_in(
             conn,
             "SELECT key, COUNT(*) FROM tokens WHERE key IN ({0}) GROUP BY key HAVING COUNT(*) >= 2",
             set(keys.values()),
@@ -523,7 +523,7 @@ class MatchEngine:
             few.update(keys[v] for v, n in freq.items() if n <= most)
         count: Counter[bytes] = Counter()
         out: dict[bytes, dict[str, str]] = {}
-        for v, rid, mid in _select_in(
+        for v, rid, mid in select_in(
             conn, "SELECT value, record_id, member_id FROM tokens WHERE key IN ({0})", few
         ):
             value = _as_bytes(v)
@@ -540,7 +540,7 @@ class MatchEngine:
         """record -> (member, its (kind, value) tokens), for the records given that have tokens."""
         return {
             rid: (mid, unpack_tokens(packed))
-            for rid, mid, packed in _select_in(
+            for rid, mid, packed in select_in(
                 conn, "SELECT record_id, member_id, tokens FROM record_tokens WHERE record_id IN ({0})", record_ids
             )
         }
@@ -548,7 +548,7 @@ class MatchEngine:
     def _pairs_touching(self, conn: Connection, record_ids: set[str]) -> dict[_PairKey, _PairResult]:
         return {
             (a, b): _PairResult(ma, mb, float(score), kinds)
-            for a, b, ma, mb, score, kinds in _select_in(
+            for a, b, ma, mb, score, kinds in select_in(
                 conn,
                 "SELECT record_a, record_b, member_a, member_b, score, kinds FROM pairs"
                 " WHERE record_a IN ({0}) OR record_b IN ({0})",
@@ -558,7 +558,7 @@ class MatchEngine:
 
     def _cluster_ids(self, conn: Connection, record_ids: set[str]) -> dict[str, str]:
         return dict(
-            _select_in(
+            select_in(
                 conn,
                 "SELECT record_id, cluster_id FROM cluster_of WHERE record_id IN ({0})",
                 sorted(record_ids),
@@ -577,26 +577,6 @@ class MatchEngine:
 def _as_bytes(value: bytes | memoryview) -> bytes:
     """A token value as bytes (SQLite returns bytes; a PostgreSQL driver may return memoryview)."""
     return value if type(value) is bytes else bytes(value)
-
-
-def _select_in(
-    conn: Connection, sql: str, values: Iterable[Any], *, fetch: bool = True
-) -> list[tuple[Any, ...]]:
-    """Run ``sql`` for ``values`` in chunks through the driver cursor (SQLAlchemy's per-parameter
-    processing is the larger cost otherwise); every ``{0}`` in ``sql`` is the chunk's IN list.
-    The rows, or nothing for statements that return none (``fetch=False``)."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    uses = sql.count("{0}")
-    out: list[tuple[Any, ...]] = []
-    cursor = conn.connection.cursor()  # the DBAPI cursor, inside the same transaction
-    try:
-        for chunk in _chunks(list(values)):
-            cursor.execute(sql.format(", ".join([mark] * len(chunk))), list(chunk) * uses)
-            if fetch:
-                out.extend(cursor.fetchall())
-    finally:
-        cursor.close()
-    return out
 
 
 def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:

@@ -435,7 +435,7 @@ class SharedStore:
 
     def existing_record_ids(self, conn: Connection, record_ids: Sequence[str]) -> set[str]:
         """Which of ``record_ids`` are stored."""
-        return {r for (r,) in select_in(conn, "SELECT record_id FROM records WHERE record_id IN ({})", record_ids)}
+        return {r for (r,) in select_in(conn, "SELECT record_id FROM records WHERE record_id IN ({0})", record_ids)}
 
     def delete_record(self, conn: Connection, record_id: str) -> bool:
         """Delete a record (its tokens and matches: the match engine).
@@ -476,7 +476,7 @@ class SharedStore:
         """submission_id -> (member_id, record_id) for those already stored."""
         rows = select_in(
             conn,
-            "SELECT submission_id, member_id, record_id FROM submissions WHERE submission_id IN ({})",
+            "SELECT submission_id, member_id, record_id FROM submissions WHERE submission_id IN ({0})",
             submission_ids,
         )
         return {s: (m, r) for s, m, r in rows}
@@ -677,18 +677,24 @@ def bulk_insert(
         cursor.close()
 
 
-def select_in(conn: Connection, sql: str, values: Iterable[Any], size: int = 900) -> list[tuple[Any, ...]]:
-    """Rows of ``sql`` (with ``{}`` where the IN list goes) for ``values``, in chunks, via the
-    driver cursor (the hot lookups of matching; SQLAlchemy's per-parameter coercion is slow)."""
+def select_in(
+    conn: Connection, sql: str, values: Iterable[Any], *, fetch: bool = True, size: int = 900
+) -> list[tuple[Any, ...]]:
+    """Run ``sql`` for ``values`` in chunks through the driver cursor, inside the caller's
+    transaction (the hot lookups of intake and matching; SQLAlchemy's per-parameter coercion
+    is slow). Every ``{0}`` in ``sql`` is the chunk's IN list. The rows, or nothing for
+    statements that return none (``fetch=False``)."""
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    uses = sql.count("{0}")
     seq = list(values)
     out: list[tuple[Any, ...]] = []
     cursor = conn.connection.cursor()
     try:
         for i in range(0, len(seq), size):
             chunk = seq[i : i + size]
-            cursor.execute(sql.format(", ".join([mark] * len(chunk))), chunk)
-            out.extend(cursor.fetchall())
+            cursor.execute(sql.format(", ".join([mark] * len(chunk))), chunk * uses)
+            if fetch:
+                out.extend(cursor.fetchall())
     finally:
         cursor.close()
     return out
