@@ -34,14 +34,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import tomli_w
-from msin_fed.coordinator.matching import RECORD_TOKEN_COLUMNS, TOKEN_COLUMNS, MatchEngine
+from msin_fed.coordinator.matching import RECORD_TOKEN_COLUMNS, TOKEN_COLUMNS, MatchEngine, prepare_tokens
 from msin_fed.coordinator.store import (
     RECORD_COLUMNS,
     SharedStore,
     bulk_insert,
-    pack_tokens,
     record_tokens,
-    token_key,
     tokens,
 )
 
@@ -115,10 +113,12 @@ def raw_insert_rate(records: Sequence[SharedRecord], db: Path, batch: int) -> fl
         chunk = records[i : i + batch]
         with store.write() as conn:
             store.insert_records(conn, chunk)
-            rows = [(r.record_id, r.member_id, t.kind, t.value, 1, token_key(t.value)) for r in chunk for t in r.tokens]
+            # The rows intake stores, built as its workers build them (prepare_tokens).
+            prepared = [(r, prepare_tokens(r.record_id, r.member_id, r.tokens, 1)) for r in chunk]
+            rows = [row for _r, p in prepared for row in p.rows]
             rows.sort(key=lambda row: row[5])  # in key order, as intake inserts them
             bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
-            packed = [(r.record_id, r.member_id, pack_tokens((t.kind, t.value) for t in r.tokens)) for r in chunk]
+            packed = [(r.record_id, r.member_id, p.packed) for r, p in prepared]
             bulk_insert(conn, record_tokens, RECORD_TOKEN_COLUMNS, packed)
     elapsed = time.perf_counter() - start
     store.close()
