@@ -293,9 +293,19 @@ class SharedStore:
             self.engine: Engine = sa.create_engine(self.url, **kwargs)
         except (sa.exc.ArgumentError, ModuleNotFoundError) as exc:
             raise StoreError(f"cannot open store: {type(exc).__name__}") from None
+        self._writer: Engine = self.engine
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            if kwargs.get("poolclass") is not sa.pool.StaticPool:
+                # Every write on one connection. SQLite empties a connection's page cache
+                # when another connection has written since its last transaction, so writes
+                # taking turns on the pool's connections re-read every page they touch
+                # (intake spent a quarter more CPU per record that way). Writes are
+                # serialised by ``_write_lock``, so one connection is all they can use.
+                self._writer = sa.create_engine(self.url, **kwargs, poolclass=sa.pool.StaticPool)
+                event.listen(self._writer, "connect", _sqlite_pragmas)
         self._write_lock = threading.RLock()
+        self._writing_thread: int | None = None
         try:
             metadata.create_all(self.engine)
         except sa.exc.SQLAlchemyError as exc:
@@ -328,8 +338,10 @@ class SharedStore:
             log.info("record_tokens filled for %d records (a store from an earlier version)", filled + len(rows))
 
     def close(self) -> None:
-        """Release every connection."""
+        """Release every connection (after the write transaction under way, if any)."""
         self.engine.dispose()
+        with self._write_lock:  # the one write connection may be in another thread's hands
+            self._writer.dispose()
 
     # ------------------------------------------------------------------ transactions
 
@@ -339,11 +351,19 @@ class SharedStore:
 
         Callbacks registered with :meth:`after_commit` run after a successful commit.
         """
+        if self._writing_thread == threading.get_ident():
+            # On the one write connection a nested transaction would commit the outer one's
+            # rows early; callbacks after the commit may write again.
+            raise StoreError("a write transaction is already open in this thread")
         with self._write_lock:
             after: dict[object, Callable[[], None]] = {}
-            with self.engine.begin() as conn:
-                conn.info["after_commit"] = after
-                yield conn
+            with self._writer.begin() as conn:
+                self._writing_thread = threading.get_ident()
+                try:
+                    conn.info["after_commit"] = after
+                    yield conn
+                finally:
+                    self._writing_thread = None
             for callback in after.values():
                 callback()
 
