@@ -26,6 +26,7 @@ Read methods for analysts' insights (another module builds reports over them):
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import itertools
 import logging
 import threading
@@ -295,15 +296,17 @@ class SharedStore:
             raise StoreError(f"cannot open store: {type(exc).__name__}") from None
         self._writer: Engine = self.engine
         if self.is_sqlite:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-            if kwargs.get("poolclass") is not sa.pool.StaticPool:
+            shared = kwargs.get("poolclass") is sa.pool.StaticPool  # in memory: one connection
+            cache = _WRITER_CACHE_KIB if shared else _READER_CACHE_KIB
+            event.listen(self.engine, "connect", functools.partial(_sqlite_pragmas, cache_kib=cache))
+            if not shared:
                 # Every write on one connection. SQLite empties a connection's page cache
                 # when another connection has written since its last transaction, so writes
                 # taking turns on the pool's connections re-read every page they touch
                 # (intake spent a quarter more CPU per record that way). Writes are
                 # serialised by ``_write_lock``, so one connection is all they can use.
                 self._writer = sa.create_engine(self.url, **kwargs, poolclass=sa.pool.StaticPool)
-                event.listen(self._writer, "connect", _sqlite_pragmas)
+                event.listen(self._writer, "connect", functools.partial(_sqlite_pragmas, cache_kib=_WRITER_CACHE_KIB))
         self._write_lock = threading.RLock()
         self._writing_thread: int | None = None
         try:
@@ -649,7 +652,14 @@ class SharedStore:
                 yield c
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+#: Page cache of the one write connection: the indexes intake inserts into stay in it.
+_WRITER_CACHE_KIB = 128 * 1024
+#: Page cache of each pooled read connection. Smaller: every write empties it, and the pool
+#: may hold fifteen connections.
+_READER_CACHE_KIB = 16 * 1024
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, *, cache_kib: int) -> None:
     cur = dbapi_conn.cursor()
     try:
         cur.execute("PRAGMA journal_mode=WAL")
@@ -657,7 +667,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         # Checkpoint the WAL every ~40 MiB rather than SQLite's 4 MiB: each checkpoint syncs
         # the database file, and at 4 MiB intake spent as long checkpointing as inserting.
         cur.execute("PRAGMA wal_autocheckpoint=10000")
-        cur.execute("PRAGMA cache_size=-131072")  # 128 MiB page cache per connection
+        cur.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
         cur.execute("PRAGMA temp_store=MEMORY")
     finally:
         cur.close()

@@ -29,7 +29,11 @@ def test_sqlite_writes_keep_one_connection_while_reads_hold_others(tmp_path: Pat
                 with store.read() as other:  # a read between writes takes a pooled connection
                     assert _dbapi(other) is not written[0]
             assert _dbapi(reader) is not written[0]
+            # Only the write connection keeps a large page cache; every write empties readers'.
+            assert reader.exec_driver_sql("PRAGMA cache_size").scalar() == -16 * 1024
         assert written[0] is written[1] is written[2]
+        with store.write() as conn:
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -128 * 1024
     finally:
         store.close()
 
