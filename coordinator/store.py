@@ -707,22 +707,18 @@ def bulk_insert(
         cursor.close()
 
 
-def select_in(
-    conn: Connection, sql: str, values: Iterable[Any], *, fetch: bool = True, size: int = 900
-) -> list[tuple[Any, ...]]:
+def select_in(conn: Connection, sql: str, values: Iterable[Any], *, fetch: bool = True) -> list[tuple[Any, ...]]:
     """Run ``sql`` for ``values`` in chunks through the driver cursor, inside the caller's
     transaction (the hot lookups of intake and matching; SQLAlchemy's per-parameter coercion
     is slow). Every ``{0}`` in ``sql`` is the chunk's IN list. The rows, or nothing for
     statements that return none (``fetch=False``)."""
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     uses = sql.count("{0}")
-    seq = list(values)
     out: list[tuple[Any, ...]] = []
     cursor = conn.connection.cursor()
     try:
-        for i in range(0, len(seq), size):
-            chunk = seq[i : i + size]
-            cursor.execute(sql.format(", ".join([mark] * len(chunk))), chunk * uses)
+        for chunk in _chunks(list(values)):
+            cursor.execute(sql.format(", ".join([mark] * len(chunk))), list(chunk) * uses)
             if fetch:
                 out.extend(cursor.fetchall())
     finally:
