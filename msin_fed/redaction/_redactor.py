@@ -29,7 +29,7 @@ from msin_fed.model.identifiers import Identifier
 from msin_fed.redaction._ner import PersonDecoder
 from msin_fed.redaction._pipeline import PrunedSpacyEngine, load_pipeline
 from msin_fed.redaction._text import COMMON_WORDS, PLACEHOLDER, caps_to_title, fold
-from msin_fed.redaction._vocab import is_town
+from msin_fed.redaction._vocab import is_kept_word
 from msin_fed.redaction.recognizers import (
     KnownIdentifierRecognizer,
     redaction_recognizers,
@@ -63,6 +63,8 @@ PLACEHOLDER_TYPES: dict[str, str] = {
     "DATE_OF_BIRTH": "DOB",
     "NATIONAL_ID": "NATIONAL_ID",
     "IDENTIFIER": "IDENTIFIER",
+    "CREDIT_CARD": "CARD",
+    "POSTCODE": "POSTCODE",
 }
 
 _NAME_WORD = re.compile(r"[^\W\d_]{3,}")
@@ -350,23 +352,31 @@ _TOWN_PHRASE = re.compile(
 )
 
 
+# A place or organisation word before one of these is a place, not a name ("Stansted Airport").
+_PLACE_AFTER = re.compile(r"[ ](?i:airport|station|bus station|coach station|services|port|harbour|docks|market)\b")
+_CONTRACTION = re.compile(r"(?i)^\w*n['’]t$|^n['’]t$|^['’](?:s|ll|re|ve|d|m)$")
+
+
 def _not_a_name(text: str, start: int, end: int) -> bool:
-    """A PERSON finding that cannot be a name: no letter in it (the NER's "£<138>"), only UK
-    town words, or part of a UK town's name of several words."""
+    """A PERSON finding that cannot be a name: no letter in it (the NER's "£<138>"), a
+    contraction, only words for places, nationalities or organisations, a place before
+    "Airport" or "station", or part of a UK town's name of several words."""
     span = text[start:end]
-    if not any(ch.isalpha() for ch in span):
+    if not any(ch.isalpha() for ch in span) or _CONTRACTION.match(span.strip()):
         return True
-    if _all_towns(span):
+    if _all_kept(span):
+        return True
+    if _PLACE_AFTER.match(text, end) and span[:1].isupper():
         return True
     window = text[max(0, start - 30) : end + 30]
     offset = max(0, start - 30)
     return any(m.start() + offset <= start and end <= m.end() + offset for m in _TOWN_PHRASE.finditer(window))
 
 
-def _all_towns(span: str) -> bool:
+def _all_kept(span: str) -> bool:
     # Words with digits are postcode pieces the NER swept in ("Wisbech pe13"); they are redacted on their own.
-    words = [w for w in re.findall(r"\w+", span) if w.isalpha()]
-    return bool(words) and all(is_town(w) for w in words)
+    words = [w for w in re.findall(r"[\w'’]+", span) if not any(c.isdigit() for c in w)]
+    return bool(words) and all(is_kept_word(w) for w in words)
 
 
 def _propagate_names(text: str, spans: list[_Span]) -> list[_Span]:
@@ -412,7 +422,7 @@ def _name_neighbour(word: str) -> bool:
         word[0].isupper()
         and word.lower() not in COMMON_WORDS
         and word.lower() not in STOP_WORDS
-        and not is_town(word)
+        and not is_kept_word(word)
         and not (word.isupper() and len(word) <= 4)
     )
 

@@ -8,6 +8,7 @@ a few suffix rules. Nothing is downloaded.
 from __future__ import annotations
 
 import glob
+import re
 from functools import lru_cache
 
 import spacy
@@ -16,7 +17,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from msin_fed.redaction._text import fold
 
-__all__ = ["TOWNS", "english_words", "is_english_word", "is_town"]
+__all__ = ["NATIONALITIES", "ORGANISATIONS", "TOWNS", "country_words", "english_words", "is_english_word", "is_kept_word", "is_town"]
 
 # Towns and cities analysts need to keep (they are coarse, and where exploitation happens).
 TOWNS = frozenset(fold(t) for t in """
@@ -68,6 +69,7 @@ helpline hotline payslip payslips gangmaster gangmasters packhouse packhouses mi
 facebook viber telegram tiktok instagram glaa hmrc dvla nca ngo ngos hmo brp euss paye nino iban ltd llp plc
 agency's worker's workers' caller's okay ok hi hello covid uber airbnb tesco asda aldi lidl sainsbury's morrisons
 co uk com org gov net info
+tel mob reg nr dob nino vrm brp sms txt msg
 """.split())
 
 _SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("es", ""), ("s", ""),
@@ -91,3 +93,65 @@ def is_english_word(word: str) -> bool:
 def is_town(word: str) -> bool:
     """True for a UK town, city or county word we keep."""
     return fold(word) in TOWNS
+
+
+# Nationalities and languages of the communities in these reports and their neighbours: a
+# nationality says where someone is from, which analysts need, and identifies nobody.
+NATIONALITIES = frozenset(fold(t) for t in """
+Afghan Albanian Algerian American Angolan Argentinian Armenian Australian Austrian Azerbaijani Bangladeshi
+Belarusian Belgian Bolivian Bosnian Brazilian British Bulgarian Burmese Cambodian Cameroonian Canadian
+Chinese Colombian Congolese Croatian Cuban Cypriot Czech Danish Dutch Ecuadorian Egyptian English Eritrean
+Estonian Ethiopian Filipino Filipina Finnish French Gambian Georgian German Ghanaian Greek Guinean Hungarian
+Indian Indonesian Iranian Iraqi Irish Israeli Italian Ivorian Jamaican Japanese Jordanian Kazakh Kenyan
+Korean Kosovan Kosovar Kurdish Kuwaiti Kyrgyz Latvian Lebanese Liberian Libyan Lithuanian Macedonian Malawian
+Malaysian Malian Maltese Mexican Moldovan Mongolian Montenegrin Moroccan Nepalese Nepali Nigerian Norwegian
+Pakistani Palestinian Peruvian Polish Portuguese Romanian Roma Romani Russian Rwandan Saudi Scottish Senegalese
+Serbian Sierra Leonean Slovak Slovakian Slovenian Somali Somalian Spanish Sri Lankan Sudanese Swedish Swiss
+Syrian Tajik Tamil Thai Tunisian Turkish Turkmen Ugandan Ukrainian Uzbek Venezuelan Vietnamese Welsh Yemeni
+Zambian Zimbabwean Europeans European African Asian Arab Arabic Hindi Urdu Punjabi Bengali Tigrinya Amharic
+Pashto Dari Farsi Persian Swahili Yoruba Igbo Hausa Twi Romanians Bulgarians Lithuanians Poles Slovaks
+Albanians Vietnamese Nigerians Ukrainians Latvians Hungarians Moldovans Russians Eritreans Sudanese
+""".split())
+
+# Organisations, brands, banks, platforms and places of travel these reports name: they
+# say how exploitation works (advertised on Gumtree, paid via Revolut, flown into Stansted)
+# and identify no individual. A site or company of the report is redacted all the same.
+ORGANISATIONS = frozenset(fold(t) for t in """
+HMRC GLAA DVLA DWP NCA NHS Home Office Border Force Police Interpol Europol Unseen Salvation Army Barnardos
+Tesco Asda Aldi Lidl Sainsbury Sainsbury's Morrisons Waitrose Co-op Coop Iceland Ocado M&S Boots
+Amazon Deliveroo Uber UberEats Just Eat Gumtree Facebook Instagram WhatsApp Telegram Viber Signal TikTok
+Snapchat Messenger Google Gmail Yahoo Hotmail Outlook Vinted OLX eBay Craigslist Airbnb Booking Indeed
+Revolut Monzo Starling TransferWise Western Union MoneyGram Remitly WorldRemit PayPal Barclays Lloyds
+NatWest HSBC Santander Halifax Nationwide Metro TSB Citi Visa Mastercard Raiffeisen BCR BRD ING UniCredit
+Ryanair Wizz WizzAir easyJet Jet2 Flixbus FlixBus Megabus National Express Eurostar Stansted Luton Heathrow
+Gatwick Birmingham Manchester Dover Calais Harwich Hull Immingham Felixstowe Holyhead Heysham
+Ford Transit Mercedes Sprinter Vauxhall Vivaro Volkswagen Toyota Renault Peugeot Citroen Fiat Nissan BMW Audi
+Skoda Dacia Iveco Honda Kia Hyundai Volvo Scania MAN DAF
+""".split())
+
+# Country and region names (ISO 3166, through pycountry) that are never kept: they are given names too.
+_NAMES_TOO = frozenset("jordan chad georgia kenya israel india china victoria florence lorraine chelsea".split())
+
+
+@lru_cache(maxsize=1)
+def country_words() -> frozenset[str]:
+    """Words of ISO 3166 country names (folded), less those that are given names too."""
+    import pycountry
+
+    words: set[str] = set()
+    for c in pycountry.countries:
+        for name in (c.name, getattr(c, "common_name", ""), getattr(c, "official_name", "")):
+            parts = re.findall(r"[^\W\d_]+", fold(name or ""))
+            # One-word names only: a word of "Saint Lucia" or "Saint Vincent" is a given name too.
+            if len(parts) == 1:
+                words.add(parts[0])
+    words.update("uk usa america britain europe africa asia korea macedonia sudan lanka arabia emirates".split())
+    return frozenset(words - _NAMES_TOO)
+
+
+def is_kept_word(word: str) -> bool:
+    """True for a word that names a place, nationality or organisation and is kept in the text."""
+    w = fold(word).replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    return w in TOWNS or w in NATIONALITIES or w in ORGANISATIONS or w in country_words()

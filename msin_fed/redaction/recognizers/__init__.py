@@ -10,9 +10,15 @@ from __future__ import annotations
 from presidio_analyzer import EntityRecognizer
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecognizer
 
+from msin_fed.redaction.recognizers.card_number import CardNumberRecognizer
 from msin_fed.redaction.recognizers.date_of_birth import DateOfBirthRecognizer
+from msin_fed.redaction.recognizers.document_number import DocumentNumberRecognizer
 from msin_fed.redaction.recognizers.email_address import OfflineEmailRecognizer
+from msin_fed.redaction.recognizers.foreign_postcode import ForeignPostcodeRecognizer
+from msin_fed.redaction.recognizers.iban import IbanShapeRecognizer
 from msin_fed.redaction.recognizers.known_identifiers import KnownIdentifierRecognizer
+from msin_fed.redaction.recognizers.long_number import DigitRunRecognizer
+from msin_fed.redaction.recognizers.nino import NinoShapeRecognizer
 from msin_fed.redaction.recognizers.organisation import (
     CompanyNameRecognizer,
     CompanyNumberRecognizer,
@@ -22,28 +28,39 @@ from msin_fed.redaction.recognizers.passport import PassportRecognizer
 from msin_fed.redaction.recognizers.person_cue import PersonCueRecognizer
 from msin_fed.redaction.recognizers.person_vocab import UnknownWordNameRecognizer
 from msin_fed.redaction.recognizers.phone_number import MultiRegionPhoneRecognizer
+from msin_fed.redaction.recognizers.postcode import PostcodeRecognizer
 from msin_fed.redaction.recognizers.sort_code_account import AccountNumberRecognizer, SortCodeRecognizer
-from msin_fed.redaction.recognizers.street_address import StreetAddressRecognizer
+from msin_fed.redaction.recognizers.street_address import StreetAddressRecognizer, StreetNameRecognizer
 from msin_fed.redaction.recognizers.uk_tuned import tuned_uk_recognizers
 from msin_fed.redaction.recognizers.vehicle_registration import (
     ForeignPlateRecognizer,
+    SpacedPlateRecognizer,
     tuned_uk_vehicle_recognizer,
 )
 
 __all__ = [
     "AccountNumberRecognizer",
+    "CardNumberRecognizer",
     "CompanyNameRecognizer",
     "CompanyNumberRecognizer",
     "DateOfBirthRecognizer",
+    "DigitRunRecognizer",
+    "DocumentNumberRecognizer",
     "ForeignPlateRecognizer",
+    "ForeignPostcodeRecognizer",
+    "IbanShapeRecognizer",
     "KnownIdentifierRecognizer",
     "MultiRegionPhoneRecognizer",
+    "NinoShapeRecognizer",
     "OfflineEmailRecognizer",
     "PassportRecognizer",
     "PersonCueRecognizer",
+    "PostcodeRecognizer",
     "SiteNameRecognizer",
     "SortCodeRecognizer",
+    "SpacedPlateRecognizer",
     "StreetAddressRecognizer",
+    "StreetNameRecognizer",
     "UnknownWordNameRecognizer",
     "redaction_recognizers",
     "verification_recognizers",
@@ -53,7 +70,15 @@ __all__ = [
 def _structured() -> list[EntityRecognizer]:
     return [
         *tuned_uk_recognizers(),
+        PostcodeRecognizer(),
+        ForeignPostcodeRecognizer(),
+        NinoShapeRecognizer(),
+        IbanShapeRecognizer(),
+        CardNumberRecognizer(),
+        DigitRunRecognizer(),
+        DocumentNumberRecognizer(),
         tuned_uk_vehicle_recognizer(),
+        SpacedPlateRecognizer(),
         ForeignPlateRecognizer(),
         OfflineEmailRecognizer(),
         SortCodeRecognizer(),
@@ -61,6 +86,7 @@ def _structured() -> list[EntityRecognizer]:
         DateOfBirthRecognizer(),
         PassportRecognizer(),
         StreetAddressRecognizer(),
+        StreetNameRecognizer(),
         CompanyNumberRecognizer(),
     ]
 

@@ -25,6 +25,7 @@ class OfflineEmailRecognizer(EmailRecognizer):
         super().__init__()
         self.global_regex_flags = re.DOTALL | re.MULTILINE | re.IGNORECASE
 
-    def validate_result(self, pattern_text: str) -> bool:
-        """A match counts when its domain has a known public suffix."""
-        return bool(_EXTRACT(pattern_text).fqdn)
+    def validate_result(self, pattern_text: str) -> bool | None:
+        """A known public suffix raises the score; an unknown one (a typo, ``.con``) keeps the
+        shape's score: a mistyped address still identifies someone."""
+        return True if _EXTRACT(pattern_text).fqdn else None

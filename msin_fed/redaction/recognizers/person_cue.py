@@ -15,7 +15,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from msin_fed.redaction._text import COMMON_WORDS
-from msin_fed.redaction._vocab import is_english_word, is_town
+from msin_fed.redaction._vocab import is_english_word, is_kept_word, is_town
 
 __all__ = ["PersonCueRecognizer"]
 
@@ -28,7 +28,8 @@ class PersonCueRecognizer(LocalRecognizer):
     ENTITY = "PERSON"
     STRONG = (
         r"named|called|calls himself|calls herself|name is|name was|name's|names are|known as|"
-        r"goes by|aka|a\.k\.a\.?|nicknamed|surname|first name|forename|mr\.?|mrs\.?|ms\.?|miss|dr\.?|"
+        r"goes by|aka|a\.k\.a\.?|alias|nicknamed|surname|first name|forename|last name|family name|given name|"
+        r"full name|real name|maiden name|middle name|name|mr\.?|mrs\.?|ms\.?|miss|dr\.?|"
         r"signed by|signed as|introduced himself as|introduced herself as"
     )
     ROLES = (
@@ -47,7 +48,7 @@ class PersonCueRecognizer(LocalRecognizer):
             name="PersonCueRecognizer",
         )
         self._strong = re.compile(
-            rf"(?i:\b(?:{self.STRONG}))[\s:,\"']+((?:{_TOKEN})(?:[ ](?:{_TOKEN})){{0,2}})"
+            rf"(?i:\b(?:{self.STRONG}))(?:\s*(?:\?|-|–|=|is|was|:))?[\s:,\"'‘“]+((?:{_TOKEN})(?:[ ](?:{_TOKEN})){{0,2}})"
         )
         # Capitalised words right before a reporting verb or a birth detail: "Obi told us", "Ion, born".
         # Starts only where a word starts: a match from inside a word implies one from its
@@ -59,6 +60,18 @@ class PersonCueRecognizer(LocalRecognizer):
         )
         self._role = re.compile(
             rf"(?i:\b(?:{self.ROLES})(?:\s+(?:is|was))?)[\s,:]+((?:{_TOKEN})(?:[ ](?:{_TOKEN})){{0,2}})"
+        )
+
+        # A nickname given as such, whatever its words: "known as 'the Boss'".
+        self._nickname = re.compile(
+            r"(?i:\b(?:known as|nicknamed|nickname|calls? (?:himself|herself|themselves)|goes by|alias|aka|a\.k\.a\.?|called)"
+            r")\s*(?:the name\s*)?[\"'‘“]([^\"'’”\n]{2,40})[\"'’”]"
+        )
+        # A dialogue label at the start of a line or after a quote: "Naomi: they took my passport".
+        self._label = re.compile(rf"(?m)(?:^|[\"“])[ \t]*((?:{_TOKEN})(?: (?:{_TOKEN}))?)[ \t]*:[ \t]")
+        # Capitalised words in a list with "and" mid-sentence: "North, Hall and Webb run the gang".
+        self._listed = re.compile(
+            r"(?m:(?<=[a-z,;] )|^|(?<=[.!?] ))((?:[A-Z][a-z'’-]+, ){1,4}[A-Z][a-z'’-]+,? (?:and|&) [A-Z][a-z'’-]+)\b"
         )
 
     def load(self) -> None:
@@ -87,7 +100,35 @@ class PersonCueRecognizer(LocalRecognizer):
                             },
                         )
                     )
+        results += [r for r in self._extra(text) if (r.start, r.end) not in seen]
         return results
+
+    def _extra(self, text: str) -> list[RecognizerResult]:
+        """Nicknames, dialogue labels and listed surnames."""
+        found: list[tuple[int, int, float]] = []
+        # (a span found twice, by two rules, is reported once)
+        for m in self._nickname.finditer(text):
+            found.append((m.start(1), m.end(1), self.SCORE))
+        for m in self._label.finditer(text):
+            words = m.group(1).split()
+            if not any(_not_name(w) or _is_label_word(w) for w in words):
+                found.append((m.start(1), m.end(1), 0.7))
+        for m in self._listed.finditer(text):
+            listed = [(w.start(), w.end(), w.group(0)) for w in re.finditer(r"[A-Z][a-z'’-]+", m.group(1))]
+            if any(is_kept_word(w) or w.lower() in _CALENDAR for _, _, w in listed):
+                continue
+            if not all(is_english_word(w) for _, _, w in listed) or len(listed) >= 3:
+                found += [(m.start(1) + b, m.start(1) + e, 0.6) for b, e, _ in listed]
+        return [
+            RecognizerResult(
+                self.ENTITY, s, e, score,
+                recognition_metadata={
+                    RecognizerResult.RECOGNIZER_NAME_KEY: "PersonCueRecognizer",
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                },
+            )
+            for s, e, score in found
+        ]
 
     @staticmethod
     def _trim(text: str, start: int, end: int, capitalised: bool) -> tuple[int, int] | None:
@@ -125,6 +166,26 @@ class PersonCueRecognizer(LocalRecognizer):
         return begin, end
 
 
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december".split()
+)
+
+
+# Labels of a form or a transcript, not people ("Note:", "Caller:", "Q:").
+_LABELS = frozenset(
+    "note notes update summary caller interviewer interviewee worker q a question answer date time location "
+    "subject re action actions outcome source reporter details description comment comments reply response "
+    "message text email sms call transcript translation translator interpreter officer staff manager "
+    "supervisor analyst member police witness victim suspect agent client name address phone tel mobile "
+    "warning important nb ps fyi attention result results status step stage report incident concern".split()
+)
+
+
+def _is_label_word(word: str) -> bool:
+    return len(word) < 2 or word.lower() in _LABELS or word.lower() in _CALENDAR or word.islower()
+
+
 def _not_name(word: str) -> bool:
     w = word.lower().strip("'’")
-    return w in COMMON_WORDS or w in STOP_WORDS or is_town(word)
+    return w in COMMON_WORDS or w in STOP_WORDS or is_kept_word(word)

@@ -14,7 +14,7 @@ from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from msin_fed.redaction._text import COMMON_WORDS
-from msin_fed.redaction._vocab import is_english_word, is_town
+from msin_fed.redaction._vocab import is_english_word, is_kept_word
 
 __all__ = ["UnknownWordNameRecognizer"]
 
@@ -79,9 +79,15 @@ def _looks_like_name(word: str) -> bool:
     return False
 
 
+# Clitics of English contractions: "didn't" is "did" + "n't", never a name.
+_CLITIC = re.compile(r"(?i)(?:n't|'s|'ll|'re|'ve|'d|'m)$")
+
+
 def _rule(word: str) -> bool:
-    plain = word.replace("’", "'")
-    if plain.lower() in COMMON_WORDS or is_town(plain):
+    if word.lower().replace("’", "'").endswith("n't"):
+        return False
+    plain = _CLITIC.sub("", word.replace("’", "'"))
+    if not plain or plain.lower() in COMMON_WORDS or is_kept_word(plain):
         return False
     foreign_letters = not plain.isascii()
     if plain.isupper() and _ACRONYM_LIKE.fullmatch(plain) and not foreign_letters and len(plain) <= 4:

@@ -15,17 +15,38 @@ import phonenumbers
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from msin_fed.redaction.recognizers._shapes import money_after, money_before
+
 __all__ = ["MultiRegionPhoneRecognizer"]
 
 
 class MultiRegionPhoneRecognizer(LocalRecognizer):
-    """Find phone numbers valid in GB or in one of ``REGIONS`` (national or international)."""
+    """Phone numbers by shape: 7 to 15 digits with the separators people type.
+
+    A number libphonenumber accepts (international form under its own country, national
+    form under GB or one of ``REGIONS``) scores highest; a number it rejects is still a
+    phone when it is written like one (a ``+``, ``00`` or trunk ``0`` and nine digits or
+    more) or a phone word stands near it. A number split across words ("starts 07700 and
+    ends 900123") is found by its cues.
+    """
 
     ENTITY = "PHONE_NUMBER"
     REGIONS: tuple[str, ...] = ("GB", "RO", "BG", "LT", "PL", "SK", "AL", "VN", "NG", "UA", "IE", "LV", "CZ", "HU")
     SCORE = 0.75
+    SHAPE_SCORE = 0.6
     # Digits with the separators people type; must start with +, ( or a digit.
     CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d \-().]{5,22}\d(?![\w])")
+    CONTEXT = re.compile(
+        r"(?i)\b(?:phone|phoned|mobile|mob|tel|telephone|cell|number|no\.?|nr|call|called|calling|ring|rang|text|"
+        r"texted|sms|whatsapp|viber|telegram|signal|contact|dial|dialled|reach|landline|hotline)\b"
+    )
+    SPLIT = re.compile(
+        r"(?i)\b(?:starts?|starting|begins?|beginning|first (?:part|digits|bit))(?: with| in| as)?\s*(?:is\s+|are\s+|:\s*)?"
+        r"(\+?\d[\d \-]{1,12}\d)\b.{0,60}?\b(?:ends?|ending|finishes|last (?:part|digits|bit)|then|followed by)"
+        r"(?: with| in| by)?\s*(?:is\s+|are\s+|:\s*)?(\d[\d \-]{1,12}\d)\b",
+        re.DOTALL,
+    )
+    _DATE = re.compile(r"\d{1,2}[.\-]\d{1,2}[.\-]\d{2,4}|(?:19|20)\d\d[.\-]\d{1,2}[.\-]\d{1,2}|(?:19|20)\d\d ?- ?(?:19|20)\d\d")
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -40,21 +61,41 @@ class MultiRegionPhoneRecognizer(LocalRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        """Candidates that parse as a valid number in some supported region."""
+        """Candidates written like phones, or near phone words; numbers split by cues."""
         results: list[RecognizerResult] = []
         for m in self.CANDIDATE.finditer(text):
             span = m.group(0).rstrip(" -.(")
-            if self.is_phone(span):
-                results.append(
-                    RecognizerResult(
-                        self.ENTITY, m.start(), m.start() + len(span), self.SCORE,
-                        recognition_metadata={
-                            RecognizerResult.RECOGNIZER_NAME_KEY: "MultiRegionPhoneRecognizer",
-                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                        },
-                    )
-                )
+            score = self._score(text, m.start(), span)
+            if score is not None:
+                results.append(self._result(m.start(), m.start() + len(span), score))
+        for m in self.SPLIT.finditer(text):
+            for g in (1, 2):
+                results.append(self._result(m.start(g), m.end(g), self.SHAPE_SCORE))
         return results
+
+    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
+        return RecognizerResult(
+            self.ENTITY, start, end, score,
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: "MultiRegionPhoneRecognizer",
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )
+
+    def _score(self, text: str, start: int, span: str) -> float | None:
+        digits = re.sub(r"\D", "", span)
+        if not 7 <= len(digits) <= 15 or self._DATE.fullmatch(span):
+            return None
+        if money_before(text, start) or money_after(text, start + len(span)):
+            return None
+        if self.is_phone(span):
+            return self.SCORE
+        stripped = span.lstrip("(")
+        if len(digits) >= 9 and (stripped[0] in "+0"):
+            return self.SHAPE_SCORE
+        if self.CONTEXT.search(text, max(0, start - 40), start):
+            return self.SHAPE_SCORE
+        return None
 
     @classmethod
     def is_phone(cls, candidate: str) -> bool:

@@ -9,12 +9,18 @@ from presidio_analyzer import Pattern
 
 from msin_fed.redaction.recognizers._base import ClassPatternRecognizer
 
-__all__ = ["StreetAddressRecognizer"]
+__all__ = ["StreetAddressRecognizer", "StreetNameRecognizer"]
 
+# Street types of the UK and of the English-speaking world (what a reader takes for a street).
 _STREET_TYPES = (
-    r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Cl|Drive|Dr|Way|Court|Ct|Crescent|Cres|Place|Pl"
-    r"|Terrace|Gardens|Gdns|Grove|Hill|Row|Walk|Square|Sq|Mews|Parade|View|Green|Rise|Vale|Yard"
-    r"|Wharf|Park|Fields|Broadway|Boulevard|Chase|End|Gate|Meadow|Meadows)"
+    r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Cl|Drive|Dr|Way|Court|Ct|Courts|Crescent|Cres|Place|Pl"
+    r"|Terrace|Gardens|Gdns|Grove|Groves|Hill|Hills|Row|Walk|Square|Sq|Mews|Parade|View|Views|Green|Greens"
+    r"|Rise|Vale|Yard|Wharf|Park|Fields|Field|Broadway|Boulevard|Blvd|Chase|End|Gate|Gates|Meadow|Meadows"
+    r"|Cove|Coves|Circle|Circus|Crossing|Croft|Dale|Dene|Estate|Falls|Ford|Fort|Glen|Glade|Haven|Heights"
+    r"|Hollow|Junction|Knoll|Lodge|Manor|Mill|Mills|Mount|Orchard|Oval|Pass|Path|Pike|Point|Ridge|Ring"
+    r"|Spur|Spring|Springs|Trail|Turnpike|Valley|Village|Villas|Vista|Wynd|Brae|Loan|Quay|Approach|Bank"
+    r"|Bridge|Brook|Brow|By-pass|Bypass|Causeway|Common|Corner|Hey|Highway|Ings|Lea|Leys|Nook|Side"
+    r"|Stead|Wood|Woods|Strada|Str|Ulica|Ul|Calle|Rue|Via|Strasse|Straße|Utca|Iela|Gatve|Ulice)"
 )
 _WORD = r"[A-Z][\w'’-]*"
 
@@ -42,3 +48,30 @@ class StreetAddressRecognizer(ClassPatternRecognizer):
         words = pattern_text.split()
         # "40 hours Park" style accidents: a unit word right after the number.
         return not (len(words) > 1 and words[1].lower() in {"hours", "workers", "days", "weeks", "people", "men", "women"})
+
+
+class StreetNameRecognizer(ClassPatternRecognizer):
+    """A street line with no house number (``on Toby Coves``, ``in Mill Lane``) and a flat or
+    unit line on its own (``Flat 51Q``): either identifies where someone lives."""
+
+    ENTITY = "STREET_ADDRESS"
+    PATTERNS = [
+        Pattern(
+            "street name after a preposition",
+            rf"(?<=\b(?:on|in|at|off|near|from|of|to|along|opposite|behind|by) )(?:{_WORD}\s+){{1,3}}{_STREET_TYPES}\b",
+            0.6,
+        ),
+        Pattern("street name and type", rf"\b(?:{_WORD}\s+){{1,2}}(?:Road|Street|Lane|Avenue|Close|Crescent|Terrace|Gardens|Mews|Coves?|Drive)\b", 0.5),
+        Pattern(
+            "flat or unit line",
+            r"(?i)\b(?:flat|apartment|apt\.?|unit|studio|room|suite|caravan|plot|pitch|house|block)\s*(?:no\.?\s*)?\d+[a-z]?\b",
+            0.6,
+        ),
+    ]
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        """A street is not a count of rooms ("room 2 of 4" stays a room) nor an English phrase in capitals."""
+        words = pattern_text.split()
+        if words[0].lower() in {"room", "house", "block", "plot", "pitch"} and len(words) == 2 and len(words[1]) == 1:
+            return False
+        return None

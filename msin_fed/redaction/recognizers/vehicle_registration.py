@@ -9,8 +9,9 @@ from presidio_analyzer.predefined_recognizers import UkVehicleRegistrationRecogn
 
 from msin_fed.redaction._vocab import is_english_word
 from msin_fed.redaction.recognizers._base import ContextRequiredRecognizer
+from msin_fed.redaction.recognizers._shapes import ShapeRecognizer, spaced
 
-__all__ = ["ForeignPlateRecognizer", "tuned_uk_vehicle_recognizer"]
+__all__ = ["ForeignPlateRecognizer", "SpacedPlateRecognizer", "tuned_uk_vehicle_recognizer"]
 
 # Short English words that can sit either side of a number ("is 15 men", "at 6 am"). Not
 # spaCy's stop list: it holds "ca", a Bulgarian plate prefix.
@@ -56,3 +57,29 @@ class ForeignPlateRecognizer(ContextRequiredRecognizer):
         if any(g.islower() and (g in _SHORT_WORDS or (len(g) >= 3 and is_english_word(g))) for g in groups):
             return False
         return None
+
+
+_CURRENT = spaced("[A-Z]", "[A-Z]", r"\d", r"\d", "[A-Z]", "[A-Z]", "[A-Z]")
+
+
+class SpacedPlateRecognizer(ShapeRecognizer):
+    """UK plates in any spacing or separators (``A B 1 2 C D E``, ``AB-12-CDE``, ``AB12.CDE``),
+    whatever letters they use: a plate with a letter the DVLA never issues is still a plate
+    to a reader. Capitals only: in lower case the spaced forms are prose."""
+
+    ENTITY = "VEHICLE_REGISTRATION"
+    PATTERNS = (
+        ("current", rf"(?<![A-Za-z0-9]){_CURRENT}(?![A-Za-z0-9])", 0.6),
+        ("current, any case", r"(?i)(?<![a-z0-9])[a-z]{2}\d{2} ?[a-z]{3}(?![a-z0-9])", 0.6),
+        ("prefix", rf"(?<![A-Za-z0-9])[A-Z][ .\-]?\d(?:[ .\-]?\d){{0,2}}[ .\-]?{spaced('[A-Z]', '[A-Z]', '[A-Z]')}(?![A-Za-z0-9])", 0.5),
+        ("suffix", rf"(?<![A-Za-z0-9]){spaced('[A-Z]', '[A-Z]', '[A-Z]')}[ .\-]?\d(?:[ .\-]?\d){{0,2}}[ .\-]?[A-Z](?![A-Za-z0-9])", 0.5),
+    )
+
+    def rescore(self, text: str, match: re.Match[str], score: float) -> float | None:
+        """Drop capitals prose ("A 1 DAY", "AT 12 PMS"): a letter group that is an English word."""
+        if not re.search(r"[ .\-]", match.group(0)):
+            return score  # letters and digits run together are no prose ("is49ebv")
+        groups = re.findall(r"[A-Za-z]+", match.group(0))
+        if any(len(g) >= 2 and (g.lower() in _SHORT_WORDS or (len(g) >= 3 and is_english_word(g))) for g in groups):
+            return None
+        return score
