@@ -188,7 +188,34 @@ def _from_string(value: str) -> list[tuple[str, str]]:
         pass
     if any(ch.isdigit() for ch in text):
         return [("IDENTIFIER", "#" + _squash(text))]
+    if is_role(text):
+        return []
     return [("PERSON", _words(text))] + [("PERSON", re.escape(w)) for w in _name_parts(text)]
+
+
+# Words of job titles and teams: a reporter given as "Night shift manager" or "Store
+# security" is a role, which identifies nobody, and its words are everyday words.
+_ROLE_WORDS = frozenset("""
+manager managers supervisor supervisors security staff team lead leader head officer officers worker workers
+shift night day morning evening late early store shop site farm warehouse depot packhouse line floor hr
+compliance ethical trade trading sourcing audit auditor auditors assistant deputy senior junior director
+coordinator co-ordinator operative operatives agency driver drivers picker pickers packer packers member
+members colleague colleagues employee employees contractor anonymous unknown hotline helpline caller
+whistleblower customer service services department dept desk office welfare safeguarding lead chargehand
+foreman forewoman technician engineer cleaner cleaners steward stewards guard guards reception receptionist
+admin administrator volunteer volunteers ngo charity police officer analyst investigator inspector
+""".split())
+
+
+def is_role(value: str) -> bool:
+    """True for a value that names a role, not a person: every word an English word, at least one a
+    role word ("Night shift manager", "Store security", "Anonymous")."""
+    from msin_fed.redaction._vocab import is_english_word
+
+    words = re.findall(r"[^\W\d_]+", fold(value))
+    return bool(words) and all(is_english_word(w) or w in _ROLE_WORDS for w in words) and any(
+        w in _ROLE_WORDS for w in words
+    )
 
 
 def patterns_for(known: Sequence[Identifier | str]) -> list[KnownPattern]:
