@@ -16,7 +16,7 @@ __all__ = ["DocumentNumberRecognizer"]
 _KINDS = (
     ("PASSPORT", r"passports?|travel document"),
     ("UK_DRIVING_LICENCE", r"driving licen[cs]e|driver'?s licen[cs]e|licen[cs]e|permis(?: de conducere)?|dl"),
-    ("NATIONAL_ID", r"id card|identity card|national id|id number|id no|identity number|residence permit|"
+    ("NATIONAL_ID", r"id|id card|identity card|national id|id number|id no|identity number|residence permit|"
      r"residence card|brp|visa|document number|document no|personal number|personal code|cnp|egn|pesel|"
      r"ssn|social security|tax number|tax code|nif|nie|dni|pin|share code|reference number|ref no"),
 )
@@ -28,7 +28,7 @@ class DocumentNumberRecognizer(ShapeRecognizer):
 
     ENTITY = "PASSPORT"
     PATTERNS = tuple(
-        (kind, rf"(?i)\b(?:{cue})\b(?:[^.\n;]|\.(?!\s+(?-i:[A-Z]))){{0,40}}?(?<![\w£$€])({_TOKEN})(?![\w])", 0.8) for kind, cue in _KINDS
+        (kind, rf"(?i)\b(?:{cue})\b(?:[^.\n;]|\.(?!\s+(?-i:[A-Z]))){{0,40}}?(?<![\w£$€])(?=[A-Za-z]{{0,6}}[ \-./]?\d)({_TOKEN})(?![\w])", 0.8) for kind, cue in _KINDS
     )
 
     def __init__(self, supported_language: str = "en") -> None:

@@ -178,7 +178,8 @@ _LABELS = frozenset(
     "subject re action actions outcome source reporter details description comment comments reply response "
     "message text email sms call transcript translation translator interpreter officer staff manager "
     "supervisor analyst member police witness victim suspect agent client name address phone tel mobile "
-    "warning important nb ps fyi attention result results status step stage report incident concern".split()
+    "warning important nb ps fyi attention result results status step stage report incident concern "
+    "dob nino ni id reg vrm vehicle plate account bank iban sort passport licence postcode when where who".split()
 )
 
 

@@ -63,6 +63,14 @@ class StreetNameRecognizer(ClassPatternRecognizer):
         ),
         Pattern("street name and type", rf"\b(?:{_WORD}\s+){{1,2}}(?:Road|Street|Lane|Avenue|Close|Crescent|Terrace|Gardens|Mews|Coves?|Drive)\b", 0.5),
         Pattern(
+            "street type first (Rue, Strada, ul.)",
+            r"\b(?:Rue|Via|Viale|Calle|Avenida|Rua|Strada|Str\.|Ulica|ul\.|Aleja|al\.|Piazza|Platz|Bulevardul|Bd\.|"
+            r"Calea|Soseaua|Șoseaua|Ulitsa|ulitsa|Vulytsia|vul\.|Ulice|Utca|Iela|Gatvė|Gatve|Pho|Duong|Đường|Phố)"
+            r"\s+(?:(?:de|la|le|del|della|di|du|des|da|do|dos|das|der|van|von)\s+)*[A-ZÀ-Ý][\w'’.-]+"
+            r"(?:\s+[A-ZÀ-Ý][\w'’-]+){0,2}(?:,?\s+(?:nr\.?\s*)?\d+[a-zA-Z]?)?",
+            0.65,
+        ),
+        Pattern(
             "flat or unit line",
             r"(?i)\b(?:flat|apartment|apt\.?|unit|studio|room|suite|caravan|plot|pitch|house|block)\s*(?:no\.?\s*)?\d+[a-z]?\b",
             0.6,
