@@ -11,17 +11,28 @@ from msin_fed.redaction.recognizers._base import ClassPatternRecognizer
 
 __all__ = ["StreetAddressRecognizer", "StreetNameRecognizer"]
 
-# Street types of the UK and of the English-speaking world (what a reader takes for a street).
+# Street types of the UK and of the English-speaking world (USPS Publication 28's suffixes,
+# which English-language address generators use too), less words that name a station or
+# port rather than a street. Matched only after a capitalised street name.
 _STREET_TYPES = (
-    r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Cl|Drive|Dr|Way|Court|Ct|Courts|Crescent|Cres|Place|Pl"
-    r"|Terrace|Gardens|Gdns|Grove|Groves|Hill|Hills|Row|Walk|Square|Sq|Mews|Parade|View|Views|Green|Greens"
-    r"|Rise|Vale|Yard|Wharf|Park|Fields|Field|Broadway|Boulevard|Blvd|Chase|End|Gate|Gates|Meadow|Meadows"
-    r"|Cove|Coves|Circle|Circus|Crossing|Croft|Dale|Dene|Estate|Falls|Ford|Fort|Glen|Glade|Haven|Heights"
-    r"|Hollow|Junction|Knoll|Lodge|Manor|Mill|Mills|Mount|Orchard|Oval|Pass|Path|Pike|Point|Ridge|Ring"
-    r"|Spur|Spring|Springs|Trail|Turnpike|Valley|Village|Villas|Vista|Wynd|Brae|Loan|Quay|Approach|Bank"
-    r"|Bridge|Brook|Brow|By-pass|Bypass|Causeway|Common|Corner|Hey|Highway|Ings|Lea|Leys|Nook|Side"
-    r"|Stead|Wood|Woods|Strada|Str|Ulica|Ul|Calle|Rue|Via|Strasse|Straße|Utca|Iela|Gatve|Ulice)"
+    r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Cl|Drive|Dr|Drives|Way|Ways|Court|Ct|Courts|Crescent|Cres"
+    r"|Place|Pl|Terrace|Gardens|Garden|Gdns|Grove|Groves|Hill|Hills|Row|Walk|Walks|Square|Squares|Sq|Mews"
+    r"|Parade|View|Views|Green|Greens|Rise|Vale|Yard|Wharf|Park|Parks|Fields|Field|Broadway|Boulevard|Blvd"
+    r"|Chase|End|Gate|Gates|Gateway|Meadow|Meadows|Alley|Branch|Bridge|Brook|Brooks|Burg|Burgs|Bypass|Camp"
+    r"|Canyon|Cape|Causeway|Center|Centre|Circle|Circles|Circus|Cliff|Cliffs|Club|Common|Corner|Corners|Course"
+    r"|Cove|Coves|Creek|Crest|Crossing|Crossroad|Croft|Curve|Dale|Dam|Dene|Divide|Estate|Estates|Expressway"
+    r"|Extension|Fall|Falls|Ferry|Flats|Ford|Fords|Forest|Forge|Forges|Fork|Forks|Fort|Freeway|Glade|Glen"
+    r"|Glens|Harbor|Harbour|Haven|Heights|Highway|Hollow|Inlet|Island|Islands|Isle|Junction|Key|Keys|Knoll"
+    r"|Knolls|Lake|Lakes|Landing|Lights|Loaf|Lock|Locks|Lodge|Loop|Mall|Manor|Manors|Mill|Mills|Mission"
+    r"|Motorway|Mount|Mountain|Mountains|Neck|Orchard|Oval|Overpass|Parkway|Pass|Passage|Path|Pike|Pines"
+    r"|Plain|Plains|Plaza|Point|Points|Prairie|Radial|Ranch|Rapids|Ridge|Ridges|River|Roads|Route|Rue|Run"
+    r"|Shoal|Shoals|Shore|Shores|Skyway|Spring|Springs|Spur|Spurs|Stravenue|Stream|Streets|Summit"
+    r"|Throughway|Trace|Track|Trafficway|Trail|Tunnel|Turnpike|Underpass|Union|Unions|Valley|Valleys"
+    r"|Viaduct|Village|Villages|Ville|Villas|Vista|Wall|Wells|Wynd|Brae|Loan|Quay|Approach|Brow|Hey|Ings"
+    r"|Lea|Leys|Nook|Side|Stead|Wood|Woods|Strada|Str|Ulica|Ul|Calle|Via|Strasse|Straße|Utca|Iela|Gatve|Ulice)"
 )
+# The types common enough in UK prose to find a street by, with no preposition or number before it.
+_COMMON_TYPES = r"(?:Road|Street|Lane|Avenue|Close|Crescent|Terrace|Gardens|Mews|Drive|Grove|Coves?|Way)"
 _WORD = r"[A-Z][\w'’-]*"
 
 
@@ -61,7 +72,12 @@ class StreetNameRecognizer(ClassPatternRecognizer):
             rf"(?<=\b(?:on|in|at|off|near|from|of|to|along|opposite|behind|by) )(?:{_WORD}\s+){{1,3}}{_STREET_TYPES}\b",
             0.6,
         ),
-        Pattern("street name and type", rf"\b(?:{_WORD}\s+){{1,2}}(?:Road|Street|Lane|Avenue|Close|Crescent|Terrace|Gardens|Mews|Coves?|Drive)\b", 0.5),
+        Pattern("street name and type", rf"\b(?:{_WORD}\s+){{1,2}}{_COMMON_TYPES}\b", 0.5),
+        Pattern(
+            "street line on its own line or after a flat line",
+            rf"(?m)(?:^[ \t]*|(?i:flat|studio|apartment|unit)\s*\d+[A-Za-z]?,?\s+)(?:{_WORD}\s+){{1,3}}{_STREET_TYPES}\b",
+            0.6,
+        ),
         Pattern(
             "street type first (Rue, Strada, ul.)",
             r"\b(?:Rue|Via|Viale|Calle|Avenida|Rua|Strada|Str\.|Ulica|ul\.|Aleja|al\.|Piazza|Platz|Bulevardul|Bd\.|"
