@@ -128,13 +128,23 @@ def _dob(d: DateOfBirth) -> list[str]:
     mon = _MONTHS[mm - 1]
     sep = r"\s*[./\-\s]\s*"
     ordinal = r"(?:st|nd|rd|th)?"
+    day_forms = rf"(?:0?{dd}{ordinal}|{_ORDINAL_WORDS[dd - 1]})"
     return [
         rf"0?{dd}{sep}0?{mm}{sep}(?:{yyyy}|{yy})",
         rf"{yyyy}{sep}0?{mm}{sep}0?{dd}",
-        rf"0?{dd}{ordinal}(?:\s+of)?\s+{mon}[a-z]*\.?,?\s+(?:{yyyy}|'?{yy})",
-        rf"{mon}[a-z]*\.?\s+0?{dd}{ordinal},?\s+{yyyy}",
+        rf"(?:the\s+)?{day_forms}(?:\s+of)?[\s\-]+{mon}[a-z]*\.?,?[\s\-]+(?:{yyyy}|'?{yy})",
+        rf"{mon}[a-z]*\.?\s+(?:the\s+)?{day_forms},?\s+(?:{yyyy}|'?{yy})",
         rf"{yyyy}{mm:02d}{dd:02d}",
     ]
+
+
+_UNITS = "first second third fourth fifth sixth seventh eighth ninth".split()
+#: "seventh", "twenty[- ]first": the day of the month in words, for dates of birth written out.
+_ORDINAL_WORDS = [
+    *_UNITS, "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+    "seventeenth", "eighteenth", "nineteenth", "twentieth", *[rf"twenty[\s\-]?{u}" for u in _UNITS],
+    "thirtieth", r"thirty[\s\-]?first",
+]
 
 
 def _name_parts(name: str) -> list[str]:

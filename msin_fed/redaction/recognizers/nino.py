@@ -24,10 +24,19 @@ class NinoShapeRecognizer(ShapeRecognizer):
     ENTITY = "UK_NINO"
     PATTERNS = (
         ("capitals, any spacing", rf"(?<![A-Za-z0-9]){_SHAPE}(?:[ .\-]?[A-Z])?(?![A-Za-z0-9])", 0.65),
-        ("any case, usual forms", r"(?i)(?<![a-z0-9])[a-z]{2}[ \-]?\d{2}[ \-]?\d{2}[ \-]?\d{2}(?:[ \-]?[a-d])?(?![a-z0-9])", 0.6),
+        ("any case, written together", r"(?i)(?<![a-z0-9])[a-z]{2}\d{6}[a-d]?(?![a-z0-9])", 0.6),
+        ("any case, letters apart", r"(?i)(?<![a-z0-9])[a-z]{2} \d{6}(?: ?[a-d])?(?![a-z0-9])", 0.6),
+        ("any case, in pairs", r"(?i)(?<![a-z0-9])[a-z]{2}([ \-])\d{2}\1\d{2}\1\d{2}(?:\1[a-d])?(?![a-z0-9])", 0.6),
     )
 
     def rescore(self, text: str, match: re.Match[str], score: float) -> float | None:
-        """A prefix HMRC allocates raises the score."""
-        letters = re.sub(r"[^A-Za-z]", "", match.group(0)).upper()
+        """A prefix HMRC allocates raises the score; an English word, a space and six digits
+        with no suffix letter ("OR 900123", "AT 123456") is prose."""
+        found = match.group(0)
+        letters = re.sub(r"[^A-Za-z]", "", found).upper()
+        if len(letters) == 2 and found[2:3] == " " and letters.lower() in _SHORT_WORDS:
+            return None
         return 0.85 if _VALID_PREFIX.match(letters[:2]) else score
+
+
+_SHORT_WORDS = frozenset("am an as at be by do go he if in is it me my no of on or so to up us we".split())
