@@ -79,6 +79,15 @@ CASES = [
     ("phone", "on 12/03/2024 at 10:30", ()),
     ("phone", "account 12345678", ()),
     ("phone", "between 2023 and 2024", ()),
+    # shape first: numbers libphonenumber rejects, split numbers, numbers in words
+    ("phone", "His number is 07700 900 12", ("07700 900 12",)),
+    ("phone", "mobile 0712 345", ("0712 345",)),  # 7 digits after a phone word
+    ("phone", "worked 0712 345 hours", ()),
+    ("phone", "tel: 123 4567 890", ("123 4567 890",)),
+    ("phone", "The number starts 07700 and ends 900123.", ("07700", "900123")),
+    ("phone", "call seven seven zero zero nine zero zero one two three", ("seven seven zero zero nine zero zero one two three",)),
+    ("phone", "one or two of the six men", ()),
+    ("phone", "paid 1200000 lei", ()),
     # e-mail
     ("email", "write to ION.POPESCU7@gmail.com", ("ION.POPESCU7@gmail.com",)),
     # an unknown suffix (a typo) is still an address: validity only raises the score

@@ -46,6 +46,9 @@ class MultiRegionPhoneRecognizer(LocalRecognizer):
         r"(?: with| in| by)?\s*(?:is\s+|are\s+|:\s*)?(\d[\d \-]{1,12}\d)\b",
         re.DOTALL,
     )
+    # Digits written as words: "seven seven zero zero, nine double-oh one two three".
+    _DIGIT_WORD = r"(?:zero|oh|o|nought|one|two|three|four|five|six|seven|eight|nine|double[ \-]?\w+|triple[ \-]?\w+)"
+    SPELLED = re.compile(rf"(?i)\b{_DIGIT_WORD}(?:[ ,\-]+{_DIGIT_WORD}){{5,}}\b")
     _DATE = re.compile(r"\d{1,2}[.\-]\d{1,2}[.\-]\d{2,4}|(?:19|20)\d\d[.\-]\d{1,2}[.\-]\d{1,2}|(?:19|20)\d\d ?- ?(?:19|20)\d\d")
 
     def __init__(self, supported_language: str = "en") -> None:
@@ -68,6 +71,8 @@ class MultiRegionPhoneRecognizer(LocalRecognizer):
             score = self._score(text, m.start(), span)
             if score is not None:
                 results.append(self._result(m.start(), m.start() + len(span), score))
+        for m in self.SPELLED.finditer(text):
+            results.append(self._result(m.start(), m.end(), self.SHAPE_SCORE))
         for m in self.SPLIT.finditer(text):
             for g in (1, 2):
                 results.append(self._result(m.start(g), m.end(g), self.SHAPE_SCORE))
