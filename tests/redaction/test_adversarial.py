@@ -138,6 +138,17 @@ def test_corpus_is_well_formed() -> None:
             assert not any(survives(h, k) for h in c["hides"]), f"{c['id']}: keep value {k!r} holds no identifier"
 
 
+def test_a_perfect_redaction_passes_every_case() -> None:
+    # Every case can be passed: replacing each hides value where it stands (longest first)
+    # leaves no identifier to find and every keep value in place.
+    for c in ALL:
+        out = c["text"]
+        for h in sorted(c["hides"], key=len, reverse=True):
+            out = out.replace(h, "<X>")
+        assert not [h for h in c["hides"] if survives(h, out)], c["id"]
+        assert all(k in out for k in c["keep"]), c["id"]
+
+
 def test_every_class_is_in_both_splits() -> None:
     classes = {split: {c["class"] for c in CASES[split]} for split in SPLITS}
     assert classes["tuning"] == classes["heldout"]
