@@ -27,9 +27,10 @@ from spacy.tokens import Doc
 from msin_fed.errors import Finding, RedactionRefused, ValidationError
 from msin_fed.model.identifiers import Identifier
 from msin_fed.redaction._ner import PersonDecoder
+from msin_fed.redaction._normalise import NormalisedText, normalise
 from msin_fed.redaction._pipeline import PrunedSpacyEngine, load_pipeline
 from msin_fed.redaction._text import COMMON_WORDS, PLACEHOLDER, caps_to_title, fold
-from msin_fed.redaction._vocab import is_kept_word
+from msin_fed.redaction._vocab import is_english_word, is_kept_word, is_name_word, is_world_town
 from msin_fed.redaction.recognizers import (
     KnownIdentifierRecognizer,
     redaction_recognizers,
@@ -171,8 +172,11 @@ class Redactor:
                 raise ValidationError(f"items[{i}].text", f"must be text, not {type(text).__name__}")
         if workers > 1 and len(items) >= 2 * workers:
             return self._redact_parallel(items, workers, verify)
-        docs = self._docs([caps_to_title(text) for text, _ in items])
-        results = [self._redact_doc(text, known, doc) for (text, known), doc in zip(items, docs, strict=True)]
+        normalised = [normalise(text) for text, _ in items]
+        docs = self._docs([caps_to_title(n.text) for n in normalised])
+        results = [
+            self._redact_doc(n, known, doc) for n, (_, known), doc in zip(normalised, items, docs, strict=True)
+        ]
         if verify:
             for i, findings in enumerate(self.residue([r.text for r in results])):
                 if findings:
@@ -228,21 +232,27 @@ class Redactor:
 
     # -- internals ------------------------------------------------------------------
 
-    def _redact_doc(self, text: str, known: Sequence[Identifier | str], doc: Doc) -> RedactionResult:
+    def _redact_doc(self, norm: NormalisedText, known: Sequence[Identifier | str], doc: Doc) -> RedactionResult:
+        """Find spans on the normalised text (what every detector reads), then replace the
+        original characters they cover."""
+        text = norm.text
         ad_hoc: list[EntityRecognizer] | None = [KnownIdentifierRecognizer(known)] if known else None
         results = _analyze(self._analyzer, text, self._engine.artifacts(doc), self.threshold, ad_hoc or ())
         spans = [
-            _Span(r.start, r.end, r.entity_type, float(r.score), _group(r))
+            _Span(_person_start(text, r), r.end, r.entity_type, float(r.score), _group(r))
             for r in results
             if not (r.entity_type == "PERSON" and _group(r) is None and _not_a_name(text, r.start, r.end))
         ]
         spans += _propagate_names(text, spans)
         merged = _merge(text, _extend_names(text, spans))
-        placeholders = _number(text, merged)
         if not merged:
-            return RedactionResult(text, {})
+            return RedactionResult(norm.original, {})
+        placeholders = _number(text, merged)
+        if not norm.is_identity():
+            merged = [_Span(*norm.to_original(s.start, s.end), s.entity_type, s.score, s.group) for s in merged]
+            merged, placeholders = _merge_mapped(merged, placeholders)
         anonymized = self._anonymizer.anonymize(
-            text=text,
+            text=norm.original,
             analyzer_results=[AnonymizerResult(ph, s.start, s.end, s.score) for s, ph in zip(merged, placeholders, strict=True)],
             operators={ph: OperatorConfig("replace", {"new_value": ph}) for ph in set(placeholders)},
         )
@@ -354,7 +364,19 @@ _TOWN_PHRASE = re.compile(
 
 # A place or organisation word before one of these is a place, not a name ("Stansted Airport").
 _PLACE_AFTER = re.compile(r"[ ](?i:airport|station|bus station|coach station|services|port|harbour|docks|market)\b")
+_CLITIC = re.compile(r"(?i)['’](?:s|ll|re|ve|d|m|t)$")
+_GREETING = re.compile(r"(?i)^(?:hi|hello|hey|dear|thanks|thank you|cheers|morning|evening),?\s+")
+_PLACE_BEFORE = re.compile(r"\b(?:in|near|outside|around)\s+$")
+_PLACE_WORDS = re.compile(r"(?i)\s+(?:international\s+)?(?:airport|station|bus station|coach station|services|port|harbour|docks)$")
 _CONTRACTION = re.compile(r"(?i)^\w*n['’]t$|^n['’]t$|^['’](?:s|ll|re|ve|d|m)$")
+
+
+def _person_start(text: str, r: RecognizerResult) -> int:
+    """Where a PERSON finding really starts: after a greeting the NER took in ("Hi Marian")."""
+    if r.entity_type != "PERSON":
+        return r.start
+    m = _GREETING.match(text, r.start, r.end)
+    return m.end() if m and m.end() < r.end else r.start
 
 
 def _not_a_name(text: str, start: int, end: int) -> bool:
@@ -364,10 +386,12 @@ def _not_a_name(text: str, start: int, end: int) -> bool:
     span = text[start:end]
     if not any(ch.isalpha() for ch in span) or _CONTRACTION.match(span.strip()):
         return True
-    if _all_kept(span):
+    if _all_kept(_PLACE_WORDS.sub("", span)):
         return True
     if _PLACE_AFTER.match(text, end) and span[:1].isupper():
         return True
+    if _PLACE_BEFORE.search(text, max(0, start - 12), start) and is_world_town(span):
+        return True  # "born in Constanta": a town that is a given name too, where only a place fits
     window = text[max(0, start - 30) : end + 30]
     offset = max(0, start - 30)
     return any(m.start() + offset <= start and end <= m.end() + offset for m in _TOWN_PHRASE.finditer(window))
@@ -385,7 +409,9 @@ def _propagate_names(text: str, spans: list[_Span]) -> list[_Span]:
     for s in spans:
         if s.entity_type == "PERSON":
             for w in _NAME_WORD.findall(fold(text[s.start : s.end])):
-                if w not in COMMON_WORDS:
+                # An English word swept into a name ("street" of "Tavcarjeva 44 street") is not
+                # spread, unless it is a name too ("ion", "hall").
+                if w not in COMMON_WORDS and (not is_english_word(w) or is_name_word(w)):
                     words.setdefault(w, s.group)
     if not words:
         return []
@@ -420,6 +446,7 @@ def _extend_names(text: str, spans: list[_Span]) -> list[_Span]:
 def _name_neighbour(word: str) -> bool:
     return (
         word[0].isupper()
+        and not _CLITIC.search(word)
         and word.lower() not in COMMON_WORDS
         and word.lower() not in STOP_WORDS
         and not is_kept_word(word)
@@ -443,6 +470,21 @@ def _merge(text: str, spans: list[_Span]) -> list[_Span]:
         else:
             out.append(_Span(s.start, s.end, s.entity_type, s.score, s.group))
     return out
+
+
+def _merge_mapped(spans: list[_Span], placeholders: list[str]) -> tuple[list[_Span], list[str]]:
+    """Spans mapped back to the original may now touch or overlap (two spans inside one
+    ligature, a removed zero-width character between them): join those, keeping the
+    first placeholder."""
+    out: list[_Span] = []
+    names: list[str] = []
+    for s, ph in sorted(zip(spans, placeholders, strict=True), key=lambda p: (p[0].start, -p[0].end)):
+        if out and s.start < out[-1].end:
+            out[-1].end = max(out[-1].end, s.end)
+        else:
+            out.append(s)
+            names.append(ph)
+    return out, names
 
 
 def _number(text: str, spans: list[_Span]) -> list[str]:

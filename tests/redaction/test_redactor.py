@@ -23,6 +23,7 @@ from msin_fed.model import (
     VehicleRegistration,
 )
 from msin_fed.redaction import Redactor
+from msin_fed.redaction._normalise import NormalisedText
 from msin_fed.redaction.corpus import generate
 
 NARRATIVE = (
@@ -149,8 +150,10 @@ def test_redact_many_verify_refuses_residue_and_names_the_item(
     # Simulate a redaction that missed the phone of the second item: the batched verification must stop it.
     real = Redactor._redact_doc
 
-    def leaky(self: Redactor, text: str, known: object, doc: object) -> msin_fed.redaction.RedactionResult:
-        return msin_fed.redaction.RedactionResult(text, {}) if "mobile" in text else real(self, text, known, doc)  # type: ignore[arg-type]
+    def leaky(self: Redactor, norm: NormalisedText, known: object, doc: object) -> msin_fed.redaction.RedactionResult:
+        if "mobile" in norm.original:
+            return msin_fed.redaction.RedactionResult(norm.original, {})
+        return real(self, norm, known, doc)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Redactor, "_redact_doc", leaky)
     with pytest.raises(RedactionRefused) as info:

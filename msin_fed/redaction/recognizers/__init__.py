@@ -19,6 +19,7 @@ from msin_fed.redaction.recognizers.iban import IbanShapeRecognizer
 from msin_fed.redaction.recognizers.known_identifiers import KnownIdentifierRecognizer
 from msin_fed.redaction.recognizers.long_number import DigitRunRecognizer
 from msin_fed.redaction.recognizers.nino import NinoShapeRecognizer
+from msin_fed.redaction.recognizers.partial_number import PartialNumberRecognizer
 from msin_fed.redaction.recognizers.organisation import (
     CompanyNameRecognizer,
     CompanyNumberRecognizer,
@@ -52,6 +53,7 @@ __all__ = [
     "KnownIdentifierRecognizer",
     "MultiRegionPhoneRecognizer",
     "NinoShapeRecognizer",
+    "PartialNumberRecognizer",
     "OfflineEmailRecognizer",
     "PassportRecognizer",
     "PersonCueRecognizer",
@@ -76,6 +78,7 @@ def _structured() -> list[EntityRecognizer]:
         IbanShapeRecognizer(),
         CardNumberRecognizer(),
         DigitRunRecognizer(),
+        PartialNumberRecognizer(),
         DocumentNumberRecognizer(),
         tuned_uk_vehicle_recognizer(),
         SpacedPlateRecognizer(),

@@ -15,7 +15,7 @@ import re
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-__all__ = ["SEP", "ShapeRecognizer", "luhn", "money_after", "money_before", "spaced"]
+__all__ = ["SEP", "ShapeRecognizer", "date_like", "luhn", "money_after", "money_before", "spaced"]
 
 #: One optional separator: a space, dot or hyphen (text is normalised before detection).
 SEP = r"[ .\-]?"
@@ -41,6 +41,17 @@ def money_before(text: str, start: int) -> bool:
 def money_after(text: str, end: int) -> bool:
     """A currency word just after ``end``."""
     return bool(_MONEY_AFTER.match(text[end : end + 12]))
+
+
+_DATE_LIKE = re.compile(
+    r"\d{1,2}\s?[./\-]\s?\d{1,2}\s?[./\-]\s?\d{2,4}|(?:19|20)\d\d[./\-]\d{1,2}[./\-]\d{1,2}"
+    r"|(?:19|20)\d\d ?[-/] ?(?:19|20)?\d\d|\d{1,2}:\d{2}(?::\d{2})?"
+)
+
+
+def date_like(span: str) -> bool:
+    """A date, a year range or a clock time (``12/03/2024``, ``2019-2023``, ``10:30``)."""
+    return bool(_DATE_LIKE.fullmatch(span.strip()))
 
 
 def luhn(digits: str) -> bool:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import re
 
-from msin_fed.redaction.recognizers._shapes import ShapeRecognizer, money_after, money_before
+from msin_fed.redaction.recognizers._shapes import ShapeRecognizer, date_like, money_after, money_before
 
 __all__ = ["DigitRunRecognizer"]
 
-_DATE_LIKE = re.compile(r"\d{1,2}[.\-]\d{1,2}[.\-]\d{2,4}|(?:19|20)\d\d[.\-]\d{1,2}[.\-]\d{1,2}|(?:19|20)\d\d ?- ?(?:19|20)\d\d")
 _THOUSANDS = re.compile(r"\d{1,3}(?:[., ]\d{3})+(?:[.,]\d{2})?")
 
 
@@ -28,7 +27,7 @@ class DigitRunRecognizer(ShapeRecognizer):
         span = match.group(0)
         if money_before(text, match.start()) or money_after(text, match.end()):
             return None
-        if _DATE_LIKE.fullmatch(span):
+        if date_like(span):
             return None
         if _THOUSANDS.fullmatch(span) and "." in span and " " not in span:
             return None  # 1.200.000, a continental amount

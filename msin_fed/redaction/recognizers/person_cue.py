@@ -15,7 +15,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from msin_fed.redaction._text import COMMON_WORDS
-from msin_fed.redaction._vocab import is_english_word, is_kept_word, is_town
+from msin_fed.redaction._vocab import is_english_word, is_kept_word, is_name_word, is_town
 
 __all__ = ["PersonCueRecognizer"]
 
@@ -29,7 +29,7 @@ class PersonCueRecognizer(LocalRecognizer):
     STRONG = (
         r"named|called|calls himself|calls herself|name is|name was|name's|names are|known as|"
         r"goes by|aka|a\.k\.a\.?|alias|nicknamed|surname|first name|forename|last name|family name|given name|"
-        r"full name|real name|maiden name|middle name|name|mr\.?|mrs\.?|ms\.?|miss|dr\.?|"
+        r"full name|real name|maiden name|middle name|name(?=\s*[:?=-])|mr\.?|mrs\.?|ms\.?|miss|dr\.?|"
         r"signed by|signed as|introduced himself as|introduced herself as"
     )
     ROLES = (
@@ -184,7 +184,12 @@ _LABELS = frozenset(
 
 
 def _is_label_word(word: str) -> bool:
-    return len(word) < 2 or word.lower() in _LABELS or word.lower() in _CALENDAR or word.islower()
+    w = word.lower()
+    return (
+        len(word) < 2 or w in _LABELS or w in _CALENDAR or word.islower()
+        # "Desk:", "Bot:": an English word that is nobody's name labels a line, not a speaker.
+        or (is_english_word(w) and not is_name_word(w))
+    )
 
 
 def _not_name(word: str) -> bool:

@@ -19,17 +19,17 @@ _STREET_TYPES = (
     r"|Place|Pl|Terrace|Gardens|Garden|Gdns|Grove|Groves|Hill|Hills|Row|Walk|Walks|Square|Squares|Sq|Mews"
     r"|Parade|View|Views|Green|Greens|Rise|Vale|Yard|Wharf|Park|Parks|Fields|Field|Broadway|Boulevard|Blvd"
     r"|Chase|End|Gate|Gates|Gateway|Meadow|Meadows|Alley|Branch|Bridge|Brook|Brooks|Burg|Burgs|Bypass|Camp"
-    r"|Canyon|Cape|Causeway|Center|Centre|Circle|Circles|Circus|Cliff|Cliffs|Club|Common|Corner|Corners|Course"
+    r"|Canyon|Cape|Causeway|Circle|Circles|Circus|Cliff|Cliffs|Corner|Corners"
     r"|Cove|Coves|Creek|Crest|Crossing|Crossroad|Croft|Curve|Dale|Dam|Dene|Divide|Estate|Estates|Expressway"
     r"|Extension|Fall|Falls|Ferry|Flats|Ford|Fords|Forest|Forge|Forges|Fork|Forks|Fort|Freeway|Glade|Glen"
     r"|Glens|Harbor|Harbour|Haven|Heights|Highway|Hollow|Inlet|Island|Islands|Isle|Junction|Key|Keys|Knoll"
-    r"|Knolls|Lake|Lakes|Landing|Lights|Loaf|Lock|Locks|Lodge|Loop|Mall|Manor|Manors|Mill|Mills|Mission"
+    r"|Knolls|Lake|Lakes|Landing|Lights|Loaf|Lock|Locks|Lodge|Loop|Mall|Manor|Manors|Mill|Mills"
     r"|Motorway|Mount|Mountain|Mountains|Neck|Orchard|Oval|Overpass|Parkway|Pass|Passage|Path|Pike|Pines"
     r"|Plain|Plains|Plaza|Point|Points|Prairie|Radial|Ranch|Rapids|Ridge|Ridges|River|Roads|Route|Rue|Run"
     r"|Shoal|Shoals|Shore|Shores|Skyway|Spring|Springs|Spur|Spurs|Stravenue|Stream|Streets|Summit"
-    r"|Throughway|Trace|Track|Trafficway|Trail|Tunnel|Turnpike|Underpass|Union|Unions|Valley|Valleys"
+    r"|Throughway|Trace|Track|Trafficway|Trail|Tunnel|Turnpike|Underpass|Valley|Valleys"
     r"|Viaduct|Village|Villages|Ville|Villas|Vista|Wall|Wells|Wynd|Brae|Loan|Quay|Approach|Brow|Hey|Ings"
-    r"|Lea|Leys|Nook|Side|Stead|Wood|Woods|Strada|Str|Ulica|Ul|Calle|Via|Strasse|Straße|Utca|Iela|Gatve|Ulice)"
+    r"|Lea|Leys|Nook|Stead|Wood|Woods|Strada|Str|Ulica|Ul|Calle|Via|Strasse|Straße|Utca|Iela|Gatve|Ulice)"
 )
 # The types common enough in UK prose to find a street by, with no preposition or number before it.
 _COMMON_TYPES = r"(?:Road|Street|Lane|Avenue|Close|Crescent|Terrace|Gardens|Mews|Drive|Grove|Coves?|Way)"
@@ -48,7 +48,7 @@ class StreetAddressRecognizer(ClassPatternRecognizer):
         ),
         Pattern(
             "house number and street (lower case)",
-            rf"(?i)\b\d{{1,4}}[a-z]?,?\s+(?:[a-z][\w'-]*\s+){{1,2}}{_STREET_TYPES}\b",
+            rf"(?i)\b\d{{1,4}}[a-z]?,?\s+(?:[a-z][\w'-]*\s+){{1,2}}{_COMMON_TYPES}\b",
             0.6,
         ),
     ]
