@@ -19,12 +19,12 @@ from msin_fed.redaction.recognizers.iban import IbanShapeRecognizer
 from msin_fed.redaction.recognizers.known_identifiers import KnownIdentifierRecognizer
 from msin_fed.redaction.recognizers.long_number import DigitRunRecognizer
 from msin_fed.redaction.recognizers.nino import NinoShapeRecognizer
-from msin_fed.redaction.recognizers.partial_number import PartialNumberRecognizer
 from msin_fed.redaction.recognizers.organisation import (
     CompanyNameRecognizer,
     CompanyNumberRecognizer,
     SiteNameRecognizer,
 )
+from msin_fed.redaction.recognizers.partial_number import PartialNumberRecognizer
 from msin_fed.redaction.recognizers.passport import PassportRecognizer
 from msin_fed.redaction.recognizers.person_cue import PersonCueRecognizer
 from msin_fed.redaction.recognizers.person_vocab import UnknownWordNameRecognizer
@@ -53,8 +53,8 @@ __all__ = [
     "KnownIdentifierRecognizer",
     "MultiRegionPhoneRecognizer",
     "NinoShapeRecognizer",
-    "PartialNumberRecognizer",
     "OfflineEmailRecognizer",
+    "PartialNumberRecognizer",
     "PassportRecognizer",
     "PersonCueRecognizer",
     "PostcodeRecognizer",
