@@ -68,6 +68,8 @@ def _propose(args: argparse.Namespace) -> int:
         member_id, value = _pair(item, "member-budget")
         if member_id not in keys:
             raise ValidationError("member-budget", f"{member_id!r} is not on the roster")
+        if value != "default" and not value.isdigit():
+            raise ValidationError("member-budget", f"expected ID=N or ID=default, got {item!r}")
         budgets[member_id] = int(value) if value != "default" else None
     version = args.version if args.version is not None else (base.version + 1 if base else 1)
     budget = args.daily_budget or (base.daily_budget if base else DEFAULT_DAILY_BUDGET)
@@ -117,8 +119,9 @@ def _sign(args: argparse.Namespace) -> int:
     signed = read_signed_roster(args.file)
     print(f"signing roster version {signed.roster.version} ({len(signed.roster.members)} members; "
           f"{_changes(_installed(config), signed.roster)}) as {names[0]}")
-    out = write_signed_roster(signed.signed_by(names[0], key), args.out or args.file)
-    valid = signed.signed_by(names[0], key).valid_signers(config.roster.signers)
+    signed = signed.signed_by(names[0], key)
+    out = write_signed_roster(signed, args.out or args.file)
+    valid = signed.valid_signers(config.roster.signers)
     print(f"{out}: {len(valid)} valid signature(s) of the {config.roster.threshold} needed")
     return 0
 

@@ -68,7 +68,7 @@ def _accept(path: Path, config: RosterConfig, usage: UsageStore, current: Roster
 def install_roster(source: str | os.PathLike[str], config: RosterConfig, usage: UsageStore) -> Roster:
     """Verify a signed roster against the pins and the installed one, then install it.
 
-    Raises :class:`~msin_fed.keyholder.roster.RosterRefused` (too few valid signatures, an
+    Raises :class:`~msin_fed.errors.RosterRefused` (too few valid signatures, an
     older or conflicting version) or ValidationError (not a roster file); nothing is
     written then. A running holder picks the new file up on its next call.
     """
@@ -97,7 +97,7 @@ class Membership:
             self._seen = self._stamp()
             if self._seen is not None:
                 self._roster = _accept(config.file, config, usage, None)
-        except (RosterRefused, ValidationError) as exc:
+        except ValidationError as exc:  # RosterRefused is one
             raise ConfigError(str(config.file), "roster.file", str(exc)) from None
         if self._roster is None:
             if usage.accepted_roster() is not None:
@@ -124,7 +124,7 @@ class Membership:
                 try:
                     self._roster = _accept(self._config.file, self._config, self._usage, self._roster)
                     log.info("roster version=%d members=%d", self._roster.version, len(self._roster.members))
-                except (RosterRefused, ValidationError) as exc:
+                except ValidationError as exc:  # RosterRefused is one
                     # Keep the roster a quorum agreed; a bad file changes nothing.
                     log.warning("roster file refused, keeping version %s: %s",
                                 self._roster.version if self._roster else "none", exc)

@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives import serialization
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from msin_fed.errors import MsinError, ValidationError
+from msin_fed.errors import RosterRefused, ValidationError
 
 __all__ = [
     "DEFAULT_DAILY_BUDGET",
@@ -72,10 +72,6 @@ _MAX_BUDGET = 10**9
 #: day; 5,000 covers 100-500 new reports in one day. A backfill gets a larger
 #: per-member budget on a roster the quorum signs for it.
 DEFAULT_DAILY_BUDGET = 5_000
-
-
-class RosterRefused(MsinError):
-    """A roster was not accepted: too few valid signatures, rolled back, or malformed."""
 
 
 def spki_fingerprint(cert_pem: bytes) -> str:
@@ -187,7 +183,9 @@ class Roster:
             raise ValidationError("roster.members", "must be an object of member id -> entry")
         members: dict[str, RosterMember] = {}
         for member_id, entry in raw_members.items():
-            if not isinstance(entry, dict) or not isinstance(entry.get("keys"), list):
+            if not isinstance(entry, dict) or not isinstance(entry.get("keys"), list) or not all(
+                isinstance(k, str) for k in entry["keys"]
+            ):
                 raise ValidationError(f"roster.members.{member_id}", "must be an object with a list of keys")
             extra = sorted(set(entry) - {"keys", "daily_budget"})
             if extra:
