@@ -77,8 +77,8 @@ DEFAULT_DAILY_BUDGET = 5_000
 def spki_fingerprint(cert_pem: bytes) -> str:
     """Hex SHA-256 of the certificate's SubjectPublicKeyInfo (DER): what a roster pins.
 
-    The key, not the certificate, is pinned so that the CA re-issuing a certificate for
-    the same key (renewal) needs no new roster, while a new key for the same name does.
+    The key, not the certificate, is pinned: a certificate the CA issues for the same
+    name with another key is not the rostered member, whatever its name says.
     """
     cert = x509.load_pem_x509_certificate(cert_pem)
     spki = cert.public_key().public_bytes(
