@@ -65,12 +65,12 @@ SIGNATURE_CONTEXT = b"msin.v1.Roster\x00"
 _MEMBER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 _MAX_BUDGET = 10**9
-#: Default daily budget per member at each key holder, in blinded elements. A report
-#: yields about 10-50 token inputs (a phone is 1 + its deletion neighbourhood, a person
-#: with a date of birth some 30), the node caches every token it has, and a member
-#: sharing a few hundred reports a month evaluates a few thousand inputs on its busiest
-#: day; 5,000 covers 100-500 new reports in one day. A backfill gets a larger
-#: per-member budget on a roster the quorum signs for it.
+#: Default daily budget per member at each key holder, in blinded elements. The demo's
+#: members used 6-11 elements per report (up to ~30 for a person with a date of birth),
+#: and the node caches every token it has, so a member sharing a few hundred reports a
+#: month needs at most a few thousand on its busiest day; 5,000 covers some 100-800 new
+#: reports in a day. A backfill gets a larger per-member budget on a roster the quorum
+#: signs for it. See docs/tokens.md ("Budgets, and the bound on guessing").
 DEFAULT_DAILY_BUDGET = 5_000
 
 
