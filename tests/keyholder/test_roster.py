@@ -172,3 +172,30 @@ def test_roster_threshold_below_the_dealings_is_refused(
     with pytest.raises(ConfigError) as exc, running(load_config(path)):
         pass
     assert exc.value.key == "roster.threshold" and "dealing's threshold (2)" in exc.value.reason
+
+
+def test_a_removed_member_is_refused_at_once_and_totals_are_for_sttg_only(
+    start_network: Callable[..., Network], make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    net = start_network(names=("kh1",), members=("grower-a", "retailer-b"))
+    grower, retailer = make_identity("member", "grower-a"), make_identity("member", "retailer-b")
+    assert _stub(net, retailer).Evaluate(_batch(3)).epoch == EPOCH
+    config = net.configs[0]
+    usage = UsageStore(config.usage_db)
+    try:
+        v2 = signed(roster_of([grower], version=2))
+        install_roster(write_signed_roster(v2, net.dirs[0] / "v2.json"), config.roster, usage)
+    finally:
+        usage.close()
+    with pytest.raises(grpc.RpcError) as exc:
+        _stub(net, retailer).Evaluate(_batch())
+    assert exc.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "'retailer-b' is not on the membership roster (version 2)" in exc.value.details()
+    totals = _stub(net, make_identity("analyst", "sttg-analyst")).GetUsageTotals(
+        keyholder_pb2.GetUsageTotalsRequest()
+    )
+    assert (totals.members_rostered, totals.members_active, totals.elements, totals.roster_version) == (1, 1, 3, 2)
+    for role, name in (("member", "grower-a"), ("coordinator", "sttg")):
+        with pytest.raises(grpc.RpcError) as exc:
+            _stub(net, make_identity(role, name)).GetUsageTotals(keyholder_pb2.GetUsageTotalsRequest())
+        assert exc.value.code() == grpc.StatusCode.PERMISSION_DENIED
