@@ -35,8 +35,11 @@ import time
 from pathlib import Path
 
 import rbcl
+from nacl.signing import SigningKey
 
 from msin_fed import oprf, pki, threshold
+from msin_fed.keyholder import SignedRoster
+from msin_fed.keyholder.roster import Roster, members_from_certificates, write_signed_roster
 from msin_fed.tokenizer import HolderEndpoint, Tokenizer
 
 T, N_HOLDERS, EPOCH = 2, 3, 1
@@ -88,16 +91,31 @@ def parallel_floor_rate(cores: int, tokens: int = 300, t: int = T) -> float:
     return tokens / (time.perf_counter() - start)
 
 
-def _start_holders(work: Path, share_dir: Path) -> tuple[list[subprocess.Popen[str]], list[str]]:
+def _roster(member: pki.Identity) -> tuple[SignedRoster, str]:
+    """A roster of the bench member (a budget that never binds) signed by T holders, and the pins."""
+    keys = {f"kh{j}": SigningKey.generate() for j in range(1, N_HOLDERS + 1)}
+    signed = SignedRoster(Roster(1, 10**9, members_from_certificates([(member.name, member.cert_pem)])))
+    for j in range(1, T + 1):
+        signed = signed.signed_by(f"kh{j}", keys[f"kh{j}"])
+    pins = "".join(f'{n} = "{bytes(k.verify_key).hex()}"\n' for n, k in keys.items())
+    return signed, pins
+
+
+def _start_holders(
+    work: Path, share_dir: Path, member: pki.Identity
+) -> tuple[list[subprocess.Popen[str]], list[str]]:
     procs, targets = [], []
+    signed, pins = _roster(member)
     for j in range(1, N_HOLDERS + 1):
         ident = pki.issue(work / "ca", "keyholder", f"kh{j}", work / f"kh{j}")
         config = work / f"kh{j}.toml"
+        roster_file = write_signed_roster(signed, work / f"kh{j}-roster.json")
         config.write_text(
             f'listen = "127.0.0.1:0"\ncert_dir = "{ident}"\n'
             f'share_files = ["{share_dir / f"holder-{j}.share.json"}"]\n'
-            "rate_limit_per_second = 100000000\nburst = 100000\ndaily_quota = 1000000000\n"
-            "workers = 4\n"
+            "rate_limit_per_second = 100000000\nburst = 100000\n"
+            f'workers = 4\nusage_db = "{work / f"kh{j}-usage.db"}"\n'
+            f'[roster]\nfile = "{roster_file}"\nthreshold = {T}\n[roster.signers]\n{pins}'
         )
         proc = subprocess.Popen(
             [sys.executable, "-m", "msin_fed.cli", "keyholder", "serve", "--config", str(config)],
@@ -128,7 +146,7 @@ def main() -> int:
         member = pki.load_identity(pki.issue(work / "ca", "member", "bench-member", work / "m"))
         threshold.write_dealing(threshold.deal(T, N_HOLDERS, EPOCH, secret=sk), work / "deal")
         public = threshold.load_public(work / "deal" / "public.json")
-        procs, targets = _start_holders(work, work / "deal")
+        procs, targets = _start_holders(work, work / "deal", member)
         try:
             endpoints = [HolderEndpoint(f"kh{j}", t) for j, t in enumerate(targets, 1)]
             with Tokenizer(

@@ -4,7 +4,8 @@ Every error the library raises on purpose is an :class:`MsinError`::
 
     MsinError
     ├── ValidationError          bad input: names the field and the problem (also a ValueError)
-    │   └── ImportValidationError  every bad row of an import file, by line and field
+    │   ├── ImportValidationError  every bad row of an import file, by line and field
+    │   └── RosterRefused          a membership roster without a quorum, or older than the one held
     ├── RedactionRefused         the verification pass found identifying residue (types, positions)
     ├── TokenError               blind-token protocol failures
     │   ├── InvalidProof           a key holder's evaluation failed its DLEQ proof (names the holder)
@@ -37,6 +38,7 @@ __all__ = [
     "NotAvailableError",
     "RedactionRefused",
     "RemoteError",
+    "RosterRefused",
     "RowError",
     "StoreError",
     "TokenError",
@@ -109,6 +111,14 @@ class ImportValidationError(ValidationError):
 
     def __str__(self) -> str:
         return self.summary()
+
+
+class RosterRefused(ValidationError):
+    """A key holder did not accept a membership roster (too few valid signatures of the
+    pinned key holders, a lower version than the one it holds, or a conflicting one)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__("roster", problem)
 
 
 @dataclass(frozen=True)

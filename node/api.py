@@ -243,6 +243,19 @@ class Node:
                 self._own_tokenizer = True
             return self._tokenizer
 
+    def key_holder_usage(self) -> dict[str, Any]:
+        """This member's own use of each configured key holder today, by holder name.
+
+        Each value is a ``MemberUsage`` message (used, daily budget, reset time, the
+        network-wide bound) or the :class:`~msin_fed.errors.RemoteError` of that holder.
+        """
+        from msin_fed.keyholder.usage_client import member_usage
+        from msin_fed.tokenizer import HolderEndpoint
+
+        config = self._need_config("key_holders")
+        endpoints = [HolderEndpoint(h.name, h.address, h.server_name) for h in config.holders]
+        return dict(member_usage(endpoints, self.identity))
+
     def _get_stub(self) -> pb_grpc.CoordinatorStub:
         identity = self.identity
         with self._lazy_lock:

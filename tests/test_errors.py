@@ -14,6 +14,7 @@ from msin_fed.errors import (
     MsinError,
     RedactionRefused,
     RemoteError,
+    RosterRefused,
     RowError,
     StoreError,
     ValidationError,
@@ -27,6 +28,7 @@ ERRORS = [
     ConfigError("coordinator.toml", "server.listen", "must be host:port"),
     RemoteError("refused", code="PERMISSION_DENIED"),
     StoreError("cannot open store"),
+    RosterRefused("roster version 1 has 1 valid signature(s) of the 2 needed"),
 ]
 
 

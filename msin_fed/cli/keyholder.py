@@ -4,7 +4,9 @@
 SIGTERM), printing the address it listens on. ``deal`` splits a fresh random key into
 ``N`` shares with threshold ``T`` for epoch ``E``: one ``holder-J.share.json`` per key
 holder (owner-only; hand each to its holder) and ``public.json`` for member nodes. The
-whole key exists only in the dealer's memory and is never written.
+whole key exists only in the dealer's memory and is never written. ``roster ...`` manages
+the quorum-signed membership roster and ``usage``/``totals`` ask holders for budgets used
+(:mod:`msin_fed.cli.keyholder_roster`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from types import FrameType
 from typing import Any
 
 from msin_fed.cli import add_area, add_commands
+from msin_fed.cli.keyholder_roster import register_roster, register_usage
 
 __all__ = ["register"]
 
@@ -80,3 +83,5 @@ def register(subparsers: Any) -> None:
     dealer.add_argument("--epoch", type=int, required=True, help="key epoch (1, 2, ...)")
     dealer.add_argument("--out", required=True, help="directory for the dealing files")
     dealer.set_defaults(func=_deal)
+    register_roster(sub)
+    register_usage(sub)

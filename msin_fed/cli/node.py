@@ -9,7 +9,8 @@ Every subcommand takes ``--config FILE`` (see docs/node.md for the keys):
 * ``withdraw REPORT_ID``: withdraw its shared record;
 * ``matches`` / ``alerts``: what the inbox holds (``--json`` for machines);
 * ``sync``: deliver the outbox and fetch new events once;
-* ``run``: deliver and receive in the background until SIGINT or SIGTERM.
+* ``run``: deliver and receive in the background until SIGINT or SIGTERM;
+* ``usage``: our use of each key holder's daily budget today (and the reset time).
 
 Output names reports by their local id and never prints identifiers or narratives,
 except the redacted narrative of a record being shared, which is what leaves the node.
@@ -149,6 +150,18 @@ def _sync(args: argparse.Namespace) -> int:
     return 1 if d.failed else 0
 
 
+def _usage(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        answers = node.key_holder_usage()
+    for name, u in answers.items():
+        if isinstance(u, Exception):
+            print(f"{name}: {u}")
+        else:
+            print(f"{name}: {u.used} of {u.daily_budget} elements used on {u.day}, resets at {u.resets_at}; "
+                  f"at most {u.network_daily_bound} evaluations a day across the network")
+    return 1 if answers and all(isinstance(u, Exception) for u in answers.values()) else 0
+
+
 def _run(args: argparse.Namespace) -> int:
     stop = threading.Event()
 
@@ -200,3 +213,4 @@ def register(subparsers: Any) -> None:
     p = command("sync", "deliver the outbox and fetch new events once", _sync)
     p.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for events")
     command("run", "deliver and receive in the background until interrupted", _run)
+    command("usage", "our use of each key holder's daily budget today", _usage)

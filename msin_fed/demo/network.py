@@ -10,9 +10,11 @@ Layout of the network directory::
 
     ca/                       the network CA (ca.key 0600, crl.pem)
     ids/<name>/               one identity per process (cert.pem, key.pem 0600, ...)
-    keys/                     the dealing: public.json, holder-<j>.share.json (0600)
+    keys/                     the dealing: public.json, holder-<j>.share.json (0600);
+                              roster-v<N>.json, each roster version the holders signed
     coordinator/              coordinator.toml, shared.db, coordinator.log
-    keyholders/kh<j>/         keyholder.toml, keyholder.log
+    keyholders/kh<j>/         keyholder.toml, keyholder.log, roster-signing.key (0600),
+                              roster.json (the membership roster), usage.db (budgets)
     nodes/<member>/           node.toml, the member's secure store, node.log
 
 Nothing here logs or prints identifiers: progress lines name steps, members and counts.
@@ -219,11 +221,25 @@ class LocalNetwork:
 
     # ------------------------------------------------------------------ key holders
 
+    def keyholder_dir(self, index: int) -> Path:
+        """Key holder ``kh<index>``'s directory."""
+        return self.root / "keyholders" / f"kh{index}"
+
     def configure_keyholders(self) -> None:
-        """Write one configuration per key holder."""
+        """Write one configuration per key holder, then sign and install the roster.
+
+        Each holder gets its own roster-signing key; every configuration pins all of
+        them, with the dealing's threshold as the roster's.
+        """
         require_part("keyholder")
+        from msin_fed.keyholder.roster import write_signing_key
+
+        pins: dict[str, str] = {}
         for j in range(1, self.holders + 1):
-            directory = self.root / "keyholders" / f"kh{j}"
+            key_file = self.keyholder_dir(j) / "roster-signing.key"
+            pins[f"kh{j}"] = bytes(write_signing_key(key_file)).hex()
+        for j in range(1, self.holders + 1):
+            directory = self.keyholder_dir(j)
             address = f"{LOOPBACK}:{free_port()}"
             share = self.keys_dir / f"holder-{j}.share.json"
             config = {
@@ -233,13 +249,63 @@ class LocalNetwork:
                 "share_files": [str(share)],
                 "rate_limit_per_second": 5000,
                 "burst": 50000,
-                "daily_quota": 1_000_000,
+                "usage_db": str(directory / "usage.db"),
                 "log_path": str(directory / "keyholder.log"),
+                "roster": {
+                    "file": str(directory / "roster.json"),
+                    "threshold": self.threshold,
+                    "signing_key": str(directory / "roster-signing.key"),
+                    "signers": pins,
+                },
             }
             path = _write_toml(directory / "keyholder.toml", config, f"demo key holder {j}")
             process = Process(f"key holder kh{j}", ["keyholder", "serve", "--config", str(path)],
                               directory / "keyholder.out.log")
             self.keyholders.append(KeyHolderSlot(j, f"kh{j}", address, path, process, share))
+        self.install_roster(self.members)
+
+    def install_roster(
+        self, members: Sequence[str], *, version: int = 1, signers: Sequence[int] | None = None,
+        daily_budget: int | None = None,
+    ) -> None:
+        """Sign a roster of ``members`` (by their certificates) and install it at every holder.
+
+        ``signers`` are the holder indices that sign (default: the first ``threshold``).
+        Raises the holders' refusal (RosterRefused) if they do not accept it.
+        """
+        from msin_fed.keyholder import install_roster, load_config
+        from msin_fed.keyholder.roster import (
+            DEFAULT_DAILY_BUDGET,
+            Roster,
+            SignedRoster,
+            guesses_per_day,
+            load_signing_key,
+            members_from_certificates,
+            write_signed_roster,
+        )
+        from msin_fed.keyholder.usage import UsageStore
+
+        entries = members_from_certificates(
+            (m, (self.identity_dir(m) / "cert.pem").read_bytes()) for m in members
+        )
+        budget = daily_budget or DEFAULT_DAILY_BUDGET
+        signed = SignedRoster(Roster(version, budget, entries))
+        chosen = list(signers) if signers is not None else list(range(1, self.threshold + 1))
+        for j in chosen:
+            signed = signed.signed_by(f"kh{j}", load_signing_key(self.keyholder_dir(j) / "roster-signing.key"))
+        proposal = write_signed_roster(signed, self.keys_dir / f"roster-v{version}.json")
+        for slot in self.keyholders:
+            config = load_config(slot.config)
+            usage = UsageStore(config.usage_db)
+            try:
+                install_roster(proposal, config.roster, usage)
+            finally:
+                usage.close()
+        self.progress(
+            f"membership roster v{version} of {len(entries)} members signed by {len(chosen)} of "
+            f"{self.holders} key holders; at most {guesses_per_day(budget, self.holders, self.threshold)} "
+            "guesses per member per day across the network"
+        )
 
     def start_keyholder(self, slot: KeyHolderSlot, timeout: float = 30.0) -> None:
         """Start (or restart) one key holder and wait until it serves."""

@@ -3,8 +3,9 @@
 Steps (each printed as it happens, with the time since the start):
 
 1. a network CA and one certificate per process;
-2. the token key dealt 2-of-3; coordinator (SQLite) and three key holders started as
-   separate processes on loopback, mutual TLS, and waited for;
+2. the token key dealt 2-of-3; a membership roster of the demo members signed by two
+   of the three key holders and installed at each; coordinator (SQLite) and three key
+   holders started as separate processes on loopback, mutual TLS, and waited for;
 3. three member nodes configured and started (``msin node run``: outbox delivery and
    the event subscription);
 4. each member imports its reports and shares every one of them;

@@ -9,9 +9,21 @@ Example::
     rate_limit_per_second = 2000        # blinded elements per member per second
     burst = 20000                       # optional: largest batch a member may send at once
                                         # (default: the larger of 4096 and the rate)
-    daily_quota = 1000000               # blinded elements per member per UTC day
+    usage_db = "usage.db"               # durable per-member daily counts (SQLite)
     log_path = "keyholder.log"          # optional: counts per member, never inputs
     workers = 4                         # optional: gRPC worker threads
+
+    [roster]                            # who may be evaluated for: see roster.py
+    file = "roster.json"                # the accepted signed roster (`roster install`)
+    threshold = 2                       # valid key-holder signatures a roster needs
+    signing_key = "roster-signing.key"  # optional: this holder's own key (`roster sign`)
+    [roster.signers]                    # pinned roster-signing keys of every holder (hex)
+    kh1 = "..."
+    kh2 = "..."
+    kh3 = "..."
+
+The daily budget per member is not configured here but in the roster, so that every
+holder applies the one a quorum agreed (``daily_quota`` is refused with that reason).
 
 Relative paths are relative to the configuration file. Every problem raises
 :class:`~msin_fed.errors.ConfigError` naming the file, the key and the reason.
@@ -19,6 +31,7 @@ Relative paths are relative to the configuration file. Every problem raises
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,15 +39,26 @@ from typing import Any
 from msin_fed.config_file import read_toml
 from msin_fed.errors import ConfigError
 
-__all__ = ["KeyHolderConfig", "load_config"]
+__all__ = ["KeyHolderConfig", "RosterConfig", "load_config"]
 
 #: Default burst: room for one node batch of the default size (tokenizer batches of 2048).
 DEFAULT_BURST = 4096
 
 _KNOWN = {
     "listen", "cert_dir", "crl", "share_file", "share_files", "rate_limit_per_second",
-    "burst", "daily_quota", "log_path", "workers", "allowed_roles",
+    "burst", "log_path", "workers", "allowed_roles", "usage_db", "roster",
 }
+_ROSTER_KNOWN = {"file", "threshold", "signing_key", "signers"}
+
+
+@dataclass(frozen=True)
+class RosterConfig:
+    """Where the accepted roster lives and whose signatures make one."""
+
+    file: Path
+    threshold: int
+    signers: Mapping[str, bytes] = field(repr=False)
+    signing_key: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -45,8 +69,9 @@ class KeyHolderConfig:
     cert_dir: Path
     share_files: tuple[Path, ...]
     rate_limit_per_second: float
-    daily_quota: int
     burst: int
+    usage_db: Path
+    roster: RosterConfig
     log_path: Path | None = None
     crl: Path | None = None
     workers: int = 4
@@ -62,11 +87,48 @@ def _number(file: str, data: dict[str, Any], key: str, kind: type, minimum: floa
     return kind(value)
 
 
+def _roster(file: str, data: Any, rel: Callable[[Any, str], Path]) -> RosterConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(
+            file, "roster", "missing: a [roster] table with threshold and the pinned [roster.signers]"
+        )
+    unknown = sorted(set(data) - _ROSTER_KNOWN)
+    if unknown:
+        raise ConfigError(file, f"roster.{unknown[0]}", "unknown key")
+    raw = data.get("signers")
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError(file, "roster.signers", "missing: each key holder's roster-signing public key (hex)")
+    signers: dict[str, bytes] = {}
+    for name, value in raw.items():
+        try:
+            key = bytes.fromhex(value) if isinstance(value, str) else b""
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise ConfigError(file, f"roster.signers.{name}", "must be a 64-hex-digit Ed25519 public key")
+        signers[name] = key
+    if len(set(signers.values())) != len(signers):
+        raise ConfigError(file, "roster.signers", "two signers have the same key")
+    threshold = data.get("threshold")
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= len(signers):
+        raise ConfigError(file, "roster.threshold", f"must be a whole number from 1 to {len(signers)} (the signers)")
+    return RosterConfig(
+        file=rel(data.get("file", "roster.json"), "roster.file"),
+        threshold=threshold,
+        signers=signers,
+        signing_key=rel(data["signing_key"], "roster.signing_key") if "signing_key" in data else None,
+    )
+
+
 def load_config(path: str | Path) -> KeyHolderConfig:
     """Read and validate a key-holder configuration file."""
     path = Path(path)
     file = str(path)
     data = read_toml(path)
+    if "daily_quota" in data:
+        raise ConfigError(
+            file, "daily_quota", "no longer configured per holder: the daily budget is in the signed roster"
+        )
     unknown = sorted(set(data) - _KNOWN)
     if unknown:
         raise ConfigError(file, unknown[0], "unknown key")
@@ -99,7 +161,6 @@ def load_config(path: str | Path) -> KeyHolderConfig:
         if not s.is_file():
             raise ConfigError(file, "share_files", f"{s} does not exist")
     rate = _number(file, data, "rate_limit_per_second", float, 0.001)
-    quota = _number(file, data, "daily_quota", int, 1)
     burst = _number(file, data, "burst", int, 1) if "burst" in data else max(DEFAULT_BURST, int(rate))
     workers = _number(file, data, "workers", int, 1) if "workers" in data else 4
     roles = data.get("allowed_roles", ["member"])
@@ -110,8 +171,9 @@ def load_config(path: str | Path) -> KeyHolderConfig:
         cert_dir=cert_dir,
         share_files=shares,
         rate_limit_per_second=rate,
-        daily_quota=quota,
         burst=burst,
+        usage_db=rel(data.get("usage_db", "usage.db"), "usage_db"),
+        roster=_roster(file, data.get("roster"), rel),
         log_path=rel(data["log_path"], "log_path") if "log_path" in data else None,
         crl=rel(data["crl"], "crl") if "crl" in data else None,
         workers=workers,

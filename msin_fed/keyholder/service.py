@@ -1,8 +1,11 @@
 """The key-holder gRPC service: a thin servicer over :mod:`msin_fed.oprf`.
 
 Callers are identified by their certificate (:func:`msin_fed.pki.peer_of`); only members
-(and admins, if configured) may call Evaluate. The log records counts per member, never
-inputs, elements or keys.
+(and admins, if configured) may call Evaluate, and only if the quorum-signed roster
+(:mod:`msin_fed.keyholder.membership`) lists their id with their certificate's key: the
+CA alone cannot make a member. Budgets are per roster member and durable
+(:mod:`msin_fed.keyholder.usage`). The log records counts per member, never inputs,
+elements or keys.
 """
 
 from __future__ import annotations
@@ -10,9 +13,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -21,6 +24,9 @@ from msin_fed import oprf, pki
 from msin_fed.errors import ConfigError, ValidationError
 from msin_fed.keyholder.config import KeyHolderConfig
 from msin_fed.keyholder.limits import MemberLimits
+from msin_fed.keyholder.membership import Admission, Membership
+from msin_fed.keyholder.roster import guesses_per_day
+from msin_fed.keyholder.usage import UsageStore
 from msin_fed.proto import keyholder_pb2, keyholder_pb2_grpc
 from msin_fed.threshold import KeyShare, load_share
 
@@ -29,6 +35,9 @@ __all__ = ["KeyHolderServicer", "RunningServer", "load_shares", "running"]
 log = logging.getLogger("msin_fed.keyholder")
 
 SERVICE_NAME = "msin.v1.KeyHolder"
+
+#: Roles that may see the summed usage of all members (STTG's analysts and oversight).
+TOTALS_ROLES: frozenset[str] = frozenset({"analyst", "advisory", "admin"})
 
 
 def load_shares(config: KeyHolderConfig) -> dict[int, KeyShare]:
@@ -48,18 +57,42 @@ def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -
     raise AssertionError("unreachable")  # pragma: no cover - abort raises
 
 
+def _caller_certificate(context: grpc.ServicerContext) -> bytes:
+    pems: Any = context.auth_context().get("x509_pem_cert") or []
+    if not pems or not isinstance(pems, list):
+        _abort(context, grpc.StatusCode.UNAUTHENTICATED, "no client certificate")
+    return bytes(pems[0])
+
+
 class KeyHolderServicer(keyholder_pb2_grpc.KeyHolderServicer):
     """Evaluates blinded elements under this holder's share of each epoch's key."""
 
     def __init__(
-        self, shares: Mapping[int, KeyShare], limits: MemberLimits, max_batch: int = oprf.MAX_BATCH
+        self,
+        shares: Mapping[int, KeyShare],
+        limits: MemberLimits,
+        membership: Membership,
+        max_batch: int = oprf.MAX_BATCH,
     ) -> None:
         if not shares:
             raise ValidationError("shares", "at least one key share is needed")
         self._shares = dict(shares)
         self._current = max(self._shares)
         self._limits = limits
+        self._membership = membership
         self._max_batch = max_batch
+
+    def _admit(self, context: grpc.ServicerContext) -> Admission:
+        peer = pki.peer_of(context)
+        admission = self._membership.admit(peer.name, _caller_certificate(context))
+        if admission.member is None:
+            log.warning("refused unrostered caller role=%s", peer.role)
+            _abort(context, grpc.StatusCode.PERMISSION_DENIED, admission.reason)
+        return admission
+
+    def _bound(self, budget: int) -> int:
+        public = self._shares[self._current].public
+        return guesses_per_day(budget, public.holders, public.threshold)
 
     def _share(self, epoch: int, context: grpc.ServicerContext) -> KeyShare:
         share = self._shares.get(epoch or self._current)
@@ -70,7 +103,9 @@ class KeyHolderServicer(keyholder_pb2_grpc.KeyHolderServicer):
     def Evaluate(
         self, request: keyholder_pb2.EvaluateRequest, context: grpc.ServicerContext
     ) -> keyholder_pb2.EvaluateResponse:
-        peer = pki.peer_of(context)
+        admission = self._admit(context)
+        assert admission.member is not None
+        member_id = admission.member.member_id
         share = self._share(request.epoch, context)
         elements = list(request.blinded_elements)
         if not elements:
@@ -86,20 +121,14 @@ class KeyHolderServicer(keyholder_pb2_grpc.KeyHolderServicer):
                 oprf.deserialize_element(element, f"blinded_elements[{i}]")
             except ValidationError as exc:
                 _abort(context, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        refusal = self._limits.charge(peer.name, len(elements))
+        refusal = self._limits.charge(member_id, len(elements), admission.budget)
         if refusal is not None:
             log.warning(
-                "refused member=%s elements=%d reason=%s", peer.name, len(elements), refusal.reason
+                "refused member=%s elements=%d reason=%s", member_id, len(elements), refusal.reason
             )
             _abort(context, grpc.StatusCode.RESOURCE_EXHAUSTED, refusal.reason)
         evaluated, proof = oprf.blind_evaluate_batch(share.secret, share.public_share, elements)
-        log.info(
-            "evaluated member=%s elements=%d epoch=%d used_today=%d",
-            peer.name,
-            len(elements),
-            share.epoch,
-            self._limits.used_today(peer.name),
-        )
+        log.info("evaluated member=%s elements=%d epoch=%d", member_id, len(elements), share.epoch)
         return keyholder_pb2.EvaluateResponse(
             epoch=share.epoch,
             share_index=share.index,
@@ -117,6 +146,40 @@ class KeyHolderServicer(keyholder_pb2_grpc.KeyHolderServicer):
             public_share=share.public_share,
             threshold=share.public.threshold,
             holders=share.public.holders,
+        )
+
+
+    def GetUsage(
+        self, request: keyholder_pb2.GetUsageRequest, context: grpc.ServicerContext
+    ) -> keyholder_pb2.MemberUsage:
+        admission = self._admit(context)
+        assert admission.member is not None
+        usage = self._limits.usage.usage(admission.member.member_id, admission.budget)
+        roster = self._membership.roster
+        return keyholder_pb2.MemberUsage(
+            member_id=usage.member_id,
+            day=usage.day.isoformat(),
+            used=usage.used,
+            refused=usage.refused,
+            daily_budget=usage.daily_budget,
+            resets_at=usage.resets_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            roster_version=roster.version if roster else 0,
+            network_daily_bound=self._bound(admission.budget),
+        )
+
+    def GetUsageTotals(
+        self, request: keyholder_pb2.GetUsageTotalsRequest, context: grpc.ServicerContext
+    ) -> keyholder_pb2.UsageTotals:
+        totals = self._limits.usage.totals()
+        roster = self._membership.roster
+        return keyholder_pb2.UsageTotals(
+            day=totals.day.isoformat(),
+            members_rostered=len(roster.members) if roster else 0,
+            members_active=totals.members_active,
+            members_refused=totals.members_refused,
+            elements=totals.elements,
+            refusals=totals.refused,
+            roster_version=roster.version if roster else 0,
         )
 
 
@@ -153,38 +216,54 @@ def running(
     if identity.role != "keyholder":
         raise ConfigError(str(config.cert_dir), "cert_dir", "certificate is not a keyholder's")
     shares = load_shares(config)
-    limits = MemberLimits(config.rate_limit_per_second, config.burst, config.daily_quota)
-    servicer = (servicer_class or KeyHolderServicer)(shares, limits)
-    revocations = pki.RevocationList(config.crl, identity.ca_pem) if config.crl else None
-    interceptor = pki.AuthInterceptor({"Evaluate": config.allowed_roles}, revocations)
-    handler = _attach_log_file(str(config.log_path)) if config.log_path else None
-    server = grpc.server(
-        ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="keyholder"),
-        interceptors=[interceptor],
-        options=[
-            *pki.channel_options(),
-            # Clients ping every 30 s (pki.channel_options); accept that instead of
-            # answering GOAWAY "too_many_pings" to long-lived node channels.
-            ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
-            ("grpc.http2.max_ping_strikes", 0),
-        ],
-    )
-    keyholder_pb2_grpc.add_KeyHolderServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
-    health_servicer = health.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    try:
-        port = server.add_secure_port(config.listen, pki.server_credentials(identity))
-    except RuntimeError as exc:
-        raise ConfigError("configuration", "listen", f"cannot listen on {config.listen} ({exc})") from None
-    server.start()
-    health_servicer.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
-    current = shares[max(shares)]
-    log.info("listening port=%d epoch=%d share=%d", port, current.epoch, current.index)
-    try:
-        yield RunningServer(port, current.epoch, current.index, server)
-    finally:
-        health_servicer.enter_graceful_shutdown()
-        server.stop(grace).wait()
-        if handler is not None:
-            log.removeHandler(handler)
-            handler.close()
+    dealt = shares[max(shares)].public
+    if config.roster.threshold < dealt.threshold:
+        # Fewer signers than evaluators would let a smaller coalition admit a member
+        # than the one the key's threshold protects against.
+        raise ConfigError(
+            "configuration", "roster.threshold",
+            f"must be at least the dealing's threshold ({dealt.threshold})",
+        )
+    with ExitStack() as cleanup:
+        if config.log_path:
+            handler = _attach_log_file(str(config.log_path))
+            cleanup.callback(handler.close)
+            cleanup.callback(log.removeHandler, handler)
+        usage = UsageStore(config.usage_db)
+        cleanup.callback(usage.close)
+        membership = Membership(config.roster, usage)
+        limits = MemberLimits(config.rate_limit_per_second, config.burst, usage)
+        servicer = (servicer_class or KeyHolderServicer)(shares, limits, membership)
+        revocations = pki.RevocationList(config.crl, identity.ca_pem) if config.crl else None
+        policy = {
+            "Evaluate": config.allowed_roles,
+            "GetUsage": config.allowed_roles,
+            "GetUsageTotals": TOTALS_ROLES,
+        }
+        server = grpc.server(
+            ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="keyholder"),
+            interceptors=[pki.AuthInterceptor(policy, revocations)],
+            options=[
+                *pki.channel_options(),
+                # Clients ping every 30 s (pki.channel_options); accept that instead of
+                # answering GOAWAY "too_many_pings" to long-lived node channels.
+                ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
+                ("grpc.http2.max_ping_strikes", 0),
+            ],
+        )
+        keyholder_pb2_grpc.add_KeyHolderServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
+        health_servicer = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        try:
+            port = server.add_secure_port(config.listen, pki.server_credentials(identity))
+        except RuntimeError as exc:
+            raise ConfigError("configuration", "listen", f"cannot listen on {config.listen} ({exc})") from None
+        server.start()
+        health_servicer.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
+        current = shares[max(shares)]
+        log.info("listening port=%d epoch=%d share=%d", port, current.epoch, current.index)
+        try:
+            yield RunningServer(port, current.epoch, current.index, server)
+        finally:
+            health_servicer.enter_graceful_shutdown()
+            server.stop(grace).wait()

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17msin/v1/keyholder.proto\x12\x07msin.v1\":\n\x0f\x45valuateRequest\x12\r\n\x05\x65poch\x18\x01 \x01(\r\x12\x18\n\x10\x62linded_elements\x18\x02 \x03(\x0c\"a\n\x10\x45valuateResponse\x12\r\n\x05\x65poch\x18\x01 \x01(\r\x12\x13\n\x0bshare_index\x18\x02 \x01(\r\x12\x1a\n\x12\x65valuated_elements\x18\x03 \x03(\x0c\x12\r\n\x05proof\x18\x04 \x01(\x0c\"\x15\n\x13GetPublicKeyRequest\"m\n\rPublicKeyInfo\x12\r\n\x05\x65poch\x18\x01 \x01(\r\x12\x13\n\x0bshare_index\x18\x02 \x01(\r\x12\x14\n\x0cpublic_share\x18\x03 \x01(\x0c\x12\x11\n\tthreshold\x18\x04 \x01(\r\x12\x0f\n\x07holders\x18\x05 \x01(\r2\x92\x01\n\tKeyHolder\x12?\n\x08\x45valuate\x12\x18.msin.v1.EvaluateRequest\x1a\x19.msin.v1.EvaluateResponse\x12\x44\n\x0cGetPublicKey\x12\x1c.msin.v1.GetPublicKeyRequest\x1a\x16.msin.v1.PublicKeyInfob\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17msin/v1/keyholder.proto\x12\x07msin.v1\":\n\x0f\x45valuateRequest\x12\r\n\x05\x65poch\x18\x01 \x01(\r\x12\x18\n\x10\x62linded_elements\x18\x02 \x03(\x0c\"a\n\x10\x45valuateResponse\x12\r\n\x05\x65poch\x18\x01 \x01(\r\x12\x13\n\x0bshare_index\x18\x02 \x01(\r\x12\x1a\n\x12\x65valuated_elements\x18\x03 \x03(\x0c\x12\r\n\x05proof\x18\x04 \x01(\x0c\"\x15\n\x13GetPublicKeyRequest\"m\n\rPublicKeyInfo\x12\r\n\x05\x65poch\x18\x01 \x01(\r\x12\x13\n\x0bshare_index\x18\x02 \x01(\r\x12\x14\n\x0cpublic_share\x18\x03 \x01(\x0c\x12\x11\n\tthreshold\x18\x04 \x01(\r\x12\x0f\n\x07holders\x18\x05 \x01(\r\"\x11\n\x0fGetUsageRequest\"\xaa\x01\n\x0bMemberUsage\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0b\n\x03\x64\x61y\x18\x02 \x01(\t\x12\x0c\n\x04used\x18\x03 \x01(\x04\x12\x0f\n\x07refused\x18\x04 \x01(\x04\x12\x14\n\x0c\x64\x61ily_budget\x18\x05 \x01(\x04\x12\x11\n\tresets_at\x18\x06 \x01(\t\x12\x16\n\x0eroster_version\x18\x07 \x01(\x04\x12\x1b\n\x13network_daily_bound\x18\x08 \x01(\x04\"\x17\n\x15GetUsageTotalsRequest\"\xa1\x01\n\x0bUsageTotals\x12\x0b\n\x03\x64\x61y\x18\x01 \x01(\t\x12\x18\n\x10members_rostered\x18\x02 \x01(\r\x12\x16\n\x0emembers_active\x18\x03 \x01(\r\x12\x17\n\x0fmembers_refused\x18\x04 \x01(\r\x12\x10\n\x08\x65lements\x18\x05 \x01(\x04\x12\x10\n\x08refusals\x18\x06 \x01(\x04\x12\x16\n\x0eroster_version\x18\x07 \x01(\x04\x32\x96\x02\n\tKeyHolder\x12?\n\x08\x45valuate\x12\x18.msin.v1.EvaluateRequest\x1a\x19.msin.v1.EvaluateResponse\x12:\n\x08GetUsage\x12\x18.msin.v1.GetUsageRequest\x1a\x14.msin.v1.MemberUsage\x12\x46\n\x0eGetUsageTotals\x12\x1e.msin.v1.GetUsageTotalsRequest\x1a\x14.msin.v1.UsageTotals\x12\x44\n\x0cGetPublicKey\x12\x1c.msin.v1.GetPublicKeyRequest\x1a\x16.msin.v1.PublicKeyInfob\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,6 +39,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETPUBLICKEYREQUEST']._serialized_end=216
   _globals['_PUBLICKEYINFO']._serialized_start=218
   _globals['_PUBLICKEYINFO']._serialized_end=327
-  _globals['_KEYHOLDER']._serialized_start=330
-  _globals['_KEYHOLDER']._serialized_end=476
+  _globals['_GETUSAGEREQUEST']._serialized_start=329
+  _globals['_GETUSAGEREQUEST']._serialized_end=346
+  _globals['_MEMBERUSAGE']._serialized_start=349
+  _globals['_MEMBERUSAGE']._serialized_end=519
+  _globals['_GETUSAGETOTALSREQUEST']._serialized_start=521
+  _globals['_GETUSAGETOTALSREQUEST']._serialized_end=544
+  _globals['_USAGETOTALS']._serialized_start=547
+  _globals['_USAGETOTALS']._serialized_end=708
+  _globals['_KEYHOLDER']._serialized_start=711
+  _globals['_KEYHOLDER']._serialized_end=989
 # @@protoc_insertion_point(module_scope)

@@ -43,3 +43,49 @@ class PublicKeyInfo(_message.Message):
     threshold: int
     holders: int
     def __init__(self, epoch: _Optional[int] = ..., share_index: _Optional[int] = ..., public_share: _Optional[bytes] = ..., threshold: _Optional[int] = ..., holders: _Optional[int] = ...) -> None: ...
+
+class GetUsageRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class MemberUsage(_message.Message):
+    __slots__ = ("member_id", "day", "used", "refused", "daily_budget", "resets_at", "roster_version", "network_daily_bound")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    USED_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    DAILY_BUDGET_FIELD_NUMBER: _ClassVar[int]
+    RESETS_AT_FIELD_NUMBER: _ClassVar[int]
+    ROSTER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_DAILY_BOUND_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    day: str
+    used: int
+    refused: int
+    daily_budget: int
+    resets_at: str
+    roster_version: int
+    network_daily_bound: int
+    def __init__(self, member_id: _Optional[str] = ..., day: _Optional[str] = ..., used: _Optional[int] = ..., refused: _Optional[int] = ..., daily_budget: _Optional[int] = ..., resets_at: _Optional[str] = ..., roster_version: _Optional[int] = ..., network_daily_bound: _Optional[int] = ...) -> None: ...
+
+class GetUsageTotalsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class UsageTotals(_message.Message):
+    __slots__ = ("day", "members_rostered", "members_active", "members_refused", "elements", "refusals", "roster_version")
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_ROSTERED_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_REFUSED_FIELD_NUMBER: _ClassVar[int]
+    ELEMENTS_FIELD_NUMBER: _ClassVar[int]
+    REFUSALS_FIELD_NUMBER: _ClassVar[int]
+    ROSTER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    day: str
+    members_rostered: int
+    members_active: int
+    members_refused: int
+    elements: int
+    refusals: int
+    roster_version: int
+    def __init__(self, day: _Optional[str] = ..., members_rostered: _Optional[int] = ..., members_active: _Optional[int] = ..., members_refused: _Optional[int] = ..., elements: _Optional[int] = ..., refusals: _Optional[int] = ..., roster_version: _Optional[int] = ...) -> None: ...

@@ -40,6 +40,16 @@ class KeyHolderStub:
                 request_serializer=msin_dot_v1_dot_keyholder__pb2.EvaluateRequest.SerializeToString,
                 response_deserializer=msin_dot_v1_dot_keyholder__pb2.EvaluateResponse.FromString,
                 _registered_method=True)
+        self.GetUsage = channel.unary_unary(
+                '/msin.v1.KeyHolder/GetUsage',
+                request_serializer=msin_dot_v1_dot_keyholder__pb2.GetUsageRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_keyholder__pb2.MemberUsage.FromString,
+                _registered_method=True)
+        self.GetUsageTotals = channel.unary_unary(
+                '/msin.v1.KeyHolder/GetUsageTotals',
+                request_serializer=msin_dot_v1_dot_keyholder__pb2.GetUsageTotalsRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_keyholder__pb2.UsageTotals.FromString,
+                _registered_method=True)
         self.GetPublicKey = channel.unary_unary(
                 '/msin.v1.KeyHolder/GetPublicKey',
                 request_serializer=msin_dot_v1_dot_keyholder__pb2.GetPublicKeyRequest.SerializeToString,
@@ -53,9 +63,26 @@ class KeyHolderServicer:
 
     def Evaluate(self, request, context):
         """Evaluate a batch of blinded elements under this holder's share for one epoch.
+        Only for callers on the quorum-signed membership roster, by member id and the
+        SHA-256 fingerprint of their certificate's public key: PERMISSION_DENIED otherwise.
         Refused with INVALID_ARGUMENT for an empty batch, a wrong element length, an
         invalid or identity point, or an unknown epoch; RESOURCE_EXHAUSTED when the
-        member is over its rate limit or daily quota.
+        member is over its rate limit or daily budget (the message gives the reset time).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUsage(self, request, context):
+        """The calling member's own use of this holder today (rostered members only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUsageTotals(self, request, context):
+        """Every member's use of this holder today, summed, with no per-member split
+        (STTG's analyst, the Advisory Group and admins).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -75,6 +102,16 @@ def add_KeyHolderServicer_to_server(servicer, server):
                     servicer.Evaluate,
                     request_deserializer=msin_dot_v1_dot_keyholder__pb2.EvaluateRequest.FromString,
                     response_serializer=msin_dot_v1_dot_keyholder__pb2.EvaluateResponse.SerializeToString,
+            ),
+            'GetUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUsage,
+                    request_deserializer=msin_dot_v1_dot_keyholder__pb2.GetUsageRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_keyholder__pb2.MemberUsage.SerializeToString,
+            ),
+            'GetUsageTotals': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUsageTotals,
+                    request_deserializer=msin_dot_v1_dot_keyholder__pb2.GetUsageTotalsRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_keyholder__pb2.UsageTotals.SerializeToString,
             ),
             'GetPublicKey': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPublicKey,
@@ -110,6 +147,60 @@ class KeyHolder:
             '/msin.v1.KeyHolder/Evaluate',
             msin_dot_v1_dot_keyholder__pb2.EvaluateRequest.SerializeToString,
             msin_dot_v1_dot_keyholder__pb2.EvaluateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.KeyHolder/GetUsage',
+            msin_dot_v1_dot_keyholder__pb2.GetUsageRequest.SerializeToString,
+            msin_dot_v1_dot_keyholder__pb2.MemberUsage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUsageTotals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.KeyHolder/GetUsageTotals',
+            msin_dot_v1_dot_keyholder__pb2.GetUsageTotalsRequest.SerializeToString,
+            msin_dot_v1_dot_keyholder__pb2.UsageTotals.FromString,
             options,
             channel_credentials,
             insecure,

@@ -47,6 +47,8 @@ def test_keyholder_example_loads(tmp_path: Path, ca_dir: Path) -> None:
     assert config.share_files == (tmp_path / "holder-1.share.json",)
     assert config.rate_limit_per_second == 2000 and config.burst == 20000
     assert config.allowed_roles == frozenset({"member"})
+    assert config.usage_db == tmp_path / "usage.db" and config.roster.file == tmp_path / "roster.json"
+    assert config.roster.threshold == 2 and sorted(config.roster.signers) == ["kh1", "kh2", "kh3"]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from keyholder_net import EPOCH, SK, Network, write_config
+from keyholder_net import EPOCH, ROSTERED, SK, Network, roster_of, signed, write_config
 
 from msin_fed import pki, threshold
 from msin_fed.keyholder import KeyHolderServicer, load_config, running
@@ -25,14 +25,23 @@ def dealing_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def start_network(
     tmp_path: Path, dealing_dir: Path, make_identity: Callable[[str, str], pki.Identity]
 ) -> Iterator[Callable[..., Network]]:
-    """``start_network(names=..., servicers={name: cls}, **limits)`` -> Network."""
+    """``start_network(names=..., servicers={name: cls}, members=..., budget=..., **limits)``.
+
+    Every holder starts with a roster of ``members`` (member identities by name) signed by
+    kh1 and kh2, or with ``roster`` when given (None: ``roster=False`` installs none).
+    """
     with ExitStack() as stack:
 
         def start(
             names: tuple[str, ...] = ("kh1", "kh2", "kh3"),
             servicers: dict[str, type[KeyHolderServicer]] | None = None,
+            members: tuple[str, ...] = ROSTERED,
+            budget: int = 100_000_000,
+            roster: object = None,
             **limits: float,
         ) -> Network:
+            if roster is None:
+                roster = signed(roster_of([make_identity("member", m) for m in members], budget=budget))
             endpoints, configs, dirs = [], [], []
             for j, name in enumerate(names, 1):
                 identity = make_identity("keyholder", name)
@@ -41,8 +50,9 @@ def start_network(
                 d.mkdir()
                 cfg = load_config(
                     write_config(
-                        d, identity.directory, dealing_dir / f"holder-{j}.share.json", **limits
-                    )  # type: ignore[arg-type]
+                        d, identity.directory, dealing_dir / f"holder-{j}.share.json",
+                        roster=roster or None, **limits,  # type: ignore[arg-type]
+                    )
                 )
                 cls = (servicers or {}).get(name)
                 srv = stack.enter_context(running(cfg, grace=0, servicer_class=cls))

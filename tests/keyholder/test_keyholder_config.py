@@ -15,7 +15,7 @@ from keyholder_net import write_config
 
 from msin_fed import pki
 from msin_fed.errors import ConfigError
-from msin_fed.keyholder import MemberLimits, load_config
+from msin_fed.keyholder import MemberLimits, UsageStore, load_config
 from msin_fed.proto import keyholder_pb2, keyholder_pb2_grpc
 
 
@@ -28,7 +28,8 @@ def identity_dir(make_identity: Callable[[str, str], pki.Identity]) -> Path:
 
 def test_valid_config_loads(tmp_path: Path, identity_dir: Path, dealing_dir: Path) -> None:
     cfg = load_config(write_config(tmp_path, identity_dir, dealing_dir / "holder-1.share.json"))
-    assert cfg.listen == "127.0.0.1:0" and cfg.daily_quota == 100_000_000
+    assert cfg.listen == "127.0.0.1:0" and cfg.usage_db == tmp_path / "usage.db"
+    assert cfg.roster.threshold == 2 and sorted(cfg.roster.signers) == ["kh1", "kh2", "kh3"]
     assert cfg.share_files == (dealing_dir / "holder-1.share.json",)
     assert cfg.allowed_roles == frozenset({"member"})
 
@@ -39,6 +40,7 @@ def test_valid_config_loads(tmp_path: Path, identity_dir: Path, dealing_dir: Pat
         ('color = "blue"\n', "color"),
         ('workers = "four"\n', "workers"),
         ('allowed_roles = ["analyst"]\n', "allowed_roles"),
+        ("daily_quota = 1000000\n", "daily_quota"),
     ],
 )
 def test_invalid_config_names_the_key(
@@ -54,7 +56,9 @@ def test_invalid_config_names_the_key(
     ("old", "new", "key"),
     [
         ('listen = "127.0.0.1:0"', 'listen = "nowhere"', "listen"),
-        ("daily_quota = 100000000", "daily_quota = 0", "daily_quota"),
+        ("threshold = 2", "threshold = 4", "roster.threshold"),
+        ('kh1 = "', 'kh1 = "00', "roster.signers.kh1"),
+        ("[roster]\n", "[rooster]\n", "rooster"),
         ("rate_limit_per_second = 1000000", "rate_limit_per_second = true", "rate_limit_per_second"),
         ('share_files = ["', 'share_files = ["missing-', "share_files"),
     ],
@@ -78,25 +82,34 @@ def test_not_toml_is_a_config_error(tmp_path: Path) -> None:
         load_config(path)
 
 
-def test_limits_refill_and_reset_daily() -> None:
+def test_limits_refill_and_reset_daily(tmp_path: Path) -> None:
     now = [0.0]
     day = [_dt.date(2026, 1, 1)]
-    limits = MemberLimits(10, 20, 50, clock=lambda: now[0], today=lambda: day[0])
-    assert limits.charge("a", 20) is None
-    refusal = limits.charge("a", 1)
+    usage = UsageStore(tmp_path / "usage.db", today=lambda: day[0])
+    limits = MemberLimits(10, 20, usage, clock=lambda: now[0])
+    assert limits.charge("a", 20, 50) is None
+    refusal = limits.charge("a", 1, 50)
     assert refusal is not None and "rate limit" in refusal.reason
-    assert limits.charge("b", 20) is None  # per member
+    assert limits.charge("b", 20, 50) is None  # per member
     now[0] = 1.0
-    assert limits.charge("a", 10) is None
-    assert limits.charge("a", 21) is not None  # over burst
+    assert limits.charge("a", 10, 50) is None
+    assert limits.charge("a", 21, 50) is not None  # over burst
     now[0] = 10.0
-    assert limits.charge("a", 20) is None
-    refusal = limits.charge("a", 1)  # 50 used
+    assert limits.charge("a", 20, 50) is None
     now[0] = 20.0
-    refusal = limits.charge("a", 1)
-    assert refusal is not None and "daily quota" in refusal.reason
+    refusal = limits.charge("a", 1, 50)  # 50 used
+    assert refusal is not None and "daily budget of 50 elements" in refusal.reason
+    assert "resets at 2026-01-02T00:00:00Z" in refusal.reason
+    usage.close()
+    # Counts outlive the store's process; a new day starts from zero.
+    again = UsageStore(tmp_path / "usage.db", today=lambda: day[0])
+    assert again.usage("a", 50).used == 50 and again.usage("a", 50).refused == 1
+    totals = again.totals()
+    assert (totals.members_active, totals.elements, totals.refused) == (2, 70, 1)
     day[0] = _dt.date(2026, 1, 2)
-    assert limits.charge("a", 1) is None and limits.used_today("a") == 1
+    limits = MemberLimits(10, 20, again, clock=lambda: now[0])
+    assert limits.charge("a", 1, 50) is None and again.usage("a", 50).used == 1
+    again.close()
 
 
 def test_cli_deal_and_serve(

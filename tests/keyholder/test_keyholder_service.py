@@ -90,10 +90,10 @@ def test_two_liars_leave_too_few_holders(
             tok.tokenize(INPUTS)
 
 
-def test_member_over_quota_is_refused(
+def test_member_over_budget_is_refused(
     start_network: Callable[..., Network], make_identity: Callable[[str, str], pki.Identity]
 ) -> None:
-    net = start_network(quota=6)
+    net = start_network(budget=6)
     member = make_identity("member", "grower-a")
     stub = _stub(net, member)
     elements = [oprf.blind(x)[1] for x in INPUTS]
@@ -101,8 +101,9 @@ def test_member_over_quota_is_refused(
     with pytest.raises(grpc.RpcError) as exc:
         stub.Evaluate(keyholder_pb2.EvaluateRequest(epoch=EPOCH, blinded_elements=elements))
     assert exc.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert "daily quota" in exc.value.details()
-    # Another member has its own quota.
+    assert "daily budget of 6 elements" in exc.value.details()
+    assert "resets at " in exc.value.details()
+    # Another member has its own budget.
     other = _stub(net, make_identity("member", "retailer-b"))
     other.Evaluate(keyholder_pb2.EvaluateRequest(epoch=0, blinded_elements=elements))
     # The node client routes around the refusing holder, then runs out of holders.

@@ -62,17 +62,31 @@ def network(
     written = write_dealing(deal(2, 3, epoch=1), base / "dealing")
     public, shares = written[0], written[1:]
     redactor = Redactor()
+    # The key holders evaluate only for rostered members: sign one roster by two of them.
+    from nacl.signing import SigningKey
+
+    from msin_fed.keyholder import RosterConfig, SignedRoster
+    from msin_fed.keyholder.roster import Roster, members_from_certificates, write_signed_roster
+
+    signing = {f"ag{i}": SigningKey.generate() for i in (1, 2, 3)}
+    members = ("grower", "retailer", "ngo", "agency", "labourco")
+    roster = SignedRoster(Roster(1, 10_000_000, members_from_certificates(
+        (m, make_identity("member", m).cert_pem) for m in members)))
+    for name in ("ag1", "ag2"):
+        roster = roster.signed_by(name, signing[name])
     with ExitStack() as stack:
         holders = []
         for i, share in enumerate(shares, start=1):
             ident = make_identity("keyholder", f"ag{i}")
+            roster_file = write_signed_roster(roster, base / f"ag{i}" / "roster.json")
             cfg = KeyHolderConfig(
                 listen="127.0.0.1:0",
                 cert_dir=ident.directory,  # type: ignore[arg-type]
                 share_files=(share,),
                 rate_limit_per_second=10_000.0,
-                daily_quota=10_000_000,
                 burst=10_000,
+                usage_db=base / f"ag{i}" / "usage.db",
+                roster=RosterConfig(roster_file, 2, {n: bytes(k.verify_key) for n, k in signing.items()}),
             )
             running = stack.enter_context(keyholder_running(cfg))
             holders.append((f"ag{i}", running.port))
