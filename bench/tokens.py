@@ -94,7 +94,7 @@ def _start_holders(work: Path, share_dir: Path) -> tuple[list[subprocess.Popen[s
         ident = pki.issue(work / "ca", "keyholder", f"kh{j}", work / f"kh{j}")
         config = work / f"kh{j}.toml"
         config.write_text(
-            f'listen = "127.0.0.1:0"\ncert_dir = "{ident}"\n'
+            f'listen = "127.0.0.1:0"\ncert_dir = "{ident}"\ncrl = "{work / "ca" / "crl.pem"}"\n'
             f'share_files = ["{share_dir / f"holder-{j}.share.json"}"]\n'
             "rate_limit_per_second = 100000000\nburst = 100000\ndaily_quota = 1000000000\n"
             "workers = 4\n"

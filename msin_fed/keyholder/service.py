@@ -155,7 +155,13 @@ def running(
     shares = load_shares(config)
     limits = MemberLimits(config.rate_limit_per_second, config.burst, config.daily_quota)
     servicer = (servicer_class or KeyHolderServicer)(shares, limits)
-    revocations = pki.RevocationList(config.crl, identity.ca_pem) if config.crl else None
+    if config.crl is None:
+        raise ConfigError("configuration", "crl", "is required: revocation must be checked")
+    revocations = pki.RevocationList(config.crl, identity.ca_pem, number_file=config.crl_number_file)
+    problem = revocations.problem()
+    if problem is not None:
+        # Serve anyway (every answer says why), so that fixing the file is enough.
+        log.error("every call will be refused until the CRL is usable: %s", problem)
     interceptor = pki.AuthInterceptor({"Evaluate": config.allowed_roles}, revocations)
     handler = _attach_log_file(str(config.log_path)) if config.log_path else None
     server = grpc.server(
