@@ -74,6 +74,10 @@ class CoordinatorServer:
         store: SharedStore | None = None,
     ) -> None:
         self.config = config
+        if config.crl is None:
+            raise ConfigError(
+                config.source, "server.crl", "is required to serve (the network CA's crl.pem): revocation must be checked"
+            )
         self.identity = pki.load_identity(config.identity_dir)
         if self.identity.role != "coordinator":
             # Clients accept only a coordinator certificate as the coordinator.
@@ -99,8 +103,6 @@ class CoordinatorServer:
             analyst_streams=config.analyst_streams,
             member_calls_per_second=config.member_calls_per_second,
         )
-        if config.crl is None:
-            raise ConfigError(config.source, "server.crl", "is required: revocation must be checked")
         revocations = pki.RevocationList(
             config.crl, self.identity.ca_pem, number_file=config.crl_number_file
         )

@@ -195,3 +195,23 @@ def test_a_server_without_a_crl_file_starts_but_refuses(served: Served) -> None:
     with served.start() as port:
         err = _refused(served, port)
         assert err.code() == grpc.StatusCode.UNAVAILABLE and "is missing" in (err.details() or "")
+
+
+def test_servers_refuse_to_start_without_a_crl_setting(tmp_path: Path) -> None:
+    from msin_fed.errors import ConfigError
+
+    ca = pki.init_ca(tmp_path / "ca")
+    pki.issue(ca, "coordinator", "sttg", tmp_path / "sttg")
+    config = CoordinatorConfig(identity_dir=tmp_path / "sttg", store_url=str(tmp_path / "s.db"), listen="127.0.0.1:0")
+    with pytest.raises(ConfigError, match="server.crl"):
+        CoordinatorServer(config, verifier=None)
+    pki.issue(ca, "keyholder", "kh1", tmp_path / "kh1")
+    write_dealing(deal(2, 3, 1), tmp_path / "dealing")
+    path = tmp_path / "keyholder.toml"
+    path.write_text(
+        f'listen = "127.0.0.1:0"\ncert_dir = "{tmp_path / "kh1"}"\n'
+        f'share_files = ["{tmp_path / "dealing" / "holder-1.share.json"}"]\n'
+        "rate_limit_per_second = 1000\ndaily_quota = 100000\n"
+    )
+    with pytest.raises(ConfigError, match="crl: missing"):
+        load_config(path)
