@@ -203,7 +203,7 @@ def test_servers_refuse_to_start_without_a_crl_setting(tmp_path: Path) -> None:
     ca = pki.init_ca(tmp_path / "ca")
     pki.issue(ca, "coordinator", "sttg", tmp_path / "sttg")
     config = CoordinatorConfig(identity_dir=tmp_path / "sttg", store_url=str(tmp_path / "s.db"), listen="127.0.0.1:0")
-    with pytest.raises(ConfigError, match="server.crl"):
+    with pytest.raises(ConfigError, match=r"server\.crl"):
         CoordinatorServer(config, verifier=None)
     pki.issue(ca, "keyholder", "kh1", tmp_path / "kh1")
     write_dealing(deal(2, 3, 1), tmp_path / "dealing")
