@@ -130,6 +130,7 @@ class Network:
 
     def __init__(self, root: Path, members: int) -> None:
         ca = pki.init_ca(root / "ca")
+        self.crl = ca / "crl.pem"
         pki.issue(ca, "coordinator", "sttg", root / "coordinator")
         self.coordinator_dir = root / "coordinator"
         self.members = []
@@ -147,7 +148,10 @@ def _serve(root: Path, net: Network, batch: int, verify: bool) -> tuple[subproce
                 "server": {
                     "listen": "127.0.0.1:0",
                     "identity_dir": str(net.coordinator_dir),
+                    "crl": str(net.crl),
                     "max_batch": max(batch, 1000),
+                    # Intake throughput, not fairness, is measured: no per-member call rate.
+                    "member_calls_per_second": 1_000_000,
                 },
                 "store": {"url": str(root / "intake.db")},
                 "redaction": {"verify": verify},
@@ -190,7 +194,7 @@ def intake_rate(net: Network, root: Path, records: Sequence[SharedRecord], batch
             requests[name].append(pb.SubmitBatchRequest(submissions=subs, signature=signature).SerializeToString())
     proc, port = _serve(root, net, batch, verify)
     try:
-        channels = {m.name: pki.secure_channel(f"localhost:{port}", m) for m in net.members}
+        channels = {m.name: pki.secure_channel(f"127.0.0.1:{port}", m, role="coordinator", name="sttg") for m in net.members}
         calls = {
             name: ch.unary_unary(
                 "/msin.v1.Coordinator/SubmitBatch",

@@ -5,13 +5,18 @@
     [server]
     listen = "127.0.0.1:50051"       # host:port; port 0 picks a free one
     identity_dir = "identity"        # cert.pem, key.pem, ca.pem (relative to this file)
-    crl = "ca/crl.pem"               # optional certificate revocation list
+    crl = "ca/crl.pem"               # required to serve: the network CA's revocation list; every call
+                                     # is refused while it is missing, bad, expired or rolled back
+    crl_number_file = "crl.number"   # the highest CRL number seen (kept across restarts)
     max_message_bytes = 16777216     # request and response size limit
     max_batch = 1000                 # submissions per SubmitBatch
     workers = 64                     # gRPC worker threads (each open event stream holds one)
     intake_workers = 1               # processes checking submitted records (0: in the server's
                                      # process; default: one per core beyond the first, at most 4)
     max_streams = 48                 # open Subscribe streams at most (RESOURCE_EXHAUSTED beyond)
+    member_streams = 4               # open Subscribe streams per member
+    analyst_streams = 8              # streams kept for analysts: members never use these
+    member_calls_per_second = 20     # unary calls per member (burst of 10x, then RESOURCE_EXHAUSTED)
     grace_seconds = 30               # SIGTERM: how long in-flight calls may finish
 
     [store]
@@ -79,7 +84,11 @@ class CoordinatorConfig:
     identity_dir: Path
     store_url: str
     listen: str = "127.0.0.1:50051"
+    #: The CRL; required (the server refuses to start without it). None only so that
+    #: the error can name the key.
     crl: Path | None = None
+    #: Where the highest CRL number seen is kept; None: in memory only.
+    crl_number_file: Path | None = None
     epoch: int = 1
     disclose_member_ids: bool = False
     verify_redaction: bool = True
@@ -90,6 +99,9 @@ class CoordinatorConfig:
     #: :func:`default_intake_workers`.
     intake_workers: int | None = None
     max_streams: int = 48
+    member_streams: int = 4
+    analyst_streams: int = 8
+    member_calls_per_second: float = 20.0
     grace_seconds: float = 30.0
     smtp: SmtpConfig | None = None
     audit_head_file: Path | None = None
@@ -102,11 +114,15 @@ _KNOWN: dict[str, set[str]] = {
         "listen",
         "identity_dir",
         "crl",
+        "crl_number_file",
         "max_message_bytes",
         "max_batch",
         "workers",
         "intake_workers",
         "max_streams",
+        "member_streams",
+        "analyst_streams",
+        "member_calls_per_second",
         "grace_seconds",
     },
     "store": {"url"},
@@ -220,6 +236,21 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
     if intake_workers is not None and not 0 <= intake_workers <= 64:
         raise r.fail("server.intake_workers", "must be between 0 and 64")
 
+    # Required to serve (CoordinatorServer refuses to start without it), not to read the
+    # store: `msin coordinator report` and `audit verify` use the same file.
+    crl = r.path("server", "crl")
+
+    max_streams = r.positive("server", "max_streams", 48)
+    member_streams = r.positive("server", "member_streams", 4)
+    analyst_streams = r.get("server", "analyst_streams", int, 8)
+    if not 0 <= analyst_streams < max_streams:
+        raise r.fail("server.analyst_streams", "must be at least 0 and below server.max_streams")
+    if member_streams > max_streams - analyst_streams:
+        raise r.fail("server.member_streams", "must leave analyst_streams free within max_streams")
+    rate = r.get("server", "member_calls_per_second", (int, float), 20.0)
+    if rate <= 0:
+        raise r.fail("server.member_calls_per_second", "must be positive")
+
     grace = r.get("server", "grace_seconds", (int, float), 30.0)
     if grace < 0:
         raise r.fail("server.grace_seconds", "must not be negative")
@@ -228,7 +259,8 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
         identity_dir=identity_dir,
         store_url=url,
         listen=listen,
-        crl=r.path("server", "crl"),
+        crl=crl,
+        crl_number_file=r.path("server", "crl_number_file", "crl.number"),
         epoch=int(epoch),
         disclose_member_ids=bool(r.get("policy", "disclose_member_ids", bool, False)),
         verify_redaction=bool(r.get("redaction", "verify", bool, True)),
@@ -236,7 +268,10 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
         max_batch=r.positive("server", "max_batch", 1000),
         workers=r.positive("server", "workers", 64),
         intake_workers=intake_workers,
-        max_streams=r.positive("server", "max_streams", 48),
+        max_streams=max_streams,
+        member_streams=member_streams,
+        analyst_streams=int(analyst_streams),
+        member_calls_per_second=float(rate),
         grace_seconds=float(grace),
         smtp=smtp,
         audit_head_file=r.path("audit", "head_file", "audit.head"),

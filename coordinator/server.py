@@ -32,7 +32,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from msin_fed import pki
-from msin_fed.errors import NotAvailableError
+from msin_fed.errors import ConfigError, NotAvailableError
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 
@@ -74,7 +74,14 @@ class CoordinatorServer:
         store: SharedStore | None = None,
     ) -> None:
         self.config = config
+        if config.crl is None:
+            raise ConfigError(
+                config.source, "server.crl", "is required to serve (the network CA's crl.pem): revocation must be checked"
+            )
         self.identity = pki.load_identity(config.identity_dir)
+        if self.identity.role != "coordinator":
+            # Clients accept only a coordinator certificate as the coordinator.
+            raise ConfigError(config.source, "server.identity_dir", "certificate is not a coordinator's")
         if verifier is None and config.verify_redaction:
             verifier = load_verifier()
         self.store = store or SharedStore(config.store_url)
@@ -92,8 +99,17 @@ class CoordinatorServer:
             on_alert=AlertMailer(config.smtp) if config.smtp else None,
             max_streams=max(1, min(config.max_streams, config.workers - 4)),
             workers=self.intake_workers,
+            member_streams=config.member_streams,
+            analyst_streams=config.analyst_streams,
+            member_calls_per_second=config.member_calls_per_second,
         )
-        revocations = pki.RevocationList(config.crl, self.identity.ca_pem) if config.crl else None
+        revocations = pki.RevocationList(
+            config.crl, self.identity.ca_pem, number_file=config.crl_number_file
+        )
+        problem = revocations.problem()
+        if problem is not None:
+            # Serve anyway (health answers say why), so that fixing the file is enough.
+            log.error("every call will be refused until the CRL is usable: %s", problem)
         options = pki.channel_options(config.max_message_bytes)
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="coordinator"),

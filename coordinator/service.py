@@ -29,6 +29,7 @@ from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.wire import SignedPart, grade_to_pb, tlp_to_pb
 
 from .audit import AuditLog
+from .fairness import Busy, CallRates, StreamSlots
 from .intake import (
     AccessDenied,
     BatchToCheck,
@@ -58,10 +59,6 @@ log = logging.getLogger("msin_fed.coordinator")
 
 class NotFound(MsinError):
     """The record or alert named does not exist (NOT_FOUND)."""
-
-
-class Busy(MsinError):
-    """Too many open event streams (RESOURCE_EXHAUSTED): each holds a worker thread."""
 
 
 class Refused(MsinError):
@@ -131,6 +128,9 @@ class CoordinatorService:
         on_alert: Callable[[pb.AlertEvent], None] | None = None,
         max_streams: int = 48,
         workers: IntakeWorkers | None = None,
+        member_streams: int = 4,
+        analyst_streams: int = 8,
+        member_calls_per_second: float = 20.0,
     ) -> None:
         self.store = store
         self.engine = MatchEngine(store, epoch=epoch, single_writer=True)
@@ -145,7 +145,9 @@ class CoordinatorService:
         self._new_events = threading.Condition()
         self._closing = False
         self._generation = 0
-        self._streams = threading.BoundedSemaphore(max_streams)
+        #: Fair shares: one member cannot hold every stream slot or worker.
+        self.streams = StreamSlots(max_streams, member_streams, analyst_streams)
+        self.call_rates = CallRates(member_calls_per_second)
         self._intake_cv = threading.Condition()
         self._intake_queue: deque[_Intake] = deque()
         self._writing = False
@@ -367,6 +369,11 @@ class CoordinatorService:
         ]
         self.store.append_events(conn, rows)
 
+    def admit(self, caller: Caller) -> None:
+        """Count one call of ``caller`` against its member's call rate (Busy beyond it)."""
+        if caller.role == "member":
+            self.call_rates.take(caller.name)
+
     def _notify(self) -> None:
         with self._new_events:
             self._generation += 1
@@ -384,8 +391,7 @@ class CoordinatorService:
         if caller.role not in ("member", "analyst"):
             raise AccessDenied("only members and analysts subscribe")
         subscriber = caller.name if caller.role == "member" else "(analyst)"
-        if not self._streams.acquire(blocking=False):
-            raise Busy("too many open event streams; retry later")
+        self.streams.acquire(caller.role, caller.name)
         cursor = after
         delivered = 0
         try:
@@ -410,7 +416,7 @@ class CoordinatorService:
                     delivered += 1
                     yield event
         finally:
-            self._streams.release()
+            self.streams.release(caller.role, caller.name)
             if delivered:
                 with self.store.write() as conn:
                     self.audit.append(

@@ -63,13 +63,6 @@ def _abort(context: grpc.ServicerContext, exc: BaseException) -> NoReturn:
 _R = TypeVar("_R")
 
 
-def _call(context: grpc.ServicerContext, fn: Callable[[Caller], _R]) -> _R:
-    try:
-        return fn(_caller(context))
-    except (MsinError, PermissionError) as exc:
-        _abort(context, exc)
-
-
 def _caller(context: grpc.ServicerContext) -> Caller:
     peer = pki.peer_of(context)
     return Caller(peer.role, peer.name, peer.signing_public_key)
@@ -81,10 +74,19 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
     def __init__(self, service: CoordinatorService) -> None:
         self.service = service
 
+    def _call(self, context: grpc.ServicerContext, fn: Callable[[Caller], _R]) -> _R:
+        """Run ``fn`` for the caller, after its call-rate check; errors become statuses."""
+        try:
+            caller = _caller(context)
+            self.service.admit(caller)
+            return fn(caller)
+        except (MsinError, PermissionError) as exc:
+            _abort(context, exc)
+
     def SubmitBatch(
         self, request: pb.SubmitBatchRequest, context: grpc.ServicerContext
     ) -> pb.SubmitBatchResponse:
-        acks = _call(context, lambda c: self.service.submit_batch(c, request.submissions, request.signature))
+        acks = self._call(context, lambda c: self.service.submit_batch(c, request.submissions, request.signature))
         return pb.SubmitBatchResponse(
             acks=[
                 pb.Ack(submission_id=a.submission_id, record_id=a.record_id, duplicate=a.duplicate)
@@ -93,11 +95,11 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
         )
 
     def Withdraw(self, request: pb.WithdrawRequest, context: grpc.ServicerContext) -> pb.WithdrawResponse:
-        done = _call(context, lambda c: self.service.withdraw(c, request.record_id))
+        done = self._call(context, lambda c: self.service.withdraw(c, request.record_id))
         return pb.WithdrawResponse(withdrawn=done)
 
     def Subscribe(self, request: pb.SubscribeRequest, context: grpc.ServicerContext) -> Iterator[pb.Event]:
-        stream = _call(context, lambda c: self.service.events(c, request.after_cursor, context.is_active))
+        stream = self._call(context, lambda c: self.service.events(c, request.after_cursor, context.is_active))
         try:
             yield from stream
         except (MsinError, PermissionError) as exc:
@@ -106,19 +108,19 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
     def RaiseAlert(
         self, request: pb.RaiseAlertRequest, context: grpc.ServicerContext
     ) -> pb.RaiseAlertResponse:
-        alert_id = _call(context, lambda c: self.service.raise_alert(c, request.record_id, request.summary))
+        alert_id = self._call(context, lambda c: self.service.raise_alert(c, request.record_id, request.summary))
         return pb.RaiseAlertResponse(alert_id=alert_id)
 
     def ListMatches(
         self, request: pb.ListMatchesRequest, context: grpc.ServicerContext
     ) -> pb.ListMatchesResponse:
-        matches = _call(context, lambda c: self.service.list_matches(c, request.record_id))
+        matches = self._call(context, lambda c: self.service.list_matches(c, request.record_id))
         return pb.ListMatchesResponse(matches=matches)
 
     def ListClusters(
         self, request: pb.ListClustersRequest, context: grpc.ServicerContext
     ) -> pb.ListClustersResponse:
-        clusters, records = _call(context, lambda c: self.service.list_clusters(c, request.limit))
+        clusters, records = self._call(context, lambda c: self.service.list_clusters(c, request.limit))
         out = []
         for cl in clusters:
             recs = []
@@ -158,7 +160,7 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
         outcome = (
             pb.ActionOutcome.Name(request.outcome) if request.outcome in pb.ActionOutcome.values() else ""
         )
-        action_id = _call(
+        action_id = self._call(
             context,
             lambda c: self.service.record_action(
                 c, request.record_id, request.alert_id, outcome, request.date

@@ -14,6 +14,7 @@ Every error the library raises on purpose is an :class:`MsinError`::
     │   ├── WrongKeyError          the store key or passphrase does not open this store
     │   └── CorruptStoreError      the store file is damaged or not a store
     ├── ConfigError              invalid configuration: file, key and reason
+    ├── RevocationUnavailable    the CRL cannot be trusted now, so a server refuses every call
     ├── RemoteError              a peer (coordinator, key holder) refused or failed a call
     └── NotAvailableError        a feature whose implementation has not landed yet
 
@@ -38,6 +39,7 @@ __all__ = [
     "NotAvailableError",
     "RedactionRefused",
     "RemoteError",
+    "RevocationUnavailable",
     "RosterRefused",
     "RowError",
     "StoreError",
@@ -178,6 +180,17 @@ class ConfigError(MsinError):
         self.key = key
         self.reason = reason
         super().__init__(f"{file}: {key}: {reason}")
+
+
+class RevocationUnavailable(MsinError):
+    """The revocation list is missing, unreadable, wrongly signed, expired or rolled back.
+
+    Servers refuse every call while this holds (fail closed); ``reason`` says which.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"revocation list unusable, every call refused: {reason}")
 
 
 class RemoteError(MsinError):

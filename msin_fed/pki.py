@@ -4,13 +4,24 @@ Every process holds an *identity*: a certificate issued by the network CA, its p
 key, and the CA certificate. The certificate carries the holder's role and name (the
 member id for a member node) in a subject-alternative-name URI ``urn:msin:ROLE:NAME``,
 so servers learn who calls from the TLS handshake itself, never from a request field.
+
+Clients check the server the same way, in the handshake: every certificate also carries
+the DNS name ``NAME.ROLE.msin.internal`` (:func:`server_name`), and
+:func:`secure_channel` makes gRPC check the server's certificate against the name of
+the role and name the caller expects, whatever address it dials. gRPC Python cannot show
+a client the server's certificate after the handshake, so the role has to be in a name
+gRPC itself verifies; the CA writes that name only from the role it certifies, and
+refuses host names under ``msin.internal``, so a member's (or any other role's)
+certificate can never pass as a coordinator or a key holder. Certificates name no other
+host unless asked (``hosts``, for keyholder and coordinator certificates only).
 Members' certificates also carry their Ed25519 record-signing public key, binding every
 signed shared record to the certificate that was used to submit it.
 
 Revocation: ``revoke`` adds a serial number to ``DIR/revoked.txt`` and re-signs
-``DIR/crl.pem``; servers load the CRL (checking its CA signature) and refuse revoked
-callers in :class:`AuthInterceptor`, because gRPC Python cannot check CRLs in the
-handshake.
+``DIR/crl.pem`` (numbered, written atomically); servers check every call against it in
+:class:`AuthInterceptor` (gRPC Python cannot check CRLs in the handshake) and refuse
+every call while the CRL is missing, unreadable, wrongly signed, expired or older than
+one already seen (:mod:`msin_fed.revocation`).
 
 Files in an identity directory: ``cert.pem``, ``key.pem`` (mode 0600), ``ca.pem``,
 and for members ``signing.key`` (raw 32-byte Ed25519 seed, mode 0600).
@@ -35,7 +46,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from nacl.signing import SigningKey
 
-from msin_fed.errors import ConfigError, ValidationError
+from msin_fed.errors import ConfigError, RevocationUnavailable, ValidationError
+from msin_fed.revocation import CRL_DAYS, RevocationList, atomic_write, write_crl
 
 __all__ = [
     "ROLES",
@@ -48,9 +60,11 @@ __all__ = [
     "issue",
     "load_identity",
     "peer_of",
+    "refresh_crl",
     "revoke",
     "secure_channel",
     "server_credentials",
+    "server_name",
 ]
 
 ROLES: frozenset[str] = frozenset({"member", "analyst", "advisory", "keyholder", "coordinator", "admin"})
@@ -63,7 +77,32 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 
 CA_DAYS = 3650
 LEAF_DAYS = 365
-DEFAULT_HOSTS: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+#: Hosts a certificate names besides its role name: none unless asked for.
+DEFAULT_HOSTS: tuple[str, ...] = ()
+#: DNS suffix of the role names (``NAME.ROLE`` + this); reserved, never a ``hosts`` entry.
+ROLE_DOMAIN = "msin.internal"
+
+
+def server_name(role: str, name: str) -> str:
+    """The DNS name a certificate of ``role``/``name`` carries and clients check: ``NAME.ROLE.msin.internal``."""
+    if role not in ROLES:
+        raise ValidationError("role", f"unknown role {role!r} (expected one of {sorted(ROLES)})")
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValidationError("name", "must be 1-64 letters, digits, '_', '.' or '-'")
+    # The role is the last label before the suffix, so no name of one role can spell the
+    # name of another role ("x.coordinator" as a member is x.coordinator.member...).
+    return f"{name}.{role}.{ROLE_DOMAIN}".lower()
+
+
+def _check_host(role: str, host: str) -> str:
+    if role not in SERVER_ROLES:
+        raise ValidationError("hosts", f"only keyholder and coordinator certificates name hosts, not {role}")
+    if not isinstance(host, str) or not host or "*" in host or any(c.isspace() for c in host):
+        raise ValidationError("hosts", "each must be a DNS name or IP address without wildcards")
+    folded = host.lower().rstrip(".")
+    if folded == ROLE_DOMAIN or folded.endswith("." + ROLE_DOMAIN):
+        raise ValidationError("hosts", f"names under {ROLE_DOMAIN} are reserved for role names")
+    return host
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -156,13 +195,12 @@ def issue(
     """Issue a certificate and key for ``role``/``name`` into ``out_dir``.
 
     Members also get an Ed25519 signing key whose public half the certificate carries.
-    ``hosts`` are DNS names or IP addresses the certificate is valid for as a server
-    (every certificate gets them, so any process can also serve on loopback).
+    Every certificate carries its role name (:func:`server_name`), which is what msin
+    clients check. ``hosts`` are further DNS names or IP addresses a keyholder or
+    coordinator certificate is valid for, for other TLS clients (none by default).
     """
-    if role not in ROLES:
-        raise ValidationError("role", f"unknown role {role!r} (expected one of {sorted(ROLES)})")
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ValidationError("name", "must be 1-64 letters, digits, '_', '.' or '-'")
+    role_name = server_name(role, name)
+    extra_hosts = [_check_host(role, h) for h in hosts]
     if days < 1:
         raise ValidationError("days", "must be at least 1")
     ca_path = Path(ca_dir)
@@ -170,8 +208,13 @@ def issue(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
-    sans: list[x509.GeneralName] = [x509.UniformResourceIdentifier(f"{_URI_PREFIX}{role}:{name}")]
-    for host in hosts:
+    sans: list[x509.GeneralName] = [
+        x509.UniformResourceIdentifier(f"{_URI_PREFIX}{role}:{name}"),
+        # Always present: with any DNS name in the certificate gRPC never falls back to
+        # matching the common name (a member could be named like a server's host).
+        x509.DNSName(role_name),
+    ]
+    for host in extra_hosts:
         try:
             sans.append(x509.IPAddress(ipaddress.ip_address(host)))
         except ValueError:
@@ -230,58 +273,35 @@ def revoke(ca_dir: str | os.PathLike[str], serial: int | str | os.PathLike[str])
             raise ValidationError(
                 "certificate", "neither a hex serial number nor a PEM certificate file"
             ) from None
-    revoked_file = ca_path / "revoked.txt"
-    serials = {int(s, 16) for s in revoked_file.read_text().split()} if revoked_file.exists() else set()
+    _load_ca(ca_path)
+    serials = _revoked_serials(ca_path)
     serials.add(number)
-    revoked_file.write_text("".join(f"{s:x}\n" for s in sorted(serials)))
-    return _write_crl(ca_path, sorted(serials))
+    atomic_write(ca_path / "revoked.txt", "".join(f"{s:x}\n" for s in sorted(serials)).encode())
+    return _write_crl(ca_path, serials)
 
 
-def _write_crl(ca_dir: Path, serials: Iterable[int]) -> Path:
+def _write_crl(ca_dir: Path, serials: Iterable[int], days: int = CRL_DAYS) -> Path:
     ca_cert, ca_key = _load_ca(ca_dir)
-    now = _now()
-    builder = (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(ca_cert.subject)
-        .last_update(now)
-        .next_update(now + _dt.timedelta(days=30))
-    )
-    for number in serials:
-        builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(number).revocation_date(now).build()
-        )
-    crl = builder.sign(ca_key, hashes.SHA256())
     path = ca_dir / "crl.pem"
-    path.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
+    write_crl(path, ca_cert, ca_key, sorted(serials), days=days)
     return path
 
 
-class RevocationList:
-    """Revoked serial numbers from a CRL file, re-read when the file changes."""
+def refresh_crl(ca_dir: str | os.PathLike[str], days: int = CRL_DAYS) -> Path:
+    """Re-sign the CRL with the same revocations, a new number and a new next-update time.
 
-    def __init__(self, crl_path: str | os.PathLike[str] | None, ca_pem: bytes) -> None:
-        self._path = Path(crl_path) if crl_path else None
-        self._ca = x509.load_pem_x509_certificate(ca_pem)
-        self._mtime = -1.0
-        self._serials: frozenset[int] = frozenset()
-        self._lock = threading.Lock()
+    Servers refuse every call once the CRL's next-update time has passed, so the CA runs
+    this (``msin ca crl``) well within :data:`~msin_fed.revocation.CRL_DAYS`.
+    """
+    if days < 1:
+        raise ValidationError("days", "must be at least 1")
+    ca_path = Path(ca_dir)
+    return _write_crl(ca_path, _revoked_serials(ca_path), days)
 
-    def is_revoked(self, serial: int) -> bool:
-        """True when ``serial`` is on the current CRL."""
-        if self._path is None:
-            return False
-        with self._lock:
-            try:
-                mtime = self._path.stat().st_mtime
-            except FileNotFoundError:
-                return False
-            if mtime != self._mtime:
-                crl = x509.load_pem_x509_crl(self._path.read_bytes())
-                if not crl.is_signature_valid(self._ca.public_key()):  # type: ignore[arg-type]
-                    raise ConfigError(str(self._path), "crl", "not signed by the network CA")
-                self._serials = frozenset(r.serial_number for r in crl)
-                self._mtime = mtime
-            return serial in self._serials
+
+def _revoked_serials(ca_path: Path) -> set[int]:
+    revoked_file = ca_path / "revoked.txt"
+    return {int(s, 16) for s in revoked_file.read_text().split()} if revoked_file.exists() else set()
 
 
 @dataclass(frozen=True)
@@ -431,11 +451,18 @@ def channel_options(max_message_bytes: int = MAX_MESSAGE_BYTES) -> list[tuple[st
     ]
 
 
-def secure_channel(target: str, identity: Identity, server_name: str | None = None) -> grpc.Channel:
-    """A mutual-TLS channel to ``target`` (``host:port``)."""
+def secure_channel(target: str, identity: Identity, *, role: str, name: str) -> grpc.Channel:
+    """A mutual-TLS channel to ``target`` (``host:port``) that talks only to ``role``/``name``.
+
+    gRPC checks, in every handshake on the channel, that the server's certificate from
+    the network CA carries :func:`server_name` of ``role`` and ``name`` (a keyholder or
+    the coordinator); any other certificate fails the handshake and calls end
+    UNAVAILABLE, before a request byte is sent. ``target`` only says where to dial.
+    """
+    if role not in SERVER_ROLES:
+        raise ValidationError("role", f"servers are {sorted(SERVER_ROLES)}, not {role!r}")
     options = channel_options()
-    if server_name:
-        options.append(("grpc.ssl_target_name_override", server_name))
+    options.append(("grpc.ssl_target_name_override", server_name(role, name)))
     return grpc.secure_channel(target, channel_credentials(identity), options=options)
 
 
@@ -450,13 +477,18 @@ else:  # grpc's classes are not subscriptable at run time
 class AuthInterceptor(_ServerInterceptor):
     """Checks the caller's certificate role against a per-method policy, and revocation.
 
+    Every call, health checks included, is refused UNAVAILABLE with the reason while
+    the CRL cannot be trusted (:class:`~msin_fed.revocation.RevocationList`).
+
     ``policy`` maps a method name (the last part of the gRPC path, such as
     ``SubmitBatch``) to the roles allowed to call it; methods not listed (health,
     reflection) are open to any certificate the CA issued. A plain ServerInterceptor
     cannot see the TLS peer, so the check runs inside a wrapper of the handler.
     """
 
-    def __init__(self, policy: Policy, revocations: RevocationList | None = None) -> None:
+    def __init__(self, policy: Policy, revocations: RevocationList) -> None:
+        if not isinstance(revocations, RevocationList):
+            raise TypeError("revocations must be a RevocationList: servers never run without a CRL")
         self._policy = dict(policy)
         self._revocations = revocations
 
@@ -465,7 +497,12 @@ class AuthInterceptor(_ServerInterceptor):
             peer = peer_of(context)
         except PermissionError as exc:
             context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
-        if self._revocations is not None and self._revocations.is_revoked(peer.serial):
+        try:
+            revoked = self._revocations.is_revoked(peer.serial)
+        except RevocationUnavailable as exc:
+            # Fail closed: without a CRL we can trust, nobody is known not to be revoked.
+            context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
+        if revoked:
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "certificate revoked")
         allowed = self._policy.get(method)
         if allowed is not None and peer.role not in allowed:

@@ -129,14 +129,14 @@ class LocalTokenizer:
 
 @dataclass(frozen=True, slots=True)
 class HolderEndpoint:
-    """A key holder to call: a name for errors and logs, and its ``host:port``.
+    """A key holder to call: the name in its certificate, and its ``host:port``.
 
-    ``server_name`` overrides the TLS name checked against the holder's certificate.
+    The channel accepts only a keyholder-role certificate with this name from the
+    network CA (:func:`msin_fed.pki.secure_channel`), whatever ``target`` answers.
     """
 
     name: str
     target: str
-    server_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +149,7 @@ class _Holder:
     def __init__(self, endpoint: HolderEndpoint, identity: pki.Identity) -> None:
         self.endpoint = endpoint
         self.name = endpoint.name
-        self.channel = pki.secure_channel(endpoint.target, identity, endpoint.server_name)
+        self.channel = pki.secure_channel(endpoint.target, identity, role="keyholder", name=endpoint.name)
         self.stub = keyholder_pb2_grpc.KeyHolderStub(self.channel)  # type: ignore[no-untyped-call]
         self.key: _HolderKey | None = None
 

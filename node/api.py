@@ -104,6 +104,7 @@ class Node:
         redactor: Redactor | None = None,
         tokenizer: Tokenizer | None = None,
         coordinator: str | None = None,
+        coordinator_name: str | None = None,
     ) -> None:
         self._store = store
         self._config = config
@@ -111,6 +112,9 @@ class Node:
         self._redactor = redactor
         self._tokenizer = tokenizer
         self._coordinator = coordinator or (config.coordinator if config else None)
+        #: The coordinator's certificate name; only a coordinator-role certificate with it
+        #: is accepted, so no other identity of the CA can take our records or forge events.
+        self._coordinator_name = coordinator_name or (config.coordinator_name if config else None)
         self._channel: grpc.Channel | None = None
         self._stub: pb_grpc.CoordinatorStub | None = None
         self._lazy_lock = threading.Lock()
@@ -139,12 +143,13 @@ class Node:
         redactor: Redactor | None = None,
         tokenizer: Tokenizer | None = None,
         coordinator: str | None = None,
+        coordinator_name: str | None = None,
     ) -> Node:
         """Open the node's store (``create`` makes a new one).
 
         ``path`` and ``key`` default to the configuration's store and key. Redactor,
-        tokenizer, identity and coordinator address default to what the configuration
-        names and are created only when first needed.
+        tokenizer, identity and coordinator address and certificate name default to what
+        the configuration names and are created only when first needed.
         """
         if path is None:
             if config is None:
@@ -162,6 +167,7 @@ class Node:
             redactor=redactor,
             tokenizer=tokenizer,
             coordinator=coordinator,
+            coordinator_name=coordinator_name,
         )
 
     def __enter__(self) -> Node:
@@ -234,7 +240,7 @@ class Node:
                     raise ConfigError(config.source, "key_holders.holders", "is required to share")
                 public = load_public(config.public) if config.public else None
                 self._tokenizer = _Tokenizer(
-                    [HolderEndpoint(h.name, h.address, h.server_name) for h in config.holders],
+                    [HolderEndpoint(h.name, h.address) for h in config.holders],
                     config.threshold,
                     identity,
                     cache=self._store,
@@ -263,7 +269,12 @@ class Node:
                 if not self._coordinator:
                     source = self._config.source if self._config else "<no configuration>"
                     raise ConfigError(source, "coordinator.address", "is required to deliver")
-                self._channel = pki.secure_channel(self._coordinator, identity)
+                if not self._coordinator_name:
+                    source = self._config.source if self._config else "<no configuration>"
+                    raise ConfigError(source, "coordinator.name", "is required to deliver")
+                self._channel = pki.secure_channel(
+                    self._coordinator, identity, role="coordinator", name=self._coordinator_name
+                )
                 self._stub = pb_grpc.CoordinatorStub(self._channel)  # type: ignore[no-untyped-call]
             return self._stub
 

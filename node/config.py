@@ -12,11 +12,14 @@ Example::
 
     [coordinator]
     address = "localhost:50051"
+    name = "sttg"                         # the name in the coordinator's certificate (required
+                                          # with address): only a coordinator-role certificate
+                                          # of this name is accepted at that address
 
     [key_holders]
     threshold = 2
     public = "public.json"                # the dealing's public shares (optional, pins proofs)
-    holders = [
+    holders = [                           # name: the name in the holder's keyholder certificate
       { name = "ag1", address = "localhost:50061" },
       { name = "ag2", address = "localhost:50062" },
       { name = "ag3", address = "localhost:50063" },
@@ -46,11 +49,10 @@ __all__ = ["HolderAddress", "NodeConfig", "load_config"]
 
 @dataclass(frozen=True)
 class HolderAddress:
-    """One key holder: its name (as in its certificate) and gRPC address."""
+    """One key holder: its name (as in its keyholder certificate, which is checked) and gRPC address."""
 
     name: str
     address: str
-    server_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class NodeConfig:
     key_file: Path | None = None
     passphrase_env: str | None = None
     coordinator: str | None = None
+    #: The name in the coordinator's certificate; required with ``coordinator``.
+    coordinator_name: str | None = None
     holders: tuple[HolderAddress, ...] = ()
     threshold: int = 0
     public: Path | None = None
@@ -102,7 +106,7 @@ def _get(table: dict[str, Any], section: str, key: str, kind: type, source: str,
 
 _KNOWN = {
     "node": {"store", "key_file", "passphrase_env", "identity", "default_region", "spacy_model"},
-    "coordinator": {"address"},
+    "coordinator": {"address", "name"},
     "key_holders": {"threshold", "public", "holders"},
     "delivery": {"backoff_base", "backoff_cap", "poll_interval"},
 }
@@ -142,6 +146,12 @@ def load_config(path: str | os.PathLike[str]) -> NodeConfig:
             raise ConfigError(source, "node.default_region", exc.problem) from None
     coord = data.get("coordinator", {})
     address = _get(coord, "coordinator", "address", str, source)
+    coordinator_name = _get(coord, "coordinator", "name", str, source)
+    if address is not None and coordinator_name is None:
+        raise ConfigError(
+            source, "coordinator.name",
+            "is required with coordinator.address (the name in the coordinator's certificate)",
+        )
     kh = data.get("key_holders", {})
     raw_holders = _get(kh, "key_holders", "holders", list, source) or []
     holders: list[HolderAddress] = []
@@ -149,10 +159,15 @@ def load_config(path: str | os.PathLike[str]) -> NodeConfig:
         where = f"key_holders.holders[{i}]"
         if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not isinstance(item.get("address"), str):
             raise ConfigError(source, where, "must be a table with name and address")
-        extra = set(item) - {"name", "address", "server_name"}
+        if "server_name" in item:
+            raise ConfigError(
+                source, f"{where}.server_name",
+                "is no longer used: the holder must present a keyholder certificate named name",
+            )
+        extra = set(item) - {"name", "address"}
         if extra:
             raise ConfigError(source, f"{where}.{sorted(extra)[0]}", "unknown key")
-        holders.append(HolderAddress(item["name"], item["address"], item.get("server_name")))
+        holders.append(HolderAddress(item["name"], item["address"]))
     if len({h.name for h in holders}) != len(holders):
         raise ConfigError(source, "key_holders.holders", "names must be distinct")
     threshold = _get(kh, "key_holders", "threshold", int, source)
@@ -173,6 +188,7 @@ def load_config(path: str | os.PathLike[str]) -> NodeConfig:
         key_file=key_file,
         passphrase_env=passphrase_env,
         coordinator=address,
+        coordinator_name=coordinator_name,
         holders=tuple(holders),
         threshold=threshold or 0,
         public=rel(_get(kh, "key_holders", "public", str, source)),

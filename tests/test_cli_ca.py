@@ -36,7 +36,7 @@ def test_init_refuses_to_overwrite(ca: Path, capsys: pytest.CaptureFixture[str])
 def test_issue_member_writes_owner_only_keys_and_carries_role(ca: Path, tmp_path: Path) -> None:
     out = tmp_path / "tesco"
     code = main(["ca", "issue", str(ca), "--role", "member", "--name", "tesco", "--out", str(out),
-                 "--days", "30", "--host", "node.example", "--host", "127.0.0.1"])
+                 "--days", "30"])
     assert code == 0
     for name in ("cert.pem", "key.pem", "ca.pem", "signing.key"):
         assert (out / name).is_file()
@@ -47,9 +47,50 @@ def test_issue_member_writes_owner_only_keys_and_carries_role(ca: Path, tmp_path
     cert = x509.load_pem_x509_certificate((out / "cert.pem").read_bytes())
     sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert "urn:msin:member:tesco" in sans.get_values_for_type(x509.UniformResourceIdentifier)
-    assert "node.example" in sans.get_values_for_type(x509.DNSName)
+    # Valid for no host at all: only its role name, which no client expects of a member.
+    assert sans.get_values_for_type(x509.DNSName) == ["tesco.member.msin.internal"]
+    assert sans.get_values_for_type(x509.IPAddress) == []
     days = (cert.not_valid_after_utc - cert.not_valid_before_utc).days
     assert days == 30
+
+
+def test_only_servers_name_hosts_and_never_a_role_name(ca: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "sttg"
+    assert main(["ca", "issue", str(ca), "--role", "coordinator", "--name", "sttg", "--out", str(out),
+                 "--host", "coordinator.example.org", "--host", "10.0.0.5"]) == 0
+    assert "sttg.coordinator.msin.internal" in capsys.readouterr().out
+    cert = x509.load_pem_x509_certificate((out / "cert.pem").read_bytes())
+    sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert sans.get_values_for_type(x509.DNSName) == ["sttg.coordinator.msin.internal", "coordinator.example.org"]
+    for role, host in [("member", "node.example"), ("analyst", "127.0.0.1"),
+                       ("member", "sttg.coordinator.msin.internal"),
+                       ("keyholder", "sttg.coordinator.msin.internal"), ("coordinator", "*.example.org")]:
+        assert main(["ca", "issue", str(ca), "--role", role, "--name", "x", "--out", str(tmp_path / "o"),
+                     "--host", host]) == 2
+        assert "hosts:" in capsys.readouterr().err
+
+
+def _crl_number(ca: Path) -> int:
+    crl = x509.load_pem_x509_crl((ca / "crl.pem").read_bytes())
+    return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+
+
+def test_crl_is_numbered_and_replaced_atomically(ca: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert _crl_number(ca) == 1
+    a = tmp_path / "a"
+    main(["ca", "issue", str(ca), "--role", "member", "--name", "a", "--out", str(a)])
+    assert main(["ca", "revoke", str(ca), "--cert", str(a / "cert.pem")]) == 0
+    assert _crl_number(ca) == 2 and "CRL number 2" in capsys.readouterr().out
+    assert main(["ca", "crl", str(ca), "--days", "7"]) == 0
+    assert _crl_number(ca) == 3 and _crl_serials(ca) == {_serial(a / "cert.pem")}
+    crl = x509.load_pem_x509_crl((ca / "crl.pem").read_bytes())
+    assert crl.next_update_utc is not None and 6 <= (crl.next_update_utc - crl.last_update_utc).days <= 7
+    # Numbers keep rising even when crl.pem is lost; no temporary file is left behind.
+    (ca / "crl.pem").unlink()
+    assert main(["ca", "crl", str(ca)]) == 0 and _crl_number(ca) == 4
+    assert not [p.name for p in ca.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_issue_keyholder_has_no_signing_key(ca: Path, tmp_path: Path) -> None:

@@ -33,7 +33,8 @@ def health_server(make_identity: Callable[[str, str], pki.Identity], ca_dir: Pat
 
 
 def _check(port: int, creds: grpc.ChannelCredentials) -> health_pb2.HealthCheckResponse:
-    with grpc.secure_channel(f"localhost:{port}", creds) as channel:
+    options = [("grpc.ssl_target_name_override", pki.server_name("coordinator", "sttg"))]
+    with grpc.secure_channel(f"127.0.0.1:{port}", creds, options=options) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         return stub.Check(health_pb2.HealthCheckRequest(), timeout=5)
 

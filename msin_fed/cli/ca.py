@@ -2,8 +2,10 @@
 
 ``init`` creates the CA, ``issue`` a certificate and key for one process (member node,
 analyst, key holder, coordinator...), ``revoke`` puts a certificate on the CRL that the
-coordinator and key holders honour, ``list`` shows what the CA has issued and revoked.
-Private keys are written owner-only (0600) by :mod:`msin_fed.pki`.
+coordinator and key holders honour, ``crl`` re-signs the CRL before it expires (servers
+refuse every call once its next-update time has passed), ``list`` shows what the CA has
+issued and revoked. Private keys are written owner-only (0600) by :mod:`msin_fed.pki`;
+the CRL is replaced atomically, so servers never read half of one.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from msin_fed import pki
 from msin_fed.cli import add_area, add_commands
 from msin_fed.errors import ValidationError
+from msin_fed.revocation import CRL_DAYS
 
 __all__ = ["IssuedCertificate", "issued_certificates", "register"]
 
@@ -77,11 +80,13 @@ def _issue(args: argparse.Namespace) -> int:
     ca = _ca_dir(args.dir)
     hosts = tuple(args.host) if args.host else pki.DEFAULT_HOSTS
     out = pki.issue(ca, args.role, args.name, args.out, hosts=hosts, days=args.days)
+    role_name = pki.server_name(args.role, args.name)
     issued = issued_certificates(ca)[-1]
     files = "cert.pem, key.pem (0600), ca.pem" + (", signing.key (0600)" if args.role == "member" else "")
     print(
         f"issued {args.role} certificate for {args.name!r} serial {issued.serial} "
-        f"valid until {issued.not_after} into {out} ({files})"
+        f"valid until {issued.not_after} into {out} ({files}); "
+        f"clients that expect this {args.role} check the name {role_name}"
     )
     return 0
 
@@ -92,7 +97,22 @@ def _revoke(args: argparse.Namespace) -> int:
     if args.cert is not None and not Path(args.cert).is_file():
         raise ValidationError("cert", f"{args.cert} is not a file")
     crl = pki.revoke(ca, target)
-    print(f"revoked; CRL written to {crl}")
+    print(f"revoked; CRL number {_crl_number(crl)} written to {crl}")
+    return 0
+
+
+def _crl_number(path: Path) -> int:
+    from cryptography import x509
+
+    from msin_fed.revocation import crl_number
+
+    return crl_number(x509.load_pem_x509_crl(path.read_bytes())) or 0
+
+
+def _crl(args: argparse.Namespace) -> int:
+    ca = _ca_dir(args.dir)
+    crl = pki.refresh_crl(ca, days=args.days)
+    print(f"CRL number {_crl_number(crl)} re-signed, valid for {args.days} days, written to {crl}")
     return 0
 
 
@@ -127,7 +147,8 @@ def register(subparsers: Any) -> None:
     )
     issue.add_argument(
         "--host", action="append", metavar="H",
-        help="DNS name or IP the certificate serves as (repeatable; default localhost and loopback)",
+        help="extra DNS name or IP a keyholder or coordinator certificate serves as, for non-msin "
+        "TLS clients (repeatable; default none: msin clients check NAME.ROLE.msin.internal)",
     )
     issue.set_defaults(func=_issue)
 
@@ -137,6 +158,13 @@ def register(subparsers: Any) -> None:
     which.add_argument("--serial", metavar="HEX", help="serial number in hex (as 'msin ca list' shows)")
     which.add_argument("--cert", metavar="PEM", help="path to the certificate")
     revoke.set_defaults(func=_revoke)
+
+    crl = sub.add_parser("crl", help="re-sign the CRL (new number and next-update) before it expires")
+    crl.add_argument("dir", metavar="DIR", help="the CA directory")
+    crl.add_argument(
+        "--days", type=int, default=CRL_DAYS, help="days until servers refuse it (default %(default)s)"
+    )
+    crl.set_defaults(func=_crl)
 
     lst = sub.add_parser("list", help="list issued certificates and their state")
     lst.add_argument("dir", metavar="DIR", help="the CA directory")

@@ -215,7 +215,8 @@ class LocalNetwork:
         assert self.coordinator_process is not None
         self.coordinator_process.start()
         wait_serving(
-            self.coordinator_address, self.identity(ANALYST_NAME), what="coordinator",
+            self.coordinator_address, self.identity(ANALYST_NAME),
+            role="coordinator", name=COORDINATOR_NAME, what="coordinator",
             timeout=timeout, process=self.coordinator_process,
         )
 
@@ -310,7 +311,8 @@ class LocalNetwork:
     def start_keyholder(self, slot: KeyHolderSlot, timeout: float = 30.0) -> None:
         """Start (or restart) one key holder and wait until it serves."""
         slot.process.start()
-        wait_serving(slot.address, self.identity(self.members[0]), what=slot.process.name,
+        wait_serving(slot.address, self.identity(self.members[0]), role="keyholder", name=slot.name,
+                     what=slot.process.name,
                      timeout=timeout, process=slot.process)
 
     def start_keyholders(self) -> None:
@@ -341,7 +343,7 @@ class LocalNetwork:
                 "key_file": str(key_file),
                 "identity": str(self.identity_dir(member)),
             },
-            "coordinator": {"address": self.coordinator_address},
+            "coordinator": {"address": self.coordinator_address, "name": COORDINATOR_NAME},
             "key_holders": {
                 "threshold": self.threshold,
                 "public": str(self.keys_dir / "public.json"),
@@ -389,7 +391,9 @@ class LocalNetwork:
 
     def analyst_stub(self) -> tuple[grpc.Channel, pb_grpc.CoordinatorStub]:
         """A channel and coordinator stub with the analyst's certificate."""
-        channel = pki.secure_channel(self.coordinator_address, self.identity(ANALYST_NAME))
+        channel = pki.secure_channel(
+            self.coordinator_address, self.identity(ANALYST_NAME), role="coordinator", name=COORDINATOR_NAME
+        )
         return channel, pb_grpc.CoordinatorStub(channel)  # type: ignore[no-untyped-call]
 
     def list_clusters(self, limit: int = 100) -> list[pb.Cluster]:

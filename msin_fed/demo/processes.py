@@ -158,12 +158,14 @@ def wait_serving(
     address: str,
     identity: pki.Identity,
     *,
+    role: str,
+    name: str,
     what: str,
     timeout: float = 30.0,
     process: Process | None = None,
     check: Callable[[grpc.Channel], None] | None = None,
 ) -> None:
-    """Wait until the gRPC server at ``address`` answers over mutual TLS.
+    """Wait until the gRPC server ``role``/``name`` at ``address`` answers over mutual TLS.
 
     Uses standard health checking (overall status SERVING); a server without the health
     service counts as up once the TLS handshake and an UNIMPLEMENTED answer succeed.
@@ -174,7 +176,7 @@ def wait_serving(
     while time.monotonic() < deadline:
         if process is not None:
             process.check_alive()
-        channel = pki.secure_channel(address, identity)
+        channel = pki.secure_channel(address, identity, role=role, name=name)
         try:
             stub = health_pb2_grpc.HealthStub(channel)
             try:

@@ -4,7 +4,10 @@ Example::
 
     listen = "127.0.0.1:7443"           # host:port; port 0 picks a free one
     cert_dir = "identity"               # cert.pem, key.pem, ca.pem (role keyholder)
-    crl = "ca/crl.pem"                  # optional: refuse revoked callers
+    crl = "ca/crl.pem"                  # required: every call is refused while the CRL is
+                                        # missing, bad, expired or older than one seen
+    crl_number_file = "crl.number"      # optional: highest CRL number seen (default: beside
+                                        # this file)
     share_files = ["holder-1.share.json"]  # one per epoch served; the newest is current
     rate_limit_per_second = 2000        # blinded elements per member per second
     burst = 20000                       # optional: largest batch a member may send at once
@@ -45,7 +48,7 @@ __all__ = ["KeyHolderConfig", "RosterConfig", "load_config"]
 DEFAULT_BURST = 4096
 
 _KNOWN = {
-    "listen", "cert_dir", "crl", "share_file", "share_files", "rate_limit_per_second",
+    "listen", "cert_dir", "crl", "crl_number_file", "share_file", "share_files", "rate_limit_per_second",
     "burst", "log_path", "workers", "allowed_roles", "usage_db", "roster",
 }
 _ROSTER_KNOWN = {"file", "threshold", "signing_key", "signers"}
@@ -73,7 +76,10 @@ class KeyHolderConfig:
     usage_db: Path
     roster: RosterConfig
     log_path: Path | None = None
+    #: Required; None only so that the server's error can name the key.
     crl: Path | None = None
+    #: Where the highest CRL number seen is kept; None: in memory only.
+    crl_number_file: Path | None = None
     workers: int = 4
     allowed_roles: frozenset[str] = field(default_factory=lambda: frozenset({"member"}))
 
@@ -163,6 +169,8 @@ def load_config(path: str | Path) -> KeyHolderConfig:
     rate = _number(file, data, "rate_limit_per_second", float, 0.001)
     burst = _number(file, data, "burst", int, 1) if "burst" in data else max(DEFAULT_BURST, int(rate))
     workers = _number(file, data, "workers", int, 1) if "workers" in data else 4
+    if "crl" not in data:
+        raise ConfigError(file, "crl", "missing (the network CA's crl.pem): revocation must be checked")
     roles = data.get("allowed_roles", ["member"])
     if not isinstance(roles, list) or not roles or not all(r in {"member", "admin"} for r in roles):
         raise ConfigError(file, "allowed_roles", "must list 'member' and/or 'admin'")
@@ -175,7 +183,8 @@ def load_config(path: str | Path) -> KeyHolderConfig:
         usage_db=rel(data.get("usage_db", "usage.db"), "usage_db"),
         roster=_roster(file, data.get("roster"), rel),
         log_path=rel(data["log_path"], "log_path") if "log_path" in data else None,
-        crl=rel(data["crl"], "crl") if "crl" in data else None,
+        crl=rel(data["crl"], "crl"),
+        crl_number_file=rel(data.get("crl_number_file", "crl.number"), "crl_number_file"),
         workers=workers,
         allowed_roles=frozenset(roles),
     )

@@ -234,7 +234,13 @@ def running(
         membership = Membership(config.roster, usage)
         limits = MemberLimits(config.rate_limit_per_second, config.burst, usage)
         servicer = (servicer_class or KeyHolderServicer)(shares, limits, membership)
-        revocations = pki.RevocationList(config.crl, identity.ca_pem) if config.crl else None
+        if config.crl is None:
+            raise ConfigError("configuration", "crl", "is required: revocation must be checked")
+        revocations = pki.RevocationList(config.crl, identity.ca_pem, number_file=config.crl_number_file)
+        problem = revocations.problem()
+        if problem is not None:
+            # Serve anyway (every answer says why), so that fixing the file is enough.
+            log.error("every call will be refused until the CRL is usable: %s", problem)
         policy = {
             "Evaluate": config.allowed_roles,
             "GetUsage": config.allowed_roles,

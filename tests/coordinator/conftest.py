@@ -96,6 +96,8 @@ def make_config(tmp_path: Path, identity: pki.Identity, **overrides: Any) -> Coo
     assert identity.directory is not None
     values: dict[str, Any] = {
         "identity_dir": identity.directory,
+        "crl": identity.directory / "crl.pem",
+        "crl_number_file": tmp_path / "crl.number",
         "store_url": str(tmp_path / "coordinator.db"),
         "listen": "127.0.0.1:0",
         "epoch": EPOCH,
@@ -117,7 +119,7 @@ class Live:
         self._channels: list[grpc.Channel] = []
 
     def stub(self, identity: pki.Identity) -> pb_grpc.CoordinatorStub:
-        channel = pki.secure_channel(f"localhost:{self.port}", identity)
+        channel = pki.secure_channel(f"127.0.0.1:{self.port}", identity, role="coordinator", name="sttg")
         self._channels.append(channel)
         return pb_grpc.CoordinatorStub(channel)
 

@@ -27,6 +27,7 @@ def _write_config(tmp_path: Path, identity: pki.Identity, extra: str = "") -> Pa
 [server]
 listen = "127.0.0.1:0"
 identity_dir = "{identity.directory}"
+crl = "{identity.directory}/crl.pem"
 grace_seconds = 2
 
 [store]

@@ -34,10 +34,13 @@ def _submit(stub: pb_grpc.CoordinatorStub, signer: pki.Identity, *subs: pb.Submi
 
 # ------------------------------------------------------------------ authentication
 
+#: Raw gRPC channels check the server as msin clients do (it names no other host).
+_AS_STTG = [("grpc.ssl_target_name_override", pki.server_name("coordinator", "sttg"))]
+
 
 def test_health_and_member_call_over_mtls(live: Live, make_identity: MakeId) -> None:
     alpha = make_identity("member", "alpha")
-    channel = pki.secure_channel(f"localhost:{live.port}", alpha)
+    channel = pki.secure_channel(f"127.0.0.1:{live.port}", alpha, role="coordinator", name="sttg")
     reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
     channel.close()
@@ -47,7 +50,7 @@ def test_health_and_member_call_over_mtls(live: Live, make_identity: MakeId) -> 
 def test_no_client_certificate_is_refused(live: Live, make_identity: MakeId) -> None:
     ca_pem = make_identity("member", "alpha").ca_pem
     channel = grpc.secure_channel(
-        f"localhost:{live.port}", grpc.ssl_channel_credentials(root_certificates=ca_pem)
+        f"127.0.0.1:{live.port}", grpc.ssl_channel_credentials(root_certificates=ca_pem), options=_AS_STTG
     )
     with pytest.raises(grpc.RpcError) as exc:
         pb_grpc.CoordinatorStub(channel).ListMatches(pb.ListMatchesRequest(), timeout=5)
@@ -61,7 +64,7 @@ def test_certificate_from_another_ca_is_refused(live: Live, tmp_path: Path) -> N
     rogue = pki.load_identity(tmp_path / "rogue")
     ours = pki.load_identity(live.server.config.identity_dir)
     creds = grpc.ssl_channel_credentials(ours.ca_pem, rogue.key_pem, rogue.cert_pem)
-    channel = grpc.secure_channel(f"localhost:{live.port}", creds)
+    channel = grpc.secure_channel(f"127.0.0.1:{live.port}", creds, options=_AS_STTG)
     with pytest.raises(grpc.RpcError) as exc:
         pb_grpc.CoordinatorStub(channel).ListMatches(pb.ListMatchesRequest(), timeout=5)
     assert _code(exc) == grpc.StatusCode.UNAVAILABLE
@@ -421,7 +424,9 @@ def test_resend_after_withdrawal_does_not_reshare(live: Live, make_identity: Mak
 def test_reflection_lists_the_services(live: Live, make_identity: MakeId) -> None:
     from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-    channel = pki.secure_channel(f"localhost:{live.port}", make_identity("member", "alpha"))
+    channel = pki.secure_channel(
+        f"127.0.0.1:{live.port}", make_identity("member", "alpha"), role="coordinator", name="sttg"
+    )
     stub = reflection_pb2_grpc.ServerReflectionStub(channel)
     [reply] = list(
         stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5)

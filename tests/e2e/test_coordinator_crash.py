@@ -20,7 +20,7 @@ import pytest
 from e2e_net import eventually, fresh_postgres_database, new_submission, query, signed_batch
 
 from msin_fed import pki
-from msin_fed.demo.network import LocalNetwork
+from msin_fed.demo.network import COORDINATOR_NAME, LocalNetwork
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 
@@ -47,7 +47,7 @@ def _db(net: LocalNetwork) -> Path | str:
 
 
 def _stub(net: LocalNetwork, identity: pki.Identity) -> tuple[grpc.Channel, pb_grpc.CoordinatorStub]:
-    channel = pki.secure_channel(net.coordinator_address, identity)
+    channel = pki.secure_channel(net.coordinator_address, identity, role="coordinator", name=COORDINATOR_NAME)
     return channel, pb_grpc.CoordinatorStub(channel)
 
 

@@ -62,7 +62,8 @@ def test_a_lying_holder_is_caught_named_and_routed_around(keyholder_network: Loc
         argv=[sys.executable, str(ROGUE), str(kh3.config)],
     ).start()
     try:
-        wait_serving(kh3.address, net.identity("alpha"), what="rogue key holder", process=rogue)
+        wait_serving(kh3.address, net.identity("alpha"), role="keyholder", name="kh3",
+                     what="rogue key holder", process=rogue)
         # The liar first, so it is surely asked.
         tokenizer = _tokenizer(net, ["kh3", "kh1", "kh2"])
         assert tokenizer.tokenize(INPUTS) == expected

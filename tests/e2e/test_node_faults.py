@@ -146,7 +146,8 @@ def test_nodes_match_through_different_key_holders_one_down_one_lying(
     rogue = Process("rogue kh1", [], kh1.config.parent / "rogue.out.log",
                     argv=[sys.executable, str(ROGUE), str(kh1.config)]).start()
     try:
-        wait_serving(kh1.address, net.identity("zeta"), what="rogue key holder", process=rogue)
+        wait_serving(kh1.address, net.identity("zeta"), role="keyholder", name="kh1",
+                     what="rogue key holder", process=rogue)
         assert net.share_all("zeta", *zeta)["shared"] == ["Z-1"]
     finally:
         rogue.stop()

@@ -69,6 +69,7 @@ def write_config(
     path.write_text(
         f'listen = "127.0.0.1:0"\n'
         f'cert_dir = "{identity_dir}"\n'
+        f'crl = "{identity_dir / "crl.pem"}"\n'
         f'share_files = ["{share_file}"]\n'
         f"rate_limit_per_second = {rate}\n"
         f"burst = {burst}\n"

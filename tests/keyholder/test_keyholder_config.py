@@ -142,7 +142,9 @@ def test_cli_deal_and_serve(
         line = proc.stdout.readline()
         assert "serving epoch 9 share 2 on 127.0.0.1:" in line, proc.stderr and proc.stderr.read()
         port = int(line.rsplit(":", 1)[1])
-        channel = pki.secure_channel(f"127.0.0.1:{port}", make_identity("member", "grower-a"))
+        channel = pki.secure_channel(
+            f"127.0.0.1:{port}", make_identity("member", "grower-a"), role="keyholder", name="kh1"
+        )
         stub = keyholder_pb2_grpc.KeyHolderStub(channel)
         info = stub.GetPublicKey(keyholder_pb2.GetPublicKeyRequest(), timeout=10)
         assert (info.epoch, info.share_index) == (9, 2)

@@ -33,7 +33,9 @@ class LyingServicer(KeyHolderServicer):
 
 
 def _stub(net: Network, identity: pki.Identity, i: int = 0) -> Any:
-    channel = pki.secure_channel(net.endpoints[i].target, identity)
+    channel = pki.secure_channel(
+        net.endpoints[i].target, identity, role="keyholder", name=net.endpoints[i].name
+    )
     return keyholder_pb2_grpc.KeyHolderStub(channel)
 
 

@@ -82,6 +82,7 @@ def network(
             cfg = KeyHolderConfig(
                 listen="127.0.0.1:0",
                 cert_dir=ident.directory,  # type: ignore[arg-type]
+                crl=ident.directory / "crl.pem",  # type: ignore[operator]
                 share_files=(share,),
                 rate_limit_per_second=10_000.0,
                 burst=10_000,
@@ -93,7 +94,12 @@ def network(
         coord_id = make_identity("coordinator", "sttg")
         config = config_from_mapping(
             {
-                "server": {"identity_dir": str(coord_id.directory), "listen": "127.0.0.1:0", "grace_seconds": 0.5},
+                "server": {
+                    "identity_dir": str(coord_id.directory),
+                    "crl": str(coord_id.directory / "crl.pem"),  # type: ignore[operator]
+                    "listen": "127.0.0.1:0",
+                    "grace_seconds": 0.5,
+                },
                 "store": {"url": str(base / "coordinator.db")},
                 "tokens": {"epoch": 1},
             },
@@ -121,6 +127,7 @@ def _write_config(net: Network, directory: Path, member: pki.Identity) -> Path:
 
             [coordinator]
             address = "{net.address}"
+            name = "sttg"
 
             [key_holders]
             threshold = 2

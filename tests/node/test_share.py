@@ -41,6 +41,7 @@ def _node(path: Path, member: pki.Identity, address: str, *, create: bool = True
         redactor=kw.pop("redactor", ReplacingRedactor()),  # type: ignore[arg-type]
         tokenizer=LocalTokenizer(SK),
         coordinator=address,
+        coordinator_name="sttg",
     )
 
 
