@@ -259,7 +259,7 @@ class Node:
         from msin_fed.tokenizer import HolderEndpoint
 
         config = self._need_config("key_holders")
-        endpoints = [HolderEndpoint(h.name, h.address, h.server_name) for h in config.holders]
+        endpoints = [HolderEndpoint(h.name, h.address) for h in config.holders]
         return dict(member_usage(endpoints, self.identity))
 
     def _get_stub(self) -> pb_grpc.CoordinatorStub:

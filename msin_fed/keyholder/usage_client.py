@@ -29,7 +29,7 @@ def _ask_each(
 ) -> dict[str, T | RemoteError]:
     answers: dict[str, T | RemoteError] = {}
     for endpoint in endpoints:
-        channel = pki.secure_channel(endpoint.target, identity, endpoint.server_name)
+        channel = pki.secure_channel(endpoint.target, identity, role="keyholder", name=endpoint.name)
         try:
             answers[endpoint.name] = call(keyholder_pb2_grpc.KeyHolderStub(channel))  # type: ignore[no-untyped-call]
         except grpc.RpcError as exc:

@@ -36,7 +36,10 @@ def _roster(version: int = 1, *members: str) -> Roster:
 
 
 def _stub(net: Network, identity: pki.Identity, i: int = 0) -> Any:
-    return keyholder_pb2_grpc.KeyHolderStub(pki.secure_channel(net.endpoints[i].target, identity))
+    endpoint = net.endpoints[i]
+    return keyholder_pb2_grpc.KeyHolderStub(
+        pki.secure_channel(endpoint.target, identity, role="keyholder", name=endpoint.name)
+    )
 
 
 def _batch(n: int = 1) -> keyholder_pb2.EvaluateRequest:
