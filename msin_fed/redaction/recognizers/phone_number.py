@@ -35,7 +35,11 @@ class MultiRegionPhoneRecognizer(LocalRecognizer):
     SCORE = 0.75
     SHAPE_SCORE = 0.6
     # Digits with the separators people type; must start with +, ( or a digit.
-    CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d \-().]{5,22}\d(?![\w])")
+    CANDIDATE = re.compile(
+        r"(?<![\w+])(?:\+|00)?\(?\d[\d \-().]{3,22}\d(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?(?![\w])"
+    )
+    # A phone word right before the number ("Phone: 34 76 31"): short local numbers count there.
+    LABEL = re.compile(r"(?i)\b(?:phone|tel|telephone|mobile|mob|cell|fax|whatsapp|viber|landline)\.?\s*(?:no\.?|number)?\s*[:=\-]?\s*$")
     CONTEXT = re.compile(
         r"(?i)\b(?:phone|phoned|mobile|mob|tel|telephone|cell|number|no\.?|nr|call|called|calling|ring|rang|text|"
         r"texted|sms|whatsapp|viber|telegram|signal|contact|dial|dialled|reach|landline|hotline)\b"
@@ -88,16 +92,22 @@ class MultiRegionPhoneRecognizer(LocalRecognizer):
         )
 
     def _score(self, text: str, start: int, span: str) -> float | None:
-        digits = re.sub(r"\D", "", span)
-        if not 7 <= len(digits) <= 15 or self._DATE.fullmatch(span):
+        number = re.sub(r"\s?(?:x|ext\.?|extension)\s?\d{1,5}$", "", span)
+        digits = re.sub(r"\D", "", number)
+        labelled = bool(self.LABEL.search(text, max(0, start - 24), start))
+        if not (5 if labelled else 7) <= len(digits) <= 15 or self._DATE.fullmatch(number):
             return None
         if money_before(text, start) or money_after(text, start + len(span)):
             return None
-        if self.is_phone(span):
+        if self.is_phone(number):
             return self.SCORE
-        stripped = span.lstrip("(")
-        if len(digits) >= 9 and (stripped[0] in "+0"):
+        stripped = number.lstrip("(")
+        if labelled or (len(digits) >= 9 and stripped[0] in "+0") or number != span:
             return self.SHAPE_SCORE
+        if number.startswith("(") and re.match(r"\(\d{1,5}\)", number):
+            return self.SHAPE_SCORE  # "(26) 472-899": an area code in brackets
+        if re.fullmatch(r"\d{3}[.\-]\d{3}[.\-]\d{4}", number):
+            return self.SHAPE_SCORE  # the North American grouping
         if self.CONTEXT.search(text, max(0, start - 40), start):
             return self.SHAPE_SCORE
         return None
