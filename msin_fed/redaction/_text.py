@@ -93,5 +93,6 @@ COMMON_WORDS = frozenset(
     english polish romanian bulgarian lithuanian slovak albanian vietnamese nigerian
     ukrainian british local foreign new old big little younger older
     nobody everyone everybody anyone workers we she nobody payslips money pay wages
+    hi hello hey dear thanks cheers
     """.split()
 )

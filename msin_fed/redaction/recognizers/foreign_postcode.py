@@ -27,6 +27,8 @@ class ForeignPostcodeRecognizer(ShapeRecognizer):
         ("after a cue", rf"{_CUE}\s*(?:is\s+|:\s*|-\s*)?({_CODE})(?![\w])", 0.7),
         ("before a place name", r"(?<![\w£$€.,])(\d{2}-\d{3}|\d{4,6})(?=\s+\(?[A-Z][\w\-]+)", 0.5),
         ("after a place name", r"(?<=[a-z]),?\s+(\d{2}-\d{3}|\d{4,6})(?![\w]|[.,]\d)", 0.5),
+        # "in Gondregnies 7830": a town and its postal code after a place preposition.
+        ("after in and a town", r"\b(?:in|at|near|from|of)\s+[A-Z][\w'’-]+\s+(\d{4,5})(?![\w]|[.,]\d)", 0.5),
         # "NSW 2400", "CA 90210": a region code before the number.
         ("after a region code", r"(?<![\w])(?:[A-Z]{2,3}),?[ \t]+(\d{4,6}|\d{3} \d{2})(?![\w]|[.,]\d)", 0.5),
         # The last line of an address block: a postal code alone or after the town or country.
@@ -47,7 +49,7 @@ class ForeignPostcodeRecognizer(ShapeRecognizer):
         if re.fullmatch(r"(?:19|20)\d\d", code) or money_before(text, match.start(1)) or money_after(text, match.end(1)):
             return None
         start, end = match.span(1)
-        if name == "after a region code":
+        if name in ("after a region code", "after in and a town"):
             return score
         if re.fullmatch(r"\d{2}-\d{3}", code) and re.search(r"[A-Z][\w'’-]*,?\s+$", text[max(0, start - 30) : start]):
             return score  # "Łódź 92-318": the Polish shape after a town

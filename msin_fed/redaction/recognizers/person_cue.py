@@ -69,7 +69,7 @@ class PersonCueRecognizer(LocalRecognizer):
         )
         # A dialogue label at the start of a line or after a quote: "Naomi: they took my passport".
         self._label = re.compile(rf"(?m)(?:^|[\"“])[ \t]*((?:{_TOKEN})(?: (?:{_TOKEN}))?)[ \t]*:[ \t]")
-        # Capitalised words in a list with "and" mid-sentence: "North, Hall and Webb run the gang".
+        # Capitalised words in a list with "and": "the brothers North, Hall and Webb run the gang".
         self._listed = re.compile(
             r"(?m:(?<=[a-z,;] )|^|(?<=[.!?] ))((?:[A-Z][a-z'’-]+, ){1,4}[A-Z][a-z'’-]+,? (?:and|&) [A-Z][a-z'’-]+)\b"
         )
@@ -117,7 +117,9 @@ class PersonCueRecognizer(LocalRecognizer):
             listed = [(w.start(), w.end(), w.group(0)) for w in re.finditer(r"[A-Z][a-z'’-]+", m.group(1))]
             if any(is_kept_word(w) or w.lower() in _CALENDAR for _, _, w in listed):
                 continue
-            if not all(is_english_word(w) for _, _, w in listed) or len(listed) >= 3:
+            # Names, not a list of things: every word is a name somewhere ("North", "Hall",
+            # "Webb") or in no English dictionary; "Animation, Comedy and Kids" are genres.
+            if all(not is_english_word(w) or is_name_word(w) for _, _, w in listed):
                 found += [(m.start(1) + b, m.start(1) + e, 0.6) for b, e, _ in listed]
         return [
             RecognizerResult(
