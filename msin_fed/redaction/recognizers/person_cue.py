@@ -89,6 +89,11 @@ class PersonCueRecognizer(LocalRecognizer):
                     span = self._trim_right(text, m.start(1), m.end(1))
                 else:
                     span = self._trim(text, m.start(1), m.end(1), capitalised=rx is self._role)
+                if span is not None and rx is self._role and _CONNECTOR.fullmatch(m.group(0)[: m.start(1) - m.start()]):
+                    # After a bare "and", "with", "to": only a word that could be nobody else's
+                    # ("and Family" is a genre, "and Darius" a person).
+                    if all(is_english_word(w) and not is_name_word(w) for w in text[span[0] : span[1]].split()):
+                        continue
                 if span is not None and not is_town(text[span[0] : span[1]]) and span not in seen:
                     seen.add(span)
                     results.append(
@@ -168,6 +173,7 @@ class PersonCueRecognizer(LocalRecognizer):
         return begin, end
 
 
+_CONNECTOR = re.compile(r"(?i)(?:and|with|by|from|to|told|asked|paid|met|pays|called)[\s,:]+")
 _CALENDAR = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
     "august september october november december".split()
