@@ -54,6 +54,7 @@ def names_gazetteer() -> frozenset[str]:
     """Folded words of Faker's first and last names, every locale it ships (about 55,000)."""
     import faker.providers.person as person  # data only: no Faker generator is built
 
+    translit = _cyrillic_transliteration()
     names: set[str] = set()
     for module in pkgutil.iter_modules(person.__path__):
         provider = importlib.import_module(f"{person.__name__}.{module.name}").Provider
@@ -63,8 +64,24 @@ def names_gazetteer() -> frozenset[str]:
             values = provider.__dict__.get(attr)
             if isinstance(values, list | tuple | dict | set | frozenset):
                 for name in values:
-                    names.update(_fold(part) for part in _NAME_PART.findall(str(name)) if len(part) >= 2)
+                    for part in _NAME_PART.findall(str(name)):
+                        if len(part) >= 2:
+                            names.add(_fold(part))
+                            if not part.isascii():
+                                names.add(_fold(part.translate(translit)))
     return frozenset(names)
+
+
+def _cyrillic_transliteration() -> dict[int, str]:
+    """Faker's own Cyrillic-to-Latin table (its Russian and Ukrainian e-mail transliteration)."""
+    table: dict[int, str] = {}
+    for locale in ("ru_RU", "uk_UA"):
+        provider = importlib.import_module(f"faker.providers.internet.{locale}").Provider
+        for src, dst in provider.__dict__.get("replacements", ()):
+            if len(src) == 1:
+                table.setdefault(ord(src), dst)
+                table.setdefault(ord(src.upper()), dst)
+    return table
 
 
 def _lemma_tables() -> Iterator[dict[Any, Any]]:
@@ -156,15 +173,27 @@ _AMOUNT_AFTER = re.compile(r"^\s?(?:%|percent\b|pounds?\b|euros?\b|gbp\b|eur\b|l
 _BANK_CUE = re.compile(r"\b(?:account|acct|a/c|acc|sort|s/c|bank|iban|paid into|transfer\w*)\b", re.IGNORECASE)
 _NUMBER_WORD = r"(?:zero|oh|nought|one|two|three|four|five|six|seven|eight|nine|double|triple)"
 _SPELLED_DIGITS = re.compile(rf"\b{_NUMBER_WORD}(?:[\s,\-]+{_NUMBER_WORD}){{5,}}\b", re.IGNORECASE)
-# A phone split across words: "starts 07700 and ends 900123".
-_SPLIT_PHONE = re.compile(r"(?<![\w£$€])(?:\+|0)\d{2,}(?:\W+[^\W\d]+){1,4}\W+\d{3,}(?!\d)")
-
-_EMAIL = re.compile(
-    r"[\w.+\-]+\s*(?:@|\(\s*at\s*\)|\[\s*at\s*\]|\{\s*at\s*\}|＠)\s*[\w\-]+(?:\s*(?:\.|\(\s*dot\s*\)|\[\s*dot\s*\]|\s+dot\s+)\s*[\w\-]+)*"
-    r"|\b[\w.+\-]+\s+at\s+[\w\-]+(?:\s*(?:\.|\(\s*dot\s*\)|\[\s*dot\s*\]|\s+dot\s+)\s*[\w\-]+)*\s*(?:\.|\(\s*dot\s*\)|\[\s*dot\s*\]|\s+dot\s+)\s*(?:com|net|org|co|uk|ro|bg|pl|lt|sk|ua|vn|ng|al|de|fr|ie|info|biz|eu|io)\b"
-    r"|\b[\w\-]+\s*(?:\(\s*dot\s*\)|\[\s*dot\s*\]|\s+dot\s+)\s*(?:com|net|org|co|uk|ro|bg|pl|lt|sk|ua|vn|ng|al|info|eu)\b",
+# A number split across words: "starts 07700 and ends 900123", "first four 8831, last four 2290".
+_SPLIT_NUMBER = re.compile(r"(?<![\w£$€])\+?\d{3,}(?:(?:[\s,;:\-]+[^\W\d]+){0,5}[\s,;:\-]+\d{3,}(?:[\s\-]\d{3,})?)+(?![\d£])")
+_NUMBER_CUE = re.compile(
+    r"\b(?:phone|mobile|number|tel|call|ring|text|whatsapp|viber|contact|account|acct|a/c|sort|bank|digits)\b",
     re.IGNORECASE,
 )
+
+_DIGIT_GROUP = re.compile(r"\+?\d+(?:[\s\-]\d+)*")
+_YEAR_RUN = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_DOT = r"(?:\.|\(\s*dot\s*\)|\[\s*dot\s*\]|\s+dot\s+)"
+_TLD = r"(?:com|net|org|co|uk|ro|bg|pl|lt|sk|ua|vn|ng|al|de|fr|ie|info|biz|eu|io)\b"
+_WEBMAIL = r"(?:gmail|googlemail|yahoo|hotmail|outlook|live|icloud|aol|proton\w*|yandex|abv|mail|wp|o2|interia|onet|gmx)\b"
+# Each e-mail form is found at its marker ("@", "(at)", " at ", " dot "), then its local
+# part is taken from the characters before it: the engine does not start at every word.
+_EMAIL = re.compile(
+    rf"(?<=[\w.+\-])\s*(?:@|＠|\(\s*at\s*\)|\[\s*at\s*\]|\{{\s*at\s*\}})\s*[\w\-]+(?:\s*{_DOT}\s*[\w\-]+)*"
+    rf"|(?<=[\w.+\-])\s+(?:at|@)\s+(?:[\w\-]+(?:\s*{_DOT}\s*[\w\-]+)*\s*{_DOT}\s*{_TLD}|{_WEBMAIL})"
+    rf"|(?<=[\w\-])\s*(?:\(\s*dot\s*\)|\[\s*dot\s*\]|\s+dot\s+)\s*(?:com|net|org|co|uk|ro|bg|pl|lt|sk|ua|vn|ng|al|info|eu)\b",
+    re.IGNORECASE,
+)
+_LOCAL_PART = re.compile(r"[\w.+\-]+$")
 
 _S = rf"[{_SEP_CHARS}.{_DASHES}]"  # one separator in a spaced-out code
 # UK postcode shape regardless of the letter rules: compact (any case, one space at most),
@@ -200,7 +229,21 @@ _DOB = re.compile(
     r"|\d{4}\s*[./\-]\s*\d{1,2}\s*[./\-]\s*\d{1,2})",
     re.IGNORECASE,
 )
-_FLAT = re.compile(r"\b(?:flat|apartment|apt|unit|room)\.?\s*\d+[a-z]?\b", re.IGNORECASE)
+_FLAT = re.compile(r"\b(?:flat|apartment|apt)\.?\s*\d+[a-z]?\b|\bunit\s*\d+[a-z]\b", re.IGNORECASE)
+# Codes after a cue, whatever their shape: licences, permits, postal codes abroad.
+_CUED_CODE = re.compile(
+    r"\b(?:licen[cs]e|permit|visa|id\s+card|identity\s+card|document|passport|residence\s+card|brp)\b"
+    r"(?:\s+(?:no\.?|number|num|#))?\s*[:#]?\s*(?P<code>[A-Za-z0-9][A-Za-z0-9/\-.]{5,24}[A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_POSTAL_CUE = re.compile(
+    r"\b(?:zip|postal|post)\s*code\s*(?:is|was)?\s*[:#]?\s*(?P<code>[A-Za-z0-9][A-Za-z0-9\- ]{1,8}[A-Za-z0-9])"
+    r"|(?<![\w\-])(?P<pl>\d{2}-\d{3})(?![\w\-])",
+    re.IGNORECASE,
+)
+_SORT_CODE = re.compile(r"(?<![\d/])\d{2}\s?[/\\.\-\s]\s?\d{2}\s?[/\\.\-\s]\s?\d{2}(?![\d/])")
+_LOOSE_PLATE = re.compile(r"(?<![\w])(?i:[a-z]{2}\s?\d{2}\s?[a-z]{3}|[a-z]\s?\d{1,3}\s?[a-z]{3}|[a-z]{3}\s?\d{1,3}\s?[a-z])(?![\w])")
+_VEHICLE_CUE = re.compile(r"\b(?:car|van|reg|registration|plate|vehicle|minibus|transit|lorry|truck|bus|taxi)\b", re.IGNORECASE)
 _WORD = re.compile(r"(?<![\w@.])[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 # A cue that makes the next word a name whatever its case: "called ion", "surname? davies".
 _CUE = re.compile(
@@ -209,13 +252,26 @@ _CUE = re.compile(
     r"mr|mrs|ms|miss|mx|dr|sir|madam)\b\.?[\s:?,;'\"“”‘’\-]*$",
     re.IGNORECASE,
 )
-_TITLE_CUE = re.compile(r"\b(?:mr|mrs|ms|miss|mx|dr)\.?\s*$", re.IGNORECASE)
-_NICKNAME = re.compile(
-    r"\b(?:known\s+as|nick\s?named?|goes\s+by|calls?\s+himself|calls?\s+herself|aka|a\.k\.a\.?)\s*"
-    r"[\"'“‘]([^\"'”’\x00]{1,40})[\"'”’]",
+_VEHICLE_BEFORE = re.compile(
+    r"\b(?:black|white|silver|grey|gray|red|blue|green|yellow|dark|light|navy|maroon|beige|gold|orange|brown|purple)\s+$",
     re.IGNORECASE,
 )
-_LABEL = re.compile(r"(?m)^[ \t]*([^\W\d_]+)[ \t]*:")
+_TITLE_CUE = re.compile(r"\b(?:mr|mrs|ms|miss|mx|dr)\.?\s*$", re.IGNORECASE)
+_CUE_ANY = re.compile(_CUE.pattern.removesuffix("$"), re.IGNORECASE)
+_CUE_HINT = re.compile(
+    r"call|name|known|aka|a\.k\.a|alias|nick|goes|mr|ms|miss|mx|dr|sir|madam", re.IGNORECASE
+)
+_TITLE_ANY = re.compile(_TITLE_CUE.pattern.removesuffix("$"), re.IGNORECASE)
+_VEHICLE_ANY = re.compile(_VEHICLE_BEFORE.pattern.removesuffix("$"), re.IGNORECASE)
+_NICKNAME = re.compile(
+    r"\b(?:known\s+as|nick\s?named?|goes\s+by|call(?:s|ed)?(?:\s+[^\W\d]+){0,3}|refer(?:s|red)?\s+to\s+\w+(?:\s+\w+)?\s+as|aka|a\.k\.a\.?)\s*"
+    r"[\"“‘']([^\"”’'\x00]{1,40})[\"”’']"
+    r"|\b(?:they|we|everyone|people|workers|men|women)\s+call(?:s|ed)?\s+(?:him|her|them)?\s*"
+    r"((?:[A-Z][^\W\d_]*)(?:\s+[A-Z][^\W\d_]*)?)"
+    r"|\b(?:known|refer(?:s|red)?\s+to(?:\s+[^\W\d]+){0,3})\s+(?:only\s+)?as\s+((?:[A-Z][^\W\d_]*)(?:\s+[A-Z][^\W\d_]*)?)"
+    r"|\b(?:Uncle|Auntie|Aunty|Aunt|Boss|Big|Mama|Papa)\s+([A-Z][^\W\d_]*)",
+)
+_LABEL = re.compile(r"(?m)(?:^|[.!?]\s+)[ \t]*([^\W\d_]+)[ \t]*(?::|\s[\-\u2013\u2014]\s)")
 
 
 @dataclass(frozen=True)
@@ -245,14 +301,14 @@ class ResidueScanner:
         )
         self._detectors: tuple[Callable[[str, list[_Hit]], None], ...] = (
             self._digits, self._spelled, self._split_phone, self._email, self._postcode, self._iban,
-            self._nino, self._plate, self._dob, self._address,
+            self._nino, self._plate, self._dob, self._address, self._cued,
         )
 
     # ------------------------------------------------------------- public
 
     def scan(self, text: str) -> tuple[Finding, ...]:
         """Findings of identifying residue in ``text``; ``()`` when clean."""
-        masked, persons = _mask(text)
+        masked, persons = _mask(_prepare(text))
         hits: list[_Hit] = []
         for detect in self._detectors:
             detect(masked, hits)
@@ -281,9 +337,12 @@ class ResidueScanner:
                 continue
             if _AMOUNT_BEFORE.search(text, max(0, start - 5), start) or _AMOUNT_AFTER.match(text[end : end + 9]):
                 continue
-            if (_DATE.fullmatch(span) or _YEAR_RANGE.fullmatch(span)) and not _DOB_CUE.search(text[max(0, start - 30) : start]):
-                continue
             before = text[max(0, start - 40) : start]
+            if (_YEAR_RANGE.fullmatch(span) or (_DATE.fullmatch(span) and _plausible_date(span))) and not (
+                _DOB_CUE.search(text[max(0, start - 30) : start]) or _BANK_CUE.search(before)
+                or _BANK_CUE.search(text[end : end + 30])
+            ):
+                continue
             if span.startswith(("+", "00")) or (span[0] == "0" and 9 <= digits <= 13) or (span[0] == "(" and digits >= 9):
                 kind = "PHONE_NUMBER"
             elif _BANK_CUE.search(before):
@@ -303,13 +362,22 @@ class ResidueScanner:
                 hits.append(_Hit("PHONE_NUMBER", m.start(), m.end(), 0.7))
 
     def _split_phone(self, text: str, hits: list[_Hit]) -> None:
-        for m in _SPLIT_PHONE.finditer(text):
-            if sum(ch.isdigit() for ch in m.group(0)) >= 9:
-                hits.append(_Hit("PHONE_NUMBER", m.start(), m.end(), 0.6))
+        for m in _SPLIT_NUMBER.finditer(text):
+            digits = sum(ch.isdigit() for ch in m.group(0))
+            if digits < 7 or _YEAR_RUN.search(m.group(0)):
+                continue
+            if m.group(0)[0] in "0+" or _NUMBER_CUE.search(text, max(0, m.start() - 40), m.start()):
+                for group in _DIGIT_GROUP.finditer(m.group(0)):
+                    hits.append(_Hit("PHONE_NUMBER", m.start() + group.start(), m.start() + group.end(), 0.6))
 
     def _email(self, text: str, hits: list[_Hit]) -> None:
+        lower = text.lower()
+        if "@" not in text and "＠" not in text and " at" not in lower and "dot" not in lower and "at)" not in lower:
+            return
         for m in _EMAIL.finditer(text):
-            hits.append(_Hit("EMAIL_ADDRESS", m.start(), m.end(), 0.9))
+            local = _LOCAL_PART.search(text, max(0, m.start() - 64), m.start())
+            start = local.start() if local else m.start()
+            hits.append(_Hit("EMAIL_ADDRESS", start, m.end(), 0.9))
 
     def _postcode(self, text: str, hits: list[_Hit]) -> None:
         for m in _POSTCODE.finditer(text):
@@ -332,6 +400,22 @@ class ResidueScanner:
         for m in _PLATE.finditer(text):
             hits.append(_Hit("VEHICLE_REGISTRATION", m.start(), m.end(), 0.7))
 
+    def _cued(self, text: str, hits: list[_Hit]) -> None:
+        for m in _CUED_CODE.finditer(text):
+            code = m.group("code")
+            if sum(ch.isdigit() for ch in code) >= 5:
+                hits.append(_Hit("ID_NUMBER", m.start("code"), m.end("code"), 0.7))
+        for m in _POSTAL_CUE.finditer(text):
+            group = "code" if m.group("code") is not None else "pl"
+            if any(ch.isdigit() for ch in m.group(group)):
+                hits.append(_Hit("POSTAL_CODE", m.start(group), m.end(group), 0.6))
+        for m in _SORT_CODE.finditer(text):
+            if _BANK_CUE.search(text, max(0, m.start() - 40), m.start()) or _BANK_CUE.search(text[m.end() : m.end() + 30]):
+                hits.append(_Hit("SORT_CODE", m.start(), m.end(), 0.7))
+        for m in _LOOSE_PLATE.finditer(text):
+            if _VEHICLE_CUE.search(text, max(0, m.start() - 40), m.start()):
+                hits.append(_Hit("VEHICLE_REGISTRATION", m.start(), m.end(), 0.6))
+
     def _dob(self, text: str, hits: list[_Hit]) -> None:
         for m in _DOB.finditer(text):
             hits.append(_Hit("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.8))
@@ -344,66 +428,120 @@ class ResidueScanner:
             if m.group(0)[0].isdigit() or any(_fold(w) not in common for w in words[:-1]):
                 hits.append(_Hit("STREET_ADDRESS", m.start(), m.end(), 0.6))
         for m in self._numbered_street.finditer(text):
-            hits.append(_Hit("STREET_ADDRESS", m.start(), m.end(), 0.6))
+            if not any(_fold(w) in _STOP for w in _WORD.findall(m.group(0))):
+                hits.append(_Hit("STREET_ADDRESS", m.start(), m.end(), 0.6))
         for m in _FLAT.finditer(text):
             hits.append(_Hit("STREET_ADDRESS", m.start(), m.end(), 0.6))
 
     # ------------------------------------------------------------- names
 
     def _names(self, text: str, hits: list[_Hit], persons: list[tuple[int, int]]) -> None:
-        gazetteer = names_gazetteer()
-        common, every = _lexicon()
+        # Where a cue ends, the next word is cue-led: found once per text, not per word.
+        cue_ends = {m.end() for m in _CUE_ANY.finditer(text)} if _CUE_HINT.search(text) else set()
+        title_ends = {m.end() for m in _TITLE_ANY.finditer(text)} if cue_ends else set()
+        colour_ends = {m.end() for m in _VEHICLE_ANY.finditer(text)}
         for m in _WORD.finditer(text):
             word = m.group(0)
-            start, end = m.start(), m.end()
+            start = m.start()
             if len(word) < 2:
                 continue
-            folded = _fold(word)
-            parts = [folded] if folded in gazetteer else [p for p in re.split(r"['’\-]", folded) if p]
-            in_gazetteer = any(p in gazetteer for p in parts)
+            kind = _word_kind(word)
             capital = word[0].isupper()
-            before = text[max(0, start - 24) : start]
-            if capital and _TITLE_CUE.search(before):
-                hits.append(_Hit("PERSON", start, end, 0.8))
+            cued = start in cue_ends
+            if capital and start in title_ends:
+                hits.append(_Hit("PERSON", start, m.end(), 0.8))
                 continue
-            if not in_gazetteer:
+            if kind == _NOT_NAME:
+                if cued and len(word) >= 3:
+                    hits.append(_Hit("PERSON", start, m.end(), 0.6))  # "goes by ndubuisi"
                 continue
-            if word.isupper() and len(word) <= 4 and not _CUE.search(before):
+            if kind in (_OTHER, _STOPWORD):
+                continue
+            if capital and start in colour_ends:
+                continue  # "black Mercedes Sprinter": a make, after a colour
+            if word.isupper() and len(word) <= 4 and not cued:
                 continue  # an acronym (IBAN, GLAA), not a name written in capitals
-            is_common = folded in common or all(p in common for p in parts if p in gazetteer)
-            if capital and not is_common and len(word) >= 3:
-                hits.append(_Hit("PERSON", start, end, 0.7))
-            elif _CUE.search(before) and folded not in _STOP:
-                hits.append(_Hit("PERSON", start, end, 0.7))
-            elif capital and folded not in _STOP and folded not in _TOWNS and _beside_person(text, start, end, persons):
-                hits.append(_Hit("PERSON", start, end, 0.6))
-            elif not capital and len(word) >= 3 and not any(_english(p, every) for p in parts):
+            if capital and kind == _NAME and len(word) >= 3:
+                hits.append(_Hit("PERSON", start, m.end(), 0.7))
+            elif cued:
+                hits.append(_Hit("PERSON", start, m.end(), 0.7))
+            elif capital and persons and _beside_person(text, start, m.end(), persons):
+                hits.append(_Hit("PERSON", start, m.end(), 0.6))
+            elif not capital and kind == _NAME and len(word) >= 3 and _unknown_word(word):
                 # A lower-case word no English dictionary knows, but a names list does.
-                hits.append(_Hit("PERSON", start, end, 0.6))
+                hits.append(_Hit("PERSON", start, m.end(), 0.6))
         for m in _NICKNAME.finditer(text):
-            hits.append(_Hit("PERSON", m.start(1), m.end(1), 0.7))
+            group = next(g for g in range(1, 5) if m.group(g) is not None)
+            hits.append(_Hit("PERSON", m.start(group), m.end(group), 0.7))
         for m in _LABEL.finditer(text):
-            word = m.group(1)
-            if _fold(word) in gazetteer and _fold(word) not in _STOP:
+            if _word_kind(m.group(1)) in (_NAME, _COMMON_NAME, _NOT_NAME):
                 hits.append(_Hit("PERSON", m.start(1), m.end(1), 0.7))
         self._names_chain(text, hits)
 
     def _names_chain(self, text: str, hits: list[_Hit]) -> None:
         """A capitalised gazetteer word right beside a name found is a name too ("Vasile North")."""
-        gazetteer = names_gazetteer()
         names = [h for h in hits if h.entity_type == "PERSON"]
+        if not names:
+            return
         ends = {h.end for h in names}
         starts = {h.start for h in names}
         for m in _WORD.finditer(text):
             word = m.group(0)
-            folded = _fold(word)
-            if not word[0].isupper() or folded in _STOP or folded in _TOWNS or folded not in gazetteer:
+            if not word[0].isupper() or _word_kind(word) not in (_NAME, _COMMON_NAME):
                 continue
-            gap_before = text[max(0, m.start() - 1) : m.start()]
-            if (m.start() - 1 in ends and gap_before == " ") or (m.end() + 1 in starts and text[m.end() : m.end() + 1] == " "):
+            before = _CHAIN_BEFORE.search(text, max(0, m.start() - 6), m.start())
+            after = _CHAIN_AFTER.match(text, m.end())
+            if (before and before.start() in ends) or (after and after.end() in starts):
                 hits.append(_Hit("PERSON", m.start(), m.end(), 0.6))
 
 
+# Word kinds for the names pass.
+_OTHER, _NOT_NAME, _NAME, _COMMON_NAME, _STOPWORD = range(5)
+
+
+@lru_cache(maxsize=65536)
+def _word_kind(word: str) -> int:
+    """How the names pass reads ``word``: in the gazetteer or not, ordinary English or not."""
+    folded = _fold(word)
+    if folded in _STOP:
+        return _STOPWORD
+    gazetteer = names_gazetteer()
+    common, every = _lexicon()
+    parts = [folded] if folded in gazetteer else [p for p in _PARTS.split(folded) if p]
+    named = [p for p in parts if p in gazetteer]
+    if not named:
+        if folded in _TOWNS or any(_english(p, every) for p in parts):
+            return _OTHER
+        return _NOT_NAME
+    if folded in _TOWNS:
+        return _OTHER
+    if folded in common or all(p in common for p in named):
+        return _COMMON_NAME
+    return _NAME
+
+
+@lru_cache(maxsize=65536)
+def _unknown_word(word: str) -> bool:
+    every = _lexicon()[1]
+    return not any(_english(p, every) for p in _PARTS.split(_fold(word)) if p)
+
+
+_PARTS = re.compile(r"['’\-]")
+
+
+def _plausible_date(span: str) -> bool:
+    parts = [int(p) for p in re.findall(r"\d+", span)]
+    if len(parts) != 3:
+        return False
+    if parts[0] > 31:  # year first
+        parts = [parts[2], parts[1], parts[0]]
+    day, month = parts[0], parts[1]
+    return (1 <= day <= 31 and 1 <= month <= 12) or (1 <= month <= 31 and 1 <= day <= 12)
+
+
+# Between two names of one person or a list of people: "Ion Popescu", "North, Hall and Baker".
+_CHAIN_BEFORE = re.compile(r"(?: |, | and | & )$")
+_CHAIN_AFTER = re.compile(r" |, | and | & ")
 _DOB_CUE = re.compile(r"\b(?:born|d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthday)\b", re.IGNORECASE)
 
 
@@ -415,6 +553,50 @@ def _stop_words() -> frozenset[str]:
 
 _STOP = _stop_words()
 _TOWNS = TOWNS
+
+
+class _CharTable(dict[int, str]):
+    """One character for one, filled on first sight: what a shape regex needs to see through.
+
+    Full-width and other compatibility forms become their plain form (NFKC, when that is
+    one character), every dash a hyphen, every space a space, division and fraction
+    slashes a slash, invisible format characters (zero-width, soft hyphen, bidi marks) a
+    zero-width space, which the digit-run pattern skips.
+    """
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        category = unicodedata.category(ch)
+        nfkc = unicodedata.normalize("NFKC", ch)
+        if category == "Pd" or ch == "\u2212":
+            out = "-"
+        elif category == "Zs":
+            out = " "
+        elif category == "Cf":
+            out = "\u200b"
+        elif ch in "\u2215\u2044\u29f8":
+            out = "/"
+        elif len(nfkc) == 1 and nfkc != ch:
+            out = nfkc
+        else:
+            out = ch
+        self[code] = out
+        return out
+
+
+_CHARS = _CharTable()
+# A token of digits and the letters O/o, I/l (a digit at least, no other letter): "9O11", "4O".
+_LOOKALIKE_TOKEN = re.compile(r"(?<![^\W\d_])(?=[OoIl]*\d)[\dOoIl]{2,}(?![^\W\d_])")
+_LOOKALIKE_DIGITS = str.maketrans("OoIl", "0011")
+
+
+def _prepare(text: str) -> str:
+    """``text`` as the shapes see it (same length, so positions hold)."""
+    if not text.isascii():
+        text = text.translate(_CHARS)
+    if "O" in text or "o" in text or "l" in text or "I" in text:
+        text = _LOOKALIKE_TOKEN.sub(lambda m: m.group(0).translate(_LOOKALIKE_DIGITS), text)
+    return text
 
 
 def _mask(text: str) -> tuple[str, list[tuple[int, int]]]:
