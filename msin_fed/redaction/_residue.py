@@ -367,8 +367,9 @@ class ResidueScanner:
             if digits < 7 or _YEAR_RUN.search(m.group(0)):
                 continue
             if m.group(0)[0] in "0+" or _NUMBER_CUE.search(text, max(0, m.start() - 40), m.start()):
+                kind = "BANK_ACCOUNT" if _BANK_CUE.search(text, max(0, m.start() - 40), m.start()) else "PHONE_NUMBER"
                 for group in _DIGIT_GROUP.finditer(m.group(0)):
-                    hits.append(_Hit("PHONE_NUMBER", m.start() + group.start(), m.start() + group.end(), 0.6))
+                    hits.append(_Hit(kind, m.start() + group.start(), m.start() + group.end(), 0.6))
 
     def _email(self, text: str, hits: list[_Hit]) -> None:
         lower = text.lower()
