@@ -20,6 +20,7 @@ from __future__ import annotations
 import calendar
 import glob
 import importlib
+import itertools
 import pkgutil
 import re
 import unicodedata
@@ -138,6 +139,22 @@ def _countries() -> set[str]:
     return {_fold(w) for country in address.Provider.countries for w in _NAME_PART.findall(country)}
 
 
+@lru_cache(maxsize=1)
+def _cities() -> frozenset[str]:
+    """Folded city names of Faker's address data, every locale (about 30,000)."""
+    import faker.providers.address as address
+
+    translit = _cyrillic_transliteration()
+    cities: set[str] = set()
+    for module in pkgutil.iter_modules(address.__path__):
+        provider = importlib.import_module(f"{address.__name__}.{module.name}").Provider
+        for attr in ("cities", "city_names", "metropolitan_cities"):
+            values = provider.__dict__.get(attr)
+            if isinstance(values, list | tuple | dict):
+                cities.update(_fold(str(v).translate(translit)) for v in values)
+    return frozenset(cities)
+
+
 def common_words() -> frozenset[str]:
     """The ordinary English words a capitalised word may be without being called a name."""
     return _lexicon()[0]
@@ -188,8 +205,8 @@ _WEBMAIL = r"(?:gmail|googlemail|yahoo|hotmail|outlook|live|icloud|aol|proton\w*
 # Each e-mail form is found at its marker ("@", "(at)", " at ", " dot "), then its local
 # part is taken from the characters before it: the engine does not start at every word.
 _EMAIL = re.compile(
-    rf"(?<=[\w.+\-])\s*(?:@|＠|\(\s*at\s*\)|\[\s*at\s*\]|\{{\s*at\s*\}})\s*[\w\-]+(?:\s*{_DOT}\s*[\w\-]+)*"
-    rf"|(?<=[\w.+\-])\s+(?:at|@)\s+(?:[\w\-]+(?:\s*{_DOT}\s*[\w\-]+)*\s*{_DOT}\s*{_TLD}|{_WEBMAIL})"
+    rf"(?<=[\w.+\-\x00])\s*(?:@|＠|\(\s*at\s*\)|\[\s*at\s*\]|\{{\s*at\s*\}})\s*[\w\-\x00]+(?:\s*{_DOT}\s*[\w\-\x00]+)*"
+    rf"|(?<=[\w.+\-\x00])\s+(?:at|@)\s+(?:[\w\-\x00]+(?:\s*{_DOT}\s*[\w\-\x00]+)*\s*{_DOT}\s*{_TLD}|{_WEBMAIL})"
     rf"|(?<=[\w\-])\s*(?:\(\s*dot\s*\)|\[\s*dot\s*\]|\s+dot\s+)\s*(?:com|net|org|co|uk|ro|bg|pl|lt|sk|ua|vn|ng|al|info|eu)\b",
     re.IGNORECASE,
 )
@@ -222,7 +239,7 @@ _ORDINAL_WORD = (
     r"fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty[\s\-]?\w+|thirtieth|thirty[\s\-]?first)"
 )
 _DOB = re.compile(
-    r"\b(?:born|d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthday)\b[^.<\x00]{0,25}?"
+    r"\b(?:born|d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthday)\b[^.<\x00]{0,40}?"
     rf"(?P<date>\d{{1,2}}\s*[./{_DASHES}]\s*\d{{1,2}}\s*[./{_DASHES}]\s*\d{{2,4}}"
     rf"|(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?|{_ORDINAL_WORD})\s+(?:of\s+)?{_MONTH}\b(?:\s*,?\s*\d{{2,4}})?"
     rf"|{_MONTH}\s+(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?|{_ORDINAL_WORD})\b(?:\s*,?\s*\d{{2,4}})?"
@@ -247,11 +264,28 @@ _VEHICLE_CUE = re.compile(r"\b(?:car|van|reg|registration|plate|vehicle|minibus|
 _WORD = re.compile(r"(?<![\w@.])[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 # A cue that makes the next word a name whatever its case: "called ion", "surname? davies".
 _CUE = re.compile(
-    r"\b(?:called|named|name(?:'s|\s+is|\s+was)|known\s+as|aka|a\.k\.a\.?|alias|nick\s?named?|goes\s+by|"
+    r"\b(?:named(?:\s+[^\W\d]+){0,3}\s+as|called|named|name(?:'s|\s+is|\s+was|\s*[?:])|known\s+as|aka|a\.k\.a\.?|alias|nick\s?named?|goes\s+by|"
     r"surname|last\s+name|first\s+name|family\s+name|given\s+name|forename|christian\s+name|"
     r"mr|mrs|ms|miss|mx|dr|sir|madam)\b\.?[\s:?,;'\"“”‘’\-]*$",
     re.IGNORECASE,
 )
+# Weaker cues, before or after a word: a role or a verb of speech. The word must then be
+# a gazetteer name that is not an ordinary verb or adjective ("the boss wood", "spoke to
+# hall", "dean said"), or a word no English dictionary knows.
+_ROLE_CUE = re.compile(
+    r"\b(?:boss|gangmaster|controller|supervisor|driver|landlord|foreman|agent|recruiter|worker|victim|"
+    r"answers\s+to|spoke\s+to|talked\s+to|according\s+to)[\s,]+",
+    re.IGNORECASE,
+)
+_POST_CUE = re.compile(
+    r"[\s,]+(?:d\.?o\.?b\b|dob\b|born\b|aged\b|said\b|says\b|told\b|phoned\b|carries\b|gave\s+(?:his|her)\b|"
+    r"was\s+seen\b|who\s+(?:was|is|takes|decides)\b|decides\b|collects\b|drives\b)",
+    re.IGNORECASE,
+)
+# A date of birth right after a word: "Kola, DOB ...", "Ana (born ...".
+_DOB_AFTER = re.compile(r"(?:,\s*|\s+\(?\s*|\s+)(?:d\.?o\.?b\b|date\s+of\s+birth\b)|(?:,\s*|\s+\()born\b", re.IGNORECASE)
+_PLACE_BEFORE = re.compile(r"\b(?:in|from|near|to|at|outside|around|via|towards|of)\s+", re.IGNORECASE)
+_PLACE_AFTER = re.compile(r"\s+(?:coach\s+station|station|airport|state|city|county|region|province)\b", re.IGNORECASE)
 _VEHICLE_BEFORE = re.compile(
     r"\b(?:black|white|silver|grey|gray|red|blue|green|yellow|dark|light|navy|maroon|beige|gold|orange|brown|purple)\s+$",
     re.IGNORECASE,
@@ -325,6 +359,7 @@ class ResidueScanner:
         """Build the gazetteer and lexicon now (else on the first scan)."""
         names_gazetteer()
         _lexicon()
+        _cities()
 
     # ------------------------------------------------------------- shapes
 
@@ -437,40 +472,79 @@ class ResidueScanner:
     # ------------------------------------------------------------- names
 
     def _names(self, text: str, hits: list[_Hit], persons: list[tuple[int, int]]) -> None:
-        # Where a cue ends, the next word is cue-led: found once per text, not per word.
+        # Where a cue ends (or starts), the next (previous) word is cue-led: found once per
+        # text, not per word.
         cue_ends = {m.end() for m in _CUE_ANY.finditer(text)} if _CUE_HINT.search(text) else set()
         title_ends = {m.end() for m in _TITLE_ANY.finditer(text)} if cue_ends else set()
         colour_ends = {m.end() for m in _VEHICLE_ANY.finditer(text)}
-        for m in _WORD.finditer(text):
+        role_ends = {m.end() for m in _ROLE_CUE.finditer(text)}
+        post_starts = {m.start() for m in _POST_CUE.finditer(text)}
+        dob_starts = {m.start() for m in _DOB_AFTER.finditer(text)}
+        place_ends = {m.end() for m in _PLACE_BEFORE.finditer(text)}
+        words = [m for m in _WORD.finditer(text) if len(m.group(0)) >= 2]
+        flagged: set[int] = set()
+
+        def flag(m: re.Match[str], score: float) -> None:
+            hits.append(_Hit("PERSON", m.start(), m.end(), score))
+            flagged.add(m.start())
+
+        for m in words:
             word = m.group(0)
-            start = m.start()
-            if len(word) < 2:
-                continue
+            start, end = m.start(), m.end()
             kind = _word_kind(word)
+            if kind == _STOPWORD:
+                continue
             capital = word[0].isupper()
-            cued = start in cue_ends
+            cued = start in cue_ends or end in dob_starts
             if capital and start in title_ends:
-                hits.append(_Hit("PERSON", start, m.end(), 0.8))
+                flag(m, 0.8)
                 continue
+            weak = (start in role_ends) + (end in post_starts) + bool(persons and _beside_person(text, start, end, persons))
             if kind == _NOT_NAME:
-                if cued and len(word) >= 3:
-                    hits.append(_Hit("PERSON", start, m.end(), 0.6))  # "goes by ndubuisi"
+                if (cued or weak) and len(word) >= 3:
+                    flag(m, 0.6)  # "goes by ndubuisi", "<PERSON_1> hnatyuk"
                 continue
-            if kind in (_OTHER, _STOPWORD):
+            if kind == _OTHER:
+                # An ordinary English word: a name only when a strong cue leads to it in
+                # capitals ("named their controller as MOLDOVAN"), or two cues hold it
+                # ("<PERSON_1> ngo, who takes...") and it is no verb or adjective.
+                if (cued and capital) or (weak >= 2 and not _is_common(word)):
+                    flag(m, 0.6)
                 continue
             if capital and start in colour_ends:
                 continue  # "black Mercedes Sprinter": a make, after a colour
+            if capital and not cued and (start in place_ends or _PLACE_AFTER.match(text, end)) and _fold(word) in _cities():
+                continue  # "in Victoria", "Lagos State": a city
             if word.isupper() and len(word) <= 4 and not cued:
-                continue  # an acronym (IBAN, GLAA), not a name written in capitals
+                continue  # an acronym (IBAN, GLAA), not a name written in capitals; pairs below
             if capital and kind == _NAME and len(word) >= 3:
-                hits.append(_Hit("PERSON", start, m.end(), 0.7))
+                flag(m, 0.7)
             elif cued:
-                hits.append(_Hit("PERSON", start, m.end(), 0.7))
-            elif capital and persons and _beside_person(text, start, m.end(), persons):
-                hits.append(_Hit("PERSON", start, m.end(), 0.6))
+                flag(m, 0.7)
+            elif capital and persons and _beside_person(text, start, end, persons):
+                flag(m, 0.6)
+            elif weak and (kind == _NAME or weak >= 2):
+                flag(m, 0.6)
             elif not capital and kind == _NAME and len(word) >= 3 and _unknown_word(word):
                 # A lower-case word no English dictionary knows, but a names list does.
-                hits.append(_Hit("PERSON", start, m.end(), 0.6))
+                flag(m, 0.6)
+        # Two name words side by side ("le dung", "DEAN HALL", "donna green"): both are names
+        # when one already is, or a cue holds the pair, or one is in no English dictionary.
+        for a, b in itertools.pairwise(words):
+            if text[a.end() : b.start()] != " " or b.start() in colour_ends:
+                continue
+            kinds = (_word_kind(a.group(0)), _word_kind(b.group(0)))
+            if not all(k in (_NAME, _COMMON_NAME, _NOT_NAME) for k in kinds) or _NOT_NAME == kinds[0] == kinds[1]:
+                continue
+            held = (
+                a.start() in flagged or b.start() in flagged
+                or a.start() in role_ends or a.start() in cue_ends or b.end() in post_starts or b.end() in dob_starts
+                or any(k == _NAME and _unknown_word(w.group(0)) for k, w in zip(kinds, (a, b), strict=True))
+            )
+            if held:
+                for w in (a, b):
+                    if w.start() not in flagged:
+                        flag(w, 0.6)
         for m in _NICKNAME.finditer(text):
             group = next(g for g in range(1, 5) if m.group(g) is not None)
             hits.append(_Hit("PERSON", m.start(group), m.end(group), 0.7))
@@ -516,9 +590,22 @@ def _word_kind(word: str) -> int:
         return _NOT_NAME
     if folded in _TOWNS:
         return _OTHER
-    if folded in common or all(p in common for p in named):
+    if folded in _ROLES:
+        return _OTHER  # "boss", "driver": the cue, not the name
+    if _english(folded, common) or all(_english(p, common) for p in named):
         return _COMMON_NAME
     return _NAME
+
+
+@lru_cache(maxsize=65536)
+def _is_common(word: str) -> bool:
+    return _english(_fold(word), _lexicon()[0])
+
+
+_ROLES = frozenset(
+    "boss gangmaster controller supervisor driver landlord foreman agent recruiter worker workers victim "
+    "manager owner caller interpreter officer auditor".split()
+)
 
 
 @lru_cache(maxsize=65536)
