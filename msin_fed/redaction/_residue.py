@@ -165,7 +165,8 @@ def _street_suffixes() -> tuple[str, ...]:
     import faker.providers.address.en_GB as gb
     import faker.providers.address.en_US as us
 
-    suffixes = {*gb.Provider.street_suffixes, *us.Provider.street_suffixes}
+    # Faker's lists are American-shaped; three common British street types are missing.
+    suffixes = {*gb.Provider.street_suffixes, *us.Provider.street_suffixes, "Close", "Rise", "Parade"}
     return tuple(sorted(suffixes, key=len, reverse=True))
 
 
@@ -259,14 +260,24 @@ _POSTAL_CUE = re.compile(
     re.IGNORECASE,
 )
 _SORT_CODE = re.compile(r"(?<![\d/])\d{2}\s?[/\\.\-\s]\s?\d{2}\s?[/\\.\-\s]\s?\d{2}(?![\d/])")
-_LOOSE_PLATE = re.compile(r"(?<![\w])(?i:[a-z]{2}\s?\d{2}\s?[a-z]{3}|[a-z]\s?\d{1,3}\s?[a-z]{3}|[a-z]{3}\s?\d{1,3}\s?[a-z])(?![\w])")
+_LOOSE_PLATE = re.compile(
+    r"(?<![\w])(?i:[a-z]{2}\s?\d{2}\s?[a-z]{3}|[a-z]\s?\d{1,3}\s?[a-z]{3}|[a-z]{3}\s?\d{1,3}\s?[a-z]|[a-z]{1,3}\s?\d{2,4}\s?[a-z]{1,3})(?![\w])"
+)
+# Foreign plates written compact: letters, 3 or 4 digits, letters ("CA1618MP", "cb7953yu").
+_COMPACT_PLATE = re.compile(r"(?<![\w])(?i:[a-z]{1,3}\d{3,4}[a-z]{1,3})(?![\w])")
 _VEHICLE_CUE = re.compile(r"\b(?:car|van|reg|registration|plate|vehicle|minibus|transit|lorry|truck|bus|taxi)\b", re.IGNORECASE)
 _WORD = re.compile(r"(?<![\w@.])[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 # A cue that makes the next word a name whatever its case: "called ion", "surname? davies".
 _CUE = re.compile(
-    r"\b(?:named(?:\s+[^\W\d]+){0,3}\s+as|called|named|name(?:'s|\s+is|\s+was|\s*[?:])|known\s+as|aka|a\.k\.a\.?|alias|nick\s?named?|goes\s+by|"
-    r"surname|last\s+name|first\s+name|family\s+name|given\s+name|forename|christian\s+name|"
-    r"mr|mrs|ms|miss|mx|dr|sir|madam)\b\.?[\s:?,;'\"“”‘’\-]*$",
+    r"(?:\b(?:named(?:\s+[^\W\d]+){0,3}\s+as|called|named|name(?:'s|\s+is|\s+was)|known\s+as|aka|a\.k\.a\.?|alias|"
+    r"nick\s?named?|goes\s+by|surname|last\s+name|first\s+name|family\s+name|given\s+name|forename|christian\s+name|"
+    r"mr|mrs|ms|miss|mx|dr|sir|madam)\b|\bname\s*[?:])\.?[\s:?,;'\"“”‘’\-]*$",
+    re.IGNORECASE,
+)
+# After these, whatever word follows is a name (not a stop word): "named their controller as kola".
+_DEFINITE_CUE = re.compile(
+    r"(?:\b(?:named(?:\s+[^\W\d]+){0,3}\s+as|name(?:'s|\s+is|\s+was)|known\s+as|aka|alias|goes\s+by|surname|"
+    r"last\s+name|first\s+name|family\s+name|given\s+name|forename)\b|\bname\s*[?:])[\s:?,;'\"“”‘’\-]*",
     re.IGNORECASE,
 )
 # Weaker cues, before or after a word: a role or a verb of speech. The word must then be
@@ -279,11 +290,12 @@ _ROLE_CUE = re.compile(
 )
 _POST_CUE = re.compile(
     r"[\s,]+(?:d\.?o\.?b\b|dob\b|born\b|aged\b|said\b|says\b|told\b|phoned\b|carries\b|gave\s+(?:his|her)\b|"
-    r"was\s+seen\b|who\s+(?:was|is|takes|decides)\b|decides\b|collects\b|drives\b)",
+    r"was\s+seen\b|who\b|decides\b|collects\b|drives\b)",
     re.IGNORECASE,
 )
 # A date of birth right after a word: "Kola, DOB ...", "Ana (born ...".
 _DOB_AFTER = re.compile(r"(?:,\s*|\s+\(?\s*|\s+)(?:d\.?o\.?b\b|date\s+of\s+birth\b)|(?:,\s*|\s+\()born\b", re.IGNORECASE)
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“‘'(\x00]\s*|\n\s*)$")
 _PLACE_BEFORE = re.compile(r"\b(?:in|from|near|to|at|outside|around|via|towards|of)\s+", re.IGNORECASE)
 _PLACE_AFTER = re.compile(r"\s+(?:coach\s+station|station|airport|state|city|county|region|province)\b", re.IGNORECASE)
 _VEHICLE_BEFORE = re.compile(
@@ -342,11 +354,11 @@ class ResidueScanner:
 
     def scan(self, text: str) -> tuple[Finding, ...]:
         """Findings of identifying residue in ``text``; ``()`` when clean."""
-        masked, persons = _mask(_prepare(text))
+        masked, persons, dob_placeholders = _mask(_prepare(text))
         hits: list[_Hit] = []
         for detect in self._detectors:
             detect(masked, hits)
-        self._names(masked, hits, persons)
+        self._names(masked, hits, persons, dob_placeholders)
         best: dict[tuple[str, int, int], float] = {}
         for h in hits:
             key = (h.entity_type, h.start, h.end)
@@ -448,6 +460,8 @@ class ResidueScanner:
         for m in _SORT_CODE.finditer(text):
             if _BANK_CUE.search(text, max(0, m.start() - 40), m.start()) or _BANK_CUE.search(text[m.end() : m.end() + 30]):
                 hits.append(_Hit("SORT_CODE", m.start(), m.end(), 0.7))
+        for m in _COMPACT_PLATE.finditer(text):
+            hits.append(_Hit("VEHICLE_REGISTRATION", m.start(), m.end(), 0.6))
         for m in _LOOSE_PLATE.finditer(text):
             if _VEHICLE_CUE.search(text, max(0, m.start() - 40), m.start()):
                 hits.append(_Hit("VEHICLE_REGISTRATION", m.start(), m.end(), 0.6))
@@ -471,7 +485,9 @@ class ResidueScanner:
 
     # ------------------------------------------------------------- names
 
-    def _names(self, text: str, hits: list[_Hit], persons: list[tuple[int, int]]) -> None:
+    def _names(
+        self, text: str, hits: list[_Hit], persons: list[tuple[int, int]], dob_placeholders: set[int]
+    ) -> None:
         # Where a cue ends (or starts), the next (previous) word is cue-led: found once per
         # text, not per word.
         cue_ends = {m.end() for m in _CUE_ANY.finditer(text)} if _CUE_HINT.search(text) else set()
@@ -481,6 +497,8 @@ class ResidueScanner:
         post_starts = {m.start() for m in _POST_CUE.finditer(text)}
         dob_starts = {m.start() for m in _DOB_AFTER.finditer(text)}
         place_ends = {m.end() for m in _PLACE_BEFORE.finditer(text)}
+        definite_ends = {m.end() for m in _DEFINITE_CUE.finditer(text)} if cue_ends else set()
+        dob_starts |= dob_placeholders
         words = [m for m in _WORD.finditer(text) if len(m.group(0)) >= 2]
         flagged: set[int] = set()
 
@@ -496,19 +514,26 @@ class ResidueScanner:
                 continue
             capital = word[0].isupper()
             cued = start in cue_ends or end in dob_starts
-            if capital and start in title_ends:
+            if (capital and start in title_ends) or start in definite_ends:
                 flag(m, 0.8)
                 continue
             weak = (start in role_ends) + (end in post_starts) + bool(persons and _beside_person(text, start, end, persons))
+            if capital and kind in (_NAME, _COMMON_NAME) and start > 0 and not _SENTENCE_START.search(
+                text, max(0, start - 3), start
+            ):
+                weak += 1  # a names-list word in capitals in mid-sentence: a proper noun
             if kind == _NOT_NAME:
-                if (cued or weak) and len(word) >= 3:
-                    flag(m, 0.6)  # "goes by ndubuisi", "<PERSON_1> hnatyuk"
+                # "goes by ndubuisi", "<PERSON_1> hnatyuk", "hnatyuk said"; but "Tesco said", "HMRC said"
+                # are organisations: a capitalised unknown word needs more than a verb after it.
+                strong = cued or start in role_ends or bool(persons and _beside_person(text, start, end, persons))
+                if len(word) >= 3 and (strong or (weak and not capital)) and not (word.isupper() and len(word) <= 5 and not cued):
+                    flag(m, 0.6)
                 continue
             if kind == _OTHER:
                 # An ordinary English word: a name only when a strong cue leads to it in
                 # capitals ("named their controller as MOLDOVAN"), or two cues hold it
                 # ("<PERSON_1> ngo, who takes...") and it is no verb or adjective.
-                if (cued and capital) or (weak >= 2 and not _is_common(word)):
+                if (cued and capital) or weak >= 2 + _is_common(word):
                     flag(m, 0.6)
                 continue
             if capital and start in colour_ends:
@@ -523,7 +548,7 @@ class ResidueScanner:
                 flag(m, 0.7)
             elif capital and persons and _beside_person(text, start, end, persons):
                 flag(m, 0.6)
-            elif weak and (kind == _NAME or weak >= 2):
+            elif weak and (kind == _NAME or weak >= 2 or (capital and end in post_starts)):
                 flag(m, 0.6)
             elif not capital and kind == _NAME and len(word) >= 3 and _unknown_word(word):
                 # A lower-case word no English dictionary knows, but a names list does.
@@ -534,13 +559,15 @@ class ResidueScanner:
             if text[a.end() : b.start()] != " " or b.start() in colour_ends:
                 continue
             kinds = (_word_kind(a.group(0)), _word_kind(b.group(0)))
-            if not all(k in (_NAME, _COMMON_NAME, _NOT_NAME) for k in kinds) or _NOT_NAME == kinds[0] == kinds[1]:
+            if not all(k in (_NAME, _COMMON_NAME, _NOT_NAME) for k in kinds):
                 continue
-            held = (
-                a.start() in flagged or b.start() in flagged
-                or a.start() in role_ends or a.start() in cue_ends or b.end() in post_starts or b.end() in dob_starts
-                or any(k == _NAME and _unknown_word(w.group(0)) for k, w in zip(kinds, (a, b), strict=True))
-            )
+            cue_held = a.start() in role_ends or a.start() in cue_ends or b.end() in post_starts or b.end() in dob_starts
+            if _NOT_NAME == kinds[0] == kinds[1]:
+                held = cue_held  # two unknown words: only with a cue ("HIEU VO gave her ...")
+            else:
+                held = cue_held or a.start() in flagged or b.start() in flagged or any(
+                    k == _NAME and _unknown_word(w.group(0)) for k, w in zip(kinds, (a, b), strict=True)
+                )
             if held:
                 for w in (a, b):
                     if w.start() not in flagged:
@@ -604,7 +631,8 @@ def _is_common(word: str) -> bool:
 
 _ROLES = frozenset(
     "boss gangmaster controller supervisor driver landlord foreman agent recruiter worker workers victim "
-    "manager owner caller interpreter officer auditor".split()
+    "manager owner caller interpreter officer auditor said says told phoned carries gave drives collects decides "
+    "dob".split()
 )
 
 
@@ -687,11 +715,13 @@ def _prepare(text: str) -> str:
     return text
 
 
-def _mask(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """``text`` with each placeholder replaced by NULs of the same length, and the PERSON ones' spans."""
+def _mask(text: str) -> tuple[str, list[tuple[int, int]], set[int]]:
+    """``text`` with each placeholder replaced by NULs of the same length, the PERSON ones'
+    spans, and where a date-of-birth placeholder follows a word (", <DOB_1>")."""
     if "<" not in text:
-        return text, []
+        return text, [], set()
     persons: list[tuple[int, int]] = []
+    dobs: set[int] = set()
     parts: list[str] = []
     last = 0
     for m in _PLACEHOLDER.finditer(text):
@@ -699,9 +729,16 @@ def _mask(text: str) -> tuple[str, list[tuple[int, int]]]:
         parts.append(_MASK * (m.end() - m.start()))
         if m.group(1) == "PERSON":
             persons.append((m.start(), m.end()))
+        elif m.group(1) == "DOB":
+            gap = _DOB_GAP.search(text, max(0, m.start() - 8), m.start())
+            if gap:
+                dobs.add(gap.start())
         last = m.end()
     parts.append(text[last:])
-    return "".join(parts), persons
+    return "".join(parts), persons, dobs
+
+
+_DOB_GAP = re.compile(r"(?:,\s*|\s+\(\s*)$")
 
 
 _SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("es", ""), ("s", ""),
