@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from msin_fed.errors import Finding
+from msin_fed.redaction._normalise import normalise
 from msin_fed.redaction._vocab import TOWNS
 
 __all__ = ["ResidueScanner", "common_words", "names_gazetteer"]
@@ -345,7 +346,7 @@ class ResidueScanner:
         self._numbered_street = re.compile(
             rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?:[^\W\d_]+\s+){{1,3}}(?i:{suffixes}|rd|st|ave|ln|dr)\b"
         )
-        self._detectors: tuple[Callable[[str, list[_Hit]], None], ...] = (
+        self._detectors: tuple[Callable[[str, str, list[_Hit]], None], ...] = (
             self._digits, self._spelled, self._split_phone, self._email, self._postcode, self._iban,
             self._nino, self._plate, self._dob, self._address, self._cued,
         )
@@ -353,15 +354,30 @@ class ResidueScanner:
     # ------------------------------------------------------------- public
 
     def scan(self, text: str) -> tuple[Finding, ...]:
-        """Findings of identifying residue in ``text``; ``()`` when clean."""
-        masked, persons, dob_placeholders = _mask(_prepare(text))
+        """Findings of identifying residue in ``text``; ``()`` when clean.
+
+        The text is normalised first (``_normalise.normalise``: Unicode compatibility
+        forms, format characters, look-alike letters and digits, obfuscated e-mail
+        forms); positions are mapped back to ``text``.
+        """
+        normalised = normalise(text)
+        masked, persons, dob_placeholders = _mask(_prepare(normalised.text))
         hits: list[_Hit] = []
+        # Keyword-led patterns run case-sensitively on a lower-case copy (several times
+        # cheaper than IGNORECASE alternations); lower() keeps the length of nearly all
+        # text, and where it would not, the lower-case copy is the text itself, matched
+        # by the same patterns compiled case-insensitively.
+        low = masked.lower()
+        if len(low) != len(masked):
+            low = masked
         for detect in self._detectors:
-            detect(masked, hits)
-        self._names(masked, hits, persons, dob_placeholders)
+            detect(masked, low, hits)
+        self._names(masked, low, hits, persons, dob_placeholders)
         best: dict[tuple[str, int, int], float] = {}
+        identity = normalised.is_identity()
         for h in hits:
-            key = (h.entity_type, h.start, h.end)
+            start, end = (h.start, h.end) if identity else normalised.to_original(h.start, h.end)
+            key = (h.entity_type, start, end)
             best[key] = max(h.score, best.get(key, 0.0))
         return tuple(Finding(kind, start, end, score) for (kind, start, end), score in sorted(
             best.items(), key=lambda item: (item[0][1], item[0][2], item[0][0])
@@ -375,7 +391,7 @@ class ResidueScanner:
 
     # ------------------------------------------------------------- shapes
 
-    def _digits(self, text: str, hits: list[_Hit]) -> None:
+    def _digits(self, text: str, low: str, hits: list[_Hit]) -> None:
         for m in _DIGIT_RUN.finditer(text):
             span = m.group(0)
             start, end = m.start(), m.end()
@@ -402,13 +418,13 @@ class ResidueScanner:
                 kind = "ID_NUMBER"
             hits.append(_Hit(kind, start, end, 0.9))
 
-    def _spelled(self, text: str, hits: list[_Hit]) -> None:
-        for m in _SPELLED_DIGITS.finditer(text):
+    def _spelled(self, text: str, low: str, hits: list[_Hit]) -> None:
+        for m in _lc(_SPELLED_DIGITS, low).finditer(low):
             words = re.findall(_NUMBER_WORD, m.group(0), re.IGNORECASE)
             if sum(w.lower() not in ("double", "triple") for w in words) >= 6:
                 hits.append(_Hit("PHONE_NUMBER", m.start(), m.end(), 0.7))
 
-    def _split_phone(self, text: str, hits: list[_Hit]) -> None:
+    def _split_phone(self, text: str, low: str, hits: list[_Hit]) -> None:
         for m in _SPLIT_NUMBER.finditer(text):
             digits = sum(ch.isdigit() for ch in m.group(0))
             if digits < 7 or _YEAR_RUN.search(m.group(0)):
@@ -418,7 +434,7 @@ class ResidueScanner:
                 for group in _DIGIT_GROUP.finditer(m.group(0)):
                     hits.append(_Hit(kind, m.start() + group.start(), m.start() + group.end(), 0.6))
 
-    def _email(self, text: str, hits: list[_Hit]) -> None:
+    def _email(self, text: str, low: str, hits: list[_Hit]) -> None:
         lower = text.lower()
         if "@" not in text and "＠" not in text and " at" not in lower and "dot" not in lower and "at)" not in lower:
             return
@@ -427,11 +443,11 @@ class ResidueScanner:
             start = local.start() if local else m.start()
             hits.append(_Hit("EMAIL_ADDRESS", start, m.end(), 0.9))
 
-    def _postcode(self, text: str, hits: list[_Hit]) -> None:
+    def _postcode(self, text: str, low: str, hits: list[_Hit]) -> None:
         for m in _POSTCODE.finditer(text):
             hits.append(_Hit("UK_POSTCODE", m.start(), m.end(), 0.8))
 
-    def _iban(self, text: str, hits: list[_Hit]) -> None:
+    def _iban(self, text: str, low: str, hits: list[_Hit]) -> None:
         for m in _IBAN.finditer(text):
             span = m.group(0)
             # Trim a trailing word the grouping swallowed ("... 7654 32 and").
@@ -440,20 +456,20 @@ class ResidueScanner:
             if sum(ch.isdigit() for ch in span) >= 8 and sum(ch.isalnum() for ch in span) >= 14:
                 hits.append(_Hit("IBAN_CODE", m.start(), m.start() + len(span), 0.9))
 
-    def _nino(self, text: str, hits: list[_Hit]) -> None:
+    def _nino(self, text: str, low: str, hits: list[_Hit]) -> None:
         for m in _NINO.finditer(text):
             hits.append(_Hit("UK_NINO", m.start(), m.end(), 0.9))
 
-    def _plate(self, text: str, hits: list[_Hit]) -> None:
+    def _plate(self, text: str, low: str, hits: list[_Hit]) -> None:
         for m in _PLATE.finditer(text):
             hits.append(_Hit("VEHICLE_REGISTRATION", m.start(), m.end(), 0.7))
 
-    def _cued(self, text: str, hits: list[_Hit]) -> None:
-        for m in _CUED_CODE.finditer(text):
+    def _cued(self, text: str, low: str, hits: list[_Hit]) -> None:
+        for m in _lc(_CUED_CODE, low).finditer(low):
             code = m.group("code")
             if sum(ch.isdigit() for ch in code) >= 5:
                 hits.append(_Hit("ID_NUMBER", m.start("code"), m.end("code"), 0.7))
-        for m in _POSTAL_CUE.finditer(text):
+        for m in _lc(_POSTAL_CUE, low).finditer(low):
             group = "code" if m.group("code") is not None else "pl"
             if any(ch.isdigit() for ch in m.group(group)):
                 hits.append(_Hit("POSTAL_CODE", m.start(group), m.end(group), 0.6))
@@ -462,15 +478,17 @@ class ResidueScanner:
                 hits.append(_Hit("SORT_CODE", m.start(), m.end(), 0.7))
         for m in _COMPACT_PLATE.finditer(text):
             hits.append(_Hit("VEHICLE_REGISTRATION", m.start(), m.end(), 0.6))
-        for m in _LOOSE_PLATE.finditer(text):
+        for m in _LOOSE_PLATE.finditer(text) if _VEHICLE_CUE.search(text) else ():
             if _VEHICLE_CUE.search(text, max(0, m.start() - 40), m.start()):
                 hits.append(_Hit("VEHICLE_REGISTRATION", m.start(), m.end(), 0.6))
 
-    def _dob(self, text: str, hits: list[_Hit]) -> None:
-        for m in _DOB.finditer(text):
+    def _dob(self, text: str, low: str, hits: list[_Hit]) -> None:
+        if not _any_in(low, _DOB_HINTS):
+            return
+        for m in _lc(_DOB, low).finditer(low):
             hits.append(_Hit("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.8))
 
-    def _address(self, text: str, hits: list[_Hit]) -> None:
+    def _address(self, text: str, low: str, hits: list[_Hit]) -> None:
         common = common_words()
         for m in self._street.finditer(text):
             words = _WORD.findall(m.group(0))
@@ -486,18 +504,19 @@ class ResidueScanner:
     # ------------------------------------------------------------- names
 
     def _names(
-        self, text: str, hits: list[_Hit], persons: list[tuple[int, int]], dob_placeholders: set[int]
+        self, text: str, low: str, hits: list[_Hit], persons: list[tuple[int, int]], dob_placeholders: set[int]
     ) -> None:
         # Where a cue ends (or starts), the next (previous) word is cue-led: found once per
         # text, not per word.
-        cue_ends = {m.end() for m in _CUE_ANY.finditer(text)} if _CUE_HINT.search(text) else set()
-        title_ends = {m.end() for m in _TITLE_ANY.finditer(text)} if cue_ends else set()
-        colour_ends = {m.end() for m in _VEHICLE_ANY.finditer(text)}
-        role_ends = {m.end() for m in _ROLE_CUE.finditer(text)}
-        post_starts = {m.start() for m in _POST_CUE.finditer(text)}
-        dob_starts = {m.start() for m in _DOB_AFTER.finditer(text)}
-        place_ends = {m.end() for m in _PLACE_BEFORE.finditer(text)}
-        definite_ends = {m.end() for m in _DEFINITE_CUE.finditer(text)} if cue_ends else set()
+        cue_ends = {m.end() for m in _lc(_CUE_ANY, low).finditer(low)}
+        title_ends = {m.end() for m in _lc(_TITLE_ANY, low).finditer(low)} if cue_ends else set()
+        colour_ends = {m.end() for m in _lc(_VEHICLE_ANY, low).finditer(low)} if _any_in(low, _COLOURS) else set()
+        role_ends = {m.end() for m in _lc(_ROLE_CUE, low).finditer(low)}
+        post_starts = {m.start() for m in _lc(_POST_CUE, low).finditer(low)}
+        dob_starts = {m.start() for m in _lc(_DOB_AFTER, low).finditer(low)} if _any_in(low, _DOB_HINTS) else set()
+        place_ends = {m.end() for m in _lc(_PLACE_BEFORE, low).finditer(low)}
+        definite_ends = {m.end() for m in _lc(_DEFINITE_CUE, low).finditer(low)} if cue_ends else set()
+        beside = _beside_positions(text, persons)
         dob_starts |= dob_placeholders
         words = [m for m in _WORD.finditer(text) if len(m.group(0)) >= 2]
         flagged: set[int] = set()
@@ -517,7 +536,7 @@ class ResidueScanner:
             if (capital and start in title_ends) or start in definite_ends:
                 flag(m, 0.8)
                 continue
-            weak = (start in role_ends) + (end in post_starts) + bool(persons and _beside_person(text, start, end, persons))
+            weak = (start in role_ends) + (end in post_starts) + (start in beside or end in beside)
             if capital and kind in (_NAME, _COMMON_NAME) and start > 0 and not _SENTENCE_START.search(
                 text, max(0, start - 3), start
             ):
@@ -525,7 +544,7 @@ class ResidueScanner:
             if kind == _NOT_NAME:
                 # "goes by ndubuisi", "<PERSON_1> hnatyuk", "hnatyuk said"; but "Tesco said", "HMRC said"
                 # are organisations: a capitalised unknown word needs more than a verb after it.
-                strong = cued or start in role_ends or bool(persons and _beside_person(text, start, end, persons))
+                strong = cued or start in role_ends or start in beside or end in beside
                 if len(word) >= 3 and (strong or (weak and not capital)) and not (word.isupper() and len(word) <= 5 and not cued):
                     flag(m, 0.6)
                 continue
@@ -546,7 +565,7 @@ class ResidueScanner:
                 flag(m, 0.7)
             elif cued:
                 flag(m, 0.7)
-            elif capital and persons and _beside_person(text, start, end, persons):
+            elif capital and (start in beside or end in beside):
                 flag(m, 0.6)
             elif weak and (kind == _NAME or weak >= 2 or (capital and end in post_starts)):
                 flag(m, 0.6)
@@ -753,6 +772,38 @@ def _english(word: str, every: frozenset[str]) -> bool:
         word.endswith(suffix) and len(word) - len(suffix) >= 3 and word[: len(word) - len(suffix)] + repl in every
         for suffix, repl in _SUFFIXES
     )
+
+
+_LOWERED: dict[re.Pattern[str], re.Pattern[str]] = {}
+_COLOURS = ("black", "white", "silver", "grey", "gray", "red", "blue", "green", "yellow", "dark", "light", "navy",
+            "maroon", "beige", "gold", "orange", "brown", "purple")
+_DOB_HINTS = ("dob", "d.o.b", "birth", "born")
+
+
+def _lc(pattern: re.Pattern[str], low: str) -> re.Pattern[str]:
+    """``pattern`` (case-insensitive) for a lower-case text: the same pattern without IGNORECASE."""
+    if not low.islower() and low != low.lower():
+        return pattern  # the text could not be lowered (length change): match as is
+    lowered = _LOWERED.get(pattern)
+    if lowered is None:
+        lowered = _LOWERED[pattern] = re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+    return lowered
+
+
+def _any_in(low: str, words: tuple[str, ...]) -> bool:
+    text = low.lower() if not low.islower() else low
+    return any(w in text for w in words)
+
+
+def _beside_positions(text: str, persons: list[tuple[int, int]]) -> set[int]:
+    """Start and end positions of words right beside a person placeholder (one space between)."""
+    out: set[int] = set()
+    for s, e in persons:
+        if text[e : e + 1] == " ":
+            out.add(e + 1)
+        if s >= 1 and text[s - 1 : s] == " ":
+            out.add(s - 1)
+    return out
 
 
 def _beside_person(text: str, start: int, end: int, persons: list[tuple[int, int]]) -> bool:
