@@ -361,7 +361,7 @@ class ResidueScanner:
         forms); positions are mapped back to ``text``.
         """
         normalised = normalise(text)
-        masked, persons, dob_placeholders = _mask(_prepare(normalised.text))
+        masked, persons, dob_placeholders, numbers = _mask(_prepare(normalised.text))
         hits: list[_Hit] = []
         # Keyword-led patterns run case-sensitively on a lower-case copy (several times
         # cheaper than IGNORECASE alternations); lower() keeps the length of nearly all
@@ -373,6 +373,10 @@ class ResidueScanner:
         for detect in self._detectors:
             detect(masked, low, hits)
         self._names(masked, low, hits, persons, dob_placeholders)
+        if numbers:
+            for pattern in (_NUMBER_TAIL, _NUMBER_HEAD):
+                for m in pattern.finditer(masked):
+                    hits.append(_Hit("PHONE_NUMBER", m.start(1), m.end(1), 0.6))
         best: dict[tuple[str, int, int], float] = {}
         identity = normalised.is_identity()
         for h in hits:
@@ -483,6 +487,8 @@ class ResidueScanner:
                 hits.append(_Hit("VEHICLE_REGISTRATION", m.start(), m.end(), 0.6))
 
     def _dob(self, text: str, low: str, hits: list[_Hit]) -> None:
+        for m in _lc(_AGE_AFTER, low).finditer(low):
+            hits.append(_Hit("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.7))
         if not _any_in(low, _DOB_HINTS):
             return
         for m in _lc(_DOB, low).finditer(low):
@@ -734,13 +740,15 @@ def _prepare(text: str) -> str:
     return text
 
 
-def _mask(text: str) -> tuple[str, list[tuple[int, int]], set[int]]:
+def _mask(text: str) -> tuple[str, list[tuple[int, int]], set[int], list[tuple[int, int]]]:
     """``text`` with each placeholder replaced by NULs of the same length, the PERSON ones'
-    spans, and where a date-of-birth placeholder follows a word (", <DOB_1>")."""
+    spans, where a date-of-birth placeholder follows a word (", <DOB_1>"), and the spans of
+    number placeholders (PHONE, ACCOUNT...)."""
     if "<" not in text:
-        return text, [], set()
+        return text, [], set(), []
     persons: list[tuple[int, int]] = []
     dobs: set[int] = set()
+    numbers: list[tuple[int, int]] = []
     parts: list[str] = []
     last = 0
     for m in _PLACEHOLDER.finditer(text):
@@ -752,9 +760,23 @@ def _mask(text: str) -> tuple[str, list[tuple[int, int]], set[int]]:
             gap = _DOB_GAP.search(text, max(0, m.start() - 8), m.start())
             if gap:
                 dobs.add(gap.start())
+        elif m.group(1) in _NUMBER_PLACEHOLDERS:
+            numbers.append((m.start(), m.end()))
         last = m.end()
     parts.append(text[last:])
-    return "".join(parts), persons, dobs
+    return "".join(parts), persons, dobs, numbers
+
+
+_NUMBER_PLACEHOLDERS = frozenset({"PHONE", "ACCOUNT", "SORT_CODE", "IBAN", "PASSPORT", "NINO", "IDENTIFIER"})
+# The rest of a number whose first part was redacted: "<PHONE_1> then 330", "<ACCOUNT_1>, 2290".
+_NUMBER_TAIL = re.compile(r"\x00[\s,;:\-]+(?:[^\W\d]+[\s,;:\-]+){0,2}(\d{3,})(?!\d)")
+_NUMBER_HEAD = re.compile(r"(?<![\d£$€])(\d{3,})[\s,;:\-]+(?:[^\W\d]+[\s,;:\-]+){0,2}\x00")
+# A date followed by an age is a date of birth: "1 Dec 2003, which makes her 17".
+_AGE_AFTER = re.compile(
+    rf"(?P<date>\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b\.?\s*,?\s*\d{{4}}|\d{{1,2}}[./\-]\d{{1,2}}[./\-]\d{{2,4}})"
+    r"[^.\x00]{0,25}?\b(?:makes?\s+(?:him|her|them)|(?:so|which\s+means)\s+(?:he|she)\s+(?:is|was))\s+\d{1,2}\b",
+    re.IGNORECASE,
+)
 
 
 _DOB_GAP = re.compile(r"(?:,\s*|\s+\(\s*)$")
