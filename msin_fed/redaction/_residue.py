@@ -31,7 +31,7 @@ from typing import Any
 
 from msin_fed.errors import Finding
 from msin_fed.redaction._normalise import normalise
-from msin_fed.redaction._vocab import TOWNS
+from msin_fed.redaction._vocab import TOWNS, english_words
 
 __all__ = ["ResidueScanner", "common_words", "names_gazetteer"]
 
@@ -130,7 +130,9 @@ def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
                 common |= forms
     calendar_words = {_fold(w) for w in (*calendar.month_name, *calendar.day_name) if w}
     common |= calendar_words | set(TOWNS) | _countries()
-    every |= common
+    # The project's vocabulary list adds this domain's words the lexicon lacks (gangmaster,
+    # packhouse, payslip, helpline, WhatsApp...): words, not names.
+    every |= common | english_words()
     return frozenset(common), frozenset(every)
 
 
@@ -632,6 +634,8 @@ def _word_kind(word: str) -> int:
     folded = _fold(word)
     if folded in _STOP:
         return _STOPWORD
+    if folded in _ROLES:
+        return _OTHER  # "boss", "gangmaster": the cue, not the name
     gazetteer = names_gazetteer()
     common, every = _lexicon()
     parts = [folded] if folded in gazetteer else [p for p in _PARTS.split(folded) if p]
@@ -642,8 +646,6 @@ def _word_kind(word: str) -> int:
         return _NOT_NAME
     if folded in _TOWNS:
         return _OTHER
-    if folded in _ROLES:
-        return _OTHER  # "boss", "driver": the cue, not the name
     if _english(folded, common) or all(_english(p, common) for p in named):
         return _COMMON_NAME
     return _NAME

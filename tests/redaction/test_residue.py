@@ -113,6 +113,7 @@ HARMLESS = [
     "Workers born in Romania. The youngest, aged 17, lives in Room 3.",
     "NI number according to the timesheet was wrong.",
     "Since 12 March 2023 about 14 workers aged 20 to 30 work here.",
+    "Workers at the packhouse are driven in by a gangmaster who keeps their wages. Call <PHONE_1> to reach him.",
 ]
 
 
