@@ -136,6 +136,12 @@ def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(common), frozenset(every)
 
 
+def _country_names() -> tuple[str, ...]:
+    import faker.providers.address.en as address
+
+    return tuple(address.Provider.countries)
+
+
 def _countries() -> set[str]:
     import faker.providers.address.en as address
 
@@ -187,6 +193,7 @@ _ZW = "\u200b\u200c\u200d\u2060\ufeff"
 # times, dates), never ". " (the end of a sentence).
 _DSEP = rf"(?:[{_SEP_CHARS}{_ZW}]{{1,2}}|[{_SEP_CHARS}]?[{_DASHES}][{_SEP_CHARS}]?|\.(?=\d)|[{_SEP_CHARS}]?\(|\)[{_SEP_CHARS}]?)"
 _DIGIT_RUN = re.compile(rf"(?<![\d£$€¥])(?:\+|00)?\(?\d(?:{_DSEP}{{0,3}}\d){{5,}}(?!\d)")
+_LAST_GROUP = re.compile(r"\D+\d+$")
 _DATE = re.compile(rf"\d{{1,2}}[./{_DASHES}]\d{{1,2}}[./{_DASHES}]\d{{2,4}}|\d{{4}}[./{_DASHES}]\d{{1,2}}[./{_DASHES}]\d{{1,2}}")
 _YEAR_RANGE = re.compile(rf"(?:19|20)\d\d\s?[{_DASHES}]\s?(?:(?:19|20)\d\d|\d\d)")
 _AMOUNT_BEFORE = re.compile(r"(?:[£$€¥]|\b(?:gbp|eur|usd|ron|lei|bgn|pln)\s?)$", re.IGNORECASE)
@@ -250,7 +257,10 @@ _DOB = re.compile(
     r"|\d{4}\s*[./\-]\s*\d{1,2}\s*[./\-]\s*\d{1,2})",
     re.IGNORECASE,
 )
-_FLAT = re.compile(r"\b(?:flat|apartment|apt)\.?\s*\d+[a-z]?\b|\bunit\s*\d+[a-z]\b", re.IGNORECASE)
+_FLAT = re.compile(
+    r"\b(?:flat|apartment|apt|suite)\.?\s*#?\d+[a-z]?\b|\bunit\s*\d+[a-z]\b|\b(?:unit|p\.?\s?o\.?\s*box|box|psc)\s+\d{2,}\b",
+    re.IGNORECASE,
+)
 # Codes after a cue, whatever their shape: licences, permits, postal codes abroad.
 _CUED_CODE = re.compile(
     r"\b(?:licen[cs]e|permit|visa|id\s+card|identity\s+card|document|passport|residence\s+card|brp)\b"
@@ -259,7 +269,8 @@ _CUED_CODE = re.compile(
 )
 _POSTAL_CUE = re.compile(
     r"\b(?:zip|postal|post)\s*code\s*(?:is|was)?\s*[:#]?\s*(?P<code>[A-Za-z0-9][A-Za-z0-9\- ]{1,8}[A-Za-z0-9])"
-    r"|(?<![\w\-])(?P<pl>\d{2}-\d{3})(?![\w\-])",
+    r"|(?<![\w\-])(?P<pl>\d{2}-\d{3})(?![\w\-])"
+    r"|\bzip\b\s*[:#]?\s*(?P<zip>\d{4,6}(?:-\d{4})?)\b",
     re.IGNORECASE,
 )
 _SORT_CODE = re.compile(r"(?<![\d/])\d{2}\s?[/\\.\-\s]\s?\d{2}\s?[/\\.\-\s]\s?\d{2}(?![\d/])")
@@ -274,7 +285,7 @@ _WORD = re.compile(r"(?<![\w@.])[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _CUE = re.compile(
     r"(?:\b(?:named(?:\s+[^\W\d]+){0,3}\s+as|called|named|name(?:'s|\s+is|\s+was)|known\s+as|aka|a\.k\.a\.?|alias|"
     r"nick\s?named?|goes\s+by|surname|last\s+name|first\s+name|family\s+name|given\s+name|forename|christian\s+name|"
-    r"mr|mrs|ms|miss|mx|dr|sir|madam)\b|\bname\s*[?:])\.?[\s:?,;'\"“”‘’\-]*$",
+    r"mr|mrs|ms|miss|mx|dr)\b|\bname\s*[?:])\.?[\s:?,;'\"“”‘’\-]*$",
     re.IGNORECASE,
 )
 # After these, whatever word follows is a name (not a stop word): "named their controller as kola".
@@ -308,7 +319,7 @@ _VEHICLE_BEFORE = re.compile(
 _TITLE_CUE = re.compile(r"\b(?:mr|mrs|ms|miss|mx|dr)\.?\s*$", re.IGNORECASE)
 _CUE_ANY = re.compile(_CUE.pattern.removesuffix("$"), re.IGNORECASE)
 _CUE_HINT = re.compile(
-    r"call|name|known|aka|a\.k\.a|alias|nick|goes|mr|ms|miss|mx|dr|sir|madam", re.IGNORECASE
+    r"call|name|known|aka|a\.k\.a|alias|nick|goes|mr|ms|miss|mx|dr", re.IGNORECASE
 )
 _TITLE_ANY = re.compile(_TITLE_CUE.pattern.removesuffix("$"), re.IGNORECASE)
 _VEHICLE_ANY = re.compile(_VEHICLE_BEFORE.pattern.removesuffix("$"), re.IGNORECASE)
@@ -318,7 +329,7 @@ _NICKNAME = re.compile(
     r"|\b(?:they|we|everyone|people|workers|men|women)\s+call(?:s|ed)?\s+(?:him|her|them)?\s*"
     r"((?:[A-Z][^\W\d_]*)(?:\s+[A-Z][^\W\d_]*)?)"
     r"|\b(?:known|refer(?:s|red)?\s+to(?:\s+[^\W\d]+){0,3})\s+(?:only\s+)?as\s+((?:[A-Z][^\W\d_]*)(?:\s+[A-Z][^\W\d_]*)?)"
-    r"|\b(?:Uncle|Auntie|Aunty|Aunt|Boss|Big|Mama|Papa)\s+([A-Z][^\W\d_]*)",
+    r"|\b(?:Uncle|Auntie|Aunty|Aunt|Mama|Papa)\s+([A-Z][^\W\d_]*)",
 )
 _LABEL = re.compile(r"(?m)(?:^|[.!?]\s+)[ \t]*([^\W\d_]+)[ \t]*(?::|\s[\-\u2013\u2014]\s)")
 
@@ -348,6 +359,9 @@ class ResidueScanner:
         self._numbered_street = re.compile(
             rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?:[^\W\d_]+\s+){{1,3}}(?i:{suffixes}|rd|st|ave|ln|dr)\b"
         )
+        # A postal code after a country name ("Spain 33282", "Poland 00-950").
+        countries = "|".join(re.escape(c) for c in sorted(_country_names(), key=len, reverse=True))
+        self._country_code = re.compile(rf"\b(?:{countries})[ \t,]+(\d{{4,6}}|\d{{3}} \d{{2}}|\d{{2}}-\d{{3}})\b")
         self._detectors: tuple[Callable[[str, str, list[_Hit]], None], ...] = (
             self._digits, self._spelled, self._split_phone, self._email, self._postcode, self._iban,
             self._nino, self._plate, self._dob, self._address, self._cued,
@@ -401,6 +415,9 @@ class ResidueScanner:
         for m in _DIGIT_RUN.finditer(text):
             span = m.group(0)
             start, end = m.start(), m.end()
+            if text[end : end + 1] == ":":  # "1998-02-08 20:15": the last group is an hour
+                span = _LAST_GROUP.sub("", span)
+                end = start + len(span)
             digits = sum(ch.isdigit() for ch in span)
             if digits < 6:
                 continue
@@ -476,9 +493,11 @@ class ResidueScanner:
             if sum(ch.isdigit() for ch in code) >= 5:
                 hits.append(_Hit("ID_NUMBER", m.start("code"), m.end("code"), 0.7))
         for m in _lc(_POSTAL_CUE, low).finditer(low):
-            group = "code" if m.group("code") is not None else "pl"
+            group = next(g for g in ("code", "pl", "zip") if m.group(g) is not None)
             if any(ch.isdigit() for ch in m.group(group)):
                 hits.append(_Hit("POSTAL_CODE", m.start(group), m.end(group), 0.6))
+        for m in self._country_code.finditer(text):
+            hits.append(_Hit("POSTAL_CODE", m.start(1), m.end(1), 0.6))
         for m in _SORT_CODE.finditer(text):
             if _BANK_CUE.search(text, max(0, m.start() - 40), m.start()) or _BANK_CUE.search(text[m.end() : m.end() + 30]):
                 hits.append(_Hit("SORT_CODE", m.start(), m.end(), 0.7))
@@ -544,7 +563,10 @@ class ResidueScanner:
             if (capital and start in title_ends) or start in definite_ends:
                 flag(m, 0.8)
                 continue
-            weak = (start in role_ends) + (end in post_starts) + (start in beside or end in beside)
+            if not cued and _fold(word) in _STREET_ONLY:
+                continue  # "8 St.", "<PERSON_1> Road": what is left of a street name
+            near = (start in beside or end in beside) and not _not_by_placeholder(word)
+            weak = (start in role_ends) + (end in post_starts) + near
             if capital and kind in (_NAME, _COMMON_NAME) and start > 0 and not _SENTENCE_START.search(
                 text, max(0, start - 3), start
             ):
@@ -552,7 +574,7 @@ class ResidueScanner:
             if kind == _NOT_NAME:
                 # "goes by ndubuisi", "<PERSON_1> hnatyuk", "hnatyuk said"; but "Tesco said", "HMRC said"
                 # are organisations: a capitalised unknown word needs more than a verb after it.
-                strong = cued or start in role_ends or start in beside or end in beside
+                strong = cued or start in role_ends or near
                 if len(word) >= 3 and (strong or (weak and not capital)) and not (word.isupper() and len(word) <= 5 and not cued):
                     flag(m, 0.6)
                 continue
@@ -560,7 +582,7 @@ class ResidueScanner:
                 # An ordinary English word: a name only when a strong cue leads to it in
                 # capitals ("named their controller as MOLDOVAN"), or two cues hold it
                 # ("<PERSON_1> ngo, who takes...") and it is no verb or adjective.
-                if (cued and capital) or weak >= 2 + _is_common(word):
+                if (cued and capital and _fold(word) not in _TITLES) or weak >= 2 + _is_common(word):
                     flag(m, 0.6)
                 continue
             if capital and start in colour_ends:
@@ -573,7 +595,7 @@ class ResidueScanner:
                 flag(m, 0.7)
             elif cued:
                 flag(m, 0.7)
-            elif capital and (start in beside or end in beside):
+            elif capital and near:
                 flag(m, 0.6)
             elif weak and (kind == _NAME or weak >= 2 or (capital and end in post_starts)):
                 flag(m, 0.6)
@@ -603,7 +625,8 @@ class ResidueScanner:
             group = next(g for g in range(1, 5) if m.group(g) is not None)
             hits.append(_Hit("PERSON", m.start(group), m.end(group), 0.7))
         for m in _LABEL.finditer(text):
-            if _word_kind(m.group(1)) in (_NAME, _COMMON_NAME, _NOT_NAME):
+            # "Naomi:", "Chidi:"; not "Bot:" or "Note:" (ordinary words).
+            if _word_kind(m.group(1)) in (_NAME, _NOT_NAME) and _unknown_word(m.group(1)):
                 hits.append(_Hit("PERSON", m.start(1), m.end(1), 0.7))
         self._names_chain(text, hits)
 
@@ -634,8 +657,8 @@ def _word_kind(word: str) -> int:
     folded = _fold(word)
     if folded in _STOP:
         return _STOPWORD
-    if folded in _ROLES:
-        return _OTHER  # "boss", "gangmaster": the cue, not the name
+    if folded in _ROLES or folded in _TITLES:
+        return _OTHER  # "boss", "Mr": a cue, not the name
     gazetteer = names_gazetteer()
     common, every = _lexicon()
     parts = [folded] if folded in gazetteer else [p for p in _PARTS.split(folded) if p]
@@ -654,6 +677,23 @@ def _word_kind(word: str) -> int:
 @lru_cache(maxsize=65536)
 def _is_common(word: str) -> bool:
     return _english(_fold(word), _lexicon()[0])
+
+
+_STREET_ONLY = frozenset("st rd ave ln street road avenue".split())
+_TITLES = frozenset("mr mrs ms miss mx dr sir madam".split())
+_PARTICLES = frozenset("de la da das dos do del della der den van von du di le al el bin ibn ter".split())
+
+
+@lru_cache(maxsize=1)
+def _street_words() -> frozenset[str]:
+    return frozenset(_fold(s) for s in _street_suffixes()) | {"st", "rd", "ave", "ln", "dr"}
+
+
+def _not_by_placeholder(word: str) -> bool:
+    """Words a person placeholder beside does not make names: what is left of a street name
+    ("<PERSON_1> Street", "8 St") and name particles in lower case ("<PERSON_1> de <PERSON_2>")."""
+    folded = _fold(word)
+    return folded in _street_words() or (word.islower() and folded in _PARTICLES)
 
 
 _ROLES = frozenset(
