@@ -7,6 +7,7 @@ See docs/node.md for an example.
 from .api import Alert, LocalMatch, Node, SyncReport
 from .config import HolderAddress, NodeConfig, load_config
 from .keys import KeyFile, Passphrase, write_key_file
+from .share import SharePreview
 from .store import SecureStore, ShareState
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "NodeConfig",
     "Passphrase",
     "SecureStore",
+    "SharePreview",
     "ShareState",
     "SyncReport",
     "load_config",

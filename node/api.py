@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from nacl.signing import SigningKey
@@ -37,7 +37,7 @@ from msin_fed.wire import grade_from_pb, tlp_from_pb
 from .config import NodeConfig
 from .delivery import Backoff, DeliveryReport, deliver_due, pull_events
 from .keys import KdfParams, StoreKey
-from .share import Redactor, Tokenizer, build_share
+from .share import PreviewRedactor, Redactor, SharePreview, Tokenizer, build_share, preview_share
 from .store import SecureStore, ShareState
 
 __all__ = ["Alert", "LocalMatch", "Node", "SyncReport"]
@@ -349,6 +349,23 @@ class Node:
         log.info("share queued: %d token(s)", len(built.record.tokens))
         self._wake.set()
         return built.record
+
+    def preview_share(self, report_id: str, tlp: Tlp | str | None = None, handling: str = "P") -> SharePreview:
+        """What :meth:`share` would send for ``report_id``, computed here; nothing is sent.
+
+        The narrative is redacted and scanned exactly as a share would (``residue`` says
+        whether verification would refuse it), and the kinds of the blind tokens are
+        listed, but no key holder is asked for a token and the coordinator is not
+        contacted; the outbox is not touched. Needs no member identity.
+        """
+        report = self._store.get_report(report_id)
+        redactor = self._get_redactor()
+        if not (hasattr(redactor, "redact") and hasattr(redactor, "residue")):
+            raise ConfigError("redactor", "preview", "the redactor must offer redact() and residue() to preview")
+        preview = preview_share(report, tlp=tlp, handling=handling, redactor=cast(PreviewRedactor, redactor))
+        log.info("share previewed: %d token kind(s), %d placeholder(s)", len(set(preview.token_kinds)),
+                 len(preview.placeholders))
+        return preview
 
     def withdraw(self, report_id: str) -> ShareState:
         """Withdraw the report's shared record at the coordinator (queued, delivered like shares)."""

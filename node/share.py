@@ -11,12 +11,14 @@ the dates received never do; the record id is random.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from msin_fed.errors import ValidationError
+from msin_fed.errors import Finding, ValidationError
 from msin_fed.model import (
     Grade,
     Handling,
@@ -31,7 +33,10 @@ from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.token_inputs import inputs_for_mention
 from msin_fed.wire import record_to_pb
 
-__all__ = ["BuiltShare", "Redactor", "Tokenizer", "build_share", "new_record_id"]
+__all__ = [
+    "BuiltShare", "PreviewRedactor", "Redactor", "SharePreview", "Tokenizer", "build_share", "new_record_id",
+    "preview_share",
+]
 
 MAX_TOKENS = 512
 
@@ -49,6 +54,14 @@ class Redactor(Protocol):
     def redact_verified(
         self, text: str, known: Sequence[Identifier | str]
     ) -> RedactionResultLike: ...
+
+
+class PreviewRedactor(Protocol):
+    """Redaction and the verification scan as separate steps (``msin_fed.redaction.Redactor``)."""
+
+    def redact(self, text: str, known: Sequence[Identifier | str] = ()) -> RedactionResultLike: ...
+
+    def residue(self, texts: Sequence[str]) -> list[tuple[Finding, ...]]: ...
 
 
 class Tokenizer(Protocol):
@@ -70,6 +83,80 @@ class BuiltShare:
 
     def __repr__(self) -> str:
         return f"BuiltShare(record_id={self.record.record_id!r}, tokens={len(self.record.tokens)})"
+
+
+#: The placeholders a redactor writes (``<PERSON_1>``).
+PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_([0-9]+)>")
+
+
+@dataclass(frozen=True)
+class SharePreview:
+    """What sharing a report would send, computed locally; nothing is sent to anyone.
+
+    ``narrative`` is the redacted narrative exactly as it would leave the node;
+    ``placeholders`` the ``(start, end, placeholder)`` spans in it; ``token_kinds`` the kind
+    of every blind token that would be sent (sorted; their values are never computed
+    here: no key holder is asked); ``residue`` what the verification scan finds (types and
+    positions; empty when the share would pass).
+    """
+
+    report_id: str
+    narrative: str
+    placeholders: tuple[tuple[int, int, str], ...]
+    token_kinds: tuple[str, ...]
+    grade: Grade
+    tlp: Tlp | None
+    residue: tuple[Finding, ...] = ()
+
+    @property
+    def would_refuse(self) -> bool:
+        """True when the verification pass would block this share."""
+        return bool(self.residue)
+
+    def token_counts(self) -> dict[str, int]:
+        """How many tokens of each kind would be sent."""
+        return dict(sorted(Counter(self.token_kinds).items()))
+
+    def placeholder_counts(self) -> dict[str, int]:
+        """Distinct placeholders per type (``{"PERSON": 2, ...}``)."""
+        distinct = {label for _, _, label in self.placeholders}
+        return dict(sorted(Counter(PLACEHOLDER.fullmatch(p).group(1) for p in distinct).items()))  # type: ignore[union-attr]
+
+
+def _known(report: IntelligenceReport) -> list[Identifier | str]:
+    """The deny-list of a report: its own identifiers and its reporter."""
+    known: list[Identifier | str] = list(report.identifiers())
+    if report.reporter.strip():
+        known.append(report.reporter.strip())
+    return known
+
+
+def _token_inputs(report: IntelligenceReport) -> dict[bytes, str]:
+    inputs: dict[bytes, str] = {}
+    for mention in report.mentions:
+        for item in inputs_for_mention(mention):
+            inputs.setdefault(item.data, item.kind)
+    if len(inputs) > MAX_TOKENS:
+        raise ValidationError("mentions", f"yield {len(inputs)} tokens (at most {MAX_TOKENS})")
+    return inputs
+
+
+def preview_share(
+    report: IntelligenceReport,
+    *,
+    tlp: Tlp | str | None,
+    handling: Handling | str,
+    redactor: PreviewRedactor,
+) -> SharePreview:
+    """What :func:`build_share` would send for ``report``, without tokenizing or sending anything."""
+    marking = parse_tlp(tlp) if tlp is not None else None
+    code = parse_handling(handling)
+    narrative = redactor.redact(report.narrative, _known(report)).text
+    residue = tuple(redactor.residue([narrative])[0])
+    spans = tuple((m.start(), m.end(), m.group(0)) for m in PLACEHOLDER.finditer(narrative))
+    kinds = tuple(sorted(_token_inputs(report).values()))
+    grade = Grade(report.grade.source, report.grade.assessment, code)
+    return SharePreview(report.report_id, narrative, spans, kinds, grade, marking, residue)
 
 
 def new_record_id() -> str:
@@ -106,17 +193,9 @@ def build_share(
     blocks it with the reason."""
     marking = parse_tlp(tlp)
     code = parse_handling(handling)
-    known: list[Identifier | str] = list(report.identifiers())
-    if report.reporter.strip():
-        known.append(report.reporter.strip())
-    redacted = redactor.redact_verified(report.narrative, known).text
+    redacted = redactor.redact_verified(report.narrative, _known(report)).text
 
-    inputs: dict[bytes, str] = {}
-    for mention in report.mentions:
-        for item in inputs_for_mention(mention):
-            inputs.setdefault(item.data, item.kind)
-    if len(inputs) > MAX_TOKENS:
-        raise ValidationError("mentions", f"yield {len(inputs)} tokens (at most {MAX_TOKENS})")
+    inputs = _token_inputs(report)
     tokens: tuple[Token, ...] = ()
     if inputs:
         data = list(inputs)

@@ -6,6 +6,10 @@ Every subcommand takes ``--config FILE`` (see docs/node.md for the keys):
 * ``import REPORTS [MENTIONS]``: import a canonical CSV (+ mentions CSV) or JSON file,
   all or nothing; every bad row is reported by line and field (exit 2);
 * ``share REPORT_ID --tlp T [--handling P|C]``: share a report, then try to deliver;
+* ``share --preview REPORT_ID [--tlp T]``: show what would leave (the redacted narrative,
+  placeholders highlighted, the kinds of the tokens, grade and TLP) and send nothing:
+  no key holder or coordinator is contacted, the outbox is untouched (exit 3 when the
+  verification pass would refuse the share);
 * ``withdraw REPORT_ID``: withdraw its shared record;
 * ``matches`` / ``alerts``: what the inbox holds (``--json`` for machines);
 * ``sync``: deliver the outbox and fetch new events once;
@@ -13,14 +17,17 @@ Every subcommand takes ``--config FILE`` (see docs/node.md for the keys):
 * ``usage``: our use of each key holder's daily budget today (and the reset time).
 
 Output names reports by their local id and never prints identifiers or narratives,
-except the redacted narrative of a record being shared, which is what leaves the node.
+except the redacted narrative of a record being shared or previewed, which is what leaves
+the node.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
@@ -65,9 +72,46 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _share(args: argparse.Namespace) -> int:
-    from msin_fed.errors import RemoteError
+def _highlighter(stream: Any) -> Any:
+    """Placeholders in bold colour on a terminal (unless NO_COLOR), in square brackets otherwise."""
+    from msin_fed.node.share import PLACEHOLDER
 
+    isatty = getattr(stream, "isatty", None)
+    if callable(isatty) and isatty() and not os.environ.get("NO_COLOR"):
+        return lambda text: PLACEHOLDER.sub(lambda m: f"\x1b[1;33m{m.group(0)}\x1b[0m", text)
+    return lambda text: PLACEHOLDER.sub(lambda m: f"[{m.group(0)[1:-1]}]", text)
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from msin_fed.cli.redact import EXIT_REFUSED
+
+    with _open(args) as node:
+        preview = node.preview_share(args.report_id, tlp=args.tlp, handling=args.handling)
+    mark = _highlighter(sys.stdout)
+    tlp = f"TLP:{preview.tlp.value}" if preview.tlp else "TLP not chosen (give --tlp when sharing)"
+    print(f"preview of {args.report_id}: nothing has been sent")
+    print(f"  grade {preview.grade}; {tlp}")
+    print("  narrative as it would be shared (placeholders marked):")
+    print(f"    {mark(preview.narrative)}")
+    placeholders = ", ".join(f"{k} x{n}" for k, n in preview.placeholder_counts().items()) or "none"
+    print(f"  placeholders: {placeholders}")
+    kinds = ", ".join(f"{k} x{n}" for k, n in preview.token_counts().items()) or "none"
+    print(f"  tokens that would be sent: {len(preview.token_kinds)} ({kinds})")
+    if preview.would_refuse:
+        found = ", ".join(f"{f.entity_type} at {f.start}-{f.end}" for f in preview.residue)
+        print(f"  verification: the share would be REFUSED: residue {found}")
+        return EXIT_REFUSED
+    print("  verification: passes")
+    return 0
+
+
+def _share(args: argparse.Namespace) -> int:
+    from msin_fed.errors import RemoteError, ValidationError
+
+    if args.preview:
+        return _preview(args)
+    if args.tlp is None:
+        raise ValidationError("tlp", "--tlp is required to share (CLEAR, GREEN, AMBER, AMBER+STRICT or RED)")
     with _open(args) as node:
         record = node.share(args.report_id, tlp=args.tlp, handling=args.handling)
         print(f"shared {args.report_id} as record {record.record_id}")
@@ -198,7 +242,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("mentions", nargs="?", help="mentions CSV (record_id = report_id)")
     p = command("share", "share a report with the network", _share)
     p.add_argument("report_id")
-    p.add_argument("--tlp", required=True, help="CLEAR, GREEN, AMBER, AMBER+STRICT or RED")
+    p.add_argument("--tlp", default=None, help="CLEAR, GREEN, AMBER, AMBER+STRICT or RED (required to share)")
+    p.add_argument(
+        "--preview", action="store_true",
+        help="show what would leave (redacted narrative, token kinds, grade, TLP) and send nothing",
+    )
     p.add_argument("--handling", default="P", choices=["P", "C", "p", "c"], help="3x5x2 handling code")
     p.add_argument("--no-sync", action="store_true", help="only queue; deliver later")
     p = command("withdraw", "withdraw a report's shared record", _withdraw)

@@ -4,6 +4,14 @@ Each input line is ``{"id": ..., "text": ..., "known_identifiers": [...]}`` (the
 optional: strings, each the raw value of an identifier in the report's structured
 fields). Each output line is ``{"id": ..., "text": <redacted>, "entities": {TYPE: n}}``,
 in input order. A bad line is reported by its line number; nothing is written then.
+
+With ``--verify`` every redacted text goes through the independent residue scan. A record
+with residue is *refused*: it is reported on standard error by its line number, id and
+the types (and positions) of what was found, never its text; it is left out of the
+output and written instead to the refused file (``--refused PATH``, default
+``<output>.refused.jsonl``), one ``{"line", "id", "text", "findings"}`` per line, for a
+person to review. The other records are written as usual. Exit codes: 0 all written,
+2 bad input (nothing written), 3 some records refused (the rest written).
 """
 
 from __future__ import annotations
@@ -20,7 +28,10 @@ from typing import Any
 from msin_fed.cli import add_area
 from msin_fed.errors import ImportValidationError, RowError, ValidationError
 
-__all__ = ["register", "run"]
+__all__ = ["EXIT_REFUSED", "register", "run"]
+
+#: Exit code of ``msin redact --verify`` when some records were refused (the rest written).
+EXIT_REFUSED = 3
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +47,18 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--output", required=True, type=Path, help="output .jsonl ('-' for standard output)")
     parser.add_argument("--workers", type=int, default=1, help="processes to use (default 1)")
     parser.add_argument("--spacy-model", default=None, help="installed spaCy pipeline (default: best English one)")
-    parser.add_argument("--verify", action="store_true", help="also run the verification pass; refuse on residue")
+    parser.add_argument(
+        "--verify", action="store_true",
+        help="also run the independent residue scan; records with residue are refused (exit 3)",
+    )
+    parser.add_argument(
+        "--refused", type=Path, default=None,
+        help="with --verify: where refused records go (default <output>.refused.jsonl)",
+    )
     parser.set_defaults(func=run)
 
 
-def _read(path: Path) -> list[tuple[Any, str, list[str]]]:
+def _read(path: Path) -> list[tuple[int, Any, str, list[str]]]:
     if str(path) == "-":
         lines = sys.stdin.read().splitlines()
     else:
@@ -50,7 +68,7 @@ def _read(path: Path) -> list[tuple[Any, str, list[str]]]:
             raise ValidationError("input", f"cannot read {path}: {exc.strerror}") from None
         except UnicodeDecodeError:
             raise ValidationError("input", f"{path} is not UTF-8 text") from None
-    records: list[tuple[Any, str, list[str]]] = []
+    records: list[tuple[int, Any, str, list[str]]] = []
     errors: list[RowError] = []
     source = str(path)
     for number, line in enumerate(lines, start=1):
@@ -74,41 +92,77 @@ def _read(path: Path) -> list[tuple[Any, str, list[str]]]:
             errors.append(RowError(number, "known_identifiers", "must be a list of strings", source))
             known = []
         if isinstance(text, str) and "id" in obj:
-            records.append((obj["id"], text, known))
+            records.append((number, obj["id"], text, known))
     if errors:
         raise ImportValidationError(errors)
     return records
 
 
+def _refused_path(args: argparse.Namespace) -> Path | None:
+    if not args.verify:
+        if args.refused is not None:
+            raise ValidationError("refused", "is only used with --verify")
+        return None
+    if args.refused is not None:
+        return Path(args.refused)
+    if str(args.output) != "-":
+        return Path(f"{args.output}.refused.jsonl")
+    if str(args.input) != "-":
+        return Path(f"{args.input}.refused.jsonl")
+    raise ValidationError("refused", "give --refused PATH when both input and output are standard streams")
+
+
+def _write_atomic(path: Path, payload: str) -> None:
+    """Write whole or not at all: a half-written file of narratives is worse than none."""
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".redact-", suffix=".jsonl")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def run(args: argparse.Namespace) -> int:
-    """Redact ``args.input`` into ``args.output``; 0 on success."""
+    """Redact ``args.input`` into ``args.output``; 0 on success, 3 when ``--verify`` refused some."""
     if args.workers < 1:
         raise ValidationError("workers", "must be at least 1")
+    refused_path = _refused_path(args)
     records = _read(args.input)
     from msin_fed.redaction import Redactor  # heavy: spaCy and Presidio
 
     redactor = Redactor(args.spacy_model)
-    # With --verify the verification pass runs batched (and in the workers) too.
-    results = redactor.redact_many(
-        [(text, known) for _, text, known in records], workers=args.workers, verify=args.verify
-    )
-    out_lines = [
-        json.dumps({"id": rid, "text": r.text, "entities": r.entities}, ensure_ascii=False)
-        for (rid, _, _), r in zip(records, results, strict=True)
-    ]
+    results = redactor.redact_many([(text, known) for _, _, text, known in records], workers=args.workers)
+    # The residue scan is cheap (regular expressions and a gazetteer): it runs here, over
+    # every text, and a refusal does not stop the others.
+    residue = redactor.residue([r.text for r in results]) if args.verify else [()] * len(results)
+    out_lines: list[str] = []
+    refused_lines: list[str] = []
+    for (line, rid, _, _), result, findings in zip(records, results, residue, strict=True):
+        if findings:
+            kinds = ", ".join(f"{f.entity_type} at {f.start}-{f.end}" for f in findings)
+            print(f"{args.input}:{line}: refused record {json.dumps(rid)}: residue {kinds}", file=sys.stderr)
+            refused_lines.append(json.dumps({
+                "line": line, "id": rid, "text": result.text,
+                "findings": [{"type": f.entity_type, "start": f.start, "end": f.end} for f in findings],
+            }, ensure_ascii=False))
+            continue
+        out_lines.append(json.dumps({"id": rid, "text": result.text, "entities": result.entities}, ensure_ascii=False))
     payload = "".join(line + "\n" for line in out_lines)
     if str(args.output) == "-":
         sys.stdout.write(payload)
     else:
-        # Write whole or not at all: a half-written file of narratives is worse than none.
-        directory = args.output.parent if str(args.output.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".redact-", suffix=".jsonl")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(payload)
-            os.replace(tmp, args.output)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    logger.info("redacted %d records", len(records))
+        _write_atomic(args.output, payload)
+    if refused_path is not None and (refused_lines or refused_path.exists()):
+        _write_atomic(refused_path, "".join(line + "\n" for line in refused_lines))
+    logger.info("redacted %d records, refused %d", len(records), len(refused_lines))
+    if refused_lines:
+        print(
+            f"msin redact: {len(refused_lines)} of {len(records)} record(s) refused; written to {refused_path}, "
+            "not to the output",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
     return 0

@@ -29,6 +29,7 @@ from msin_fed.model.identifiers import Identifier
 from msin_fed.redaction._ner import PersonDecoder
 from msin_fed.redaction._normalise import NormalisedText, normalise
 from msin_fed.redaction._pipeline import PrunedSpacyEngine, load_pipeline
+from msin_fed.redaction._residue import ResidueScanner
 from msin_fed.redaction._text import COMMON_WORDS, PLACEHOLDER, caps_to_title, fold
 from msin_fed.redaction._vocab import is_english_word, is_kept_word, is_name_word, is_world_town
 from msin_fed.redaction.recognizers import (
@@ -118,10 +119,20 @@ class Redactor:
     ``spacy_model`` names an installed spaCy pipeline; ``None`` picks the best English one
     installed. ``threshold`` is the score a finding needs to be redacted;
     ``verify_threshold`` the score residue needs to refuse a share.
+
+    Verification is the residue scan (``_residue.py``): identifier shapes and a names
+    gazetteer, sharing no code and no method with the detectors that redact. With
+    ``recheck`` the detectors' own second run (NER and recognizers on the redacted text)
+    is added to it; it costs a second NER pass and finds little the scan does not.
     """
 
     def __init__(
-        self, spacy_model: str | None = None, *, threshold: float = 0.4, verify_threshold: float = 0.5
+        self,
+        spacy_model: str | None = None,
+        *,
+        threshold: float = 0.4,
+        verify_threshold: float = 0.5,
+        recheck: bool = False,
     ) -> None:
         self._model_name = spacy_model
         self._nlp = load_pipeline(spacy_model)
@@ -131,6 +142,8 @@ class Redactor:
         self.verify_threshold = verify_threshold
         self._analyzer = self._analyzer_with(redaction_recognizers())
         self._verifier = self._analyzer_with(verification_recognizers())
+        self._scanner = ResidueScanner()
+        self.recheck = recheck
         self._anonymizer = AnonymizerEngine()  # type: ignore[no-untyped-call]
 
     def _analyzer_with(self, recognizers: Iterable[EntityRecognizer]) -> AnalyzerEngine:
@@ -184,7 +197,7 @@ class Redactor:
         return results
 
     def verify(self, text: str) -> None:
-        """Analyse ``text`` again, independently; raise RedactionRefused if identifying residue remains.
+        """Scan ``text`` for residue, independently of redaction; raise RedactionRefused if any remains.
 
         Placeholders written by a redactor (``<PERSON_1>``) are never findings.
         """
@@ -195,16 +208,24 @@ class Redactor:
             _refuse(findings)
 
     def residue(self, texts: Sequence[str]) -> list[tuple[Finding, ...]]:
-        """The verification findings of each of ``texts`` (empty: clean), batched through spaCy.
+        """The verification findings of each of ``texts`` (empty: clean).
 
-        The analysis is independent of any redaction: NER and recognizers run afresh on
-        the text as given.
+        Independent of redaction in code and in method: the residue scanner's shapes and
+        names gazetteer (plus, with ``recheck``, the detectors run afresh on the text).
         """
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise ValidationError(f"texts[{i}]", f"must be text, not {type(text).__name__}")
+        found = [
+            tuple(f for f in self._scanner.scan(text) if f.score >= self.verify_threshold) for text in texts
+        ]
+        if not self.recheck:
+            return found
         docs = self._docs([caps_to_title(t) for t in texts])
-        return [self._residue_doc(text, doc) for text, doc in zip(texts, docs, strict=True)]
+        return [
+            tuple(sorted(set(scan) | set(self._residue_doc(text, doc)), key=lambda f: (f.start, f.end, f.entity_type)))
+            for scan, text, doc in zip(found, texts, docs, strict=True)
+        ]
 
     def _docs(self, texts: list[str]) -> Iterable[Doc]:
         """The NER over ``texts``: batches decoded by the vectorised decoder (``_ner.py``), a few
