@@ -10,11 +10,12 @@ from pathlib import Path
 from msin_fed.cli import EXIT_BAD_INPUT
 from msin_fed.cli.redact import EXIT_REFUSED
 
-# Residue the first pass is documented not to find (digits spelled out, an e-mail written
-# with its punctuation in words); the residue scan finds both.
-LEAKY = "The boss wrote his number as seven seven zero zero nine zero zero one two three."
-LEAKY_MAIL = "Replies go to the recruiter at besnik.gashi(at)yahoo(dot)co(dot)uk every week."
-SECRET_PARTS = ("gashi", "seven seven zero")
+# Residue the first pass is documented to leave (a six-digit number with no cue, which it
+# keeps like a count; an e-mail with its punctuation written as "_at_" and "_dot_"); the
+# residue scan refuses both.
+LEAKY = "The letter from the agency showed 448812 at the top."
+LEAKY_MAIL = "Replies go to the recruiter, besnik_gashi_at_yahoo_dot_co_dot_uk, every week."
+SECRET_PARTS = ("gashi", "448812")
 
 
 def _msin(*args: str) -> subprocess.CompletedProcess[str]:
@@ -42,8 +43,8 @@ def test_refused_records_are_reported_kept_apart_and_the_rest_written(tmp_path: 
 
     # Every refused record on stderr: its line, its id, the finding types; never text.
     lines = result.stderr.splitlines()
-    assert any(x.startswith(f"{src}:2: refused record \"leaky\"") and "PHONE_NUMBER" in x for x in lines)
-    assert any(x.startswith(f"{src}:4: refused record \"leaky-mail\"") and "EMAIL_ADDRESS" in x for x in lines)
+    assert any(x.startswith(f"{src}:2: refused record \"leaky\"") and "ID_NUMBER" in x for x in lines)
+    assert any(x.startswith(f"{src}:4: refused record \"leaky-mail\"") and "PERSON" in x for x in lines)
     assert "2 of 4 record(s) refused" in result.stderr
     for part in SECRET_PARTS:
         assert part not in result.stderr and part not in result.stdout
@@ -56,7 +57,7 @@ def test_refused_records_are_reported_kept_apart_and_the_rest_written(tmp_path: 
     # The refused file (default <output>.refused.jsonl) has it, with types and positions.
     refused = [json.loads(line) for line in Path(f"{out}.refused.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(r["id"], r["line"]) for r in refused] == [("leaky", 2), ("leaky-mail", 4)]
-    assert [{f["type"] for f in r["findings"]} for r in refused] == [{"PHONE_NUMBER"}, {"EMAIL_ADDRESS"}]
+    assert [{f["type"] for f in r["findings"]} for r in refused] == [{"ID_NUMBER"}, {"PERSON"}]
     for row in refused:
         for f in row["findings"]:
             assert 0 <= f["start"] < f["end"] <= len(row["text"])

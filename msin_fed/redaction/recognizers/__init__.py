@@ -15,6 +15,7 @@ from msin_fed.redaction.recognizers.date_of_birth import DateOfBirthRecognizer
 from msin_fed.redaction.recognizers.document_number import DocumentNumberRecognizer
 from msin_fed.redaction.recognizers.email_address import OfflineEmailRecognizer
 from msin_fed.redaction.recognizers.foreign_postcode import ForeignPostcodeRecognizer
+from msin_fed.redaction.recognizers.given_name import GivenNameRecognizer
 from msin_fed.redaction.recognizers.iban import IbanShapeRecognizer
 from msin_fed.redaction.recognizers.known_identifiers import KnownIdentifierRecognizer
 from msin_fed.redaction.recognizers.long_number import DigitRunRecognizer
@@ -49,6 +50,7 @@ __all__ = [
     "DocumentNumberRecognizer",
     "ForeignPlateRecognizer",
     "ForeignPostcodeRecognizer",
+    "GivenNameRecognizer",
     "IbanShapeRecognizer",
     "KnownIdentifierRecognizer",
     "MultiRegionPhoneRecognizer",
@@ -103,6 +105,7 @@ def redaction_recognizers() -> list[EntityRecognizer]:
         CompanyNameRecognizer(),
         PersonCueRecognizer(),
         UnknownWordNameRecognizer(),
+        GivenNameRecognizer(),
         SpacyRecognizer(supported_entities=["PERSON"]),
     ]
 

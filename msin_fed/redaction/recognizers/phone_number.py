@@ -38,6 +38,8 @@ class MultiRegionPhoneRecognizer(LocalRecognizer):
     CANDIDATE = re.compile(
         r"(?<![\w+])(?:\+|00)?\(?\d[\d \-().]{3,22}\d(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?(?![\w])"
     )
+    # Digit by digit, any separator between ("0 7 7 0 0 / 9 0 0 / 1 2 3").
+    SPACED = re.compile(r"(?<![\w.,])\d(?:\s?[\s/\-.]\s?\d){6,14}(?![\w]|[.,]\d)")
     # A phone word right before the number ("Phone: 34 76 31"): short local numbers count there.
     LABEL = re.compile(r"(?i)\b(?:phone|tel|telephone|mobile|mob|cell|fax|whatsapp|viber|landline)\.?\s*(?:no\.?|number)?\s*[:=\-]?\s*$")
     CONTEXT = re.compile(
@@ -75,6 +77,9 @@ class MultiRegionPhoneRecognizer(LocalRecognizer):
             score = self._score(text, m.start(), span)
             if score is not None:
                 results.append(self._result(m.start(), m.start() + len(span), score))
+        for m in self.SPACED.finditer(text):
+            if not self._DATE.fullmatch(m.group(0)):
+                results.append(self._result(m.start(), m.end(), self.SHAPE_SCORE))
         for m in self.SPELLED.finditer(text):
             results.append(self._result(m.start(), m.end(), self.SHAPE_SCORE))
         for m in self.SPLIT.finditer(text):
