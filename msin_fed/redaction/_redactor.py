@@ -263,6 +263,7 @@ class Redactor:
             _Span(_person_start(text, r), r.end, r.entity_type, float(r.score), _group(r))
             for r in results
             if not (r.entity_type == "PERSON" and _group(r) is None and _not_a_name(text, r.start, r.end))
+            and not _ner_common_words(text, r)
         ]
         spans += _propagate_names(text, spans)
         merged = _merge(text, _extend_names(text, spans))
@@ -384,11 +385,21 @@ _TOWN_PHRASE = re.compile(
 
 
 # A place or organisation word before one of these is a place, not a name ("Stansted Airport").
-_PLACE_AFTER = re.compile(r"[ ](?i:airport|station|bus station|coach station|services|port|harbour|docks|market)\b")
+_PLACE_AFTER = re.compile(
+    r"[ ](?i:airport|station|bus station|coach station|services|port|harbour|docks|market|state|province|county"
+    r"|region|district|oblast|voivodeship|governorate)\b"
+)
 _CLITIC = re.compile(r"(?i)['’](?:s|ll|re|ve|d|m|t)$")
 _GREETING = re.compile(r"(?i)^(?:hi|hello|hey|dear|thanks|thank you|cheers|morning|evening),?\s+")
+_TRAVEL_BEFORE = re.compile(
+    r"(?i)\b(?:coach|bus|train|flight|ferry|plane|tube|minibus|lorry)(?:es|s)?\s+(?:from|to|into|via|at)\s+$"
+)
 _PLACE_BEFORE = re.compile(r"\b(?:in|near|outside|around)\s+$")
-_PLACE_WORDS = re.compile(r"(?i)\s+(?:international\s+)?(?:airport|station|bus station|coach station|services|port|harbour|docks)$")
+_PLACE_WORDS = re.compile(
+    r"(?i)\s+(?:international\s+)?(?:airport|station|bus station|coach station|services|port|harbour|docks)$"
+)
+# "Lagos State", "Nghe An Province": a region, whatever its first word is elsewhere.
+_REGION_END = re.compile(r"\s(?:State|Province|County|Region|District|Oblast|Voivodeship|Governorate)$")
 _CONTRACTION = re.compile(r"(?i)^\w*n['’]t$|^n['’]t$|^['’](?:s|ll|re|ve|d|m)$")
 
 
@@ -407,15 +418,27 @@ def _not_a_name(text: str, start: int, end: int) -> bool:
     span = text[start:end]
     if not any(ch.isalpha() for ch in span) or _CONTRACTION.match(span.strip()):
         return True
-    if _all_kept(_PLACE_WORDS.sub("", span)):
+    if _all_kept(_PLACE_WORDS.sub("", span)) or _REGION_END.search(span):
         return True
     if _PLACE_AFTER.match(text, end) and span[:1].isupper():
         return True
     if _PLACE_BEFORE.search(text, max(0, start - 12), start) and is_world_town(span):
         return True  # "born in Constanta": a town that is a given name too, where only a place fits
+    if _TRAVEL_BEFORE.search(text, max(0, start - 24), start) and " " not in span.strip():
+        return True  # "the coach from Victoria": where a journey starts or ends is a place
     window = text[max(0, start - 30) : end + 30]
     offset = max(0, start - 30)
     return any(m.start() + offset <= start and end <= m.end() + offset for m in _TOWN_PHRASE.finditer(window))
+
+
+def _ner_common_words(text: str, r: RecognizerResult) -> bool:
+    """A PERSON the NER found that is only English words none of which is anybody's name
+    ("Stronger Together", "Salesperson", "Gangmaster"): a title or a thing, not a person.
+    Cues, the record's own names and the name recognizers are not second-guessed."""
+    if r.entity_type != "PERSON" or (r.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) != "SpacyRecognizer":
+        return False
+    words = _LETTER_RUN.findall(text[r.start : r.end])
+    return bool(words) and all(is_english_word(w) and not is_name_word(w) for w in words)
 
 
 def _all_kept(span: str) -> bool:

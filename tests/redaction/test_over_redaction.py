@@ -18,6 +18,11 @@ KEEP = [
     ("They shop at Tesco and Lidl in Boston", ("Tesco", "Lidl", "Boston")),
     ("A silver Ford Transit collects them at 05:30 from Peterborough station", ("silver Ford Transit", "05:30", "Peterborough station")),
     ("Paid £450 for 60 hours, 3,000 lei sent home on 12/03/2024", ("£450", "60 hours", "3,000 lei", "12/03/2024")),
+    ("Her mother lives in Suceava; he is from Craiova, she was born in Constanta", ("Suceava", "Craiova", "Constanta")),
+    ("They took the coach from Victoria to Lagos State, then a minibus", ("Victoria", "Lagos State")),
+    ("Keys are in the glovebox, he recieved the acommodation letter at the laundrette", ("glovebox", "recieved", "acommodation", "laundrette")),
+    ("Referred to the Modern Slavery Helpline and Stronger Together; genres: Animation, Comedy, Kids and Family", ("Stronger Together", "Animation", "Comedy", "Family")),
+    ("Hi Marian, the van is a grey Passat", ("Hi", "grey Passat")),
 ]
 
 
@@ -38,3 +43,17 @@ def test_a_reporter_role_is_not_a_name(redactor: Redactor, role: str) -> None:
 def test_a_reporter_name_is_still_a_name(redactor: Redactor) -> None:
     out = redactor.redact("Rose Hill phoned the hotline. Hill said the van left at six.", ["Rose Hill"]).text
     assert "Rose" not in out and "Hill" not in out
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Store security saw Ion take the passports.", "Ion"),
+        ("They pay Amber every Friday.", "Amber"),
+        ("Hi Marian, the rent is due.", "Marian"),
+        ("the brothers North, Hall and Webb run the gang", "Hall"),
+        ("Wages go to Dervishi and the rest to Ionescu.", "Dervishi"),
+    ],
+)
+def test_names_that_are_words_or_look_like_typos_are_still_names(redactor: Redactor, text: str, name: str) -> None:
+    assert name not in redactor.redact(text).text

@@ -14,7 +14,7 @@ from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from msin_fed.redaction._text import COMMON_WORDS
-from msin_fed.redaction._vocab import is_english_word, is_kept_word
+from msin_fed.redaction._vocab import is_english_word, is_kept_word, is_misspelt_english, is_name_word
 
 __all__ = ["UnknownWordNameRecognizer"]
 
@@ -93,4 +93,8 @@ def _rule(word: str) -> bool:
     if plain.isupper() and _ACRONYM_LIKE.fullmatch(plain) and not foreign_letters and len(plain) <= 4:
         return False
     parts = re.split(r"['-]", plain)
-    return not all(is_english_word(p) for p in parts if p)
+    if all(is_english_word(p) for p in parts if p):
+        return False
+    # A lower-case typo of an English word ("laundrette") is that word; a name that is one
+    # edit from a word is caught by the other name rules if at all (capitalised, after a cue).
+    return not (plain.islower() and not is_name_word(plain) and is_misspelt_english(plain))
