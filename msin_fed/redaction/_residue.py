@@ -285,7 +285,7 @@ _WORD = re.compile(r"(?<![\w@.])[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _CUE = re.compile(
     r"(?:\b(?:named(?:\s+[^\W\d]+){0,3}\s+as|called|named|name(?:'s|\s+is|\s+was)|known\s+as|aka|a\.k\.a\.?|alias|"
     r"nick\s?named?|goes\s+by|surname|last\s+name|first\s+name|family\s+name|given\s+name|forename|christian\s+name|"
-    r"mr|mrs|ms|miss|mx|dr)\b|\bname\s*[?:])\.?[\s:?,;'\"“”‘’\-]*$",
+    r"mr|mrs|ms|miss|mx|dr|dear|hi|hello|hey)\b|\bname\s*[?:])\.?[\s:?,;'\"“”‘’\-]*$",
     re.IGNORECASE,
 )
 # After these, whatever word follows is a name (not a stop word): "named their controller as kola".
@@ -319,7 +319,7 @@ _VEHICLE_BEFORE = re.compile(
 _TITLE_CUE = re.compile(r"\b(?:mr|mrs|ms|miss|mx|dr)\.?\s*$", re.IGNORECASE)
 _CUE_ANY = re.compile(_CUE.pattern.removesuffix("$"), re.IGNORECASE)
 _CUE_HINT = re.compile(
-    r"call|name|known|aka|a\.k\.a|alias|nick|goes|mr|ms|miss|mx|dr", re.IGNORECASE
+    r"call|name|known|aka|a\.k\.a|alias|nick|goes|mr|ms|miss|mx|dr|dear|hi|hello|hey", re.IGNORECASE
 )
 _TITLE_ANY = re.compile(_TITLE_CUE.pattern.removesuffix("$"), re.IGNORECASE)
 _VEHICLE_ANY = re.compile(_VEHICLE_BEFORE.pattern.removesuffix("$"), re.IGNORECASE)
@@ -684,16 +684,11 @@ _TITLES = frozenset("mr mrs ms miss mx dr sir madam".split())
 _PARTICLES = frozenset("de la da das dos do del della der den van von du di le al el bin ibn ter".split())
 
 
-@lru_cache(maxsize=1)
-def _street_words() -> frozenset[str]:
-    return frozenset(_fold(s) for s in _street_suffixes()) | {"st", "rd", "ave", "ln", "dr"}
-
-
 def _not_by_placeholder(word: str) -> bool:
     """Words a person placeholder beside does not make names: what is left of a street name
     ("<PERSON_1> Street", "8 St") and name particles in lower case ("<PERSON_1> de <PERSON_2>")."""
     folded = _fold(word)
-    return folded in _street_words() or (word.islower() and folded in _PARTICLES)
+    return folded in _STREET_ONLY or (word.islower() and folded in _PARTICLES)
 
 
 _ROLES = frozenset(

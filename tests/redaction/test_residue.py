@@ -199,3 +199,12 @@ def test_the_scan_is_cheap() -> None:
     per_scan = (time.perf_counter() - started) / 20
     # A few hundred microseconds on an idle core; generous for a shared, loaded machine.
     assert per_scan < 0.05, per_scan
+
+
+def test_recheck_adds_the_detectors_second_run(redactor: Redactor, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "<PERSON_1> pays £40. Then Sarah Johnson arrived; call 07700 900123."
+    scan_only = set(redactor.residue([text])[0])
+    monkeypatch.setattr(redactor, "recheck", True)
+    both = set(redactor.residue([text])[0])
+    assert scan_only < both  # the detectors' own findings (their types) are added to the scan's
+    assert {f.entity_type for f in both - scan_only} & {"PERSON", "PHONE_NUMBER"}
