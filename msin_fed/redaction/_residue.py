@@ -863,12 +863,3 @@ def _beside_positions(text: str, persons: list[tuple[int, int]]) -> set[int]:
         if s >= 1 and text[s - 1 : s] == " ":
             out.add(s - 1)
     return out
-
-
-def _beside_person(text: str, start: int, end: int, persons: list[tuple[int, int]]) -> bool:
-    for s, e in persons:
-        if e == start - 1 and text[e : start] == " ":
-            return True
-        if s == end + 1 and text[end:s] == " ":
-            return True
-    return False
