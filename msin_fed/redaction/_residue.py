@@ -377,7 +377,7 @@ class ResidueScanner:
         forms); positions are mapped back to ``text``.
         """
         normalised = normalise(text)
-        masked, persons, dob_placeholders, numbers = _mask(_prepare(normalised.text))
+        masked, persons, dob_placeholders, numbers, addresses = _mask(_prepare(normalised.text))
         hits: list[_Hit] = []
         # Keyword-led patterns run case-sensitively on a lower-case copy (several times
         # cheaper than IGNORECASE alternations); lower() keeps the length of nearly all
@@ -393,6 +393,12 @@ class ResidueScanner:
             for pattern in (_NUMBER_TAIL, _NUMBER_HEAD):
                 for m in pattern.finditer(masked):
                     hits.append(_Hit("PHONE_NUMBER", m.start(1), m.end(1), 0.6))
+        if addresses:
+            # "Flat 5, <ADDRESS_1>": a flat number whose street was redacted identifies nothing.
+            hits = [h for h in hits if not (
+                h.entity_type == "STREET_ADDRESS" and _FLAT.fullmatch(masked, h.start, h.end)
+                and any(0 <= a - h.end <= 3 or 0 <= h.start - b <= 3 for a, b in addresses)
+            )]
         best: dict[tuple[str, int, int], float] = {}
         identity = normalised.is_identity()
         for h in hits:
@@ -777,12 +783,15 @@ def _prepare(text: str) -> str:
     return text
 
 
-def _mask(text: str) -> tuple[str, list[tuple[int, int]], set[int], list[tuple[int, int]]]:
+def _mask(
+    text: str,
+) -> tuple[str, list[tuple[int, int]], set[int], list[tuple[int, int]], list[tuple[int, int]]]:
     """``text`` with each placeholder replaced by NULs of the same length, the PERSON ones'
     spans, where a date-of-birth placeholder follows a word (", <DOB_1>"), and the spans of
-    number placeholders (PHONE, ACCOUNT...)."""
+    number placeholders (PHONE, ACCOUNT...) and of ADDRESS placeholders."""
     if "<" not in text:
-        return text, [], set(), []
+        return text, [], set(), [], []
+    addresses: list[tuple[int, int]] = []
     persons: list[tuple[int, int]] = []
     dobs: set[int] = set()
     numbers: list[tuple[int, int]] = []
@@ -799,9 +808,11 @@ def _mask(text: str) -> tuple[str, list[tuple[int, int]], set[int], list[tuple[i
                 dobs.add(gap.start())
         elif m.group(1) in _NUMBER_PLACEHOLDERS:
             numbers.append((m.start(), m.end()))
+        elif m.group(1) == "ADDRESS":
+            addresses.append((m.start(), m.end()))
         last = m.end()
     parts.append(text[last:])
-    return "".join(parts), persons, dobs, numbers
+    return "".join(parts), persons, dobs, numbers, addresses
 
 
 _NUMBER_PLACEHOLDERS = frozenset({"PHONE", "ACCOUNT", "SORT_CODE", "IBAN", "PASSPORT", "NINO", "IDENTIFIER"})
