@@ -394,10 +394,12 @@ class ResidueScanner:
                 for m in pattern.finditer(masked):
                     hits.append(_Hit("PHONE_NUMBER", m.start(1), m.end(1), 0.6))
         if addresses:
-            # "Flat 5, <ADDRESS_1>": a flat number whose street was redacted identifies nothing.
+            # "Flat 5, <ADDRESS_1>": the flat prefix of an address line whose street was
+            # redacted identifies nothing. A flat or suite line on a line of its own stays.
+            starts = {a for a, _ in addresses}
             hits = [h for h in hits if not (
                 h.entity_type == "STREET_ADDRESS" and _FLAT.fullmatch(masked, h.start, h.end)
-                and any(0 <= a - h.end <= 3 or 0 <= h.start - b <= 3 for a, b in addresses)
+                and any(h.end + gap in starts for gap in _flat_gaps(masked, h.end))
             )]
         best: dict[tuple[str, int, int], float] = {}
         identity = normalised.is_identity()
@@ -813,6 +815,11 @@ def _mask(
         last = m.end()
     parts.append(text[last:])
     return "".join(parts), persons, dobs, numbers, addresses
+
+
+def _flat_gaps(text: str, end: int) -> tuple[int, ...]:
+    """Lengths of ", " / "," / " " right after ``end`` (on the same line)."""
+    return tuple(len(g) for g in (", ", ",", " ") if text.startswith(g, end))
 
 
 _NUMBER_PLACEHOLDERS = frozenset({"PHONE", "ACCOUNT", "SORT_CODE", "IBAN", "PASSPORT", "NINO", "IDENTIFIER"})
