@@ -285,7 +285,7 @@ _WORD = re.compile(r"(?<![\w@.])[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _CUE = re.compile(
     r"(?:\b(?:named(?:\s+[^\W\d]+){0,3}\s+as|called|named|name(?:'s|\s+is|\s+was)|known\s+as|aka|a\.k\.a\.?|alias|"
     r"nick\s?named?|goes\s+by|surname|last\s+name|first\s+name|family\s+name|given\s+name|forename|christian\s+name|"
-    r"mr|mrs|ms|miss|mx|dr)\b|\bname\s*[?:])\.?[\s:?,;'\"“”‘’\-]*$",
+    r"mr|mrs|ms|miss|mx|dr|dear|hi|hello|hey)\b|\bname\s*[?:])\.?[\s:?,;'\"“”‘’\-]*$",
     re.IGNORECASE,
 )
 # After these, whatever word follows is a name (not a stop word): "named their controller as kola".
@@ -319,7 +319,7 @@ _VEHICLE_BEFORE = re.compile(
 _TITLE_CUE = re.compile(r"\b(?:mr|mrs|ms|miss|mx|dr)\.?\s*$", re.IGNORECASE)
 _CUE_ANY = re.compile(_CUE.pattern.removesuffix("$"), re.IGNORECASE)
 _CUE_HINT = re.compile(
-    r"call|name|known|aka|a\.k\.a|alias|nick|goes|mr|ms|miss|mx|dr", re.IGNORECASE
+    r"call|name|known|aka|a\.k\.a|alias|nick|goes|mr|ms|miss|mx|dr|dear|hi|hello|hey", re.IGNORECASE
 )
 _TITLE_ANY = re.compile(_TITLE_CUE.pattern.removesuffix("$"), re.IGNORECASE)
 _VEHICLE_ANY = re.compile(_VEHICLE_BEFORE.pattern.removesuffix("$"), re.IGNORECASE)
@@ -377,7 +377,7 @@ class ResidueScanner:
         forms); positions are mapped back to ``text``.
         """
         normalised = normalise(text)
-        masked, persons, dob_placeholders, numbers = _mask(_prepare(normalised.text))
+        masked, persons, dob_placeholders, numbers, addresses = _mask(_prepare(normalised.text))
         hits: list[_Hit] = []
         # Keyword-led patterns run case-sensitively on a lower-case copy (several times
         # cheaper than IGNORECASE alternations); lower() keeps the length of nearly all
@@ -393,6 +393,14 @@ class ResidueScanner:
             for pattern in (_NUMBER_TAIL, _NUMBER_HEAD):
                 for m in pattern.finditer(masked):
                     hits.append(_Hit("PHONE_NUMBER", m.start(1), m.end(1), 0.6))
+        if addresses:
+            # "Flat 5, <ADDRESS_1>": the flat prefix of an address line whose street was
+            # redacted identifies nothing. A flat or suite line on a line of its own stays.
+            starts = {a for a, _ in addresses}
+            hits = [h for h in hits if not (
+                h.entity_type == "STREET_ADDRESS" and _FLAT.fullmatch(masked, h.start, h.end)
+                and any(h.end + gap in starts for gap in _flat_gaps(masked, h.end))
+            )]
         best: dict[tuple[str, int, int], float] = {}
         identity = normalised.is_identity()
         for h in hits:
@@ -684,16 +692,11 @@ _TITLES = frozenset("mr mrs ms miss mx dr sir madam".split())
 _PARTICLES = frozenset("de la da das dos do del della der den van von du di le al el bin ibn ter".split())
 
 
-@lru_cache(maxsize=1)
-def _street_words() -> frozenset[str]:
-    return frozenset(_fold(s) for s in _street_suffixes()) | {"st", "rd", "ave", "ln", "dr"}
-
-
 def _not_by_placeholder(word: str) -> bool:
     """Words a person placeholder beside does not make names: what is left of a street name
     ("<PERSON_1> Street", "8 St") and name particles in lower case ("<PERSON_1> de <PERSON_2>")."""
     folded = _fold(word)
-    return folded in _street_words() or (word.islower() and folded in _PARTICLES)
+    return folded in _STREET_ONLY or (word.islower() and folded in _PARTICLES)
 
 
 _ROLES = frozenset(
@@ -782,12 +785,15 @@ def _prepare(text: str) -> str:
     return text
 
 
-def _mask(text: str) -> tuple[str, list[tuple[int, int]], set[int], list[tuple[int, int]]]:
+def _mask(
+    text: str,
+) -> tuple[str, list[tuple[int, int]], set[int], list[tuple[int, int]], list[tuple[int, int]]]:
     """``text`` with each placeholder replaced by NULs of the same length, the PERSON ones'
     spans, where a date-of-birth placeholder follows a word (", <DOB_1>"), and the spans of
-    number placeholders (PHONE, ACCOUNT...)."""
+    number placeholders (PHONE, ACCOUNT...) and of ADDRESS placeholders."""
     if "<" not in text:
-        return text, [], set(), []
+        return text, [], set(), [], []
+    addresses: list[tuple[int, int]] = []
     persons: list[tuple[int, int]] = []
     dobs: set[int] = set()
     numbers: list[tuple[int, int]] = []
@@ -804,9 +810,16 @@ def _mask(text: str) -> tuple[str, list[tuple[int, int]], set[int], list[tuple[i
                 dobs.add(gap.start())
         elif m.group(1) in _NUMBER_PLACEHOLDERS:
             numbers.append((m.start(), m.end()))
+        elif m.group(1) == "ADDRESS":
+            addresses.append((m.start(), m.end()))
         last = m.end()
     parts.append(text[last:])
-    return "".join(parts), persons, dobs, numbers
+    return "".join(parts), persons, dobs, numbers, addresses
+
+
+def _flat_gaps(text: str, end: int) -> tuple[int, ...]:
+    """Lengths of ", " / "," / " " right after ``end`` (on the same line)."""
+    return tuple(len(g) for g in (", ", ",", " ") if text.startswith(g, end))
 
 
 _NUMBER_PLACEHOLDERS = frozenset({"PHONE", "ACCOUNT", "SORT_CODE", "IBAN", "PASSPORT", "NINO", "IDENTIFIER"})
@@ -868,12 +881,3 @@ def _beside_positions(text: str, persons: list[tuple[int, int]]) -> set[int]:
         if s >= 1 and text[s - 1 : s] == " ":
             out.add(s - 1)
     return out
-
-
-def _beside_person(text: str, start: int, end: int, persons: list[tuple[int, int]]) -> bool:
-    for s, e in persons:
-        if e == start - 1 and text[e : start] == " ":
-            return True
-        if s == end + 1 and text[end:s] == " ":
-            return True
-    return False

@@ -25,8 +25,9 @@ from .conftest import EMAIL, FAST_KDF, NAME, NINO, PHONE, PLATE, REPORTER, make_
 
 PASS = Passphrase("node passphrase for tests")
 SECRETS = (PHONE, EMAIL, PLATE, NINO, *NAME, REPORTER)
-# Digits spelled out: the first pass leaves them, the verification scan refuses them.
-LEAKY = "Ion Popescu gave his number as seven seven zero zero nine zero zero one two three."
+# A six-digit number with no cue: the first pass keeps it (like a count), the
+# verification scan refuses it.
+LEAKY = "The letter Ion Popescu showed had 448812 at the top."
 
 
 class _NoTokens:
@@ -83,7 +84,7 @@ def test_preview_says_when_verification_would_refuse(tmp_path: Path, redactor: R
     node.add_report(make_report("R2", narrative=LEAKY))
     preview = node.preview_share("R2")
     assert preview.would_refuse and preview.tlp is None
-    assert {f.entity_type for f in preview.residue} == {"PHONE_NUMBER"}
+    assert {f.entity_type for f in preview.residue} == {"ID_NUMBER"}
     assert node.outbox_size() == 0
     node.close()
 
@@ -127,7 +128,7 @@ def test_cli_preview_prints_narrative_and_token_kinds(tmp_path: Path) -> None:
 
     refused = preview("R2")
     assert refused.returncode == EXIT_REFUSED
-    assert "REFUSED" in refused.stdout and "PHONE_NUMBER" in refused.stdout
+    assert "REFUSED" in refused.stdout and "ID_NUMBER" in refused.stdout
     assert "TLP not chosen" in refused.stdout
 
     with Node.open(config=load_config(cfg)) as node:

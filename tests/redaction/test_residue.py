@@ -71,6 +71,8 @@ RESIDUE = [
     ("walking down Toby Coves at 6am", "Toby Coves", "STREET_ADDRESS"),
     ("at 56 meadow close, Leicester", "56 meadow close", "STREET_ADDRESS"),
     ("Location: Flat 51Q above the shop", "Flat 51Q", "STREET_ADDRESS"),
+    ("<ADDRESS_1>\n Apt. 932\n Spain 33282", "Apt. 932", "STREET_ADDRESS"),
+    ("<ADDRESS_1>\n Apt. 932\n Spain 33282", "33282", "POSTAL_CODE"),
     # names: capitalised gazetteer words, cues, labels, nicknames, pairs, beside placeholders
     ("Then Sarah Johnson arrived.", "Johnson", "PERSON"),
     ("The gangmaster is Gheorghe, who drives.", "Gheorghe", "PERSON"),
@@ -114,6 +116,7 @@ HARMLESS = [
     "NI number according to the timesheet was wrong.",
     "Since 12 March 2023 about 14 workers aged 20 to 30 work here.",
     "Workers at the packhouse are driven in by a gangmaster who keeps their wages. Call <PHONE_1> to reach him.",
+    "The workers stay at FLAT 5, <ADDRESS_1>, Thetford.",
 ]
 
 
@@ -199,3 +202,12 @@ def test_the_scan_is_cheap() -> None:
     per_scan = (time.perf_counter() - started) / 20
     # A few hundred microseconds on an idle core; generous for a shared, loaded machine.
     assert per_scan < 0.05, per_scan
+
+
+def test_recheck_adds_the_detectors_second_run(redactor: Redactor, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "<PERSON_1> pays £40. Then Sarah Johnson arrived; call 07700 900123."
+    scan_only = set(redactor.residue([text])[0])
+    monkeypatch.setattr(redactor, "recheck", True)
+    both = set(redactor.residue([text])[0])
+    assert scan_only < both  # the detectors' own findings (their types) are added to the scan's
+    assert {f.entity_type for f in both - scan_only} & {"PERSON", "PHONE_NUMBER"}
