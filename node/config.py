@@ -12,6 +12,8 @@ Example::
 
     [coordinator]
     address = "localhost:50051"
+    checkpoint_key = "9f2c..."            # optional: pins the audit checkpoint key (64 hex digits,
+                                          # from 'msin coordinator audit key'); else pinned on first use
 
     [key_holders]
     threshold = 2
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from msin_fed.checkpoint import CheckpointKey
 from msin_fed.config_file import read_toml
 from msin_fed.errors import ConfigError, ValidationError
 from msin_fed.model import Region
@@ -62,6 +65,7 @@ class NodeConfig:
     key_file: Path | None = None
     passphrase_env: str | None = None
     coordinator: str | None = None
+    checkpoint_key: CheckpointKey | None = None
     holders: tuple[HolderAddress, ...] = ()
     threshold: int = 0
     public: Path | None = None
@@ -102,7 +106,7 @@ def _get(table: dict[str, Any], section: str, key: str, kind: type, source: str,
 
 _KNOWN = {
     "node": {"store", "key_file", "passphrase_env", "identity", "default_region", "spacy_model"},
-    "coordinator": {"address"},
+    "coordinator": {"address", "checkpoint_key"},
     "key_holders": {"threshold", "public", "holders"},
     "delivery": {"backoff_base", "backoff_cap", "poll_interval"},
 }
@@ -142,6 +146,13 @@ def load_config(path: str | os.PathLike[str]) -> NodeConfig:
             raise ConfigError(source, "node.default_region", exc.problem) from None
     coord = data.get("coordinator", {})
     address = _get(coord, "coordinator", "address", str, source)
+    checkpoint_text = _get(coord, "coordinator", "checkpoint_key", str, source)
+    checkpoint_key = None
+    if checkpoint_text is not None:
+        try:
+            checkpoint_key = CheckpointKey.from_hex(checkpoint_text)
+        except ValidationError as exc:
+            raise ConfigError(source, "coordinator.checkpoint_key", exc.problem) from None
     kh = data.get("key_holders", {})
     raw_holders = _get(kh, "key_holders", "holders", list, source) or []
     holders: list[HolderAddress] = []
@@ -173,6 +184,7 @@ def load_config(path: str | os.PathLike[str]) -> NodeConfig:
         key_file=key_file,
         passphrase_env=passphrase_env,
         coordinator=address,
+        checkpoint_key=checkpoint_key,
         holders=tuple(holders),
         threshold=threshold or 0,
         public=rel(_get(kh, "key_holders", "public", str, source)),
