@@ -120,7 +120,7 @@ class Checkpoint:
     def verify(self, key: CheckpointKey) -> None:
         """Raise ValidationError unless ``key`` signed exactly this checkpoint."""
         if self.key != key:
-            raise ValidationError("checkpoint.key", "is not the pinned checkpoint key of the coordinator")
+            raise ValidationError("checkpoint.key", "is another key than the coordinator's checkpoint key expected")
         try:
             VerifyKey(bytes(key)).verify(signed_bytes(self), self.signature)
         except BadSignatureError:
