@@ -78,14 +78,16 @@ class Checkpointer:
         key = load_or_create_signing_key(config.audit_checkpoint_key, create=True)
         return cls(store, key, every=config.checkpoint_every, seconds=config.checkpoint_seconds)
 
-    def _load_last(self) -> _Last:
-        with self.store.read() as conn:
-            body = conn.execute(
-                sa.select(events.c.body)
-                .where(events.c.subscriber == "*", events.c.kind == KIND)
-                .order_by(events.c.cursor.desc())
-                .limit(1)
-            ).scalar()
+    def _load_last(self, conn: Connection | None = None) -> _Last:
+        if conn is None:
+            with self.store.read() as reader:
+                return self._load_last(reader)
+        body = conn.execute(
+            sa.select(events.c.body)
+            .where(events.c.subscriber == "*", events.c.kind == KIND)
+            .order_by(events.c.cursor.desc())
+            .limit(1)
+        ).scalar()
         if body is None:
             return _Last(0, 0)
         last = pb.AuditCheckpoint.FromString(bytes(body))
@@ -101,10 +103,10 @@ class Checkpointer:
     def after_entry(self, conn: Connection, seq: int, digest: str) -> None:
         """Called by the audit log for each entry it adds inside ``conn``'s transaction."""
         # Several entries may share one transaction (group commit): what this one has
-        # checkpointed so far lives on the connection until it commits.
+        # checkpointed so far lives with the transaction until it commits.
         last: _Last = SharedStore.tx_state(conn).get(self, self._last)
         if seq - last.entry_seq >= self.every:
-            self._emit(conn, last.number + 1, seq, digest)
+            self._emit(conn, seq, digest)
 
     def tick(self) -> Checkpoint | None:
         """Checkpoint the head now if entries were added since the last checkpoint."""
@@ -115,9 +117,15 @@ class Checkpointer:
             last: _Last = SharedStore.tx_state(conn).get(self, self._last)
             if row is None or int(row.seq) <= last.entry_seq:
                 return None
-            return self._emit(conn, last.number + 1, int(row.seq), str(row.hash))
+            return self._emit(conn, int(row.seq), str(row.hash))
 
-    def _emit(self, conn: Connection, number: int, seq: int, digest: str) -> Checkpoint:
+    def _emit(self, conn: Connection, seq: int, digest: str) -> Checkpoint | None:
+        # The number comes from the database, in this transaction, not from memory: a
+        # number signed twice for two heads is exactly what members refuse as a forgery.
+        last = self._load_last(conn)
+        if last.entry_seq >= seq:
+            return None  # already covered (another writer, or a restored database)
+        number = last.number + 1
         cp = sign_checkpoint(self._key, number, seq, digest, _dt.datetime.now(_dt.UTC))
         self.store.append_events(conn, [("*", KIND, None, cp.to_pb().SerializeToString())])
         done = _Last(number, seq)
