@@ -10,8 +10,8 @@ ends in a re-send that the coordinator acknowledges as a duplicate.
 
 The inbox stores each event with its cursor in one transaction, and resumes from the
 stored cursor, so a dropped stream or a restart loses nothing and stores nothing twice.
-Audit checkpoints are kept apart (:meth:`SecureStore.add_checkpoint`): verified under the
-pinned key and against those held, or kept as refused with the reason.
+Audit checkpoints are also judged (:meth:`SecureStore.add_checkpoint`): verified under the
+pinned key and against those held, and kept, or kept as refused with the reason.
 """
 
 from __future__ import annotations
@@ -226,7 +226,7 @@ def pull_events(
 
 
 def store_event(store: SecureStore, event: pb.Event, checkpoint_key: CheckpointKey | None = None) -> None:
-    """Keep one event from the stream: checkpoints checked and kept apart, others in the inbox."""
+    """Keep one event from the stream in the inbox; a checkpoint is judged and kept too."""
     kind = event.WhichOneof("body") or "unknown"
     if kind != "checkpoint":
         store.add_events([(int(event.cursor), kind, event.SerializeToString())])

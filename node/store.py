@@ -13,9 +13,9 @@ the table and row, so a box moved to another row fails to open):
 * ``outbox``: submissions and withdrawals not yet acknowledged, with retry state.
 * ``inbox``: events from the coordinator, boxed, by cursor.
 * ``token_cache``: keyed hash of a token input -> boxed token, per key epoch.
-* ``checkpoints``: the coordinator's signed audit checkpoints, in the clear (they hold
-  only numbers and hashes, and are evidence to hand to an auditor); ``refused_checkpoints``
-  those refused and why (a forged or contradicting one is evidence too). The pinned
+* ``checkpoints``: the coordinator's signed audit checkpoints that passed the checks
+  (their events are in the inbox too), in the clear (they hold only numbers and hashes,
+  and are evidence to hand to an auditor); ``refused_checkpoints`` those refused and why (a forged or contradicting one is evidence too). The pinned
   checkpoint key, when not configured, is ``meta.checkpoint_key`` (pinned on first use).
 
 Every write is one SQLite transaction, so a crash at any point leaves either the old or
@@ -538,14 +538,20 @@ class SecureStore:
     def add_checkpoint(
         self, cursor: int, data: bytes, checkpoint: Checkpoint | None, pinned: CheckpointKey | None, why: str = ""
     ) -> str | None:
-        """Keep a checkpoint event and advance the cursor, in one transaction.
+        """Store a checkpoint event in the inbox, judge it, and advance the cursor, in one
+        transaction.
 
         ``checkpoint`` is the parsed event (None when it did not parse: ``why`` says so);
         ``pinned`` the configured key, else the one pinned on first use is required.
-        Returns None when kept (or already held), else why it was refused; a refused
-        checkpoint is kept apart with the reason, as evidence.
+        Returns None when kept in ``checkpoints`` (or already held), else why it was
+        refused; a refused checkpoint is kept apart with the reason, as evidence.
         """
         with self._tx() as conn:
+            # The inbox is the whole stream, as for every event; ``checkpoints`` the verified view.
+            conn.execute(
+                "INSERT OR IGNORE INTO inbox VALUES (?, ?, ?, ?)",
+                (cursor, "checkpoint", self._seal(data, f"inbox:{cursor}"), time.time()),
+            )
             reason: str | None = why or "unreadable"
             if checkpoint is not None:
                 reason = self._judge(conn, checkpoint, pinned)
