@@ -41,6 +41,7 @@ def _coordinator_toml(directory: Path, identity: pki.Identity, every: int) -> Pa
             [server]
             listen = "127.0.0.1:0"
             identity_dir = "{identity.directory}"
+            crl = "{identity.directory / 'crl.pem'}"
             grace_seconds = 2
             intake_workers = 0
 
@@ -84,7 +85,7 @@ def _serving(config: Path) -> Iterator[int]:
 
 def _audit_entries(port: int, member: pki.Identity, n: int) -> None:
     """``n`` audited calls (each ListMatches is one disclose_matches entry)."""
-    channel = pki.secure_channel(f"localhost:{port}", member)
+    channel = pki.secure_channel(f"localhost:{port}", member, role="coordinator", name="sttg")
     try:
         stub = pb_grpc.CoordinatorStub(channel)
         for _ in range(n):
@@ -107,6 +108,7 @@ def _node_toml(directory: Path, member: pki.Identity, port: int, pin: str | None
 
             [coordinator]
             address = "localhost:{port}"
+            name = "sttg"
             {pin_line}
             """
         )
@@ -282,7 +284,7 @@ def test_a_checkpoint_reaches_a_live_stream(
     config = _coordinator_toml(tmp_path / "coordinator", make_identity("coordinator", "sttg"), every=3)
     gamma = make_identity("member", "gamma")
     with _serving(config) as port:
-        channel = pki.secure_channel(f"localhost:{port}", gamma)
+        channel = pki.secure_channel(f"localhost:{port}", gamma, role="coordinator", name="sttg")
         got: list[pb.Event] = []
         stream = pb_grpc.CoordinatorStub(channel).Subscribe(pb.SubscribeRequest(), timeout=20)
 
