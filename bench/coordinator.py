@@ -49,7 +49,7 @@ from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import record_to_pb, sign_batch
 
-KINDS = ("phone", "email", "vehicle", "name_dob", "name_phon_dob", "dob_postcode", "address", "lsh")
+KINDS = ("phone", "email", "vehicle", "name_dob", "name_phon_dob", "dob_postcode", "address", "name_lsh_dob")
 NARRATIVES = (
     "<PERSON_1> collected <PERSON_2> and four others from the farm in a van before dawn.",
     "Workers at <LOCATION_1> said <PERSON_1> kept their passports and took wages for rent.",

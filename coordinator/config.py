@@ -39,6 +39,9 @@
 
     [audit]
     head_file = "audit.head"         # anchor of the audit chain, outside the database
+    checkpoint_key = "checkpoint.key"  # Ed25519 seed signing checkpoints (made on first start)
+    checkpoint_every = 100           # a signed checkpoint to every member every N entries...
+    checkpoint_seconds = 60          # ...and every T seconds when entries were added
 
     [log]
     file = "coordinator.log"         # optional; stderr otherwise
@@ -105,6 +108,10 @@ class CoordinatorConfig:
     grace_seconds: float = 30.0
     smtp: SmtpConfig | None = None
     audit_head_file: Path | None = None
+    #: Signs audit checkpoints sent to every member; None: no checkpoints (embedding/tests).
+    audit_checkpoint_key: Path | None = None
+    checkpoint_every: int = 100
+    checkpoint_seconds: float = 60.0
     log_file: Path | None = None
     source: str = field(default="<config>", compare=False)
 
@@ -132,7 +139,7 @@ _KNOWN: dict[str, set[str]] = {
     "smtp": {"host", "port", "from", "to", "timeout"},
     # Read by `msin coordinator report|insights` (coordinator/insights/_config.py).
     "insights": {"min_records", "min_members", "window_months", "network_name", "lessons"},
-    "audit": {"head_file"},
+    "audit": {"head_file", "checkpoint_key", "checkpoint_every", "checkpoint_seconds"},
     "log": {"file"},
 }
 
@@ -255,6 +262,10 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
     if grace < 0:
         raise r.fail("server.grace_seconds", "must not be negative")
 
+    checkpoint_seconds = r.get("audit", "checkpoint_seconds", (int, float), 60.0)
+    if checkpoint_seconds <= 0:
+        raise r.fail("audit.checkpoint_seconds", "must be positive")
+
     return CoordinatorConfig(
         identity_dir=identity_dir,
         store_url=url,
@@ -275,6 +286,9 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
         grace_seconds=float(grace),
         smtp=smtp,
         audit_head_file=r.path("audit", "head_file", "audit.head"),
+        audit_checkpoint_key=r.path("audit", "checkpoint_key", "checkpoint.key"),
+        checkpoint_every=r.positive("audit", "checkpoint_every", 100),
+        checkpoint_seconds=float(checkpoint_seconds),
         log_file=r.path("log", "file"),
         source=file,
     )

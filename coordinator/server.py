@@ -37,6 +37,7 @@ from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 
 from .audit import AuditLog
+from .checkpoints import Checkpointer
 from .config import CoordinatorConfig, default_intake_workers
 from .intake import IntakeWorkers
 from .mail import AlertMailer
@@ -85,7 +86,8 @@ class CoordinatorServer:
         if verifier is None and config.verify_redaction:
             verifier = load_verifier()
         self.store = store or SharedStore(config.store_url)
-        self.audit = AuditLog(self.store, config.audit_head_file)
+        self.checkpointer = Checkpointer.from_config(config, self.store)
+        self.audit = AuditLog(self.store, config.audit_head_file, self.checkpointer)
         n_workers = default_intake_workers() if config.intake_workers is None else config.intake_workers
         # Workers load the standard verifier themselves when this server verifies at all.
         self.intake_workers = IntakeWorkers(n_workers, verifier is not None) if n_workers else None
@@ -103,6 +105,8 @@ class CoordinatorServer:
             analyst_streams=config.analyst_streams,
             member_calls_per_second=config.member_calls_per_second,
         )
+        if self.checkpointer is not None:
+            self.checkpointer.on_new = self.service.notify
         revocations = pki.RevocationList(
             config.crl, self.identity.ca_pem, number_file=config.crl_number_file
         )
@@ -133,6 +137,8 @@ class CoordinatorServer:
     def start(self) -> None:
         """Start serving."""
         self.server.start()
+        if self.checkpointer is not None:
+            self.checkpointer.start()
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("coordinator listening on port %d", self.port)
@@ -145,6 +151,8 @@ class CoordinatorServer:
         self.health.enter_graceful_shutdown()
         self.service.close()
         self.server.stop(self.config.grace_seconds if grace is None else grace).wait()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()  # and a last checkpoint of the head members get on resuming
         if self.intake_workers is not None:
             self.intake_workers.close()
         self.store.close()

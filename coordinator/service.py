@@ -379,6 +379,10 @@ class CoordinatorService:
             self._generation += 1
             self._new_events.notify_all()
 
+    def notify(self) -> None:
+        """Wake subscribers: events were committed outside the service (audit checkpoints)."""
+        self._notify()
+
     def close(self) -> None:
         """Wake every subscriber so that streams end (server shutdown)."""
         self._closing = True
@@ -409,6 +413,8 @@ class CoordinatorService:
                     event.created_at.FromDatetime(created.astimezone(_dt.UTC))
                     if kind == "match":
                         event.match.ParseFromString(body)
+                    elif kind == "checkpoint":
+                        event.checkpoint.ParseFromString(body)
                     else:
                         event.alert.ParseFromString(body)
                         if caller.role != "member" or owner != caller.name:

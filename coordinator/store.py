@@ -364,6 +364,7 @@ class SharedStore:
                 self._writing_thread = threading.get_ident()
                 try:
                     conn.info["after_commit"] = after
+                    conn.info["tx_state"] = {}
                     yield conn
                 finally:
                     self._writing_thread = None
@@ -383,6 +384,13 @@ class SharedStore:
         """Run ``callback`` once the write transaction of ``conn`` has committed. A callback
         given the ``key`` of an earlier one of the same transaction replaces it."""
         conn.info.setdefault("after_commit", {})[object() if key is None else key] = callback
+
+    @staticmethod
+    def tx_state(conn: Connection) -> dict[object, Any]:
+        """A dict that lives as long as the write transaction of ``conn`` (``conn.info``
+        itself outlives it: the pool hands the same connection to the next writer)."""
+        state: dict[object, Any] = conn.info.setdefault("tx_state", {})
+        return state
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

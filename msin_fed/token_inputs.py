@@ -11,22 +11,24 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
 * strong identifiers: ``phone``, ``email``, ``vehicle``, ``nino``, ``national_id``,
   ``passport``, ``iban``, ``bank`` (a GB IBAN also yields the ``bank`` input of its sort
   code and account, so the two forms match), ``company_number``;
-* person composites, always with the date of birth so that a name alone never makes a
-  token: ``name_dob`` (folded name words sorted, so swapped given/family names agree),
-  ``name_phon_dob`` (metaphone codes of the words, sorted), ``name_init_dob`` (one word
-  plus the initial of another, both ways round), ``initials_dob`` (the initials
-  of all words, sorted), ``part_dob`` (each name word alone);
+* person composites, always with the date of birth, so that no token is a function of
+  a name alone (nor of a date alone): ``name_dob`` (folded name words sorted, so
+  swapped given/family names agree), ``name_phon_dob`` (metaphone codes of the words,
+  sorted), ``name_init_dob`` (one word plus the initial of another, both ways round),
+  ``initials_dob`` (the initials of all words, sorted), ``part_dob`` (each name word
+  alone), and ``name_lsh_dob``: :data:`LSH_BANDS` MinHash/LSH bands, each
+  :data:`LSH_ROWS` min-hashes of the name's character bigrams joined with one partial
+  form of the date of birth (:func:`dob_variants`: two of its three fields, or the year
+  and the sorted digits of month and day), for names with typos and dates with one;
 * ``name_postcode`` (name words sorted + postcode: a name with a place, never alone),
   ``dob_postcode``, ``address`` (street + postcode, or + locality without one),
   ``site_postcode``, ``company_postcode``;
 * ``nid_near``, ``phone_near``: the deletion neighbourhood of a national id, NINO,
   passport number or phone (each one character deleted, as a whole-value token), so a
-  single typo or transposition still agrees while no token stands for a character;
-* ``lsh``: MinHash/LSH bands over the character bigrams of the record's person key
-  (name words sorted, and the date of birth). Each band combines :data:`LSH_ROWS`
-  min-hashes, so a band token stands for a conjunction of several bigrams chosen by
-  fixed hash functions and never for one bigram. Emitted only when the record holds a
-  name *and* a date of birth; the scoring model caps the kind below a match.
+  single typo or transposition still agrees while no token stands for a character.
+
+docs/linkage.md has the table of what each kind is a function of;
+``bench/fuzzy_tokens.py`` measures that none is computable from a name or a date alone.
 """
 
 from __future__ import annotations
@@ -43,11 +45,19 @@ from msin_fed import normalize
 from msin_fed.model.identifiers import BankAccount, Iban
 from msin_fed.model.report import EntityMention
 
-__all__ = ["LSH_BANDS", "LSH_ROWS", "TokenInput", "inputs_for_mention"]
+__all__ = [
+    "LSH_BANDS",
+    "LSH_ROWS",
+    "TokenInput",
+    "dob_variants",
+    "inputs_for_mention",
+    "name_band_keys",
+]
 
-#: MinHash/LSH shape: LSH_BANDS band tokens of LSH_ROWS min-hashes each.
+#: ``name_lsh_dob`` shape: LSH_BANDS band tokens of LSH_ROWS name min-hashes each (two
+#: rows: the date variant in every band is a further conjunct, see :func:`_name_band_inputs`).
 LSH_BANDS = 12
-LSH_ROWS = 3
+LSH_ROWS = 2
 _PRIME = (1 << 61) - 1
 _rng = np.random.default_rng(0x6D73696E)  # fixed: every node must use the same functions
 _A = _rng.integers(1, _PRIME, size=LSH_BANDS * LSH_ROWS, dtype=np.uint64)
@@ -122,24 +132,70 @@ def _near(kind: str, of: str, prefix: str, body: str) -> Iterator[TokenInput]:
             yield _make(kind, of, prefix + variant)
 
 
-def _bigrams(tag: str, text: str) -> set[str]:
+def _bigrams(text: str) -> set[str]:
     padded = f"_{text}_"
-    return {tag + padded[i : i + 2] for i in range(len(padded) - 1)}
+    return {padded[i : i + 2] for i in range(len(padded) - 1)}
 
 
-def _lsh_inputs(shingles: set[str]) -> Iterator[TokenInput]:
+def dob_variants(dob: str) -> tuple[str, ...]:
+    """Partial forms of an ISO date of birth, each holding most of it, none near-constant.
+
+    The date with one field wildcarded (year+month, year+day, month+day): two dates one
+    field apart (a typo in the day, a year off by one) agree on exactly one of them. And
+    the year with the digits of month and day sorted: agrees when those digits are
+    transposed or day and month swapped (``1933-02-12``/``1933-01-22``,
+    ``07/03``/``03/07``).
+    """
+    year, month, day = dob.split("-")
+    return (
+        f"{year}-{month}-**",
+        f"{year}-**-{day}",
+        f"****-{month}-{day}",
+        f"{year}-~{''.join(sorted(month + day))}",
+    )
+
+
+def _minhashes(text: str) -> list[int]:
+    """The :data:`LSH_BANDS` x :data:`LSH_ROWS` min-hashes of ``text``'s bigrams."""
     digests = [
         int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big") % _PRIME
-        for s in shingles
+        for s in sorted(_bigrams(text))
     ]
     x = np.array(digests, dtype=np.uint64)[:, None] >> np.uint64(1)
     # (a*x + b) mod p in wrapping 64-bit arithmetic: not the exact universal family, but
     # a fixed pseudo-random order per function, which is all MinHash needs here.
     hashed = (x * _A[None, :] + _B[None, :]) % np.uint64(_PRIME)
-    mins = hashed.min(axis=0)
-    for band in range(LSH_BANDS):
-        rows = mins[band * LSH_ROWS : (band + 1) * LSH_ROWS]
-        yield _make("lsh", str(band), ".".join(format(int(v), "x") for v in rows))
+    return [int(v) for v in hashed.min(axis=0)]
+
+
+def name_band_keys(words: tuple[str, ...]) -> list[str]:
+    """The name half of each ``name_lsh_dob`` band: :data:`LSH_ROWS` min-hashes each.
+
+    Over the bigrams of the folded words sorted (so swapped given/family names agree),
+    and of name material only: the date of birth is bound to every band afterwards as
+    a whole multi-field variant, never mixed into the shingles, where a band could fall
+    on name bigrams only or on date bigrams only and then stand for the name alone or
+    the date alone (the previous design: 97% and 41% of people had such a band).
+    """
+    mins = _minhashes(" ".join(sorted(words)))
+    return [
+        ".".join(format(v, "x") for v in mins[b * LSH_ROWS : (b + 1) * LSH_ROWS])
+        for b in range(LSH_BANDS)
+    ]
+
+
+def _name_band_inputs(words: tuple[str, ...], dob: str) -> Iterator[TokenInput]:
+    """``name_lsh_dob:<band>|<name min-hashes>|<date variant>``, :data:`LSH_BANDS` of them.
+
+    Band ``b`` binds date variant ``b % 4`` (:func:`dob_variants`), so every band needs
+    the name's min-hashes *and* most of the date of birth: a name dictionary alone
+    computes none, nor does a date. A one-typo name with the same date shares the bands
+    whose min-hashes miss the typo; the same name with one date field wrong still shares
+    the bands of the variant that agrees.
+    """
+    variants = dob_variants(dob)
+    for band, key in enumerate(name_band_keys(words)):
+        yield _make("name_lsh_dob", str(band), key, variants[band % len(variants)])
 
 
 def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
@@ -225,11 +281,6 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     if (given or family) and pcode:
         out.append(_make("name_postcode", " ".join(sorted(set(given + family))), pcode))
     if (given or family) and dob:
-        # Name words sorted (swaps agree) and date of birth: a fuzzy person key that
-        # survives typos in both. Address parts are left out: members hold addresses
-        # far less consistently than names, and they have their own tokens.
-        shingles = _bigrams("n", " ".join(sorted(given + family)))
-        shingles |= _bigrams("d", dob.replace("-", ""))
-        out.extend(_lsh_inputs(shingles))
+        out.extend(_name_band_inputs(given + family, dob))
     return list(dict.fromkeys(out))
 

@@ -28,6 +28,7 @@ import grpc
 from nacl.signing import SigningKey
 
 from msin_fed import canonical, pki
+from msin_fed.checkpoint import Checkpoint, CheckpointKey, dump_checkpoints
 from msin_fed.errors import ConfigError, ImportValidationError, RemoteError, ValidationError
 from msin_fed.model import Grade, Identifier, IntelligenceReport, SharedRecord, Tlp
 from msin_fed.proto import coordinator_pb2 as pb
@@ -35,7 +36,7 @@ from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import grade_from_pb, tlp_from_pb
 
 from .config import NodeConfig
-from .delivery import Backoff, DeliveryReport, deliver_due, pull_events
+from .delivery import Backoff, DeliveryReport, deliver_due, pull_events, store_event
 from .keys import KdfParams, StoreKey
 from .share import PreviewRedactor, Redactor, SharePreview, Tokenizer, build_share, preview_share
 from .store import SecureStore, ShareState
@@ -125,6 +126,7 @@ class Node:
             config.backoff_base if config else 1.0, config.backoff_cap if config else 300.0
         )
         self._poll = config.poll_interval if config else 5.0
+        self._checkpoint_key = config.checkpoint_key if config else None
         self._stream: Any = None
         self._own_tokenizer = False
 
@@ -389,7 +391,7 @@ class Node:
 
     def receive(self, timeout: float = 1.0) -> int:
         """Read new events for up to ``timeout`` seconds; return how many were stored."""
-        return pull_events(self._store, self._get_stub(), timeout=timeout)
+        return pull_events(self._store, self._get_stub(), timeout=timeout, checkpoint_key=self._checkpoint_key)
 
     def sync(self, timeout: float = 1.0) -> SyncReport:
         """Deliver the outbox, then fetch events. Remote failures are deferred, not raised."""
@@ -439,8 +441,7 @@ class Node:
                 stub = self._get_stub()
                 self._stream = stub.Subscribe(pb.SubscribeRequest(after_cursor=self._store.cursor()))
                 for event in self._stream:
-                    kind = event.WhichOneof("body") or "unknown"
-                    self._store.add_events([(int(event.cursor), kind, event.SerializeToString())])
+                    store_event(self._store, event, self._checkpoint_key)
                     attempts = 0
             except grpc.RpcError as exc:
                 if self._stop.is_set():
@@ -451,6 +452,24 @@ class Node:
                 log.exception("inbox stream failed")
             attempts += 1
             self._stop.wait(self._backoff.delay(min(attempts, 8)))
+
+    # ------------------------------------------------------------------ audit checkpoints
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """The coordinator's audit checkpoints kept, by number (see docs/coordinator.md)."""
+        return self._store.checkpoints()
+
+    def refused_checkpoints(self) -> list[tuple[int, str]]:
+        """(cursor, reason) of each checkpoint refused: forged, or contradicting those kept."""
+        return self._store.refused_checkpoints()
+
+    def checkpoint_key(self) -> CheckpointKey | None:
+        """The coordinator's checkpoint key this node checks against (configured or pinned)."""
+        return self._checkpoint_key or self._store.checkpoint_key()
+
+    def export_checkpoints(self) -> str:
+        """The JSON an auditor gives ``msin coordinator audit verify --checkpoints``."""
+        return dump_checkpoints(self.checkpoint_key(), self.checkpoints())
 
     # ------------------------------------------------------------------ matches and alerts
 

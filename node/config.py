@@ -15,6 +15,8 @@ Example::
     name = "sttg"                         # the name in the coordinator's certificate (required
                                           # with address): only a coordinator-role certificate
                                           # of this name is accepted at that address
+    checkpoint_key = "9f2c..."            # optional: pins the audit checkpoint key (64 hex digits,
+                                          # from 'msin coordinator audit key'); else pinned on first use
 
     [key_holders]
     threshold = 2
@@ -38,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from msin_fed.checkpoint import CheckpointKey
 from msin_fed.config_file import read_toml
 from msin_fed.errors import ConfigError, ValidationError
 from msin_fed.model import Region
@@ -66,6 +69,7 @@ class NodeConfig:
     coordinator: str | None = None
     #: The name in the coordinator's certificate; required with ``coordinator``.
     coordinator_name: str | None = None
+    checkpoint_key: CheckpointKey | None = None
     holders: tuple[HolderAddress, ...] = ()
     threshold: int = 0
     public: Path | None = None
@@ -106,7 +110,7 @@ def _get(table: dict[str, Any], section: str, key: str, kind: type, source: str,
 
 _KNOWN = {
     "node": {"store", "key_file", "passphrase_env", "identity", "default_region", "spacy_model"},
-    "coordinator": {"address", "name"},
+    "coordinator": {"address", "name", "checkpoint_key"},
     "key_holders": {"threshold", "public", "holders"},
     "delivery": {"backoff_base", "backoff_cap", "poll_interval"},
 }
@@ -152,6 +156,13 @@ def load_config(path: str | os.PathLike[str]) -> NodeConfig:
             source, "coordinator.name",
             "is required with coordinator.address (the name in the coordinator's certificate)",
         )
+    checkpoint_text = _get(coord, "coordinator", "checkpoint_key", str, source)
+    checkpoint_key = None
+    if checkpoint_text is not None:
+        try:
+            checkpoint_key = CheckpointKey.from_hex(checkpoint_text)
+        except ValidationError as exc:
+            raise ConfigError(source, "coordinator.checkpoint_key", exc.problem) from None
     kh = data.get("key_holders", {})
     raw_holders = _get(kh, "key_holders", "holders", list, source) or []
     holders: list[HolderAddress] = []
@@ -189,6 +200,7 @@ def load_config(path: str | os.PathLike[str]) -> NodeConfig:
         passphrase_env=passphrase_env,
         coordinator=address,
         coordinator_name=coordinator_name,
+        checkpoint_key=checkpoint_key,
         holders=tuple(holders),
         threshold=threshold or 0,
         public=rel(_get(kh, "key_holders", "public", str, source)),

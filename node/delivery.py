@@ -10,6 +10,8 @@ ends in a re-send that the coordinator acknowledges as a duplicate.
 
 The inbox stores each event with its cursor in one transaction, and resumes from the
 stored cursor, so a dropped stream or a restart loses nothing and stores nothing twice.
+Audit checkpoints are also judged (:meth:`SecureStore.add_checkpoint`): verified under the
+pinned key and against those held, and kept, or kept as refused with the reason.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ from dataclasses import dataclass
 import grpc
 from nacl.signing import SigningKey
 
+from msin_fed.checkpoint import Checkpoint, CheckpointKey
+from msin_fed.errors import ValidationError
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import sign_batch
 
 from .store import OutboxItem, SecureStore
 
-__all__ = ["Backoff", "DeliveryReport", "deliver_due", "pull_events"]
+__all__ = ["Backoff", "DeliveryReport", "deliver_due", "pull_events", "store_event"]
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +202,7 @@ def pull_events(
     *,
     timeout: float | None = 2.0,
     stop: threading.Event | None = None,
+    checkpoint_key: CheckpointKey | None = None,
 ) -> int:
     """Store events after the stored cursor; return how many were new.
 
@@ -210,8 +215,7 @@ def pull_events(
         for event in stream:
             if stop is not None and stop.is_set():
                 break
-            kind = event.WhichOneof("body") or "unknown"
-            store.add_events([(int(event.cursor), kind, event.SerializeToString())])
+            store_event(store, event, checkpoint_key)
             stored += 1
     except grpc.RpcError as exc:
         if _status(exc)[0] != grpc.StatusCode.DEADLINE_EXCEEDED:
@@ -219,3 +223,21 @@ def pull_events(
     finally:
         stream.cancel()
     return stored
+
+
+def store_event(store: SecureStore, event: pb.Event, checkpoint_key: CheckpointKey | None = None) -> None:
+    """Keep one event from the stream in the inbox; a checkpoint is judged and kept too."""
+    kind = event.WhichOneof("body") or "unknown"
+    if kind != "checkpoint":
+        store.add_events([(int(event.cursor), kind, event.SerializeToString())])
+        return
+    checkpoint: Checkpoint | None = None
+    why = ""
+    try:
+        checkpoint = Checkpoint.from_pb(event.checkpoint)
+    except ValidationError as exc:
+        why = f"{exc.field}: {exc.problem}"
+    refused = store.add_checkpoint(int(event.cursor), event.SerializeToString(), checkpoint, checkpoint_key, why)
+    if refused is not None:
+        # Evidence against the coordinator (or someone posing as it): loud, but no data.
+        log.warning("inbox: an audit checkpoint was refused and kept as evidence: %s", refused)

@@ -13,6 +13,10 @@ the table and row, so a box moved to another row fails to open):
 * ``outbox``: submissions and withdrawals not yet acknowledged, with retry state.
 * ``inbox``: events from the coordinator, boxed, by cursor.
 * ``token_cache``: keyed hash of a token input -> boxed token, per key epoch.
+* ``checkpoints``: the coordinator's signed audit checkpoints that passed the checks
+  (their events are in the inbox too), in the clear (they hold only numbers and hashes,
+  and are evidence to hand to an auditor); ``refused_checkpoints`` those refused and why (a forged or contradicting one is evidence too). The pinned
+  checkpoint key, when not configured, is ``meta.checkpoint_key`` (pinned on first use).
 
 Every write is one SQLite transaction, so a crash at any point leaves either the old or
 the new state: that is what makes the outbox safe to kill.
@@ -20,6 +24,7 @@ the new state: that is what makes the outbox safe to kill.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sqlite3
@@ -36,6 +41,7 @@ from nacl.exceptions import CryptoError
 from nacl.hash import blake2b
 from nacl.secret import Aead
 
+from msin_fed.checkpoint import Checkpoint, CheckpointKey, contradiction
 from msin_fed.errors import CorruptStoreError, StoreError, ValidationError, WrongKeyError
 from msin_fed.model import EntityMention, Identifier, IntelligenceReport
 
@@ -62,6 +68,15 @@ CREATE TABLE outbox (
 CREATE TABLE inbox (cursor INTEGER PRIMARY KEY, kind TEXT NOT NULL, data BLOB NOT NULL,
   received REAL NOT NULL);
 CREATE TABLE token_cache (term BLOB PRIMARY KEY, epoch INTEGER NOT NULL, data BLOB NOT NULL);
+"""
+
+# Added after the first format: created on open when missing (stores made before).
+_CHECKPOINT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS checkpoints (
+  number INTEGER PRIMARY KEY, entry_seq INTEGER NOT NULL, data TEXT NOT NULL, received REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS refused_checkpoints (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, cursor INTEGER NOT NULL, reason TEXT NOT NULL,
+  data BLOB NOT NULL, received REAL NOT NULL);
 """
 
 #: EntityMention field each identifier kind goes in, for normalized lookup terms.
@@ -112,7 +127,7 @@ def _terms(identifier: Identifier) -> set[bytes]:
             from msin_fed.token_inputs import inputs_for_mention
 
             mention = EntityMention(record_id="lookup", **{fld: identifier})  # type: ignore[arg-type]
-            terms.update(i.data for i in inputs_for_mention(mention) if i.kind != "lsh")
+            terms.update(i.data for i in inputs_for_mention(mention) if i.kind != "name_lsh_dob")
         except (ValidationError, ImportError):
             pass
     return terms
@@ -186,6 +201,7 @@ class SecureStore:
             keys = cls._check_key(meta, key, target)
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
+            conn.executescript(_CHECKPOINT_SCHEMA)
         except BaseException:
             conn.close()
             raise
@@ -490,13 +506,16 @@ class SecureStore:
                     "INSERT OR IGNORE INTO inbox VALUES (?, ?, ?, ?)",
                     (cur, kind, self._seal(data, f"inbox:{cur}"), time.time()),
                 )
-            top = max(c for c, _, _ in events)
-            conn.execute(
-                "INSERT INTO meta VALUES ('cursor', ?) ON CONFLICT(key) DO UPDATE SET value = "
-                "CASE WHEN CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER) "
-                "THEN excluded.value ELSE value END",
-                (str(top).encode(),),
-            )
+            self._advance(conn, max(c for c, _, _ in events))
+
+    @staticmethod
+    def _advance(conn: sqlite3.Connection, top: int) -> None:
+        conn.execute(
+            "INSERT INTO meta VALUES ('cursor', ?) ON CONFLICT(key) DO UPDATE SET value = "
+            "CASE WHEN CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER) "
+            "THEN excluded.value ELSE value END",
+            (str(top).encode(),),
+        )
 
     def events(self, kind: str | None = None) -> list[tuple[int, str, bytes]]:
         """Stored events (cursor, kind, serialized event), oldest first."""
@@ -508,6 +527,82 @@ class SecureStore:
             (int(c), str(k), self._open(bytes(d), f"inbox:{c}"))
             for c, k, d in rows
         ]
+
+    # ------------------------------------------------------------------ audit checkpoints
+
+    def checkpoint_key(self) -> CheckpointKey | None:
+        """The checkpoint key pinned on first use (None before the first checkpoint)."""
+        rows = self._query("SELECT value FROM meta WHERE key = 'checkpoint_key'")
+        return CheckpointKey(bytes(rows[0][0])) if rows else None
+
+    def add_checkpoint(
+        self, cursor: int, data: bytes, checkpoint: Checkpoint | None, pinned: CheckpointKey | None, why: str = ""
+    ) -> str | None:
+        """Store a checkpoint event in the inbox, judge it, and advance the cursor, in one
+        transaction.
+
+        ``checkpoint`` is the parsed event (None when it did not parse: ``why`` says so);
+        ``pinned`` the configured key, else the one pinned on first use is required.
+        Returns None when kept in ``checkpoints`` (or already held), else why it was
+        refused; a refused checkpoint is kept apart with the reason, as evidence.
+        """
+        with self._tx() as conn:
+            # The inbox is the whole stream, as for every event; ``checkpoints`` the verified view.
+            conn.execute(
+                "INSERT OR IGNORE INTO inbox VALUES (?, ?, ?, ?)",
+                (cursor, "checkpoint", self._seal(data, f"inbox:{cursor}"), time.time()),
+            )
+            reason: str | None = why or "unreadable"
+            if checkpoint is not None:
+                reason = self._judge(conn, checkpoint, pinned)
+            if reason is not None:
+                conn.execute(
+                    "INSERT INTO refused_checkpoints (cursor, reason, data, received) VALUES (?, ?, ?, ?)",
+                    (cursor, reason[:300], data, time.time()),
+                )
+            self._advance(conn, cursor)
+        return reason
+
+    def _judge(self, conn: sqlite3.Connection, cp: Checkpoint, pinned: CheckpointKey | None) -> str | None:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'checkpoint_key'").fetchone()
+        stored = CheckpointKey(bytes(row[0])) if row else None
+        # A configured key wins over the one pinned on first use (a rotation the member
+        # confirmed out of band); with neither, the first checkpoint's own key is pinned.
+        key = pinned or stored or cp.key
+        try:
+            cp.verify(key)
+        except ValidationError as exc:
+            return f"{exc.field}: {exc.problem}"
+        # Held checkpoints agree with each other, so these few are all that can disagree.
+        near = conn.execute(
+            "SELECT data FROM checkpoints WHERE number = ? OR entry_seq = ? "
+            "OR number = (SELECT MAX(number) FROM checkpoints WHERE number < ?) "
+            "OR number = (SELECT MIN(number) FROM checkpoints WHERE number > ?)",
+            (cp.number, cp.entry_seq, cp.number, cp.number),
+        ).fetchall()
+        held = [Checkpoint.from_json(json.loads(d)) for (d,) in near]
+        if any(h.same_as(cp) for h in held):
+            return None  # delivered again (a stream resumed from an older cursor)
+        why = contradiction(cp, held)
+        if why is not None:
+            return why
+        conn.execute(
+            "INSERT INTO checkpoints VALUES (?, ?, ?, ?)",
+            (cp.number, cp.entry_seq, json.dumps(cp.to_json()), time.time()),
+        )
+        if stored is None:  # trust on first use, over the mutually authenticated channel
+            conn.execute("INSERT INTO meta VALUES ('checkpoint_key', ?)", (bytes(key),))
+        return None
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """Every checkpoint kept, by number."""
+        rows = self._query("SELECT data FROM checkpoints ORDER BY number")
+        return [Checkpoint.from_json(json.loads(d)) for (d,) in rows]
+
+    def refused_checkpoints(self) -> list[tuple[int, str]]:
+        """(cursor, reason) of every checkpoint event refused, oldest first."""
+        rows = self._query("SELECT cursor, reason FROM refused_checkpoints ORDER BY id")
+        return [(int(c), str(r)) for c, r in rows]
 
     # ------------------------------------------------------------------ token cache
 

@@ -69,9 +69,10 @@ def _coordinator(root: Path, ca: Path, crl: Path) -> tuple[Callable[[], Abstract
 
 
 # No roster installed (the holder evaluates for nobody): enough for calls that need no membership.
+# The roster threshold must be at least the dealing's (2) and at most the pinned signers.
 _ROSTER_SECTION = (
-    'usage_db = "{root}/usage.db"\n[roster]\nfile = "{root}/roster.json"\nthreshold = 2\n'
-    f'[roster.signers]\nkh1 = "{bytes(SigningKey(bytes(32)).verify_key).hex()}"\n'
+    'usage_db = "{root}/usage.db"\n[roster]\nfile = "{root}/roster.json"\nthreshold = 2\n[roster.signers]\n'
+    + "".join(f'kh{i} = "{bytes(SigningKey(bytes([i]) * 32).verify_key).hex()}"\n' for i in (1, 2, 3))
 )
 
 

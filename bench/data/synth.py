@@ -209,11 +209,8 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
     return row
 
 
-def write_set(directory: Path, seed: int, people: int = 500, members: int = 5
-              ) -> tuple[list[Path], set[tuple[str, str]]]:
-    """Write one synthetic set; return its files and true cross-file pairs."""
-    rng = random.Random(seed)
-    directory.mkdir(parents=True, exist_ok=True)
+def draw_population(rng: random.Random, people: int) -> list[Person]:
+    """``people`` people, a fifth of them namesakes of someone drawn before."""
     population: list[Person] = []
     for pid in range(people):
         if population and rng.random() < 0.2:  # a namesake of someone already drawn
@@ -222,6 +219,15 @@ def write_set(directory: Path, seed: int, people: int = 500, members: int = 5
         else:
             given, family = rng.choice(GIVEN), rng.choice(FAMILY)
         population.append(_person(rng, pid, given, family))
+    return population
+
+
+def write_set(directory: Path, seed: int, people: int = 500, members: int = 5
+              ) -> tuple[list[Path], set[tuple[str, str]]]:
+    """Write one synthetic set; return its files and true cross-file pairs."""
+    rng = random.Random(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    population = draw_population(rng, people)
     agencies = [("01205 " + "".join(rng.choices(string.digits, k=6)),
                  f"Unit {rng.randint(1, 20)} Riverside Industrial Estate", f"PE21 {rng.randint(1, 9)}TB")
                 for _ in range(3)]

@@ -12,6 +12,8 @@ Every subcommand takes ``--config FILE`` (see docs/node.md for the keys):
   verification pass would refuse the share);
 * ``withdraw REPORT_ID``: withdraw its shared record;
 * ``matches`` / ``alerts``: what the inbox holds (``--json`` for machines);
+* ``checkpoints``: the coordinator's signed audit checkpoints kept (``--json`` exports
+  them for ``msin coordinator audit verify --checkpoints``); exit 1 if any was refused;
 * ``sync``: deliver the outbox and fetch new events once;
 * ``run``: deliver and receive in the background until SIGINT or SIGTERM;
 * ``usage``: our use of each key holder's daily budget today (and the reset time).
@@ -183,6 +185,28 @@ def _alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _checkpoints(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        if args.sync:
+            node.sync()
+        if args.json:
+            print(node.export_checkpoints())
+            refused = node.refused_checkpoints()
+            for cursor, reason in refused:
+                print(f"refused checkpoint (event {cursor}): {reason}", file=sys.stderr)
+        else:
+            held, refused = node.checkpoints(), node.refused_checkpoints()
+            key = node.checkpoint_key()
+            print(f"checkpoint key: {key.hex() if key else '(none pinned yet)'}")
+            if not held:
+                print("no checkpoints received")
+            for cp in held:
+                print(f"checkpoint {cp.number}: entry {cp.entry_seq}, head {cp.head[:16]}..., signed {cp.signed_at.isoformat(timespec='seconds')}")
+            for cursor, reason in refused:
+                print(f"REFUSED (event {cursor}): {reason}")
+    return 1 if refused else 0
+
+
 def _sync(args: argparse.Namespace) -> int:
     with _open(args) as node:
         report = node.sync(timeout=args.timeout)
@@ -258,6 +282,9 @@ def register(subparsers: Any) -> None:
         p.add_argument("--sync", action="store_true", help="sync with the coordinator first")
         if name == "matches":
             p.add_argument("--all", action="store_true", help="include matches since removed")
+    p = command("checkpoints", "the coordinator's signed audit checkpoints kept (exit 1 if any refused)", _checkpoints)
+    p.add_argument("--json", action="store_true", help="export them as JSON for 'msin coordinator audit verify'")
+    p.add_argument("--sync", action="store_true", help="sync with the coordinator first")
     p = command("sync", "deliver the outbox and fetch new events once", _sync)
     p.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for events")
     command("run", "deliver and receive in the background until interrupted", _run)

@@ -34,6 +34,7 @@ import grpc
 import tomli_w
 
 from msin_fed import pki
+from msin_fed.checkpoint import load_or_create_signing_key
 from msin_fed.demo.processes import LOOPBACK, DemoError, Process, free_port, run_cli, wait_serving
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
@@ -118,6 +119,8 @@ class LocalNetwork:
     #: SQLAlchemy URL (``postgresql+psycopg://...``).
     store_url: str | None = None
     coordinator_address: str = ""
+    #: The coordinator's audit checkpoint key (hex), pinned in every node's configuration.
+    checkpoint_key: str = ""
     coordinator_process: Process | None = None
     keyholders: list[KeyHolderSlot] = field(default_factory=list)
     nodes: dict[str, NodeSlot] = field(default_factory=dict)
@@ -189,6 +192,11 @@ class LocalNetwork:
         require_part("coordinator")
         directory = self.root / "coordinator"
         self.coordinator_address = f"{LOOPBACK}:{free_port()}"
+        # Made now, not at first start, so that members pin it from the start (as a real
+        # member would, from `msin coordinator audit key`) instead of on first use.
+        checkpoint_key = directory / "checkpoint.key"
+        signing = load_or_create_signing_key(checkpoint_key, create=True)
+        self.checkpoint_key = bytes(signing.verify_key).hex()
         config = {
             "server": {
                 "listen": self.coordinator_address,
@@ -199,7 +207,14 @@ class LocalNetwork:
             "store": {"url": self.store_url or str(directory / "shared.db")},
             "tokens": {"epoch": self.epoch},
             "policy": {"disclose_member_ids": False},
-            "audit": {"head_file": str(directory / "audit.head")},
+            # Checkpoints far more often than the defaults, so that a demo of a minute
+            # leaves every member holding several.
+            "audit": {
+                "head_file": str(directory / "audit.head"),
+                "checkpoint_key": str(checkpoint_key),
+                "checkpoint_every": 5,
+                "checkpoint_seconds": 1,
+            },
             "log": {"file": str(directory / "coordinator.log")},
         }
         path = _write_toml(directory / "coordinator.toml", config, "demo coordinator")
@@ -337,13 +352,16 @@ class LocalNetwork:
         key_file = directory / "store.key"
         if not key_file.exists():
             write_key_file(key_file)
+        coordinator = {"address": self.coordinator_address, "name": COORDINATOR_NAME}
+        if self.checkpoint_key:  # pinned, as `msin coordinator audit key` printed it
+            coordinator["checkpoint_key"] = self.checkpoint_key
         config = {
             "node": {
                 "store": str(directory / "node.db"),
                 "key_file": str(key_file),
                 "identity": str(self.identity_dir(member)),
             },
-            "coordinator": {"address": self.coordinator_address, "name": COORDINATOR_NAME},
+            "coordinator": coordinator,
             "key_holders": {
                 "threshold": self.threshold,
                 "public": str(self.keys_dir / "public.json"),

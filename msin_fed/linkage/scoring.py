@@ -26,10 +26,12 @@ A ``*_near`` token (one typo away, see :data:`NEAR_WAIVES`) is a fallback: it co
 only when the exact kind it stands in for is not shared.
 
 A name never makes a token on its own: every name-derived kind is combined with the
-date of birth, so namesakes share nothing unless their dates of birth agree too. The
-same full name *and* date of birth is a match (the police's own primary key for a
-person); a name with a typo and the date of birth needs further agreement (LSH bands
-over the whole record, an address, a document one typo apart, ...).
+date of birth (whole, or two of its three fields for the ``name_lsh_dob`` bands) or a
+postcode, so namesakes share nothing unless their dates of birth agree too. The same
+full name *and* date of birth is a match (the police's own primary key for a person); a
+name with a typo and the date of birth needs further agreement (name bands, parts and
+initials with the date, an address, a document one typo apart, ...). Name bands add at
+most half a match (``caps``), so a partial date with a similar name never suffices.
 
 Clusters (what STTG sees) are the connected components of matched pairs; because every
 pair's score already discounts frequent tokens, a frequent token cannot by itself join
@@ -86,7 +88,7 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "address",  # folded street address + postcode (or locality)
         "site_postcode",  # folded site name + postcode
         "company_postcode",  # folded company name + postcode
-        "lsh",  # MinHash/LSH band over the bigrams of name words + date of birth
+        "name_lsh_dob",  # 2 min-hashes of the name's bigrams + a partial date of birth
         "nid_near",  # a national id / NINO / passport number with one character deleted
         "phone_near",  # an E.164 phone number with one digit deleted
     }
@@ -219,14 +221,14 @@ DEFAULT_MODEL = ScoringModel(
         "name_dob": 6.0,
         "name_phon_dob": 3.0,
         "name_init_dob": 3.0,
-        "part_dob": 4.0,
+        "part_dob": 5.0,
         "initials_dob": 2.0,
         "name_postcode": 8.0,
         "dob_postcode": 4.5,
         "address": 5.0,
         "site_postcode": 10.0,
         "company_postcode": 10.0,
-        "lsh": 1.5,
+        "name_lsh_dob": 2.5,
         "nid_near": 7.0,
         "phone_near": 6.0,
     },
@@ -236,7 +238,7 @@ DEFAULT_MODEL = ScoringModel(
         "national_id": 4.0,
     },
     caps={
-        "lsh": 6.0,
+        "name_lsh_dob": 5.0,
         "part_dob": 6.0,
         "name_init_dob": 3.0,
         "nid_near": 7.0,

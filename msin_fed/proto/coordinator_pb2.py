@@ -25,25 +25,25 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19msin/v1/coordinator.proto\x12\x07msin.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x90\x01\n\x05Grade\x12)\n\x06source\x18\x01 \x01(\x0e\x32\x19.msin.v1.SourceEvaluation\x12\x33\n\nassessment\x18\x02 \x01(\x0e\x32\x1f.msin.v1.IntelligenceAssessment\x12\'\n\x08handling\x18\x03 \x01(\x0e\x32\x15.msin.v1.HandlingCode\"3\n\x05Token\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x0c\x12\r\n\x05\x65poch\x18\x03 \x01(\r\"\xdc\x02\n\x0cSharedRecord\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x11\n\tmember_id\x18\x02 \x01(\t\x12\x11\n\tnarrative\x18\x03 \x01(\t\x12\x1e\n\x06tokens\x18\x04 \x03(\x0b\x32\x0e.msin.v1.Token\x12\x0e\n\x06region\x18\x05 \x01(\t\x12\x0e\n\x06sector\x18\x06 \x01(\t\x12\x19\n\x11\x65xploitation_type\x18\x07 \x01(\t\x12\x12\n\nindicators\x18\x08 \x03(\t\x12\r\n\x05month\x18\t \x01(\t\x12\x14\n\x0cvictims_band\x18\n \x01(\t\x12\x1d\n\x05grade\x18\x0b \x01(\x0b\x32\x0e.msin.v1.Grade\x12\x19\n\x03tlp\x18\x0c \x01(\x0e\x32\x0c.msin.v1.Tlp\x12\x16\n\x0etime_sensitive\x18\r \x01(\x08\x12-\n\tshared_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"D\n\nSubmission\x12\x15\n\rsubmission_id\x18\x01 \x01(\t\x12\x0e\n\x06record\x18\x02 \x01(\x0cJ\x04\x08\x03\x10\x04R\tsignature\"Q\n\x12SubmitBatchRequest\x12(\n\x0bsubmissions\x18\x01 \x03(\x0b\x32\x13.msin.v1.Submission\x12\x11\n\tsignature\x18\x02 \x01(\x0c\"B\n\x03\x41\x63k\x12\x15\n\rsubmission_id\x18\x01 \x01(\t\x12\x11\n\trecord_id\x18\x02 \x01(\t\x12\x11\n\tduplicate\x18\x03 \x01(\x08\"1\n\x13SubmitBatchResponse\x12\x1a\n\x04\x61\x63ks\x18\x01 \x03(\x0b\x32\x0c.msin.v1.Ack\"$\n\x0fWithdrawRequest\x12\x11\n\trecord_id\x18\x01 \x01(\t\"%\n\x10WithdrawResponse\x12\x11\n\twithdrawn\x18\x01 \x01(\x08\"(\n\x10SubscribeRequest\x12\x14\n\x0c\x61\x66ter_cursor\x18\x01 \x01(\x04\"\xb0\x01\n\nMatchEvent\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x12\n\ncluster_id\x18\x02 \x01(\t\x12\x15\n\rother_members\x18\x03 \x01(\r\x12\x15\n\rmatched_kinds\x18\x04 \x03(\t\x12\r\n\x05score\x18\x05 \x01(\x01\x12$\n\x06\x63hange\x18\x06 \x01(\x0e\x32\x14.msin.v1.MatchChange\x12\x18\n\x10other_member_ids\x18\x07 \x03(\t\"\xd3\x01\n\nAlertEvent\x12\x10\n\x08\x61lert_id\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12\x0e\n\x06sector\x18\x04 \x01(\t\x12\x19\n\x11\x65xploitation_type\x18\x05 \x01(\t\x12\x1d\n\x05grade\x18\x06 \x01(\x0b\x32\x0e.msin.v1.Grade\x12\x19\n\x03tlp\x18\x07 \x01(\x0e\x32\x0c.msin.v1.Tlp\x12\x16\n\x0eraised_by_role\x18\x08 \x01(\t\x12\x15\n\rown_record_id\x18\t \x01(\t\"\x9b\x01\n\x05\x45vent\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\x04\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12$\n\x05match\x18\x03 \x01(\x0b\x32\x13.msin.v1.MatchEventH\x00\x12$\n\x05\x61lert\x18\x04 \x01(\x0b\x32\x13.msin.v1.AlertEventH\x00\x42\x06\n\x04\x62ody\"7\n\x11RaiseAlertRequest\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\"&\n\x12RaiseAlertResponse\x12\x10\n\x08\x61lert_id\x18\x01 \x01(\t\"\'\n\x12ListMatchesRequest\x12\x11\n\trecord_id\x18\x01 \x01(\t\";\n\x13ListMatchesResponse\x12$\n\x07matches\x18\x01 \x03(\x0b\x32\x13.msin.v1.MatchEvent\"$\n\x13ListClustersRequest\x12\r\n\x05limit\x18\x01 \x01(\r\"\xcc\x01\n\rClusterRecord\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x11\n\tmember_id\x18\x02 \x01(\t\x12\x11\n\tnarrative\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x0e\n\x06sector\x18\x05 \x01(\t\x12\x19\n\x11\x65xploitation_type\x18\x06 \x01(\t\x12\r\n\x05month\x18\x07 \x01(\t\x12\x1d\n\x05grade\x18\x08 \x01(\x0b\x32\x0e.msin.v1.Grade\x12\x19\n\x03tlp\x18\t \x01(\x0e\x32\x0c.msin.v1.Tlp\"\xa5\x01\n\x07\x43luster\x12\x12\n\ncluster_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\'\n\x07records\x18\x03 \x03(\x0b\x32\x16.msin.v1.ClusterRecord\x12\x15\n\rmatched_kinds\x18\x04 \x03(\t\x12\x0f\n\x07members\x18\x05 \x01(\r\x12\x13\n\x0b\x66irst_month\x18\x06 \x01(\t\x12\x12\n\nlast_month\x18\x07 \x01(\t\":\n\x14ListClustersResponse\x12\"\n\x08\x63lusters\x18\x01 \x03(\x0b\x32\x10.msin.v1.Cluster\"q\n\x13RecordActionRequest\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t\x12\'\n\x07outcome\x18\x03 \x01(\x0e\x32\x16.msin.v1.ActionOutcome\x12\x0c\n\x04\x64\x61te\x18\x04 \x01(\t\")\n\x14RecordActionResponse\x12\x11\n\taction_id\x18\x01 \x01(\t*j\n\x03Tlp\x12\x13\n\x0fTLP_UNSPECIFIED\x10\x00\x12\r\n\tTLP_CLEAR\x10\x01\x12\r\n\tTLP_GREEN\x10\x02\x12\r\n\tTLP_AMBER\x10\x03\x12\x14\n\x10TLP_AMBER_STRICT\x10\x04\x12\x0b\n\x07TLP_RED\x10\x05*m\n\x10SourceEvaluation\x12\x16\n\x12SOURCE_UNSPECIFIED\x10\x00\x12\x13\n\x0fSOURCE_RELIABLE\x10\x01\x12\x13\n\x0fSOURCE_UNTESTED\x10\x02\x12\x17\n\x13SOURCE_NOT_RELIABLE\x10\x03*\x8e\x01\n\x16IntelligenceAssessment\x12\x1a\n\x16\x41SSESSMENT_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x41SSESSMENT_A\x10\x01\x12\x10\n\x0c\x41SSESSMENT_B\x10\x02\x12\x10\n\x0c\x41SSESSMENT_C\x10\x03\x12\x10\n\x0c\x41SSESSMENT_D\x10\x04\x12\x10\n\x0c\x41SSESSMENT_E\x10\x05*H\n\x0cHandlingCode\x12\x18\n\x14HANDLING_UNSPECIFIED\x10\x00\x12\x0e\n\nHANDLING_P\x10\x01\x12\x0e\n\nHANDLING_C\x10\x02*u\n\x0bMatchChange\x12\x1c\n\x18MATCH_CHANGE_UNSPECIFIED\x10\x00\x12\x14\n\x10MATCH_CHANGE_NEW\x10\x01\x12\x18\n\x14MATCH_CHANGE_UPDATED\x10\x02\x12\x18\n\x14MATCH_CHANGE_REMOVED\x10\x03*\xee\x01\n\rActionOutcome\x12\x1e\n\x1a\x41\x43TION_OUTCOME_UNSPECIFIED\x10\x00\x12\x17\n\x13\x41\x43TION_INVESTIGATED\x10\x01\x12#\n\x1f\x41\x43TION_REMEDIATED_WITH_SUPPLIER\x10\x02\x12&\n\"ACTION_REFERRED_TO_LAW_ENFORCEMENT\x10\x03\x12\x1b\n\x17\x41\x43TION_REFERRED_TO_GLAA\x10\x04\x12\x1c\n\x18\x41\x43TION_VICTIMS_SUPPORTED\x10\x05\x12\x1c\n\x18\x41\x43TION_NO_FURTHER_ACTION\x10\x06\x32\xfd\x03\n\x0b\x43oordinator\x12H\n\x0bSubmitBatch\x12\x1b.msin.v1.SubmitBatchRequest\x1a\x1c.msin.v1.SubmitBatchResponse\x12?\n\x08Withdraw\x12\x18.msin.v1.WithdrawRequest\x1a\x19.msin.v1.WithdrawResponse\x12\x38\n\tSubscribe\x12\x19.msin.v1.SubscribeRequest\x1a\x0e.msin.v1.Event0\x01\x12\x45\n\nRaiseAlert\x12\x1a.msin.v1.RaiseAlertRequest\x1a\x1b.msin.v1.RaiseAlertResponse\x12H\n\x0bListMatches\x12\x1b.msin.v1.ListMatchesRequest\x1a\x1c.msin.v1.ListMatchesResponse\x12K\n\x0cListClusters\x12\x1c.msin.v1.ListClustersRequest\x1a\x1d.msin.v1.ListClustersResponse\x12K\n\x0cRecordAction\x12\x1c.msin.v1.RecordActionRequest\x1a\x1d.msin.v1.RecordActionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19msin/v1/coordinator.proto\x12\x07msin.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x90\x01\n\x05Grade\x12)\n\x06source\x18\x01 \x01(\x0e\x32\x19.msin.v1.SourceEvaluation\x12\x33\n\nassessment\x18\x02 \x01(\x0e\x32\x1f.msin.v1.IntelligenceAssessment\x12\'\n\x08handling\x18\x03 \x01(\x0e\x32\x15.msin.v1.HandlingCode\"3\n\x05Token\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x0c\x12\r\n\x05\x65poch\x18\x03 \x01(\r\"\xdc\x02\n\x0cSharedRecord\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x11\n\tmember_id\x18\x02 \x01(\t\x12\x11\n\tnarrative\x18\x03 \x01(\t\x12\x1e\n\x06tokens\x18\x04 \x03(\x0b\x32\x0e.msin.v1.Token\x12\x0e\n\x06region\x18\x05 \x01(\t\x12\x0e\n\x06sector\x18\x06 \x01(\t\x12\x19\n\x11\x65xploitation_type\x18\x07 \x01(\t\x12\x12\n\nindicators\x18\x08 \x03(\t\x12\r\n\x05month\x18\t \x01(\t\x12\x14\n\x0cvictims_band\x18\n \x01(\t\x12\x1d\n\x05grade\x18\x0b \x01(\x0b\x32\x0e.msin.v1.Grade\x12\x19\n\x03tlp\x18\x0c \x01(\x0e\x32\x0c.msin.v1.Tlp\x12\x16\n\x0etime_sensitive\x18\r \x01(\x08\x12-\n\tshared_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"D\n\nSubmission\x12\x15\n\rsubmission_id\x18\x01 \x01(\t\x12\x0e\n\x06record\x18\x02 \x01(\x0cJ\x04\x08\x03\x10\x04R\tsignature\"Q\n\x12SubmitBatchRequest\x12(\n\x0bsubmissions\x18\x01 \x03(\x0b\x32\x13.msin.v1.Submission\x12\x11\n\tsignature\x18\x02 \x01(\x0c\"B\n\x03\x41\x63k\x12\x15\n\rsubmission_id\x18\x01 \x01(\t\x12\x11\n\trecord_id\x18\x02 \x01(\t\x12\x11\n\tduplicate\x18\x03 \x01(\x08\"1\n\x13SubmitBatchResponse\x12\x1a\n\x04\x61\x63ks\x18\x01 \x03(\x0b\x32\x0c.msin.v1.Ack\"$\n\x0fWithdrawRequest\x12\x11\n\trecord_id\x18\x01 \x01(\t\"%\n\x10WithdrawResponse\x12\x11\n\twithdrawn\x18\x01 \x01(\x08\"(\n\x10SubscribeRequest\x12\x14\n\x0c\x61\x66ter_cursor\x18\x01 \x01(\x04\"\xb0\x01\n\nMatchEvent\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x12\n\ncluster_id\x18\x02 \x01(\t\x12\x15\n\rother_members\x18\x03 \x01(\r\x12\x15\n\rmatched_kinds\x18\x04 \x03(\t\x12\r\n\x05score\x18\x05 \x01(\x01\x12$\n\x06\x63hange\x18\x06 \x01(\x0e\x32\x14.msin.v1.MatchChange\x12\x18\n\x10other_member_ids\x18\x07 \x03(\t\"\xd3\x01\n\nAlertEvent\x12\x10\n\x08\x61lert_id\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12\x0e\n\x06sector\x18\x04 \x01(\t\x12\x19\n\x11\x65xploitation_type\x18\x05 \x01(\t\x12\x1d\n\x05grade\x18\x06 \x01(\x0b\x32\x0e.msin.v1.Grade\x12\x19\n\x03tlp\x18\x07 \x01(\x0e\x32\x0c.msin.v1.Tlp\x12\x16\n\x0eraised_by_role\x18\x08 \x01(\t\x12\x15\n\rown_record_id\x18\t \x01(\t\"\xcb\x01\n\x05\x45vent\x12\x0e\n\x06\x63ursor\x18\x01 \x01(\x04\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12$\n\x05match\x18\x03 \x01(\x0b\x32\x13.msin.v1.MatchEventH\x00\x12$\n\x05\x61lert\x18\x04 \x01(\x0b\x32\x13.msin.v1.AlertEventH\x00\x12.\n\ncheckpoint\x18\x05 \x01(\x0b\x32\x18.msin.v1.AuditCheckpointH\x00\x42\x06\n\x04\x62ody\"\x96\x01\n\x0f\x41uditCheckpoint\x12\x0e\n\x06number\x18\x01 \x01(\x04\x12\x11\n\tentry_seq\x18\x02 \x01(\x04\x12\x11\n\thead_hash\x18\x03 \x01(\x0c\x12-\n\tsigned_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03key\x18\x05 \x01(\x0c\x12\x11\n\tsignature\x18\x06 \x01(\x0c\"7\n\x11RaiseAlertRequest\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x0f\n\x07summary\x18\x02 \x01(\t\"&\n\x12RaiseAlertResponse\x12\x10\n\x08\x61lert_id\x18\x01 \x01(\t\"\'\n\x12ListMatchesRequest\x12\x11\n\trecord_id\x18\x01 \x01(\t\";\n\x13ListMatchesResponse\x12$\n\x07matches\x18\x01 \x03(\x0b\x32\x13.msin.v1.MatchEvent\"$\n\x13ListClustersRequest\x12\r\n\x05limit\x18\x01 \x01(\r\"\xcc\x01\n\rClusterRecord\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x11\n\tmember_id\x18\x02 \x01(\t\x12\x11\n\tnarrative\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x0e\n\x06sector\x18\x05 \x01(\t\x12\x19\n\x11\x65xploitation_type\x18\x06 \x01(\t\x12\r\n\x05month\x18\x07 \x01(\t\x12\x1d\n\x05grade\x18\x08 \x01(\x0b\x32\x0e.msin.v1.Grade\x12\x19\n\x03tlp\x18\t \x01(\x0e\x32\x0c.msin.v1.Tlp\"\xa5\x01\n\x07\x43luster\x12\x12\n\ncluster_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\'\n\x07records\x18\x03 \x03(\x0b\x32\x16.msin.v1.ClusterRecord\x12\x15\n\rmatched_kinds\x18\x04 \x03(\t\x12\x0f\n\x07members\x18\x05 \x01(\r\x12\x13\n\x0b\x66irst_month\x18\x06 \x01(\t\x12\x12\n\nlast_month\x18\x07 \x01(\t\":\n\x14ListClustersResponse\x12\"\n\x08\x63lusters\x18\x01 \x03(\x0b\x32\x10.msin.v1.Cluster\"q\n\x13RecordActionRequest\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x02 \x01(\t\x12\'\n\x07outcome\x18\x03 \x01(\x0e\x32\x16.msin.v1.ActionOutcome\x12\x0c\n\x04\x64\x61te\x18\x04 \x01(\t\")\n\x14RecordActionResponse\x12\x11\n\taction_id\x18\x01 \x01(\t*j\n\x03Tlp\x12\x13\n\x0fTLP_UNSPECIFIED\x10\x00\x12\r\n\tTLP_CLEAR\x10\x01\x12\r\n\tTLP_GREEN\x10\x02\x12\r\n\tTLP_AMBER\x10\x03\x12\x14\n\x10TLP_AMBER_STRICT\x10\x04\x12\x0b\n\x07TLP_RED\x10\x05*m\n\x10SourceEvaluation\x12\x16\n\x12SOURCE_UNSPECIFIED\x10\x00\x12\x13\n\x0fSOURCE_RELIABLE\x10\x01\x12\x13\n\x0fSOURCE_UNTESTED\x10\x02\x12\x17\n\x13SOURCE_NOT_RELIABLE\x10\x03*\x8e\x01\n\x16IntelligenceAssessment\x12\x1a\n\x16\x41SSESSMENT_UNSPECIFIED\x10\x00\x12\x10\n\x0c\x41SSESSMENT_A\x10\x01\x12\x10\n\x0c\x41SSESSMENT_B\x10\x02\x12\x10\n\x0c\x41SSESSMENT_C\x10\x03\x12\x10\n\x0c\x41SSESSMENT_D\x10\x04\x12\x10\n\x0c\x41SSESSMENT_E\x10\x05*H\n\x0cHandlingCode\x12\x18\n\x14HANDLING_UNSPECIFIED\x10\x00\x12\x0e\n\nHANDLING_P\x10\x01\x12\x0e\n\nHANDLING_C\x10\x02*u\n\x0bMatchChange\x12\x1c\n\x18MATCH_CHANGE_UNSPECIFIED\x10\x00\x12\x14\n\x10MATCH_CHANGE_NEW\x10\x01\x12\x18\n\x14MATCH_CHANGE_UPDATED\x10\x02\x12\x18\n\x14MATCH_CHANGE_REMOVED\x10\x03*\xee\x01\n\rActionOutcome\x12\x1e\n\x1a\x41\x43TION_OUTCOME_UNSPECIFIED\x10\x00\x12\x17\n\x13\x41\x43TION_INVESTIGATED\x10\x01\x12#\n\x1f\x41\x43TION_REMEDIATED_WITH_SUPPLIER\x10\x02\x12&\n\"ACTION_REFERRED_TO_LAW_ENFORCEMENT\x10\x03\x12\x1b\n\x17\x41\x43TION_REFERRED_TO_GLAA\x10\x04\x12\x1c\n\x18\x41\x43TION_VICTIMS_SUPPORTED\x10\x05\x12\x1c\n\x18\x41\x43TION_NO_FURTHER_ACTION\x10\x06\x32\xfd\x03\n\x0b\x43oordinator\x12H\n\x0bSubmitBatch\x12\x1b.msin.v1.SubmitBatchRequest\x1a\x1c.msin.v1.SubmitBatchResponse\x12?\n\x08Withdraw\x12\x18.msin.v1.WithdrawRequest\x1a\x19.msin.v1.WithdrawResponse\x12\x38\n\tSubscribe\x12\x19.msin.v1.SubscribeRequest\x1a\x0e.msin.v1.Event0\x01\x12\x45\n\nRaiseAlert\x12\x1a.msin.v1.RaiseAlertRequest\x1a\x1b.msin.v1.RaiseAlertResponse\x12H\n\x0bListMatches\x12\x1b.msin.v1.ListMatchesRequest\x1a\x1c.msin.v1.ListMatchesResponse\x12K\n\x0cListClusters\x12\x1c.msin.v1.ListClustersRequest\x1a\x1d.msin.v1.ListClustersResponse\x12K\n\x0cRecordAction\x12\x1c.msin.v1.RecordActionRequest\x1a\x1d.msin.v1.RecordActionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'msin.v1.coordinator_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TLP']._serialized_start=2394
-  _globals['_TLP']._serialized_end=2500
-  _globals['_SOURCEEVALUATION']._serialized_start=2502
-  _globals['_SOURCEEVALUATION']._serialized_end=2611
-  _globals['_INTELLIGENCEASSESSMENT']._serialized_start=2614
-  _globals['_INTELLIGENCEASSESSMENT']._serialized_end=2756
-  _globals['_HANDLINGCODE']._serialized_start=2758
-  _globals['_HANDLINGCODE']._serialized_end=2830
-  _globals['_MATCHCHANGE']._serialized_start=2832
-  _globals['_MATCHCHANGE']._serialized_end=2949
-  _globals['_ACTIONOUTCOME']._serialized_start=2952
-  _globals['_ACTIONOUTCOME']._serialized_end=3190
+  _globals['_TLP']._serialized_start=2595
+  _globals['_TLP']._serialized_end=2701
+  _globals['_SOURCEEVALUATION']._serialized_start=2703
+  _globals['_SOURCEEVALUATION']._serialized_end=2812
+  _globals['_INTELLIGENCEASSESSMENT']._serialized_start=2815
+  _globals['_INTELLIGENCEASSESSMENT']._serialized_end=2957
+  _globals['_HANDLINGCODE']._serialized_start=2959
+  _globals['_HANDLINGCODE']._serialized_end=3031
+  _globals['_MATCHCHANGE']._serialized_start=3033
+  _globals['_MATCHCHANGE']._serialized_end=3150
+  _globals['_ACTIONOUTCOME']._serialized_start=3153
+  _globals['_ACTIONOUTCOME']._serialized_end=3391
   _globals['_GRADE']._serialized_start=72
   _globals['_GRADE']._serialized_end=216
   _globals['_TOKEN']._serialized_start=218
@@ -69,27 +69,29 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ALERTEVENT']._serialized_start=1193
   _globals['_ALERTEVENT']._serialized_end=1404
   _globals['_EVENT']._serialized_start=1407
-  _globals['_EVENT']._serialized_end=1562
-  _globals['_RAISEALERTREQUEST']._serialized_start=1564
-  _globals['_RAISEALERTREQUEST']._serialized_end=1619
-  _globals['_RAISEALERTRESPONSE']._serialized_start=1621
-  _globals['_RAISEALERTRESPONSE']._serialized_end=1659
-  _globals['_LISTMATCHESREQUEST']._serialized_start=1661
-  _globals['_LISTMATCHESREQUEST']._serialized_end=1700
-  _globals['_LISTMATCHESRESPONSE']._serialized_start=1702
-  _globals['_LISTMATCHESRESPONSE']._serialized_end=1761
-  _globals['_LISTCLUSTERSREQUEST']._serialized_start=1763
-  _globals['_LISTCLUSTERSREQUEST']._serialized_end=1799
-  _globals['_CLUSTERRECORD']._serialized_start=1802
-  _globals['_CLUSTERRECORD']._serialized_end=2006
-  _globals['_CLUSTER']._serialized_start=2009
-  _globals['_CLUSTER']._serialized_end=2174
-  _globals['_LISTCLUSTERSRESPONSE']._serialized_start=2176
-  _globals['_LISTCLUSTERSRESPONSE']._serialized_end=2234
-  _globals['_RECORDACTIONREQUEST']._serialized_start=2236
-  _globals['_RECORDACTIONREQUEST']._serialized_end=2349
-  _globals['_RECORDACTIONRESPONSE']._serialized_start=2351
-  _globals['_RECORDACTIONRESPONSE']._serialized_end=2392
-  _globals['_COORDINATOR']._serialized_start=3193
-  _globals['_COORDINATOR']._serialized_end=3702
+  _globals['_EVENT']._serialized_end=1610
+  _globals['_AUDITCHECKPOINT']._serialized_start=1613
+  _globals['_AUDITCHECKPOINT']._serialized_end=1763
+  _globals['_RAISEALERTREQUEST']._serialized_start=1765
+  _globals['_RAISEALERTREQUEST']._serialized_end=1820
+  _globals['_RAISEALERTRESPONSE']._serialized_start=1822
+  _globals['_RAISEALERTRESPONSE']._serialized_end=1860
+  _globals['_LISTMATCHESREQUEST']._serialized_start=1862
+  _globals['_LISTMATCHESREQUEST']._serialized_end=1901
+  _globals['_LISTMATCHESRESPONSE']._serialized_start=1903
+  _globals['_LISTMATCHESRESPONSE']._serialized_end=1962
+  _globals['_LISTCLUSTERSREQUEST']._serialized_start=1964
+  _globals['_LISTCLUSTERSREQUEST']._serialized_end=2000
+  _globals['_CLUSTERRECORD']._serialized_start=2003
+  _globals['_CLUSTERRECORD']._serialized_end=2207
+  _globals['_CLUSTER']._serialized_start=2210
+  _globals['_CLUSTER']._serialized_end=2375
+  _globals['_LISTCLUSTERSRESPONSE']._serialized_start=2377
+  _globals['_LISTCLUSTERSRESPONSE']._serialized_end=2435
+  _globals['_RECORDACTIONREQUEST']._serialized_start=2437
+  _globals['_RECORDACTIONREQUEST']._serialized_end=2550
+  _globals['_RECORDACTIONRESPONSE']._serialized_start=2552
+  _globals['_RECORDACTIONRESPONSE']._serialized_end=2593
+  _globals['_COORDINATOR']._serialized_start=3394
+  _globals['_COORDINATOR']._serialized_end=3903
 # @@protoc_insertion_point(module_scope)

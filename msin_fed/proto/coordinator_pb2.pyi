@@ -231,16 +231,34 @@ class AlertEvent(_message.Message):
     def __init__(self, alert_id: _Optional[str] = ..., summary: _Optional[str] = ..., region: _Optional[str] = ..., sector: _Optional[str] = ..., exploitation_type: _Optional[str] = ..., grade: _Optional[_Union[Grade, _Mapping]] = ..., tlp: _Optional[_Union[Tlp, str]] = ..., raised_by_role: _Optional[str] = ..., own_record_id: _Optional[str] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("cursor", "created_at", "match", "alert")
+    __slots__ = ("cursor", "created_at", "match", "alert", "checkpoint")
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     MATCH_FIELD_NUMBER: _ClassVar[int]
     ALERT_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     cursor: int
     created_at: _timestamp_pb2.Timestamp
     match: MatchEvent
     alert: AlertEvent
-    def __init__(self, cursor: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., match: _Optional[_Union[MatchEvent, _Mapping]] = ..., alert: _Optional[_Union[AlertEvent, _Mapping]] = ...) -> None: ...
+    checkpoint: AuditCheckpoint
+    def __init__(self, cursor: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., match: _Optional[_Union[MatchEvent, _Mapping]] = ..., alert: _Optional[_Union[AlertEvent, _Mapping]] = ..., checkpoint: _Optional[_Union[AuditCheckpoint, _Mapping]] = ...) -> None: ...
+
+class AuditCheckpoint(_message.Message):
+    __slots__ = ("number", "entry_seq", "head_hash", "signed_at", "key", "signature")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_SEQ_FIELD_NUMBER: _ClassVar[int]
+    HEAD_HASH_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    number: int
+    entry_seq: int
+    head_hash: bytes
+    signed_at: _timestamp_pb2.Timestamp
+    key: bytes
+    signature: bytes
+    def __init__(self, number: _Optional[int] = ..., entry_seq: _Optional[int] = ..., head_hash: _Optional[bytes] = ..., signed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key: _Optional[bytes] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class RaiseAlertRequest(_message.Message):
     __slots__ = ("record_id", "summary")

@@ -101,6 +101,13 @@ def test_deleted_last_row_is_detected_by_the_head_file(
     assert "head file" in capsys.readouterr().out
 
 
+def test_without_head_file_or_checkpoints_verify_refuses(audited: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (audited.parent / "audit.head").unlink()
+    assert main(["coordinator", "audit", "verify", "--config", str(audited)]) == 1
+    out = capsys.readouterr().out
+    assert "nothing to check the chain against" in out and "--checkpoints" in out and "intact" not in out
+
+
 def test_invalid_config_names_file_key_and_reason(tmp_path: Path, coordinator_identity: pki.Identity) -> None:
     path = _write_config(tmp_path, coordinator_identity, "[policy]\ndisclose_member_ids = 'yes'\n")
     with pytest.raises(ConfigError) as exc:

@@ -38,9 +38,12 @@ def _submit(service: CoordinatorService, identity: pki.Identity, subs: list[Subm
     return service.submit_batch(_caller(identity), subs, signature)
 
 
-def test_intake_replay_atomicity_events_withdraw_and_audit(store: SharedStore, make_identity: MakeId) -> None:
+def test_intake_replay_atomicity_events_withdraw_and_audit(
+    store: SharedStore, make_identity: MakeId, tmp_path: Path
+) -> None:
     alpha, beta = make_identity("member", "alpha"), make_identity("member", "beta")
-    service = CoordinatorService(store, audit=AuditLog(store, None))
+    # verify refuses a chain with nothing outside the database to check it against
+    service = CoordinatorService(store, audit=AuditLog(store, tmp_path / "audit.head"))
     acks = _submit(service, alpha, [_sub(alpha, "a1", "p"), _sub(alpha, "a2", "q")])
     assert [a.duplicate for a in acks] == [False, False]
     assert [a.duplicate for a in _submit(service, alpha, [_sub(alpha, "a1", "p")])] == [True]
@@ -129,12 +132,12 @@ def test_batches_waiting_for_the_writer_are_stored_together_each_on_its_own_term
 
 
 def test_ids_stored_after_a_batch_was_looked_up_are_found_when_it_is_written(
-    store: SharedStore, make_identity: MakeId
+    store: SharedStore, make_identity: MakeId, tmp_path: Path
 ) -> None:
     # Intake writes on what each batch's own lookup found; the database's keys catch what
     # was stored since (or shared before), and the group is written again after a re-read.
     alpha = make_identity("member", "alpha")
-    service = CoordinatorService(store, audit=AuditLog(store, None))
+    service = CoordinatorService(store, audit=AuditLog(store, tmp_path / "audit.head"))
     batch = [_sub(alpha, "a1", "p"), _sub(alpha, "a2", "q")]
     outcomes: dict[str, object] = {}
 

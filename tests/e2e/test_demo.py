@@ -4,12 +4,14 @@ and a privacy sweep of everything the network wrote outside the members' stores.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from msin_fed.cli import main
 from msin_fed.demo import dataset
 from msin_fed.demo.run import DemoResult, run_demo
 from msin_fed.demo.sweep import Needle, files_to_sweep, needles_from_mentions, sweep
@@ -121,6 +123,21 @@ def test_alert_reaches_every_member_and_only_its_owner_sees_its_report(demo: Dem
         assert len(alerts) == 1, member
         expected_own = dataset.ALERT_REPORT if member == dataset.ALERT_MEMBER else None
         assert (alerts[0]["own_report_id"] or None) == expected_own
+
+
+def test_members_hold_audit_checkpoints_that_verify_the_coordinators_chain(
+    demo: DemoRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    member = dataset.MEMBERS[0]
+    capsys.readouterr()
+    node_config = demo.root / "nodes" / member / "node.toml"
+    assert main(["node", "checkpoints", "--config", str(node_config), "--json"]) == 0
+    exported = demo.root / f"{member}-checkpoints.json"
+    exported.write_text(capsys.readouterr().out)
+    assert json.loads(exported.read_text())["checkpoints"], "no checkpoint reached the member"
+    config = demo.root / "coordinator" / "coordinator.toml"
+    assert main(["coordinator", "audit", "verify", "--config", str(config), "--checkpoints", str(exported)]) == 0
+    assert "audit log intact" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------ privacy sweep

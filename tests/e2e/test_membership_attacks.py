@@ -13,7 +13,7 @@ import grpc
 import pytest
 
 from msin_fed import oprf, pki
-from msin_fed.demo.network import COORDINATOR_NAME, LocalNetwork
+from msin_fed.demo.network import COORDINATOR_NAME, KeyHolderSlot, LocalNetwork
 from msin_fed.demo.processes import DemoError, run_cli
 from msin_fed.errors import KeyHoldersUnavailable
 from msin_fed.proto import keyholder_pb2, keyholder_pb2_grpc
@@ -36,8 +36,13 @@ def _tokenizer(net: LocalNetwork, identity: pki.Identity) -> Tokenizer:
                      timeout=10)
 
 
-def _evaluate(address: str, identity: pki.Identity, count: int = 1) -> keyholder_pb2.EvaluateResponse:
-    channel = pki.secure_channel(address, identity)
+def _channel(holder: KeyHolderSlot, identity: pki.Identity) -> grpc.Channel:
+    """A channel that talks only to ``holder`` (its keyholder certificate name is checked)."""
+    return pki.secure_channel(holder.address, identity, role="keyholder", name=holder.name)
+
+
+def _evaluate(holder: KeyHolderSlot, identity: pki.Identity, count: int = 1) -> keyholder_pb2.EvaluateResponse:
+    channel = _channel(holder, identity)
     try:
         stub = keyholder_pb2_grpc.KeyHolderStub(channel)  # type: ignore[no-untyped-call]
         elements = [oprf.blind(f"phone:+4477009{i:05d}".encode())[1] for i in range(count)]
@@ -49,9 +54,9 @@ def _evaluate(address: str, identity: pki.Identity, count: int = 1) -> keyholder
         channel.close()
 
 
-def _refusal(address: str, identity: pki.Identity, count: int = 1) -> grpc.RpcError:
+def _refusal(holder: KeyHolderSlot, identity: pki.Identity, count: int = 1) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as exc:
-        _evaluate(address, identity, count)
+        _evaluate(holder, identity, count)
     return exc.value
 
 
@@ -69,10 +74,10 @@ def test_a_ca_issued_unrostered_member_is_refused_by_every_holder(keyholder_netw
     net = keyholder_network
     gamma = _issue_member(net, "gamma", net.root / "ids" / "gamma")
     for slot in net.keyholders:
-        error = _refusal(slot.address, gamma)
+        error = _refusal(slot, gamma)
         assert error.code() == grpc.StatusCode.PERMISSION_DENIED, slot.name
         assert "not on the membership roster" in (error.details() or "")
-        channel = pki.secure_channel(slot.address, gamma)
+        channel = _channel(slot, gamma)
         with pytest.raises(grpc.RpcError) as usage:
             keyholder_pb2_grpc.KeyHolderStub(channel).GetUsage(  # type: ignore[no-untyped-call]
                 keyholder_pb2.GetUsageRequest(), timeout=10
@@ -80,7 +85,7 @@ def test_a_ca_issued_unrostered_member_is_refused_by_every_holder(keyholder_netw
         channel.close()
         assert usage.value.code() == grpc.StatusCode.PERMISSION_DENIED
     # The rostered members are served as before.
-    assert _evaluate(net.keyholders[0].address, net.identity("alpha")).evaluated_elements
+    assert _evaluate(net.keyholders[0], net.identity("alpha")).evaluated_elements
 
 
 def test_sttg_dictionary_attack_with_self_issued_members_recovers_nothing(keyholder_network: LocalNetwork) -> None:
@@ -130,20 +135,20 @@ def test_over_budget_is_refused_with_the_reset_time_and_still_is_after_a_restart
 
     kh1 = net.keyholders[0]
     alpha, alpha2 = net.identity("alpha"), pki.load_identity(alpha2_dir)
-    assert len(_evaluate(kh1.address, alpha, 12).evaluated_elements) == 12
-    assert len(_evaluate(kh1.address, alpha2, 8).evaluated_elements) == 8
+    assert len(_evaluate(kh1, alpha, 12).evaluated_elements) == 12
+    assert len(_evaluate(kh1, alpha2, 8).evaluated_elements) == 8
     tomorrow = _dt.datetime.now(_dt.UTC).date() + _dt.timedelta(days=1)
     for identity in (alpha, alpha2):
-        error = _refusal(kh1.address, identity)
+        error = _refusal(kh1, identity)
         assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
         assert "daily budget of 20 elements" in (error.details() or "")
         assert f"resets at {tomorrow.isoformat()}T00:00:00Z" in (error.details() or "")
     # beta's budget is its own.
-    assert _evaluate(kh1.address, net.identity("beta"), 5).evaluated_elements
+    assert _evaluate(kh1, net.identity("beta"), 5).evaluated_elements
 
     kh1.process.stop()
     net.start_keyholder(kh1)
-    error = _refusal(kh1.address, alpha)
+    error = _refusal(kh1, alpha)
     assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert f"resets at {tomorrow.isoformat()}T00:00:00Z" in (error.details() or "")
     # The member sees its own use; STTG's analyst sees only totals; a member may not.
@@ -176,7 +181,7 @@ def test_a_roster_with_t_minus_1_signatures_or_an_older_version_is_refused(keyho
             _msin(net, "keyholder", "roster", "install", str(proposal), "--config", str(slot.config))
     # Even written straight over the installed file, a running holder keeps the quorum's roster.
     installed.write_bytes(proposal.read_bytes())
-    assert _refusal(kh1.address, gamma).code() == grpc.StatusCode.PERMISSION_DENIED
+    assert _refusal(kh1, gamma).code() == grpc.StatusCode.PERMISSION_DENIED
     assert "roster file refused" in (kh1.config.parent / "keyholder.log").read_text()
 
     # With the second signature every holder takes it, without a restart.
@@ -191,7 +196,7 @@ def test_a_roster_with_t_minus_1_signatures_or_an_older_version_is_refused(keyho
         _msin(net, "keyholder", "roster", "install", str(net.keys_dir / "roster-v1.json"), "--config",
               str(kh1.config))
     installed.write_bytes((net.keys_dir / "roster-v1.json").read_bytes())
-    assert _evaluate(kh1.address, gamma).evaluated_elements  # the running holder keeps version 2
+    assert _evaluate(kh1, gamma).evaluated_elements  # the running holder keeps version 2
     # Restarted on the rolled-back file, the holder refuses to start rather than drop gamma's
     # removal history: the usage store remembers version 2.
     kh1.process.stop()
@@ -209,10 +214,10 @@ def test_a_rostered_name_with_another_certificate_key_is_refused(keyholder_netwo
     impostor = _issue_member(net, "alpha", net.root / "ids" / "alpha-impostor")
     assert impostor.name == "alpha"
     for slot in net.keyholders:
-        error = _refusal(slot.address, impostor)
+        error = _refusal(slot, impostor)
         assert error.code() == grpc.StatusCode.PERMISSION_DENIED, slot.name
         assert "certificate key of 'alpha' is not one the membership roster" in (error.details() or "")
     with _tokenizer(net, impostor) as tok, pytest.raises(KeyHoldersUnavailable, match="PERMISSION_DENIED"):
         tok.tokenize(MEMBER_PHONES)
     # The real alpha is unaffected.
-    assert _evaluate(net.keyholders[0].address, net.identity("alpha")).evaluated_elements
+    assert _evaluate(net.keyholders[0], net.identity("alpha")).evaluated_elements

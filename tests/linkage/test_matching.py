@@ -98,7 +98,7 @@ def test_scoring_model_documented_properties() -> None:
     assert m.is_match(m.pair_score([("phone", 5)]))  # one gangmaster, several reports
     assert not m.is_match(m.pair_score([("phone", 6)]))  # a shared office line
     assert m.pair_score([("phone", 40)]) == 0.0
-    assert not m.is_match(m.pair_score([("lsh", 2)] * 12))  # capped below a match
+    assert not m.is_match(m.pair_score([("name_lsh_dob", 2)] * 12))  # capped below a match
     assert not m.is_match(m.pair_score([("name_postcode", 2)]))
     assert m.pair_score([("nino", 2)], disagree=["passport"]) < m.pair_score([("nino", 2)])
     assert m.pair_score([("nid_near", 2)], ["national_id"]) == m.pair_score([("nid_near", 2)])

@@ -1,0 +1,144 @@
+"""The name-dictionary attack on the coordinator's view, played as STTG (issue 16).
+
+STTG holds every token the coordinator stores. In the worst case it can also have inputs
+evaluated, as a colluding member within its budget could. With a dictionary of the
+names in the data (every one of them, both orders, with and without diacritics) but no
+date of birth, it must recover nobody: no stored token may be a function of a name
+alone. Tokens are made as a node makes them (``inputs_for_mention``, then the OPRF under
+a local key) and stored by the coordinator's own ``MatchEngine``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import msin_fed.demo
+from msin_fed import normalize
+from msin_fed.linkage.mentions import read_mentions
+from msin_fed.model.identifiers import DateOfBirth, PersonName
+from msin_fed.model.report import EntityMention
+from msin_fed.oprf import derive_key_pair
+from msin_fed.token_inputs import LSH_BANDS, TokenInput, inputs_for_mention, name_band_keys
+from msin_fed.tokenizer import LocalTokenizer
+
+matching = pytest.importorskip("msin_fed.coordinator.matching")
+store_mod = pytest.importorskip("msin_fed.coordinator.store")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from data.synth import write_set  # noqa: E402
+from fuzzy_tokens import old_from_name  # noqa: E402  (the issue's attack on the old bands)
+
+SK, _PK = derive_key_pair(os.urandom(32), b"msin test name dictionary")
+OPRF = LocalTokenizer(SK)  # the attacker's evaluation oracle: the very key the nodes use
+
+
+Network = tuple[list[tuple[str, EntityMention]], dict[bytes, set[str]]]
+
+
+def _demo_files() -> list[Path]:
+    return sorted((Path(msin_fed.demo.__file__).parent / "data").glob("*.mentions.csv"))
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Network:
+    """Every mention shared (the demo's members and a synthetic network) by record id,
+    and what the coordinator then holds: token value -> the records holding it."""
+    synth = write_set(tmp_path_factory.mktemp("synth"), seed=16, people=150, members=3)[0]
+    entries: list[tuple[str, str, EntityMention, tuple[TokenInput, ...]]] = []
+    for source, files in (("demo", _demo_files()), ("synth", synth)):
+        for index, path in enumerate(files):
+            for mention, inputs in read_mentions(path).mentions:
+                entries.append((f"{source}{index}-{mention.record_id}", f"{source}{index}", mention, inputs))
+    distinct = sorted({i.data for *_x, inputs in entries for i in inputs})
+    token_of = dict(zip(distinct, OPRF.tokenize(distinct), strict=True))
+    store = store_mod.SharedStore("sqlite://")
+    engine = matching.MatchEngine(store)
+    engine.ingest([(rid, member, [(i.kind, token_of[i.data]) for i in inputs])
+                   for rid, member, _m, inputs in entries])
+    held: dict[bytes, set[str]] = {}
+    with store.read() as conn:  # STTG reads its own database
+        t = store_mod.tokens
+        for rid, value in conn.execute(sa.select(t.c.record_id, t.c.value)):
+            held.setdefault(bytes(value), set()).add(rid)
+    store.close()
+    return [(rid, m) for rid, _member, m, _i in entries], held
+
+
+def _names(mentions: Iterable[EntityMention]) -> set[tuple[str, str]]:
+    """The attacker's dictionary: every name in the data, both ways round, also folded."""
+    out: set[tuple[str, str]] = set()
+    for m in mentions:
+        if m.name is not None:
+            g, f = m.name.given, m.name.family
+            for given, family in ((g, f), (f, g)):
+                out.add((given, family))
+                out.add((" ".join(normalize.name_words(given, "given_name")) if given.strip() else "",
+                         " ".join(normalize.name_words(family, "family_name")) if family.strip() else ""))
+    return {n for n in out if any(n)}
+
+
+def _from_name_alone(given: str, family: str) -> list[bytes]:
+    """Every input the attacker can form from a name and nothing else: the tokenizer's
+    own inputs for a name-only mention (of the whole name and of each word), the
+    ``name_lsh_dob`` bands of the name with the date of birth wholly unknown, and the
+    bands of the previous design over the name's bigrams (the attack in the issue,
+    which ranked 3 of the 4 demo people with a date of birth in its top 4)."""
+    out: list[bytes] = []
+    whole = PersonName.of(given, family)
+    words = normalize.name_words(whole.value, "given_name")
+    for name in (whole, *(PersonName.of(w) for w in words)):
+        alone = EntityMention("guess", name=name)
+        out.extend(i.data for i in inputs_for_mention(alone))
+        out.extend(old_from_name(alone))
+    for band, key in enumerate(name_band_keys(words)):
+        out.append(f"name_lsh_dob:{band}|{key}|****-**-**".encode())
+    return out
+
+
+def _ranking(guesses: list[bytes], held: dict[bytes, set[str]]) -> Counter[str]:
+    """Records by the number of the attacker's evaluated guesses they hold."""
+    hits: Counter[str] = Counter()
+    for token in OPRF.tokenize(sorted(set(guesses))):
+        for rid in held.get(token, ()):
+            hits[rid] += 1
+    return hits
+
+
+def test_a_name_dictionary_recovers_nobody(network: Network) -> None:
+    mentions, held = network
+    dictionary = _names(m for _r, m in mentions)
+    assert len(dictionary) > 100 and sum(m.date_of_birth is not None for _r, m in mentions) > 50
+    guesses = [x for given, family in sorted(dictionary) for x in _from_name_alone(given, family)]
+    assert len(guesses) >= LSH_BANDS * len(dictionary)
+    # Nothing is hit, so nothing can be ranked: not one record, not one person.
+    assert _ranking(guesses, held) == Counter()
+
+
+def test_a_date_of_birth_dictionary_recovers_nobody(
+    network: Network,
+) -> None:
+    mentions, held = network
+    dates = {m.date_of_birth.value for _r, m in mentions if m.date_of_birth is not None}
+    guesses = [i.data for d in sorted(dates)
+               for i in inputs_for_mention(EntityMention("guess", date_of_birth=DateOfBirth(d)))]
+    assert _ranking(guesses, held) == Counter()
+
+
+def test_the_same_attack_with_the_date_of_birth_finds_each_person(
+    network: Network,
+) -> None:
+    """The control: the harness does find people once the attacker knows a date of
+    birth too, so the empty rankings above are the tokens' doing, not the harness's."""
+    mentions, held = network
+    people = [(r, m) for r, m in mentions if m.name is not None and m.date_of_birth is not None]
+    for rid, m in people[:: max(1, len(people) // 25)]:
+        assert m.name is not None and m.date_of_birth is not None
+        guess = EntityMention("guess", name=m.name, date_of_birth=m.date_of_birth)
+        hits = _ranking([i.data for i in inputs_for_mention(guess)], held)
+        assert hits[rid] == max(hits.values()), "the record holding them must rank first"
