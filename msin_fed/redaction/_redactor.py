@@ -261,7 +261,7 @@ class Redactor:
         results = _analyze(self._analyzer, text, self._engine.artifacts(doc), self.threshold, ad_hoc or ())
         spans = [
             _Span(_person_start(text, r), r.end, r.entity_type, float(r.score), _group(r))
-            for r in results
+            for r in _split_persons(text, results)
             if not (r.entity_type == "PERSON" and _group(r) is None and _not_a_name(text, r.start, r.end))
             and not _ner_common_words(text, r)
         ]
@@ -390,7 +390,10 @@ _PLACE_AFTER = re.compile(
     r"|region|district|oblast|voivodeship|governorate)\b"
 )
 _CLITIC = re.compile(r"(?i)['’](?:s|ll|re|ve|d|m|t)$")
-_GREETING = re.compile(r"(?i)^(?:hi|hello|hey|dear|thanks|thank you|cheers|morning|evening),?\s+")
+# What the NER sweeps in before a name: a greeting ("Hi Marian"), a contraction ("I'm Grace").
+_GREETING = re.compile(
+    r"(?i)(?:(?:hi|hello|hey|dear|thanks|thank you|cheers|morning|evening),?\s+|[a-z]+['’](?:m|s|re|ve|ll|d)\s+)+"
+)
 _TRAVEL_BEFORE = re.compile(
     r"(?i)\b(?:coach|bus|train|flight|ferry|plane|tube|minibus|lorry)(?:es|s)?\s+(?:from|to|into|via|at)\s+$"
 )
@@ -403,8 +406,33 @@ _REGION_END = re.compile(r"\s(?:State|Province|County|Region|District|Oblast|Voi
 _CONTRACTION = re.compile(r"(?i)^\w*n['’]t$|^n['’]t$|^['’](?:s|ll|re|ve|d|m)$")
 
 
+_NOT_IN_A_NAME = re.compile(r"""[:;"“”()\[\]{}<>|/\n]+""")
+
+
+def _split_persons(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """PERSON findings cut where no name goes on (the NER's ``Alexandra:"I'm Grace``):
+    each piece is then judged alone, so ``I'm`` is a contraction again."""
+    out: list[RecognizerResult] = []
+    for r in results:
+        if r.entity_type != "PERSON" or not _NOT_IN_A_NAME.search(text, r.start, r.end):
+            out.append(r)
+            continue
+        start = r.start
+        for cut in [*_NOT_IN_A_NAME.finditer(text, r.start, r.end), None]:
+            end = cut.start() if cut else r.end
+            piece = text[start:end]
+            lead = len(piece) - len(piece.lstrip())
+            if piece.strip():
+                out.append(RecognizerResult(
+                    "PERSON", start + lead, start + len(piece.rstrip()), r.score,
+                    recognition_metadata=r.recognition_metadata,
+                ))
+            start = cut.end() if cut else r.end
+    return out
+
+
 def _person_start(text: str, r: RecognizerResult) -> int:
-    """Where a PERSON finding really starts: after a greeting the NER took in ("Hi Marian")."""
+    """Where a PERSON finding really starts: after a greeting or a contraction the NER took in."""
     if r.entity_type != "PERSON":
         return r.start
     m = _GREETING.match(text, r.start, r.end)

@@ -23,6 +23,7 @@ KEEP = [
     ("Keys are in the glovebox, he recieved the acommodation letter at the laundrette", ("glovebox", "recieved", "acommodation", "laundrette")),
     ("Referred to the Modern Slavery Helpline and Stronger Together; genres: Animation, Comedy, Kids and Family", ("Stronger Together", "Animation", "Comedy", "Family")),
     ("Hi Marian, the van is a grey Passat", ("Hi", "grey Passat")),
+    ('Alexandra:"I\'m Grace\'s daughter", she said', ("I'm",)),
 ]
 
 
