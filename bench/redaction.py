@@ -127,7 +127,10 @@ def corpus_benchmark(args: argparse.Namespace, model: str) -> None:
         return out
 
     def two_verified() -> list[str]:
-        out = [r.text for r in redactor.redact_many(items, workers=2, verify=True)]
+        # As `msin redact --verify --workers 2`: redaction in two processes, the (cheap) residue
+        # scan in this one; a refused record is counted, not raised.
+        out = [r.text for r in redactor.redact_many(items, workers=2)]
+        refused["two"] = sum(1 for f in redactor.residue(out) if f)
         return out
 
     def per_document() -> list[str]:

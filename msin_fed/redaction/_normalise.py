@@ -365,6 +365,12 @@ def _fold_digit_look_alikes(text: str) -> str:
         if end < len(text) and text[end].isalpha():
             while end > start and text[end - 1] in _DIGIT_LIKE:
                 end -= 1
+        # Two letters or more before the digits are a code's prefix, not digits (BB593592A, SS12...).
+        lead = start
+        while lead < end and text[lead] in _DIGIT_LIKE:
+            lead += 1
+        if lead - start >= 2:
+            start = lead
         body = text[start:end]
         digits = sum(c.isdigit() for c in body)
         letters = len(body) - digits - sum(c in " .-/" for c in body)

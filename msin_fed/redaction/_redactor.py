@@ -521,7 +521,7 @@ def _name_neighbour(word: str) -> bool:
         and not _CLITIC.search(word)
         and word.lower() not in COMMON_WORDS
         and word.lower() not in STOP_WORDS
-        and not is_kept_word(word)
+        and not (is_kept_word(word) and not is_name_word(word))
         and not (word.isupper() and len(word) <= 4)
     )
 

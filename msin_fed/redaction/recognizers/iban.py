@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from msin_fed.redaction._vocab import is_english_word
 from msin_fed.redaction.recognizers._shapes import ShapeRecognizer
 
 __all__ = ["IbanShapeRecognizer"]
@@ -34,6 +35,12 @@ class IbanShapeRecognizer(ShapeRecognizer):
         text = match.group(0)
         groups = list(re.finditer(r"[A-Za-z0-9]+", text))
         upper = text[:2].isupper()
+        # A word in the middle ends the IBAN ("SS12 3456 and 07700 ..."): no IBAN group is one.
+        for k, g in enumerate(groups[1:], start=1):
+            word = g.group(0)
+            if not any(c.isdigit() for c in word) and word.islower() and (upper or (k >= 2 and is_english_word(word))):
+                groups = groups[:k]
+                break
         while len(groups) > 1:
             g = groups[-1].group(0)
             if any(c.isdigit() for c in g) or (upper and g.isupper() and len(g) <= 4 and len(groups) > 3 and not _is_word(g)):

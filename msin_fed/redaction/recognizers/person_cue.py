@@ -202,4 +202,5 @@ def _is_label_word(word: str) -> bool:
 
 def _not_name(word: str) -> bool:
     w = word.lower().strip("'’")
-    return w in COMMON_WORDS or w in STOP_WORDS or is_kept_word(word)
+    # A place or nationality word that is also a family name ("Moldovan") is a name after a cue.
+    return w in COMMON_WORDS or w in STOP_WORDS or (is_kept_word(word) and not is_name_word(word))

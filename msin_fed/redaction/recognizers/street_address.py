@@ -32,7 +32,10 @@ _STREET_TYPES = (
     r"|Lea|Leys|Nook|Stead|Wood|Woods|Strada|Str|Ulica|Ul|Calle|Via|Strasse|Straße|Utca|Iela|Gatve|Ulice)"
 )
 # The types common enough in UK prose to find a street by, with no preposition or number before it.
-_COMMON_TYPES = r"(?:Road|Street|Lane|Avenue|Close|Crescent|Terrace|Gardens|Mews|Drive|Grove|Coves?|Way)"
+_COMMON_TYPES = (
+    r"(?:Road|Rd|Street|St|Lane|Avenue|Ave|Close|Crescent|Terrace|Gardens|Mews|Drive|Grove|Coves?|Way|Court"
+    r"|Place|Square|Row|Walk|Parade|Rise|Hill|Green|View|Park)"
+)
 _WORD = r"[A-Z][\w'’-]*"
 
 
