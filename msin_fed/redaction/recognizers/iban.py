@@ -36,14 +36,16 @@ class IbanShapeRecognizer(ShapeRecognizer):
         groups = list(re.finditer(r"[A-Za-z0-9]+", text))
         upper = text[:2].isupper()
         # A word in the middle ends the IBAN ("SS12 3456 and 07700 ..."): no IBAN group is one.
-        for k, g in enumerate(groups[1:], start=1):
-            word = g.group(0)
+        for k, group in enumerate(groups[1:], start=1):
+            word = group.group(0)
             if not any(c.isdigit() for c in word) and word.islower() and (upper or (k >= 2 and is_english_word(word))):
                 groups = groups[:k]
                 break
         while len(groups) > 1:
-            g = groups[-1].group(0)
-            if any(c.isdigit() for c in g) or (upper and g.isupper() and len(g) <= 4 and len(groups) > 3 and not _is_word(g)):
+            last = groups[-1].group(0)
+            if any(c.isdigit() for c in last) or (
+                upper and last.isupper() and len(last) <= 4 and len(groups) > 3 and not _is_word(last)
+            ):
                 break
             groups.pop()
         return match.start(), match.start() + groups[-1].end()
