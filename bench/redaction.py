@@ -1,8 +1,8 @@
 # ruff: noqa: E402 - thread limits must be set before numpy loads
 """Redaction benchmark: msin-fed's redactor against stock Presidio, same model, same corpus, same run.
 
-    /work/venv/bin/python bench/redaction.py [--docs 300] [--repeats 3] [--seed 2026] [--split heldout]
-                                             [--external 1500]
+    .venv/bin/python bench/redaction.py [--docs 300] [--repeats 3] [--seed 2026] [--split heldout]
+                                        [--external 1500] [--no-adversarial]
 
 Prints documents per second (median of the repeats) for stock Presidio (AnalyzerEngine +
 AnonymizerEngine with their defaults and the same spaCy pipeline) and for what a member
@@ -11,8 +11,10 @@ runs to share, redaction plus the independent verification pass: batched
 at a time (``redact_verified``, the node's share path), on one process and on two; redaction
 without verification for reference; the ratio to stock; and per
 identifier type the leak rate of each (share of planted identifiers still recoverable
-from the output). The corpus is the held-out split unless told otherwise: its
-templates and names were not used for tuning.
+from the output), for the first pass and for what is shared (a refused document shares
+nothing). The corpus is the held-out split unless told otherwise. ``--external N`` adds
+presidio-evaluator's sentences (stock and ours, per type, over-redaction, contractions);
+the adversarial corpus of ``tests/redaction/data`` is summarised last.
 
 ``--external N`` adds an evaluation on text nobody here wrote: N sentences from
 presidio-evaluator's own templates with Faker's en_GB locale (``bench/external.py``), per
@@ -87,13 +89,16 @@ def timed(fn: Callable[[], list[str]], n: int, clock: Callable[[], float] = time
     return n / (clock() - start), out
 
 
-def leak_table(docs: list[CorpusDoc], outputs: list[str]) -> tuple[dict[str, tuple[int, int]], tuple[int, int], float]:
+def leak_table(
+    docs: list[CorpusDoc], outputs: list[str], refused: list[bool] | None = None
+) -> tuple[dict[str, tuple[int, int]], tuple[int, int], float]:
+    """Leaks per type; with ``refused``, a refused document leaks nothing (it is not shared)."""
     total: Counter[str] = Counter()
     leaks: Counter[str] = Counter()
     known_total = known_leaks = keep_total = keep_ok = 0
-    for doc, text in zip(docs, outputs, strict=True):
+    for i, (doc, text) in enumerate(zip(docs, outputs, strict=True)):
         for p in doc.planted:
-            hit = leaked(p, text)
+            hit = leaked(p, text) and not (refused and refused[i])
             if p.known:
                 known_total += 1
                 known_leaks += hit
@@ -187,15 +192,21 @@ def corpus_benchmark(args: argparse.Namespace, model: str) -> None:
 
     stock_leaks, _, stock_keep = leak_table(docs, stock_out)
     ours_leaks, (known_leaks, known_total), ours_keep = leak_table(docs, ours_out)
-    print("\nleak rate per type (identifiers not in structured fields; share still recoverable)")
-    print(f"  {'type':16} {'planted':>8} {'stock':>8} {'msin-fed':>9}")
+    refused_docs = [bool(f) for f in redactor.residue(ours_out)]
+    shared_leaks, _, _ = leak_table(docs, ours_out, refused_docs)
+    print("\nleak rate per type (identifiers not in structured fields; share still recoverable);")
+    print(f"  'shared' counts a document the verification pass refuses ({sum(refused_docs)}) as leaking nothing")
+    print(f"  {'type':16} {'planted':>8} {'stock':>8} {'first pass':>11} {'shared':>8}")
+
+    def rate(table: dict[str, tuple[int, int]]) -> float:
+        return sum(v[0] for v in table.values()) / max(1, sum(v[1] for v in table.values()))
+
     for t in TYPES:
-        (sl, n), (ol, _) = stock_leaks[t], ours_leaks[t]
+        (sl, n), (ol, _), (hl, _) = stock_leaks[t], ours_leaks[t], shared_leaks[t]
         if n:
-            print(f"  {t:16} {n:8d} {100 * sl / n:7.1f}% {100 * ol / n:8.1f}%")
-    s_all = sum(v[0] for v in stock_leaks.values()) / max(1, sum(v[1] for v in stock_leaks.values()))
-    o_all = sum(v[0] for v in ours_leaks.values()) / max(1, sum(v[1] for v in ours_leaks.values()))
-    print(f"  {'all':16} {sum(v[1] for v in ours_leaks.values()):8d} {100 * s_all:7.1f}% {100 * o_all:8.1f}%")
+            print(f"  {t:16} {n:8d} {100 * sl / n:7.1f}% {100 * ol / n:10.1f}% {100 * hl / n:7.1f}%")
+    print(f"  {'all':16} {sum(v[1] for v in ours_leaks.values()):8d} {100 * rate(stock_leaks):7.1f}% "
+          f"{100 * rate(ours_leaks):10.1f}% {100 * rate(shared_leaks):7.1f}%")
     print(f"\nidentifiers in structured fields (deny-list): {known_leaks} of {known_total} leaked")
     print(f"look-alikes kept (amounts, counts, durations, towns, dates): stock {100 * stock_keep:.1f}%, "
           f"msin-fed {100 * ours_keep:.1f}%")
@@ -245,6 +256,24 @@ def external_evaluation(n: int, seed: int, model: str) -> None:
                   f"msin-fed {100 * ours.out_of_scope_replaced[t] / k:5.1f}%")
 
 
+def adversarial_summary(model: str) -> None:
+    """The adversarial corpus (tests/redaction/data) through redact_verified, split by split."""
+    from tests.redaction.test_adversarial import SPLITS, load, outcome
+
+    redactor = Redactor(model)
+    print("\nadversarial corpus (tests/redaction/data), redact_verified: leaked = a hidden identifier that")
+    print("  survives in a record that was not refused; lost = harmless text replaced")
+    for split in SPLITS:
+        cases = load(split)
+        leaked = lost = refused = 0
+        for case in cases:
+            gone, missing, was_refused = outcome(redactor, case)
+            leaked, lost, refused = leaked + len(gone), lost + len(missing), refused + was_refused
+        hides, keeps = sum(len(c["hides"]) for c in cases), sum(len(c["keep"]) for c in cases)
+        print(f"  {split:8} {len(cases):4d} cases: {leaked} of {hides} identifiers leaked, {lost} of {keeps} "
+              f"harmless values lost, {refused} cases refused")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--docs", type=int, default=300)
@@ -254,6 +283,7 @@ def main() -> int:
     parser.add_argument("--spacy-model", default=None)
     parser.add_argument("--external", type=int, default=0, metavar="N",
                         help="also evaluate on N presidio-evaluator sentences (Faker en_GB); --docs 0 for only this")
+    parser.add_argument("--no-adversarial", action="store_true", help="skip the adversarial corpus summary")
     args = parser.parse_args()
 
     model = args.spacy_model or best_installed_model()
@@ -261,6 +291,8 @@ def main() -> int:
         corpus_benchmark(args, model)
     if args.external > 0:
         external_evaluation(args.external, args.seed, model)
+    if not args.no_adversarial:
+        adversarial_summary(model)
     return 0
 
 
