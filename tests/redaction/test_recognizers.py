@@ -198,6 +198,8 @@ CASES = [
     ("person_cue", "the brothers North, Hall and Webb run the gang", ("North", "Hall", "Webb")),
     ("person_cue", "shops at Tesco, Asda and Lidl", ()),
     ("person_cue", "Genres: Animation, Comedy, Kids and Family", ()),
+    ("person_cue", "We spoke to kerry green who was afraid", ("kerry green",)),
+    ("person_cue", "he answers it day and night", ()),
     ("person_cue", "he is known as 'the Boss'", ("the Boss",)),
     ("unknown_word", "worker vasiliauskas sleeps in the van", ("vasiliauskas",)),
     ("unknown_word", "ADAEZE told us", ("ADAEZE",)),

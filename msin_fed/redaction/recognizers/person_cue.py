@@ -15,7 +15,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from msin_fed.redaction._text import COMMON_WORDS
-from msin_fed.redaction._vocab import is_english_word, is_kept_word, is_name_word, is_town
+from msin_fed.redaction._vocab import given_names, is_english_word, is_kept_word, is_name_word, is_town
 
 __all__ = ["PersonCueRecognizer"]
 
@@ -139,18 +139,24 @@ class PersonCueRecognizer(LocalRecognizer):
 
     @staticmethod
     def _trim(text: str, start: int, end: int, capitalised: bool) -> tuple[int, int] | None:
-        """Keep the leading run of words that are not common English words (and, after a role, capitalised)."""
+        """Keep the leading run of words that are not common English words (and, after a role,
+        capitalised or a given name)."""
         last = None
         whole = text[start:end]
         first = ""
         for word in re.finditer(r"\S+", whole):
             w = word.group(0)
-            if _not_name(w) or (capitalised and not w[0].isupper()):
+            # After a role, a lower-case word counts only as a given name ("spoke to kerry
+            # green"), or as the next word of a name already begun.
+            if _not_name(w) or (capitalised and not w[0].isupper() and not (first or _given(w))):
                 break
             if w.isupper() and len(w) <= 3 and not whole.isupper():
                 break
-            # After the first word, an English word continues the name only in matching case.
-            if first and is_english_word(w) and not (w[0].isupper() and first[0].isupper()):
+            # After the first word, an English word continues the name only in matching case
+            # (and in lower case only if it is a name somewhere: "kerry green", not "ion drives").
+            if first and is_english_word(w) and not (
+                (w[0].isupper() and first[0].isupper()) or (w.islower() and first.islower() and is_name_word(w))
+            ):
                 break
             first = first or w
             last = start + word.end()
@@ -189,6 +195,11 @@ _LABELS = frozenset(
     "warning important nb ps fyi attention result results status step stage report incident concern "
     "dob nino ni id reg vrm vehicle plate account bank iban sort passport licence postcode when where who".split()
 )
+
+
+def _given(word: str) -> bool:
+    # A given name that is no English word: "kerry", "trung"; not "night" or "rota".
+    return word.isalpha() and word.lower() in given_names() and not is_english_word(word)
 
 
 def _is_label_word(word: str) -> bool:
