@@ -214,18 +214,20 @@ members colleague colleagues employee employees contractor anonymous unknown hot
 whistleblower customer service services department dept desk office welfare safeguarding lead chargehand
 foreman forewoman technician engineer cleaner cleaners steward stewards guard guards reception receptionist
 admin administrator volunteer volunteers ngo charity police officer analyst investigator inspector
+representative rep union witness recruiter recruiters branch supplier distribution centre center field
 """.split())
 
 
 def is_role(value: str) -> bool:
-    """True for a value that names a role, not a person: every word an English word, at least one a
-    role word ("Night shift manager", "Store security", "Anonymous")."""
-    from msin_fed.redaction._vocab import is_english_word
+    """True for a value that names a role, not a person: every word an English word, a place, an
+    organisation or a role word, and none but the role words and places anybody's name
+    ("Night shift manager", "Branch recruiter, Boston", "Field manager"; not "John Field")."""
+    from msin_fed.redaction._vocab import is_english_word, is_kept_word, is_name_word
 
     words = re.findall(r"[^\W\d_]+", fold(value))
-    return bool(words) and all(is_english_word(w) or w in _ROLE_WORDS for w in words) and any(
-        w in _ROLE_WORDS for w in words
-    )
+    if not words or not all(w in _ROLE_WORDS or is_english_word(w) or is_kept_word(w) for w in words):
+        return False
+    return not any(is_name_word(w) for w in words if w not in _ROLE_WORDS and not is_kept_word(w))
 
 
 def patterns_for(known: Sequence[Identifier | str]) -> list[KnownPattern]:
