@@ -18,7 +18,8 @@ def test_the_three_examples_exist() -> None:
 
 
 def test_coordinator_example_loads(tmp_path: Path) -> None:
-    load_config = pytest.importorskip("msin_fed.coordinator.config").load_config
+    from msin_fed.coordinator.config import load_config
+
     config = load_config(EXAMPLES / "coordinator.toml")
     assert config.identity_dir == EXAMPLES / "identity"
     assert config.store_url == str(EXAMPLES / "coordinator.db")
@@ -27,7 +28,8 @@ def test_coordinator_example_loads(tmp_path: Path) -> None:
 
 
 def test_node_example_loads() -> None:
-    load_config = pytest.importorskip("msin_fed.node.config").load_config
+    from msin_fed.node.config import load_config
+
     config = load_config(EXAMPLES / "node.toml")
     assert config.threshold == 2 and [h.name for h in config.holders] == ["kh1", "kh2", "kh3"]
     assert config.key_file == EXAMPLES / "node.key" and config.passphrase_env is None

@@ -9,16 +9,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
+import msin_fed.coordinator.matching as matching
+import msin_fed.coordinator.store as store_mod
 
 from msin_fed.linkage.matcher import Matcher
 from msin_fed.linkage.mentions import read_mentions
 from msin_fed.linkage.pipeline import oprf_tokenize
 
-matching = pytest.importorskip("msin_fed.coordinator.matching")
-store_mod = pytest.importorskip("msin_fed.coordinator.store")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from data.synth import write_set  # noqa: E402
+from data.synth import write_set
 
 
 def test_matcher_and_coordinator_engine_give_identical_pairs(tmp_path: Path) -> None:
