@@ -58,20 +58,23 @@ def names_gazetteer() -> frozenset[str]:
 
     translit = _cyrillic_transliteration()
     names: set[str] = set()
-    for module in pkgutil.iter_modules(person.__path__):
-        provider = importlib.import_module(f"{person.__name__}.{module.name}").Provider
-        for attr in dir(provider):
-            if not attr.startswith(("first_names", "last_names")):
-                continue
-            values = provider.__dict__.get(attr)
-            if isinstance(values, list | tuple | dict | set | frozenset):
-                for name in values:
-                    for part in _NAME_PART.findall(str(name)):
-                        if len(part) >= 2:
-                            names.add(_fold(part))
-                            if not part.isascii():
-                                names.add(_fold(part.translate(translit)))
+    for name in _provider_values(person, lambda attr: attr.startswith(("first_names", "last_names"))):
+        for part in _NAME_PART.findall(str(name)):
+            if len(part) >= 2:
+                names.add(_fold(part))
+                if not part.isascii():
+                    names.add(_fold(part.translate(translit)))
     return frozenset(names)
+
+
+def _provider_values(package: Any, wanted: Callable[[str], bool]) -> Iterator[object]:
+    """Every value of the data attributes ``wanted`` names, in each locale's Provider of a
+    Faker provider package (data only: no Faker generator is built)."""
+    for module in pkgutil.iter_modules(package.__path__):
+        provider = importlib.import_module(f"{package.__name__}.{module.name}").Provider
+        for attr, values in vars(provider).items():
+            if wanted(attr) and isinstance(values, list | tuple | dict | set | frozenset):
+                yield from values
 
 
 def _cyrillic_transliteration() -> dict[int, str]:
@@ -154,14 +157,8 @@ def _cities() -> frozenset[str]:
     import faker.providers.address as address
 
     translit = _cyrillic_transliteration()
-    cities: set[str] = set()
-    for module in pkgutil.iter_modules(address.__path__):
-        provider = importlib.import_module(f"{address.__name__}.{module.name}").Provider
-        for attr in ("cities", "city_names", "metropolitan_cities"):
-            values = provider.__dict__.get(attr)
-            if isinstance(values, list | tuple | dict):
-                cities.update(_fold(str(v).translate(translit)) for v in values)
-    return frozenset(cities)
+    attrs = {"cities", "city_names", "metropolitan_cities"}
+    return frozenset(_fold(str(v).translate(translit)) for v in _provider_values(address, attrs.__contains__))
 
 
 def common_words() -> frozenset[str]:
