@@ -16,6 +16,8 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+import msin_fed.coordinator.matching as matching
+import msin_fed.coordinator.store as store_mod
 import pytest
 import sqlalchemy as sa
 
@@ -28,11 +30,9 @@ from msin_fed.oprf import derive_key_pair
 from msin_fed.token_inputs import LSH_BANDS, TokenInput, inputs_for_mention, name_band_keys
 from msin_fed.tokenizer import LocalTokenizer
 
-matching = pytest.importorskip("msin_fed.coordinator.matching")
-store_mod = pytest.importorskip("msin_fed.coordinator.store")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from data.synth import write_set  # noqa: E402
-from fuzzy_tokens import old_from_name  # noqa: E402  (the issue's attack on the old bands)
+from data.synth import write_set
+from fuzzy_tokens import old_from_name
 
 SK, _PK = derive_key_pair(os.urandom(32), b"msin test name dictionary")
 OPRF = LocalTokenizer(SK)  # the attacker's evaluation oracle: the very key the nodes use
