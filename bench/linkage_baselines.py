@@ -274,15 +274,15 @@ def union_find_pairs(records: Sequence[Record], links: Iterable[tuple[int, int]]
 
 def exact_rule_pairs(records: Sequence[Record]) -> set[Pair]:
     """The plaintext exact-rule baseline (see the module docstring)."""
-    first_holder: dict[tuple[str, ...], int] = {}
-    links: list[tuple[int, int]] = []
+    holders: dict[tuple[str, ...], list[int]] = {}
     for i, rec in enumerate(records):
         for key in _exact_keys(normalised(rec.row)):
-            j = first_holder.setdefault(key, i)
-            if j != i:
-                links.append((j, i))
-    # Keys shared only within one member link nothing across members by themselves, but
-    # union-find over all of them is what clustering on plaintext does.
+            holders.setdefault(key, []).append(i)
+    links: list[tuple[int, int]] = []
+    for held in holders.values():
+        # only a value held at two or more members links anything
+        if len({records[i].member for i in held}) > 1:
+            links.extend((held[0], j) for j in held[1:])
     return union_find_pairs(records, links)
 
 

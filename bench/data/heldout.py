@@ -688,7 +688,7 @@ class _Render:
         if r.random() < 0.05:
             given, family = given.lower(), family.lower()
         if r.random() < 0.04 and given:
-            given = r.choice(["Mr ", "Mrs ", "Ms ", ""]) + given
+            given = r.choice(["Mr ", "MR "] if person.sex == "m" else ["Mrs ", "Ms ", "Miss "]) + given
         if r.random() < 0.06 * p.sloppiness and given and " " not in given:
             given = given[0] + "."  # initial only
         return given, family
