@@ -85,7 +85,7 @@ class CoordinatorServer:
             raise ConfigError(config.source, "server.identity_dir", "certificate is not a coordinator's")
         if verifier is None and config.verify_redaction:
             verifier = load_verifier()
-        self.store = store or SharedStore(config.store_url)
+        self.store = store or SharedStore(config.store_url, serving=True)
         self.checkpointer = Checkpointer.from_config(config, self.store)
         self.audit = AuditLog(self.store, config.audit_head_file, self.checkpointer)
         n_workers = default_intake_workers() if config.intake_workers is None else config.intake_workers

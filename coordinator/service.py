@@ -133,7 +133,8 @@ class CoordinatorService:
         member_calls_per_second: float = 20.0,
     ) -> None:
         self.store = store
-        self.engine = MatchEngine(store, epoch=epoch, single_writer=True)
+        # The seen-keys filter is valid only while this process alone writes tokens.
+        self.engine = MatchEngine(store, epoch=epoch, single_writer=store.single_process)
         self.epoch = epoch
         self.verifier = verifier
         #: Processes checking submitted records; None: check in this process.

@@ -1,0 +1,48 @@
+"""What the store's queries return: small frozen value types, no SQLAlchemy rows."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+__all__ = ["SITE_KINDS", "ActionRow", "AlertRow", "ClusterInfo"]
+
+#: Token kinds that describe a place or business rather than a person.
+SITE_KINDS: frozenset[str] = frozenset({"site_postcode", "company_postcode", "address", "company_number"})
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """A cluster of matched records of different members (what analysts see)."""
+
+    cluster_id: str
+    kind: str
+    record_ids: tuple[str, ...]
+    members: tuple[str, ...]
+    matched_kinds: tuple[str, ...]
+    first_month: str
+    last_month: str
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """An alert raised on a shared record."""
+
+    alert_id: str
+    record_id: str
+    summary: str
+    raised_by_role: str
+    created_at: _dt.datetime
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """What a member did about a match (``record_id``) or an alert (``alert_id``)."""
+
+    action_id: str
+    member_id: str
+    record_id: str | None
+    alert_id: str | None
+    outcome: str
+    date: str
+    created_at: _dt.datetime

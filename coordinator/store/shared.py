@@ -1,0 +1,382 @@
+"""The :class:`SharedStore`: transactions and the queries of intake, events, alerts, actions
+and analysts. The match engine's own queries are in :mod:`.postings`."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from msin_fed.errors import StoreError
+from msin_fed.model import SharedRecord
+
+from . import migrate
+from .codec import aware, record_of, record_values
+from .engine import WRITE_LOCK, SingleProcessLock, open_engines, sqlite_path, store_url
+from .rows import SITE_KINDS, ActionRow, AlertRow, ClusterInfo
+from .schema import RECORD_COLUMNS, actions, alerts, cluster_of, events, pairs, records, submissions
+from .sql import bulk_insert, chunks, select_in
+
+__all__ = ["SharedStore"]
+
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.UTC)
+
+
+class SharedStore:
+    """The coordinator's shared database.
+
+    ``SharedStore("sqlite:///path.db")``, ``SharedStore("/path.db")``,
+    ``SharedStore("postgresql+psycopg://...")`` or ``SharedStore("sqlite://")`` (memory).
+    Brings the schema to the current revision (:mod:`.migrate`).
+
+    ``serving=True`` is for the coordinator process itself: on a SQLite file it takes the
+    single-process lock (:class:`.engine.SingleProcessLock`) and refuses to open when
+    another coordinator holds it. Readers (``audit verify``, insight reports) open the
+    store without it. Any number of processes may serve one PostgreSQL store.
+    """
+
+    def __init__(self, url: str | Path, *, echo: bool = False, serving: bool = False) -> None:
+        self.url = store_url(url)
+        engines = open_engines(self.url, echo=echo)
+        self.engine: Engine = engines.reader
+        self._writer: Engine = engines.writer
+        self.is_sqlite = engines.is_sqlite
+        self._lock: SingleProcessLock | None = None
+        path = sqlite_path(self.url)
+        if serving and path is not None:
+            self._lock = SingleProcessLock(path)
+        self._write_lock = threading.RLock()
+        self._writing_thread: int | None = None
+        try:
+            migrate.upgrade(self.engine)
+        except sa.exc.SQLAlchemyError as exc:
+            self.close()
+            raise StoreError(f"cannot open store: {_reason(exc)}") from None
+
+    @property
+    def single_process(self) -> bool:
+        """Whether only one coordinator process can write this store (SQLite): in-process
+        caches of what is stored (the seen-keys filter) are then valid."""
+        return self.is_sqlite
+
+    def close(self) -> None:
+        """Release every connection (after the write transaction under way, if any)."""
+        self.engine.dispose()
+        with self._write_lock:  # the one write connection may be in another thread's hands
+            self._writer.dispose()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction, serialised with every other writer; commit or roll back.
+
+        Writers of this process take turns on a lock; on PostgreSQL each transaction also
+        holds :data:`.engine.WRITE_LOCK`, so writers of every process take turns. Callbacks
+        registered with :meth:`after_commit` run after a successful commit.
+        """
+        if self._writing_thread == threading.get_ident():
+            # On the one write connection a nested transaction would commit the outer one's
+            # rows early; callbacks after the commit may write again.
+            raise StoreError("a write transaction is already open in this thread")
+        with self._write_lock:
+            after: dict[object, Callable[[], None]] = {}
+            with self._writer.begin() as conn:
+                self._writing_thread = threading.get_ident()
+                try:
+                    if not self.is_sqlite:
+                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+                    conn.info["after_commit"] = after
+                    conn.info["tx_state"] = {}
+                    yield conn
+                finally:
+                    self._writing_thread = None
+            for callback in after.values():
+                callback()
+
+    def is_conflict(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is the database refusing a row (a key already stored), from
+        SQLAlchemy or straight from the driver."""
+        dbapi = self.engine.dialect.dbapi
+        return isinstance(exc, sa.exc.IntegrityError) or (
+            dbapi is not None and isinstance(exc, dbapi.IntegrityError)
+        )
+
+    @staticmethod
+    def after_commit(conn: Connection, callback: Callable[[], None], key: object = None) -> None:
+        """Run ``callback`` once the write transaction of ``conn`` has committed. A callback
+        given the ``key`` of an earlier one of the same transaction replaces it."""
+        conn.info.setdefault("after_commit", {})[object() if key is None else key] = callback
+
+    @staticmethod
+    def tx_state(conn: Connection) -> dict[object, Any]:
+        """A dict that lives as long as the write transaction of ``conn`` (``conn.info``
+        itself outlives it: the pool hands the same connection to the next writer)."""
+        state: dict[object, Any] = conn.info.setdefault("tx_state", {})
+        return state
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only connection."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    # ------------------------------------------------------------------ records
+
+    #: The ``records`` row of a shared record without ``received_at``.
+    record_values = staticmethod(record_values)
+
+    def insert_records(self, conn: Connection, batch: Sequence[SharedRecord]) -> None:
+        """Insert records (not their tokens: :class:`..matching.MatchEngine` owns those)."""
+        self.insert_record_rows(conn, [record_values(r) for r in batch])
+
+    def insert_record_rows(self, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert :func:`.codec.record_values` rows, received now."""
+        if rows:
+            now = _now()
+            # The text sqlite3's default adapter would store, made once rather than per row.
+            received = (now.isoformat(" ") if self.is_sqlite else now,)
+            bulk_insert(conn, records, RECORD_COLUMNS, [row + received for row in rows])
+
+    def get_record(self, record_id: str, conn: Connection | None = None) -> SharedRecord | None:
+        """One record without its tokens, or None."""
+        with self._conn(conn) as c:
+            row = c.execute(sa.select(records).where(records.c.record_id == record_id)).first()
+        return None if row is None else record_of(row)
+
+    def owner_of(self, record_id: str, conn: Connection | None = None) -> str | None:
+        """Member id holding a record, or None when it is not stored."""
+        with self._conn(conn) as c:
+            return c.execute(
+                sa.select(records.c.member_id).where(records.c.record_id == record_id)
+            ).scalar_one_or_none()
+
+    def existing_record_ids(self, conn: Connection, record_ids: Sequence[str]) -> set[str]:
+        """Which of ``record_ids`` are stored."""
+        return {r for (r,) in select_in(conn, "SELECT record_id FROM records WHERE record_id IN ({0})", record_ids)}
+
+    def delete_record(self, conn: Connection, record_id: str) -> bool:
+        """Delete a record (its tokens and matches: the match engine).
+
+        Its submission ids stay, so that a node's outbox resending after the withdrawal is
+        acknowledged as a duplicate instead of sharing the record again.
+        """
+        gone = conn.execute(records.delete().where(records.c.record_id == record_id)).rowcount
+        return bool(gone)
+
+    def iter_records(self, batch_size: int = 1000) -> Iterator[SharedRecord]:
+        """Every stored record (redacted narrative and coarse facts; ``tokens`` is empty)."""
+        last = ""
+        while True:
+            with self.read() as conn:
+                rows = conn.execute(
+                    sa.select(records)
+                    .where(records.c.record_id > last)
+                    .order_by(records.c.record_id)
+                    .limit(batch_size)
+                ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield record_of(row)
+            last = rows[-1].record_id
+
+    def count_records(self) -> int:
+        """How many records are stored."""
+        with self.read() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(records)).scalar_one())
+
+    def records_by_id(self, record_ids: Sequence[str]) -> dict[str, SharedRecord]:
+        """Records (without tokens) by id."""
+        out: dict[str, SharedRecord] = {}
+        with self.read() as conn:
+            for chunk in chunks(record_ids):
+                for row in conn.execute(sa.select(records).where(records.c.record_id.in_(chunk))):
+                    out[row.record_id] = record_of(row)
+        return out
+
+    # ------------------------------------------------------------------ submissions
+
+    def known_submissions(
+        self, conn: Connection, submission_ids: Sequence[str]
+    ) -> dict[str, tuple[str, str]]:
+        """submission_id -> (member_id, record_id) for those already stored."""
+        rows = select_in(
+            conn,
+            "SELECT submission_id, member_id, record_id FROM submissions WHERE submission_id IN ({0})",
+            submission_ids,
+        )
+        return {s: (m, r) for s, m, r in rows}
+
+    def insert_submissions(self, conn: Connection, rows: Sequence[tuple[str, str, str]]) -> None:
+        """Insert (submission_id, member_id, record_id) rows."""
+        bulk_insert(conn, submissions, ("submission_id", "member_id", "record_id"), rows)
+
+    # ------------------------------------------------------------------ events
+
+    def append_events(self, conn: Connection, rows: Sequence[tuple[str, str, str | None, bytes]]) -> None:
+        """Append events (subscriber, kind, owner, serialized body)."""
+        if rows:
+            now = _now()
+            conn.execute(
+                events.insert(),
+                [
+                    {"subscriber": s, "kind": k, "owner": o, "body": b, "created_at": now}
+                    for s, k, o, b in rows
+                ],
+            )
+
+    def events_after(
+        self, subscriber: str, after: int, limit: int = 500
+    ) -> list[tuple[int, str, str | None, bytes, _dt.datetime]]:
+        """Events for ``subscriber`` (and for everyone) after a cursor, oldest first.
+
+        Cursors are allocated inside write transactions, which commit in cursor order (one
+        writer at a time, across processes too), so a cursor once read is never followed
+        by a smaller one committed later."""
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(events)
+                .where(events.c.cursor > after, events.c.subscriber.in_([subscriber, "*"]))
+                .order_by(events.c.cursor)
+                .limit(limit)
+            ).all()
+        return [(int(r.cursor), r.kind, r.owner, bytes(r.body), aware(r.created_at) or _now()) for r in rows]
+
+    def last_event_cursor(self) -> int:
+        """The largest event cursor committed (0 when there is none)."""
+        with self.read() as conn:
+            return int(conn.execute(sa.select(sa.func.max(events.c.cursor))).scalar() or 0)
+
+    # ------------------------------------------------------------------ alerts and actions
+
+    def insert_alert(self, conn: Connection, row: AlertRow) -> None:
+        """Store an alert."""
+        conn.execute(alerts.insert().values(**row.__dict__))
+
+    def alert_exists(self, alert_id: str) -> bool:
+        """Whether an alert id is known."""
+        with self.read() as conn:
+            return (
+                conn.execute(sa.select(alerts.c.alert_id).where(alerts.c.alert_id == alert_id)).first()
+                is not None
+            )
+
+    def alerts(self) -> list[AlertRow]:
+        """Every alert, oldest first."""
+        with self.read() as conn:
+            rows = conn.execute(sa.select(alerts).order_by(alerts.c.created_at)).all()
+        return [
+            AlertRow(r.alert_id, r.record_id, r.summary, r.raised_by_role, aware(r.created_at) or _now())
+            for r in rows
+        ]
+
+    def insert_action(self, conn: Connection, row: ActionRow) -> None:
+        """Store an action."""
+        conn.execute(actions.insert().values(**row.__dict__))
+
+    def actions(self) -> list[ActionRow]:
+        """Every recorded action, oldest first."""
+        with self.read() as conn:
+            rows = conn.execute(sa.select(actions).order_by(actions.c.created_at)).all()
+        return [
+            ActionRow(
+                r.action_id,
+                r.member_id,
+                r.record_id,
+                r.alert_id,
+                r.outcome,
+                r.date,
+                aware(r.created_at) or _now(),
+            )
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ matches and clusters
+
+    def matched_record_ids(self, member_id: str) -> list[str]:
+        """The member's records that are in at least one matched pair, sorted."""
+        with self.read() as conn:
+            ids = set(conn.execute(sa.select(pairs.c.record_a).where(pairs.c.member_a == member_id)).scalars())
+            ids.update(conn.execute(sa.select(pairs.c.record_b).where(pairs.c.member_b == member_id)).scalars())
+        return sorted(ids)
+
+    def clusters(self, limit: int | None = None) -> list[ClusterInfo]:
+        """Clusters of matched records, largest first (ties by id)."""
+        with self.read() as conn:
+            sizes = conn.execute(
+                sa.select(cluster_of.c.cluster_id, sa.func.count().label("n"))
+                .group_by(cluster_of.c.cluster_id)
+                .order_by(sa.desc("n"), cluster_of.c.cluster_id)
+                .limit(limit)
+            ).all()
+            out = []
+            for cid, _n in sizes:
+                ids = sorted(
+                    conn.execute(
+                        sa.select(cluster_of.c.record_id).where(cluster_of.c.cluster_id == cid)
+                    ).scalars()
+                )
+                kinds: set[str] = set()
+                member: dict[str, str] = {}
+                months: list[str] = []
+                for chunk in chunks(ids):
+                    for a, b, ma, mb, k in conn.execute(
+                        sa.select(
+                            pairs.c.record_a,
+                            pairs.c.record_b,
+                            pairs.c.member_a,
+                            pairs.c.member_b,
+                            pairs.c.kinds,
+                        ).where(pairs.c.record_a.in_(chunk))
+                    ):
+                        member[a], member[b] = ma, mb
+                        kinds.update(x for x in k.split(",") if x)
+                    months.extend(
+                        conn.execute(
+                            sa.select(records.c.month).where(records.c.record_id.in_(chunk))
+                        ).scalars()
+                    )
+                months.sort()
+                kind = "site" if kinds and kinds <= SITE_KINDS else "perpetrator"
+                out.append(
+                    ClusterInfo(
+                        cluster_id=cid,
+                        kind=kind,
+                        record_ids=tuple(ids),
+                        members=tuple(sorted(set(member.values()))),
+                        matched_kinds=tuple(sorted(kinds)),
+                        first_month=months[0] if months else "",
+                        last_month=months[-1] if months else "",
+                    )
+                )
+        return out
+
+    # ------------------------------------------------------------------ helpers
+
+    @contextmanager
+    def _conn(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.read() as c:
+                yield c
+
+
+def _reason(exc: sa.exc.SQLAlchemyError) -> str:
+    """Why the database could not be opened, in one line and without the URL's password
+    (the driver's first line says what failed: refused, unknown host, authentication)."""
+    orig = getattr(exc, "orig", None)
+    first = str(orig).strip().splitlines()[0] if orig is not None and str(orig).strip() else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
