@@ -18,6 +18,7 @@ against both, and refuses when it has neither.
 from __future__ import annotations
 
 import datetime as _dt
+import fcntl
 import hashlib
 import json
 import os
@@ -243,6 +244,19 @@ def _anchors(checkpoints: Sequence[Checkpoint], head: tuple[int, str] | None, la
 
 
 def _write_head(path: Path, seq: int, digest: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(f"{seq} {digest}\n", "ascii")
-    os.replace(tmp, path)
+    # Several coordinator processes on one database may share the head file, and their
+    # after-commit writes can arrive out of order: under a lock, the head only moves forward.
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            held = int(path.read_text("ascii").split()[0])
+        except (OSError, ValueError, IndexError, UnicodeDecodeError):
+            held = 0
+        if seq <= held:
+            return
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(f"{seq} {digest}\n", "ascii")
+        os.replace(tmp, path)
+    finally:
+        os.close(fd)

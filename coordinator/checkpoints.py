@@ -106,7 +106,7 @@ class Checkpointer:
         # checkpointed so far lives with the transaction until it commits.
         last: _Last = SharedStore.tx_state(conn).get(self, self._last)
         if seq - last.entry_seq >= self.every:
-            self._emit(conn, seq, digest)
+            self._emit(conn, seq, digest, every=self.every)
 
     def tick(self) -> Checkpoint | None:
         """Checkpoint the head now if entries were added since the last checkpoint."""
@@ -119,12 +119,16 @@ class Checkpointer:
                 return None
             return self._emit(conn, int(row.seq), str(row.hash))
 
-    def _emit(self, conn: Connection, seq: int, digest: str) -> Checkpoint | None:
+    def _emit(self, conn: Connection, seq: int, digest: str, every: int = 1) -> Checkpoint | None:
         # The number comes from the database, in this transaction, not from memory: a
         # number signed twice for two heads is exactly what members refuse as a forgery.
         last = self._load_last(conn)
-        if last.entry_seq >= seq:
-            return None  # already covered (another writer, or a restored database)
+        if seq - last.entry_seq < every:
+            # Covered already: by another coordinator process on the same database (what
+            # this one remembered was behind), or a restored database.
+            SharedStore.tx_state(conn)[self] = last
+            SharedStore.after_commit(conn, lambda: self._caught_up(last), key=self)
+            return None
         number = last.number + 1
         cp = sign_checkpoint(self._key, number, seq, digest, _dt.datetime.now(_dt.UTC))
         self.store.append_events(conn, [("*", KIND, None, cp.to_pb().SerializeToString())])
@@ -133,6 +137,10 @@ class Checkpointer:
         # Keyed: of several checkpoints in one transaction only the last updates the state.
         SharedStore.after_commit(conn, lambda: self._committed(done), key=self)
         return cp
+
+    def _caught_up(self, last: _Last) -> None:
+        if last.entry_seq > self._last.entry_seq:
+            self._last = last
 
     def _committed(self, done: _Last) -> None:
         self._last = done

@@ -1,0 +1,98 @@
+"""State that several coordinator processes on one database share: checkpoint numbering,
+the audit head file, event cursors. Each process's objects are built separately here, as
+separate processes build them; tests/coordinator/test_multi_process.py runs real ones."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import sqlalchemy as sa
+from msin_fed.coordinator.audit import AuditLog, _write_head
+from msin_fed.coordinator.checkpoints import Checkpointer
+from msin_fed.coordinator.store import SharedStore, events
+from nacl.signing import SigningKey
+
+from msin_fed.checkpoint import Checkpoint, CheckpointKey
+from msin_fed.proto import coordinator_pb2 as pb
+
+KEY = SigningKey(bytes(range(32)))
+
+
+def _held(store: SharedStore) -> list[Checkpoint]:
+    with store.read() as conn:
+        bodies = conn.execute(
+            sa.select(events.c.body).where(events.c.kind == "checkpoint").order_by(events.c.cursor)
+        ).scalars().all()
+    return [Checkpoint.from_pb(pb.AuditCheckpoint.FromString(bytes(b))) for b in bodies]
+
+
+def test_two_checkpointers_on_one_store_number_once_every_n_entries(store: SharedStore, tmp_path: Path) -> None:
+    # Two processes' checkpointers and logs on one database, appending in turn: each one's
+    # memory of the last checkpoint falls behind the other's, yet checkpoints come every 3
+    # entries with consecutive numbers, never one per entry.
+    other = SharedStore(store.url)
+    try:
+        head = tmp_path / "audit.head"
+        logs = []
+        for s in (store, other):
+            cp = Checkpointer(s, KEY, every=3, seconds=3600)
+            logs.append((s, AuditLog(s, head, cp), cp))
+        for i in range(12):
+            s, log, _cp = logs[i % 2]
+            with s.write() as conn:
+                log.append(conn, "member", "alpha", "intake", {"records": 1})
+        held = _held(store)
+        assert [(c.number, c.entry_seq) for c in held] == [(1, 3), (2, 6), (3, 9), (4, 12)]
+        for c in held:
+            c.verify(CheckpointKey(bytes(KEY.verify_key)))
+        assert logs[0][1].verify(held).ok
+        assert head.read_text().split()[0] == "12"
+    finally:
+        other.close()
+
+
+def test_the_head_file_only_moves_forward(tmp_path: Path) -> None:
+    head = tmp_path / "audit.head"
+    _write_head(head, 5, "5" * 64)
+    _write_head(head, 4, "4" * 64)  # another process's commit, reported late
+    assert head.read_text().split() == ["5", "5" * 64]
+    _write_head(head, 6, "6" * 64)
+    assert head.read_text().split() == ["6", "6" * 64]
+
+
+def test_concurrent_writers_commit_cursors_in_order(store: SharedStore) -> None:
+    # Two stores (two processes' pools) appending events from many threads: every reader
+    # sees cursors only ever grow, with no later commit slipping in below one already read.
+    other = SharedStore(store.url)
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def write(s: SharedStore, n: int) -> None:
+        for _ in range(n):
+            with s.write() as conn:
+                s.append_events(conn, [("m", "match", None, b"x"), ("m", "match", None, b"y")])
+
+    def read() -> None:
+        cursor = 0
+        while not stop.is_set():
+            for cur, *_rest in store.events_after("m", cursor):
+                seen.append(cur)
+                cursor = cur
+
+    try:
+        reader = threading.Thread(target=read)
+        reader.start()
+        writers = [threading.Thread(target=write, args=(s, 40)) for s in (store, other, store, other)]
+        for w in writers:
+            w.start()
+        for w in writers:
+            w.join(60)
+        stop.set()
+        reader.join(30)
+        rest = [cur for cur, *_r in store.events_after("m", seen[-1] if seen else 0, limit=10_000)]
+        everything = seen + rest
+        assert len(everything) == len(set(everything)) == 4 * 40 * 2
+        assert everything == sorted(everything)
+    finally:
+        other.close()
