@@ -29,7 +29,7 @@ from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.wire import SignedPart, grade_to_pb, tlp_to_pb
 
 from .audit import AuditLog
-from .fairness import Busy, CallRates, StreamSlots
+from .fairness import Busy, CallRates, SharedCallRates, StreamSlots
 from .intake import (
     AccessDenied,
     BatchToCheck,
@@ -148,7 +148,11 @@ class CoordinatorService:
         self._generation = 0
         #: Fair shares: one member cannot hold every stream slot or worker.
         self.streams = StreamSlots(max_streams, member_streams, analyst_streams)
-        self.call_rates = CallRates(member_calls_per_second)
+        self.call_rates: CallRates | SharedCallRates = (
+            CallRates(member_calls_per_second)
+            if store.single_process
+            else SharedCallRates(store, member_calls_per_second)  # one budget across processes
+        )
         self._intake_cv = threading.Condition()
         self._intake_queue: deque[_Intake] = deque()
         self._writing = False

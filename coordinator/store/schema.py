@@ -12,6 +12,7 @@
     alerts         alerts raised (summary already checked by the redaction verifier)
     actions        what members did about a match or alert
     audit          append-only hash chain (see :mod:`..audit`)
+    call_rates     each member's call-rate bucket, shared by coordinator processes
 
 Every lookup of the match step goes through ``tokens.key`` (an 8-byte prefix of the token
 value) or a record id, never a scan, so both tables partition cleanly: ``tokens`` by
@@ -29,6 +30,7 @@ __all__ = [
     "actions",
     "alerts",
     "audit",
+    "call_rates",
     "cluster_of",
     "events",
     "metadata",
@@ -169,4 +171,14 @@ audit = sa.Table(
     sa.Column("detail", sa.Text, nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+)
+
+call_rates = sa.Table(
+    "call_rates",
+    metadata,
+    # One token bucket per member for every coordinator process on the database (see
+    # :class:`..fairness.SharedCallRates`); ``at`` is the database clock, in seconds.
+    sa.Column("member_id", sa.String(64), primary_key=True),
+    sa.Column("tokens", sa.Float, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
 )

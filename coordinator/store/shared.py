@@ -303,6 +303,36 @@ class SharedStore:
             for r in rows
         ]
 
+    # ------------------------------------------------------------------ call rates
+
+    def take_call(self, member_id: str, rate: float, burst: float) -> float:
+        """Spend one call from the member's bucket shared by every process on this
+        PostgreSQL store: 0.0 when granted, else the seconds until one is.
+
+        One statement, outside the write lock: the bucket refills lazily by the database
+        clock (the same for processes on several hosts), and a refused call changes
+        nothing (the ``WHERE`` of the upsert), so what is returned tells which happened.
+        """
+        if self.is_sqlite:
+            raise StoreError("shared call rates are for PostgreSQL stores (SQLite serves one process)")
+        now = "extract(epoch from clock_timestamp())"
+        refill = f"LEAST(%(burst)s, c.tokens + ({now} - c.at) * %(rate)s)"
+        params = {"m": member_id, "rate": rate, "burst": burst}
+        with self.engine.begin() as conn:
+            granted = conn.exec_driver_sql(
+                "INSERT INTO call_rates AS c (member_id, tokens, at) "  # noqa: S608 (no input in the text)
+                f"VALUES (%(m)s, %(burst)s - 1, {now}) "
+                f"ON CONFLICT (member_id) DO UPDATE SET tokens = {refill} - 1, at = {now} "
+                f"WHERE {refill} >= 1 RETURNING c.tokens",
+                params,
+            ).first()
+            if granted is not None:
+                return 0.0
+            left = conn.exec_driver_sql(
+                f"SELECT {refill} FROM call_rates AS c WHERE member_id = %(m)s", params  # noqa: S608
+            ).scalar()
+        return max(0.0, (1.0 - float(left or 0.0)) / rate)
+
     # ------------------------------------------------------------------ matches and clusters
 
     def matched_record_ids(self, member_id: str) -> list[str]:

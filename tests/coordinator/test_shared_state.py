@@ -5,16 +5,21 @@ separate processes build them; tests/coordinator/test_multi_process.py runs real
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from msin_fed.coordinator.audit import AuditLog, _write_head
 from msin_fed.coordinator.checkpoints import Checkpointer
+from msin_fed.coordinator.fairness import Busy, SharedCallRates
 from msin_fed.coordinator.store import SharedStore, events
 from nacl.signing import SigningKey
 
 from msin_fed.checkpoint import Checkpoint, CheckpointKey
 from msin_fed.proto import coordinator_pb2 as pb
+
+from .conftest import drop_postgres_store, require_postgres
 
 KEY = SigningKey(bytes(range(32)))
 
@@ -96,3 +101,27 @@ def test_concurrent_writers_commit_cursors_in_order(store: SharedStore) -> None:
         assert everything == sorted(everything)
     finally:
         other.close()
+
+
+@pytest.mark.postgres
+def test_a_members_call_rate_is_one_budget_across_processes(tmp_path: Path) -> None:
+    url = require_postgres()
+    drop_postgres_store(url)
+    stores = [SharedStore(url), SharedStore(url)]
+    try:
+        rates = [SharedCallRates(s, rate=4.0, burst=3) for s in stores]
+        for i in range(3):  # the burst, spent through both processes in turn
+            rates[i % 2].take("alpha")
+        with pytest.raises(Busy, match=r"retry in 0\.\d\d s"):
+            rates[1].take("alpha")
+        with pytest.raises(Busy):
+            rates[0].take("alpha")  # the other process sees the same empty bucket
+        rates[0].take("beta")  # another member's bucket is its own
+        time.sleep(0.3)  # 4 calls a second: one more is due
+        rates[1].take("alpha")
+        with pytest.raises(Busy):
+            rates[0].take("alpha")
+    finally:
+        for s in stores:
+            s.close()
+        drop_postgres_store(url)
