@@ -44,6 +44,7 @@ from .mail import AlertMailer
 from .service import CoordinatorService, NarrativeVerifier
 from .servicer import POLICY, CoordinatorServicer
 from .store import SharedStore
+from .store.notify import EventListener
 
 __all__ = ["SERVICE_NAME", "CoordinatorServer", "load_verifier", "running", "serve"]
 
@@ -133,10 +134,13 @@ class CoordinatorServer:
         if self.port == 0:
             raise OSError(f"cannot listen on {config.listen}")
         self._stopped = threading.Event()
+        self._listener: EventListener | None = None
 
     def start(self) -> None:
         """Start serving."""
         self.server.start()
+        # Several processes on one PostgreSQL: streams here wake on events committed there.
+        self._listener = self.store.listen_events(self.service.notify)
         if self.checkpointer is not None:
             self.checkpointer.start()
         for name in ("", SERVICE_NAME):
@@ -155,6 +159,8 @@ class CoordinatorServer:
             self.checkpointer.stop()  # and a last checkpoint of the head members get on resuming
         if self.intake_workers is not None:
             self.intake_workers.close()
+        if self._listener is not None:
+            self._listener.close()
         self.store.close()
         log.info("coordinator stopped")
 

@@ -19,6 +19,7 @@ from msin_fed.model import SharedRecord
 from . import migrate
 from .codec import aware, record_of, record_values
 from .engine import WRITE_LOCK, SingleProcessLock, open_engines, sqlite_path, store_url
+from .notify import EventListener, notify_events
 from .rows import SITE_KINDS, ActionRow, AlertRow, ClusterInfo
 from .schema import RECORD_COLUMNS, actions, alerts, cluster_of, events, pairs, records, submissions
 from .sql import bulk_insert, chunks, select_in
@@ -228,6 +229,8 @@ class SharedStore:
     def append_events(self, conn: Connection, rows: Sequence[tuple[str, str, str | None, bytes]]) -> None:
         """Append events (subscriber, kind, owner, serialized body)."""
         if rows:
+            if not self.is_sqlite:
+                notify_events(conn)  # other processes' subscribers, at commit
             now = _now()
             conn.execute(
                 events.insert(),
@@ -253,6 +256,11 @@ class SharedStore:
                 .limit(limit)
             ).all()
         return [(int(r.cursor), r.kind, r.owner, bytes(r.body), aware(r.created_at) or _now()) for r in rows]
+
+    def listen_events(self, on_events: Callable[[], None]) -> EventListener | None:
+        """On PostgreSQL, call ``on_events`` whenever any process commits events (see
+        :mod:`.notify`); None on SQLite, where this process writes every event itself."""
+        return None if self.is_sqlite else EventListener(self.engine, on_events)
 
     def last_event_cursor(self) -> int:
         """The largest event cursor committed (0 when there is none)."""

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from msin_fed.coordinator.audit import AuditLog, _write_head
 from msin_fed.coordinator.checkpoints import Checkpointer
 from msin_fed.coordinator.fairness import Busy, SharedCallRates
+from msin_fed.coordinator.service import Caller, CoordinatorService
 from msin_fed.coordinator.store import SharedStore, events
 from nacl.signing import SigningKey
 
@@ -124,4 +125,41 @@ def test_a_members_call_rate_is_one_budget_across_processes(tmp_path: Path) -> N
     finally:
         for s in stores:
             s.close()
+        drop_postgres_store(url)
+
+
+@pytest.mark.postgres
+def test_a_stream_in_one_process_wakes_on_events_another_commits(tmp_path: Path) -> None:
+    url = require_postgres()
+    drop_postgres_store(url)
+    here, there = SharedStore(url), SharedStore(url)
+    service = CoordinatorService(here)
+    listener = here.listen_events(service.notify)
+    try:
+        assert listener is not None and listener.wait_ready(10)
+        got: list[float] = []
+        stop = threading.Event()
+
+        def follow() -> None:
+            # A poll of a minute: only the notification can wake it within the test.
+            for _event in service.events(Caller("member", "alpha"), 0, lambda: not stop.is_set(), poll=60):
+                got.append(time.monotonic())
+                return
+
+        reader = threading.Thread(target=follow)
+        reader.start()
+        time.sleep(0.5)  # the stream is waiting
+        sent = time.monotonic()
+        body = pb.MatchEvent(record_id="r1").SerializeToString()
+        with there.write() as conn:  # another process's commit
+            there.append_events(conn, [("alpha", "match", None, body)])
+        reader.join(10)
+        assert got and got[0] - sent < 5
+    finally:
+        stop.set()
+        service.close()
+        if listener is not None:
+            listener.close()
+        here.close()
+        there.close()
         drop_postgres_store(url)
