@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from msin_fed.coordinator.matching import MatchEngine
 from msin_fed.coordinator.store import SharedStore, metadata, record_tokens, tokens, unpack_tokens
 from msin_fed.coordinator.store.migrate import current_revision, head_revision
 
+from msin_fed import pki
 from msin_fed.errors import StoreError
 
 from .conftest import drop_postgres_store, record, tok
@@ -189,3 +191,27 @@ def test_a_second_coordinator_on_one_sqlite_file_is_refused(tmp_path: Path) -> N
         holder.kill()
         holder.wait(30)
     SharedStore(path, serving=True).close()
+
+
+def test_a_second_coordinator_serve_on_one_sqlite_store_exits_with_the_reason(
+    tmp_path: Path, make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    identity = make_identity("coordinator", "sttg")
+    assert identity.directory is not None
+    config = tmp_path / "coordinator.toml"
+    config.write_text(
+        f'[server]\nlisten = "127.0.0.1:0"\nidentity_dir = "{identity.directory}"\n'
+        f'crl = "{identity.directory / "crl.pem"}"\nintake_workers = 0\n'
+        f'[store]\nurl = "{tmp_path / "coordinator.db"}"\n[redaction]\nverify = false\n'
+    )
+    command = [sys.executable, "-m", "msin_fed.cli", "coordinator", "serve", "--config", str(config)]
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert first.stdout is not None and "listening on port" in first.stdout.readline()
+        second = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 1
+        assert "in use by another coordinator process" in second.stderr
+        assert f"pid {first.pid}" in second.stderr
+    finally:
+        first.terminate()
+        assert first.wait(60) == 0
