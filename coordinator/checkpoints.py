@@ -19,14 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from nacl.signing import SigningKey
 from sqlalchemy.engine import Connection
 
 from msin_fed.checkpoint import Checkpoint, CheckpointKey, load_or_create_signing_key, sign_checkpoint
 from msin_fed.proto import coordinator_pb2 as pb
 
-from .store import SharedStore, audit, events
+from .store import SharedStore
 
 if TYPE_CHECKING:
     from .config import CoordinatorConfig
@@ -82,15 +81,10 @@ class Checkpointer:
         if conn is None:
             with self.store.read() as reader:
                 return self._load_last(reader)
-        body = conn.execute(
-            sa.select(events.c.body)
-            .where(events.c.subscriber == "*", events.c.kind == KIND)
-            .order_by(events.c.cursor.desc())
-            .limit(1)
-        ).scalar()
+        body = SharedStore.last_event_body(conn, "*", KIND)
         if body is None:
             return _Last(0, 0)
-        last = pb.AuditCheckpoint.FromString(bytes(body))
+        last = pb.AuditCheckpoint.FromString(body)
         return _Last(int(last.number), int(last.entry_seq))
 
     @property
@@ -111,13 +105,11 @@ class Checkpointer:
     def tick(self) -> Checkpoint | None:
         """Checkpoint the head now if entries were added since the last checkpoint."""
         with self.store.write() as conn:
-            row = conn.execute(
-                sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
-            ).first()
+            head = SharedStore.audit_head(conn)
             last: _Last = SharedStore.tx_state(conn).get(self, self._last)
-            if row is None or int(row.seq) <= last.entry_seq:
+            if head is None or head[0] <= last.entry_seq:
                 return None
-            return self._emit(conn, int(row.seq), str(row.hash))
+            return self._emit(conn, head[0], head[1])
 
     def _emit(self, conn: Connection, seq: int, digest: str, every: int = 1) -> Checkpoint | None:
         # The number comes from the database, in this transaction, not from memory: a

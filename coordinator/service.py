@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from msin_fed.errors import MsinError, RedactionRefused, ValidationError
@@ -40,7 +39,7 @@ from .intake import (
     check_batch,
 )
 from .matching import NEW, REMOVED, MatchChange, MatchEngine, MatchView
-from .store import ActionRow, AlertRow, ClusterInfo, SharedStore, pairs
+from .store import ActionRow, AlertRow, ClusterInfo, SharedStore
 
 __all__ = [
     "AccessDenied",
@@ -506,13 +505,7 @@ class CoordinatorService:
         return out
 
     def _own_matched(self, member_id: str) -> list[str]:
-        with self.store.read() as conn:
-            a = conn.execute(sa.select(pairs.c.record_a).where(pairs.c.member_a == member_id)).scalars()
-            ids = set(a)
-            ids.update(
-                conn.execute(sa.select(pairs.c.record_b).where(pairs.c.member_b == member_id)).scalars()
-            )
-        return sorted(ids)
+        return self.store.matched_record_ids(member_id)
 
     def list_clusters(
         self, caller: Caller, limit: int = 100

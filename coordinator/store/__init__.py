@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from .codec import pack_tokens, token_key, unpack_tokens
 from .engine import store_url
-from .rows import SITE_KINDS, ActionRow, AlertRow, ClusterInfo
+from .rows import SITE_KINDS, ActionRow, AlertRow, AuditEntry, ClusterInfo
 from .schema import (
     RECORD_COLUMNS,
     actions,
@@ -49,6 +49,7 @@ __all__ = [
     "SITE_KINDS",
     "ActionRow",
     "AlertRow",
+    "AuditEntry",
     "ClusterInfo",
     "SharedStore",
     "actions",

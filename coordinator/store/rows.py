@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
-__all__ = ["SITE_KINDS", "ActionRow", "AlertRow", "ClusterInfo"]
+__all__ = ["SITE_KINDS", "ActionRow", "AlertRow", "AuditEntry", "ClusterInfo"]
 
 #: Token kinds that describe a place or business rather than a person.
 SITE_KINDS: frozenset[str] = frozenset({"site_postcode", "company_postcode", "address", "company_number"})
@@ -46,3 +47,16 @@ class ActionRow:
     outcome: str
     date: str
     created_at: _dt.datetime
+
+
+class AuditEntry(NamedTuple):
+    """One entry of the audit chain (see :mod:`..audit` for what the hash covers)."""
+
+    seq: int
+    at: str
+    actor_role: str
+    actor: str
+    action: str
+    detail: str
+    prev_hash: str
+    hash: str

@@ -20,8 +20,8 @@ from . import migrate
 from .codec import aware, record_of, record_values
 from .engine import WRITE_LOCK, SingleProcessLock, open_engines, sqlite_path, store_url
 from .notify import EventListener, notify_events
-from .rows import SITE_KINDS, ActionRow, AlertRow, ClusterInfo
-from .schema import RECORD_COLUMNS, actions, alerts, cluster_of, events, pairs, records, submissions
+from .rows import SITE_KINDS, ActionRow, AlertRow, AuditEntry, ClusterInfo
+from .schema import RECORD_COLUMNS, actions, alerts, audit, cluster_of, events, pairs, records, submissions
 from .sql import bulk_insert, chunks, select_in
 
 __all__ = ["SharedStore"]
@@ -310,6 +310,38 @@ class SharedStore:
             )
             for r in rows
         ]
+
+    # ------------------------------------------------------------------ audit chain
+
+    @staticmethod
+    def audit_head(conn: Connection) -> tuple[int, str] | None:
+        """(seq, hash) of the chain's last entry as ``conn`` sees it, or None when empty.
+        Inside a write transaction this is the head the next entry follows (one writer
+        at a time, across processes too)."""
+        row = conn.execute(sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
+        return None if row is None else (int(row.seq), str(row.hash))
+
+    @staticmethod
+    def insert_audit(conn: Connection, entry: AuditEntry) -> None:
+        """Append one chain entry (its hash already computed by :mod:`..audit`)."""
+        conn.execute(audit.insert().values(**entry._asdict()))
+
+    @staticmethod
+    def audit_entries(conn: Connection) -> Iterator[AuditEntry]:
+        """Every chain entry, in sequence order (streamed)."""
+        for row in conn.execute(sa.select(audit).order_by(audit.c.seq)):
+            yield AuditEntry(int(row.seq), row.at, row.actor_role, row.actor, row.action, row.detail, row.prev_hash, row.hash)
+
+    @staticmethod
+    def last_event_body(conn: Connection, subscriber: str, kind: str) -> bytes | None:
+        """The body of the latest event of ``kind`` for ``subscriber`` (checkpoints)."""
+        body = conn.execute(
+            sa.select(events.c.body)
+            .where(events.c.subscriber == subscriber, events.c.kind == kind)
+            .order_by(events.c.cursor.desc())
+            .limit(1)
+        ).scalar()
+        return None if body is None else bytes(body)
 
     # ------------------------------------------------------------------ call rates
 
