@@ -198,6 +198,8 @@ class RemoteError(MsinError):
 
     def __init__(self, message: str, code: str = "") -> None:
         self.code = code
+        #: The peer's own text, without the status name.
+        self.details = message
         super().__init__(f"{code}: {message}" if code else message)
 
 
