@@ -46,7 +46,20 @@ __all__ = [
     "TokenError",
     "ValidationError",
     "WrongKeyError",
+    "type_phrase",
 ]
+
+#: Built-in types in the words a message uses ("must be a whole number", not "a int").
+_TYPE_WORDS = {int: "a whole number", float: "a number", str: "text", bool: "true or false",
+               list: "a list", tuple: "a list", dict: "a table", bytes: "bytes"}
+
+
+def type_phrase(kind: type) -> str:
+    """What a value of ``kind`` is called in an error: "a whole number", "an IntelligenceReport"."""
+    if kind in _TYPE_WORDS:
+        return _TYPE_WORDS[kind]
+    name = kind.__name__
+    return f"{'an' if name[:1].upper() in 'AEIOU' else 'a'} {name}"
 
 
 class MsinError(Exception):

@@ -218,9 +218,14 @@ class Tokenizer:
             raise ValidationError("batch_size", f"must be between 1 and {oprf.MAX_BATCH}")
         if public is not None:
             if public.threshold != threshold:
-                raise ValidationError("threshold", "differs from the pinned dealing")
+                raise ValidationError(
+                    "threshold",
+                    f"threshold {threshold} is configured but the pinned dealing has threshold {public.threshold}",
+                )
             if epoch is not None and epoch != public.epoch:
-                raise ValidationError("epoch", "differs from the pinned dealing")
+                raise ValidationError(
+                    "epoch", f"epoch {epoch} is configured but the pinned dealing has epoch {public.epoch}"
+                )
             epoch = public.epoch
         self._holders = [_Holder(h, identity) for h in holders]
         self._threshold = threshold

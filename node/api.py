@@ -205,10 +205,10 @@ class Node:
         """The member identity (certificate, TLS key, Ed25519 signing key)."""
         with self._lazy_lock:
             if self._identity is None:
-                config = self._need_config("node.identity")
-                if config.identity is None:
-                    raise ConfigError(config.source, "node.identity", "is required to share")
-                self._identity = pki.load_identity(config.identity)
+                config = self._need_config("node.identity_dir")
+                if config.identity_dir is None:
+                    raise ConfigError(config.source, "node.identity_dir", "is required to share")
+                self._identity = pki.load_identity(config.identity_dir)
             if self._identity.role != "member":
                 raise ConfigError("identity", "role", "the node needs a member certificate")
             return self._identity

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from msin_fed.errors import ValidationError
+from msin_fed.errors import ValidationError, type_phrase
 
 __all__ = ["Assessment", "Grade", "Handling", "SourceEvaluation"]
 
@@ -50,7 +50,7 @@ class Grade:
             ("handling", Handling),
         ):
             if not isinstance(getattr(self, name), kind):
-                raise ValidationError(f"grade.{name}", f"must be a {kind.__name__}")
+                raise ValidationError(f"grade.{name}", f"must be {type_phrase(kind)}")
 
     @classmethod
     def parse(cls, text: str, field: str = "grade") -> Grade:
