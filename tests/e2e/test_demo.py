@@ -194,3 +194,25 @@ def test_shared_database_holds_tokens_not_inputs(demo: DemoRun) -> None:
 def test_cluster_kinds_are_known(demo: DemoRun) -> None:
     assert {c.kind for c in demo.result.clusters} <= {"perpetrator", "site"}
     assert all(isinstance(c, pb.Cluster) for c in demo.result.clusters)
+
+
+def test_output_explains_its_words(demo: DemoRun) -> None:
+    from msin_fed.token_inputs import KIND_LABELS
+
+    text = "\n".join(demo.output)
+    # Token kinds in plain English, never the internal names.
+    for kind in KIND_LABELS:
+        assert f" {kind}" not in text.replace("linked on", ""), kind
+    assert "phone number" in text and "date of birth" in text
+    # One line on what the grades shown and the TLP mean, from the library's vocabulary.
+    assert "1AP: reliable source; known directly to the source; lawful sharing permitted" in text
+    assert "TLP:AMBER: only on a need-to-know basis" in text
+    # Each member's reports in the order of their ids.
+    for member in dataset.MEMBERS:
+        start = next(i for i, line in enumerate(demo.output) if line.startswith(f"\n{member}: shared"))
+        ids = []
+        for line in demo.output[start + 1:]:
+            if not line.startswith("  report "):
+                break
+            ids.append(line.split()[1].rstrip(":"))
+        assert ids and ids == sorted(ids, key=lambda r: [int(p) if p.isdigit() else p for p in r.split("-")]), ids

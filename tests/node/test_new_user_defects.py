@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -233,18 +233,24 @@ def _running(cfg: Path) -> Iterator[subprocess.Popen[str]]:
                 child.wait(5)
 
 
+_LINES: dict[int, queue.Queue[str]] = {}
+
+
 def _read_until(child: subprocess.Popen[str], pattern: str, timeout: float, seen: list[str]) -> str:
     assert child.stdout is not None
+    stdout = child.stdout
+    if child.pid not in _LINES:  # one reader thread per child: no line waits in a buffer
+        _LINES[child.pid] = lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(x) for x in iter(stdout.readline, "")], daemon=True).start()
     deadline = time.time() + timeout
     while time.time() < deadline:
-        ready, _, _ = select.select([child.stdout], [], [], 0.5)
-        if ready:
-            line = child.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            if re.search(pattern, line):
-                return line
+        try:
+            line = _LINES[child.pid].get(timeout=0.5)
+        except queue.Empty:
+            continue
+        seen.append(line)
+        if re.search(pattern, line):
+            return line
     raise AssertionError(f"no line matching {pattern!r} in:\n{''.join(seen)}")
 
 
