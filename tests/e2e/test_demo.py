@@ -222,3 +222,13 @@ def test_output_explains_its_words(demo: DemoRun) -> None:
                 break
             ids.append(line.split()[1].rstrip(":"))
         assert ids and ids == sorted(ids, key=lambda r: [int(p) if p.isdigit() else p for p in r.split("-")]), ids
+
+
+def test_every_private_key_the_demo_wrote_is_owner_only(demo: DemoRun) -> None:
+    import stat
+
+    names = ("key.pem", "signing.key", "ca.key", "roster-signing.key", "checkpoint.key", "store.key")
+    keys = [p for p in demo.root.rglob("*") if p.is_file() and (p.name in names or p.name.endswith(".share.json"))]
+    assert len(keys) > 10
+    assert {str(p.relative_to(demo.root)): oct(stat.S_IMODE(p.stat().st_mode)) for p in keys
+            if stat.S_IMODE(p.stat().st_mode) != 0o600} == {}
