@@ -46,6 +46,7 @@ __all__ = [
     "TokenError",
     "ValidationError",
     "WrongKeyError",
+    "peer_unreachable",
     "type_phrase",
 ]
 
@@ -214,6 +215,22 @@ class RemoteError(MsinError):
         #: The peer's own text, without the status name.
         self.details = message
         super().__init__(f"{code}: {message}" if code else message)
+
+    @property
+    def unreachable(self) -> bool:
+        """True when the call never reached the peer (see :func:`peer_unreachable`)."""
+        return peer_unreachable(self.code, self.details)
+
+
+#: gRPC status texts of a connection that never reached the peer's service.
+_NOT_REACHED = ("failed to connect", "connection refused", "dns resolution", "name resolution",
+                "no route to host", "connect failed", "socket closed", "connection reset")
+
+
+def peer_unreachable(code: str, details: str) -> bool:
+    """True for a call that never reached the peer: UNAVAILABLE with a connection failure's text."""
+    lowered = details.lower()
+    return code == "UNAVAILABLE" and (not details or any(t in lowered for t in _NOT_REACHED))
 
 
 class NotAvailableError(MsinError):

@@ -154,11 +154,6 @@ class _Holder:
         self.key: _HolderKey | None = None
 
 
-#: Status texts of a holder that was never reached (nothing listens, no route, no name).
-_NOT_REACHED = ("failed to connect", "connection refused", "dns resolution", "name resolution",
-                "no route to host", "connect failed", "socket closed", "connection reset")
-
-
 def describe_holder_problem(name: str, address: str, error: BaseException | None) -> str:
     """One holder and what went wrong with it, for the message when too few answered."""
     if isinstance(error, InvalidProof):
@@ -166,7 +161,7 @@ def describe_holder_problem(name: str, address: str, error: BaseException | None
                 "against the pinned dealing)")
     if isinstance(error, RemoteError):
         details = error.details
-        if error.code == "UNAVAILABLE" and (not details or any(t in details.lower() for t in _NOT_REACHED)):
+        if error.unreachable:
             return f"{name} unreachable at {address}"
         if error.code == "DEADLINE_EXCEEDED":
             return f"{name} at {address} did not answer in time"

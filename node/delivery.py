@@ -27,7 +27,7 @@ import grpc
 from nacl.signing import SigningKey
 
 from msin_fed.checkpoint import Checkpoint, CheckpointKey
-from msin_fed.errors import ValidationError
+from msin_fed.errors import ValidationError, peer_unreachable
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import sign_batch
@@ -74,11 +74,6 @@ class DeliveryReport:
     error: str = ""
 
 
-#: Status texts of a connection that never reached the coordinator's service.
-_NOT_REACHED = ("failed to connect", "connection refused", "dns resolution", "name resolution",
-                "no route to host", "connect failed", "socket closed", "connection reset")
-
-
 def describe_failure(
     code: grpc.StatusCode | None, details: str, address: str | None, *, since: str | None = None
 ) -> str:
@@ -90,8 +85,7 @@ def describe_failure(
     """
     name = code.name if code is not None else "UNKNOWN"
     where = address or "the configured address"
-    lowered = details.lower()
-    if code == grpc.StatusCode.UNAVAILABLE and (not details or any(t in lowered for t in _NOT_REACHED)):
+    if peer_unreachable(name, details):
         return f"coordinator unreachable at {where} since {since or time.strftime('%H:%M')}"
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return f"coordinator at {where} did not answer in time since {since or time.strftime('%H:%M')}"
