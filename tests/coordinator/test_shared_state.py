@@ -4,8 +4,10 @@ separate processes build them; tests/coordinator/test_multi_process.py runs real
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,14 +15,16 @@ import sqlalchemy as sa
 from msin_fed.coordinator.audit import AuditLog, _write_head
 from msin_fed.coordinator.checkpoints import Checkpointer
 from msin_fed.coordinator.fairness import Busy, SharedCallRates
-from msin_fed.coordinator.service import Caller, CoordinatorService
+from msin_fed.coordinator.service import Caller, CoordinatorService, Submission
 from msin_fed.coordinator.store import SharedStore, events
 from nacl.signing import SigningKey
 
+from msin_fed import pki
 from msin_fed.checkpoint import Checkpoint, CheckpointKey
 from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.wire import sign_batch
 
-from .conftest import drop_postgres_store, require_postgres
+from .conftest import drop_postgres_store, record, require_postgres, submission, tok
 
 KEY = SigningKey(bytes(range(32)))
 
@@ -162,4 +166,49 @@ def test_a_stream_in_one_process_wakes_on_events_another_commits(tmp_path: Path)
             listener.close()
         here.close()
         there.close()
+        drop_postgres_store(url)
+
+
+@pytest.mark.postgres
+def test_one_batch_sent_to_two_processes_at_once_is_stored_once(
+    tmp_path: Path, make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    # A node failing over resends a batch the first process may still be storing: both
+    # answer, one stores it and the other acknowledges duplicates, whichever wins the lock.
+    url = require_postgres()
+    drop_postgres_store(url)
+    stores = [SharedStore(url), SharedStore(url)]
+    services = [CoordinatorService(s) for s in stores]
+    alpha = make_identity("member", "alpha")
+    caller = Caller("member", "alpha", bytes(alpha.signing_key.verify_key))
+    try:
+        for n in range(8):
+            msgs = [submission(record("alpha", f"r{n}-{i}", (tok("phone", f"p{n}-{i}"),))) for i in range(20)]
+            subs = [Submission(m.submission_id, m.record) for m in msgs]
+            signature = sign_batch(subs, alpha.signing_key)
+            start = threading.Barrier(2)
+            results: list[list[bool]] = []
+            failures: list[BaseException] = []
+
+            def send(service: CoordinatorService, subs: list[Submission] = subs, signature: bytes = signature) -> None:
+                try:
+                    start.wait(10)
+                    results.append([a.duplicate for a in service.submit_batch(caller, subs, signature)])
+                except BaseException as exc:
+                    failures.append(exc)
+
+            threads = [threading.Thread(target=send, args=(s,)) for s in services]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            assert not failures, failures
+            assert sorted(results) == [[False] * 20, [True] * 20]
+        assert stores[0].count_records() == 8 * 20
+        with stores[0].read() as conn:
+            intake = conn.execute(sa.text("SELECT detail FROM audit WHERE action = 'intake'")).scalars().all()
+        assert sorted(json.loads(d)["records"] for d in intake) == [0] * 8 + [20] * 8
+    finally:
+        for s in stores:
+            s.close()
         drop_postgres_store(url)
