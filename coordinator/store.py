@@ -41,6 +41,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from msin_fed.errors import StoreError
+from msin_fed.linkage.core import entity_type
 from msin_fed.model import ExploitationType, Grade, Indicator, Region, Sector, SharedRecord, Tlp
 
 __all__ = [
@@ -268,10 +269,6 @@ class ActionRow:
     outcome: str
     date: str
     created_at: _dt.datetime
-
-
-#: Token kinds that describe a place or business rather than a person.
-SITE_KINDS: frozenset[str] = frozenset({"site_postcode", "company_postcode", "address", "company_number"})
 
 
 class SharedStore:
@@ -626,7 +623,7 @@ class SharedStore:
                         ).scalars()
                     )
                 months.sort()
-                kind = "site" if kinds and kinds <= SITE_KINDS else "perpetrator"
+                kind = entity_type(kinds)
                 out.append(
                     ClusterInfo(
                         cluster_id=cid,

@@ -198,6 +198,56 @@ def _name_band_inputs(words: tuple[str, ...], dob: str) -> Iterator[TokenInput]:
         yield _make("name_lsh_dob", str(band), key, variants[band % len(variants)])
 
 
+def _phonetic(words: tuple[str, ...]) -> str:
+    """Metaphone codes of the distinct name words, sorted: order, diacritics and most
+    one-letter typos (``Popescu``/``Popesku``) give the same text."""
+    return " ".join(sorted({jellyfish.metaphone(w) for w in words}))
+
+
+#: Fuzzy variants of an organisation's name alone are made only for names this long and
+#: of two words or more: a variant of ``Farms`` would be the common word ``farm``, while
+#: a variant of a longer name of several words is still most of that name.
+ORG_FUZZY_MIN = 10
+
+
+def _org_body(name: str) -> str:
+    return name.replace(" ", "")
+
+
+def _district(postcode: str) -> str:
+    """The outward code of a UK postcode (``PE21 8AA`` -> ``PE21``); other countries' whole."""
+    head, _, tail = postcode.partition(" ")
+    return head if tail else postcode
+
+
+def _site_inputs(name: str, postcode: str, locality: str) -> Iterator[TokenInput]:
+    """A site by name and district, by name and locality, and one typo from either.
+
+    Never the name alone: a site is known by its name *and* where it is (``Manor Farm``
+    names farms across the country), and every fuzzy variant carries the place too.
+    """
+    places = []
+    if postcode:
+        places.append("district " + _district(postcode))
+    if locality:
+        places.append("locality " + locality)
+    for place in places:
+        kind = "site_district" if place.startswith("district") else "site_locality"
+        yield _make(kind, name, place)
+        if len(_org_body(name)) >= 5:
+            yield from _near("site_near", place, "", _org_body(name))
+
+
+def _company_inputs(name: str, postcode: str) -> Iterator[TokenInput]:
+    """A company by its folded name (suffixes dropped: UK registered names are unique up
+    to those), by name and postcode, and one typo from a long name of several words."""
+    yield _make("company", name)
+    if postcode:
+        yield _make("company_postcode", name, postcode)
+    if " " in name and len(_org_body(name)) >= ORG_FUZZY_MIN:
+        yield from _near("company_near", "company", "", _org_body(name))
+
+
 def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     """Every token input of ``mention``, deduplicated, in a stable order.
 
@@ -206,11 +256,13 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     """
     out: list[TokenInput] = []
     country = mention.country
+    phone_digits = ""
     if mention.phone is not None:
         region = mention.phone.region if mention.phone.region else country
         e164 = normalize.phone(mention.phone.value, region)
+        phone_digits = e164[1:]
         out.append(_make("phone", e164))
-        out.extend(_near("phone_near", "phone", "+", e164[1:]))
+        out.extend(_near("phone_near", "phone", "+", phone_digits))
     if mention.email is not None:
         out.append(_make("email", normalize.email(mention.email.value)))
     if mention.vehicle is not None:
@@ -270,16 +322,18 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     if mention.site is not None:
         site_pc = mention.site.postcode.strip()
         site_code = normalize.postcode(site_pc, country, "postcode") if site_pc else pcode
-        if site_code:
-            out.append(_make("site_postcode", normalize.org_name(mention.site.value, "site_name"), site_code))
-    if mention.company_name is not None and pcode:
-        out.append(
-            _make("company_postcode", normalize.org_name(mention.company_name.value), pcode)
-        )
+        out.extend(_site_inputs(normalize.org_name(mention.site.value, "site_name"), site_code, locality))
+    if mention.company_name is not None:
+        out.extend(_company_inputs(normalize.org_name(mention.company_name.value), pcode))
     if dob and pcode:
         out.append(_make("dob_postcode", dob, pcode))
     if (given or family) and pcode:
         out.append(_make("name_postcode", " ".join(sorted(set(given + family))), pcode))
+    if (given or family) and pcode:
+        out.append(_make("phon_postcode", _phonetic(given + family), pcode))
+    if (given or family) and phone_digits:
+        # A phone one digit off only counts with the name agreeing (by sound) too.
+        out.extend(_near("name_phone_near", _phonetic(given + family), "+", phone_digits))
     if (given or family) and dob:
         out.extend(_name_band_inputs(given + family, dob))
     return list(dict.fromkeys(out))

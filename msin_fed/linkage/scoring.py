@@ -74,6 +74,22 @@ STRONG_KINDS: frozenset[str] = frozenset(
     }
 )
 
+#: Issued identifiers that belong to one person (NINO, passport, national id, bank
+#: account): many records holding one mean one person known many times unless the
+#: holders themselves disagree (see :func:`msin_fed.linkage.core.entity_count`).
+ISSUED_KINDS: frozenset[str] = frozenset({"nino", "passport", "national_id", "iban", "bank"})
+
+#: Kinds that stand for a site (farm, packhouse, house) and for a company.
+SITE_KINDS: frozenset[str] = frozenset({"site_district", "site_locality", "site_near"})
+COMPANY_KINDS: frozenset[str] = frozenset({"company", "company_postcode", "company_near", "company_number"})
+
+#: Person kinds of name and date of birth (a record holding one has both).
+NAME_DOB_KINDS: frozenset[str] = frozenset(
+    {"name_dob", "name_phon_dob", "name_init_dob", "part_dob", "initials_dob", "name_lsh_dob"}
+)
+#: Person kinds of a name with something other than the date of birth.
+NAME_OTHER_KINDS: frozenset[str] = frozenset({"name_postcode", "phon_postcode", "name_phone_near"})
+
 #: Every token kind :mod:`msin_fed.token_inputs` can emit (kept here so the coordinator,
 #: which must not import normalization, knows the closed set).
 _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
@@ -86,8 +102,14 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "dob_postcode",  # date of birth + postcode
         "name_postcode",  # every folded name word, sorted, + postcode
         "address",  # folded street address + postcode (or locality)
-        "site_postcode",  # folded site name + postcode
+        "site_district",  # folded site name + postcode district (outward code)
+        "site_locality",  # folded site name + folded locality
+        "site_near",  # the site name with one character deleted + district or locality
+        "company",  # folded company name, legal suffixes dropped (registered names are unique)
         "company_postcode",  # folded company name + postcode
+        "company_near",  # a long company name with one character deleted
+        "name_phone_near",  # metaphone codes of the name words + a phone with one digit deleted
+        "phon_postcode",  # metaphone codes of the name words, sorted, + postcode
         "name_lsh_dob",  # 2 min-hashes of the name's bigrams + a partial date of birth
         "nid_near",  # a national id / NINO / passport number with one character deleted
         "phone_near",  # an E.164 phone number with one digit deleted
@@ -99,6 +121,10 @@ NEAR_WAIVES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "nid_near": frozenset({"national_id", "nino", "passport"}),
         "phone_near": frozenset({"phone"}),
+        "site_near": frozenset({"site_district", "site_locality"}),
+        "company_near": frozenset({"company"}),
+        "name_phone_near": frozenset({"phone"}),
+        "phon_postcode": frozenset({"name_postcode"}),
     }
 )
 
@@ -226,13 +252,20 @@ DEFAULT_MODEL = ScoringModel(
         "name_postcode": 8.0,
         "dob_postcode": 4.5,
         "address": 5.0,
-        "site_postcode": 10.0,
+        "site_district": 10.0,
+        "site_locality": 10.0,
+        "site_near": 10.0,
+        "company": 10.0,
         "company_postcode": 10.0,
+        "company_near": 10.0,
+        "phon_postcode": 6.0,
+        "name_phone_near": 5.0,
         "name_lsh_dob": 2.5,
         "nid_near": 7.0,
         "phone_near": 6.0,
     },
     disagreement={
+        "email": 3.0,
         "nino": 6.0,
         "passport": 4.0,
         "national_id": 4.0,
@@ -244,6 +277,9 @@ DEFAULT_MODEL = ScoringModel(
         "nid_near": 7.0,
         "phone_near": 6.0,
         "address": 5.0,
+        "site_near": 10.0,
+        "company_near": 10.0,
+        "name_phone_near": 5.0,
     },
     threshold=10.0,
 )
