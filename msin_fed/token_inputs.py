@@ -220,6 +220,13 @@ def _district(postcode: str) -> str:
     return head if tail else postcode
 
 
+def _org_near(kind: str, of: str, body: str) -> Iterator[TokenInput]:
+    """The name whole and with each one character deleted: two names one substitution,
+    insertion, deletion or transposition apart share one of these."""
+    yield _make(kind, of, "=" + body)
+    yield from _near(kind, of, "=", body)
+
+
 def _site_inputs(name: str, postcode: str, locality: str) -> Iterator[TokenInput]:
     """A site by name and district, by name and locality, and one typo from either.
 
@@ -235,7 +242,7 @@ def _site_inputs(name: str, postcode: str, locality: str) -> Iterator[TokenInput
         kind = "site_district" if place.startswith("district") else "site_locality"
         yield _make(kind, name, place)
         if len(_org_body(name)) >= 5:
-            yield from _near("site_near", place, "", _org_body(name))
+            yield from _org_near("site_near", place, _org_body(name))
 
 
 def _company_inputs(name: str, postcode: str) -> Iterator[TokenInput]:
@@ -245,7 +252,7 @@ def _company_inputs(name: str, postcode: str) -> Iterator[TokenInput]:
     if postcode:
         yield _make("company_postcode", name, postcode)
     if " " in name and len(_org_body(name)) >= ORG_FUZZY_MIN:
-        yield from _near("company_near", "company", "", _org_body(name))
+        yield from _org_near("company_near", "company", _org_body(name))
 
 
 def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
@@ -322,7 +329,8 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     if mention.site is not None:
         site_pc = mention.site.postcode.strip()
         site_code = normalize.postcode(site_pc, country, "postcode") if site_pc else pcode
-        out.extend(_site_inputs(normalize.org_name(mention.site.value, "site_name"), site_code, locality))
+        site_town = normalize.fold(mention.site.locality) if mention.site.locality.strip() else locality
+        out.extend(_site_inputs(normalize.org_name(mention.site.value, "site_name"), site_code, site_town))
     if mention.company_name is not None:
         out.extend(_company_inputs(normalize.org_name(mention.company_name.value), pcode))
     if dob and pcode:

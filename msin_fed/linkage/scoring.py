@@ -265,6 +265,7 @@ DEFAULT_MODEL = ScoringModel(
         "phone_near": 6.0,
     },
     disagreement={
+        "company_number": 12.0,
         "email": 3.0,
         "nino": 6.0,
         "passport": 4.0,
