@@ -27,7 +27,7 @@ from msin_fed.token_inputs import inputs_for_mention
 from .conftest import EPOCH, Live, record, signed_batch, submission
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "linkage"))
-from test_repeated_entities import PERSON, WORKERS, cross_member_pairs  # noqa: E402
+from test_repeated_entities import PERSON, WORKERS, cross_member_pairs
 
 SK, _PK = derive_key_pair(os.urandom(32), b"test repeated entities over grpc")
 MakeId = Callable[[str, str], pki.Identity]

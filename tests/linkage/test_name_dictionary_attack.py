@@ -16,9 +16,9 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+import jellyfish
 import msin_fed.coordinator.matching as matching
 import msin_fed.coordinator.store as store_mod
-import jellyfish
 import pytest
 import sqlalchemy as sa
 
