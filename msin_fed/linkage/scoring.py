@@ -269,7 +269,7 @@ DEFAULT_MODEL = ScoringModel(
         "email": 3.0,
         "nino": 6.0,
         "passport": 4.0,
-        "national_id": 4.0,
+        "national_id": 2.0,
     },
     caps={
         "name_lsh_dob": 5.0,
