@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import sys
 import tempfile
@@ -59,7 +60,8 @@ def model_weight(level_kinds: frozenset[str]) -> float:
 
 def report(name: str, result: Fit) -> list[str]:
     out = [f"{name}: {result.candidates} candidate pairs, {result.random_pairs} random pairs, "
-           f"lambda {result.lam:.4f}, {result.iterations} EM iterations",
+           f"lambda {result.lam:.2e} (threshold equivalent log2((1-lambda)/lambda) "
+           f"{math.log2((1 - result.lam) / result.lam):.1f}), {result.iterations} EM iterations",
            f"  {'comparison':<15}{'level':<22}{'m':>9}{'u':>11}{'log2(m/u)':>11}{'model':>8}"]
     levels = {c.name: c.levels for c in COMPARISONS}
     for comp, level, m, u, w in result.rows():

@@ -21,8 +21,14 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
   form of the date of birth (:func:`dob_variants`: two of its three fields, or the year
   and the sorted digits of month and day), for names with typos and dates with one;
 * ``name_postcode`` (name words sorted + postcode: a name with a place, never alone),
-  ``dob_postcode``, ``address`` (street + postcode, or + locality without one),
-  ``site_postcode``, ``company_postcode``;
+  ``phon_postcode`` (the words' metaphone codes + postcode), ``name_phone_near`` (the
+  words' metaphone codes + the phone with one digit deleted, per digit), ``dob_postcode``,
+  ``address`` (street + postcode, or + locality without one);
+* sites and companies: ``site_district`` (folded site name + postcode district),
+  ``site_locality`` (+ locality), ``site_near`` (the name whole and with one character
+  deleted, always with the district or locality), ``company`` (folded name, legal
+  suffixes dropped), ``company_postcode``, ``company_near`` (whole and one deletion,
+  only for names of two words or more and :data:`ORG_FUZZY_MIN` letters);
 * ``nid_near``, ``phone_near``: the deletion neighbourhood of a national id, NINO,
   passport number or phone (each one character deleted, as a whole-value token), so a
   single typo or transposition still agrees while no token stands for a character.
@@ -48,6 +54,7 @@ from msin_fed.model.report import EntityMention
 __all__ = [
     "LSH_BANDS",
     "LSH_ROWS",
+    "ORG_FUZZY_MIN",
     "TokenInput",
     "dob_variants",
     "inputs_for_mention",

@@ -105,6 +105,7 @@ class Fit:
     m: tuple[tuple[float, ...], ...]
     u: tuple[tuple[float, ...], ...]
     lam: float
+    observed: tuple[int, ...]  # candidate pairs where each comparison is not null
     candidates: int
     random_pairs: int
     iterations: int
@@ -115,9 +116,12 @@ class Fit:
         return math.log2(self.m[i][level] / self.u[i][level])
 
     def rows(self) -> list[tuple[str, str, float, float, float]]:
-        """(comparison, level name, m, u, weight) for every level, disagree first."""
+        """(comparison, level name, m, u, weight) for every level, disagree first, of the
+        comparisons observed in some candidate pair."""
         out = []
         for i, c in enumerate(self.comparisons):
+            if not self.observed[i]:
+                continue
             names = ["disagree", *(n for n, _k in c.levels)]
             for level, name in enumerate(names):
                 m, u = self.m[i][level], self.u[i][level]
@@ -162,6 +166,7 @@ def fit(
     u = tuple(_normalise(row, 0.5) for row in u_counts)
 
     patterns: dict[tuple[int, ...], int] = {}
+    observed = [0] * len(comps)
     total = 0
     for a, b in candidates:
         if member[a] == member[b]:
@@ -169,6 +174,8 @@ def fit(
         vec = comparison_vector(tokens[a], tokens[b], comps)
         patterns[vec] = patterns.get(vec, 0) + 1
         total += 1
+        for i, level in enumerate(vec):
+            observed[i] += level >= 0
     # EM over *all* cross-member pairs, the pairs sharing no token being non-matches
     # (p = 0): so lambda is the match share among all of them, and only candidates
     # need visiting. (Fitting lambda on the candidates alone, with u from random
@@ -204,4 +211,4 @@ def fit(
         m, lam = new_m, new_lam
         if change < 1e-5:
             break
-    return Fit(comps, m, u, lam, total, drawn, done)
+    return Fit(comps, m, u, lam, tuple(observed), total, drawn, done)

@@ -7,23 +7,23 @@ is the sum of the weights of the tokens it shares, minus a disagreement weight f
 strong kind both records hold without sharing a token of it; a pair with
 ``score >= threshold`` is a match.
 
-Frequent tokens are down-weighted. A token held by ``f`` distinct records (``f`` counted
-in the store, across members) keeps its full weight up to ``f = 3`` (one entity known to
-three members is common) and is then scaled by ``1 - log2(f/3) / log2(max_frequency/3)``,
-decaying linearly in log-frequency to nothing at ``max_frequency`` and beyond (a shared
-office landline, a labour agency's address). With the default model a strong identifier
-alone is a match only while at most five records hold it (the agency landline held by
-six or more never is; a vehicle or national id only up to three or four).
+Common tokens are down-weighted by how many distinct *entities* hold them, not how
+many records: :func:`msin_fed.linkage.core.entity_count` reads that from what the
+holders share besides the token (a NINO held by six records that also share a name is
+one person; a landline held by six workers who share nothing personal is six). A token
+held by ``e`` entities keeps its full weight up to ``e = 3`` and is then scaled by
+``1 - log2(e/3) / log2(max_frequency/3)``, to nothing at ``max_frequency``; a token held
+by more than ``max_frequency`` records is never expanded into pairs at all.
 
-Frequent tokens never make a match on their own, however many agree: tokens held by
-``frequent_from`` (6) or more records add at most ``frequent_cap`` (3.5, well below
-the threshold) on top of what the pair's rarer tokens give. So an agency's landline *and*
-its address, both held by every worker it placed, cannot join two of those workers;
-a person known to six or more members still matches on the rarer evidence that each
-pair of mentions shares.
+Common tokens never make a match on their own, however many agree: tokens held by
+``frequent_from`` (6) or more entities add at most ``frequent_cap`` (3.5, well below the
+threshold) on top of what the pair's rarer tokens give. So an agency's landline *and*
+its address, both held by every worker it placed, cannot join two of those workers,
+while the six records of one person keep every weight.
 
 A ``*_near`` token (one typo away, see :data:`NEAR_WAIVES`) is a fallback: it counts
-only when the exact kind it stands in for is not shared.
+only when the exact kind it stands in for is not shared (even too commonly to count:
+the name with an agency's landline one digit off says nothing the landline did not).
 
 A name never makes a token on its own: every name-derived kind is combined with the
 date of birth (whole, or two of its three fields for the ``name_lsh_dob`` bands) or a
@@ -181,7 +181,8 @@ class ScoringModel:
         return frozenset(k for k, w in self.weights.items() if w >= self.threshold)
 
     def token_weight(self, kind: str, frequency: int) -> float:
-        """The weight one shared token of ``kind`` adds, held by ``frequency`` records."""
+        """The weight one shared token of ``kind`` adds, held by ``frequency`` entities
+        (:func:`msin_fed.linkage.core.entity_count`)."""
         weight = self.weights.get(kind, 0.0)
         if frequency >= self.max_frequency:
             return 0.0
@@ -194,8 +195,8 @@ class ScoringModel:
     ) -> float:
         """Score of a pair from its shared tokens ``(kind, frequency)``.
 
-        ``frequency`` is the number of distinct records holding that token in the store
-        (at least 2, as the pair holds it). ``disagree`` lists kinds both records hold
+        ``frequency`` is the number of distinct entities holding that token
+        (:func:`msin_fed.linkage.core.entity_count`, at least 1). ``disagree`` lists kinds both records hold
         but share no token of; each subtracts its disagreement weight unless a ``*_near``
         token of it is shared (:data:`NEAR_WAIVES`).
         """
