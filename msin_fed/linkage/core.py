@@ -15,7 +15,9 @@ holders share besides it:
   site/company token stands for one entity; its holders are one entity unless they
   contradict each other (both hold a name with a date of birth and share none of its
   tokens, both hold a NINO or passport and share neither it nor a near miss of it, two
-  companies with different numbers, a site in two different localities);
+  companies with different numbers, a site in two different localities), and a group
+  never takes in a holder that contradicts one of its members (a mention without a
+  company number does not bridge two numbers);
 * any other token (a phone, an address, a plate, a name composite) is held by as many
   entities as its holders form groups when two holders are joined only if they also
   share an issued identifier or a whole name with its date of birth (for name tokens:
@@ -112,28 +114,34 @@ def entity_count(value: bytes, kind: str, holders: Collection[K], tokens: Mappin
             i = parent[i]
         return i
 
-    held = [tokens.get(r, {}) for r in ids]
+    # In an order fixed by the holders' tokens, not their keys, so that msin link and the
+    # coordinator (which key records differently) group alike.
+    held = sorted((tokens.get(r, {}) for r in ids), key=lambda h: sorted(h))
     if kind in _IDENTITY:
+        # Holders join unless they contradict, and a group never takes in a holder that
+        # contradicts one of its members: a mention without a company number must not
+        # bridge two companies whose numbers differ.
         kinds = [_kinds(h) for h in held]
-
-        def joined(i: int, j: int) -> bool:
-            return not _contradict(kind, held[i], held[j], kinds[i], kinds[j])
-    else:
-        proof = _NAME_PROOF if kind in _NAME_KINDS else _PERSON_PROOF
-
-        def joined(i: int, j: int) -> bool:
-            return _shares(held[i], held[j], proof, value)
-
-    groups = len(ids)
+        groups: list[list[int]] = []
+        for i in range(len(ids)):
+            for group in groups:
+                if not any(_contradict(kind, held[i], held[j], kinds[i], kinds[j]) for j in group):
+                    group.append(i)
+                    break
+            else:
+                groups.append([i])
+        return len(groups)
+    proof = _NAME_PROOF if kind in _NAME_KINDS else _PERSON_PROOF
+    count = len(ids)
     for i in range(len(ids)):
         for j in range(i + 1, len(ids)):
             ri, rj = find(i), find(j)
-            if ri != rj and joined(i, j):
+            if ri != rj and _shares(held[i], held[j], proof, value):
                 parent[rj] = ri
-                groups -= 1
-                if groups == 1:
+                count -= 1
+                if count == 1:
                     return 1
-    return groups
+    return count
 
 
 def candidate_pairs(
