@@ -16,17 +16,21 @@ records, tokens, matches and events in one transaction; without one they open th
 Each returns a list of :class:`MatchChange`: one per record whose matches changed (the
 record's new :class:`MatchView` and whether the match is new, updated or removed).
 
-Scoring is exactly :data:`msin_fed.linkage.scoring.DEFAULT_MODEL` (or the model given):
-two records of *different* members are scored from the tokens they share, each with its
-frequency (distinct records holding it, counted in the store), so frequent tokens are
-down-weighted and, past ``max_frequency``, ignored. Only tokens are read: candidates come
-from the indexed token key (a prefix of the value), never from a scan.
+Candidates and scores are :mod:`msin_fed.linkage.core`, the same functions ``msin link``
+calls, with :data:`msin_fed.linkage.scoring.DEFAULT_MODEL` (or the model given): two
+records of *different* members are scored from the tokens they share, each discounted by
+the number of distinct entities holding it (``core.entity_count``, from the holders'
+own tokens), and a token held by more than ``max_frequency`` records is ignored. Only
+tokens are read: candidates come from the indexed token key (a prefix of the value),
+never from a scan; scoring reads the holders of the values candidates share and their
+tokens.
 
 Incremental rules:
 
 - a new record is scored against every record sharing one of its tokens;
-- a token whose frequency changed (a record added or withdrawn) rescores the pairs of
-  its other holders, because its weight changed (while it is under ``max_frequency``);
+- a token whose holders changed (a record added or withdrawn) rescores the pairs of
+  its other holders, because its entity count may have changed (while it is under
+  ``max_frequency``);
 - clusters are the connected components of matched pairs; only the components touching
   a changed pair are recomputed. A component keeps the id most of its records had
   before, unless a component visited earlier took it (components are visited in order
