@@ -1,4 +1,5 @@
-"""The most repeated person through the real coordinator: gRPC, mutual TLS, SQLite file.
+"""The most repeated person, a site and a company through the real coordinator: gRPC,
+mutual TLS, SQLite file.
 
 Six records of one person at five members (NINO, name and phone each, written as each
 member writes them) are shared with real OPRF tokens, side by side with six workers
@@ -27,7 +28,7 @@ from msin_fed.token_inputs import inputs_for_mention
 from .conftest import EPOCH, Live, record, signed_batch, submission
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "linkage"))
-from test_repeated_entities import PERSON, WORKERS, cross_member_pairs
+from test_repeated_entities import COMPANY, PERSON, SITE, WORKERS, cross_member_pairs
 
 SK, _PK = derive_key_pair(os.urandom(32), b"test repeated entities over grpc")
 MakeId = Callable[[str, str], pki.Identity]
@@ -62,6 +63,21 @@ def test_six_records_at_five_members_link_through_the_coordinator(
         assert view.other_members == 4, rid
     for rid, member, _row in WORKERS:
         assert not stubs[member].ListMatches(pb.ListMatchesRequest(record_id=rid), timeout=5).matches
+
+    # Sites and companies cluster as what they are.
+    for rid, member, row in SITE + COMPANY:
+        stubs[member].SubmitBatch(
+            signed_batch(identities[member], submission(record(member, rid, _tokens(row)))), timeout=10
+        )
+    kinds = {
+        frozenset(r.record_id for r in c.records): c.kind
+        for c in analyst.ListClusters(pb.ListClustersRequest(), timeout=5).clusters
+    }
+    assert kinds == {
+        frozenset(r for r, _m, _x in PERSON): "perpetrator",
+        frozenset(r for r, _m, _x in SITE): "site",
+        frozenset(r for r, _m, _x in COMPANY): "company",
+    }
 
     # Every cross-member pair, not only a chain: read the coordinator's own database.
     store = SharedStore(tmp_path / "coordinator.db")
