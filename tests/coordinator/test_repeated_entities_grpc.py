@@ -82,6 +82,7 @@ def test_six_records_at_five_members_link_through_the_coordinator(
     # Every cross-member pair, not only a chain: read the coordinator's own database.
     store = SharedStore(tmp_path / "coordinator.db")
     try:
-        assert {(a, b) for a, b, _s in MatchEngine(store).pairs()} == cross_member_pairs(PERSON)
+        expected = cross_member_pairs(PERSON) | cross_member_pairs(SITE) | cross_member_pairs(COMPANY)
+        assert {(a, b) for a, b, _s in MatchEngine(store).pairs()} == expected
     finally:
         store.close()
