@@ -22,11 +22,12 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
   and the sorted digits of month and day), for names with typos and dates with one;
 * ``name_postcode`` (name words sorted + postcode: a name with a place, never alone),
   ``phon_postcode`` (the words' metaphone codes + postcode), ``name_phone_near`` (the
-  words' metaphone codes + the phone with one digit deleted, per digit), ``dob_postcode``,
+  metaphone code of one name word + the phone with one digit deleted, per word and digit), ``dob_postcode``,
   ``address`` (street + postcode, or + locality without one);
-* sites and companies: ``site_district`` (folded site name + postcode district),
-  ``site_locality`` (+ locality), ``site_near`` (the name whole and with one character
-  deleted, always with the district or locality), ``company`` (folded name, legal
+* sites and companies: ``site_postcode`` (folded site name + postcode),
+  ``site_district`` (+ postcode district), ``site_locality`` (+ locality), ``site_near``
+  and ``site_near_locality`` (the name whole and with one character deleted, with the
+  postcode or the locality), ``company`` (folded name, legal
   suffixes dropped), ``company_postcode``, ``company_near`` (whole and one deletion,
   only for names of two words or more and :data:`ORG_FUZZY_MIN` letters);
 * ``nid_near``, ``phone_near``: the deletion neighbourhood of a national id, NINO,
@@ -235,21 +236,25 @@ def _org_near(kind: str, of: str, body: str) -> Iterator[TokenInput]:
 
 
 def _site_inputs(name: str, postcode: str, locality: str) -> Iterator[TokenInput]:
-    """A site by name and district, by name and locality, and one typo from either.
+    """A site by name and postcode, by name and district, by name and locality, and one
+    typo from the name with the postcode or with the locality.
 
     Never the name alone: a site is known by its name *and* where it is (``Manor Farm``
-    names farms across the country), and every fuzzy variant carries the place too.
+    names farms across the country), and every fuzzy variant carries the place too. The
+    full postcode is a token of its own so that two records naming one site at two
+    postcodes of a district (two branches of a car wash) can be told apart.
     """
-    places = []
+    body = _org_body(name)
+    fuzzy = len(body) >= 5
     if postcode:
-        places.append("district " + _district(postcode))
+        yield _make("site_postcode", name, postcode)
+        yield _make("site_district", name, "district " + _district(postcode))
+        if fuzzy:
+            yield from _org_near("site_near", "postcode " + postcode, body)
     if locality:
-        places.append("locality " + locality)
-    for place in places:
-        kind = "site_district" if place.startswith("district") else "site_locality"
-        yield _make(kind, name, place)
-        if len(_org_body(name)) >= 5:
-            yield from _org_near("site_near", place, _org_body(name))
+        yield _make("site_locality", name, "locality " + locality)
+        if fuzzy:
+            yield from _org_near("site_near_locality", "locality " + locality, body)
 
 
 def _company_inputs(name: str, postcode: str) -> Iterator[TokenInput]:
@@ -347,8 +352,10 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     if (given or family) and pcode:
         out.append(_make("phon_postcode", _phonetic(given + family), pcode))
     if (given or family) and phone_digits:
-        # A phone one digit off only counts with the name agreeing (by sound) too.
-        out.extend(_near("name_phone_near", _phonetic(given + family), "+", phone_digits))
+        # A phone one digit off only counts with a name word agreeing (by sound) too; and
+        # one phone given by people whose names share no word is no one's identity.
+        for code in sorted({jellyfish.metaphone(w) for w in given + family if len(w) >= 2}):
+            out.extend(_near("name_phone_near", code, "+", phone_digits))
     if (given or family) and dob:
         out.extend(_name_band_inputs(given + family, dob))
     return list(dict.fromkeys(out))

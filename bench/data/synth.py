@@ -284,8 +284,8 @@ def _site_mention(rng: random.Random, name: str, town: str, postcode: str, rid: 
     r = rng.random()
     if r < 0.45:
         row["postcode"] = postcode
-    elif r < 0.65:  # another postcode of the same district
-        row["postcode"] = postcode.split()[0] + f" {rng.randint(1, 9)}{rng.choice(INWARD)}{rng.choice(INWARD)}"
+    elif r < 0.65:  # the same postcode written compactly (a site has one postcode)
+        row["postcode"] = postcode.replace(" ", "").lower()
     if rng.random() < 0.6 or not row["postcode"]:
         row["locality"] = town.upper() if rng.random() < 0.2 else town
     return row

@@ -39,6 +39,7 @@ from typing import TypeVar
 
 from msin_fed.linkage.scoring import (
     COMPANY_KINDS,
+    IDENTITY_KINDS,
     ISSUED_KINDS,
     NAME_DOB_KINDS,
     NAME_OTHER_KINDS,
@@ -53,12 +54,12 @@ K = TypeVar("K", bound=Hashable)
 Held = Mapping[bytes, str]
 
 #: Kinds whose value stands for one entity: holders are one unless they contradict.
-_IDENTITY = ISSUED_KINDS | COMPANY_KINDS | SITE_KINDS
 #: A holder pair sharing one of these (besides the token counted) is one person.
 _PERSON_PROOF = ISSUED_KINDS | {"name_dob", "name_phon_dob"}
 _NAME_PROOF = ISSUED_KINDS | {"phone", "email", "vehicle", "address"}
 #: Kinds with one value per record whose disagreement contradicts a shared identity.
 _CONTRADICT = ("nino", "passport", "national_id")
+_DOCUMENTS = frozenset(_CONTRADICT)
 _NAME_KINDS = NAME_DOB_KINDS | NAME_OTHER_KINDS
 
 
@@ -82,9 +83,10 @@ def _shares(a: Held, b: Held, kinds: Collection[str], besides: bytes) -> bool:
 def _contradict(kind: str, a: Held, b: Held, ka: frozenset[str], kb: frozenset[str]) -> bool:
     """Whether two holders of one identity token say they are different entities."""
     if kind in SITE_KINDS:
-        return "site_locality" in ka and "site_locality" in kb and not _shares(
-            a, b, {"site_locality"}, b""
-        )
+        for place, near in (("site_postcode", "site_near"), ("site_locality", "site_near_locality")):
+            if place in ka and place in kb and not _shares(a, b, {place, near}, b""):
+                return True
+        return False
     if kind in COMPANY_KINDS:
         return "company_number" in ka and "company_number" in kb and not _shares(
             a, b, {"company_number"}, b""
@@ -97,15 +99,40 @@ def _contradict(kind: str, a: Held, b: Held, ka: frozenset[str], kb: frozenset[s
     return False
 
 
-def entity_count(value: bytes, kind: str, holders: Collection[K], tokens: Mapping[K, Held]) -> int:
+def entity_count(
+    value: bytes, kind: str, holders: Collection[K], tokens: Mapping[K, Held], pair: tuple[K, K] | None = None
+) -> int:
     """How many distinct entities the ``holders`` of token ``value`` (of ``kind``) are.
 
-    Holders are grouped (union-find over holder pairs, see the module docstring); the
-    count is the number of groups, at least 1.
+    Holders are grouped (see the module docstring); the count is the number of groups,
+    at least 1. For an identity kind scored for ``pair``, the pair starts as one group:
+    whether its two records contradict each other is the pair's own evidence (its
+    disagreements), not a fact about how many entities hold the value.
     """
-    ids = list(holders)
+    # In an order fixed by the holders' tokens, not their keys, so that msin link and the
+    # coordinator (which key records differently) group alike.
+    ids = sorted(holders, key=lambda r: sorted(tokens.get(r, {})))
     if len(ids) <= 1:
         return 1
+    held = [tokens.get(r, {}) for r in ids]
+    if kind in IDENTITY_KINDS:
+        # Holders join unless they contradict, and a group never takes in a holder that
+        # contradicts one of its members: a mention without a company number must not
+        # bridge two companies whose numbers differ.
+        kinds = [_kinds(h) for h in held]
+        groups: list[list[int]] = []
+        if pair is not None:
+            groups.append([i for i, r in enumerate(ids) if r in pair])
+        for i, r in enumerate(ids):
+            if pair is not None and r in pair:
+                continue
+            for group in groups:
+                if not any(_contradict(kind, held[i], held[j], kinds[i], kinds[j]) for j in group):
+                    group.append(i)
+                    break
+            else:
+                groups.append([i])
+        return len(groups)
     parent = list(range(len(ids)))
 
     def find(i: int) -> int:
@@ -114,23 +141,6 @@ def entity_count(value: bytes, kind: str, holders: Collection[K], tokens: Mappin
             i = parent[i]
         return i
 
-    # In an order fixed by the holders' tokens, not their keys, so that msin link and the
-    # coordinator (which key records differently) group alike.
-    held = sorted((tokens.get(r, {}) for r in ids), key=lambda h: sorted(h))
-    if kind in _IDENTITY:
-        # Holders join unless they contradict, and a group never takes in a holder that
-        # contradicts one of its members: a mention without a company number must not
-        # bridge two companies whose numbers differ.
-        kinds = [_kinds(h) for h in held]
-        groups: list[list[int]] = []
-        for i in range(len(ids)):
-            for group in groups:
-                if not any(_contradict(kind, held[i], held[j], kinds[i], kinds[j]) for j in group):
-                    group.append(i)
-                    break
-            else:
-                groups.append([i])
-        return len(groups)
     proof = _NAME_PROOF if kind in _NAME_KINDS else _PERSON_PROOF
     count = len(ids)
     for i in range(len(ids)):
@@ -196,19 +206,52 @@ def score_pairs(
             if group is None:  # too frequent to count, but it still stands for its near misses
                 shared.append((kind, model.max_frequency))
                 continue
-            n = counts.get(value)
-            if n is None:
+            if kind in IDENTITY_KINDS:
+                n = 1 if len(group) == 2 else entity_count(value, kind, group, tokens, (a, b))
+            elif value in counts:
+                n = counts[value]
+            else:
                 n = counts[value] = entity_count(value, kind, group, tokens)
             shared.append((kind, n))
-        disagree: list[str] = []
-        if disagree_kinds:
-            agreed = {k for k, _n in shared}
-            both = disagree_kinds & _kinds(ta) & _kinds(tb)
-            disagree = [k for k in both if k not in agreed]
+        ka, kb = _kinds(ta), _kinds(tb)
+        if _shape(ka) * _shape(kb) < 0:
+            continue  # a person and a site or company are never one entity
+        disagree = _disagreements(disagree_kinds, ka, kb, {k for k, _n in shared})
         score = model.pair_score(shared, disagree)
         if model.is_match(score):
             kinds = frozenset(k for k, n in shared if model.useful(k, n))
             out[(a, b)] = PairScore(round(score, 6), kinds)
+    return out
+
+
+def _shape(kinds: frozenset[str]) -> int:
+    """+1 a record of a person only, -1 of a site or company only, 0 both or unknown."""
+    person, org = bool(kinds & _NAME_KINDS), bool(kinds & (SITE_KINDS | COMPANY_KINDS))
+    return (1 if person else 0) - (1 if org else 0)
+
+
+def _disagreements(
+    kinds: frozenset[str], ka: frozenset[str], kb: frozenset[str], agreed: set[str]
+) -> list[str]:
+    """The disagreement kinds of a pair: kinds both hold and share nothing of.
+
+    Two are read more narrowly. ``name_dob``: both hold a name with a date of birth and
+    share none of its kinds nor a name with a postcode or phone, so the names (or the
+    dates) differ; it does not count against a shared identity document (NINO, passport,
+    national id), which outweighs an alias or a mistyped date, only against values many
+    people may give (a phone, a bank account wages are paid into). ``name_phone_near``: both hold a phone and a name, share the phone,
+    and no name word sounds alike: one phone given by people of different names.
+    """
+    out: list[str] = []
+    for kind in kinds & ka & kb:
+        if kind == "name_dob":
+            if not agreed & (_NAME_KINDS | _DOCUMENTS):
+                out.append(kind)
+        elif kind == "name_phone_near":
+            if "phone" in agreed and kind not in agreed:
+                out.append(kind)
+        elif kind not in agreed:
+            out.append(kind)
     return out
 
 

@@ -80,8 +80,13 @@ STRONG_KINDS: frozenset[str] = frozenset(
 ISSUED_KINDS: frozenset[str] = frozenset({"nino", "passport", "national_id", "iban", "bank"})
 
 #: Kinds that stand for a site (farm, packhouse, house) and for a company.
-SITE_KINDS: frozenset[str] = frozenset({"site_district", "site_locality", "site_near"})
+SITE_KINDS: frozenset[str] = frozenset(
+    {"site_postcode", "site_district", "site_locality", "site_near", "site_near_locality"}
+)
 COMPANY_KINDS: frozenset[str] = frozenset({"company", "company_postcode", "company_near", "company_number"})
+
+#: Kinds whose value stands for one entity (see :func:`msin_fed.linkage.core.entity_count`).
+IDENTITY_KINDS: frozenset[str] = ISSUED_KINDS | SITE_KINDS | COMPANY_KINDS
 
 #: Person kinds of name and date of birth (a record holding one has both).
 NAME_DOB_KINDS: frozenset[str] = frozenset(
@@ -102,13 +107,15 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "dob_postcode",  # date of birth + postcode
         "name_postcode",  # every folded name word, sorted, + postcode
         "address",  # folded street address + postcode (or locality)
+        "site_postcode",  # folded site name + postcode
         "site_district",  # folded site name + postcode district (outward code)
         "site_locality",  # folded site name + folded locality
-        "site_near",  # the site name with one character deleted + district or locality
+        "site_near",  # the site name whole / with one character deleted + postcode
+        "site_near_locality",  # the same + locality
         "company",  # folded company name, legal suffixes dropped (registered names are unique)
         "company_postcode",  # folded company name + postcode
         "company_near",  # a long company name with one character deleted
-        "name_phone_near",  # metaphone codes of the name words + a phone with one digit deleted
+        "name_phone_near",  # metaphone code of a name word + a phone with one digit deleted
         "phon_postcode",  # metaphone codes of the name words, sorted, + postcode
         "name_lsh_dob",  # 2 min-hashes of the name's bigrams + a partial date of birth
         "nid_near",  # a national id / NINO / passport number with one character deleted
@@ -121,7 +128,8 @@ NEAR_WAIVES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "nid_near": frozenset({"national_id", "nino", "passport"}),
         "phone_near": frozenset({"phone"}),
-        "site_near": frozenset({"site_district", "site_locality"}),
+        "site_near": frozenset({"site_postcode", "site_district", "site_locality"}),
+        "site_near_locality": frozenset({"site_locality", "site_district"}),
         "company_near": frozenset({"company"}),
         "name_phone_near": frozenset({"phone"}),
         "phon_postcode": frozenset({"name_postcode"}),
@@ -186,6 +194,10 @@ class ScoringModel:
         weight = self.weights.get(kind, 0.0)
         if frequency >= self.max_frequency:
             return 0.0
+        if kind in IDENTITY_KINDS:
+            # Counted in entities that contradict each other: each doubling of them
+            # quarters the chance that two holders are one (u grows with e squared).
+            return max(weight - 2.0 * math.log2(frequency), 0.0)
         if frequency > 3:
             weight *= 1.0 - math.log2(frequency / 3) / math.log2(self.max_frequency / 3)
         return max(weight, 0.0)
@@ -253,12 +265,14 @@ DEFAULT_MODEL = ScoringModel(
         "name_postcode": 8.0,
         "dob_postcode": 4.5,
         "address": 5.0,
+        "site_postcode": 10.0,
         "site_district": 10.0,
         "site_locality": 10.0,
         "site_near": 10.0,
+        "site_near_locality": 10.0,
         "company": 10.0,
         "company_postcode": 10.0,
-        "company_near": 10.0,
+        "company_near": 6.0,
         "phon_postcode": 6.0,
         "name_phone_near": 5.0,
         "name_lsh_dob": 2.5,
@@ -266,7 +280,10 @@ DEFAULT_MODEL = ScoringModel(
         "phone_near": 6.0,
     },
     disagreement={
+        "site_postcode": 12.0,
         "company_number": 12.0,
+        "name_dob": 6.0,
+        "name_phone_near": 6.0,
         "email": 3.0,
         "nino": 6.0,
         "passport": 4.0,
@@ -280,7 +297,8 @@ DEFAULT_MODEL = ScoringModel(
         "phone_near": 6.0,
         "address": 5.0,
         "site_near": 10.0,
-        "company_near": 10.0,
+        "site_near_locality": 10.0,
+        "company_near": 6.0,
         "name_phone_near": 5.0,
     },
     threshold=10.0,

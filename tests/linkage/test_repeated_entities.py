@@ -112,7 +112,7 @@ def test_the_person_still_links_when_his_phone_is_also_an_agency_line() -> None:
 
 SITE: list[tuple[str, str, Row]] = [
     ("s1", "m1", dict(site_name="Fen View Farm", postcode="PE21 8AA")),
-    ("s2", "m2", dict(site_name="FEN VIEW FARM", postcode="pe21 9zz")),  # another postcode of the district
+    ("s2", "m2", dict(site_name="FEN VIEW FARM", postcode="pe218aa")),
     ("s3", "m3", dict(site_name="Fen View Farm", locality="Boston")),
     ("s4", "m4", dict(site_name="Fen Veiw Farm", postcode="PE21 8AA", locality="Boston")),  # typo
     ("s5", "m5", dict(site_name="The Fen View Farm", locality="BOSTON")),
@@ -137,8 +137,11 @@ def test_sites_of_one_name_in_other_districts_and_towns_stay_apart() -> None:
 
 COMPANY: list[tuple[str, str, Row]] = [
     ("c1", "m1", dict(company_name="Greenfield Labour Services Ltd")),
-    ("c2", "m2", dict(company_name="GREENFIELD LABOUR SERVICES LIMITED", postcode="PE21 7TB")),
-    ("c3", "m3", dict(company_name="Greenfeld Labour Services Limited")),  # typo, no number
+    ("c2", "m2", dict(company_name="GREENFIELD LABOUR SERVICES LIMITED", postcode="PE21 7TB",
+                      street_address="Unit 4 Riverside Estate")),
+    # a typo in the name, no number: the same office address corroborates it
+    ("c3", "m3", dict(company_name="Greenfeld Labour Services Limited", postcode="pe21 7tb",
+                      street_address="Unit 4, Riverside Estate")),
     ("c4", "m4", dict(company_name="Greenfield Labour Services", company_number="01234567")),
 ]
 
@@ -148,6 +151,33 @@ def test_a_company_known_to_four_members_clusters_as_a_company() -> None:
     [cluster] = clusters((p.left, p.right) for p in pairs)
     assert cluster == {"c1", "c2", "c3", "c4"}
     assert {entity_type(p.kinds) for p in pairs} == {"company"}
+
+
+def test_a_company_name_one_letter_off_alone_is_not_that_company() -> None:
+    two = [("d1", "m1", dict(company_name="DG Services Ltd")), ("d2", "m2", dict(company_name="DR Services Ltd"))]
+    assert match(two) == []
+
+
+def test_a_site_name_at_another_postcode_of_the_district_is_another_site() -> None:
+    two = [("b1", "m1", dict(site_name="Sparkle Car Wash", postcode="B10 9QA", locality="Birmingham")),
+           ("b2", "m2", dict(site_name="SPARKLE CAR WASH", postcode="B10 8PE", locality="Birmingham"))]
+    assert match(two) == []
+
+
+def test_a_person_and_a_company_sharing_a_phone_are_not_one_entity() -> None:
+    two = [("e1", "m1", dict(given_name="Ion", family_name="Radu", phone="01205 310555")),
+           ("e2", "m2", dict(company_name="Eastfield Staffing Ltd", phone="+44 1205 310555"))]
+    assert match(two) == []
+
+
+def test_one_phone_given_by_people_of_different_names_is_not_their_identity() -> None:
+    two = [("f1", "m1", dict(given_name="Florentina", family_name="Mindru", phone="07976 550825")),
+           ("f2", "m2", dict(given_name="Andrzej", family_name="Dabrowski", phone="+447976550825"))]
+    assert match(two) == []
+    # ... while a typo in one name word keeps the other word's agreement
+    same = [("g1", "m1", dict(given_name="Daniel", family_name="White", phone="01775026330")),
+            ("g2", "m2", dict(given_name="Daniek", family_name="WHITE", phone="00441775026330"))]
+    assert pair_set(match(same)) == {("g1", "g2")}
 
 
 def test_companies_with_different_numbers_are_not_one_company() -> None:
