@@ -20,8 +20,9 @@ holders share besides it:
   company number does not bridge two numbers);
 * any other token (a phone, an address, a plate, a name composite) is held by as many
   entities as its holders form groups when two holders are joined only if they also
-  share an issued identifier or a whole name with its date of birth (for name tokens:
-  an issued identifier or a phone, e-mail, plate or address).
+  share an issued identifier, a whole name with its date of birth, or a name with the
+  same postcode or phone (for name tokens: an issued identifier or a phone, e-mail, plate
+  or address).
 
 So a NINO held by six records that also share a name and a phone counts as one entity
 and keeps its full weight, while an agency landline held by six workers who share
@@ -55,7 +56,7 @@ Held = Mapping[bytes, str]
 
 #: Kinds whose value stands for one entity: holders are one unless they contradict.
 #: A holder pair sharing one of these (besides the token counted) is one person.
-_PERSON_PROOF = ISSUED_KINDS | {"name_dob", "name_phon_dob"}
+_PERSON_PROOF = ISSUED_KINDS | NAME_OTHER_KINDS | {"name_dob", "name_phon_dob"}
 _NAME_PROOF = ISSUED_KINDS | {"phone", "email", "vehicle", "address"}
 #: Kinds with one value per record whose disagreement contradicts a shared identity.
 _CONTRADICT = ("nino", "passport", "national_id")
