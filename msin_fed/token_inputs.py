@@ -30,8 +30,8 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
   postcode or the locality), ``company`` (folded name, legal
   suffixes dropped), ``company_postcode``, ``company_near`` (whole and one deletion,
   only for names of two words or more and :data:`ORG_FUZZY_MIN` letters);
-* ``nid_near``, ``phone_near``: the deletion neighbourhood of a national id, NINO,
-  passport number or phone (each one character deleted, as a whole-value token), so a
+* ``nid_near``, ``phone_near``, ``email_near``: the deletion neighbourhood of a
+  national id, NINO, passport number, phone or e-mail address (each one character deleted, as a whole-value token), so a
   single typo or transposition still agrees while no token stands for a character.
 
 docs/linkage.md has the table of what each kind is a function of;
@@ -283,7 +283,9 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         out.append(_make("phone", e164))
         out.extend(_near("phone_near", "phone", "+", phone_digits))
     if mention.email is not None:
-        out.append(_make("email", normalize.email(mention.email.value)))
+        address = normalize.email(mention.email.value)
+        out.append(_make("email", address))
+        out.extend(_near("email_near", "email", "", address))
     if mention.vehicle is not None:
         out.append(_make("vehicle", normalize.vehicle(mention.vehicle.value)))
     if mention.nino is not None:
@@ -300,9 +302,11 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         pp = mention.passport
         country2 = pp.country if len(pp.country) == 2 else country
         canonical = normalize.passport(pp.value, country2)
-        out.append(_make("passport", canonical))
-        cc, _, number = canonical.partition(":")
-        out.extend(_near("nid_near", "passport", cc + ":", number))
+        # The number alone: the row's country is often the holder's nationality or the
+        # member's own, not the issuer, and a number repeated across issuers is rare.
+        _cc, _, number = canonical.partition(":")
+        out.append(_make("passport", number))
+        out.extend(_near("nid_near", "passport", "", number))
     if isinstance(mention.bank, Iban):
         canonical = normalize.iban(mention.bank.value)
         out.append(_make("iban", canonical))
@@ -356,6 +360,10 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         # one phone given by people whose names share no word is no one's identity.
         for code in sorted({jellyfish.metaphone(w) for w in given + family if len(w) >= 2}):
             out.extend(_near("name_phone_near", code, "+", phone_digits))
+        # Two letters of a name word with the phone: weighs nothing, it only tells "a
+        # nickname or two typos" (``Gosho``/``Georgi Mihaylov``) from "another name".
+        for head in sorted({w[:2] for w in given + family if len(w) >= 2}):
+            out.append(_make("prefix_phone", head, "+" + phone_digits))
     if (given or family) and dob:
         out.extend(_name_band_inputs(given + family, dob))
     return list(dict.fromkeys(out))

@@ -249,7 +249,7 @@ def _disagreements(
             if not agreed & (_NAME_KINDS | _DOCUMENTS):
                 out.append(kind)
         elif kind == "name_phone_near":
-            if "phone" in agreed and kind not in agreed:
+            if "phone" in agreed and not agreed & {kind, "prefix_phone"}:
                 out.append(kind)
         elif kind not in agreed:
             out.append(kind)

@@ -120,6 +120,8 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "name_lsh_dob",  # 2 min-hashes of the name's bigrams + a partial date of birth
         "nid_near",  # a national id / NINO / passport number with one character deleted
         "phone_near",  # an E.164 phone number with one digit deleted
+        "email_near",  # an e-mail address with one character deleted
+        "prefix_phone",  # two letters of a name word + the phone (weighs nothing: see core)
     }
 )
 
@@ -128,6 +130,7 @@ NEAR_WAIVES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "nid_near": frozenset({"national_id", "nino", "passport"}),
         "phone_near": frozenset({"phone"}),
+        "email_near": frozenset({"email"}),
         "site_near": frozenset({"site_postcode", "site_district", "site_locality"}),
         "site_near_locality": frozenset({"site_locality", "site_district"}),
         "company_near": frozenset({"company"}),
@@ -278,6 +281,8 @@ DEFAULT_MODEL = ScoringModel(
         "name_lsh_dob": 2.5,
         "nid_near": 7.0,
         "phone_near": 6.0,
+        "email_near": 6.0,
+        "prefix_phone": 0.0,
     },
     disagreement={
         "site_postcode": 12.0,
@@ -295,6 +300,7 @@ DEFAULT_MODEL = ScoringModel(
         "name_init_dob": 3.0,
         "nid_near": 7.0,
         "phone_near": 6.0,
+        "email_near": 6.0,
         "address": 5.0,
         "site_near": 10.0,
         "site_near_locality": 10.0,
