@@ -41,6 +41,7 @@ docs/linkage.md has the table of what each kind is a function of;
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -222,6 +223,23 @@ def _org_body(name: str) -> str:
     return name.replace(" ", "")
 
 
+_QUALIFIER = re.compile(r"\([^)]*\)")
+
+
+def _org_name(value: str, fld: str) -> str:
+    """The folded name without bracketed qualifiers (``Hand Car Wash (unit 2)``, ``(yard)``):
+    a part of the site, or a member's own note, not its name."""
+    bare = _QUALIFIER.sub(" ", value)
+    return normalize.org_name(bare if bare.strip() else value, fld)
+
+
+def _towns(locality: str) -> list[str]:
+    """The folded parts of a locality (``Lockwood, Huddersfield``: the area and the town),
+    each a place a site may be known by."""
+    parts = [normalize.fold(p) for p in locality.split(",")]
+    return list(dict.fromkeys(p for p in parts if p))
+
+
 def _district(postcode: str) -> str:
     """The outward code of a UK postcode (``PE21 8AA`` -> ``PE21``); other countries' whole."""
     head, _, tail = postcode.partition(" ")
@@ -235,26 +253,27 @@ def _org_near(kind: str, of: str, body: str) -> Iterator[TokenInput]:
     yield from _near(kind, of, "=", body)
 
 
-def _site_inputs(name: str, postcode: str, locality: str) -> Iterator[TokenInput]:
+def _site_inputs(name: str, postcode: str, towns: list[str]) -> Iterator[TokenInput]:
     """A site by name and postcode, by name and district, by name and locality, and one
     typo from the name with the postcode or with the locality.
 
     Never the name alone: a site is known by its name *and* where it is (``Manor Farm``
     names farms across the country), and every fuzzy variant carries the place too. The
     full postcode is a token of its own so that two records naming one site at two
-    postcodes of a district (two branches of a car wash) can be told apart.
+    postcodes of a district (two branches of a car wash) can be told apart. Names are
+    compared without spaces (``Car Wash``/``Carwash``).
     """
     body = _org_body(name)
     fuzzy = len(body) >= 5
     if postcode:
-        yield _make("site_postcode", name, postcode)
-        yield _make("site_district", name, "district " + _district(postcode))
+        yield _make("site_postcode", body, postcode)
+        yield _make("site_district", body, "district " + _district(postcode))
         if fuzzy:
             yield from _org_near("site_near", "postcode " + postcode, body)
-    if locality:
-        yield _make("site_locality", name, "locality " + locality)
+    for town in towns:
+        yield _make("site_locality", body, "locality " + town)
         if fuzzy:
-            yield from _org_near("site_near_locality", "locality " + locality, body)
+            yield from _org_near("site_near_locality", "locality " + town, body)
 
 
 def _company_inputs(name: str, postcode: str) -> Iterator[TokenInput]:
@@ -345,10 +364,11 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     if mention.site is not None:
         site_pc = mention.site.postcode.strip()
         site_code = normalize.postcode(site_pc, country, "postcode") if site_pc else pcode
-        site_town = normalize.fold(mention.site.locality) if mention.site.locality.strip() else locality
-        out.extend(_site_inputs(normalize.org_name(mention.site.value, "site_name"), site_code, site_town))
+        town = mention.site.locality if mention.site.locality.strip() else (
+            mention.address.locality if mention.address is not None else "")
+        out.extend(_site_inputs(_org_name(mention.site.value, "site_name"), site_code, _towns(town)))
     if mention.company_name is not None:
-        out.extend(_company_inputs(normalize.org_name(mention.company_name.value), pcode))
+        out.extend(_company_inputs(_org_name(mention.company_name.value, "company_name"), pcode))
     if dob and pcode:
         out.append(_make("dob_postcode", dob, pcode))
     if (given or family) and pcode:
