@@ -50,6 +50,7 @@ import jellyfish
 import numpy as np
 
 from msin_fed import normalize
+from msin_fed.errors import ValidationError
 from msin_fed.model.identifiers import BankAccount, Iban
 from msin_fed.model.report import EntityMention
 
@@ -224,13 +225,30 @@ def _org_body(name: str) -> str:
 
 
 _QUALIFIER = re.compile(r"\([^)]*\)")
+_DOTTED = re.compile(r"\b((?:[A-Za-z]\.){2,})")
+_TRADING_AS = re.compile(r"\b(?:t/a|trading as)\b", re.IGNORECASE)
 
 
 def _org_name(value: str, fld: str) -> str:
-    """The folded name without bracketed qualifiers (``Hand Car Wash (unit 2)``, ``(yard)``):
-    a part of the site, or a member's own note, not its name."""
+    """The folded name without bracketed qualifiers (``Hand Car Wash (unit 2)``, ``(yard)``:
+    a part of the site, or a member's own note, not its name), dotted abbreviations
+    closed up (``L.L.P.`` is ``LLP``)."""
     bare = _QUALIFIER.sub(" ", value)
-    return normalize.org_name(bare if bare.strip() else value, fld)
+    bare = _DOTTED.sub(lambda m: m.group(1).replace(".", ""), bare if bare.strip() else value)
+    return normalize.org_name(bare, fld)
+
+
+def _company_names(value: str) -> list[str]:
+    """The legal name and, after ``t/a`` (trading as), the trading name: either is how a
+    member may know the company."""
+    parts = [p for p in _TRADING_AS.split(value) if p.strip()]
+    names: list[str] = []
+    for part in parts or [value]:
+        try:
+            names.append(_org_name(part, "company_name"))
+        except ValidationError:
+            continue  # a part of only noise words ("Ltd"): the other part names it
+    return list(dict.fromkeys(names)) or [_org_name(value, "company_name")]
 
 
 def _towns(locality: str) -> list[str]:
@@ -368,7 +386,8 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
             mention.address.locality if mention.address is not None else "")
         out.extend(_site_inputs(_org_name(mention.site.value, "site_name"), site_code, _towns(town)))
     if mention.company_name is not None:
-        out.extend(_company_inputs(_org_name(mention.company_name.value, "company_name"), pcode))
+        for name in _company_names(mention.company_name.value):
+            out.extend(_company_inputs(name, pcode))
     if dob and pcode:
         out.append(_make("dob_postcode", dob, pcode))
     if (given or family) and pcode:
