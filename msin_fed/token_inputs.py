@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 import jellyfish
 import numpy as np
+import phonenumbers
 
 from msin_fed import normalize
 from msin_fed.errors import ValidationError
@@ -125,13 +126,44 @@ def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) ->
         yield _make("name_init_dob", f[0], g, dob)
 
 
+def _phone(value: str, region: str) -> str:
+    """E.164 of a phone read in ``region``, unless it is no valid number there and a valid
+    UK one: ``country`` is often the person's nationality, while a UK member writes UK
+    numbers in national form (``07409 661374`` is a UK mobile, not a Polish number)."""
+    e164 = normalize.phone(value, region)
+    if region == "GB" or value.strip().startswith(("+", "00")):
+        return e164
+    try:
+        uk = normalize.phone(value, "GB")
+    except ValidationError:
+        return e164
+    if phonenumbers.is_valid_number(phonenumbers.parse(uk)) and not phonenumbers.is_valid_number(
+        phonenumbers.parse(e164)
+    ):
+        return uk
+    return e164
+
+
+def _postcode(value: str, country: str, fld: str) -> str:
+    """A postcode in UK form when it is a valid UK postcode, whatever the row's country
+    (often the person's nationality), else in the country's form."""
+    if country != "GB":
+        try:
+            return normalize.postcode(value, "GB", fld)
+        except ValidationError:
+            pass
+    return normalize.postcode(value, country, fld)
+
+
 def _near(kind: str, of: str, prefix: str, body: str) -> Iterator[TokenInput]:
-    """Deletion neighbourhood: ``body`` with each one character deleted.
+    """Deletion neighbourhood: ``body`` whole and with each one character deleted.
 
     Two values one substitution, insertion, deletion or adjacent transposition apart
-    share a variant. Identical variants (from repeated characters) are replaced by
-    random fillers that match nothing, so the number of tokens reveals only the length.
+    share a variant (a deletion is the shorter value whole). Identical variants (from
+    repeated characters) are replaced by random fillers that match nothing, so the
+    number of tokens reveals only the length.
     """
+    yield _make(kind, of, prefix + body)
     seen: set[str] = set()
     for i in range(len(body)):
         variant = body[:i] + body[i + 1 :]
@@ -265,10 +297,8 @@ def _district(postcode: str) -> str:
 
 
 def _org_near(kind: str, of: str, body: str) -> Iterator[TokenInput]:
-    """The name whole and with each one character deleted: two names one substitution,
-    insertion, deletion or transposition apart share one of these."""
-    yield _make(kind, of, "=" + body)
-    yield from _near(kind, of, "=", body)
+    """The name whole and with each one character deleted (:func:`_near`)."""
+    yield from _near(kind, of, "", body)
 
 
 def _site_inputs(name: str, postcode: str, towns: list[str]) -> Iterator[TokenInput]:
@@ -315,7 +345,7 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     phone_digits = ""
     if mention.phone is not None:
         region = mention.phone.region if mention.phone.region else country
-        e164 = normalize.phone(mention.phone.value, region)
+        e164 = _phone(mention.phone.value, region)
         phone_digits = e164[1:]
         out.append(_make("phone", e164))
         out.extend(_near("phone_near", "phone", "+", phone_digits))
@@ -368,7 +398,7 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         addr = mention.address
         street = normalize.address(addr.value)
         if addr.postcode.strip():
-            pcode = normalize.postcode(addr.postcode, addr.country or country)
+            pcode = _postcode(addr.postcode, addr.country or country, "postcode")
         if addr.locality.strip():
             locality = normalize.fold(addr.locality)
         # Both forms when both are known: one member may hold the postcode, another
@@ -381,7 +411,7 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         out.extend(_person_inputs(given, family, dob))
     if mention.site is not None:
         site_pc = mention.site.postcode.strip()
-        site_code = normalize.postcode(site_pc, country, "postcode") if site_pc else pcode
+        site_code = _postcode(site_pc, country, "postcode") if site_pc else pcode
         town = mention.site.locality if mention.site.locality.strip() else (
             mention.address.locality if mention.address is not None else "")
         out.extend(_site_inputs(_org_name(mention.site.value, "site_name"), site_code, _towns(town)))
