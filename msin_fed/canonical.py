@@ -357,7 +357,7 @@ def mention_from_row(
         builders.append(("bank_account", "bank", lambda: Iban(bank) if is_iban else BankAccount(bank)))
     site = text("site_name")
     if site:
-        builders.append(("site_name", "site", lambda: SiteName(site, postcode=postcode)))
+        builders.append(("site_name", "site", lambda: SiteName(site, postcode=postcode, locality=locality)))
     for col, key, build in builders:
         try:
             take(col, key, build)

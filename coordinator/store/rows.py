@@ -6,11 +6,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["SITE_KINDS", "ActionRow", "AlertRow", "AuditEntry", "ClusterInfo"]
-
-#: Token kinds that describe a place or business rather than a person.
-SITE_KINDS: frozenset[str] = frozenset({"site_postcode", "company_postcode", "address", "company_number"})
-
+__all__ = ["ActionRow", "AlertRow", "AuditEntry", "ClusterInfo"]
 
 @dataclass(frozen=True)
 class ClusterInfo:

@@ -14,13 +14,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from msin_fed.errors import StoreError
+from msin_fed.linkage.core import entity_type
 from msin_fed.model import SharedRecord
 
 from . import migrate
 from .codec import aware, record_of, record_values
 from .engine import WRITE_LOCK, SingleProcessLock, open_engines, sqlite_path, store_url
 from .notify import EventListener, notify_events
-from .rows import SITE_KINDS, ActionRow, AlertRow, AuditEntry, ClusterInfo
+from .rows import ActionRow, AlertRow, AuditEntry, ClusterInfo
 from .schema import RECORD_COLUMNS, actions, alerts, audit, cluster_of, events, pairs, records, submissions
 from .sql import bulk_insert, chunks, select_in
 
@@ -419,7 +420,7 @@ class SharedStore:
                         ).scalars()
                     )
                 months.sort()
-                kind = "site" if kinds and kinds <= SITE_KINDS else "perpetrator"
+                kind = entity_type(kinds)
                 out.append(
                     ClusterInfo(
                         cluster_id=cid,

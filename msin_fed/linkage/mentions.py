@@ -102,7 +102,7 @@ def mention_from_row(row: Mapping[str, str | None]) -> tuple[EntityMention | Non
         attempt("bank_account", "bank", BankAccount, normalize.bank_account)
     attempt("company_name", "company_name", SiteName, normalize.org_name)
     attempt("company_number", "company_number", CompanyNumber, normalize.company_number)
-    attempt("site_name", "site", lambda v: SiteName(v, postcode=postcode),
+    attempt("site_name", "site", lambda v: SiteName(v, postcode=postcode, locality=_get(row, "locality")),
             lambda v: normalize.org_name(v, "site_name"))
     if problems:
         return None, problems
