@@ -46,10 +46,9 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from msin_fed.linkage.core import candidate_pairs, score_pairs
@@ -57,19 +56,9 @@ from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 from msin_fed.model import Token
 
 from .seen_keys import SeenKeys
-from .store import (
-    ClusterInfo,
-    SharedStore,
-    bulk_insert,
-    cluster_of,
-    pack_tokens,
-    pairs,
-    record_tokens,
-    select_in,
-    token_key,
-    tokens,
-    unpack_tokens,
-)
+from .store import ClusterInfo, SharedStore, pack_tokens, token_key
+from .store import postings as P
+from .store.postings import TOKEN_COLUMNS, TokenRow  # noqa: F401 (TOKEN_COLUMNS: bench/coordinator.py imports it here)
 
 __all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView", "RecordTokens", "TokenRow", "prepare_tokens"]
 
@@ -77,17 +66,13 @@ TokenLike = Token | tuple[str, bytes]
 Entry = tuple[str, str, Iterable[TokenLike]]
 _PairKey = tuple[str, str]
 
-TOKEN_COLUMNS = ("record_id", "member_id", "kind", "value", "epoch", "key")
 RECORD_TOKEN_COLUMNS = ("record_id", "member_id", "tokens")
-PAIR_COLUMNS = ("record_a", "record_b", "member_a", "member_b", "score", "kinds")
 
 NEW = "new"
 UPDATED = "updated"
 REMOVED = "removed"
 
-#: A ``tokens`` row, in :data:`TOKEN_COLUMNS` order.
-TokenRow = tuple[str, str, str, bytes, int, int]
-_KEY = itemgetter(5)
+_KEY = itemgetter(5)  # a TokenRow's key
 
 
 class RecordTokens(NamedTuple):
@@ -189,13 +174,8 @@ class MatchEngine:
     def pairs(self) -> Iterator[tuple[str, str, float]]:
         """Every matched pair ``(record_a, record_b, score)`` with ``record_a < record_b``."""
         with self.store.read() as conn:
-            rows = conn.execute(
-                sa.select(pairs.c.record_a, pairs.c.record_b, pairs.c.score).order_by(
-                    pairs.c.record_a, pairs.c.record_b
-                )
-            ).all()
-        for a, b, s in rows:
-            yield a, b, float(s)
+            rows = P.all_pairs(conn)
+        yield from rows
 
     def clusters(self, limit: int | None = None) -> list[ClusterInfo]:
         """Clusters of matched records, largest first."""
@@ -220,12 +200,8 @@ class MatchEngine:
         rows = [row for record in by_record.values() for row in record.rows]
         # In key order, the index takes the batch in one sweep rather than at random places.
         rows.sort(key=_KEY)
-        bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
-        bulk_insert(
-            conn,
-            record_tokens,
-            RECORD_TOKEN_COLUMNS,
-            [(rid, record.rows[0][1], record.packed) for rid, record in by_record.items() if record.rows],
+        P.insert_postings(
+            conn, rows, [(rid, record.rows[0][1], record.packed) for rid, record in by_record.items() if record.rows]
         )
         if known is None:
             lookup = {row[3]: row[5] for row in rows}
@@ -247,26 +223,13 @@ class MatchEngine:
         if not self._single_writer:
             return None
         if self._seen is None:  # once per process: later growth needs no scan
-            parts = [np.zeros(0, dtype=np.int64)]
-            cursor = conn.connection.cursor()
-            try:
-                cursor.execute("SELECT key FROM tokens")
-                while chunk := cursor.fetchmany(1 << 16):  # in slices: 8M keys as tuples is GiBs
-                    parts.append(np.fromiter((k for (k,) in chunk), dtype=np.int64, count=len(chunk)))
-            finally:
-                cursor.close()
-            self._seen = SeenKeys(np.concatenate(parts))
+            self._seen = SeenKeys(P.all_keys(conn))
         return self._seen
 
     def _withdraw(self, conn: Connection, record_id: str) -> list[MatchChange]:
         _member, own = self._tokens_of(conn, [record_id]).get(record_id, ("", []))
         keys = {value: token_key(value) for _kind, value in own}
-        _executemany(
-            conn,
-            "DELETE FROM tokens WHERE key = {mark} AND record_id = {mark}",
-            [(k, record_id) for k in sorted(set(keys.values()))],
-        )
-        select_in(conn, "DELETE FROM record_tokens WHERE record_id IN ({0})", [record_id], fetch=False)
+        P.delete_postings(conn, record_id, keys.values())
         holders = self._shared_holders(conn, keys, self.model.max_frequency)
         return self._update(conn, candidate_pairs(holders.values()), removed={record_id}, known=holders)
 
@@ -305,21 +268,17 @@ class MatchEngine:
         if not changed_pairs:
             return []
 
-        _executemany(
-            conn, "DELETE FROM pairs WHERE record_a = {mark} AND record_b = {mark}", sorted(changed_pairs)
-        )
-        bulk_insert(
+        P.replace_pairs(
             conn,
-            pairs,
-            PAIR_COLUMNS,
+            changed_pairs,
             [
-                (a, b, p.member_a, p.member_b, p.score, p.kinds)
+                P.PairRow(a, b, p.member_a, p.member_b, p.score, p.kinds)
                 for (a, b), p in new_rows.items()
                 if (a, b) in changed_pairs
             ],
         )
         if removed:
-            select_in(conn, "DELETE FROM cluster_of WHERE record_id IN ({0})", sorted(removed), fetch=False)
+            P.replace_cluster_ids(conn, removed, [])
 
         changed_records = {r for k in changed_pairs for r in k} - removed
         new_cids = self._recluster(conn, changed_records)
@@ -438,9 +397,7 @@ class MatchEngine:
                 assigned[r] = cid
                 if previous.get(r) != cid:
                     write.append((r, cid))
-        stale = sorted(drop + [r for r, _c in write])
-        select_in(conn, "DELETE FROM cluster_of WHERE record_id IN ({0})", stale, fetch=False)
-        bulk_insert(conn, cluster_of, ("record_id", "cluster_id"), write)
+        P.replace_cluster_ids(conn, drop + [r for r, _c in write], write)
         return assigned
 
     def _components(self, conn: Connection, seeds: set[str]) -> dict[str, str]:
@@ -459,11 +416,7 @@ class MatchEngine:
         frontier = sorted(seeds)
         while frontier:
             found: list[str] = []
-            for a, b in select_in(
-                conn,
-                "SELECT record_a, record_b FROM pairs WHERE record_a IN ({0}) OR record_b IN ({0})",
-                frontier,
-            ):
+            for a, b in P.pair_edges(conn, frontier):
                 for x in (a, b):
                     if x not in parent:
                         parent[x] = x
@@ -476,20 +429,11 @@ class MatchEngine:
 
     # ------------------------------------------------------------------ queries
 
-    def _frequencies(self, conn: Connection, keys: dict[bytes, int]) -> dict[bytes, int]:
+    @staticmethod
+    def _frequencies(conn: Connection, keys: dict[bytes, int]) -> dict[bytes, int]:
         """value -> number of records holding it, for the values given (value -> token key)
         held by at least two records (values held by fewer are absent)."""
-        rows = select_in(
-            conn,
-            "SELECT value, COUNT(*) FROM tokens WHERE key IN ({0}) GROUP BY value HAVING COUNT(*) >= 2",
-            set(keys.values()),
-        )
-        out: dict[bytes, int] = {}
-        for v, n in rows:
-            value = _as_bytes(v)
-            if value in keys:
-                out[value] = int(n)
-        return out
+        return {v: n for v, n in P.value_counts(conn, keys.values()).items() if v in keys}
 
     def _shared_holders(self, conn: Connection, keys: dict[bytes, int], most: int) -> dict[bytes, dict[str, str]]:
         """value -> {record_id: member_id} for the values given (value -> token key) that are
@@ -497,26 +441,19 @@ class MatchEngine:
 
         Counting by key reads only the key index; values are read for the few keys held
         more than once. A key held more than ``most`` times (a very frequent token) is
-        grouped by value in SQL instead, so its holders are read only when a value under
-        that key is itself under the limit (two values sharing a key prefix).
+        grouped by value instead, so its holders are read only when a value under that
+        key is itself under the limit (two values sharing a key prefix).
         """
         few: set[int] = set()
         many: set[int] = set()
-        for key, n in select_in(
-            conn,
-            "SELECT key, COUNT(*) FROM tokens WHERE key IN ({0}) GROUP BY key HAVING COUNT(*) >= 2",
-            set(keys.values()),
-        ):
+        for key, n in P.key_counts(conn, keys.values()).items():
             (few if n <= most else many).add(key)
         if many:
             freq = self._frequencies(conn, {v: k for v, k in keys.items() if k in many})
             few.update(keys[v] for v, n in freq.items() if n <= most)
         count: Counter[bytes] = Counter()
         out: dict[bytes, dict[str, str]] = {}
-        for v, rid, mid in select_in(
-            conn, "SELECT value, record_id, member_id FROM tokens WHERE key IN ({0})", few
-        ):
-            value = _as_bytes(v)
+        for value, rid, mid in P.holders(conn, few):
             if value in keys:
                 count[value] += 1
                 out.setdefault(value, {})[rid] = mid
@@ -525,32 +462,18 @@ class MatchEngine:
     @staticmethod
     def _tokens_of(conn: Connection, record_ids: Sequence[str]) -> dict[str, tuple[str, list[tuple[str, bytes]]]]:
         """record -> (member, its (kind, value) tokens), for the records given that have tokens."""
+        return P.tokens_of(conn, record_ids)
+
+    @staticmethod
+    def _pairs_touching(conn: Connection, record_ids: set[str]) -> dict[_PairKey, _PairResult]:
         return {
-            rid: (mid, unpack_tokens(packed))
-            for rid, mid, packed in select_in(
-                conn, "SELECT record_id, member_id, tokens FROM record_tokens WHERE record_id IN ({0})", record_ids
-            )
+            key: _PairResult(row.member_a, row.member_b, row.score, row.kinds)
+            for key, row in P.pairs_touching(conn, record_ids).items()
         }
 
-    def _pairs_touching(self, conn: Connection, record_ids: set[str]) -> dict[_PairKey, _PairResult]:
-        return {
-            (a, b): _PairResult(ma, mb, float(score), kinds)
-            for a, b, ma, mb, score, kinds in select_in(
-                conn,
-                "SELECT record_a, record_b, member_a, member_b, score, kinds FROM pairs"
-                " WHERE record_a IN ({0}) OR record_b IN ({0})",
-                sorted(record_ids),
-            )
-        }
-
-    def _cluster_ids(self, conn: Connection, record_ids: set[str]) -> dict[str, str]:
-        return dict(
-            select_in(
-                conn,
-                "SELECT record_id, cluster_id FROM cluster_of WHERE record_id IN ({0})",
-                sorted(record_ids),
-            )
-        )
+    @staticmethod
+    def _cluster_ids(conn: Connection, record_ids: set[str]) -> dict[str, str]:
+        return P.cluster_ids(conn, record_ids)
 
     @contextmanager
     def _tx(self, conn: Connection | None) -> Iterator[Connection]:
@@ -559,23 +482,6 @@ class MatchEngine:
         else:
             with self.store.write() as c:
                 yield c
-
-
-def _as_bytes(value: bytes | memoryview) -> bytes:
-    """A token value as bytes (SQLite returns bytes; a PostgreSQL driver may return memoryview)."""
-    return value if type(value) is bytes else bytes(value)
-
-
-def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """executemany ``sql`` (with ``{mark}`` for each parameter) through the driver cursor."""
-    if not rows:
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    cursor = conn.connection.cursor()
-    try:
-        cursor.executemany(sql.format(mark=mark), list(rows))
-    finally:
-        cursor.close()
 
 
 def _views(
