@@ -16,6 +16,7 @@ Where things are::
                    actions and analysts' reads
     postings.py    the match engine's queries: token postings, pairs, cluster ids
     rows.py        the value types queries return
+    notify.py      waking other processes' event streams (PostgreSQL LISTEN/NOTIFY)
 
 Analysts' reads (insight reports build on them): :meth:`SharedStore.iter_records`,
 :meth:`SharedStore.clusters`, :meth:`SharedStore.actions` and :meth:`SharedStore.alerts`.
