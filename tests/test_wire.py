@@ -50,3 +50,27 @@ def test_another_key_or_a_malformed_signature_is_refused() -> None:
         verify_batch(BATCH, sign_batch(BATCH, other), bytes(key.verify_key))
     with pytest.raises(ValidationError, match="64 bytes"):
         verify_batch(BATCH, b"", bytes(key.verify_key))
+
+
+def test_event_bodies_round_trip_through_their_stored_and_wire_forms() -> None:
+    import datetime as _dt
+
+    from msin_fed.model import Assessment, Grade, Handling, SourceEvaluation, Tlp
+    from msin_fed.model.events import AlertEvent, CaseEvent, CaseEventKind, Event, MatchChange, MatchEvent
+    from msin_fed.wire import event_body_from_bytes, event_body_to_bytes, event_from_pb, event_to_pb
+
+    grade = Grade(SourceEvaluation(1), Assessment.B, Handling.P)
+    bodies = [
+        MatchEvent("r1", "c1", 2, ("phone", "vehicle"), 12.5, MatchChange.UPDATED, ("beta",)),
+        AlertEvent("a1", "Gangmaster active", "TLK", "packhouse", "labour_exploitation", grade, Tlp.AMBER, "member"),
+        CaseEvent("k1", CaseEventKind.CONTACT_AGREED, "in_discussion", "p1", b"\x01" * 32, b"sealed"),
+    ]
+    at = _dt.datetime(2026, 3, 1, 12, 0, tzinfo=_dt.UTC)
+    for i, body in enumerate(bodies, 1):
+        kind, data = event_body_to_bytes(body)
+        assert event_body_from_bytes(kind, data) == body
+        event = Event(i, at, body)
+        assert event_from_pb(event_to_pb(event)) == event
+        assert event.kind == kind
+    with pytest.raises(ValidationError, match="unknown case event kind"):
+        event_body_from_bytes("case", b"\x12\x05bogus")
