@@ -73,6 +73,8 @@ class Caller:
     role: str
     name: str
     signing_public_key: bytes | None = None
+    #: X25519 key case messages to the caller are sealed to (member, analyst, advisory).
+    sealing_public_key: bytes | None = None
 
 
 #: Most records stored in one group-commit transaction.
@@ -160,6 +162,8 @@ class CoordinatorService:
         #: Fair shares: one member cannot hold every stream slot or worker.
         self.streams = StreamSlots(max_streams, member_streams, analyst_streams)
         self.call_rates = CallRates(member_calls_per_second)
+        #: Called with each subscriber as its stream opens (cases note its sealing key).
+        self.on_subscribe: Callable[[Caller], None] | None = None
         self._intake_cv = threading.Condition()
         self._intake_queue: deque[_Intake] = deque()
         self._writing = False
@@ -399,9 +403,11 @@ class CoordinatorService:
         self, caller: Caller, after: int, is_active: Callable[[], bool], poll: float = 1.0
     ) -> Iterator[Event]:
         """The caller's events after ``after``, then new ones as they come, until inactive."""
-        if caller.role not in ("member", "analyst"):
-            raise AccessDenied("only members and analysts subscribe")
-        subscriber = caller.name if caller.role == "member" else "(analyst)"
+        if caller.role not in ("member", "analyst", "advisory"):
+            raise AccessDenied("only members, analysts and the Advisory Group subscribe")
+        subscriber = caller.name if caller.role == "member" else f"({caller.role})"
+        if self.on_subscribe is not None:
+            self.on_subscribe(caller)
         self.streams.acquire(caller.role, caller.name)
         cursor = after
         delivered = 0

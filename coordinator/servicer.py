@@ -24,7 +24,7 @@ __all__ = ["POLICY", "STATUS_OF", "CoordinatorServicer", "status_of"]
 POLICY: dict[str, frozenset[str]] = {
     "SubmitBatch": frozenset({"member"}),
     "Withdraw": frozenset({"member", "admin"}),
-    "Subscribe": frozenset({"member", "analyst"}),
+    "Subscribe": frozenset({"member", "analyst", "advisory"}),
     "RaiseAlert": frozenset({"member", "analyst"}),
     "ListMatches": frozenset({"member"}),
     "ListClusters": frozenset({"analyst"}),
@@ -65,7 +65,7 @@ _R = TypeVar("_R")
 
 def _caller(context: grpc.ServicerContext) -> Caller:
     peer = pki.peer_of(context)
-    return Caller(peer.role, peer.name, peer.signing_public_key)
+    return Caller(peer.role, peer.name, peer.signing_public_key, peer.sealing_public_key)
 
 
 class CoordinatorServicer(pb_grpc.CoordinatorServicer):

@@ -31,6 +31,17 @@ from msin_fed.model import (
     Tlp,
     Token,
 )
+from msin_fed.model.cases import (
+    CaseAction,
+    CaseEntry,
+    CaseRecord,
+    CaseState,
+    CaseView,
+    Escalation,
+    Proposal,
+    Recommendation,
+    SealedMessage,
+)
 from msin_fed.model.events import (
     AlertEvent,
     CaseEvent,
@@ -50,6 +61,8 @@ __all__ = [
     "batch_digest",
     "case_event_from_pb",
     "case_event_to_pb",
+    "case_view_from_pb",
+    "case_view_to_pb",
     "encode_submission",
     "event_body_from_bytes",
     "event_body_to_bytes",
@@ -59,9 +72,13 @@ __all__ = [
     "grade_to_pb",
     "match_event_from_pb",
     "match_event_to_pb",
+    "recommendation_from_pb",
+    "recommendation_to_pb",
     "record_from_bytes",
     "record_from_pb",
     "record_to_pb",
+    "sealed_message_from_pb",
+    "sealed_message_to_pb",
     "sign_batch",
     "tlp_from_pb",
     "tlp_to_pb",
@@ -378,3 +395,152 @@ def event_from_pb(msg: pb.Event) -> Event:
 def encode_submission(submission_id: str, record_bytes: bytes) -> bytes:
     """A serialized ``msin.v1.Submission`` (the outbox's stored form of a share)."""
     return pb.Submission(submission_id=submission_id, record=record_bytes).SerializeToString(deterministic=True)
+
+
+# ---------------------------------------------------------------- cases
+
+
+def _stamp(at: _dt.datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(at.astimezone(_dt.UTC))
+    return stamp
+
+
+def _time(stamp: Timestamp) -> _dt.datetime:
+    return stamp.ToDatetime(_dt.UTC)
+
+
+def recommendation_to_pb(rec: Recommendation) -> pb.Recommendation:
+    """The wire form of a recommendation."""
+    return pb.Recommendation(
+        recommendation_id=rec.recommendation_id, text=rec.text, agreed=list(rec.agreed), recorded=rec.recorded
+    )
+
+
+def recommendation_from_pb(msg: pb.Recommendation) -> Recommendation:
+    """The recommendation of a wire message."""
+    return Recommendation(msg.recommendation_id, msg.text, tuple(msg.agreed), msg.recorded)
+
+
+def _case_record_to_pb(r: CaseRecord) -> pb.CaseRecord:
+    msg = pb.CaseRecord(
+        record_id=r.record_id,
+        member=r.member,
+        narrative=r.narrative,
+        region=r.region,
+        sector=r.sector,
+        exploitation_type=r.exploitation_type,
+        month=r.month,
+    )
+    if r.grade is not None:
+        msg.grade.CopyFrom(grade_to_pb(r.grade))
+    if r.tlp is not None:
+        msg.tlp = _TLP_TO_PB[r.tlp]
+    return msg
+
+
+def _case_record_from_pb(m: pb.CaseRecord) -> CaseRecord:
+    try:
+        grade: Grade | None = grade_from_pb(m.grade)
+    except ValidationError:
+        grade = None
+    return CaseRecord(
+        m.record_id, m.member, m.narrative, m.region, m.sector, m.exploitation_type, m.month, grade, _TLP_FROM_PB.get(m.tlp)
+    )
+
+
+def case_view_to_pb(view: CaseView) -> pb.CaseView:
+    """The wire form of a case as one caller may see it."""
+    msg = pb.CaseView(
+        case_id=view.case_id,
+        state=view.state.value,
+        title=view.title,
+        outcome=view.outcome,
+        cluster_id=view.cluster_id,
+        records=[_case_record_to_pb(r) for r in view.records],
+        participants=list(view.participants),
+        timeline=[
+            pb.CaseEntry(at=_stamp(e.at), kind=e.kind, actor=e.actor, text=e.text, ref=e.ref) for e in view.timeline
+        ],
+        proposals=[
+            pb.Proposal(
+                proposal_id=p.proposal_id,
+                state=p.state,
+                members=list(p.members),
+                you_consented=p.you_consented,
+                note=p.note,
+                you_revealed=p.you_revealed,
+            )
+            for p in view.proposals
+        ],
+        recommendations=[recommendation_to_pb(r) for r in view.recommendations],
+        actions=[
+            pb.CaseAction(
+                action_id=a.action_id, kind=a.kind, outcome=a.outcome, date=a.date, member=a.member, lessons=a.lessons
+            )
+            for a in view.actions
+        ],
+        analyst_key=view.analyst_key,
+        member_keys=dict(view.member_keys),
+        opened_at=_stamp(view.opened_at),
+    )
+    if view.escalation is not None:
+        e = view.escalation
+        msg.escalation.CopyFrom(
+            pb.Escalation(
+                reason=e.reason, note=e.note, agency=e.agency, decided_by=e.decided_by, decided_at=_stamp(e.decided_at)
+            )
+        )
+    return msg
+
+
+def case_view_from_pb(msg: pb.CaseView) -> CaseView:
+    """The case of a wire message; ValidationError for an unknown state."""
+    try:
+        state = CaseState(msg.state)
+    except ValueError:
+        raise ValidationError("case.state", f"unknown case state {msg.state!r}") from None
+    escalation = None
+    if msg.HasField("escalation"):
+        e = msg.escalation
+        escalation = Escalation(e.reason, e.note, e.agency, e.decided_by, _time(e.decided_at))
+    return CaseView(
+        case_id=msg.case_id,
+        state=state,
+        title=msg.title,
+        opened_at=_time(msg.opened_at),
+        outcome=msg.outcome,
+        cluster_id=msg.cluster_id,
+        records=tuple(_case_record_from_pb(r) for r in msg.records),
+        participants=tuple(msg.participants),
+        timeline=tuple(CaseEntry(_time(e.at), e.kind, e.actor, e.text, e.ref) for e in msg.timeline),
+        proposals=tuple(
+            Proposal(p.proposal_id, p.state, tuple(p.members), p.you_consented, p.note, p.you_revealed)
+            for p in msg.proposals
+        ),
+        recommendations=tuple(recommendation_from_pb(r) for r in msg.recommendations),
+        actions=tuple(CaseAction(a.action_id, a.kind, a.outcome, a.date, a.member, a.lessons) for a in msg.actions),
+        escalation=escalation,
+        analyst_key=bytes(msg.analyst_key),
+        member_keys={k: bytes(v) for k, v in msg.member_keys.items()},
+    )
+
+
+def sealed_message_to_pb(m: SealedMessage) -> pb.SealedMessage:
+    """The wire form of a sealed message."""
+    return pb.SealedMessage(
+        message_id=m.message_id,
+        from_role=m.from_role,
+        member=m.member,
+        sender_key=m.sender_key,
+        recipient_key=m.recipient_key,
+        sealed=m.sealed,
+        at=_stamp(m.at),
+    )
+
+
+def sealed_message_from_pb(m: pb.SealedMessage) -> SealedMessage:
+    """The sealed message of a wire message."""
+    return SealedMessage(
+        m.message_id, m.from_role, m.member, bytes(m.sender_key), bytes(m.recipient_key), bytes(m.sealed), _time(m.at)
+    )

@@ -36,6 +36,7 @@ from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import event_from_pb
 
+from .cases import MemberCases
 from .config import NodeConfig
 from .delivery import Backoff, DeliveryReport, deliver_due, pull_events, store_event
 from .keys import KdfParams, StoreKey
@@ -275,6 +276,13 @@ class Node:
                 )
                 self._stub = pb_grpc.CoordinatorStub(self._channel)  # type: ignore[no-untyped-call]
             return self._stub
+
+    @property
+    def cases(self) -> MemberCases:
+        """This member's cases: messages with STTG, consent to contact, actions (docs/cases.md)."""
+        self._get_stub()
+        assert self._channel is not None
+        return MemberCases(self._channel, self.identity, self.events)
 
     # ------------------------------------------------------------------ reports
 

@@ -421,18 +421,20 @@ class CaseEntry(_message.Message):
     def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[str] = ..., actor: _Optional[str] = ..., text: _Optional[str] = ..., ref: _Optional[str] = ...) -> None: ...
 
 class Proposal(_message.Message):
-    __slots__ = ("proposal_id", "state", "members", "you_consented", "note")
+    __slots__ = ("proposal_id", "state", "members", "you_consented", "note", "you_revealed")
     PROPOSAL_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
     YOU_CONSENTED_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    YOU_REVEALED_FIELD_NUMBER: _ClassVar[int]
     proposal_id: str
     state: str
     members: _containers.RepeatedScalarFieldContainer[str]
     you_consented: bool
     note: str
-    def __init__(self, proposal_id: _Optional[str] = ..., state: _Optional[str] = ..., members: _Optional[_Iterable[str]] = ..., you_consented: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
+    you_revealed: bool
+    def __init__(self, proposal_id: _Optional[str] = ..., state: _Optional[str] = ..., members: _Optional[_Iterable[str]] = ..., you_consented: _Optional[bool] = ..., note: _Optional[str] = ..., you_revealed: _Optional[bool] = ...) -> None: ...
 
 class Recommendation(_message.Message):
     __slots__ = ("recommendation_id", "text", "agreed", "recorded")
