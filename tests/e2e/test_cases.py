@@ -16,7 +16,10 @@ import datetime as _dt
 import itertools
 import json
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from e2e_net import eventually, write_reports
@@ -269,3 +272,72 @@ def _gamma_with_the_database(net: LocalNetwork) -> None:
         for who in (gamma, beta):
             with pytest.raises(SealError):
                 open_from_self(blob, who)
+
+
+def _msin(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the ``msin`` command; its output stays in this process (never in the network's logs)."""
+    return subprocess.run([sys.executable, "-m", "msin_fed.cli", *args], input=stdin, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_every_step_from_the_command_line(network: LocalNetwork, tmp_path: Path) -> None:
+    net = network
+    for member in MEMBERS:
+        eventually(lambda m=member: _matched(net, m), 60, f"{member}'s match events")
+    [cluster] = [c for c in net.list_clusters() if c.members == 3]
+    conn = ["--identity", str(net.identity_dir(ANALYST_NAME)), "--coordinator", net.coordinator_address,
+            "--coordinator-name", COORDINATOR_NAME]
+
+    def analyst(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return _msin("analyst", "case", *args, *conn, stdin=stdin)
+
+    def node(member: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return _msin("node", "case", *args, "--config", str(net.nodes[member].config))
+
+    def advisory(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return _msin("advisory", "case", *args, "--identity", str(net.identity_dir(name)), "--coordinator",
+                     net.coordinator_address, "--coordinator-name", COORDINATOR_NAME)
+
+    done = analyst("open", "--cluster", cluster.cluster_id, "--title", "Second look at the packhouse")
+    assert done.returncode == 0, done.stderr
+    case_id = done.stdout.split()[2]
+    assert "3 record(s) of 3 member(s)" in done.stdout
+    eventually(lambda: all(m in analyst("show", case_id, "--json").stdout for m in MEMBERS), 30, "member keys")
+    assert analyst("message", case_id, "--member", "beta", "--text", "-", stdin="Beta, is the minibus back?").returncode == 0
+    shown = node("beta", "show", case_id)
+    assert shown.returncode == 0 and "STTG: Beta, is the minibus back?" in shown.stdout
+    assert "alpha" not in shown.stdout and "gamma" not in shown.stdout
+    assert node("beta", "message", case_id, "--text", "Not since Friday.").returncode == 0
+    seen = json.loads(analyst("show", case_id, "--json").stdout)
+    assert [(m["member"], m["text"]) for m in seen["messages"]] == [
+        ("beta", "Beta, is the minibus back?"), ("beta", "Not since Friday.")]
+
+    assert node("alpha", "action", case_id, "--kind", "shrug", "--outcome", "ongoing",
+                "--date", "2026-01-02").returncode == 2
+    bad_date = node("alpha", "action", case_id, "--kind", "investigation", "--outcome", "ongoing", "--date", "2026-13-01")
+    assert bad_date.returncode == 2 and "date" in bad_date.stderr
+    assert node("alpha", "show", "case-nope").returncode == 1  # not one of its cases
+
+    proposal = analyst("broker", case_id, "alpha", "gamma", "--note", "Same provider.").stdout.split()[1].rstrip(":")
+    assert node("gamma", "decline", proposal).returncode == 0
+    late = node("alpha", "consent", proposal, "--contact", CONTACT_ALPHA)
+    assert late.returncode == 1 and "declined" in late.stderr
+    assert "no member has been revealed" in node("gamma", "contacts").stdout
+
+    assert analyst("refer", case_id, "--position", "We need the group's view on timing.").returncode == 0
+    first = advisory("advisory-2", "recommend", case_id, "--text", "Alert the GLAA this week.")
+    assert first.returncode == 0 and "1 of 3" in first.stdout
+    rec_id = first.stdout.split()[1].rstrip(":")
+    assert "not recorded yet" in advisory("advisory-3", "agree", case_id, rec_id).stdout
+    assert "recorded (agreed: advisory-2, advisory-3, advisory-1)" in advisory("advisory-1", "agree", case_id, rec_id).stdout
+    assert "Alert the GLAA this week." in advisory("advisory-4", "show", case_id).stdout
+
+    stix = tmp_path / "case.stix.json"
+    done = analyst("escalate", case_id, "--reason", "suspicion_of_serious_offence", "--agency", "glaa",
+                   "--stix", str(stix))
+    assert done.returncode == 0, done.stderr
+    result = validate_string(stix.read_text(), ValidationOptions(strict=True, version="2.1"))
+    assert result.is_valid
+    assert analyst("close", case_id, "--outcome", "actions_taken").returncode == 0
+    listed = json.loads(node("gamma", "list", "--json").stdout)
+    assert {c["case_id"]: c["state"] for c in listed}[case_id] == "closed"
