@@ -216,3 +216,24 @@ def test_escalation_actions_audit_and_resumable_events(world: World) -> None:
     assert {r.action for r in rows} >= {"case_open", "case_escalate", "case_action"}
     for r in rows:
         assert case.case_id not in r.detail and "alpha" not in r.detail  # kinds and counts only
+
+
+def test_cases_configuration_is_read_and_checked(tmp_path: Path) -> None:
+    from msin_fed.coordinator.config import load_config
+
+    from msin_fed.errors import ConfigError
+
+    def write(cases: str) -> Path:
+        path = tmp_path / "coordinator.toml"
+        path.write_text(f'[server]\nidentity_dir = "id"\n[store]\nurl = "x.db"\n{cases}')
+        return path
+
+    assert load_config(write("")).cases == CaseConfig()
+    cfg = load_config(write('[cases]\nadvisory_members = ["a", "b"]\nquorum = 2\n')).cases
+    assert cfg.advisory_members == ("a", "b") and cfg.quorum == 2
+    with pytest.raises(ConfigError, match=r"cases\.quorum"):
+        load_config(write('[cases]\nadvisory_members = ["a", "b"]\nquorum = 3\n'))
+    with pytest.raises(ConfigError, match=r"cases\.advisory_members"):
+        load_config(write('[cases]\nadvisory_members = ["a", "a"]\nquorum = 1\n'))
+    with pytest.raises(ConfigError, match=r"cases\.advisory_members"):
+        load_config(write('[cases]\nadvisory_members = [1]\n'))
