@@ -78,5 +78,5 @@ def test_a_sealing_key_file_that_does_not_match_the_certificate_is_refused(tmp_p
     out = pki.issue(ca, "member", "alpha", tmp_path / "alpha")
     assert (out / "sealing.key").stat().st_mode & 0o077 == 0
     (out / "sealing.key").write_bytes(bytes(PrivateKey.generate()))
-    with pytest.raises(ConfigError, match="sealing.key"):
+    with pytest.raises(ConfigError, match=r"sealing\.key"):
         pki.load_identity(out)

@@ -117,5 +117,5 @@ def test_a_case_view_and_sealed_messages_round_trip() -> None:
     assert sealed_message_from_pb(sealed_message_to_pb(msg)) == msg
     bad = case_view_to_pb(view)
     bad.state = "lost"
-    with pytest.raises(ValidationError, match="case.state"):
+    with pytest.raises(ValidationError, match=r"case\.state"):
         case_view_from_pb(bad)
