@@ -124,6 +124,13 @@ class CaseService:
             raise ValidationError(field_name, f"missing or unknown (one of {', '.join(allowed)})")
         return value
 
+    def forget_record(self, conn: Connection, record_id: str) -> None:
+        """A record was withdrawn (in ``conn``'s transaction): cases keep no trace of its id.
+
+        Its member stays a participant; the time line says a record was withdrawn."""
+        for case_id in self.cases.forget_record(conn, record_id):
+            self.cases.add_entry(conn, case_id, "record_withdrawn", "member", "", "sttg")
+
     def _case(self, conn: Connection, case_id: str) -> Any:
         if not case_id:
             raise ValidationError("case_id", "is empty")
@@ -271,8 +278,7 @@ class CaseService:
         for rid, mid in shown:
             rec = stored.get(rid)
             label = self._member_label(caller, members, mid)
-            if rec is None:  # withdrawn since: the link stays, the content is gone
-                records.append(CaseRecord(rid if caller.role != "advisory" else "", label, "", "", "", "", "", None, None))
+            if rec is None:  # withdrawn between the two reads
                 continue
             records.append(
                 CaseRecord(

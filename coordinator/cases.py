@@ -260,6 +260,13 @@ class CaseStore:
         if records:
             conn.execute(case_records.insert(), [{"case_id": case_id, "record_id": r, "member_id": m} for r, m in records])
 
+    def forget_record(self, conn: Connection, record_id: str) -> list[str]:
+        """Drop a withdrawn record's links; the cases it was in."""
+        ids = list(conn.execute(sa.select(case_records.c.case_id).where(case_records.c.record_id == record_id)).scalars())
+        if ids:
+            conn.execute(case_records.delete().where(case_records.c.record_id == record_id))
+        return ids
+
     def records(self, conn: Connection, case_id: str) -> list[tuple[str, str]]:
         """(record_id, member_id) of a case."""
         rows = conn.execute(

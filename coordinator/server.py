@@ -112,6 +112,7 @@ class CoordinatorServer:
             self.store, self.audit, config=config.cases, verifier=verifier, notify=self.service.notify
         )
         self.service.on_subscribe = self.cases.note_key
+        self.service.on_withdrawn = self.cases.forget_record
         if self.checkpointer is not None:
             self.checkpointer.on_new = self.service.notify
         revocations = pki.RevocationList(

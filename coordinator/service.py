@@ -164,6 +164,8 @@ class CoordinatorService:
         self.call_rates = CallRates(member_calls_per_second)
         #: Called with each subscriber as its stream opens (cases note its sealing key).
         self.on_subscribe: Callable[[Caller], None] | None = None
+        #: Called inside the transaction that deleted a withdrawn record (cases drop their link).
+        self.on_withdrawn: Callable[[Connection, str], None] | None = None
         self._intake_cv = threading.Condition()
         self._intake_queue: deque[_Intake] = deque()
         self._writing = False
@@ -345,6 +347,8 @@ class CoordinatorService:
             else:
                 changes = self.engine.withdraw(record_id, conn)
                 withdrawn = self.store.delete_record(conn, record_id)
+                if withdrawn and self.on_withdrawn is not None:
+                    self.on_withdrawn(conn, record_id)
                 self._match_events(conn, changes)
                 if changes:
                     self.store.after_commit(conn, self._notify)

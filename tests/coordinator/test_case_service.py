@@ -49,6 +49,7 @@ class World:
         self.outsider = make_identity("advisory", "advisory-9")
         self.service = CoordinatorService(store, audit=AuditLog(store, tmp_path / "audit.head"))
         self.cases = CaseService(store, self.service.audit, config=config, notify=self.service.notify)
+        self.service.on_withdrawn = self.cases.forget_record  # as CoordinatorServer wires them
         for i, name in enumerate(("alpha", "beta", "gamma")):
             ident = self.ids[name]
             subs = [Submission(f"s-{name}", submission(record(name, f"{name[0]}1", (tok("phone", "p1"),))).record)]
@@ -237,3 +238,17 @@ def test_cases_configuration_is_read_and_checked(tmp_path: Path) -> None:
         load_config(write('[cases]\nadvisory_members = ["a", "a"]\nquorum = 1\n'))
     with pytest.raises(ConfigError, match=r"cases\.advisory_members"):
         load_config(write('[cases]\nadvisory_members = [1]\n'))
+
+
+def test_a_withdrawn_record_leaves_no_trace_in_cases(world: World) -> None:
+    cases, sttg = world.cases, world.sttg
+    case = cases.open_case(sttg, cluster_id=world.cluster)
+    assert world.service.withdraw(world.c("alpha"), "a1")
+    view = cases.view(sttg, case.case_id)
+    assert sorted(r.record_id for r in view.records) == ["b1", "g1"]
+    assert "alpha" in view.participants  # still part of the discussion
+    assert [e.kind for e in view.timeline][-1] == "record_withdrawn"
+    with world.service.store.read() as conn:
+        assert "a1" not in {r for r, _m in cases.cases.records(conn, case.case_id)}
+        texts = [str(r) for r in cases.cases.timeline(conn, case.case_id)]
+    assert not any("a1" in t for t in texts)
