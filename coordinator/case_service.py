@@ -1,18 +1,10 @@
 """Cases: the rules of what happens after a match, free of gRPC (see docs/cases.md).
 
-Who may do what, what each party sees, state changes, case events and audit live here;
+Who may do what, state changes, case events and audit live here;
 :mod:`.case_servicer` only converts. Every change runs in one write transaction with its
 time-line entry, its events and its audit entry, so none happens without the others.
 
-What each party sees of a case (:meth:`CaseService.view`):
-
-- analysts (STTG): everything but message text (they hold their own key to read it);
-- a member: the case's state and title, its own records, its own thread, proposals it
-  is part of, recommendations, the escalation, its own actions; the other members only
-  as a count ("another member"), never their ids, records or messages;
-- the Advisory Group (configured members only, once a case was referred): the records'
-  redacted narratives and grades, the time line with positions stated and notes, under
-  case-local aliases ("member 2"), never member ids or messages.
+What each party sees of a case is in :mod:`.case_views`.
 
 Logs and audit entries carry kinds and counts only.
 """
@@ -37,13 +29,8 @@ from msin_fed.model.cases import (
     AGENCIES,
     CLOSE_OUTCOMES,
     ESCALATION_REASONS,
-    CaseAction,
-    CaseEntry,
-    CaseRecord,
     CaseState,
     CaseView,
-    Escalation,
-    Proposal,
     Recommendation,
     SealedMessage,
 )
@@ -52,6 +39,7 @@ from msin_fed.sealing import MAX_SEALED
 
 from .audit import AuditLog
 from .case_stix import case_bundle
+from .case_views import case_view
 from .cases import CaseStore, aware
 from .config import CaseConfig
 from .intake import AccessDenied, NarrativeVerifier
@@ -234,136 +222,18 @@ class CaseService:
             else:
                 raise AccessDenied("this certificate takes part in no cases")
             out = [
-                CaseView(r.case_id, CaseState(r.state), r.title, aware(r.opened_at), r.outcome, self._cluster(caller, r))
+                CaseView(r.case_id, CaseState(r.state), r.title, aware(r.opened_at), r.outcome,
+                         r.cluster_id if caller.role == "analyst" else "")
                 for r in rows
             ]
         return out
-
-    @staticmethod
-    def _cluster(caller: Caller, row: Any) -> str:
-        return str(row.cluster_id) if caller.role == "analyst" else ""
 
     def view(self, caller: Caller, case_id: str) -> CaseView:
         """One case, cut to what the caller may see."""
         with self.store.read() as conn:
             row = self._case(conn, case_id)
             members = self._may_see(conn, caller, row)
-            return self._view(conn, caller, row, members)
-
-    def _actor(self, caller: Caller, members: dict[str, str], role: str, actor: str) -> str:
-        if role == "analyst":
-            return "STTG" if caller.role != "analyst" else f"STTG ({actor})"
-        if role == "advisory":
-            return "Advisory Group" if caller.role == "member" else f"Advisory Group ({actor})"
-        if caller.role == "analyst":
-            return actor
-        if caller.role == "member":
-            return "you" if actor == caller.name else "another member"
-        return members.get(actor, "a member")
-
-    def _member_label(self, caller: Caller, members: dict[str, str], member_id: str) -> str:
-        if caller.role == "analyst":
-            return member_id
-        if caller.role == "member":
-            return "you" if member_id == caller.name else "another member"
-        return members.get(member_id, "a member")
-
-    def _view(self, conn: Connection, caller: Caller, row: Any, members: dict[str, str]) -> CaseView:
-        case_id = row.case_id
-        is_member = caller.role == "member"
-        linked = self.cases.records(conn, case_id)
-        shown = [(r, m) for r, m in linked if not is_member or m == caller.name]
-        stored = self.store.records_by_id([r for r, _m in shown])
-        records = []
-        for rid, mid in shown:
-            rec = stored.get(rid)
-            label = self._member_label(caller, members, mid)
-            if rec is None:  # withdrawn between the two reads
-                continue
-            records.append(
-                CaseRecord(
-                    record_id=rid if caller.role != "advisory" else "",
-                    member=label,
-                    narrative=rec.narrative,
-                    region=rec.region.value,
-                    sector=rec.sector.value,
-                    exploitation_type=rec.exploitation_type.value,
-                    month=rec.month,
-                    grade=rec.grade,
-                    tlp=rec.tlp,
-                )
-            )
-        participants = ["STTG"]
-        if caller.role == "analyst":
-            participants += sorted(members)
-        elif is_member:
-            participants += ["you"] + ["another member"] * (len(members) - 1)
-        else:
-            participants += sorted(members.values())
-        if row.referred:
-            participants.append("Advisory Group")
-        timeline = []
-        for e in self.cases.timeline(conn, case_id):
-            if is_member and e.audience not in ("all", caller.name):
-                continue
-            timeline.append(
-                CaseEntry(aware(e.at), e.kind, self._actor(caller, members, e.actor_role, e.actor), e.text, e.ref)
-            )
-        proposals = []
-        if caller.role != "advisory":
-            for p in self.cases.proposals(conn, case_id):
-                if is_member and caller.name not in (p.member_a, p.member_b):
-                    continue
-                side = "a" if caller.name == p.member_a else "b"
-                proposals.append(
-                    Proposal(
-                        p.proposal_id,
-                        p.state,
-                        (self._member_label(caller, members, p.member_a), self._member_label(caller, members, p.member_b)),
-                        bool(getattr(p, f"consent_{side}")) if is_member else False,
-                        p.note,
-                        bool(getattr(p, f"revealed_{side}")) if is_member else False,
-                    )
-                )
-        recommendations = [
-            Recommendation(r.recommendation_id, r.text, tuple(json.loads(r.agreed)), bool(r.recorded))
-            for r in self.cases.recommendations(conn, case_id)
-            if r.recorded or not is_member
-        ]
-        actions = [
-            CaseAction(a.action_id, a.kind, a.outcome, a.date, self._member_label(caller, members, a.member_id), a.lessons)
-            for a in self.cases.actions(conn, case_id)
-            if not is_member or a.member_id == caller.name
-        ]
-        esc = self.cases.escalation(conn, case_id)
-        escalation = (
-            Escalation(esc.reason, esc.note, esc.agency, esc.decided_by if caller.role != "member" else "STTG", aware(esc.at))
-            if esc is not None
-            else None
-        )
-        member_keys: dict[str, bytes] = {}
-        if caller.role == "analyst":
-            for m in members:
-                key = self.cases.key_of(conn, "member", m)
-                if key is not None:
-                    member_keys[m] = key
-        return CaseView(
-            case_id=case_id,
-            state=CaseState(row.state),
-            title=row.title,
-            opened_at=aware(row.opened_at),
-            outcome=row.outcome,
-            cluster_id=self._cluster(caller, row),
-            records=tuple(records),
-            participants=tuple(participants),
-            timeline=tuple(timeline),
-            proposals=tuple(proposals),
-            recommendations=tuple(recommendations),
-            actions=tuple(actions),
-            escalation=escalation,
-            analyst_key=bytes(row.analyst_key) if caller.role in ("member", "analyst") else b"",
-            member_keys=member_keys,
-        )
+            return case_view(conn, self.store, self.cases, caller, row, members)
 
     def _open_for_change(self, conn: Connection, caller: Caller, case_id: str) -> tuple[Any, dict[str, str]]:
         row = self._case(conn, case_id)
