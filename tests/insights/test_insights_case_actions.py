@@ -8,6 +8,7 @@ import datetime as _dt
 from insights_data import MEMBERS, spread
 from msin_fed.coordinator.insights import InsightConfig, InsightData, compute_insights
 from msin_fed.coordinator.insights._inputs import CaseActionView
+from msin_fed.coordinator.insights._report import render_html
 from msin_fed.coordinator.insights._text import format_insights
 
 
@@ -35,6 +36,9 @@ def test_case_actions_are_counted_by_type_outcome_and_month_and_small_cells_hidd
     assert any("actions were recorded on cases" in line for line in ins.lessons)
     text = format_insights(ins)
     assert "Actions on cases by type and outcome" in text and "Actions on cases by month" in text
+    html = render_html(ins)
+    assert "Actions on cases by type and outcome" in html and "Supplier audit" in html
+    assert not any(m in html for m in MEMBERS)
 
 
 def test_too_few_case_actions_publish_nothing() -> None:
