@@ -265,7 +265,7 @@ class CaseService:
             else:
                 if to_member:
                     raise ValidationError("to_member", "members write to STTG only (leave it empty)")
-                recipient = bytes(row.analyst_key)
+                recipient = self.cases.analyst_key(conn, row)
                 thread, subscriber = caller.name, ANALYSTS
             self.cases.put_key(conn, caller.role, caller.name, caller.sealing_public_key)
             self.cases.add_message(

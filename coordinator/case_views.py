@@ -149,6 +149,6 @@ def case_view(
         recommendations=tuple(recommendations),
         actions=tuple(actions),
         escalation=escalation,
-        analyst_key=bytes(row.analyst_key) if caller.role in ("member", "analyst") else b"",
+        analyst_key=cases.analyst_key(conn, row) if caller.role in ("member", "analyst") else b"",
         member_keys=member_keys,
     )

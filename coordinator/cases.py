@@ -206,6 +206,11 @@ class CaseStore:
         ).scalar()
         return bytes(value) if value is not None else None
 
+    def analyst_key(self, conn: Connection, case: Any) -> bytes:
+        """The key members seal to STTG with on ``case``: that of the analyst who opened it,
+        as its certificate last showed it (a reissued certificate brings a new key)."""
+        return self.key_of(conn, "analyst", case.opened_by) or bytes(case.analyst_key)
+
     # ------------------------------------------------------------------ cases
 
     def cluster_records(self, conn: Connection, cluster_id: str) -> list[str]:

@@ -252,3 +252,18 @@ def test_a_withdrawn_record_leaves_no_trace_in_cases(world: World) -> None:
         assert "a1" not in {r for r, _m in cases.cases.records(conn, case.case_id)}
         texts = [str(r) for r in cases.cases.timeline(conn, case.case_id)]
     assert not any("a1" in t for t in texts)
+
+
+def test_members_seal_to_the_opening_analysts_current_key(world: World, make_identity: MakeId) -> None:
+    cases = world.cases
+    case = cases.open_case(world.sttg, cluster_id=world.cluster)
+    assert cases.view(world.c("beta"), case.case_id).analyst_key == bytes(world.analyst.sealing_key.public_key)
+    renewed = make_identity("analyst", "sttg-renewed")  # a reissued certificate: same name, new key
+    caller = Caller("analyst", "sttg", None, bytes(renewed.sealing_key.public_key))
+    cases.note_key(caller)
+    view = cases.view(world.c("beta"), case.case_id)
+    assert view.analyst_key == bytes(renewed.sealing_key.public_key)
+    sealed = seal_message("To the renewed key.", world.ids["beta"].sealing_key, view.analyst_key)
+    cases.post_message(world.c("beta"), case.case_id, sealed)
+    [msg] = cases.messages(caller, case.case_id)
+    assert open_message(msg.sealed, renewed.sealing_key, msg.sender_key) == "To the renewed key."
