@@ -29,7 +29,7 @@ from nacl.signing import SigningKey
 
 from msin_fed import canonical, pki
 from msin_fed.checkpoint import Checkpoint, CheckpointKey, dump_checkpoints
-from msin_fed.errors import ConfigError, ImportValidationError, RemoteError, ValidationError
+from msin_fed.errors import ConfigError, ImportValidationError, MsinError, RemoteError, ValidationError
 from msin_fed.model import Grade, Identifier, IntelligenceReport, SharedRecord, Tlp
 from msin_fed.model.events import AlertEvent, Event, MatchEvent
 from msin_fed.proto import coordinator_pb2 as pb
@@ -405,7 +405,19 @@ class Node:
         except grpc.RpcError as exc:
             code = exc.code().name if hasattr(exc, "code") else "UNKNOWN"
             raise RemoteError("event subscription failed", code) from None
+        if events:
+            self._complete_reveals()
         return SyncReport(delivery, events)
+
+    def _complete_reveals(self) -> None:
+        """Send our reveal for proposals the other member has now agreed to (docs/cases.md)."""
+        try:
+            sent = self.cases.complete_reveals()
+        except (MsinError, grpc.RpcError) as exc:  # retried at the next agreement or sync
+            log.warning("cases: reveals not sent now (%s)", type(exc).__name__)
+            return
+        if sent:
+            log.info("cases: %d reveal(s) sent after both members consented", sent)
 
     def start(self) -> None:
         """Deliver and receive in background threads until :meth:`stop`."""
@@ -447,6 +459,8 @@ class Node:
                 for event in self._stream:
                     store_event(self._store, event, self._checkpoint_key)
                     attempts = 0
+                    if event.WhichOneof("body") == "case" and event.case.kind == "contact_agreed":
+                        self._complete_reveals()
             except grpc.RpcError as exc:
                 if self._stop.is_set():
                     break

@@ -7,7 +7,7 @@ Reached as ``node.cases`` (:class:`MemberCases`)::
         print(case.case_id, case.state)
     node.cases.message(case_id, "We visited the site on Monday.")
     node.cases.consent(proposal_id, "Jo Bloggs, investigations desk, 01632 960000")
-    node.sync(); node.cases.complete_reveals()    # after the other member consented
+    node.sync()                                   # after the other member consented: our reveal goes
     for contact in node.cases.contacts():
         print(contact.member_id, contact.contact)
 
@@ -15,7 +15,8 @@ Consent is two steps because neither member may learn anything of the other befo
 both agreed: the consenting node leaves its reveal (member id, contact point and
 certificate) with the coordinator sealed to its *own* key; once the other member
 consents too, each node opens its own blob and seals it to the other's key
-(:meth:`MemberCases.complete_reveals`, done at once for the second to consent). A member
+(:meth:`MemberCases.complete_reveals`: at once for the second to consent; for the first,
+when its node hears of the agreement, in ``msin node run`` or :meth:`Node.sync`). A member
 that declines, or never answers, learns nothing and reveals nothing.
 """
 
