@@ -39,8 +39,8 @@ from .intake import (
     Submission,
     check_batch,
 )
+from .matching import REMOVED, MatchEngine, MatchView
 from .matching import MatchChange as MatchEngineChange
-from .matching import MatchEngine, MatchView
 from .store import ActionRow, AlertRow, ClusterInfo, SharedStore, pairs
 
 __all__ = [
@@ -345,7 +345,12 @@ class CoordinatorService:
             elif caller.role != "admin" and not (caller.role == "member" and caller.name == owner):
                 raise AccessDenied("only the owning member or an admin may withdraw a record")
             else:
+                # The owner hears that its own record's match is gone too, not only the
+                # members it matched: otherwise its inbox shows the match as still active.
+                own = self.engine.views([record_id], conn).get(record_id)
                 changes = self.engine.withdraw(record_id, conn)
+                if own is not None:
+                    changes = [*changes, MatchEngineChange(REMOVED, own)]
                 withdrawn = self.store.delete_record(conn, record_id)
                 if withdrawn and self.on_withdrawn is not None:
                     self.on_withdrawn(conn, record_id)
