@@ -6,7 +6,9 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["SITE_KINDS", "ActionRow", "AlertRow", "AuditEntry", "ClusterInfo"]
+from msin_fed.model.events import Event
+
+__all__ = ["SITE_KINDS", "ActionRow", "AlertRow", "AuditEntry", "ClusterInfo", "StoredEvent"]
 
 #: Token kinds that describe a place or business rather than a person.
 SITE_KINDS: frozenset[str] = frozenset({"site_postcode", "company_postcode", "address", "company_number"})
@@ -60,3 +62,12 @@ class AuditEntry(NamedTuple):
     detail: str
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event of the log and the owner of the record it is about (alerts: who may see
+    ``own_record_id``)."""
+
+    event: Event
+    owner: str | None
