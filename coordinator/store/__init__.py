@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from .codec import pack_tokens, token_key, unpack_tokens
 from .engine import store_url
-from .rows import ActionRow, AlertRow, AuditEntry, ClusterInfo
+from .rows import ActionRow, AlertRow, AuditEntry, ClusterInfo, StoredEvent
 from .schema import (
     RECORD_COLUMNS,
     actions,
@@ -52,6 +52,7 @@ __all__ = [
     "AuditEntry",
     "ClusterInfo",
     "SharedStore",
+    "StoredEvent",
     "actions",
     "alerts",
     "audit",

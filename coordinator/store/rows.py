@@ -6,7 +6,10 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["ActionRow", "AlertRow", "AuditEntry", "ClusterInfo"]
+from msin_fed.model.events import Event
+
+__all__ = ["ActionRow", "AlertRow", "AuditEntry", "ClusterInfo", "StoredEvent"]
+
 
 @dataclass(frozen=True)
 class ClusterInfo:
@@ -56,3 +59,12 @@ class AuditEntry(NamedTuple):
     detail: str
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event of the log and the owner of the record it is about (alerts: who may see
+    ``own_record_id``)."""
+
+    event: Event
+    owner: str | None

@@ -16,12 +16,14 @@ from sqlalchemy.engine import Connection, Engine
 from msin_fed.errors import StoreError
 from msin_fed.linkage.core import entity_type
 from msin_fed.model import SharedRecord
+from msin_fed.model.events import Event, EventBody
+from msin_fed.wire import event_body_from_bytes, event_body_to_bytes
 
 from . import migrate
 from .codec import aware, record_of, record_values
 from .engine import WRITE_LOCK, SingleProcessLock, open_engines, sqlite_path, store_url
 from .notify import EventListener, notify_events
-from .rows import ActionRow, AlertRow, AuditEntry, ClusterInfo
+from .rows import ActionRow, AlertRow, AuditEntry, ClusterInfo, StoredEvent
 from .schema import RECORD_COLUMNS, actions, alerts, audit, cluster_of, events, pairs, records, submissions
 from .sql import bulk_insert, chunks, select_in
 
@@ -227,23 +229,19 @@ class SharedStore:
 
     # ------------------------------------------------------------------ events
 
-    def append_events(self, conn: Connection, rows: Sequence[tuple[str, str, str | None, bytes]]) -> None:
-        """Append events (subscriber, kind, owner, serialized body)."""
+    def append_events(self, conn: Connection, rows: Sequence[tuple[str, str | None, EventBody]]) -> None:
+        """Append events (subscriber, owner, body); bodies are stored in their wire form."""
         if rows:
             if not self.is_sqlite:
                 notify_events(conn)  # other processes' subscribers, at commit
             now = _now()
-            conn.execute(
-                events.insert(),
-                [
-                    {"subscriber": s, "kind": k, "owner": o, "body": b, "created_at": now}
-                    for s, k, o, b in rows
-                ],
-            )
+            values = []
+            for s, o, body in rows:
+                k, b = event_body_to_bytes(body)
+                values.append({"subscriber": s, "kind": k, "owner": o, "body": b, "created_at": now})
+            conn.execute(events.insert(), values)
 
-    def events_after(
-        self, subscriber: str, after: int, limit: int = 500
-    ) -> list[tuple[int, str, str | None, bytes, _dt.datetime]]:
+    def events_after(self, subscriber: str, after: int, limit: int = 500) -> list[StoredEvent]:
         """Events for ``subscriber`` (and for everyone) after a cursor, oldest first.
 
         Cursors are allocated inside write transactions, which commit in cursor order (one
@@ -256,7 +254,13 @@ class SharedStore:
                 .order_by(events.c.cursor)
                 .limit(limit)
             ).all()
-        return [(int(r.cursor), r.kind, r.owner, bytes(r.body), aware(r.created_at) or _now()) for r in rows]
+        return [
+            StoredEvent(
+                Event(int(r.cursor), aware(r.created_at) or _now(), event_body_from_bytes(r.kind, bytes(r.body))),
+                r.owner,
+            )
+            for r in rows
+        ]
 
     def listen_events(self, on_events: Callable[[], None]) -> EventListener | None:
         """On PostgreSQL, call ``on_events`` whenever any process commits events (see

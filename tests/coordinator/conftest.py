@@ -11,6 +11,7 @@ from typing import Any
 import grpc
 import pytest
 import sqlalchemy as sa
+from msin_fed.coordinator.cases import case_metadata
 from msin_fed.coordinator.config import CoordinatorConfig
 from msin_fed.coordinator.server import CoordinatorServer
 from msin_fed.coordinator.store import SharedStore, metadata
@@ -92,6 +93,7 @@ def drop_postgres_store(url: str) -> None:
     engine = sa.create_engine(url)
     try:
         metadata.drop_all(engine)
+        case_metadata.drop_all(engine)
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     finally:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from msin_fed.coordinator.audit import AuditLog
+from msin_fed.coordinator.cases import case_metadata
 from msin_fed.coordinator.matching import MatchEngine
 from msin_fed.coordinator.store import SharedStore, metadata, record_tokens, tokens, unpack_tokens
 from msin_fed.coordinator.store.migrate import current_revision, head_revision
@@ -53,7 +54,7 @@ def _forget_migrations(store: SharedStore) -> None:
     """Make the store look written before migrations: no version, no later tables."""
     with store.write() as conn:
         conn.exec_driver_sql("DROP TABLE alembic_version")
-        for name in set(metadata.tables) - set(BEFORE_MIGRATIONS):
+        for name in set(sa.inspect(conn).get_table_names()) - set(BEFORE_MIGRATIONS):
             conn.exec_driver_sql(f"DROP TABLE {name}")
 
 
@@ -62,7 +63,10 @@ def test_a_new_store_is_at_the_latest_revision_and_matches_the_schema(store: Sha
     with store.engine.connect() as conn:
         # What the migrations built is exactly what schema.py declares (tables, columns,
         # types, nullability, indexes): a change to one without the other fails here.
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+        everything = sa.MetaData()
+        for table in [*metadata.tables.values(), *case_metadata.tables.values()]:
+            table.to_metadata(everything)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), everything)
     assert diff == []
     assert not (_indexes(store.engine) & ORPHANS)
 

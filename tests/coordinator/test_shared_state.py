@@ -21,12 +21,17 @@ from nacl.signing import SigningKey
 
 from msin_fed import pki
 from msin_fed.checkpoint import Checkpoint, CheckpointKey
+from msin_fed.model.events import MatchChange, MatchEvent
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.wire import sign_batch
 
 from .conftest import drop_postgres_store, record, require_postgres, submission, tok
 
 KEY = SigningKey(bytes(range(32)))
+
+
+def _match(record_id: str) -> MatchEvent:
+    return MatchEvent(record_id, "", 1, ("phone",), 1.0, MatchChange.NEW)
 
 
 def _held(store: SharedStore) -> list[Checkpoint]:
@@ -81,14 +86,14 @@ def test_concurrent_writers_commit_cursors_in_order(store: SharedStore) -> None:
     def write(s: SharedStore, n: int) -> None:
         for _ in range(n):
             with s.write() as conn:
-                s.append_events(conn, [("m", "match", None, b"x"), ("m", "match", None, b"y")])
+                s.append_events(conn, [("m", None, _match("x")), ("m", None, _match("y"))])
 
     def read() -> None:
         cursor = 0
         while not stop.is_set():
-            for cur, *_rest in store.events_after("m", cursor):
-                seen.append(cur)
-                cursor = cur
+            for stored in store.events_after("m", cursor):
+                seen.append(stored.event.cursor)
+                cursor = stored.event.cursor
 
     try:
         reader = threading.Thread(target=read)
@@ -100,7 +105,7 @@ def test_concurrent_writers_commit_cursors_in_order(store: SharedStore) -> None:
             w.join(60)
         stop.set()
         reader.join(30)
-        rest = [cur for cur, *_r in store.events_after("m", seen[-1] if seen else 0, limit=10_000)]
+        rest = [e.event.cursor for e in store.events_after("m", seen[-1] if seen else 0, limit=10_000)]
         everything = seen + rest
         assert len(everything) == len(set(everything)) == 4 * 40 * 2
         assert everything == sorted(everything)
@@ -154,9 +159,8 @@ def test_a_stream_in_one_process_wakes_on_events_another_commits(tmp_path: Path)
         reader.start()
         time.sleep(0.5)  # the stream is waiting
         sent = time.monotonic()
-        body = pb.MatchEvent(record_id="r1").SerializeToString()
         with there.write() as conn:  # another process's commit
-            there.append_events(conn, [("alpha", "match", None, body)])
+            there.append_events(conn, [("alpha", None, _match("r1"))])
         reader.join(10)
         assert got and got[0] - sent < 5
     finally:
