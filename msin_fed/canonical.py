@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import functools
 import io
 import json
 import os
@@ -44,28 +43,15 @@ from typing import Any
 from msin_fed.errors import ImportValidationError, RowError, ValidationError
 from msin_fed.model import (
     MENTION_COLUMNS,
-    BankAccount,
-    CompanyNumber,
-    DateOfBirth,
-    Email,
     EntityMention,
     ExploitationType,
     Grade,
-    Iban,
-    Identifier,
     Indicator,
     IntelligenceReport,
-    Nino,
-    Passport,
-    PersonName,
-    Phone,
     Region,
     Sector,
-    SiteName,
-    StreetAddress,
-    VehicleRegistration,
+    parse_mention,
 )
-from msin_fed.model.identifiers import NationalId
 
 __all__ = [
     "MENTION_COLUMNS",
@@ -100,7 +86,6 @@ REPORT_COLUMNS: tuple[str, ...] = (
 _REQUIRED_REPORT = ("report_id", "narrative")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0", ""}
-_NINO = re.compile(r"[A-CEGHJ-PR-TW-Z]{2}[0-9]{6}[A-D]?")
 
 Source = str | os.PathLike[str]
 
@@ -290,123 +275,30 @@ def mention_from_row(
 ) -> tuple[EntityMention | None, list[tuple[str, str]]]:
     """Build a mention from one row of MENTION_COLUMNS; returns (mention or None, problems).
 
-    Every identifier is also run through :func:`msin_fed.token_inputs.inputs_for_mention`
-    so a value that cannot be normalized (an impossible phone number, a bad IBAN
-    checksum) is reported here, at import, and not at share time.
+    Strict: any problem (a bad identifier value included) gives no mention. The parsing
+    is :func:`msin_fed.model.registry.parse_mention`'s; every valid identifier is also run
+    through :func:`msin_fed.token_inputs.inputs_for_mention`, so a value that cannot be
+    tokenized is reported here, at import, and not at share time.
     """
-    problems: list[tuple[str, str]] = []
-    values: dict[str, Any] = {}
-
-    def take(col: str, key: str, parse: Callable[[], Any]) -> None:
-        try:
-            values[key] = parse()
-        except ValidationError:
-            raise
-        except (TypeError, ValueError) as exc:  # pragma: no cover - defensive
-            problems.append((col, str(exc)))
-
-    def text(col: str) -> str:
-        try:
-            return _text(row, col)
-        except ValidationError as exc:
-            problems.append((col, exc.problem))
-            return ""
-
-    rid = record_id if record_id is not None else text("record_id")
-    country = (text("country") or "GB").upper()
-    given, family = text("given_name"), text("family_name")
-    street, locality, postcode = text("street_address"), text("locality"), text("postcode")
-    plain: dict[str, tuple[str, type[Identifier]]] = {
-        "date_of_birth": ("date_of_birth", DateOfBirth),
-        "email": ("email", Email),
-        "vehicle_registration": ("vehicle", VehicleRegistration),
-        "company_number": ("company_number", CompanyNumber),
-        "company_name": ("company_name", SiteName),
-    }
-    builders: list[tuple[str, str, Callable[[], Any]]] = []
-    if given or family:
-        builders.append(("given_name" if given else "family_name", "name", lambda: PersonName.of(given, family)))
-    for col, (key, cls) in plain.items():
-        val = text(col)
-        if val:
-            builders.append((col, key, functools.partial(cls, val)))
-    phone = text("phone")
-    if phone:
-        builders.append(("phone", "phone", lambda: Phone(phone, region=country if len(country) == 2 else "GB")))
-    if street or postcode:
-        builders.append(
-            (
-                "street_address" if street else "postcode",
-                "address",
-                lambda: StreetAddress(street or postcode, postcode=postcode, locality=locality, country=country),
-            )
-        )
-    nid = text("national_id")
-    if nid:
-        compact = re.sub(r"[\s\-./]", "", nid).upper()
-        if country == "GB" or _NINO.fullmatch(compact):
-            builders.append(("national_id", "nino", lambda: Nino(nid)))
-        else:
-            builders.append(("national_id", "national_id", lambda: NationalId(nid, country=country)))
-    passport = text("passport_number")
-    if passport:
-        builders.append(("passport_number", "passport", lambda: Passport(passport, country=country)))
-    bank = text("bank_account")
-    if bank:
-        is_iban = bool(re.match(r"\s*[A-Za-z]{2}", bank))
-        builders.append(("bank_account", "bank", lambda: Iban(bank) if is_iban else BankAccount(bank)))
-    site = text("site_name")
-    if site:
-        builders.append(("site_name", "site", lambda: SiteName(site, postcode=postcode)))
-    for col, key, build in builders:
-        try:
-            take(col, key, build)
-        except ValidationError as exc:
-            problems.append((_column_for(col, exc.field), exc.problem))
-    if problems:
+    parsed = parse_mention(row, record_id=record_id)
+    problems = parsed.problems
+    if problems or parsed.mention is None:
         return None, problems
-    try:
-        mention = EntityMention(record_id=rid, country=country, **values)
-    except ValidationError as exc:
-        return None, [(_column_for("record_id", exc.field), exc.problem)]
-    # Normalization errors (checksums, impossible numbers) surface at import.
+    problem = _tokenizable(parsed.mention)
+    if problem is not None:
+        return None, [problem]
+    return parsed.mention, []
+
+
+def _tokenizable(mention: EntityMention) -> tuple[str, str] | None:
+    """The (column, problem) of a mention whose token inputs cannot be made (None if they can)."""
     from msin_fed.token_inputs import inputs_for_mention
 
     try:
         inputs_for_mention(mention)
     except ValidationError as exc:
-        return None, [(_column_for("mention", exc.field), exc.problem)]
-    return mention, []
-
-
-_FIELD_TO_COLUMN = {
-    "phone": "phone",
-    "email": "email",
-    "vehicle": "vehicle_registration",
-    "nino": "national_id",
-    "national_id": "national_id",
-    "national_id.country": "country",
-    "passport": "passport_number",
-    "passport.country": "country",
-    "iban": "bank_account",
-    "bank_account": "bank_account",
-    "bank": "bank_account",
-    "company_number": "company_number",
-    "person_name": "given_name",
-    "given_name": "given_name",
-    "family_name": "family_name",
-    "date_of_birth": "date_of_birth",
-    "address": "street_address",
-    "postcode": "postcode",
-    "site_name": "site_name",
-    "country": "country",
-    "record_id": "record_id",
-    "mention": "record_id",
-}
-
-
-def _column_for(col: str, fld: str) -> str:
-    return _FIELD_TO_COLUMN.get(fld, col)
+        return (exc.field if exc.field in MENTION_COLUMNS else "record_id", exc.problem)
+    return None
 
 
 def _read_text(source: Source, what: str) -> tuple[str, str]:

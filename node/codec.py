@@ -13,38 +13,19 @@ from typing import Any
 
 from msin_fed.errors import CorruptStoreError, ValidationError
 from msin_fed.model import (
-    BankAccount,
-    CompanyNumber,
-    DateOfBirth,
-    Email,
     EntityMention,
     ExploitationType,
     Grade,
-    Iban,
     Identifier,
     Indicator,
     IntelligenceReport,
-    Nino,
-    Passport,
-    PersonName,
-    Phone,
+    InvalidField,
     Region,
     Sector,
-    SiteName,
-    StreetAddress,
-    VehicleRegistration,
+    identifier_class,
 )
-from msin_fed.model.identifiers import NationalId
 
 __all__ = ["report_from_bytes", "report_to_bytes"]
-
-_IDENTIFIER_TYPES: dict[str, type[Identifier]] = {
-    cls.KIND: cls
-    for cls in (
-        BankAccount, CompanyNumber, DateOfBirth, Email, Iban, Nino, Passport, PersonName,
-        Phone, SiteName, StreetAddress, VehicleRegistration, NationalId,
-    )
-}
 
 
 def _ident_to(value: Identifier) -> dict[str, Any]:
@@ -54,7 +35,7 @@ def _ident_to(value: Identifier) -> dict[str, Any]:
 
 def _ident_from(data: dict[str, Any]) -> Identifier:
     args = dict(data)
-    cls = _IDENTIFIER_TYPES[args.pop("kind")]
+    cls = identifier_class(args.pop("kind"))
     return cls(**args)
 
 
@@ -64,14 +45,20 @@ def _mention_to(mention: EntityMention) -> dict[str, Any]:
         value = getattr(mention, f.name)
         if isinstance(value, Identifier):
             out[f.name] = _ident_to(value)
+        elif f.name == "invalid_fields":
+            if value:
+                out[f.name] = [{"column": i.column, "value": i.value, "problem": i.problem} for i in value]
         elif value is not None:
             out[f.name] = value
     return out
 
 
 def _mention_from(data: dict[str, Any]) -> EntityMention:
-    args: dict[str, Any] = {k: (_ident_from(v) if isinstance(v, dict) else v) for k, v in data.items()}
-    return EntityMention(**args)
+    args: dict[str, Any] = {
+        k: (_ident_from(v) if isinstance(v, dict) else v) for k, v in data.items() if k != "invalid_fields"
+    }
+    invalid = tuple(InvalidField(**i) for i in data.get("invalid_fields", ()))
+    return EntityMention(**args, invalid_fields=invalid)
 
 
 def report_to_bytes(report: IntelligenceReport) -> bytes:
