@@ -4,7 +4,7 @@ The public surface is :class:`Node` (the embeddable API), its configuration and 
 See docs/node.md for an example.
 """
 
-from .api import Alert, LocalMatch, Node, SyncReport
+from .api import Alert, ImportResult, LocalMatch, Node, SyncReport
 from .config import HolderAddress, NodeConfig, load_config
 from .keys import KeyFile, Passphrase, write_key_file
 from .share import SharePreview
@@ -13,6 +13,7 @@ from .store import SecureStore, ShareState
 __all__ = [
     "Alert",
     "HolderAddress",
+    "ImportResult",
     "KeyFile",
     "LocalMatch",
     "Node",
