@@ -62,7 +62,7 @@ class LinkResult:
 
 @dataclass(frozen=True, slots=True)
 class ColumnSummary:
-    """Problems of one column in one file: how many, the commonest problem, the first lines."""
+    """Problems of one column in one file: how many, the commonest problems, the first lines."""
 
     source: str
     column: str
@@ -77,13 +77,13 @@ class ColumnSummary:
 
 
 def summarise(errors: Sequence[RowError], first: int = 5) -> list[ColumnSummary]:
-    """Per file and column: the count, the commonest problem and the first ``first`` lines."""
+    """Per file and column: the count, the two commonest problems and the first ``first`` lines."""
     groups: dict[tuple[str, str], list[RowError]] = {}
     for error in errors:
         groups.setdefault((error.source, error.field), []).append(error)
     out = []
     for (source, column), found in groups.items():
-        problem = Counter(e.problem for e in found).most_common(1)[0][0]
+        problem = "; ".join(p for p, _n in Counter(e.problem for e in found).most_common(2))
         lines = tuple(sorted({e.line for e in found}))[:first]
         out.append(ColumnSummary(source, column, len(found), problem, lines))
     return sorted(out, key=lambda s: (s.source, -s.count, s.column))
