@@ -103,3 +103,37 @@ def test_every_valid_mention_of_a_synthetic_network_tokenizes(tmp_path: Path) ->
                 inputs_for_mention(parsed.mention)  # raises if a valid value does not normalize
                 seen += 1
     assert seen > 300
+
+
+def test_a_bad_field_is_a_missing_field() -> None:
+    """A bad value leaves the rest of its row whole; a bad postcode leaves address and site without it."""
+    parsed = parse_mention({"record_id": "r", "given_name": "Ion", "family_name": "P0pescu", "phone": "07700 900123",
+                            "street_address": "1 High Street", "postcode": "PE21 XXX", "site_name": "Hill Farm"})
+    m = parsed.mention
+    assert m is not None and m.phone is not None and m.address is not None and m.site is not None
+    assert m.address.postcode == "" and m.site.postcode == ""
+    assert m.name is not None and m.name.value == "Ion"  # the family name failed, the given name stands
+    assert [(f.column, f.value) for f in m.invalid_fields] == [("postcode", "PE21 XXX"), ("family_name", "P0pescu")]
+    assert parsed.errors == () and "PE21" not in repr(m)
+    # only invalid values: still a mention (the member's data), with nothing to tokenize
+    only_bad = parse_mention({"record_id": "r", "phone": "07700 9"})
+    assert only_bad.mention is not None and only_bad.mention.identifiers() == ()
+    assert inputs_for_mention(only_bad.mention) == []
+
+
+def test_row_level_problems_are_errors_not_invalid_fields() -> None:
+    assert parse_mention({"record_id": "bad id!", "phone": "07700 900123"}).mention is None
+    assert parse_mention({"record_id": "r"}).errors == (
+        ("row", "holds no identifier (every identifier column is empty)"),)
+    wrong_country = parse_mention({"record_id": "r", "phone": "07700 900123", "country": "Romania"})
+    assert wrong_country.errors == (("country", "must be a two-letter ISO 3166 code such as GB"),)
+    assert wrong_country.mention is not None and wrong_country.mention.country == "GB"
+
+
+def test_a_postcode_nothing_can_hold_is_kept_as_invalid_not_dropped() -> None:
+    alone = parse_mention({"record_id": "r", "postcode": "2000", "country": "AU", "given_name": "Ann"})
+    assert [f.column for f in alone.invalid] == ["postcode"]
+    with_site = parse_mention({"record_id": "r", "postcode": "2000", "country": "AU", "site_name": "Hill Farm"})
+    assert with_site.invalid == () and with_site.mention is not None and with_site.mention.site is not None
+    gb = parse_mention({"record_id": "r", "postcode": "ta1 1aa"})
+    assert gb.mention is not None and gb.mention.address is not None and gb.mention.address.postcode == "ta1 1aa"

@@ -311,7 +311,7 @@ def parse_mention(row: Mapping[str, Any], *, record_id: str | None = None) -> Pa
         try:
             values["address"] = address_type.parse(postcode, context)
         except ValidationError:
-            pass  # a numeric foreign postcode is no street address; it still serves a site
+            pass  # a numeric foreign postcode is no street address (a site may still hold it)
 
     for column in _SINGLE_COLUMNS:
         raw = _cell(row, column, errors)
@@ -322,6 +322,9 @@ def parse_mention(row: Mapping[str, Any], *, record_id: str | None = None) -> Pa
             values[kind.attribute] = kind.parse(raw, context)
         except ValidationError as exc:
             bad(column, raw, exc.problem)
+    if postcode and "address" not in values and "site" not in values:
+        # Held by nothing: kept as an invalid field rather than dropped without a word.
+        bad("postcode", postcode, "cannot stand alone here: give a street address or site name with it")
 
     if any(column == "record_id" for column, _ in errors):
         return ParsedMention(None, tuple(errors), tuple(invalid))
