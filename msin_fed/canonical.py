@@ -1,12 +1,19 @@
 """The canonical import layout: reports and entity mentions as CSV or JSON.
 
-A member exports its intelligence into this layout and the node imports it all or
-nothing. The validator reads the whole input, collects *every* bad field of every row
-as a :class:`~msin_fed.errors.RowError` (file, line, field, problem) and raises one
+A member exports its intelligence into this layout and the node imports it. The
+validator reads the whole input, collects *every* bad field of every row as a
+:class:`~msin_fed.errors.RowError` (file, line, field, problem) and raises one
 :class:`~msin_fed.errors.ImportValidationError` when there is any, so the caller writes
-nothing. Problems never quote the bad value: values are personal data.
+nothing: report fields are all or nothing. A bad *identifier* value of a mention is the
+exception: it is kept on its mention as an :class:`~msin_fed.model.InvalidField` (never
+tokenized) and listed in :attr:`CanonicalImport.warnings`, unless ``strict``. Mentions
+are parsed by :func:`msin_fed.model.registry.parse_mention`. Problems never quote the
+bad value: values are personal data.
 
-Reports CSV (UTF-8, header row, one report per row; :data:`REPORT_COLUMNS`):
+CSV files are UTF-8 (a byte-order mark is accepted) with a header row, delimited by any
+of :data:`DELIMITERS` (read from the header; a note says so when not a comma).
+
+Reports CSV (one report per row; :data:`REPORT_COLUMNS`):
 
 ``report_id`` (required), ``narrative`` (required), ``region``, ``sector``,
 ``exploitation_type`` (code, name or label of the vocabularies in
