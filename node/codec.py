@@ -24,6 +24,7 @@ from msin_fed.model import (
     Sector,
     identifier_class,
 )
+from msin_fed.model.registry import column_for
 
 __all__ = ["report_from_bytes", "report_to_bytes"]
 
@@ -54,11 +55,21 @@ def _mention_to(mention: EntityMention) -> dict[str, Any]:
 
 
 def _mention_from(data: dict[str, Any]) -> EntityMention:
-    args: dict[str, Any] = {
-        k: (_ident_from(v) if isinstance(v, dict) else v) for k, v in data.items() if k != "invalid_fields"
-    }
-    invalid = tuple(InvalidField(**i) for i in data.get("invalid_fields", ()))
-    return EntityMention(**args, invalid_fields=invalid)
+    args: dict[str, Any] = {}
+    invalid = [InvalidField(**i) for i in data.get("invalid_fields", ())]
+    for key, value in data.items():
+        if key == "invalid_fields":
+            continue
+        if not isinstance(value, dict):
+            args[key] = value
+            continue
+        try:
+            args[key] = _ident_from(value)
+        except ValidationError as exc:
+            # The store is authenticated, so this is a value stored before a rule grew
+            # stricter, not damage: keep it, as import would now, instead of losing the report.
+            invalid.append(InvalidField(column_for(key, value["kind"]), value["value"], exc.problem))
+    return EntityMention(**args, invalid_fields=tuple(invalid))
 
 
 def report_to_bytes(report: IntelligenceReport) -> bytes:

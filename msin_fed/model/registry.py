@@ -49,6 +49,7 @@ __all__ = [
     "ParsedMention",
     "RowContext",
     "canonical_text",
+    "column_for",
     "identifier_class",
     "parse_mention",
     "types_for_column",
@@ -199,6 +200,14 @@ _SINGLE_COLUMNS = tuple(c for c in _BY_COLUMN if c not in ("given_name", "street
 def identifier_class(kind: str) -> type[Identifier]:
     """The model class of identifier ``kind`` (``phone`` -> :class:`Phone`); KeyError if unknown."""
     return _CLASSES[kind]
+
+
+def column_for(attribute: str, kind: str) -> str:
+    """The canonical column an identifier ``kind`` held in mention ``attribute`` is read from."""
+    for t in IDENTIFIER_TYPES:
+        if t.attribute == attribute and t.kind == kind:
+            return t.column
+    raise KeyError((attribute, kind))
 
 
 def types_for_column(column: str) -> tuple[IdentifierType, ...]:

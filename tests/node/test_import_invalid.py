@@ -151,3 +151,22 @@ def test_the_deny_list_is_what_removes_a_mistyped_nino(redactor: Redactor) -> No
     text = f"His NI number {BAD_NINO} was on the payslip."
     assert BAD_NINO in redactor.redact(text).text
     assert BAD_NINO not in redactor.redact(text, [BAD_NINO]).text
+
+
+def test_codec_keeps_invalid_fields_and_a_value_a_stricter_rule_now_rejects() -> None:
+    from msin_fed.node.codec import report_from_bytes, report_to_bytes
+
+    from msin_fed.model import InvalidField
+
+    from .conftest import make_report
+
+    report = make_report("R1")
+    stored = json.loads(report_to_bytes(report))
+    stored["mentions"][0]["invalid_fields"] = [{"column": "email", "value": "ion@@x", "problem": "wrong format"}]
+    stored["mentions"][0]["nino"]["value"] = "GB123456A"  # a prefix HMRC never issues
+    back = report_from_bytes(json.dumps(stored).encode())
+    (mention,) = back.mentions
+    assert mention.nino is None and mention.phone == report.mentions[0].phone
+    assert mention.invalid_fields[0] == InvalidField("email", "ion@@x", "wrong format")
+    assert (mention.invalid_fields[1].column, mention.invalid_fields[1].value) == ("national_id", "GB123456A")
+    assert report_from_bytes(report_to_bytes(back)) == back
