@@ -69,17 +69,31 @@ def test_one_nino_rule_in_model_normalize_and_registry(value: str) -> None:
     assert [c for c, _ in parsed.problems] == ["national_id"]
 
 
-def test_import_and_link_parse_a_row_identically() -> None:
+def test_import_and_link_read_a_file_identically(tmp_path: Path) -> None:
+    """One parse path: the mentions a node imports are the mentions ``msin link`` tokenizes."""
+    import csv
+
     rows = [
         {"record_id": "r1", "given_name": "Ion", "family_name": "Popescu", "date_of_birth": "03/02/1990",
          "phone": "07700 900123", "street_address": "1 Farm Lane", "postcode": "TA1 1AA", "national_id": "JG103759A"},
         {"record_id": "r2", "company_name": "Acme Labour Ltd", "company_number": "1234567", "site_name": "Hill Farm",
          "postcode": "TA1 1AA"},
-        {"record_id": "r3", "phone": "07700 9", "postcode": "NOT A PC", "email": "x@@y"},
+        {"record_id": "r3", "phone": "07700 9", "postcode": "NOT A PC", "email": "x@@y", "given_name": "Ana"},
         {"record_id": "r4", "passport_number": "123456789", "country": "PL", "phone": "+48 601 234 567"},
+        {"record_id": "r5", "national_id": "JG 10 37 5 A", "bank_account": "GB82 WEST 1234 5698 7654 33"},
     ]
-    for row in rows:
-        assert canonical.mention_from_row(row) == link_mentions.mention_from_row(row), row["record_id"]
+    path = tmp_path / "m.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(MENTION_COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+    imported = [m for _line, m in canonical.parse_mentions_csv(path)]
+    linked = link_mentions.read_mentions(path)
+    assert [m for m, _inputs in linked.mentions] == imported
+    assert [m.invalid_fields for m in imported if m.invalid_fields] != []
+    assert {(e.line, e.field) for e in linked.ignored} == {
+        (4, "phone"), (4, "postcode"), (4, "email"), (6, "national_id"), (6, "bank_account")}
+    assert link_mentions.mention_from_row is canonical.mention_from_row
 
 
 def test_canonical_text_is_the_normalized_form() -> None:

@@ -6,31 +6,16 @@ Rows are read and parsed exactly as a node imports them (:func:`msin_fed.canonic
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from msin_fed.canonical import read_table
+from msin_fed.canonical import mention_from_row, read_table
 from msin_fed.errors import ImportValidationError, RowError, ValidationError
 from msin_fed.model.registry import parse_mention
 from msin_fed.model.report import MENTION_COLUMNS, EntityMention
 from msin_fed.token_inputs import TokenInput, inputs_for_mention
 
 __all__ = ["ParsedFile", "mention_from_row", "read_mentions"]
-
-
-def mention_from_row(row: Mapping[str, str | None]) -> tuple[EntityMention | None, list[tuple[str, str]]]:
-    """Build a mention from one canonical row; returns it (or None) and (field, problem)s.
-
-    Strict (any problem gives no mention): the parsing is
-    :func:`msin_fed.model.registry.parse_mention`'s, which checks every column on its own,
-    so one row reports all its bad fields at once, named by column.
-    """
-    parsed = parse_mention(row)
-    problems = parsed.problems
-    if problems or parsed.mention is None:
-        return None, problems
-    return parsed.mention, []
 
 
 @dataclass(frozen=True)
