@@ -295,7 +295,9 @@ def parse_date_of_birth(value: str, fld: str = "date_of_birth", today: _dt.date 
         first, second, third = (int(g) for g in match.groups())
         year, month, day = (first, second, third) if order == "ymd" else (third, second, first)
         if not 1 <= month <= 12:
-            raise ValidationError(fld, "is not a real date (the month must be 1 to 12)")
+            swapped = order == "dmy" and 1 <= first <= 12 and 13 <= second <= 31
+            hint = "; it looks like month before day: write day first, DD/MM/YYYY" if swapped else ""
+            raise ValidationError(fld, f"is not a real date (the month must be 1 to 12{hint})")
         if year < 1900:
             break
         try:

@@ -51,11 +51,15 @@ def test_shared_columns_pick_one_kind_per_value() -> None:
                         "bank_account": "12-34-56 12345678"})
     assert ro.mention is not None and ro.mention.national_id is not None and ro.mention.nino is None
     assert type(ro.mention.bank).__name__ == "BankAccount"
-    # A UK row's non-NINO national id is a mistyped NINO, never another kind of token.
+    # In a UK row, a value that starts like a NINO but is not one is a mistyped NINO, never
+    # another kind of token; a foreign id held without its country is a national id.
     typo = parse_mention({"record_id": "r", "national_id": "JG 10 37 5 A", "phone": "07700 900123"})
     assert typo.mention is not None and typo.mention.nino is None and typo.mention.national_id is None
     ((column, problem),) = typo.problems
     assert column == "national_id" and "National Insurance" in problem and "country column" in problem
+    foreign = parse_mention({"record_id": "r", "national_id": "2920114156010"})
+    assert foreign.mention is not None and foreign.mention.national_id is not None and foreign.problems == []
+    assert canonical_text(foreign.mention.national_id) == "GB:2920114156010"
 
 
 @pytest.mark.parametrize("value", ["GB123456A", "BG123456A", "ZZ123456A", "DA123456A", "AD123456A", "QQ123456E"])

@@ -145,6 +145,10 @@ def _build_nino(raw: str, context: RowContext) -> Identifier:
     return Nino(raw)
 
 
+def _nino_like(raw: str) -> bool:
+    return bool(re.match(r"[A-Z]{2}[0-9]", re.sub(r"[\s\-./]", "", raw).upper()))
+
+
 def _is_iban(raw: str, _context: RowContext) -> bool:
     return bool(re.match(r"\s*[A-Za-z]{2}", raw))
 
@@ -164,10 +168,12 @@ IDENTIFIER_TYPES: tuple[IdentifierType, ...] = (
                    _address),
     IdentifierType("vehicle", VehicleRegistration, "vehicle_registration", "vehicle",
                    lambda raw, _c: VehicleRegistration(raw), lambda i: normalize.vehicle(i.value)),
-    # A UK row's national id is a NINO (a mistyped one is an invalid NINO, not another
-    # kind of id); elsewhere a value with the NINO shape is still a NINO.
+    # A value of NINO shape is a NINO anywhere; in a UK row, one that starts like a NINO
+    # (two letters, a digit) is a mistyped NINO, not another kind of id. Other values are
+    # the national id of the row's country (UK members often hold a foreign worker's id
+    # without filling the country).
     IdentifierType("nino", Nino, "national_id", "nino", _build_nino, lambda i: normalize.nino(i.value),
-                   claims=lambda raw, c: c.country == "GB" or normalize.is_nino(raw)),
+                   claims=lambda raw, c: normalize.is_nino(raw) or (c.country == "GB" and _nino_like(raw))),
     IdentifierType("national_id", NationalId, "national_id", "national_id",
                    lambda raw, c: NationalId(raw, country=c.country), _national_id),
     IdentifierType("passport", Passport, "passport_number", "passport",
