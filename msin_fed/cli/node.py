@@ -96,7 +96,7 @@ def _invalid_fields(args: argparse.Namespace) -> int:
         found = node.invalid_fields(args.report_id)
     if args.json:
         rows = [{"report_id": rid, "column": f.column, "value": f.value, "problem": f.problem} for rid, f in found]
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(dumps(rows))
         return 0
     if not found:
         print("no invalid fields stored")
