@@ -187,8 +187,10 @@ class Console:
         def csrf_field() -> Markup:
             return Markup(f'<input type="hidden" name="csrf_token" value="{escape(csrf)}">')  # noqa: S704
 
+        context.setdefault("service_name", self.service_name)
+        context.setdefault("service_url", self.home)
         html = self.env.get_template(template).render(
-            service_name=self.service_name, user=s.user, nav=nav, flash=flash,
+            user=s.user, nav=nav, flash=flash,
             csrf_token=csrf, csrf_field=csrf_field, path=path, **context,
         )
         return HTMLResponse(html, status_code=status)

@@ -89,6 +89,8 @@ MENTION_FIELDS: tuple[tuple[str, str], ...] = (
     ("postcode", "Postcode"),
 )
 _INTAKE_FIELDS = ("what", "where", "when", "contact")
+#: What staff see in the header: the concern form, not the console.
+_STAFF = {"service_name": "Report a concern", "service_url": "/intake"}
 _MAX_UPLOAD = 16 * 1024 * 1024
 
 
@@ -429,7 +431,8 @@ class NodeConsole:
     # ------------------------------------------------------------------ staff intake and review
 
     async def intake_page(self, request: Request) -> Response:
-        return self.render(request, "node/intake.html", title="Tell us about a concern", values={}, errors=[])
+        return self.render(request, "node/intake.html", title="Tell us about a concern", values={}, errors=[],
+                           **_STAFF)
 
     async def intake(self, request: Request) -> Response:
         form = await self.console.form(request)
@@ -446,12 +449,12 @@ class NodeConsole:
             errors = [{"href": "#what", "text": "Too many concerns were sent from here in the last hour. Try again later."}]
         if errors:
             return self.render(request, "node/intake.html", status=400, title="Tell us about a concern",
-                               values=values, errors=errors)
+                               values=values, errors=errors, **_STAFF)
         self.intake_limiter.failed([client])
         data = json.dumps({k: v for k, v in values.items() if v}, ensure_ascii=False).encode()
         await self._run(self.node.store.add_intake, data)
         log.info("staff intake: one concern queued for review")
-        return self.render(request, "node/intake_done.html", title="Concern sent")
+        return self.render(request, "node/intake_done.html", title="Concern sent", **_STAFF)
 
     def _intake_item(self, item_id: str) -> dict[str, str]:
         for iid, received, data in self.node.store.intake():
