@@ -236,7 +236,7 @@ def test_console_settings_are_validated(tmp_path: Path) -> None:
     assert s.listen == "127.0.0.1:9443" and s.users == tmp_path / "u.db" and s.session_idle == 300
     from msin_fed.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="console.listen"):
+    with pytest.raises(ConfigError, match=r"console\.listen"):
         console_settings({"listen": "nowhere"}, tmp_path, "x.toml")
-    with pytest.raises(ConfigError, match="console.session_hours"):
+    with pytest.raises(ConfigError, match=r"console\.session_hours"):
         console_settings({"session_hours": 0}, tmp_path, "x.toml")
