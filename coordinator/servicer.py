@@ -5,6 +5,7 @@ Errors map to status codes here and nowhere else (:data:`STATUS_OF`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import NoReturn, TypeVar
 
@@ -63,9 +64,24 @@ def _abort(context: grpc.ServicerContext, exc: BaseException) -> NoReturn:
 _R = TypeVar("_R")
 
 
+#: gRPC metadata key with which an analyst console names the signed-in person it acts for.
+PERSON_METADATA = "msin-person"
+_PERSON = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
 def _caller(context: grpc.ServicerContext) -> Caller:
     peer = pki.peer_of(context)
-    return Caller(peer.role, peer.name, peer.signing_public_key)
+    name = peer.name
+    if peer.role == "analyst":
+        # The analyst certificate decides what may be done; the person only names who did
+        # it, so that the audit entry reads "sttg-analyst/alice". Other roles cannot set it.
+        person = next((str(v) for k, v in context.invocation_metadata() if k == PERSON_METADATA), "")
+        if person:
+            name = f"{peer.name}/{person}"
+            # The audit table's actor column holds 64 characters.
+            if not _PERSON.fullmatch(person) or len(name) > 64:
+                raise ValidationError(PERSON_METADATA, "must be a console account name (with the certificate's, 64 characters at most)")
+    return Caller(peer.role, name, peer.signing_public_key)
 
 
 class CoordinatorServicer(pb_grpc.CoordinatorServicer):

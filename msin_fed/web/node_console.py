@@ -90,7 +90,7 @@ MENTION_FIELDS: tuple[tuple[str, str], ...] = (
 )
 _INTAKE_FIELDS = ("what", "where", "when", "contact")
 #: What staff see in the header: the concern form, not the console.
-_STAFF = {"service_name": "Report a concern", "service_url": "/intake"}
+_STAFF: dict[str, Any] = {"service_name": "Report a concern", "service_url": "/intake"}
 _MAX_UPLOAD = 16 * 1024 * 1024
 
 
