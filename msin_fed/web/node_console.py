@@ -21,18 +21,19 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
@@ -112,6 +113,39 @@ def _delivery_reason(error: str, coordinator: str | None) -> str:
 
 
 @dataclass
+class ShareJob:
+    """A bulk share running in the background: which reports, how far, what failed and why."""
+
+    job_id: str
+    report_ids: list[str]
+    tlp: str
+    handling: str
+    done: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    finished: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.done) + len(self.failed)
+
+    def status(self) -> dict[str, Any]:
+        """What the progress page's script polls (no narrative, no identifier)."""
+        return {"total": len(self.report_ids), "done": len(self.done), "failed": len(self.failed),
+                "finished": self.finished}
+
+
+def _share_failure(exc: Exception) -> str:
+    if isinstance(exc, RedactionRefused):
+        kinds = sorted({f.entity_type for f in exc.findings})
+        return f"the check after redaction still finds {', '.join(kinds)}; edit the narrative"
+    if isinstance(exc, ValidationError):
+        return exc.problem
+    if isinstance(exc, TokenError | RemoteError):
+        return f"the key holders could not make the tokens ({type(exc).__name__}); try again later"
+    return f"failed ({type(exc).__name__})"
+
+
+@dataclass
 class _Upload:
     name: str
     data: bytes
@@ -125,6 +159,8 @@ class NodeConsole:
         self.console = console
         self.coordinator = coordinator
         self.intake_limiter = SignInLimiter(attempts=30, window=3600)
+        self.jobs: dict[str, ShareJob] = {}
+        self._jobs_lock = threading.Lock()
 
     # ------------------------------------------------------------------ helpers
 
@@ -403,6 +439,70 @@ class NodeConsole:
                            "and its tokens when it receives it.")
         return RedirectResponse(f"/reports/{report.report_id}", status_code=303)
 
+    # ------------------------------------------------------------------ bulk share
+
+    async def share_many_page(self, request: Request) -> Response:
+        self.console.user(request)
+        reports = await self._run(self.node.reports)
+        active = {s.report_id for s in self.node.shares() if s.state in ("pending", "acknowledged", "withdrawing")}
+        rows = [r for r in sorted(reports, key=lambda r: r.report_id) if r.report_id not in active]
+        return self.render(request, "node/share_many.html", title="Share many reports", rows=rows, tlps=list(Tlp),
+                           errors=[], chosen=[], tlp="", handling="P")
+
+    async def share_many(self, request: Request) -> Response:
+        self.console.user(request)
+        form = await self.console.form(request)
+        chosen = [str(v) for v in form.getlist("report_ids")]
+        tlp, handling = str(form.get("tlp", "")), str(form.get("handling", "P"))
+        errors: list[dict[str, str]] = []
+        if not chosen:
+            errors.append({"href": "#report_ids", "text": "Choose at least one report to share"})
+        if tlp not in Tlp._value2member_map_:
+            errors.append({"href": "#tlp", "text": "Choose a TLP marking"})
+        if handling not in ("P", "C"):
+            errors.append({"href": "#handling", "text": "Choose a handling code"})
+        known = {r.report_id for r in await self._run(self.node.reports)}
+        if any(c not in known for c in chosen):
+            errors.append({"href": "#report_ids", "text": "A report chosen is no longer held"})
+        if errors:
+            reports = await self._run(self.node.reports)
+            active = {s.report_id for s in self.node.shares() if s.state in ("pending", "acknowledged", "withdrawing")}
+            rows = [r for r in sorted(reports, key=lambda r: r.report_id) if r.report_id not in active]
+            return self.render(request, "node/share_many.html", status=400, title="Share many reports", rows=rows,
+                               tlps=list(Tlp), errors=errors, chosen=chosen, tlp=tlp, handling=handling)
+        job = ShareJob(secrets.token_hex(8), chosen, tlp, handling)
+        with self._jobs_lock:
+            self.jobs[job.job_id] = job
+        threading.Thread(target=self._run_job, args=(job,), name="bulk-share", daemon=True).start()
+        log.info("bulk share started: %d report(s)", len(chosen))
+        return RedirectResponse(f"/share-many/{job.job_id}", status_code=303)
+
+    def _run_job(self, job: ShareJob) -> None:
+        for report_id in job.report_ids:
+            try:
+                self.node.share(report_id, tlp=job.tlp, handling=job.handling)
+            except Exception as exc:  # every report gets its answer; the job goes on
+                job.failed.append((report_id, _share_failure(exc)))
+            else:
+                job.done.append(report_id)
+        job.finished = True
+        log.info("bulk share finished: %d queued, %d not shared", len(job.done), len(job.failed))
+
+    def _job(self, request: Request) -> ShareJob:
+        job = self.jobs.get(request.path_params["job_id"])
+        if job is None:
+            raise HTTPException(404)
+        return job
+
+    async def share_many_progress(self, request: Request) -> Response:
+        self.console.user(request)
+        job = self._job(request)
+        return self.render(request, "node/share_many_progress.html", title="Sharing reports", job=job)
+
+    async def share_many_status(self, request: Request) -> Response:
+        self.console.user(request)
+        return JSONResponse(self._job(request).status())
+
     # ------------------------------------------------------------------ inbox and outbox
 
     async def matches(self, request: Request) -> Response:
@@ -503,6 +603,10 @@ class NodeConsole:
             Route("/reports/{report_id}/share", self.share, methods=["POST"]),
             Route("/reports/{report_id}/withdraw", self.withdraw_page, methods=["GET"]),
             Route("/reports/{report_id}/withdraw", self.withdraw, methods=["POST"]),
+            Route("/share-many", self.share_many_page, methods=["GET"]),
+            Route("/share-many", self.share_many, methods=["POST"]),
+            Route("/share-many/{job_id}", self.share_many_progress, methods=["GET"]),
+            Route("/share-many/{job_id}/status", self.share_many_status, methods=["GET"]),
             Route("/matches", self.matches, methods=["GET"]),
             Route("/alerts", self.alerts, methods=["GET"]),
             Route("/outbox", self.outbox, methods=["GET"]),

@@ -280,6 +280,29 @@ def test_new_report_form_shows_each_bad_field(story: Story) -> None:
     story.pages.check(page, "new report refused")
 
 
+def test_share_many_shows_progress_and_each_answer(story: Story) -> None:
+    page = story.page
+    page.goto(story.mine.url + "/share-many")
+    labels = page.inner_text("#report_ids")
+    assert "FM-2" in labels and "FM-XSS" in labels and "FM-1:" not in labels  # FM-1 is shared already
+    story.pages.check(page, "share many")
+    page.click("button:has-text('Share the chosen reports')")
+    assert "Choose at least one report" in page.inner_text(".govuk-error-summary")
+    page.check("label:has-text('FM-2:')")
+    page.check("label:has-text('FM-XSS:')")
+    page.check("label:has-text('TLP:GREEN')")
+    page.click("button:has-text('Share the chosen reports')")
+    assert "/share-many/" in page.url
+    assert page.locator("progress#progress-bar").get_attribute("max") == "2"
+    # The page's script polls and reloads itself when the job is done.
+    page.wait_for_selector("text=Finished:", timeout=120_000)
+    assert page.locator("progress#progress-bar").get_attribute("value") == "2"
+    answered = page.inner_text("main")
+    assert "FM-2" in answered.split("Queued to share as TLP:GREEN", 1)[1]
+    assert "FM-XSS" in answered
+    story.pages.check(page, "share many finished")
+
+
 def test_withdraw_and_the_match_goes_at_the_other_member(story: Story, browser: Any) -> None:
     page = story.page
     page.goto(story.mine.url + "/reports/FM-1")
