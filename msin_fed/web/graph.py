@@ -28,10 +28,10 @@ class GraphNode:
 
 def cluster_svg(nodes: Sequence[GraphNode], kinds: Sequence[str], *, title: str) -> Markup:
     """The SVG (role="img", titled) of ``nodes`` around a hub labelled with ``kinds``."""
-    size = 560 if len(nodes) > 4 else 420
-    centre = size / 2
-    radius = size / 2 - 70
     hub_label = "joined by " + ", ".join(k.replace("_", " ") for k in kinds) if kinds else "joined"
+    size = max(560 if len(nodes) > 4 else 420, 9 * len(hub_label) + 40)
+    centre = size / 2
+    radius = min(size / 2 - 70, 220)
     parts = [
         f'<svg class="msin-graph" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
         f'width="{size}" height="{size}" role="img" aria-labelledby="graph-title">',
@@ -43,8 +43,11 @@ def cluster_svg(nodes: Sequence[GraphNode], kinds: Sequence[str], *, title: str)
         points.append((centre + radius * math.cos(angle), centre + radius * math.sin(angle)))
     for x, y in points:
         parts.append(f'<line class="edge" x1="{centre:.1f}" y1="{centre:.1f}" x2="{x:.1f}" y2="{y:.1f}"/>')
+    # The hub's label sits under it on a white box (over the edges), as wide as its text.
+    width = 9 * len(hub_label) + 16
     parts.append(f'<g class="node"><circle cx="{centre:.1f}" cy="{centre:.1f}" r="14"/>'
-                 f'<text class="edge-label" x="{centre + 22:.1f}" y="{centre + 5:.1f}" text-anchor="start">'
+                 f'<rect class="label-box" x="{centre - width / 2:.1f}" y="{centre + 20:.1f}" width="{width}" height="26"/>'
+                 f'<text class="edge-label" x="{centre:.1f}" y="{centre + 38:.1f}" text-anchor="middle">'
                  f"{escape(hub_label)}</text></g>")
     for node, (x, y) in zip(nodes, points, strict=True):
         anchor = "middle"

@@ -240,3 +240,15 @@ def test_console_settings_are_validated(tmp_path: Path) -> None:
         console_settings({"listen": "nowhere"}, tmp_path, "x.toml")
     with pytest.raises(ConfigError, match=r"console\.session_hours"):
         console_settings({"session_hours": 0}, tmp_path, "x.toml")
+
+
+def test_cluster_graph_names_kinds_and_escapes_labels() -> None:
+    from msin_fed.web.graph import GraphNode, cluster_svg
+
+    svg = str(cluster_svg([GraphNode("<script>x</script>, 2026-05"), GraphNode("beta, 2026-06"),
+                           GraphNode("gamma, 2026-07")], ["phone", "company_number"], title="a & b"))
+    assert svg.startswith("<svg") and 'role="img"' in svg and "<title id=\"graph-title\">a &amp; b</title>" in svg
+    assert "joined by phone, company number" in svg
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert svg.count("<line") == 3 and svg.count("<circle") == 4
+    assert "style=" not in svg  # the Content-Security-Policy forbids inline styles
