@@ -66,6 +66,12 @@ def _when(value: object) -> str:
     return str(value)
 
 
+def _clock(value: object) -> str:
+    if isinstance(value, int | float):
+        return _dt.datetime.fromtimestamp(float(value), _dt.UTC).strftime("%H:%M:%S UTC")
+    return _when(value)
+
+
 class _SessionCookie:
     """ASGI middleware: loads the session named by the cookie; sets or clears the cookie after."""
 
@@ -136,6 +142,7 @@ class Console:
         self.env.filters["visible"] = visible
         self.env.filters["placeholders"] = highlight_placeholders
         self.env.filters["when"] = _when
+        self.env.filters["clock"] = _clock
 
     # ------------------------------------------------------------------ sessions
 

@@ -402,6 +402,34 @@ def test_forms_without_a_csrf_token_or_from_another_site_are_refused(story: Stor
     assert answer.headers["cache-control"] == "no-store"
 
 
+def test_outbox_says_why_a_share_waits_while_the_coordinator_is_down(story: Story) -> None:
+    page, net = story.page, story.net
+    assert net.coordinator_process is not None
+    net.coordinator_process.stop()
+    try:
+        page.goto(story.mine.url + "/reports/FM-1/share?tlp=RED&handling=P")
+        page.click("#share-button")
+        assert "queued to share as TLP:RED" in page.inner_text(".govuk-notification-banner")
+
+        def waiting() -> bool:
+            page.goto(story.mine.url + "/outbox")
+            return "coordinator unreachable at " + net.coordinator_address in page.inner_text("tbody")
+
+        eventually(waiting, 60, "the outbox to say the coordinator is unreachable", every=1)
+        row = page.locator("tbody tr", has_text="TLP:RED").inner_text()
+        assert "Waiting to send" in row and " since " in row and "attempt" in row
+        assert "1 item waiting for the coordinator" in page.inner_text("main")
+        story.pages.check(page, "outbox waiting")
+    finally:
+        net.start_coordinator()
+
+    def delivered() -> bool:
+        page.goto(story.mine.url + "/outbox")
+        return "Nothing is waiting" in page.inner_text("main")
+
+    eventually(delivered, 90, "the outbox to drain after the coordinator is back", every=1)
+
+
 def test_logs_hold_no_identifier_or_narrative(story: Story) -> None:
     logs = [story.net.nodes[m].directory / "console.log" for m in ("freshmart", "brightstaff")]
     text = "\n".join(p.read_text(errors="replace") for p in logs)
