@@ -380,7 +380,7 @@ class NodeConsole:
                            tlps=list(Tlp), active=active)
 
     async def share(self, request: Request) -> Response:
-        user = self.console.user(request)
+        self.console.user(request)
         report = self._report(request.path_params["report_id"])
         form = await self.console.form(request)
         tlp = str(form.get("tlp", ""))
@@ -411,7 +411,6 @@ class NodeConsole:
         self.console.flash(request, "success",
                            f"Report {report.report_id} is queued to share as TLP:{record.tlp.value} ({len(record.tokens)} "
                            "tokens). The outbox shows when the coordinator has it.")
-        del user
         return RedirectResponse(f"/reports/{report.report_id}", status_code=303)
 
     async def withdraw_page(self, request: Request) -> Response:

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomli_w
 from console_net import PASSWORD, ConsoleUser, start_network
 from e2e_net import eventually, query, write_reports
 from pages import PageLog, sign_in
 
-from msin_fed.demo.network import ANALYST_NAME, COORDINATOR_NAME, LocalNetwork
+from msin_fed.demo.network import ANALYST_NAME, LocalNetwork
 from msin_fed.demo.processes import LOOPBACK, free_port
+from msin_fed.web.launch import analyst_console_config
 from msin_fed.web.server import start_console, wait_https
 
 pytestmark = pytest.mark.slow
@@ -52,14 +52,7 @@ def analyst(tmp_path_factory: pytest.TempPathFactory, browser: Any, artifacts: P
             net.share_all(member, reports, mentions)
             net.nodes[member].process.start()
         directory = root / "analyst-console"
-        config = directory / "console.toml"
-        directory.mkdir()
-        config.write_text(tomli_w.dumps({
-            "console": {"users": "analyst-users.db"},
-            "analyst": {"identity": str(net.identity_dir(ANALYST_NAME))},
-            "coordinator": {"address": net.coordinator_address, "name": COORDINATOR_NAME},
-            "key_holders": {"holders": [{"name": k.name, "address": k.address} for k in net.keyholders]},
-        }))
+        config = analyst_console_config(net, directory)
         done = subprocess.run(
             [sys.executable, "-m", "msin_fed.cli", "coordinator", "users", "add", "--config", str(config), "ann",
              "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True, timeout=60, check=False)

@@ -86,3 +86,15 @@ def test_coordinator_users_add(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert main(["coordinator", "users", "add", "--config", str(config), "ann", "--password-stdin"]) == 0
     assert "account ann created" in capsys.readouterr().out
     assert (tmp_path / "a.db").is_file()
+
+
+def test_add_account_for_a_node_console(tmp_path: Path) -> None:
+    from msin_fed.web.launch import add_account
+
+    config = _node_config(tmp_path)
+    new = add_account("node", config, "demo", PASSWORD)
+    store = AccountStore(tmp_path / "console-users.db")  # the default, beside the configuration
+    try:
+        assert store.authenticate("demo", PASSWORD, pyotp.TOTP(new.totp_secret).at(time.time())) is not None
+    finally:
+        store.close()

@@ -83,6 +83,15 @@ def _row(rid: str, phone: str, *, month: str = "2026-05", region: str = "TLF") -
             "Site visit by the ethical trade team"]
 
 
+def _tab_to(page: Any, condition: str, limit: int = 80) -> None:
+    """Press Tab until the focused element meets ``condition`` (JavaScript); fail after ``limit``."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(condition):
+            return
+    raise AssertionError(f"Tab never reached the element ({condition})")
+
+
 def test_sign_in_needs_the_right_totp_code(story: Story) -> None:
     page, mine = story.page, story.mine
     page.goto(mine.url + "/")
@@ -170,11 +179,7 @@ def test_preview_and_share_by_keyboard_alone(story: Story) -> None:
     page = story.page
     page.goto(story.mine.url + "/reports/FM-1")
     # From the top of the page, tab to the "Preview and share" button and press Enter.
-    page.keyboard.press("Tab")
-    for _ in range(40):
-        if page.evaluate("document.activeElement.textContent.trim()") == "Preview and share":
-            break
-        page.keyboard.press("Tab")
+    _tab_to(page, "document.activeElement.textContent.trim() === 'Preview and share'")
     page.keyboard.press("Enter")
     page.wait_for_url("**/reports/FM-1/share", timeout=60_000)
     narrative = page.locator("[data-testid=redacted-narrative]")
@@ -185,7 +190,7 @@ def test_preview_and_share_by_keyboard_alone(story: Story) -> None:
     assert page.locator("#share-button").count() == 0  # no TLP chosen yet
     story.pages.check(page, "share preview")
     # Choose TLP:AMBER and handling C with the keyboard, then update the preview.
-    page.focus("#tlp-1")
+    _tab_to(page, "document.activeElement.id === 'tlp-1'")
     page.keyboard.press("Space")
     for _ in range(2):
         page.keyboard.press("ArrowDown")  # CLEAR -> GREEN -> AMBER
@@ -200,7 +205,7 @@ def test_preview_and_share_by_keyboard_alone(story: Story) -> None:
     assert page.inner_text("[data-testid=grade]") == "2BC"
     assert "Share as TLP:AMBER with handling code C" in page.inner_text("main")
     story.pages.check(page, "share preview with choices")
-    page.focus("#share-button")
+    _tab_to(page, "document.activeElement.id === 'share-button'")
     page.keyboard.press("Enter")
     page.wait_for_url("**/reports/FM-1", timeout=120_000)
     assert "queued to share as TLP:AMBER" in page.inner_text(".govuk-notification-banner")
