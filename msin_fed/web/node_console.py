@@ -293,7 +293,7 @@ class NodeConsole:
                 check_id("report_id", report_id)
             except ValidationError as exc:
                 problems.insert(0, ("report_id", exc.problem))
-        errors = [{"href": f"#{_field_id(fld)}", "text": f"{_label(fld)}: {problem}"} for fld, problem in problems] + errors
+        errors = [{"href": f"#{_field_id(fld)}", "text": _message(fld, problem)} for fld, problem in problems] + errors
         if report is not None and not errors and self.node.store.has_report(report.report_id):
             errors.append({"href": "#report_id", "text": "Report id: a report with this id is already stored"})
         if errors or report is None:
@@ -635,6 +635,22 @@ def _lines(text: str) -> str:
 def _field_id(fld: str) -> str:
     fld = fld.split(".")[-1]
     return "source_evaluation" if fld == "grade" else fld
+
+
+#: What to ask for when a required field of the form is empty.
+_EMPTY = {
+    "report_id": "Enter a report id", "narrative": "Describe what happened", "region": "Choose a region",
+    "sector": "Choose a sector", "exploitation_type": "Choose a type of exploitation",
+    "month": "Enter the month the intelligence relates to",
+}
+
+
+def _message(fld: str, problem: str) -> str:
+    """The error summary's words for one problem of the new report form."""
+    key = fld.split(".")[-1]
+    if problem.startswith("is empty") and key in _EMPTY:
+        return _EMPTY[key]
+    return f"{_label(fld)}: {problem}"
 
 
 def _label(fld: str) -> str:

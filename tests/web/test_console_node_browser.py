@@ -279,7 +279,8 @@ def test_new_report_form_shows_each_bad_field(story: Story) -> None:
     page.fill("#phone", "12")
     page.click("button:has-text('Save report')")
     summary = page.inner_text(".govuk-error-summary")
-    for words in ("Report id", "What happened", "Month", "Phone number"):
+    for words in ("Report id: wrong format", "Describe what happened", "Choose a region", "Month: wrong format",
+                  "Phone number: wrong format"):
         assert words in summary
     assert page.locator(".govuk-form-group--error #month").count() == 1
     story.pages.check(page, "new report refused")
