@@ -50,7 +50,7 @@ from msin_fed.model import EntityMention, Identifier, IntelligenceReport
 from .codec import report_from_bytes, report_to_bytes
 from .keys import KdfParams, Passphrase, StoreKey, Subkeys, derive, master_key
 
-__all__ = ["FORMAT", "OutboxItem", "OutboxStatus", "SecureStore", "ShareState"]
+__all__ = ["FORMAT", "OutboxItem", "SecureStore", "ShareState"]
 
 FORMAT = b"msin-node-store/1"
 _CHECK_PLAINTEXT = b"msin node store key check v1"
@@ -119,20 +119,15 @@ class OutboxItem:
     data: bytes
     attempts: int
     next_at: float
+    #: Why the last attempt failed ("coordinator unreachable at HOST:PORT since HH:MM", or
+    #: the status and its text); empty before the first failure. Never holds data.
+    last_error: str = ""
 
     def __repr__(self) -> str:
         return f"OutboxItem(seq={self.seq}, op={self.op!r}, attempts={self.attempts})"
 
 
-@dataclass(frozen=True)
-class OutboxStatus:
-    """Delivery state of one queued operation (no payload): for the console's outbox page."""
-
-    op: str
-    record_id: str
-    attempts: int
-    next_at: float
-    last_error: str  # a gRPC status name such as UNAVAILABLE; empty before the first attempt
+_OUTBOX_SELECT = "SELECT seq, op, op_id, record_id, data, attempts, next_at, last_error FROM outbox "
 
 
 def _terms(identifier: Identifier) -> set[bytes]:
@@ -454,24 +449,23 @@ class SecureStore:
 
     def due(self, now: float, limit: int = 50) -> list[OutboxItem]:
         """Queued operations whose next attempt is due, oldest first."""
-        rows = self._query(
-            "SELECT seq, op, op_id, record_id, data, attempts, next_at FROM outbox "
-            "WHERE next_at <= ? ORDER BY seq LIMIT ?",
-            (now, limit),
+        return self._outbox_items(
+            self._query(_OUTBOX_SELECT + "WHERE next_at <= ? ORDER BY seq LIMIT ?", (now, limit))
         )
+
+    def outbox(self) -> list[OutboxItem]:
+        """Every queued operation, oldest first, with its attempts and last error."""
+        return self._outbox_items(self._query(_OUTBOX_SELECT + "ORDER BY seq"))
+
+    def _outbox_items(self, rows: list[tuple[Any, ...]]) -> list[OutboxItem]:
         return [
             OutboxItem(
                 int(seq), str(op), str(op_id), str(rec),
                 self._open(bytes(box), "outbox:" + str(op_id)),
-                int(att), float(nxt),
+                int(att), float(nxt), str(err),
             )
-            for seq, op, op_id, rec, box, att, nxt in rows
+            for seq, op, op_id, rec, box, att, nxt, err in rows
         ]
-
-    def outbox_status(self) -> list[OutboxStatus]:
-        """Every queued operation's retry state, oldest first (payloads stay boxed)."""
-        rows = self._query("SELECT op, record_id, attempts, next_at, last_error FROM outbox ORDER BY seq")
-        return [OutboxStatus(str(op), str(rec), int(att), float(nxt), str(err)) for op, rec, att, nxt, err in rows]
 
     def pending_count(self) -> int:
         """How many operations wait in the outbox."""

@@ -101,17 +101,6 @@ def node_console_settings(config_path: Path, *, listen: str | None = None) -> Co
     return console_settings(data.get("console"), config_path.parent, str(config_path), listen=listen)
 
 
-def _delivery_reason(error: str, coordinator: str | None) -> str:
-    where = f" at {coordinator}" if coordinator else ""
-    return {
-        "UNAVAILABLE": f"coordinator unreachable{where}",
-        "DEADLINE_EXCEEDED": f"coordinator{where} did not answer in time",
-        "UNAUTHENTICATED": "the coordinator did not accept our certificate",
-        "RESOURCE_EXHAUSTED": "the coordinator asked us to slow down",
-        "": "not tried yet",
-    }.get(error, f"the coordinator answered {error}")
-
-
 @dataclass
 class ShareJob:
     """A bulk share running in the background: which reports, how far, what failed and why."""
@@ -516,13 +505,13 @@ class NodeConsole:
 
     async def outbox(self, request: Request) -> Response:
         self.console.user(request)
-        waiting = {s.record_id: s for s in self.node.store.outbox_status()}
+        waiting = {item.record_id: item for item in self.node.outbox()}
         rows = []
         for share in sorted(self.node.shares(), key=lambda s: s.updated, reverse=True):
             item = waiting.get(share.record_id)
-            reason = ""
-            if item is not None:
-                reason = _delivery_reason(item.last_error, self.coordinator)
+            # The node's own words: "coordinator unreachable at HOST:PORT since HH:MM", or the
+            # coordinator's status and reason (never data).
+            reason = (item.last_error or "not tried yet") if item is not None else ""
             rows.append({"share": share, "item": item, "reason": reason})
         return self.render(request, "node/outbox.html", title="Outbox", rows=rows, pending=len(waiting),
                            coordinator=self.coordinator)
