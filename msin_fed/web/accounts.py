@@ -118,6 +118,11 @@ class AccountStore:
         with self._lock:
             return self._conn.execute("DELETE FROM accounts WHERE username = ?", (username,)).rowcount > 0
 
+    def exists(self, username: str) -> bool:
+        """True while an account of this name exists (checked on every signed-in request)."""
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM accounts WHERE username = ?", (username,)).fetchone() is not None
+
     def accounts(self) -> list[Account]:
         """Every account, by name."""
         with self._lock:

@@ -160,6 +160,11 @@ class Console:
         s: Session | None = request.state.msin_session
         if s is None or s.user is None:
             raise SignInRequired()
+        if not self.accounts.exists(s.user):
+            # Removed with 'msin ... users remove' (another process): its sessions end now.
+            self.sessions.end_user(s.user)
+            request.state.msin_session = None
+            raise SignInRequired()
         return s.user
 
     def flash(self, request: Request, kind: str, text: str) -> None:

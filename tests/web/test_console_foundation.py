@@ -231,6 +231,14 @@ def test_sign_out_ends_the_session(client: tuple[TestClient, str]) -> None:
     assert c.get("/", follow_redirects=False).status_code == 303  # the old cookie is dead
 
 
+def test_removing_an_account_ends_its_sessions(client: tuple[TestClient, str], accounts: AccountStore) -> None:
+    c, secret = client
+    _sign_in(c, secret)
+    assert c.get("/").text == "hello alice"
+    accounts.remove("alice")  # as 'msin node users remove' does, from another process
+    assert c.get("/", follow_redirects=False).headers["location"] == "/sign-in"
+
+
 def test_console_settings_are_validated(tmp_path: Path) -> None:
     s = console_settings({"listen": "127.0.0.1:9443", "users": "u.db", "session_idle_minutes": 5}, tmp_path, "x.toml")
     assert s.listen == "127.0.0.1:9443" and s.users == tmp_path / "u.db" and s.session_idle == 300
