@@ -124,6 +124,8 @@ class LocalNetwork:
     coordinator_process: Process | None = None
     keyholders: list[KeyHolderSlot] = field(default_factory=list)
     nodes: dict[str, NodeSlot] = field(default_factory=dict)
+    #: Web console processes (``msin demo --serve``), stopped first.
+    consoles: list[Process] = field(default_factory=list)
 
     # ------------------------------------------------------------------ layout
 
@@ -155,6 +157,7 @@ class LocalNetwork:
         procs = [self.coordinator_process] if self.coordinator_process else []
         procs += [k.process for k in self.keyholders]
         procs += [n.process for n in self.nodes.values()]
+        procs += self.consoles
         return procs
 
     # ------------------------------------------------------------------ set-up
@@ -444,7 +447,9 @@ class LocalNetwork:
             proc.check_alive()
 
     def stop(self) -> None:
-        """Stop every process: nodes first, then key holders, then the coordinator."""
+        """Stop every process: consoles and nodes first, then key holders, then the coordinator."""
+        for console in self.consoles:
+            console.stop()
         for slot in self.nodes.values():
             slot.process.stop()
         for k in self.keyholders:

@@ -50,7 +50,7 @@ def serve(app: ASGIApp, listen: str, identity_dir: Path, *, name: str = "console
     server.run()
 
 
-def start_console(kind: str, config: Path, log: Path, *, listen: str | None = None) -> object:
+def start_console(kind: str, config: Path, log: Path, *, listen: str | None = None, no_sync: bool = False) -> object:
     """Start ``msin node console`` (kind ``node``) or ``msin coordinator console`` (``analyst``)
     for ``config`` as a child process; the :class:`msin_fed.demo.processes.Process`.
 
@@ -65,6 +65,8 @@ def start_console(kind: str, config: Path, log: Path, *, listen: str | None = No
     args = ["-v", area, "console", "--config", str(config)]
     if listen:
         args += ["--listen", listen]
+    if no_sync and kind == "node":
+        args.append("--no-sync")  # a 'msin node run' beside it delivers and receives
     return Process(f"{kind} console", args, log).start()
 
 
