@@ -64,9 +64,10 @@ def analyst(tmp_path_factory: pytest.TempPathFactory, browser: Any, artifacts: P
         url = f"https://{LOOPBACK}:{port}"
         wait_https(url + "/sign-in", timeout=60, process=console)
         context = browser.new_context(ignore_https_errors=True, viewport={"width": 1200, "height": 900})
-        page = context.new_page()
         (artifacts / "analyst-console").mkdir(exist_ok=True)
-        yield Analyst(net, url, user, PageLog(artifacts / "analyst-console"), page)
+        log = PageLog(artifacts / "analyst-console")
+        page = log.watch(context.new_page())
+        yield Analyst(net, url, user, log, page)
         context.close()
     finally:
         if console is not None:
@@ -176,3 +177,4 @@ def test_every_action_is_audited_under_the_persons_account(analyst: Analyst) -> 
 def test_every_page_passes_axe(analyst: Analyst) -> None:
     assert len(analyst.pages.shots) >= 7
     assert not analyst.pages.severe, analyst.pages.severe
+    assert not analyst.pages.csp_violations, analyst.pages.csp_violations

@@ -55,12 +55,13 @@ def story(tmp_path_factory: pytest.TempPathFactory, browser: Any, artifacts: Pat
         consoles.append(start_member_console(net, "brightstaff", "bea"))
         consoles.append(start_member_console(net, "freshmart", "alice"))
         context = browser.new_context(ignore_https_errors=True, viewport={"width": 1200, "height": 900})
-        page = context.new_page()
-        dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         directory = artifacts / "node-console"
         directory.mkdir(exist_ok=True)
-        yield Story(net, consoles[1], consoles[0], PageLog(directory), context, page, files)
+        log = PageLog(directory)
+        page = log.watch(context.new_page())
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        yield Story(net, consoles[1], consoles[0], log, context, page, files)
         context.close()
         assert not dialogs, f"a script ran in the page: {dialogs}"
     finally:
@@ -235,7 +236,7 @@ def test_the_match_is_seen_at_both_members_consoles(story: Story, browser: Any) 
     assert "phone" in row and "\t1\t" in row
     story.pages.check(page, "matches")
     context = browser.new_context(ignore_https_errors=True, viewport={"width": 1200, "height": 900})
-    other = context.new_page()
+    other = story.pages.watch(context.new_page())
     sign_in(other, story.theirs.url, story.theirs.user.name, story.theirs.user.password, story.theirs.fresh_code())
     eventually(lambda: matched(other, story.theirs.url, "bs-1"), 60, "the match at brightstaff", every=1)
     assert "freshmart" not in other.inner_text("main")  # who the other member is stays hidden
@@ -317,7 +318,7 @@ def test_withdraw_and_the_match_goes_at_the_other_member(story: Story, browser: 
     page.click("button:has-text('Withdraw')")
     assert "Withdrawal of report FM-1 is queued" in page.inner_text(".govuk-notification-banner")
     context = browser.new_context(ignore_https_errors=True)
-    other = context.new_page()
+    other = story.pages.watch(context.new_page())
     sign_in(other, story.theirs.url, story.theirs.user.name, story.theirs.user.password, story.theirs.fresh_code())
 
     def gone() -> bool:
@@ -339,7 +340,7 @@ def test_anonymous_staff_concern_reaches_the_review_queue(story: Story, browser:
     context = browser.new_context(ignore_https_errors=True, viewport={"width": 1000, "height": 900},
                                   user_agent="StaffBrowser/1.0 (identifying)")
     try:
-        staff = context.new_page()
+        staff = story.pages.watch(context.new_page())
         staff.goto(story.mine.url + "/intake")
         assert "You do not need an account" in staff.inner_text("main")
         assert staff.locator("#navigation").count() == 0  # no console navigation for staff
@@ -448,3 +449,4 @@ def test_every_page_passes_axe_and_was_screenshotted(story: Story) -> None:
     assert len(story.pages.shots) >= 15
     assert all(p.stat().st_size > 5000 for p in story.pages.shots)
     assert not story.pages.severe, story.pages.severe
+    assert not story.pages.csp_violations, story.pages.csp_violations
