@@ -8,8 +8,6 @@ binds to loopback unless told otherwise.
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
 
 from starlette.types import ASGIApp
@@ -95,8 +93,5 @@ def wait_https(url: str, *, timeout: float = 30.0, process: object = None) -> No
         except OSError as exc:
             last = type(exc).__name__
         time.sleep(0.2)
-    print(f"console at {url} did not answer within {timeout:.0f}s ({last})", file=sys.stderr)
     raise TimeoutError(f"console at {url} did not answer within {timeout:.0f}s ({last})")
 
-
-logging.getLogger("uvicorn.error").propagate = True
