@@ -396,3 +396,6 @@ def register(subparsers: Any) -> None:
             p.add_argument("name", help="account name")
         if name == "add":
             p.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    from msin_fed.cli.cases import register_node_cases
+
+    register_node_cases(sub)
