@@ -330,7 +330,7 @@ class NodeConsole:
                 path.write_bytes(up.data)
                 paths[key], names[str(path)] = path, up.name
             try:
-                ids = await self._run(self.node.import_file, paths["reports"], paths.get("mentions"))
+                result = await self._run(self.node.import_file, paths["reports"], paths.get("mentions"))
             except ImportValidationError as exc:
                 rows = [{"file": names.get(e.source, Path(e.source).name if e.source else uploads["reports"].name),
                          "line": e.line, "field": e.field, "problem": e.problem} for e in exc.errors]
@@ -341,7 +341,13 @@ class NodeConsole:
             errors = [{"href": "#bad-rows",
                        "text": f"{len(rows)} bad field(s) found; nothing was imported. Correct the file and upload it again."}]
             return self.render(request, "node/upload.html", status=400, title="Upload reports", errors=errors, rows=rows)
-        self.console.flash(request, "success", f"Imported {len(ids)} report(s). None has been shared yet.")
+        self.console.flash(request, "success", f"Imported {len(result.report_ids)} report(s). None has been shared yet.")
+        if result.warnings:
+            # Identifier values that failed validation are kept with their report, never tokenized.
+            where = "; ".join(f"line {w.line}, {w.field}" for w in result.warnings[:10])
+            more = f" and {len(result.warnings) - 10} more" if len(result.warnings) > 10 else ""
+            self.console.flash(request, "info", f"{len(result.warnings)} identifier value(s) could not be read and are "
+                                                f"kept only as text, never tokenized or shared: {where}{more}.")
         return RedirectResponse("/reports", status_code=303)
 
     # ------------------------------------------------------------------ share and withdraw
