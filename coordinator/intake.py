@@ -134,7 +134,8 @@ def check_records(
         try:
             record = record_from_bytes(data)
         except ValidationError as exc:
-            raise ValidationError(f"{where}.{exc.field}", exc.problem) from None
+            inner = exc.field if exc.field.startswith("record") else f"record.{exc.field}"
+            raise ValidationError(f"{where}.{inner}", exc.problem) from None
         if record.member_id != member_id:
             raise AccessDenied(f"{where}.record.member_id is not the caller's member id")
         for t in record.tokens:

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 
 from msin_fed.errors import MsinError, RedactionRefused, ValidationError
 from msin_fed.model import SharedRecord
+from msin_fed.model.report import check_id
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.wire import SignedPart, grade_to_pb, tlp_to_pb
 
@@ -318,20 +319,21 @@ class CoordinatorService:
 
     def withdraw(self, caller: Caller, record_id: str) -> bool:
         """Delete one record, its tokens and matches; True if it was there."""
-        if not record_id:
-            raise ValidationError("record_id", "is empty")
+        check_id("record_id", record_id)  # before it reaches a query or the audit log
         with self.store.write() as conn:
             owner = self.store.owner_of(record_id, conn)
             if owner is None:
-                withdrawn, changes = False, []
-            elif caller.role != "admin" and not (caller.role == "member" and caller.name == owner):
+                # Nothing held, nothing changed, nothing disclosed: acknowledged without an
+                # audit entry, so that repeated no-op calls cannot grow the audit log.
+                log.info("withdraw: nothing held under that id")
+                return False
+            if caller.role != "admin" and not (caller.role == "member" and caller.name == owner):
                 raise AccessDenied("only the owning member or an admin may withdraw a record")
-            else:
-                changes = self.engine.withdraw(record_id, conn)
-                withdrawn = self.store.delete_record(conn, record_id)
-                self._match_events(conn, changes)
-                if changes:
-                    self.store.after_commit(conn, self._notify)
+            changes = self.engine.withdraw(record_id, conn)
+            withdrawn = self.store.delete_record(conn, record_id)
+            self._match_events(conn, changes)
+            if changes:
+                self.store.after_commit(conn, self._notify)
             self.audit.append(
                 conn,
                 caller.role,
@@ -394,6 +396,9 @@ class CoordinatorService:
         """The caller's events after ``after``, then new ones as they come, until inactive."""
         if caller.role not in ("member", "analyst"):
             raise AccessDenied("only members and analysts subscribe")
+        if not 0 <= after < 2**63:
+            # Cursors are 64-bit signed integers in the store (BIGINT); none is higher.
+            raise ValidationError("after_cursor", "out of range (at most 2^63 - 1)")
         subscriber = caller.name if caller.role == "member" else "(analyst)"
         self.streams.acquire(caller.role, caller.name)
         cursor = after
@@ -439,6 +444,10 @@ class CoordinatorService:
             raise ValidationError("summary", "is empty")
         if len(summary) > 2000:
             raise ValidationError("summary", "is too long (at most 2000 characters)")
+        if "\x00" in summary:
+            raise ValidationError("summary", "must not contain NUL characters")
+        if record_id:
+            check_id("record_id", record_id)
         record = self.store.get_record(record_id) if record_id else None
         if record is None:
             raise NotFound("no such record")
@@ -484,6 +493,7 @@ class CoordinatorService:
         if caller.role != "member":
             raise AccessDenied("only members list their matches")
         if record_id:
+            check_id("record_id", record_id)
             owner = self.store.owner_of(record_id)
             if owner is None:
                 raise NotFound("no such record")
@@ -535,6 +545,10 @@ class CoordinatorService:
             raise AccessDenied("only members record actions")
         if bool(record_id) == bool(alert_id):
             raise ValidationError("record_id", "set exactly one of record_id and alert_id")
+        if record_id:
+            check_id("record_id", record_id)
+        else:
+            check_id("alert_id", alert_id)
         if outcome not in OUTCOMES:
             raise ValidationError("outcome", "missing or unknown outcome")
         try:
