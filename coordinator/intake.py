@@ -19,8 +19,14 @@ of the batch over. With
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import re
+import signal
+import sys
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple, Protocol
@@ -163,8 +169,42 @@ def check_records(
 _worker_verifier: NarrativeVerifier | None = None
 
 
-def _init_worker(verify: bool) -> None:
+def _die_with_parent(parent: int, kernel_signal: bool) -> None:
+    """End this worker as soon as ``parent`` (the coordinator) is gone, however it ended.
+
+    A SIGKILLed coordinator runs no clean-up, and its workers (each holding a verifier of
+    about 200 MB) would live on as orphans, with multiprocessing's resource tracker, which
+    exits once no process holds its pipe. On Linux the kernel sends SIGKILL at once when
+    the parent dies (PR_SET_PDEATHSIG); everywhere, a thread checks the parent pid each
+    second, which also covers a parent that died before the prctl call.
+
+    The kernel's signal follows the *thread* that started the worker, so it is asked for
+    only when that was the main thread (``kernel_signal``): a pool made in a thread that
+    ends before the server would otherwise lose its workers.
+    """
+    if kernel_signal and sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still works
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _init_worker(verify: bool, parent: int, kernel_signal: bool) -> None:
     global _worker_verifier
+    _die_with_parent(parent, kernel_signal)
     if verify:
         from .server import load_verifier
 
@@ -189,10 +229,11 @@ class IntakeWorkers:
             max_workers=n,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(verify,),
+            initargs=(verify, os.getpid(), threading.current_thread() is threading.main_thread()),
         )
         self.size = n
-        # Start every worker now (and load its verifier), not on the first batch.
+        # Start every worker now (and load its verifier), not on the first batch, from this
+        # thread (see _die_with_parent).
         for f in [self._pool.submit(_ready) for _ in range(n)]:
             f.result()
 
