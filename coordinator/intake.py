@@ -47,6 +47,7 @@ __all__ = [
     "Submission",
     "check_batch",
     "check_records",
+    "check_submission_ids",
 ]
 
 _KINDS = token_kinds()
@@ -107,12 +108,7 @@ def check_batch(batch: BatchToCheck, verifier: NarrativeVerifier | None) -> list
     """
     member_id, signing_key, epoch, submissions, signature, owners = batch
     verify_batch(submissions, signature, signing_key)
-    ids = [s.submission_id for s in submissions]
-    for i, sid in enumerate(ids):
-        if not isinstance(sid, str) or not _SUBMISSION_ID.fullmatch(sid):
-            raise ValidationError(f"submissions[{i}].submission_id", "missing or wrong format")
-    if len(set(ids)) != len(ids):
-        raise ValidationError("submissions", "the same submission_id appears twice")
+    check_submission_ids(submissions)
     unseen: list[tuple[int, bytes]] = []
     for i, sub in enumerate(submissions):
         owner = owners.get(sub.submission_id)
@@ -125,6 +121,16 @@ def check_batch(batch: BatchToCheck, verifier: NarrativeVerifier | None) -> list
     if len(set(record_ids)) != len(record_ids):
         raise ValidationError("submissions", "the same record_id appears twice")
     return [(i, c) for (i, _r), c in zip(unseen, checked, strict=True)]
+
+
+def check_submission_ids(submissions: Sequence[SignedPart]) -> None:
+    """Each submission id well formed, and none twice (ValidationError naming the first)."""
+    ids = [s.submission_id for s in submissions]
+    for i, sid in enumerate(ids):
+        if not isinstance(sid, str) or not _SUBMISSION_ID.fullmatch(sid):
+            raise ValidationError(f"submissions[{i}].submission_id", "missing or wrong format")
+    if len(set(ids)) != len(ids):
+        raise ValidationError("submissions", "the same submission_id appears twice")
 
 
 def check_records(

@@ -39,6 +39,7 @@ from .intake import (
     NarrativeVerifier,
     Submission,
     check_batch,
+    check_submission_ids,
 )
 from .matching import NEW, REMOVED, MatchChange, MatchEngine, MatchView
 from .store import ActionRow, AlertRow, ClusterInfo, SharedStore, pairs
@@ -166,6 +167,7 @@ class CoordinatorService:
             raise ValidationError("submissions", f"too many in one batch (at most {self.max_batch})")
         if caller.signing_public_key is None:
             raise AccessDenied("the caller's certificate carries no record-signing key")
+        check_submission_ids(batch)  # before they reach a query (the signature is checked next)
         with self.store.read() as conn:
             known = self.store.known_submissions(conn, [s.submission_id for s in batch])
         owners = {sid: owner for sid, (owner, _r) in known.items()}

@@ -406,7 +406,8 @@ class SharedStore:
         if sqlite_code == 13 or sqlstate in ("53100", "53200") or "disk is full" in str(orig):
             # SQLITE_FULL; PostgreSQL disk_full, out_of_memory
             return StoreFull(f"the coordinator's store at {self.where()} is full; try again later")
-        if sqlstate.startswith("22") or isinstance(exc, sa.exc.DataError):
+        data_error = getattr(dbapi, "DataError", ()) if dbapi is not None else ()
+        if sqlstate.startswith("22") or isinstance(exc, sa.exc.DataError) or isinstance(orig, data_error):
             return ValidationError("request", "holds a value the coordinator's store cannot keep")
         return StoreError(f"the coordinator's store at {self.where()} failed ({type(orig).__name__})")
 

@@ -98,7 +98,7 @@ class KeyHolderServicer(keyholder_pb2_grpc.KeyHolderServicer):
     def _share(self, epoch: int, context: grpc.ServicerContext) -> KeyShare:
         share = self._shares.get(epoch or self._current)
         if share is None:
-            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"unknown key epoch {epoch}")
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"epoch: unknown key epoch {epoch}")
         return share
 
     def Evaluate(
@@ -110,12 +110,12 @@ class KeyHolderServicer(keyholder_pb2_grpc.KeyHolderServicer):
         share = self._share(request.epoch, context)
         elements = list(request.blinded_elements)
         if not elements:
-            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, "empty batch: no blinded elements")
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, "blinded_elements: empty batch, no blinded elements")
         if len(elements) > self._max_batch:
             _abort(
                 context,
                 grpc.StatusCode.INVALID_ARGUMENT,
-                f"batch of {len(elements)} elements exceeds the maximum of {self._max_batch}",
+                f"blinded_elements: batch of {len(elements)} elements exceeds the maximum of {self._max_batch}",
             )
         for i, element in enumerate(elements):
             try:
