@@ -29,7 +29,6 @@ def owner_only(path: str | os.PathLike[str], *, sqlite: bool = False) -> Path:
     With ``sqlite`` the database's journal files, when present, are narrowed too.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT, OWNER_ONLY)
     try:
         os.fchmod(fd, OWNER_ONLY)

@@ -100,6 +100,7 @@ class UsageStore:
         self._today = today
         self._lock = threading.Lock()
         try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
             owner_only(self._path, sqlite=True)
             self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
