@@ -527,6 +527,8 @@ class CoordinatorService:
         """Whole clusters with their records (analysts only)."""
         if caller.role != "analyst":
             raise AccessDenied("only analysts list clusters")
+        if not 0 <= limit <= 10_000:
+            raise ValidationError("limit", "out of range (0 for the default of 100, at most 10000)")
         clusters = self.store.clusters(limit or 100)
         records = self.store.records_by_id([r for c in clusters for r in c.record_ids])
         with self.store.write() as conn:
