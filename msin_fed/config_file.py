@@ -7,6 +7,7 @@ the same way everywhere: ``ConfigError(file, "file", reason)``.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -15,7 +16,9 @@ from typing import Any
 
 from msin_fed.errors import ConfigError
 
-__all__ = ["address_problem", "read_toml"]
+__all__ = ["address_problem", "read_toml", "renamed"]
+
+log = logging.getLogger("msin_fed.config")
 
 # A host name (letters, digits, dots, hyphens, underscores) or an IPv4 address; IPv6 goes
 # in brackets: [::1]:50051.
@@ -55,3 +58,21 @@ def address_problem(address: object, *, listen: bool) -> str | None:
     if not low <= int(port) <= 65535:
         return f"port {port} is out of range ({low} to 65535)"
     return None
+
+
+def renamed(table: dict[str, Any], key: str, old_names: tuple[str, ...], source: str, prefix: str = "") -> Any:
+    """The value of ``key`` in ``table``, also read under a deprecated old name (with a warning).
+
+    Giving the key under both names is refused, so no file is read two ways.
+    """
+    found = [name for name in old_names if name in table]
+    if not found:
+        return table.get(key)
+    old = found[0]
+    if key in table or len(found) > 1:
+        raise ConfigError(source, f"{prefix}{key}", f"give it once, as {key} (not also as {', '.join(found)})")
+    log.warning(
+        "%s: %s%s is deprecated; rename it %s%s (the one name of this setting everywhere)",
+        source, prefix, old, prefix, key,
+    )
+    return table[old]

@@ -14,7 +14,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SCRATCH=$(mktemp -d)
 trap 'rm -rf "$SCRATCH"' EXIT
-python -m pip install -q --no-deps --target "$SCRATCH/site" "$ROOT"
+# From a clean copy of the sources: a build/ left in the work tree could bring back
+# modules since deleted.
+mkdir "$SCRATCH/src"
+tar -C "$ROOT" --exclude=./.git --exclude=./.venv --exclude=./build --exclude='*.egg-info' \
+    --exclude=__pycache__ --exclude=.mypy_cache -cf - . | tar -C "$SCRATCH/src" -xf -
+python -m pip install -q --no-deps --target "$SCRATCH/site" "$SCRATCH/src"
 cd "$SCRATCH/site"
 MYPY=(python -m mypy --config-file "$ROOT/pyproject.toml" --cache-dir "$SCRATCH/cache")
 "${MYPY[@]}" -p msin_fed

@@ -260,7 +260,7 @@ class LocalNetwork:
             share = self.keys_dir / f"holder-{j}.share.json"
             config = {
                 "listen": address,
-                "cert_dir": str(self.identity_dir(f"kh{j}")),
+                "identity_dir": str(self.identity_dir(f"kh{j}")),
                 "crl": str(self.ca_dir / "crl.pem"),
                 "share_files": [str(share)],
                 "rate_limit_per_second": 5000,
@@ -359,7 +359,7 @@ class LocalNetwork:
             "node": {
                 "store": str(directory / "node.db"),
                 "key_file": str(key_file),
-                "identity": str(self.identity_dir(member)),
+                "identity_dir": str(self.identity_dir(member)),
             },
             # A network of key holders only (no coordinator started) gets no [coordinator].
             **({"coordinator": coordinator} if self.coordinator_address else {}),
