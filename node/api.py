@@ -29,12 +29,14 @@ from nacl.signing import SigningKey
 
 from msin_fed import canonical, pki
 from msin_fed.checkpoint import Checkpoint, CheckpointKey, dump_checkpoints
-from msin_fed.errors import ConfigError, ImportValidationError, RemoteError, ValidationError
+from msin_fed.errors import ConfigError, ImportValidationError, MsinError, RemoteError, ValidationError
 from msin_fed.model import Grade, Identifier, IntelligenceReport, SharedRecord, Tlp
+from msin_fed.model.events import AlertEvent, Event, MatchEvent
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
-from msin_fed.wire import grade_from_pb, tlp_from_pb
+from msin_fed.wire import event_from_pb
 
+from .cases import MemberCases
 from .config import NodeConfig
 from .delivery import Backoff, DeliveryReport, deliver_due, describe_failure, pull_events, store_event
 from .keys import KdfParams, StoreKey
@@ -45,11 +47,6 @@ __all__ = ["Alert", "LocalMatch", "Node", "SyncReport"]
 
 log = logging.getLogger(__name__)
 
-_CHANGE = {
-    pb.MATCH_CHANGE_NEW: "new",
-    pb.MATCH_CHANGE_UPDATED: "updated",
-    pb.MATCH_CHANGE_REMOVED: "removed",
-}
 
 
 @dataclass(frozen=True)
@@ -281,6 +278,13 @@ class Node:
                 self._stub = pb_grpc.CoordinatorStub(self._channel)  # type: ignore[no-untyped-call]
             return self._stub
 
+    @property
+    def cases(self) -> MemberCases:
+        """This member's cases: messages with STTG, consent to contact, actions (docs/cases.md)."""
+        self._get_stub()
+        assert self._channel is not None
+        return MemberCases(self._channel, self.identity, self.events)
+
     # ------------------------------------------------------------------ reports
 
     @property
@@ -420,7 +424,19 @@ class Node:
             details = str(exc.details() or "") if hasattr(exc, "details") else ""
             reason = describe_failure(code, details, self._coordinator)
             raise RemoteError(f"event subscription failed: {reason}", code.name if code else "UNKNOWN") from None
+        if events:
+            self._complete_reveals()
         return SyncReport(delivery, events)
+
+    def _complete_reveals(self) -> None:
+        """Send our reveal for proposals the other member has now agreed to (docs/cases.md)."""
+        try:
+            sent = self.cases.complete_reveals()
+        except (MsinError, grpc.RpcError) as exc:  # retried at the next agreement or sync
+            log.warning("cases: reveals not sent now (%s)", type(exc).__name__)
+            return
+        if sent:
+            log.info("cases: %d reveal(s) sent after both members consented", sent)
 
     def start(self, on_status: Callable[[str], None] | None = None) -> None:
         """Deliver and receive in background threads until :meth:`stop`.
@@ -485,6 +501,8 @@ class Node:
                     if failing:
                         failing = False
                         self._status("event stream recovered")
+                    if event.WhichOneof("body") == "case" and event.case.kind == "contact_agreed":
+                        self._complete_reveals()
             except grpc.RpcError as exc:
                 if self._stop.is_set():
                     break
@@ -524,12 +542,15 @@ class Node:
         share = self._store.share_of_record(record_id) if record_id else None
         return share.report_id if share is not None else None
 
-    def events(self) -> Iterable[tuple[int, pb.Event, _dt.datetime | None]]:
-        """Every stored event (cursor, message, creation time), oldest first."""
+    def events(self) -> Iterable[tuple[int, Event, _dt.datetime | None]]:
+        """Every stored event (cursor, event, creation time), oldest first; an event this
+        node cannot read (a malformed checkpoint kept as evidence) is left out."""
         for cursor, _kind, data in self._store.events():
-            event = pb.Event.FromString(data)
-            created = event.created_at.ToDatetime(_dt.UTC) if event.HasField("created_at") else None
-            yield cursor, event, created
+            try:
+                event = event_from_pb(pb.Event.FromString(data))
+            except ValidationError:
+                continue
+            yield cursor, event, event.created_at
 
     def matches(self, *, include_removed: bool = False) -> list[LocalMatch]:
         """The current match state of each of our records, mapped to our reports.
@@ -539,9 +560,9 @@ class Node:
         """
         latest: dict[str, LocalMatch] = {}
         for cursor, event, created in self.events():
-            if event.WhichOneof("body") != "match":
+            m = event.body
+            if not isinstance(m, MatchEvent):
                 continue
-            m = event.match
             latest[m.record_id] = LocalMatch(
                 report_id=self._report_of(m.record_id),
                 record_id=m.record_id,
@@ -549,7 +570,7 @@ class Node:
                 other_members=int(m.other_members),
                 matched_kinds=tuple(m.matched_kinds),
                 score=float(m.score),
-                change=_CHANGE.get(m.change, "unknown"),
+                change=m.change.value if m.change.value != "unspecified" else "unknown",
                 other_member_ids=tuple(m.other_member_ids),
                 cursor=cursor,
                 received_at=created,
@@ -569,17 +590,9 @@ class Node:
         """Every alert received, oldest first."""
         out: list[Alert] = []
         for cursor, event, created in self.events():
-            if event.WhichOneof("body") != "alert":
+            a = event.body
+            if not isinstance(a, AlertEvent):
                 continue
-            a = event.alert
-            try:
-                grade: Grade | None = grade_from_pb(a.grade)
-            except ValidationError:
-                grade = None
-            try:
-                tlp: Tlp | None = tlp_from_pb(a.tlp)
-            except ValidationError:
-                tlp = None
             out.append(
                 Alert(
                     alert_id=a.alert_id,
@@ -587,8 +600,8 @@ class Node:
                     region=a.region,
                     sector=a.sector,
                     exploitation_type=a.exploitation_type,
-                    grade=grade,
-                    tlp=tlp,
+                    grade=a.grade,
+                    tlp=a.tlp,
                     raised_by_role=a.raised_by_role,
                     own_report_id=self._report_of(a.own_record_id),
                     cursor=cursor,

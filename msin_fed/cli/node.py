@@ -309,3 +309,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for events")
     command("run", "deliver and receive in the background until interrupted", _run)
     command("usage", "our use of each key holder's daily budget today", _usage)
+    from msin_fed.cli.cases import register_node_cases
+
+    register_node_cases(sub)
