@@ -5,6 +5,7 @@ Errors map to status codes here and nowhere else (:data:`STATUS_OF`).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator
 from typing import NoReturn, TypeVar
@@ -12,7 +13,7 @@ from typing import NoReturn, TypeVar
 import grpc
 
 from msin_fed import pki
-from msin_fed.errors import MsinError, RedactionRefused, StoreError, ValidationError
+from msin_fed.errors import MsinError, RedactionRefused, StoreError, StoreFull, ValidationError
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import event_to_pb, grade_to_pb, match_event_to_pb, tlp_to_pb
@@ -20,6 +21,8 @@ from msin_fed.wire import event_to_pb, grade_to_pb, match_event_to_pb, tlp_to_pb
 from .service import AccessDenied, Busy, Caller, CoordinatorService, NotFound, Refused
 
 __all__ = ["POLICY", "STATUS_OF", "CoordinatorServicer", "status_of"]
+
+log = logging.getLogger("msin_fed.coordinator")
 
 #: Roles allowed per method, checked by :class:`msin_fed.pki.AuthInterceptor`.
 POLICY: dict[str, frozenset[str]] = {
@@ -37,6 +40,7 @@ STATUS_OF: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
     (AccessDenied, grpc.StatusCode.PERMISSION_DENIED),
     (NotFound, grpc.StatusCode.NOT_FOUND),
     (Busy, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (StoreFull, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (Refused, grpc.StatusCode.FAILED_PRECONDITION),
     (RedactionRefused, grpc.StatusCode.FAILED_PRECONDITION),
     (ValidationError, grpc.StatusCode.INVALID_ARGUMENT),
@@ -96,8 +100,25 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
             caller = _caller(context)
             self.service.admit(caller)
             return fn(caller)
-        except (MsinError, PermissionError) as exc:
+        except Exception as exc:
+            self._fail(context, exc)
+
+    def _fail(self, context: grpc.ServicerContext, exc: Exception) -> NoReturn:
+        """Abort with the status of ``exc``: ours as mapped, the database's as the store
+        reads it, anything else INTERNAL with its type only (never a library's text)."""
+        if isinstance(exc, (MsinError, PermissionError)):
             _abort(context, exc)
+        failure = self.service.store.failure(exc)
+        if failure is not None:
+            log.warning("store failure: %s", type(failure).__name__)
+            _abort(context, failure)
+        # Type and place only: an unexpected error's text may quote what was sent.
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else "?"
+        log.error("internal error: %s at %s", type(exc).__name__, where)
+        context.abort(grpc.StatusCode.INTERNAL, f"internal error ({type(exc).__name__}); see the coordinator's log")
 
     def SubmitBatch(
         self, request: pb.SubmitBatchRequest, context: grpc.ServicerContext
@@ -119,8 +140,8 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
         try:
             for event in stream:
                 yield event_to_pb(event)
-        except (MsinError, PermissionError) as exc:
-            _abort(context, exc)
+        except Exception as exc:
+            self._fail(context, exc)
 
     def RaiseAlert(
         self, request: pb.RaiseAlertRequest, context: grpc.ServicerContext

@@ -198,6 +198,20 @@ def _matches(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shares(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        found = node.shares()
+    if args.json:
+        print(dumps(found))
+        return 0
+    if not found:
+        print("no shares")
+    for s in found:
+        why = f": {s.note}" if s.state in ("refused", "withdraw_refused") and s.note else ""
+        print(f"{s.report_id} (record {s.record_id}, TLP:{s.tlp}): {s.state}{why}")
+    return 0
+
+
 def _alerts(args: argparse.Namespace) -> int:
     with _open(args) as node:
         if args.sync:
@@ -415,6 +429,8 @@ def register(subparsers: Any) -> None:
         p.add_argument("--sync", action="store_true", help="sync with the coordinator first")
         if name == "matches":
             p.add_argument("--all", action="store_true", help="include matches since removed")
+    p = command("shares", "each shared report's delivery state (refused ones with the coordinator's reason)", _shares)
+    p.add_argument("--json", action="store_true", help="print JSON")
     p = command("checkpoints", "the coordinator's signed audit checkpoints kept (exit 1 if any refused)", _checkpoints)
     p.add_argument("--json", action="store_true", help="export them as JSON for 'msin coordinator audit verify'")
     p.add_argument("--sync", action="store_true", help="sync with the coordinator first")

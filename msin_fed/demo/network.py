@@ -363,13 +363,14 @@ class LocalNetwork:
         coordinator = {"address": self.coordinator_address, "name": COORDINATOR_NAME}
         if self.checkpoint_key:  # pinned, as `msin coordinator audit key` printed it
             coordinator["checkpoint_key"] = self.checkpoint_key
-        config = {
+        config: dict[str, Any] = {
             "node": {
                 "store": str(directory / "node.db"),
                 "key_file": str(key_file),
                 "identity_dir": str(self.identity_dir(member)),
             },
-            "coordinator": coordinator,
+            # A network of key holders only (no coordinator started) gets no [coordinator].
+            **({"coordinator": coordinator} if self.coordinator_address else {}),
             "key_holders": {
                 "threshold": self.threshold,
                 "public": str(self.keys_dir / "public.json"),
