@@ -449,6 +449,12 @@ class SecureStore:
             for seq, op, op_id, rec, box, att, nxt in rows
         ]
 
+    def outbox(self) -> list[tuple[int, str, str, int, float, str]]:
+        """Every queued operation, oldest first, without its payload:
+        (seq, op, record_id, attempts, next_at, last_error)."""
+        rows = self._query("SELECT seq, op, record_id, attempts, next_at, last_error FROM outbox ORDER BY seq")
+        return [(int(a), str(b), str(c), int(d), float(e), str(f)) for a, b, c, d, e, f in rows]
+
     def pending_count(self) -> int:
         """How many operations wait in the outbox."""
         return int(self._query("SELECT COUNT(*) FROM outbox")[0][0])
