@@ -43,8 +43,8 @@ from .share import PreviewRedactor, Redactor, SharePreview, Tokenizer, build_sha
 from .store import SecureStore, ShareState
 from .views import (
     ALREADY_SHARED,
+    CANNOT_MATCH_WARNING,
     FAILED,
-    NO_TOKEN_WARNING,
     REFUSED,
     SHARED,
     NodeStatus,
@@ -679,7 +679,7 @@ class Node:
                 else:
                     outcome = ShareOutcome(
                         report_id, SHARED, record_id=record.record_id, tokens=len(record.tokens),
-                        warning="" if record.tokens else NO_TOKEN_WARNING,
+                        warning="" if record.tokens else CANNOT_MATCH_WARNING,
                     )
             if outcome.warning:
                 log.warning("share queued without any token: it cannot match")

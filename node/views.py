@@ -16,7 +16,7 @@ __all__ = ["NodeStatus", "OutboxEntry", "ReportState", "ShareOutcome"]
 SHARED, REFUSED, ALREADY_SHARED, FAILED = "shared", "refused", "already_shared", "failed"
 
 #: The warning of a share whose record carries no token (it can never match).
-NO_TOKEN_WARNING = (  # noqa: S105 (a message, not a secret)
+CANNOT_MATCH_WARNING = (
     "no identifier in this report yields a token (a name alone never does): "
     "the record is shared but cannot match another member's"
 )
