@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ from msin_fed.cli import add_area, add_commands
 if TYPE_CHECKING:
     from msin_fed.analyst import AnalystClient
 
-__all__ = ["GROUPS", "register"]
+__all__ = ["GROUPS", "refused_by_verification", "register"]
 
 #: Sub-groups of ``msin analyst`` defined elsewhere: name -> module whose
 #: ``register_group(subparsers, command)`` adds them (``command`` makes a leaf parser
@@ -122,9 +123,23 @@ def _alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def refused_by_verification(exc: Exception) -> bool:
+    """Whether a coordinator's refusal is its redaction verification (exit 3, like a share)."""
+    return getattr(exc, "code", "") == "FAILED_PRECONDITION" and "redaction verification" in str(exc)
+
+
 def _raise_alert(args: argparse.Namespace) -> int:
-    with _client(args) as analyst:
-        alert_id = analyst.raise_alert(args.record_id, args.summary)
+    from msin_fed.cli.redact import EXIT_REFUSED
+    from msin_fed.errors import RemoteError
+
+    try:
+        with _client(args) as analyst:
+            alert_id = analyst.raise_alert(args.record_id, args.summary)
+    except RemoteError as exc:
+        if not refused_by_verification(exc):
+            raise
+        print(f"msin: the summary was refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     print(f"alert {alert_id} raised on {args.record_id}: every member receives it")
     return 0
 

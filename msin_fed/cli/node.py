@@ -276,8 +276,18 @@ def _outbox(args: argparse.Namespace) -> int:
 
 
 def _raise_alert(args: argparse.Namespace) -> int:
-    with _open(args) as node:
-        alert_id = node.raise_alert(args.report_id, args.summary)
+    from msin_fed.cli.analyst import refused_by_verification
+    from msin_fed.cli.redact import EXIT_REFUSED
+    from msin_fed.errors import RemoteError
+
+    try:
+        with _open(args) as node:
+            alert_id = node.raise_alert(args.report_id, args.summary)
+    except RemoteError as exc:
+        if not refused_by_verification(exc):
+            raise
+        print(f"msin: the summary was refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     print(f"alert {alert_id} raised on {args.report_id}: every member receives it")
     return 0
 
