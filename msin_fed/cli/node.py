@@ -406,6 +406,13 @@ def _sync(args: argparse.Namespace) -> int:
 def _usage(args: argparse.Namespace) -> int:
     with _open(args) as node:
         answers = node.key_holder_usage()
+    if args.json:
+        print(json.dumps({
+            name: {"error": str(u)} if isinstance(u, Exception) else {
+                "used": int(u.used), "daily_budget": int(u.daily_budget), "day": u.day,
+                "resets_at": u.resets_at, "network_daily_bound": int(u.network_daily_bound)}
+            for name, u in answers.items()}, indent=2))
+        return 1 if answers and all(isinstance(u, Exception) for u in answers.values()) else 0
     for name, u in answers.items():
         if isinstance(u, Exception):
             print(f"{name}: {u}")
@@ -475,7 +482,8 @@ def register(subparsers: Any) -> None:
     p = command("sync", "deliver the outbox and fetch new events once", _sync)
     p.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for events")
     command("run", "deliver and receive in the background until interrupted", _run)
-    command("usage", "our use of each key holder's daily budget today", _usage)
+    p = command("usage", "our use of each key holder's daily budget today", _usage)
+    p.add_argument("--json", action="store_true", help="print JSON")
     p = command("reports", "the stored reports and where each one's share stands", _reports)
     p.add_argument("--json", action="store_true", help="print JSON")
     p = command("status", "the node at a glance: reports, shares, outbox, inbox, checkpoints", _status)

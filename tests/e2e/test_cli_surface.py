@@ -377,3 +377,14 @@ def test_library_surface_returns_typed_views(net: Net) -> None:
         assert match.report_id == "beta-1" and match.other_members == 1 and "phone" in match.matched_kinds
         assert node.coordinator_matches("beta-1") == [match]
         assert node.status().shares == {"acknowledged": 2}
+
+
+def test_other_listings_print_json(net: Net) -> None:
+    usage = json.loads(ok("node", "usage", "--json", "--config", str(net.alpha)))
+    assert sorted(usage) == ["kh1", "kh2", "kh3"]
+    # Any 2 of the 3 holders evaluate: at least two counted alpha's tokens.
+    assert sum(u["used"] > 0 for u in usage.values()) >= 2
+    assert all(u["daily_budget"] >= u["used"] and u["resets_at"].endswith("Z") for u in usage.values())
+    issued = json.loads(ok("ca", "list", str(net.net.ca_dir), "--json"))
+    assert {(c["role"], c["name"], c["state"]) for c in issued} >= {
+        ("member", "alpha", "valid"), ("analyst", ANALYST_NAME, "valid"), ("coordinator", COORDINATOR_NAME, "valid")}
