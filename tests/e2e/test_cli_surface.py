@@ -388,3 +388,48 @@ def test_other_listings_print_json(net: Net) -> None:
     issued = json.loads(ok("ca", "list", str(net.net.ca_dir), "--json"))
     assert {(c["role"], c["name"], c["state"]) for c in issued} >= {
         ("member", "alpha", "valid"), ("analyst", ANALYST_NAME, "valid"), ("coordinator", COORDINATOR_NAME, "valid")}
+
+
+def test_bulk_share_with_key_holders_down_fails_and_queues_nothing(net: Net, tmp_path: Path) -> None:
+    # Last in the module: it stops two of the three key holders (threshold 2).
+    reports, mentions = _files(tmp_path / "more", [
+        ("alpha-5", _driver("07700 900459"), "2BP", False, ("", "", "07700 900459")),
+        ("alpha-6", _driver("07700 900460"), "2BP", False, ("", "", "07700 900460")),
+    ])
+    ok("node", "import", "--config", str(net.alpha), str(reports), str(mentions))
+    for slot in net.net.keyholders[:2]:
+        slot.process.stop()
+    done = msin("node", "share", "alpha-5", "alpha-6", "--tlp", "AMBER", "--no-sync", "--config", str(net.alpha))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "alpha-5: FAILED: tokens unavailable (" in done.stdout
+    assert "alpha-6: FAILED: not attempted: tokens unavailable" in done.stdout
+    assert "0 shared, 0 already shared, 0 refused by verification, 2 failed" in done.stdout
+    assert ok("node", "outbox", "--config", str(net.alpha)).strip() == "outbox empty"
+    states = {r["report_id"]: r["share_state"] for r in json.loads(ok("node", "reports", "--json", "--config",
+                                                                        str(net.alpha)))}
+    assert states["alpha-5"] == states["alpha-6"] == "not shared"
+
+
+def test_progress_is_a_bar_on_a_terminal() -> None:
+    import io
+
+    from msin_fed.cli.node import _progress
+    from msin_fed.node import ShareOutcome
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    update, close = _progress(screen)
+    for i, rid in enumerate(("A", "B", "C"), 1):
+        update(i, 3, ShareOutcome(rid, "shared"))
+    close()
+    text = screen.getvalue()
+    assert "\r" in text and "3/3" in text and "100%" in text and "C: shared" in text
+    assert "sharing 1/3" not in text  # the bar, not the plain lines
+    plain = io.StringIO()
+    update, close = _progress(plain)
+    update(1, 2, ShareOutcome("A", "refused"))
+    close()
+    assert plain.getvalue() == "sharing 1/2: A refused\n"
