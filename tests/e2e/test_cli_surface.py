@@ -413,8 +413,9 @@ def test_bulk_share_with_key_holders_down_fails_and_queues_nothing(net: Net, tmp
 def test_progress_is_a_bar_on_a_terminal() -> None:
     import io
 
-    from msin_fed.cli.node import _progress
     from msin_fed.node import ShareOutcome
+
+    from msin_fed.cli.node import _progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
