@@ -330,7 +330,12 @@ class CoordinatorService:
             elif caller.role != "admin" and not (caller.role == "member" and caller.name == owner):
                 raise AccessDenied("only the owning member or an admin may withdraw a record")
             else:
+                # The owner hears that its own record's match is gone too, not only the
+                # members it matched: otherwise its inbox shows the match as still active.
+                own = self.engine.views([record_id], conn).get(record_id)
                 changes = self.engine.withdraw(record_id, conn)
+                if own is not None:
+                    changes = [*changes, MatchChange(REMOVED, own)]
                 withdrawn = self.store.delete_record(conn, record_id)
                 self._match_events(conn, changes)
                 if changes:

@@ -24,7 +24,7 @@ plain dataclasses of :mod:`msin_fed.views`; a failed call raises
 Configuration (TOML; relative paths from the file's folder)::
 
     [analyst]
-    identity = "ids/sttg-analyst"      # certificate, key (msin ca issue --role analyst)
+    identity_dir = "ids/sttg-analyst"  # certificate, key (msin ca issue --role analyst)
     timeout = 15                       # seconds per call (optional)
 
     [coordinator]
@@ -60,14 +60,14 @@ from msin_fed.views import (
 
 __all__ = ["AnalystClient", "AnalystConfig", "load_analyst_config"]
 
-_KNOWN = {"analyst": {"identity", "timeout"}, "coordinator": {"address", "name"}}
+_KNOWN = {"analyst": {"identity_dir", "timeout"}, "coordinator": {"address", "name"}}
 
 
 @dataclass(frozen=True)
 class AnalystConfig:
     """Where the analyst's certificate is and which coordinator to call."""
 
-    identity: Path
+    identity_dir: Path
     coordinator: str
     coordinator_name: str
     timeout: float = 15.0
@@ -100,7 +100,7 @@ def load_analyst_config(path: str | os.PathLike[str]) -> AnalystConfig:
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise ConfigError(source, "analyst.timeout", f"must be a positive number of seconds, not {timeout!r}")
     return AnalystConfig(
-        identity=file.parent / Path(text("analyst", "identity")).expanduser(),
+        identity_dir=file.parent / Path(text("analyst", "identity_dir")).expanduser(),
         coordinator=text("coordinator", "address"),
         coordinator_name=text("coordinator", "name"),
         timeout=float(timeout),
@@ -134,9 +134,9 @@ class AnalystClient:
         if not isinstance(config, AnalystConfig):
             config = load_analyst_config(config)
         try:
-            identity = pki.load_identity(config.identity)
+            identity = pki.load_identity(config.identity_dir)
         except (OSError, ValueError) as exc:
-            raise ConfigError(config.source, "analyst.identity", f"cannot load the identity in {config.identity}: {exc}") from None
+            raise ConfigError(config.source, "analyst.identity_dir", f"cannot load the identity in {config.identity_dir}: {exc}") from None
         return cls(config.coordinator, identity, config.coordinator_name, timeout=config.timeout)
 
     def __enter__(self) -> AnalystClient:

@@ -47,6 +47,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from nacl.signing import SigningKey
 
 from msin_fed.errors import ConfigError, RevocationUnavailable, ValidationError
+from msin_fed.private_files import read_private, write_private
 from msin_fed.revocation import CRL_DAYS, RevocationList, atomic_write, write_crl
 
 __all__ = [
@@ -107,11 +108,7 @@ def _check_host(role: str, host: str) -> str:
 
 def _write_private(path: Path, data: bytes) -> None:
     """Write a secret with owner-only permissions from the first byte."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(path, 0o600)
+    write_private(path, data)
 
 
 def _now() -> _dt.datetime:
@@ -174,7 +171,7 @@ def init_ca(directory: str | os.PathLike[str], name: str = "MSIN network CA") ->
 def _load_ca(ca_dir: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     try:
         cert = x509.load_pem_x509_certificate((ca_dir / "ca.pem").read_bytes())
-        key = serialization.load_pem_private_key((ca_dir / "ca.key").read_bytes(), None)
+        key = serialization.load_pem_private_key(read_private(ca_dir / "ca.key", "ca.key"), None)
     except FileNotFoundError as exc:
         raise ValidationError("ca_dir", f"{ca_dir} is not a CA directory ({exc.filename} missing)") from None
     if not isinstance(key, ec.EllipticCurvePrivateKey):
@@ -334,7 +331,7 @@ def load_identity(directory: str | os.PathLike[str]) -> Identity:
     path = Path(directory)
     try:
         cert_pem = (path / "cert.pem").read_bytes()
-        key_pem = (path / "key.pem").read_bytes()
+        key_pem = read_private(path / "key.pem", "key.pem")
         ca_pem = (path / "ca.pem").read_bytes()
     except FileNotFoundError as exc:
         raise ConfigError(str(path), Path(exc.filename).name, "file missing") from None
@@ -343,7 +340,7 @@ def load_identity(directory: str | os.PathLike[str]) -> Identity:
     except ValueError as exc:
         raise ConfigError(str(path / "cert.pem"), "certificate", str(exc)) from None
     seed_path = path / "signing.key"
-    seed = seed_path.read_bytes() if seed_path.exists() else None
+    seed = read_private(seed_path, "signing.key") if seed_path.exists() else None
     if seed is not None and len(seed) != 32:
         raise ConfigError(str(seed_path), "signing.key", "must hold a 32-byte Ed25519 seed")
     return Identity(peer.role, peer.name, cert_pem, key_pem, ca_pem, seed, path)

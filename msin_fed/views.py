@@ -17,12 +17,13 @@ import datetime as _dt
 import enum
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
 
 from msin_fed.errors import RemoteError, ValidationError
+from msin_fed.jsonable import jsonable
 from msin_fed.model import Grade, Tlp
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.wire import grade_from_pb, tlp_from_pb
@@ -321,7 +322,8 @@ class AuditStatus:
     first_bad_seq: int | None
     anchors: str
 
-    def __str__(self) -> str:
+    def describe(self) -> str:
+        """One line: intact and against what, or what broke (what ``msin analyst audit`` prints)."""
         if self.ok:
             return f"audit log intact: {self.entries} entries; {self.anchors}"
         return f"audit log damaged: {self.problem}"
@@ -364,21 +366,12 @@ def call(address: str, what: str, fn: Callable[[], _R]) -> _R:
 
 
 def plain(value: Any) -> Any:
-    """A JSON-ready form of a view (dataclasses, enums, grades, dates, tuples), recursively."""
-    if isinstance(value, Grade):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    if hasattr(value, "__dataclass_fields__"):
-        out = {f.name: plain(getattr(value, f.name)) for f in fields(value)}
-        timeline = getattr(value, "timeline", None)
-        if isinstance(timeline, tuple):
-            out["timeline"] = plain(timeline)
-        return out
-    if isinstance(value, _dt.datetime | _dt.date):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
+    """A JSON-ready form of a view (:func:`msin_fed.jsonable.jsonable`), with derived
+    properties such as :attr:`ClusterDetail.timeline` included."""
+    if isinstance(value, list | tuple):
         return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    return value
+    out = jsonable(value)
+    timeline = getattr(value, "timeline", None)
+    if isinstance(out, dict) and isinstance(timeline, tuple):
+        out["timeline"] = jsonable(timeline)
+    return out

@@ -20,7 +20,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, cast
 
@@ -37,7 +37,7 @@ from msin_fed.views import ActionInfo, ActionOutcome, call
 from msin_fed.wire import grade_from_pb, tlp_from_pb
 
 from .config import NodeConfig
-from .delivery import Backoff, DeliveryReport, deliver_due, pull_events, store_event
+from .delivery import Backoff, DeliveryReport, deliver_due, describe_failure, pull_events, store_event
 from .keys import KdfParams, StoreKey
 from .share import PreviewRedactor, Redactor, SharePreview, Tokenizer, build_share, preview_share
 from .store import SecureStore, ShareState
@@ -140,6 +140,7 @@ class Node:
         self._poll = config.poll_interval if config else 5.0
         self._checkpoint_key = config.checkpoint_key if config else None
         self._stream: Any = None
+        self._on_status: Callable[[str], None] | None = None
         self._own_tokenizer = False
 
     # ------------------------------------------------------------------ opening
@@ -216,10 +217,10 @@ class Node:
         """The member identity (certificate, TLS key, Ed25519 signing key)."""
         with self._lazy_lock:
             if self._identity is None:
-                config = self._need_config("node.identity")
-                if config.identity is None:
-                    raise ConfigError(config.source, "node.identity", "is required to share")
-                self._identity = pki.load_identity(config.identity)
+                config = self._need_config("node.identity_dir")
+                if config.identity_dir is None:
+                    raise ConfigError(config.source, "node.identity_dir", "is required to share")
+                self._identity = pki.load_identity(config.identity_dir)
             if self._identity.role != "member":
                 raise ConfigError("identity", "role", "the node needs a member certificate")
             return self._identity
@@ -395,11 +396,23 @@ class Node:
         """Operations waiting for the coordinator's acknowledgement."""
         return self._store.pending_count()
 
+    @property
+    def coordinator_address(self) -> str | None:
+        """The coordinator's host:port, as configured."""
+        return self._coordinator
+
+    def key_holder_addresses(self) -> list[tuple[str, str]]:
+        """(name, host:port) of each configured key holder."""
+        return [(h.name, h.address) for h in self._config.holders] if self._config else []
+
     # ------------------------------------------------------------------ delivery and inbox
 
     def deliver(self) -> DeliveryReport:
         """Send what is due in the outbox once."""
-        return deliver_due(self._store, self._get_stub(), signing_key=self._signing_key(), backoff=self._backoff)
+        return deliver_due(
+            self._store, self._get_stub(), signing_key=self._signing_key(), backoff=self._backoff,
+            address=self._coordinator,
+        )
 
     def receive(self, timeout: float = 1.0) -> int:
         """Read new events for up to ``timeout`` seconds; return how many were stored."""
@@ -411,15 +424,22 @@ class Node:
         try:
             events = self.receive(timeout)
         except grpc.RpcError as exc:
-            code = exc.code().name if hasattr(exc, "code") else "UNKNOWN"
-            raise RemoteError("event subscription failed", code) from None
+            code = exc.code() if hasattr(exc, "code") else None
+            details = str(exc.details() or "") if hasattr(exc, "details") else ""
+            reason = describe_failure(code, details, self._coordinator)
+            raise RemoteError(f"event subscription failed: {reason}", code.name if code else "UNKNOWN") from None
         return SyncReport(delivery, events)
 
-    def start(self) -> None:
-        """Deliver and receive in background threads until :meth:`stop`."""
+    def start(self, on_status: Callable[[str], None] | None = None) -> None:
+        """Deliver and receive in background threads until :meth:`stop`.
+
+        ``on_status`` is called (from those threads) with one line when delivery or the
+        event stream starts failing, with the reason, and when it recovers.
+        """
         if self._threads:
             return
         self._stop.clear()
+        self._on_status = on_status
         self._get_stub()
         for target, name in ((self._delivery_loop, "node-outbox"), (self._inbox_loop, "node-inbox")):
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -437,10 +457,24 @@ class Node:
             thread.join(timeout=10)
         self._threads = []
 
+    def _status(self, line: str) -> None:
+        log.info("%s", line)
+        if self._on_status is not None:
+            self._on_status(line)
+
     def _delivery_loop(self) -> None:
+        failing = False
         while not self._stop.is_set():
             try:
-                self.deliver()
+                report = self.deliver()
+                if report.failed and not failing:
+                    failing = True
+                    self._status(f"delivery failing: {report.error}; {report.remaining} item(s) wait "
+                                 "in the outbox, retrying")
+                elif failing and not report.failed and (report.acknowledged or report.refused):
+                    failing = False
+                    self._status(f"delivery recovered: {report.acknowledged} delivered, "
+                                 f"{report.remaining} left in the outbox")
             except Exception:  # keep the loop alive; the reason is logged without data
                 log.exception("outbox delivery pass failed")
             self._wake.wait(self._poll)
@@ -448,6 +482,7 @@ class Node:
 
     def _inbox_loop(self) -> None:
         attempts = 0
+        failing = False
         while not self._stop.is_set():
             try:
                 stub = self._get_stub()
@@ -455,11 +490,19 @@ class Node:
                 for event in self._stream:
                     store_event(self._store, event, self._checkpoint_key)
                     attempts = 0
+                    if failing:
+                        failing = False
+                        self._status("event stream recovered")
             except grpc.RpcError as exc:
                 if self._stop.is_set():
                     break
-                code = exc.code().name if hasattr(exc, "code") else "UNKNOWN"
-                log.info("inbox stream ended (%s); resuming", code)
+                code = exc.code() if hasattr(exc, "code") else None
+                details = str(exc.details() or "") if hasattr(exc, "details") else ""
+                log.info("inbox stream ended (%s); resuming", code.name if code else "UNKNOWN")
+                if not failing and attempts >= 1:
+                    failing = True
+                    self._status(f"event stream failing: {describe_failure(code, details, self._coordinator)}; "
+                                 "resuming")
             except Exception:
                 log.exception("inbox stream failed")
             attempts += 1
@@ -497,7 +540,11 @@ class Node:
             yield cursor, event, created
 
     def matches(self, *, include_removed: bool = False) -> list[LocalMatch]:
-        """The current match state of each of our records, mapped to our reports."""
+        """The current match state of each of our records, mapped to our reports.
+
+        A withdrawn record's match is ``removed`` (shown only with ``include_removed``); a
+        report shared again after a withdrawal has a new record and so its own entry.
+        """
         latest: dict[str, LocalMatch] = {}
         for cursor, event, created in self.events():
             if event.WhichOneof("body") != "match":
@@ -515,7 +562,13 @@ class Node:
                 cursor=cursor,
                 received_at=created,
             )
-        found = list(latest.values())
+        # A record we withdrew has no match left, whatever the last event said (events
+        # stored before the coordinator told owners so, or not yet received).
+        withdrawn = {s.record_id for s in self._store.shares() if s.state == "withdrawn"}
+        found = [
+            replace(m, change="removed") if m.record_id in withdrawn and m.change != "removed" else m
+            for m in latest.values()
+        ]
         if not include_removed:
             found = [m for m in found if m.change != "removed"]
         return sorted(found, key=lambda m: m.cursor)
@@ -589,16 +642,16 @@ class Node:
     def outbox(self) -> list[OutboxEntry]:
         """Operations waiting for the coordinator's acknowledgement, oldest first (no payloads)."""
         out = []
-        for seq, op, record_id, attempts, next_at, error in self._store.outbox():
+        for item in self._store.outbox():
             out.append(
                 OutboxEntry(
-                    seq=seq,
-                    op=op,
-                    record_id=record_id,
-                    report_id=self._report_of(record_id),
-                    attempts=attempts,
-                    next_attempt=_dt.datetime.fromtimestamp(next_at, _dt.UTC) if next_at else None,
-                    last_error=error,
+                    seq=item.seq,
+                    op=item.op,
+                    record_id=item.record_id,
+                    report_id=self._report_of(item.record_id),
+                    attempts=item.attempts,
+                    next_attempt=_dt.datetime.fromtimestamp(item.next_at, _dt.UTC) if item.next_at else None,
+                    last_error=item.last_error,
                 )
             )
         return out
@@ -622,7 +675,7 @@ class Node:
             reports=sum(1 for _ in self._store.reports()),
             shares=dict(sorted(states.items())),
             outbox=len(queued),
-            outbox_failing=sum(1 for item in queued if item[5]),
+            outbox_failing=sum(1 for item in queued if item.last_error),
             active_matches=len(self.matches()),
             alerts=len(self.alerts()),
             checkpoints=len(self.checkpoints()),

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -47,9 +46,10 @@ def _client(args: argparse.Namespace) -> AnalystClient:
 
 
 def _json(value: Any) -> None:
+    from msin_fed.jsonable import dumps
     from msin_fed.views import plain
 
-    print(json.dumps(plain(value), indent=2))
+    print(dumps(plain(value)))
 
 
 def _grade(value: Any) -> str:
@@ -182,7 +182,7 @@ def _audit(args: argparse.Namespace) -> int:
         print(f"{e.seq} {e.at} {e.actor_role}:{e.actor} {e.action} {detail}")
     shown = f"entries {page.entries[0].seq}-{page.entries[-1].seq} of {page.head_seq}" if page.entries else f"no entries after {args.after} (head {page.head_seq})"
     print(shown)
-    print(page.status)
+    print(page.status.describe())
     return 0 if page.status.ok else 1
 
 

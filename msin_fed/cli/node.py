@@ -27,16 +27,18 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from msin_fed.cli import add_area, add_commands
+from msin_fed.jsonable import dumps
+from msin_fed.views import plain
 
 if TYPE_CHECKING:
     from msin_fed.node import Node, NodeConfig
@@ -145,7 +147,11 @@ def _share(args: argparse.Namespace) -> int:
             print(f"  queued in the outbox; delivery failed ({exc.code or 'error'}), will retry")
             return 0
         state = next((s.state for s in node.shares() if s.record_id == record.record_id), "?")
-        print(f"  delivery: {state}; {report.remaining} item(s) left in the outbox")
+        if state == "pending" and report.error:
+            print(f"  delivery: pending ({report.error}); {report.remaining} item(s) left in the outbox, "
+                  "will retry ('msin node sync' or 'msin node run')")
+        else:
+            print(f"  delivery: {state}; {report.remaining} item(s) left in the outbox")
     return 0
 
 
@@ -190,9 +196,7 @@ def _share_many(args: argparse.Namespace, ids: list[str] | None) -> int:
             except RemoteError as exc:
                 delivery = f"queued in the outbox; delivery failed ({exc}), will retry"
     if args.json:
-        from msin_fed.views import plain
-
-        print(json.dumps(plain(outcomes), indent=2))
+        print(dumps(plain(outcomes)))
     else:
         for o in outcomes:
             if o.status == "shared":
@@ -218,9 +222,7 @@ def _reports(args: argparse.Namespace) -> int:
     with _open(args) as node:
         found = node.report_states()
     if args.json:
-        from msin_fed.views import plain
-
-        print(json.dumps(plain(found), indent=2))
+        print(dumps(plain(found)))
         return 0
     if not found:
         print("no reports")
@@ -240,9 +242,7 @@ def _status(args: argparse.Namespace) -> int:
     with _open(args) as node:
         st = node.status()
     if args.json:
-        from msin_fed.views import plain
-
-        print(json.dumps(plain(st), indent=2))
+        print(dumps(plain(st)))
         return 0
     print(f"member: {st.member_id or '(no member identity configured)'}")
     print(f"coordinator: {st.coordinator or '(none configured)'}")
@@ -261,9 +261,7 @@ def _outbox(args: argparse.Namespace) -> int:
     with _open(args) as node:
         found = node.outbox()
     if args.json:
-        from msin_fed.views import plain
-
-        print(json.dumps(plain(found), indent=2))
+        print(dumps(plain(found)))
         return 0
     if not found:
         print("outbox empty")
@@ -297,9 +295,7 @@ def _actions(args: argparse.Namespace) -> int:
         found = node.actions(args.limit)
         reports = {s.record_id: s.report_id for s in node.shares()}
     if args.json:
-        from msin_fed.views import plain
-
-        print(json.dumps(plain(found), indent=2))
+        print(dumps(plain(found)))
         return 0
     if not found:
         print("no actions")
@@ -327,23 +323,13 @@ def _withdraw(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plain(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "value") and not isinstance(value, str | bytes):
-        return str(value)
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
 def _matches(args: argparse.Namespace) -> int:
     with _open(args) as node:
         if args.sync:
             node.sync()
         found = node.matches(include_removed=args.all)
     if args.json:
-        print(json.dumps([{k: _plain(v) for k, v in vars(m).items()} for m in found], indent=2))
+        print(dumps(found))
         return 0
     if not found:
         print("no matches")
@@ -359,7 +345,7 @@ def _alerts(args: argparse.Namespace) -> int:
             node.sync()
         found = node.alerts()
     if args.json:
-        print(json.dumps([{k: _plain(v) for k, v in vars(a).items()} for a in found], indent=2))
+        print(dumps(found))
         return 0
     if not found:
         print("no alerts")
@@ -407,11 +393,11 @@ def _usage(args: argparse.Namespace) -> int:
     with _open(args) as node:
         answers = node.key_holder_usage()
     if args.json:
-        print(json.dumps({
+        print(dumps({
             name: {"error": str(u)} if isinstance(u, Exception) else {
                 "used": int(u.used), "daily_budget": int(u.daily_budget), "day": u.day,
                 "resets_at": u.resets_at, "network_daily_bound": int(u.network_daily_bound)}
-            for name, u in answers.items()}, indent=2))
+            for name, u in answers.items()}))
         return 1 if answers and all(isinstance(u, Exception) for u in answers.values()) else 0
     for name, u in answers.items():
         if isinstance(u, Exception):
@@ -430,11 +416,20 @@ def _run(args: argparse.Namespace) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
+    def status(line: str) -> None:
+        print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+
     with _open(args) as node:
-        node.start()
-        print(f"msin node: running as {node.member_id}; outbox {node.outbox_size()}", flush=True)
+        holders = ", ".join(f"{name} {address}" for name, address in node.key_holder_addresses()) or "none"
+        print(
+            f"msin node: running as {node.member_id}; coordinator {node.coordinator_address}; "
+            f"key holders {holders}; outbox {node.outbox_size()} item(s); store {node.store.path}",
+            flush=True,
+        )
+        node.start(on_status=status)
         while not stop.wait(0.5):
             pass
+    print("msin node: stopped", flush=True)
     return 0
 
 

@@ -260,7 +260,7 @@ class LocalNetwork:
             share = self.keys_dir / f"holder-{j}.share.json"
             config = {
                 "listen": address,
-                "cert_dir": str(self.identity_dir(f"kh{j}")),
+                "identity_dir": str(self.identity_dir(f"kh{j}")),
                 "crl": str(self.ca_dir / "crl.pem"),
                 "share_files": [str(share)],
                 "rate_limit_per_second": 5000,
@@ -359,7 +359,7 @@ class LocalNetwork:
             "node": {
                 "store": str(directory / "node.db"),
                 "key_file": str(key_file),
-                "identity": str(self.identity_dir(member)),
+                "identity_dir": str(self.identity_dir(member)),
             },
             "coordinator": coordinator,
             "key_holders": {
@@ -410,7 +410,7 @@ class LocalNetwork:
     def configure_analyst(self) -> Path:
         """Write the analyst's configuration (``msin analyst --config``, :class:`msin_fed.analyst.AnalystClient`)."""
         config = {
-            "analyst": {"identity": str(self.identity_dir(ANALYST_NAME))},
+            "analyst": {"identity_dir": str(self.identity_dir(ANALYST_NAME))},
             "coordinator": {"address": self.coordinator_address, "name": COORDINATOR_NAME},
         }
         return _write_toml(self.root / "analyst" / "analyst.toml", config, "demo analyst")

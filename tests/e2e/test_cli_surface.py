@@ -324,7 +324,7 @@ def test_analyst_audit_shows_entries_and_verification(net: Net) -> None:
 def test_roles_are_read_from_certificates(net: Net, tmp_path: Path) -> None:
     # A member's certificate in an analyst configuration: refused before any call.
     cfg = tmp_path / "as-member.toml"
-    cfg.write_text(f'[analyst]\nidentity = "{net.net.identity_dir("alpha")}"\n'
+    cfg.write_text(f'[analyst]\nidentity_dir = "{net.net.identity_dir("alpha")}"\n'
                    f'[coordinator]\naddress = "{net.net.coordinator_address}"\nname = "{COORDINATOR_NAME}"\n')
     done = msin("analyst", "clusters", "--config", str(cfg))
     assert done.returncode == 2 and "analyst certificate" in done.stderr
@@ -349,7 +349,7 @@ def test_unreachable_coordinator_is_named(net: Net, tmp_path: Path) -> None:
 
     address = f"127.0.0.1:{free_port()}"
     cfg = tmp_path / "nowhere.toml"
-    cfg.write_text(f'[analyst]\nidentity = "{net.net.identity_dir(ANALYST_NAME)}"\ntimeout = 3\n'
+    cfg.write_text(f'[analyst]\nidentity_dir = "{net.net.identity_dir(ANALYST_NAME)}"\ntimeout = 3\n'
                    f'[coordinator]\naddress = "{address}"\nname = "{COORDINATOR_NAME}"\n')
     done = msin("analyst", "alerts", "--config", str(cfg))
     assert done.returncode == 1 and address in done.stderr and "UNAVAILABLE" in done.stderr

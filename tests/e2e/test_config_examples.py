@@ -22,7 +22,7 @@ def test_analyst_example_loads() -> None:
     from msin_fed.analyst import load_analyst_config
 
     config = load_analyst_config(EXAMPLES / "analyst.toml")
-    assert config.identity == EXAMPLES / "analyst-id"
+    assert config.identity_dir == EXAMPLES / "analyst-id"
     assert (config.coordinator, config.coordinator_name, config.timeout) == ("coordinator.sttg.example:50051", "sttg", 15.0)
 
 
@@ -54,7 +54,7 @@ def test_keyholder_example_loads(tmp_path: Path, ca_dir: Path) -> None:
     pki.issue(ca_dir, "keyholder", "kh1", tmp_path / "identity")
     write_dealing(deal(2, 3, 1), tmp_path)
     config = load_config(target)
-    assert config.cert_dir == tmp_path / "identity"
+    assert config.identity_dir == tmp_path / "identity"
     assert config.share_files == (tmp_path / "holder-1.share.json",)
     assert config.rate_limit_per_second == 2000 and config.burst == 20000
     assert config.allowed_roles == frozenset({"member"})
@@ -65,15 +65,15 @@ def test_keyholder_example_loads(tmp_path: Path, ca_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("command", "text", "key"),
     [
-        (["keyholder", "serve"], 'listen = "127.0.0.1:0"\ncert_dir = "."\nshare_files = ["x"]\ncolour = 1\n',
+        (["keyholder", "serve"], 'listen = "127.0.0.1:0"\nidentity_dir = "."\nshare_files = ["x"]\ncolour = 1\n',
          "colour"),
         (["coordinator", "serve"], '[server]\nidentity_dir = "id"\nlisten = "nowhere"\n', "server.listen"),
         (["node", "init"], '[node]\nstore = "n.db"\nkey_file = "k"\n[key_holders]\nthreshold = 5\n',
          "key_holders.threshold"),
-        (["analyst", "clusters"], '[analyst]\nidentity = "id"\ntimeout = -1\n[coordinator]\naddress = "a:1"\nname = "c"\n',
+        (["analyst", "clusters"], '[analyst]\nidentity_dir = "id"\ntimeout = -1\n[coordinator]\naddress = "a:1"\nname = "c"\n',
          "analyst.timeout"),
-        (["analyst", "audit"], '[analyst]\nidentity = "id"\n[coordinator]\naddress = "a:1"\n', "coordinator.name"),
-        (["analyst", "alerts"], '[analyst]\nidentity = "id"\nrole = "admin"\n', "analyst.role"),
+        (["analyst", "audit"], '[analyst]\nidentity_dir = "id"\n[coordinator]\naddress = "a:1"\n', "coordinator.name"),
+        (["analyst", "alerts"], '[analyst]\nidentity_dir = "id"\nrole = "admin"\n', "analyst.role"),
     ],
 )
 def test_an_invalid_config_is_refused_at_start_naming_file_and_key(
