@@ -32,9 +32,10 @@ EXIT_BAD_INPUT = 2
 AREAS: dict[str, tuple[str, str]] = {
     "node": ("node", "run and operate a member node"),
     "coordinator": ("coordinator", "run and operate STTG's coordinator"),
-    "analyst": ("analyst", "STTG's analyst: clusters, alerts, actions and the audit log"),
+    "analyst": ("analyst", "STTG's analyst: clusters, alerts, actions, the audit log and cases"),
     "keyholder": ("keyholder", "run a key holder or deal the token key"),
     "ca": ("ca", "the network certificate authority"),
+    "advisory": ("advisory", "the MSIN Advisory Group: mediate on cases referred to it"),
     "redact": ("redact", "redact narratives in a JSON Lines file"),
     "link": ("link", "match entity mentions across members' CSV files"),
     "demo": ("demo", "run a whole throwaway network locally and show what each party sees"),

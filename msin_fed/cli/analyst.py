@@ -14,14 +14,13 @@ keys: the analyst identity and the coordinator's address and certificate name):
 * ``audit [--after SEQ] [--limit N]``: audit entries and the coordinator's
   verification of its chain (exit 1 when it is not intact).
 
-Listings take ``--json``. Other modules add sub-groups (``msin analyst case ...``) by
-naming a module in :data:`GROUPS` that defines ``register_group(subparsers, command)``.
+Listings take ``--json``. ``msin analyst case ...`` (docs/cases.md) is added by
+:func:`msin_fed.cli.cases.register_analyst_cases`.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -31,12 +30,8 @@ from msin_fed.cli import add_area, add_commands
 if TYPE_CHECKING:
     from msin_fed.analyst import AnalystClient
 
-__all__ = ["GROUPS", "refused_by_verification", "register"]
+__all__ = ["refused_by_verification", "register"]
 
-#: Sub-groups of ``msin analyst`` defined elsewhere: name -> module whose
-#: ``register_group(subparsers, command)`` adds them (``command`` makes a leaf parser
-#: with ``--config`` and ``--json`` like the ones here). A module not installed is skipped.
-GROUPS: dict[str, str] = {"case": "msin_fed.cli.analyst_case"}
 
 
 def _client(args: argparse.Namespace) -> AnalystClient:
@@ -250,11 +245,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--after", type=int, default=0, metavar="SEQ", help="entries after this sequence number")
     p.add_argument("--limit", type=int, default=100, help="at most this many entries (default 100, at most 1000)")
 
-    for module_name in GROUPS.values():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        module.register_group(sub, command)
+    from msin_fed.cli.cases import register_analyst_cases
+
+    register_analyst_cases(sub)
