@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from msin_fed.errors import MsinError, RedactionRefused, ValidationError
 from msin_fed.model import SharedRecord
 from msin_fed.model.events import AlertEvent, Event, MatchChange, MatchEvent
+from msin_fed.model.report import check_id
 from msin_fed.wire import SignedPart
 
 from .audit import AuditLog, AuditReport
@@ -38,6 +39,7 @@ from .intake import (
     NarrativeVerifier,
     Submission,
     check_batch,
+    check_submission_ids,
 )
 from .matching import REMOVED, MatchEngine, MatchView
 from .matching import MatchChange as MatchEngineChange
@@ -186,6 +188,7 @@ class CoordinatorService:
             raise ValidationError("submissions", f"too many in one batch (at most {self.max_batch})")
         if caller.signing_public_key is None:
             raise AccessDenied("the caller's certificate carries no record-signing key")
+        check_submission_ids(batch)  # before they reach a query (the signature is checked next)
         with self.store.read() as conn:
             known = self.store.known_submissions(conn, [s.submission_id for s in batch])
         owners = {sid: owner for sid, (owner, _r) in known.items()}
@@ -339,27 +342,28 @@ class CoordinatorService:
 
     def withdraw(self, caller: Caller, record_id: str) -> bool:
         """Delete one record, its tokens and matches; True if it was there."""
-        if not record_id:
-            raise ValidationError("record_id", "is empty")
+        check_id("record_id", record_id)  # before it reaches a query or the audit log
         with self.store.write() as conn:
             owner = self.store.owner_of(record_id, conn)
             if owner is None:
-                withdrawn, changes = False, []
-            elif caller.role != "admin" and not (caller.role == "member" and caller.name == owner):
+                # Nothing held, nothing changed, nothing disclosed: acknowledged without an
+                # audit entry, so that repeated no-op calls cannot grow the audit log.
+                log.info("withdraw: nothing held under that id")
+                return False
+            if caller.role != "admin" and not (caller.role == "member" and caller.name == owner):
                 raise AccessDenied("only the owning member or an admin may withdraw a record")
-            else:
-                # The owner hears that its own record's match is gone too, not only the
-                # members it matched: otherwise its inbox shows the match as still active.
-                own = self.engine.views([record_id], conn).get(record_id)
-                changes = self.engine.withdraw(record_id, conn)
-                if own is not None:
-                    changes = [*changes, MatchEngineChange(REMOVED, own)]
-                withdrawn = self.store.delete_record(conn, record_id)
-                if withdrawn and self.on_withdrawn is not None:
-                    self.on_withdrawn(conn, record_id)
-                self._match_events(conn, changes)
-                if changes:
-                    self.store.after_commit(conn, self._notify)
+            # The owner hears that its own record's match is gone too, not only the
+            # members it matched: otherwise its inbox shows the match as still active.
+            own = self.engine.views([record_id], conn).get(record_id)
+            changes = self.engine.withdraw(record_id, conn)
+            if own is not None:
+                changes = [*changes, MatchEngineChange(REMOVED, own)]
+            withdrawn = self.store.delete_record(conn, record_id)
+            if withdrawn and self.on_withdrawn is not None:
+                self.on_withdrawn(conn, record_id)
+            self._match_events(conn, changes)
+            if changes:
+                self.store.after_commit(conn, self._notify)
             self.audit.append(
                 conn,
                 caller.role,
@@ -417,6 +421,9 @@ class CoordinatorService:
         """The caller's events after ``after``, then new ones as they come, until inactive."""
         if caller.role not in ("member", "analyst", "advisory"):
             raise AccessDenied("only members, analysts and the Advisory Group subscribe")
+        if not 0 <= after < 2**63:
+            # Cursors are 64-bit signed integers in the store (BIGINT); none is higher.
+            raise ValidationError("after_cursor", "out of range (at most 2^63 - 1)")
         subscriber = caller.name if caller.role == "member" else f"({caller.role})"
         if self.on_subscribe is not None:
             self.on_subscribe(caller)
@@ -457,6 +464,10 @@ class CoordinatorService:
             raise ValidationError("summary", "is empty")
         if len(summary) > 2000:
             raise ValidationError("summary", "is too long (at most 2000 characters)")
+        if "\x00" in summary:
+            raise ValidationError("summary", "must not contain NUL characters")
+        if record_id:
+            check_id("record_id", record_id)
         record = self.store.get_record(record_id) if record_id else None
         if record is None:
             raise NotFound("no such record")
@@ -500,6 +511,7 @@ class CoordinatorService:
         if caller.role != "member":
             raise AccessDenied("only members list their matches")
         if record_id:
+            check_id("record_id", record_id)
             owner = self.store.owner_of(record_id)
             if owner is None:
                 raise NotFound("no such record")
@@ -532,6 +544,8 @@ class CoordinatorService:
         """
         if caller.role != "analyst":
             raise AccessDenied("only analysts list clusters")
+        if not 0 <= limit <= 10_000:
+            raise ValidationError("limit", "out of range (0 for the default of 100, at most 10000)")
         limit = limit or 100
         if filters is None or filters.is_empty():
             clusters = self.store.clusters(limit)
@@ -624,6 +638,10 @@ class CoordinatorService:
             raise AccessDenied("only members and analysts record actions")
         if bool(record_id) == bool(alert_id):
             raise ValidationError("record_id", "set exactly one of record_id and alert_id")
+        if record_id:
+            check_id("record_id", record_id)
+        else:
+            check_id("alert_id", alert_id)
         if outcome not in OUTCOMES:
             raise ValidationError("outcome", "missing or unknown outcome")
         try:

@@ -6,13 +6,15 @@ Errors map to status codes here and nowhere else (:data:`STATUS_OF`).
 from __future__ import annotations
 
 import datetime as _dt
+import logging
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn, TypeVar
 
 import grpc
 
 from msin_fed import pki
-from msin_fed.errors import MsinError, RedactionRefused, StoreError, ValidationError
+from msin_fed.errors import MsinError, RedactionRefused, StoreError, StoreFull, ValidationError
 from msin_fed.model import SharedRecord
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
@@ -23,6 +25,8 @@ from .store import ActionRow, AlertRow, ClusterInfo
 from .views import ClusterFilter
 
 __all__ = ["POLICY", "STATUS_OF", "CoordinatorServicer", "status_of"]
+
+log = logging.getLogger("msin_fed.coordinator")
 
 #: Roles allowed per method, checked by :class:`msin_fed.pki.AuthInterceptor`.
 POLICY: dict[str, frozenset[str]] = {
@@ -44,6 +48,7 @@ STATUS_OF: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
     (AccessDenied, grpc.StatusCode.PERMISSION_DENIED),
     (NotFound, grpc.StatusCode.NOT_FOUND),
     (Busy, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (StoreFull, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (Refused, grpc.StatusCode.FAILED_PRECONDITION),
     (RedactionRefused, grpc.StatusCode.FAILED_PRECONDITION),
     (ValidationError, grpc.StatusCode.INVALID_ARGUMENT),
@@ -71,9 +76,24 @@ def _abort(context: grpc.ServicerContext, exc: BaseException) -> NoReturn:
 _R = TypeVar("_R")
 
 
+#: gRPC metadata key with which an analyst console names the signed-in person it acts for.
+PERSON_METADATA = "msin-person"
+_PERSON = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
 def _caller(context: grpc.ServicerContext) -> Caller:
     peer = pki.peer_of(context)
-    return Caller(peer.role, peer.name, peer.signing_public_key, peer.sealing_public_key)
+    name = peer.name
+    if peer.role == "analyst":
+        # The analyst certificate decides what may be done; the person only names who did
+        # it, so that the audit entry reads "sttg-analyst/alice". Other roles cannot set it.
+        person = next((str(v) for k, v in context.invocation_metadata() if k == PERSON_METADATA), "")
+        if person:
+            name = f"{peer.name}/{person}"
+            # The audit table's actor column holds 64 characters.
+            if not _PERSON.fullmatch(person) or len(name) > 64:
+                raise ValidationError(PERSON_METADATA, "must be a console account name (with the certificate's, 64 characters at most)")
+    return Caller(peer.role, name, peer.signing_public_key, peer.sealing_public_key)
 
 
 class CoordinatorServicer(pb_grpc.CoordinatorServicer):
@@ -88,8 +108,25 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
             caller = _caller(context)
             self.service.admit(caller)
             return fn(caller)
-        except (MsinError, PermissionError) as exc:
+        except Exception as exc:
+            self._fail(context, exc)
+
+    def _fail(self, context: grpc.ServicerContext, exc: Exception) -> NoReturn:
+        """Abort with the status of ``exc``: ours as mapped, the database's as the store
+        reads it, anything else INTERNAL with its type only (never a library's text)."""
+        if isinstance(exc, (MsinError, PermissionError)):
             _abort(context, exc)
+        failure = self.service.store.failure(exc)
+        if failure is not None:
+            log.warning("store failure: %s", type(failure).__name__)
+            _abort(context, failure)
+        # Type and place only: an unexpected error's text may quote what was sent.
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else "?"
+        log.error("internal error: %s at %s", type(exc).__name__, where)
+        context.abort(grpc.StatusCode.INTERNAL, f"internal error ({type(exc).__name__}); see the coordinator's log")
 
     def SubmitBatch(
         self, request: pb.SubmitBatchRequest, context: grpc.ServicerContext
@@ -111,8 +148,8 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
         try:
             for event in stream:
                 yield event_to_pb(event)
-        except (MsinError, PermissionError) as exc:
-            _abort(context, exc)
+        except Exception as exc:
+            self._fail(context, exc)
 
     def RaiseAlert(
         self, request: pb.RaiseAlertRequest, context: grpc.ServicerContext

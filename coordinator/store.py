@@ -40,9 +40,10 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from msin_fed.errors import StoreError
+from msin_fed.errors import MsinError, StoreError, StoreFull, ValidationError
 from msin_fed.model import ExploitationType, Grade, Indicator, Region, Sector, SharedRecord, Tlp
 from msin_fed.model.events import Event, EventBody
+from msin_fed.private_files import owner_only
 from msin_fed.wire import event_body_from_bytes, event_body_to_bytes
 
 __all__ = [
@@ -306,6 +307,12 @@ class SharedStore:
             self.engine: Engine = sa.create_engine(self.url, **kwargs)
         except (sa.exc.ArgumentError, ModuleNotFoundError) as exc:
             raise StoreError(f"cannot open store: {type(exc).__name__}") from None
+        database = self.engine.url.database
+        if self.is_sqlite and database and database != ":memory:":
+            try:
+                owner_only(database, sqlite=True)  # before SQLite creates it (and its WAL) 0644
+            except OSError as exc:
+                raise StoreError(f"cannot open store {database}: {exc.strerror or exc}") from None
         self._writer: Engine = self.engine
         if self.is_sqlite:
             shared = kwargs.get("poolclass") is sa.pool.StaticPool  # in memory: one connection
@@ -324,8 +331,18 @@ class SharedStore:
         try:
             metadata.create_all(self.engine)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"cannot open store: {type(exc).__name__}") from None
+            raise StoreError(
+                f"cannot open store at {self.where()}: {_reason(exc, self.engine.url.password)}"
+            ) from None
         self._fill_record_tokens()
+
+    def where(self) -> str:
+        """The store's location for messages: a file path, or host:port/database (never the
+        password or the user)."""
+        url = self.engine.url
+        if self.is_sqlite:
+            return url.database or ":memory:"
+        return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
 
     def _fill_record_tokens(self) -> None:
         """A store written before ``record_tokens`` existed: fill it from ``tokens``, once."""
@@ -382,6 +399,29 @@ class SharedStore:
                     self._writing_thread = None
             for callback in after.values():
                 callback()
+
+    def failure(self, exc: BaseException) -> MsinError | None:
+        """The error to report for a database failure ``exc`` (None: not a database error).
+
+        A full disk or quota is StoreFull (RESOURCE_EXHAUSTED: try again later); a value the
+        database cannot hold is a ValidationError; anything else from the database is a
+        StoreError naming the store. Never the driver's text with SQL or values in it.
+        """
+        orig = getattr(exc, "orig", None) or exc
+        dbapi = self.engine.dialect.dbapi
+        if not isinstance(exc, sa.exc.SQLAlchemyError) and not (
+            dbapi is not None and isinstance(exc, getattr(dbapi, "Error", ()))
+        ):
+            return None
+        sqlite_code = getattr(orig, "sqlite_errorcode", None)
+        sqlstate = getattr(orig, "sqlstate", None) or ""
+        if sqlite_code == 13 or sqlstate in ("53100", "53200") or "disk is full" in str(orig):
+            # SQLITE_FULL; PostgreSQL disk_full, out_of_memory
+            return StoreFull(f"the coordinator's store at {self.where()} is full; try again later")
+        data_error = getattr(dbapi, "DataError", ()) if dbapi is not None else ()
+        if sqlstate.startswith("22") or isinstance(exc, sa.exc.DataError) or isinstance(orig, data_error):
+            return ValidationError("request", "holds a value the coordinator's store cannot keep")
+        return StoreError(f"the coordinator's store at {self.where()} failed ({type(orig).__name__})")
 
     def is_conflict(self, exc: BaseException) -> bool:
         """Whether ``exc`` is the database refusing a row (a key already stored), from
@@ -734,6 +774,19 @@ _WRITER_CACHE_KIB = 128 * 1024
 #: Page cache of each pooled read connection. Smaller: every write empties it, and the pool
 #: may hold fifteen connections.
 _READER_CACHE_KIB = 16 * 1024
+
+
+def _reason(exc: BaseException, secret: object = None) -> str:
+    """What a database error says, in words a person can act on, without the URL's secrets
+    or the SQL: the driver's first line (psycopg's 'connection refused', 'password
+    authentication failed', SQLite's 'unable to open database file')."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+    # psycopg names the server it tried: 'connection to server at "127.0.0.1", port 1 failed: ...'
+    first = first.split(" failed: ", 1)[-1]
+    if isinstance(secret, str) and secret:
+        first = first.replace(secret, "***")
+    return f"{type(orig).__name__}: {first}" if first else type(orig).__name__
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any, *, cache_kib: int) -> None:

@@ -20,7 +20,11 @@ Every subcommand takes ``--config FILE`` (see docs/node.md for the keys):
   them for ``msin coordinator audit verify --checkpoints``); exit 1 if any was refused;
 * ``sync``: deliver the outbox and fetch new events once;
 * ``run``: deliver and receive in the background until SIGINT or SIGTERM;
-* ``usage``: our use of each key holder's daily budget today (and the reset time).
+* ``usage``: our use of each key holder's daily budget today (and the reset time);
+* ``console [--listen HOST:PORT] [--no-sync]``: the web console for the member's nominated
+  users and the staff concern form, over HTTPS on the node's certificate (docs/console.md);
+  it also delivers and receives as ``run`` does, unless ``--no-sync``;
+* ``users add NAME | list | remove NAME``: the console's accounts (password and TOTP).
 
 Output names reports by their local id and never prints identifiers or narratives,
 except the redacted narrative of a record being shared or previewed, which is what leaves
@@ -364,6 +368,20 @@ def _matches(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shares(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        found = node.shares()
+    if args.json:
+        print(dumps(found))
+        return 0
+    if not found:
+        print("no shares")
+    for s in found:
+        why = f": {s.note}" if s.state in ("refused", "withdraw_refused") and s.note else ""
+        print(f"{s.report_id} (record {s.record_id}, TLP:{s.tlp}): {s.state}{why}")
+    return 0
+
+
 def _alerts(args: argparse.Namespace) -> int:
     with _open(args) as node:
         if args.sync:
@@ -458,6 +476,90 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _console(args: argparse.Namespace) -> int:
+    from msin_fed.web.node_console import build_node_console, node_console_settings
+    from msin_fed.web.server import serve
+
+    config = _config(args)
+    settings = node_console_settings(Path(args.config), listen=args.listen)
+    if config.identity is None:
+        from msin_fed.errors import ConfigError
+
+        raise ConfigError(config.source, "node.identity", "is required: the console serves HTTPS on the node's certificate")
+    app, console = build_node_console(config, settings, sync=not args.no_sync)
+    try:
+        serve(app, settings.listen, config.identity, name="node console")
+    finally:
+        console.node.close()
+    return 0
+
+
+def _accounts(args: argparse.Namespace) -> Any:
+    from msin_fed.web.accounts import AccountStore
+    from msin_fed.web.node_console import node_console_settings
+
+    settings = node_console_settings(Path(args.config))
+    return AccountStore(settings.users, issuer="msin-fed node")
+
+
+def read_new_password(from_stdin: bool) -> str:
+    """A new password from one line of stdin, or typed twice at a prompt."""
+    import getpass
+
+    from msin_fed.errors import ValidationError
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("New password (at least 12 characters): ")
+    if getpass.getpass("Same password again: ") != first:
+        raise ValidationError("password", "the two passwords differ")
+    return first
+
+
+def print_new_account(new: Any) -> None:
+    """The TOTP secret of a new account, once, for its authenticator app."""
+    print(f"account {new.username} created")
+    print("  add it to an authenticator app (TOTP, 6 digits, 30 seconds) with this secret:")
+    print(f"    {new.totp_secret}")
+    print(f"  or this URI: {new.provisioning_uri}")
+    print("  it is shown only now.")
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    store = _accounts(args)
+    try:
+        new = store.add(args.name, read_new_password(args.password_stdin))
+    finally:
+        store.close()
+    print_new_account(new)
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    import datetime as _dt
+
+    store = _accounts(args)
+    try:
+        found = store.accounts()
+    finally:
+        store.close()
+    if not found:
+        print("no accounts")
+    for a in found:
+        print(f"{a.username} (created {_dt.datetime.fromtimestamp(a.created, _dt.UTC):%Y-%m-%d %H:%M} UTC)")
+    return 0
+
+
+def _users_remove(args: argparse.Namespace) -> int:
+    store = _accounts(args)
+    try:
+        removed = store.remove(args.name)
+    finally:
+        store.close()
+    print(f"account {args.name} removed" if removed else f"no account {args.name}")
+    return 0 if removed else 1
+
+
 def register(subparsers: Any) -> None:
     """Add ``msin node`` and its subcommands."""
     sub = add_commands(
@@ -506,6 +608,8 @@ def register(subparsers: Any) -> None:
         p.add_argument("--sync", action="store_true", help="sync with the coordinator first")
         if name == "matches":
             p.add_argument("--all", action="store_true", help="include matches since removed")
+    p = command("shares", "each shared report's delivery state (refused ones with the coordinator's reason)", _shares)
+    p.add_argument("--json", action="store_true", help="print JSON")
     p = command("checkpoints", "the coordinator's signed audit checkpoints kept (exit 1 if any refused)", _checkpoints)
     p.add_argument("--json", action="store_true", help="export them as JSON for 'msin coordinator audit verify'")
     p.add_argument("--sync", action="store_true", help="sync with the coordinator first")
@@ -548,6 +652,21 @@ def register(subparsers: Any) -> None:
     about.add_argument("--alert", help="the alert's id")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="when it was done (default today)")
     p.set_defaults(func=_record_action)
+    p = command("console", "the web console for nominated users and the staff concern form (HTTPS)", _console)
+    p.add_argument("--listen", default=None, help="HOST:PORT (default: [console] listen, else 127.0.0.1:8443)")
+    p.add_argument("--no-sync", action="store_true",
+                   help="do not deliver or receive (when 'msin node run' runs beside the console)")
+    users = add_commands(sub.add_parser("users", help="the console's accounts", description="the console's accounts"))
+    for name, func, text in (("add", _users_add, "create an account (prints its TOTP secret once)"),
+                             ("list", _users_list, "list the accounts"),
+                             ("remove", _users_remove, "delete an account")):
+        p = users.add_parser(name, help=text, description=text)
+        p.add_argument("--config", required=True, help="node TOML configuration")
+        p.set_defaults(func=func)
+        if name != "list":
+            p.add_argument("name", help="account name")
+        if name == "add":
+            p.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
     from msin_fed.cli.cases import register_node_cases
 
     register_node_cases(sub)
