@@ -39,8 +39,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,6 +114,7 @@ def clean_narratives(n: int, seed: int) -> list[str]:
     """Held-out corpus reports as the first pass redacts them, keeping those the
     coordinator's verifier passes (a refused one would fail its whole batch)."""
     from msin_fed.coordinator.server import load_verifier
+
     from msin_fed.errors import RedactionRefused
     from msin_fed.redaction import Redactor
     from msin_fed.redaction.corpus import generate
