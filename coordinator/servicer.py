@@ -5,6 +5,7 @@ Errors map to status codes here and nowhere else (:data:`STATUS_OF`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import NoReturn, TypeVar
 
@@ -14,7 +15,7 @@ from msin_fed import pki
 from msin_fed.errors import MsinError, RedactionRefused, StoreError, ValidationError
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
-from msin_fed.wire import grade_to_pb, tlp_to_pb
+from msin_fed.wire import event_to_pb, grade_to_pb, match_event_to_pb, tlp_to_pb
 
 from .service import AccessDenied, Busy, Caller, CoordinatorService, NotFound, Refused
 
@@ -24,7 +25,7 @@ __all__ = ["POLICY", "STATUS_OF", "CoordinatorServicer", "status_of"]
 POLICY: dict[str, frozenset[str]] = {
     "SubmitBatch": frozenset({"member"}),
     "Withdraw": frozenset({"member", "admin"}),
-    "Subscribe": frozenset({"member", "analyst"}),
+    "Subscribe": frozenset({"member", "analyst", "advisory"}),
     "RaiseAlert": frozenset({"member", "analyst"}),
     "ListMatches": frozenset({"member"}),
     "ListClusters": frozenset({"analyst"}),
@@ -63,9 +64,24 @@ def _abort(context: grpc.ServicerContext, exc: BaseException) -> NoReturn:
 _R = TypeVar("_R")
 
 
+#: gRPC metadata key with which an analyst console names the signed-in person it acts for.
+PERSON_METADATA = "msin-person"
+_PERSON = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
 def _caller(context: grpc.ServicerContext) -> Caller:
     peer = pki.peer_of(context)
-    return Caller(peer.role, peer.name, peer.signing_public_key)
+    name = peer.name
+    if peer.role == "analyst":
+        # The analyst certificate decides what may be done; the person only names who did
+        # it, so that the audit entry reads "sttg-analyst/alice". Other roles cannot set it.
+        person = next((str(v) for k, v in context.invocation_metadata() if k == PERSON_METADATA), "")
+        if person:
+            name = f"{peer.name}/{person}"
+            # The audit table's actor column holds 64 characters.
+            if not _PERSON.fullmatch(person) or len(name) > 64:
+                raise ValidationError(PERSON_METADATA, "must be a console account name (with the certificate's, 64 characters at most)")
+    return Caller(peer.role, name, peer.signing_public_key, peer.sealing_public_key)
 
 
 class CoordinatorServicer(pb_grpc.CoordinatorServicer):
@@ -101,7 +117,8 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
     def Subscribe(self, request: pb.SubscribeRequest, context: grpc.ServicerContext) -> Iterator[pb.Event]:
         stream = self._call(context, lambda c: self.service.events(c, request.after_cursor, context.is_active))
         try:
-            yield from stream
+            for event in stream:
+                yield event_to_pb(event)
         except (MsinError, PermissionError) as exc:
             _abort(context, exc)
 
@@ -115,7 +132,7 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
         self, request: pb.ListMatchesRequest, context: grpc.ServicerContext
     ) -> pb.ListMatchesResponse:
         matches = self._call(context, lambda c: self.service.list_matches(c, request.record_id))
-        return pb.ListMatchesResponse(matches=matches)
+        return pb.ListMatchesResponse(matches=[match_event_to_pb(m) for m in matches])
 
     def ListClusters(
         self, request: pb.ListClustersRequest, context: grpc.ServicerContext

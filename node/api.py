@@ -29,27 +29,46 @@ from nacl.signing import SigningKey
 
 from msin_fed import canonical, pki
 from msin_fed.checkpoint import Checkpoint, CheckpointKey, dump_checkpoints
-from msin_fed.errors import ConfigError, ImportValidationError, RemoteError, ValidationError
-from msin_fed.model import Grade, Identifier, IntelligenceReport, SharedRecord, Tlp
+from msin_fed.errors import (
+    ConfigError,
+    ImportValidationError,
+    MsinError,
+    RemoteError,
+    RowError,
+    ValidationError,
+)
+from msin_fed.model import Grade, Identifier, IntelligenceReport, InvalidField, SharedRecord, Tlp
+from msin_fed.model.events import AlertEvent, Event, MatchEvent
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
-from msin_fed.wire import grade_from_pb, tlp_from_pb
+from msin_fed.wire import event_from_pb
 
+from .cases import MemberCases
 from .config import NodeConfig
 from .delivery import Backoff, DeliveryReport, deliver_due, describe_failure, pull_events, store_event
 from .keys import KdfParams, StoreKey
 from .share import PreviewRedactor, Redactor, SharePreview, Tokenizer, build_share, preview_share
 from .store import OutboxItem, SecureStore, ShareState
 
-__all__ = ["Alert", "LocalMatch", "Node", "SyncReport"]
+__all__ = ["Alert", "ImportResult", "LocalMatch", "Node", "SyncReport"]
 
 log = logging.getLogger(__name__)
 
-_CHANGE = {
-    pb.MATCH_CHANGE_NEW: "new",
-    pb.MATCH_CHANGE_UPDATED: "updated",
-    pb.MATCH_CHANGE_REMOVED: "removed",
-}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What :meth:`Node.import_file` stored.
+
+    ``report_ids`` in file order; ``warnings`` one per identifier value that failed
+    validation and was stored with its report as an invalid field (file, line, field,
+    problem; never the value); ``notes`` how the files were read (a semicolon or tab
+    delimiter).
+    """
+
+    report_ids: tuple[str, ...]
+    warnings: tuple[RowError, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -281,6 +300,13 @@ class Node:
                 self._stub = pb_grpc.CoordinatorStub(self._channel)  # type: ignore[no-untyped-call]
             return self._stub
 
+    @property
+    def cases(self) -> MemberCases:
+        """This member's cases: messages with STTG, consent to contact, actions (docs/cases.md)."""
+        self._get_stub()
+        assert self._channel is not None
+        return MemberCases(self._channel, self.identity, self.events)
+
     # ------------------------------------------------------------------ reports
 
     @property
@@ -295,15 +321,24 @@ class Node:
         self._store.add_reports([report])
 
     def import_file(
-        self, reports: str | os.PathLike[str], mentions: str | os.PathLike[str] | None = None
-    ) -> list[str]:
-        """Import a canonical CSV (+ mentions CSV) or JSON file, all or nothing.
+        self,
+        reports: str | os.PathLike[str],
+        mentions: str | os.PathLike[str] | None = None,
+        *,
+        strict: bool = False,
+    ) -> ImportResult:
+        """Import a canonical CSV (+ mentions CSV) or JSON file; report fields all or nothing.
 
         Raises ImportValidationError listing every bad row by line and field (including
-        reports whose id is already stored); nothing is written then.
+        reports whose id is already stored); nothing is written then. An identifier value
+        that fails validation (a mistyped phone or NINO) does not refuse its report: it is
+        stored with it as an :class:`~msin_fed.model.InvalidField`, listed in the result's
+        ``warnings``, shown by :meth:`invalid_fields`, given to redaction as one of the
+        record's own identifiers, and never tokenized or sent. ``strict`` refuses such an
+        import instead, like any other bad field.
         """
         region = self._config.default_region if self._config else None
-        loaded = canonical.load(reports, mentions, default_region=region)
+        loaded = canonical.load(reports, mentions, default_region=region, strict=strict)
         clashes = [
             loaded.error_for(r.report_id, "report_id", "a report with this id is already stored")
             for r in loaded.reports
@@ -312,8 +347,16 @@ class Node:
         if clashes:
             raise ImportValidationError(clashes)
         self._store.add_reports(loaded.reports)
-        log.info("imported %d report(s)", len(loaded.reports))
-        return [r.report_id for r in loaded.reports]
+        log.info("imported %d report(s), %d invalid identifier value(s) kept", len(loaded.reports),
+                 len(loaded.warnings))
+        return ImportResult(tuple(r.report_id for r in loaded.reports), loaded.warnings, loaded.notes)
+
+    def invalid_fields(self, report_id: str | None = None) -> list[tuple[str, InvalidField]]:
+        """``(report_id, field)`` for every stored identifier value that failed validation
+        (of one report, or of all), the value in full: it is the member's own data, kept
+        so it can be corrected, and never leaves the node."""
+        reports = [self._store.get_report(report_id)] if report_id is not None else self._store.reports()
+        return [(r.report_id, f) for r in reports for f in r.invalid_fields()]
 
     def report(self, report_id: str) -> IntelligenceReport:
         """One stored report."""
@@ -420,7 +463,19 @@ class Node:
             details = str(exc.details() or "") if hasattr(exc, "details") else ""
             reason = describe_failure(code, details, self._coordinator)
             raise RemoteError(f"event subscription failed: {reason}", code.name if code else "UNKNOWN") from None
+        if events:
+            self._complete_reveals()
         return SyncReport(delivery, events)
+
+    def _complete_reveals(self) -> None:
+        """Send our reveal for proposals the other member has now agreed to (docs/cases.md)."""
+        try:
+            sent = self.cases.complete_reveals()
+        except (MsinError, grpc.RpcError) as exc:  # retried at the next agreement or sync
+            log.warning("cases: reveals not sent now (%s)", type(exc).__name__)
+            return
+        if sent:
+            log.info("cases: %d reveal(s) sent after both members consented", sent)
 
     def start(self, on_status: Callable[[str], None] | None = None) -> None:
         """Deliver and receive in background threads until :meth:`stop`.
@@ -485,6 +540,8 @@ class Node:
                     if failing:
                         failing = False
                         self._status("event stream recovered")
+                    if event.WhichOneof("body") == "case" and event.case.kind == "contact_agreed":
+                        self._complete_reveals()
             except grpc.RpcError as exc:
                 if self._stop.is_set():
                     break
@@ -524,12 +581,15 @@ class Node:
         share = self._store.share_of_record(record_id) if record_id else None
         return share.report_id if share is not None else None
 
-    def events(self) -> Iterable[tuple[int, pb.Event, _dt.datetime | None]]:
-        """Every stored event (cursor, message, creation time), oldest first."""
+    def events(self) -> Iterable[tuple[int, Event, _dt.datetime | None]]:
+        """Every stored event (cursor, event, creation time), oldest first; an event this
+        node cannot read (a malformed checkpoint kept as evidence) is left out."""
         for cursor, _kind, data in self._store.events():
-            event = pb.Event.FromString(data)
-            created = event.created_at.ToDatetime(_dt.UTC) if event.HasField("created_at") else None
-            yield cursor, event, created
+            try:
+                event = event_from_pb(pb.Event.FromString(data))
+            except ValidationError:
+                continue
+            yield cursor, event, event.created_at
 
     def matches(self, *, include_removed: bool = False) -> list[LocalMatch]:
         """The current match state of each of our records, mapped to our reports.
@@ -539,9 +599,9 @@ class Node:
         """
         latest: dict[str, LocalMatch] = {}
         for cursor, event, created in self.events():
-            if event.WhichOneof("body") != "match":
+            m = event.body
+            if not isinstance(m, MatchEvent):
                 continue
-            m = event.match
             latest[m.record_id] = LocalMatch(
                 report_id=self._report_of(m.record_id),
                 record_id=m.record_id,
@@ -549,7 +609,7 @@ class Node:
                 other_members=int(m.other_members),
                 matched_kinds=tuple(m.matched_kinds),
                 score=float(m.score),
-                change=_CHANGE.get(m.change, "unknown"),
+                change=m.change.value if m.change.value != "unspecified" else "unknown",
                 other_member_ids=tuple(m.other_member_ids),
                 cursor=cursor,
                 received_at=created,
@@ -569,17 +629,9 @@ class Node:
         """Every alert received, oldest first."""
         out: list[Alert] = []
         for cursor, event, created in self.events():
-            if event.WhichOneof("body") != "alert":
+            a = event.body
+            if not isinstance(a, AlertEvent):
                 continue
-            a = event.alert
-            try:
-                grade: Grade | None = grade_from_pb(a.grade)
-            except ValidationError:
-                grade = None
-            try:
-                tlp: Tlp | None = tlp_from_pb(a.tlp)
-            except ValidationError:
-                tlp = None
             out.append(
                 Alert(
                     alert_id=a.alert_id,
@@ -587,8 +639,8 @@ class Node:
                     region=a.region,
                     sector=a.sector,
                     exploitation_type=a.exploitation_type,
-                    grade=grade,
-                    tlp=tlp,
+                    grade=a.grade,
+                    tlp=a.tlp,
                     raised_by_role=a.raised_by_role,
                     own_report_id=self._report_of(a.own_record_id),
                     cursor=cursor,

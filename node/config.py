@@ -27,6 +27,10 @@ Example::
       { name = "ag3", address = "localhost:50063" },
     ]
 
+    [console]                             # optional: msin node console (see docs/console.md)
+    listen = "127.0.0.1:8443"             # HTTPS on the node's own certificate
+    users = "console-users.db"            # accounts (msin node users add)
+
     [delivery]                            # optional
     backoff_base = 1.0                    # seconds; doubled per failed attempt
     backoff_cap = 300.0
@@ -120,6 +124,8 @@ _KNOWN = {
     "coordinator": {"address", "name", "checkpoint_key"},
     "key_holders": {"threshold", "public", "holders"},
     "delivery": {"backoff_base", "backoff_cap", "poll_interval"},
+    # Read by the web console (msin_fed.web.node_console), which validates the values.
+    "console": {"listen", "users", "session_idle_minutes", "session_hours"},
 }
 
 

@@ -34,6 +34,8 @@ AREAS: dict[str, tuple[str, str]] = {
     "coordinator": ("coordinator", "run and operate STTG's coordinator"),
     "keyholder": ("keyholder", "run a key holder or deal the token key"),
     "ca": ("ca", "the network certificate authority"),
+    "analyst": ("cases", "STTG's analyst: open and work cases after a match"),
+    "advisory": ("advisory", "the MSIN Advisory Group: mediate on cases referred to it"),
     "redact": ("redact", "redact narratives in a JSON Lines file"),
     "link": ("link", "match entity mentions across members' CSV files"),
     "demo": ("demo", "run a whole throwaway network locally and show what each party sees"),

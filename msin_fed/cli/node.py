@@ -3,8 +3,12 @@
 Every subcommand takes ``--config FILE`` (see docs/node.md for the keys):
 
 * ``init``: create the secure store (and the key file, when configured and missing);
-* ``import REPORTS [MENTIONS]``: import a canonical CSV (+ mentions CSV) or JSON file,
-  all or nothing; every bad row is reported by line and field (exit 2);
+* ``import REPORTS [MENTIONS] [--strict]``: import a canonical CSV (+ mentions CSV) or JSON
+  file; report fields all or nothing, every bad row reported by line and field (exit 2);
+  an identifier value that fails validation is stored with its report as an invalid
+  field, with a warning naming line and field (``--strict``: refused instead);
+* ``invalid-fields [REPORT_ID] [--json]``: those stored invalid values, in full, with the
+  reason, so the member can correct them (they never leave the node);
 * ``share REPORT_ID --tlp T [--handling P|C]``: share a report, then try to deliver;
 * ``share --preview REPORT_ID [--tlp T]``: show what would leave (the redacted narrative,
   placeholders highlighted, the kinds of the tokens, grade and TLP) and send nothing:
@@ -16,11 +20,15 @@ Every subcommand takes ``--config FILE`` (see docs/node.md for the keys):
   them for ``msin coordinator audit verify --checkpoints``); exit 1 if any was refused;
 * ``sync``: deliver the outbox and fetch new events once;
 * ``run``: deliver and receive in the background until SIGINT or SIGTERM;
-* ``usage``: our use of each key holder's daily budget today (and the reset time).
+* ``usage``: our use of each key holder's daily budget today (and the reset time);
+* ``console [--listen HOST:PORT] [--no-sync]``: the web console for the member's nominated
+  users and the staff concern form, over HTTPS on the node's certificate (docs/console.md);
+  it also delivers and receives as ``run`` does, unless ``--no-sync``;
+* ``users add NAME | list | remove NAME``: the console's accounts (password and TOTP).
 
 Output names reports by their local id and never prints identifiers or narratives,
 except the redacted narrative of a record being shared or previewed, which is what leaves
-the node.
+the node, and ``invalid-fields``, which shows the member its own values to correct.
 """
 
 from __future__ import annotations
@@ -70,8 +78,35 @@ def _init(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     with _open(args) as node:
-        ids = node.import_file(Path(args.reports), Path(args.mentions) if args.mentions else None)
-    print(f"imported {len(ids)} report(s)")
+        result = node.import_file(
+            Path(args.reports), Path(args.mentions) if args.mentions else None, strict=args.strict
+        )
+    for note in result.notes:
+        print(f"msin node import: {note}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"msin node import: warning: {warning}", file=sys.stderr)
+    print(f"imported {len(result.report_ids)} report(s)")
+    if result.warnings:
+        print(
+            f"  {len(result.warnings)} identifier value(s) failed validation and are stored as invalid "
+            "fields (never tokenized or shared): 'msin node invalid-fields' shows them; "
+            "--strict refuses such a file instead"
+        )
+    return 0
+
+
+def _invalid_fields(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        found = node.invalid_fields(args.report_id)
+    if args.json:
+        rows = [{"report_id": rid, "column": f.column, "value": f.value, "problem": f.problem} for rid, f in found]
+        print(dumps(rows))
+        return 0
+    if not found:
+        print("no invalid fields stored")
+        return 0
+    for rid, f in found:
+        print(f"{rid}: {f.column}: {f.value!r}: {f.problem}")
     return 0
 
 
@@ -250,6 +285,90 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _console(args: argparse.Namespace) -> int:
+    from msin_fed.web.node_console import build_node_console, node_console_settings
+    from msin_fed.web.server import serve
+
+    config = _config(args)
+    settings = node_console_settings(Path(args.config), listen=args.listen)
+    if config.identity is None:
+        from msin_fed.errors import ConfigError
+
+        raise ConfigError(config.source, "node.identity", "is required: the console serves HTTPS on the node's certificate")
+    app, console = build_node_console(config, settings, sync=not args.no_sync)
+    try:
+        serve(app, settings.listen, config.identity, name="node console")
+    finally:
+        console.node.close()
+    return 0
+
+
+def _accounts(args: argparse.Namespace) -> Any:
+    from msin_fed.web.accounts import AccountStore
+    from msin_fed.web.node_console import node_console_settings
+
+    settings = node_console_settings(Path(args.config))
+    return AccountStore(settings.users, issuer="msin-fed node")
+
+
+def read_new_password(from_stdin: bool) -> str:
+    """A new password from one line of stdin, or typed twice at a prompt."""
+    import getpass
+
+    from msin_fed.errors import ValidationError
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("New password (at least 12 characters): ")
+    if getpass.getpass("Same password again: ") != first:
+        raise ValidationError("password", "the two passwords differ")
+    return first
+
+
+def print_new_account(new: Any) -> None:
+    """The TOTP secret of a new account, once, for its authenticator app."""
+    print(f"account {new.username} created")
+    print("  add it to an authenticator app (TOTP, 6 digits, 30 seconds) with this secret:")
+    print(f"    {new.totp_secret}")
+    print(f"  or this URI: {new.provisioning_uri}")
+    print("  it is shown only now.")
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    store = _accounts(args)
+    try:
+        new = store.add(args.name, read_new_password(args.password_stdin))
+    finally:
+        store.close()
+    print_new_account(new)
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    import datetime as _dt
+
+    store = _accounts(args)
+    try:
+        found = store.accounts()
+    finally:
+        store.close()
+    if not found:
+        print("no accounts")
+    for a in found:
+        print(f"{a.username} (created {_dt.datetime.fromtimestamp(a.created, _dt.UTC):%Y-%m-%d %H:%M} UTC)")
+    return 0
+
+
+def _users_remove(args: argparse.Namespace) -> int:
+    store = _accounts(args)
+    try:
+        removed = store.remove(args.name)
+    finally:
+        store.close()
+    print(f"account {args.name} removed" if removed else f"no account {args.name}")
+    return 0 if removed else 1
+
+
 def register(subparsers: Any) -> None:
     """Add ``msin node`` and its subcommands."""
     sub = add_commands(
@@ -268,6 +387,16 @@ def register(subparsers: Any) -> None:
     p = command("import", "import a canonical CSV (+ mentions CSV) or JSON file", _import)
     p.add_argument("reports", help="reports CSV, or a JSON list of reports with entities")
     p.add_argument("mentions", nargs="?", help="mentions CSV (record_id = report_id)")
+    p.add_argument(
+        "--strict", action="store_true",
+        help="refuse the import when an identifier value fails validation (by default it is "
+        "stored with its report as an invalid field, with a warning, and never tokenized)",
+    )
+    p = command(
+        "invalid-fields", "identifier values stored as invalid at import, in full, with the reason", _invalid_fields
+    )
+    p.add_argument("report_id", nargs="?", help="only this report")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p = command("share", "share a report with the network", _share)
     p.add_argument("report_id")
     p.add_argument("--tlp", default=None, help="CLEAR, GREEN, AMBER, AMBER+STRICT or RED (required to share)")
@@ -293,3 +422,21 @@ def register(subparsers: Any) -> None:
     p.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for events")
     command("run", "deliver and receive in the background until interrupted", _run)
     command("usage", "our use of each key holder's daily budget today", _usage)
+    p = command("console", "the web console for nominated users and the staff concern form (HTTPS)", _console)
+    p.add_argument("--listen", default=None, help="HOST:PORT (default: [console] listen, else 127.0.0.1:8443)")
+    p.add_argument("--no-sync", action="store_true",
+                   help="do not deliver or receive (when 'msin node run' runs beside the console)")
+    users = add_commands(sub.add_parser("users", help="the console's accounts", description="the console's accounts"))
+    for name, func, text in (("add", _users_add, "create an account (prints its TOTP secret once)"),
+                             ("list", _users_list, "list the accounts"),
+                             ("remove", _users_remove, "delete an account")):
+        p = users.add_parser(name, help=text, description=text)
+        p.add_argument("--config", required=True, help="node TOML configuration")
+        p.set_defaults(func=func)
+        if name != "list":
+            p.add_argument("name", help="account name")
+        if name == "add":
+            p.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    from msin_fed.cli.cases import register_node_cases
+
+    register_node_cases(sub)

@@ -55,6 +55,8 @@ __all__ = [
 
 COORDINATOR_NAME = "sttg-coordinator"
 ANALYST_NAME = "sttg-analyst"
+#: The Advisory Group's certificates (the coordinator's default ``[cases] advisory_members``).
+ADVISORY_NAMES = ("advisory-1", "advisory-2", "advisory-3", "advisory-4")
 
 Progress = Callable[[str], None]
 
@@ -124,6 +126,8 @@ class LocalNetwork:
     coordinator_process: Process | None = None
     keyholders: list[KeyHolderSlot] = field(default_factory=list)
     nodes: dict[str, NodeSlot] = field(default_factory=dict)
+    #: Web console processes (``msin demo --serve``), stopped first.
+    consoles: list[Process] = field(default_factory=list)
 
     # ------------------------------------------------------------------ layout
 
@@ -155,6 +159,7 @@ class LocalNetwork:
         procs = [self.coordinator_process] if self.coordinator_process else []
         procs += [k.process for k in self.keyholders]
         procs += [n.process for n in self.nodes.values()]
+        procs += self.consoles
         return procs
 
     # ------------------------------------------------------------------ set-up
@@ -168,9 +173,12 @@ class LocalNetwork:
             pki.issue(self.ca_dir, "keyholder", f"kh{j}", self.identity_dir(f"kh{j}"))
         for member in self.members:
             pki.issue(self.ca_dir, "member", member, self.identity_dir(member))
+        for name in ADVISORY_NAMES:
+            pki.issue(self.ca_dir, "advisory", name, self.identity_dir(name))
         self.progress(
-            f"network CA created; {2 + self.holders + len(self.members)} certificates issued "
-            f"(coordinator, analyst, {self.holders} key holders, {len(self.members)} members)"
+            f"network CA created; {2 + self.holders + len(self.members) + len(ADVISORY_NAMES)} certificates issued "
+            f"(coordinator, analyst, {self.holders} key holders, {len(self.members)} members, "
+            f"{len(ADVISORY_NAMES)} Advisory Group members)"
         )
 
     def deal_keys(self) -> None:
@@ -444,7 +452,9 @@ class LocalNetwork:
             proc.check_alive()
 
     def stop(self) -> None:
-        """Stop every process: nodes first, then key holders, then the coordinator."""
+        """Stop every process: consoles and nodes first, then key holders, then the coordinator."""
+        for console in self.consoles:
+            console.stop()
         for slot in self.nodes.values():
             slot.process.stop()
         for k in self.keyholders:

@@ -14,9 +14,11 @@ Steps (each printed as it happens, with the time since the start):
    analyst sees (clusters with redacted narratives), then raise an alert as the analyst
    on the record graded actionable and time-sensitive and wait until every member's
    node has received it;
-7. with ``serve``, keep the network running and print every address and file until
+7. take the largest cluster through a case from match to outcome
+   (:mod:`msin_fed.demo.case_story`) and print what each party saw at each step;
+8. with ``serve``, keep the network running and print every address and file until
    SIGINT (Ctrl-C) or SIGTERM;
-8. stop every process; remove the directory unless ``keep`` was given.
+9. stop every process; remove the directory unless ``keep`` was given.
 
 The output explains its words: token kinds in plain English
 (:data:`~msin_fed.token_inputs.KIND_LABELS`), each grade and TLP shown with its meaning
@@ -42,6 +44,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from msin_fed.demo import dataset
+from msin_fed.demo.case_story import CaseStory, play_case
 from msin_fed.demo.network import ANALYST_NAME, COORDINATOR_NAME, LocalNetwork, wait_until
 from msin_fed.demo.processes import DemoError
 from msin_fed.demo.sweep import files_to_sweep, needles_from_mentions, sweep
@@ -78,6 +81,8 @@ class DemoResult:
     members: dict[str, MemberView] = field(default_factory=dict)
     clusters: list[pb.Cluster] = field(default_factory=list)
     alert_id: str = ""
+    #: The case taken from match to outcome, and what each party saw.
+    case: CaseStory | None = None
     #: What the privacy sweep found (file, identifier kind and form; never the value).
     privacy_findings: list[str] = field(default_factory=list)
     swept_files: int = 0
@@ -330,6 +335,13 @@ def _print_result(result: DemoResult, out: Callable[[str], None]) -> None:
         if alert is not None:
             own = f" (about its own report {alert['own_report_id']})" if alert.get("own_report_id") else ""
             out(f"  {member}: received alert {result.alert_id[:12]}{own}: {alert.get('summary', '')}")
+    if result.case is not None:
+        out("")
+        out("=" * 78)
+        out(f"One case from match to outcome ({result.case.case_id}): what each party saw")
+        out("=" * 78)
+        for step, party, what in result.case.seen:
+            out(f"  {step:<11} {party:<16} {what}")
 
 
 def run_demo(
@@ -369,6 +381,7 @@ def run_demo(
         demo.wait_for_matching()
         demo.member_views()
         demo.alert()
+        demo.result.case = play_case(demo.net, demo.result.clusters, say, min(30.0, demo.remaining()))
         demo.result.seconds = say.elapsed()
         succeeded = True
         if serve:
@@ -409,14 +422,16 @@ def run_demo(
 
 
 def start_consoles(net: LocalNetwork) -> list[tuple[str, str]]:
-    """Start the web consoles beside a served network; (what, address) of each, to print.
+    """Start the web consoles beside a served network; (what, address and sign-in) of each, to print.
 
-    The place where the node and analyst consoles join ``msin demo --serve`` (their own
-    issue): each is started as a :class:`~msin_fed.demo.processes.Process` held by
-    ``net`` (so that ``net.stop()`` ends it with the rest) and returns its address here.
-    None exists yet.
+    One node console per member (beside its ``msin node run``) and the analyst console,
+    each a :class:`~msin_fed.demo.processes.Process` held in ``net.consoles`` (so that
+    ``net.stop()`` ends it with the rest), each with a demo account
+    (:func:`msin_fed.web.launch.start_demo_consoles`).
     """
-    return []
+    from msin_fed.web.launch import start_demo_consoles
+
+    return start_demo_consoles(net)
 
 
 def serving_lines(net: LocalNetwork, consoles: Sequence[tuple[str, str]] = ()) -> list[str]:

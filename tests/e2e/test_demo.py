@@ -197,6 +197,24 @@ def test_cluster_kinds_are_known(demo: DemoRun) -> None:
     assert all(isinstance(c, pb.Cluster) for c in demo.result.clusters)
 
 
+def test_one_case_goes_from_match_to_outcome_and_each_party_view_is_shown(demo: DemoRun) -> None:
+    case = demo.result.case
+    assert case is not None and case.case_id and len(case.members) >= 2
+    steps = [step for step, _party, _what in case.seen]
+    assert steps[0] == "open" and steps[-1] == "outcome"
+    assert {"discussion", "contact", "advisory", "escalation"} <= set(steps)
+    first, second = case.members[0], case.members[1]
+    contacts = {party: what for step, party, what in case.seen if step == "contact"}
+    assert contacts[first].startswith(second) and contacts[second].startswith(first)
+    for third in case.members[2:]:
+        assert contacts[third] == "no other member revealed"  # it declined
+    for step, party, what in case.seen:
+        if step == "discussion" and party in case.members:
+            assert not any(other in what for other in case.members if other != party)
+    assert case.stix_objects > 3
+    assert any("what each party saw" in line for line in demo.output)
+
+
 def test_output_explains_its_words(demo: DemoRun) -> None:
     from msin_fed.token_inputs import KIND_LABELS
 
@@ -227,7 +245,7 @@ def test_output_explains_its_words(demo: DemoRun) -> None:
 def test_every_private_key_the_demo_wrote_is_owner_only(demo: DemoRun) -> None:
     import stat
 
-    names = ("key.pem", "signing.key", "ca.key", "roster-signing.key", "checkpoint.key", "store.key")
+    names = ("key.pem", "signing.key", "sealing.key", "ca.key", "roster-signing.key", "checkpoint.key", "store.key")
     keys = [p for p in demo.root.rglob("*") if p.is_file() and (p.name in names or p.name.endswith(".share.json"))]
     assert len(keys) > 10
     assert {str(p.relative_to(demo.root)): oct(stat.S_IMODE(p.stat().st_mode)) for p in keys

@@ -23,6 +23,7 @@ import pytest
 
 from msin_fed import pki
 from msin_fed.errors import KeyHoldersUnavailable
+from msin_fed.model.events import MatchChange, MatchEvent
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.threshold import deal, write_dealing
 
@@ -75,8 +76,8 @@ def test_withdrawn_share_shows_its_match_as_removed_and_reshare_shows_once(
         assert a.shares()[0].state == "withdrawn"
         # The coordinator tells the owner too (not only the member it matched).
         _until(
-            lambda: any(e.match.record_id == first.record_id and e.match.change == pb.MATCH_CHANGE_REMOVED
-                        for _c, e, _t in a.events() if e.WhichOneof("body") == "match"),
+            lambda: any(e.body.record_id == first.record_id and e.body.change == MatchChange.REMOVED
+                        for _c, e, _t in a.events() if isinstance(e.body, MatchEvent)),
             lambda: a.sync(timeout=0.3), "the owner's REMOVED event",
         )
         # Our record is gone from the coordinator: its match is no longer active.
