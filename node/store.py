@@ -46,6 +46,7 @@ from nacl.secret import Aead
 from msin_fed.checkpoint import Checkpoint, CheckpointKey, contradiction
 from msin_fed.errors import CorruptStoreError, StoreError, ValidationError, WrongKeyError
 from msin_fed.model import EntityMention, Identifier, IntelligenceReport
+from msin_fed.private_files import owner_only
 
 from .codec import report_from_bytes, report_to_bytes
 from .keys import KdfParams, Passphrase, StoreKey, Subkeys, derive, master_key
@@ -183,6 +184,7 @@ class SecureStore:
         meta["check"] = Aead(keys.encryption).encrypt(_CHECK_PLAINTEXT, b"meta:check")
         tmp = target.with_name(target.name + ".creating")
         tmp.unlink(missing_ok=True)
+        owner_only(tmp)  # before SQLite writes a byte (its journals take the file's mode)
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
             conn.executescript(_SCHEMA)

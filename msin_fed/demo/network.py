@@ -363,13 +363,14 @@ class LocalNetwork:
         coordinator = {"address": self.coordinator_address, "name": COORDINATOR_NAME}
         if self.checkpoint_key:  # pinned, as `msin coordinator audit key` printed it
             coordinator["checkpoint_key"] = self.checkpoint_key
-        config = {
+        config: dict[str, Any] = {
             "node": {
                 "store": str(directory / "node.db"),
                 "key_file": str(key_file),
                 "identity_dir": str(self.identity_dir(member)),
             },
-            "coordinator": coordinator,
+            # A network of key holders only (no coordinator started) gets no [coordinator].
+            **({"coordinator": coordinator} if self.coordinator_address else {}),
             "key_holders": {
                 "threshold": self.threshold,
                 "public": str(self.keys_dir / "public.json"),
@@ -414,6 +415,14 @@ class LocalNetwork:
         return Node.open(config=load_config(self.nodes[member].config))
 
     # ------------------------------------------------------------------ analyst
+
+    def configure_analyst(self) -> Path:
+        """Write the analyst's configuration (``msin analyst --config``, :class:`msin_fed.analyst.AnalystClient`)."""
+        config = {
+            "analyst": {"identity_dir": str(self.identity_dir(ANALYST_NAME))},
+            "coordinator": {"address": self.coordinator_address, "name": COORDINATOR_NAME},
+        }
+        return _write_toml(self.root / "analyst" / "analyst.toml", config, "demo analyst")
 
     def analyst_stub(self) -> tuple[grpc.Channel, pb_grpc.CoordinatorStub]:
         """A channel and coordinator stub with the analyst's certificate."""
