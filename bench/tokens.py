@@ -111,7 +111,7 @@ def _start_holders(
         config = work / f"kh{j}.toml"
         roster_file = write_signed_roster(signed, work / f"kh{j}-roster.json")
         config.write_text(
-            f'listen = "127.0.0.1:0"\ncert_dir = "{ident}"\ncrl = "{work / "ca" / "crl.pem"}"\n'
+            f'listen = "127.0.0.1:0"\nidentity_dir = "{ident}"\ncrl = "{work / "ca" / "crl.pem"}"\n'
             f'share_files = ["{share_dir / f"holder-{j}.share.json"}"]\n'
             "rate_limit_per_second = 100000000\nburst = 100000\n"
             f'workers = 4\nusage_db = "{work / f"kh{j}-usage.db"}"\n'

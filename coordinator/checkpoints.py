@@ -24,7 +24,7 @@ from nacl.signing import SigningKey
 from sqlalchemy.engine import Connection
 
 from msin_fed.checkpoint import Checkpoint, CheckpointKey, load_or_create_signing_key, sign_checkpoint
-from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.wire import event_body_from_bytes
 
 from .store import SharedStore, audit, events
 
@@ -90,7 +90,8 @@ class Checkpointer:
         ).scalar()
         if body is None:
             return _Last(0, 0)
-        last = pb.AuditCheckpoint.FromString(bytes(body))
+        last = event_body_from_bytes(KIND, bytes(body))
+        assert isinstance(last, Checkpoint)
         return _Last(int(last.number), int(last.entry_seq))
 
     @property
@@ -127,7 +128,7 @@ class Checkpointer:
             return None  # already covered (another writer, or a restored database)
         number = last.number + 1
         cp = sign_checkpoint(self._key, number, seq, digest, _dt.datetime.now(_dt.UTC))
-        self.store.append_events(conn, [("*", KIND, None, cp.to_pb().SerializeToString())])
+        self.store.append_events(conn, [("*", None, cp)])
         done = _Last(number, seq)
         SharedStore.tx_state(conn)[self] = done
         # Keyed: of several checkpoints in one transaction only the last updates the state.

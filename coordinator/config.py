@@ -43,6 +43,12 @@
     checkpoint_every = 100           # a signed checkpoint to every member every N entries...
     checkpoint_seconds = 60          # ...and every T seconds when entries were added
 
+    [cases]                          # see docs/cases.md
+    advisory_members = ["advisory-1", "advisory-2", "advisory-3", "advisory-4"]
+                                     # certificate names (role advisory) of the Advisory Group
+    quorum = 3                       # agreements a recommendation needs to be recorded
+    network_name = "Modern Slavery Intelligence Network"   # in STIX exports of escalations
+
     [log]
     file = "coordinator.log"         # optional; stderr otherwise
 
@@ -61,7 +67,7 @@ from typing import Any
 from msin_fed.config_file import read_toml
 from msin_fed.errors import ConfigError
 
-__all__ = ["CoordinatorConfig", "SmtpConfig", "default_intake_workers", "load_config"]
+__all__ = ["CaseConfig", "CoordinatorConfig", "SmtpConfig", "default_intake_workers", "load_config"]
 
 
 def default_intake_workers() -> int:
@@ -78,6 +84,24 @@ class SmtpConfig:
     sender: str
     recipients: tuple[str, ...]
     timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class CaseConfig:
+    """Case rules of the ``[cases]`` configuration table."""
+
+    #: Certificate names (role ``advisory``) of the Advisory Group's members.
+    advisory_members: tuple[str, ...] = ("advisory-1", "advisory-2", "advisory-3", "advisory-4")
+    #: Agreements a recommendation needs to be recorded.
+    quorum: int = 3
+    #: The network's name in STIX exports.
+    network_name: str = "Modern Slavery Intelligence Network"
+
+    def __post_init__(self) -> None:
+        if len(set(self.advisory_members)) != len(self.advisory_members):
+            raise ValueError("advisory_members names someone twice")
+        if not 1 <= self.quorum <= max(1, len(self.advisory_members)):
+            raise ValueError("quorum must be between 1 and the number of advisory_members")
 
 
 @dataclass(frozen=True)
@@ -113,6 +137,7 @@ class CoordinatorConfig:
     checkpoint_every: int = 100
     checkpoint_seconds: float = 60.0
     log_file: Path | None = None
+    cases: CaseConfig = field(default_factory=lambda: CaseConfig())
     source: str = field(default="<config>", compare=False)
 
 
@@ -141,6 +166,7 @@ _KNOWN: dict[str, set[str]] = {
     "insights": {"min_records", "min_members", "window_months", "network_name", "lessons"},
     "audit": {"head_file", "checkpoint_key", "checkpoint_every", "checkpoint_seconds"},
     "log": {"file"},
+    "cases": {"advisory_members", "quorum", "network_name"},
 }
 
 
@@ -266,6 +292,19 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
     if checkpoint_seconds <= 0:
         raise r.fail("audit.checkpoint_seconds", "must be positive")
 
+    defaults = CaseConfig()
+    advisory = r.get("cases", "advisory_members", list, list(defaults.advisory_members))
+    if not all(isinstance(a, str) and a.strip() for a in advisory):
+        raise r.fail("cases.advisory_members", "must list certificate names")
+    try:
+        cases = CaseConfig(
+            tuple(advisory),
+            r.positive("cases", "quorum", defaults.quorum),
+            r.get("cases", "network_name", str, defaults.network_name),
+        )
+    except ValueError as exc:
+        raise r.fail("cases.quorum" if "quorum" in str(exc) else "cases.advisory_members", str(exc)) from None
+
     return CoordinatorConfig(
         identity_dir=identity_dir,
         store_url=url,
@@ -290,5 +329,6 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
         checkpoint_every=r.positive("audit", "checkpoint_every", 100),
         checkpoint_seconds=float(checkpoint_seconds),
         log_file=r.path("log", "file"),
+        cases=cases,
         source=file,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
-from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.model.events import AlertEvent
 
 from .config import SmtpConfig
 
@@ -22,9 +22,9 @@ class AlertMailer:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
 
-    def message(self, alert: pb.AlertEvent) -> EmailMessage:
+    def message(self, alert: AlertEvent) -> EmailMessage:
         """The e-mail for an alert."""
-        tlp = pb.Tlp.Name(alert.tlp).removeprefix("TLP_").replace("_", "+")
+        tlp = alert.tlp.value if alert.tlp is not None else "UNKNOWN"
         msg = EmailMessage()
         msg["From"] = self.config.sender
         msg["To"] = ", ".join(self.config.recipients)
@@ -47,7 +47,7 @@ class AlertMailer:
         )
         return msg
 
-    def __call__(self, alert: pb.AlertEvent) -> None:
+    def __call__(self, alert: AlertEvent) -> None:
         """Send the alert's e-mail."""
         with smtplib.SMTP(self.config.host, self.config.port, timeout=self.config.timeout) as smtp:
             smtp.send_message(self.message(alert))

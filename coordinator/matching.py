@@ -201,11 +201,16 @@ class MatchEngine:
         """Clusters of matched records, largest first."""
         return self.store.clusters(limit)
 
-    def views(self, record_ids: Sequence[str]) -> dict[str, MatchView]:
-        """Current match views of the records given (records without matches are absent)."""
-        with self.store.read() as conn:
-            rows = self._pairs_touching(conn, set(record_ids))
-            cids = self._cluster_ids(conn, set(record_ids))
+    def views(self, record_ids: Sequence[str], conn: Connection | None = None) -> dict[str, MatchView]:
+        """Current match views of the records given (records without matches are absent).
+
+        ``conn`` reads inside a transaction already open (the withdrawal's own).
+        """
+        if conn is None:
+            with self.store.read() as own:
+                return self.views(record_ids, own)
+        rows = self._pairs_touching(conn, set(record_ids))
+        cids = self._cluster_ids(conn, set(record_ids))
         return _views(set(record_ids), rows, cids)
 
     # ------------------------------------------------------------------ ingest / withdraw

@@ -37,6 +37,8 @@ from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 
 from .audit import AuditLog
+from .case_service import CaseService
+from .case_servicer import CASE_POLICY, CasesServicer
 from .checkpoints import Checkpointer
 from .config import CoordinatorConfig, default_intake_workers
 from .intake import IntakeWorkers
@@ -50,6 +52,7 @@ __all__ = ["SERVICE_NAME", "CoordinatorServer", "load_verifier", "running", "ser
 log = logging.getLogger("msin_fed.coordinator")
 
 SERVICE_NAME: str = pb.DESCRIPTOR.services_by_name["Coordinator"].full_name
+CASES_SERVICE_NAME: str = pb.DESCRIPTOR.services_by_name["Cases"].full_name
 
 
 def load_verifier() -> NarrativeVerifier:
@@ -105,6 +108,11 @@ class CoordinatorServer:
             analyst_streams=config.analyst_streams,
             member_calls_per_second=config.member_calls_per_second,
         )
+        self.cases = CaseService(
+            self.store, self.audit, config=config.cases, verifier=verifier, notify=self.service.notify
+        )
+        self.service.on_subscribe = self.cases.note_key
+        self.service.on_withdrawn = self.cases.forget_record
         if self.checkpointer is not None:
             self.checkpointer.on_new = self.service.notify
         revocations = pki.RevocationList(
@@ -117,17 +125,20 @@ class CoordinatorServer:
         options = pki.channel_options(config.max_message_bytes)
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="coordinator"),
-            interceptors=[pki.AuthInterceptor(POLICY, revocations)],
+            interceptors=[pki.AuthInterceptor({**POLICY, **CASE_POLICY}, revocations)],
             options=options,
             maximum_concurrent_rpcs=config.workers * 8,
         )
         pb_grpc.add_CoordinatorServicer_to_server(  # type: ignore[no-untyped-call]
             CoordinatorServicer(self.service), self.server
         )
+        pb_grpc.add_CasesServicer_to_server(  # type: ignore[no-untyped-call]
+            CasesServicer(self.cases, self.service), self.server
+        )
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
-            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
+            (SERVICE_NAME, CASES_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
         )
         self.port = self.server.add_secure_port(config.listen, pki.server_credentials(self.identity))
         if self.port == 0:

@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -25,8 +25,8 @@ from sqlalchemy.engine import Connection
 
 from msin_fed.errors import MsinError, RedactionRefused, ValidationError
 from msin_fed.model import SharedRecord
-from msin_fed.proto import coordinator_pb2 as pb
-from msin_fed.wire import SignedPart, grade_to_pb, tlp_to_pb
+from msin_fed.model.events import AlertEvent, Event, MatchChange, MatchEvent
+from msin_fed.wire import SignedPart
 
 from .audit import AuditLog
 from .fairness import Busy, CallRates, StreamSlots
@@ -39,7 +39,8 @@ from .intake import (
     Submission,
     check_batch,
 )
-from .matching import NEW, REMOVED, MatchChange, MatchEngine, MatchView
+from .matching import REMOVED, MatchEngine, MatchView
+from .matching import MatchChange as MatchEngineChange
 from .store import ActionRow, AlertRow, ClusterInfo, SharedStore, pairs
 
 __all__ = [
@@ -72,6 +73,8 @@ class Caller:
     role: str
     name: str
     signing_public_key: bytes | None = None
+    #: X25519 key case messages to the caller are sealed to (member, analyst, advisory).
+    sealing_public_key: bytes | None = None
 
 
 #: Most records stored in one group-commit transaction.
@@ -110,7 +113,18 @@ class Ack(NamedTuple):
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-OUTCOMES = frozenset(name for name in pb.ActionOutcome.keys() if name != "ACTION_OUTCOME_UNSPECIFIED")
+#: Outcomes of RecordAction (the names of msin.v1.ActionOutcome).
+OUTCOMES = frozenset(
+    {
+        "ACTION_INVESTIGATED",
+        "ACTION_REMEDIATED_WITH_SUPPLIER",
+        "ACTION_REFERRED_TO_LAW_ENFORCEMENT",
+        "ACTION_REFERRED_TO_GLAA",
+        "ACTION_VICTIMS_SUPPORTED",
+        "ACTION_NO_FURTHER_ACTION",
+    }
+)
+
 
 
 class CoordinatorService:
@@ -125,7 +139,7 @@ class CoordinatorService:
         audit: AuditLog | None = None,
         disclose_member_ids: bool = False,
         max_batch: int = 1000,
-        on_alert: Callable[[pb.AlertEvent], None] | None = None,
+        on_alert: Callable[[AlertEvent], None] | None = None,
         max_streams: int = 48,
         workers: IntakeWorkers | None = None,
         member_streams: int = 4,
@@ -148,6 +162,10 @@ class CoordinatorService:
         #: Fair shares: one member cannot hold every stream slot or worker.
         self.streams = StreamSlots(max_streams, member_streams, analyst_streams)
         self.call_rates = CallRates(member_calls_per_second)
+        #: Called with each subscriber as its stream opens (cases note its sealing key).
+        self.on_subscribe: Callable[[Caller], None] | None = None
+        #: Called inside the transaction that deleted a withdrawn record (cases drop their link).
+        self.on_withdrawn: Callable[[Connection, str], None] | None = None
         self._intake_cv = threading.Condition()
         self._intake_queue: deque[_Intake] = deque()
         self._writing = False
@@ -327,8 +345,15 @@ class CoordinatorService:
             elif caller.role != "admin" and not (caller.role == "member" and caller.name == owner):
                 raise AccessDenied("only the owning member or an admin may withdraw a record")
             else:
+                # The owner hears that its own record's match is gone too, not only the
+                # members it matched: otherwise its inbox shows the match as still active.
+                own = self.engine.views([record_id], conn).get(record_id)
                 changes = self.engine.withdraw(record_id, conn)
+                if own is not None:
+                    changes = [*changes, MatchEngineChange(REMOVED, own)]
                 withdrawn = self.store.delete_record(conn, record_id)
+                if withdrawn and self.on_withdrawn is not None:
+                    self.on_withdrawn(conn, record_id)
                 self._match_events(conn, changes)
                 if changes:
                     self.store.after_commit(conn, self._notify)
@@ -344,27 +369,22 @@ class CoordinatorService:
 
     # ------------------------------------------------------------------ events
 
-    def _match_event(self, view: MatchView, change: str) -> pb.MatchEvent:
+    def _match_event(self, view: MatchView, change: MatchChange) -> MatchEvent:
         others = sorted(view.other_members)
-        return pb.MatchEvent(
+        removed = change == MatchChange.REMOVED
+        return MatchEvent(
             record_id=view.record_id,
             cluster_id=view.cluster_id,
-            other_members=0 if change == REMOVED else len(others),
-            matched_kinds=[] if change == REMOVED else sorted(view.kinds),
-            score=0.0 if change == REMOVED else view.score,
-            change=(
-                pb.MATCH_CHANGE_NEW
-                if change == NEW
-                else pb.MATCH_CHANGE_REMOVED
-                if change == REMOVED
-                else pb.MATCH_CHANGE_UPDATED
-            ),
-            other_member_ids=others if self.disclose_member_ids and change != REMOVED else [],
+            other_members=0 if removed else len(others),
+            matched_kinds=() if removed else tuple(sorted(view.kinds)),
+            score=0.0 if removed else view.score,
+            change=change,
+            other_member_ids=tuple(others) if self.disclose_member_ids and not removed else (),
         )
 
-    def _match_events(self, conn: Connection, changes: Sequence[MatchChange]) -> None:
+    def _match_events(self, conn: Connection, changes: Sequence[MatchEngineChange]) -> None:
         rows = [
-            (c.view.member_id, "match", None, self._match_event(c.view, c.change).SerializeToString())
+            (c.view.member_id, None, self._match_event(c.view, MatchChange(c.change)))
             for c in changes
         ]
         self.store.append_events(conn, rows)
@@ -390,11 +410,13 @@ class CoordinatorService:
 
     def events(
         self, caller: Caller, after: int, is_active: Callable[[], bool], poll: float = 1.0
-    ) -> Iterator[pb.Event]:
+    ) -> Iterator[Event]:
         """The caller's events after ``after``, then new ones as they come, until inactive."""
-        if caller.role not in ("member", "analyst"):
-            raise AccessDenied("only members and analysts subscribe")
-        subscriber = caller.name if caller.role == "member" else "(analyst)"
+        if caller.role not in ("member", "analyst", "advisory"):
+            raise AccessDenied("only members, analysts and the Advisory Group subscribe")
+        subscriber = caller.name if caller.role == "member" else f"({caller.role})"
+        if self.on_subscribe is not None:
+            self.on_subscribe(caller)
         self.streams.acquire(caller.role, caller.name)
         cursor = after
         delivered = 0
@@ -407,18 +429,11 @@ class CoordinatorService:
                         if generation == self._generation and not self._closing:
                             self._new_events.wait(poll)
                     continue
-                for cur, kind, owner, body, created in batch:
-                    cursor = cur
-                    event = pb.Event(cursor=cur)
-                    event.created_at.FromDatetime(created.astimezone(_dt.UTC))
-                    if kind == "match":
-                        event.match.ParseFromString(body)
-                    elif kind == "checkpoint":
-                        event.checkpoint.ParseFromString(body)
-                    else:
-                        event.alert.ParseFromString(body)
-                        if caller.role != "member" or owner != caller.name:
-                            event.alert.own_record_id = ""
+                for stored in batch:
+                    event = stored.event
+                    cursor = event.cursor
+                    if isinstance(event.body, AlertEvent) and (caller.role != "member" or stored.owner != caller.name):
+                        event = replace(event, body=replace(event.body, own_record_id=""))
                     delivered += 1
                     yield event
         finally:
@@ -448,14 +463,14 @@ class CoordinatorService:
             raise Refused("the record is not graded actionable and time-sensitive")
         self._verify_text("summary", summary)
         alert_id = uuid.uuid4().hex
-        body = pb.AlertEvent(
+        body = AlertEvent(
             alert_id=alert_id,
             summary=summary,
             region=record.region.value,
             sector=record.sector.value,
             exploitation_type=record.exploitation_type.value,
-            grade=grade_to_pb(record.grade),
-            tlp=tlp_to_pb(record.tlp),  # type: ignore[arg-type]
+            grade=record.grade,
+            tlp=record.tlp,
             raised_by_role=caller.role,
             own_record_id=record.record_id,
         )
@@ -463,14 +478,12 @@ class CoordinatorService:
             self.store.insert_alert(
                 conn, AlertRow(alert_id, record_id, summary, caller.role, _dt.datetime.now(_dt.UTC))
             )
-            self.store.append_events(conn, [("*", "alert", record.member_id, body.SerializeToString())])
+            self.store.append_events(conn, [("*", record.member_id, body)])
             self.audit.append(conn, caller.role, caller.name, "alert", {"tlp": record.tlp.value})
             self.store.after_commit(conn, self._notify)
         log.info("alert raised by %s", caller.role)
         if self.on_alert is not None:
-            public = pb.AlertEvent()
-            public.CopyFrom(body)
-            public.own_record_id = ""
+            public = replace(body, own_record_id="")
             try:
                 self.on_alert(public)
             except Exception as exc:  # e-mail is best effort; the alert stands
@@ -479,7 +492,7 @@ class CoordinatorService:
 
     # ------------------------------------------------------------------ queries
 
-    def list_matches(self, caller: Caller, record_id: str = "") -> list[pb.MatchEvent]:
+    def list_matches(self, caller: Caller, record_id: str = "") -> list[MatchEvent]:
         """Matches on the caller's own records, as disclosure policy allows."""
         if caller.role != "member":
             raise AccessDenied("only members list their matches")
@@ -493,9 +506,7 @@ class CoordinatorService:
         else:
             ids = self._own_matched(caller.name)
         views = self.engine.views(ids)
-        out = [self._match_event(views[r], NEW) for r in sorted(views)]
-        for m in out:
-            m.change = pb.MATCH_CHANGE_UNSPECIFIED
+        out = [self._match_event(views[r], MatchChange.UNSPECIFIED) for r in sorted(views)]
         with self.store.write() as conn:
             self.audit.append(conn, caller.role, caller.name, "disclose_matches", {"matches": len(out)})
         return out

@@ -14,7 +14,7 @@ from msin_fed import pki
 from msin_fed.errors import MsinError, RedactionRefused, StoreError, ValidationError
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
-from msin_fed.wire import grade_to_pb, tlp_to_pb
+from msin_fed.wire import event_to_pb, grade_to_pb, match_event_to_pb, tlp_to_pb
 
 from .service import AccessDenied, Busy, Caller, CoordinatorService, NotFound, Refused
 
@@ -24,7 +24,7 @@ __all__ = ["POLICY", "STATUS_OF", "CoordinatorServicer", "status_of"]
 POLICY: dict[str, frozenset[str]] = {
     "SubmitBatch": frozenset({"member"}),
     "Withdraw": frozenset({"member", "admin"}),
-    "Subscribe": frozenset({"member", "analyst"}),
+    "Subscribe": frozenset({"member", "analyst", "advisory"}),
     "RaiseAlert": frozenset({"member", "analyst"}),
     "ListMatches": frozenset({"member"}),
     "ListClusters": frozenset({"analyst"}),
@@ -65,7 +65,7 @@ _R = TypeVar("_R")
 
 def _caller(context: grpc.ServicerContext) -> Caller:
     peer = pki.peer_of(context)
-    return Caller(peer.role, peer.name, peer.signing_public_key)
+    return Caller(peer.role, peer.name, peer.signing_public_key, peer.sealing_public_key)
 
 
 class CoordinatorServicer(pb_grpc.CoordinatorServicer):
@@ -101,7 +101,8 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
     def Subscribe(self, request: pb.SubscribeRequest, context: grpc.ServicerContext) -> Iterator[pb.Event]:
         stream = self._call(context, lambda c: self.service.events(c, request.after_cursor, context.is_active))
         try:
-            yield from stream
+            for event in stream:
+                yield event_to_pb(event)
         except (MsinError, PermissionError) as exc:
             _abort(context, exc)
 
@@ -115,7 +116,7 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
         self, request: pb.ListMatchesRequest, context: grpc.ServicerContext
     ) -> pb.ListMatchesResponse:
         matches = self._call(context, lambda c: self.service.list_matches(c, request.record_id))
-        return pb.ListMatchesResponse(matches=matches)
+        return pb.ListMatchesResponse(matches=[match_event_to_pb(m) for m in matches])
 
     def ListClusters(
         self, request: pb.ListClustersRequest, context: grpc.ServicerContext

@@ -43,12 +43,15 @@ from sqlalchemy.engine import Connection, Engine
 from msin_fed.errors import StoreError
 from msin_fed.linkage.core import entity_type
 from msin_fed.model import ExploitationType, Grade, Indicator, Region, Sector, SharedRecord, Tlp
+from msin_fed.model.events import Event, EventBody
+from msin_fed.wire import event_body_from_bytes, event_body_to_bytes
 
 __all__ = [
     "ActionRow",
     "AlertRow",
     "ClusterInfo",
     "SharedStore",
+    "StoredEvent",
     "metadata",
 ]
 
@@ -213,6 +216,15 @@ audit = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
 )
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event of the log and the owner of the record it is about (alerts: who may see
+    ``own_record_id``)."""
+
+    event: Event
+    owner: str | None
 
 
 def _now() -> _dt.datetime:
@@ -515,21 +527,17 @@ class SharedStore:
 
     # ------------------------------------------------------------------ events
 
-    def append_events(self, conn: Connection, rows: Sequence[tuple[str, str, str | None, bytes]]) -> None:
-        """Append events (subscriber, kind, owner, serialized body)."""
+    def append_events(self, conn: Connection, rows: Sequence[tuple[str, str | None, EventBody]]) -> None:
+        """Append events (subscriber, owner, body); bodies are stored in their wire form."""
         if rows:
             now = _now()
-            conn.execute(
-                events.insert(),
-                [
-                    {"subscriber": s, "kind": k, "owner": o, "body": b, "created_at": now}
-                    for s, k, o, b in rows
-                ],
-            )
+            values = []
+            for s, o, body in rows:
+                k, b = event_body_to_bytes(body)
+                values.append({"subscriber": s, "kind": k, "owner": o, "body": b, "created_at": now})
+            conn.execute(events.insert(), values)
 
-    def events_after(
-        self, subscriber: str, after: int, limit: int = 500
-    ) -> list[tuple[int, str, str | None, bytes, _dt.datetime]]:
+    def events_after(self, subscriber: str, after: int, limit: int = 500) -> list[StoredEvent]:
         """Events for ``subscriber`` (and for everyone) after a cursor, oldest first."""
         with self.read() as conn:
             rows = conn.execute(
@@ -538,7 +546,13 @@ class SharedStore:
                 .order_by(events.c.cursor)
                 .limit(limit)
             ).all()
-        return [(int(r.cursor), r.kind, r.owner, bytes(r.body), _aware(r.created_at) or _now()) for r in rows]
+        return [
+            StoredEvent(
+                Event(int(r.cursor), _aware(r.created_at) or _now(), event_body_from_bytes(r.kind, bytes(r.body))),
+                r.owner,
+            )
+            for r in rows
+        ]
 
     # ------------------------------------------------------------------ alerts and actions
 

@@ -32,6 +32,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from msin_fed.errors import ConfigError, ValidationError
+from msin_fed.private_files import read_private, write_private
 from msin_fed.proto import coordinator_pb2 as pb
 
 __all__ = [
@@ -327,17 +328,12 @@ def load_or_create_signing_key(path: Path, *, create: bool) -> SigningKey:
     With ``create`` a missing file is made (first start); otherwise ConfigError.
     """
     try:
-        seed = path.read_bytes()
+        seed = read_private(path, "audit.checkpoint_key")
     except FileNotFoundError:
         if not create:
             raise ConfigError(str(path), "audit.checkpoint_key", "the checkpoint key file does not exist") from None
         key = SigningKey.generate()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(bytes(key))
-        os.replace(tmp, path)
+        write_private(path, bytes(key))
         return key
     except OSError as exc:
         raise ConfigError(str(path), "audit.checkpoint_key", f"cannot be read ({exc.strerror})") from None

@@ -46,7 +46,21 @@ __all__ = [
     "TokenError",
     "ValidationError",
     "WrongKeyError",
+    "peer_unreachable",
+    "type_phrase",
 ]
+
+#: Built-in types in the words a message uses ("must be a whole number", not "a int").
+_TYPE_WORDS = {int: "a whole number", float: "a number", str: "text", bool: "true or false",
+               list: "a list", tuple: "a list", dict: "a table", bytes: "bytes"}
+
+
+def type_phrase(kind: type) -> str:
+    """What a value of ``kind`` is called in an error: "a whole number", "an IntelligenceReport"."""
+    if kind in _TYPE_WORDS:
+        return _TYPE_WORDS[kind]
+    name = kind.__name__
+    return f"{'an' if name[:1].upper() in 'AEIOU' else 'a'} {name}"
 
 
 class MsinError(Exception):
@@ -198,7 +212,25 @@ class RemoteError(MsinError):
 
     def __init__(self, message: str, code: str = "") -> None:
         self.code = code
+        #: The peer's own text, without the status name.
+        self.details = message
         super().__init__(f"{code}: {message}" if code else message)
+
+    @property
+    def unreachable(self) -> bool:
+        """True when the call never reached the peer (see :func:`peer_unreachable`)."""
+        return peer_unreachable(self.code, self.details)
+
+
+#: gRPC status texts of a connection that never reached the peer's service.
+_NOT_REACHED = ("failed to connect", "connection refused", "dns resolution", "name resolution",
+                "no route to host", "connect failed", "socket closed", "connection reset")
+
+
+def peer_unreachable(code: str, details: str) -> bool:
+    """True for a call that never reached the peer: UNAVAILABLE with a connection failure's text."""
+    lowered = details.lower()
+    return code == "UNAVAILABLE" and (not details or any(t in lowered for t in _NOT_REACHED))
 
 
 class NotAvailableError(MsinError):

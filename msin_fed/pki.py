@@ -24,7 +24,9 @@ every call while the CRL is missing, unreadable, wrongly signed, expired or olde
 one already seen (:mod:`msin_fed.revocation`).
 
 Files in an identity directory: ``cert.pem``, ``key.pem`` (mode 0600), ``ca.pem``,
-and for members ``signing.key`` (raw 32-byte Ed25519 seed, mode 0600).
+and for members ``signing.key`` (raw 32-byte Ed25519 seed, mode 0600); member, analyst and
+advisory certificates also carry an X25519 sealing key (``sealing.key``, raw 32 bytes,
+mode 0600), which case messages to that party are sealed to.
 """
 
 from __future__ import annotations
@@ -41,20 +43,26 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 
 from msin_fed.errors import ConfigError, RevocationUnavailable, ValidationError
+from msin_fed.private_files import read_private, write_private
 from msin_fed.revocation import CRL_DAYS, RevocationList, atomic_write, write_crl
 
 __all__ = [
     "ROLES",
+    "SEALING_KEY_OID",
+    "SEALING_ROLES",
     "AuthInterceptor",
     "Identity",
     "Peer",
     "RevocationList",
+    "certified_party",
     "channel_credentials",
     "init_ca",
     "issue",
@@ -72,6 +80,12 @@ SERVER_ROLES: frozenset[str] = frozenset({"keyholder", "coordinator"})
 
 #: Private-arc OID for the Ed25519 record-signing key carried in member certificates.
 SIGNING_KEY_OID = x509.ObjectIdentifier("1.3.6.1.4.1.59999.77.1")
+#: Private-arc OID for the X25519 key messages on cases are sealed to (member, analyst
+#: and advisory certificates): the CA binds it to the holder's role and name exactly as
+#: it binds the signing key, so a party's sealing key is read from its certificate.
+SEALING_KEY_OID = x509.ObjectIdentifier("1.3.6.1.4.1.59999.77.2")
+#: Roles whose certificates carry a sealing key (``sealing.key`` beside ``key.pem``).
+SEALING_ROLES: frozenset[str] = frozenset({"member", "analyst", "advisory"})
 _URI_PREFIX = "urn:msin:"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 
@@ -107,11 +121,7 @@ def _check_host(role: str, host: str) -> str:
 
 def _write_private(path: Path, data: bytes) -> None:
     """Write a secret with owner-only permissions from the first byte."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(path, 0o600)
+    write_private(path, data)
 
 
 def _now() -> _dt.datetime:
@@ -174,7 +184,7 @@ def init_ca(directory: str | os.PathLike[str], name: str = "MSIN network CA") ->
 def _load_ca(ca_dir: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     try:
         cert = x509.load_pem_x509_certificate((ca_dir / "ca.pem").read_bytes())
-        key = serialization.load_pem_private_key((ca_dir / "ca.key").read_bytes(), None)
+        key = serialization.load_pem_private_key(read_private(ca_dir / "ca.key", "ca.key"), None)
     except FileNotFoundError as exc:
         raise ValidationError("ca_dir", f"{ca_dir} is not a CA directory ({exc.filename} missing)") from None
     if not isinstance(key, ec.EllipticCurvePrivateKey):
@@ -250,6 +260,12 @@ def issue(
         builder = builder.add_extension(
             x509.UnrecognizedExtension(SIGNING_KEY_OID, b"\x04\x20" + raw), critical=False
         )
+    if role in SEALING_ROLES:
+        sealing = PrivateKey.generate()
+        _write_private(out / "sealing.key", bytes(sealing))
+        builder = builder.add_extension(
+            x509.UnrecognizedExtension(SEALING_KEY_OID, b"\x04\x20" + bytes(sealing.public_key)), critical=False
+        )
     cert = builder.sign(ca_key, hashes.SHA256())
     _write_private(out / "key.pem", _key_pem(key))
     (out / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -315,6 +331,16 @@ class Identity:
     ca_pem: bytes = field(repr=False)
     signing_seed: bytes | None = field(default=None, repr=False)
     directory: Path | None = None
+    sealing_seed: bytes | None = field(default=None, repr=False)
+
+    @property
+    def sealing_key(self) -> PrivateKey:
+        """The X25519 key case messages to this party are sealed to (see docs/cases.md)."""
+        if self.sealing_seed is None:
+            raise ValidationError(
+                "identity", f"this {self.role} certificate has no sealing key (reissue it with msin ca issue)"
+            )
+        return PrivateKey(self.sealing_seed)
 
     @property
     def signing_key(self) -> SigningKey:
@@ -334,7 +360,7 @@ def load_identity(directory: str | os.PathLike[str]) -> Identity:
     path = Path(directory)
     try:
         cert_pem = (path / "cert.pem").read_bytes()
-        key_pem = (path / "key.pem").read_bytes()
+        key_pem = read_private(path / "key.pem", "key.pem")
         ca_pem = (path / "ca.pem").read_bytes()
     except FileNotFoundError as exc:
         raise ConfigError(str(path), Path(exc.filename).name, "file missing") from None
@@ -343,10 +369,16 @@ def load_identity(directory: str | os.PathLike[str]) -> Identity:
     except ValueError as exc:
         raise ConfigError(str(path / "cert.pem"), "certificate", str(exc)) from None
     seed_path = path / "signing.key"
-    seed = seed_path.read_bytes() if seed_path.exists() else None
+    seed = read_private(seed_path, "signing.key") if seed_path.exists() else None
     if seed is not None and len(seed) != 32:
         raise ConfigError(str(seed_path), "signing.key", "must hold a 32-byte Ed25519 seed")
-    return Identity(peer.role, peer.name, cert_pem, key_pem, ca_pem, seed, path)
+    sealing_path = path / "sealing.key"
+    sealing = sealing_path.read_bytes() if sealing_path.exists() else None
+    if sealing is not None and len(sealing) != 32:
+        raise ConfigError(str(sealing_path), "sealing.key", "must hold a 32-byte X25519 private key")
+    if sealing is not None and bytes(PrivateKey(sealing).public_key) != peer.sealing_public_key:
+        raise ConfigError(str(sealing_path), "sealing.key", "does not match the certificate's sealing key")
+    return Identity(peer.role, peer.name, cert_pem, key_pem, ca_pem, seed, path, sealing)
 
 
 @dataclass(frozen=True)
@@ -357,6 +389,8 @@ class Peer:
     name: str
     serial: int
     signing_public_key: bytes | None = field(default=None, repr=False)
+    #: X25519 public key the certificate carries (member, analyst, advisory).
+    sealing_public_key: bytes | None = field(default=None, repr=False)
 
     @property
     def member_id(self) -> str:
@@ -384,7 +418,35 @@ def _parse_certificate(pem: bytes) -> Peer:
             signing = raw[2:]
     except x509.ExtensionNotFound:
         pass
-    return Peer(role, name, cert.serial_number, signing)
+    return Peer(role, name, cert.serial_number, signing, _octets_extension(cert, SEALING_KEY_OID))
+
+
+def _octets_extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> bytes | None:
+    """The 32 bytes of a DER OCTET STRING extension, or None when absent or malformed."""
+    try:
+        ext = cert.extensions.get_extension_for_oid(oid).value
+    except x509.ExtensionNotFound:
+        return None
+    raw = ext.value if isinstance(ext, x509.UnrecognizedExtension) else b""
+    return raw[2:] if len(raw) == 34 and raw[:2] == b"\x04\x20" else None
+
+
+def certified_party(cert_pem: bytes, ca_pem: bytes) -> Peer:
+    """The role, name and keys of a certificate the network CA issued (another party's,
+    handed over in a sealed reveal); ValidationError when it is not the CA's or is expired."""
+    try:
+        cert = x509.load_pem_x509_certificate(cert_pem)
+        ca = x509.load_pem_x509_certificate(ca_pem)
+        cert.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature):
+        raise ValidationError("certificate", "is not issued by the network CA") from None
+    now = _now()
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        raise ValidationError("certificate", "is expired or not yet valid")
+    try:
+        return _parse_certificate(cert_pem)
+    except ValueError as exc:
+        raise ValidationError("certificate", str(exc)) from None
 
 
 _peer_cache: dict[bytes, Peer] = {}

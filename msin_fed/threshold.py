@@ -24,6 +24,7 @@ from typing import Any
 from msin_fed import oprf
 from msin_fed.errors import ConfigError, ValidationError
 from msin_fed.oprf import _group as G
+from msin_fed.private_files import check_private
 
 __all__ = [
     "MAX_HOLDERS",
@@ -271,6 +272,7 @@ def load_public(path: Path) -> PublicDealing:
 def load_share(path: Path) -> KeyShare:
     """Read and check one holder's share file."""
     path = Path(path)
+    check_private(path, "share_files")
     data = _read_json(path)
     if data.get("format") != SHARE_FORMAT:
         raise ConfigError(str(path), "format", f"is not {SHARE_FORMAT}")

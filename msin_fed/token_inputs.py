@@ -43,7 +43,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import jellyfish
@@ -56,14 +56,67 @@ from msin_fed.model.identifiers import BankAccount, Iban
 from msin_fed.model.report import EntityMention
 
 __all__ = [
+    "KIND_LABELS",
     "LSH_BANDS",
     "LSH_ROWS",
     "ORG_FUZZY_MIN",
     "TokenInput",
+    "describe_kinds",
     "dob_variants",
     "inputs_for_mention",
+    "kind_label",
     "name_band_keys",
 ]
+
+#: Each token kind in plain English, for people reading matches (the demo, the CLI, the
+#: consoles). Several kinds can read alike: they differ in how the same facts are
+#: combined, which matters to the matcher, not to the reader.
+KIND_LABELS: dict[str, str] = {
+    "phone": "phone number",
+    "phone_near": "phone number (one digit off)",
+    "email": "e-mail address",
+    "vehicle": "vehicle registration",
+    "nino": "National Insurance number",
+    "national_id": "national identity number",
+    "passport": "passport number",
+    "nid_near": "identity document number (one character off)",
+    "iban": "bank account (IBAN)",
+    "bank": "bank account (sort code and account number)",
+    "company_number": "company number",
+    "name_dob": "full name and date of birth",
+    "name_phon_dob": "name as it sounds and date of birth",
+    "name_init_dob": "name and date of birth",
+    "part_dob": "part of the name and date of birth",
+    "initials_dob": "initials and date of birth",
+    "name_lsh_dob": "similar name and date of birth",
+    "name_postcode": "name and postcode",
+    "dob_postcode": "date of birth and postcode",
+    "address": "street address",
+    "site_postcode": "site name and postcode",
+    "company_postcode": "company name and postcode",
+}
+
+
+def kind_label(kind: str) -> str:
+    """A token kind in plain English ("name and date of birth" for ``name_init_dob``)."""
+    return KIND_LABELS.get(kind, kind.replace("_", " "))
+
+
+#: Kinds that read as another in a short summary (the same facts, combined differently).
+_BRIEF = {
+    "phone_near": "phone", "nid_near": "national_id", "name_dob": "name_init_dob",
+    "name_phon_dob": "name_init_dob", "part_dob": "name_init_dob", "initials_dob": "name_init_dob",
+    "name_lsh_dob": "name_init_dob",
+}
+
+
+def describe_kinds(kinds: Iterable[str], *, brief: bool = False) -> str:
+    """Kinds in plain English, each wording once, in the order first given ("phone number, ...").
+
+    ``brief`` reads variants of the same facts as one ("name and date of birth" for the
+    six name-and-date-of-birth kinds, "phone number" for a phone one digit off too).
+    """
+    return ", ".join(dict.fromkeys(kind_label(_BRIEF.get(k, k) if brief else k) for k in kinds))
 
 #: ``name_lsh_dob`` shape: LSH_BANDS band tokens of LSH_ROWS name min-hashes each (two
 #: rows: the date variant in every band is a further conjunct, see :func:`_name_band_inputs`).

@@ -154,6 +154,23 @@ class _Holder:
         self.key: _HolderKey | None = None
 
 
+def describe_holder_problem(name: str, address: str, error: BaseException | None) -> str:
+    """One holder and what went wrong with it, for the message when too few answered."""
+    if isinstance(error, InvalidProof):
+        return (f"{name} at {address}: bad proof (its evaluation or public share fails its proof "
+                "against the pinned dealing)")
+    if isinstance(error, RemoteError):
+        details = error.details
+        if error.unreachable:
+            return f"{name} unreachable at {address}"
+        if error.code == "DEADLINE_EXCEEDED":
+            return f"{name} at {address} did not answer in time"
+        return f"{name} at {address} refused with {error.code or 'an error'}: {details}"
+    if error is None:
+        return f"{name} at {address}: not asked (its public share is not known yet)"
+    return f"{name} at {address}: {error}"
+
+
 def _remote_error(exc: grpc.RpcError) -> RemoteError:
     code = exc.code().name if hasattr(exc, "code") else ""
     details = exc.details() if hasattr(exc, "details") else str(exc)
@@ -196,9 +213,14 @@ class Tokenizer:
             raise ValidationError("batch_size", f"must be between 1 and {oprf.MAX_BATCH}")
         if public is not None:
             if public.threshold != threshold:
-                raise ValidationError("threshold", "differs from the pinned dealing")
+                raise ValidationError(
+                    "threshold",
+                    f"threshold {threshold} is configured but the pinned dealing has threshold {public.threshold}",
+                )
             if epoch is not None and epoch != public.epoch:
-                raise ValidationError("epoch", "differs from the pinned dealing")
+                raise ValidationError(
+                    "epoch", f"epoch {epoch} is configured but the pinned dealing has epoch {public.epoch}"
+                )
             epoch = public.epoch
         self._holders = [_Holder(h, identity) for h in holders]
         self._threshold = threshold
@@ -259,7 +281,10 @@ class Tokenizer:
             if len(epochs) > 1:
                 raise TokenError(f"key holders disagree on the current epoch: {sorted(epochs)}")
             if not epochs:
-                raise KeyHoldersUnavailable("no key holder answered: " + "; ".join(errors))
+                raise KeyHoldersUnavailable("no key holder answered: " + "; ".join(
+                    describe_holder_problem(h.name, h.endpoint.target, self.last_errors.get(h.name))
+                    for h in self._holders if h.key is None
+                ))
             self._epoch = epochs.pop()
         for h in self._holders:
             info = infos.get(h.name)
@@ -361,7 +386,7 @@ class Tokenizer:
             pending += 1
         spare = candidates[self._threshold :]
         good: dict[int, list[bytes]] = {}
-        problems: list[str] = []
+        failed: dict[str, MsinError] = {}
         while len(good) < self._threshold and pending:
             h, fut = done.get()
             pending -= 1
@@ -370,14 +395,24 @@ class Tokenizer:
             except MsinError as exc:
                 self._record(h.name, exc)
                 log.warning("key holder %s failed: %s", h.name, type(exc).__name__)
-                problems.append(f"{h.name}: {exc}")
+                failed[h.name] = exc
                 if spare:
                     start(spare.pop(0))
                     pending += 1
         if len(good) < self._threshold:
+            # Name every holder that gave nothing: those asked now, and those left out
+            # because their public share could not be had (unreachable, off the dealing).
+            problems = []
+            for h in self._holders:
+                if h.name in failed:
+                    problems.append(describe_holder_problem(h.name, h.endpoint.target, failed[h.name]))
+                elif h.key is None:
+                    with self._stats_lock:
+                        last = self.last_errors.get(h.name)
+                    problems.append(describe_holder_problem(h.name, h.endpoint.target, last))
             raise KeyHoldersUnavailable(
                 f"{len(good)} of the {self._threshold} key holders needed gave a verified "
-                "evaluation: " + "; ".join(problems or ["no usable key holder"])
+                "evaluation: " + "; ".join(problems or ["no key holder is configured"])
             )
         return good
 

@@ -16,6 +16,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
+from msin_fed.checkpoint import Checkpoint
 from msin_fed.errors import ValidationError
 from msin_fed.model import (
     Assessment,
@@ -30,17 +31,54 @@ from msin_fed.model import (
     Tlp,
     Token,
 )
+from msin_fed.model.cases import (
+    CaseAction,
+    CaseEntry,
+    CaseRecord,
+    CaseState,
+    CaseView,
+    Escalation,
+    Proposal,
+    Recommendation,
+    SealedMessage,
+)
+from msin_fed.model.events import (
+    AlertEvent,
+    CaseEvent,
+    CaseEventKind,
+    Event,
+    EventBody,
+    MatchChange,
+    MatchEvent,
+)
 from msin_fed.proto import coordinator_pb2 as pb
 
 __all__ = [
     "SIGNATURE_CONTEXT",
     "SignedPart",
+    "alert_event_from_pb",
+    "alert_event_to_pb",
     "batch_digest",
+    "case_event_from_pb",
+    "case_event_to_pb",
+    "case_view_from_pb",
+    "case_view_to_pb",
+    "encode_submission",
+    "event_body_from_bytes",
+    "event_body_to_bytes",
+    "event_from_pb",
+    "event_to_pb",
     "grade_from_pb",
     "grade_to_pb",
+    "match_event_from_pb",
+    "match_event_to_pb",
+    "recommendation_from_pb",
+    "recommendation_to_pb",
     "record_from_bytes",
     "record_from_pb",
     "record_to_pb",
+    "sealed_message_from_pb",
+    "sealed_message_to_pb",
     "sign_batch",
     "tlp_from_pb",
     "tlp_to_pb",
@@ -196,3 +234,313 @@ def verify_batch(submissions: Iterable[SignedPart], signature: bytes, public_key
         VerifyKey(public_key).verify(SIGNATURE_CONTEXT + batch_digest(submissions), signature)
     except (BadSignatureError, ValueError, TypeError):
         raise ValidationError("signature", "does not verify against the caller's signing key") from None
+
+
+# ---------------------------------------------------------------- events
+
+_CHANGE_TO_PB = {
+    MatchChange.UNSPECIFIED: pb.MATCH_CHANGE_UNSPECIFIED,
+    MatchChange.NEW: pb.MATCH_CHANGE_NEW,
+    MatchChange.UPDATED: pb.MATCH_CHANGE_UPDATED,
+    MatchChange.REMOVED: pb.MATCH_CHANGE_REMOVED,
+}
+_CHANGE_FROM_PB = {v: k for k, v in _CHANGE_TO_PB.items()}
+
+
+def match_event_to_pb(event: MatchEvent) -> pb.MatchEvent:
+    """The wire form of a match event."""
+    return pb.MatchEvent(
+        record_id=event.record_id,
+        cluster_id=event.cluster_id,
+        other_members=event.other_members,
+        matched_kinds=list(event.matched_kinds),
+        score=event.score,
+        change=_CHANGE_TO_PB[event.change],
+        other_member_ids=list(event.other_member_ids),
+    )
+
+
+def match_event_from_pb(msg: pb.MatchEvent) -> MatchEvent:
+    """The match event of a wire message (an unknown change reads as UNSPECIFIED)."""
+    return MatchEvent(
+        record_id=msg.record_id,
+        cluster_id=msg.cluster_id,
+        other_members=int(msg.other_members),
+        matched_kinds=tuple(msg.matched_kinds),
+        score=float(msg.score),
+        change=_CHANGE_FROM_PB.get(msg.change, MatchChange.UNSPECIFIED),
+        other_member_ids=tuple(msg.other_member_ids),
+    )
+
+
+def alert_event_to_pb(event: AlertEvent) -> pb.AlertEvent:
+    """The wire form of an alert."""
+    msg = pb.AlertEvent(
+        alert_id=event.alert_id,
+        summary=event.summary,
+        region=event.region,
+        sector=event.sector,
+        exploitation_type=event.exploitation_type,
+        raised_by_role=event.raised_by_role,
+        own_record_id=event.own_record_id,
+    )
+    if event.grade is not None:
+        msg.grade.CopyFrom(grade_to_pb(event.grade))
+    if event.tlp is not None:
+        msg.tlp = _TLP_TO_PB[event.tlp]
+    return msg
+
+
+def alert_event_from_pb(msg: pb.AlertEvent) -> AlertEvent:
+    """The alert of a wire message; a missing or unknown grade or TLP reads as None."""
+    try:
+        grade: Grade | None = grade_from_pb(msg.grade)
+    except ValidationError:
+        grade = None
+    return AlertEvent(
+        alert_id=msg.alert_id,
+        summary=msg.summary,
+        region=msg.region,
+        sector=msg.sector,
+        exploitation_type=msg.exploitation_type,
+        grade=grade,
+        tlp=_TLP_FROM_PB.get(msg.tlp),
+        raised_by_role=msg.raised_by_role,
+        own_record_id=msg.own_record_id,
+    )
+
+
+def case_event_to_pb(event: CaseEvent) -> pb.CaseEvent:
+    """The wire form of a case event."""
+    return pb.CaseEvent(
+        case_id=event.case_id,
+        kind=event.kind.value,
+        state=event.state,
+        ref=event.ref,
+        peer_key=event.peer_key,
+        sealed=event.sealed,
+    )
+
+
+def case_event_from_pb(msg: pb.CaseEvent) -> CaseEvent:
+    """The case event of a wire message; ValidationError for an unknown kind."""
+    try:
+        kind = CaseEventKind(msg.kind)
+    except ValueError:
+        raise ValidationError("case.kind", f"unknown case event kind {msg.kind!r}") from None
+    return CaseEvent(msg.case_id, kind, msg.state, msg.ref, bytes(msg.peer_key), bytes(msg.sealed))
+
+
+def _body_to_pb(body: EventBody) -> tuple[str, pb.MatchEvent | pb.AlertEvent | pb.CaseEvent | pb.AuditCheckpoint]:
+    if isinstance(body, MatchEvent):
+        return "match", match_event_to_pb(body)
+    if isinstance(body, AlertEvent):
+        return "alert", alert_event_to_pb(body)
+    if isinstance(body, CaseEvent):
+        return "case", case_event_to_pb(body)
+    return "checkpoint", body.to_pb()
+
+
+def event_body_to_bytes(body: EventBody) -> tuple[str, bytes]:
+    """``(kind, bytes)`` of an event body: the event log's stored form (the wire form, so
+    that logs written before these types existed read the same)."""
+    kind, msg = _body_to_pb(body)
+    return kind, msg.SerializeToString()
+
+
+def event_body_from_bytes(kind: str, data: bytes) -> EventBody:
+    """The body :func:`event_body_to_bytes` stored under ``kind``."""
+    try:
+        if kind == "match":
+            return match_event_from_pb(pb.MatchEvent.FromString(data))
+        if kind == "alert":
+            return alert_event_from_pb(pb.AlertEvent.FromString(data))
+        if kind == "case":
+            return case_event_from_pb(pb.CaseEvent.FromString(data))
+        if kind == "checkpoint":
+            return Checkpoint.from_pb(pb.AuditCheckpoint.FromString(data))
+    except DecodeError:
+        raise ValidationError("event", f"is not a serialized {kind} event") from None
+    raise ValidationError("event", f"unknown event kind {kind!r}")
+
+
+def event_to_pb(event: Event) -> pb.Event:
+    """The wire form of a stream event."""
+    msg = pb.Event(cursor=event.cursor)
+    if event.created_at is not None:
+        msg.created_at.FromDatetime(event.created_at.astimezone(_dt.UTC))
+    kind, body = _body_to_pb(event.body)
+    getattr(msg, kind).CopyFrom(body)
+    return msg
+
+
+def event_from_pb(msg: pb.Event) -> Event:
+    """The stream event of a wire message; ValidationError when its body is missing or bad."""
+    created = msg.created_at.ToDatetime(_dt.UTC) if msg.HasField("created_at") else None
+    which = msg.WhichOneof("body")
+    body: EventBody
+    if which == "match":
+        body = match_event_from_pb(msg.match)
+    elif which == "alert":
+        body = alert_event_from_pb(msg.alert)
+    elif which == "case":
+        body = case_event_from_pb(msg.case)
+    elif which == "checkpoint":
+        body = Checkpoint.from_pb(msg.checkpoint)
+    else:
+        raise ValidationError("event.body", "is missing or of an unknown kind")
+    return Event(int(msg.cursor), created, body)
+
+
+def encode_submission(submission_id: str, record_bytes: bytes) -> bytes:
+    """A serialized ``msin.v1.Submission`` (the outbox's stored form of a share)."""
+    return pb.Submission(submission_id=submission_id, record=record_bytes).SerializeToString(deterministic=True)
+
+
+# ---------------------------------------------------------------- cases
+
+
+def _stamp(at: _dt.datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(at.astimezone(_dt.UTC))
+    return stamp
+
+
+def _time(stamp: Timestamp) -> _dt.datetime:
+    return stamp.ToDatetime(_dt.UTC)
+
+
+def recommendation_to_pb(rec: Recommendation) -> pb.Recommendation:
+    """The wire form of a recommendation."""
+    return pb.Recommendation(
+        recommendation_id=rec.recommendation_id, text=rec.text, agreed=list(rec.agreed), recorded=rec.recorded
+    )
+
+
+def recommendation_from_pb(msg: pb.Recommendation) -> Recommendation:
+    """The recommendation of a wire message."""
+    return Recommendation(msg.recommendation_id, msg.text, tuple(msg.agreed), msg.recorded)
+
+
+def _case_record_to_pb(r: CaseRecord) -> pb.CaseRecord:
+    msg = pb.CaseRecord(
+        record_id=r.record_id,
+        member=r.member,
+        narrative=r.narrative,
+        region=r.region,
+        sector=r.sector,
+        exploitation_type=r.exploitation_type,
+        month=r.month,
+    )
+    if r.grade is not None:
+        msg.grade.CopyFrom(grade_to_pb(r.grade))
+    if r.tlp is not None:
+        msg.tlp = _TLP_TO_PB[r.tlp]
+    return msg
+
+
+def _case_record_from_pb(m: pb.CaseRecord) -> CaseRecord:
+    try:
+        grade: Grade | None = grade_from_pb(m.grade)
+    except ValidationError:
+        grade = None
+    return CaseRecord(
+        m.record_id, m.member, m.narrative, m.region, m.sector, m.exploitation_type, m.month, grade, _TLP_FROM_PB.get(m.tlp)
+    )
+
+
+def case_view_to_pb(view: CaseView) -> pb.CaseView:
+    """The wire form of a case as one caller may see it."""
+    msg = pb.CaseView(
+        case_id=view.case_id,
+        state=view.state.value,
+        title=view.title,
+        outcome=view.outcome,
+        cluster_id=view.cluster_id,
+        records=[_case_record_to_pb(r) for r in view.records],
+        participants=list(view.participants),
+        timeline=[
+            pb.CaseEntry(at=_stamp(e.at), kind=e.kind, actor=e.actor, text=e.text, ref=e.ref) for e in view.timeline
+        ],
+        proposals=[
+            pb.Proposal(
+                proposal_id=p.proposal_id,
+                state=p.state,
+                members=list(p.members),
+                you_consented=p.you_consented,
+                note=p.note,
+                you_revealed=p.you_revealed,
+            )
+            for p in view.proposals
+        ],
+        recommendations=[recommendation_to_pb(r) for r in view.recommendations],
+        actions=[
+            pb.CaseAction(
+                action_id=a.action_id, kind=a.kind, outcome=a.outcome, date=a.date, member=a.member, lessons=a.lessons
+            )
+            for a in view.actions
+        ],
+        analyst_key=view.analyst_key,
+        member_keys=dict(view.member_keys),
+        opened_at=_stamp(view.opened_at),
+    )
+    if view.escalation is not None:
+        e = view.escalation
+        msg.escalation.CopyFrom(
+            pb.Escalation(
+                reason=e.reason, note=e.note, agency=e.agency, decided_by=e.decided_by, decided_at=_stamp(e.decided_at)
+            )
+        )
+    return msg
+
+
+def case_view_from_pb(msg: pb.CaseView) -> CaseView:
+    """The case of a wire message; ValidationError for an unknown state."""
+    try:
+        state = CaseState(msg.state)
+    except ValueError:
+        raise ValidationError("case.state", f"unknown case state {msg.state!r}") from None
+    escalation = None
+    if msg.HasField("escalation"):
+        e = msg.escalation
+        escalation = Escalation(e.reason, e.note, e.agency, e.decided_by, _time(e.decided_at))
+    return CaseView(
+        case_id=msg.case_id,
+        state=state,
+        title=msg.title,
+        opened_at=_time(msg.opened_at),
+        outcome=msg.outcome,
+        cluster_id=msg.cluster_id,
+        records=tuple(_case_record_from_pb(r) for r in msg.records),
+        participants=tuple(msg.participants),
+        timeline=tuple(CaseEntry(_time(e.at), e.kind, e.actor, e.text, e.ref) for e in msg.timeline),
+        proposals=tuple(
+            Proposal(p.proposal_id, p.state, tuple(p.members), p.you_consented, p.note, p.you_revealed)
+            for p in msg.proposals
+        ),
+        recommendations=tuple(recommendation_from_pb(r) for r in msg.recommendations),
+        actions=tuple(CaseAction(a.action_id, a.kind, a.outcome, a.date, a.member, a.lessons) for a in msg.actions),
+        escalation=escalation,
+        analyst_key=bytes(msg.analyst_key),
+        member_keys={k: bytes(v) for k, v in msg.member_keys.items()},
+    )
+
+
+def sealed_message_to_pb(m: SealedMessage) -> pb.SealedMessage:
+    """The wire form of a sealed message."""
+    return pb.SealedMessage(
+        message_id=m.message_id,
+        from_role=m.from_role,
+        member=m.member,
+        sender_key=m.sender_key,
+        recipient_key=m.recipient_key,
+        sealed=m.sealed,
+        at=_stamp(m.at),
+    )
+
+
+def sealed_message_from_pb(m: pb.SealedMessage) -> SealedMessage:
+    """The sealed message of a wire message."""
+    return SealedMessage(
+        m.message_id, m.from_role, m.member, bytes(m.sender_key), bytes(m.recipient_key), bytes(m.sealed), _time(m.at)
+    )

@@ -5,6 +5,7 @@ See docs/node.md for an example.
 """
 
 from .api import Alert, LocalMatch, Node, SyncReport
+from .cases import Contact, MemberCases
 from .config import HolderAddress, NodeConfig, load_config
 from .keys import KeyFile, Passphrase, write_key_file
 from .share import SharePreview
@@ -12,9 +13,11 @@ from .store import SecureStore, ShareState
 
 __all__ = [
     "Alert",
+    "Contact",
     "HolderAddress",
     "KeyFile",
     "LocalMatch",
+    "MemberCases",
     "Node",
     "NodeConfig",
     "Passphrase",

@@ -19,8 +19,8 @@ import datetime as _dt
 import logging
 import os
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, cast
 
@@ -29,27 +29,24 @@ from nacl.signing import SigningKey
 
 from msin_fed import canonical, pki
 from msin_fed.checkpoint import Checkpoint, CheckpointKey, dump_checkpoints
-from msin_fed.errors import ConfigError, ImportValidationError, RemoteError, ValidationError
+from msin_fed.errors import ConfigError, ImportValidationError, MsinError, RemoteError, ValidationError
 from msin_fed.model import Grade, Identifier, IntelligenceReport, SharedRecord, Tlp
+from msin_fed.model.events import AlertEvent, Event, MatchEvent
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
-from msin_fed.wire import grade_from_pb, tlp_from_pb
+from msin_fed.wire import event_from_pb
 
+from .cases import MemberCases
 from .config import NodeConfig
-from .delivery import Backoff, DeliveryReport, deliver_due, pull_events, store_event
+from .delivery import Backoff, DeliveryReport, deliver_due, describe_failure, pull_events, store_event
 from .keys import KdfParams, StoreKey
 from .share import PreviewRedactor, Redactor, SharePreview, Tokenizer, build_share, preview_share
-from .store import SecureStore, ShareState
+from .store import OutboxItem, SecureStore, ShareState
 
 __all__ = ["Alert", "LocalMatch", "Node", "SyncReport"]
 
 log = logging.getLogger(__name__)
 
-_CHANGE = {
-    pb.MATCH_CHANGE_NEW: "new",
-    pb.MATCH_CHANGE_UPDATED: "updated",
-    pb.MATCH_CHANGE_REMOVED: "removed",
-}
 
 
 @dataclass(frozen=True)
@@ -128,6 +125,7 @@ class Node:
         self._poll = config.poll_interval if config else 5.0
         self._checkpoint_key = config.checkpoint_key if config else None
         self._stream: Any = None
+        self._on_status: Callable[[str], None] | None = None
         self._own_tokenizer = False
 
     # ------------------------------------------------------------------ opening
@@ -204,10 +202,10 @@ class Node:
         """The member identity (certificate, TLS key, Ed25519 signing key)."""
         with self._lazy_lock:
             if self._identity is None:
-                config = self._need_config("node.identity")
-                if config.identity is None:
-                    raise ConfigError(config.source, "node.identity", "is required to share")
-                self._identity = pki.load_identity(config.identity)
+                config = self._need_config("node.identity_dir")
+                if config.identity_dir is None:
+                    raise ConfigError(config.source, "node.identity_dir", "is required to share")
+                self._identity = pki.load_identity(config.identity_dir)
             if self._identity.role != "member":
                 raise ConfigError("identity", "role", "the node needs a member certificate")
             return self._identity
@@ -279,6 +277,13 @@ class Node:
                 )
                 self._stub = pb_grpc.CoordinatorStub(self._channel)  # type: ignore[no-untyped-call]
             return self._stub
+
+    @property
+    def cases(self) -> MemberCases:
+        """This member's cases: messages with STTG, consent to contact, actions (docs/cases.md)."""
+        self._get_stub()
+        assert self._channel is not None
+        return MemberCases(self._channel, self.identity, self.events)
 
     # ------------------------------------------------------------------ reports
 
@@ -383,11 +388,27 @@ class Node:
         """Operations waiting for the coordinator's acknowledgement."""
         return self._store.pending_count()
 
+    def outbox(self) -> list[OutboxItem]:
+        """The operations waiting, oldest first; ``last_error`` says why the last attempt failed."""
+        return self._store.outbox()
+
+    @property
+    def coordinator_address(self) -> str | None:
+        """The coordinator's host:port, as configured."""
+        return self._coordinator
+
+    def key_holder_addresses(self) -> list[tuple[str, str]]:
+        """(name, host:port) of each configured key holder."""
+        return [(h.name, h.address) for h in self._config.holders] if self._config else []
+
     # ------------------------------------------------------------------ delivery and inbox
 
     def deliver(self) -> DeliveryReport:
         """Send what is due in the outbox once."""
-        return deliver_due(self._store, self._get_stub(), signing_key=self._signing_key(), backoff=self._backoff)
+        return deliver_due(
+            self._store, self._get_stub(), signing_key=self._signing_key(), backoff=self._backoff,
+            address=self._coordinator,
+        )
 
     def receive(self, timeout: float = 1.0) -> int:
         """Read new events for up to ``timeout`` seconds; return how many were stored."""
@@ -399,15 +420,34 @@ class Node:
         try:
             events = self.receive(timeout)
         except grpc.RpcError as exc:
-            code = exc.code().name if hasattr(exc, "code") else "UNKNOWN"
-            raise RemoteError("event subscription failed", code) from None
+            code = exc.code() if hasattr(exc, "code") else None
+            details = str(exc.details() or "") if hasattr(exc, "details") else ""
+            reason = describe_failure(code, details, self._coordinator)
+            raise RemoteError(f"event subscription failed: {reason}", code.name if code else "UNKNOWN") from None
+        if events:
+            self._complete_reveals()
         return SyncReport(delivery, events)
 
-    def start(self) -> None:
-        """Deliver and receive in background threads until :meth:`stop`."""
+    def _complete_reveals(self) -> None:
+        """Send our reveal for proposals the other member has now agreed to (docs/cases.md)."""
+        try:
+            sent = self.cases.complete_reveals()
+        except (MsinError, grpc.RpcError) as exc:  # retried at the next agreement or sync
+            log.warning("cases: reveals not sent now (%s)", type(exc).__name__)
+            return
+        if sent:
+            log.info("cases: %d reveal(s) sent after both members consented", sent)
+
+    def start(self, on_status: Callable[[str], None] | None = None) -> None:
+        """Deliver and receive in background threads until :meth:`stop`.
+
+        ``on_status`` is called (from those threads) with one line when delivery or the
+        event stream starts failing, with the reason, and when it recovers.
+        """
         if self._threads:
             return
         self._stop.clear()
+        self._on_status = on_status
         self._get_stub()
         for target, name in ((self._delivery_loop, "node-outbox"), (self._inbox_loop, "node-inbox")):
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -425,10 +465,24 @@ class Node:
             thread.join(timeout=10)
         self._threads = []
 
+    def _status(self, line: str) -> None:
+        log.info("%s", line)
+        if self._on_status is not None:
+            self._on_status(line)
+
     def _delivery_loop(self) -> None:
+        failing = False
         while not self._stop.is_set():
             try:
-                self.deliver()
+                report = self.deliver()
+                if report.failed and not failing:
+                    failing = True
+                    self._status(f"delivery failing: {report.error}; {report.remaining} item(s) wait "
+                                 "in the outbox, retrying")
+                elif failing and not report.failed and (report.acknowledged or report.refused):
+                    failing = False
+                    self._status(f"delivery recovered: {report.acknowledged} delivered, "
+                                 f"{report.remaining} left in the outbox")
             except Exception:  # keep the loop alive; the reason is logged without data
                 log.exception("outbox delivery pass failed")
             self._wake.wait(self._poll)
@@ -436,6 +490,7 @@ class Node:
 
     def _inbox_loop(self) -> None:
         attempts = 0
+        failing = False
         while not self._stop.is_set():
             try:
                 stub = self._get_stub()
@@ -443,11 +498,21 @@ class Node:
                 for event in self._stream:
                     store_event(self._store, event, self._checkpoint_key)
                     attempts = 0
+                    if failing:
+                        failing = False
+                        self._status("event stream recovered")
+                    if event.WhichOneof("body") == "case" and event.case.kind == "contact_agreed":
+                        self._complete_reveals()
             except grpc.RpcError as exc:
                 if self._stop.is_set():
                     break
-                code = exc.code().name if hasattr(exc, "code") else "UNKNOWN"
-                log.info("inbox stream ended (%s); resuming", code)
+                code = exc.code() if hasattr(exc, "code") else None
+                details = str(exc.details() or "") if hasattr(exc, "details") else ""
+                log.info("inbox stream ended (%s); resuming", code.name if code else "UNKNOWN")
+                if not failing and attempts >= 1:
+                    failing = True
+                    self._status(f"event stream failing: {describe_failure(code, details, self._coordinator)}; "
+                                 "resuming")
             except Exception:
                 log.exception("inbox stream failed")
             attempts += 1
@@ -477,20 +542,27 @@ class Node:
         share = self._store.share_of_record(record_id) if record_id else None
         return share.report_id if share is not None else None
 
-    def events(self) -> Iterable[tuple[int, pb.Event, _dt.datetime | None]]:
-        """Every stored event (cursor, message, creation time), oldest first."""
+    def events(self) -> Iterable[tuple[int, Event, _dt.datetime | None]]:
+        """Every stored event (cursor, event, creation time), oldest first; an event this
+        node cannot read (a malformed checkpoint kept as evidence) is left out."""
         for cursor, _kind, data in self._store.events():
-            event = pb.Event.FromString(data)
-            created = event.created_at.ToDatetime(_dt.UTC) if event.HasField("created_at") else None
-            yield cursor, event, created
+            try:
+                event = event_from_pb(pb.Event.FromString(data))
+            except ValidationError:
+                continue
+            yield cursor, event, event.created_at
 
     def matches(self, *, include_removed: bool = False) -> list[LocalMatch]:
-        """The current match state of each of our records, mapped to our reports."""
+        """The current match state of each of our records, mapped to our reports.
+
+        A withdrawn record's match is ``removed`` (shown only with ``include_removed``); a
+        report shared again after a withdrawal has a new record and so its own entry.
+        """
         latest: dict[str, LocalMatch] = {}
         for cursor, event, created in self.events():
-            if event.WhichOneof("body") != "match":
+            m = event.body
+            if not isinstance(m, MatchEvent):
                 continue
-            m = event.match
             latest[m.record_id] = LocalMatch(
                 report_id=self._report_of(m.record_id),
                 record_id=m.record_id,
@@ -498,12 +570,18 @@ class Node:
                 other_members=int(m.other_members),
                 matched_kinds=tuple(m.matched_kinds),
                 score=float(m.score),
-                change=_CHANGE.get(m.change, "unknown"),
+                change=m.change.value if m.change.value != "unspecified" else "unknown",
                 other_member_ids=tuple(m.other_member_ids),
                 cursor=cursor,
                 received_at=created,
             )
-        found = list(latest.values())
+        # A record we withdrew has no match left, whatever the last event said (events
+        # stored before the coordinator told owners so, or not yet received).
+        withdrawn = {s.record_id for s in self._store.shares() if s.state == "withdrawn"}
+        found = [
+            replace(m, change="removed") if m.record_id in withdrawn and m.change != "removed" else m
+            for m in latest.values()
+        ]
         if not include_removed:
             found = [m for m in found if m.change != "removed"]
         return sorted(found, key=lambda m: m.cursor)
@@ -512,17 +590,9 @@ class Node:
         """Every alert received, oldest first."""
         out: list[Alert] = []
         for cursor, event, created in self.events():
-            if event.WhichOneof("body") != "alert":
+            a = event.body
+            if not isinstance(a, AlertEvent):
                 continue
-            a = event.alert
-            try:
-                grade: Grade | None = grade_from_pb(a.grade)
-            except ValidationError:
-                grade = None
-            try:
-                tlp: Tlp | None = tlp_from_pb(a.tlp)
-            except ValidationError:
-                tlp = None
             out.append(
                 Alert(
                     alert_id=a.alert_id,
@@ -530,8 +600,8 @@ class Node:
                     region=a.region,
                     sector=a.sector,
                     exploitation_type=a.exploitation_type,
-                    grade=grade,
-                    tlp=tlp,
+                    grade=a.grade,
+                    tlp=a.tlp,
                     raised_by_role=a.raised_by_role,
                     own_report_id=self._report_of(a.own_record_id),
                     cursor=cursor,

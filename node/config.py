@@ -6,7 +6,7 @@ Example::
     store = "node.db"                     # the secure store (SQLite file)
     key_file = "node.key"                 # either a key file ...
     # passphrase_env = "MSIN_NODE_PASSPHRASE"   # ... or the name of an env var holding a passphrase
-    identity = "identity"                 # member certificate, key and signing key (msin ca issue)
+    identity_dir = "identity"             # member certificate, key and signing key (msin ca issue)
     default_region = "TLK"                # region for imported rows that leave it empty
     spacy_model = "en_core_web_sm"        # spaCy pipeline for redaction
 
@@ -41,8 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from msin_fed.checkpoint import CheckpointKey
-from msin_fed.config_file import read_toml
-from msin_fed.errors import ConfigError, ValidationError
+from msin_fed.config_file import read_toml, renamed
+from msin_fed.errors import ConfigError, ValidationError, type_phrase
 from msin_fed.model import Region
 
 from .keys import KeyFile, Passphrase, StoreKey
@@ -63,7 +63,8 @@ class NodeConfig:
     """A node's settings. ``source`` is the file it came from (for error messages)."""
 
     store: Path
-    identity: Path | None = None
+    #: The member's identity directory (``[node] identity_dir``).
+    identity_dir: Path | None = None
     key_file: Path | None = None
     passphrase_env: str | None = None
     coordinator: str | None = None
@@ -79,6 +80,11 @@ class NodeConfig:
     backoff_cap: float = 300.0
     poll_interval: float = 5.0
     source: str = "<config>"
+
+    @property
+    def identity(self) -> Path | None:
+        """Deprecated name of :attr:`identity_dir`."""
+        return self.identity_dir
 
     def store_key(self) -> StoreKey:
         """The store key this configuration names (key file or passphrase from env)."""
@@ -104,12 +110,13 @@ def _get(table: dict[str, Any], section: str, key: str, kind: type, source: str,
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise ConfigError(source, f"{section}.{key}", f"must be a {kind.__name__}")
+        raise ConfigError(source, f"{section}.{key}", f"must be {type_phrase(kind)}")
     return value
 
 
 _KNOWN = {
-    "node": {"store", "key_file", "passphrase_env", "identity", "default_region", "spacy_model"},
+    # "identity" is the deprecated name of identity_dir (read with a warning).
+    "node": {"store", "key_file", "passphrase_env", "identity_dir", "identity", "default_region", "spacy_model"},
     "coordinator": {"address", "name", "checkpoint_key"},
     "key_holders": {"threshold", "public", "holders"},
     "delivery": {"backoff_base", "backoff_cap", "poll_interval"},
@@ -195,7 +202,8 @@ def load_config(path: str | os.PathLike[str]) -> NodeConfig:
         floats[key] = default if value is None else value
     return NodeConfig(
         store=store,
-        identity=rel(_get(node, "node", "identity", str, source)),
+        identity_dir=rel(_get({"identity_dir": renamed(node, "identity_dir", ("identity",), source, "node.")},
+                              "node", "identity_dir", str, source)),
         key_file=key_file,
         passphrase_env=passphrase_env,
         coordinator=address,

@@ -27,14 +27,14 @@ import grpc
 from nacl.signing import SigningKey
 
 from msin_fed.checkpoint import Checkpoint, CheckpointKey
-from msin_fed.errors import ValidationError
+from msin_fed.errors import ValidationError, peer_unreachable
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import sign_batch
 
 from .store import OutboxItem, SecureStore
 
-__all__ = ["Backoff", "DeliveryReport", "deliver_due", "pull_events", "store_event"]
+__all__ = ["Backoff", "DeliveryReport", "deliver_due", "describe_failure", "pull_events", "store_event"]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,34 @@ class DeliveryReport:
     refused: int = 0
     failed: int = 0
     remaining: int = 0
+    #: Why items were deferred in this pass (as kept in their ``last_error``); empty if none.
+    error: str = ""
+
+
+def describe_failure(
+    code: grpc.StatusCode | None, details: str, address: str | None, *, since: str | None = None
+) -> str:
+    """The reason a call to the coordinator failed, in words (kept as an outbox item's last error).
+
+    A coordinator that could not be reached reads "coordinator unreachable at HOST:PORT
+    since HH:MM" (``since``: the time of the first failure, default now); any other
+    failure is the status name and the coordinator's text (which holds no data).
+    """
+    name = code.name if code is not None else "UNKNOWN"
+    where = address or "the configured address"
+    if peer_unreachable(name, details):
+        return f"coordinator unreachable at {where} since {since or time.strftime('%H:%M')}"
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return f"coordinator at {where} did not answer in time since {since or time.strftime('%H:%M')}"
+    return f"{name}: {details}" if details else name
+
+
+def _since(previous: str, reason: str) -> str | None:
+    """The HH:MM of a failure already recorded with the same cause, to keep the first time."""
+    head, _, _ = reason.rpartition(" since ")
+    if head and previous.startswith(head + " since "):
+        return previous[len(head) + 7 :][:5]
+    return None
 
 
 def _status(exc: grpc.RpcError) -> tuple[grpc.StatusCode | None, str]:
@@ -99,8 +127,12 @@ def deliver_due(
     max_batch: int = 50,
     now: float | None = None,
     on_acknowledged: Callable[[Sequence[OutboxItem]], None] | None = None,
+    address: str | None = None,
 ) -> DeliveryReport:
-    """Send every due outbox item once; stop at the first transient failure."""
+    """Send every due outbox item once; stop at the first transient failure.
+
+    ``address`` (the coordinator's host:port) is named in the reason kept for a failure.
+    """
     report = DeliveryReport()
     items = store.due(time.time() if now is None else now)
     for position, run in enumerate(_runs(items, max_batch)):
@@ -119,13 +151,13 @@ def deliver_due(
                         if icode in PERMANENT:
                             _refuse(store, single[0], icode, idetails, report)
                         else:
-                            _defer(store, [single[0]], backoff, icode, report)
+                            _defer(store, [single[0]], backoff, icode, report, idetails, address)
                 continue
             if code in PERMANENT:
                 _refuse(store, run[0], code, details, report)
                 continue
             rest = [i for r in _runs(items, max_batch)[position:] for i in r]
-            _defer(store, rest, backoff, code, report)
+            _defer(store, rest, backoff, code, report, details, address)
             break
     report.remaining = store.pending_count()
     return report
@@ -153,7 +185,8 @@ def _send(
         report.duplicates += sum(1 for a in response.acks if a.duplicate)
         missing = [i for i in run if i.op_id not in acked]
         if missing:  # never drop what was not acknowledged; try again later
-            _defer(store, missing, backoff, grpc.StatusCode.DATA_LOSS, report)
+            _defer(store, missing, backoff, grpc.StatusCode.DATA_LOSS, report,
+                   "the coordinator did not acknowledge every submission", None)
     else:
         try:
             stub.Withdraw(pb.WithdrawRequest(record_id=run[0].record_id), timeout=timeout)
@@ -187,12 +220,18 @@ def _defer(
     backoff: Backoff,
     code: grpc.StatusCode | None,
     report: DeliveryReport,
+    details: str = "",
+    address: str | None = None,
 ) -> None:
     name = code.name if code is not None else "UNKNOWN"
     now = time.time()
+    reason = describe_failure(code, details, address)
     for item in items:
-        store.defer([item], now + backoff.delay(item.attempts), name)
+        kept = describe_failure(code, details, address, since=_since(item.last_error, reason))
+        store.defer([item], now + backoff.delay(item.attempts), kept)
+        reason = kept
     report.failed += len(items)
+    report.error = reason
     log.info("outbox: %d deferred after %s", len(items), name)
 
 

@@ -17,6 +17,7 @@ from nacl.hash import blake2b
 from nacl.pwhash import argon2id
 
 from msin_fed.errors import ConfigError, ValidationError
+from msin_fed.private_files import read_private
 
 __all__ = ["KEY_SIZE", "KeyFile", "Passphrase", "StoreKey", "Subkeys", "derive", "write_key_file"]
 
@@ -46,7 +47,7 @@ class KeyFile:
     def read(self) -> bytes:
         """The key; ConfigError when the file is missing or holds no key."""
         try:
-            data = Path(self.path).read_bytes()
+            data = read_private(self.path, "key_file")
         except FileNotFoundError:
             raise ConfigError(str(self.path), "key_file", "key file not found") from None
         except OSError as exc:

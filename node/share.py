@@ -29,9 +29,8 @@ from msin_fed.model import (
     Token,
     victims_band,
 )
-from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.token_inputs import inputs_for_mention
-from msin_fed.wire import record_to_pb
+from msin_fed.wire import encode_submission, record_to_pb
 
 __all__ = [
     "BuiltShare", "PreviewRedactor", "Redactor", "SharePreview", "Tokenizer", "build_share", "new_record_id",
@@ -222,5 +221,4 @@ def build_share(
     )
     record_bytes = record_to_pb(record).SerializeToString(deterministic=True)
     submission_id = str(uuid.uuid4())
-    submission = pb.Submission(submission_id=submission_id, record=record_bytes)
-    return BuiltShare(record, submission_id, submission.SerializeToString(deterministic=True))
+    return BuiltShare(record, submission_id, encode_submission(submission_id, record_bytes))

@@ -112,9 +112,15 @@ class OutboxItem:
     data: bytes
     attempts: int
     next_at: float
+    #: Why the last attempt failed ("coordinator unreachable at HOST:PORT since HH:MM", or
+    #: the status and its text); empty before the first failure. Never holds data.
+    last_error: str = ""
 
     def __repr__(self) -> str:
         return f"OutboxItem(seq={self.seq}, op={self.op!r}, attempts={self.attempts})"
+
+
+_OUTBOX_SELECT = "SELECT seq, op, op_id, record_id, data, attempts, next_at, last_error FROM outbox "
 
 
 def _terms(identifier: Identifier) -> set[bytes]:
@@ -435,18 +441,22 @@ class SecureStore:
 
     def due(self, now: float, limit: int = 50) -> list[OutboxItem]:
         """Queued operations whose next attempt is due, oldest first."""
-        rows = self._query(
-            "SELECT seq, op, op_id, record_id, data, attempts, next_at FROM outbox "
-            "WHERE next_at <= ? ORDER BY seq LIMIT ?",
-            (now, limit),
+        return self._outbox_items(
+            self._query(_OUTBOX_SELECT + "WHERE next_at <= ? ORDER BY seq LIMIT ?", (now, limit))
         )
+
+    def outbox(self) -> list[OutboxItem]:
+        """Every queued operation, oldest first, with its attempts and last error."""
+        return self._outbox_items(self._query(_OUTBOX_SELECT + "ORDER BY seq"))
+
+    def _outbox_items(self, rows: list[tuple[Any, ...]]) -> list[OutboxItem]:
         return [
             OutboxItem(
                 int(seq), str(op), str(op_id), str(rec),
                 self._open(bytes(box), "outbox:" + str(op_id)),
-                int(att), float(nxt),
+                int(att), float(nxt), str(err),
             )
-            for seq, op, op_id, rec, box, att, nxt in rows
+            for seq, op, op_id, rec, box, att, nxt, err in rows
         ]
 
     def pending_count(self) -> int:

@@ -81,7 +81,7 @@ def _keyholder(root: Path, ca: Path, crl: Path) -> tuple[Callable[[], AbstractCo
     write_dealing(deal(2, 3, 1), root / "dealing")
     path = root / "keyholder.toml"
     path.write_text(
-        f'listen = "127.0.0.1:0"\ncert_dir = "{root / "kh1"}"\ncrl = "{crl}"\n'
+        f'listen = "127.0.0.1:0"\nidentity_dir = "{root / "kh1"}"\ncrl = "{crl}"\n'
         f'crl_number_file = "{root / "crl.number"}"\n'
         f'share_files = ["{root / "dealing" / "holder-1.share.json"}"]\n'
         "rate_limit_per_second = 1000\n" + _ROSTER_SECTION.format(root=root)
@@ -218,7 +218,7 @@ def test_servers_refuse_to_start_without_a_crl_setting(tmp_path: Path) -> None:
     write_dealing(deal(2, 3, 1), tmp_path / "dealing")
     path = tmp_path / "keyholder.toml"
     path.write_text(
-        f'listen = "127.0.0.1:0"\ncert_dir = "{tmp_path / "kh1"}"\n'
+        f'listen = "127.0.0.1:0"\nidentity_dir = "{tmp_path / "kh1"}"\n'
         f'share_files = ["{tmp_path / "dealing" / "holder-1.share.json"}"]\n'
         "rate_limit_per_second = 1000\n" + _ROSTER_SECTION.format(root=tmp_path)
     )

@@ -21,6 +21,7 @@ from msin_fed.coordinator.insights._suppress import Key, Line, Rule, Tally, key,
 
 from msin_fed.errors import ValidationError
 from msin_fed.model import ExploitationFamily, ExploitationType, Indicator, Region, Sector, Tlp
+from msin_fed.model.cases import ACTION_KINDS, ACTION_OUTCOMES
 
 __all__ = [
     "ActionSummary",
@@ -158,6 +159,11 @@ class Insights:
     #: The strictest TLP among the records counted (None when there were none).
     tlp: Tlp | None
     records_excluded_by_tlp: int
+    #: Members' own lessons learned on cases, scrubbed; empty unless enough members wrote
+    #: enough of them to publish without pointing at one.
+    member_lessons: tuple[str, ...] = ()
+    #: Lessons written in the window (published or not).
+    member_lessons_written: int = 0
 
 
 def _vocab_table(
@@ -303,6 +309,7 @@ def compute_insights(
         source, tally, window, owner, excluded, rec_shared
     )
     lines += action_lines
+    lines += _tally_case_actions(source, tally, window)
     hidden = suppress(tally, lines, rule)
 
     used_regions = [r for r in Region if tally.count(key(region=r.value))]
@@ -377,6 +384,32 @@ def compute_insights(
         tally,
     )
     tables["actions"] = replace(tables["actions"], col_labels=("Actions",))
+    tables["case_actions"] = _vocab_table(
+        "case_actions",
+        "Actions on cases by type and outcome",
+        "Action",
+        [(k, _label(k), key(of="case_actions", kind=k)) for k in ACTION_KINDS],
+        [(o, _label(o), key(of="case_actions", outcome=o)) for o in ACTION_OUTCOMES],
+        lambda a, b: a | b,
+        key(of="case_actions"),
+        hidden,
+        tally,
+    )
+    tables["case_actions_month"] = replace(
+        _vocab_table(
+            "case_actions_month",
+            "Actions on cases by month",
+            "Month",
+            [(m, m, key(of="case_actions", month=m)) for m in window],
+            None,
+            None,
+            key(of="case_actions"),
+            hidden,
+            tally,
+        ),
+        col_labels=("Actions",),
+    )
+    member_lessons, written = _member_lessons(source, window, rule)
     median_days = {
         o.value: (
             None if key(of="actions", outcome=o.value) in hidden else _median(medians_raw.get(o.value, []))
@@ -413,8 +446,57 @@ def compute_insights(
         lessons=(),
         tlp=_TLP_ORDER[strictest] if strictest >= 0 else None,
         records_excluded_by_tlp=len(excluded),
+        member_lessons=member_lessons,
+        member_lessons_written=written,
     )
     return replace(ins, lessons=lessons_learned(ins))
+
+
+def _label(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+def _case_month(d: _dt.date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _tally_case_actions(source: InsightSource, tally: Tally, window: tuple[str, ...]) -> list[Line]:
+    """Count actions on cases by kind x outcome and by month, with the same small-cell rule."""
+    in_window = set(window)
+    total = key(of="case_actions")
+    for act in source.case_actions():
+        month = _case_month(act.date)
+        if month not in in_window or act.kind not in ACTION_KINDS or act.outcome not in ACTION_OUTCOMES:
+            continue
+        for k in (
+            total,
+            key(of="case_actions", kind=act.kind),
+            key(of="case_actions", outcome=act.outcome),
+            key(of="case_actions", kind=act.kind, outcome=act.outcome),
+            key(of="case_actions", month=month),
+        ):
+            tally.add(k, act.member_id)
+    kinds = [key(of="case_actions", kind=k) for k in ACTION_KINDS]
+    outcomes = [key(of="case_actions", outcome=o) for o in ACTION_OUTCOMES]
+    months = [key(of="case_actions", month=m) for m in window]
+    tally.ensure([total, *kinds, *outcomes, *months])
+    tally.ensure(r | c for r in kinds for c in outcomes)
+    return [*_grid_lines(kinds, outcomes, total), Line(tuple(months), total)]
+
+
+def _member_lessons(source: InsightSource, window: tuple[str, ...], rule: Rule) -> tuple[tuple[str, ...], int]:
+    """Members' lessons of the window, scrubbed, when enough lessons from enough members
+    were written to pass the small-cell rule (else none: a lone lesson names its author)."""
+    in_window = set(window)
+    texts: list[str] = []
+    authors: set[str] = set()
+    for act in source.case_actions():
+        if act.lessons.strip() and _case_month(act.date) in in_window:
+            texts.append(scrub(act.lessons.strip()))
+            authors.add(act.member_id)
+    if rule.sensitive(len(texts), len(authors)):
+        return (), len(texts)
+    return tuple(sorted(set(texts))), len(texts)
 
 
 def _tally_actions(

@@ -19,6 +19,7 @@ from msin_fed.model import ExploitationType, Region, Sector, SharedRecord, Tlp
 __all__ = [
     "ActionView",
     "AlertView",
+    "CaseActionView",
     "ClusterView",
     "InsightData",
     "InsightSource",
@@ -103,6 +104,18 @@ class AlertView:
     record_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CaseActionView:
+    """What a member did on a case (investigation, remediation...), its outcome and lessons."""
+
+    action_id: str
+    kind: str
+    outcome: str
+    date: _dt.date
+    member_id: str
+    lessons: str = ""
+
+
 class InsightSource(Protocol):
     """The read side of the shared store the insights need."""
 
@@ -122,6 +135,10 @@ class InsightSource(Protocol):
         """Every alert raised."""
         ...
 
+    def case_actions(self) -> Iterable[CaseActionView]:
+        """Every action recorded on a case."""
+        ...
+
 
 @dataclass(frozen=True)
 class InsightData:
@@ -131,6 +148,7 @@ class InsightData:
     cluster_views: Sequence[ClusterView] = ()
     action_views: Sequence[ActionView] = ()
     alert_views: Sequence[AlertView] = ()
+    case_action_views: Sequence[CaseActionView] = ()
 
     def iter_records(self) -> Iterable[SharedRecord]:
         """The records."""
@@ -147,3 +165,7 @@ class InsightData:
     def alerts(self) -> Iterable[AlertView]:
         """The alerts."""
         return iter(self.alert_views)
+
+    def case_actions(self) -> Iterable[CaseActionView]:
+        """The actions on cases."""
+        return iter(self.case_action_views)

@@ -52,5 +52,18 @@ def lessons_learned(ins: Insights) -> tuple[str, ...]:
     if acts.clusters_total:
         out.append(f"{acts.clusters_without_action} of {acts.clusters_total} clusters of repeat "
                    "perpetrators or sites have no recorded action yet.")
+    cases = ins.tables.get("case_actions")
+    if cases is not None and cases.total is None:
+        out.append("Too few actions on cases were recorded in the period to report them without identifying members.")
+    elif cases is not None and cases.total:
+        counted = [(cases.row_labels[i], t) for i, t in enumerate(cases.row_totals or ()) if t]
+        if counted:
+            label, n = max(counted, key=lambda x: (x[1] or 0, x[0]))
+            out.append(f"{cases.total} actions were recorded on cases; the most common was '{label}' ({n}).")
+    if ins.member_lessons:
+        out.append(f"Members' lessons learned on cases ({ins.member_lessons_written}):")
+        out.extend(ins.member_lessons)
+    elif ins.member_lessons_written:
+        out.append("Members wrote lessons learned on cases, too few to publish without identifying them.")
     out.extend(ins.config.lessons)
     return tuple(out)

@@ -157,6 +157,8 @@ alert texts: no personal data, and nothing says which member reported what.</p>
 {_table_html(t["actions"])}
 <table aria-label="Time to action"><caption class="meta">Median days from match or alert to action</caption>
 <thead><tr><th>Outcome</th><th class="n">Days</th></tr></thead><tbody>{timed_rows}</tbody></table>
+{_table_html(t["case_actions"])}
+{_table_html(t["case_actions_month"])}
 
 <h2>Lessons learned</h2>
 <ul>{lessons}</ul>

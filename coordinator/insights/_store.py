@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from msin_fed.coordinator.insights._inputs import ActionView, AlertView, ClusterView, Outcome
+from msin_fed.coordinator.insights._inputs import ActionView, AlertView, CaseActionView, ClusterView, Outcome
 
 from msin_fed.errors import ValidationError
 from msin_fed.model import SharedRecord
@@ -68,6 +68,19 @@ class StoreSource:
                 bad += 1
         if bad:
             log.warning("skipped %d action row(s) with an unknown outcome or date", bad)
+        return out
+
+    def case_actions(self) -> Iterable[CaseActionView]:
+        """Every action recorded on a case; rows with a bad date are skipped."""
+        from ..cases import CaseStore
+
+        out = []
+        for row in CaseStore(self.store).all_actions():
+            try:
+                when = _dt.date.fromisoformat(row.date)
+            except ValueError:
+                continue
+            out.append(CaseActionView(row.case_id, row.kind, row.outcome, when, row.member_id, row.lessons))
         return out
 
     def alerts(self) -> Iterable[AlertView]:

@@ -57,7 +57,8 @@ def format_insights(ins: Insights) -> str:
         f"{HIDDEN} = suppressed: fewer than {cfg.min_records} records or {cfg.min_members} members, "
         "or hidden so that another hidden value cannot be worked out from a total.",
     ]
-    for name in ("month_family", "exploitation_type", "region_sector", "indicator", "actions"):
+    for name in ("month_family", "exploitation_type", "region_sector", "indicator", "actions", "case_actions",
+                 "case_actions_month"):
         parts.append(format_table(ins.tables[name]))
     timed = [
         [ins.actions.table.row_labels[i], "-" if d is None else f"{d:.0f}"]

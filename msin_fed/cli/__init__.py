@@ -13,13 +13,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from msin_fed.errors import ConfigError, MsinError, NotAvailableError, ValidationError
 
-__all__ = ["AREAS", "EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_OK", "add_area", "add_commands", "main"]
+__all__ = [
+    "AREAS", "EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_OK", "add_area", "add_commands", "main", "plain_text",
+]
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -31,19 +34,42 @@ AREAS: dict[str, tuple[str, str]] = {
     "coordinator": ("coordinator", "run and operate STTG's coordinator"),
     "keyholder": ("keyholder", "run a key holder or deal the token key"),
     "ca": ("ca", "the network certificate authority"),
+    "analyst": ("cases", "STTG's analyst: open and work cases after a match"),
+    "advisory": ("advisory", "the MSIN Advisory Group: mediate on cases referred to it"),
     "redact": ("redact", "redact narratives in a JSON Lines file"),
     "link": ("link", "match entity mentions across members' CSV files"),
     "demo": ("demo", "run a whole throwaway network locally and show what each party sees"),
 }
 
 
+_ROLE = re.compile(r":(?:mod|class|func|meth|attr|data|exc|obj|ref|doc|py:\w+):`~?([^`<]*?)(?:\s*<[^>]*>)?`")
+
+
+def plain_text(doc: str) -> str:
+    """A docstring as plain help text: Sphinx roles and inline literals unwrapped.
+
+    ``:class:`~a.b.C``` reads ``C``, ``:mod:`a.b``` reads ``a.b``, a double-backquoted
+    literal reads in single quotes.
+    """
+
+    def role(m: re.Match[str]) -> str:
+        target = m.group(1).strip()
+        return target.rsplit(".", 1)[-1] if m.group(0).split("`", 1)[1].startswith("~") else target
+
+    text = _ROLE.sub(role, doc)
+    return re.sub(r"``(.+?)``", r"'\1'", text, flags=re.DOTALL)
+
+
 def add_area(
     subparsers: Any, area: str, description: str | None = None, **kwargs: Any
 ) -> argparse.ArgumentParser:
-    """The parser of ``msin AREA``; its one-line help comes from AREAS, kept in one place."""
+    """The parser of ``msin AREA``; its one-line help comes from AREAS, kept in one place.
+
+    ``description`` may be a docstring: it is shown as plain text (:func:`plain_text`).
+    """
     help_text = AREAS[area][1]
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        area, help=help_text, description=description or help_text, **kwargs
+        area, help=help_text, description=plain_text(description or help_text), **kwargs
     )
     return parser
 
@@ -56,7 +82,19 @@ def add_commands(parser: argparse.ArgumentParser, metavar: str = "SUBCOMMAND") -
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits with EXIT_BAD_INPUT on usage errors (its default is also 2)."""
+    """argparse that exits with EXIT_BAD_INPUT on usage errors (its default is also 2).
+
+    Every parser, at every level, also takes the global options (``-v``), so that
+    ``msin node sync -v`` works as well as ``msin -v node sync``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # SUPPRESS: a level where -v is not given leaves the value another level set.
+        self.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+            help="log progress at INFO level (accepted before or after any command)",
+        )
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -70,7 +108,7 @@ def _fail_not_landed(area: str) -> int:
 def build_parser(areas: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The full parser; only the areas named (all by default) have their modules imported."""
     parser = _Parser(prog="msin", description="msin-fed: federated modern-slavery intelligence")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress at INFO level")
+    parser.set_defaults(verbose=False)
     sub = parser.add_subparsers(dest="area", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     wanted = set(AREAS) if areas is None else set(areas)
@@ -99,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser([first] if first in AREAS else [])
     args = parser.parse_args(args_list)
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:

@@ -1,7 +1,8 @@
 """``msin keyholder``: run a key holder, or deal an epoch's token key.
 
 ``serve --config FILE`` runs the key-holder gRPC service until interrupted (SIGINT or
-SIGTERM), printing the address it listens on. ``deal`` splits a fresh random key into
+SIGTERM), printing the address it listens on; with ``log_path`` configured its log goes
+to that file only. ``deal`` splits a fresh random key into
 ``N`` shares with threshold ``T`` for epoch ``E``: one ``holder-J.share.json`` per key
 holder (owner-only; hand each to its holder) and ``public.json`` for member nodes. The
 whole key exists only in the dealer's memory and is never written. ``roster ...`` manages
@@ -12,6 +13,7 @@ the quorum-signed membership roster and ``usage``/``totals`` ask holders for bud
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -29,6 +31,10 @@ def _serve(args: argparse.Namespace) -> int:
     from msin_fed.keyholder import load_config, running
 
     config = load_config(args.config)
+    if config.log_path:
+        # The holder's log goes to its file only; propagated to the console handler as
+        # well, every line was written twice (the demo keeps standard error in a file).
+        logging.getLogger("msin_fed.keyholder").propagate = False
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

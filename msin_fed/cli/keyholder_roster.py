@@ -18,6 +18,7 @@ members' use summed (STTG's analyst, the Advisory Group or an admin).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -266,6 +267,17 @@ def _totals(args: argparse.Namespace) -> int:
     ))
 
 
+class _IdentityDir(argparse.Action):
+    """``--identity-dir``, also read as its deprecated old name ``--identity`` with a warning."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        if option_string == "--identity":
+            print("msin: warning: --identity is deprecated; use --identity-dir (the one name of this "
+                  "setting everywhere)", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
 def register_usage(sub: Any) -> None:
     """Add ``msin keyholder usage`` (a member's own) and ``totals`` (STTG's view)."""
     for name, func, help_text in (
@@ -273,7 +285,9 @@ def register_usage(sub: Any) -> None:
         ("totals", _totals, "all members' use of each key holder today, summed (analyst, advisory, admin)"),
     ):
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--identity", required=True, help="identity directory (cert.pem, key.pem, ca.pem)")
+        p.add_argument("--identity-dir", "--identity", dest="identity", required=True, metavar="DIR",
+                       action=_IdentityDir,
+                       help="identity directory (cert.pem, key.pem, ca.pem); --identity is its old name")
         p.add_argument("--holder", action="append", required=True, metavar="[NAME=]HOST:PORT",
                        help="a key holder to ask (repeat for each)")
         p.set_defaults(func=func)

@@ -26,16 +26,17 @@ the node.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from msin_fed.cli import add_area, add_commands
+from msin_fed.jsonable import dumps
 
 if TYPE_CHECKING:
     from msin_fed.node import Node, NodeConfig
@@ -128,7 +129,11 @@ def _share(args: argparse.Namespace) -> int:
             print(f"  queued in the outbox; delivery failed ({exc.code or 'error'}), will retry")
             return 0
         state = next((s.state for s in node.shares() if s.record_id == record.record_id), "?")
-        print(f"  delivery: {state}; {report.remaining} item(s) left in the outbox")
+        if state == "pending" and report.error:
+            print(f"  delivery: pending ({report.error}); {report.remaining} item(s) left in the outbox, "
+                  "will retry ('msin node sync' or 'msin node run')")
+        else:
+            print(f"  delivery: {state}; {report.remaining} item(s) left in the outbox")
     return 0
 
 
@@ -142,23 +147,13 @@ def _withdraw(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plain(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "value") and not isinstance(value, str | bytes):
-        return str(value)
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
 def _matches(args: argparse.Namespace) -> int:
     with _open(args) as node:
         if args.sync:
             node.sync()
         found = node.matches(include_removed=args.all)
     if args.json:
-        print(json.dumps([{k: _plain(v) for k, v in vars(m).items()} for m in found], indent=2))
+        print(dumps(found))
         return 0
     if not found:
         print("no matches")
@@ -174,7 +169,7 @@ def _alerts(args: argparse.Namespace) -> int:
             node.sync()
         found = node.alerts()
     if args.json:
-        print(json.dumps([{k: _plain(v) for k, v in vars(a).items()} for a in found], indent=2))
+        print(dumps(found))
         return 0
     if not found:
         print("no alerts")
@@ -238,11 +233,20 @@ def _run(args: argparse.Namespace) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
+    def status(line: str) -> None:
+        print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+
     with _open(args) as node:
-        node.start()
-        print(f"msin node: running as {node.member_id}; outbox {node.outbox_size()}", flush=True)
+        holders = ", ".join(f"{name} {address}" for name, address in node.key_holder_addresses()) or "none"
+        print(
+            f"msin node: running as {node.member_id}; coordinator {node.coordinator_address}; "
+            f"key holders {holders}; outbox {node.outbox_size()} item(s); store {node.store.path}",
+            flush=True,
+        )
+        node.start(on_status=status)
         while not stop.wait(0.5):
             pass
+    print("msin node: stopped", flush=True)
     return 0
 
 
@@ -289,3 +293,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for events")
     command("run", "deliver and receive in the background until interrupted", _run)
     command("usage", "our use of each key holder's daily budget today", _usage)
+    from msin_fed.cli.cases import register_node_cases
+
+    register_node_cases(sub)

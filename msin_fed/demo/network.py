@@ -55,6 +55,8 @@ __all__ = [
 
 COORDINATOR_NAME = "sttg-coordinator"
 ANALYST_NAME = "sttg-analyst"
+#: The Advisory Group's certificates (the coordinator's default ``[cases] advisory_members``).
+ADVISORY_NAMES = ("advisory-1", "advisory-2", "advisory-3", "advisory-4")
 
 Progress = Callable[[str], None]
 
@@ -168,9 +170,12 @@ class LocalNetwork:
             pki.issue(self.ca_dir, "keyholder", f"kh{j}", self.identity_dir(f"kh{j}"))
         for member in self.members:
             pki.issue(self.ca_dir, "member", member, self.identity_dir(member))
+        for name in ADVISORY_NAMES:
+            pki.issue(self.ca_dir, "advisory", name, self.identity_dir(name))
         self.progress(
-            f"network CA created; {2 + self.holders + len(self.members)} certificates issued "
-            f"(coordinator, analyst, {self.holders} key holders, {len(self.members)} members)"
+            f"network CA created; {2 + self.holders + len(self.members) + len(ADVISORY_NAMES)} certificates issued "
+            f"(coordinator, analyst, {self.holders} key holders, {len(self.members)} members, "
+            f"{len(ADVISORY_NAMES)} Advisory Group members)"
         )
 
     def deal_keys(self) -> None:
@@ -260,7 +265,7 @@ class LocalNetwork:
             share = self.keys_dir / f"holder-{j}.share.json"
             config = {
                 "listen": address,
-                "cert_dir": str(self.identity_dir(f"kh{j}")),
+                "identity_dir": str(self.identity_dir(f"kh{j}")),
                 "crl": str(self.ca_dir / "crl.pem"),
                 "share_files": [str(share)],
                 "rate_limit_per_second": 5000,
@@ -359,7 +364,7 @@ class LocalNetwork:
             "node": {
                 "store": str(directory / "node.db"),
                 "key_file": str(key_file),
-                "identity": str(self.identity_dir(member)),
+                "identity_dir": str(self.identity_dir(member)),
             },
             "coordinator": coordinator,
             "key_holders": {

@@ -14,7 +14,16 @@ Steps (each printed as it happens, with the time since the start):
    analyst sees (clusters with redacted narratives), then raise an alert as the analyst
    on the record graded actionable and time-sensitive and wait until every member's
    node has received it;
-7. stop every process; remove the directory unless ``keep`` was given.
+7. take the largest cluster through a case from match to outcome
+   (:mod:`msin_fed.demo.case_story`) and print what each party saw at each step;
+8. with ``serve``, keep the network running and print every address and file until
+   SIGINT (Ctrl-C) or SIGTERM;
+9. stop every process; remove the directory unless ``keep`` was given.
+
+The output explains its words: token kinds in plain English
+(:data:`~msin_fed.token_inputs.KIND_LABELS`), each grade and TLP shown with its meaning
+(:meth:`~msin_fed.model.Grade.describe`, :meth:`~msin_fed.model.Tlp.describe`), reports
+in the order of their ids.
 
 Any failing step raises :class:`~msin_fed.demo.processes.DemoError` with a clear message
 after everything has been stopped.
@@ -22,7 +31,9 @@ after everything has been stopped.
 
 from __future__ import annotations
 
+import re
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -33,12 +44,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from msin_fed.demo import dataset
-from msin_fed.demo.network import LocalNetwork, wait_until
+from msin_fed.demo.case_story import CaseStory, play_case
+from msin_fed.demo.network import ANALYST_NAME, COORDINATOR_NAME, LocalNetwork, wait_until
 from msin_fed.demo.processes import DemoError
 from msin_fed.demo.sweep import files_to_sweep, needles_from_mentions, sweep
+from msin_fed.errors import ValidationError
+from msin_fed.model import Grade, Tlp
 from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.token_inputs import describe_kinds
 
-__all__ = ["DemoResult", "MemberView", "run_demo"]
+__all__ = ["DEMO_TLP", "DemoResult", "MemberView", "run_demo", "serving_lines", "start_consoles"]
 
 T = TypeVar("T")
 
@@ -66,9 +81,15 @@ class DemoResult:
     members: dict[str, MemberView] = field(default_factory=dict)
     clusters: list[pb.Cluster] = field(default_factory=list)
     alert_id: str = ""
+    #: The case taken from match to outcome, and what each party saw.
+    case: CaseStory | None = None
     #: What the privacy sweep found (file, identifier kind and form; never the value).
     privacy_findings: list[str] = field(default_factory=list)
     swept_files: int = 0
+
+
+#: The TLP every demo report is shared with.
+DEMO_TLP = Tlp.AMBER
 
 
 def _grade(g: pb.Grade) -> str:
@@ -76,6 +97,18 @@ def _grade(g: pb.Grade) -> str:
         _GRADE_SOURCE.get(g.source, "?") + _GRADE_ASSESSMENT.get(g.assessment, "?")
         + _GRADE_HANDLING.get(g.handling, "?")
     )
+
+
+def _natural(text: str) -> list[Any]:
+    """Sort key putting R2 before R10: digit runs compared as numbers."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text or "")]
+
+
+def _grade_meaning(text: str) -> str:
+    try:
+        return Grade.parse(text).describe()
+    except ValidationError:
+        return f"{text}: not a 3x5x2 grade"
 
 
 class _Clock:
@@ -149,7 +182,7 @@ class _Demo:
 
         def one(member: str) -> int:
             reports, mentions = self.data(member)
-            summary = net.share_all(member, reports, mentions, timeout=self.remaining())
+            summary = net.share_all(member, reports, mentions, tlp=DEMO_TLP.value, timeout=self.remaining())
             shared = len(summary["shared"])
             self.result.members[member] = MemberView(member, shared=shared)
             self.say(
@@ -254,15 +287,28 @@ class _Demo:
 # -------------------------------------------------------------------- printing
 
 
+def _print_legend(result: DemoResult, out: Callable[[str], None]) -> None:
+    """One line for each grade and the TLP the output shows, from the library's vocabulary."""
+    grades = sorted({_grade(r.grade) for c in result.clusters for r in c.records} | {"1AP"})
+    out("")
+    out("How to read what follows")
+    out(f"  every report was shared marked {DEMO_TLP.describe()}")
+    out("  a grade is the UK 3x5x2 intelligence grade: source (1-3), assessment (A-E), handling (P/C):")
+    for grade in grades:
+        out(f"    {_grade_meaning(grade)}")
+    out("  'linked on' names the kinds of blind token two records share (never the values)")
+
+
 def _print_result(result: DemoResult, out: Callable[[str], None]) -> None:
+    _print_legend(result, out)
     out("")
     out("=" * 78)
     out("What each member sees (matches on its own reports; never who the others are)")
     out("=" * 78)
     for member, view in result.members.items():
         out(f"\n{member}: shared {view.shared} reports, {len(view.matches)} with matches")
-        for m in view.matches:
-            kinds = ", ".join(m.get("matched_kinds", []))
+        for m in sorted(view.matches, key=lambda m: _natural(str(m.get("report_id") or ""))):
+            kinds = describe_kinds(m.get("matched_kinds", []), brief=True)
             out(
                 f"  report {m.get('report_id', '?')}: matches {m.get('other_members', '?')} other member(s) "
                 f"on {kinds or '?'}"
@@ -274,10 +320,10 @@ def _print_result(result: DemoResult, out: Callable[[str], None]) -> None:
     for cluster in result.clusters:
         out(
             f"\ncluster {cluster.cluster_id[:12]} ({cluster.kind}): {cluster.members} members, "
-            f"{len(cluster.records)} records, linked on {', '.join(cluster.matched_kinds)}, "
+            f"{len(cluster.records)} records, linked on {describe_kinds(cluster.matched_kinds, brief=True)}, "
             f"{cluster.first_month}..{cluster.last_month}"
         )
-        for record in cluster.records:
+        for record in sorted(cluster.records, key=lambda r: (r.member_id, r.month, r.record_id)):
             out(f"  - {record.member_id} {record.month} {record.sector} grade {_grade(record.grade)}")
             out(f"    {record.narrative}")
     out("")
@@ -289,6 +335,13 @@ def _print_result(result: DemoResult, out: Callable[[str], None]) -> None:
         if alert is not None:
             own = f" (about its own report {alert['own_report_id']})" if alert.get("own_report_id") else ""
             out(f"  {member}: received alert {result.alert_id[:12]}{own}: {alert.get('summary', '')}")
+    if result.case is not None:
+        out("")
+        out("=" * 78)
+        out(f"One case from match to outcome ({result.case.case_id}): what each party saw")
+        out("=" * 78)
+        for step, party, what in result.case.seen:
+            out(f"  {step:<11} {party:<16} {what}")
 
 
 def run_demo(
@@ -299,8 +352,14 @@ def run_demo(
     data: Callable[[str], tuple[Path, Path]] = dataset.data_files,
     out: Callable[[str], None] = print,
     show: bool = True,
+    serve: bool = False,
 ) -> DemoResult:
-    """Run the demo; return what each party saw. Raises DemoError when a step fails."""
+    """Run the demo; return what each party saw. Raises DemoError when a step fails.
+
+    With ``serve`` the network keeps running after the walkthrough, its addresses and
+    files printed, until SIGINT or SIGTERM (call from the main thread); then every
+    process is stopped as usual.
+    """
     if keep is not None:
         if keep.exists() and any(keep.iterdir()):
             raise DemoError(f"--keep {keep}: the directory is not empty")
@@ -313,6 +372,7 @@ def run_demo(
     say(f"building a throwaway network in {root}")
     succeeded = False
     shown: list[str] = []
+    printed = 0  # lines of `shown` already printed (while serving)
     try:
         demo.start_services()
         demo.prepare_nodes()
@@ -321,8 +381,17 @@ def run_demo(
         demo.wait_for_matching()
         demo.member_views()
         demo.alert()
+        demo.result.case = play_case(demo.net, demo.result.clusters, say, min(30.0, demo.remaining()))
         demo.result.seconds = say.elapsed()
         succeeded = True
+        if serve:
+            _print_result(demo.result, shown.append)
+            shown.extend(serving_lines(demo.net, start_consoles(demo.net)))
+            if show:
+                for line in shown:
+                    out(line)
+                printed = len(shown)
+            _serve_until_signalled(demo.net, say)
     except DemoError:
         raise
     except Exception as exc:  # a step failed in a way we did not foresee: still fail clearly
@@ -330,12 +399,13 @@ def run_demo(
     finally:
         demo.net.stop()
         if succeeded:
-            _print_result(demo.result, shown.append)
+            if not serve:
+                _print_result(demo.result, shown.append)
             _privacy_sweep(demo.result, root, [data(m)[1] for m in members], shown)
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
     if show:
-        for line in shown:
+        for line in shown[printed:]:
             out(line)
         out("")
         if demo.result.privacy_findings:
@@ -349,6 +419,63 @@ def run_demo(
         say(f"done in {demo.result.seconds:.1f}s; every process stopped"
             + (f"; files kept in {keep}" if keep else "; temporary directory removed"))
     return demo.result
+
+
+def start_consoles(net: LocalNetwork) -> list[tuple[str, str]]:
+    """Start the web consoles beside a served network; (what, address) of each, to print.
+
+    The place where the node and analyst consoles join ``msin demo --serve`` (their own
+    issue): each is started as a :class:`~msin_fed.demo.processes.Process` held by
+    ``net`` (so that ``net.stop()`` ends it with the rest) and returns its address here.
+    None exists yet.
+    """
+    return []
+
+
+def serving_lines(net: LocalNetwork, consoles: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """Every address of a running network, and where its configuration and identity files are."""
+    def pid(process: Any) -> str:
+        return f" (pid {process.pid})" if process is not None and process.pid is not None else ""
+
+    lines = ["", "=" * 78, "The network keeps running: every process and where its files are", "=" * 78]
+    lines.append(f"coordinator   {net.coordinator_address}{pid(net.coordinator_process)}")
+    lines.append(f"  config {net.root / 'coordinator' / 'coordinator.toml'}; identity {net.identity_dir(COORDINATOR_NAME)}")
+    for slot in net.keyholders:
+        lines.append(f"key holder {slot.name} {slot.address}{pid(slot.process)}")
+        lines.append(f"  config {slot.config}; identity {net.identity_dir(slot.name)}")
+    for member, node in net.nodes.items():
+        lines.append(f"node {member} (msin node run){pid(node.process)}")
+        lines.append(f"  config {node.config}; identity {net.identity_dir(member)}")
+    for what, address in consoles:
+        lines.append(f"{what} {address}")
+    lines.append(f"analyst identity {net.identity_dir(ANALYST_NAME)} (for the coordinator's analyst calls)")
+    lines.append(f"network CA {net.ca_dir}; dealing {net.keys_dir}; every log under {net.root}")
+    lines.append("try: msin node matches --config <a node's config>   (stop that node first: one process per store)")
+    lines.append("serving until Ctrl-C (SIGINT) or SIGTERM; then every process is stopped")
+    return lines
+
+
+def _serve_until_signalled(net: LocalNetwork, say: Callable[[str], None]) -> None:
+    stop = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        received.append(signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        reported: set[str] = set()
+        while not stop.wait(1.0):
+            for process in net.processes():
+                if not process.alive() and process.name not in reported:
+                    reported.add(process.name)
+                    say(f"{process.name} is not running (see its log {process.log})")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    name = signal.Signals(received[0]).name if received else "signal"
+    say(f"{name} received: stopping every process")
 
 
 def _privacy_sweep(result: DemoResult, root: Path, mention_files: Sequence[Path | None], shown: list[str]) -> None:

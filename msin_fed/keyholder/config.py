@@ -3,7 +3,7 @@
 Example::
 
     listen = "127.0.0.1:7443"           # host:port; port 0 picks a free one
-    cert_dir = "identity"               # cert.pem, key.pem, ca.pem (role keyholder)
+    identity_dir = "identity"           # cert.pem, key.pem, ca.pem (role keyholder)
     crl = "ca/crl.pem"                  # required: every call is refused while the CRL is
                                         # missing, bad, expired or older than one seen
     crl_number_file = "crl.number"      # optional: highest CRL number seen (default: beside
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from msin_fed.config_file import read_toml
+from msin_fed.config_file import read_toml, renamed
 from msin_fed.errors import ConfigError
 
 __all__ = ["KeyHolderConfig", "RosterConfig", "load_config"]
@@ -48,7 +48,7 @@ __all__ = ["KeyHolderConfig", "RosterConfig", "load_config"]
 DEFAULT_BURST = 4096
 
 _KNOWN = {
-    "listen", "cert_dir", "crl", "crl_number_file", "share_file", "share_files", "rate_limit_per_second",
+    "listen", "identity_dir", "cert_dir", "crl", "crl_number_file", "share_file", "share_files", "rate_limit_per_second",
     "burst", "log_path", "workers", "allowed_roles", "usage_db", "roster",
 }
 _ROSTER_KNOWN = {"file", "threshold", "signing_key", "signers"}
@@ -69,7 +69,8 @@ class KeyHolderConfig:
     """A validated key-holder configuration."""
 
     listen: str
-    cert_dir: Path
+    #: The holder's identity directory (``identity_dir``; ``cert_dir`` is its deprecated name).
+    identity_dir: Path
     share_files: tuple[Path, ...]
     rate_limit_per_second: float
     burst: int
@@ -82,6 +83,11 @@ class KeyHolderConfig:
     crl_number_file: Path | None = None
     workers: int = 4
     allowed_roles: frozenset[str] = field(default_factory=lambda: frozenset({"member"}))
+
+    @property
+    def cert_dir(self) -> Path:
+        """Deprecated name of :attr:`identity_dir`."""
+        return self.identity_dir
 
 
 def _number(file: str, data: dict[str, Any], key: str, kind: type, minimum: float) -> Any:
@@ -152,11 +158,12 @@ def load_config(path: str | Path) -> KeyHolderConfig:
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit() or int(port) > 65535:
         raise ConfigError(file, "listen", "must be host:port with a port from 0 to 65535")
-    if "cert_dir" not in data:
-        raise ConfigError(file, "cert_dir", "missing")
-    cert_dir = rel(data["cert_dir"], "cert_dir")
-    if not cert_dir.is_dir():
-        raise ConfigError(file, "cert_dir", f"{cert_dir} is not a directory")
+    raw_identity = renamed(data, "identity_dir", ("cert_dir",), file)
+    if raw_identity is None:
+        raise ConfigError(file, "identity_dir", "missing (the holder's identity directory from 'msin ca issue')")
+    identity_dir = rel(raw_identity, "identity_dir")
+    if not identity_dir.is_dir():
+        raise ConfigError(file, "identity_dir", f"{identity_dir} is not a directory")
     if "share_files" in data and "share_file" in data:
         raise ConfigError(file, "share_file", "give share_file or share_files, not both")
     raw_shares = data.get("share_files", [data["share_file"]] if "share_file" in data else None)
@@ -176,7 +183,7 @@ def load_config(path: str | Path) -> KeyHolderConfig:
         raise ConfigError(file, "allowed_roles", "must list 'member' and/or 'admin'")
     return KeyHolderConfig(
         listen=listen,
-        cert_dir=cert_dir,
+        identity_dir=identity_dir,
         share_files=shares,
         rate_limit_per_second=rate,
         burst=burst,

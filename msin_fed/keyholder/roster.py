@@ -38,6 +38,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from msin_fed.errors import RosterRefused, ValidationError
+from msin_fed.private_files import read_private
 
 __all__ = [
     "DEFAULT_DAILY_BUDGET",
@@ -319,7 +320,7 @@ def load_signing_key(path: str | os.PathLike[str]) -> SigningKey:
     """Load a roster-signing key written by :func:`write_signing_key`."""
     path = Path(path)
     try:
-        seed = path.read_bytes()
+        seed = read_private(path, "roster.signing_key")
     except OSError:
         raise ValidationError("signing_key", f"{path} cannot be read") from None
     if len(seed) != 32:

@@ -212,9 +212,9 @@ def running(
 
     ``servicer_class`` replaces the servicer (tests use it to stage a dishonest holder).
     """
-    identity = pki.load_identity(config.cert_dir)
+    identity = pki.load_identity(config.identity_dir)
     if identity.role != "keyholder":
-        raise ConfigError(str(config.cert_dir), "cert_dir", "certificate is not a keyholder's")
+        raise ConfigError(str(config.identity_dir), "identity_dir", "certificate is not a keyholder's")
     shares = load_shares(config)
     dealt = shares[max(shares)].public
     if config.roster.threshold < dealt.threshold:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from msin_fed.errors import ValidationError
+from msin_fed.errors import ValidationError, type_phrase
 
 __all__ = ["Assessment", "Grade", "Handling", "SourceEvaluation"]
 
@@ -17,6 +17,11 @@ class SourceEvaluation(enum.IntEnum):
     UNTESTED = 2
     NOT_RELIABLE = 3
 
+    @property
+    def label(self) -> str:
+        """The meaning in words ("untested source")."""
+        return _SOURCE_WORDS[self]
+
 
 class Assessment(str, enum.Enum):
     """Intelligence assessment A-E."""
@@ -27,12 +32,40 @@ class Assessment(str, enum.Enum):
     D = "D"  # not known
     E = "E"  # suspected to be false
 
+    @property
+    def label(self) -> str:
+        """The meaning in words ("known indirectly but corroborated")."""
+        return _ASSESSMENT_WORDS[self]
+
 
 class Handling(str, enum.Enum):
     """Handling code: P lawful sharing permitted; C permitted with conditions."""
 
     P = "P"
     C = "C"
+
+    @property
+    def label(self) -> str:
+        """The meaning in words ("lawful sharing permitted")."""
+        return _HANDLING_WORDS[self]
+
+
+_SOURCE_WORDS = {
+    SourceEvaluation.RELIABLE: "reliable source",
+    SourceEvaluation.UNTESTED: "untested source",
+    SourceEvaluation.NOT_RELIABLE: "source not reliable",
+}
+_ASSESSMENT_WORDS = {
+    Assessment.A: "known directly to the source",
+    Assessment.B: "known indirectly but corroborated",
+    Assessment.C: "known indirectly",
+    Assessment.D: "not known",
+    Assessment.E: "suspected to be false",
+}
+_HANDLING_WORDS = {
+    Handling.P: "lawful sharing permitted",
+    Handling.C: "lawful sharing permitted with conditions",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +83,7 @@ class Grade:
             ("handling", Handling),
         ):
             if not isinstance(getattr(self, name), kind):
-                raise ValidationError(f"grade.{name}", f"must be a {kind.__name__}")
+                raise ValidationError(f"grade.{name}", f"must be {type_phrase(kind)}")
 
     @classmethod
     def parse(cls, text: str, field: str = "grade") -> Grade:
@@ -89,6 +122,10 @@ class Grade:
             Assessment.B,
             Assessment.C,
         )
+
+    def describe(self) -> str:
+        """The grade and what it means, one line: "2BP: untested source; known ...; ..."."""
+        return f"{self}: {self.source.label}; {self.assessment.label}; {self.handling.label}"
 
     def __str__(self) -> str:
         return f"{int(self.source)}{self.assessment.value}{self.handling.value}"

@@ -10,7 +10,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 
-from msin_fed.errors import ValidationError
+from msin_fed.errors import ValidationError, type_phrase
 from msin_fed.model.grading import Grade
 from msin_fed.model.identifiers import (
     BankAccount,
@@ -156,7 +156,7 @@ class IntelligenceReport:
             ("grade", Grade),
         ):
             if not isinstance(getattr(self, name), kind):
-                raise ValidationError(name, f"must be a {kind.__name__}")
+                raise ValidationError(name, f"must be {type_phrase(kind)}")
         if not isinstance(self.month, str) or not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", self.month):
             raise ValidationError("month", "wrong format (expected YYYY-MM)")
         if self.victims_count is not None and not (0 <= self.victims_count <= 100_000):

@@ -7,7 +7,7 @@ import hmac
 import re
 from dataclasses import dataclass
 
-from msin_fed.errors import ValidationError
+from msin_fed.errors import ValidationError, type_phrase
 from msin_fed.model.grading import Grade
 from msin_fed.model.report import check_id
 from msin_fed.model.vocab import ExploitationType, Indicator, Region, Sector, Tlp
@@ -115,7 +115,7 @@ class SharedRecord:
             raise ValidationError("tokens", "tokens of one record must share one key epoch")
         for name, kind in _TYPED_FIELDS:
             if not isinstance(getattr(self, name), kind):
-                raise ValidationError(name, f"must be a {kind.__name__}")
+                raise ValidationError(name, f"must be {type_phrase(kind)}")
         if not _MONTH.fullmatch(self.month):
             raise ValidationError("month", "wrong format (expected YYYY-MM)")
         if self.victims_band not in VICTIM_BANDS:

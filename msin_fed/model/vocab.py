@@ -59,6 +59,24 @@ class Tlp(_Vocab):
     AMBER_STRICT = ("AMBER+STRICT", "TLP:AMBER+STRICT")
     RED = ("RED", "TLP:RED")
 
+    @property
+    def meaning(self) -> str:
+        """Who may be told, in the words of TLP 2.0 (one line)."""
+        return _TLP_MEANING[self.value]
+
+    def describe(self) -> str:
+        """The marking and what it means, one line: "TLP:AMBER: ..."."""
+        return f"{self.label}: {self.meaning}"
+
+
+_TLP_MEANING = {
+    "CLEAR": "no limit on disclosure",
+    "GREEN": "may be shared within the recipients' community, not published",
+    "AMBER": "only on a need-to-know basis within the recipient's organisation and its clients",
+    "AMBER+STRICT": "only on a need-to-know basis within the recipient's organisation",
+    "RED": "for the named recipients only, no further disclosure",
+}
+
 
 class Region(_Vocab):
     """UK nations and English regions (ITL1). Nothing finer is ever shared."""

@@ -231,18 +231,20 @@ class AlertEvent(_message.Message):
     def __init__(self, alert_id: _Optional[str] = ..., summary: _Optional[str] = ..., region: _Optional[str] = ..., sector: _Optional[str] = ..., exploitation_type: _Optional[str] = ..., grade: _Optional[_Union[Grade, _Mapping]] = ..., tlp: _Optional[_Union[Tlp, str]] = ..., raised_by_role: _Optional[str] = ..., own_record_id: _Optional[str] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("cursor", "created_at", "match", "alert", "checkpoint")
+    __slots__ = ("cursor", "created_at", "match", "alert", "checkpoint", "case")
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     MATCH_FIELD_NUMBER: _ClassVar[int]
     ALERT_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    CASE_FIELD_NUMBER: _ClassVar[int]
     cursor: int
     created_at: _timestamp_pb2.Timestamp
     match: MatchEvent
     alert: AlertEvent
     checkpoint: AuditCheckpoint
-    def __init__(self, cursor: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., match: _Optional[_Union[MatchEvent, _Mapping]] = ..., alert: _Optional[_Union[AlertEvent, _Mapping]] = ..., checkpoint: _Optional[_Union[AuditCheckpoint, _Mapping]] = ...) -> None: ...
+    case: CaseEvent
+    def __init__(self, cursor: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., match: _Optional[_Union[MatchEvent, _Mapping]] = ..., alert: _Optional[_Union[AlertEvent, _Mapping]] = ..., checkpoint: _Optional[_Union[AuditCheckpoint, _Mapping]] = ..., case: _Optional[_Union[CaseEvent, _Mapping]] = ...) -> None: ...
 
 class AuditCheckpoint(_message.Message):
     __slots__ = ("number", "entry_seq", "head_hash", "signed_at", "key", "signature")
@@ -355,3 +357,370 @@ class RecordActionResponse(_message.Message):
     ACTION_ID_FIELD_NUMBER: _ClassVar[int]
     action_id: str
     def __init__(self, action_id: _Optional[str] = ...) -> None: ...
+
+class CaseEvent(_message.Message):
+    __slots__ = ("case_id", "kind", "state", "ref", "peer_key", "sealed")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REF_FIELD_NUMBER: _ClassVar[int]
+    PEER_KEY_FIELD_NUMBER: _ClassVar[int]
+    SEALED_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    kind: str
+    state: str
+    ref: str
+    peer_key: bytes
+    sealed: bytes
+    def __init__(self, case_id: _Optional[str] = ..., kind: _Optional[str] = ..., state: _Optional[str] = ..., ref: _Optional[str] = ..., peer_key: _Optional[bytes] = ..., sealed: _Optional[bytes] = ...) -> None: ...
+
+class OpenCaseRequest(_message.Message):
+    __slots__ = ("cluster_id", "record_id", "title")
+    CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    cluster_id: str
+    record_id: str
+    title: str
+    def __init__(self, cluster_id: _Optional[str] = ..., record_id: _Optional[str] = ..., title: _Optional[str] = ...) -> None: ...
+
+class CaseRecord(_message.Message):
+    __slots__ = ("record_id", "member", "narrative", "region", "sector", "exploitation_type", "month", "grade", "tlp")
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    NARRATIVE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    SECTOR_FIELD_NUMBER: _ClassVar[int]
+    EXPLOITATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    TLP_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    member: str
+    narrative: str
+    region: str
+    sector: str
+    exploitation_type: str
+    month: str
+    grade: Grade
+    tlp: Tlp
+    def __init__(self, record_id: _Optional[str] = ..., member: _Optional[str] = ..., narrative: _Optional[str] = ..., region: _Optional[str] = ..., sector: _Optional[str] = ..., exploitation_type: _Optional[str] = ..., month: _Optional[str] = ..., grade: _Optional[_Union[Grade, _Mapping]] = ..., tlp: _Optional[_Union[Tlp, str]] = ...) -> None: ...
+
+class CaseEntry(_message.Message):
+    __slots__ = ("at", "kind", "actor", "text", "ref")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    REF_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    kind: str
+    actor: str
+    text: str
+    ref: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[str] = ..., actor: _Optional[str] = ..., text: _Optional[str] = ..., ref: _Optional[str] = ...) -> None: ...
+
+class Proposal(_message.Message):
+    __slots__ = ("proposal_id", "state", "members", "you_consented", "note", "you_revealed")
+    PROPOSAL_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    YOU_CONSENTED_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    YOU_REVEALED_FIELD_NUMBER: _ClassVar[int]
+    proposal_id: str
+    state: str
+    members: _containers.RepeatedScalarFieldContainer[str]
+    you_consented: bool
+    note: str
+    you_revealed: bool
+    def __init__(self, proposal_id: _Optional[str] = ..., state: _Optional[str] = ..., members: _Optional[_Iterable[str]] = ..., you_consented: _Optional[bool] = ..., note: _Optional[str] = ..., you_revealed: _Optional[bool] = ...) -> None: ...
+
+class Recommendation(_message.Message):
+    __slots__ = ("recommendation_id", "text", "agreed", "recorded")
+    RECOMMENDATION_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    AGREED_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    recommendation_id: str
+    text: str
+    agreed: _containers.RepeatedScalarFieldContainer[str]
+    recorded: bool
+    def __init__(self, recommendation_id: _Optional[str] = ..., text: _Optional[str] = ..., agreed: _Optional[_Iterable[str]] = ..., recorded: _Optional[bool] = ...) -> None: ...
+
+class CaseAction(_message.Message):
+    __slots__ = ("action_id", "kind", "outcome", "date", "member", "lessons")
+    ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    LESSONS_FIELD_NUMBER: _ClassVar[int]
+    action_id: str
+    kind: str
+    outcome: str
+    date: str
+    member: str
+    lessons: str
+    def __init__(self, action_id: _Optional[str] = ..., kind: _Optional[str] = ..., outcome: _Optional[str] = ..., date: _Optional[str] = ..., member: _Optional[str] = ..., lessons: _Optional[str] = ...) -> None: ...
+
+class Escalation(_message.Message):
+    __slots__ = ("reason", "note", "agency", "decided_by", "decided_at")
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    note: str
+    agency: str
+    decided_by: str
+    decided_at: _timestamp_pb2.Timestamp
+    def __init__(self, reason: _Optional[str] = ..., note: _Optional[str] = ..., agency: _Optional[str] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CaseView(_message.Message):
+    __slots__ = ("case_id", "state", "title", "outcome", "cluster_id", "records", "participants", "timeline", "proposals", "recommendations", "actions", "escalation", "analyst_key", "member_keys", "opened_at")
+    class MemberKeysEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: bytes
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[bytes] = ...) -> None: ...
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    TIMELINE_FIELD_NUMBER: _ClassVar[int]
+    PROPOSALS_FIELD_NUMBER: _ClassVar[int]
+    RECOMMENDATIONS_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    ESCALATION_FIELD_NUMBER: _ClassVar[int]
+    ANALYST_KEY_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_KEYS_FIELD_NUMBER: _ClassVar[int]
+    OPENED_AT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    state: str
+    title: str
+    outcome: str
+    cluster_id: str
+    records: _containers.RepeatedCompositeFieldContainer[CaseRecord]
+    participants: _containers.RepeatedScalarFieldContainer[str]
+    timeline: _containers.RepeatedCompositeFieldContainer[CaseEntry]
+    proposals: _containers.RepeatedCompositeFieldContainer[Proposal]
+    recommendations: _containers.RepeatedCompositeFieldContainer[Recommendation]
+    actions: _containers.RepeatedCompositeFieldContainer[CaseAction]
+    escalation: Escalation
+    analyst_key: bytes
+    member_keys: _containers.ScalarMap[str, bytes]
+    opened_at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., state: _Optional[str] = ..., title: _Optional[str] = ..., outcome: _Optional[str] = ..., cluster_id: _Optional[str] = ..., records: _Optional[_Iterable[_Union[CaseRecord, _Mapping]]] = ..., participants: _Optional[_Iterable[str]] = ..., timeline: _Optional[_Iterable[_Union[CaseEntry, _Mapping]]] = ..., proposals: _Optional[_Iterable[_Union[Proposal, _Mapping]]] = ..., recommendations: _Optional[_Iterable[_Union[Recommendation, _Mapping]]] = ..., actions: _Optional[_Iterable[_Union[CaseAction, _Mapping]]] = ..., escalation: _Optional[_Union[Escalation, _Mapping]] = ..., analyst_key: _Optional[bytes] = ..., member_keys: _Optional[_Mapping[str, bytes]] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListCasesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListCasesResponse(_message.Message):
+    __slots__ = ("cases",)
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    cases: _containers.RepeatedCompositeFieldContainer[CaseView]
+    def __init__(self, cases: _Optional[_Iterable[_Union[CaseView, _Mapping]]] = ...) -> None: ...
+
+class GetCaseRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class PostMessageRequest(_message.Message):
+    __slots__ = ("case_id", "to_member", "sealed")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_MEMBER_FIELD_NUMBER: _ClassVar[int]
+    SEALED_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    to_member: str
+    sealed: bytes
+    def __init__(self, case_id: _Optional[str] = ..., to_member: _Optional[str] = ..., sealed: _Optional[bytes] = ...) -> None: ...
+
+class PostMessageResponse(_message.Message):
+    __slots__ = ("message_id",)
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    message_id: str
+    def __init__(self, message_id: _Optional[str] = ...) -> None: ...
+
+class ListMessagesRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class SealedMessage(_message.Message):
+    __slots__ = ("message_id", "from_role", "member", "sender_key", "recipient_key", "sealed", "at")
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_ROLE_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    SENDER_KEY_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_KEY_FIELD_NUMBER: _ClassVar[int]
+    SEALED_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    message_id: str
+    from_role: str
+    member: str
+    sender_key: bytes
+    recipient_key: bytes
+    sealed: bytes
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, message_id: _Optional[str] = ..., from_role: _Optional[str] = ..., member: _Optional[str] = ..., sender_key: _Optional[bytes] = ..., recipient_key: _Optional[bytes] = ..., sealed: _Optional[bytes] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListMessagesResponse(_message.Message):
+    __slots__ = ("messages",)
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    messages: _containers.RepeatedCompositeFieldContainer[SealedMessage]
+    def __init__(self, messages: _Optional[_Iterable[_Union[SealedMessage, _Mapping]]] = ...) -> None: ...
+
+class BrokerRequest(_message.Message):
+    __slots__ = ("case_id", "member_a", "member_b", "note")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_A_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_B_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    member_a: str
+    member_b: str
+    note: str
+    def __init__(self, case_id: _Optional[str] = ..., member_a: _Optional[str] = ..., member_b: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class BrokerResponse(_message.Message):
+    __slots__ = ("proposal_id",)
+    PROPOSAL_ID_FIELD_NUMBER: _ClassVar[int]
+    proposal_id: str
+    def __init__(self, proposal_id: _Optional[str] = ...) -> None: ...
+
+class ConsentRequest(_message.Message):
+    __slots__ = ("proposal_id", "self_sealed")
+    PROPOSAL_ID_FIELD_NUMBER: _ClassVar[int]
+    SELF_SEALED_FIELD_NUMBER: _ClassVar[int]
+    proposal_id: str
+    self_sealed: bytes
+    def __init__(self, proposal_id: _Optional[str] = ..., self_sealed: _Optional[bytes] = ...) -> None: ...
+
+class ConsentResponse(_message.Message):
+    __slots__ = ("agreed", "peer_key")
+    AGREED_FIELD_NUMBER: _ClassVar[int]
+    PEER_KEY_FIELD_NUMBER: _ClassVar[int]
+    agreed: bool
+    peer_key: bytes
+    def __init__(self, agreed: _Optional[bool] = ..., peer_key: _Optional[bytes] = ...) -> None: ...
+
+class DeclineRequest(_message.Message):
+    __slots__ = ("proposal_id",)
+    PROPOSAL_ID_FIELD_NUMBER: _ClassVar[int]
+    proposal_id: str
+    def __init__(self, proposal_id: _Optional[str] = ...) -> None: ...
+
+class DeclineResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RevealRequest(_message.Message):
+    __slots__ = ("proposal_id", "sealed")
+    PROPOSAL_ID_FIELD_NUMBER: _ClassVar[int]
+    SEALED_FIELD_NUMBER: _ClassVar[int]
+    proposal_id: str
+    sealed: bytes
+    def __init__(self, proposal_id: _Optional[str] = ..., sealed: _Optional[bytes] = ...) -> None: ...
+
+class RevealResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ReferRequest(_message.Message):
+    __slots__ = ("case_id", "position")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    position: str
+    def __init__(self, case_id: _Optional[str] = ..., position: _Optional[str] = ...) -> None: ...
+
+class ReferResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class AddNoteRequest(_message.Message):
+    __slots__ = ("case_id", "text")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    text: str
+    def __init__(self, case_id: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+
+class AddNoteResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RecommendRequest(_message.Message):
+    __slots__ = ("case_id", "text", "recommendation_id")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    RECOMMENDATION_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    text: str
+    recommendation_id: str
+    def __init__(self, case_id: _Optional[str] = ..., text: _Optional[str] = ..., recommendation_id: _Optional[str] = ...) -> None: ...
+
+class RecommendResponse(_message.Message):
+    __slots__ = ("recommendation", "quorum")
+    RECOMMENDATION_FIELD_NUMBER: _ClassVar[int]
+    QUORUM_FIELD_NUMBER: _ClassVar[int]
+    recommendation: Recommendation
+    quorum: int
+    def __init__(self, recommendation: _Optional[_Union[Recommendation, _Mapping]] = ..., quorum: _Optional[int] = ...) -> None: ...
+
+class EscalateRequest(_message.Message):
+    __slots__ = ("case_id", "reason", "note", "agency")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    reason: str
+    note: str
+    agency: str
+    def __init__(self, case_id: _Optional[str] = ..., reason: _Optional[str] = ..., note: _Optional[str] = ..., agency: _Optional[str] = ...) -> None: ...
+
+class EscalateResponse(_message.Message):
+    __slots__ = ("stix_bundle",)
+    STIX_BUNDLE_FIELD_NUMBER: _ClassVar[int]
+    stix_bundle: str
+    def __init__(self, stix_bundle: _Optional[str] = ...) -> None: ...
+
+class RecordCaseActionRequest(_message.Message):
+    __slots__ = ("case_id", "kind", "outcome", "date", "lessons")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    LESSONS_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    kind: str
+    outcome: str
+    date: str
+    lessons: str
+    def __init__(self, case_id: _Optional[str] = ..., kind: _Optional[str] = ..., outcome: _Optional[str] = ..., date: _Optional[str] = ..., lessons: _Optional[str] = ...) -> None: ...
+
+class RecordCaseActionResponse(_message.Message):
+    __slots__ = ("action_id",)
+    ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    action_id: str
+    def __init__(self, action_id: _Optional[str] = ...) -> None: ...
+
+class CloseCaseRequest(_message.Message):
+    __slots__ = ("case_id", "outcome")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    outcome: str
+    def __init__(self, case_id: _Optional[str] = ..., outcome: _Optional[str] = ...) -> None: ...

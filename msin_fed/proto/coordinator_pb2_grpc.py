@@ -370,3 +370,735 @@ class Coordinator:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class CasesStub:
+    """================================================================ cases
+
+    Cases: what happens after a match (the seeds' handling process). An analyst (STTG)
+    opens a case from a cluster or one record; STTG and each member involved talk in
+    messages sealed to those two parties (the coordinator stores ciphertext only); STTG
+    can broker direct contact between two members, which each must consent to; the
+    Advisory Group mediates disagreements and records recommendations with a quorum;
+    a case can be escalated to law enforcement (exported as STIX 2.1); members record
+    the actions they took and their outcomes. Every change is audited, and the parties
+    hear of changes as CaseEvents on their Subscribe stream.
+
+    Sealing keys: every member, analyst and advisory certificate carries an X25519
+    public key (msin_fed.pki SEALING_KEY_OID). Messages are PyNaCl Boxes from the
+    sender's key to the recipient's.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.OpenCase = channel.unary_unary(
+                '/msin.v1.Cases/OpenCase',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.OpenCaseRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.CaseView.FromString,
+                _registered_method=True)
+        self.ListCases = channel.unary_unary(
+                '/msin.v1.Cases/ListCases',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.ListCasesRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.ListCasesResponse.FromString,
+                _registered_method=True)
+        self.GetCase = channel.unary_unary(
+                '/msin.v1.Cases/GetCase',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.GetCaseRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.CaseView.FromString,
+                _registered_method=True)
+        self.PostMessage = channel.unary_unary(
+                '/msin.v1.Cases/PostMessage',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.PostMessageRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.PostMessageResponse.FromString,
+                _registered_method=True)
+        self.ListMessages = channel.unary_unary(
+                '/msin.v1.Cases/ListMessages',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.ListMessagesRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.ListMessagesResponse.FromString,
+                _registered_method=True)
+        self.Broker = channel.unary_unary(
+                '/msin.v1.Cases/Broker',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.BrokerRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.BrokerResponse.FromString,
+                _registered_method=True)
+        self.Consent = channel.unary_unary(
+                '/msin.v1.Cases/Consent',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.ConsentRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.ConsentResponse.FromString,
+                _registered_method=True)
+        self.Decline = channel.unary_unary(
+                '/msin.v1.Cases/Decline',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.DeclineRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.DeclineResponse.FromString,
+                _registered_method=True)
+        self.Reveal = channel.unary_unary(
+                '/msin.v1.Cases/Reveal',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.RevealRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.RevealResponse.FromString,
+                _registered_method=True)
+        self.Refer = channel.unary_unary(
+                '/msin.v1.Cases/Refer',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.ReferRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.ReferResponse.FromString,
+                _registered_method=True)
+        self.AddNote = channel.unary_unary(
+                '/msin.v1.Cases/AddNote',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.AddNoteRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.AddNoteResponse.FromString,
+                _registered_method=True)
+        self.Recommend = channel.unary_unary(
+                '/msin.v1.Cases/Recommend',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.RecommendRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.RecommendResponse.FromString,
+                _registered_method=True)
+        self.Escalate = channel.unary_unary(
+                '/msin.v1.Cases/Escalate',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.EscalateRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.EscalateResponse.FromString,
+                _registered_method=True)
+        self.RecordCaseAction = channel.unary_unary(
+                '/msin.v1.Cases/RecordCaseAction',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.RecordCaseActionRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.RecordCaseActionResponse.FromString,
+                _registered_method=True)
+        self.CloseCase = channel.unary_unary(
+                '/msin.v1.Cases/CloseCase',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.CloseCaseRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.CaseView.FromString,
+                _registered_method=True)
+
+
+class CasesServicer:
+    """================================================================ cases
+
+    Cases: what happens after a match (the seeds' handling process). An analyst (STTG)
+    opens a case from a cluster or one record; STTG and each member involved talk in
+    messages sealed to those two parties (the coordinator stores ciphertext only); STTG
+    can broker direct contact between two members, which each must consent to; the
+    Advisory Group mediates disagreements and records recommendations with a quorum;
+    a case can be escalated to law enforcement (exported as STIX 2.1); members record
+    the actions they took and their outcomes. Every change is audited, and the parties
+    hear of changes as CaseEvents on their Subscribe stream.
+
+    Sealing keys: every member, analyst and advisory certificate carries an X25519
+    public key (msin_fed.pki SEALING_KEY_OID). Messages are PyNaCl Boxes from the
+    sender's key to the recipient's.
+    """
+
+    def OpenCase(self, request, context):
+        """Open a case from a cluster or from one record. Analysts only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCases(self, request, context):
+        """Cases the caller takes part in (analysts: every case).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCase(self, request, context):
+        """One case as the caller may see it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PostMessage(self, request, context):
+        """Post a sealed message: an analyst to one member of the case, a member to STTG.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMessages(self, request, context):
+        """The sealed messages of the caller's thread(s) on a case.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Broker(self, request, context):
+        """Propose that two members of a case speak directly. Analysts only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Consent(self, request, context):
+        """A member agrees to reveal itself to the other member of a proposal.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Decline(self, request, context):
+        """A member declines a proposal; nothing is revealed to anyone.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Reveal(self, request, context):
+        """After both consented: a member's identity and contact, sealed to the other member.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Refer(self, request, context):
+        """Refer a disagreement to the Advisory Group, stating the caller's position.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddNote(self, request, context):
+        """An Advisory Group member adds a note to a case referred to the group.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Recommend(self, request, context):
+        """An Advisory Group member proposes or agrees to a recommendation; it is recorded
+        once a quorum of the configured members agreed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Escalate(self, request, context):
+        """Mark a case as having reached the threshold for law enforcement. Analysts only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordCaseAction(self, request, context):
+        """A member records an action it took on a case, with its outcome.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseCase(self, request, context):
+        """Close a case with an outcome. Analysts only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_CasesServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'OpenCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenCase,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.OpenCaseRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.CaseView.SerializeToString,
+            ),
+            'ListCases': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCases,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.ListCasesRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.ListCasesResponse.SerializeToString,
+            ),
+            'GetCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCase,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.GetCaseRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.CaseView.SerializeToString,
+            ),
+            'PostMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.PostMessage,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.PostMessageRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.PostMessageResponse.SerializeToString,
+            ),
+            'ListMessages': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMessages,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.ListMessagesRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.ListMessagesResponse.SerializeToString,
+            ),
+            'Broker': grpc.unary_unary_rpc_method_handler(
+                    servicer.Broker,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.BrokerRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.BrokerResponse.SerializeToString,
+            ),
+            'Consent': grpc.unary_unary_rpc_method_handler(
+                    servicer.Consent,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.ConsentRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.ConsentResponse.SerializeToString,
+            ),
+            'Decline': grpc.unary_unary_rpc_method_handler(
+                    servicer.Decline,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.DeclineRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.DeclineResponse.SerializeToString,
+            ),
+            'Reveal': grpc.unary_unary_rpc_method_handler(
+                    servicer.Reveal,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.RevealRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.RevealResponse.SerializeToString,
+            ),
+            'Refer': grpc.unary_unary_rpc_method_handler(
+                    servicer.Refer,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.ReferRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.ReferResponse.SerializeToString,
+            ),
+            'AddNote': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddNote,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.AddNoteRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.AddNoteResponse.SerializeToString,
+            ),
+            'Recommend': grpc.unary_unary_rpc_method_handler(
+                    servicer.Recommend,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.RecommendRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.RecommendResponse.SerializeToString,
+            ),
+            'Escalate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Escalate,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.EscalateRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.EscalateResponse.SerializeToString,
+            ),
+            'RecordCaseAction': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordCaseAction,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.RecordCaseActionRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.RecordCaseActionResponse.SerializeToString,
+            ),
+            'CloseCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseCase,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.CloseCaseRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.CaseView.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'msin.v1.Cases', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('msin.v1.Cases', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Cases:
+    """================================================================ cases
+
+    Cases: what happens after a match (the seeds' handling process). An analyst (STTG)
+    opens a case from a cluster or one record; STTG and each member involved talk in
+    messages sealed to those two parties (the coordinator stores ciphertext only); STTG
+    can broker direct contact between two members, which each must consent to; the
+    Advisory Group mediates disagreements and records recommendations with a quorum;
+    a case can be escalated to law enforcement (exported as STIX 2.1); members record
+    the actions they took and their outcomes. Every change is audited, and the parties
+    hear of changes as CaseEvents on their Subscribe stream.
+
+    Sealing keys: every member, analyst and advisory certificate carries an X25519
+    public key (msin_fed.pki SEALING_KEY_OID). Messages are PyNaCl Boxes from the
+    sender's key to the recipient's.
+    """
+
+    @staticmethod
+    def OpenCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/OpenCase',
+            msin_dot_v1_dot_coordinator__pb2.OpenCaseRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.CaseView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCases(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/ListCases',
+            msin_dot_v1_dot_coordinator__pb2.ListCasesRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.ListCasesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/GetCase',
+            msin_dot_v1_dot_coordinator__pb2.GetCaseRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.CaseView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PostMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/PostMessage',
+            msin_dot_v1_dot_coordinator__pb2.PostMessageRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.PostMessageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMessages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/ListMessages',
+            msin_dot_v1_dot_coordinator__pb2.ListMessagesRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.ListMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Broker(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/Broker',
+            msin_dot_v1_dot_coordinator__pb2.BrokerRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.BrokerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Consent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/Consent',
+            msin_dot_v1_dot_coordinator__pb2.ConsentRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.ConsentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Decline(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/Decline',
+            msin_dot_v1_dot_coordinator__pb2.DeclineRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.DeclineResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reveal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/Reveal',
+            msin_dot_v1_dot_coordinator__pb2.RevealRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.RevealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Refer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/Refer',
+            msin_dot_v1_dot_coordinator__pb2.ReferRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.ReferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddNote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/AddNote',
+            msin_dot_v1_dot_coordinator__pb2.AddNoteRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.AddNoteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Recommend(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/Recommend',
+            msin_dot_v1_dot_coordinator__pb2.RecommendRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.RecommendResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Escalate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/Escalate',
+            msin_dot_v1_dot_coordinator__pb2.EscalateRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.EscalateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordCaseAction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/RecordCaseAction',
+            msin_dot_v1_dot_coordinator__pb2.RecordCaseActionRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.RecordCaseActionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/CloseCase',
+            msin_dot_v1_dot_coordinator__pb2.CloseCaseRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.CaseView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 import grpc
 import pytest
+from msin_fed.coordinator.cases import case_metadata
 from msin_fed.coordinator.config import CoordinatorConfig
 from msin_fed.coordinator.server import CoordinatorServer
 from msin_fed.coordinator.store import SharedStore, metadata
@@ -80,10 +81,12 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SharedStor
         url = require_postgres()
         s = SharedStore(url)
         metadata.drop_all(s.engine)
+        case_metadata.drop_all(s.engine)
         metadata.create_all(s.engine)
     yield s
     if request.param == "postgres":
         metadata.drop_all(s.engine)
+        case_metadata.drop_all(s.engine)
     s.close()
 
 

@@ -16,7 +16,7 @@ from msin_fed.coordinator.store import SharedStore, audit
 
 from msin_fed import pki
 from msin_fed.errors import ValidationError
-from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.model.events import MatchChange, MatchEvent
 from msin_fed.wire import sign_batch
 
 from .conftest import record, submission, tok
@@ -61,7 +61,8 @@ def test_intake_replay_atomicity_events_withdraw_and_audit(
     stream = service.events(_caller(alpha), 0, is_active=lambda: True, poll=0.01)
     first = next(stream)
     stream.close()
-    assert first.match.record_id == "a1" and first.match.change == pb.MATCH_CHANGE_NEW
+    assert isinstance(first.body, MatchEvent)  # a domain value: the service speaks no protobuf
+    assert first.body.record_id == "a1" and first.body.change == MatchChange.NEW
 
     with pytest.raises(AccessDenied):
         service.withdraw(_caller(alpha), "b1")

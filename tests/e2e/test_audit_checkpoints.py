@@ -104,7 +104,7 @@ def _node_toml(directory: Path, member: pki.Identity, port: int, pin: str | None
             [node]
             store = "node.db"
             key_file = "node.key"
-            identity = "{member.directory}"
+            identity_dir = "{member.directory}"
 
             [coordinator]
             address = "localhost:{port}"

@@ -45,7 +45,7 @@ def test_keyholder_example_loads(tmp_path: Path, ca_dir: Path) -> None:
     pki.issue(ca_dir, "keyholder", "kh1", tmp_path / "identity")
     write_dealing(deal(2, 3, 1), tmp_path)
     config = load_config(target)
-    assert config.cert_dir == tmp_path / "identity"
+    assert config.identity_dir == tmp_path / "identity"
     assert config.share_files == (tmp_path / "holder-1.share.json",)
     assert config.rate_limit_per_second == 2000 and config.burst == 20000
     assert config.allowed_roles == frozenset({"member"})
@@ -56,7 +56,7 @@ def test_keyholder_example_loads(tmp_path: Path, ca_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("command", "text", "key"),
     [
-        (["keyholder", "serve"], 'listen = "127.0.0.1:0"\ncert_dir = "."\nshare_files = ["x"]\ncolour = 1\n',
+        (["keyholder", "serve"], 'listen = "127.0.0.1:0"\nidentity_dir = "."\nshare_files = ["x"]\ncolour = 1\n',
          "colour"),
         (["coordinator", "serve"], '[server]\nidentity_dir = "id"\nlisten = "nowhere"\n', "server.listen"),
         (["node", "init"], '[node]\nstore = "n.db"\nkey_file = "k"\n[key_holders]\nthreshold = 5\n',

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,3 +195,58 @@ def test_shared_database_holds_tokens_not_inputs(demo: DemoRun) -> None:
 def test_cluster_kinds_are_known(demo: DemoRun) -> None:
     assert {c.kind for c in demo.result.clusters} <= {"perpetrator", "site"}
     assert all(isinstance(c, pb.Cluster) for c in demo.result.clusters)
+
+
+def test_one_case_goes_from_match_to_outcome_and_each_party_view_is_shown(demo: DemoRun) -> None:
+    case = demo.result.case
+    assert case is not None and case.case_id and len(case.members) >= 2
+    steps = [step for step, _party, _what in case.seen]
+    assert steps[0] == "open" and steps[-1] == "outcome"
+    assert {"discussion", "contact", "advisory", "escalation"} <= set(steps)
+    first, second = case.members[0], case.members[1]
+    contacts = {party: what for step, party, what in case.seen if step == "contact"}
+    assert contacts[first].startswith(second) and contacts[second].startswith(first)
+    for third in case.members[2:]:
+        assert contacts[third] == "no other member revealed"  # it declined
+    for step, party, what in case.seen:
+        if step == "discussion" and party in case.members:
+            assert not any(other in what for other in case.members if other != party)
+    assert case.stix_objects > 3
+    assert any("what each party saw" in line for line in demo.output)
+
+
+def test_output_explains_its_words(demo: DemoRun) -> None:
+    from msin_fed.token_inputs import KIND_LABELS
+
+    text = "\n".join(demo.output)
+    # Token kinds in plain English, never the internal names.
+    labels = set(KIND_LABELS.values())
+    said = []
+    for line in demo.output:
+        found = re.search(r"other member\(s\) on (.+)$", line) or re.search(r"linked on (.+), \d{4}-\d\d\.\.", line)
+        if found:
+            said += found.group(1).split(", ")
+    assert said and set(said) <= labels, set(said) - labels
+    assert "phone number" in said and "name and date of birth" in said
+    # One line on what the grades shown and the TLP mean, from the library's vocabulary.
+    assert "1AP: reliable source; known directly to the source; lawful sharing permitted" in text
+    assert "TLP:AMBER: only on a need-to-know basis" in text
+    # Each member's reports in the order of their ids.
+    for member in dataset.MEMBERS:
+        start = next(i for i, line in enumerate(demo.output) if line.startswith(f"\n{member}: shared"))
+        ids = []
+        for line in demo.output[start + 1:]:
+            if not line.startswith("  report "):
+                break
+            ids.append(line.split()[1].rstrip(":"))
+        assert ids and ids == sorted(ids, key=lambda r: [int(p) if p.isdigit() else p for p in r.split("-")]), ids
+
+
+def test_every_private_key_the_demo_wrote_is_owner_only(demo: DemoRun) -> None:
+    import stat
+
+    names = ("key.pem", "signing.key", "sealing.key", "ca.key", "roster-signing.key", "checkpoint.key", "store.key")
+    keys = [p for p in demo.root.rglob("*") if p.is_file() and (p.name in names or p.name.endswith(".share.json"))]
+    assert len(keys) > 10
+    assert {str(p.relative_to(demo.root)): oct(stat.S_IMODE(p.stat().st_mode)) for p in keys
+            if stat.S_IMODE(p.stat().st_mode) != 0o600} == {}

@@ -152,18 +152,18 @@ def test_over_budget_is_refused_with_the_reset_time_and_still_is_after_a_restart
     assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert f"resets at {tomorrow.isoformat()}T00:00:00Z" in (error.details() or "")
     # The member sees its own use; STTG's analyst sees only totals; a member may not.
-    usage = _msin(net, "keyholder", "usage", "--identity", str(net.identity_dir("alpha")),
+    usage = _msin(net, "keyholder", "usage", "--identity-dir", str(net.identity_dir("alpha")),
                   "--holder", f"kh1={kh1.address}")
     assert "kh1: 20 of 20 elements used" in usage and "network bound 30 a day" in usage
     net.configure_node("alpha")
     net.node_cli("alpha", "init")
     from_node = net.node_cli("alpha", "usage")
     assert "kh1: 20 of 20 elements used" in from_node and "kh2: 0 of 20 elements used" in from_node
-    totals = _msin(net, "keyholder", "totals", "--identity", str(net.identity_dir("sttg-analyst")),
+    totals = _msin(net, "keyholder", "totals", "--identity-dir", str(net.identity_dir("sttg-analyst")),
                    "--holder", f"kh1={kh1.address}")
     assert "kh1: 25 elements for 2 of 2 rostered members" in totals
     with pytest.raises(DemoError, match="PERMISSION_DENIED"):
-        _msin(net, "keyholder", "totals", "--identity", str(net.identity_dir("alpha")),
+        _msin(net, "keyholder", "totals", "--identity-dir", str(net.identity_dir("alpha")),
               "--holder", f"kh1={kh1.address}")
 
 

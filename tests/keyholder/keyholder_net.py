@@ -68,7 +68,7 @@ def write_config(
     signers = "".join(f'{name} = "{bytes(k.verify_key).hex()}"\n' for name, k in SIGNING_KEYS.items())
     path.write_text(
         f'listen = "127.0.0.1:0"\n'
-        f'cert_dir = "{identity_dir}"\n'
+        f'identity_dir = "{identity_dir}"\n'
         f'crl = "{identity_dir / "crl.pem"}"\n'
         f'share_files = ["{share_file}"]\n'
         f"rate_limit_per_second = {rate}\n"

@@ -81,7 +81,7 @@ def network(
             roster_file = write_signed_roster(roster, base / f"ag{i}" / "roster.json")
             cfg = KeyHolderConfig(
                 listen="127.0.0.1:0",
-                cert_dir=ident.directory,  # type: ignore[arg-type]
+                identity_dir=ident.directory,  # type: ignore[arg-type]
                 crl=ident.directory / "crl.pem",  # type: ignore[operator]
                 share_files=(share,),
                 rate_limit_per_second=10_000.0,
@@ -122,7 +122,7 @@ def _write_config(net: Network, directory: Path, member: pki.Identity) -> Path:
             [node]
             store = "node.db"
             key_file = "node.key"
-            identity = "{member.directory}"
+            identity_dir = "{member.directory}"
             default_region = "TLK"
 
             [coordinator]
