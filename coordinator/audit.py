@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from msin_fed.checkpoint import Checkpoint
+from msin_fed.private_files import write_private
 
 from .store import SharedStore, audit
 
@@ -243,6 +244,4 @@ def _anchors(checkpoints: Sequence[Checkpoint], head: tuple[int, str] | None, la
 
 
 def _write_head(path: Path, seq: int, digest: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(f"{seq} {digest}\n", "ascii")
-    os.replace(tmp, path)
+    write_private(path, f"{seq} {digest}\n".encode("ascii"))

@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from msin_fed.config_file import read_toml
+from msin_fed.config_file import address_problem, read_toml
 from msin_fed.errors import ConfigError
 
 __all__ = ["CaseConfig", "CoordinatorConfig", "SmtpConfig", "default_intake_workers", "load_config"]
@@ -230,9 +230,8 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
     if identity_dir is None:
         raise r.fail("server.identity_dir", "is required")
     listen = r.get("server", "listen", str, "127.0.0.1:50051")
-    host, sep, port = listen.rpartition(":")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise r.fail("server.listen", "must be host:port")
+    if problem := address_problem(listen, listen=True):
+        raise r.fail("server.listen", problem)
 
     url = r.get("store", "url", str, "coordinator.db")
     if not url.strip():
