@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from .codec import pack_tokens, token_key, unpack_tokens
 from .engine import store_url
-from .rows import SITE_KINDS, ActionRow, AlertRow, AuditEntry, ClusterInfo, StoredEvent
+from .rows import ActionRow, AlertRow, AuditEntry, ClusterInfo, StoredEvent
 from .schema import (
     RECORD_COLUMNS,
     actions,
@@ -47,7 +47,6 @@ from .sql import CHUNK, bulk_insert, select_in
 __all__ = [
     "CHUNK",
     "RECORD_COLUMNS",
-    "SITE_KINDS",
     "ActionRow",
     "AlertRow",
     "AuditEntry",

@@ -8,10 +8,7 @@ from typing import NamedTuple
 
 from msin_fed.model.events import Event
 
-__all__ = ["SITE_KINDS", "ActionRow", "AlertRow", "AuditEntry", "ClusterInfo", "StoredEvent"]
-
-#: Token kinds that describe a place or business rather than a person.
-SITE_KINDS: frozenset[str] = frozenset({"site_postcode", "company_postcode", "address", "company_number"})
+__all__ = ["ActionRow", "AlertRow", "AuditEntry", "ClusterInfo", "StoredEvent"]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from msin_fed.errors import MsinError, StoreError, StoreFull, ValidationError
+from msin_fed.linkage.core import entity_type
 from msin_fed.model import SharedRecord
 from msin_fed.model.events import Event, EventBody
 from msin_fed.private_files import owner_only
@@ -23,7 +24,7 @@ from . import migrate
 from .codec import aware, record_of, record_values
 from .engine import WRITE_LOCK, SingleProcessLock, open_engines, sqlite_path, store_url
 from .notify import EventListener, notify_events
-from .rows import SITE_KINDS, ActionRow, AlertRow, AuditEntry, ClusterInfo, StoredEvent
+from .rows import ActionRow, AlertRow, AuditEntry, ClusterInfo, StoredEvent
 from .schema import RECORD_COLUMNS, actions, alerts, audit, cluster_of, events, pairs, records, submissions
 from .sql import bulk_insert, chunks, select_in
 
@@ -488,7 +489,7 @@ class SharedStore:
                 conn.execute(sa.select(records.c.month).where(records.c.record_id.in_(chunk))).scalars()
             )
         months.sort()
-        kind = "site" if kinds and kinds <= SITE_KINDS else "perpetrator"
+        kind = entity_type(kinds)
         return ClusterInfo(
             cluster_id=cid,
             kind=kind,
