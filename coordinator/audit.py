@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Connection
 
 from msin_fed.checkpoint import Checkpoint
+from msin_fed.private_files import write_private
 
 from .store import AuditEntry, SharedStore
 
@@ -140,7 +141,7 @@ class AuditLog:
         expected_seq, prev = 1, GENESIS
         count = 0
         with self.store.read() as conn:
-            for row in SharedStore.audit_entries(conn):
+            for row in SharedStore.audit_chain(conn):
                 count += 1
                 seq = row.seq
                 if seq != expected_seq:
@@ -240,8 +241,6 @@ def _write_head(path: Path, seq: int, digest: str) -> None:
             held = 0
         if seq <= held:
             return
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(f"{seq} {digest}\n", "ascii")
-        os.replace(tmp, path)
+        write_private(path, f"{seq} {digest}\n".encode("ascii"))
     finally:
         os.close(fd)

@@ -58,15 +58,13 @@ from msin_fed.model import Token
 from .seen_keys import SeenKeys
 from .store import ClusterInfo, SharedStore, pack_tokens, token_key
 from .store import postings as P
-from .store.postings import TOKEN_COLUMNS, TokenRow  # noqa: F401 (TOKEN_COLUMNS: bench/coordinator.py imports it here)
+from .store.postings import TokenRow
 
 __all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView", "RecordTokens", "TokenRow", "prepare_tokens"]
 
 TokenLike = Token | tuple[str, bytes]
 Entry = tuple[str, str, Iterable[TokenLike]]
 _PairKey = tuple[str, str]
-
-RECORD_TOKEN_COLUMNS = ("record_id", "member_id", "tokens")
 
 NEW = "new"
 UPDATED = "updated"
@@ -76,7 +74,7 @@ _KEY = itemgetter(5)  # a TokenRow's key
 
 
 class RecordTokens(NamedTuple):
-    """A record's tokens ready to store: its ``tokens`` rows (:data:`TOKEN_COLUMNS`, each
+    """A record's tokens ready to store: its ``tokens`` rows (:data:`.store.postings.TOKEN_COLUMNS`, each
     ``(kind, value)`` once) and its packed ``record_tokens`` value."""
 
     rows: list[TokenRow]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from grpc_reflection.v1alpha import reflection
 
 from msin_fed import pki
 from msin_fed.errors import ConfigError, NotAvailableError
+from msin_fed.private_files import owner_only_log
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 
@@ -48,7 +50,7 @@ from .servicer import POLICY, CoordinatorServicer
 from .store import SharedStore
 from .store.notify import EventListener
 
-__all__ = ["SERVICE_NAME", "CoordinatorServer", "load_verifier", "running", "serve"]
+__all__ = ["SERVICE_NAME", "CoordinatorServer", "load_verifier", "open_log", "running", "serve"]
 
 log = logging.getLogger("msin_fed.coordinator")
 
@@ -89,6 +91,7 @@ class CoordinatorServer:
             raise ConfigError(config.source, "server.identity_dir", "certificate is not a coordinator's")
         if verifier is None and config.verify_redaction:
             verifier = load_verifier()
+        self._own_store = store is None
         self.store = store or SharedStore(config.store_url, serving=True)
         self.checkpointer = Checkpointer.from_config(config, self.store)
         self.audit = AuditLog(self.store, config.audit_head_file, self.checkpointer)
@@ -123,7 +126,7 @@ class CoordinatorServer:
         if problem is not None:
             # Serve anyway (health answers say why), so that fixing the file is enough.
             log.error("every call will be refused until the CRL is usable: %s", problem)
-        options = pki.channel_options(config.max_message_bytes)
+        options = pki.server_options(config.max_message_bytes)
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="coordinator"),
             interceptors=[pki.AuthInterceptor({**POLICY, **CASE_POLICY}, revocations)],
@@ -141,11 +144,22 @@ class CoordinatorServer:
         reflection.enable_server_reflection(
             (SERVICE_NAME, CASES_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
         )
-        self.port = self.server.add_secure_port(config.listen, pki.server_credentials(self.identity))
+        try:
+            self.port = self.server.add_secure_port(config.listen, pki.server_credentials(self.identity))
+        except RuntimeError:
+            self.port = 0
         if self.port == 0:
-            raise OSError(f"cannot listen on {config.listen}")
+            self._release()
+            raise ConfigError(config.source, "server.listen", pki.bind_error(config.listen))
         self._stopped = threading.Event()
         self._listener: EventListener | None = None
+
+    def _release(self) -> None:
+        """Let go of what the constructor opened, when it fails half way."""
+        if self.intake_workers is not None:
+            self.intake_workers.close()
+        if self._own_store:
+            self.store.close()
 
     def start(self) -> None:
         """Start serving."""
@@ -196,13 +210,18 @@ def running(config: CoordinatorConfig, *, verifier: NarrativeVerifier | None = N
         yield server.port
 
 
+def open_log(path: str | os.PathLike[str]) -> logging.Handler:
+    """Send the ``msin_fed`` logs to ``path`` too (created owner-only); returns the handler."""
+    handler = owner_only_log(path, "%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("msin_fed").addHandler(handler)
+    logging.getLogger("msin_fed").setLevel(logging.INFO)
+    return handler
+
+
 def serve(config: CoordinatorConfig) -> int:
     """Serve until SIGTERM or SIGINT, then shut down gracefully. Returns an exit code."""
     if config.log_file is not None:
-        handler = logging.FileHandler(config.log_file)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logging.getLogger("msin_fed").addHandler(handler)
-        logging.getLogger("msin_fed").setLevel(logging.INFO)
+        open_log(config.log_file)
     server = CoordinatorServer(config)
     # Everything loaded so far (Presidio and spaCy models, config) lives as long as the
     # process: keep it out of the collector's way so collections during intake stay short.

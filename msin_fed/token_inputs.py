@@ -480,7 +480,9 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     if (given or family) and phone_digits:
         # A phone one digit off only counts with a name word agreeing (by sound) too; and
         # one phone given by people whose names share no word is no one's identity.
-        for code in sorted({jellyfish.metaphone(w) for w in given + family if len(w) >= 2}):
+        # The three longest words at most: a report's token count stays bounded.
+        longest = sorted({w for w in given + family if len(w) >= 2}, key=lambda w: (-len(w), w))[:3]
+        for code in sorted({jellyfish.metaphone(w) for w in longest}):
             out.extend(_near("name_phone_near", code, "+", phone_digits))
         # Two letters of a name word with the phone: weighs nothing, it only tells "a
         # nickname or two typos" (``Gosho``/``Georgi Mihaylov``) from "another name".

@@ -29,6 +29,10 @@ Example::
       { name = "ag3", address = "localhost:50063" },
     ]
 
+    [console]                             # optional: msin node console (see docs/console.md)
+    listen = "127.0.0.1:8443"             # HTTPS on the node's own certificate
+    users = "console-users.db"            # accounts (msin node users add)
+
     [delivery]                            # optional
     backoff_base = 1.0                    # seconds; doubled per failed attempt
     backoff_cap = 300.0
@@ -43,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from msin_fed.checkpoint import CheckpointKey
-from msin_fed.config_file import read_toml, renamed
+from msin_fed.config_file import address_problem, read_toml, renamed
 from msin_fed.errors import ConfigError, ValidationError, type_phrase
 from msin_fed.model import Region
 
@@ -125,6 +129,8 @@ _KNOWN = {
     "coordinator": {"address", "addresses", "name", "checkpoint_key"},
     "key_holders": {"threshold", "public", "holders"},
     "delivery": {"backoff_base", "backoff_cap", "poll_interval"},
+    # Read by the web console (msin_fed.web.node_console), which validates the values.
+    "console": {"listen", "users", "session_idle_minutes", "session_hours"},
 }
 
 
@@ -172,6 +178,10 @@ def load_config(path: str | os.PathLike[str]) -> NodeConfig:
         if len(set(listed)) != len(listed):
             raise ConfigError(source, "coordinator.addresses", "lists an address twice")
         addresses = tuple(listed)
+    for i, listed_address in enumerate(addresses):
+        if problem := address_problem(listed_address, listen=False):
+            where = "coordinator.address" if address is not None else f"coordinator.addresses[{i}]"
+            raise ConfigError(source, where, problem)
     coordinator_name = _get(coord, "coordinator", "name", str, source)
     if addresses and coordinator_name is None:
         raise ConfigError(
@@ -200,6 +210,8 @@ def load_config(path: str | os.PathLike[str]) -> NodeConfig:
         extra = set(item) - {"name", "address"}
         if extra:
             raise ConfigError(source, f"{where}.{sorted(extra)[0]}", "unknown key")
+        if problem := address_problem(item["address"], listen=False):
+            raise ConfigError(source, f"{where}.address", problem)
         holders.append(HolderAddress(item["name"], item["address"]))
     if len({h.name for h in holders}) != len(holders):
         raise ConfigError(source, "key_holders.holders", "names must be distinct")

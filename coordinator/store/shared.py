@@ -13,10 +13,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from msin_fed.errors import StoreError
+from msin_fed.errors import MsinError, StoreError, StoreFull, ValidationError
 from msin_fed.linkage.core import entity_type
 from msin_fed.model import SharedRecord
 from msin_fed.model.events import Event, EventBody
+from msin_fed.private_files import owner_only
 from msin_fed.wire import event_body_from_bytes, event_body_to_bytes
 
 from . import migrate
@@ -51,6 +52,12 @@ class SharedStore:
         self.url = store_url(url)
         engines = open_engines(self.url, echo=echo)
         self.engine: Engine = engines.reader
+        database = self.engine.url.database
+        if engines.is_sqlite and database and database != ":memory:":
+            try:
+                owner_only(database, sqlite=True)  # before SQLite creates it (and its WAL) 0644
+            except OSError as exc:
+                raise StoreError(f"cannot open store {database}: {exc.strerror or exc}") from None
         self._writer: Engine = engines.writer
         self.is_sqlite = engines.is_sqlite
         self._lock: SingleProcessLock | None = None
@@ -63,13 +70,46 @@ class SharedStore:
             migrate.upgrade(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             self.close()
-            raise StoreError(f"cannot open store: {_reason(exc)}") from None
+            raise StoreError(
+                f"cannot open store at {self.where()}: {_reason(exc, self.engine.url.password)}"
+            ) from None
 
     @property
     def single_process(self) -> bool:
         """Whether only one coordinator process can write this store (SQLite): in-process
         caches of what is stored (the seen-keys filter) are then valid."""
         return self.is_sqlite
+
+    def where(self) -> str:
+        """The store's location for messages: a file path, or host:port/database (never the
+        password or the user)."""
+        url = self.engine.url
+        if self.is_sqlite:
+            return url.database or ":memory:"
+        return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
+    def failure(self, exc: BaseException) -> MsinError | None:
+        """The error to report for a database failure ``exc`` (None: not a database error).
+
+        A full disk or quota is StoreFull (RESOURCE_EXHAUSTED: try again later); a value the
+        database cannot hold is a ValidationError; anything else from the database is a
+        StoreError naming the store. Never the driver's text with SQL or values in it.
+        """
+        orig = getattr(exc, "orig", None) or exc
+        dbapi = self.engine.dialect.dbapi
+        if not isinstance(exc, sa.exc.SQLAlchemyError) and not (
+            dbapi is not None and isinstance(exc, getattr(dbapi, "Error", ()))
+        ):
+            return None
+        sqlite_code = getattr(orig, "sqlite_errorcode", None)
+        sqlstate = getattr(orig, "sqlstate", None) or ""
+        if sqlite_code == 13 or sqlstate in ("53100", "53200") or "disk is full" in str(orig):
+            # SQLITE_FULL; PostgreSQL disk_full, out_of_memory
+            return StoreFull(f"the coordinator's store at {self.where()} is full; try again later")
+        data_error = getattr(dbapi, "DataError", ()) if dbapi is not None else ()
+        if sqlstate.startswith("22") or isinstance(exc, sa.exc.DataError) or isinstance(orig, data_error):
+            return ValidationError("request", "holds a value the coordinator's store cannot keep")
+        return StoreError(f"the coordinator's store at {self.where()} failed ({type(orig).__name__})")
 
     def close(self) -> None:
         """Release every connection (after the write transaction under way, if any)."""
@@ -286,10 +326,13 @@ class SharedStore:
                 is not None
             )
 
-    def alerts(self) -> list[AlertRow]:
-        """Every alert, oldest first."""
+    def alerts(self, record_ids: Sequence[str] | None = None) -> list[AlertRow]:
+        """Every alert (only those on ``record_ids`` when given), oldest first."""
+        query = sa.select(alerts).order_by(alerts.c.created_at, alerts.c.alert_id)
+        if record_ids is not None:
+            query = query.where(alerts.c.record_id.in_(list(record_ids)))
         with self.read() as conn:
-            rows = conn.execute(sa.select(alerts).order_by(alerts.c.created_at)).all()
+            rows = conn.execute(query).all()
         return [
             AlertRow(r.alert_id, r.record_id, r.summary, r.raised_by_role, aware(r.created_at) or _now())
             for r in rows
@@ -299,10 +342,27 @@ class SharedStore:
         """Store an action."""
         conn.execute(actions.insert().values(**row.__dict__))
 
-    def actions(self) -> list[ActionRow]:
-        """Every recorded action, oldest first."""
+    def actions(
+        self,
+        *,
+        member_id: str | None = None,
+        record_ids: Sequence[str] | None = None,
+        alert_ids: Sequence[str] | None = None,
+    ) -> list[ActionRow]:
+        """Every recorded action, oldest first; only ``member_id``'s when given, and only
+        those about ``record_ids`` or ``alert_ids`` when either is given."""
+        query = sa.select(actions).order_by(actions.c.created_at, actions.c.action_id)
+        if member_id is not None:
+            query = query.where(actions.c.member_id == member_id)
+        about = []
+        if record_ids is not None:
+            about.append(actions.c.record_id.in_(list(record_ids)))
+        if alert_ids is not None:
+            about.append(actions.c.alert_id.in_(list(alert_ids)))
+        if about:
+            query = query.where(sa.or_(*about))
         with self.read() as conn:
-            rows = conn.execute(sa.select(actions).order_by(actions.c.created_at)).all()
+            rows = conn.execute(query).all()
         return [
             ActionRow(
                 r.action_id,
@@ -332,7 +392,7 @@ class SharedStore:
         conn.execute(audit.insert().values(**entry._asdict()))
 
     @staticmethod
-    def audit_entries(conn: Connection) -> Iterator[AuditEntry]:
+    def audit_chain(conn: Connection) -> Iterator[AuditEntry]:
         """Every chain entry, in sequence order (streamed)."""
         for row in conn.execute(sa.select(audit).order_by(audit.c.seq)):
             yield AuditEntry(int(row.seq), row.at, row.actor_role, row.actor, row.action, row.detail, row.prev_hash, row.hash)
@@ -396,47 +456,82 @@ class SharedStore:
                 .order_by(sa.desc("n"), cluster_of.c.cluster_id)
                 .limit(limit)
             ).all()
-            out = []
-            for cid, _n in sizes:
-                ids = sorted(
-                    conn.execute(
-                        sa.select(cluster_of.c.record_id).where(cluster_of.c.cluster_id == cid)
-                    ).scalars()
-                )
-                kinds: set[str] = set()
-                member: dict[str, str] = {}
-                months: list[str] = []
-                for chunk in chunks(ids):
-                    for a, b, ma, mb, k in conn.execute(
-                        sa.select(
-                            pairs.c.record_a,
-                            pairs.c.record_b,
-                            pairs.c.member_a,
-                            pairs.c.member_b,
-                            pairs.c.kinds,
-                        ).where(pairs.c.record_a.in_(chunk))
-                    ):
-                        member[a], member[b] = ma, mb
-                        kinds.update(x for x in k.split(",") if x)
-                    months.extend(
-                        conn.execute(
-                            sa.select(records.c.month).where(records.c.record_id.in_(chunk))
-                        ).scalars()
-                    )
-                months.sort()
-                kind = entity_type(kinds)
-                out.append(
-                    ClusterInfo(
-                        cluster_id=cid,
-                        kind=kind,
-                        record_ids=tuple(ids),
-                        members=tuple(sorted(set(member.values()))),
-                        matched_kinds=tuple(sorted(kinds)),
-                        first_month=months[0] if months else "",
-                        last_month=months[-1] if months else "",
-                    )
-                )
+            return [c for cid, _n in sizes if (c := self._cluster_info(conn, cid)) is not None]
+
+    def cluster(self, cluster_id: str) -> ClusterInfo | None:
+        """One cluster by id, or None."""
+        with self.read() as conn:
+            return self._cluster_info(conn, cluster_id)
+
+    @staticmethod
+    def _cluster_info(conn: Connection, cid: str) -> ClusterInfo | None:
+        ids = sorted(
+            conn.execute(sa.select(cluster_of.c.record_id).where(cluster_of.c.cluster_id == cid)).scalars()
+        )
+        if not ids:
+            return None
+        kinds: set[str] = set()
+        member: dict[str, str] = {}
+        months: list[str] = []
+        for chunk in chunks(ids):
+            for a, b, ma, mb, k in conn.execute(
+                sa.select(
+                    pairs.c.record_a,
+                    pairs.c.record_b,
+                    pairs.c.member_a,
+                    pairs.c.member_b,
+                    pairs.c.kinds,
+                ).where(pairs.c.record_a.in_(chunk))
+            ):
+                member[a], member[b] = ma, mb
+                kinds.update(x for x in k.split(",") if x)
+            months.extend(
+                conn.execute(sa.select(records.c.month).where(records.c.record_id.in_(chunk))).scalars()
+            )
+        months.sort()
+        kind = entity_type(kinds)
+        return ClusterInfo(
+            cluster_id=cid,
+            kind=kind,
+            record_ids=tuple(ids),
+            members=tuple(sorted(set(member.values()))),
+            matched_kinds=tuple(sorted(kinds)),
+            first_month=months[0] if months else "",
+            last_month=months[-1] if months else "",
+        )
+
+    def received_at(self, record_ids: Sequence[str]) -> dict[str, _dt.datetime]:
+        """When the coordinator stored each record, by id."""
+        out: dict[str, _dt.datetime] = {}
+        with self.read() as conn:
+            for chunk in chunks(record_ids):
+                for rid, at in conn.execute(
+                    sa.select(records.c.record_id, records.c.received_at).where(records.c.record_id.in_(chunk))
+                ):
+                    out[rid] = aware(at) or _now()
         return out
+
+    # ------------------------------------------------------------------ audit entries
+
+    def audit_entries(self, after_seq: int = 0, limit: int = 100) -> list[Any]:
+        """Audit rows after ``after_seq``, oldest first (seq, at, actor_role, actor, action, detail, hash)."""
+        with self.read() as conn:
+            return list(
+                conn.execute(
+                    sa.select(
+                        audit.c.seq, audit.c.at, audit.c.actor_role, audit.c.actor,
+                        audit.c.action, audit.c.detail, audit.c.hash,
+                    )
+                    .where(audit.c.seq > after_seq)
+                    .order_by(audit.c.seq)
+                    .limit(limit)
+                ).all()
+            )
+
+    def audit_head_seq(self) -> int:
+        """Sequence number of the audit chain's last entry (0 when empty)."""
+        with self.read() as conn:
+            return int(conn.execute(sa.select(sa.func.max(audit.c.seq))).scalar() or 0)
 
     # ------------------------------------------------------------------ helpers
 
@@ -449,9 +544,14 @@ class SharedStore:
                 yield c
 
 
-def _reason(exc: sa.exc.SQLAlchemyError) -> str:
-    """Why the database could not be opened, in one line and without the URL's password
-    (the driver's first line says what failed: refused, unknown host, authentication)."""
-    orig = getattr(exc, "orig", None)
-    first = str(orig).strip().splitlines()[0] if orig is not None and str(orig).strip() else ""
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+def _reason(exc: BaseException, secret: object = None) -> str:
+    """What a database error says, in words a person can act on, without the URL's secrets
+    or the SQL: the driver's first line (psycopg's 'connection refused', 'password
+    authentication failed', SQLite's 'unable to open database file')."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+    # psycopg names the server it tried: 'connection to server at "127.0.0.1", port 1 failed: ...'
+    first = first.split(" failed: ", 1)[-1]
+    if isinstance(secret, str) and secret:
+        first = first.replace(secret, "***")
+    return f"{type(orig).__name__}: {first}" if first else type(orig).__name__
