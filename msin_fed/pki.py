@@ -530,6 +530,25 @@ def secure_channel(target: str, identity: Identity, *, role: str, name: str) -> 
 
 Policy = Mapping[str, frozenset[str]]
 
+#: What :func:`_tolerant` deserializers return for bytes that are not the request message.
+_UNDECODABLE = object()
+_UNDECODABLE_DETAIL = "the request is not a valid message (malformed protobuf, or a string that is not UTF-8)"
+
+
+def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """``deserializer``, returning a marker instead of raising: gRPC answers a request it
+    cannot decode with INTERNAL, but a malformed request is the caller's error."""
+    if deserializer is None:
+        return None
+
+    def decode(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except Exception:  # protobuf's DecodeError, and anything a custom deserializer raises
+            return _UNDECODABLE
+
+    return decode
+
 if TYPE_CHECKING:
     _ServerInterceptor = grpc.ServerInterceptor[Any, Any]
 else:  # grpc's classes are not subscriptable at run time
@@ -580,36 +599,53 @@ class AuthInterceptor(_ServerInterceptor):
             return None
         method = handler_call_details.method.rsplit("/", 1)[-1]
         check = self._check
+        decode = _tolerant(handler.request_deserializer)
+
+        def checked(request: Any, context: grpc.ServicerContext) -> Any:
+            check(method, context)
+            if request is _UNDECODABLE:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, _UNDECODABLE_DETAIL)
+            return request
+
+        def decoded(requests: Any, context: grpc.ServicerContext) -> Any:
+            for request in requests:
+                if request is _UNDECODABLE:
+                    context.abort(grpc.StatusCode.INVALID_ARGUMENT, _UNDECODABLE_DETAIL)
+                yield request
 
         def wrap(behavior: Callable[..., Any]) -> Callable[..., Any]:
             def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
-                check(method, context)
-                return behavior(request, context)
+                return behavior(checked(request, context), context)
 
             return wrapped
 
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 wrap(handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=decode,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
             behavior = handler.unary_stream
 
             def streamed(request: Any, context: grpc.ServicerContext) -> Any:
-                check(method, context)
-                yield from behavior(request, context)
+                yield from behavior(checked(request, context), context)
 
             return grpc.unary_stream_rpc_method_handler(
                 streamed,
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=decode,
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_unary:
+            stream_unary = handler.stream_unary
+
+            def collected(requests: Any, context: grpc.ServicerContext) -> Any:
+                check(method, context)
+                return stream_unary(decoded(requests, context), context)
+
             return grpc.stream_unary_rpc_method_handler(
-                wrap(handler.stream_unary),
-                request_deserializer=handler.request_deserializer,
+                collected,
+                request_deserializer=decode,
                 response_serializer=handler.response_serializer,
             )
         stream_behavior = handler.stream_stream
@@ -618,10 +654,10 @@ class AuthInterceptor(_ServerInterceptor):
 
         def bidi(requests: Any, context: grpc.ServicerContext) -> Any:
             check(method, context)
-            yield from stream_behavior(requests, context)
+            yield from stream_behavior(decoded(requests, context), context)
 
         return grpc.stream_stream_rpc_method_handler(
             bidi,
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=decode,
             response_serializer=handler.response_serializer,
         )

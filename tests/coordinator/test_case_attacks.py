@@ -466,3 +466,72 @@ def test_case_events_for_analysts_and_the_group_are_kept_apart_from_members(worl
     note_events = [e for e in _events_of(world.cases.store, "alpha") if e.kind.value == "note"]
     assert note_events == []  # members do not hear of the group's notes
     assert [e for e in _events_of(world.cases.store, ANALYSTS) if e.kind.value == "note"]
+
+
+# ---------------------------------------------------------------------- redaction of stored texts
+
+
+@pytest.fixture(scope="session")
+def redactor() -> object:
+    from msin_fed.redaction import Redactor
+
+    return Redactor()
+
+
+_LEAKS = [
+    "Call the driver on 07700 900123",
+    "Write to jo.bloggs@example.com",
+    "The house at PE13 2AB",
+    "Phone \uff10\uff17\uff17\uff10\uff10 \uff19\uff10\uff10\uff11\uff12\uff13 (full-width digits)",
+    "Phone 07700\u200b900\u200b123 (zero-width spaces)",
+    "Phone 0 7 7 0 0 9 0 0 1 2 3",
+    "Phone zero seven seven zero zero nine zero zero one two three",
+    "NINO QQ123456C",
+    "Account 31926819 sort code 12-34-56",
+    "Van AB12 CDE",
+    "<b>Priya Natarajan</b> runs the agency",
+]
+
+
+@pytest.mark.parametrize("leak", _LEAKS)
+def test_personal_data_in_stored_texts_is_refused(world: World, redactor: object, leak: str) -> None:
+    from msin_fed.coordinator.case_service import CaseService
+
+    from msin_fed.errors import RedactionRefused
+
+    cases = CaseService(world.cases.store, world.service.audit, verifier=redactor)  # type: ignore[arg-type]
+    sttg, alpha = world.sttg, world.c("alpha")
+    case_id = cases.open_case(sttg, cluster_id=world.cluster).case_id
+    cases.refer(alpha, case_id, "We think an audit comes first.")
+    adviser = _adviser(world, 0)
+    rec = cases.recommend(adviser, case_id, text="Audit the labour provider's payroll.")
+    attempts = {
+        "title": lambda: cases.open_case(sttg, cluster_id=world.cluster, title=leak),
+        "note": lambda: cases.broker(sttg, case_id, "alpha", "beta", leak),
+        "position": lambda: cases.refer(alpha, case_id, leak),
+        "advisory note": lambda: cases.add_note(adviser, case_id, leak),
+        "recommendation": lambda: cases.recommend(adviser, case_id, text=leak),
+        "escalation note": lambda: cases.escalate(sttg, case_id, "risk_to_life", leak, "police"),
+        "lessons": lambda: cases.record_action(
+            alpha, case_id, "investigation", "ongoing", "2026-01-05", leak
+        ),
+    }
+    for name, attempt in attempts.items():
+        with pytest.raises(RedactionRefused):
+            attempt()
+        assert name
+    assert rec.recommendation_id
+    with world.cases.store.read() as conn:
+        dump = "\n".join(
+            str(tuple(r))
+            for table in (
+                "cases",
+                "case_timeline",
+                "case_proposals",
+                "case_recommendations",
+                "case_actions",
+                "case_escalations",
+            )
+            for r in conn.execute(sa.text(f"SELECT * FROM {table}"))
+        )
+    assert leak not in dump
