@@ -1,12 +1,19 @@
 """The canonical import layout: reports and entity mentions as CSV or JSON.
 
-A member exports its intelligence into this layout and the node imports it all or
-nothing. The validator reads the whole input, collects *every* bad field of every row
-as a :class:`~msin_fed.errors.RowError` (file, line, field, problem) and raises one
+A member exports its intelligence into this layout and the node imports it. The
+validator reads the whole input, collects *every* bad field of every row as a
+:class:`~msin_fed.errors.RowError` (file, line, field, problem) and raises one
 :class:`~msin_fed.errors.ImportValidationError` when there is any, so the caller writes
-nothing. Problems never quote the bad value: values are personal data.
+nothing: report fields are all or nothing. A bad *identifier* value of a mention is the
+exception: it is kept on its mention as an :class:`~msin_fed.model.InvalidField` (never
+tokenized) and listed in :attr:`CanonicalImport.warnings`, unless ``strict``. Mentions
+are parsed by :func:`msin_fed.model.registry.parse_mention`. Problems never quote the
+bad value: values are personal data.
 
-Reports CSV (UTF-8, header row, one report per row; :data:`REPORT_COLUMNS`):
+CSV files are UTF-8 (a byte-order mark is accepted) with a header row, delimited by any
+of :data:`DELIMITERS` (read from the header; a note says so when not a comma).
+
+Reports CSV (one report per row; :data:`REPORT_COLUMNS`):
 
 ``report_id`` (required), ``narrative`` (required), ``region``, ``sector``,
 ``exploitation_type`` (code, name or label of the vocabularies in
@@ -29,9 +36,9 @@ list, and the field is named like ``entities[2].phone``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as _dt
-import functools
 import io
 import json
 import os
@@ -44,38 +51,31 @@ from typing import Any
 from msin_fed.errors import ImportValidationError, RowError, ValidationError
 from msin_fed.model import (
     MENTION_COLUMNS,
-    BankAccount,
-    CompanyNumber,
-    DateOfBirth,
-    Email,
     EntityMention,
     ExploitationType,
     Grade,
-    Iban,
-    Identifier,
     Indicator,
     IntelligenceReport,
-    Nino,
-    Passport,
-    PersonName,
-    Phone,
     Region,
     Sector,
-    SiteName,
-    StreetAddress,
-    VehicleRegistration,
+    parse_mention,
 )
-from msin_fed.model.identifiers import NationalId
 
 __all__ = [
+    "DELIMITERS",
+    "KEPT_INVALID",
     "MENTION_COLUMNS",
     "REPORT_COLUMNS",
     "CanonicalImport",
+    "CsvTable",
+    "detect_delimiter",
     "load",
     "mention_from_row",
+    "missing_column",
     "parse_json",
     "parse_mentions_csv",
     "parse_reports_csv",
+    "read_table",
     "report_from_row",
 ]
 
@@ -100,17 +100,19 @@ REPORT_COLUMNS: tuple[str, ...] = (
 _REQUIRED_REPORT = ("report_id", "narrative")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0", ""}
-_NINO = re.compile(r"[A-CEGHJ-PR-TW-Z]{2}[0-9]{6}[A-D]?")
 
 Source = str | os.PathLike[str]
 
 
 @dataclass(frozen=True)
 class CanonicalImport:
-    """A validated import: the reports and where each came from (file, line)."""
+    """A validated import: the reports, where each came from (file, line), the warnings
+    (identifier values kept as invalid fields) and notes on how the files were read."""
 
     reports: tuple[IntelligenceReport, ...]
     origin: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    warnings: tuple[RowError, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def error_for(self, report_id: str, fld: str, problem: str) -> RowError:
         """A RowError pointing at the row a report came from."""
@@ -118,15 +120,29 @@ class CanonicalImport:
         return RowError(line, fld, problem, source)
 
 
+#: Appended to the problem of an identifier value that is kept rather than refused.
+KEPT_INVALID = "kept with the report as an invalid field: shown to you, never tokenized or shared"
+
+
 class _Collector:
-    """Collects RowErrors while running field parsers."""
+    """Collects RowErrors (refusals), warnings and notes while running field parsers."""
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.errors: list[RowError] = []
+        self.warnings: list[RowError] = []
+        self.notes: list[str] = []
 
     def add(self, line: int, fld: str, problem: str) -> None:
         self.errors.append(RowError(line, fld, problem, self.source))
+
+    def warn(self, line: int, fld: str, problem: str) -> None:
+        self.warnings.append(RowError(line, fld, problem, self.source))
+
+    def absorb(self, other: _Collector) -> None:
+        self.errors.extend(other.errors)
+        self.warnings.extend(other.warnings)
+        self.notes.extend(other.notes)
 
 
 def _text(row: Mapping[str, Any], key: str) -> str:
@@ -263,7 +279,14 @@ def report_from_row(
     reporter = take("reporter", lambda: _text(row, "reporter"))
     received = take("received", lambda: _received(_text(row, "received")))
     if problems:
-        return None, problems
+        # A JSON object without the key at all: say so, "empty" would send the user
+        # looking for a blank value.
+        return None, [
+            (fld, "is missing" + problem.removeprefix("is empty"))
+            if problem.startswith("is empty") and fld not in row
+            else (fld, problem)
+            for fld, problem in problems
+        ]
     try:
         report = IntelligenceReport(
             report_id=report_id,
@@ -290,123 +313,47 @@ def mention_from_row(
 ) -> tuple[EntityMention | None, list[tuple[str, str]]]:
     """Build a mention from one row of MENTION_COLUMNS; returns (mention or None, problems).
 
-    Every identifier is also run through :func:`msin_fed.token_inputs.inputs_for_mention`
-    so a value that cannot be normalized (an impossible phone number, a bad IBAN
-    checksum) is reported here, at import, and not at share time.
+    Strict: any problem (a bad identifier value included) gives no mention. The parsing
+    is :func:`msin_fed.model.registry.parse_mention`'s; every valid identifier is also run
+    through :func:`msin_fed.token_inputs.inputs_for_mention`, so a value that cannot be
+    tokenized is reported here, at import, and not at share time.
     """
-    problems: list[tuple[str, str]] = []
-    values: dict[str, Any] = {}
-
-    def take(col: str, key: str, parse: Callable[[], Any]) -> None:
-        try:
-            values[key] = parse()
-        except ValidationError:
-            raise
-        except (TypeError, ValueError) as exc:  # pragma: no cover - defensive
-            problems.append((col, str(exc)))
-
-    def text(col: str) -> str:
-        try:
-            return _text(row, col)
-        except ValidationError as exc:
-            problems.append((col, exc.problem))
-            return ""
-
-    rid = record_id if record_id is not None else text("record_id")
-    country = (text("country") or "GB").upper()
-    given, family = text("given_name"), text("family_name")
-    street, locality, postcode = text("street_address"), text("locality"), text("postcode")
-    plain: dict[str, tuple[str, type[Identifier]]] = {
-        "date_of_birth": ("date_of_birth", DateOfBirth),
-        "email": ("email", Email),
-        "vehicle_registration": ("vehicle", VehicleRegistration),
-        "company_number": ("company_number", CompanyNumber),
-        "company_name": ("company_name", SiteName),
-    }
-    builders: list[tuple[str, str, Callable[[], Any]]] = []
-    if given or family:
-        builders.append(("given_name" if given else "family_name", "name", lambda: PersonName.of(given, family)))
-    for col, (key, cls) in plain.items():
-        val = text(col)
-        if val:
-            builders.append((col, key, functools.partial(cls, val)))
-    phone = text("phone")
-    if phone:
-        builders.append(("phone", "phone", lambda: Phone(phone, region=country if len(country) == 2 else "GB")))
-    if street or postcode:
-        builders.append(
-            (
-                "street_address" if street else "postcode",
-                "address",
-                lambda: StreetAddress(street or postcode, postcode=postcode, locality=locality, country=country),
-            )
-        )
-    nid = text("national_id")
-    if nid:
-        compact = re.sub(r"[\s\-./]", "", nid).upper()
-        if country == "GB" or _NINO.fullmatch(compact):
-            builders.append(("national_id", "nino", lambda: Nino(nid)))
-        else:
-            builders.append(("national_id", "national_id", lambda: NationalId(nid, country=country)))
-    passport = text("passport_number")
-    if passport:
-        builders.append(("passport_number", "passport", lambda: Passport(passport, country=country)))
-    bank = text("bank_account")
-    if bank:
-        is_iban = bool(re.match(r"\s*[A-Za-z]{2}", bank))
-        builders.append(("bank_account", "bank", lambda: Iban(bank) if is_iban else BankAccount(bank)))
-    site = text("site_name")
-    if site:
-        builders.append(("site_name", "site", lambda: SiteName(site, postcode=postcode)))
-    for col, key, build in builders:
-        try:
-            take(col, key, build)
-        except ValidationError as exc:
-            problems.append((_column_for(col, exc.field), exc.problem))
-    if problems:
+    parsed = parse_mention(row, record_id=record_id)
+    problems = parsed.problems
+    if problems or parsed.mention is None:
         return None, problems
-    try:
-        mention = EntityMention(record_id=rid, country=country, **values)
-    except ValidationError as exc:
-        return None, [(_column_for("record_id", exc.field), exc.problem)]
-    # Normalization errors (checksums, impossible numbers) surface at import.
+    problem = _tokenizable(parsed.mention)
+    if problem is not None:
+        return None, [problem]
+    return parsed.mention, []
+
+
+def _tokenizable(mention: EntityMention) -> tuple[str, str] | None:
+    """The (column, problem) of a mention whose token inputs cannot be made (None if they can)."""
     from msin_fed.token_inputs import inputs_for_mention
 
     try:
         inputs_for_mention(mention)
     except ValidationError as exc:
-        return None, [(_column_for("mention", exc.field), exc.problem)]
-    return mention, []
+        return (exc.field if exc.field in MENTION_COLUMNS else "record_id", exc.problem)
+    return None
 
 
-_FIELD_TO_COLUMN = {
-    "phone": "phone",
-    "email": "email",
-    "vehicle": "vehicle_registration",
-    "nino": "national_id",
-    "national_id": "national_id",
-    "national_id.country": "country",
-    "passport": "passport_number",
-    "passport.country": "country",
-    "iban": "bank_account",
-    "bank_account": "bank_account",
-    "bank": "bank_account",
-    "company_number": "company_number",
-    "person_name": "given_name",
-    "given_name": "given_name",
-    "family_name": "family_name",
-    "date_of_birth": "date_of_birth",
-    "address": "street_address",
-    "postcode": "postcode",
-    "site_name": "site_name",
-    "country": "country",
-    "record_id": "record_id",
-    "mention": "record_id",
-}
-
-
-def _column_for(col: str, fld: str) -> str:
-    return _FIELD_TO_COLUMN.get(fld, col)
+def _decode(raw: bytes, name: str) -> str:
+    """UTF-8 text of ``raw`` (a byte-order mark dropped); a bad byte is reported where it is."""
+    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return raw[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = exc.start + bom
+        line = raw.count(b"\n", 0, offset) + 1
+        column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+        problem = (
+            f"is not UTF-8 text: the byte at offset {offset} (line {line}, column {column}) is not "
+            "valid UTF-8, probably Latin-1 or Windows-1252; re-save the file as UTF-8 "
+            "(in Excel: Save As, 'CSV UTF-8')"
+        )
+        raise ImportValidationError([RowError(line, "file", problem, name)]) from None
 
 
 def _read_text(source: Source, what: str) -> tuple[str, str]:
@@ -414,33 +361,56 @@ def _read_text(source: Source, what: str) -> tuple[str, str]:
     if isinstance(source, os.PathLike):
         path = Path(source)
         try:
-            return str(path), path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportValidationError([RowError(1, "file", "is not UTF-8 text", str(path))]) from None
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise ImportValidationError([RowError(0, "file", "does not exist", str(path))]) from None
+        except IsADirectoryError:
+            raise ImportValidationError([RowError(0, "file", "is a directory, not a file", str(path))]) from None
         except OSError as exc:
             raise ImportValidationError([RowError(0, "file", f"cannot be read ({exc.strerror})", str(path))]) from None
+        return str(path), _decode(raw, str(path))
     return what, source
+
+
+#: Delimiters a canonical CSV may use (spreadsheets in many locales write ``;``).
+DELIMITERS: Mapping[str, str] = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def detect_delimiter(text: str, columns: Sequence[str]) -> str:
+    """The delimiter under which the header line names the most known ``columns`` (``,`` on a tie)."""
+    first = text.split("\n", 1)[0]
+    best, best_known = ",", -1
+    for delimiter in DELIMITERS:
+        cells = next(csv.reader([first], delimiter=delimiter), [])
+        known = sum(1 for c in cells if c.strip().lower() in columns)
+        if known > best_known:
+            best, best_known = delimiter, known
+    return best
 
 
 def _csv_rows(
     name: str, text: str, columns: Sequence[str], required: Sequence[str], errors: _Collector
-) -> list[tuple[int, dict[str, str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """(header, [(line, row)]) of a canonical CSV; header problems go to ``errors``."""
+    delimiter = detect_delimiter(text, columns)
+    if delimiter != ",":
+        errors.notes.append(f"{name}: read as {DELIMITERS[delimiter]}-delimited")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         errors.add(1, "header", "the file is empty")
-        return []
+        return [], []
     except csv.Error as exc:
         errors.add(1, "header", f"not valid CSV ({exc})")
-        return []
+        return [], []
     header = [h.strip().lower() for h in header]
     unknown = [h for h in header if h not in columns]
     for h in unknown:
         errors.add(1, h or "header", "unknown column")
     for col in required:
         if col not in header:
-            errors.add(1, col, "required column is missing")
+            errors.add(1, col, missing_column(header))
     dupes = {h for h in header if header.count(h) > 1}
     for h in sorted(dupes):
         errors.add(1, h, "column appears more than once")
@@ -460,28 +430,103 @@ def _csv_rows(
             errors.add(start, "row", f"has {len(cells)} cells, the header has {len(header)}")
             continue
         rows.append((start, dict(zip(header, cells, strict=True))))
-    return rows
+    return header, rows
 
 
-def parse_mentions_csv(source: Source | str, *, name: str = "mentions") -> list[tuple[int, EntityMention]]:
-    """Validate a mentions CSV; returns (line, mention) pairs or raises ImportValidationError."""
+@dataclass(frozen=True)
+class CsvTable:
+    """A canonical CSV read and split, not yet validated: ``errors`` are header problems
+    (line 1) and rows that could not be split (wrong number of cells, broken quoting)."""
+
+    source: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[int, dict[str, str]], ...]
+    errors: tuple[RowError, ...]
+    notes: tuple[str, ...]
+
+
+def read_table(source: Source, columns: Sequence[str], required: Sequence[str] = ()) -> CsvTable:
+    """Read a canonical CSV as :mod:`msin_fed.canonical` does (any of :data:`DELIMITERS`,
+    UTF-8). Raises ImportValidationError when the file cannot be read or decoded."""
+    src, text = _read_text(source, "csv")
+    collector = _Collector(src)
+    header, rows = _csv_rows(src, text, columns, required, collector)
+    return CsvTable(src, tuple(header), tuple(rows), tuple(collector.errors), tuple(collector.notes))
+
+
+def missing_column(header: Sequence[str]) -> str:
+    """The problem of a column the header lacks, listing the header found."""
+    found = ", ".join(h for h in header if h) or "nothing"
+    return f"column is missing from the header (the header has: {found})"
+
+
+def _mention(
+    row: Mapping[str, Any],
+    line: int,
+    errors: _Collector,
+    *,
+    strict: bool,
+    record_id: str | None = None,
+    where: str = "",
+) -> EntityMention | None:
+    """The mention of one row under the import policy: a bad identifier value is kept as an
+    invalid field with a warning (refused when ``strict``); any other problem refuses."""
+    parsed = parse_mention(row, record_id=record_id)
+    for fld, problem in parsed.errors:
+        errors.add(line, where + fld, problem)
+    for bad in parsed.invalid:
+        if strict:
+            errors.add(line, where + bad.column, bad.problem)
+        else:
+            errors.warn(line, where + bad.column, f"{bad.problem} ({KEPT_INVALID})")
+    if parsed.mention is None or parsed.errors or (strict and parsed.invalid):
+        return None
+    untokenizable = _tokenizable(parsed.mention)
+    if untokenizable is not None:
+        errors.add(line, where + untokenizable[0], untokenizable[1])
+        return None
+    return parsed.mention
+
+
+def parse_mentions_csv(
+    source: Source | str, *, name: str = "mentions", strict: bool = False
+) -> list[tuple[int, EntityMention]]:
+    """Validate a mentions CSV; returns (line, mention) pairs or raises ImportValidationError.
+
+    Bad identifier values are kept on their mention as invalid fields unless ``strict``.
+    """
     src, text = _read_text(source, name)
     errors = _Collector(src)
-    found = _mentions(src, text, errors)
+    found = _mentions(src, text, errors, strict=strict)
     if errors.errors:
         raise ImportValidationError(errors.errors)
     return found
 
 
-def _mentions(src: str, text: str, errors: _Collector) -> list[tuple[int, EntityMention]]:
+def _mentions(src: str, text: str, errors: _Collector, *, strict: bool) -> list[tuple[int, EntityMention]]:
     found: list[tuple[int, EntityMention]] = []
-    for line, row in _csv_rows(src, text, MENTION_COLUMNS, ("record_id",), errors):
-        mention, problems = mention_from_row(row)
-        for fld, problem in problems:
-            errors.add(line, fld, problem)
+    _header, rows = _csv_rows(src, text, MENTION_COLUMNS, ("record_id",), errors)
+    for line, row in rows:
+        mention = _mention(row, line, errors, strict=strict)
         if mention is not None:
             found.append((line, mention))
     return found
+
+
+def _missing_report_columns(header: Sequence[str], default_region: Region | None) -> dict[str, str]:
+    """Columns every report row needs that the header lacks: column -> problem (line 1)."""
+    needed = ["report_id", "narrative", "sector", "exploitation_type", "month"]
+    if default_region is None:
+        needed.insert(2, "region")
+    missing = {col: missing_column(header) for col in needed if col not in header}
+    parts = ("source_evaluation", "assessment", "handling")
+    if "grade" not in header:
+        absent = [p for p in parts if p not in header]
+        if len(absent) == len(parts):
+            missing["grade"] = missing_column(header) + "; give grade, or source_evaluation, assessment and handling"
+        else:
+            missing.update({p: missing_column(header) for p in absent})
+    return missing
 
 
 def parse_reports_csv(
@@ -489,23 +534,31 @@ def parse_reports_csv(
     mentions: Source | str | None = None,
     *,
     default_region: Region | None = None,
+    strict: bool = False,
 ) -> CanonicalImport:
-    """Validate a reports CSV (and its mentions CSV); raise ImportValidationError listing every bad field."""
+    """Validate a reports CSV (and its mentions CSV); raise ImportValidationError listing every bad field.
+
+    A bad identifier value in the mentions is kept as an invalid field with a warning,
+    unless ``strict``, when it refuses the import like any other bad field.
+    """
     src, text = _read_text(source, "reports")
     errors = _Collector(src)
-    rows = _csv_rows(src, text, REPORT_COLUMNS, _REQUIRED_REPORT, errors)
+    header, rows = _csv_rows(src, text, REPORT_COLUMNS, (), errors)
+    missing = _missing_report_columns(header, default_region) if header else {}
+    for col, problem in missing.items():
+        errors.add(1, col, problem)
     by_report: dict[str, list[EntityMention]] = {}
     if mentions is not None:
         msrc, mtext = _read_text(mentions, "mentions")
         merrors = _Collector(msrc)
         ids = {row.get("report_id", "").strip() for _, row in rows}
-        for line, mention in _mentions(msrc, mtext, merrors):
+        for line, mention in _mentions(msrc, mtext, merrors, strict=strict):
             if mention.record_id not in ids:
                 merrors.add(line, "record_id", "names no report in the reports file")
                 continue
             by_report.setdefault(mention.record_id, []).append(mention)
-        errors.errors.extend(merrors.errors)
-    return _finish(src, rows, lambda rid: by_report.get(rid, []), errors, default_region)
+        errors.absorb(merrors)
+    return _finish(src, rows, lambda rid: by_report.get(rid, []), errors, default_region, set(missing))
 
 
 def _finish(
@@ -514,6 +567,7 @@ def _finish(
     mentions_of: Callable[[str], Sequence[EntityMention]],
     errors: _Collector,
     default_region: Region | None,
+    missing: set[str] | None = None,
 ) -> CanonicalImport:
     reports: list[IntelligenceReport] = []
     origin: dict[str, tuple[str, int]] = {}
@@ -525,7 +579,8 @@ def _finish(
             continue
         report, problems = report_from_row(row, mentions_of(rid), default_region=default_region)
         for fld, problem in problems:
-            errors.add(line, fld, problem)
+            if fld not in (missing or ()):  # said once, on the header line
+                errors.add(line, fld, problem)
         if report is not None:
             reports.append(report)
             origin[report.report_id] = (src, line)
@@ -535,17 +590,24 @@ def _finish(
         raise ImportValidationError(sorted(errors.errors, key=lambda e: (e.source, e.line)))
     if not reports:
         raise ImportValidationError([RowError(1, "file", "holds no reports", src)])
-    return CanonicalImport(tuple(reports), origin)
+    warnings = tuple(sorted(errors.warnings, key=lambda e: (e.source, e.line)))
+    return CanonicalImport(tuple(reports), origin, warnings, tuple(errors.notes))
 
 
-def parse_json(source: Source | str, *, default_region: Region | None = None) -> CanonicalImport:
-    """Validate a JSON list of report objects (each with optional ``entities``)."""
+def parse_json(
+    source: Source | str, *, default_region: Region | None = None, strict: bool = False
+) -> CanonicalImport:
+    """Validate a JSON list of report objects (each with optional ``entities``).
+
+    Bad identifier values in ``entities`` are kept as invalid fields (warnings) unless ``strict``.
+    """
     src, text = _read_text(source, "reports.json")
     errors = _Collector(src)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportValidationError([RowError(exc.lineno, "file", "is not valid JSON", src)]) from None
+        problem = f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        raise ImportValidationError([RowError(exc.lineno, "file", problem, src)]) from None
     if not isinstance(data, list):
         raise ImportValidationError([RowError(1, "file", "must hold a list of report objects", src)])
     rows: list[tuple[int, Mapping[str, Any]]] = []
@@ -575,9 +637,7 @@ def parse_json(source: Source | str, *, default_region: Region | None = None) ->
             if ent.get("record_id") not in (None, "", rid):
                 errors.add(index, f"{where}.record_id", "differs from the report's report_id")
                 continue
-            mention, problems = mention_from_row(ent, record_id=rid or "unknown")
-            for fld, problem in problems:
-                errors.add(index, f"{where}.{fld}", problem)
+            mention = _mention(ent, index, errors, strict=strict, record_id=rid or "unknown", where=f"{where}.")
             if mention is not None:
                 found.append(mention)
         mentions[rid] = found
@@ -590,12 +650,18 @@ def load(
     mentions: Source | None = None,
     *,
     default_region: Region | None = None,
+    strict: bool = False,
 ) -> CanonicalImport:
-    """Validate an import by file type: ``.json`` (mentions inside) or a reports CSV (+ mentions CSV)."""
+    """Validate an import by file type: ``.json`` (mentions inside) or a reports CSV (+ mentions CSV).
+
+    Report fields are all or nothing; a bad identifier value is kept on its mention as an
+    :class:`~msin_fed.model.InvalidField` and listed in ``warnings``, unless ``strict``.
+    """
     if str(reports).lower().endswith(".json"):
         if mentions is not None:
             raise ValidationError("mentions", "a JSON import carries its entities inside each report")
-        return parse_json(Path(reports), default_region=default_region)
+        return parse_json(Path(reports), default_region=default_region, strict=strict)
     return parse_reports_csv(
-        Path(reports), Path(mentions) if mentions is not None else None, default_region=default_region
+        Path(reports), Path(mentions) if mentions is not None else None, default_region=default_region,
+        strict=strict,
     )

@@ -98,7 +98,8 @@ class ValidationError(MsinError, ValueError):
 
 @dataclass(frozen=True)
 class RowError:
-    """One bad field in one row of an import file (1-based line number, header is line 1)."""
+    """One bad field in one row of an import file (1-based line number, header is line 1;
+    line 0 for the file as a whole, such as one that does not exist)."""
 
     line: int
     field: str
@@ -106,22 +107,29 @@ class RowError:
     source: str = ""
 
     def __str__(self) -> str:
+        if self.line <= 0:
+            return f"{self.source}: {self.field}: {self.problem}" if self.source else f"{self.field}: {self.problem}"
         where = f"{self.source}:" if self.source else "line "
         return f"{where}{self.line}: {self.field}: {self.problem}"
 
 
 class ImportValidationError(ValidationError):
-    """An import file had bad rows; nothing was written. ``errors`` lists every one."""
+    """An input file had bad rows; nothing was written. ``errors`` lists every one.
 
-    def __init__(self, errors: Sequence[RowError]) -> None:
+    ``outcome`` says what that meant for the command (``nothing was imported``,
+    ``nothing was redacted``).
+    """
+
+    def __init__(self, errors: Sequence[RowError], outcome: str = "nothing was imported") -> None:
         self.errors = tuple(errors)
+        self.outcome = outcome
         first = self.errors[0] if self.errors else RowError(0, "file", "no rows")
         super().__init__(first.field, first.problem)
         self.args = (self.summary(),)
 
     def summary(self) -> str:
         """All row errors, one per line."""
-        lines = [f"{len(self.errors)} bad field(s); nothing was imported:"]
+        lines = [f"{len(self.errors)} problem(s); {self.outcome}:"]
         lines += [f"  {e}" for e in self.errors]
         return "\n".join(lines)
 

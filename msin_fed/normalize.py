@@ -20,6 +20,7 @@ import phonenumbers
 from msin_fed.errors import ValidationError
 
 __all__ = [
+    "NINO_PATTERN",
     "address",
     "bank_account",
     "company_number",
@@ -31,6 +32,7 @@ __all__ = [
     "national_id",
     "nino",
     "org_name",
+    "parse_date_of_birth",
     "passport",
     "phone",
     "postcode",
@@ -126,8 +128,13 @@ def postcode(value: str, country: str = "GB", fld: str = "postcode") -> str:
     return text
 
 
-# QQ is HMRC's specimen prefix; it is accepted like the model accepts it.
-_NINO = re.compile(r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-TW-Z][A-CEGHJ-NP-TW-Z][0-9]{6}[A-D]?")
+#: A National Insurance number, compact and in capitals: HMRC's allocation rules (no D, F,
+#: I, Q, U or V first, no D, F, I, O, Q, U or V second, no BG, GB, KN, NK, NT, TN or ZZ
+#: prefix), six digits, an optional A-D suffix. The one NINO rule: the model's
+#: :class:`~msin_fed.model.Nino` and the identifier registry use it too. QQ, HMRC's
+#: specimen prefix, is accepted (the letter rules allow it).
+NINO_PATTERN = re.compile(r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-TW-Z][A-CEGHJ-NP-TW-Z][0-9]{6}[A-D]?")
+_NINO = NINO_PATTERN
 
 
 def nino(value: str, fld: str = "national_id") -> str:
@@ -263,26 +270,53 @@ def name_words(value: str, fld: str = "name") -> tuple[str, ...]:
     return words
 
 
-_DOB_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y%m%d", "%Y/%m/%d")
+#: The date-of-birth layouts accepted, each with the order of its fields.
+_DOB_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"), "ymd"),
+    (re.compile(r"([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})"), "ymd"),
+    (re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})"), "ymd"),
+    (re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})"), "dmy"),
+    (re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})"), "dmy"),
+    (re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})"), "dmy"),
+)
+
+
+def parse_date_of_birth(value: str, fld: str = "date_of_birth", today: _dt.date | None = None) -> _dt.date:
+    """The date of a date of birth in ISO, yyyy/mm/dd, yyyymmdd, dd/mm/yyyy, dd.mm.yyyy or dd-mm-yyyy.
+
+    A value in one of those layouts that names no day of the calendar (``31/02/1990``,
+    month 13) is *not a real date*, which says more than "wrong format".
+    """
+    text = _text(fld, value, 20)
+    for shape, order in _DOB_SHAPES:
+        match = shape.fullmatch(text)
+        if match is None:
+            continue
+        first, second, third = (int(g) for g in match.groups())
+        year, month, day = (first, second, third) if order == "ymd" else (third, second, first)
+        if not 1 <= month <= 12:
+            swapped = order == "dmy" and 1 <= first <= 12 and 13 <= second <= 31
+            hint = "; it looks like month before day: write day first, DD/MM/YYYY" if swapped else ""
+            raise ValidationError(fld, f"is not a real date (the month must be 1 to 12{hint})")
+        if year < 1900:
+            break
+        try:
+            found = _dt.date(year, month, day)
+        except ValueError:
+            raise ValidationError(fld, "is not a real date (that month has no such day)") from None
+        if found > (today or _dt.date.today()):
+            break
+        return found
+    else:
+        raise ValidationError(
+            fld, "wrong format (expected YYYY-MM-DD, DD/MM/YYYY, DD.MM.YYYY or YYYYMMDD)"
+        )
+    raise ValidationError(fld, "is outside 1900 to today")
 
 
 def date_of_birth(value: str, fld: str = "date_of_birth", today: _dt.date | None = None) -> str:
-    """ISO date (``1985-03-07``) from ISO, dd/mm/yyyy, dd.mm.yyyy, dd-mm-yyyy or yyyymmdd."""
-    text = _text(fld, value, 20)
-    for fmt in _DOB_FORMATS:
-        try:
-            day = _dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        break
-    else:
-        raise ValidationError(
-            fld,
-            "wrong format or no such date (expected YYYY-MM-DD, DD/MM/YYYY, DD.MM.YYYY or YYYYMMDD)",
-        )
-    if not (_dt.date(1900, 1, 1) <= day <= (today or _dt.date.today())):
-        raise ValidationError(fld, "is outside 1900 to today")
-    return day.isoformat()
+    """ISO date (``1985-03-07``) of a date of birth (see :func:`parse_date_of_birth`)."""
+    return parse_date_of_birth(value, fld, today).isoformat()
 
 
 _STREET_WORDS = {

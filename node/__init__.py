@@ -4,7 +4,7 @@ The public surface is :class:`Node` (the embeddable API), its configuration and 
 See docs/node.md for an example.
 """
 
-from .api import Alert, LocalMatch, Node, SyncReport
+from .api import Alert, ImportResult, LocalMatch, Node, SyncReport
 from .cases import Contact, MemberCases
 from .config import HolderAddress, NodeConfig, load_config
 from .keys import KeyFile, Passphrase, write_key_file
@@ -15,6 +15,7 @@ __all__ = [
     "Alert",
     "Contact",
     "HolderAddress",
+    "ImportResult",
     "KeyFile",
     "LocalMatch",
     "MemberCases",

@@ -29,8 +29,15 @@ from nacl.signing import SigningKey
 
 from msin_fed import canonical, pki
 from msin_fed.checkpoint import Checkpoint, CheckpointKey, dump_checkpoints
-from msin_fed.errors import ConfigError, ImportValidationError, MsinError, RemoteError, ValidationError
-from msin_fed.model import Grade, Identifier, IntelligenceReport, SharedRecord, Tlp
+from msin_fed.errors import (
+    ConfigError,
+    ImportValidationError,
+    MsinError,
+    RemoteError,
+    RowError,
+    ValidationError,
+)
+from msin_fed.model import Grade, Identifier, IntelligenceReport, InvalidField, SharedRecord, Tlp
 from msin_fed.model.events import AlertEvent, Event, MatchEvent
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
@@ -43,10 +50,25 @@ from .keys import KdfParams, StoreKey
 from .share import PreviewRedactor, Redactor, SharePreview, Tokenizer, build_share, preview_share
 from .store import OutboxItem, SecureStore, ShareState
 
-__all__ = ["Alert", "LocalMatch", "Node", "SyncReport"]
+__all__ = ["Alert", "ImportResult", "LocalMatch", "Node", "SyncReport"]
 
 log = logging.getLogger(__name__)
 
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What :meth:`Node.import_file` stored.
+
+    ``report_ids`` in file order; ``warnings`` one per identifier value that failed
+    validation and was stored with its report as an invalid field (file, line, field,
+    problem; never the value); ``notes`` how the files were read (a semicolon or tab
+    delimiter).
+    """
+
+    report_ids: tuple[str, ...]
+    warnings: tuple[RowError, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -299,15 +321,24 @@ class Node:
         self._store.add_reports([report])
 
     def import_file(
-        self, reports: str | os.PathLike[str], mentions: str | os.PathLike[str] | None = None
-    ) -> list[str]:
-        """Import a canonical CSV (+ mentions CSV) or JSON file, all or nothing.
+        self,
+        reports: str | os.PathLike[str],
+        mentions: str | os.PathLike[str] | None = None,
+        *,
+        strict: bool = False,
+    ) -> ImportResult:
+        """Import a canonical CSV (+ mentions CSV) or JSON file; report fields all or nothing.
 
         Raises ImportValidationError listing every bad row by line and field (including
-        reports whose id is already stored); nothing is written then.
+        reports whose id is already stored); nothing is written then. An identifier value
+        that fails validation (a mistyped phone or NINO) does not refuse its report: it is
+        stored with it as an :class:`~msin_fed.model.InvalidField`, listed in the result's
+        ``warnings``, shown by :meth:`invalid_fields`, given to redaction as one of the
+        record's own identifiers, and never tokenized or sent. ``strict`` refuses such an
+        import instead, like any other bad field.
         """
         region = self._config.default_region if self._config else None
-        loaded = canonical.load(reports, mentions, default_region=region)
+        loaded = canonical.load(reports, mentions, default_region=region, strict=strict)
         clashes = [
             loaded.error_for(r.report_id, "report_id", "a report with this id is already stored")
             for r in loaded.reports
@@ -316,8 +347,16 @@ class Node:
         if clashes:
             raise ImportValidationError(clashes)
         self._store.add_reports(loaded.reports)
-        log.info("imported %d report(s)", len(loaded.reports))
-        return [r.report_id for r in loaded.reports]
+        log.info("imported %d report(s), %d invalid identifier value(s) kept", len(loaded.reports),
+                 len(loaded.warnings))
+        return ImportResult(tuple(r.report_id for r in loaded.reports), loaded.warnings, loaded.notes)
+
+    def invalid_fields(self, report_id: str | None = None) -> list[tuple[str, InvalidField]]:
+        """``(report_id, field)`` for every stored identifier value that failed validation
+        (of one report, or of all), the value in full: it is the member's own data, kept
+        so it can be corrected, and never leaves the node."""
+        reports = [self._store.get_report(report_id)] if report_id is not None else self._store.reports()
+        return [(r.report_id, f) for r in reports for f in r.invalid_fields()]
 
     def report(self, report_id: str) -> IntelligenceReport:
         """One stored report."""

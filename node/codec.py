@@ -13,38 +13,20 @@ from typing import Any
 
 from msin_fed.errors import CorruptStoreError, ValidationError
 from msin_fed.model import (
-    BankAccount,
-    CompanyNumber,
-    DateOfBirth,
-    Email,
     EntityMention,
     ExploitationType,
     Grade,
-    Iban,
     Identifier,
     Indicator,
     IntelligenceReport,
-    Nino,
-    Passport,
-    PersonName,
-    Phone,
+    InvalidField,
     Region,
     Sector,
-    SiteName,
-    StreetAddress,
-    VehicleRegistration,
+    identifier_class,
 )
-from msin_fed.model.identifiers import NationalId
+from msin_fed.model.registry import column_for
 
 __all__ = ["report_from_bytes", "report_to_bytes"]
-
-_IDENTIFIER_TYPES: dict[str, type[Identifier]] = {
-    cls.KIND: cls
-    for cls in (
-        BankAccount, CompanyNumber, DateOfBirth, Email, Iban, Nino, Passport, PersonName,
-        Phone, SiteName, StreetAddress, VehicleRegistration, NationalId,
-    )
-}
 
 
 def _ident_to(value: Identifier) -> dict[str, Any]:
@@ -54,7 +36,7 @@ def _ident_to(value: Identifier) -> dict[str, Any]:
 
 def _ident_from(data: dict[str, Any]) -> Identifier:
     args = dict(data)
-    cls = _IDENTIFIER_TYPES[args.pop("kind")]
+    cls = identifier_class(args.pop("kind"))
     return cls(**args)
 
 
@@ -64,14 +46,30 @@ def _mention_to(mention: EntityMention) -> dict[str, Any]:
         value = getattr(mention, f.name)
         if isinstance(value, Identifier):
             out[f.name] = _ident_to(value)
+        elif f.name == "invalid_fields":
+            if value:
+                out[f.name] = [{"column": i.column, "value": i.value, "problem": i.problem} for i in value]
         elif value is not None:
             out[f.name] = value
     return out
 
 
 def _mention_from(data: dict[str, Any]) -> EntityMention:
-    args: dict[str, Any] = {k: (_ident_from(v) if isinstance(v, dict) else v) for k, v in data.items()}
-    return EntityMention(**args)
+    args: dict[str, Any] = {}
+    invalid = [InvalidField(**i) for i in data.get("invalid_fields", ())]
+    for key, value in data.items():
+        if key == "invalid_fields":
+            continue
+        if not isinstance(value, dict):
+            args[key] = value
+            continue
+        try:
+            args[key] = _ident_from(value)
+        except ValidationError as exc:
+            # The store is authenticated, so this is a value stored before a rule grew
+            # stricter, not damage: keep it, as import would now, instead of losing the report.
+            invalid.append(InvalidField(column_for(key, value["kind"]), value["value"], exc.problem))
+    return EntityMention(**args, invalid_fields=tuple(invalid))
 
 
 def report_to_bytes(report: IntelligenceReport) -> bytes:

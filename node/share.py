@@ -123,8 +123,10 @@ class SharePreview:
 
 
 def _known(report: IntelligenceReport) -> list[Identifier | str]:
-    """The deny-list of a report: its own identifiers and its reporter."""
+    """The deny-list of a report: its own identifiers, the values of them that failed
+    validation at import (a mistyped identifier still identifies someone), its reporter."""
     known: list[Identifier | str] = list(report.identifiers())
+    known += [field.value for field in report.invalid_fields()]
     if report.reporter.strip():
         known.append(report.reporter.strip())
     return known

@@ -94,8 +94,11 @@ def test_messages_never_quote_values(tmp_path: Path) -> None:
         + "R1,,,,0770SECRET,,,,,GB,,,,,,,\n",
         encoding="utf-8",
     )
+    reports = _csv(tmp_path, GOOD.format(n=1))
+    (warning,) = canonical.load(reports, mentions).warnings
+    assert (warning.line, warning.field) == (2, "phone") and "SECRET" not in str(warning)
     with pytest.raises(ImportValidationError) as info:
-        canonical.load(_csv(tmp_path, GOOD.format(n=1)), mentions)
+        canonical.load(reports, mentions, strict=True)
     (err,) = info.value.errors
     assert (err.line, err.field) == (2, "phone")
     assert "SECRET" not in str(info.value)
@@ -162,8 +165,12 @@ def test_json_bad_entity_in_middle(tmp_path: Path) -> None:
     bad = _json_report(2, entities=[{"phone": "+44 7700 900456"}, {"email": "not-an-email"}])
     path = tmp_path / "r.json"
     path.write_text(json.dumps([_json_report(1), bad, _json_report(3)]), encoding="utf-8")
+    loaded = canonical.load(path)
+    assert [(e.line, e.field) for e in loaded.warnings] == [(2, "entities[2].email")]
+    kept = loaded.reports[1].mentions[1]
+    assert kept.email is None and [(f.column, f.value) for f in kept.invalid_fields] == [("email", "not-an-email")]
     with pytest.raises(ImportValidationError) as info:
-        canonical.load(path)
+        canonical.load(path, strict=True)
     assert [(e.line, e.field) for e in info.value.errors] == [(2, "entities[2].email")]
 
 

@@ -3,8 +3,12 @@
 Every subcommand takes ``--config FILE`` (see docs/node.md for the keys):
 
 * ``init``: create the secure store (and the key file, when configured and missing);
-* ``import REPORTS [MENTIONS]``: import a canonical CSV (+ mentions CSV) or JSON file,
-  all or nothing; every bad row is reported by line and field (exit 2);
+* ``import REPORTS [MENTIONS] [--strict]``: import a canonical CSV (+ mentions CSV) or JSON
+  file; report fields all or nothing, every bad row reported by line and field (exit 2);
+  an identifier value that fails validation is stored with its report as an invalid
+  field, with a warning naming line and field (``--strict``: refused instead);
+* ``invalid-fields [REPORT_ID] [--json]``: those stored invalid values, in full, with the
+  reason, so the member can correct them (they never leave the node);
 * ``share REPORT_ID --tlp T [--handling P|C]``: share a report, then try to deliver;
 * ``share --preview REPORT_ID [--tlp T]``: show what would leave (the redacted narrative,
   placeholders highlighted, the kinds of the tokens, grade and TLP) and send nothing:
@@ -20,7 +24,7 @@ Every subcommand takes ``--config FILE`` (see docs/node.md for the keys):
 
 Output names reports by their local id and never prints identifiers or narratives,
 except the redacted narrative of a record being shared or previewed, which is what leaves
-the node.
+the node, and ``invalid-fields``, which shows the member its own values to correct.
 """
 
 from __future__ import annotations
@@ -70,8 +74,35 @@ def _init(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     with _open(args) as node:
-        ids = node.import_file(Path(args.reports), Path(args.mentions) if args.mentions else None)
-    print(f"imported {len(ids)} report(s)")
+        result = node.import_file(
+            Path(args.reports), Path(args.mentions) if args.mentions else None, strict=args.strict
+        )
+    for note in result.notes:
+        print(f"msin node import: {note}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"msin node import: warning: {warning}", file=sys.stderr)
+    print(f"imported {len(result.report_ids)} report(s)")
+    if result.warnings:
+        print(
+            f"  {len(result.warnings)} identifier value(s) failed validation and are stored as invalid "
+            "fields (never tokenized or shared): 'msin node invalid-fields' shows them; "
+            "--strict refuses such a file instead"
+        )
+    return 0
+
+
+def _invalid_fields(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        found = node.invalid_fields(args.report_id)
+    if args.json:
+        rows = [{"report_id": rid, "column": f.column, "value": f.value, "problem": f.problem} for rid, f in found]
+        print(dumps(rows))
+        return 0
+    if not found:
+        print("no invalid fields stored")
+        return 0
+    for rid, f in found:
+        print(f"{rid}: {f.column}: {f.value!r}: {f.problem}")
     return 0
 
 
@@ -268,6 +299,16 @@ def register(subparsers: Any) -> None:
     p = command("import", "import a canonical CSV (+ mentions CSV) or JSON file", _import)
     p.add_argument("reports", help="reports CSV, or a JSON list of reports with entities")
     p.add_argument("mentions", nargs="?", help="mentions CSV (record_id = report_id)")
+    p.add_argument(
+        "--strict", action="store_true",
+        help="refuse the import when an identifier value fails validation (by default it is "
+        "stored with its report as an invalid field, with a warning, and never tokenized)",
+    )
+    p = command(
+        "invalid-fields", "identifier values stored as invalid at import, in full, with the reason", _invalid_fields
+    )
+    p.add_argument("report_id", nargs="?", help="only this report")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p = command("share", "share a report with the network", _share)
     p.add_argument("report_id")
     p.add_argument("--tlp", default=None, help="CLEAR, GREEN, AMBER, AMBER+STRICT or RED (required to share)")

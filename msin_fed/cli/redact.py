@@ -35,6 +35,19 @@ EXIT_REFUSED = 3
 
 logger = logging.getLogger(__name__)
 
+#: The input and output layout, shown by ``msin redact --help``.
+INPUT_FORMAT = """\
+input: one JSON object per line (UTF-8), for example
+  {"id": "r1", "text": "Ion Popescu drives the van.", "known_identifiers": ["Ion Popescu"]}
+  id                 required: any JSON value, copied to the output to tie results to inputs
+  text               required: the narrative to redact (a string)
+  known_identifiers  optional: the record's own identifiers (strings: names, phones,
+                     plates, ...), removed however they are written
+output: one JSON object per line, in input order:
+  {"id": "r1", "text": "<PERSON_1> drives the van.", "entities": {"PERSON": 1}}
+A bad input line is reported by line number and field, and nothing is written.
+exit codes: 0 all written, 2 bad input, 3 some records refused by --verify."""
+
 
 def register(subparsers: Any) -> None:
     """Add the ``redact`` subcommand."""
@@ -42,6 +55,8 @@ def register(subparsers: Any) -> None:
         subparsers,
         "redact",
         description="Redact the 'text' of each JSON Lines record, using its 'known_identifiers' as a deny-list.",
+        epilog=INPUT_FORMAT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--input", required=True, type=Path, help="input .jsonl ('-' for standard input)")
     parser.add_argument("--output", required=True, type=Path, help="output .jsonl ('-' for standard output)")
@@ -83,9 +98,11 @@ def _read(path: Path) -> list[tuple[int, Any, str, list[str]]]:
             errors.append(RowError(number, "line", "must be a JSON object", source))
             continue
         if "id" not in obj:
-            errors.append(RowError(number, "id", "is missing", source))
+            errors.append(RowError(number, "id", 'is missing (every line needs "id" and "text"; see --help)', source))
         text = obj.get("text")
-        if not isinstance(text, str):
+        if "text" not in obj:
+            errors.append(RowError(number, "text", 'is missing (every line needs "id" and "text"; see --help)', source))
+        elif not isinstance(text, str):
             errors.append(RowError(number, "text", "must be a string", source))
         known = obj.get("known_identifiers", [])
         if not isinstance(known, list) or not all(isinstance(k, str) for k in known):
@@ -94,7 +111,7 @@ def _read(path: Path) -> list[tuple[int, Any, str, list[str]]]:
         if isinstance(text, str) and "id" in obj:
             records.append((number, obj["id"], text, known))
     if errors:
-        raise ImportValidationError(errors)
+        raise ImportValidationError(errors, outcome="nothing was redacted or written")
     return records
 
 

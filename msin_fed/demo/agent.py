@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     refused: dict[str, str] = {}
     try:
         with Node.open(config=load_config(args.config)) as node:
-            ids = node.import_file(Path(args.reports), Path(args.mentions) if args.mentions else None)
+            ids = node.import_file(Path(args.reports), Path(args.mentions) if args.mentions else None).report_ids
             for report_id in ids:
                 handling = node.report(report_id).grade.handling.value
                 try:

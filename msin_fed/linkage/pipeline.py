@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -20,10 +21,10 @@ from pathlib import Path
 
 from msin_fed.errors import ImportValidationError, RowError
 from msin_fed.linkage.matcher import Matcher
-from msin_fed.linkage.mentions import read_mentions
+from msin_fed.linkage.mentions import ParsedFile, read_mentions
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 
-__all__ = ["LinkResult", "LinkedPair", "link_files", "oprf_tokenize"]
+__all__ = ["ColumnSummary", "LinkResult", "LinkedPair", "link_files", "oprf_tokenize", "summarise"]
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,48 @@ class LinkedPair:
 
 @dataclass(frozen=True)
 class LinkResult:
-    """Matched pairs, the bad rows skipped, and counts for the log."""
+    """Matched pairs, what was ignored or left out, and counts for the log.
+
+    ``ignored``: values that failed validation, left out of their (kept) rows;
+    ``skipped``: rows left out (no usable or a repeated ``record_id``, nothing in them);
+    ``notes``: how files were read (a delimiter other than a comma).
+    """
 
     pairs: tuple[LinkedPair, ...]
     skipped: tuple[RowError, ...]
     records: int
     tokens: int
+    ignored: tuple[RowError, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSummary:
+    """Problems of one column in one file: how many, the commonest problems, the first lines."""
+
+    source: str
+    column: str
+    count: int
+    problem: str
+    lines: tuple[int, ...]
+
+    def __str__(self) -> str:
+        more = ", ..." if self.count > len(self.lines) else ""
+        where = ", ".join(map(str, self.lines))
+        return f"{self.column}: {self.count} ({self.problem}); line{'s' if self.count > 1 else ''} {where}{more}"
+
+
+def summarise(errors: Sequence[RowError], first: int = 5) -> list[ColumnSummary]:
+    """Per file and column: the count, the two commonest problems and the first ``first`` lines."""
+    groups: dict[tuple[str, str], list[RowError]] = {}
+    for error in errors:
+        groups.setdefault((error.source, error.field), []).append(error)
+    out = []
+    for (source, column), found in groups.items():
+        problem = "; ".join(p for p, _n in Counter(e.problem for e in found).most_common(2))
+        lines = tuple(sorted({e.line for e in found}))[:first]
+        out.append(ColumnSummary(source, column, len(found), problem, lines))
+    return sorted(out, key=lambda s: (s.source, -s.count, s.column))
 
 
 def _tokenize_chunk(args: tuple[bytes, list[bytes]]) -> list[bytes]:
@@ -90,13 +127,23 @@ def link_files(
 ) -> LinkResult:
     """Match the records of ``paths`` (one member each) and return pairs across files.
 
-    Raises :class:`ImportValidationError` listing every bad field (file, line, field)
-    unless ``skip_bad_rows``, in which case bad rows are left out and returned.
+    A value that fails validation is ignored (its row is kept) and returned in
+    ``ignored``; rows that cannot be records are left out and returned in ``skipped``.
+    ``skip_bad_rows`` is accepted for old callers and has no effect. Raises
+    :class:`ImportValidationError` only for files that cannot be read or have a wrong
+    header (every such file listed).
     """
-    parsed = [read_mentions(p) for p in paths]
+    del skip_bad_rows  # deprecated: bad values never stop a run now
+    parsed: list[ParsedFile] = []
+    unreadable: list[RowError] = []
+    for path in paths:
+        try:
+            parsed.append(read_mentions(path))
+        except ImportValidationError as exc:
+            unreadable.extend(exc.errors)
+    if unreadable:
+        raise ImportValidationError(unreadable, outcome="nothing was linked")
     errors = [e for f in parsed for e in f.errors]
-    if errors and not skip_bad_rows:
-        raise ImportValidationError(errors)
     distinct: dict[bytes, int] = {}
     for f in parsed:
         for _mention, inputs in f.mentions:
@@ -123,4 +170,6 @@ def link_files(
     ]
     pairs.sort(key=lambda p: (p.left_file, p.left_id, p.right_file, p.right_id))
     log.info("matched %d pairs among %d records", len(pairs), records)
-    return LinkResult(tuple(pairs), tuple(errors), records, len(ordered))
+    ignored = tuple(e for f in parsed for e in f.ignored)
+    notes = tuple(n for f in parsed for n in f.notes)
+    return LinkResult(tuple(pairs), tuple(errors), records, len(ordered), ignored, notes)

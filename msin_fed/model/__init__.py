@@ -17,7 +17,14 @@ from msin_fed.model.identifiers import (
     StreetAddress,
     VehicleRegistration,
 )
-from msin_fed.model.report import MENTION_COLUMNS, EntityMention, IntelligenceReport
+from msin_fed.model.registry import (
+    IDENTIFIER_TYPES,
+    IdentifierType,
+    ParsedMention,
+    identifier_class,
+    parse_mention,
+)
+from msin_fed.model.report import MENTION_COLUMNS, EntityMention, IntelligenceReport, InvalidField
 from msin_fed.model.shared import TOKEN_SIZE, VICTIM_BANDS, SharedRecord, Token, victims_band
 from msin_fed.model.vocab import (
     ExploitationFamily,
@@ -29,6 +36,7 @@ from msin_fed.model.vocab import (
 )
 
 __all__ = [
+    "IDENTIFIER_TYPES",
     "MENTION_COLUMNS",
     "TOKEN_SIZE",
     "VICTIM_BANDS",
@@ -44,10 +52,13 @@ __all__ = [
     "Handling",
     "Iban",
     "Identifier",
+    "IdentifierType",
     "Indicator",
     "IntelligenceReport",
+    "InvalidField",
     "NationalId",
     "Nino",
+    "ParsedMention",
     "Passport",
     "PersonName",
     "Phone",
@@ -60,5 +71,7 @@ __all__ = [
     "Tlp",
     "Token",
     "VehicleRegistration",
+    "identifier_class",
+    "parse_mention",
     "victims_band",
 ]

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from msin_fed import normalize
 from msin_fed.errors import ValidationError
 
 __all__ = [
@@ -118,7 +119,7 @@ class Nino(Identifier):
 
     KIND: ClassVar[str] = "nino"
     MAX: ClassVar[int] = 16
-    PATTERN: ClassVar[re.Pattern[str] | None] = re.compile(r"[A-CEGHJ-PR-TW-Z]{2}[0-9]{6}[A-D]?")
+    PATTERN: ClassVar[re.Pattern[str] | None] = normalize.NINO_PATTERN
     FORMAT_HINT: ClassVar[str] = "two letters, six digits, a letter A-D, such as JG 10 37 59 A"
 
 
@@ -221,29 +222,19 @@ class PersonName(Identifier):
 
 @dataclass(frozen=True, slots=True, repr=False)
 class DateOfBirth(Identifier):
-    """A date of birth in ISO, dd/mm/yyyy, dd.mm.yyyy, dd-mm-yyyy or yyyymmdd."""
+    """A date of birth in ISO, yyyy/mm/dd, yyyymmdd, dd/mm/yyyy, dd.mm.yyyy or dd-mm-yyyy."""
 
     KIND: ClassVar[str] = "date_of_birth"
     MAX: ClassVar[int] = 20
-    _FORMATS: ClassVar[tuple[str, ...]] = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y%m%d")
 
     def __post_init__(self) -> None:
         Identifier.__post_init__(self)
-        day = self.date  # raises on a bad format
-        if not (_dt.date(1900, 1, 1) <= day <= _dt.date.today()):
-            raise ValidationError(self.KIND, "is outside 1900 to today")
+        _ = self.date  # raises on a bad format, a date that does not exist, or one out of range
 
     @property
     def date(self) -> _dt.date:
-        """The parsed date."""
-        for fmt in self._FORMATS:
-            try:
-                return _dt.datetime.strptime(self.value, fmt).date()
-            except ValueError:
-                continue
-        raise ValidationError(
-            self.KIND, "wrong format (expected YYYY-MM-DD, DD/MM/YYYY, DD.MM.YYYY or YYYYMMDD)"
-        )
+        """The parsed date (the layouts of :func:`msin_fed.normalize.parse_date_of_birth`)."""
+        return normalize.parse_date_of_birth(self.value, self.KIND)
 
 
 @dataclass(frozen=True, slots=True, repr=False)

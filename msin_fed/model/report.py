@@ -30,7 +30,7 @@ from msin_fed.model.identifiers import (
 )
 from msin_fed.model.vocab import ExploitationType, Indicator, Region, Sector
 
-__all__ = ["MENTION_COLUMNS", "EntityMention", "IntelligenceReport"]
+__all__ = ["MENTION_COLUMNS", "EntityMention", "IntelligenceReport", "InvalidField"]
 
 MAX_NARRATIVE = 20_000
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")
@@ -68,11 +68,48 @@ def check_id(fld: str, value: object) -> str:
     return value
 
 
+#: The most of a member's raw value an :class:`InvalidField` keeps (a CSV cell can be long).
+MAX_INVALID_VALUE = 2_000
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class InvalidField:
+    """A value given for an identifier column that failed validation, kept with its reason.
+
+    A mistyped phone or NINO still identifies someone and is still the member's data, so
+    import keeps it with the report (in the encrypted store), shows it to the member and
+    gives it to redaction as one of the record's own identifiers; it is never normalized,
+    tokenized or sent. ``column`` is the canonical column (``phone``), ``value`` the raw
+    text and ``problem`` why it failed (never quoting the value). ``repr`` hides the value.
+    """
+
+    column: str
+    value: str
+    problem: str
+
+    def __post_init__(self) -> None:
+        if self.column not in MENTION_COLUMNS or self.column == "record_id":
+            raise ValidationError("invalid_field.column", "must be an identifier column of the mention layout")
+        if not isinstance(self.value, str) or not self.value.strip():
+            raise ValidationError("invalid_field.value", "is empty")
+        if len(self.value) > MAX_INVALID_VALUE:
+            raise ValidationError(
+                "invalid_field.value", f"is too long ({len(self.value)} characters, at most {MAX_INVALID_VALUE})"
+            )
+        if not isinstance(self.problem, str) or not self.problem.strip():
+            raise ValidationError("invalid_field.problem", "is empty")
+
+    def __repr__(self) -> str:
+        return f"InvalidField(column={self.column!r}, <{len(self.value)} characters>, problem={self.problem!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class EntityMention:
     """One person, organisation or site mentioned in a report, with whatever is known of it.
 
-    Built from a canonical mention row; every field optional, but at least one identifier.
+    Built from a canonical mention row (:func:`msin_fed.model.registry.parse_mention`);
+    every field optional, but at least one identifier or one :class:`InvalidField` (a
+    value that failed validation, kept but never tokenized).
     """
 
     record_id: str
@@ -90,12 +127,17 @@ class EntityMention:
     site: SiteName | None = None
     country: str = "GB"
     national_id: NationalId | None = None  # a non-UK national id (a NINO goes in ``nino``)
+    invalid_fields: tuple[InvalidField, ...] = ()
 
     def __post_init__(self) -> None:
         check_id("record_id", self.record_id)
         if not re.fullmatch(r"[A-Z]{2}", self.country or ""):
             raise ValidationError("country", "must be a two-letter ISO 3166 code such as GB")
-        if not self.identifiers():
+        if not isinstance(self.invalid_fields, tuple) or not all(
+            isinstance(f, InvalidField) for f in self.invalid_fields
+        ):
+            raise ValidationError("invalid_fields", "must be a tuple of InvalidField")
+        if not self.identifiers() and not self.invalid_fields:
             raise ValidationError("mention", "holds no identifier")
 
     def identifiers(self) -> tuple[Identifier, ...]:
@@ -119,7 +161,8 @@ class EntityMention:
 
     def __repr__(self) -> str:
         kinds = ",".join(i.kind for i in self.identifiers())
-        return f"EntityMention(record_id={self.record_id!r}, kinds=[{kinds}])"
+        invalid = f", invalid=[{','.join(f.column for f in self.invalid_fields)}]" if self.invalid_fields else ""
+        return f"EntityMention(record_id={self.record_id!r}, kinds=[{kinds}]{invalid})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +209,13 @@ class IntelligenceReport:
                 raise ValidationError("mentions", "a mention belongs to another report")
 
     def identifiers(self) -> tuple[Identifier, ...]:
-        """Every identifier of every mention, then the extra ones."""
+        """Every identifier of every mention, then the extra ones (valid ones only)."""
         found: list[Identifier] = [i for m in self.mentions for i in m.identifiers()]
         return (*found, *self.extra_identifiers)
+
+    def invalid_fields(self) -> tuple[InvalidField, ...]:
+        """Every identifier value of every mention that failed validation at import."""
+        return tuple(f for m in self.mentions for f in m.invalid_fields)
 
     def __repr__(self) -> str:
         return (

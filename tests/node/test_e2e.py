@@ -156,7 +156,7 @@ def _imported(net: Network, tmp: Path, member: pki.Identity, rid: str) -> tuple[
     node = _open(net, cfg, create=True)
     (tmp / "r.csv").write_text(REPORTS.format(rid=rid, rid2=rid + "-b"))
     (tmp / "m.csv").write_text(MENTIONS.format(rid=rid))
-    assert node.import_file(tmp / "r.csv", tmp / "m.csv") == [rid, rid + "-b"]
+    assert node.import_file(tmp / "r.csv", tmp / "m.csv").report_ids == (rid, rid + "-b")
     return node, cfg
 
 

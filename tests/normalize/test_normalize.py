@@ -101,9 +101,10 @@ INVALID: list[tuple[str, Norm, str, str]] = [
     ("company_zero", normalize.company_number, "00000000", "zeros"),
     ("name_digits", normalize.name_words, "Ion P0pescu", "no digits"),
     ("name_punct", normalize.name_words, "-- .", "letters"),
-    ("dob_no_such_day", normalize.date_of_birth, "31/02/1985", "no such date"),
+    ("dob_no_such_day", normalize.date_of_birth, "31/02/1985", "is not a real date"),
     ("dob_future", normalize.date_of_birth, "2999-01-01", "outside"),
-    ("dob_us_order", normalize.date_of_birth, "1985/31/12", "no such date"),
+    ("dob_us_order", normalize.date_of_birth, "1985/31/12", "month must be 1 to 12)"),
+    ("dob_month_first", normalize.date_of_birth, "12/31/1985", "looks like month before day"),
     ("address_no_street", normalize.address, "12", "street"),
 ]
 
