@@ -19,8 +19,14 @@ of the batch over. With
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import re
+import signal
+import sys
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple, Protocol
@@ -41,6 +47,7 @@ __all__ = [
     "Submission",
     "check_batch",
     "check_records",
+    "check_submission_ids",
 ]
 
 _KINDS = token_kinds()
@@ -101,12 +108,7 @@ def check_batch(batch: BatchToCheck, verifier: NarrativeVerifier | None) -> list
     """
     member_id, signing_key, epoch, submissions, signature, owners = batch
     verify_batch(submissions, signature, signing_key)
-    ids = [s.submission_id for s in submissions]
-    for i, sid in enumerate(ids):
-        if not isinstance(sid, str) or not _SUBMISSION_ID.fullmatch(sid):
-            raise ValidationError(f"submissions[{i}].submission_id", "missing or wrong format")
-    if len(set(ids)) != len(ids):
-        raise ValidationError("submissions", "the same submission_id appears twice")
+    check_submission_ids(submissions)
     unseen: list[tuple[int, bytes]] = []
     for i, sub in enumerate(submissions):
         owner = owners.get(sub.submission_id)
@@ -119,6 +121,16 @@ def check_batch(batch: BatchToCheck, verifier: NarrativeVerifier | None) -> list
     if len(set(record_ids)) != len(record_ids):
         raise ValidationError("submissions", "the same record_id appears twice")
     return [(i, c) for (i, _r), c in zip(unseen, checked, strict=True)]
+
+
+def check_submission_ids(submissions: Sequence[SignedPart]) -> None:
+    """Each submission id well formed, and none twice (ValidationError naming the first)."""
+    ids = [s.submission_id for s in submissions]
+    for i, sid in enumerate(ids):
+        if not isinstance(sid, str) or not _SUBMISSION_ID.fullmatch(sid):
+            raise ValidationError(f"submissions[{i}].submission_id", "missing or wrong format")
+    if len(set(ids)) != len(ids):
+        raise ValidationError("submissions", "the same submission_id appears twice")
 
 
 def check_records(
@@ -134,7 +146,8 @@ def check_records(
         try:
             record = record_from_bytes(data)
         except ValidationError as exc:
-            raise ValidationError(f"{where}.{exc.field}", exc.problem) from None
+            inner = exc.field if exc.field.startswith("record") else f"record.{exc.field}"
+            raise ValidationError(f"{where}.{inner}", exc.problem) from None
         if record.member_id != member_id:
             raise AccessDenied(f"{where}.record.member_id is not the caller's member id")
         for t in record.tokens:
@@ -162,8 +175,42 @@ def check_records(
 _worker_verifier: NarrativeVerifier | None = None
 
 
-def _init_worker(verify: bool) -> None:
+def _die_with_parent(parent: int, kernel_signal: bool) -> None:
+    """End this worker as soon as ``parent`` (the coordinator) is gone, however it ended.
+
+    A SIGKILLed coordinator runs no clean-up, and its workers (each holding a verifier of
+    about 200 MB) would live on as orphans, with multiprocessing's resource tracker, which
+    exits once no process holds its pipe. On Linux the kernel sends SIGKILL at once when
+    the parent dies (PR_SET_PDEATHSIG); everywhere, a thread checks the parent pid each
+    second, which also covers a parent that died before the prctl call.
+
+    The kernel's signal follows the *thread* that started the worker, so it is asked for
+    only when that was the main thread (``kernel_signal``): a pool made in a thread that
+    ends before the server would otherwise lose its workers.
+    """
+    if kernel_signal and sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still works
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _init_worker(verify: bool, parent: int, kernel_signal: bool) -> None:
     global _worker_verifier
+    _die_with_parent(parent, kernel_signal)
     if verify:
         from .server import load_verifier
 
@@ -188,10 +235,11 @@ class IntakeWorkers:
             max_workers=n,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(verify,),
+            initargs=(verify, os.getpid(), threading.current_thread() is threading.main_thread()),
         )
         self.size = n
-        # Start every worker now (and load its verifier), not on the first batch.
+        # Start every worker now (and load its verifier), not on the first batch, from this
+        # thread (see _die_with_parent).
         for f in [self._pool.submit(_ready) for _ in range(n)]:
             f.result()
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from grpc_reflection.v1alpha import reflection
 
 from msin_fed import pki
 from msin_fed.errors import ConfigError, NotAvailableError
+from msin_fed.private_files import owner_only_log
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 
@@ -46,8 +48,9 @@ from .mail import AlertMailer
 from .service import CoordinatorService, NarrativeVerifier
 from .servicer import POLICY, CoordinatorServicer
 from .store import SharedStore
+from .store.notify import EventListener
 
-__all__ = ["SERVICE_NAME", "CoordinatorServer", "load_verifier", "running", "serve"]
+__all__ = ["SERVICE_NAME", "CoordinatorServer", "load_verifier", "open_log", "running", "serve"]
 
 log = logging.getLogger("msin_fed.coordinator")
 
@@ -88,7 +91,8 @@ class CoordinatorServer:
             raise ConfigError(config.source, "server.identity_dir", "certificate is not a coordinator's")
         if verifier is None and config.verify_redaction:
             verifier = load_verifier()
-        self.store = store or SharedStore(config.store_url)
+        self._own_store = store is None
+        self.store = store or SharedStore(config.store_url, serving=True)
         self.checkpointer = Checkpointer.from_config(config, self.store)
         self.audit = AuditLog(self.store, config.audit_head_file, self.checkpointer)
         n_workers = default_intake_workers() if config.intake_workers is None else config.intake_workers
@@ -122,7 +126,7 @@ class CoordinatorServer:
         if problem is not None:
             # Serve anyway (health answers say why), so that fixing the file is enough.
             log.error("every call will be refused until the CRL is usable: %s", problem)
-        options = pki.channel_options(config.max_message_bytes)
+        options = pki.server_options(config.max_message_bytes)
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="coordinator"),
             interceptors=[pki.AuthInterceptor({**POLICY, **CASE_POLICY}, revocations)],
@@ -140,14 +144,28 @@ class CoordinatorServer:
         reflection.enable_server_reflection(
             (SERVICE_NAME, CASES_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
         )
-        self.port = self.server.add_secure_port(config.listen, pki.server_credentials(self.identity))
+        try:
+            self.port = self.server.add_secure_port(config.listen, pki.server_credentials(self.identity))
+        except RuntimeError:
+            self.port = 0
         if self.port == 0:
-            raise OSError(f"cannot listen on {config.listen}")
+            self._release()
+            raise ConfigError(config.source, "server.listen", pki.bind_error(config.listen))
         self._stopped = threading.Event()
+        self._listener: EventListener | None = None
+
+    def _release(self) -> None:
+        """Let go of what the constructor opened, when it fails half way."""
+        if self.intake_workers is not None:
+            self.intake_workers.close()
+        if self._own_store:
+            self.store.close()
 
     def start(self) -> None:
         """Start serving."""
         self.server.start()
+        # Several processes on one PostgreSQL: streams here wake on events committed there.
+        self._listener = self.store.listen_events(self.service.notify)
         if self.checkpointer is not None:
             self.checkpointer.start()
         for name in ("", SERVICE_NAME):
@@ -166,6 +184,8 @@ class CoordinatorServer:
             self.checkpointer.stop()  # and a last checkpoint of the head members get on resuming
         if self.intake_workers is not None:
             self.intake_workers.close()
+        if self._listener is not None:
+            self._listener.close()
         self.store.close()
         log.info("coordinator stopped")
 
@@ -190,13 +210,18 @@ def running(config: CoordinatorConfig, *, verifier: NarrativeVerifier | None = N
         yield server.port
 
 
+def open_log(path: str | os.PathLike[str]) -> logging.Handler:
+    """Send the ``msin_fed`` logs to ``path`` too (created owner-only); returns the handler."""
+    handler = owner_only_log(path, "%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("msin_fed").addHandler(handler)
+    logging.getLogger("msin_fed").setLevel(logging.INFO)
+    return handler
+
+
 def serve(config: CoordinatorConfig) -> int:
     """Serve until SIGTERM or SIGINT, then shut down gracefully. Returns an exit code."""
     if config.log_file is not None:
-        handler = logging.FileHandler(config.log_file)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logging.getLogger("msin_fed").addHandler(handler)
-        logging.getLogger("msin_fed").setLevel(logging.INFO)
+        open_log(config.log_file)
     server = CoordinatorServer(config)
     # Everything loaded so far (Presidio and spaCy models, config) lives as long as the
     # process: keep it out of the collector's way so collections during intake stay short.

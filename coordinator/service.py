@@ -18,18 +18,18 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from msin_fed.errors import MsinError, RedactionRefused, ValidationError
 from msin_fed.model import SharedRecord
 from msin_fed.model.events import AlertEvent, Event, MatchChange, MatchEvent
+from msin_fed.model.report import check_id
 from msin_fed.wire import SignedPart
 
-from .audit import AuditLog
-from .fairness import Busy, CallRates, StreamSlots
+from .audit import AuditLog, AuditReport
+from .fairness import Busy, CallRates, SharedCallRates, StreamSlots
 from .intake import (
     AccessDenied,
     BatchToCheck,
@@ -38,16 +38,20 @@ from .intake import (
     NarrativeVerifier,
     Submission,
     check_batch,
+    check_submission_ids,
 )
 from .matching import REMOVED, MatchEngine, MatchView
 from .matching import MatchChange as MatchEngineChange
-from .store import ActionRow, AlertRow, ClusterInfo, SharedStore, pairs
+from .store import ActionRow, AlertRow, ClusterInfo, SharedStore
+from .views import ClusterDetail, ClusterFilter
 
 __all__ = [
     "AccessDenied",
     "Ack",
     "Busy",
     "Caller",
+    "ClusterDetail",
+    "ClusterFilter",
     "CoordinatorService",
     "NarrativeVerifier",
     "NotFound",
@@ -147,7 +151,8 @@ class CoordinatorService:
         member_calls_per_second: float = 20.0,
     ) -> None:
         self.store = store
-        self.engine = MatchEngine(store, epoch=epoch, single_writer=True)
+        # The seen-keys filter is valid only while this process alone writes tokens.
+        self.engine = MatchEngine(store, epoch=epoch, single_writer=store.single_process)
         self.epoch = epoch
         self.verifier = verifier
         #: Processes checking submitted records; None: check in this process.
@@ -161,7 +166,11 @@ class CoordinatorService:
         self._generation = 0
         #: Fair shares: one member cannot hold every stream slot or worker.
         self.streams = StreamSlots(max_streams, member_streams, analyst_streams)
-        self.call_rates = CallRates(member_calls_per_second)
+        self.call_rates: CallRates | SharedCallRates = (
+            CallRates(member_calls_per_second)
+            if store.single_process
+            else SharedCallRates(store, member_calls_per_second)  # one budget across processes
+        )
         #: Called with each subscriber as its stream opens (cases note its sealing key).
         self.on_subscribe: Callable[[Caller], None] | None = None
         #: Called inside the transaction that deleted a withdrawn record (cases drop their link).
@@ -183,6 +192,7 @@ class CoordinatorService:
             raise ValidationError("submissions", f"too many in one batch (at most {self.max_batch})")
         if caller.signing_public_key is None:
             raise AccessDenied("the caller's certificate carries no record-signing key")
+        check_submission_ids(batch)  # before they reach a query (the signature is checked next)
         with self.store.read() as conn:
             known = self.store.known_submissions(conn, [s.submission_id for s in batch])
         owners = {sid: owner for sid, (owner, _r) in known.items()}
@@ -336,27 +346,28 @@ class CoordinatorService:
 
     def withdraw(self, caller: Caller, record_id: str) -> bool:
         """Delete one record, its tokens and matches; True if it was there."""
-        if not record_id:
-            raise ValidationError("record_id", "is empty")
+        check_id("record_id", record_id)  # before it reaches a query or the audit log
         with self.store.write() as conn:
             owner = self.store.owner_of(record_id, conn)
             if owner is None:
-                withdrawn, changes = False, []
-            elif caller.role != "admin" and not (caller.role == "member" and caller.name == owner):
+                # Nothing held, nothing changed, nothing disclosed: acknowledged without an
+                # audit entry, so that repeated no-op calls cannot grow the audit log.
+                log.info("withdraw: nothing held under that id")
+                return False
+            if caller.role != "admin" and not (caller.role == "member" and caller.name == owner):
                 raise AccessDenied("only the owning member or an admin may withdraw a record")
-            else:
-                # The owner hears that its own record's match is gone too, not only the
-                # members it matched: otherwise its inbox shows the match as still active.
-                own = self.engine.views([record_id], conn).get(record_id)
-                changes = self.engine.withdraw(record_id, conn)
-                if own is not None:
-                    changes = [*changes, MatchEngineChange(REMOVED, own)]
-                withdrawn = self.store.delete_record(conn, record_id)
-                if withdrawn and self.on_withdrawn is not None:
-                    self.on_withdrawn(conn, record_id)
-                self._match_events(conn, changes)
-                if changes:
-                    self.store.after_commit(conn, self._notify)
+            # The owner hears that its own record's match is gone too, not only the
+            # members it matched: otherwise its inbox shows the match as still active.
+            own = self.engine.views([record_id], conn).get(record_id)
+            changes = self.engine.withdraw(record_id, conn)
+            if own is not None:
+                changes = [*changes, MatchEngineChange(REMOVED, own)]
+            withdrawn = self.store.delete_record(conn, record_id)
+            if withdrawn and self.on_withdrawn is not None:
+                self.on_withdrawn(conn, record_id)
+            self._match_events(conn, changes)
+            if changes:
+                self.store.after_commit(conn, self._notify)
             self.audit.append(
                 conn,
                 caller.role,
@@ -414,6 +425,9 @@ class CoordinatorService:
         """The caller's events after ``after``, then new ones as they come, until inactive."""
         if caller.role not in ("member", "analyst", "advisory"):
             raise AccessDenied("only members, analysts and the Advisory Group subscribe")
+        if not 0 <= after < 2**63:
+            # Cursors are 64-bit signed integers in the store (BIGINT); none is higher.
+            raise ValidationError("after_cursor", "out of range (at most 2^63 - 1)")
         subscriber = caller.name if caller.role == "member" else f"({caller.role})"
         if self.on_subscribe is not None:
             self.on_subscribe(caller)
@@ -454,6 +468,10 @@ class CoordinatorService:
             raise ValidationError("summary", "is empty")
         if len(summary) > 2000:
             raise ValidationError("summary", "is too long (at most 2000 characters)")
+        if "\x00" in summary:
+            raise ValidationError("summary", "must not contain NUL characters")
+        if record_id:
+            check_id("record_id", record_id)
         record = self.store.get_record(record_id) if record_id else None
         if record is None:
             raise NotFound("no such record")
@@ -497,6 +515,7 @@ class CoordinatorService:
         if caller.role != "member":
             raise AccessDenied("only members list their matches")
         if record_id:
+            check_id("record_id", record_id)
             owner = self.store.owner_of(record_id)
             if owner is None:
                 raise NotFound("no such record")
@@ -512,22 +531,36 @@ class CoordinatorService:
         return out
 
     def _own_matched(self, member_id: str) -> list[str]:
-        with self.store.read() as conn:
-            a = conn.execute(sa.select(pairs.c.record_a).where(pairs.c.member_a == member_id)).scalars()
-            ids = set(a)
-            ids.update(
-                conn.execute(sa.select(pairs.c.record_b).where(pairs.c.member_b == member_id)).scalars()
-            )
-        return sorted(ids)
+        return self.store.matched_record_ids(member_id)
 
     def list_clusters(
-        self, caller: Caller, limit: int = 100
+        self, caller: Caller, limit: int = 100, filters: ClusterFilter | None = None
     ) -> tuple[list[ClusterInfo], dict[str, SharedRecord]]:
-        """Whole clusters with their records (analysts only)."""
+        """Whole clusters with their records, largest first (analysts only).
+
+        ``filters`` keep the clusters every set condition holds for; ``limit`` applies after.
+        """
         if caller.role != "analyst":
             raise AccessDenied("only analysts list clusters")
-        clusters = self.store.clusters(limit or 100)
-        records = self.store.records_by_id([r for c in clusters for r in c.record_ids])
+        if not 0 <= limit <= 10_000:
+            raise ValidationError("limit", "out of range (0 for the default of 100, at most 10000)")
+        limit = limit or 100
+        if filters is None or filters.is_empty():
+            clusters = self.store.clusters(limit)
+            records = self.store.records_by_id([r for c in clusters for r in c.record_ids])
+        else:
+            filters.check()
+            clusters, records = [], {}
+            for cluster in self.store.clusters():
+                if not filters.admits_cluster(cluster):
+                    continue
+                recs = self.store.records_by_id(cluster.record_ids)
+                if not filters.admits_records(recs.values()):
+                    continue
+                clusters.append(cluster)
+                records.update(recs)
+                if len(clusters) >= limit:
+                    break
         with self.store.write() as conn:
             self.audit.append(
                 conn,
@@ -538,14 +571,75 @@ class CoordinatorService:
             )
         return clusters, records
 
+    def get_cluster(self, caller: Caller, cluster_id: str) -> ClusterDetail:
+        """One cluster with its records, their alerts and the actions about them (analysts only)."""
+        if caller.role != "analyst":
+            raise AccessDenied("only analysts read clusters")
+        if not cluster_id:
+            raise ValidationError("cluster_id", "is empty")
+        cluster = self.store.cluster(cluster_id)
+        if cluster is None:
+            raise NotFound("no such cluster")
+        records = self.store.records_by_id(cluster.record_ids)
+        received = self.store.received_at(cluster.record_ids)
+        alerts = self.store.alerts(record_ids=cluster.record_ids)
+        actions = self.store.actions(record_ids=cluster.record_ids, alert_ids=[a.alert_id for a in alerts])
+        with self.store.write() as conn:
+            self.audit.append(
+                conn, caller.role, caller.name, "disclose_cluster", {"records": len(records), "alerts": len(alerts)}
+            )
+        return ClusterDetail(cluster, records, received, alerts, actions)
+
+    def list_alerts(
+        self, caller: Caller, limit: int = 100, record_id: str = ""
+    ) -> list[tuple[AlertRow, SharedRecord | None]]:
+        """Alerts newest first, each with its record while it is still shared (analysts only)."""
+        if caller.role != "analyst":
+            raise AccessDenied("only analysts list alerts (members receive them as events)")
+        rows = self.store.alerts(record_ids=[record_id] if record_id else None)
+        rows = list(reversed(rows))[: limit or 100]
+        records = self.store.records_by_id(sorted({r.record_id for r in rows}))
+        with self.store.write() as conn:
+            self.audit.append(conn, caller.role, caller.name, "disclose_alerts", {"alerts": len(rows)})
+        return [(r, records.get(r.record_id)) for r in rows]
+
+    def list_actions(
+        self, caller: Caller, limit: int = 100, record_id: str = "", alert_id: str = ""
+    ) -> list[ActionRow]:
+        """Recorded actions newest first: all for analysts, the caller's own for members."""
+        if caller.role not in ("member", "analyst"):
+            raise AccessDenied("only members and analysts list actions")
+        rows = self.store.actions(
+            member_id=caller.name if caller.role == "member" else None,
+            record_ids=[record_id] if record_id else None,
+            alert_ids=[alert_id] if alert_id else None,
+        )
+        return list(reversed(rows))[: limit or 100]
+
+    def audit_view(self, caller: Caller, after_seq: int = 0, limit: int = 100) -> tuple[list[Any], AuditReport, int]:
+        """Audit entries after ``after_seq`` (oldest first), the whole chain's verification
+        and the head's sequence number (analysts only)."""
+        if caller.role != "analyst":
+            raise AccessDenied("only analysts read the audit log")
+        if limit > 1000:
+            raise ValidationError("limit", "is too large (at most 1000 entries a call)")
+        report = self.audit.verify()
+        entries = self.store.audit_entries(after_seq, limit or 100)
+        return entries, report, self.store.audit_head_seq()
+
     # ------------------------------------------------------------------ actions
 
     def record_action(self, caller: Caller, record_id: str, alert_id: str, outcome: str, date: str) -> str:
-        """Store what a member did about a match on its record or about an alert."""
-        if caller.role != "member":
-            raise AccessDenied("only members record actions")
+        """Store what a member did about a match on its record or about an alert, or what
+        STTG (an analyst) did about any shared record or alert."""
+        if caller.role not in ("member", "analyst"):
+            raise AccessDenied("only members and analysts record actions")
         if bool(record_id) == bool(alert_id):
             raise ValidationError("record_id", "set exactly one of record_id and alert_id")
+        if record_id:
+            check_id("record_id", record_id)
+        else:
+            check_id("alert_id", alert_id)
         if outcome not in OUTCOMES:
             raise ValidationError("outcome", "missing or unknown outcome")
         try:
@@ -558,7 +652,7 @@ class CoordinatorService:
             owner = self.store.owner_of(record_id)
             if owner is None:
                 raise NotFound("no such record")
-            if owner != caller.name:
+            if caller.role == "member" and owner != caller.name:
                 raise AccessDenied("a member records actions on its own records only")
         elif not self.store.alert_exists(alert_id):
             raise NotFound("no such alert")

@@ -12,7 +12,8 @@ Every error the library raises on purpose is an :class:`MsinError`::
     │   └── KeyHoldersUnavailable  fewer than t key holders answered correctly
     ├── StoreError               secure or shared store problems
     │   ├── WrongKeyError          the store key or passphrase does not open this store
-    │   └── CorruptStoreError      the store file is damaged or not a store
+    │   ├── CorruptStoreError      the store file is damaged or not a store
+    │   └── StoreFull              the store's disk or quota is full (try again later)
     ├── ConfigError              invalid configuration: file, key and reason
     ├── RevocationUnavailable    the CRL cannot be trusted now, so a server refuses every call
     ├── RemoteError              a peer (coordinator, key holder) refused or failed a call
@@ -43,6 +44,7 @@ __all__ = [
     "RosterRefused",
     "RowError",
     "StoreError",
+    "StoreFull",
     "TokenError",
     "ValidationError",
     "WrongKeyError",
@@ -184,6 +186,11 @@ class KeyHoldersUnavailable(TokenError):
 
 class StoreError(MsinError):
     """A store could not be opened, read or written."""
+
+
+class StoreFull(StoreError):
+    """The store cannot grow: its disk, file system or database quota is full. Nothing of
+    the write was kept; the same request can succeed once there is room."""
 
 
 class WrongKeyError(StoreError):

@@ -513,6 +513,21 @@ def channel_options(max_message_bytes: int = MAX_MESSAGE_BYTES) -> list[tuple[st
     ]
 
 
+def server_options(max_message_bytes: int = MAX_MESSAGE_BYTES) -> list[tuple[str, Any]]:
+    """gRPC server options: :func:`channel_options`, and a port that only one server binds.
+
+    gRPC sets SO_REUSEPORT by default, so a second server started on a port in use binds
+    it too and the kernel shares the calls between the two; with it off the second one
+    fails to start (:func:`bind_error` says so).
+    """
+    return [*channel_options(max_message_bytes), ("grpc.so_reuseport", 0)]
+
+
+def bind_error(address: str) -> str:
+    """Why a server could not bind ``address``, for a ConfigError on its listen key."""
+    return f"cannot listen on {address}: the address is in use (another server?) or not available on this host"
+
+
 def secure_channel(target: str, identity: Identity, *, role: str, name: str) -> grpc.Channel:
     """A mutual-TLS channel to ``target`` (``host:port``) that talks only to ``role``/``name``.
 
@@ -530,29 +545,36 @@ def secure_channel(target: str, identity: Identity, *, role: str, name: str) -> 
 
 Policy = Mapping[str, frozenset[str]]
 
-#: What :func:`_tolerant` deserializers return for bytes that are not the request message.
-_UNDECODABLE = object()
-_UNDECODABLE_DETAIL = "the request is not a valid message (malformed protobuf, or a string that is not UTF-8)"
-
-
-def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
-    """``deserializer``, returning a marker instead of raising: gRPC answers a request it
-    cannot decode with INTERNAL, but a malformed request is the caller's error."""
-    if deserializer is None:
-        return None
-
-    def decode(data: bytes) -> Any:
-        try:
-            return deserializer(data)
-        except Exception:  # protobuf's DecodeError, and anything a custom deserializer raises
-            return _UNDECODABLE
-
-    return decode
-
 if TYPE_CHECKING:
     _ServerInterceptor = grpc.ServerInterceptor[Any, Any]
 else:  # grpc's classes are not subscriptable at run time
     _ServerInterceptor = grpc.ServerInterceptor
+
+
+class _Undecodable:
+    """Stands for a request whose bytes do not parse, so that the call is refused
+    INVALID_ARGUMENT with a reason (gRPC's own answer is INTERNAL, with a log line)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __str__(self) -> str:
+        return f"is not a serialized {self.kind}"
+
+
+def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    if deserializer is None:
+        return None
+    kind = getattr(getattr(deserializer, "__self__", None), "DESCRIPTOR", None)
+    name = getattr(kind, "full_name", "request message")
+
+    def parse(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except Exception:  # DecodeError, and anything else a parser raises on bad bytes
+            return _Undecodable(name)
+
+    return parse
 
 
 class AuthInterceptor(_ServerInterceptor):
@@ -599,53 +621,42 @@ class AuthInterceptor(_ServerInterceptor):
             return None
         method = handler_call_details.method.rsplit("/", 1)[-1]
         check = self._check
-        decode = _tolerant(handler.request_deserializer)
+        deserialize = _tolerant(handler.request_deserializer)
 
-        def checked(request: Any, context: grpc.ServicerContext) -> Any:
-            check(method, context)
-            if request is _UNDECODABLE:
-                context.abort(grpc.StatusCode.INVALID_ARGUMENT, _UNDECODABLE_DETAIL)
-            return request
-
-        def decoded(requests: Any, context: grpc.ServicerContext) -> Any:
-            for request in requests:
-                if request is _UNDECODABLE:
-                    context.abort(grpc.StatusCode.INVALID_ARGUMENT, _UNDECODABLE_DETAIL)
-                yield request
+        def checked(request: Any, context: grpc.ServicerContext) -> None:
+            check(method, context)  # who is calling comes first, then what they sent
+            if isinstance(request, _Undecodable):
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"request: {request}")
 
         def wrap(behavior: Callable[..., Any]) -> Callable[..., Any]:
             def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
-                return behavior(checked(request, context), context)
+                checked(request, context)
+                return behavior(request, context)
 
             return wrapped
 
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 wrap(handler.unary_unary),
-                request_deserializer=decode,
+                request_deserializer=deserialize,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
             behavior = handler.unary_stream
 
             def streamed(request: Any, context: grpc.ServicerContext) -> Any:
-                yield from behavior(checked(request, context), context)
+                checked(request, context)
+                yield from behavior(request, context)
 
             return grpc.unary_stream_rpc_method_handler(
                 streamed,
-                request_deserializer=decode,
+                request_deserializer=deserialize,
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_unary:
-            stream_unary = handler.stream_unary
-
-            def collected(requests: Any, context: grpc.ServicerContext) -> Any:
-                check(method, context)
-                return stream_unary(decoded(requests, context), context)
-
             return grpc.stream_unary_rpc_method_handler(
-                collected,
-                request_deserializer=decode,
+                wrap(handler.stream_unary),
+                request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         stream_behavior = handler.stream_stream
@@ -654,10 +665,10 @@ class AuthInterceptor(_ServerInterceptor):
 
         def bidi(requests: Any, context: grpc.ServicerContext) -> Any:
             check(method, context)
-            yield from stream_behavior(decoded(requests, context), context)
+            yield from stream_behavior(requests, context)
 
         return grpc.stream_stream_rpc_method_handler(
             bidi,
-            request_deserializer=decode,
+            request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )

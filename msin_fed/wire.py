@@ -184,8 +184,19 @@ def record_from_pb(msg: pb.SharedRecord) -> SharedRecord:
         indicators=tuple(Indicator.parse(i, "indicators") for i in msg.indicators),
         victims_band=msg.victims_band or "unknown",
         time_sensitive=msg.time_sensitive,
-        shared_at=msg.shared_at.ToDatetime(_dt.UTC) if msg.HasField("shared_at") else None,
+        shared_at=_shared_at(msg),
     )
+
+
+def _shared_at(msg: pb.SharedRecord) -> _dt.datetime | None:
+    if not msg.HasField("shared_at"):
+        return None
+    try:
+        return msg.shared_at.ToDatetime(_dt.UTC)
+    except (ValueError, OverflowError):
+        raise ValidationError(
+            "shared_at", "out of range (a time from year 1 to 9999, nanos below 10^9)"
+        ) from None
 
 
 def record_from_bytes(data: bytes) -> SharedRecord:

@@ -13,6 +13,8 @@ the table and row, so a box moved to another row fails to open):
 * ``outbox``: submissions and withdrawals not yet acknowledged, with retry state.
 * ``inbox``: events from the coordinator, boxed, by cursor.
 * ``token_cache``: keyed hash of a token input -> boxed token, per key epoch.
+* ``intake``: staff suspicions from the console's intake form awaiting review, boxed
+  (what the staff member chose to give, nothing else; never sent anywhere).
 * ``checkpoints``: the coordinator's signed audit checkpoints that passed the checks
   (their events are in the inbox too), in the clear (they hold only numbers and hashes,
   and are evidence to hand to an auditor); ``refused_checkpoints`` those refused and why (a forged or contradicting one is evidence too). The pinned
@@ -44,6 +46,7 @@ from nacl.secret import Aead
 from msin_fed.checkpoint import Checkpoint, CheckpointKey, contradiction
 from msin_fed.errors import CorruptStoreError, StoreError, ValidationError, WrongKeyError
 from msin_fed.model import EntityMention, Identifier, IntelligenceReport
+from msin_fed.private_files import owner_only
 
 from .codec import report_from_bytes, report_to_bytes
 from .keys import KdfParams, Passphrase, StoreKey, Subkeys, derive, master_key
@@ -77,6 +80,11 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 CREATE TABLE IF NOT EXISTS refused_checkpoints (
   id INTEGER PRIMARY KEY AUTOINCREMENT, cursor INTEGER NOT NULL, reason TEXT NOT NULL,
   data BLOB NOT NULL, received REAL NOT NULL);
+"""
+
+# The staff intake queue (msin_fed.web): created on open when missing.
+_INTAKE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS intake (id TEXT PRIMARY KEY, received REAL NOT NULL, data BLOB NOT NULL);
 """
 
 #: EntityMention field each identifier kind goes in, for normalized lookup terms.
@@ -176,6 +184,7 @@ class SecureStore:
         meta["check"] = Aead(keys.encryption).encrypt(_CHECK_PLAINTEXT, b"meta:check")
         tmp = target.with_name(target.name + ".creating")
         tmp.unlink(missing_ok=True)
+        owner_only(tmp)  # before SQLite writes a byte (its journals take the file's mode)
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
             conn.executescript(_SCHEMA)
@@ -208,6 +217,7 @@ class SecureStore:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.executescript(_CHECKPOINT_SCHEMA)
+            conn.executescript(_INTAKE_SCHEMA)
         except BaseException:
             conn.close()
             raise
@@ -640,3 +650,24 @@ class SecureStore:
                     "INSERT OR REPLACE INTO token_cache VALUES (?, ?, ?)",
                     (term, epoch, self._seal(token, "token:" + term.hex())),
                 )
+
+    # ------------------------------------------------------------------ staff intake queue
+
+    def add_intake(self, data: bytes) -> str:
+        """Queue one staff submission (opaque bytes, boxed); its random id."""
+        item_id = secrets.token_hex(8)
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO intake VALUES (?, ?, ?)", (item_id, time.time(), self._seal(data, "intake:" + item_id))
+            )
+        return item_id
+
+    def intake(self) -> list[tuple[str, float, bytes]]:
+        """Queued staff submissions (id, time received, data), oldest first."""
+        rows = self._query("SELECT id, received, data FROM intake ORDER BY received, id")
+        return [(str(i), float(t), self._open(bytes(d), "intake:" + str(i))) for i, t, d in rows]
+
+    def remove_intake(self, item_id: str) -> bool:
+        """Delete a reviewed submission; False when there was none with that id."""
+        with self._tx() as conn:
+            return conn.execute("DELETE FROM intake WHERE id = ?", (item_id,)).rowcount > 0

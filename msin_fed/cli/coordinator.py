@@ -7,11 +7,15 @@ and exits 1 naming the first altered or missing entry, or when it has nothing to
 against; ``audit key --config FILE`` prints the public checkpoint key members pin
 (making the key on first use). Analysts' ``report`` and ``insights``
 subcommands are added by :mod:`msin_fed.cli.coordinator_insights` when installed.
+``console --config console.toml`` serves the analysts' web console (a separate process
+calling the coordinator with its own analyst certificate, docs/console.md) and ``users
+add|list|remove`` manages its accounts.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from msin_fed.cli import add_area, add_commands
@@ -78,6 +82,79 @@ def _audit_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _console(args: argparse.Namespace) -> int:
+    from msin_fed.web.analyst_console import build_analyst_console, load_analyst_config
+    from msin_fed.web.server import serve
+
+    config = load_analyst_config(Path(args.config), listen=args.listen)
+    app, console = build_analyst_console(config)
+    try:
+        serve(app, config.console.listen, config.identity, name="analyst console")
+    finally:
+        console.calls.close()
+    return 0
+
+
+def _console_accounts(args: argparse.Namespace) -> Any:
+    from msin_fed.web.accounts import AccountStore
+    from msin_fed.web.analyst_console import load_analyst_config
+
+    return AccountStore(load_analyst_config(Path(args.config)).console.users, issuer="msin-fed analyst")
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from msin_fed.cli.node import print_new_account, read_new_password
+
+    store = _console_accounts(args)
+    try:
+        new = store.add(args.name, read_new_password(args.password_stdin))
+    finally:
+        store.close()
+    print_new_account(new)
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    store = _console_accounts(args)
+    try:
+        names = [a.username for a in store.accounts()]
+    finally:
+        store.close()
+    print("\n".join(names) if names else "no accounts")
+    return 0
+
+
+def _users_remove(args: argparse.Namespace) -> int:
+    store = _console_accounts(args)
+    try:
+        removed = store.remove(args.name)
+    finally:
+        store.close()
+    print(f"account {args.name} removed" if removed else f"no account {args.name}")
+    return 0 if removed else 1
+
+
+def register_console(sub: Any) -> None:
+    """``msin coordinator console`` and ``msin coordinator users``: the analyst console."""
+    p = sub.add_parser("console", help="the analysts' web console (HTTPS; calls the coordinator over gRPC)",
+                       description="the analysts' web console (HTTPS; calls the coordinator over gRPC)")
+    p.add_argument("--config", required=True, help="analyst console TOML configuration (console.toml)")
+    p.add_argument("--listen", default=None, help="HOST:PORT (default: [console] listen, else 127.0.0.1:8443)")
+    p.set_defaults(func=_console)
+    users = add_commands(sub.add_parser("users", help="the analyst console's accounts",
+                                        description="the analyst console's accounts"))
+    for name, func, text in (("add", _users_add, "create an account (prints its TOTP secret once)"),
+                             ("list", _users_list, "list the accounts"),
+                             ("remove", _users_remove, "delete an account")):
+        q = users.add_parser(name, help=text, description=text)
+        q.add_argument("--config", required=True, help="analyst console TOML configuration")
+        q.set_defaults(func=func)
+        if name != "list":
+            q.add_argument("name", help="account name")
+        if name == "add":
+            q.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+
+
 def register(subparsers: Any) -> None:
     """Add ``msin coordinator`` and its subcommands."""
     sub = add_commands(
@@ -114,6 +191,7 @@ def register(subparsers: Any) -> None:
     key = audit_sub.add_parser("key", help="print the public checkpoint key members pin (made on first use)")
     key.add_argument("--config", required=True, help="coordinator TOML configuration")
     key.set_defaults(func=_audit_key)
+    register_console(sub)
     try:
         from msin_fed.cli.coordinator_insights import register_insights
     except ModuleNotFoundError as exc:

@@ -126,6 +126,8 @@ class LocalNetwork:
     coordinator_process: Process | None = None
     keyholders: list[KeyHolderSlot] = field(default_factory=list)
     nodes: dict[str, NodeSlot] = field(default_factory=dict)
+    #: Web console processes (``msin demo --serve``), stopped first.
+    consoles: list[Process] = field(default_factory=list)
 
     # ------------------------------------------------------------------ layout
 
@@ -157,6 +159,7 @@ class LocalNetwork:
         procs = [self.coordinator_process] if self.coordinator_process else []
         procs += [k.process for k in self.keyholders]
         procs += [n.process for n in self.nodes.values()]
+        procs += self.consoles
         return procs
 
     # ------------------------------------------------------------------ set-up
@@ -360,13 +363,14 @@ class LocalNetwork:
         coordinator = {"address": self.coordinator_address, "name": COORDINATOR_NAME}
         if self.checkpoint_key:  # pinned, as `msin coordinator audit key` printed it
             coordinator["checkpoint_key"] = self.checkpoint_key
-        config = {
+        config: dict[str, Any] = {
             "node": {
                 "store": str(directory / "node.db"),
                 "key_file": str(key_file),
                 "identity_dir": str(self.identity_dir(member)),
             },
-            "coordinator": coordinator,
+            # A network of key holders only (no coordinator started) gets no [coordinator].
+            **({"coordinator": coordinator} if self.coordinator_address else {}),
             "key_holders": {
                 "threshold": self.threshold,
                 "public": str(self.keys_dir / "public.json"),
@@ -412,6 +416,14 @@ class LocalNetwork:
 
     # ------------------------------------------------------------------ analyst
 
+    def configure_analyst(self) -> Path:
+        """Write the analyst's configuration (``msin analyst --config``, :class:`msin_fed.analyst.AnalystClient`)."""
+        config = {
+            "analyst": {"identity_dir": str(self.identity_dir(ANALYST_NAME))},
+            "coordinator": {"address": self.coordinator_address, "name": COORDINATOR_NAME},
+        }
+        return _write_toml(self.root / "analyst" / "analyst.toml", config, "demo analyst")
+
     def analyst_stub(self) -> tuple[grpc.Channel, pb_grpc.CoordinatorStub]:
         """A channel and coordinator stub with the analyst's certificate."""
         channel = pki.secure_channel(
@@ -449,7 +461,9 @@ class LocalNetwork:
             proc.check_alive()
 
     def stop(self) -> None:
-        """Stop every process: nodes first, then key holders, then the coordinator."""
+        """Stop every process: consoles and nodes first, then key holders, then the coordinator."""
+        for console in self.consoles:
+            console.stop()
         for slot in self.nodes.values():
             slot.process.stop()
         for k in self.keyholders:

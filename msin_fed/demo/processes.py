@@ -22,6 +22,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from msin_fed import pki
 from msin_fed.errors import MsinError
+from msin_fed.private_files import owner_only
 
 __all__ = ["LOOPBACK", "DemoError", "Process", "free_port", "run_cli", "wait_serving"]
 
@@ -106,7 +107,7 @@ class Process:
             return self
         self._stopped_on_purpose = False
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as handle:
+        with owner_only(self.log).open("ab") as handle:
             handle.write(f"$ {' '.join(self.argv[1:])}\n".encode())
             handle.flush()
             self._popen = subprocess.Popen(

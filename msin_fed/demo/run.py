@@ -422,14 +422,16 @@ def run_demo(
 
 
 def start_consoles(net: LocalNetwork) -> list[tuple[str, str]]:
-    """Start the web consoles beside a served network; (what, address) of each, to print.
+    """Start the web consoles beside a served network; (what, address and sign-in) of each, to print.
 
-    The place where the node and analyst consoles join ``msin demo --serve`` (their own
-    issue): each is started as a :class:`~msin_fed.demo.processes.Process` held by
-    ``net`` (so that ``net.stop()`` ends it with the rest) and returns its address here.
-    None exists yet.
+    One node console per member (beside its ``msin node run``) and the analyst console,
+    each a :class:`~msin_fed.demo.processes.Process` held in ``net.consoles`` (so that
+    ``net.stop()`` ends it with the rest), each with a demo account
+    (:func:`msin_fed.web.launch.start_demo_consoles`).
     """
-    return []
+    from msin_fed.web.launch import start_demo_consoles
+
+    return start_demo_consoles(net)
 
 
 def serving_lines(net: LocalNetwork, consoles: Sequence[tuple[str, str]] = ()) -> list[str]:

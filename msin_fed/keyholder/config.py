@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from msin_fed.config_file import read_toml, renamed
+from msin_fed.config_file import address_problem, read_toml, renamed
 from msin_fed.errors import ConfigError
 
 __all__ = ["KeyHolderConfig", "RosterConfig", "load_config"]
@@ -153,11 +153,8 @@ def load_config(path: str | Path) -> KeyHolderConfig:
         return p if p.is_absolute() else base / p
 
     listen = data.get("listen")
-    if not isinstance(listen, str) or ":" not in listen:
-        raise ConfigError(file, "listen", "must be host:port")
-    host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit() or int(port) > 65535:
-        raise ConfigError(file, "listen", "must be host:port with a port from 0 to 65535")
+    if (problem := address_problem(listen, listen=True)) or not isinstance(listen, str):
+        raise ConfigError(file, "listen", problem or "must be host:port")
     raw_identity = renamed(data, "identity_dir", ("cert_dir",), file)
     if raw_identity is None:
         raise ConfigError(file, "identity_dir", "missing (the holder's identity directory from 'msin ca issue')")

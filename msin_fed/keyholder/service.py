@@ -27,6 +27,7 @@ from msin_fed.keyholder.limits import MemberLimits
 from msin_fed.keyholder.membership import Admission, Membership
 from msin_fed.keyholder.roster import guesses_per_day
 from msin_fed.keyholder.usage import UsageStore
+from msin_fed.private_files import owner_only_log
 from msin_fed.proto import keyholder_pb2, keyholder_pb2_grpc
 from msin_fed.threshold import KeyShare, load_share
 
@@ -97,7 +98,7 @@ class KeyHolderServicer(keyholder_pb2_grpc.KeyHolderServicer):
     def _share(self, epoch: int, context: grpc.ServicerContext) -> KeyShare:
         share = self._shares.get(epoch or self._current)
         if share is None:
-            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"unknown key epoch {epoch}")
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"epoch: unknown key epoch {epoch}")
         return share
 
     def Evaluate(
@@ -109,12 +110,12 @@ class KeyHolderServicer(keyholder_pb2_grpc.KeyHolderServicer):
         share = self._share(request.epoch, context)
         elements = list(request.blinded_elements)
         if not elements:
-            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, "empty batch: no blinded elements")
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, "blinded_elements: empty batch, no blinded elements")
         if len(elements) > self._max_batch:
             _abort(
                 context,
                 grpc.StatusCode.INVALID_ARGUMENT,
-                f"batch of {len(elements)} elements exceeds the maximum of {self._max_batch}",
+                f"blinded_elements: batch of {len(elements)} elements exceeds the maximum of {self._max_batch}",
             )
         for i, element in enumerate(elements):
             try:
@@ -194,8 +195,7 @@ class RunningServer:
 
 
 def _attach_log_file(path: str) -> logging.Handler:
-    handler = logging.FileHandler(path)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler = owner_only_log(path, "%(asctime)s %(levelname)s %(message)s")
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     return handler
@@ -250,7 +250,7 @@ def running(
             ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="keyholder"),
             interceptors=[pki.AuthInterceptor(policy, revocations)],
             options=[
-                *pki.channel_options(),
+                *pki.server_options(),
                 # Clients ping every 30 s (pki.channel_options); accept that instead of
                 # answering GOAWAY "too_many_pings" to long-lived node channels.
                 ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
@@ -262,8 +262,10 @@ def running(
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         try:
             port = server.add_secure_port(config.listen, pki.server_credentials(identity))
-        except RuntimeError as exc:
-            raise ConfigError("configuration", "listen", f"cannot listen on {config.listen} ({exc})") from None
+        except RuntimeError:
+            port = 0
+        if port == 0:
+            raise ConfigError("configuration", "listen", pki.bind_error(config.listen))
         server.start()
         health_servicer.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
         current = shares[max(shares)]

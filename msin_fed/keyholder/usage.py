@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from msin_fed.errors import StoreError
+from msin_fed.private_files import owner_only
 
 __all__ = ["MemberUsage", "Refusal", "UsageStore", "UsageTotals", "next_reset"]
 
@@ -100,6 +101,7 @@ class UsageStore:
         self._lock = threading.Lock()
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
+            owner_only(self._path, sqlite=True)
             self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")

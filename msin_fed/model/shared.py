@@ -108,6 +108,9 @@ class SharedRecord:
             raise ValidationError("narrative", "must be text")
         if len(self.narrative) > 20_000:
             raise ValidationError("narrative", "is too long (at most 20000 characters)")
+        if "\x00" in self.narrative:
+            # PostgreSQL text cannot hold NUL, and no redacted narrative needs one.
+            raise ValidationError("narrative", "must not contain NUL characters")
         if len(self.tokens) > 512:
             raise ValidationError("tokens", "too many tokens (at most 512)")
         epochs = {t.epoch for t in self.tokens}

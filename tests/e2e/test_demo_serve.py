@@ -9,10 +9,12 @@ import queue
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,17 @@ def test_serve_prints_every_address_and_stops_cleanly(tmp_path: Path, stop_with:
             with socket.create_connection((host, int(port)), timeout=5):
                 pass
         assert all(_alive(pid) for pid in pids)
+        # The web consoles: one per member and the analyst's, each answering over HTTPS with its
+        # sign-in page, each with the demo account and a TOTP secret printed.
+        consoles = re.findall(r"^(node console \S+|analyst console) (https://127\.0\.0\.1:\d+/)  sign in as demo, "
+                              r"password (\S+), TOTP secret ([A-Z2-7]+)$", text, re.M)
+        assert len(consoles) == 3 + 1, text
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), urllib.request.ProxyHandler({}))
+        for _what, url, _password, _secret in consoles:
+            with opener.open(url + "sign-in", timeout=10) as answer:
+                assert answer.status == 200 and b"Sign in" in answer.read()
         for path in re.findall(r"config (\S+?);", text):
             assert Path(path).is_file(), path
         for path in re.findall(r"identity (\S+)", text):
@@ -86,6 +99,10 @@ def test_serve_prints_every_address_and_stops_cleanly(tmp_path: Path, stop_with:
         while any(_alive(pid) for pid in pids) and time.time() < deadline:
             time.sleep(0.2)
         assert not [pid for pid in pids if _alive(pid)]
+        for _what, url, _password, _secret in consoles:  # the consoles stopped with the rest
+            host, port = url[8:-1].rsplit(":", 1)
+            with pytest.raises(OSError), socket.create_connection((host, int(port)), timeout=2):
+                pass
     finally:
         if child.poll() is None:
             os.killpg(child.pid, signal.SIGKILL)

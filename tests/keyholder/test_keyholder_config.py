@@ -152,3 +152,12 @@ def test_cli_deal_and_serve(
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
+
+
+@pytest.mark.parametrize("listen", ["127.0.0.1:99999", "a b:7443", "[::1:7443", "127.0.0.1:"])
+def test_listen_address_is_checked(tmp_path: Path, identity_dir: Path, dealing_dir: Path, listen: str) -> None:
+    path = write_config(tmp_path, identity_dir, dealing_dir / "holder-1.share.json")
+    path.write_text(path.read_text().replace('listen = "127.0.0.1:0"', f'listen = "{listen}"'))
+    with pytest.raises(ConfigError) as excinfo:
+        load_config(path)
+    assert excinfo.value.key == "listen"

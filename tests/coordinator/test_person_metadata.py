@@ -1,0 +1,54 @@
+"""The analyst console names the signed-in person with ``msin-person`` metadata: the
+coordinator writes it into the audit entry for analyst certificates, refuses a malformed
+one, and ignores it from any other role (a member cannot put a name in the log)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import grpc
+import pytest
+
+from msin_fed import pki
+from msin_fed.proto import coordinator_pb2 as pb
+
+from .conftest import Live, record, signed_batch, submission
+
+MakeId = Callable[[str, str], pki.Identity]
+
+
+def _actors(tmp_path: Path) -> list[tuple[str, str, str]]:
+    conn = sqlite3.connect(f"file:{tmp_path / 'coordinator.db'}?mode=ro", uri=True)
+    try:
+        return [(str(r), str(a), str(b)) for r, a, b in conn.execute("select actor_role, actor, action from audit")]
+    finally:
+        conn.close()
+
+
+def test_the_person_reaches_the_audit_entry_of_an_analyst_call(live: Live, make_identity: MakeId,
+                                                                tmp_path: Path) -> None:
+    analyst = live.stub(make_identity("analyst", "sttg-analyst"))
+    analyst.ListClusters(pb.ListClustersRequest(), timeout=5, metadata=(("msin-person", "ann"),))
+    analyst.ListClusters(pb.ListClustersRequest(), timeout=5)
+    clusters = [(role, actor) for role, actor, action in _actors(tmp_path) if action == "disclose_clusters"]
+    assert clusters == [("analyst", "sttg-analyst/ann"), ("analyst", "sttg-analyst")]
+
+
+@pytest.mark.parametrize("person", ["Ann Smith", "ann/root", "x" * 60, "-ann"])
+def test_a_malformed_person_is_refused(live: Live, make_identity: MakeId, person: str) -> None:
+    analyst = live.stub(make_identity("analyst", "sttg-analyst"))
+    with pytest.raises(grpc.RpcError) as excinfo:
+        analyst.ListClusters(pb.ListClustersRequest(), timeout=5, metadata=(("msin-person", person),))
+    assert excinfo.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "msin-person" in str(excinfo.value.details())
+
+
+def test_a_member_cannot_name_a_person(live: Live, make_identity: MakeId, tmp_path: Path) -> None:
+    member = make_identity("member", "tesco")
+    stub = live.stub(member)
+    stub.SubmitBatch(signed_batch(member, submission(record("tesco", "r-person-1"))), timeout=10,
+                     metadata=(("msin-person", "ann"),))
+    intake = [actor for _role, actor, action in _actors(tmp_path) if action == "intake"]
+    assert intake == ["tesco"]
