@@ -17,6 +17,7 @@ from typing import Any
 import grpc
 
 from msin_fed import pki
+from msin_fed.cases_client import AnalystCases
 from msin_fed.errors import RemoteError
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
@@ -35,6 +36,21 @@ class CallRefused(Exception):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.reason}"
+
+
+class _PersonStub:
+    """A stub whose every unary call carries the ``msin-person`` metadata."""
+
+    def __init__(self, stub: Any, person: str) -> None:
+        self._stub, self._person = stub, person
+
+    def __getattr__(self, method: str) -> Any:
+        call = getattr(self._stub, method)
+
+        def with_person(request: Any, **kwargs: Any) -> Any:
+            return call(request, metadata=((PERSON_METADATA, self._person),), **kwargs)
+
+        return with_person
 
 
 class AnalystCalls:
@@ -63,6 +79,13 @@ class AnalystCalls:
             code = exc.code().name if hasattr(exc, "code") else "UNKNOWN"
             details = exc.details() if hasattr(exc, "details") else ""
             raise CallRefused(code, str(details or "")) from None
+
+    def cases(self, person: str) -> AnalystCases:
+        """The cases API (:class:`~msin_fed.cases_client.AnalystCases`) over this channel, each
+        call naming ``person``; messages are sealed and opened with the console's analyst key."""
+        client = AnalystCases(self._channel, self.identity, timeout=self.timeout)
+        client._stub = _PersonStub(client._stub, person)  # type: ignore[assignment]
+        return client
 
     def clusters(self, person: str, limit: int = 500) -> list[pb.Cluster]:
         """Every cluster, largest first (ListClusters)."""

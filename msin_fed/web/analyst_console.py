@@ -52,6 +52,7 @@ from msin_fed.wire import grade_from_pb, tlp_from_pb
 
 from .accounts import AccountStore
 from .analyst_calls import AnalystCalls, CallRefused
+from .analyst_cases import AnalystCasePages
 from .app import Console, NavItem
 from .graph import GraphNode, cluster_svg
 from .security import SessionStore
@@ -285,6 +286,7 @@ class AnalystConsole:
 
 NAV = (
     NavItem("Clusters", "/clusters", "/clusters"),
+    NavItem("Cases", "/cases", "/cases"),
     NavItem("Alerts", "/alerts"),
     NavItem("Key-holder budgets", "/budgets"),
 )
@@ -302,4 +304,5 @@ def build_analyst_console(config: AnalystConfig) -> tuple[ASGIApp, AnalystConsol
         sessions=SessionStore(idle=config.console.session_idle, lifetime=config.console.session_lifetime),
     )
     ac = AnalystConsole(calls, console)
-    return console.app(ac.routes(), name="analyst-console"), ac
+    pages = AnalystCasePages(calls, console)
+    return console.app([*ac.routes(), *pages.routes()], name="analyst-console"), ac
