@@ -18,7 +18,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -29,7 +29,7 @@ from msin_fed.model.events import AlertEvent, Event, MatchChange, MatchEvent
 from msin_fed.model.report import check_id
 from msin_fed.wire import SignedPart
 
-from .audit import AuditLog
+from .audit import AuditLog, AuditReport
 from .fairness import Busy, CallRates, StreamSlots
 from .intake import (
     AccessDenied,
@@ -44,12 +44,15 @@ from .intake import (
 from .matching import REMOVED, MatchEngine, MatchView
 from .matching import MatchChange as MatchEngineChange
 from .store import ActionRow, AlertRow, ClusterInfo, SharedStore, pairs
+from .views import ClusterDetail, ClusterFilter
 
 __all__ = [
     "AccessDenied",
     "Ack",
     "Busy",
     "Caller",
+    "ClusterDetail",
+    "ClusterFilter",
     "CoordinatorService",
     "NarrativeVerifier",
     "NotFound",
@@ -533,15 +536,33 @@ class CoordinatorService:
         return sorted(ids)
 
     def list_clusters(
-        self, caller: Caller, limit: int = 100
+        self, caller: Caller, limit: int = 100, filters: ClusterFilter | None = None
     ) -> tuple[list[ClusterInfo], dict[str, SharedRecord]]:
-        """Whole clusters with their records (analysts only)."""
+        """Whole clusters with their records, largest first (analysts only).
+
+        ``filters`` keep the clusters every set condition holds for; ``limit`` applies after.
+        """
         if caller.role != "analyst":
             raise AccessDenied("only analysts list clusters")
         if not 0 <= limit <= 10_000:
             raise ValidationError("limit", "out of range (0 for the default of 100, at most 10000)")
-        clusters = self.store.clusters(limit or 100)
-        records = self.store.records_by_id([r for c in clusters for r in c.record_ids])
+        limit = limit or 100
+        if filters is None or filters.is_empty():
+            clusters = self.store.clusters(limit)
+            records = self.store.records_by_id([r for c in clusters for r in c.record_ids])
+        else:
+            filters.check()
+            clusters, records = [], {}
+            for cluster in self.store.clusters():
+                if not filters.admits_cluster(cluster):
+                    continue
+                recs = self.store.records_by_id(cluster.record_ids)
+                if not filters.admits_records(recs.values()):
+                    continue
+                clusters.append(cluster)
+                records.update(recs)
+                if len(clusters) >= limit:
+                    break
         with self.store.write() as conn:
             self.audit.append(
                 conn,
@@ -552,12 +573,69 @@ class CoordinatorService:
             )
         return clusters, records
 
+    def get_cluster(self, caller: Caller, cluster_id: str) -> ClusterDetail:
+        """One cluster with its records, their alerts and the actions about them (analysts only)."""
+        if caller.role != "analyst":
+            raise AccessDenied("only analysts read clusters")
+        if not cluster_id:
+            raise ValidationError("cluster_id", "is empty")
+        cluster = self.store.cluster(cluster_id)
+        if cluster is None:
+            raise NotFound("no such cluster")
+        records = self.store.records_by_id(cluster.record_ids)
+        received = self.store.received_at(cluster.record_ids)
+        alerts = self.store.alerts(record_ids=cluster.record_ids)
+        actions = self.store.actions(record_ids=cluster.record_ids, alert_ids=[a.alert_id for a in alerts])
+        with self.store.write() as conn:
+            self.audit.append(
+                conn, caller.role, caller.name, "disclose_cluster", {"records": len(records), "alerts": len(alerts)}
+            )
+        return ClusterDetail(cluster, records, received, alerts, actions)
+
+    def list_alerts(
+        self, caller: Caller, limit: int = 100, record_id: str = ""
+    ) -> list[tuple[AlertRow, SharedRecord | None]]:
+        """Alerts newest first, each with its record while it is still shared (analysts only)."""
+        if caller.role != "analyst":
+            raise AccessDenied("only analysts list alerts (members receive them as events)")
+        rows = self.store.alerts(record_ids=[record_id] if record_id else None)
+        rows = list(reversed(rows))[: limit or 100]
+        records = self.store.records_by_id(sorted({r.record_id for r in rows}))
+        with self.store.write() as conn:
+            self.audit.append(conn, caller.role, caller.name, "disclose_alerts", {"alerts": len(rows)})
+        return [(r, records.get(r.record_id)) for r in rows]
+
+    def list_actions(
+        self, caller: Caller, limit: int = 100, record_id: str = "", alert_id: str = ""
+    ) -> list[ActionRow]:
+        """Recorded actions newest first: all for analysts, the caller's own for members."""
+        if caller.role not in ("member", "analyst"):
+            raise AccessDenied("only members and analysts list actions")
+        rows = self.store.actions(
+            member_id=caller.name if caller.role == "member" else None,
+            record_ids=[record_id] if record_id else None,
+            alert_ids=[alert_id] if alert_id else None,
+        )
+        return list(reversed(rows))[: limit or 100]
+
+    def audit_view(self, caller: Caller, after_seq: int = 0, limit: int = 100) -> tuple[list[Any], AuditReport, int]:
+        """Audit entries after ``after_seq`` (oldest first), the whole chain's verification
+        and the head's sequence number (analysts only)."""
+        if caller.role != "analyst":
+            raise AccessDenied("only analysts read the audit log")
+        if limit > 1000:
+            raise ValidationError("limit", "is too large (at most 1000 entries a call)")
+        report = self.audit.verify()
+        entries = self.store.audit_entries(after_seq, limit or 100)
+        return entries, report, self.store.audit_head_seq()
+
     # ------------------------------------------------------------------ actions
 
     def record_action(self, caller: Caller, record_id: str, alert_id: str, outcome: str, date: str) -> str:
-        """Store what a member did about a match on its record or about an alert."""
-        if caller.role != "member":
-            raise AccessDenied("only members record actions")
+        """Store what a member did about a match on its record or about an alert, or what
+        STTG (an analyst) did about any shared record or alert."""
+        if caller.role not in ("member", "analyst"):
+            raise AccessDenied("only members and analysts record actions")
         if bool(record_id) == bool(alert_id):
             raise ValidationError("record_id", "set exactly one of record_id and alert_id")
         if record_id:
@@ -576,7 +654,7 @@ class CoordinatorService:
             owner = self.store.owner_of(record_id)
             if owner is None:
                 raise NotFound("no such record")
-            if owner != caller.name:
+            if caller.role == "member" and owner != caller.name:
                 raise AccessDenied("a member records actions on its own records only")
         elif not self.store.alert_exists(alert_id):
             raise NotFound("no such alert")

@@ -5,20 +5,24 @@ Errors map to status codes here and nowhere else (:data:`STATUS_OF`).
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import re
 from collections.abc import Callable, Iterator
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import grpc
 
 from msin_fed import pki
 from msin_fed.errors import MsinError, RedactionRefused, StoreError, StoreFull, ValidationError
+from msin_fed.model import SharedRecord
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import event_to_pb, grade_to_pb, match_event_to_pb, tlp_to_pb
 
 from .service import AccessDenied, Busy, Caller, CoordinatorService, NotFound, Refused
+from .store import ActionRow, AlertRow, ClusterInfo
+from .views import ClusterFilter
 
 __all__ = ["POLICY", "STATUS_OF", "CoordinatorServicer", "status_of"]
 
@@ -32,7 +36,11 @@ POLICY: dict[str, frozenset[str]] = {
     "RaiseAlert": frozenset({"member", "analyst"}),
     "ListMatches": frozenset({"member"}),
     "ListClusters": frozenset({"analyst"}),
-    "RecordAction": frozenset({"member"}),
+    "RecordAction": frozenset({"member", "analyst"}),
+    "GetCluster": frozenset({"analyst"}),
+    "ListAlerts": frozenset({"analyst"}),
+    "ListActions": frozenset({"member", "analyst"}),
+    "GetAudit": frozenset({"analyst"}),
 }
 
 #: Error class -> status code, most specific first.
@@ -158,39 +166,54 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
     def ListClusters(
         self, request: pb.ListClustersRequest, context: grpc.ServicerContext
     ) -> pb.ListClustersResponse:
-        clusters, records = self._call(context, lambda c: self.service.list_clusters(c, request.limit))
-        out = []
-        for cl in clusters:
-            recs = []
-            for rid in cl.record_ids:
-                r = records.get(rid)
-                if r is None:
-                    continue
-                recs.append(
-                    pb.ClusterRecord(
-                        record_id=r.record_id,
-                        member_id=r.member_id,
-                        narrative=r.narrative,
-                        region=r.region.value,
-                        sector=r.sector.value,
-                        exploitation_type=r.exploitation_type.value,
-                        month=r.month,
-                        grade=grade_to_pb(r.grade),
-                        tlp=tlp_to_pb(r.tlp),  # type: ignore[arg-type]
-                    )
+        filters = ClusterFilter(
+            kind=request.kind,
+            region=request.region,
+            sector=request.sector,
+            exploitation_type=request.exploitation_type,
+            min_members=request.min_members,
+            since_month=request.since_month,
+            matched_kind=request.matched_kind,
+        )
+        clusters, records = self._call(context, lambda c: self.service.list_clusters(c, request.limit, filters))
+        return pb.ListClustersResponse(clusters=[_cluster_pb(cl, records, {}) for cl in clusters])
+
+    def GetCluster(self, request: pb.GetClusterRequest, context: grpc.ServicerContext) -> pb.GetClusterResponse:
+        detail = self._call(context, lambda c: self.service.get_cluster(c, request.cluster_id))
+        return pb.GetClusterResponse(
+            cluster=_cluster_pb(detail.cluster, detail.records, detail.received_at),
+            alerts=[_alert_pb(a, detail.records.get(a.record_id)) for a in detail.alerts],
+            actions=[_action_pb(a) for a in detail.actions],
+        )
+
+    def ListAlerts(self, request: pb.ListAlertsRequest, context: grpc.ServicerContext) -> pb.ListAlertsResponse:
+        found = self._call(context, lambda c: self.service.list_alerts(c, request.limit, request.record_id))
+        return pb.ListAlertsResponse(alerts=[_alert_pb(a, r) for a, r in found])
+
+    def ListActions(self, request: pb.ListActionsRequest, context: grpc.ServicerContext) -> pb.ListActionsResponse:
+        found = self._call(
+            context, lambda c: self.service.list_actions(c, request.limit, request.record_id, request.alert_id)
+        )
+        return pb.ListActionsResponse(actions=[_action_pb(a) for a in found])
+
+    def GetAudit(self, request: pb.GetAuditRequest, context: grpc.ServicerContext) -> pb.GetAuditResponse:
+        entries, report, head = self._call(
+            context, lambda c: self.service.audit_view(c, request.after_seq, request.limit)
+        )
+        return pb.GetAuditResponse(
+            entries=[
+                pb.AuditEntry(
+                    seq=int(e.seq), at=e.at, actor_role=e.actor_role, actor=e.actor,
+                    action=e.action, detail=e.detail, hash=e.hash,
                 )
-            out.append(
-                pb.Cluster(
-                    cluster_id=cl.cluster_id,
-                    kind=cl.kind,
-                    records=recs,
-                    matched_kinds=list(cl.matched_kinds),
-                    members=len(cl.members),
-                    first_month=cl.first_month,
-                    last_month=cl.last_month,
-                )
-            )
-        return pb.ListClustersResponse(clusters=out)
+                for e in entries
+            ],
+            verification=pb.AuditVerification(
+                ok=report.ok, entries=report.entries, problem=report.problem,
+                seq=report.seq or 0, anchors=report.anchors,
+            ),
+            head_seq=head,
+        )
 
     def RecordAction(
         self, request: pb.RecordActionRequest, context: grpc.ServicerContext
@@ -205,3 +228,67 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
             ),
         )
         return pb.RecordActionResponse(action_id=action_id)
+
+
+def _timestamp(msg: Any, value: _dt.datetime | None) -> None:
+    if value is not None:
+        msg.FromDatetime(value.astimezone(_dt.UTC))
+
+
+def _record_pb(r: SharedRecord, received: _dt.datetime | None) -> pb.ClusterRecord:
+    msg = pb.ClusterRecord(
+        record_id=r.record_id,
+        member_id=r.member_id,
+        narrative=r.narrative,
+        region=r.region.value,
+        sector=r.sector.value,
+        exploitation_type=r.exploitation_type.value,
+        month=r.month,
+        grade=grade_to_pb(r.grade),
+        tlp=tlp_to_pb(r.tlp),  # type: ignore[arg-type]
+        time_sensitive=r.time_sensitive,
+        indicators=[i.value for i in r.indicators],
+        victims_band=r.victims_band,
+    )
+    _timestamp(msg.shared_at, r.shared_at)
+    _timestamp(msg.received_at, received)
+    return msg
+
+
+def _cluster_pb(
+    cl: ClusterInfo, records: dict[str, SharedRecord], received: dict[str, _dt.datetime]
+) -> pb.Cluster:
+    return pb.Cluster(
+        cluster_id=cl.cluster_id,
+        kind=cl.kind,
+        records=[_record_pb(records[rid], received.get(rid)) for rid in cl.record_ids if rid in records],
+        matched_kinds=list(cl.matched_kinds),
+        members=len(cl.members),
+        first_month=cl.first_month,
+        last_month=cl.last_month,
+    )
+
+
+def _alert_pb(a: AlertRow, record: SharedRecord | None) -> pb.AlertInfo:
+    msg = pb.AlertInfo(alert_id=a.alert_id, record_id=a.record_id, summary=a.summary, raised_by_role=a.raised_by_role)
+    _timestamp(msg.created_at, a.created_at)
+    if record is not None:
+        msg.region = record.region.value
+        msg.sector = record.sector.value
+        msg.exploitation_type = record.exploitation_type.value
+        msg.grade.CopyFrom(grade_to_pb(record.grade))
+        msg.tlp = tlp_to_pb(record.tlp)  # type: ignore[assignment]
+    return msg
+
+
+def _action_pb(a: ActionRow) -> pb.ActionInfo:
+    msg = pb.ActionInfo(
+        action_id=a.action_id,
+        recorded_by=a.member_id,
+        record_id=a.record_id or "",
+        alert_id=a.alert_id or "",
+        outcome=pb.ActionOutcome.Value(a.outcome) if a.outcome in pb.ActionOutcome.keys() else 0,  # type: ignore[arg-type]
+        date=a.date,
+    )
+    _timestamp(msg.recorded_at, a.created_at)
+    return msg

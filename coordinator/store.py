@@ -611,10 +611,13 @@ class SharedStore:
                 is not None
             )
 
-    def alerts(self) -> list[AlertRow]:
-        """Every alert, oldest first."""
+    def alerts(self, record_ids: Sequence[str] | None = None) -> list[AlertRow]:
+        """Every alert (only those on ``record_ids`` when given), oldest first."""
+        query = sa.select(alerts).order_by(alerts.c.created_at, alerts.c.alert_id)
+        if record_ids is not None:
+            query = query.where(alerts.c.record_id.in_(list(record_ids)))
         with self.read() as conn:
-            rows = conn.execute(sa.select(alerts).order_by(alerts.c.created_at)).all()
+            rows = conn.execute(query).all()
         return [
             AlertRow(r.alert_id, r.record_id, r.summary, r.raised_by_role, _aware(r.created_at) or _now())
             for r in rows
@@ -624,10 +627,27 @@ class SharedStore:
         """Store an action."""
         conn.execute(actions.insert().values(**row.__dict__))
 
-    def actions(self) -> list[ActionRow]:
-        """Every recorded action, oldest first."""
+    def actions(
+        self,
+        *,
+        member_id: str | None = None,
+        record_ids: Sequence[str] | None = None,
+        alert_ids: Sequence[str] | None = None,
+    ) -> list[ActionRow]:
+        """Every recorded action, oldest first; only ``member_id``'s when given, and only
+        those about ``record_ids`` or ``alert_ids`` when either is given."""
+        query = sa.select(actions).order_by(actions.c.created_at, actions.c.action_id)
+        if member_id is not None:
+            query = query.where(actions.c.member_id == member_id)
+        about = []
+        if record_ids is not None:
+            about.append(actions.c.record_id.in_(list(record_ids)))
+        if alert_ids is not None:
+            about.append(actions.c.alert_id.in_(list(alert_ids)))
+        if about:
+            query = query.where(sa.or_(*about))
         with self.read() as conn:
-            rows = conn.execute(sa.select(actions).order_by(actions.c.created_at)).all()
+            rows = conn.execute(query).all()
         return [
             ActionRow(
                 r.action_id,
@@ -652,47 +672,82 @@ class SharedStore:
                 .order_by(sa.desc("n"), cluster_of.c.cluster_id)
                 .limit(limit)
             ).all()
-            out = []
-            for cid, _n in sizes:
-                ids = sorted(
-                    conn.execute(
-                        sa.select(cluster_of.c.record_id).where(cluster_of.c.cluster_id == cid)
-                    ).scalars()
-                )
-                kinds: set[str] = set()
-                member: dict[str, str] = {}
-                months: list[str] = []
-                for chunk in _chunks(ids):
-                    for a, b, ma, mb, k in conn.execute(
-                        sa.select(
-                            pairs.c.record_a,
-                            pairs.c.record_b,
-                            pairs.c.member_a,
-                            pairs.c.member_b,
-                            pairs.c.kinds,
-                        ).where(pairs.c.record_a.in_(chunk))
-                    ):
-                        member[a], member[b] = ma, mb
-                        kinds.update(x for x in k.split(",") if x)
-                    months.extend(
-                        conn.execute(
-                            sa.select(records.c.month).where(records.c.record_id.in_(chunk))
-                        ).scalars()
-                    )
-                months.sort()
-                kind = "site" if kinds and kinds <= SITE_KINDS else "perpetrator"
-                out.append(
-                    ClusterInfo(
-                        cluster_id=cid,
-                        kind=kind,
-                        record_ids=tuple(ids),
-                        members=tuple(sorted(set(member.values()))),
-                        matched_kinds=tuple(sorted(kinds)),
-                        first_month=months[0] if months else "",
-                        last_month=months[-1] if months else "",
-                    )
-                )
+            return [c for cid, _n in sizes if (c := self._cluster_info(conn, cid)) is not None]
+
+    def cluster(self, cluster_id: str) -> ClusterInfo | None:
+        """One cluster by id, or None."""
+        with self.read() as conn:
+            return self._cluster_info(conn, cluster_id)
+
+    @staticmethod
+    def _cluster_info(conn: Connection, cid: str) -> ClusterInfo | None:
+        ids = sorted(
+            conn.execute(sa.select(cluster_of.c.record_id).where(cluster_of.c.cluster_id == cid)).scalars()
+        )
+        if not ids:
+            return None
+        kinds: set[str] = set()
+        member: dict[str, str] = {}
+        months: list[str] = []
+        for chunk in _chunks(ids):
+            for a, b, ma, mb, k in conn.execute(
+                sa.select(
+                    pairs.c.record_a,
+                    pairs.c.record_b,
+                    pairs.c.member_a,
+                    pairs.c.member_b,
+                    pairs.c.kinds,
+                ).where(pairs.c.record_a.in_(chunk))
+            ):
+                member[a], member[b] = ma, mb
+                kinds.update(x for x in k.split(",") if x)
+            months.extend(
+                conn.execute(sa.select(records.c.month).where(records.c.record_id.in_(chunk))).scalars()
+            )
+        months.sort()
+        kind = "site" if kinds and kinds <= SITE_KINDS else "perpetrator"
+        return ClusterInfo(
+            cluster_id=cid,
+            kind=kind,
+            record_ids=tuple(ids),
+            members=tuple(sorted(set(member.values()))),
+            matched_kinds=tuple(sorted(kinds)),
+            first_month=months[0] if months else "",
+            last_month=months[-1] if months else "",
+        )
+
+    def received_at(self, record_ids: Sequence[str]) -> dict[str, _dt.datetime]:
+        """When the coordinator stored each record, by id."""
+        out: dict[str, _dt.datetime] = {}
+        with self.read() as conn:
+            for chunk in _chunks(record_ids):
+                for rid, at in conn.execute(
+                    sa.select(records.c.record_id, records.c.received_at).where(records.c.record_id.in_(chunk))
+                ):
+                    out[rid] = _aware(at) or _now()
         return out
+
+    # ------------------------------------------------------------------ audit entries
+
+    def audit_entries(self, after_seq: int = 0, limit: int = 100) -> list[Any]:
+        """Audit rows after ``after_seq``, oldest first (seq, at, actor_role, actor, action, detail, hash)."""
+        with self.read() as conn:
+            return list(
+                conn.execute(
+                    sa.select(
+                        audit.c.seq, audit.c.at, audit.c.actor_role, audit.c.actor,
+                        audit.c.action, audit.c.detail, audit.c.hash,
+                    )
+                    .where(audit.c.seq > after_seq)
+                    .order_by(audit.c.seq)
+                    .limit(limit)
+                ).all()
+            )
+
+    def audit_head_seq(self) -> int:
+        """Sequence number of the audit chain's last entry (0 when empty)."""
+        with self.read() as conn:
+            return int(conn.execute(sa.select(sa.func.max(audit.c.seq))).scalar() or 0)
 
     def records_by_id(self, record_ids: Sequence[str]) -> dict[str, SharedRecord]:
         """Records (without tokens) by id."""

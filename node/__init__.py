@@ -10,6 +10,7 @@ from .config import HolderAddress, NodeConfig, load_config
 from .keys import KeyFile, Passphrase, write_key_file
 from .share import SharePreview
 from .store import SecureStore, ShareState
+from .views import NodeStatus, OutboxEntry, ReportState, ShareOutcome
 
 __all__ = [
     "Alert",
@@ -21,8 +22,12 @@ __all__ = [
     "MemberCases",
     "Node",
     "NodeConfig",
+    "NodeStatus",
+    "OutboxEntry",
     "Passphrase",
+    "ReportState",
     "SecureStore",
+    "ShareOutcome",
     "SharePreview",
     "ShareState",
     "SyncReport",

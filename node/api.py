@@ -41,6 +41,7 @@ from msin_fed.model import Grade, Identifier, IntelligenceReport, InvalidField, 
 from msin_fed.model.events import AlertEvent, Event, MatchEvent
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
+from msin_fed.views import ActionInfo, ActionOutcome, call
 from msin_fed.wire import event_from_pb
 
 from .cases import MemberCases
@@ -48,7 +49,18 @@ from .config import NodeConfig
 from .delivery import Backoff, DeliveryReport, deliver_due, describe_failure, pull_events, store_event
 from .keys import KdfParams, StoreKey
 from .share import PreviewRedactor, Redactor, SharePreview, Tokenizer, build_share, preview_share
-from .store import OutboxItem, SecureStore, ShareState
+from .store import SecureStore, ShareState
+from .views import (
+    ALREADY_SHARED,
+    CANNOT_MATCH_WARNING,
+    FAILED,
+    REFUSED,
+    SHARED,
+    NodeStatus,
+    OutboxEntry,
+    ReportState,
+    ShareOutcome,
+)
 
 __all__ = ["Alert", "ImportResult", "LocalMatch", "Node", "SyncReport"]
 
@@ -427,10 +439,6 @@ class Node:
         """Operations waiting for the coordinator's acknowledgement."""
         return self._store.pending_count()
 
-    def outbox(self) -> list[OutboxItem]:
-        """The operations waiting, oldest first; ``last_error`` says why the last attempt failed."""
-        return self._store.outbox()
-
     @property
     def coordinator_address(self) -> str | None:
         """The coordinator's host:port, as configured."""
@@ -649,3 +657,213 @@ class Node:
             )
         return out
 
+
+    # ------------------------------------------------------------------ at a glance
+
+    def report_states(self) -> list[ReportState]:
+        """Every stored report with its coarse facts and its latest share's state, in import order.
+
+        Holds no narrative, identifier or reporter (what ``msin node reports`` prints).
+        """
+        latest: dict[str, ShareState] = {}
+        for made in self._store.shares():  # oldest first: the last one per report wins
+            latest[made.report_id] = made
+        others = {m.record_id: m.other_members for m in self.matches()}
+        out = []
+        for r in self._store.reports():
+            share = latest.get(r.report_id)
+            out.append(
+                ReportState(
+                    report_id=r.report_id,
+                    month=r.month,
+                    region=r.region.value,
+                    sector=r.sector.value,
+                    exploitation_type=r.exploitation_type.value,
+                    grade=str(r.grade),
+                    time_sensitive=r.time_sensitive,
+                    mentions=len(r.mentions),
+                    share_state=share.state if share else "not shared",
+                    record_id=share.record_id if share else None,
+                    tlp=share.tlp if share else None,
+                    note=share.note if share else "",
+                    other_members=others.get(share.record_id, 0) if share else 0,
+                )
+            )
+        return out
+
+    def outbox(self) -> list[OutboxEntry]:
+        """Operations waiting for the coordinator's acknowledgement, oldest first (no payloads)."""
+        out = []
+        for item in self._store.outbox():
+            out.append(
+                OutboxEntry(
+                    seq=item.seq,
+                    op=item.op,
+                    record_id=item.record_id,
+                    report_id=self._report_of(item.record_id),
+                    attempts=item.attempts,
+                    next_attempt=_dt.datetime.fromtimestamp(item.next_at, _dt.UTC) if item.next_at else None,
+                    last_error=item.last_error,
+                )
+            )
+        return out
+
+    def status(self) -> NodeStatus:
+        """Counts of reports, shares by state, outbox, inbox and checkpoints; no remote call.
+
+        ``member_id`` is None when no member identity is configured.
+        """
+        try:
+            member: str | None = self.member_id
+        except (ConfigError, OSError, ValueError):
+            member = None
+        states: dict[str, int] = {}
+        for share in self._store.shares():
+            states[share.state] = states.get(share.state, 0) + 1
+        queued = self._store.outbox()
+        return NodeStatus(
+            member_id=member,
+            coordinator=self._coordinator,
+            reports=sum(1 for _ in self._store.reports()),
+            shares=dict(sorted(states.items())),
+            outbox=len(queued),
+            outbox_failing=sum(1 for item in queued if item.last_error),
+            active_matches=len(self.matches()),
+            alerts=len(self.alerts()),
+            checkpoints=len(self.checkpoints()),
+            refused_checkpoints=len(self.refused_checkpoints()),
+            cursor=self._store.cursor(),
+        )
+
+    # ------------------------------------------------------------------ bulk share
+
+    def share_many(
+        self,
+        report_ids: Iterable[str] | None,
+        tlp: Tlp | str,
+        handling: str = "P",
+        *,
+        progress: Callable[[int, int, ShareOutcome], None] | None = None,
+    ) -> list[ShareOutcome]:
+        """Share several reports (every stored report when ``report_ids`` is None), one outcome each.
+
+        The redaction pipeline and the key-holder channels are loaded once for all of them.
+        A report already shared (pending or acknowledged) is ``already_shared``; one whose
+        narrative fails verification is ``refused`` with the residue's types and positions;
+        a record that carries no token (a name alone never makes one) is shared with a
+        ``warning`` that it cannot match. When the key holders cannot tokenize, the report
+        and every later one are ``failed`` (nothing is queued for them). ``progress`` is
+        called after each report with (done, total, outcome). Nothing is delivered here:
+        call :meth:`deliver` or :meth:`sync` after.
+        """
+        from msin_fed.errors import KeyHoldersUnavailable, RedactionRefused, TokenError
+
+        marking = Tlp.parse(tlp, "tlp") if isinstance(tlp, str) else tlp
+        ids = [r.report_id for r in self._store.reports()] if report_ids is None else list(report_ids)
+        outcomes: list[ShareOutcome] = []
+        stopped = ""
+        for i, report_id in enumerate(ids, 1):
+            if stopped:
+                outcome = ShareOutcome(report_id, FAILED, reason=f"not attempted: {stopped}")
+            elif not self._store.has_report(report_id):
+                outcome = ShareOutcome(report_id, FAILED, reason="no report with this id is stored")
+            elif (active := self._store.active_share(report_id)) is not None:
+                outcome = ShareOutcome(report_id, ALREADY_SHARED, record_id=active.record_id,
+                                       reason=f"already shared ({active.state})")
+            else:
+                try:
+                    record = self.share(report_id, tlp=marking, handling=handling)
+                except RedactionRefused as exc:
+                    found = ", ".join(f"{f.entity_type} at {f.start}-{f.end}" for f in exc.findings)
+                    outcome = ShareOutcome(report_id, REFUSED, reason=f"redaction verification found residue: {found}")
+                except (KeyHoldersUnavailable, TokenError) as exc:
+                    stopped = f"tokens unavailable ({exc})"
+                    outcome = ShareOutcome(report_id, FAILED, reason=stopped)
+                except ValidationError as exc:
+                    outcome = ShareOutcome(report_id, FAILED, reason=str(exc))
+                else:
+                    outcome = ShareOutcome(
+                        report_id, SHARED, record_id=record.record_id, tokens=len(record.tokens),
+                        warning="" if record.tokens else CANNOT_MATCH_WARNING,
+                    )
+            if outcome.warning:
+                log.warning("share queued without any token: it cannot match")
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(i, len(ids), outcome)
+        log.info("bulk share: %s", ", ".join(f"{s} {sum(o.status == s for o in outcomes)}"
+                                             for s in (SHARED, REFUSED, ALREADY_SHARED, FAILED)))
+        return outcomes
+
+    # ------------------------------------------------------------------ alerts, actions, matches at the coordinator
+
+    def _record_for(self, report_id: str) -> str:
+        share = self._store.active_share(report_id)
+        if share is None:
+            if not self._store.has_report(report_id):
+                raise ValidationError("report_id", "no report with this id is stored")
+            raise ValidationError("report_id", "this report is not shared (share it first)")
+        return share.record_id
+
+    def raise_alert(self, report_id: str, summary: str) -> str:
+        """Raise an alert to every member about our shared record of ``report_id``; the alert id.
+
+        The record must be graded actionable and time-sensitive, and the summary holds no
+        personal data (the coordinator checks it like a narrative: RemoteError
+        FAILED_PRECONDITION naming the types found). The share must have reached the
+        coordinator (RemoteError NOT_FOUND while it is still in the outbox).
+        """
+        if not summary.strip():
+            raise ValidationError("summary", "is empty")
+        record_id = self._record_for(report_id)
+        request = pb.RaiseAlertRequest(record_id=record_id, summary=summary)
+        stub = self._get_stub()
+        reply = call(self._coordinator or "", "raising an alert", lambda: stub.RaiseAlert(request, timeout=30))
+        return str(reply.alert_id)
+
+    def record_action(
+        self,
+        outcome: ActionOutcome | str,
+        *,
+        report_id: str | None = None,
+        alert_id: str | None = None,
+        date: _dt.date | str | None = None,
+    ) -> str:
+        """Record at the coordinator what we did about a match on our report or about an alert
+        (exactly one of ``report_id`` and ``alert_id``); the action id. ``date`` defaults to
+        today (UTC). Actions feed the insights report's lessons learned."""
+        from msin_fed.analyst import record_action
+
+        if bool(report_id) == bool(alert_id):
+            raise ValidationError("report_id", "give exactly one of a report and an alert")
+        record_id = self._record_for(report_id) if report_id else None
+        return record_action(self._get_stub(), self._coordinator or "", 30.0, outcome, record_id, alert_id, date)
+
+    def actions(self, limit: int = 100) -> list[ActionInfo]:
+        """The actions we recorded, newest first, as the coordinator holds them."""
+        request = pb.ListActionsRequest(limit=limit)
+        stub = self._get_stub()
+        reply = call(self._coordinator or "", "listing actions", lambda: stub.ListActions(request, timeout=30))
+        return [ActionInfo.from_pb(a) for a in reply.actions]
+
+    def coordinator_matches(self, report_id: str | None = None) -> list[LocalMatch]:
+        """The matches the coordinator holds now on our records (or on ``report_id``'s), asked
+        directly rather than read from the inbox; ``change`` is "current" and ``cursor`` 0."""
+        request = pb.ListMatchesRequest(record_id=self._record_for(report_id) if report_id else "")
+        stub = self._get_stub()
+        reply = call(self._coordinator or "", "listing matches", lambda: stub.ListMatches(request, timeout=30))
+        return [
+            LocalMatch(
+                report_id=self._report_of(m.record_id),
+                record_id=m.record_id,
+                cluster_id=m.cluster_id,
+                other_members=int(m.other_members),
+                matched_kinds=tuple(m.matched_kinds),
+                score=float(m.score),
+                change="current",
+                other_member_ids=tuple(m.other_member_ids),
+                cursor=0,
+                received_at=None,
+            )
+            for m in reply.matches
+        ]

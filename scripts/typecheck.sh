@@ -18,7 +18,8 @@ trap 'rm -rf "$SCRATCH"' EXIT
 # modules since deleted.
 mkdir "$SCRATCH/src"
 tar -C "$ROOT" --exclude=./.git --exclude=./.venv --exclude=./build --exclude='*.egg-info' \
-    --exclude=__pycache__ --exclude=.mypy_cache -cf - . | tar -C "$SCRATCH/src" -xf -
+    --exclude=__pycache__ --exclude=.mypy_cache --exclude=./.hypothesis \
+    --exclude=./.pytest_cache -cf - . | tar -C "$SCRATCH/src" -xf -
 python -m pip install -q --no-deps --target "$SCRATCH/site" "$SCRATCH/src"
 cd "$SCRATCH/site"
 MYPY=(python -m mypy --config-file "$ROOT/pyproject.toml" --cache-dir "$SCRATCH/cache")

@@ -32,9 +32,9 @@ EXIT_BAD_INPUT = 2
 AREAS: dict[str, tuple[str, str]] = {
     "node": ("node", "run and operate a member node"),
     "coordinator": ("coordinator", "run and operate STTG's coordinator"),
+    "analyst": ("analyst", "STTG's analyst: clusters, alerts, actions, the audit log and cases"),
     "keyholder": ("keyholder", "run a key holder or deal the token key"),
     "ca": ("ca", "the network certificate authority"),
-    "analyst": ("cases", "STTG's analyst: open and work cases after a match"),
     "advisory": ("advisory", "the MSIN Advisory Group: mediate on cases referred to it"),
     "redact": ("redact", "redact narratives in a JSON Lines file"),
     "link": ("link", "match entity mentions across members' CSV files"),
@@ -105,10 +105,23 @@ def _fail_not_landed(area: str) -> int:
     raise NotAvailableError(f"'msin {area}' is not implemented in this version yet")
 
 
+def _version() -> str:
+    """The installed distribution's version (the package's own when run from a checkout)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("msin-fed")
+    except PackageNotFoundError:
+        from msin_fed import __version__
+
+        return __version__
+
+
 def build_parser(areas: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The full parser; only the areas named (all by default) have their modules imported."""
     parser = _Parser(prog="msin", description="msin-fed: federated modern-slavery intelligence")
     parser.set_defaults(verbose=False)
+    parser.add_argument("--version", action="version", version=f"msin {_version()}")
     sub = parser.add_subparsers(dest="area", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     wanted = set(AREAS) if areas is None else set(areas)

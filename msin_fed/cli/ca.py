@@ -118,6 +118,13 @@ def _crl(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     rows = issued_certificates(args.dir)
+    if args.json:
+        import json
+
+        print(json.dumps([{"serial": r.serial, "role": r.role, "name": r.name, "not_after": r.not_after,
+                           "state": "revoked" if r.revoked else ("expired" if r.expired else "valid")}
+                          for r in rows], indent=2))
+        return 0
     if not rows:
         print("no certificates issued")
         return 0
@@ -168,4 +175,5 @@ def register(subparsers: Any) -> None:
 
     lst = sub.add_parser("list", help="list issued certificates and their state")
     lst.add_argument("dir", metavar="DIR", help="the CA directory")
+    lst.add_argument("--json", action="store_true", help="print JSON")
     lst.set_defaults(func=_list)

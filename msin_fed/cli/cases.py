@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from msin_fed.cases_client import CasesClient, OpenedMessage
     from msin_fed.model.cases import CaseView
 
-__all__ = ["format_case", "register", "register_advisory", "register_node_cases"]
+__all__ = ["format_case", "register_advisory", "register_analyst_cases", "register_node_cases"]
 
 
 # ---------------------------------------------------------------- shared
@@ -254,13 +254,6 @@ def _case_commands(sub: Any, flags: Any, role: str) -> dict[str, argparse.Argume
     out["show"].add_argument("case")
     out["show"].add_argument("--json", action="store_true", help="print JSON")
     return out
-
-
-def register(subparsers: Any) -> None:
-    """Add ``msin analyst`` with its ``case`` group (``msin analyst`` is created here until
-    the analyst command module lands)."""
-    analyst = add_commands(add_area(subparsers, "analyst", description="STTG's analyst: cases after a match."))
-    register_analyst_cases(analyst)
 
 
 def register_analyst_cases(analyst_sub: Any) -> None:

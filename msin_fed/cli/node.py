@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from msin_fed.cli import add_area, add_commands
 from msin_fed.jsonable import dumps
+from msin_fed.views import plain
 
 if TYPE_CHECKING:
     from msin_fed.node import Node, NodeConfig
@@ -146,10 +147,21 @@ def _preview(args: argparse.Namespace) -> int:
 def _share(args: argparse.Namespace) -> int:
     from msin_fed.errors import RemoteError, ValidationError
 
+    ids = list(args.report_ids)
+    if args.all and ids:
+        raise ValidationError("report_id", "give report ids or --all, not both")
+    if not args.all and not ids:
+        raise ValidationError("report_id", "give the report id(s) to share, or --all")
     if args.preview:
+        if args.all or len(ids) != 1:
+            raise ValidationError("--preview", "previews one report at a time")
+        args.report_id = ids[0]
         return _preview(args)
     if args.tlp is None:
         raise ValidationError("tlp", "--tlp is required to share (CLEAR, GREEN, AMBER, AMBER+STRICT or RED)")
+    if args.all or len(ids) > 1:
+        return _share_many(args, None if args.all else ids)
+    args.report_id = ids[0]
     with _open(args) as node:
         record = node.share(args.report_id, tlp=args.tlp, handling=args.handling)
         print(f"shared {args.report_id} as record {record.record_id}")
@@ -169,6 +181,164 @@ def _share(args: argparse.Namespace) -> int:
                   "will retry ('msin node sync' or 'msin node run')")
         else:
             print(f"  delivery: {state}; {report.remaining} item(s) left in the outbox")
+    return 0
+
+
+def _progress(stream: Any) -> tuple[Any, Any]:
+    """(callback, close) showing bulk-share progress: a bar on a terminal, plain lines otherwise."""
+    isatty = getattr(stream, "isatty", None)
+    if callable(isatty) and isatty():
+        from tqdm import tqdm
+
+        bar: Any = None
+
+        def on_bar(done: int, total: int, outcome: Any) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(total=total, file=stream, unit="report", desc="sharing", leave=True)
+            bar.set_postfix_str(f"{outcome.report_id}: {outcome.status}", refresh=False)
+            bar.update(1)
+
+        return on_bar, lambda: bar.close() if bar is not None else None
+
+    def on_line(done: int, total: int, outcome: Any) -> None:
+        print(f"sharing {done}/{total}: {outcome.report_id} {outcome.status}", file=stream, flush=True)
+
+    return on_line, lambda: None
+
+
+def _share_many(args: argparse.Namespace, ids: list[str] | None) -> int:
+    from msin_fed.cli.redact import EXIT_REFUSED
+    from msin_fed.errors import RemoteError
+
+    with _open(args) as node:
+        on_progress, close = _progress(sys.stderr)
+        try:
+            outcomes = node.share_many(ids, tlp=args.tlp, handling=args.handling, progress=on_progress)
+        finally:
+            close()
+        delivery = ""
+        if not args.no_sync and any(o.status == "shared" for o in outcomes):
+            try:
+                report = node.deliver()
+                delivery = f"delivered {report.acknowledged}, {report.remaining} left in the outbox"
+            except RemoteError as exc:
+                delivery = f"queued in the outbox; delivery failed ({exc}), will retry"
+    if args.json:
+        print(dumps(plain(outcomes)))
+    else:
+        for o in outcomes:
+            if o.status == "shared":
+                line = f"{o.report_id}: shared as record {o.record_id} ({o.tokens} token(s))"
+            elif o.status == "already_shared":
+                line = f"{o.report_id}: {o.reason}, record {o.record_id}"
+            else:
+                line = f"{o.report_id}: {o.status.upper()}: {o.reason}"
+            print(line)
+            if o.warning:
+                print(f"  warning: {o.warning}")
+        counts = {s: sum(o.status == s for o in outcomes) for s in ("shared", "already_shared", "refused", "failed")}
+        print(f"{counts['shared']} shared, {counts['already_shared']} already shared, "
+              f"{counts['refused']} refused by verification, {counts['failed']} failed")
+        if delivery:
+            print(delivery)
+    if any(o.status == "failed" for o in outcomes):
+        return 1
+    return EXIT_REFUSED if any(o.status == "refused" for o in outcomes) else 0
+
+
+def _reports(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        found = node.report_states()
+    if args.json:
+        print(dumps(plain(found)))
+        return 0
+    if not found:
+        print("no reports")
+    for r in found:
+        share = r.share_state
+        if r.record_id:
+            share += f" as {r.record_id} (TLP:{r.tlp})"
+        if r.note:
+            share += f": {r.note}"
+        matched = f"; matches {r.other_members} other member(s)" if r.other_members else ""
+        print(f"{r.report_id}: {r.month} {r.region} {r.sector} {r.exploitation_type} {r.grade}, "
+              f"{r.mentions} mention(s); {share}{matched}")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        st = node.status()
+    if args.json:
+        print(dumps(plain(st)))
+        return 0
+    print(f"member: {st.member_id or '(no member identity configured)'}")
+    print(f"coordinator: {st.coordinator or '(none configured)'}")
+    print(f"reports: {st.reports}")
+    shares = ", ".join(f"{n} {state}" for state, n in st.shares.items()) or "none"
+    print(f"shares: {shares}")
+    failing = f" ({st.outbox_failing} failing, see 'msin node outbox')" if st.outbox_failing else ""
+    print(f"outbox: {st.outbox} waiting{failing}")
+    print(f"inbox: {st.active_matches} active match(es), {st.alerts} alert(s); last event {st.cursor}")
+    refused = f", {st.refused_checkpoints} REFUSED" if st.refused_checkpoints else ""
+    print(f"audit checkpoints: {st.checkpoints} held{refused}")
+    return 0
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        found = node.outbox()
+    if args.json:
+        print(dumps(plain(found)))
+        return 0
+    if not found:
+        print("outbox empty")
+    for item in found:
+        due = item.next_attempt.isoformat(timespec="seconds") if item.next_attempt else "now"
+        error = f"; last error {item.last_error}" if item.last_error else ""
+        print(f"{item.seq}: {item.op} {item.report_id or '?'} (record {item.record_id}); "
+              f"{item.attempts} attempt(s), next {due}{error}")
+    return 0
+
+
+def _raise_alert(args: argparse.Namespace) -> int:
+    from msin_fed.cli.analyst import refused_by_verification
+    from msin_fed.cli.redact import EXIT_REFUSED
+    from msin_fed.errors import RemoteError
+
+    try:
+        with _open(args) as node:
+            alert_id = node.raise_alert(args.report_id, args.summary)
+    except RemoteError as exc:
+        if not refused_by_verification(exc):
+            raise
+        print(f"msin: the summary was refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"alert {alert_id} raised on {args.report_id}: every member receives it")
+    return 0
+
+
+def _actions(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        found = node.actions(args.limit)
+        reports = {s.record_id: s.report_id for s in node.shares()}
+    if args.json:
+        print(dumps(plain(found)))
+        return 0
+    if not found:
+        print("no actions")
+    for a in found:
+        about = f"report {reports.get(a.record_id, '?')}" if a.record_id else f"alert {a.alert_id}"
+        outcome = a.outcome.value if a.outcome else "unknown outcome"
+        print(f"{a.action_id} {a.date.isoformat() if a.date else '?'} {outcome} about {about}")
+    return 0
+
+
+def _record_action(args: argparse.Namespace) -> int:
+    with _open(args) as node:
+        action_id = node.record_action(args.outcome, report_id=args.report, alert_id=args.alert, date=args.date)
+    print(f"action {action_id} recorded: {args.outcome}")
     return 0
 
 
@@ -265,6 +435,13 @@ def _sync(args: argparse.Namespace) -> int:
 def _usage(args: argparse.Namespace) -> int:
     with _open(args) as node:
         answers = node.key_holder_usage()
+    if args.json:
+        print(dumps({
+            name: {"error": str(u)} if isinstance(u, Exception) else {
+                "used": int(u.used), "daily_budget": int(u.daily_budget), "day": u.day,
+                "resets_at": u.resets_at, "network_daily_bound": int(u.network_daily_bound)}
+            for name, u in answers.items()}))
+        return 1 if answers and all(isinstance(u, Exception) for u in answers.values()) else 0
     for name, u in answers.items():
         if isinstance(u, Exception):
             print(f"{name}: {u}")
@@ -411,8 +588,10 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("report_id", nargs="?", help="only this report")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p = command("share", "share a report with the network", _share)
-    p.add_argument("report_id")
+    p = command("share", "share reports with the network (one, several, or --all)", _share)
+    p.add_argument("report_ids", nargs="*", metavar="REPORT_ID", help="the report(s) to share")
+    p.add_argument("--all", action="store_true", help="share every stored report (those already shared are reported)")
+    p.add_argument("--json", action="store_true", help="with several reports: print the outcomes as JSON")
     p.add_argument("--tlp", default=None, help="CLEAR, GREEN, AMBER, AMBER+STRICT or RED (required to share)")
     p.add_argument(
         "--preview", action="store_true",
@@ -437,7 +616,42 @@ def register(subparsers: Any) -> None:
     p = command("sync", "deliver the outbox and fetch new events once", _sync)
     p.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for events")
     command("run", "deliver and receive in the background until interrupted", _run)
-    command("usage", "our use of each key holder's daily budget today", _usage)
+    p = command("usage", "our use of each key holder's daily budget today", _usage)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("reports", "the stored reports and where each one's share stands", _reports)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("status", "the node at a glance: reports, shares, outbox, inbox, checkpoints", _status)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("outbox", "operations waiting for the coordinator, with attempts and errors", _outbox)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    alert = sub.add_parser("alert", help="raise an alert", description="Raise an alert to every member.")
+    alert_sub = add_commands(alert)
+    p = alert_sub.add_parser(
+        "raise", help="alert every member about our shared report (actionable and time-sensitive)",
+        description="Alert every member about our shared report (graded actionable and time-sensitive).",
+    )
+    p.add_argument("--config", required=True, help="node TOML configuration")
+    p.add_argument("report_id")
+    p.add_argument("--summary", required=True, help="text for every member; must hold no personal data")
+    p.set_defaults(func=_raise_alert)
+    p = command("actions", "the actions we recorded at the coordinator, newest first", _actions)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    action = sub.add_parser("action", help="record an action", description="Record what we did.")
+    action_sub = add_commands(action)
+    p = action_sub.add_parser(
+        "record", help="record what we did about a match on our report or about an alert",
+        description="Record at the coordinator what we did about a match on our report or about an alert.",
+    )
+    p.add_argument("--config", required=True, help="node TOML configuration")
+    p.add_argument("--outcome", required=True, help=(
+        "investigated, remediated_with_supplier, referred_to_law_enforcement, referred_to_glaa, "
+        "victims_supported or no_further_action"))
+    about = p.add_mutually_exclusive_group(required=True)
+    about.add_argument("--report", help="our report id (its match)")
+    about.add_argument("--alert", help="the alert's id")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="when it was done (default today)")
+    p.set_defaults(func=_record_action)
     p = command("console", "the web console for nominated users and the staff concern form (HTTPS)", _console)
     p.add_argument("--listen", default=None, help="HOST:PORT (default: [console] listen, else 127.0.0.1:8443)")
     p.add_argument("--no-sync", action="store_true",

@@ -416,6 +416,14 @@ class LocalNetwork:
 
     # ------------------------------------------------------------------ analyst
 
+    def configure_analyst(self) -> Path:
+        """Write the analyst's configuration (``msin analyst --config``, :class:`msin_fed.analyst.AnalystClient`)."""
+        config = {
+            "analyst": {"identity_dir": str(self.identity_dir(ANALYST_NAME))},
+            "coordinator": {"address": self.coordinator_address, "name": COORDINATOR_NAME},
+        }
+        return _write_toml(self.root / "analyst" / "analyst.toml", config, "demo analyst")
+
     def analyst_stub(self) -> tuple[grpc.Channel, pb_grpc.CoordinatorStub]:
         """A channel and coordinator stub with the analyst's certificate."""
         channel = pki.secure_channel(

@@ -289,13 +289,27 @@ class ListMatchesResponse(_message.Message):
     def __init__(self, matches: _Optional[_Iterable[_Union[MatchEvent, _Mapping]]] = ...) -> None: ...
 
 class ListClustersRequest(_message.Message):
-    __slots__ = ("limit",)
+    __slots__ = ("limit", "kind", "region", "sector", "exploitation_type", "min_members", "since_month", "matched_kind")
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    SECTOR_FIELD_NUMBER: _ClassVar[int]
+    EXPLOITATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    MIN_MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    SINCE_MONTH_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_KIND_FIELD_NUMBER: _ClassVar[int]
     limit: int
-    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+    kind: str
+    region: str
+    sector: str
+    exploitation_type: str
+    min_members: int
+    since_month: str
+    matched_kind: str
+    def __init__(self, limit: _Optional[int] = ..., kind: _Optional[str] = ..., region: _Optional[str] = ..., sector: _Optional[str] = ..., exploitation_type: _Optional[str] = ..., min_members: _Optional[int] = ..., since_month: _Optional[str] = ..., matched_kind: _Optional[str] = ...) -> None: ...
 
 class ClusterRecord(_message.Message):
-    __slots__ = ("record_id", "member_id", "narrative", "region", "sector", "exploitation_type", "month", "grade", "tlp")
+    __slots__ = ("record_id", "member_id", "narrative", "region", "sector", "exploitation_type", "month", "grade", "tlp", "shared_at", "received_at", "time_sensitive", "indicators", "victims_band")
     RECORD_ID_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     NARRATIVE_FIELD_NUMBER: _ClassVar[int]
@@ -305,6 +319,11 @@ class ClusterRecord(_message.Message):
     MONTH_FIELD_NUMBER: _ClassVar[int]
     GRADE_FIELD_NUMBER: _ClassVar[int]
     TLP_FIELD_NUMBER: _ClassVar[int]
+    SHARED_AT_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    TIME_SENSITIVE_FIELD_NUMBER: _ClassVar[int]
+    INDICATORS_FIELD_NUMBER: _ClassVar[int]
+    VICTIMS_BAND_FIELD_NUMBER: _ClassVar[int]
     record_id: str
     member_id: str
     narrative: str
@@ -314,7 +333,12 @@ class ClusterRecord(_message.Message):
     month: str
     grade: Grade
     tlp: Tlp
-    def __init__(self, record_id: _Optional[str] = ..., member_id: _Optional[str] = ..., narrative: _Optional[str] = ..., region: _Optional[str] = ..., sector: _Optional[str] = ..., exploitation_type: _Optional[str] = ..., month: _Optional[str] = ..., grade: _Optional[_Union[Grade, _Mapping]] = ..., tlp: _Optional[_Union[Tlp, str]] = ...) -> None: ...
+    shared_at: _timestamp_pb2.Timestamp
+    received_at: _timestamp_pb2.Timestamp
+    time_sensitive: bool
+    indicators: _containers.RepeatedScalarFieldContainer[str]
+    victims_band: str
+    def __init__(self, record_id: _Optional[str] = ..., member_id: _Optional[str] = ..., narrative: _Optional[str] = ..., region: _Optional[str] = ..., sector: _Optional[str] = ..., exploitation_type: _Optional[str] = ..., month: _Optional[str] = ..., grade: _Optional[_Union[Grade, _Mapping]] = ..., tlp: _Optional[_Union[Tlp, str]] = ..., shared_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., time_sensitive: _Optional[bool] = ..., indicators: _Optional[_Iterable[str]] = ..., victims_band: _Optional[str] = ...) -> None: ...
 
 class Cluster(_message.Message):
     __slots__ = ("cluster_id", "kind", "records", "matched_kinds", "members", "first_month", "last_month")
@@ -357,6 +381,144 @@ class RecordActionResponse(_message.Message):
     ACTION_ID_FIELD_NUMBER: _ClassVar[int]
     action_id: str
     def __init__(self, action_id: _Optional[str] = ...) -> None: ...
+
+class GetClusterRequest(_message.Message):
+    __slots__ = ("cluster_id",)
+    CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    cluster_id: str
+    def __init__(self, cluster_id: _Optional[str] = ...) -> None: ...
+
+class AlertInfo(_message.Message):
+    __slots__ = ("alert_id", "record_id", "summary", "raised_by_role", "created_at", "region", "sector", "exploitation_type", "grade", "tlp")
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    RAISED_BY_ROLE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    SECTOR_FIELD_NUMBER: _ClassVar[int]
+    EXPLOITATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    TLP_FIELD_NUMBER: _ClassVar[int]
+    alert_id: str
+    record_id: str
+    summary: str
+    raised_by_role: str
+    created_at: _timestamp_pb2.Timestamp
+    region: str
+    sector: str
+    exploitation_type: str
+    grade: Grade
+    tlp: Tlp
+    def __init__(self, alert_id: _Optional[str] = ..., record_id: _Optional[str] = ..., summary: _Optional[str] = ..., raised_by_role: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., region: _Optional[str] = ..., sector: _Optional[str] = ..., exploitation_type: _Optional[str] = ..., grade: _Optional[_Union[Grade, _Mapping]] = ..., tlp: _Optional[_Union[Tlp, str]] = ...) -> None: ...
+
+class ActionInfo(_message.Message):
+    __slots__ = ("action_id", "recorded_by", "record_id", "alert_id", "outcome", "date", "recorded_at")
+    ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    action_id: str
+    recorded_by: str
+    record_id: str
+    alert_id: str
+    outcome: ActionOutcome
+    date: str
+    recorded_at: _timestamp_pb2.Timestamp
+    def __init__(self, action_id: _Optional[str] = ..., recorded_by: _Optional[str] = ..., record_id: _Optional[str] = ..., alert_id: _Optional[str] = ..., outcome: _Optional[_Union[ActionOutcome, str]] = ..., date: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetClusterResponse(_message.Message):
+    __slots__ = ("cluster", "alerts", "actions")
+    CLUSTER_FIELD_NUMBER: _ClassVar[int]
+    ALERTS_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    cluster: Cluster
+    alerts: _containers.RepeatedCompositeFieldContainer[AlertInfo]
+    actions: _containers.RepeatedCompositeFieldContainer[ActionInfo]
+    def __init__(self, cluster: _Optional[_Union[Cluster, _Mapping]] = ..., alerts: _Optional[_Iterable[_Union[AlertInfo, _Mapping]]] = ..., actions: _Optional[_Iterable[_Union[ActionInfo, _Mapping]]] = ...) -> None: ...
+
+class ListAlertsRequest(_message.Message):
+    __slots__ = ("limit", "record_id")
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    record_id: str
+    def __init__(self, limit: _Optional[int] = ..., record_id: _Optional[str] = ...) -> None: ...
+
+class ListAlertsResponse(_message.Message):
+    __slots__ = ("alerts",)
+    ALERTS_FIELD_NUMBER: _ClassVar[int]
+    alerts: _containers.RepeatedCompositeFieldContainer[AlertInfo]
+    def __init__(self, alerts: _Optional[_Iterable[_Union[AlertInfo, _Mapping]]] = ...) -> None: ...
+
+class ListActionsRequest(_message.Message):
+    __slots__ = ("limit", "record_id", "alert_id")
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    record_id: str
+    alert_id: str
+    def __init__(self, limit: _Optional[int] = ..., record_id: _Optional[str] = ..., alert_id: _Optional[str] = ...) -> None: ...
+
+class ListActionsResponse(_message.Message):
+    __slots__ = ("actions",)
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    actions: _containers.RepeatedCompositeFieldContainer[ActionInfo]
+    def __init__(self, actions: _Optional[_Iterable[_Union[ActionInfo, _Mapping]]] = ...) -> None: ...
+
+class GetAuditRequest(_message.Message):
+    __slots__ = ("after_seq", "limit")
+    AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    after_seq: int
+    limit: int
+    def __init__(self, after_seq: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class AuditEntry(_message.Message):
+    __slots__ = ("seq", "at", "actor_role", "actor", "action", "detail", "hash")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ROLE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    at: str
+    actor_role: str
+    actor: str
+    action: str
+    detail: str
+    hash: str
+    def __init__(self, seq: _Optional[int] = ..., at: _Optional[str] = ..., actor_role: _Optional[str] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., detail: _Optional[str] = ..., hash: _Optional[str] = ...) -> None: ...
+
+class AuditVerification(_message.Message):
+    __slots__ = ("ok", "entries", "problem", "seq", "anchors")
+    OK_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    ANCHORS_FIELD_NUMBER: _ClassVar[int]
+    ok: bool
+    entries: int
+    problem: str
+    seq: int
+    anchors: str
+    def __init__(self, ok: _Optional[bool] = ..., entries: _Optional[int] = ..., problem: _Optional[str] = ..., seq: _Optional[int] = ..., anchors: _Optional[str] = ...) -> None: ...
+
+class GetAuditResponse(_message.Message):
+    __slots__ = ("entries", "verification", "head_seq")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    VERIFICATION_FIELD_NUMBER: _ClassVar[int]
+    HEAD_SEQ_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[AuditEntry]
+    verification: AuditVerification
+    head_seq: int
+    def __init__(self, entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ..., verification: _Optional[_Union[AuditVerification, _Mapping]] = ..., head_seq: _Optional[int] = ...) -> None: ...
 
 class CaseEvent(_message.Message):
     __slots__ = ("case_id", "kind", "state", "ref", "peer_key", "sealed")

@@ -70,6 +70,26 @@ class CoordinatorStub:
                 request_serializer=msin_dot_v1_dot_coordinator__pb2.RecordActionRequest.SerializeToString,
                 response_deserializer=msin_dot_v1_dot_coordinator__pb2.RecordActionResponse.FromString,
                 _registered_method=True)
+        self.GetCluster = channel.unary_unary(
+                '/msin.v1.Coordinator/GetCluster',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.GetClusterRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.GetClusterResponse.FromString,
+                _registered_method=True)
+        self.ListAlerts = channel.unary_unary(
+                '/msin.v1.Coordinator/ListAlerts',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.ListAlertsRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.ListAlertsResponse.FromString,
+                _registered_method=True)
+        self.ListActions = channel.unary_unary(
+                '/msin.v1.Coordinator/ListActions',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.ListActionsRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.ListActionsResponse.FromString,
+                _registered_method=True)
+        self.GetAudit = channel.unary_unary(
+                '/msin.v1.Coordinator/GetAudit',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.GetAuditRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.GetAuditResponse.FromString,
+                _registered_method=True)
 
 
 class CoordinatorServicer:
@@ -126,7 +146,38 @@ class CoordinatorServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RecordAction(self, request, context):
-        """A member records what it did about a match or alert.
+        """A member records what it did about a match on its own record or about an alert;
+        an analyst records what STTG did about any shared record or alert.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCluster(self, request, context):
+        """One cluster with its records, the alerts raised on them and the actions recorded
+        about them. Analysts only. NOT_FOUND when no cluster has that id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAlerts(self, request, context):
+        """Every alert raised, newest first. Analysts only (members receive alerts as events).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListActions(self, request, context):
+        """Recorded actions, newest first: all of them for analysts, the caller's own for members.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAudit(self, request, context):
+        """Entries of the hash-chained audit log and the result of verifying the whole chain
+        against the coordinator's head file and the checkpoints it signed. Analysts only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -169,6 +220,26 @@ def add_CoordinatorServicer_to_server(servicer, server):
                     servicer.RecordAction,
                     request_deserializer=msin_dot_v1_dot_coordinator__pb2.RecordActionRequest.FromString,
                     response_serializer=msin_dot_v1_dot_coordinator__pb2.RecordActionResponse.SerializeToString,
+            ),
+            'GetCluster': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCluster,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.GetClusterRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.GetClusterResponse.SerializeToString,
+            ),
+            'ListAlerts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAlerts,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.ListAlertsRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.ListAlertsResponse.SerializeToString,
+            ),
+            'ListActions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListActions,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.ListActionsRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.ListActionsResponse.SerializeToString,
+            ),
+            'GetAudit': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAudit,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.GetAuditRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.GetAuditResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -361,6 +432,114 @@ class Coordinator:
             '/msin.v1.Coordinator/RecordAction',
             msin_dot_v1_dot_coordinator__pb2.RecordActionRequest.SerializeToString,
             msin_dot_v1_dot_coordinator__pb2.RecordActionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCluster(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Coordinator/GetCluster',
+            msin_dot_v1_dot_coordinator__pb2.GetClusterRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.GetClusterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Coordinator/ListAlerts',
+            msin_dot_v1_dot_coordinator__pb2.ListAlertsRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.ListAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListActions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Coordinator/ListActions',
+            msin_dot_v1_dot_coordinator__pb2.ListActionsRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.ListActionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAudit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Coordinator/GetAudit',
+            msin_dot_v1_dot_coordinator__pb2.GetAuditRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.GetAuditResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -13,8 +13,17 @@ from msin_fed.threshold import deal, write_dealing
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "config-examples"
 
 
-def test_the_three_examples_exist() -> None:
-    assert sorted(p.name for p in EXAMPLES.glob("*.toml")) == ["coordinator.toml", "keyholder.toml", "node.toml"]
+def test_the_examples_exist() -> None:
+    assert sorted(p.name for p in EXAMPLES.glob("*.toml")) == [
+        "analyst.toml", "coordinator.toml", "keyholder.toml", "node.toml"]
+
+
+def test_analyst_example_loads() -> None:
+    from msin_fed.analyst import load_analyst_config
+
+    config = load_analyst_config(EXAMPLES / "analyst.toml")
+    assert config.identity_dir == EXAMPLES / "analyst-id"
+    assert (config.coordinator, config.coordinator_name, config.timeout) == ("coordinator.sttg.example:50051", "sttg", 15.0)
 
 
 def test_coordinator_example_loads(tmp_path: Path) -> None:
@@ -61,6 +70,10 @@ def test_keyholder_example_loads(tmp_path: Path, ca_dir: Path) -> None:
         (["coordinator", "serve"], '[server]\nidentity_dir = "id"\nlisten = "nowhere"\n', "server.listen"),
         (["node", "init"], '[node]\nstore = "n.db"\nkey_file = "k"\n[key_holders]\nthreshold = 5\n',
          "key_holders.threshold"),
+        (["analyst", "clusters"], '[analyst]\nidentity_dir = "id"\ntimeout = -1\n[coordinator]\naddress = "a:1"\nname = "c"\n',
+         "analyst.timeout"),
+        (["analyst", "audit"], '[analyst]\nidentity_dir = "id"\n[coordinator]\naddress = "a:1"\n', "coordinator.name"),
+        (["analyst", "alerts"], '[analyst]\nidentity_dir = "id"\nrole = "admin"\n', "analyst.role"),
     ],
 )
 def test_an_invalid_config_is_refused_at_start_naming_file_and_key(

@@ -7,7 +7,7 @@ import msin_fed.node as node
 
 def test_all_is_honest_and_documented() -> None:
     public = {n for n in dir(node) if not n.startswith("_")} - {
-        "api", "cases", "config", "keys", "store", "share", "delivery", "codec", "annotations",
+        "api", "cases", "config", "keys", "store", "share", "delivery", "codec", "views", "annotations",
     }
     assert set(node.__all__) == public
     for name in node.__all__:
