@@ -45,7 +45,7 @@ from starlette.types import ASGIApp
 
 from msin_fed import pki
 from msin_fed.config_file import read_toml
-from msin_fed.errors import ConfigError
+from msin_fed.errors import ConfigError, RemoteError
 from msin_fed.model import ExploitationType, Region, Sector
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.wire import grade_from_pb, tlp_from_pb
@@ -248,18 +248,38 @@ class AnalystConsole:
     async def alerts(self, request: Request) -> Response:
         person = self.console.user(request)
         try:
-            events = await self._run(self.calls.alerts, person)
-        except CallRefused as exc:
+            found = await self._run(lambda: self.calls.client(person).alerts(limit=500))
+        except RemoteError as exc:
             raise HTTPException(503, f"The coordinator could not be asked ({exc.code}).") from None
-        alerts = []
-        for e in reversed(events):
-            a = e.alert
-            alerts.append({"id": a.alert_id, "summary": a.summary, "region": _label(Region, a.region),
-                           "sector": _label(Sector, a.sector), "type": _label(ExploitationType, a.exploitation_type),
-                           "grade": str(grade_from_pb(a.grade)), "tlp": tlp_from_pb(a.tlp).value,
-                           "by": a.raised_by_role,
-                           "at": e.created_at.ToDatetime() if e.HasField("created_at") else None})
+        alerts = [{"id": a.alert_id, "summary": a.summary, "region": _label(Region, a.region) if a.region else "withdrawn",
+                   "sector": _label(Sector, a.sector) if a.sector else "", "type": _label(ExploitationType, a.exploitation_type)
+                   if a.exploitation_type else "", "grade": str(a.grade) if a.grade else "",
+                   "tlp": a.tlp.value if a.tlp else "", "by": a.raised_by_role, "at": a.created_at}
+                  for a in found]
         return self.console.render(request, "analyst/alerts.html", title="Alerts", alerts=alerts)
+
+    async def actions(self, request: Request) -> Response:
+        person = self.console.user(request)
+        try:
+            found = await self._run(lambda: self.calls.client(person).actions(limit=500))
+        except RemoteError as exc:
+            raise HTTPException(503, f"The coordinator could not be asked ({exc.code}).") from None
+        return self.console.render(request, "analyst/actions.html", title="Actions taken", actions=found)
+
+    async def audit(self, request: Request) -> Response:
+        person = self.console.user(request)
+        after = request.query_params.get("after", "")
+        try:
+            client = self.calls.client(person)
+            status = await self._run(client.audit_status)
+            # The newest page by default; "after" pages on from an entry.
+            start = int(after) if after.isdigit() else max(0, status.entries - 100)
+            page = await self._run(lambda: client.audit(after_seq=start, limit=100))
+        except RemoteError as exc:
+            raise HTTPException(503, f"The coordinator could not be asked ({exc.code}).") from None
+        entries = sorted(page.entries, key=lambda e: e.seq, reverse=True)
+        return self.console.render(request, "analyst/audit.html", title="Audit log", chain=page.status,
+                                   entries=entries, start=start, head=page.head_seq)
 
     async def budgets(self, request: Request) -> Response:
         self.console.user(request)
@@ -280,6 +300,8 @@ class AnalystConsole:
             Route("/clusters/{cluster_id}", self.cluster, methods=["GET"]),
             Route("/clusters/{cluster_id}/alert", self.raise_alert, methods=["POST"]),
             Route("/alerts", self.alerts, methods=["GET"]),
+            Route("/actions", self.actions, methods=["GET"]),
+            Route("/audit", self.audit, methods=["GET"]),
             Route("/budgets", self.budgets, methods=["GET"]),
         ]
 
@@ -288,6 +310,8 @@ NAV = (
     NavItem("Clusters", "/clusters", "/clusters"),
     NavItem("Cases", "/cases", "/cases"),
     NavItem("Alerts", "/alerts"),
+    NavItem("Actions", "/actions"),
+    NavItem("Audit log", "/audit"),
     NavItem("Key-holder budgets", "/budgets"),
 )
 
