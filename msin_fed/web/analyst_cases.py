@@ -121,12 +121,15 @@ class AnalystCasePages:
             messages = await self._run(cases.messages, case_id)
         except RemoteError as exc:
             raise HTTPException(503, f"The coordinator could not be asked ({exc.code}).") from None
-        threads = {m: [msg for msg in messages if msg.member == m] for m in view.participants}
+        # Participants as the coordinator lists them for analysts: "STTG", the member ids,
+        # then "Advisory Group" once referred.
+        members = [p for p in view.participants if p not in ("STTG", "Advisory Group")]
+        threads = {m: [msg for msg in messages if msg.member == m] for m in members}
         with self._lock:
             has_bundle = case_id in self._bundles
         return self.console.render(
             request, "analyst/case.html", status=status, title=f"Case {view.title or view.case_id[:12]}",
-            case=view, threads=threads, states=STATE_WORDS, words=words, errors=errors, values=values,
+            case=view, members=members, threads=threads, states=STATE_WORDS, words=words, errors=errors, values=values,
             reasons=ESCALATION_REASONS, agencies=AGENCIES, outcomes=CLOSE_OUTCOMES, has_bundle=has_bundle,
         )
 

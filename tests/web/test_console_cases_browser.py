@@ -123,7 +123,8 @@ def test_the_analyst_opens_a_case_from_the_cluster(cases_net: Net) -> None:
     assert "/cases/" in page.url
     n.case_id = page.url.rsplit("/", 1)[1]
     main = page.inner_text("main")
-    assert "Case opened" in main and all(m in main for m in MEMBERS)
+    assert "Case opened" in main and all(f"With {m}" in main for m in MEMBERS)
+    assert "With STTG" not in main and page.locator("#member option").count() == 1 + len(MEMBERS)
     n.pages.check(page, "analyst case opened")
     page.goto(n.analyst_url + "/cases")
     assert "Packhouse driver collecting wages" in page.inner_text("tbody")
@@ -161,6 +162,7 @@ def test_messages_both_ways_sealed(cases_net: Net) -> None:
     assert TO_MEMBER in fm.inner_text("main")
     main = fm.inner_text("main")
     assert "brightstaff" not in main and "gammaco" not in main  # other members are not named
+    assert "Us and 2 other members" in main
     fm.fill("#text", TO_STTG)
     fm.click("button:has-text('Send sealed message')")
     assert "Message sealed to STTG" in fm.inner_text(".govuk-notification-banner")
