@@ -29,6 +29,7 @@ Configuration (TOML)::
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -115,6 +116,14 @@ def load_analyst_config(path: Path, *, listen: str | None = None) -> AnalystConf
         holders=tuple(holders),
         source=source,
     )
+
+
+def _instant(text: str) -> Any:
+    """An audit entry's ISO time as a datetime (the text itself if it is not one)."""
+    try:
+        return _dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
 
 
 def _label(vocab: Any, code: str) -> str:
@@ -277,7 +286,7 @@ class AnalystConsole:
             page = await self._run(lambda: client.audit(after_seq=start, limit=100))
         except RemoteError as exc:
             raise HTTPException(503, f"The coordinator could not be asked ({exc.code}).") from None
-        entries = sorted(page.entries, key=lambda e: e.seq, reverse=True)
+        entries = [{"entry": e, "at": _instant(e.at)} for e in sorted(page.entries, key=lambda e: e.seq, reverse=True)]
         return self.console.render(request, "analyst/audit.html", title="Audit log", chain=page.status,
                                    entries=entries, start=start, head=page.head_seq)
 

@@ -182,12 +182,12 @@ def test_actions_and_the_audit_log_with_its_verification(analyst: Analyst) -> No
         client.record_action("referred_to_glaa", record_id=record_id, date="2026-06-02")
     page.goto(analyst.url + "/actions")
     row = page.inner_text("tbody")
-    assert "Referred to glaa" in row and "2026-06-02" in row and record_id[:14] in row
+    assert "Referred to GLAA" in row and "2026-06-02" in row and record_id[:14] in row
     analyst.pages.check(page, "actions")
     page.goto(analyst.url + "/audit")
     assert "Chain intact" in page.inner_text("main")
     body = page.inner_text("tbody")
-    assert f"analyst: {ANALYST_NAME}/ann" in body and "alert" in body
+    assert f"analyst: {ANALYST_NAME}/ann" in body and "alert" in body and " UTC" in body
     for phone in PHONES:
         assert phone not in page.content()
     analyst.pages.check(page, "audit log")
