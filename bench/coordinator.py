@@ -1,28 +1,37 @@
-"""Coordinator benchmark: intake over real gRPC + TLS vs raw database inserts, and 1M-record matching.
+"""Coordinator benchmark: intake over real gRPC + mutual TLS against a raw insert baseline, and scale.
 
-    python bench/coordinator.py                       # full run (a few minutes)
-    python bench/coordinator.py --records 100000      # smaller scale run
-    python bench/coordinator.py --redaction-sample 0  # skip the Presidio intake run
+    python bench/coordinator.py                                   # SQLite files, defaults
+    python bench/coordinator.py --url postgresql+psycopg://u@h:p/db --processes 1 2 4
+    python bench/coordinator.py --url ... --intake-records 0 --records 10000000 --members 50
+
+``--url`` names a PostgreSQL database the bench may create sibling databases from (one
+fresh database per run, dropped afterwards); without it every run gets a fresh SQLite file.
 
 Prints, per figure, the median of ``--repeat`` runs:
 
-1. intake records/s through SubmitBatch on loopback with mutual TLS to ``msin coordinator
-   serve`` running in its own process as deployed, matching on, each record ~8 tokens
-   (batch signature, schema, epoch checks; batches of ``--batch`` from ``--members``
-   concurrent clients), with the redaction verifier off, and separately with the real
-   Presidio verifier on a sample;
-2. the raw insert rate of the same records and tokens into the same kind of SQLite
-   file (the store's own driver-level inserts, one transaction per batch), measured in
-   the same run, and the ratio;
-3. time and peak memory (ru_maxrss) to hold and match ``--records`` records from 20
-   members through the in-process MatchEngine on SQLite.
+1. intake records/s through SubmitBatch on loopback with mutual TLS to ``--processes`` N
+   ``msin coordinator serve`` processes on one store, as deployed (members spread over
+   them round-robin; matching on; ~8 tokens a record), with the redaction verifier on
+   (the headline) and off. Narratives are redacted held-out corpus reports
+   (``msin_fed.redaction.corpus``, split ``heldout``, a seed not tuned on) that the
+   verifier passes, redacted before timing. Requests are built and signed before timing.
+   With each, the CPU seconds per record of the coordinator processes (their intake
+   workers included), of the database server and of the client;
+2. the raw insert rate of the same rows into the same schema in the same run: COPY on
+   PostgreSQL, the store's own multi-row inserts on SQLite; one transaction per batch,
+   rows prepared before timing; and the ratio of unverified intake to it;
+3. with ``--records N``: time and peak memory to hold and match N records from
+   ``--scale-members`` members through the coordinator's MatchEngine in this process
+   (records and token rows through the store's bulk inserts, matching batch by batch
+   as intake does, batches of 5,000); peak PSS of this process and, on PostgreSQL, of
+   the server's processes, sampled every second. Progress goes to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -31,18 +40,17 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-import tomli_w
-from msin_fed.coordinator.matching import RECORD_TOKEN_COLUMNS, TOKEN_COLUMNS, MatchEngine, prepare_tokens
-from msin_fed.coordinator.store import (
-    RECORD_COLUMNS,
-    SharedStore,
-    bulk_insert,
-    record_tokens,
-    tokens,
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import sqlalchemy as sa
+import tomli_w
+from msin_fed.coordinator.matching import MatchEngine, prepare_tokens
+from msin_fed.coordinator.store import RECORD_COLUMNS, SharedStore, bulk_insert
+
+from bench._procs import MemorySampler, Tree, postmaster_of
 from msin_fed import pki
 from msin_fed.model import ExploitationType, Grade, Region, Sector, SharedRecord, Tlp, Token
 from msin_fed.proto import coordinator_pb2 as pb
@@ -50,12 +58,15 @@ from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import record_to_pb, sign_batch
 
 KINDS = ("phone", "email", "vehicle", "name_dob", "name_phon_dob", "dob_postcode", "address", "name_lsh_dob")
-NARRATIVES = (
+TOKEN_COLUMNS = ("record_id", "member_id", "kind", "value", "epoch", "key")
+RECORD_TOKEN_COLUMNS = ("record_id", "member_id", "tokens")
+SCALE_NARRATIVES = (
     "<PERSON_1> collected <PERSON_2> and four others from the farm in a van before dawn.",
     "Workers at <LOCATION_1> said <PERSON_1> kept their passports and took wages for rent.",
     "A labour provider at <ADDRESS_1> housed twelve workers in one caravan; debts were claimed.",
 )
 GRADE = Grade.parse("2BP")
+GiB = 2**30
 
 
 class TokenSource:
@@ -67,32 +78,27 @@ class TokenSource:
         pool = max(10, int(n_records * p_shared / 2))
         self.pools = {k: [self.rng.randbytes(64) for _ in range(pool)] for k in KINDS}
 
-    def tokens(self) -> tuple[Token, ...]:
+    def pairs(self) -> list[tuple[str, bytes]]:
         rng = self.rng
-        return tuple(
-            Token(k, rng.choice(self.pools[k]) if rng.random() < self.p else rng.randbytes(64), 1)
-            for k in KINDS
-        )
+        return [(k, rng.choice(self.pools[k]) if rng.random() < self.p else rng.randbytes(64)) for k in KINDS]
 
 
 def random_id(rng: random.Random) -> str:
-    """A record id as nodes make them ("r-" and a random UUID's hex): random, as the
-    indexes see them in deployment, not in insertion order."""
+    """A record id as nodes make them: random, as the indexes see them in deployment."""
     return "r-" + uuid.UUID(int=rng.getrandbits(128), version=4).hex
 
 
 def submission_id(rng: random.Random) -> str:
-    """A submission id as nodes make them (a random UUID)."""
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def make_records(n: int, members: Sequence[str], source: TokenSource) -> list[SharedRecord]:
+def make_records(n: int, members: Sequence[str], source: TokenSource, narratives: Sequence[str]) -> list[SharedRecord]:
     return [
         SharedRecord(
             record_id=random_id(source.rng),
             member_id=members[i % len(members)],
-            narrative=NARRATIVES[i % len(NARRATIVES)],
-            tokens=source.tokens(),
+            narrative=narratives[i % len(narratives)],
+            tokens=tuple(Token(k, v, 1) for k, v in source.pairs()),
             region=Region.SOUTH_WEST,
             sector=Sector.GROWING_PICKING,
             exploitation_type=ExploitationType.LABOUR_EXPLOITATION,
@@ -104,25 +110,155 @@ def make_records(n: int, members: Sequence[str], source: TokenSource) -> list[Sh
     ]
 
 
-def raw_insert_rate(records: Sequence[SharedRecord], db: Path, batch: int) -> float:
-    """Records/s inserting records and tokens (their rows in ``tokens`` and ``record_tokens``)
-    through the store's driver-level inserts, no checks, no matching."""
-    store = SharedStore(db)
-    start = time.perf_counter()
-    for i in range(0, len(records), batch):
-        chunk = records[i : i + batch]
-        with store.write() as conn:
-            store.insert_records(conn, chunk)
-            # The rows intake stores, built as its workers build them (prepare_tokens).
-            prepared = [(r, prepare_tokens(r.record_id, r.member_id, r.tokens, 1)) for r in chunk]
-            rows = [row for _r, p in prepared for row in p.rows]
-            rows.sort(key=lambda row: row[5])  # in key order, as intake inserts them
-            bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
-            packed = [(r.record_id, r.member_id, p.packed) for r, p in prepared]
-            bulk_insert(conn, record_tokens, RECORD_TOKEN_COLUMNS, packed)
-    elapsed = time.perf_counter() - start
+def clean_narratives(n: int, seed: int) -> list[str]:
+    """Held-out corpus reports as the first pass redacts them, keeping those the
+    coordinator's verifier passes (a refused one would fail its whole batch)."""
+    from msin_fed.coordinator.server import load_verifier
+
+    from msin_fed.errors import RedactionRefused
+    from msin_fed.redaction import Redactor
+    from msin_fed.redaction.corpus import generate
+
+    docs = generate("heldout", n, seed)
+    redacted = [r.text for r in Redactor().redact_many([(d.text, d.known) for d in docs])]
+    verifier = load_verifier()
+    out = []
+    for text in redacted:
+        try:
+            verifier.verify(text)
+        except RedactionRefused:
+            continue
+        out.append(text)
+    return out
+
+
+# ------------------------------------------------------------------ databases
+
+
+class Databases:
+    """A fresh store URL per run: a SQLite file under ``root``, or a new database on the
+    PostgreSQL server of ``url`` (created from it, dropped at the end)."""
+
+    def __init__(self, url: str | None, root: Path) -> None:
+        self.url = url
+        self.root = root
+        self.made: list[str] = []
+
+    @property
+    def postgres(self) -> bool:
+        return self.url is not None
+
+    def _admin(self) -> tuple[str, str]:
+        assert self.url is not None
+        u = sa.engine.make_url(self.url)
+        return u.set(drivername="postgresql").render_as_string(hide_password=False), u.database or ""
+
+    def fresh(self, tag: str) -> str:
+        if self.url is None:
+            return str(self.root / f"{tag}.db")
+        import psycopg
+
+        dsn, base = self._admin()
+        name = f"{base}_bench_{tag}_{os.getpid()}"
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.made.append(name)
+        return sa.engine.make_url(self.url).set(database=name).render_as_string(hide_password=False)
+
+    def dsn(self, url: str) -> str:
+        return sa.engine.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def server(self) -> Tree | None:
+        """The PostgreSQL server's process tree (the server runs on this host)."""
+        if self.url is None:
+            return None
+        import psycopg
+
+        dsn, _ = self._admin()
+        with psycopg.connect(dsn) as conn:
+            row = conn.execute("SELECT pg_backend_pid()").fetchone()
+            assert row is not None
+            return Tree(postmaster_of(int(row[0])))
+
+    def settings(self) -> str:
+        if self.url is None:
+            return ""
+        import psycopg
+
+        names = ("shared_buffers", "work_mem", "max_wal_size", "fsync", "synchronous_commit", "wal_level")
+        dsn, _ = self._admin()
+        with psycopg.connect(dsn) as conn:
+            rows = conn.execute(
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s) ORDER BY name", (list(names),)
+            ).fetchall()
+            version = conn.execute("SHOW server_version").fetchone()
+        return f"PostgreSQL {version[0] if version else '?'}: " + ", ".join(f"{n}={v}" for n, v in rows)
+
+    def drop_all(self) -> None:
+        if self.url is None or not self.made:
+            return
+        import psycopg
+
+        dsn, _ = self._admin()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for name in self.made:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.made.clear()
+
+
+# ------------------------------------------------------------------ raw baseline
+
+
+def _rows(records: Sequence[SharedRecord]) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
+    prepared = [(r, prepare_tokens(r.record_id, r.member_id, r.tokens, 1)) for r in records]
+    recs = [SharedStore.record_values(r) for r in records]
+    toks = [row for _r, p in prepared for row in p.rows]
+    packed = [(r.record_id, r.member_id, p.packed) for r, p in prepared]
+    return recs, toks, packed
+
+
+def raw_insert_rate(records: Sequence[SharedRecord], dbs: Databases, tag: str, batch: int) -> float:
+    """Records/s writing the rows intake writes (records, tokens, record_tokens) for
+    ``records`` into a fresh store's schema, one transaction per batch: COPY on
+    PostgreSQL, the store's multi-row inserts on SQLite. No checks, no matching."""
+    url = dbs.fresh(tag)
+    store = SharedStore(url)  # the schema, indexes included
+    batches = [_rows(records[i : i + batch]) for i in range(0, len(records), batch)]
+    if not dbs.postgres:
+        start = time.perf_counter()
+        for recs, toks, packed in batches:
+            with store.write() as conn:
+                store.insert_record_rows(conn, recs)
+                from msin_fed.coordinator.store import record_tokens, tokens
+
+                bulk_insert(conn, tokens, TOKEN_COLUMNS, sorted(toks, key=lambda row: row[5]))
+                bulk_insert(conn, record_tokens, RECORD_TOKEN_COLUMNS, packed)
+        elapsed = time.perf_counter() - start
+        store.close()
+        return len(records) / elapsed
     store.close()
+    import datetime as dt
+
+    import psycopg
+
+    now = dt.datetime.now(dt.UTC)
+    rec_sql = f"COPY records ({', '.join(RECORD_COLUMNS)}) FROM STDIN"
+    tok_sql = f"COPY tokens ({', '.join(TOKEN_COLUMNS)}) FROM STDIN"
+    rt_sql = f"COPY record_tokens ({', '.join(RECORD_TOKEN_COLUMNS)}) FROM STDIN"
+    with psycopg.connect(dbs.dsn(url)) as conn:
+        start = time.perf_counter()
+        for recs, toks, packed in batches:
+            with conn.transaction(), conn.cursor() as cur:
+                for sql, rows, extra in ((rec_sql, recs, (now,)), (tok_sql, toks, ()), (rt_sql, packed, ())):
+                    with cur.copy(sql) as copy:
+                        for row in rows:
+                            copy.write_row(row + extra)
+        elapsed = time.perf_counter() - start
     return len(records) / elapsed
+
+
+# ------------------------------------------------------------------ intake over gRPC
 
 
 class Network:
@@ -139,50 +275,60 @@ class Network:
             self.members.append(pki.load_identity(root / f"m{i:02d}"))
 
 
-def _serve(root: Path, net: Network, batch: int, verify: bool) -> tuple[subprocess.Popen[str], int]:
+def _serve(run_dir: Path, net: Network, url: str, batch: int, verify: bool, workers: int | None) -> tuple[subprocess.Popen[str], int]:
     """Start ``msin coordinator serve`` in its own process, as deployed; (process, port)."""
-    config = root / "coordinator.toml"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    server: dict[str, object] = {
+        "listen": "127.0.0.1:0",
+        "identity_dir": str(net.coordinator_dir),
+        "crl": str(net.crl),
+        "max_batch": max(batch, 1000),
+        # Intake throughput, not fairness, is measured: no per-member call rate.
+        "member_calls_per_second": 1_000_000,
+    }
+    if workers is not None:
+        server["intake_workers"] = workers
+    config = run_dir / "coordinator.toml"
     config.write_text(
         tomli_w.dumps(
             {
-                "server": {
-                    "listen": "127.0.0.1:0",
-                    "identity_dir": str(net.coordinator_dir),
-                    "crl": str(net.crl),
-                    "max_batch": max(batch, 1000),
-                    # Intake throughput, not fairness, is measured: no per-member call rate.
-                    "member_calls_per_second": 1_000_000,
-                },
-                "store": {"url": str(root / "intake.db")},
+                "server": server,
+                "store": {"url": url},
                 "redaction": {"verify": verify},
-                "audit": {"head_file": str(root / "audit.head")},
-                "log": {"file": str(root / "coordinator.log")},
+                "audit": {"head_file": str(run_dir / "audit.head")},
+                "log": {"file": str(run_dir / "coordinator.log")},
             }
         )
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "msin_fed.cli", "coordinator", "serve", "--config", str(config)],
         stdout=subprocess.PIPE,
-        stderr=(root / "coordinator.stderr").open("w"),
+        stderr=(run_dir / "coordinator.stderr").open("w"),
         text=True,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()  # "coordinator listening on port N" once it serves
     if "listening on port" not in line:
         proc.kill()
-        raise SystemExit(f"the coordinator did not start: {line!r}")
+        raise SystemExit(f"the coordinator did not start: {line!r} (see {run_dir / 'coordinator.stderr'})")
     return proc, int(line.rsplit(" ", 1)[1])
 
 
-def intake_rate(net: Network, root: Path, records: Sequence[SharedRecord], batch: int, verify: bool) -> float:
-    """Records/s through SubmitBatch over loopback TLS to a separate coordinator process
-    (one client thread per member; requests are built and signed before timing)."""
-    by_member: dict[str, pki.Identity] = {m.name: m for m in net.members}
-    requests: dict[str, list[bytes]] = {m.name: [] for m in net.members}
-    per_member: dict[str, list[SharedRecord]] = {m: [] for m in requests}
+@dataclass
+class Intake:
+    rate: float  # records/s
+    cpu_coordinator: float  # CPU seconds per record, coordinator processes and their workers
+    cpu_database: float  # the same, PostgreSQL's processes (0 on SQLite: inside the coordinator)
+    cpu_client: float  # the same, this process (the member clients)
+
+
+def _requests(net: Network, records: Sequence[SharedRecord], batch: int) -> dict[str, list[bytes]]:
+    by_member = {m.name: m for m in net.members}
+    per_member: dict[str, list[SharedRecord]] = {m: [] for m in by_member}
     for r in records:
         per_member[r.member_id].append(r)
     id_rng = random.Random(len(records))
+    out: dict[str, list[bytes]] = {m: [] for m in by_member}
     for name, recs in per_member.items():
         key = by_member[name].signing_key
         for i in range(0, len(recs), batch):
@@ -190,22 +336,37 @@ def intake_rate(net: Network, root: Path, records: Sequence[SharedRecord], batch
                 pb.Submission(submission_id=submission_id(id_rng), record=record_to_pb(r).SerializeToString())
                 for r in recs[i : i + batch]
             ]
-            signature = sign_batch(subs, key)
-            requests[name].append(pb.SubmitBatchRequest(submissions=subs, signature=signature).SerializeToString())
-    proc, port = _serve(root, net, batch, verify)
+            out[name].append(pb.SubmitBatchRequest(submissions=subs, signature=sign_batch(subs, key)).SerializeToString())
+    return out
+
+
+def intake_rate(
+    net: Network, run_dir: Path, dbs: Databases, tag: str, records: Sequence[SharedRecord], batch: int,
+    verify: bool, processes: int, workers: int | None,
+) -> Intake:
+    """Records/s through SubmitBatch over loopback TLS to ``processes`` coordinator
+    processes sharing one fresh store (one client thread per member, members spread over
+    the processes round-robin)."""
+    requests = _requests(net, records, batch)
+    url = dbs.fresh(tag)
+    SharedStore(url).close()  # the schema, made once before the servers race to make it
+    procs = [_serve(run_dir / f"p{i}", net, url, batch, verify, workers) for i in range(processes)]
+    server = dbs.server()
     try:
-        channels = {m.name: pki.secure_channel(f"127.0.0.1:{port}", m, role="coordinator", name="sttg") for m in net.members}
+        names = [m.name for m in net.members]
+        ports = {name: procs[i % processes][1] for i, name in enumerate(names)}
+        channels = {
+            m.name: pki.secure_channel(f"127.0.0.1:{ports[m.name]}", m, role="coordinator", name="sttg") for m in net.members
+        }
         calls = {
             name: ch.unary_unary(
-                "/msin.v1.Coordinator/SubmitBatch",
-                request_serializer=None,
+                "/msin.v1.Coordinator/SubmitBatch", request_serializer=None,
                 response_deserializer=pb.SubmitBatchResponse.FromString,
             )
             for name, ch in channels.items()
         }
         for name in calls:  # handshake before timing
             pb_grpc.CoordinatorStub(channels[name]).ListMatches(pb.ListMatchesRequest(), timeout=60)
-
         acked = dict.fromkeys(requests, 0)
 
         def run(name: str) -> None:
@@ -213,114 +374,165 @@ def intake_rate(net: Network, root: Path, records: Sequence[SharedRecord], batch
                 acked[name] += len(calls[name](req, timeout=600).acks)
 
         threads = [threading.Thread(target=run, args=(n,)) for n in requests]
+        trees = [Tree(p.pid) for p, _port in procs]
+        cpu0 = (sum(t.cpu_seconds() for t in trees), server.cpu_seconds() if server else 0.0, time.process_time())
         start = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - start
+        cpu1 = (sum(t.cpu_seconds() for t in trees), server.cpu_seconds() if server else 0.0, time.process_time())
         for ch in channels.values():
             ch.close()
     finally:
-        proc.terminate()
-        proc.wait(60)
-    stored = SharedStore(root / "intake.db")
+        for p, _port in procs:
+            p.terminate()
+        for p, _port in procs:
+            p.wait(60)
+    stored = SharedStore(url)
     n_stored = stored.count_records()
     stored.close()
     assert sum(acked.values()) == n_stored == len(records), (acked, n_stored, len(records))
-    return len(records) / elapsed
+    n = len(records)
+    return Intake(n / elapsed, (cpu1[0] - cpu0[0]) / n, (cpu1[1] - cpu0[1]) / n, (cpu1[2] - cpu0[2]) / n)
 
 
-def scale_run(n: int, members: int, batch: int, db: Path) -> tuple[float, int, int, int]:
-    """Hold and match n records from ``members`` members; (seconds, peak RSS bytes, pairs, clusters).
+# ------------------------------------------------------------------ scale
 
-    Records are generated as rows (generation is not timed); the timed part is storing the
+
+@dataclass
+class Scale:
+    records: int
+    seconds: float
+    peak_coordinator: int  # bytes, PSS of this process (the matching coordinator)
+    peak_database: int  # bytes, PSS of the PostgreSQL server's processes (0 on SQLite)
+    pairs: int
+    clusters: int
+
+
+def scale_run(n: int, members: int, dbs: Databases, batch: int = 5000) -> Scale:
+    """Hold and match n records from ``members`` members (see the module docstring).
+
+    Records are generated as rows per batch (not timed); the timed part is storing the
     records and their tokens and matching them, batch by batch, as intake does.
     """
+    url = dbs.fresh("scale")
     source = TokenSource(n, p_shared=0.01, seed=11)
     rng = source.rng
     names = [f"m{i:02d}" for i in range(members)]
     columns = [c for c in RECORD_COLUMNS if c != "received_at"]  # the store adds it
-    store = SharedStore(db)
+    store = SharedStore(url)
     engine = MatchEngine(store, single_writer=True)  # as in the coordinator
+    server = dbs.server()
+    groups = {"coordinator": [Tree(os.getpid())], "database": [server] if server else []}
     elapsed = 0.0
-    for i in range(0, n, batch):
-        rows, entries = [], []
-        for j in range(i, min(i + batch, n)):
-            rid, member = random_id(rng), names[j % members]
-            row = {
-                "record_id": rid, "member_id": member, "narrative": NARRATIVES[j % 3], "region": "TLK",
-                "sector": "growing_picking", "exploitation_type": "labour_exploitation", "indicators": "",
-                "month": f"2025-{1 + j % 12:02d}", "victims_band": "unknown", "grade": "2BP", "tlp": "AMBER",
-                "time_sensitive": False, "epoch": 1, "shared_at": None,
-            }  # fmt: skip
-            rows.append(tuple(row[c] for c in columns))
-            toks = [
-                (k, rng.choice(source.pools[k]) if rng.random() < source.p else rng.randbytes(64))
-                for k in KINDS
-            ]
-            entries.append((rid, member, toks))
-        start = time.perf_counter()
-        with store.write() as conn:
-            store.insert_record_rows(conn, rows)
-            engine.ingest(entries, conn)
-        elapsed += time.perf_counter() - start
-    n_pairs = sum(1 for _ in engine.pairs())
-    n_clusters = len(engine.clusters())
+    started = time.perf_counter()
+    with MemorySampler(groups, interval=1.0) as mem:
+        for i in range(0, n, batch):
+            rows, entries = [], []
+            for j in range(i, min(i + batch, n)):
+                rid, member = random_id(rng), names[j % members]
+                row = {
+                    "record_id": rid, "member_id": member, "narrative": SCALE_NARRATIVES[j % 3], "region": "TLK",
+                    "sector": "growing_picking", "exploitation_type": "labour_exploitation", "indicators": "",
+                    "month": f"2025-{1 + j % 12:02d}", "victims_band": "unknown", "grade": "2BP", "tlp": "AMBER",
+                    "time_sensitive": False, "epoch": 1, "shared_at": None,
+                }  # fmt: skip
+                rows.append(tuple(row[c] for c in columns))
+                entries.append((rid, member, source.pairs()))
+            start = time.perf_counter()
+            with store.write() as conn:
+                store.insert_record_rows(conn, rows)
+                engine.ingest(entries, conn)
+            elapsed += time.perf_counter() - start
+            done = min(i + batch, n)
+            if done % (batch * 20) == 0 or done == n:
+                print(
+                    f"  scale: {done:,} records in {elapsed:,.0f} s timed ({time.perf_counter() - started:,.0f} s wall), "
+                    f"{done / elapsed:,.0f} records/s; peak PSS coordinator {mem.peak['coordinator'] / GiB:.2f} GiB, "
+                    f"database {mem.peak['database'] / GiB:.2f} GiB; load {os.getloadavg()[0]:.1f}",
+                    file=sys.stderr, flush=True,
+                )
+        n_pairs = sum(1 for _ in engine.pairs())
+        n_clusters = len(engine.clusters())
     store.close()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return elapsed, peak, n_pairs, n_clusters
+    return Scale(n, elapsed, mem.peak["coordinator"], mem.peak["database"], n_pairs, n_clusters)
+
+
+# ------------------------------------------------------------------ main
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--records", type=int, default=1_000_000, help="records for the scale run (default 1M)"
-    )
-    parser.add_argument("--intake-records", type=int, default=20_000, help="records per intake run")
-    parser.add_argument(
-        "--redaction-sample", type=int, default=300, help="records through Presidio (0: skip)"
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="a PostgreSQL SQLAlchemy URL (default: SQLite files)")
+    parser.add_argument("--records", type=int, default=0, help="records for the scale run (0: skip)")
+    parser.add_argument("--scale-members", type=int, default=50, help="members of the scale run")
+    parser.add_argument("--intake-records", type=int, default=20_000, help="records per intake run (0: skip)")
     parser.add_argument("--batch", type=int, default=500, help="submissions per SubmitBatch")
     parser.add_argument("--members", type=int, default=4, help="member nodes submitting concurrently")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1], help="coordinator processes (each a run)")
+    parser.add_argument("--intake-workers", type=int, default=None, help="server.intake_workers (default: the server's)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per intake figure (median)")
+    parser.add_argument("--narratives", type=int, default=300, help="held-out corpus reports to redact for intake")
+    parser.add_argument("--no-verify-run", action="store_true", help="skip the verifier-on intake runs")
     args = parser.parse_args(argv)
 
+    print(f"machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="msin-bench-") as tmp:
         root = Path(tmp)
-        net = Network(root, args.members)
-        names = [m.name for m in net.members]
-        intake, raw = [], []
-        for rep in range(args.repeat):
-            recs = make_records(args.intake_records, names, TokenSource(args.intake_records, seed=rep))
-            run_dir = root / f"run{rep}"
-            run_dir.mkdir()
-            raw.append(raw_insert_rate(recs, run_dir / "raw.db", args.batch))
-            intake.append(intake_rate(net, run_dir, recs, args.batch, verify=False))
-        med_in, med_raw = statistics.median(intake), statistics.median(raw)
-        print(
-            f"intake over gRPC+mTLS, matching on, verifier off: {med_in:,.0f} records/s (median of {args.repeat})"
-        )
-        print(f"raw SQLite insert (records + tokens, no checks):  {med_raw:,.0f} records/s")
-        print(f"ratio intake / raw insert: {med_in / med_raw:.0%}")
-        if args.redaction_sample:
-            recs = make_records(args.redaction_sample, names, TokenSource(args.redaction_sample, seed=99))
-            run_dir = root / "presidio"
-            run_dir.mkdir()
-            rate = intake_rate(net, run_dir, recs, min(args.batch, 100), verify=True)
-            print(
-                f"intake with the Presidio redaction verifier on: {rate:,.0f} records/s ({len(recs)} records)"
-            )
-        if args.records:
-            secs, peak, n_pairs, n_clusters = scale_run(args.records, 20, 5000, root / "scale.db")
-            print(
-                f"hold and match {args.records:,} records from 20 members: {secs:,.1f} s "
-                f"({args.records / secs:,.0f} records/s), peak RSS {peak / 2**20:,.0f} MiB, "
-                f"{n_pairs:,} matched pairs in {n_clusters:,} clusters"
-            )
+        dbs = Databases(args.url, root)
+        if dbs.postgres:
+            print(dbs.settings())
+        try:
+            if args.intake_records:
+                _intake(args, root, dbs)
+            if args.records:
+                s = scale_run(args.records, args.scale_members, dbs)
+                print(
+                    f"hold and match {s.records:,} records from {args.scale_members} members: {s.seconds:,.0f} s "
+                    f"({s.records / s.seconds:,.0f} records/s); peak PSS coordinator {s.peak_coordinator / GiB:.2f} GiB"
+                    + (f", PostgreSQL {s.peak_database / GiB:.2f} GiB" if dbs.postgres else "")
+                    + f"; {s.pairs:,} matched pairs in {s.clusters:,} clusters"
+                )
+        finally:
+            dbs.drop_all()
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
+
+
+def _intake(args: argparse.Namespace, root: Path, dbs: Databases) -> None:
+    net = Network(root, args.members)
+    names = [m.name for m in net.members]
+    narratives = clean_narratives(args.narratives, seed=90210)
+    mean_len = sum(map(len, narratives)) / len(narratives)
+    print(f"narratives: {len(narratives)} redacted held-out reports the verifier passes, {mean_len:.0f} characters on average")
+    kind = "COPY" if dbs.postgres else "multi-row INSERT"
+    for n_proc in args.processes:
+        results: dict[bool, list[Intake]] = {True: [], False: []}
+        raw: list[float] = []
+        for rep in range(args.repeat):
+            recs = make_records(args.intake_records, names, TokenSource(args.intake_records, seed=rep), narratives)
+            raw.append(raw_insert_rate(recs, dbs, f"raw{n_proc}_{rep}", args.batch))
+            for verify in (True, False) if not args.no_verify_run else (False,):
+                tag = f"in{n_proc}_{rep}_{int(verify)}"
+                results[verify].append(
+                    intake_rate(net, root / tag, dbs, tag, recs, args.batch, verify, n_proc, args.intake_workers)
+                )
+            dbs.drop_all()
+        med_raw = statistics.median(raw)
+        print(f"\n{n_proc} coordinator process(es), {args.members} members, batches of {args.batch}, "
+              f"{args.intake_records:,} records a run, median of {args.repeat}:")
+        for verify in (True, False):
+            runs = results[verify]
+            if not runs:
+                continue
+            rate = statistics.median(r.rate for r in runs)
+            cpu = [statistics.median(getattr(r, f) for r in runs) for f in ("cpu_coordinator", "cpu_database", "cpu_client")]
+            label = "verifier on " if verify else "verifier off"
+            print(f"  intake, {label}: {rate:,.0f} records/s ({rate / med_raw:.0%} of raw); CPU ms/record: "
+                  f"coordinator {cpu[0] * 1e3:.3f}, database {cpu[1] * 1e3:.3f}, client {cpu[2] * 1e3:.3f}")
+        print(f"  raw {kind} of the same rows: {med_raw:,.0f} records/s")
 
 
 if __name__ == "__main__":

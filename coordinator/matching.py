@@ -16,17 +16,21 @@ records, tokens, matches and events in one transaction; without one they open th
 Each returns a list of :class:`MatchChange`: one per record whose matches changed (the
 record's new :class:`MatchView` and whether the match is new, updated or removed).
 
-Scoring is exactly :data:`msin_fed.linkage.scoring.DEFAULT_MODEL` (or the model given):
-two records of *different* members are scored from the tokens they share, each with its
-frequency (distinct records holding it, counted in the store), so frequent tokens are
-down-weighted and, past ``max_frequency``, ignored. Only tokens are read: candidates come
-from the indexed token key (a prefix of the value), never from a scan.
+Candidates and scores are :mod:`msin_fed.linkage.core`, the same functions ``msin link``
+calls, with :data:`msin_fed.linkage.scoring.DEFAULT_MODEL` (or the model given): two
+records of *different* members are scored from the tokens they share, each discounted by
+the number of distinct entities holding it (``core.entity_count``, from the holders'
+own tokens), and a token held by more than ``max_frequency`` records is ignored. Only
+tokens are read: candidates come from the indexed token key (a prefix of the value),
+never from a scan; scoring reads the holders of the values candidates share and their
+tokens.
 
 Incremental rules:
 
 - a new record is scored against every record sharing one of its tokens;
-- a token whose frequency changed (a record added or withdrawn) rescores the pairs of
-  its other holders, because its weight changed (while it is under ``max_frequency``);
+- a token whose holders changed (a record added or withdrawn) rescores the pairs of
+  its other holders, because its entity count may have changed (while it is under
+  ``max_frequency``);
 - clusters are the connected components of matched pairs; only the components touching
   a changed pair are recomputed. A component keeps the id most of its records had
   before, unless a component visited earlier took it (components are visited in order
@@ -38,10 +42,9 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import combinations
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -49,6 +52,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from msin_fed.linkage.core import candidate_pairs, score_pairs
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 from msin_fed.model import Token
 
@@ -232,27 +236,11 @@ class MatchEngine:
             wanted = distinct[known.may_contain(distinct) | (n_rows >= 2)]
             known.add(distinct)
             lookup = {rows[i][3]: rows[i][5] for i in np.flatnonzero(np.isin(keys, wanted)).tolist()}
-        # Holders of tokens that can still carry weight (or just lost it).
-        counts: dict[bytes, int] = {}
-        holders = self._shared_holders(conn, lookup, self.model.max_frequency + 1, counts)
-        candidates: set[_PairKey] = set()
-        for held in holders.values():
-            ids = sorted(held)
-            new_here = [r for r in ids if r in by_record]
-            if not new_here:
-                continue
-            for r in new_here:
-                mine = held[r]
-                for other in ids:
-                    if other != r and held[other] != mine:
-                        candidates.add((r, other) if r < other else (other, r))
-            # The token's frequency changed, so every pair of its older holders rescores.
-            old_here = [r for r in ids if r not in by_record]
-            if len(old_here) >= 2:
-                for a, b in combinations(old_here, 2):
-                    if held[a] != held[b]:
-                        candidates.add((a, b))  # ids are sorted, so a < b
-        return self._update(conn, candidates, removed=set(), fresh=by_record, counts=counts)
+        # Holders of tokens that can still carry weight (or just lost it): every pair of
+        # a token a new record holds rescores, since the token's entity count changed.
+        holders = self._shared_holders(conn, lookup, self.model.max_frequency + 1)
+        candidates = candidate_pairs(held for held in holders.values() if not by_record.keys().isdisjoint(held))
+        return self._update(conn, candidates, removed=set(), fresh=by_record, known=holders)
 
     def _seen_keys(self, conn: Connection) -> SeenKeys | None:
         """The filter of stored keys (built from the table on first use)."""
@@ -280,12 +268,7 @@ class MatchEngine:
         )
         select_in(conn, "DELETE FROM record_tokens WHERE record_id IN ({0})", [record_id], fetch=False)
         holders = self._shared_holders(conn, keys, self.model.max_frequency)
-        candidates: set[_PairKey] = set()
-        for held in holders.values():
-            for a, b in combinations(sorted(held), 2):
-                if held[a] != held[b]:
-                    candidates.add((a, b))
-        return self._update(conn, candidates, removed={record_id})
+        return self._update(conn, candidate_pairs(holders.values()), removed={record_id}, known=holders)
 
     # ------------------------------------------------------------------ the update
 
@@ -295,7 +278,7 @@ class MatchEngine:
         candidates: set[_PairKey],
         removed: set[str],
         fresh: Mapping[str, RecordTokens] | None = None,
-        counts: dict[bytes, int] | None = None,
+        known: Mapping[bytes, Mapping[str, str]] | None = None,
     ) -> list[MatchChange]:
         endpoints = {r for pair in candidates for r in pair}
         old_rows = self._pairs_touching(conn, endpoints | removed)
@@ -306,7 +289,7 @@ class MatchEngine:
         old_cids = self._cluster_ids(conn, touched | removed)
         old_views = _views(touched, old_rows, old_cids)
 
-        scored = self._score(conn, candidates, fresh or {}, counts or {})
+        scored = self._score(conn, candidates, fresh or {}, known or {})
         changed_pairs: set[_PairKey] = {k for k in old_rows if k[0] in removed or k[1] in removed}
         new_rows = {k: v for k, v in old_rows.items() if k not in changed_pairs}
         for key in candidates:
@@ -365,48 +348,52 @@ class MatchEngine:
         conn: Connection,
         candidates: set[_PairKey],
         fresh: Mapping[str, RecordTokens],
-        counts: dict[bytes, int],
+        known: Mapping[bytes, Mapping[str, str]],
     ) -> dict[_PairKey, _PairResult]:
-        """Matched pairs among the candidates (unmatched ones are absent). ``fresh`` holds
-        the token rows already at hand (of the records being ingested) and ``counts``
-        frequencies already counted; only the rest is read."""
+        """Matched pairs among the candidates (unmatched ones are absent), scored by
+        :func:`msin_fed.linkage.core.score_pairs`. ``fresh`` holds the token rows already
+        at hand (of the records being ingested) and ``known`` holders already read; only
+        the rest is read: the holders of the values candidates share, and their tokens."""
         if not candidates:
             return {}
-        endpoints = {r for pair in candidates for r in pair}
-        ids = sorted(endpoints - fresh.keys())
         held: dict[str, dict[bytes, str]] = {}
         member: dict[str, str] = {}
-        for r in endpoints & fresh.keys():
-            record_rows = fresh[r].rows
-            held[r] = {row[3]: row[2] for row in record_rows}
-            member[r] = record_rows[0][1]
-        for rid, (mid, toks) in self._tokens_of(conn, ids).items():
+        for r, record in fresh.items():
+            if record.rows:
+                held[r] = {row[3]: row[2] for row in record.rows}
+                member[r] = record.rows[0][1]
+        self._read_tokens(conn, {r for pair in candidates for r in pair}, held, member)
+        most = self.model.max_frequency
+        holders: dict[bytes, Collection[str]] = {}
+        unknown: dict[bytes, int] = {}
+        for a, b in candidates:
+            ta, tb = held.get(a, {}), held.get(b, {})
+            for value in ta.keys() & tb.keys():
+                if value in holders or value in unknown:
+                    continue
+                group = known.get(value)
+                if group is not None:
+                    if len(group) <= most:
+                        holders[value] = group.keys()
+                else:
+                    unknown[value] = token_key(value)
+        if unknown:
+            holders.update((v, g.keys()) for v, g in self._shared_holders(conn, unknown, most).items())
+        self._read_tokens(conn, {r for group in holders.values() for r in group}, held, member)
+        scored = score_pairs(self.model, candidates, held, member, holders)
+        return {
+            pair: _PairResult(member[pair[0]], member[pair[1]], p.score, ",".join(sorted(p.kinds)))
+            for pair, p in scored.items()
+        }
+
+    def _read_tokens(
+        self, conn: Connection, records: set[str], held: dict[str, dict[bytes, str]], member: dict[str, str]
+    ) -> None:
+        """Add the stored tokens of ``records`` not yet in ``held``."""
+        missing = sorted(records - held.keys())
+        for rid, (mid, toks) in self._tokens_of(conn, missing).items():
             held[rid] = {value: kind for kind, value in toks}
             member[rid] = mid
-        shared_values: set[bytes] = set()
-        for a, b in candidates:
-            ta, tb = held.get(a, {}), held.get(b, {})
-            shared_values.update(ta.keys() & tb.keys())
-        freq = {v: counts[v] for v in shared_values if v in counts}
-        freq.update(self._frequencies(conn, {v: token_key(v) for v in shared_values if v not in counts}))
-        disagree_kinds = set(self.model.disagreement)
-        out: dict[_PairKey, _PairResult] = {}
-        for a, b in candidates:
-            ta, tb = held.get(a, {}), held.get(b, {})
-            if not ta or not tb or member[a] == member[b]:
-                continue
-            common = ta.keys() & tb.keys()
-            shared = [(ta[v], max(freq.get(v, 2), 2)) for v in common]
-            agreed = {k for k, _f in shared}
-            disagree: list[str] = []
-            if disagree_kinds:
-                ka, kb = set(ta.values()), set(tb.values())
-                disagree = [k for k in disagree_kinds & ka & kb if k not in agreed]
-            score = self.model.pair_score(shared, disagree)
-            if self.model.is_match(score):
-                kinds = sorted({k for k, f in shared if self.model.useful(k, f)})
-                out[(a, b)] = _PairResult(member[a], member[b], round(score, 6), ",".join(kinds))
-        return out
 
     def _recluster(self, conn: Connection, seeds: set[str]) -> dict[str, str]:
         """Recompute the components containing ``seeds``; their records' cluster ids.
@@ -504,9 +491,7 @@ class MatchEngine:
                 out[value] = int(n)
         return out
 
-    def _shared_holders(
-        self, conn: Connection, keys: dict[bytes, int], most: int, counts: dict[bytes, int] | None = None
-    ) -> dict[bytes, dict[str, str]]:
+    def _shared_holders(self, conn: Connection, keys: dict[bytes, int], most: int) -> dict[bytes, dict[str, str]]:
         """value -> {record_id: member_id} for the values given (value -> token key) that are
         held by 2 to ``most`` records (token rows).
 
@@ -535,10 +520,7 @@ class MatchEngine:
             if value in keys:
                 count[value] += 1
                 out.setdefault(value, {})[rid] = mid
-        shared = {v: held for v, held in out.items() if 2 <= count[v] <= most}
-        if counts is not None:  # the token rows holding each value returned
-            counts.update((v, count[v]) for v in shared)
-        return shared
+        return {v: held for v, held in out.items() if 2 <= count[v] <= most}
 
     @staticmethod
     def _tokens_of(conn: Connection, record_ids: Sequence[str]) -> dict[str, tuple[str, list[tuple[str, bytes]]]]:

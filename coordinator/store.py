@@ -41,6 +41,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from msin_fed.errors import MsinError, StoreError, StoreFull, ValidationError
+from msin_fed.linkage.core import entity_type
 from msin_fed.model import ExploitationType, Grade, Indicator, Region, Sector, SharedRecord, Tlp
 from msin_fed.model.events import Event, EventBody
 from msin_fed.private_files import owner_only
@@ -281,10 +282,6 @@ class ActionRow:
     outcome: str
     date: str
     created_at: _dt.datetime
-
-
-#: Token kinds that describe a place or business rather than a person.
-SITE_KINDS: frozenset[str] = frozenset({"site_postcode", "company_postcode", "address", "company_number"})
 
 
 class SharedStore:
@@ -705,7 +702,7 @@ class SharedStore:
                 conn.execute(sa.select(records.c.month).where(records.c.record_id.in_(chunk))).scalars()
             )
         months.sort()
-        kind = "site" if kinds and kinds <= SITE_KINDS else "perpetrator"
+        kind = entity_type(kinds)
         return ClusterInfo(
             cluster_id=cid,
             kind=kind,

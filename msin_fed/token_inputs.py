@@ -21,10 +21,17 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
   form of the date of birth (:func:`dob_variants`: two of its three fields, or the year
   and the sorted digits of month and day), for names with typos and dates with one;
 * ``name_postcode`` (name words sorted + postcode: a name with a place, never alone),
-  ``dob_postcode``, ``address`` (street + postcode, or + locality without one),
-  ``site_postcode``, ``company_postcode``;
-* ``nid_near``, ``phone_near``: the deletion neighbourhood of a national id, NINO,
-  passport number or phone (each one character deleted, as a whole-value token), so a
+  ``phon_postcode`` (the words' metaphone codes + postcode), ``name_phone_near`` (the
+  metaphone code of one name word + the phone with one digit deleted, per word and digit), ``dob_postcode``,
+  ``address`` (street + postcode, or + locality without one);
+* sites and companies: ``site_postcode`` (folded site name + postcode),
+  ``site_district`` (+ postcode district), ``site_locality`` (+ locality), ``site_near``
+  and ``site_near_locality`` (the name whole and with one character deleted, with the
+  postcode or the locality), ``company`` (folded name, legal
+  suffixes dropped), ``company_postcode``, ``company_near`` (whole and one deletion,
+  only for names of two words or more and :data:`ORG_FUZZY_MIN` letters);
+* ``nid_near``, ``phone_near``, ``email_near``: the deletion neighbourhood of a
+  national id, NINO, passport number, phone or e-mail address (each one character deleted, as a whole-value token), so a
   single typo or transposition still agrees while no token stands for a character.
 
 docs/linkage.md has the table of what each kind is a function of;
@@ -34,14 +41,17 @@ docs/linkage.md has the table of what each kind is a function of;
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import jellyfish
 import numpy as np
+import phonenumbers
 
 from msin_fed import normalize
+from msin_fed.errors import ValidationError
 from msin_fed.model.identifiers import BankAccount, Iban
 from msin_fed.model.report import EntityMention
 
@@ -49,6 +59,7 @@ __all__ = [
     "KIND_LABELS",
     "LSH_BANDS",
     "LSH_ROWS",
+    "ORG_FUZZY_MIN",
     "TokenInput",
     "describe_kinds",
     "dob_variants",
@@ -168,13 +179,44 @@ def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) ->
         yield _make("name_init_dob", f[0], g, dob)
 
 
+def _phone(value: str, region: str) -> str:
+    """E.164 of a phone read in ``region``, unless it is no valid number there and a valid
+    UK one: ``country`` is often the person's nationality, while a UK member writes UK
+    numbers in national form (``07409 661374`` is a UK mobile, not a Polish number)."""
+    e164 = normalize.phone(value, region)
+    if region == "GB" or value.strip().startswith(("+", "00")):
+        return e164
+    try:
+        uk = normalize.phone(value, "GB")
+    except ValidationError:
+        return e164
+    if phonenumbers.is_valid_number(phonenumbers.parse(uk)) and not phonenumbers.is_valid_number(
+        phonenumbers.parse(e164)
+    ):
+        return uk
+    return e164
+
+
+def _postcode(value: str, country: str, fld: str) -> str:
+    """A postcode in UK form when it is a valid UK postcode, whatever the row's country
+    (often the person's nationality), else in the country's form."""
+    if country != "GB":
+        try:
+            return normalize.postcode(value, "GB", fld)
+        except ValidationError:
+            pass
+    return normalize.postcode(value, country, fld)
+
+
 def _near(kind: str, of: str, prefix: str, body: str) -> Iterator[TokenInput]:
-    """Deletion neighbourhood: ``body`` with each one character deleted.
+    """Deletion neighbourhood: ``body`` whole and with each one character deleted.
 
     Two values one substitution, insertion, deletion or adjacent transposition apart
-    share a variant. Identical variants (from repeated characters) are replaced by
-    random fillers that match nothing, so the number of tokens reveals only the length.
+    share a variant (a deletion is the shorter value whole). Identical variants (from
+    repeated characters) are replaced by random fillers that match nothing, so the
+    number of tokens reveals only the length.
     """
+    yield _make(kind, of, prefix + body)
     seen: set[str] = set()
     for i in range(len(body)):
         variant = body[:i] + body[i + 1 :]
@@ -251,6 +293,100 @@ def _name_band_inputs(words: tuple[str, ...], dob: str) -> Iterator[TokenInput]:
         yield _make("name_lsh_dob", str(band), key, variants[band % len(variants)])
 
 
+def _phonetic(words: tuple[str, ...]) -> str:
+    """Metaphone codes of the distinct name words, sorted: order, diacritics and most
+    one-letter typos (``Popescu``/``Popesku``) give the same text."""
+    return " ".join(sorted({jellyfish.metaphone(w) for w in words}))
+
+
+#: Fuzzy variants of an organisation's name alone are made only for names this long and
+#: of two words or more: a variant of ``Farms`` would be the common word ``farm``, while
+#: a variant of a longer name of several words is still most of that name.
+ORG_FUZZY_MIN = 10
+
+
+def _org_body(name: str) -> str:
+    return name.replace(" ", "")
+
+
+_QUALIFIER = re.compile(r"\([^)]*\)")
+_DOTTED = re.compile(r"\b((?:[A-Za-z]\.){2,})")
+_TRADING_AS = re.compile(r"\b(?:t/a|trading as)\b", re.IGNORECASE)
+
+
+def _org_name(value: str, fld: str) -> str:
+    """The folded name without bracketed qualifiers (``Hand Car Wash (unit 2)``, ``(yard)``:
+    a part of the site, or a member's own note, not its name), dotted abbreviations
+    closed up (``L.L.P.`` is ``LLP``)."""
+    bare = _QUALIFIER.sub(" ", value)
+    bare = _DOTTED.sub(lambda m: m.group(1).replace(".", ""), bare if bare.strip() else value)
+    return normalize.org_name(bare, fld)
+
+
+def _company_names(value: str) -> list[str]:
+    """The legal name and, after ``t/a`` (trading as), the trading name: either is how a
+    member may know the company."""
+    parts = [p for p in _TRADING_AS.split(value) if p.strip()]
+    names: list[str] = []
+    for part in parts or [value]:
+        try:
+            names.append(_org_name(part, "company_name"))
+        except ValidationError:
+            continue  # a part of only noise words ("Ltd"): the other part names it
+    return list(dict.fromkeys(names)) or [_org_name(value, "company_name")]
+
+
+def _towns(locality: str) -> list[str]:
+    """The folded parts of a locality (``Lockwood, Huddersfield``: the area and the town),
+    each a place a site may be known by."""
+    parts = [normalize.fold(p) for p in locality.split(",")]
+    return list(dict.fromkeys(p for p in parts if p))
+
+
+def _district(postcode: str) -> str:
+    """The outward code of a UK postcode (``PE21 8AA`` -> ``PE21``); other countries' whole."""
+    head, _, tail = postcode.partition(" ")
+    return head if tail else postcode
+
+
+def _org_near(kind: str, of: str, body: str) -> Iterator[TokenInput]:
+    """The name whole and with each one character deleted (:func:`_near`)."""
+    yield from _near(kind, of, "", body)
+
+
+def _site_inputs(name: str, postcode: str, towns: list[str]) -> Iterator[TokenInput]:
+    """A site by name and postcode, by name and district, by name and locality, and one
+    typo from the name with the postcode or with the locality.
+
+    Never the name alone: a site is known by its name *and* where it is (``Manor Farm``
+    names farms across the country), and every fuzzy variant carries the place too. The
+    full postcode is a token of its own so that two records naming one site at two
+    postcodes of a district (two branches of a car wash) can be told apart. Names are
+    compared without spaces (``Car Wash``/``Carwash``).
+    """
+    body = _org_body(name)
+    fuzzy = len(body) >= 5
+    if postcode:
+        yield _make("site_postcode", body, postcode)
+        yield _make("site_district", body, "district " + _district(postcode))
+        if fuzzy:
+            yield from _org_near("site_near", "postcode " + postcode, body)
+    for town in towns:
+        yield _make("site_locality", body, "locality " + town)
+        if fuzzy:
+            yield from _org_near("site_near_locality", "locality " + town, body)
+
+
+def _company_inputs(name: str, postcode: str) -> Iterator[TokenInput]:
+    """A company by its folded name (suffixes dropped: UK registered names are unique up
+    to those), by name and postcode, and one typo from a long name of several words."""
+    yield _make("company", name)
+    if postcode:
+        yield _make("company_postcode", name, postcode)
+    if " " in name and len(_org_body(name)) >= ORG_FUZZY_MIN:
+        yield from _org_near("company_near", "company", _org_body(name))
+
+
 def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     """Every token input of ``mention``, deduplicated, in a stable order.
 
@@ -259,13 +395,17 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     """
     out: list[TokenInput] = []
     country = mention.country
+    phone_digits = ""
     if mention.phone is not None:
         region = mention.phone.region if mention.phone.region else country
-        e164 = normalize.phone(mention.phone.value, region)
+        e164 = _phone(mention.phone.value, region)
+        phone_digits = e164[1:]
         out.append(_make("phone", e164))
-        out.extend(_near("phone_near", "phone", "+", e164[1:]))
+        out.extend(_near("phone_near", "phone", "+", phone_digits))
     if mention.email is not None:
-        out.append(_make("email", normalize.email(mention.email.value)))
+        address = normalize.email(mention.email.value)
+        out.append(_make("email", address))
+        out.extend(_near("email_near", "email", "", address))
     if mention.vehicle is not None:
         out.append(_make("vehicle", normalize.vehicle(mention.vehicle.value)))
     if mention.nino is not None:
@@ -282,9 +422,11 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         pp = mention.passport
         country2 = pp.country if len(pp.country) == 2 else country
         canonical = normalize.passport(pp.value, country2)
-        out.append(_make("passport", canonical))
-        cc, _, number = canonical.partition(":")
-        out.extend(_near("nid_near", "passport", cc + ":", number))
+        # The number alone: the row's country is often the holder's nationality or the
+        # member's own, not the issuer, and a number repeated across issuers is rare.
+        _cc, _, number = canonical.partition(":")
+        out.append(_make("passport", number))
+        out.extend(_near("nid_near", "passport", "", number))
     if isinstance(mention.bank, Iban):
         canonical = normalize.iban(mention.bank.value)
         out.append(_make("iban", canonical))
@@ -309,7 +451,7 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         addr = mention.address
         street = normalize.address(addr.value)
         if addr.postcode.strip():
-            pcode = normalize.postcode(addr.postcode, addr.country or country)
+            pcode = _postcode(addr.postcode, addr.country or country, "postcode")
         if addr.locality.strip():
             locality = normalize.fold(addr.locality)
         # Both forms when both are known: one member may hold the postcode, another
@@ -322,17 +464,30 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         out.extend(_person_inputs(given, family, dob))
     if mention.site is not None:
         site_pc = mention.site.postcode.strip()
-        site_code = normalize.postcode(site_pc, country, "postcode") if site_pc else pcode
-        if site_code:
-            out.append(_make("site_postcode", normalize.org_name(mention.site.value, "site_name"), site_code))
-    if mention.company_name is not None and pcode:
-        out.append(
-            _make("company_postcode", normalize.org_name(mention.company_name.value), pcode)
-        )
+        site_code = _postcode(site_pc, country, "postcode") if site_pc else pcode
+        town = mention.site.locality if mention.site.locality.strip() else (
+            mention.address.locality if mention.address is not None else "")
+        out.extend(_site_inputs(_org_name(mention.site.value, "site_name"), site_code, _towns(town)))
+    if mention.company_name is not None:
+        for name in _company_names(mention.company_name.value):
+            out.extend(_company_inputs(name, pcode))
     if dob and pcode:
         out.append(_make("dob_postcode", dob, pcode))
     if (given or family) and pcode:
         out.append(_make("name_postcode", " ".join(sorted(set(given + family))), pcode))
+    if (given or family) and pcode:
+        out.append(_make("phon_postcode", _phonetic(given + family), pcode))
+    if (given or family) and phone_digits:
+        # A phone one digit off only counts with a name word agreeing (by sound) too; and
+        # one phone given by people whose names share no word is no one's identity.
+        # The three longest words at most: a report's token count stays bounded.
+        longest = sorted({w for w in given + family if len(w) >= 2}, key=lambda w: (-len(w), w))[:3]
+        for code in sorted({jellyfish.metaphone(w) for w in longest}):
+            out.extend(_near("name_phone_near", code, "+", phone_digits))
+        # Two letters of a name word with the phone: weighs nothing, it only tells "a
+        # nickname or two typos" (``Gosho``/``Georgi Mihaylov``) from "another name".
+        for head in sorted({w[:2] for w in given + family if len(w) >= 2}):
+            out.append(_make("prefix_phone", head, "+" + phone_digits))
     if (given or family) and dob:
         out.extend(_name_band_inputs(given + family, dob))
     return list(dict.fromkeys(out))

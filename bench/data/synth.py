@@ -257,3 +257,121 @@ def write_set(directory: Path, seed: int, people: int = 500, members: int = 5
                 if ma != mb:
                     truth.add((ra, rb) if ma < mb else (rb, ra))
     return files, truth
+
+
+# ---------------------------------------------------------------- the repeats set
+
+SITE_WORDS = ["Fen", "Marsh", "Manor", "Willow", "Oak", "Brook", "Church", "Hill", "Grange",
+              "Low", "High", "Mill", "Orchard", "Moor", "Ash", "Holly", "Elm", "Cross"]
+SITE_KINDS = ["Farm", "Packhouse", "Nursery", "Fields", "Growers", "House", "Barn", "Works"]
+COMPANY_WORDS = ["Greenfield", "Eastfield", "Northway", "Fenland", "Harvest", "Premier",
+                 "Sunrise", "Rapid", "Golden", "Crown", "Direct", "Prime", "Apex", "Union"]
+COMPANY_KINDS = ["Labour Services", "Staffing", "Recruitment", "Produce", "Logistics",
+                 "Personnel", "Agriculture", "Workforce Solutions", "Foods"]
+SUFFIX_VARIANTS = [("Ltd", "Limited"), ("Limited", "LTD"), ("Ltd.", "ltd"), ("", "Ltd")]
+
+
+def _site_mention(rng: random.Random, name: str, town: str, postcode: str, rid: str) -> dict[str, str]:
+    row = {c: "" for c in COLUMNS}
+    row["record_id"] = rid
+    if rng.random() < 0.15:
+        name = _typo(rng, name)
+    if rng.random() < 0.2:
+        name = name.upper()
+    if rng.random() < 0.1:
+        name = "The " + name
+    row["site_name"] = name
+    r = rng.random()
+    if r < 0.45:
+        row["postcode"] = postcode
+    elif r < 0.65:  # the same postcode written compactly (a site has one postcode)
+        row["postcode"] = postcode.replace(" ", "").lower()
+    if rng.random() < 0.6 or not row["postcode"]:
+        row["locality"] = town.upper() if rng.random() < 0.2 else town
+    return row
+
+
+def _company_mention(rng: random.Random, name: str, suffixes: tuple[str, str], number: str,
+                     postcode: str, rid: str) -> dict[str, str]:
+    row = {c: "" for c in COLUMNS}
+    row["record_id"] = rid
+    if rng.random() < 0.12:
+        name = _typo(rng, name)
+    suffix = rng.choice(suffixes)
+    text = f"{name} {suffix}".strip()
+    row["company_name"] = text.upper() if rng.random() < 0.2 else text
+    if rng.random() < 0.3:
+        row["company_number"] = number.lstrip("0") if rng.random() < 0.3 else number
+    if rng.random() < 0.4:
+        row["postcode"] = postcode
+    return row
+
+
+def write_repeats_set(directory: Path, seed: int, people: int = 600, members: int = 8,
+                      sites: int = 60, companies: int = 40
+                      ) -> tuple[list[Path], set[tuple[str, str]]]:
+    """A tuning set of the repeats the network exists for: people, sites and companies
+    known to up to ``members`` members, some more than once at one member, among
+    namesakes, same-named sites in other districts and agency workers sharing a line."""
+    rng = random.Random(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    population = draw_population(rng, people)
+    agencies = [("01205 " + "".join(rng.choices(string.digits, k=6)),
+                 f"Unit {rng.randint(1, 20)} Riverside Industrial Estate", f"PE21 {rng.randint(1, 9)}TB")
+                for _ in range(3)]
+    rows: list[list[dict[str, str]]] = [[] for _ in range(members)]
+    holders: dict[str, list[tuple[int, str]]] = {}
+    counter = 0
+
+    def place(entity: str, k: int, make: object) -> None:
+        nonlocal counter
+        chosen = rng.sample(range(members), min(k, members))
+        if rng.random() < 0.2:
+            chosen.append(rng.choice(chosen))  # one member holds two reports of it
+        for member in chosen:
+            counter += 1
+            rid = f"m{member}-{counter:05d}"
+            rows[member].append(make(rid))  # type: ignore[operator]
+            holders.setdefault(entity, []).append((member, rid))
+
+    for p in population:
+        k = rng.choices([1, 2, 3, 4, 5, 6, 8], weights=[30, 25, 15, 10, 8, 7, 5])[0]
+        place(f"p{p.pid}", k, lambda rid, p=p: _mention(rng, p, rid, agencies))
+    used: set[tuple[str, str]] = set()
+    for s in range(sites):
+        while True:
+            name = f"{rng.choice(SITE_WORDS)} {rng.choice(SITE_WORDS[:8])} {rng.choice(SITE_KINDS)}"
+            if s % 6 == 0:
+                name = f"Manor {rng.choice(SITE_KINDS)}"  # a common site name, in many places
+            town, outward = rng.choice(TOWNS)
+            if (name, town) not in used:  # two of one name in one town no one can tell apart
+                used.add((name, town))
+                break
+        postcode = f"{outward} {rng.randint(1, 9)}{rng.choice(INWARD)}{rng.choice(INWARD)}"
+        k = rng.choices([1, 2, 3, 5, 8], weights=[30, 25, 20, 15, 10])[0]
+        place(f"s{s}", k, lambda rid, n=name, t=town, pc=postcode: _site_mention(rng, n, t, pc, rid))
+    # Registered company names are unique (up to suffixes, case and punctuation).
+    names = rng.sample([f"{w} {k}" for w in COMPANY_WORDS for k in COMPANY_KINDS], companies)
+    for c, name in enumerate(names):
+        number = f"{rng.randint(100000, 13999999):08d}"
+        postcode = f"PE21 {rng.randint(1, 9)}{rng.choice(INWARD)}{rng.choice(INWARD)}"
+        suffixes = rng.choice(SUFFIX_VARIANTS)
+        k = rng.choices([1, 2, 3, 5, 8], weights=[30, 25, 20, 15, 10])[0]
+        place(f"c{c}", k, lambda rid, n=name, sf=suffixes, no=number, pc=postcode:
+              _company_mention(rng, n, sf, no, pc, rid))
+    files = []
+    for member, member_rows in enumerate(rows):
+        rng.shuffle(member_rows)
+        path = directory / f"member_{member}.csv"
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(COLUMNS))
+            writer.writeheader()
+            writer.writerows(member_rows)
+        files.append(path)
+    truth: set[tuple[str, str]] = set()
+    for mentions in holders.values():
+        for i, (ma, ra) in enumerate(mentions):
+            for mb, rb in mentions[i + 1 :]:
+                if ma != mb:
+                    truth.add((ra, rb) if ra < rb else (rb, ra))
+    return files, truth

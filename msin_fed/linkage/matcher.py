@@ -5,19 +5,20 @@ pairs) and nothing else, so the coordinator can embed it as is: add or remove re
 as they are shared or withdrawn, and ask for the scored pairs touching a record or for
 all of them. Only records of *different* members are ever paired.
 
-Candidate pairs come from the inverted index token -> holders; a token that the model
-says cannot add anything at its frequency (held by more than ``max_frequency`` records,
-or discounted to zero) is never expanded into pairs, which also keeps the work linear
-in practice: a shared office landline held by 200 records costs nothing.
+Candidate pairs come from the inverted index token -> holders; a token held by more than
+``max_frequency`` records is never expanded into pairs, which also keeps the work linear
+in practice: a shared office landline held by 200 records costs nothing. Candidates,
+entity counts and scores are :mod:`msin_fed.linkage.core`, shared with the coordinator.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from msin_fed.linkage.core import candidate_pairs, score_pairs
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 
 __all__ = ["Matcher", "ScoredPair"]
@@ -43,7 +44,7 @@ class Matcher(Generic[K]):
         self.model = model
         self._member: dict[K, Hashable] = {}
         self._tokens: dict[K, frozenset[TokenKey]] = {}
-        self._kinds: dict[K, frozenset[str]] = {}
+        self._values: dict[K, dict[bytes, str]] = {}
         self._holders: dict[TokenKey, set[K]] = defaultdict(set)
         self._order: dict[K, int] = {}
         self._next = 0
@@ -60,7 +61,7 @@ class Matcher(Generic[K]):
         self._order[record] = self._next
         self._next += 1
         self._tokens[record] = held
-        self._kinds[record] = frozenset(kind for kind, _ in held)
+        self._values[record] = {value: kind for kind, value in held}
         for token in held:
             self._holders[token].add(record)
 
@@ -72,54 +73,53 @@ class Matcher(Generic[K]):
             if not holders:
                 del self._holders[token]
         self._member.pop(record, None)
-        self._kinds.pop(record, None)
+        self._values.pop(record, None)
         self._order.pop(record, None)
 
     def frequency(self, kind: str, value: bytes) -> int:
         """How many records hold this token."""
         return len(self._holders.get((kind, value), ()))
 
-    def _score(self, a: K, b: K, shared: list[tuple[str, int]]) -> float:
-        disagreement = self.model.disagreement
-        disagree: list[str] = []
-        if disagreement:
-            shared_kinds = {kind for kind, _ in shared}
-            both = self._kinds[a] & self._kinds[b]
-            disagree = [k for k in both if k in disagreement and k not in shared_kinds]
-        return self.model.pair_score(shared, disagree)
+    def _score(self, candidates: set[tuple[K, K]]) -> list[ScoredPair[K]]:
+        endpoints = {r for pair in candidates for r in pair}
+        held: dict[K, dict[bytes, str]] = {}
+        holders: dict[bytes, set[K]] = {}
+        most = self.model.max_frequency
+        for r in endpoints:
+            held[r] = self._values[r]
+        for a, b in candidates:
+            ta, tb = held[a], held[b]
+            for value in ta.keys() & tb.keys():
+                if value not in holders:
+                    group = self._holders[(ta[value], value)]
+                    if len(group) <= most:
+                        holders[value] = group
+        for group in holders.values():
+            for r in group:
+                if r not in held:
+                    held[r] = self._values[r]
+        scored = score_pairs(self.model, candidates, held, self._member, holders)
+        return [ScoredPair(a, b, p.score, p.kinds) for (a, b), p in scored.items()]
 
-    def _candidates(self, records: Iterable[K]) -> dict[tuple[K, K], list[tuple[str, int]]]:
-        shared: dict[tuple[K, K], list[tuple[str, int]]] = defaultdict(list)
-        useful = self.model.useful
-        seen_tokens: set[TokenKey] = set()
+    def _groups(self, records: Iterable[K]) -> list[dict[K, Hashable]]:
+        seen: set[TokenKey] = set()
+        groups: list[dict[K, Hashable]] = []
+        most = self.model.max_frequency
         for record in records:
             for token in self._tokens.get(record, ()):
-                if token in seen_tokens:
+                if token in seen:
                     continue
-                seen_tokens.add(token)
-                holders = self._holders[token]
-                freq = len(holders)
-                if freq < 2 or not useful(token[0], freq):
-                    continue
-                ordered = sorted(holders, key=self._order.__getitem__)
-                for i, a in enumerate(ordered):
-                    for b in ordered[i + 1 :]:
-                        if self._member[a] != self._member[b]:
-                            shared[(a, b)].append((token[0], freq))
-        return shared
-
-    def _scored(self, shared: dict[tuple[K, K], list[tuple[str, int]]]) -> Iterator[ScoredPair[K]]:
-        for (a, b), tokens in shared.items():
-            score = self._score(a, b, tokens)
-            if self.model.is_match(score):
-                yield ScoredPair(a, b, score, frozenset(kind for kind, _ in tokens))
+                seen.add(token)
+                group = self._holders[token]
+                if 2 <= len(group) <= most:
+                    groups.append({r: self._member[r] for r in group})
+        return groups
 
     def pairs_for(self, record: K) -> list[ScoredPair[K]]:
         """Matched pairs involving ``record`` (e.g. after it was added)."""
-        shared = self._candidates([record])
-        mine = {key: v for key, v in shared.items() if record in key}
-        return list(self._scored(mine))
+        candidates = {p for p in candidate_pairs(self._groups([record]), self._order.__getitem__) if record in p}
+        return self._score(candidates)
 
     def pairs(self) -> list[ScoredPair[K]]:
         """Every matched pair of records from different members."""
-        return list(self._scored(self._candidates(list(self._member))))
+        return self._score(candidate_pairs(self._groups(list(self._member)), self._order.__getitem__))

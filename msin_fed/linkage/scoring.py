@@ -7,23 +7,23 @@ is the sum of the weights of the tokens it shares, minus a disagreement weight f
 strong kind both records hold without sharing a token of it; a pair with
 ``score >= threshold`` is a match.
 
-Frequent tokens are down-weighted. A token held by ``f`` distinct records (``f`` counted
-in the store, across members) keeps its full weight up to ``f = 3`` (one entity known to
-three members is common) and is then scaled by ``1 - log2(f/3) / log2(max_frequency/3)``,
-decaying linearly in log-frequency to nothing at ``max_frequency`` and beyond (a shared
-office landline, a labour agency's address). With the default model a strong identifier
-alone is a match only while at most five records hold it (the agency landline held by
-six or more never is; a vehicle or national id only up to three or four).
+Common tokens are down-weighted by how many distinct *entities* hold them, not how
+many records: :func:`msin_fed.linkage.core.entity_count` reads that from what the
+holders share besides the token (a NINO held by six records that also share a name is
+one person; a landline held by six workers who share nothing personal is six). A token
+held by ``e`` entities keeps its full weight up to ``e = 3`` and is then scaled by
+``1 - log2(e/3) / log2(max_frequency/3)``, to nothing at ``max_frequency``; a token held
+by more than ``max_frequency`` records is never expanded into pairs at all.
 
-Frequent tokens never make a match on their own, however many agree: tokens held by
-``frequent_from`` (6) or more records add at most ``frequent_cap`` (3.5, well below
-the threshold) on top of what the pair's rarer tokens give. So an agency's landline *and*
-its address, both held by every worker it placed, cannot join two of those workers;
-a person known to six or more members still matches on the rarer evidence that each
-pair of mentions shares.
+Common tokens never make a match on their own, however many agree: tokens held by
+``frequent_from`` (6) or more entities add at most ``frequent_cap`` (3.5, well below the
+threshold) on top of what the pair's rarer tokens give. So an agency's landline *and*
+its address, both held by every worker it placed, cannot join two of those workers,
+while the six records of one person keep every weight.
 
 A ``*_near`` token (one typo away, see :data:`NEAR_WAIVES`) is a fallback: it counts
-only when the exact kind it stands in for is not shared.
+only when the exact kind it stands in for is not shared (even too commonly to count:
+the name with an agency's landline one digit off says nothing the landline did not).
 
 A name never makes a token on its own: every name-derived kind is combined with the
 date of birth (whole, or two of its three fields for the ``name_lsh_dob`` bands) or a
@@ -74,6 +74,27 @@ STRONG_KINDS: frozenset[str] = frozenset(
     }
 )
 
+#: Issued identifiers that belong to one person (NINO, passport, national id, bank
+#: account): many records holding one mean one person known many times unless the
+#: holders themselves disagree (see :func:`msin_fed.linkage.core.entity_count`).
+ISSUED_KINDS: frozenset[str] = frozenset({"nino", "passport", "national_id", "iban", "bank"})
+
+#: Kinds that stand for a site (farm, packhouse, house) and for a company.
+SITE_KINDS: frozenset[str] = frozenset(
+    {"site_postcode", "site_district", "site_locality", "site_near", "site_near_locality"}
+)
+COMPANY_KINDS: frozenset[str] = frozenset({"company", "company_postcode", "company_near", "company_number"})
+
+#: Kinds whose value stands for one entity (see :func:`msin_fed.linkage.core.entity_count`).
+IDENTITY_KINDS: frozenset[str] = ISSUED_KINDS | SITE_KINDS | COMPANY_KINDS
+
+#: Person kinds of name and date of birth (a record holding one has both).
+NAME_DOB_KINDS: frozenset[str] = frozenset(
+    {"name_dob", "name_phon_dob", "name_init_dob", "part_dob", "initials_dob", "name_lsh_dob"}
+)
+#: Person kinds of a name with something other than the date of birth.
+NAME_OTHER_KINDS: frozenset[str] = frozenset({"name_postcode", "phon_postcode", "name_phone_near"})
+
 #: Every token kind :mod:`msin_fed.token_inputs` can emit (kept here so the coordinator,
 #: which must not import normalization, knows the closed set).
 _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
@@ -87,10 +108,20 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "name_postcode",  # every folded name word, sorted, + postcode
         "address",  # folded street address + postcode (or locality)
         "site_postcode",  # folded site name + postcode
+        "site_district",  # folded site name + postcode district (outward code)
+        "site_locality",  # folded site name + folded locality
+        "site_near",  # the site name whole / with one character deleted + postcode
+        "site_near_locality",  # the same + locality
+        "company",  # folded company name, legal suffixes dropped (registered names are unique)
         "company_postcode",  # folded company name + postcode
+        "company_near",  # a long company name with one character deleted
+        "name_phone_near",  # metaphone code of a name word + a phone with one digit deleted
+        "phon_postcode",  # metaphone codes of the name words, sorted, + postcode
         "name_lsh_dob",  # 2 min-hashes of the name's bigrams + a partial date of birth
         "nid_near",  # a national id / NINO / passport number with one character deleted
         "phone_near",  # an E.164 phone number with one digit deleted
+        "email_near",  # an e-mail address with one character deleted
+        "prefix_phone",  # two letters of a name word + the phone (weighs nothing: see core)
     }
 )
 
@@ -99,6 +130,12 @@ NEAR_WAIVES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "nid_near": frozenset({"national_id", "nino", "passport"}),
         "phone_near": frozenset({"phone"}),
+        "email_near": frozenset({"email"}),
+        "site_near": frozenset({"site_postcode", "site_district", "site_locality"}),
+        "site_near_locality": frozenset({"site_locality", "site_district"}),
+        "company_near": frozenset({"company"}),
+        "name_phone_near": frozenset({"phone"}),
+        "phon_postcode": frozenset({"name_postcode"}),
     }
 )
 
@@ -155,10 +192,15 @@ class ScoringModel:
         return frozenset(k for k, w in self.weights.items() if w >= self.threshold)
 
     def token_weight(self, kind: str, frequency: int) -> float:
-        """The weight one shared token of ``kind`` adds, held by ``frequency`` records."""
+        """The weight one shared token of ``kind`` adds, held by ``frequency`` entities
+        (:func:`msin_fed.linkage.core.entity_count`)."""
         weight = self.weights.get(kind, 0.0)
         if frequency >= self.max_frequency:
             return 0.0
+        if kind in IDENTITY_KINDS:
+            # Counted in entities that contradict each other: each doubling of them
+            # quarters the chance that two holders are one (u grows with e squared).
+            return max(weight - 2.0 * math.log2(frequency), 0.0)
         if frequency > 3:
             weight *= 1.0 - math.log2(frequency / 3) / math.log2(self.max_frequency / 3)
         return max(weight, 0.0)
@@ -168,8 +210,8 @@ class ScoringModel:
     ) -> float:
         """Score of a pair from its shared tokens ``(kind, frequency)``.
 
-        ``frequency`` is the number of distinct records holding that token in the store
-        (at least 2, as the pair holds it). ``disagree`` lists kinds both records hold
+        ``frequency`` is the number of distinct entities holding that token
+        (:func:`msin_fed.linkage.core.entity_count`, at least 1). ``disagree`` lists kinds both records hold
         but share no token of; each subtracts its disagreement weight unless a ``*_near``
         token of it is shared (:data:`NEAR_WAIVES`).
         """
@@ -227,15 +269,30 @@ DEFAULT_MODEL = ScoringModel(
         "dob_postcode": 4.5,
         "address": 5.0,
         "site_postcode": 10.0,
+        "site_district": 10.0,
+        "site_locality": 10.0,
+        "site_near": 10.0,
+        "site_near_locality": 10.0,
+        "company": 10.0,
         "company_postcode": 10.0,
+        "company_near": 6.0,
+        "phon_postcode": 6.0,
+        "name_phone_near": 5.0,
         "name_lsh_dob": 2.5,
         "nid_near": 7.0,
         "phone_near": 6.0,
+        "email_near": 6.0,
+        "prefix_phone": 0.0,
     },
     disagreement={
+        "site_postcode": 12.0,
+        "company_number": 12.0,
+        "name_dob": 6.0,
+        "name_phone_near": 6.0,
+        "email": 3.0,
         "nino": 6.0,
         "passport": 4.0,
-        "national_id": 4.0,
+        "national_id": 2.0,
     },
     caps={
         "name_lsh_dob": 5.0,
@@ -243,7 +300,12 @@ DEFAULT_MODEL = ScoringModel(
         "name_init_dob": 3.0,
         "nid_near": 7.0,
         "phone_near": 6.0,
+        "email_near": 6.0,
         "address": 5.0,
+        "site_near": 10.0,
+        "site_near_locality": 10.0,
+        "company_near": 6.0,
+        "name_phone_near": 5.0,
     },
     threshold=10.0,
 )

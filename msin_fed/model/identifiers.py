@@ -265,3 +265,4 @@ class SiteName(Identifier):
     KIND: ClassVar[str] = "site_name"
     MAX: ClassVar[int] = 160
     postcode: str = field(default="")
+    locality: str = field(default="")

@@ -187,7 +187,7 @@ IDENTIFIER_TYPES: tuple[IdentifierType, ...] = (
     IdentifierType("company_number", CompanyNumber, "company_number", "company_number",
                    lambda raw, _c: CompanyNumber(raw), lambda i: normalize.company_number(i.value)),
     IdentifierType("site_name", SiteName, "site_name", "site",
-                   lambda raw, c: SiteName(raw, postcode=c.postcode), lambda i: normalize.org_name(i.value, "site_name")),
+                   lambda raw, c: SiteName(raw, postcode=c.postcode, locality=c.locality), lambda i: normalize.org_name(i.value, "site_name")),
 )
 
 _CLASSES: dict[str, type[Identifier]] = {t.kind: t.cls for t in IDENTIFIER_TYPES}

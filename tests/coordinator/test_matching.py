@@ -212,13 +212,13 @@ def test_two_components_splitting_in_one_batch_get_distinct_ids(store: SharedSto
     engine = MatchEngine(store, single_writer=single_writer)
     n = _holders_that_stop_a_phone_matching()
     # One cluster held together by a shared phone only; the phone turning common splits it
-    # into the two email pairs, which must not both keep the old id.
+    # into the two vehicle pairs (vehicles, unlike e-mails, may differ without contradicting), which must not both keep the old id.
     engine.ingest(
         [
-            ("p1", "m1", [tok("phone", "p"), tok("email", "e1")]),
-            ("p2", "m2", [tok("phone", "p"), tok("email", "e1")]),
-            ("q1", "m1", [tok("phone", "p"), tok("email", "e2")]),
-            ("q2", "m2", [tok("phone", "p"), tok("email", "e2")]),
+            ("p1", "m1", [tok("phone", "p"), tok("vehicle", "v1")]),
+            ("p2", "m2", [tok("phone", "p"), tok("vehicle", "v1")]),
+            ("q1", "m1", [tok("phone", "p"), tok("vehicle", "v2")]),
+            ("q2", "m2", [tok("phone", "p"), tok("vehicle", "v2")]),
         ]
     )
     [before] = engine.clusters()

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+import jellyfish
 import msin_fed.coordinator.matching as matching
 import msin_fed.coordinator.store as store_mod
 import pytest
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 
 import msin_fed.demo
 from msin_fed import normalize
-from msin_fed.linkage.mentions import read_mentions
+from msin_fed.linkage.mentions import mention_from_row, read_mentions
 from msin_fed.model.identifiers import DateOfBirth, PersonName
 from msin_fed.model.report import EntityMention
 from msin_fed.oprf import derive_key_pair
@@ -98,6 +99,10 @@ def _from_name_alone(given: str, family: str) -> list[bytes]:
         out.extend(old_from_name(alone))
     for band, key in enumerate(name_band_keys(words)):
         out.append(f"name_lsh_dob:{band}|{key}|****-**-**".encode())
+    # The name halves of the kinds that bind a name's sound to a postcode or a phone.
+    phon = " ".join(sorted({jellyfish.metaphone(w) for w in words}))
+    out.extend(f"{kind}:{phon}{tail}".encode() for kind in ("phon_postcode", "name_phone_near")
+               for tail in ("", "|", "|+"))
     return out
 
 
@@ -142,3 +147,41 @@ def test_the_same_attack_with_the_date_of_birth_finds_each_person(
         guess = EntityMention("guess", name=m.name, date_of_birth=m.date_of_birth)
         hits = _ranking([i.data for i in inputs_for_mention(guess)], held)
         assert hits[rid] == max(hits.values()), "the record holding them must rank first"
+
+
+#: Words that name many businesses and places: an attacker's dictionary of them.
+COMMON_WORDS = ["farm", "farms", "manor", "green", "view", "fresh", "produce", "labour",
+                "services", "service", "recruitment", "staffing", "solutions", "packing",
+                "house", "hall", "lane", "park", "growers", "foods", "agency", "eastfield"]
+
+
+def test_org_tokens_never_stand_for_a_common_word_alone() -> None:
+    """STTG with an oracle evaluates every site and company input that a common word
+    alone determines (the word as a whole name, with no place); among the tokens of
+    sites and companies whose names hold those words, none may be hit."""
+    rows = [
+        dict(company_name="Green View Produce Ltd", postcode="PE21 7TB"),
+        dict(company_name="Fresh Farms Limited"),
+        dict(company_name="Eastfield Staffing Solutions Ltd", company_number="09876543"),
+        dict(company_name="Labour Services"),
+        dict(site_name="Manor Farm", postcode="PE21 8AA", locality="Boston"),
+        dict(site_name="Green Lane Packing House", locality="Wisbech"),
+        dict(site_name="Farms", postcode="WR11 4TP"),
+    ]
+    held: set[bytes] = set()
+    for i, row in enumerate(rows):
+        mention, problems = mention_from_row({"record_id": f"o{i}", **row})
+        assert mention is not None, problems
+        held.update(OPRF.tokenize([t.data for t in inputs_for_mention(mention)]))
+    guesses: list[bytes] = []
+    for word in COMMON_WORDS:
+        for column in ("company_name", "site_name"):
+            mention, _problems = mention_from_row({"record_id": "guess", column: word})
+            assert mention is not None
+            guesses.extend(t.data for t in inputs_for_mention(mention))
+        guesses.extend(f"{k}:company|={w}".encode() for k in ("company_near",) for w in (word, word[:-1]))
+    assert guesses and not held & set(OPRF.tokenize(guesses))
+    # The control: the whole multi-word name does hit (the attack can find what exists).
+    mention, _p = mention_from_row({"record_id": "guess", "company_name": "Labour Services Ltd"})
+    assert mention is not None
+    assert held & set(OPRF.tokenize([t.data for t in inputs_for_mention(mention)]))

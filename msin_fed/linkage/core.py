@@ -1,0 +1,271 @@
+"""Candidates, entity counts and pair scores over blind tokens: the one matching core.
+
+``msin link`` (:class:`msin_fed.linkage.matcher.Matcher`, in memory) and the
+coordinator's ``MatchEngine`` (over its SQL store) both call these functions; they
+differ only in where holders and tokens are read from. Everything here sees what the
+coordinator sees: record keys, their member, and each record's tokens as
+``value -> kind``. Token values are OPRF outputs (domain separated by kind), so a value
+identifies its kind.
+
+**Entity count, not record count.** A token's discount is driven by how many distinct
+*entities* hold it (:func:`entity_count`), estimated from the structure of what its
+holders share besides it:
+
+* an issued person identifier (NINO, passport, national id, bank account) or a
+  site/company token stands for one entity; its holders are one entity unless they
+  contradict each other (both hold a name with a date of birth and share none of its
+  tokens, both hold a NINO or passport and share neither it nor a near miss of it, two
+  companies with different numbers, a site at two postcodes or in two localities), and a group
+  never takes in a holder that contradicts one of its members (a mention without a
+  company number does not bridge two numbers);
+* any other token (a phone, an address, a plate, a name composite) is held by as many
+  entities as its holders form groups when two holders are joined only if they also
+  share an issued identifier, a whole name with its date of birth, or a name with the
+  same postcode or phone (for name tokens: an issued identifier or a phone, e-mail, plate
+  or address).
+
+So a NINO held by six records that also share a name and a phone counts as one entity
+and keeps its full weight, while an agency landline held by six workers who share
+nothing personal besides it (its address is not personal) counts as six and is
+discounted. An entity count depends only on the token's holders and their own tokens,
+which never change while a record is stored, so the count changes only when the token
+gains or loses a holder, and the pairs it touches are exactly those rescored then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from msin_fed.linkage.scoring import (
+    COMPANY_KINDS,
+    IDENTITY_KINDS,
+    ISSUED_KINDS,
+    NAME_DOB_KINDS,
+    NAME_OTHER_KINDS,
+    SITE_KINDS,
+    ScoringModel,
+)
+
+__all__ = ["PairScore", "candidate_pairs", "entity_count", "entity_type", "score_pairs"]
+
+K = TypeVar("K", bound=Hashable)
+#: A record's tokens: value -> kind.
+Held = Mapping[bytes, str]
+
+#: Kinds whose value stands for one entity: holders are one unless they contradict.
+#: A holder pair sharing one of these (besides the token counted) is one person.
+_PERSON_PROOF = ISSUED_KINDS | NAME_OTHER_KINDS | {"name_dob", "name_phon_dob"}
+_NAME_PROOF = ISSUED_KINDS | {"phone", "email", "vehicle", "address"}
+#: Kinds with one value per record whose disagreement contradicts a shared identity.
+_CONTRADICT = ("nino", "passport", "national_id")
+_DOCUMENTS = frozenset(_CONTRADICT)
+_NAME_KINDS = NAME_DOB_KINDS | NAME_OTHER_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class PairScore:
+    """A matched pair's score and the kinds that carried weight (what members are told)."""
+
+    score: float
+    kinds: frozenset[str]
+
+
+def _kinds(held: Held) -> frozenset[str]:
+    return frozenset(held.values())
+
+
+def _shares(a: Held, b: Held, kinds: Collection[str], besides: bytes) -> bool:
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return any(v != besides and k in kinds and v in large for v, k in small.items())
+
+
+def _contradict(kind: str, a: Held, b: Held, ka: frozenset[str], kb: frozenset[str]) -> bool:
+    """Whether two holders of one identity token say they are different entities."""
+    if kind in SITE_KINDS:
+        for place, near in (("site_postcode", "site_near"), ("site_locality", "site_near_locality")):
+            if place in ka and place in kb and not _shares(a, b, {place, near}, b""):
+                return True
+        return False
+    if kind in COMPANY_KINDS:
+        return "company_number" in ka and "company_number" in kb and not _shares(
+            a, b, {"company_number"}, b""
+        )
+    if ka & kb & NAME_DOB_KINDS and not _shares(a, b, NAME_DOB_KINDS, b""):
+        return True  # both name a person with a date of birth, and not the same one
+    for other in _CONTRADICT:
+        if other != kind and other in ka and other in kb and not _shares(a, b, {other, "nid_near"}, b""):
+            return True
+    return False
+
+
+def entity_count(
+    value: bytes, kind: str, holders: Collection[K], tokens: Mapping[K, Held], pair: tuple[K, K] | None = None
+) -> int:
+    """How many distinct entities the ``holders`` of token ``value`` (of ``kind``) are.
+
+    Holders are grouped (see the module docstring); the count is the number of groups,
+    at least 1. For an identity kind scored for ``pair``, the pair starts as one group:
+    whether its two records contradict each other is the pair's own evidence (its
+    disagreements), not a fact about how many entities hold the value.
+    """
+    # In an order fixed by the holders' tokens, not their keys, so that msin link and the
+    # coordinator (which key records differently) group alike.
+    ids = sorted(holders, key=lambda r: sorted(tokens.get(r, {})))
+    if len(ids) <= 1:
+        return 1
+    held = [tokens.get(r, {}) for r in ids]
+    if kind in IDENTITY_KINDS:
+        # Holders join unless they contradict, and a group never takes in a holder that
+        # contradicts one of its members: a mention without a company number must not
+        # bridge two companies whose numbers differ.
+        kinds = [_kinds(h) for h in held]
+        groups: list[list[int]] = []
+        if pair is not None:
+            groups.append([i for i, r in enumerate(ids) if r in pair])
+        for i, r in enumerate(ids):
+            if pair is not None and r in pair:
+                continue
+            for group in groups:
+                if not any(_contradict(kind, held[i], held[j], kinds[i], kinds[j]) for j in group):
+                    group.append(i)
+                    break
+            else:
+                groups.append([i])
+        return len(groups)
+    parent = list(range(len(ids)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    proof = _NAME_PROOF if kind in _NAME_KINDS else _PERSON_PROOF
+    count = len(ids)
+    for i in range(len(ids)):
+        for j in range(i + 1, len(ids)):
+            ri, rj = find(i), find(j)
+            if ri != rj and _shares(held[i], held[j], proof, value):
+                parent[rj] = ri
+                count -= 1
+                if count == 1:
+                    return 1
+    return count
+
+
+def candidate_pairs(
+    groups: Iterable[Mapping[K, Hashable]], key: Callable[[K], object] | None = None
+) -> set[tuple[K, K]]:
+    """Every pair of records of *different* members within a holder group.
+
+    ``groups`` are the holders (record -> member) of tokens whose pairs need scoring:
+    tokens a new or withdrawn record holds (their counts changed, so all their pairs
+    rescore). Pairs are ordered by ``key`` (the record itself when None).
+    """
+    order = key or (lambda r: r)
+    out: set[tuple[K, K]] = set()
+    for held in groups:
+        if len(held) < 2:
+            continue
+        ids = sorted(held, key=order)  # type: ignore[arg-type]
+        for i, a in enumerate(ids):
+            ma = held[a]
+            for b in ids[i + 1 :]:
+                if held[b] != ma:
+                    out.add((a, b))
+    return out
+
+
+def score_pairs(
+    model: ScoringModel,
+    candidates: Iterable[tuple[K, K]],
+    tokens: Mapping[K, Held],
+    member: Mapping[K, Hashable],
+    holders: Mapping[bytes, Collection[K]],
+) -> dict[tuple[K, K], PairScore]:
+    """The matched pairs among ``candidates`` (unmatched ones are absent).
+
+    ``tokens`` holds every candidate's and every holder's tokens; ``holders`` the holders
+    of every value two candidates share that ``max_frequency`` records or fewer hold (a
+    shared value missing from it is too frequent to count).
+    """
+    counts: dict[bytes, int] = {}
+    disagree_kinds = frozenset(model.disagreement)
+    out: dict[tuple[K, K], PairScore] = {}
+    for a, b in candidates:
+        ta, tb = tokens.get(a), tokens.get(b)
+        if not ta or not tb or member[a] == member[b]:
+            continue
+        small, large = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+        shared: list[tuple[str, int]] = []
+        for value, kind in small.items():
+            if value not in large:
+                continue
+            group = holders.get(value)
+            if group is None:  # too frequent to count, but it still stands for its near misses
+                shared.append((kind, model.max_frequency))
+                continue
+            if kind in IDENTITY_KINDS:
+                n = 1 if len(group) == 2 else entity_count(value, kind, group, tokens, (a, b))
+            elif value in counts:
+                n = counts[value]
+            else:
+                n = counts[value] = entity_count(value, kind, group, tokens)
+            shared.append((kind, n))
+        ka, kb = _kinds(ta), _kinds(tb)
+        if _shape(ka) * _shape(kb) < 0:
+            continue  # a person and a site or company are never one entity
+        disagree = _disagreements(disagree_kinds, ka, kb, {k for k, _n in shared})
+        score = model.pair_score(shared, disagree)
+        if model.is_match(score):
+            kinds = frozenset(k for k, n in shared if model.useful(k, n))
+            out[(a, b)] = PairScore(round(score, 6), kinds)
+    return out
+
+
+def _shape(kinds: frozenset[str]) -> int:
+    """+1 a record of a person only, -1 of a site or company only, 0 both or unknown."""
+    person, org = bool(kinds & _NAME_KINDS), bool(kinds & (SITE_KINDS | COMPANY_KINDS))
+    return (1 if person else 0) - (1 if org else 0)
+
+
+def _disagreements(
+    kinds: frozenset[str], ka: frozenset[str], kb: frozenset[str], agreed: set[str]
+) -> list[str]:
+    """The disagreement kinds of a pair: kinds both hold and share nothing of.
+
+    Two are read more narrowly. ``name_dob``: both hold a name with a date of birth and
+    share none of its kinds nor a name with a postcode or phone, so the names (or the
+    dates) differ; it does not count against a shared identity document (NINO, passport,
+    national id), which outweighs an alias or a mistyped date, only against values many
+    people may give (a phone, a bank account wages are paid into). ``name_phone_near``: both hold a phone and a name, share the phone,
+    and no name word sounds alike: one phone given by people of different names.
+    """
+    out: list[str] = []
+    for kind in kinds & ka & kb:
+        if kind == "name_dob":
+            if not agreed & (_NAME_KINDS | _DOCUMENTS):
+                out.append(kind)
+        elif kind == "name_phone_near":
+            if "phone" in agreed and not agreed & {kind, "prefix_phone"}:
+                out.append(kind)
+        elif kind not in agreed:
+            out.append(kind)
+    return out
+
+
+def entity_type(kinds: Iterable[str]) -> str:
+    """What a match or cluster is of, from the kinds it matched on: ``"site"``,
+    ``"company"`` or ``"perpetrator"`` (a person; any person kind makes it one)."""
+    ks = set(kinds)
+    if not ks:
+        return "perpetrator"
+    if ks <= SITE_KINDS | {"address"} and ks & SITE_KINDS:
+        return "site"
+    if ks <= COMPANY_KINDS | {"address", "phone", "email"} and ks & COMPANY_KINDS:
+        return "company"
+    if ks <= SITE_KINDS | COMPANY_KINDS | {"address"}:
+        return "site" if ks & SITE_KINDS else "company"
+    return "perpetrator"

@@ -1,0 +1,214 @@
+"""Fellegi-Sunter m and u probabilities fitted on unlabelled tokens (EM, as Splink does).
+
+Works on exactly what the coordinator holds (records, their member, their tokens as
+``value -> kind``): no plaintext and no labels. Each *comparison* (phone, name with date
+of birth, site, ...) has ordered agreement *levels* made of token kinds (exact, one typo,
+similar, ...); a pair's level is the best level whose kinds it shares, ``0`` when both
+records hold the comparison and share none of it, and null when either lacks it (a null
+comparison says nothing, as in Splink).
+
+The recipe Splink recommends: ``u`` (the chance that two records of *different*
+entities agree at a level) is estimated directly from random pairs of records of
+different members, which are non-matches with overwhelming probability; then ``m``
+(the chance for records of the *same* entity) and the match share ``lambda`` among
+candidate pairs (pairs sharing a token) are fitted by expectation maximisation with
+``u`` held fixed. A level's weight is ``log2(m / u)``; a pair is a match when
+``log2(lambda / (1 - lambda))`` plus its weights is positive, so the model's threshold
+corresponds to ``log2((1 - lambda) / lambda)``.
+
+:func:`fit` returns the :class:`Fit`; ``bench/fit_weights.py`` prints it for the tuning
+data beside :data:`msin_fed.linkage.scoring.DEFAULT_MODEL` (docs/linkage.md, section 3).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+__all__ = ["COMPARISONS", "Comparison", "Fit", "comparison_vector", "fit"]
+
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A comparison: its name, the kinds both records must hold for it to be observed,
+    and its agreement levels (best first), each a name and the kinds that make it."""
+
+    name: str
+    presence: frozenset[str]
+    levels: tuple[tuple[str, frozenset[str]], ...]
+
+
+def _c(name: str, presence: Iterable[str], *levels: tuple[str, Iterable[str]]) -> Comparison:
+    return Comparison(name, frozenset(presence), tuple((n, frozenset(k)) for n, k in levels))
+
+
+#: The comparisons of the token model (kinds from :func:`msin_fed.linkage.token_kinds`).
+COMPARISONS: tuple[Comparison, ...] = (
+    _c("phone", {"phone"}, ("exact", {"phone"}), ("one digit", {"phone_near"})),
+    _c("email", {"email"}, ("exact", {"email"})),
+    _c("vehicle", {"vehicle"}, ("exact", {"vehicle"})),
+    _c("nino", {"nino"}, ("exact", {"nino"}), ("one typo", {"nid_near"})),
+    _c("passport", {"passport"}, ("exact", {"passport"}), ("one typo", {"nid_near"})),
+    _c("national_id", {"national_id"}, ("exact", {"national_id"}), ("one typo", {"nid_near"})),
+    _c("bank", {"bank", "iban"}, ("exact", {"bank", "iban"})),
+    _c("company_number", {"company_number"}, ("exact", {"company_number"})),
+    _c(
+        "name_dob",
+        {"name_lsh_dob"},
+        ("exact", {"name_dob"}),
+        ("phonetic", {"name_phon_dob"}),
+        ("one part", {"part_dob", "name_init_dob"}),
+        ("similar", {"name_lsh_dob", "initials_dob"}),
+    ),
+    _c("name_postcode", {"phon_postcode"}, ("exact", {"name_postcode"}), ("phonetic", {"phon_postcode"})),
+    _c("name_phone", {"name_phone_near"}, ("phonetic, one digit", {"name_phone_near"})),
+    _c("dob_postcode", {"dob_postcode"}, ("exact", {"dob_postcode"})),
+    _c("address", {"address"}, ("exact", {"address"})),
+    _c("site", {"site_near"}, ("exact", {"site_district", "site_locality"}), ("one typo", {"site_near"})),
+    _c("company", {"company"}, ("exact", {"company", "company_postcode"}), ("one typo", {"company_near"})),
+)
+
+
+def comparison_vector(
+    a: Mapping[bytes, str], b: Mapping[bytes, str], comparisons: Sequence[Comparison] = COMPARISONS
+) -> tuple[int, ...]:
+    """Each comparison's level for records ``a`` and ``b``: -1 null, 0 disagree, 1.. agree."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    shared = {k for v, k in small.items() if v in large}
+    ka, kb = set(a.values()), set(b.values())
+    out: list[int] = []
+    for c in comparisons:
+        if not (c.presence & ka and c.presence & kb):
+            out.append(-1)
+            continue
+        level = 0
+        for i, (_name, kinds) in enumerate(c.levels, start=1):
+            if kinds & shared:
+                level = i
+                break
+        out.append(level)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Fitted ``m`` and ``u`` per comparison and level (index 0 = disagree), ``lambda``
+    (the match share among all pairs of records of different members), and the counts
+    they came from."""
+
+    comparisons: tuple[Comparison, ...]
+    m: tuple[tuple[float, ...], ...]
+    u: tuple[tuple[float, ...], ...]
+    lam: float
+    observed: tuple[int, ...]  # candidate pairs where each comparison is not null
+    candidates: int
+    random_pairs: int
+    iterations: int
+
+    def weight(self, comparison: str, level: int) -> float:
+        """``log2(m / u)`` of a comparison's level (0 = disagree)."""
+        i = next(j for j, c in enumerate(self.comparisons) if c.name == comparison)
+        return math.log2(self.m[i][level] / self.u[i][level])
+
+    def rows(self) -> list[tuple[str, str, float, float, float]]:
+        """(comparison, level name, m, u, weight) for every level, disagree first, of the
+        comparisons observed in some candidate pair."""
+        out = []
+        for i, c in enumerate(self.comparisons):
+            if not self.observed[i]:
+                continue
+            names = ["disagree", *(n for n, _k in c.levels)]
+            for level, name in enumerate(names):
+                m, u = self.m[i][level], self.u[i][level]
+                out.append((c.name, name, m, u, math.log2(m / u)))
+        return out
+
+
+def _normalise(counts: list[float], floor: float) -> tuple[float, ...]:
+    total = sum(counts) + floor * len(counts)
+    return tuple((x + floor) / total for x in counts)
+
+
+def fit(
+    tokens: Mapping[K, Mapping[bytes, str]],
+    member: Mapping[K, Hashable],
+    candidates: Iterable[tuple[K, K]],
+    *,
+    comparisons: Sequence[Comparison] = COMPARISONS,
+    random_pairs: int = 200_000,
+    iterations: int = 40,
+    seed: int = 0,
+) -> Fit:
+    """Fit ``u`` on random pairs of records of different members and ``m`` and lambda by
+    EM on ``candidates`` (pairs sharing at least one token), as described above."""
+    comps = tuple(comparisons)
+    sizes = [len(c.levels) + 1 for c in comps]
+    rng = random.Random(seed)
+    ids = list(tokens)
+    u_counts = [[0.0] * n for n in sizes]
+    drawn = 0
+    for _ in range(random_pairs * 3):
+        if drawn >= random_pairs or len(ids) < 2:
+            break
+        a, b = rng.sample(ids, 2)
+        if member[a] == member[b]:
+            continue
+        drawn += 1
+        for i, level in enumerate(comparison_vector(tokens[a], tokens[b], comps)):
+            if level >= 0:
+                u_counts[i][level] += 1
+    # Agreement on a rare level may never be seen among random pairs: half a count.
+    u = tuple(_normalise(row, 0.5) for row in u_counts)
+
+    patterns: dict[tuple[int, ...], int] = {}
+    observed = [0] * len(comps)
+    total = 0
+    for a, b in candidates:
+        if member[a] == member[b]:
+            continue
+        vec = comparison_vector(tokens[a], tokens[b], comps)
+        patterns[vec] = patterns.get(vec, 0) + 1
+        total += 1
+        for i, level in enumerate(vec):
+            observed[i] += level >= 0
+    # EM over *all* cross-member pairs, the pairs sharing no token being non-matches
+    # (p = 0): so lambda is the match share among all of them, and only candidates
+    # need visiting. (Fitting lambda on the candidates alone, with u from random
+    # pairs, would call every candidate a match: each agrees on something.)
+    per_member: dict[Hashable, int] = {}
+    for r in tokens:
+        per_member[member[r]] = per_member.get(member[r], 0) + 1
+    n_all = sum(per_member.values())
+    all_pairs = (n_all * n_all - sum(n * n for n in per_member.values())) // 2
+    m = tuple(tuple([0.05] + [0.95 / (n - 1)] * (n - 1)) for n in sizes)
+    lam = min(0.5, total / max(all_pairs, 1))
+    done = 0
+    while done < iterations:
+        done += 1
+        m_counts = [[0.0] * n for n in sizes]
+        matched = 0.0
+        for vec, count in patterns.items():
+            log_m = math.log(lam)
+            log_u = math.log(1 - lam)
+            for i, level in enumerate(vec):
+                if level >= 0:
+                    log_m += math.log(m[i][level])
+                    log_u += math.log(u[i][level])
+            diff = max(min(log_u - log_m, 700.0), -700.0)
+            p = 1.0 / (1.0 + math.exp(diff))
+            matched += p * count
+            for i, level in enumerate(vec):
+                if level >= 0:
+                    m_counts[i][level] += p * count
+        new_m = tuple(_normalise(row, 1e-3) for row in m_counts)
+        new_lam = min(max(matched / max(all_pairs, 1), 1e-9), 0.5)
+        change = max(abs(x - y) for r1, r2 in zip(new_m, m, strict=True) for x, y in zip(r1, r2, strict=True))
+        m, lam = new_m, new_lam
+        if change < 1e-5:
+            break
+    return Fit(comps, m, u, lam, tuple(observed), total, drawn, done)
