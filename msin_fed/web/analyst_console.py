@@ -8,7 +8,9 @@ coordinator's audit log. Pages: clusters with filters, cluster detail (redacted
 narratives, members, grades, time line, a graph of records and the kinds of token joining
 them, with a table of the same), raising an alert on a record (the coordinator enforces
 the grading rule and checks the summary for personal data; its refusal is explained),
-the alerts raised so far, and the key holders' budget totals.
+the alerts raised so far, the actions taken, the audit log with the chain's
+verification (those three through :class:`~msin_fed.analyst.AnalystClient`), and the key
+holders' budget totals. The case pages are :mod:`msin_fed.web.analyst_cases`.
 
 Configuration (TOML)::
 
