@@ -18,6 +18,7 @@ against both, and refuses when it has neither.
 from __future__ import annotations
 
 import datetime as _dt
+import fcntl
 import hashlib
 import json
 import os
@@ -26,13 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from msin_fed.checkpoint import Checkpoint
 from msin_fed.private_files import write_private
 
-from .store import SharedStore, audit
+from .store import AuditEntry, SharedStore
 
 if TYPE_CHECKING:
     from .checkpoints import Checkpointer
@@ -92,26 +92,13 @@ class AuditLog:
 
     def append(self, conn: Connection, actor_role: str, actor: str, action: str, detail: Detail) -> None:
         """Add an entry inside the caller's write transaction."""
-        last = conn.execute(
-            sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
-        ).first()
-        seq = 1 if last is None else int(last.seq) + 1
-        prev = GENESIS if last is None else str(last.hash)
+        last = SharedStore.audit_head(conn)
+        seq = 1 if last is None else last[0] + 1
+        prev = GENESIS if last is None else last[1]
         at = _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
         text = json.dumps(dict(detail), sort_keys=True, separators=(",", ":"))
         digest = _hash(prev, seq, at, actor_role, actor, action, text)
-        conn.execute(
-            audit.insert().values(
-                seq=seq,
-                at=at,
-                actor_role=actor_role,
-                actor=actor,
-                action=action,
-                detail=text,
-                prev_hash=prev,
-                hash=digest,
-            )
-        )
+        SharedStore.insert_audit(conn, AuditEntry(seq, at, actor_role, actor, action, text, prev, digest))
         if self.head_file is not None:
             head_file = self.head_file
             # Keyed: a transaction of several entries (group commit) writes only its last.
@@ -154,10 +141,9 @@ class AuditLog:
         expected_seq, prev = 1, GENESIS
         count = 0
         with self.store.read() as conn:
-            rows = conn.execute(sa.select(audit).order_by(audit.c.seq))
-            for row in rows:
+            for row in SharedStore.audit_chain(conn):
                 count += 1
-                seq = int(row.seq)
+                seq = row.seq
                 if seq != expected_seq:
                     return AuditReport(
                         False,
@@ -244,4 +230,17 @@ def _anchors(checkpoints: Sequence[Checkpoint], head: tuple[int, str] | None, la
 
 
 def _write_head(path: Path, seq: int, digest: str) -> None:
-    write_private(path, f"{seq} {digest}\n".encode("ascii"))
+    # Several coordinator processes on one database may share the head file, and their
+    # after-commit writes can arrive out of order: under a lock, the head only moves forward.
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            held = int(path.read_text("ascii").split()[0])
+        except (OSError, ValueError, IndexError, UnicodeDecodeError):
+            held = 0
+        if seq <= held:
+            return
+        write_private(path, f"{seq} {digest}\n".encode("ascii"))
+    finally:
+        os.close(fd)

@@ -55,6 +55,11 @@ ANALYSTS = "(analyst)"
 ADVISORY = "(advisory)"
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Control characters other than tab and newline (PostgreSQL refuses NUL in text).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: Ids a request may carry: printable, no spaces, not long (PostgreSQL refuses NUL in a
+#: query; the ids the coordinator and nodes make are far shorter).
+_ID = re.compile(r"[^\x00-\x20\x7f]{1,128}")
 _MAX_TEXT = 2000
 _OPEN_STATES = frozenset({CaseState.OPEN, CaseState.IN_DISCUSSION, CaseState.WITH_ADVISORY_GROUP, CaseState.REFERRED})
 
@@ -81,7 +86,12 @@ class CaseService:
     # ------------------------------------------------------------------ helpers
 
     def note_key(self, caller: Caller) -> None:
-        """Remember the sealing key the caller's certificate carries (a subscription, a call)."""
+        """Remember the sealing key the caller's certificate carries (a subscription, a call).
+
+        An advisory certificate the configuration does not name is refused here, so that it
+        is given neither case calls nor the Advisory Group's events."""
+        if caller.role == "advisory" and not self._is_advisory(caller):
+            raise AccessDenied("this advisory certificate is not a configured Advisory Group member")
         if caller.sealing_public_key is None or caller.role not in ("member", "analyst", "advisory"):
             return
         with self.store.read() as conn:
@@ -98,6 +108,8 @@ class CaseService:
             return ""
         if len(text) > _MAX_TEXT:
             raise ValidationError(field_name, f"is too long (at most {_MAX_TEXT} characters)")
+        if _CONTROL.search(text):
+            raise ValidationError(field_name, "holds control characters")
         if self.verifier is not None:
             try:
                 self.verifier.verify(text)
@@ -105,6 +117,14 @@ class CaseService:
                 log.info("redaction verification refused a case %s: %d finding(s)", field_name, len(exc.findings))
                 raise RedactionRefused(exc.findings) from None
         return text
+
+    @staticmethod
+    def _id(field_name: str, value: str) -> str:
+        if not value:
+            raise ValidationError(field_name, "is empty")
+        if not _ID.fullmatch(value):
+            raise ValidationError(field_name, "is not an id (printable, no spaces, at most 128 characters)")
+        return value
 
     @staticmethod
     def _choice(field_name: str, value: str, allowed: Sequence[str]) -> str:
@@ -120,9 +140,7 @@ class CaseService:
             self.cases.add_entry(conn, case_id, "record_withdrawn", "member", "", "sttg")
 
     def _case(self, conn: Connection, case_id: str) -> Any:
-        if not case_id:
-            raise ValidationError("case_id", "is empty")
-        row = self.cases.case(conn, case_id)
+        row = self.cases.case(conn, self._id("case_id", case_id))
         if row is None:
             raise NotFound("no such case")
         return row
@@ -173,6 +191,10 @@ class CaseService:
             raise AccessDenied("only analysts open cases")
         if bool(cluster_id) == bool(record_id):
             raise ValidationError("cluster_id", "set exactly one of cluster_id and record_id")
+        if cluster_id:
+            self._id("cluster_id", cluster_id)
+        else:
+            self._id("record_id", record_id)
         if caller.sealing_public_key is None:
             raise AccessDenied("the analyst's certificate carries no sealing key (reissue it with msin ca issue)")
         title = self._text("title", title, required=False) or "Case"
@@ -256,7 +278,7 @@ class CaseService:
         with self.store.write() as conn:
             row, members = self._open_for_change(conn, caller, case_id)
             if caller.role == "analyst":
-                if to_member not in members:
+                if to_member not in members:  # a dict lookup: any string is safe here
                     raise ValidationError("to_member", "is not a member of the case")
                 recipient = self.cases.key_of(conn, "member", to_member)
                 if recipient is None:
@@ -343,8 +365,7 @@ class CaseService:
     def _proposal_side(self, conn: Connection, caller: Caller, proposal_id: str) -> tuple[Any, str, str]:
         if caller.role != "member":
             raise AccessDenied("only members answer proposals")
-        if not proposal_id:
-            raise ValidationError("proposal_id", "is empty")
+        self._id("proposal_id", proposal_id)
         p = self.cases.proposal(conn, proposal_id)
         if p is None or caller.name not in (p.member_a, p.member_b):
             raise NotFound("no such proposal")
@@ -469,12 +490,15 @@ class CaseService:
             text = self._text("text", text)
         with self.store.write() as conn:
             row, members = self._open_for_change(conn, caller, case_id)
+            # Proposing and agreeing alike: a recommendation is made while the case is with
+            # the group, so a pending one cannot be recorded (and the state set back to
+            # in_discussion) after the case was escalated or another was recorded.
+            if CaseState(row.state) != CaseState.WITH_ADVISORY_GROUP:
+                raise Refused("the case is not with the Advisory Group")
             if text:
-                if CaseState(row.state) != CaseState.WITH_ADVISORY_GROUP:
-                    raise Refused("the case is not with the Advisory Group")
                 recommendation_id = "rec-" + uuid.uuid4().hex[:16]
                 self.cases.add_recommendation(conn, recommendation_id, case_id, text, [])
-            rec = self.cases.recommendation(conn, recommendation_id)
+            rec = self.cases.recommendation(conn, self._id("recommendation_id", recommendation_id))
             if rec is None or rec.case_id != case_id:
                 raise NotFound("no such recommendation")
             agreed: list[str] = json.loads(rec.agreed)

@@ -180,8 +180,8 @@ class CaseStore:
     """Queries over the case tables, inside the shared store's transactions."""
 
     def __init__(self, store: SharedStore) -> None:
+        # The tables exist: the store's migrations create them (migrations/versions/0004).
         self.store = store
-        case_metadata.create_all(store.engine)
 
     # ------------------------------------------------------------------ keys
 

@@ -19,14 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from nacl.signing import SigningKey
 from sqlalchemy.engine import Connection
 
 from msin_fed.checkpoint import Checkpoint, CheckpointKey, load_or_create_signing_key, sign_checkpoint
 from msin_fed.wire import event_body_from_bytes
 
-from .store import SharedStore, audit, events
+from .store import SharedStore
 
 if TYPE_CHECKING:
     from .config import CoordinatorConfig
@@ -82,15 +81,10 @@ class Checkpointer:
         if conn is None:
             with self.store.read() as reader:
                 return self._load_last(reader)
-        body = conn.execute(
-            sa.select(events.c.body)
-            .where(events.c.subscriber == "*", events.c.kind == KIND)
-            .order_by(events.c.cursor.desc())
-            .limit(1)
-        ).scalar()
+        body = SharedStore.last_event_body(conn, "*", KIND)
         if body is None:
             return _Last(0, 0)
-        last = event_body_from_bytes(KIND, bytes(body))
+        last = event_body_from_bytes(KIND, body)
         assert isinstance(last, Checkpoint)
         return _Last(int(last.number), int(last.entry_seq))
 
@@ -107,25 +101,27 @@ class Checkpointer:
         # checkpointed so far lives with the transaction until it commits.
         last: _Last = SharedStore.tx_state(conn).get(self, self._last)
         if seq - last.entry_seq >= self.every:
-            self._emit(conn, seq, digest)
+            self._emit(conn, seq, digest, every=self.every)
 
     def tick(self) -> Checkpoint | None:
         """Checkpoint the head now if entries were added since the last checkpoint."""
         with self.store.write() as conn:
-            row = conn.execute(
-                sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
-            ).first()
+            head = SharedStore.audit_head(conn)
             last: _Last = SharedStore.tx_state(conn).get(self, self._last)
-            if row is None or int(row.seq) <= last.entry_seq:
+            if head is None or head[0] <= last.entry_seq:
                 return None
-            return self._emit(conn, int(row.seq), str(row.hash))
+            return self._emit(conn, head[0], head[1])
 
-    def _emit(self, conn: Connection, seq: int, digest: str) -> Checkpoint | None:
+    def _emit(self, conn: Connection, seq: int, digest: str, every: int = 1) -> Checkpoint | None:
         # The number comes from the database, in this transaction, not from memory: a
         # number signed twice for two heads is exactly what members refuse as a forgery.
         last = self._load_last(conn)
-        if last.entry_seq >= seq:
-            return None  # already covered (another writer, or a restored database)
+        if seq - last.entry_seq < every:
+            # Covered already: by another coordinator process on the same database (what
+            # this one remembered was behind), or a restored database.
+            SharedStore.tx_state(conn)[self] = last
+            SharedStore.after_commit(conn, lambda: self._caught_up(last), key=self)
+            return None
         number = last.number + 1
         cp = sign_checkpoint(self._key, number, seq, digest, _dt.datetime.now(_dt.UTC))
         self.store.append_events(conn, [("*", None, cp)])
@@ -134,6 +130,10 @@ class Checkpointer:
         # Keyed: of several checkpoints in one transaction only the last updates the state.
         SharedStore.after_commit(conn, lambda: self._committed(done), key=self)
         return cp
+
+    def _caught_up(self, last: _Last) -> None:
+        if last.entry_seq > self._last.entry_seq:
+            self._last = last
 
     def _committed(self, done: _Last) -> None:
         self._last = done

@@ -11,6 +11,10 @@ every other member and STTG's analyst out. :class:`StreamSlots` gives
 
 :class:`CallRates` is a token bucket per member for every call (opening a stream
 included), so that one member cannot keep the workers busy with cheap calls either.
+With several coordinator processes on one PostgreSQL database the bucket lives in the
+database (:class:`SharedCallRates`), so a member's rate is the same however many
+processes it spreads its calls over. Stream slots stay per process: they guard that
+process's threads.
 
 Refusals are :class:`Busy` (RESOURCE_EXHAUSTED) naming the limit and its setting; they
 never name the member.
@@ -22,10 +26,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from msin_fed.errors import MsinError
 
-__all__ = ["Busy", "CallRates", "StreamSlots"]
+__all__ = ["Busy", "CallRates", "SharedCallRates", "StreamSlots"]
 
 
 class Busy(MsinError):
@@ -141,3 +146,27 @@ class CallRates:
         full = [m for m, (t, at) in self._buckets.items() if t + (now - at) * self.rate >= self.burst]
         for member in full:
             del self._buckets[member]
+
+
+class _Taker(Protocol):
+    def take_call(self, member_id: str, rate: float, burst: float) -> float: ...
+
+
+class SharedCallRates:
+    """:class:`CallRates` kept in the store, one bucket per member for every process."""
+
+    def __init__(self, store: _Taker, rate: float, burst: int | None = None) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = float(rate)
+        self.burst = float(burst if burst is not None else max(1, int(rate * 10)))
+        self._store = store
+
+    def take(self, member: str) -> None:
+        """Spend one call of ``member`` or raise :class:`Busy` saying when to retry."""
+        wait = self._store.take_call(member, self.rate, self.burst)
+        if wait > 0:
+            raise Busy(
+                f"call rate limit: at most {self.rate:g} calls per second per member "
+                f"(server.member_calls_per_second); retry in {wait:.2f} s"
+            )

@@ -48,6 +48,7 @@ from .mail import AlertMailer
 from .service import CoordinatorService, NarrativeVerifier
 from .servicer import POLICY, CoordinatorServicer
 from .store import SharedStore
+from .store.notify import EventListener
 
 __all__ = ["SERVICE_NAME", "CoordinatorServer", "load_verifier", "open_log", "running", "serve"]
 
@@ -91,7 +92,7 @@ class CoordinatorServer:
         if verifier is None and config.verify_redaction:
             verifier = load_verifier()
         self._own_store = store is None
-        self.store = store or SharedStore(config.store_url)
+        self.store = store or SharedStore(config.store_url, serving=True)
         self.checkpointer = Checkpointer.from_config(config, self.store)
         self.audit = AuditLog(self.store, config.audit_head_file, self.checkpointer)
         n_workers = default_intake_workers() if config.intake_workers is None else config.intake_workers
@@ -151,6 +152,7 @@ class CoordinatorServer:
             self._release()
             raise ConfigError(config.source, "server.listen", pki.bind_error(config.listen))
         self._stopped = threading.Event()
+        self._listener: EventListener | None = None
 
     def _release(self) -> None:
         """Let go of what the constructor opened, when it fails half way."""
@@ -162,6 +164,8 @@ class CoordinatorServer:
     def start(self) -> None:
         """Start serving."""
         self.server.start()
+        # Several processes on one PostgreSQL: streams here wake on events committed there.
+        self._listener = self.store.listen_events(self.service.notify)
         if self.checkpointer is not None:
             self.checkpointer.start()
         for name in ("", SERVICE_NAME):
@@ -180,6 +184,8 @@ class CoordinatorServer:
             self.checkpointer.stop()  # and a last checkpoint of the head members get on resuming
         if self.intake_workers is not None:
             self.intake_workers.close()
+        if self._listener is not None:
+            self._listener.close()
         self.store.close()
         log.info("coordinator stopped")
 

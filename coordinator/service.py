@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from msin_fed.errors import MsinError, RedactionRefused, ValidationError
@@ -30,7 +29,7 @@ from msin_fed.model.report import check_id
 from msin_fed.wire import SignedPart
 
 from .audit import AuditLog, AuditReport
-from .fairness import Busy, CallRates, StreamSlots
+from .fairness import Busy, CallRates, SharedCallRates, StreamSlots
 from .intake import (
     AccessDenied,
     BatchToCheck,
@@ -43,7 +42,7 @@ from .intake import (
 )
 from .matching import REMOVED, MatchEngine, MatchView
 from .matching import MatchChange as MatchEngineChange
-from .store import ActionRow, AlertRow, ClusterInfo, SharedStore, pairs
+from .store import ActionRow, AlertRow, ClusterInfo, SharedStore
 from .views import ClusterDetail, ClusterFilter
 
 __all__ = [
@@ -152,7 +151,8 @@ class CoordinatorService:
         member_calls_per_second: float = 20.0,
     ) -> None:
         self.store = store
-        self.engine = MatchEngine(store, epoch=epoch, single_writer=True)
+        # The seen-keys filter is valid only while this process alone writes tokens.
+        self.engine = MatchEngine(store, epoch=epoch, single_writer=store.single_process)
         self.epoch = epoch
         self.verifier = verifier
         #: Processes checking submitted records; None: check in this process.
@@ -166,7 +166,11 @@ class CoordinatorService:
         self._generation = 0
         #: Fair shares: one member cannot hold every stream slot or worker.
         self.streams = StreamSlots(max_streams, member_streams, analyst_streams)
-        self.call_rates = CallRates(member_calls_per_second)
+        self.call_rates: CallRates | SharedCallRates = (
+            CallRates(member_calls_per_second)
+            if store.single_process
+            else SharedCallRates(store, member_calls_per_second)  # one budget across processes
+        )
         #: Called with each subscriber as its stream opens (cases note its sealing key).
         self.on_subscribe: Callable[[Caller], None] | None = None
         #: Called inside the transaction that deleted a withdrawn record (cases drop their link).
@@ -527,13 +531,7 @@ class CoordinatorService:
         return out
 
     def _own_matched(self, member_id: str) -> list[str]:
-        with self.store.read() as conn:
-            a = conn.execute(sa.select(pairs.c.record_a).where(pairs.c.member_a == member_id)).scalars()
-            ids = set(a)
-            ids.update(
-                conn.execute(sa.select(pairs.c.record_b).where(pairs.c.member_b == member_id)).scalars()
-            )
-        return sorted(ids)
+        return self.store.matched_record_ids(member_id)
 
     def list_clusters(
         self, caller: Caller, limit: int = 100, filters: ClusterFilter | None = None

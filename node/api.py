@@ -37,6 +37,7 @@ from msin_fed.errors import (
     RowError,
     ValidationError,
 )
+from msin_fed.failover import FailoverStub
 from msin_fed.model import Grade, Identifier, IntelligenceReport, InvalidField, SharedRecord, Tlp
 from msin_fed.model.events import AlertEvent, Event, MatchEvent
 from msin_fed.proto import coordinator_pb2 as pb
@@ -148,6 +149,7 @@ class Node:
         #: is accepted, so no other identity of the CA can take our records or forge events.
         self._coordinator_name = coordinator_name or (config.coordinator_name if config else None)
         self._channel: grpc.Channel | None = None
+        self._failover: FailoverStub | None = None
         self._stub: pb_grpc.CoordinatorStub | None = None
         self._lazy_lock = threading.Lock()
         self._stop = threading.Event()
@@ -219,6 +221,9 @@ class Node:
             if self._channel is not None:
                 self._channel.close()
                 self._channel = None
+            if self._failover is not None:
+                self._failover.close()
+                self._failover = None
             closer = getattr(self._tokenizer, "close", None)
             if callable(closer) and self._own_tokenizer:
                 closer()
@@ -306,10 +311,17 @@ class Node:
                 if not self._coordinator_name:
                     source = self._config.source if self._config else "<no configuration>"
                     raise ConfigError(source, "coordinator.name", "is required to deliver")
-                self._channel = pki.secure_channel(
-                    self._coordinator, identity, role="coordinator", name=self._coordinator_name
-                )
-                self._stub = pb_grpc.CoordinatorStub(self._channel)  # type: ignore[no-untyped-call]
+                addresses = self._config.coordinator_addresses if self._config else ()
+                if len(addresses) > 1 and self._coordinator == addresses[0]:
+                    # Several coordinator processes: each call fails over to the next address.
+                    failover = FailoverStub(addresses, identity, role="coordinator", name=self._coordinator_name)
+                    self._failover = failover
+                    self._stub = cast(pb_grpc.CoordinatorStub, failover)
+                else:
+                    self._channel = pki.secure_channel(
+                        self._coordinator, identity, role="coordinator", name=self._coordinator_name
+                    )
+                    self._stub = pb_grpc.CoordinatorStub(self._channel)  # type: ignore[no-untyped-call]
             return self._stub
 
     @property

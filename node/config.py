@@ -11,7 +11,9 @@ Example::
     spacy_model = "en_core_web_sm"        # spaCy pipeline for redaction
 
     [coordinator]
-    address = "localhost:50051"
+    address = "localhost:50051"           # or several processes sharing one database, tried
+                                          # in turn when one is unavailable:
+                                          # addresses = ["coord-a:50051", "coord-b:50051"]
     name = "sttg"                         # the name in the coordinator's certificate (required
                                           # with address): only a coordinator-role certificate
                                           # of this name is accepted at that address
@@ -72,6 +74,9 @@ class NodeConfig:
     key_file: Path | None = None
     passphrase_env: str | None = None
     coordinator: str | None = None
+    #: Every configured coordinator address (``coordinator`` is the first); calls fail
+    #: over from one to the next (:class:`msin_fed.failover.FailoverStub`).
+    coordinator_addresses: tuple[str, ...] = ()
     #: The name in the coordinator's certificate; required with ``coordinator``.
     coordinator_name: str | None = None
     checkpoint_key: CheckpointKey | None = None
@@ -121,7 +126,7 @@ def _get(table: dict[str, Any], section: str, key: str, kind: type, source: str,
 _KNOWN = {
     # "identity" is the deprecated name of identity_dir (read with a warning).
     "node": {"store", "key_file", "passphrase_env", "identity_dir", "identity", "default_region", "spacy_model"},
-    "coordinator": {"address", "name", "checkpoint_key"},
+    "coordinator": {"address", "addresses", "name", "checkpoint_key"},
     "key_holders": {"threshold", "public", "holders"},
     "delivery": {"backoff_base", "backoff_cap", "poll_interval"},
     # Read by the web console (msin_fed.web.node_console), which validates the values.
@@ -163,10 +168,22 @@ def load_config(path: str | os.PathLike[str]) -> NodeConfig:
             raise ConfigError(source, "node.default_region", exc.problem) from None
     coord = data.get("coordinator", {})
     address = _get(coord, "coordinator", "address", str, source)
-    if address is not None and (problem := address_problem(address, listen=False)):
-        raise ConfigError(source, "coordinator.address", problem)
+    listed = _get(coord, "coordinator", "addresses", list, source)
+    if address is not None and listed is not None:
+        raise ConfigError(source, "coordinator.addresses", "give address or addresses, not both")
+    addresses: tuple[str, ...] = () if address is None else (address,)
+    if listed is not None:
+        if not listed or not all(isinstance(a, str) and a for a in listed):
+            raise ConfigError(source, "coordinator.addresses", "must be a non-empty list of host:port strings")
+        if len(set(listed)) != len(listed):
+            raise ConfigError(source, "coordinator.addresses", "lists an address twice")
+        addresses = tuple(listed)
+    for i, listed_address in enumerate(addresses):
+        if problem := address_problem(listed_address, listen=False):
+            where = "coordinator.address" if address is not None else f"coordinator.addresses[{i}]"
+            raise ConfigError(source, where, problem)
     coordinator_name = _get(coord, "coordinator", "name", str, source)
-    if address is not None and coordinator_name is None:
+    if addresses and coordinator_name is None:
         raise ConfigError(
             source, "coordinator.name",
             "is required with coordinator.address (the name in the coordinator's certificate)",
@@ -216,7 +233,8 @@ def load_config(path: str | os.PathLike[str]) -> NodeConfig:
                               "node", "identity_dir", str, source)),
         key_file=key_file,
         passphrase_env=passphrase_env,
-        coordinator=address,
+        coordinator=addresses[0] if addresses else None,
+        coordinator_addresses=addresses,
         coordinator_name=coordinator_name,
         checkpoint_key=checkpoint_key,
         holders=tuple(holders),

@@ -10,6 +10,7 @@ from typing import Any
 
 import grpc
 import pytest
+import sqlalchemy as sa
 from msin_fed.coordinator.cases import case_metadata
 from msin_fed.coordinator.config import CoordinatorConfig
 from msin_fed.coordinator.server import CoordinatorServer
@@ -79,15 +80,24 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SharedStor
         s = SharedStore(tmp_path / "shared.db")
     else:
         url = require_postgres()
+        drop_postgres_store(url)
         s = SharedStore(url)
-        metadata.drop_all(s.engine)
-        case_metadata.drop_all(s.engine)
-        metadata.create_all(s.engine)
     yield s
-    if request.param == "postgres":
-        metadata.drop_all(s.engine)
-        case_metadata.drop_all(s.engine)
     s.close()
+    if request.param == "postgres":
+        drop_postgres_store(url)
+
+
+def drop_postgres_store(url: str) -> None:
+    """Drop every table of the shared store and its migration record (a new store next)."""
+    engine = sa.create_engine(url)
+    try:
+        metadata.drop_all(engine)
+        case_metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

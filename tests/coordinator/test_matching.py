@@ -5,14 +5,11 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-import sqlalchemy as sa
 from msin_fed.coordinator.matching import MatchEngine
 from msin_fed.coordinator.store import (
     SharedStore,
     pack_tokens,
-    record_tokens,
     token_key,
-    tokens,
     unpack_tokens,
 )
 
@@ -234,28 +231,10 @@ def _cluster_ids(engine: MatchEngine) -> dict[str, str]:
     return {r: c.cluster_id for c in engine.clusters() for r in c.record_ids}
 
 
+
+
 def test_packed_tokens_round_trip() -> None:
     pairs = [("phone", bytes(range(64))), ("name_dob", b"\x00" * 64), ("e", b"")]
     assert unpack_tokens(pack_tokens(pairs)) == pairs
     assert unpack_tokens(memoryview(pack_tokens(pairs))) == pairs
     assert unpack_tokens(pack_tokens([])) == []
-
-
-def test_a_store_from_before_record_tokens_is_filled_once_and_matches_as_before(store: SharedStore) -> None:
-    engine = MatchEngine(store)
-    engine.ingest([("a1", "alpha", [tok("phone", "p"), tok("email", "e")]), ("c1", "gamma", [tok("vehicle", "v")])])
-    with store.read() as conn:
-        before = {r: (m, sorted(unpack_tokens(t))) for r, m, t in conn.execute(sa.select(record_tokens))}
-    with store.write() as conn:  # as an earlier version left it: tokens only
-        conn.execute(record_tokens.delete())
-    store._fill_record_tokens()  # what opening the store runs
-    with store.read() as conn:
-        after = {r: (m, sorted(unpack_tokens(t))) for r, m, t in conn.execute(sa.select(record_tokens))}
-    assert after == before and set(after) == {"a1", "c1"}
-    # Matching reads the filled rows: b1 scores against a1's two tokens, then a1 withdraws.
-    changes = engine.ingest([("b1", "beta", [tok("phone", "p"), tok("email", "e")])])
-    assert {c.view.record_id: sorted(c.view.kinds) for c in changes} == {"a1": ["email", "phone"], "b1": ["email", "phone"]}
-    assert [c.view.record_id for c in engine.withdraw("a1")] == ["b1"]
-    with store.read() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(tokens).where(tokens.c.record_id == "a1")).scalar() == 0
-        assert conn.execute(sa.select(record_tokens.c.record_id)).scalars().all() in (["b1", "c1"], ["c1", "b1"])

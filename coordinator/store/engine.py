@@ -1,0 +1,142 @@
+"""Opening the database: SQLAlchemy engines for SQLite or PostgreSQL, tuned for intake.
+
+SQLite (the embedded default) is one coordinator process's store: every write runs on one
+connection, and :class:`SingleProcessLock` refuses a second coordinator process on the
+same file. PostgreSQL is shared by any number of coordinator processes; their write
+transactions take one advisory lock (:data:`WRITE_LOCK`), so they commit one after the
+other in the order they took it, exactly as one process's writes do.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from msin_fed.errors import StoreError
+
+__all__ = ["WRITE_LOCK", "Engines", "SingleProcessLock", "open_engines", "sqlite_path", "store_url"]
+
+#: Key of the PostgreSQL advisory lock every write transaction holds until it ends
+#: ("msin-wr" in ASCII): intake, matching, events and the audit chain are written by one
+#: process at a time, so event cursors commit in order and the chain has one head.
+WRITE_LOCK = 0x6D73696E2D7772
+#: Key of the session advisory lock held while migrating (two processes starting at once).
+MIGRATE_LOCK = 0x6D73696E2D6D67
+
+#: Page cache of the one write connection: the indexes intake inserts into stay in it.
+WRITER_CACHE_KIB = 128 * 1024
+#: Page cache of each pooled read connection. Smaller: every write empties it, and the pool
+#: may hold fifteen connections.
+READER_CACHE_KIB = 16 * 1024
+
+
+def store_url(location: str | Path) -> str:
+    """A SQLAlchemy URL for a store location: a URL as given, a path as a SQLite file."""
+    text = str(location)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL, or None (in memory, or not SQLite)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+@dataclass
+class Engines:
+    """``reader`` pools connections for reads; ``writer`` is the one every write uses
+    (the same engine except on a SQLite file)."""
+
+    reader: Engine
+    writer: Engine
+    is_sqlite: bool
+
+
+def open_engines(url: str, *, echo: bool = False) -> Engines:
+    """Engines for ``url`` (see :class:`Engines`); StoreError when the URL is unusable."""
+    is_sqlite = url.startswith("sqlite")
+    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    in_memory = url in ("sqlite://", "sqlite:///:memory:")
+    if is_sqlite:
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if in_memory:
+            kwargs["poolclass"] = sa.pool.StaticPool
+    else:
+        # A connection the server dropped (restart, fail-over) is replaced, not handed out.
+        kwargs["pool_pre_ping"] = True
+    try:
+        reader = sa.create_engine(url, **kwargs)
+    except (sa.exc.ArgumentError, ModuleNotFoundError) as exc:
+        raise StoreError(f"cannot open store: {type(exc).__name__}") from None
+    writer = reader
+    if is_sqlite:
+        cache = WRITER_CACHE_KIB if in_memory else READER_CACHE_KIB
+        event.listen(reader, "connect", functools.partial(_sqlite_pragmas, cache_kib=cache))
+        if not in_memory:
+            # Every write on one connection. SQLite empties a connection's page cache when
+            # another connection has written since its last transaction, so writes taking
+            # turns on the pool's connections re-read every page they touch (intake spent a
+            # quarter more CPU per record that way). Writes are serialised anyway.
+            writer = sa.create_engine(url, **kwargs, poolclass=sa.pool.StaticPool)
+            event.listen(writer, "connect", functools.partial(_sqlite_pragmas, cache_kib=WRITER_CACHE_KIB))
+    return Engines(reader, writer, is_sqlite)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, *, cache_kib: int) -> None:
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoint the WAL every ~40 MiB rather than SQLite's 4 MiB: each checkpoint syncs
+        # the database file, and at 4 MiB intake spent as long checkpointing as inserting.
+        cur.execute("PRAGMA wal_autocheckpoint=10000")
+        cur.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
+        cur.execute("PRAGMA temp_store=MEMORY")
+    finally:
+        cur.close()
+
+
+class SingleProcessLock:
+    """An exclusive lock on ``<store>.lock`` held while a coordinator process serves a
+    SQLite store: a second coordinator on the same file is refused at start (its
+    in-process state, one write connection and the seen-keys filter, assume one process).
+
+    ``flock`` is released by the kernel when the process dies, SIGKILL included, so a
+    crashed coordinator never leaves a stale lock behind.
+    """
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + ".lock")
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise StoreError(
+                f"the store {database} is in use by another coordinator process (pid {holder}); "
+                "a SQLite store serves one process: stop the other one, or use PostgreSQL "
+                "(store.url = postgresql+psycopg://...) to run several"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        """Give the lock up (the file stays; its content is only informative)."""
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,1 @@
+"""Migration scripts, oldest first (numbered so that their order reads from the names)."""

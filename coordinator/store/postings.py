@@ -1,0 +1,195 @@
+"""The match engine's queries: token postings, matched pairs and cluster ids.
+
+This is the whole of what :class:`..matching.MatchEngine` reads and writes, as functions
+over an open connection (inside the caller's transaction) returning plain values, so
+that scoring and clustering are pure functions over what these return. Lookups go
+through ``tokens.key`` (an 8-byte prefix of the token value; callers compare the full
+value) or a record id: each is a point or ``IN`` lookup on one index, which is what lets
+``tokens`` be partitioned by ``key`` and the rest by record id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .codec import as_bytes, unpack_tokens
+from .schema import cluster_of, pairs, record_tokens, tokens
+from .sql import bulk_insert, executemany, select_in
+
+__all__ = [
+    "PAIR_COLUMNS",
+    "TOKEN_COLUMNS",
+    "PairRow",
+    "TokenRow",
+    "all_keys",
+    "all_pairs",
+    "cluster_ids",
+    "delete_postings",
+    "holders",
+    "insert_postings",
+    "key_counts",
+    "pair_edges",
+    "pairs_touching",
+    "replace_cluster_ids",
+    "replace_pairs",
+    "tokens_of",
+    "value_counts",
+]
+
+#: Column order of a :data:`TokenRow`.
+TOKEN_COLUMNS = ("record_id", "member_id", "kind", "value", "epoch", "key")
+#: A ``tokens`` row: (record_id, member_id, kind, value, epoch, key).
+TokenRow = tuple[str, str, str, bytes, int, int]
+PAIR_COLUMNS = ("record_a", "record_b", "member_a", "member_b", "score", "kinds")
+
+
+class PairRow(NamedTuple):
+    """A matched pair as stored (``record_a < record_b``; ``kinds`` comma-separated)."""
+
+    record_a: str
+    record_b: str
+    member_a: str
+    member_b: str
+    score: float
+    kinds: str
+
+
+# ---------------------------------------------------------------------- token postings
+
+
+def insert_postings(
+    conn: Connection, rows: Sequence[TokenRow], packed: Sequence[tuple[str, str, bytes]]
+) -> None:
+    """Store token rows and each record's packed tokens ``(record_id, member_id, blob)``.
+    Rows sorted by key go into the key index in one sweep."""
+    bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
+    bulk_insert(conn, record_tokens, ("record_id", "member_id", "tokens"), packed)
+
+
+def delete_postings(conn: Connection, record_id: str, keys: Iterable[int]) -> None:
+    """Remove a record's token rows (found through their keys) and its packed tokens."""
+    executemany(
+        conn,
+        "DELETE FROM tokens WHERE key = {mark} AND record_id = {mark}",
+        [(k, record_id) for k in sorted(set(keys))],
+    )
+    select_in(conn, "DELETE FROM record_tokens WHERE record_id IN ({0})", [record_id], fetch=False)
+
+
+def tokens_of(conn: Connection, record_ids: Sequence[str]) -> dict[str, tuple[str, list[tuple[str, bytes]]]]:
+    """record -> (member, its (kind, value) tokens), for the records given that have tokens."""
+    return {
+        rid: (mid, unpack_tokens(packed))
+        for rid, mid, packed in select_in(
+            conn, "SELECT record_id, member_id, tokens FROM record_tokens WHERE record_id IN ({0})", record_ids
+        )
+    }
+
+
+def key_counts(conn: Connection, keys: Iterable[int]) -> dict[int, int]:
+    """key -> token rows under it, for the keys given that two or more rows share."""
+    return {
+        int(k): int(n)
+        for k, n in select_in(
+            conn, "SELECT key, COUNT(*) FROM tokens WHERE key IN ({0}) GROUP BY key HAVING COUNT(*) >= 2", set(keys)
+        )
+    }
+
+
+def value_counts(conn: Connection, keys: Iterable[int]) -> dict[bytes, int]:
+    """value -> token rows holding it, for values under the keys given held two or more times."""
+    return {
+        as_bytes(v): int(n)
+        for v, n in select_in(
+            conn,
+            "SELECT value, COUNT(*) FROM tokens WHERE key IN ({0}) GROUP BY value HAVING COUNT(*) >= 2",
+            set(keys),
+        )
+    }
+
+
+def holders(conn: Connection, keys: Iterable[int]) -> list[tuple[bytes, str, str]]:
+    """(value, record_id, member_id) of every token row under the keys given."""
+    return [
+        (as_bytes(v), rid, mid)
+        for v, rid, mid in select_in(
+            conn, "SELECT value, record_id, member_id FROM tokens WHERE key IN ({0})", set(keys)
+        )
+    ]
+
+
+def all_keys(conn: Connection) -> npt.NDArray[np.int64]:
+    """Every stored key (with repeats), read in slices: 8M keys as Python tuples is GiBs."""
+    parts = [np.zeros(0, dtype=np.int64)]
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute("SELECT key FROM tokens")
+        while chunk := cursor.fetchmany(1 << 16):
+            parts.append(np.fromiter((k for (k,) in chunk), dtype=np.int64, count=len(chunk)))
+    finally:
+        cursor.close()
+    return np.concatenate(parts)
+
+
+# ---------------------------------------------------------------------- pairs
+
+
+def pairs_touching(conn: Connection, record_ids: Iterable[str]) -> dict[tuple[str, str], PairRow]:
+    """Stored pairs with either end among ``record_ids``, by (record_a, record_b)."""
+    return {
+        (a, b): PairRow(a, b, ma, mb, float(score), kinds)
+        for a, b, ma, mb, score, kinds in select_in(
+            conn,
+            "SELECT record_a, record_b, member_a, member_b, score, kinds FROM pairs"
+            " WHERE record_a IN ({0}) OR record_b IN ({0})",
+            sorted(set(record_ids)),
+        )
+    }
+
+
+def pair_edges(conn: Connection, record_ids: Iterable[str]) -> list[tuple[str, str]]:
+    """(record_a, record_b) of the stored pairs touching ``record_ids`` (a search frontier)."""
+    return [
+        (a, b)
+        for a, b in select_in(
+            conn,
+            "SELECT record_a, record_b FROM pairs WHERE record_a IN ({0}) OR record_b IN ({0})",
+            sorted(set(record_ids)),
+        )
+    ]
+
+
+def replace_pairs(conn: Connection, changed: Iterable[tuple[str, str]], rows: Sequence[PairRow]) -> None:
+    """Delete the pairs ``changed`` names, then store ``rows`` (the ones that still match)."""
+    executemany(conn, "DELETE FROM pairs WHERE record_a = {mark} AND record_b = {mark}", sorted(set(changed)))
+    bulk_insert(conn, pairs, PAIR_COLUMNS, rows)
+
+
+def all_pairs(conn: Connection) -> list[tuple[str, str, float]]:
+    """Every matched pair ``(record_a, record_b, score)``, ordered."""
+    rows = conn.execute(
+        sa.select(pairs.c.record_a, pairs.c.record_b, pairs.c.score).order_by(pairs.c.record_a, pairs.c.record_b)
+    ).all()
+    return [(a, b, float(s)) for a, b, s in rows]
+
+
+# ---------------------------------------------------------------------- clusters
+
+
+def cluster_ids(conn: Connection, record_ids: Iterable[str]) -> dict[str, str]:
+    """record -> cluster id, for the records given that are in a cluster."""
+    return dict(
+        select_in(conn, "SELECT record_id, cluster_id FROM cluster_of WHERE record_id IN ({0})", sorted(set(record_ids)))
+    )
+
+
+def replace_cluster_ids(conn: Connection, drop: Iterable[str], rows: Sequence[tuple[str, str]]) -> None:
+    """Forget the cluster of every record in ``drop``, then store ``(record_id, cluster_id)`` rows."""
+    select_in(conn, "DELETE FROM cluster_of WHERE record_id IN ({0})", sorted(set(drop)), fetch=False)
+    bulk_insert(conn, cluster_of, ("record_id", "cluster_id"), rows)

@@ -1,0 +1,61 @@
+"""The match engine's queries (store/postings.py) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from msin_fed.coordinator.store import SharedStore, pack_tokens, token_key
+from msin_fed.coordinator.store import postings as P
+
+
+def _row(record: str, member: str, kind: str, value: bytes) -> P.TokenRow:
+    return (record, member, kind, value, 1, token_key(value))
+
+
+def test_postings_count_by_key_then_by_value_and_are_removed_with_their_record(store: SharedStore) -> None:
+    shared = b"\x11" * 64
+    # Same 8-byte key, another value: counted together by key, apart by value.
+    twin = b"\x11" * 8 + b"\x22" * 56
+    alone = b"\x33" * 64
+    rows = [
+        _row("a", "alpha", "phone", shared),
+        _row("b", "beta", "phone", shared),
+        _row("c", "gamma", "phone", twin),
+        _row("a", "alpha", "email", alone),
+    ]
+    with store.write() as conn:
+        P.insert_postings(
+            conn,
+            sorted(rows, key=lambda r: r[5]),
+            [("a", "alpha", pack_tokens([("phone", shared), ("email", alone)])), ("b", "beta", pack_tokens([("phone", shared)]))],
+        )
+    key = token_key(shared)
+    with store.read() as conn:
+        assert P.key_counts(conn, [key, token_key(alone)]) == {key: 3}
+        assert P.value_counts(conn, [key]) == {shared: 2}
+        assert sorted(P.holders(conn, [key])) == [(shared, "a", "alpha"), (shared, "b", "beta"), (twin, "c", "gamma")]
+        assert P.tokens_of(conn, ["a", "zz"]) == {"a": ("alpha", [("phone", shared), ("email", alone)])}
+        assert sorted(P.all_keys(conn).tolist()) == sorted(r[5] for r in rows)
+    with store.write() as conn:
+        P.delete_postings(conn, "a", [key, token_key(alone)])
+    with store.read() as conn:
+        assert P.key_counts(conn, [key]) == {key: 2}
+        assert P.value_counts(conn, [key]) == {}
+        assert P.tokens_of(conn, ["a", "b"]) == {"b": ("beta", [("phone", shared)])}
+
+
+def test_pairs_and_cluster_ids_are_replaced_not_appended(store: SharedStore) -> None:
+    ab = P.PairRow("a", "b", "alpha", "beta", 0.9, "phone")
+    bc = P.PairRow("b", "c", "beta", "gamma", 0.7, "email,phone")
+    with store.write() as conn:
+        P.replace_pairs(conn, [], [ab, bc])
+        P.replace_cluster_ids(conn, [], [("a", "k1"), ("b", "k1"), ("c", "k1")])
+    with store.read() as conn:
+        assert P.pairs_touching(conn, ["c"]) == {("b", "c"): bc}
+        assert sorted(P.pair_edges(conn, ["b"])) == [("a", "b"), ("b", "c")]
+        assert P.all_pairs(conn) == [("a", "b", 0.9), ("b", "c", 0.7)]
+    rescored = ab._replace(score=0.95)
+    with store.write() as conn:
+        P.replace_pairs(conn, [("a", "b"), ("b", "c")], [rescored])  # b-c no longer matches
+        P.replace_cluster_ids(conn, ["c"], [])
+    with store.read() as conn:
+        assert P.pairs_touching(conn, ["a", "b", "c"]) == {("a", "b"): rescored}
+        assert P.cluster_ids(conn, ["a", "b", "c"]) == {"a": "k1", "b": "k1"}
