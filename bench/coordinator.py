@@ -69,18 +69,36 @@ GRADE = Grade.parse("2BP")
 GiB = 2**30
 
 
-class TokenSource:
-    """Random 64-byte tokens; a share ``p_shared`` drawn from a per-kind pool so records match."""
+#: Kinds a person keeps across every record of them (name and date of birth, and what is
+#: made of them); the other kinds are contact details a record may or may not hold.
+PERSON_KINDS = frozenset(("name_dob", "name_phon_dob", "name_lsh_dob", "dob_postcode"))
 
-    def __init__(self, n_records: int, p_shared: float = 0.03, seed: int = 7) -> None:
+
+class TokenSource:
+    """Random 64-byte tokens; a share ``p_shared`` of records are of people from a pool.
+
+    The people are consistent, as real ones are: every record of one keeps its name and
+    date of birth tokens and holds each contact detail (phone, e-mail, vehicle, address)
+    with probability ``p_contact``, a fresh random one otherwise. A phone shared under a
+    different name and date of birth is a disagreement to the matcher, so independent
+    draws per kind would match nothing.
+    """
+
+    def __init__(self, n_records: int, p_shared: float = 0.03, seed: int = 7, p_contact: float = 0.6) -> None:
         self.rng = random.Random(seed)
         self.p = p_shared
+        self.p_contact = p_contact
         pool = max(10, int(n_records * p_shared / 2))
-        self.pools = {k: [self.rng.randbytes(64) for _ in range(pool)] for k in KINDS}
+        self.people = [{k: self.rng.randbytes(64) for k in KINDS} for _ in range(pool)]
 
     def pairs(self) -> list[tuple[str, bytes]]:
         rng = self.rng
-        return [(k, rng.choice(self.pools[k]) if rng.random() < self.p else rng.randbytes(64)) for k in KINDS]
+        if rng.random() >= self.p:
+            return [(k, rng.randbytes(64)) for k in KINDS]
+        person = rng.choice(self.people)
+        return [
+            (k, person[k] if k in PERSON_KINDS or rng.random() < self.p_contact else rng.randbytes(64)) for k in KINDS
+        ]
 
 
 def random_id(rng: random.Random) -> str:

@@ -11,7 +11,6 @@ from typing import TypeVar
 
 import grpc
 
-from msin_fed import pki
 from msin_fed.errors import MsinError
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
@@ -19,7 +18,7 @@ from msin_fed.wire import case_view_to_pb, recommendation_to_pb, sealed_message_
 
 from .case_service import CaseService
 from .service import Caller, CoordinatorService
-from .servicer import _abort
+from .servicer import _abort, _caller
 
 __all__ = ["CASE_POLICY", "CasesServicer"]
 
@@ -59,8 +58,9 @@ class CasesServicer(pb_grpc.CasesServicer):
 
     def _call(self, context: grpc.ServicerContext, fn: Callable[[Caller], _R]) -> _R:
         try:
-            peer = pki.peer_of(context)
-            caller = Caller(peer.role, peer.name, peer.signing_public_key, peer.sealing_public_key)
+            # The same caller as the Coordinator service's: an analyst console's msin-person
+            # metadata names the person in the audit log ("sttg-analyst/ann"), validated there.
+            caller = _caller(context)
             self.service.admit(caller)
             self.cases.note_key(caller)
             return fn(caller)

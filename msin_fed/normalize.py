@@ -84,9 +84,41 @@ def phone(value: str, region: str = "GB", fld: str = "phone") -> str:
         raise ValidationError(fld, "is not a telephone number") from None
     reason = phonenumbers.is_possible_number_with_reason(number)
     national = phonenumbers.national_significant_number(number)
-    if reason != phonenumbers.ValidationResult.IS_POSSIBLE or len(national) < 7:
+    # A leading zero that is neither a trunk prefix the parser stripped nor part of a valid
+    # number (as Italy's is) is what is left of a too-short one: GB "07700 12" would
+    # otherwise pass as "+440770012", PL "0770012" as "+480770012".
+    stray_zero = bool(number.italian_leading_zero) and not phonenumbers.is_valid_number(number)
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE or len(national) < 7 or stray_zero:
         raise ValidationError(fld, "is not a possible number for its country (wrong length)")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_region(value: str, country: str = "GB") -> str:
+    """The region to read phone ``value`` in, for a row whose ``country`` is ``country``.
+
+    ``country`` is often the person's nationality, while the network is UK-based and its
+    members write UK numbers in national form (``07409 661374`` in a Polish row is a UK
+    mobile). A national number that is no valid number of ``country`` is read as a UK one
+    when it is a valid UK number, or when it is not even possible in ``country`` but is in
+    the UK. International numbers (``+``, ``00``) are read as written. Never raises: a
+    value that fits neither comes back with ``country`` and fails in :func:`phone`.
+    """
+    if country == "GB" or value.strip().startswith(("+", "00")):
+        return country
+
+    def reading(region: str) -> phonenumbers.PhoneNumber | None:
+        try:
+            return phonenumbers.parse(phone(value, region))
+        except ValidationError:
+            return None
+
+    here = reading(country)
+    if here is not None and phonenumbers.is_valid_number(here):
+        return country
+    uk = reading("GB")
+    if uk is not None and (here is None or phonenumbers.is_valid_number(uk)):
+        return "GB"
+    return country
 
 
 def email(value: str, fld: str = "email") -> str:

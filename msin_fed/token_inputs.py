@@ -48,7 +48,6 @@ from dataclasses import dataclass
 
 import jellyfish
 import numpy as np
-import phonenumbers
 
 from msin_fed import normalize
 from msin_fed.errors import ValidationError
@@ -180,21 +179,9 @@ def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) ->
 
 
 def _phone(value: str, region: str) -> str:
-    """E.164 of a phone read in ``region``, unless it is no valid number there and a valid
-    UK one: ``country`` is often the person's nationality, while a UK member writes UK
-    numbers in national form (``07409 661374`` is a UK mobile, not a Polish number)."""
-    e164 = normalize.phone(value, region)
-    if region == "GB" or value.strip().startswith(("+", "00")):
-        return e164
-    try:
-        uk = normalize.phone(value, "GB")
-    except ValidationError:
-        return e164
-    if phonenumbers.is_valid_number(phonenumbers.parse(uk)) and not phonenumbers.is_valid_number(
-        phonenumbers.parse(e164)
-    ):
-        return uk
-    return e164
+    """E.164 of a phone, read where :func:`normalize.phone_region` says (a UK number in
+    national form under a foreign ``country`` is read as a UK one)."""
+    return normalize.phone(value, normalize.phone_region(value, region))
 
 
 def _postcode(value: str, country: str, fld: str) -> str:

@@ -155,3 +155,17 @@ def test_a_postcode_nothing_can_hold_is_kept_as_invalid_not_dropped() -> None:
     assert with_site.invalid == () and with_site.mention is not None and with_site.mention.site is not None
     gb = parse_mention({"record_id": "r", "postcode": "ta1 1aa"})
     assert gb.mention is not None and gb.mention.address is not None and gb.mention.address.postcode == "ta1 1aa"
+
+
+def test_a_uk_mobile_under_a_foreign_country_is_a_uk_phone() -> None:
+    """``country`` is often nationality: a UK mobile in national form in a Polish row is
+    the same phone as the same number written internationally in a GB row."""
+    polish = parse_mention({"record_id": "a", "phone": "07911 123456", "country": "PL"}).mention
+    british = parse_mention({"record_id": "b", "phone": "+44 7911 123456"}).mention
+    assert polish is not None and polish.phone is not None and polish.invalid_fields == ()
+    assert polish.phone.region == "GB" and british is not None and british.phone is not None
+    assert canonical_text(polish.phone) == canonical_text(british.phone) == "+447911123456"
+    phone_inputs = {i for i in inputs_for_mention(polish) if i.kind == "phone"}
+    assert phone_inputs == {i for i in inputs_for_mention(british) if i.kind == "phone"} != set()
+    too_short = parse_mention({"record_id": "c", "phone": "07700 12", "country": "PL"})
+    assert [f.column for f in too_short.invalid] == ["phone"]

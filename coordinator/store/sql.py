@@ -36,7 +36,7 @@ def _mark(conn: Connection) -> str:
 
 
 def bulk_insert(
-    conn: Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    conn: Connection, table: sa.TableClause, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """Insert rows through the driver: on SQLite many rows per INSERT statement, elsewhere
     executemany (psycopg pipelines it)."""

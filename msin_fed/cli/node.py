@@ -122,6 +122,7 @@ def _highlighter(stream: Any) -> Any:
 
 
 def _preview(args: argparse.Namespace) -> int:
+    from msin_fed import token_inputs
     from msin_fed.cli.redact import EXIT_REFUSED
 
     with _open(args) as node:
@@ -134,7 +135,7 @@ def _preview(args: argparse.Namespace) -> int:
     print(f"    {mark(preview.narrative)}")
     placeholders = ", ".join(f"{k} x{n}" for k, n in preview.placeholder_counts().items()) or "none"
     print(f"  placeholders: {placeholders}")
-    kinds = ", ".join(f"{k} x{n}" for k, n in preview.token_counts().items()) or "none"
+    kinds = ", ".join(f"{token_inputs.kind_label(k)} x{n}" for k, n in preview.token_counts().items()) or "none"
     print(f"  tokens that would be sent: {len(preview.token_kinds)} ({kinds})")
     if preview.would_refuse:
         found = ", ".join(f"{f.entity_type} at {f.start}-{f.end}" for f in preview.residue)
@@ -353,6 +354,8 @@ def _withdraw(args: argparse.Namespace) -> int:
 
 
 def _matches(args: argparse.Namespace) -> int:
+    from msin_fed import token_inputs
+
     with _open(args) as node:
         if args.sync:
             node.sync()
@@ -363,7 +366,7 @@ def _matches(args: argparse.Namespace) -> int:
     if not found:
         print("no matches")
     for m in found:
-        kinds = ", ".join(m.matched_kinds) or "-"
+        kinds = token_inputs.describe_kinds(m.matched_kinds, brief=True) or "-"
         print(f"{m.report_id or '(unknown record)'}: {m.change}; {m.other_members} other member(s); on {kinds}; cluster {m.cluster_id}")
     return 0
 

@@ -160,7 +160,7 @@ IDENTIFIER_TYPES: tuple[IdentifierType, ...] = (
     IdentifierType("date_of_birth", DateOfBirth, "date_of_birth", "date_of_birth",
                    lambda raw, _c: DateOfBirth(raw), lambda i: normalize.date_of_birth(i.value)),
     IdentifierType("phone", Phone, "phone", "phone",
-                   lambda raw, c: Phone(raw, region=c.country), _phone),
+                   lambda raw, c: Phone(raw, region=normalize.phone_region(raw, c.country)), _phone),
     IdentifierType("email", Email, "email", "email",
                    lambda raw, _c: Email(raw), lambda i: normalize.email(i.value)),
     IdentifierType("address", StreetAddress, "street_address", "address",

@@ -1,9 +1,11 @@
 """The web consoles: pages for the people who use the network (see docs/console.md).
 
 * :mod:`msin_fed.web.node_console`: ``msin node console``, beside a member's node, for its
-  nominated users, and the staff concern form that needs no account;
+  nominated users, and the staff concern form that needs no account; its case pages are
+  :mod:`msin_fed.web.node_cases`;
 * :mod:`msin_fed.web.analyst_console`: ``msin coordinator console``, STTG's analysts, a
-  separate process calling the coordinator over gRPC with its own analyst certificate.
+  separate process calling the coordinator over gRPC with its own analyst certificate;
+  its case pages are :mod:`msin_fed.web.analyst_cases`.
 
 What they share: :mod:`~msin_fed.web.app` (templates, sessions, sign-in, CSRF-checked
 forms), :mod:`~msin_fed.web.security` (headers, sessions, limits),

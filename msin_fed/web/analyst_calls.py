@@ -8,8 +8,8 @@ entry (``sttg-analyst/alice``). Nothing here decides what an analyst may see.
 
 from __future__ import annotations
 
+import copy
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +17,8 @@ from typing import Any
 import grpc
 
 from msin_fed import pki
+from msin_fed.analyst import AnalystClient
+from msin_fed.cases_client import AnalystCases
 from msin_fed.errors import RemoteError
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
@@ -37,6 +39,21 @@ class CallRefused(Exception):
         return f"{self.code}: {self.reason}"
 
 
+class _PersonStub:
+    """A stub whose every unary call carries the ``msin-person`` metadata."""
+
+    def __init__(self, stub: Any, person: str) -> None:
+        self._stub, self._person = stub, person
+
+    def __getattr__(self, method: str) -> Any:
+        call = getattr(self._stub, method)
+
+        def with_person(request: Any, **kwargs: Any) -> Any:
+            return call(request, metadata=((PERSON_METADATA, self._person),), **kwargs)
+
+        return with_person
+
+
 class AnalystCalls:
     """One channel to the coordinator with the analyst identity; thread-safe."""
 
@@ -50,10 +67,19 @@ class AnalystCalls:
         self._channel = pki.secure_channel(address, identity, role="coordinator", name=name)
         self._stub = pb_grpc.CoordinatorStub(self._channel)  # type: ignore[no-untyped-call]
         self._lock = threading.Lock()
+        # cli-surface's client (ListAlerts, ListActions, GetAudit), on a channel of its own.
+        self._client = AnalystClient(address, identity, name, timeout=timeout)
 
     def close(self) -> None:
-        """Close the channel."""
+        """Close the channels."""
         self._channel.close()
+        self._client.close()
+
+    def client(self, person: str) -> AnalystClient:
+        """:class:`~msin_fed.analyst.AnalystClient` whose calls name ``person`` (shares one channel)."""
+        client = copy.copy(self._client)
+        client._stub = _PersonStub(self._client._stub, person)  # type: ignore[assignment]
+        return client
 
     def _call(self, method: str, request: Any, person: str) -> Any:
         try:
@@ -64,6 +90,13 @@ class AnalystCalls:
             details = exc.details() if hasattr(exc, "details") else ""
             raise CallRefused(code, str(details or "")) from None
 
+    def cases(self, person: str) -> AnalystCases:
+        """The cases API (:class:`~msin_fed.cases_client.AnalystCases`) over this channel, each
+        call naming ``person``; messages are sealed and opened with the console's analyst key."""
+        client = AnalystCases(self._channel, self.identity, timeout=self.timeout)
+        client._stub = _PersonStub(client._stub, person)  # type: ignore[assignment]
+        return client
+
     def clusters(self, person: str, limit: int = 500) -> list[pb.Cluster]:
         """Every cluster, largest first (ListClusters)."""
         return list(self._call("ListClusters", pb.ListClustersRequest(limit=limit), person).clusters)
@@ -72,29 +105,6 @@ class AnalystCalls:
         """Raise an alert on a shared record; the alert id (CallRefused with the coordinator's reason)."""
         reply = self._call("RaiseAlert", pb.RaiseAlertRequest(record_id=record_id, summary=summary), person)
         return str(reply.alert_id)
-
-    def alerts(self, person: str, *, quiet: float = 0.6, limit: float = 10.0) -> list[pb.Event]:
-        """Every alert event so far, oldest first: the event stream read until it is quiet."""
-        found: list[pb.Event] = []
-        stream = self._stub.Subscribe(pb.SubscribeRequest(after_cursor=0), metadata=((PERSON_METADATA, person),))
-        last = [time.monotonic()]
-        deadline = time.monotonic() + limit
-
-        def watchdog() -> None:
-            while time.monotonic() < deadline and time.monotonic() - last[0] < quiet:
-                time.sleep(0.1)
-            stream.cancel()
-
-        threading.Thread(target=watchdog, daemon=True).start()
-        try:
-            for event in stream:
-                last[0] = time.monotonic()
-                if event.WhichOneof("body") == "alert":
-                    found.append(event)
-        except grpc.RpcError as exc:
-            if exc.code() != grpc.StatusCode.CANCELLED:
-                raise CallRefused(exc.code().name, str(exc.details() or "")) from None
-        return found
 
     def usage_totals(self) -> dict[str, Any]:
         """Each key holder's usage totals today (or the RemoteError of that holder)."""

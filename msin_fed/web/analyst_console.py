@@ -8,7 +8,9 @@ coordinator's audit log. Pages: clusters with filters, cluster detail (redacted
 narratives, members, grades, time line, a graph of records and the kinds of token joining
 them, with a table of the same), raising an alert on a record (the coordinator enforces
 the grading rule and checks the summary for personal data; its refusal is explained),
-the alerts raised so far, and the key holders' budget totals.
+the alerts raised so far, the actions taken, the audit log with the chain's
+verification (those three through :class:`~msin_fed.analyst.AnalystClient`), and the key
+holders' budget totals. The case pages are :mod:`msin_fed.web.analyst_cases`.
 
 Configuration (TOML)::
 
@@ -29,6 +31,7 @@ Configuration (TOML)::
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -45,13 +48,14 @@ from starlette.types import ASGIApp
 
 from msin_fed import pki
 from msin_fed.config_file import read_toml
-from msin_fed.errors import ConfigError
+from msin_fed.errors import ConfigError, RemoteError
 from msin_fed.model import ExploitationType, Region, Sector
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.wire import grade_from_pb, tlp_from_pb
 
 from .accounts import AccountStore
 from .analyst_calls import AnalystCalls, CallRefused
+from .analyst_cases import AnalystCasePages
 from .app import Console, NavItem
 from .graph import GraphNode, cluster_svg
 from .security import SessionStore
@@ -114,6 +118,14 @@ def load_analyst_config(path: Path, *, listen: str | None = None) -> AnalystConf
         holders=tuple(holders),
         source=source,
     )
+
+
+def _instant(text: str) -> Any:
+    """An audit entry's ISO time as a datetime (the text itself if it is not one)."""
+    try:
+        return _dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
 
 
 def _label(vocab: Any, code: str) -> str:
@@ -247,18 +259,38 @@ class AnalystConsole:
     async def alerts(self, request: Request) -> Response:
         person = self.console.user(request)
         try:
-            events = await self._run(self.calls.alerts, person)
-        except CallRefused as exc:
+            found = await self._run(lambda: self.calls.client(person).alerts(limit=500))
+        except RemoteError as exc:
             raise HTTPException(503, f"The coordinator could not be asked ({exc.code}).") from None
-        alerts = []
-        for e in reversed(events):
-            a = e.alert
-            alerts.append({"id": a.alert_id, "summary": a.summary, "region": _label(Region, a.region),
-                           "sector": _label(Sector, a.sector), "type": _label(ExploitationType, a.exploitation_type),
-                           "grade": str(grade_from_pb(a.grade)), "tlp": tlp_from_pb(a.tlp).value,
-                           "by": a.raised_by_role,
-                           "at": e.created_at.ToDatetime() if e.HasField("created_at") else None})
+        alerts = [{"id": a.alert_id, "summary": a.summary, "region": _label(Region, a.region) if a.region else "withdrawn",
+                   "sector": _label(Sector, a.sector) if a.sector else "", "type": _label(ExploitationType, a.exploitation_type)
+                   if a.exploitation_type else "", "grade": str(a.grade) if a.grade else "",
+                   "tlp": a.tlp.value if a.tlp else "", "by": a.raised_by_role, "at": a.created_at}
+                  for a in found]
         return self.console.render(request, "analyst/alerts.html", title="Alerts", alerts=alerts)
+
+    async def actions(self, request: Request) -> Response:
+        person = self.console.user(request)
+        try:
+            found = await self._run(lambda: self.calls.client(person).actions(limit=500))
+        except RemoteError as exc:
+            raise HTTPException(503, f"The coordinator could not be asked ({exc.code}).") from None
+        return self.console.render(request, "analyst/actions.html", title="Actions taken", actions=found)
+
+    async def audit(self, request: Request) -> Response:
+        person = self.console.user(request)
+        after = request.query_params.get("after", "")
+        try:
+            client = self.calls.client(person)
+            status = await self._run(client.audit_status)
+            # The newest page by default; "after" pages on from an entry.
+            start = int(after) if after.isdigit() else max(0, status.entries - 100)
+            page = await self._run(lambda: client.audit(after_seq=start, limit=100))
+        except RemoteError as exc:
+            raise HTTPException(503, f"The coordinator could not be asked ({exc.code}).") from None
+        entries = [{"entry": e, "at": _instant(e.at)} for e in sorted(page.entries, key=lambda e: e.seq, reverse=True)]
+        return self.console.render(request, "analyst/audit.html", title="Audit log", chain=page.status,
+                                   entries=entries, start=start, head=page.head_seq)
 
     async def budgets(self, request: Request) -> Response:
         self.console.user(request)
@@ -279,13 +311,18 @@ class AnalystConsole:
             Route("/clusters/{cluster_id}", self.cluster, methods=["GET"]),
             Route("/clusters/{cluster_id}/alert", self.raise_alert, methods=["POST"]),
             Route("/alerts", self.alerts, methods=["GET"]),
+            Route("/actions", self.actions, methods=["GET"]),
+            Route("/audit", self.audit, methods=["GET"]),
             Route("/budgets", self.budgets, methods=["GET"]),
         ]
 
 
 NAV = (
     NavItem("Clusters", "/clusters", "/clusters"),
+    NavItem("Cases", "/cases", "/cases"),
     NavItem("Alerts", "/alerts"),
+    NavItem("Actions", "/actions"),
+    NavItem("Audit log", "/audit"),
     NavItem("Key-holder budgets", "/budgets"),
 )
 
@@ -302,4 +339,5 @@ def build_analyst_console(config: AnalystConfig) -> tuple[ASGIApp, AnalystConsol
         sessions=SessionStore(idle=config.console.session_idle, lifetime=config.console.session_lifetime),
     )
     ac = AnalystConsole(calls, console)
-    return console.app(ac.routes(), name="analyst-console"), ac
+    pages = AnalystCasePages(calls, console)
+    return console.app([*ac.routes(), *pages.routes()], name="analyst-console"), ac

@@ -657,6 +657,7 @@ NAV = (
     NavItem("Overview", "/"),
     NavItem("Reports", "/reports", "/reports"),
     NavItem("Matches", "/matches"),
+    NavItem("Cases", "/cases", "/cases"),
     NavItem("Alerts", "/alerts"),
     NavItem("Outbox", "/outbox"),
     NavItem("Review queue", "/review", "/review"),
@@ -684,7 +685,9 @@ def build_node_console(
         opened.start()
     # Load the redaction pipeline now rather than on the first preview.
     threading.Thread(target=_warm, args=(opened,), name="redactor-warm-up", daemon=True).start()
-    return console.app(nc.routes(), name="node-console"), nc
+    from .node_cases import NodeCasePages
+
+    return console.app([*nc.routes(), *NodeCasePages(opened, console).routes()], name="node-console"), nc
 
 
 def _warm(node: Node) -> None:

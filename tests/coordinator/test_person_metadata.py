@@ -13,6 +13,7 @@ import pytest
 
 from msin_fed import pki
 from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 
 from .conftest import Live, record, signed_batch, submission
 
@@ -52,3 +53,17 @@ def test_a_member_cannot_name_a_person(live: Live, make_identity: MakeId, tmp_pa
                      metadata=(("msin-person", "ann"),))
     intake = [actor for _role, actor, action in _actors(tmp_path) if action == "intake"]
     assert intake == ["tesco"]
+
+
+def test_the_cases_service_checks_the_person_too(live: Live, make_identity: MakeId) -> None:
+    analyst = make_identity("analyst", "sttg-analyst")
+    channel = pki.secure_channel(f"127.0.0.1:{live.port}", analyst, role="coordinator", name="sttg")
+    try:
+        cases = pb_grpc.CasesStub(channel)
+        assert list(cases.ListCases(pb.ListCasesRequest(), timeout=5, metadata=(("msin-person", "ann"),)).cases) == []
+        with pytest.raises(grpc.RpcError) as excinfo:
+            cases.ListCases(pb.ListCasesRequest(), timeout=5, metadata=(("msin-person", "Ann Smith"),))
+        assert excinfo.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "msin-person" in str(excinfo.value.details())
+    finally:
+        channel.close()

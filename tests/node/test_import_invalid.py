@@ -170,3 +170,27 @@ def test_codec_keeps_invalid_fields_and_a_value_a_stricter_rule_now_rejects() ->
     assert mention.invalid_fields[0] == InvalidField("email", "ion@@x", "wrong format")
     assert (mention.invalid_fields[1].column, mention.invalid_fields[1].value) == ("national_id", "GB123456A")
     assert report_from_bytes(report_to_bytes(back)) == back
+
+
+def test_uk_numbers_under_a_foreign_country_and_too_short_numbers(tmp_path: Path, redactor: Redactor) -> None:
+    """A UK mobile in national form in a Polish row is a UK phone (tokenized, redacted); a
+    too-short number is an invalid field, never a token, and still leaves the narrative."""
+    uk_mobile, short = "07911 123456", "07700 12"
+    reports, mentions = tmp_path / "reports.csv", tmp_path / "mentions.csv"
+    narrative = f"Piotr rings from {uk_mobile}; Anna gave {short} before the line went dead."
+    reports.write_text(HEADER + f'R1,"{narrative}",Wales,packhouse,labour_exploitation,2024-05,2BP\n'
+                       'R2,"Nothing named.",Wales,packhouse,labour_exploitation,2024-06,2BP\n', encoding="utf-8")
+    mentions.write_text("record_id,given_name,family_name,phone,country\n"
+                        f"R1,Piotr,Kowalski,{uk_mobile},PL\nR1,Anna,Lis,{short},PL\nR2,,,{short},GB\n", encoding="utf-8")
+    with Node.open(tmp_path / "n.db", key=PASS, create=True, kdf=FAST_KDF, redactor=redactor,
+                   tokenizer=_NoTokens()) as node:
+        result = node.import_file(reports, mentions)
+        assert [(w.line, w.field) for w in result.warnings] == [(3, "phone"), (4, "phone")]
+        piotr, anna = node.report("R1").mentions
+        assert piotr.phone is not None and piotr.phone.region == "GB" and anna.phone is None
+        preview = node.preview_share("R1", tlp="AMBER")
+    assert preview.token_kinds.count("phone") == 1
+    squashed = preview.narrative.replace(" ", "")
+    for digits in ("07911123456", "123456", "0770012", "77012"):
+        assert digits not in squashed, digits
+    assert not preview.would_refuse

@@ -99,6 +99,9 @@ def test_withdrawn_share_shows_its_match_as_removed_and_reshare_shows_once(
     assert main(["node", "matches", "--config", str(cfg_a)]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("WD-1")]
     assert len(lines) == 1 and "removed" not in lines[0], lines
+    # The kinds matched read in plain English ("phone number"), not as token kind names.
+    on = lines[0].split("; on ")[1].split("; cluster")[0]
+    assert on != "-" and "_" not in on, lines[0]
 
 
 # ---------------------------------------------------------------- --json of domain types

@@ -121,7 +121,7 @@ def test_cli_preview_prints_narrative_and_token_kinds(tmp_path: Path) -> None:
     out = result.stdout
     assert "nothing has been sent" in out and "grade 2BP; TLP:GREEN" in out
     assert "[PERSON_1]" in out and "<PERSON_1>" not in out  # not a terminal: brackets
-    assert "tokens that would be sent:" in out and "phone x1" in out and "email x1" in out
+    assert "tokens that would be sent:" in out and "phone number x1" in out and "e-mail address x1" in out
     assert "verification: passes" in out
     for value in SECRETS:
         assert value not in out and value not in result.stderr

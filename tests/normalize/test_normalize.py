@@ -86,6 +86,8 @@ def test_distinct_values_never_collide(case: str, norm: Norm, values: list[str])
 INVALID: list[tuple[str, Norm, str, str]] = [
     ("phone_letters", normalize.phone, "07700 ABC123", "wrong format"),
     ("phone_short", normalize.phone, "0770", "possible"),
+    ("phone_short_stray_zero", normalize.phone, "07700 12", "possible"),
+    ("phone_short_stray_zero_pl", lambda v: normalize.phone(v, "PL"), "07700 12", "possible"),
     ("phone_empty", normalize.phone, "  ", "empty"),
     ("email_no_at", normalize.email, "ion.example.com", "wrong format"),
     ("email_double_dot", normalize.email, "ion..pop@example.com", "dot"),
@@ -126,3 +128,25 @@ def test_non_uk_postcodes_are_kept_compact() -> None:
 def test_gb_iban_yields_its_sort_code_and_account() -> None:
     canonical = normalize.iban("GB82 WEST 1234 5698 7654 32")
     assert normalize.bank_from_gb_iban(canonical) == normalize.bank_account("12-34-56 98765432")
+
+
+@pytest.mark.parametrize(("value", "country", "region", "e164"), [
+    ("07700 900123", "PL", "GB", "+447700900123"),  # not possible in PL: a UK mobile
+    ("07911123456", "RO", "GB", "+447911123456"),
+    ("512 345 678", "PL", "PL", "+48512345678"),  # valid where the row says
+    ("07911 123456", "DE", "DE", "+497911123456"),  # valid in DE: read as written
+    ("+48 512 345 678", "GB", "GB", "+48512345678"),  # international: as written
+    ("0048 512 345 678", "RO", "RO", "+48512345678"),
+    ("06 1234 5678", "IT", "IT", "+390612345678"),  # Italy's leading zero is the number's
+])
+def test_phone_region_reads_uk_national_numbers_under_a_foreign_country(
+        value: str, country: str, region: str, e164: str) -> None:
+    assert normalize.phone_region(value, country) == region
+    assert normalize.phone(value, region) == e164
+
+
+def test_phone_region_leaves_an_impossible_number_to_fail() -> None:
+    assert normalize.phone_region("07700 12", "PL") == "PL"
+    assert normalize.phone_region("not a phone", "PL") == "PL"
+    with pytest.raises(ValidationError):
+        normalize.phone("07700 12", normalize.phone_region("07700 12", "PL"))
