@@ -92,7 +92,17 @@ KIND_LABELS: dict[str, str] = {
     "dob_postcode": "date of birth and postcode",
     "address": "street address",
     "site_postcode": "site name and postcode",
+    "site_district": "site name and postcode district",
+    "site_locality": "site name and locality",
+    "site_near": "similar site name and postcode",
+    "site_near_locality": "similar site name and locality",
+    "company": "company name",
+    "company_near": "similar company name",
     "company_postcode": "company name and postcode",
+    "email_near": "e-mail address (one character off)",
+    "phon_postcode": "name as it sounds and postcode",
+    "name_phone_near": "similar name and a phone number one digit off",
+    "prefix_phone": "start of the name and phone number",
 }
 
 
