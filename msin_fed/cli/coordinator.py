@@ -103,15 +103,9 @@ def _console_accounts(args: argparse.Namespace) -> Any:
 
 
 def _users_add(args: argparse.Namespace) -> int:
-    from msin_fed.cli.node import print_new_account, read_new_password
+    from msin_fed.cli.node import add_account
 
-    store = _console_accounts(args)
-    try:
-        new = store.add(args.name, read_new_password(args.password_stdin))
-    finally:
-        store.close()
-    print_new_account(new)
-    return 0
+    return add_account(_console_accounts(args), args.name, args.password_stdin)
 
 
 def _users_list(args: argparse.Namespace) -> int:
@@ -125,13 +119,9 @@ def _users_list(args: argparse.Namespace) -> int:
 
 
 def _users_remove(args: argparse.Namespace) -> int:
-    store = _console_accounts(args)
-    try:
-        removed = store.remove(args.name)
-    finally:
-        store.close()
-    print(f"account {args.name} removed" if removed else f"no account {args.name}")
-    return 0 if removed else 1
+    from msin_fed.cli.node import remove_account
+
+    return remove_account(_console_accounts(args), args.name)
 
 
 def register_console(sub: Any) -> None:

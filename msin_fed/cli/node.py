@@ -528,14 +528,28 @@ def print_new_account(new: Any) -> None:
     print("  it is shown only now.")
 
 
-def _users_add(args: argparse.Namespace) -> int:
-    store = _accounts(args)
+def add_account(store: Any, name: str, password_stdin: bool) -> int:
+    """``users add`` of either console: create the account, print its TOTP secret once."""
     try:
-        new = store.add(args.name, read_new_password(args.password_stdin))
+        new = store.add(name, read_new_password(password_stdin))
     finally:
         store.close()
     print_new_account(new)
     return 0
+
+
+def remove_account(store: Any, name: str) -> int:
+    """``users remove`` of either console."""
+    try:
+        removed = store.remove(name)
+    finally:
+        store.close()
+    print(f"account {name} removed" if removed else f"no account {name}")
+    return 0 if removed else 1
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    return add_account(_accounts(args), args.name, args.password_stdin)
 
 
 def _users_list(args: argparse.Namespace) -> int:
@@ -554,13 +568,7 @@ def _users_list(args: argparse.Namespace) -> int:
 
 
 def _users_remove(args: argparse.Namespace) -> int:
-    store = _accounts(args)
-    try:
-        removed = store.remove(args.name)
-    finally:
-        store.close()
-    print(f"account {args.name} removed" if removed else f"no account {args.name}")
-    return 0 if removed else 1
+    return remove_account(_accounts(args), args.name)
 
 
 def register(subparsers: Any) -> None:
