@@ -90,6 +90,11 @@ class CoordinatorStub:
                 request_serializer=msin_dot_v1_dot_coordinator__pb2.GetAuditRequest.SerializeToString,
                 response_deserializer=msin_dot_v1_dot_coordinator__pb2.GetAuditResponse.FromString,
                 _registered_method=True)
+        self.GetInsights = channel.unary_unary(
+                '/msin.v1.Coordinator/GetInsights',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.GetInsightsRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.GetInsightsResponse.FromString,
+                _registered_method=True)
 
 
 class CoordinatorServicer:
@@ -183,6 +188,16 @@ class CoordinatorServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetInsights(self, request, context):
+        """The insights report's suppressed aggregates for a month and the window before it:
+        the same tables, clusters, actions, alerts and lessons `msin coordinator report`
+        publishes, after small-cell suppression (a hidden count is never sent). Analysts
+        only. INVALID_ARGUMENT naming the field for a bad month or window.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CoordinatorServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -240,6 +255,11 @@ def add_CoordinatorServicer_to_server(servicer, server):
                     servicer.GetAudit,
                     request_deserializer=msin_dot_v1_dot_coordinator__pb2.GetAuditRequest.FromString,
                     response_serializer=msin_dot_v1_dot_coordinator__pb2.GetAuditResponse.SerializeToString,
+            ),
+            'GetInsights': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInsights,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.GetInsightsRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.GetInsightsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -540,6 +560,33 @@ class Coordinator:
             '/msin.v1.Coordinator/GetAudit',
             msin_dot_v1_dot_coordinator__pb2.GetAuditRequest.SerializeToString,
             msin_dot_v1_dot_coordinator__pb2.GetAuditResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInsights(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Coordinator/GetInsights',
+            msin_dot_v1_dot_coordinator__pb2.GetInsightsRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.GetInsightsResponse.FromString,
             options,
             channel_credentials,
             insecure,
