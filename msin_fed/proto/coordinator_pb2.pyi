@@ -995,6 +995,18 @@ class EscalateResponse(_message.Message):
     stix_bundle: str
     def __init__(self, stix_bundle: _Optional[str] = ...) -> None: ...
 
+class GetCaseStixRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class GetCaseStixResponse(_message.Message):
+    __slots__ = ("stix_bundle",)
+    STIX_BUNDLE_FIELD_NUMBER: _ClassVar[int]
+    stix_bundle: str
+    def __init__(self, stix_bundle: _Optional[str] = ...) -> None: ...
+
 class RecordCaseActionRequest(_message.Message):
     __slots__ = ("case_id", "kind", "outcome", "date", "lessons")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]

@@ -686,6 +686,11 @@ class CasesStub:
                 request_serializer=msin_dot_v1_dot_coordinator__pb2.EscalateRequest.SerializeToString,
                 response_deserializer=msin_dot_v1_dot_coordinator__pb2.EscalateResponse.FromString,
                 _registered_method=True)
+        self.GetCaseStix = channel.unary_unary(
+                '/msin.v1.Cases/GetCaseStix',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.GetCaseStixRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.GetCaseStixResponse.FromString,
+                _registered_method=True)
         self.RecordCaseAction = channel.unary_unary(
                 '/msin.v1.Cases/RecordCaseAction',
                 request_serializer=msin_dot_v1_dot_coordinator__pb2.RecordCaseActionRequest.SerializeToString,
@@ -807,6 +812,15 @@ class CasesServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCaseStix(self, request, context):
+        """The STIX 2.1 bundle of an escalated case again (the same ids as Escalate's), from
+        the recorded escalation and the records still shared. Analysts only;
+        FAILED_PRECONDITION when the case was not escalated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RecordCaseAction(self, request, context):
         """A member records an action it took on a case, with its outcome.
         """
@@ -888,6 +902,11 @@ def add_CasesServicer_to_server(servicer, server):
                     servicer.Escalate,
                     request_deserializer=msin_dot_v1_dot_coordinator__pb2.EscalateRequest.FromString,
                     response_serializer=msin_dot_v1_dot_coordinator__pb2.EscalateResponse.SerializeToString,
+            ),
+            'GetCaseStix': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCaseStix,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.GetCaseStixRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.GetCaseStixResponse.SerializeToString,
             ),
             'RecordCaseAction': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordCaseAction,
@@ -1265,6 +1284,33 @@ class Cases:
             '/msin.v1.Cases/Escalate',
             msin_dot_v1_dot_coordinator__pb2.EscalateRequest.SerializeToString,
             msin_dot_v1_dot_coordinator__pb2.EscalateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCaseStix(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/GetCaseStix',
+            msin_dot_v1_dot_coordinator__pb2.GetCaseStixRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.GetCaseStixResponse.FromString,
             options,
             channel_credentials,
             insecure,
