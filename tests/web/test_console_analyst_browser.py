@@ -253,6 +253,10 @@ def test_insights_dashboard_charts_tables_and_suppression(analyst: Analyst) -> N
     # The brightstaff-only South West count is hidden, and so is what would reveal it.
     assert rows["South West"][-1].startswith("*") and "5" not in rows["South West"]
     assert rows["Total"][-1] == "23"  # the 4 records the nodes shared and the 19 sent here
+    # No row or column (with its total) has exactly one hidden value: it would follow from the rest.
+    grid = list(rows.values())
+    for line in [*grid, *([row[j] for row in grid] for j in range(len(grid[0])))]:
+        assert sum(v.startswith("*") for v in line) != 1, rows
     for table in ("table-month-family", "table-region-sector", "table-type", "table-actions"):
         for text in _cells(page, table):
             assert text.startswith("*") or text == "0" or int(text) >= 5, (table, text)
