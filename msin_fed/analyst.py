@@ -270,20 +270,23 @@ class AnalystClient:
 
     # ------------------------------------------------------------------ insights
 
-    def insights(self, month: str, window_months: int = 0) -> Insights:
+    def insights(self, month: str, window_months: int = 0, *, timeout: float | None = None) -> Insights:
         """The insights report's suppressed aggregates for ``month`` ("YYYY-MM") and the
         ``window_months`` before it (0: the coordinator's configured window).
 
         The same tables, clusters, actions, alerts and lessons ``msin coordinator report``
         publishes; a suppressed value is ``None`` (the coordinator never sends it).
         RemoteError INVALID_ARGUMENT naming the field for a bad month or window.
+        The coordinator reads every record for it (about 9 s per 100,000 records), so the
+        call waits ``timeout`` seconds, by default the client's timeout but at least 120.
         """
         from msin_fed.coordinator.insights.wire import insights_from_pb
 
         if not 0 <= window_months <= 120:
             raise ValidationError("window_months", "must be 0 (the configured window) to 120")
         request = pb.GetInsightsRequest(month=month, window_months=window_months)
-        reply = call(self.address, "reading insights", lambda: self._stub.GetInsights(request, timeout=self.timeout))
+        wait = timeout if timeout is not None else max(self.timeout, 120.0)
+        reply = call(self.address, "reading insights", lambda: self._stub.GetInsights(request, timeout=wait))
         return insights_from_pb(reply)
 
 
