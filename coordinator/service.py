@@ -30,7 +30,8 @@ from msin_fed.wire import SignedPart
 
 from .audit import AuditLog, AuditReport
 from .fairness import Busy, CallRates, SharedCallRates, StreamSlots
-from .insights import InsightConfig, Insights
+from .insights import InsightConfig, Insights, compute_insights, month_window
+from .insights._store import StoreSource
 from .intake import (
     AccessDenied,
     BatchToCheck,
@@ -637,9 +638,6 @@ class CoordinatorService:
         Exactly what ``msin coordinator report`` publishes under the configured small-cell
         rule; ``window_months`` 0 keeps the configured window.
         """
-        from .insights import compute_insights, month_window
-        from .insights._store import StoreSource
-
         if caller.role != "analyst":
             raise AccessDenied("only analysts read insights")
         if not 0 <= window_months <= 120:
