@@ -60,6 +60,7 @@ from msin_fed.model import (
     Sector,
     parse_mention,
 )
+from msin_fed.model.registry import date_order_of
 
 __all__ = [
     "DELIMITERS",
@@ -468,10 +469,11 @@ def _mention(
     strict: bool,
     record_id: str | None = None,
     where: str = "",
+    date_order: str = "dmy",
 ) -> EntityMention | None:
     """The mention of one row under the import policy: a bad identifier value is kept as an
     invalid field with a warning (refused when ``strict``); any other problem refuses."""
-    parsed = parse_mention(row, record_id=record_id)
+    parsed = parse_mention(row, record_id=record_id, date_order=date_order)
     for fld, problem in parsed.errors:
         errors.add(line, where + fld, problem)
     for bad in parsed.invalid:
@@ -506,8 +508,9 @@ def parse_mentions_csv(
 def _mentions(src: str, text: str, errors: _Collector, *, strict: bool) -> list[tuple[int, EntityMention]]:
     found: list[tuple[int, EntityMention]] = []
     _header, rows = _csv_rows(src, text, MENTION_COLUMNS, ("record_id",), errors)
+    order = date_order_of(row for _line, row in rows)  # one import, one date convention
     for line, row in rows:
-        mention = _mention(row, line, errors, strict=strict)
+        mention = _mention(row, line, errors, strict=strict, date_order=order)
         if mention is not None:
             found.append((line, mention))
     return found
