@@ -12,10 +12,13 @@ Messages never contain the value itself.
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
+from importlib import resources
 
 import ftfy
 import ftfy.bad_codecs  # registers the sloppy-windows-1252 codec repair_text uses
@@ -43,6 +46,7 @@ __all__ = [
     "passport",
     "phone",
     "postcode",
+    "postcode_area_town",
     "repair_text",
     "transliterate",
     "vehicle",
@@ -179,6 +183,25 @@ def vehicle(value: str, fld: str = "vehicle_registration") -> str:
 
 
 _UK_POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][ABD-HJLNP-UW-Z]{2})|GIR0AA")
+
+
+@functools.cache
+def _area_towns() -> dict[str, str]:
+    text = resources.files("msin_fed").joinpath("postcode_areas.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {row["area"]: fold(row["town"]) for row in rows}
+
+
+def postcode_area_town(canonical_postcode: str) -> str:
+    """The folded post town a canonical UK postcode's area is named after (``LS9 3LX`` ->
+    ``leeds``, ``SE1 7PB`` -> ``london``), or ``""`` for a postcode of no known area.
+
+    A district away from that town has another post town (``PE21`` is Boston, not
+    Peterborough), so this is a town the postcode *may* be written as, for evidence that
+    needs further agreement (a street), never a place by itself.
+    """
+    match = re.match(r"([A-Z]{1,2})[0-9]", canonical_postcode)
+    return _area_towns().get(match.group(1), "") if match else ""
 
 
 def postcode(value: str, country: str = "GB", fld: str = "postcode") -> str:

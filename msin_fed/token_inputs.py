@@ -502,6 +502,12 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
             out.append(_make("address", street, pcode))
         if locality:
             out.append(_make("address", street, "locality " + locality))
+        elif pcode:
+            # Another member may know the address by its town, not its postcode: the
+            # town the postcode's area is named after (LS -> Leeds, SE -> London).
+            town = normalize.postcode_area_town(pcode)
+            if town:
+                out.append(_make("address", street, "locality " + town))
     if (given or family) and dob:
         out.extend(_person_inputs(given, family, dob))
     if mention.site is not None:
@@ -509,7 +515,14 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         site_code = _postcode(site_pc, country, "postcode") if site_pc else pcode
         town = mention.site.locality if mention.site.locality.strip() else (
             mention.address.locality if mention.address is not None else "")
-        out.extend(_site_inputs(_org_name(mention.site.value, "site_name"), site_code, _towns(town)))
+        towns = _towns(town)
+        if not towns and site_code:
+            # Known by its postcode only: another member may know it by its town, taken
+            # here as the town the postcode area is named after (a postcode district of
+            # another town of the area gives no agreement, never a wrong one: the site
+            # kinds' entity counts tell same-named sites at two places apart).
+            towns = [t for t in [normalize.postcode_area_town(site_code)] if t]
+        out.extend(_site_inputs(_org_name(mention.site.value, "site_name"), site_code, towns))
     if mention.company_name is not None:
         for name in _company_names(mention.company_name.value):
             out.extend(_company_inputs(name, pcode))
