@@ -38,7 +38,13 @@ def _tables() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
         head = normalize.fold(canonical)
         heads.add(head)
         for variant in variants:
-            canonicals.setdefault(normalize.fold(variant), set()).add(head)
+            # The list holds some pairs both ways round (``bill`` has the nickname
+            # ``william`` as well as the reverse); a name is read only as a name at least
+            # as long as itself, so two formal names never meet through a short form
+            # they share (``william`` and ``robert`` through ``bill``).
+            folded = normalize.fold(variant)
+            if len(head) >= len(folded):
+                canonicals.setdefault(folded, set()).add(head)
     text = resources.files("msin_fed").joinpath("given_name_variants.csv").read_text("utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
     for row in rows:

@@ -174,11 +174,6 @@ def _name_parts(mention: EntityMention) -> tuple[tuple[str, ...], tuple[str, ...
     return given, family
 
 
-def _abbreviated(part: tuple[str, ...]) -> bool:
-    """Whether a name part is initials only (``J.``, ``J R``): not a name of its own."""
-    return bool(part) and all(len(w) == 1 for w in part)
-
-
 #: At most this many ``nick_dob`` inputs per mention.
 MAX_NICK_INPUTS = 8
 
@@ -209,14 +204,10 @@ def _swapped(dob: str) -> str | None:
 
 def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) -> Iterator[TokenInput]:
     words = tuple(dict.fromkeys(given + family))
-    # "J. Smith" is no full name: it makes no name_dob, so that "John Smith" with the
-    # same date does not read as a different name (the initial, the family name and
-    # the date still agree through name_init_dob, part_dob and initials_dob).
-    if not (_abbreviated(given) or _abbreviated(family)):
-        yield _make("name_dob", " ".join(sorted(words)), dob)
-        swapped = _swapped(dob)
-        if swapped is not None:
-            yield _make("name_dob_swap", " ".join(sorted(words)), swapped)
+    yield _make("name_dob", " ".join(sorted(words)), dob)
+    swapped = _swapped(dob)
+    if swapped is not None:
+        yield _make("name_dob_swap", " ".join(sorted(words)), swapped)
     yield from _nick_inputs(words, dob)
     yield _make("name_phon_dob", " ".join(sorted(jellyfish.metaphone(w) for w in words)), dob)
     for word in words:
