@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (mojibake is the test data)
 """Each class of messiness real multi-member exports have: a pair of that class links,
 and a namesake (or near-namesake) pair of that class stays apart.
 
@@ -11,9 +12,9 @@ import csv
 from pathlib import Path
 
 from msin_fed.linkage.pipeline import link_files
+from msin_fed.model.registry import parse_mention
 from msin_fed.model.report import MENTION_COLUMNS
 from msin_fed.token_inputs import inputs_for_mention
-from msin_fed.model.registry import parse_mention
 
 Row = dict[str, str]
 

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF003  (Cyrillic letters and mojibake are the test data)
 """Normalisation of the messiness real multi-member exports have: date conventions,
 OCR confusions in identifiers, mojibake and Cyrillic in names, nicknames, postcode areas."""
 
