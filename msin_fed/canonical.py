@@ -615,6 +615,10 @@ def parse_json(
         raise ImportValidationError([RowError(1, "file", "must hold a list of report objects", src)])
     rows: list[tuple[int, Mapping[str, Any]]] = []
     mentions: dict[str, list[EntityMention]] = {}
+    # One import, one date convention: read from every entity of every report.
+    order = date_order_of(
+        ent for item in data if isinstance(item, dict) and isinstance(item.get("entities"), list)
+        for ent in item["entities"] if isinstance(ent, dict))
     for index, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             errors.add(index, "report", "must be an object")
@@ -640,7 +644,8 @@ def parse_json(
             if ent.get("record_id") not in (None, "", rid):
                 errors.add(index, f"{where}.record_id", "differs from the report's report_id")
                 continue
-            mention = _mention(ent, index, errors, strict=strict, record_id=rid or "unknown", where=f"{where}.")
+            mention = _mention(ent, index, errors, strict=strict, record_id=rid or "unknown", where=f"{where}.",
+                               date_order=order)
             if mention is not None:
                 found.append(mention)
         mentions[rid] = found

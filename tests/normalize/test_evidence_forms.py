@@ -5,11 +5,13 @@ OCR confusions in identifiers, mojibake and Cyrillic in names, nicknames, postco
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 
 from msin_fed import names, normalize
-from msin_fed.errors import ValidationError
+from msin_fed.errors import ImportValidationError, ValidationError
 from msin_fed.model.registry import date_order_of, parse_mention
 
 TODAY = dt.date(2026, 6, 1)
@@ -109,3 +111,23 @@ def test_a_postcode_area_names_its_town() -> None:
     assert normalize.postcode_area_town("G42 2FP") == "glasgow"
     assert normalize.postcode_area_town("QQ1 1AA") == ""
     assert normalize.postcode_area_town("75008") == ""
+
+
+def test_a_node_import_infers_the_date_order_of_the_whole_import(tmp_path: Path) -> None:
+    from msin_fed.canonical import parse_json, parse_mentions_csv
+
+    path = tmp_path / "mentions.csv"
+    path.write_text("record_id,given_name,family_name,date_of_birth\n"
+                    "r1,Ion,Popa,03/25/1985\nr2,Ana,Stan,12/13/1970\nr3,Radu,Marin,04/30/1980\n"
+                    "r4,Elena,Gashi,03/07/1985\n", encoding="utf-8")
+    found = parse_mentions_csv(path)
+    assert [m.date_of_birth.value for _line, m in found if m.date_of_birth] == [
+        "1985-03-25", "1970-12-13", "1980-04-30", "1985-03-07"]
+    reports = [{"report_id": f"R{i}", "entities": [{"given_name": "Ion", "family_name": "Popa",
+                                                    "date_of_birth": d}]}
+               for i, d in enumerate(["03/25/1985", "12/13/1970", "04/30/1980", "03/07/1985"])]
+    doc = tmp_path / "reports.json"
+    doc.write_text(json.dumps(reports), encoding="utf-8")
+    with pytest.raises(ImportValidationError) as refused:  # the reports lack their other fields
+        parse_json(doc, strict=True)
+    assert not any(e.field.endswith("date_of_birth") for e in refused.value.errors)
