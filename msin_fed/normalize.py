@@ -497,6 +497,30 @@ _DOB_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{2})"), "dmy"),
 )
 
+#: English month names and their usual short forms (``Mar``, ``Sept``), for dates
+#: written with the month in words (``7 Mar 1985``, ``07-Mar-85``, ``March 7, 1985``).
+_MONTHS = {name: i for i, names in enumerate((
+    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+    ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+    ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for name in names}
+_DAY_NAMED = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)?[\s\-/.]*([A-Za-z]{3,9})\.?[\s\-/.,]*([0-9]{4}|[0-9]{2})")
+_NAMED_DAY = re.compile(r"([A-Za-z]{3,9})\.?[\s\-/.]*([0-9]{1,2})(?:st|nd|rd|th)?,?[\s\-/.]*([0-9]{4})")
+
+
+def _named_month(text: str) -> tuple[int, int, int, bool] | None:
+    """(day, month, year, two-digit year) of a date with its month in words, else None."""
+    match = _DAY_NAMED.fullmatch(text)
+    if match is not None:
+        day, name, year = match.groups()
+    else:
+        match = _NAMED_DAY.fullmatch(text)
+        if match is None:
+            return None
+        name, day, year = match.groups()
+    month = _MONTHS.get(name.lower())
+    return None if month is None else (int(day), month, int(year), len(year) == 2)
+
+
 #: A two-digit year is read in the century that makes its holder at least this old.
 TWO_DIGIT_YEAR_MIN_AGE = 12
 
@@ -536,7 +560,8 @@ def parse_date_of_birth(
     value: str, fld: str = "date_of_birth", today: _dt.date | None = None, order: str = "dmy"
 ) -> _dt.date:
     """The date of a date of birth in ISO, yyyy/mm/dd, yyyymmdd, dd/mm/yyyy, dd.mm.yyyy or
-    dd-mm-yyyy, or those three with a two-digit year (see :func:`_century`).
+    dd-mm-yyyy, or those three with a two-digit year (see :func:`_century`), or with the
+    month in English words (``7 Mar 1985``, ``07-Mar-85``, ``March 7, 1985``).
 
     ``order="mdy"`` reads the day-first layouts month first (a member writing US dates,
     :func:`infer_date_order`); a value that can only be day first is still read so.
@@ -547,6 +572,16 @@ def parse_date_of_birth(
         raise ValueError("order must be 'dmy' or 'mdy'")
     text = _text(fld, value, 20)
     now = today or _dt.date.today()
+    named = _named_month(text)
+    if named is not None:
+        day, month, year, short = named
+        try:
+            found = _dt.date(_century(year, now) if short else year, month, day)
+        except ValueError:
+            raise ValidationError(fld, "is not a real date (that month has no such day)") from None
+        if not _dt.date(1900, 1, 1) <= found <= now:
+            raise ValidationError(fld, "is outside 1900 to today")
+        return found
     for shape, layout in _DOB_SHAPES:
         match = shape.fullmatch(text)
         if match is None:

@@ -85,7 +85,7 @@ MEMBER_STYLES: tuple[MemberStyle, ...] = (
     MemberStyle(mojibake=0.5),
     MemberStyle(cyrillic=0.6, ocr=0.5),
     MemberStyle(no_postcode=True),
-    MemberStyle(),
+    MemberStyle(dates=("%d %b %Y", "%d-%b-%y", "%B %d, %Y")),  # month names
     MemberStyle(dates=("%m-%d-%Y", "%m/%d/%Y")),
     MemberStyle(),
 )

@@ -42,6 +42,18 @@ def test_month_first_reading_and_two_digit_years() -> None:
         normalize.date_of_birth("03/07/1985", order="ymd")
 
 
+def test_dates_with_the_month_in_words() -> None:
+    for text in ("7 Mar 1985", "07-Mar-85", "March 7, 1985", "7th March 1985", "07 MAR 1985"):
+        assert normalize.date_of_birth(text, today=TODAY) == "1985-03-07"
+    assert normalize.date_of_birth("Sept 7 1985") == "1985-09-07"
+    with pytest.raises(ValidationError, match="no such day"):
+        normalize.date_of_birth("31 Feb 1985")
+    with pytest.raises(ValidationError, match="wrong format"):
+        normalize.date_of_birth("7 Foo 1985")
+    with pytest.raises(ValidationError, match="outside 1900"):
+        normalize.date_of_birth("7 Mar 1885")
+
+
 def test_the_registry_reads_a_month_first_member_and_keeps_the_date_in_iso() -> None:
     rows = [{"record_id": f"r{i}", "given_name": "Ion", "family_name": "Popa", "date_of_birth": d}
             for i, d in enumerate(["03/25/1985", "12/13/1970", "04/30/1980", "03/07/1985"])]
