@@ -16,15 +16,16 @@ member side lives in :mod:`msin_fed.node.cases`.
 from __future__ import annotations
 
 import builtins
+import copy
 import datetime as _dt
 import json
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Self
 
 import grpc
 
 from msin_fed import pki
+from msin_fed.closing import Closing, Metadata, person_metadata
 from msin_fed.errors import RemoteError, ValidationError
 from msin_fed.model.cases import CaseView, Recommendation
 from msin_fed.proto import coordinator_pb2 as pb
@@ -51,15 +52,29 @@ class OpenedMessage:
     at: _dt.datetime
 
 
-class CasesClient:
-    """What every party does with cases: list, show, read its messages."""
+class CasesClient(Closing):
+    """What every party does with cases: list, show, read its messages.
 
-    def __init__(self, channel: grpc.Channel, identity: pki.Identity, *, timeout: float = 30.0, own: bool = False) -> None:
+    ``metadata`` is sent with every call (a console names the signed-in person with
+    :meth:`with_person`); ``own`` closes ``channel`` with the client.
+    """
+
+    def __init__(self, channel: grpc.Channel, identity: pki.Identity, *, timeout: float = 30.0, own: bool = False,
+                 metadata: Metadata = ()) -> None:
         self._channel = channel
         self._own = own
         self._stub = pb_grpc.CasesStub(channel)  # type: ignore[no-untyped-call]
+        self._metadata = metadata
         self.identity = identity
         self.timeout = timeout
+
+    def with_person(self, person: str) -> Self:
+        """A client on this one's channel whose every call names ``person`` (``msin-person``
+        metadata) for the coordinator's audit log. Closing it leaves the channel open."""
+        other = copy.copy(self)
+        other._metadata = person_metadata(person)
+        other._own = False
+        return other
 
     @classmethod
     def connect(cls, address: str, identity: pki.Identity, coordinator_name: str, *, timeout: float = 30.0) -> Self:
@@ -72,15 +87,9 @@ class CasesClient:
         if self._own:
             self._channel.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
-
     def _rpc(self, method: str, request: Any) -> Any:
         try:
-            return getattr(self._stub, method)(request, timeout=self.timeout)
+            return getattr(self._stub, method)(request, timeout=self.timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else None
             details = str(exc.details() if hasattr(exc, "details") else "") or "call failed"

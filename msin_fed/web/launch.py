@@ -1,7 +1,7 @@
 """Starting consoles for a local network (``msin demo --serve``, the browser tests).
 
-:func:`analyst_console_config` writes the analyst console's configuration for a
-:class:`~msin_fed.demo.network.LocalNetwork`; :func:`add_account` creates a console
+:func:`analyst_console_config` and :func:`advisory_console_config` write the analyst's
+and an adviser's console configuration for a :class:`~msin_fed.demo.network.LocalNetwork`; :func:`add_account` creates a console
 account in a configuration's accounts file and hands back its TOTP secret;
 :func:`msin_fed.web.server.start_console` starts either console as a child process.
 """
@@ -19,7 +19,7 @@ from .accounts import AccountStore, NewAccount
 if TYPE_CHECKING:
     from msin_fed.demo.network import LocalNetwork
 
-__all__ = ["DEMO_ACCOUNT", "add_account", "analyst_console_config", "start_demo_consoles"]
+__all__ = ["DEMO_ACCOUNT", "add_account", "advisory_console_config", "analyst_console_config", "start_demo_consoles"]
 
 #: The account of every console ``msin demo --serve`` starts; its password is new each run.
 DEMO_ACCOUNT = "demo"
@@ -43,12 +43,33 @@ def analyst_console_config(net: LocalNetwork, directory: Path, *, listen: str | 
     return path
 
 
+def advisory_console_config(net: LocalNetwork, directory: Path, adviser: str, *, listen: str | None = None) -> Path:
+    """Write ``advisory.toml`` for one adviser's console (``adviser``: its certificate name)."""
+    from msin_fed.demo.network import COORDINATOR_NAME
+
+    directory.mkdir(parents=True, exist_ok=True)
+    console: dict[str, object] = {"users": "advisory-users.db"}
+    if listen:
+        console["listen"] = listen
+    path = directory / "advisory.toml"
+    path.write_text(f"# {adviser}'s Advisory Group console on a local network\n" + tomli_w.dumps({
+        "console": console,
+        "advisory": {"identity": str(net.identity_dir(adviser))},
+        "coordinator": {"address": net.coordinator_address, "name": COORDINATOR_NAME},
+    }))
+    return path
+
+
 def add_account(kind: str, config: Path, username: str, password: str) -> NewAccount:
-    """Create an account for the node (``kind`` node) or analyst console of ``config``."""
+    """Create an account for the node (``kind`` node), analyst or advisory console of ``config``."""
     if kind == "node":
         from .node_console import node_console_settings
 
         users = node_console_settings(config).users
+    elif kind == "advisory":
+        from .advisory_console import load_advisory_config
+
+        users = load_advisory_config(config).console.users
     else:
         from .analyst_console import load_analyst_config
 
