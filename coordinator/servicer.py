@@ -14,7 +14,7 @@ from typing import Any, NoReturn, TypeVar
 import grpc
 
 from msin_fed import pki
-from msin_fed.closing import PERSON_METADATA
+from msin_fed.clients import PERSON_METADATA
 from msin_fed.errors import MsinError, RedactionRefused, StoreError, StoreFull, ValidationError
 from msin_fed.model import SharedRecord
 from msin_fed.proto import coordinator_pb2 as pb

@@ -34,7 +34,6 @@ Configuration (TOML; relative paths from the file's folder)::
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 import os
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from msin_fed import pki
-from msin_fed.closing import Closing, Metadata, person_metadata
+from msin_fed.clients import ChannelClient, Metadata
 from msin_fed.config_file import read_toml
 from msin_fed.errors import ConfigError, ValidationError
 from msin_fed.model import ExploitationType, Region, Sector
@@ -113,7 +112,7 @@ def _code(kind: Any, value: str | None, field: str) -> str:
     return "" if not value else str(kind.parse(value, field).value)
 
 
-class AnalystClient(Closing):
+class AnalystClient(ChannelClient):
     """Calls the coordinator as an analyst. Close it (or use ``with``) when done.
 
     ``metadata`` is sent with every call; a console uses :meth:`with_person` instead, so
@@ -131,18 +130,9 @@ class AnalystClient(Closing):
         self.address = address
         self.identity = identity
         self.timeout = timeout
-        self._channel = pki.secure_channel(address, identity, role="coordinator", name=coordinator_name)
+        super().__init__(pki.secure_channel(address, identity, role="coordinator", name=coordinator_name),
+                         own=True, metadata=metadata)
         self._stub = pb_grpc.CoordinatorStub(self._channel)  # type: ignore[no-untyped-call]
-        self._metadata = metadata
-        self._own = True
-
-    def with_person(self, person: str) -> AnalystClient:
-        """A client on this one's channel whose every call names ``person`` (``msin-person``
-        metadata) for the coordinator's audit log. Closing it leaves the channel open."""
-        other = copy.copy(self)
-        other._metadata = person_metadata(person)
-        other._own = False
-        return other
 
     @classmethod
     def from_config(cls, config: AnalystConfig | str | os.PathLike[str]) -> AnalystClient:
@@ -154,11 +144,6 @@ class AnalystClient(Closing):
         except (OSError, ValueError) as exc:
             raise ConfigError(config.source, "analyst.identity_dir", f"cannot load the identity in {config.identity_dir}: {exc}") from None
         return cls(config.coordinator, identity, config.coordinator_name, timeout=config.timeout)
-
-    def close(self) -> None:
-        """Close the channel (unless this client shares another's: :meth:`with_person`)."""
-        if self._own:
-            self._channel.close()
 
     # ------------------------------------------------------------------ clusters
 

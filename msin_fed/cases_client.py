@@ -16,7 +16,6 @@ member side lives in :mod:`msin_fed.node.cases`.
 from __future__ import annotations
 
 import builtins
-import copy
 import datetime as _dt
 import json
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import Any, Self
 import grpc
 
 from msin_fed import pki
-from msin_fed.closing import Closing, Metadata, person_metadata
+from msin_fed.clients import ChannelClient, Metadata
 from msin_fed.errors import RemoteError, ValidationError
 from msin_fed.model.cases import CaseView, Recommendation
 from msin_fed.proto import coordinator_pb2 as pb
@@ -52,7 +51,7 @@ class OpenedMessage:
     at: _dt.datetime
 
 
-class CasesClient(Closing):
+class CasesClient(ChannelClient):
     """What every party does with cases: list, show, read its messages.
 
     ``metadata`` is sent with every call (a console names the signed-in person with
@@ -61,31 +60,16 @@ class CasesClient(Closing):
 
     def __init__(self, channel: grpc.Channel, identity: pki.Identity, *, timeout: float = 30.0, own: bool = False,
                  metadata: Metadata = ()) -> None:
-        self._channel = channel
-        self._own = own
+        super().__init__(channel, own=own, metadata=metadata)
         self._stub = pb_grpc.CasesStub(channel)  # type: ignore[no-untyped-call]
-        self._metadata = metadata
         self.identity = identity
         self.timeout = timeout
-
-    def with_person(self, person: str) -> Self:
-        """A client on this one's channel whose every call names ``person`` (``msin-person``
-        metadata) for the coordinator's audit log. Closing it leaves the channel open."""
-        other = copy.copy(self)
-        other._metadata = person_metadata(person)
-        other._own = False
-        return other
 
     @classmethod
     def connect(cls, address: str, identity: pki.Identity, coordinator_name: str, *, timeout: float = 30.0) -> Self:
         """A client over a new mutual-TLS channel to the coordinator ``coordinator_name``."""
         channel = pki.secure_channel(address, identity, role="coordinator", name=coordinator_name)
         return cls(channel, identity, timeout=timeout, own=True)
-
-    def close(self) -> None:
-        """Close the channel if this client opened it."""
-        if self._own:
-            self._channel.close()
 
     def _rpc(self, method: str, request: Any) -> Any:
         try:

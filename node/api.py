@@ -28,7 +28,7 @@ from nacl.signing import SigningKey
 
 from msin_fed import canonical, pki
 from msin_fed.checkpoint import Checkpoint, CheckpointKey, dump_checkpoints
-from msin_fed.closing import Closing
+from msin_fed.clients import Closing
 from msin_fed.errors import (
     ConfigError,
     ImportValidationError,

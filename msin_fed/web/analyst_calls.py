@@ -18,7 +18,7 @@ import grpc
 from msin_fed import pki
 from msin_fed.analyst import AnalystClient
 from msin_fed.cases_client import AnalystCases
-from msin_fed.closing import PERSON_METADATA, person_metadata
+from msin_fed.clients import PERSON_METADATA, person_metadata
 from msin_fed.errors import RemoteError
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
