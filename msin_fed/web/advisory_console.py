@@ -56,7 +56,7 @@ from msin_fed.model import ExploitationType, Region, Sector
 from msin_fed.model.cases import CaseView
 
 from .accounts import AccountStore
-from .analyst_cases import STATE_WORDS, words
+from .analyst_cases import STATE_WORDS, refusal, words
 from .app import Console, NavItem
 from .security import SessionStore
 from .settings import ConsoleSettings, check_tables, console_settings, required_text
@@ -108,17 +108,13 @@ def _label(vocab: Any, code: str) -> str:
 
 
 def _refusal(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return f"{words(exc.field)}: {exc.problem}"
-    if isinstance(exc, RemoteError):
-        if exc.code == "PERMISSION_DENIED":
-            return ("The coordinator refused this console's certificate: it is not one of the Advisory Group "
-                    "members it is configured with.")
-        if exc.code == "FAILED_PRECONDITION" and "residue" in exc.details:
-            return ("The coordinator's check found personal data in the text "
-                    f"({exc.details}). Describe the case without names, numbers or addresses.")
-        return f"The coordinator refused this ({exc.code}: {exc.details})."
-    return str(exc)
+    if isinstance(exc, RemoteError) and exc.code == "PERMISSION_DENIED":
+        return ("The coordinator refused this console's certificate: it is not one of the Advisory Group "
+                "members it is configured with.")
+    if isinstance(exc, RemoteError) and exc.code == "FAILED_PRECONDITION" and "residue" in exc.details:
+        return ("The coordinator's check found personal data in the text "
+                f"({exc.details}). Describe the case without names, numbers or addresses.")
+    return refusal(exc)
 
 
 class AdvisoryConsole:

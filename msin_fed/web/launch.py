@@ -83,8 +83,11 @@ def add_account(kind: str, config: Path, username: str, password: str) -> NewAcc
 
 
 def start_demo_consoles(net: LocalNetwork, *, timeout: float = 90.0) -> list[tuple[str, str]]:
-    """Every member's node console (beside its running node) and the analyst console, each with
-    the demo account; (what, address and sign-in) of each. The processes go in ``net.consoles``."""
+    """Every member's node console (beside its running node), the analyst console and an
+    Advisory Group console for each of the first three advisers (the default quorum), each
+    with the demo account; (what, address and sign-in) of each. The processes go in
+    ``net.consoles``."""
+    from msin_fed.demo.network import ADVISORY_NAMES
     from msin_fed.demo.processes import LOOPBACK, Process, free_port
 
     from .server import start_console, wait_https
@@ -105,6 +108,14 @@ def start_demo_consoles(net: LocalNetwork, *, timeout: float = 90.0) -> list[tup
     assert isinstance(proc, Process)
     net.consoles.append(proc)
     started.append(("analyst console", url, new.totp_secret, proc))
+    for adviser in ADVISORY_NAMES[:3]:
+        config = advisory_console_config(net, net.root / f"{adviser}-console", adviser)
+        new = add_account("advisory", config, DEMO_ACCOUNT, password)
+        url = f"https://{LOOPBACK}:{free_port()}/"
+        proc = start_console("advisory", config, config.parent / "console.log", listen=url[8:-1])
+        assert isinstance(proc, Process)
+        net.consoles.append(proc)
+        started.append((f"Advisory Group console {adviser}", url, new.totp_secret, proc))
     for _what, url, _secret, proc in started:
         wait_https(url + "sign-in", timeout=timeout, process=proc)
     return [
