@@ -20,6 +20,8 @@ allows clusters, alerts, the audit log and actions to analysts only. The channel
 only to a coordinator-role certificate of the configured name. Every method returns the
 plain dataclasses of :mod:`msin_fed.views`; a failed call raises
 :class:`~msin_fed.errors.RemoteError` naming the coordinator's address and the status.
+A console acting for several people calls ``analyst.with_person("ann")`` for a client on
+the same channel whose calls name the person for the coordinator's audit log.
 
 Configuration (TOML; relative paths from the file's folder)::
 
