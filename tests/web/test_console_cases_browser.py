@@ -30,6 +30,7 @@ from e2e_net import eventually, query, write_reports
 from pages import PageLog, sign_in
 from stix2validator import ValidationOptions, validate_string  # type: ignore[import-untyped]
 
+from msin_fed import pki
 from msin_fed.cases_client import AdvisoryCases
 from msin_fed.demo.network import ADVISORY_NAMES, ANALYST_NAME, COORDINATOR_NAME, LocalNetwork
 from msin_fed.demo.processes import LOOPBACK, free_port
@@ -349,6 +350,33 @@ def test_referral_and_the_advisory_groups_recommendation(cases_net: Net) -> None
     assert "Run the joint audit within two weeks." in main and "agreed by 3" in main
     n.pages.check(page, "analyst sees the recommendation")
     assert "Run the joint audit within two weeks." in _member_case(n, "freshmart").inner_text("main")
+
+
+def test_an_advisory_console_outside_the_group_is_refused_by_the_coordinator(cases_net: Net, browser: Any) -> None:
+    # The network CA issues an advisory certificate the coordinator is not configured with:
+    # the console starts (its pages hold no policy) and the coordinator refuses every call.
+    n = cases_net
+    pki.issue(n.net.ca_dir, "advisory", "advisory-9", n.net.identity_dir("advisory-9"))
+    config = advisory_console_config(n.net, n.net.root / "advisory-9-console", "advisory-9")
+    user = _add_user("advisory", config, "mo")
+    port = free_port()
+    proc: Any = start_console("advisory", config, config.parent / "console.log", listen=f"{LOOPBACK}:{port}")
+    try:
+        url = f"https://{LOOPBACK}:{port}"
+        wait_https(url + "/sign-in", timeout=60, process=proc)
+        # A context of its own: session cookies are per host, not per port.
+        context = browser.new_context(ignore_https_errors=True, viewport={"width": 1200, "height": 900})
+        page = n.pages.watch(context.new_page())
+        sign_in(page, url, user.name, user.password, user.code())
+        for path in ("/cases", f"/cases/{n.case_id}"):
+            answer = page.goto(url + path)
+            assert answer is not None and answer.status == 403
+            assert "not one of the Advisory Group members" in page.inner_text("main")
+            assert "Run the joint audit" not in page.content()
+        n.pages.check(page, "unconfigured adviser refused")
+        context.close()
+    finally:
+        proc.stop()
 
 
 def test_action_escalation_with_stix_and_close(cases_net: Net) -> None:
