@@ -172,7 +172,7 @@ class CaseService:
         events: Sequence[tuple[str, CaseEvent]],
     ) -> None:
         self.store.append_events(conn, [(sub, None, ev) for sub, ev in events])
-        self.audit.append(conn, caller.role, caller.name, action, detail)
+        self.audit.append(conn, caller.role, caller.actor, action, detail)
         if events and self._notify is not None:
             self.store.after_commit(conn, self._notify)
 

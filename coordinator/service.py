@@ -81,6 +81,15 @@ class Caller:
     signing_public_key: bytes | None = None
     #: X25519 key case messages to the caller are sealed to (member, analyst, advisory).
     sealing_public_key: bytes | None = None
+    #: The person an Advisory Group member's console acts for (``msin-person``): audited
+    #: beside the certificate's name, while membership and quorum count certificates.
+    #: (An analyst console's person is part of ``name`` already: "sttg-analyst/ann".)
+    person: str = ""
+
+    @property
+    def actor(self) -> str:
+        """Who did it, for the audit log: the name, with the person when one is named."""
+        return f"{self.name}/{self.person}" if self.person else self.name
 
 
 #: Most records stored in one group-commit transaction.

@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeVar
 import grpc
 
 from msin_fed import pki
+from msin_fed.clients import PERSON_METADATA
 from msin_fed.errors import MsinError, RedactionRefused, StoreError, StoreFull, ValidationError
 from msin_fed.model import SharedRecord
 from msin_fed.proto import coordinator_pb2 as pb
@@ -78,24 +79,25 @@ def _abort(context: grpc.ServicerContext, exc: BaseException) -> NoReturn:
 _R = TypeVar("_R")
 
 
-#: gRPC metadata key with which an analyst console names the signed-in person it acts for.
-PERSON_METADATA = "msin-person"
 _PERSON = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
 def _caller(context: grpc.ServicerContext) -> Caller:
     peer = pki.peer_of(context)
     name = peer.name
-    if peer.role == "analyst":
-        # The analyst certificate decides what may be done; the person only names who did
-        # it, so that the audit entry reads "sttg-analyst/alice". Other roles cannot set it.
+    person = ""
+    if peer.role in ("analyst", "advisory"):
+        # The certificate decides what may be done; the person only names who did it, so
+        # that the audit entry reads "sttg-analyst/alice" or "advisory-1/jo". Other roles
+        # cannot set it.
         person = next((str(v) for k, v in context.invocation_metadata() if k == PERSON_METADATA), "")
-        if person:
-            name = f"{peer.name}/{person}"
-            # The audit table's actor column holds 64 characters.
-            if not _PERSON.fullmatch(person) or len(name) > 64:
-                raise ValidationError(PERSON_METADATA, "must be a console account name (with the certificate's, 64 characters at most)")
-    return Caller(peer.role, name, peer.signing_public_key, peer.sealing_public_key)
+        # The audit table's actor column holds 64 characters.
+        if person and (not _PERSON.fullmatch(person) or len(f"{peer.name}/{person}") > 64):
+            raise ValidationError(PERSON_METADATA, "must be a console account name (with the certificate's, 64 characters at most)")
+    if peer.role == "analyst" and person:
+        return Caller(peer.role, f"{peer.name}/{person}", peer.signing_public_key, peer.sealing_public_key)
+    # An adviser's certificate name alone is its Advisory Group membership and its vote.
+    return Caller(peer.role, name, peer.signing_public_key, peer.sealing_public_key, person=person)
 
 
 class CoordinatorServicer(pb_grpc.CoordinatorServicer):

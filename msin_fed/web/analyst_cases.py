@@ -29,7 +29,7 @@ from msin_fed.model.cases import AGENCIES, CLOSE_OUTCOMES, ESCALATION_REASONS, C
 from .analyst_calls import AnalystCalls
 from .app import Console
 
-__all__ = ["AnalystCasePages", "words"]
+__all__ = ["STATE_WORDS", "AnalystCasePages", "refusal", "words"]
 
 log = logging.getLogger("msin_fed.web.analyst")
 
@@ -49,7 +49,8 @@ def words(code: str) -> str:
     return special.get(code, code.replace("_", " ").capitalize())
 
 
-def _refusal(exc: Exception) -> str:
+def refusal(exc: Exception) -> str:
+    """A case call's refusal in words: the field and problem, or the coordinator's status and reason."""
     if isinstance(exc, ValidationError):
         return f"{words(exc.field)}: {exc.problem}"
     if isinstance(exc, RemoteError):
@@ -76,7 +77,7 @@ class AnalystCasePages:
         except (RemoteError, ValidationError) as exc:
             if isinstance(exc, RemoteError) and exc.code == "NOT_FOUND":
                 raise HTTPException(404) from None
-            raise HTTPException(503, f"The coordinator could not be asked ({_refusal(exc)}).") from None
+            raise HTTPException(503, f"The coordinator could not be asked ({refusal(exc)}).") from None
         return view
 
     # ------------------------------------------------------------------ pages
@@ -100,7 +101,7 @@ class AnalystCasePages:
         try:
             view = await self._run(lambda: cases.open(cluster_id=cluster_id, record_id=record_id, title=title))
         except (RemoteError, ValidationError) as exc:
-            self.console.flash(request, "info", f"The case was not opened. {_refusal(exc)}")
+            self.console.flash(request, "info", f"The case was not opened. {refusal(exc)}")
             return RedirectResponse(back, status_code=303)
         log.info("case opened from the analyst console")
         self.console.flash(request, "success", "Case opened. Its members are told and can talk with you here.")
@@ -143,7 +144,7 @@ class AnalystCasePages:
             except (RemoteError, ValidationError) as exc:
                 if isinstance(exc, RemoteError) and exc.code == "NOT_FOUND":
                     raise HTTPException(404) from None
-                errors = [{"href": f"#{field}", "text": _refusal(exc)}]
+                errors = [{"href": f"#{field}", "text": refusal(exc)}]
             else:
                 self.console.flash(request, "success", done)
                 return RedirectResponse(f"/cases/{case_id}", status_code=303)

@@ -61,7 +61,7 @@ from .analyst_insights import InsightPages
 from .app import Console, NavItem
 from .graph import GraphNode, cluster_svg
 from .security import SessionStore
-from .settings import ConsoleSettings, console_settings
+from .settings import ConsoleSettings, check_tables, console_settings, required_text
 
 __all__ = ["AnalystConfig", "AnalystConsole", "build_analyst_console", "load_analyst_config"]
 
@@ -91,21 +91,11 @@ def load_analyst_config(path: Path, *, listen: str | None = None) -> AnalystConf
     """Read and check ``console.toml``; ConfigError(file, key, reason) when it is wrong."""
     source = str(path)
     data = read_toml(path)
-    for section, table in data.items():
-        if section not in _KNOWN:
-            raise ConfigError(source, section, "unknown section")
-        if not isinstance(table, dict):
-            raise ConfigError(source, section, "must be a table")
-        for key in table:
-            if key not in _KNOWN[section]:
-                raise ConfigError(source, f"{section}.{key}", "unknown key")
+    check_tables(data, _KNOWN, source)
     base = path.parent
 
     def text(section: str, key: str) -> str:
-        value = data.get(section, {}).get(key)
-        if not isinstance(value, str) or not value:
-            raise ConfigError(source, f"{section}.{key}", "is required")
-        return value
+        return required_text(data, section, key, source)
 
     holders = []
     for i, item in enumerate(data.get("key_holders", {}).get("holders", []) or []):
