@@ -224,7 +224,7 @@ class AnalystCasePages:
         except (RemoteError, ValidationError) as exc:
             if isinstance(exc, ValidationError) or exc.code in ("NOT_FOUND", "FAILED_PRECONDITION"):
                 raise HTTPException(404) from None  # not a case id, no such case, or not escalated
-            raise HTTPException(503, f"The coordinator could not be asked ({_refusal(exc)}).") from None
+            raise HTTPException(503, f"The coordinator could not be asked ({refusal(exc)}).") from None
         log.info("case STIX bundle downloaded")
         # The file name carries the case id's first characters only (an opaque id, no personal data).
         return Response(json.dumps(bundle, indent=2, sort_keys=True).encode("utf-8"), media_type="application/stix+json",
