@@ -48,7 +48,15 @@ from msin_fed.linkage.scoring import (
     ScoringModel,
 )
 
-__all__ = ["PairScore", "candidate_pairs", "entity_count", "entity_type", "score_pairs"]
+__all__ = [
+    "PairScore",
+    "candidate_pairs",
+    "cluster_records",
+    "entity_count",
+    "entity_type",
+    "records_contradict",
+    "score_pairs",
+]
 
 K = TypeVar("K", bound=Hashable)
 #: A record's tokens: value -> kind.
@@ -269,3 +277,81 @@ def entity_type(kinds: Iterable[str]) -> str:
     if ks <= SITE_KINDS | COMPANY_KINDS | {"address"}:
         return "site" if ks & SITE_KINDS else "company"
     return "perpetrator"
+
+
+def records_contradict(a: Held, b: Held) -> bool:
+    """Whether two records say they are different entities, from their tokens alone.
+
+    Only evidence that cannot be a typo: two NINOs, passports or national ids sharing
+    no near miss, companies with different numbers, one site name at two postcodes (the
+    name agrees with the district or locality, the postcode does not, not even one typo
+    from it), and a person against a site or company. Names with dates of birth that
+    share no token are not a contradiction here: a name mistyped at both members, or
+    given as one word, shares none either.
+    """
+    ka, kb = _kinds(a), _kinds(b)
+    if _shape(ka) * _shape(kb) < 0:
+        return True
+    if "company_number" in ka and "company_number" in kb and not _shares(a, b, {"company_number"}, b""):
+        return True
+    if (
+        "site_postcode" in ka
+        and "site_postcode" in kb
+        and _shares(a, b, {"site_district", "site_locality", "site_near_locality"}, b"")
+        and not _shares(a, b, {"site_postcode", "site_near"}, b"")
+    ):
+        return True
+    return any(
+        doc in ka and doc in kb and not _shares(a, b, {doc, "nid_near"}, b"") for doc in _CONTRADICT
+    )
+
+
+def cluster_records(
+    edges: Iterable[tuple[K, K, float]], tokens: Mapping[K, Held], key: Callable[[K], object] | None = None
+) -> list[set[K]]:
+    """Clusters of matched records (what STTG sees), largest first; singletons left out.
+
+    Matched pairs are merged strongest first, and two clusters are never merged when a
+    record of one contradicts a record of the other (:func:`records_contradict`) that it
+    was not itself matched with: one wrong or weak pair must not chain two people, a
+    phoenix company and its predecessor, or one site name at two postcodes into one
+    cluster. A pair the model matched despite a contradiction (a document shared by
+    records whose names differ) is the pair's own evidence and still joins its records.
+    The result depends only on the pairs, their scores and the records' tokens, so the
+    coordinator (incrementally, per connected component) and ``msin link`` (in one go)
+    give the same clusters.
+    """
+    order = key or (lambda r: r)
+    ranked = sorted(edges, key=lambda e: (-e[2], order(e[0]), order(e[1])))
+    matched = {(a, b) for a, b, _s in ranked} | {(b, a) for a, b, _s in ranked}
+    parent: dict[K, K] = {}
+    members: dict[K, list[K]] = {}
+
+    def find(x: K) -> K:
+        if x not in parent:
+            parent[x] = x
+            members[x] = [x]
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    empty: Held = {}
+    for a, b, _score in ranked:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        left, right = members[ra], members[rb]
+        if len(left) + len(right) > 2 and any(
+            (x, y) not in matched and records_contradict(tokens.get(x, empty), tokens.get(y, empty))
+            for x in left
+            for y in right
+        ):
+            continue
+        if len(left) < len(right):
+            ra, rb, left, right = rb, ra, right, left
+        parent[rb] = ra
+        left.extend(right)
+        del members[rb]
+    groups = [set(g) for g in members.values() if len(g) >= 2]
+    return sorted(groups, key=lambda g: (-len(g), order(min(g, key=order))))  # type: ignore[arg-type]
