@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
-__all__ = ["COMPARISONS", "Comparison", "Fit", "comparison_vector", "fit"]
+__all__ = ["COMPARISONS", "Comparison", "Fit", "comparison_vector", "fit", "fit_union"]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -75,11 +75,20 @@ COMPARISONS: tuple[Comparison, ...] = (
 
 
 def comparison_vector(
-    a: Mapping[bytes, str], b: Mapping[bytes, str], comparisons: Sequence[Comparison] = COMPARISONS
+    a: Mapping[bytes, str],
+    b: Mapping[bytes, str],
+    comparisons: Sequence[Comparison] = COMPARISONS,
+    common: Collection[bytes] = (),
 ) -> tuple[int, ...]:
-    """Each comparison's level for records ``a`` and ``b``: -1 null, 0 disagree, 1.. agree."""
+    """Each comparison's level for records ``a`` and ``b``: -1 null, 0 disagree, 1.. agree.
+
+    A shared value in ``common`` (held by several entities) counts as no agreement: the
+    fitted weights are those of a value held by one entity, and the scoring model
+    discounts a commoner value by its entity count (Splink's term-frequency adjustment
+    plays that part there).
+    """
     small, large = (a, b) if len(a) <= len(b) else (b, a)
-    shared = {k for v, k in small.items() if v in large}
+    shared = {k for v, k in small.items() if v in large and v not in common}
     ka, kb = set(a.values()), set(b.values())
     out: list[int] = []
     for c in comparisons:
@@ -134,24 +143,50 @@ def _normalise(counts: list[float], floor: float) -> tuple[float, ...]:
     return tuple((x + floor) / total for x in counts)
 
 
-def fit(
+@dataclass
+class _Data:
+    """One dataset's share of a fit: candidate patterns, the levels of its random pairs
+    (all of them, and those that are no candidate, scaled to stand for every such pair)."""
+
+    patterns: dict[tuple[int, ...], float]
+    outside: dict[tuple[int, ...], float]
+    random_counts: list[list[float]]
+    observed: list[int]
+    candidates: int
+    drawn: int
+    all_pairs: int
+
+
+def _prepare(
     tokens: Mapping[K, Mapping[bytes, str]],
     member: Mapping[K, Hashable],
     candidates: Iterable[tuple[K, K]],
-    *,
-    comparisons: Sequence[Comparison] = COMPARISONS,
-    random_pairs: int = 200_000,
-    iterations: int = 40,
-    seed: int = 0,
-) -> Fit:
-    """Fit ``u`` on random pairs of records of different members and ``m`` and lambda by
-    EM on ``candidates`` (pairs sharing at least one token), as described above."""
-    comps = tuple(comparisons)
+    comps: Sequence[Comparison],
+    random_pairs: int,
+    rng: random.Random,
+    common: Collection[bytes] = (),
+) -> _Data:
     sizes = [len(c.levels) + 1 for c in comps]
-    rng = random.Random(seed)
+    patterns: dict[tuple[int, ...], float] = {}
+    observed = [0] * len(comps)
+    seen: set[tuple[K, K]] = set()
+    for a, b in candidates:
+        if member[a] == member[b] or (a, b) in seen:
+            continue
+        seen.add((a, b))
+        vec = comparison_vector(tokens[a], tokens[b], comps, common)
+        patterns[vec] = patterns.get(vec, 0.0) + 1
+        for i, level in enumerate(vec):
+            observed[i] += level >= 0
+    per_member: dict[Hashable, int] = {}
+    for r in tokens:
+        per_member[member[r]] = per_member.get(member[r], 0) + 1
+    n_all = sum(per_member.values())
+    all_pairs = (n_all * n_all - sum(n * n for n in per_member.values())) // 2
     ids = list(tokens)
-    u_counts = [[0.0] * n for n in sizes]
-    drawn = 0
+    random_counts = [[0.0] * n for n in sizes]
+    outside: dict[tuple[int, ...], float] = {}
+    drawn = outside_drawn = 0
     for _ in range(random_pairs * 3):
         if drawn >= random_pairs or len(ids) < 2:
             break
@@ -159,38 +194,89 @@ def fit(
         if member[a] == member[b]:
             continue
         drawn += 1
-        for i, level in enumerate(comparison_vector(tokens[a], tokens[b], comps)):
-            if level >= 0:
-                u_counts[i][level] += 1
-    # Agreement on a rare level may never be seen among random pairs: half a count.
-    u = tuple(_normalise(row, 0.5) for row in u_counts)
-
-    patterns: dict[tuple[int, ...], int] = {}
-    observed = [0] * len(comps)
-    total = 0
-    for a, b in candidates:
-        if member[a] == member[b]:
-            continue
-        vec = comparison_vector(tokens[a], tokens[b], comps)
-        patterns[vec] = patterns.get(vec, 0) + 1
-        total += 1
+        vec = comparison_vector(tokens[a], tokens[b], comps, common)
         for i, level in enumerate(vec):
-            observed[i] += level >= 0
-    # EM over *all* cross-member pairs, the pairs sharing no token being non-matches
-    # (p = 0): so lambda is the match share among all of them, and only candidates
-    # need visiting. (Fitting lambda on the candidates alone, with u from random
-    # pairs, would call every candidate a match: each agrees on something.)
-    per_member: dict[Hashable, int] = {}
-    for r in tokens:
-        per_member[member[r]] = per_member.get(member[r], 0) + 1
-    n_all = sum(per_member.values())
-    all_pairs = (n_all * n_all - sum(n * n for n in per_member.values())) // 2
+            if level >= 0:
+                random_counts[i][level] += 1
+        if (a, b) not in seen and (b, a) not in seen:
+            outside_drawn += 1
+            outside[vec] = outside.get(vec, 0.0) + 1
+    # The random pairs that are no candidate stand for all such pairs (every one a
+    # non-match: they share no token at all, or only one too frequent to count).
+    scale = max(all_pairs - len(seen), 0) / max(outside_drawn, 1)
+    outside = {vec: n * scale for vec, n in outside.items()}
+    return _Data(patterns, outside, random_counts, observed, len(seen), drawn, all_pairs)
+
+
+def fit(
+    tokens: Mapping[K, Mapping[bytes, str]],
+    member: Mapping[K, Hashable],
+    candidates: Iterable[tuple[K, K]],
+    *,
+    comparisons: Sequence[Comparison] = COMPARISONS,
+    random_pairs: int = 200_000,
+    iterations: int = 60,
+    seed: int = 0,
+    common: Collection[bytes] = (),
+) -> Fit:
+    """Fit ``m``, ``u`` and lambda on one dataset (see :func:`fit_union`)."""
+    return fit_union([(tokens, member, candidates, common)], comparisons=comparisons, random_pairs=random_pairs,
+                     iterations=iterations, seed=seed)
+
+
+def fit_union(
+    datasets: Sequence[
+        tuple[
+            Mapping[Any, Mapping[bytes, str]],
+            Mapping[Any, Hashable],
+            Iterable[tuple[Any, Any]],
+            Collection[bytes],
+        ]
+    ],
+    *,
+    comparisons: Sequence[Comparison] = COMPARISONS,
+    random_pairs: int = 200_000,
+    iterations: int = 60,
+    seed: int = 0,
+) -> Fit:
+    """Fit ``m``, ``u`` and lambda on the union of ``datasets`` (pairs only within each):
+    each is ``(tokens, member, candidates, common values)`` (see :func:`comparison_vector`).
+
+    ``u`` starts from random cross-member pairs (Splink's estimate) and, like ``m`` and
+    lambda, is then refined by EM over *all* cross-member pairs: the candidates (pairs
+    sharing a token), each weighted by its match probability, and the rest (levels read
+    from the random pairs that are no candidate, scaled to their number) as non-matches.
+    Without that refinement ``u`` of a rare exact level is mostly the true matches that
+    random pairs happen to draw, in a set small enough for them to be drawn at all.
+    """
+    comps = tuple(comparisons)
+    sizes = [len(c.levels) + 1 for c in comps]
+    rng = random.Random(seed)
+    data = [_prepare(t, m, c, comps, random_pairs, rng, common) for t, m, c, common in datasets]
+    u_init = [[sum(d.random_counts[i][j] for d in data) for j in range(n)] for i, n in enumerate(sizes)]
+    # Agreement on a rare level may never be seen among random pairs: half a count.
+    u = tuple(_normalise(row, 0.5) for row in u_init)
+    patterns: dict[tuple[int, ...], float] = {}
+    outside: dict[tuple[int, ...], float] = {}
+    for d in data:
+        for vec, n in d.patterns.items():
+            patterns[vec] = patterns.get(vec, 0.0) + n
+        for vec, n in d.outside.items():
+            outside[vec] = outside.get(vec, 0.0) + n
+    all_pairs = sum(d.all_pairs for d in data)
+    total = sum(d.candidates for d in data)
+    u_outside = [[0.0] * n for n in sizes]
+    for vec, n in outside.items():
+        for i, level in enumerate(vec):
+            if level >= 0:
+                u_outside[i][level] += n
     m = tuple(tuple([0.05] + [0.95 / (n - 1)] * (n - 1)) for n in sizes)
     lam = min(0.5, total / max(all_pairs, 1))
     done = 0
     while done < iterations:
         done += 1
         m_counts = [[0.0] * n for n in sizes]
+        u_counts = [list(row) for row in u_outside]
         matched = 0.0
         for vec, count in patterns.items():
             log_m = math.log(lam)
@@ -205,10 +291,17 @@ def fit(
             for i, level in enumerate(vec):
                 if level >= 0:
                     m_counts[i][level] += p * count
+                    u_counts[i][level] += (1 - p) * count
         new_m = tuple(_normalise(row, 1e-3) for row in m_counts)
+        new_u = tuple(_normalise(row, 0.5) for row in u_counts)
         new_lam = min(max(matched / max(all_pairs, 1), 1e-9), 0.5)
-        change = max(abs(x - y) for r1, r2 in zip(new_m, m, strict=True) for x, y in zip(r1, r2, strict=True))
-        m, lam = new_m, new_lam
-        if change < 1e-5:
+        change = max(
+            abs(math.log(x / y))
+            for r1, r2 in zip(new_m + new_u, m + u, strict=True)
+            for x, y in zip(r1, r2, strict=True)
+        )
+        m, u, lam = new_m, new_u, new_lam
+        if change < 1e-4:
             break
-    return Fit(comps, m, u, lam, tuple(observed), total, drawn, done)
+    observed = tuple(sum(d.observed[i] for d in data) for i in range(len(comps)))
+    return Fit(comps, m, u, lam, observed, total, sum(d.drawn for d in data), done)
