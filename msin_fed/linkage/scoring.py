@@ -33,10 +33,10 @@ name with a typo and the date of birth needs further agreement (name bands, part
 initials with the date, an address, a document one typo apart, ...). Name bands add at
 most half a match (``caps``), so a partial date with a similar name never suffices.
 
-Clusters (what STTG sees) are the connected components of matched pairs; because every
-pair's score already discounts frequent tokens, a frequent token cannot by itself join
-unrelated records into one component. :func:`clusters` implements that rule so the
-coordinator and ``msin link`` cannot drift apart.
+Clusters (what STTG sees) are built by :func:`msin_fed.linkage.core.cluster_records`
+(matched pairs merged strongest first, never joining records that contradict), the one
+function the coordinator and ``msin link --clusters`` call; :func:`clusters` is the plain
+connected components of pairs, kept for callers that have no tokens.
 
 Token kinds are documented in ``docs/linkage.md`` and produced by
 :mod:`msin_fed.token_inputs`.
