@@ -87,6 +87,8 @@ def report(name: str, result: Fit) -> list[str]:
     out = [f"{name}: {result.candidates} candidate pairs, {result.random_pairs} random pairs, "
            f"lambda {result.lam:.2e} (threshold equivalent log2((1-lambda)/lambda) "
            f"{math.log2((1 - result.lam) / result.lam):.1f}), {result.iterations} EM iterations",
+           "  threshold equivalent by pair type: " + ", ".join(
+               f"{t} {math.log2((1 - lam) / lam):.1f}" for t, lam in result.lam_by_type if lam > 1e-9),
            f"  {'comparison':<15}{'level':<22}{'m':>9}{'u':>11}{'log2(m/u)':>11}{'model':>8}"]
     levels = {c.name: c.levels for c in COMPARISONS}
     for comp, level, m, u, w in result.rows():

@@ -11,7 +11,10 @@ Run:  /work/venv/bin/python bench/linkage.py [--split tune|test|all] [--fast-tok
 2. The synthetic multi-member sets from ``bench/data/synth.py`` (several members,
    namesakes, format noise, diacritics, swapped names, typos, missing fields, shared
    landlines and agency addresses; and the repeats set of people, sites and companies
-   known to up to 8 members), with their ground truth. Weights were tuned on seeds
+   known to up to 8 members; and that set with the confusers of
+   ``bench/data/synth_confusers.py``: same-named and phoenix companies, a bank account or
+   phone shared by people without dates of birth, namesakes without one), with their
+   ground truth. Weights were tuned on seeds
    of the ``tune`` split and are reported on the ``test`` split (other seeds).
 
 3. ``--heldout``: the held-out multi-member set of ``bench/data/heldout.py`` (8 members,
@@ -178,9 +181,11 @@ def synthetic(split: str, workdir: Path) -> list[str]:
     """The synthetic people set and the repeats set (people, sites and companies at up to
     8 members) of ``bench/data/synth.py``, per seed of the split and over all."""
     from data.synth import SPLITS, write_repeats_set, write_set
+    from data.synth_confusers import write_confusers_set
 
     out = []
-    for label, make in (("synthetic", write_set), ("repeats", write_repeats_set)):
+    for label, make in (("synthetic", write_set), ("repeats", write_repeats_set),
+                        ("confusers", write_confusers_set)):
         all_found: set[Pair] = set()
         all_clustered: set[Pair] = set()
         all_truth: set[Pair] = set()
@@ -280,7 +285,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--heldout-members", type=int, default=8)
     parser.add_argument("--febrl-raw", action="store_true", help="FEBRL4 from source, no cleaning")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--model", choices=["default", "fitted"], default="default",
+                        help="fitted: every weight from the shipped EM fit (scoring.fitted_model)")
     args = parser.parse_args(argv)
+    if args.model == "fitted":
+        import functools
+
+        from msin_fed.linkage.scoring import fitted_model
+
+        pipeline.link_files = functools.partial(pipeline.link_files, model=fitted_model())  # type: ignore[assignment]
     if args.fast_tokens:
         pipeline.oprf_tokenize = lambda inputs, sk=None: hmac_tokenize(inputs)  # type: ignore[assignment]
     if args.repeats < 1:

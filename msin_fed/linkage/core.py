@@ -97,9 +97,10 @@ def _contradict(kind: str, a: Held, b: Held, ka: frozenset[str], kb: frozenset[s
                 return True
         return False
     if kind in COMPANY_KINDS:
-        return "company_number" in ka and "company_number" in kb and not _shares(
-            a, b, {"company_number"}, b""
-        )
+        if "company_number" in ka and "company_number" in kb:
+            return not _shares(a, b, {"company_number"}, b"")
+        # a company name at two postcodes: two companies trading under one name
+        return "company_postcode" in ka and "company_postcode" in kb and not _shares(a, b, {"company_postcode"}, b"")
     if ka & kb & NAME_DOB_KINDS and not _shares(a, b, NAME_DOB_KINDS, b""):
         return True  # both name a person with a date of birth, and not the same one
     for other in _CONTRADICT:

@@ -28,7 +28,17 @@ from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["COMPARISONS", "Comparison", "Fit", "comparison_vector", "fit", "fit_union"]
+__all__ = [
+    "COMPARISONS",
+    "PAIR_TYPES",
+    "Comparison",
+    "Fit",
+    "comparison_vector",
+    "fit",
+    "fit_union",
+    "pair_type",
+    "record_shape",
+]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -50,7 +60,7 @@ def _c(name: str, presence: Iterable[str], *levels: tuple[str, Iterable[str]]) -
 #: The comparisons of the token model (kinds from :func:`msin_fed.linkage.token_kinds`).
 COMPARISONS: tuple[Comparison, ...] = (
     _c("phone", {"phone"}, ("exact", {"phone"}), ("one digit", {"phone_near"})),
-    _c("email", {"email"}, ("exact", {"email"})),
+    _c("email", {"email"}, ("exact", {"email"}), ("one typo", {"email_near"})),
     _c("vehicle", {"vehicle"}, ("exact", {"vehicle"})),
     _c("nino", {"nino"}, ("exact", {"nino"}), ("one typo", {"nid_near"})),
     _c("passport", {"passport"}, ("exact", {"passport"}), ("one typo", {"nid_near"})),
@@ -69,7 +79,12 @@ COMPARISONS: tuple[Comparison, ...] = (
     _c("name_phone", {"name_phone_near"}, ("phonetic, one digit", {"name_phone_near"})),
     _c("dob_postcode", {"dob_postcode"}, ("exact", {"dob_postcode"})),
     _c("address", {"address"}, ("exact", {"address"})),
-    _c("site", {"site_near"}, ("exact", {"site_district", "site_locality"}), ("one typo", {"site_near"})),
+    _c(
+        "site",
+        {"site_near", "site_near_locality"},
+        ("exact", {"site_postcode", "site_district", "site_locality"}),
+        ("one typo", {"site_near", "site_near_locality"}),
+    ),
     _c("company", {"company"}, ("exact", {"company", "company_postcode"}), ("one typo", {"company_near"})),
 )
 
@@ -104,6 +119,23 @@ def comparison_vector(
     return tuple(out)
 
 
+_SITE = frozenset({"site_postcode", "site_district", "site_locality", "site_near", "site_near_locality"})
+_COMPANY = frozenset({"company", "company_postcode", "company_near", "company_number"})
+PAIR_TYPES = ("person", "site", "company", "mixed")
+
+
+def record_shape(kinds: Collection[str]) -> str:
+    """``"site"``, ``"company"`` or ``"person"``: what a record is of, from its kinds."""
+    ks = set(kinds)
+    return "site" if ks & _SITE else "company" if ks & _COMPANY else "person"
+
+
+def pair_type(a: Mapping[bytes, str], b: Mapping[bytes, str]) -> str:
+    """The type of a pair: its records' shape when they agree, else ``"mixed"``."""
+    sa, sb = record_shape(a.values()), record_shape(b.values())
+    return sa if sa == sb else "mixed"
+
+
 @dataclass(frozen=True)
 class Fit:
     """Fitted ``m`` and ``u`` per comparison and level (index 0 = disagree), ``lambda``
@@ -118,6 +150,10 @@ class Fit:
     candidates: int
     random_pairs: int
     iterations: int
+    #: lambda per pair type (:func:`pair_type`): sites and companies are few and known
+    #: many times, so two site records are far likelier one site than two person
+    #: records one person.
+    lam_by_type: tuple[tuple[str, float], ...] = ()
 
     def weight(self, comparison: str, level: int) -> float:
         """``log2(m / u)`` of a comparison's level (0 = disagree)."""
@@ -148,13 +184,13 @@ class _Data:
     """One dataset's share of a fit: candidate patterns, the levels of its random pairs
     (all of them, and those that are no candidate, scaled to stand for every such pair)."""
 
-    patterns: dict[tuple[int, ...], float]
-    outside: dict[tuple[int, ...], float]
+    patterns: dict[tuple[str, tuple[int, ...]], float]
+    outside: dict[tuple[str, tuple[int, ...]], float]
     random_counts: list[list[float]]
     observed: list[int]
     candidates: int
     drawn: int
-    all_pairs: int
+    all_pairs: dict[str, int]
 
 
 def _prepare(
@@ -167,26 +203,40 @@ def _prepare(
     common: Collection[bytes] = (),
 ) -> _Data:
     sizes = [len(c.levels) + 1 for c in comps]
-    patterns: dict[tuple[int, ...], float] = {}
+    patterns: dict[tuple[str, tuple[int, ...]], float] = {}
     observed = [0] * len(comps)
     seen: set[tuple[K, K]] = set()
+    candidates_of: dict[str, int] = {}
     for a, b in candidates:
         if member[a] == member[b] or (a, b) in seen:
             continue
         seen.add((a, b))
         vec = comparison_vector(tokens[a], tokens[b], comps, common)
-        patterns[vec] = patterns.get(vec, 0.0) + 1
+        key = (pair_type(tokens[a], tokens[b]), vec)
+        patterns[key] = patterns.get(key, 0.0) + 1
+        candidates_of[key[0]] = candidates_of.get(key[0], 0) + 1
         for i, level in enumerate(vec):
             observed[i] += level >= 0
-    per_member: dict[Hashable, int] = {}
-    for r in tokens:
-        per_member[member[r]] = per_member.get(member[r], 0) + 1
+    per_member: dict[tuple[Hashable, str], int] = {}
+    for r, held in tokens.items():
+        shape = record_shape(held.values())
+        per_member[(member[r], shape)] = per_member.get((member[r], shape), 0) + 1
+    all_pairs: dict[str, int] = {}
+    total_all = 0
+    for shape in PAIR_TYPES[:3]:
+        counts = [n for (_m, sh), n in per_member.items() if sh == shape]
+        all_pairs[shape] = (sum(counts) ** 2 - sum(n * n for n in counts)) // 2
     n_all = sum(per_member.values())
-    all_pairs = (n_all * n_all - sum(n * n for n in per_member.values())) // 2
+    by_member: dict[Hashable, int] = {}
+    for (mem, _sh), n in per_member.items():
+        by_member[mem] = by_member.get(mem, 0) + n
+    total_all = (n_all * n_all - sum(n * n for n in by_member.values())) // 2
+    all_pairs["mixed"] = total_all - sum(all_pairs.values())
     ids = list(tokens)
     random_counts = [[0.0] * n for n in sizes]
-    outside: dict[tuple[int, ...], float] = {}
-    drawn = outside_drawn = 0
+    outside: dict[tuple[str, tuple[int, ...]], float] = {}
+    outside_drawn: dict[str, int] = {}
+    drawn = 0
     for _ in range(random_pairs * 3):
         if drawn >= random_pairs or len(ids) < 2:
             break
@@ -199,12 +249,15 @@ def _prepare(
             if level >= 0:
                 random_counts[i][level] += 1
         if (a, b) not in seen and (b, a) not in seen:
-            outside_drawn += 1
-            outside[vec] = outside.get(vec, 0.0) + 1
-    # The random pairs that are no candidate stand for all such pairs (every one a
-    # non-match: they share no token at all, or only one too frequent to count).
-    scale = max(all_pairs - len(seen), 0) / max(outside_drawn, 1)
-    outside = {vec: n * scale for vec, n in outside.items()}
+            key = (pair_type(tokens[a], tokens[b]), vec)
+            outside_drawn[key[0]] = outside_drawn.get(key[0], 0) + 1
+            outside[key] = outside.get(key, 0.0) + 1
+    # The random pairs that are no candidate stand for all such pairs of their type (every
+    # one a non-match: they share no token at all, or only one too frequent to count).
+    scale = {
+        t: max(all_pairs[t] - candidates_of.get(t, 0), 0) / max(outside_drawn.get(t, 0), 1) for t in PAIR_TYPES
+    }
+    outside = {key: n * scale[key[0]] for key, n in outside.items()}
     return _Data(patterns, outside, random_counts, observed, len(seen), drawn, all_pairs)
 
 
@@ -256,45 +309,45 @@ def fit_union(
     u_init = [[sum(d.random_counts[i][j] for d in data) for j in range(n)] for i, n in enumerate(sizes)]
     # Agreement on a rare level may never be seen among random pairs: half a count.
     u = tuple(_normalise(row, 0.5) for row in u_init)
-    patterns: dict[tuple[int, ...], float] = {}
-    outside: dict[tuple[int, ...], float] = {}
+    patterns: dict[tuple[str, tuple[int, ...]], float] = {}
+    outside: dict[tuple[str, tuple[int, ...]], float] = {}
     for d in data:
-        for vec, n in d.patterns.items():
-            patterns[vec] = patterns.get(vec, 0.0) + n
-        for vec, n in d.outside.items():
-            outside[vec] = outside.get(vec, 0.0) + n
-    all_pairs = sum(d.all_pairs for d in data)
+        for key, n in d.patterns.items():
+            patterns[key] = patterns.get(key, 0.0) + n
+        for key, n in d.outside.items():
+            outside[key] = outside.get(key, 0.0) + n
+    all_pairs = {t: sum(d.all_pairs[t] for d in data) for t in PAIR_TYPES}
     total = sum(d.candidates for d in data)
     u_outside = [[0.0] * n for n in sizes]
-    for vec, n in outside.items():
+    for (_t, vec), n in outside.items():
         for i, level in enumerate(vec):
             if level >= 0:
                 u_outside[i][level] += n
     m = tuple(tuple([0.05] + [0.95 / (n - 1)] * (n - 1)) for n in sizes)
-    lam = min(0.5, total / max(all_pairs, 1))
+    lam = {t: min(0.5, max(total / max(sum(all_pairs.values()), 1), 1e-9)) for t in PAIR_TYPES}
     done = 0
     while done < iterations:
         done += 1
         m_counts = [[0.0] * n for n in sizes]
         u_counts = [list(row) for row in u_outside]
-        matched = 0.0
-        for vec, count in patterns.items():
-            log_m = math.log(lam)
-            log_u = math.log(1 - lam)
+        matched = dict.fromkeys(PAIR_TYPES, 0.0)
+        for (ptype, vec), count in patterns.items():
+            log_m = math.log(lam[ptype])
+            log_u = math.log(1 - lam[ptype])
             for i, level in enumerate(vec):
                 if level >= 0:
                     log_m += math.log(m[i][level])
                     log_u += math.log(u[i][level])
             diff = max(min(log_u - log_m, 700.0), -700.0)
             p = 1.0 / (1.0 + math.exp(diff))
-            matched += p * count
+            matched[ptype] += p * count
             for i, level in enumerate(vec):
                 if level >= 0:
                     m_counts[i][level] += p * count
                     u_counts[i][level] += (1 - p) * count
         new_m = tuple(_normalise(row, 1e-3) for row in m_counts)
         new_u = tuple(_normalise(row, 0.5) for row in u_counts)
-        new_lam = min(max(matched / max(all_pairs, 1), 1e-9), 0.5)
+        new_lam = {t: min(max(matched[t] / max(all_pairs[t], 1), 1e-9), 0.5) for t in PAIR_TYPES}
         change = max(
             abs(math.log(x / y))
             for r1, r2 in zip(new_m + new_u, m + u, strict=True)
@@ -303,5 +356,7 @@ def fit_union(
         m, u, lam = new_m, new_u, new_lam
         if change < 1e-4:
             break
+    overall = sum(lam[t] * all_pairs[t] for t in PAIR_TYPES) / max(sum(all_pairs.values()), 1)
     observed = tuple(sum(d.observed[i] for d in data) for i in range(len(comps)))
-    return Fit(comps, m, u, lam, observed, total, sum(d.drawn for d in data), done)
+    return Fit(comps, m, u, overall, observed, total, sum(d.drawn for d in data), done,
+               tuple((t, lam[t]) for t in PAIR_TYPES))

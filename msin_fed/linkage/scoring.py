@@ -56,6 +56,7 @@ __all__ = [
     "STRONG_KINDS",
     "ScoringModel",
     "clusters",
+    "fitted_model",
     "token_kinds",
 ]
 
@@ -84,6 +85,12 @@ SITE_KINDS: frozenset[str] = frozenset(
     {"site_postcode", "site_district", "site_locality", "site_near", "site_near_locality"}
 )
 COMPANY_KINDS: frozenset[str] = frozenset({"company", "company_postcode", "company_near", "company_number"})
+
+#: A company's name (with or without its postcode, or one typo from it): held by two
+#: companies that contradict each other (other numbers, other postcodes: a phoenix, or one
+#: trading name in two towns), it names neither, and only what is the company's own (its
+#: number) links their mentions.
+COMPANY_NAME_KINDS: frozenset[str] = frozenset({"company", "company_postcode", "company_near"})
 
 #: Kinds whose value stands for one entity (see :func:`msin_fed.linkage.core.entity_count`).
 IDENTITY_KINDS: frozenset[str] = ISSUED_KINDS | SITE_KINDS | COMPANY_KINDS
@@ -169,9 +176,13 @@ class ScoringModel:
     max_frequency: int = 40
     frequent_from: int = 6
     frequent_cap: float = 3.5
+    #: kind -> its comparison: the kinds of one comparison are levels of one agreement
+    #: (a whole name with its date of birth also shares its parts and bands), so a pair
+    #: counts the best of them, once; ungrouped kinds add up (with ``caps``).
+    groups: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = (set(self.weights) | set(self.disagreement) | set(self.caps)) - _ALL_KINDS
+        unknown = (set(self.weights) | set(self.disagreement) | set(self.caps) | set(self.groups)) - _ALL_KINDS
         if unknown:
             raise ValueError(f"unknown token kinds in scoring model: {sorted(unknown)}")
         if any(not math.isfinite(w) or w < 0 for w in self.weights.values()):
@@ -185,6 +196,7 @@ class ScoringModel:
         object.__setattr__(self, "weights", _frozen(self.weights))
         object.__setattr__(self, "disagreement", _frozen(self.disagreement))
         object.__setattr__(self, "caps", _frozen(self.caps))
+        object.__setattr__(self, "groups", MappingProxyType(dict(self.groups)))
 
     @property
     def strong_kinds(self) -> frozenset[str]:
@@ -197,6 +209,8 @@ class ScoringModel:
         weight = self.weights.get(kind, 0.0)
         if frequency >= self.max_frequency:
             return 0.0
+        if kind in COMPANY_NAME_KINDS and frequency >= 2:
+            return 0.0  # a name two companies trade under names neither
         if kind in IDENTITY_KINDS:
             # Counted in entities that contradict each other: each doubling of them
             # quarters the chance that two holders are one (u grows with e squared).
@@ -221,15 +235,23 @@ class ScoringModel:
         fallback = {n for n, exact in NEAR_WAIVES.items() if exact & kinds}
         rare: dict[str, float] = {}
         everything: dict[str, float] = {}
+        best_rare: dict[str, float] = {}
+        best: dict[str, float] = {}
         for kind, freq in tokens:
             if kind in fallback:
                 continue
             weight = self.token_weight(kind, freq)
+            group = self.groups.get(kind)
+            if group is not None:
+                best[group] = max(best.get(group, 0.0), weight)
+                if freq < self.frequent_from:
+                    best_rare[group] = max(best_rare.get(group, 0.0), weight)
+                continue
             everything[kind] = everything.get(kind, 0.0) + weight
             if freq < self.frequent_from:
                 rare[kind] = rare.get(kind, 0.0) + weight
-        rare_score = sum(min(v, self.caps.get(k, math.inf)) for k, v in rare.items())
-        full_score = sum(min(v, self.caps.get(k, math.inf)) for k, v in everything.items())
+        rare_score = sum(min(v, self.caps.get(k, math.inf)) for k, v in rare.items()) + sum(best_rare.values())
+        full_score = sum(min(v, self.caps.get(k, math.inf)) for k, v in everything.items()) + sum(best.values())
         score = min(full_score, rare_score + self.frequent_cap)
         waived: set[str] = set(kinds)
         for kind in kinds:
@@ -307,8 +329,22 @@ DEFAULT_MODEL = ScoringModel(
         "company_near": 6.0,
         "name_phone_near": 5.0,
     },
+    # One company's name, with its postcode or one typo from it, is one agreement, not three.
+    groups={"company": "company", "company_postcode": "company", "company_near": "company"},
     threshold=10.0,
 )
+
+def fitted_model() -> ScoringModel:
+    """The model whose every weight, disagreement weight and threshold come from the EM
+    fit of the tuning data shipped in ``fitted_weights.json``
+    (:func:`msin_fed.linkage.fitted.model_parameters` states the rules that are structure,
+    not fitted numbers). Measured beside :data:`DEFAULT_MODEL` (``bench/linkage.py
+    --model fitted``), not yet the default: see docs/linkage.md."""
+    from msin_fed.linkage import fitted
+
+    weights, disagreement, groups, threshold = fitted.model_parameters(fitted.load())
+    return ScoringModel(weights=weights, disagreement=disagreement, groups=groups, threshold=threshold)
+
 
 _K = TypeVar("_K", bound=Hashable)
 

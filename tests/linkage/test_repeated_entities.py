@@ -207,3 +207,19 @@ def test_a_phone_one_digit_off_alone_or_with_another_name_is_no_match() -> None:
     assert match([("a", "m1", ion), ("b", "m2", dict(phone="07700 900124"))]) == []
     other = dict(given_name="Maria", family_name="Nowak", phone="07700 900124")
     assert match([("a", "m1", ion), ("b", "m2", other)]) == []
+
+
+def test_one_trading_name_in_two_towns_names_neither_company() -> None:
+    # Two companies trade as "Apex Staffing" in Boston and in Wisbech; mentions without a
+    # number: one at each postcode and one giving the name alone.
+    rows = [
+        ("a1", "m1", dict(company_name="Apex Staffing Ltd", postcode="PE21 7TB")),
+        ("a2", "m2", dict(company_name="APEX STAFFING LIMITED", postcode="pe217tb")),
+        ("a3", "m3", dict(company_name="Apex Staffing", postcode="PE13 2QX")),
+        ("a4", "m4", dict(company_name="Apex Staffing Ltd")),
+    ]
+    # The same name at the same postcode is still the Boston company; the name alone is
+    # neither, since two companies at two postcodes hold it.
+    assert pair_set(match(rows)) == {("a1", "a2")}
+    # With one company alone holding the name, the name alone links its mentions.
+    assert pair_set(match([rows[0], rows[3]])) == {("a1", "a4")}
