@@ -96,9 +96,10 @@ def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tup
         for j in range(rng.choice([2, 3])):
             p = people.pop()
 
-            def make(rid: str, p: synth.Person = p) -> dict[str, str]:
+            def make(rid: str, p: synth.Person = p, bank: bool = shared_bank, sort: str = sort,
+                     account: str = account, phone: str = phone) -> dict[str, str]:
                 row = _row(rid, given_name=p.given, family_name=p.family)
-                if shared_bank:
+                if bank:
                     row["bank_account"] = f"{sort[:2]}-{sort[2:4]}-{sort[4:]} {account}"
                 else:
                     row["phone"] = phone
@@ -114,7 +115,8 @@ def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tup
             phone = "07" + "".join(rng.choices(string.digits, k=9))
             pc = postcode(outward)
 
-            def make_n(rid: str, ph: str = phone, pc: str = pc) -> dict[str, str]:
+            def make_n(rid: str, ph: str = phone, pc: str = pc, given: str = given, family: str = family,
+                       town: str = town) -> dict[str, str]:
                 row = _row(rid, given_name=given, family_name=family, locality=town)
                 if rng.random() < 0.6:
                     row["phone"] = ph
