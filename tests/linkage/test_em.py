@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from msin_fed.linkage import fitted
+from msin_fed.linkage import fitted, scoring
 from msin_fed.linkage.core import candidate_pairs
 from msin_fed.linkage.em import COMPARISONS, comparison_vector, fit
 
@@ -157,3 +157,24 @@ def test_the_shipped_fit_is_a_fit_and_reloads_as_written(tmp_path: Path) -> None
     path.write_text('{"lambda": 0.1}', encoding="utf-8")
     with pytest.raises(ValueError, match="comparisons"):
         fitted.load(path)
+
+
+def test_the_fitted_model_takes_every_number_from_the_fit() -> None:
+    shipped = fitted.load()
+    weights, disagreement, groups, threshold = fitted.model_parameters(shipped)
+    assert threshold == pytest.approx(shipped.threshold_of("person"), abs=0.01)
+    for c in COMPARISONS:
+        prior = threshold - shipped.threshold_of(fitted.TYPE_OF[c.name]) if c.name in fitted.TYPE_OF else 0.0
+        exact = max(shipped.weight(c.name, c.levels[0][0]) + prior, 0.0)
+        for level, kinds in c.levels:
+            m, _u, w = shipped.levels[(c.name, level)]
+            expected = exact / 2 if m < fitted.UNSEEN_M else max(w + prior, 0.0)
+            for kind in kinds:
+                assert weights[kind] >= round(expected, 2) - 1e-9, (c.name, level, kind)
+                assert groups[kind] in {x.name for x in COMPARISONS}
+    for kind, comp in fitted.DISAGREEMENTS.items():
+        assert disagreement[kind] == pytest.approx(max(-shipped.weight(comp, "disagree"), 0.0), abs=0.01)
+    model = scoring.fitted_model()
+    # One whole name with its date of birth counts once, however many name kinds it shares.
+    name = [("name_dob", 1), ("name_phon_dob", 1), ("part_dob", 1), ("name_lsh_dob", 1)]
+    assert model.pair_score(name) == pytest.approx(max(weights[k] for k, _n in name))
