@@ -103,6 +103,8 @@ def _contradict(kind: str, a: Held, b: Held, ka: frozenset[str], kb: frozenset[s
         return "company_postcode" in ka and "company_postcode" in kb and not _shares(a, b, {"company_postcode"}, b"")
     if ka & kb & NAME_DOB_KINDS and not _shares(a, b, NAME_DOB_KINDS, b""):
         return True  # both name a person with a date of birth, and not the same one
+    if kind in ("bank", "iban") and "name_bank" in ka and "name_bank" in kb and not _shares(a, b, {"name_bank"}, b""):
+        return True  # one account, people of names sharing no word's sound nor start
     for other in _CONTRADICT:
         if other != kind and other in ka and other in kb and not _shares(a, b, {other, "nid_near"}, b""):
             return True
@@ -251,6 +253,7 @@ def _disagreements(
     national id), which outweighs an alias or a mistyped date, only against values many
     people may give (a phone, a bank account wages are paid into). ``name_phone_near``: both hold a phone and a name, share the phone,
     and no name word sounds alike: one phone given by people of different names.
+    ``name_bank``: the same for a shared bank account.
     """
     out: list[str] = []
     for kind in kinds & ka & kb:
@@ -259,6 +262,9 @@ def _disagreements(
                 out.append(kind)
         elif kind == "name_phone_near":
             if "phone" in agreed and not agreed & {kind, "prefix_phone"}:
+                out.append(kind)
+        elif kind == "name_bank":
+            if agreed & {"bank", "iban"} and kind not in agreed:
                 out.append(kind)
         elif kind not in agreed:
             out.append(kind)

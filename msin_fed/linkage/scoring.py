@@ -129,6 +129,7 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "phone_near",  # an E.164 phone number with one digit deleted
         "email_near",  # an e-mail address with one character deleted
         "prefix_phone",  # two letters of a name word + the phone (weighs nothing: see core)
+        "name_bank",  # a name word's sound or first two letters + the bank account (ditto)
     }
 )
 
@@ -305,12 +306,14 @@ DEFAULT_MODEL = ScoringModel(
         "phone_near": 6.0,
         "email_near": 6.0,
         "prefix_phone": 0.0,
+        "name_bank": 0.0,
     },
     disagreement={
         "site_postcode": 12.0,
         "company_number": 12.0,
         "name_dob": 6.0,
         "name_phone_near": 6.0,
+        "name_bank": 10.0,
         "email": 3.0,
         "nino": 6.0,
         "passport": 4.0,
