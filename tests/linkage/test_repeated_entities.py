@@ -223,3 +223,16 @@ def test_one_trading_name_in_two_towns_names_neither_company() -> None:
     assert pair_set(match(rows)) == {("a1", "a2")}
     # With one company alone holding the name, the name alone links its mentions.
     assert pair_set(match([rows[0], rows[3]])) == {("a1", "a4")}
+
+
+def test_one_bank_account_given_by_people_of_different_names_is_not_their_identity() -> None:
+    # Wages of two workers paid into their controller's account; no dates of birth.
+    two = [("k1", "m1", dict(given_name="Florentina", family_name="Mindru", bank_account="20-00-00 55779911")),
+           ("k2", "m2", dict(given_name="Andrzej", family_name="Dabrowski", bank_account="200000 55779911"))]
+    assert match(two) == []
+    # ... while one person's account links with a typo in one name word, or a nickname
+    # sharing the first two letters of a word
+    same = [("l1", "m1", dict(given_name="Daniel", family_name="White", bank_account="20-00-00 55779911")),
+            ("l2", "m2", dict(given_name="Daniek", family_name="WHITE", bank_account="200000 55779911")),
+            ("l3", "m3", dict(given_name="Dan", family_name="Whyte", bank_account="20 00 00 55779911"))]
+    assert pair_set(match(same)) == {("l1", "l2"), ("l1", "l3"), ("l2", "l3")}
