@@ -15,7 +15,9 @@ holders share besides it:
   site/company token stands for one entity; its holders are one entity unless they
   contradict each other (both hold a name with a date of birth and share none of its
   tokens, both hold a NINO or passport and share neither it nor a near miss of it, two
-  companies with different numbers, a site at two postcodes or in two localities), and a group
+  companies with different numbers or, without numbers, at two postcodes, a site at two
+  postcodes or in two localities, one bank account given by people whose names share no
+  word's sound nor start), and a group
   never takes in a holder that contradicts one of its members (a mention without a
   company number does not bridge two numbers);
 * any other token (a phone, an address, a plate, a name composite) is held by as many
