@@ -288,6 +288,13 @@ def entity_type(kinds: Iterable[str]) -> str:
     return "perpetrator"
 
 
+#: The kinds :func:`records_contradict` reads (a record holding none of them contradicts
+#: only a record of another shape).
+_CONTRADICTION_KINDS = frozenset(
+    {*_CONTRADICT, "company_number", "site_postcode"}
+)
+
+
 def records_contradict(a: Held, b: Held) -> bool:
     """Whether two records say they are different entities, from their tokens alone.
 
@@ -298,7 +305,10 @@ def records_contradict(a: Held, b: Held) -> bool:
     share no token are not a contradiction here: a name mistyped at both members, or
     given as one word, shares none either.
     """
-    ka, kb = _kinds(a), _kinds(b)
+    return _records_contradict(a, b, _kinds(a), _kinds(b))
+
+
+def _records_contradict(a: Held, b: Held, ka: frozenset[str], kb: frozenset[str]) -> bool:
     if _shape(ka) * _shape(kb) < 0:
         return True
     if "company_number" in ka and "company_number" in kb and not _shares(a, b, {"company_number"}, b""):
@@ -346,15 +356,27 @@ def cluster_records(
         return x
 
     empty: Held = {}
+    # Kinds and shape once per record; a record holding none of the kinds a contradiction
+    # reads can only contradict one of another shape, so most pairs need no look.
+    kinds: dict[K, frozenset[str]] = {}
+    for a, b, _score in ranked:
+        for r in (a, b):
+            if r not in kinds:
+                kinds[r] = _kinds(tokens.get(r, empty))
+
+    def contradict(x: K, y: K) -> bool:
+        kx, ky = kinds[x], kinds[y]
+        if not (kx & _CONTRADICTION_KINDS and ky & _CONTRADICTION_KINDS):
+            return _shape(kx) * _shape(ky) < 0
+        return _records_contradict(tokens.get(x, empty), tokens.get(y, empty), kx, ky)
+
     for a, b, _score in ranked:
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
         left, right = members[ra], members[rb]
         if len(left) + len(right) > 2 and any(
-            (x, y) not in matched and records_contradict(tokens.get(x, empty), tokens.get(y, empty))
-            for x in left
-            for y in right
+            (x, y) not in matched and contradict(x, y) for x in left for y in right
         ):
             continue
         if len(left) < len(right):
