@@ -569,6 +569,28 @@ class CaseService:
         log.info("case escalated: %s", reason)
         return bundle
 
+    def stix(self, caller: Caller, case_id: str) -> dict[str, Any]:
+        """The STIX bundle of an escalated case again, from its recorded escalation and the
+        records it still holds (analysts only): the same ids as at escalation, so a
+        partner's MISP or OpenCTI deduplicates; a record withdrawn since is left out."""
+        if caller.role != "analyst":
+            raise AccessDenied("only analysts export cases")
+        with self.store.read() as conn:
+            self._case(conn, case_id)
+            esc = self.cases.escalation(conn, case_id)
+            if esc is None:
+                raise Refused("the case was not escalated (nothing to export)")
+            records: list[SharedRecord] = list(
+                self.store.records_by_id([r for r, _m in self.cases.records(conn, case_id)]).values()
+            )
+        bundle = case_bundle(
+            case_id, network_name=self.config.network_name, reason=esc.reason, note=esc.note,
+            agency=esc.agency, decided_at=aware(esc.at), records=records,
+        )
+        with self.store.write() as conn:
+            self.audit.append(conn, caller.role, caller.name, "case_stix", {"records": len(records)})
+        return bundle
+
     # ------------------------------------------------------------------ actions and closing
 
     def record_action(self, caller: Caller, case_id: str, kind: str, outcome: str, date: str, lessons: str = "") -> str:

@@ -20,6 +20,7 @@ from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import event_to_pb, grade_to_pb, match_event_to_pb, tlp_to_pb
 
+from .insights.wire import insights_to_pb
 from .service import AccessDenied, Busy, Caller, CoordinatorService, NotFound, Refused
 from .store import ActionRow, AlertRow, ClusterInfo
 from .views import ClusterFilter
@@ -41,6 +42,7 @@ POLICY: dict[str, frozenset[str]] = {
     "ListAlerts": frozenset({"analyst"}),
     "ListActions": frozenset({"member", "analyst"}),
     "GetAudit": frozenset({"analyst"}),
+    "GetInsights": frozenset({"analyst"}),
 }
 
 #: Error class -> status code, most specific first.
@@ -214,6 +216,10 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
             ),
             head_seq=head,
         )
+
+    def GetInsights(self, request: pb.GetInsightsRequest, context: grpc.ServicerContext) -> pb.GetInsightsResponse:
+        ins = self._call(context, lambda c: self.service.insights(c, request.month, request.window_months))
+        return insights_to_pb(ins)
 
     def RecordAction(
         self, request: pb.RecordActionRequest, context: grpc.ServicerContext

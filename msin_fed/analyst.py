@@ -13,12 +13,14 @@
         analyst.raise_alert(detail.cluster.records[0].record_id, "Workers at risk this week.")
         analyst.record_action("referred_to_glaa", record_id=detail.cluster.records[0].record_id)
         print(analyst.audit_status())
+        ins = analyst.insights("2026-10")  # suppressed aggregates, as the report publishes
 
 The client presents an **analyst** certificate from the network CA (``msin ca issue
 --role analyst``); the coordinator reads the role from it, never from a request, and
-allows clusters, alerts, the audit log and actions to analysts only. The channel talks
+allows clusters, alerts, the audit log, insights and actions to analysts only. The channel talks
 only to a coordinator-role certificate of the configured name. Every method returns the
-plain dataclasses of :mod:`msin_fed.views`; a failed call raises
+plain dataclasses of :mod:`msin_fed.views` (insights: the report's own
+:class:`msin_fed.coordinator.insights.Insights`); a failed call raises
 :class:`~msin_fed.errors.RemoteError` naming the coordinator's address and the status.
 
 Configuration (TOML; relative paths from the file's folder)::
@@ -39,7 +41,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msin_fed import pki
 from msin_fed.config_file import read_toml
@@ -57,6 +59,9 @@ from msin_fed.views import (
     ClusterDetail,
     call,
 )
+
+if TYPE_CHECKING:
+    from msin_fed.coordinator.insights import Insights
 
 __all__ = ["AnalystClient", "AnalystConfig", "load_analyst_config"]
 
@@ -261,6 +266,28 @@ class AnalystClient:
     def audit_status(self) -> AuditStatus:
         """The coordinator's verification of its whole audit chain (see :class:`AuditStatus`)."""
         return self.audit(limit=1).status
+
+
+    # ------------------------------------------------------------------ insights
+
+    def insights(self, month: str, window_months: int = 0, *, timeout: float | None = None) -> Insights:
+        """The insights report's suppressed aggregates for ``month`` ("YYYY-MM") and the
+        ``window_months`` before it (0: the coordinator's configured window).
+
+        The same tables, clusters, actions, alerts and lessons ``msin coordinator report``
+        publishes; a suppressed value is ``None`` (the coordinator never sends it).
+        RemoteError INVALID_ARGUMENT naming the field for a bad month or window.
+        The coordinator reads every record for it (about 9 s per 100,000 records), so the
+        call waits ``timeout`` seconds, by default the client's timeout but at least 120.
+        """
+        from msin_fed.coordinator.insights.wire import insights_from_pb
+
+        if not 0 <= window_months <= 120:
+            raise ValidationError("window_months", "must be 0 (the configured window) to 120")
+        request = pb.GetInsightsRequest(month=month, window_months=window_months)
+        wait = timeout if timeout is not None else max(self.timeout, 120.0)
+        reply = call(self.address, "reading insights", lambda: self._stub.GetInsights(request, timeout=wait))
+        return insights_from_pb(reply)
 
 
 def record_action(

@@ -152,6 +152,13 @@ class AnalystCases(CasesClient):
         bundle: dict[str, Any] = json.loads(reply.stix_bundle)
         return bundle
 
+    def stix(self, case_id: str) -> dict[str, Any]:
+        """The STIX 2.1 bundle of an escalated case again (the same ids as :meth:`escalate`
+        gave); RemoteError FAILED_PRECONDITION when the case was not escalated."""
+        reply = self._rpc("GetCaseStix", pb.GetCaseStixRequest(case_id=case_id))
+        bundle: dict[str, Any] = json.loads(reply.stix_bundle)
+        return bundle
+
     def close_case(self, case_id: str, outcome: str) -> CaseView:
         """Close the case with an outcome."""
         return case_view_from_pb(self._rpc("CloseCase", pb.CloseCaseRequest(case_id=case_id, outcome=outcome)))

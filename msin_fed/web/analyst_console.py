@@ -10,7 +10,8 @@ them, with a table of the same), raising an alert on a record (the coordinator e
 the grading rule and checks the summary for personal data; its refusal is explained),
 the alerts raised so far, the actions taken, the audit log with the chain's
 verification (those three through :class:`~msin_fed.analyst.AnalystClient`), and the key
-holders' budget totals. The case pages are :mod:`msin_fed.web.analyst_cases`.
+holders' budget totals. The case pages are :mod:`msin_fed.web.analyst_cases`, the insights
+dashboard :mod:`msin_fed.web.analyst_insights`.
 
 Configuration (TOML)::
 
@@ -56,6 +57,7 @@ from msin_fed.wire import grade_from_pb, tlp_from_pb
 from .accounts import AccountStore
 from .analyst_calls import AnalystCalls, CallRefused
 from .analyst_cases import AnalystCasePages
+from .analyst_insights import InsightPages
 from .app import Console, NavItem
 from .graph import GraphNode, cluster_svg
 from .security import SessionStore
@@ -322,6 +324,7 @@ NAV = (
     NavItem("Cases", "/cases", "/cases"),
     NavItem("Alerts", "/alerts"),
     NavItem("Actions", "/actions"),
+    NavItem("Insights", "/insights", "/insights"),
     NavItem("Audit log", "/audit"),
     NavItem("Key-holder budgets", "/budgets"),
 )
@@ -340,4 +343,5 @@ def build_analyst_console(config: AnalystConfig) -> tuple[ASGIApp, AnalystConsol
     )
     ac = AnalystConsole(calls, console)
     pages = AnalystCasePages(calls, console)
-    return console.app([*ac.routes(), *pages.routes()], name="analyst-console"), ac
+    insights = InsightPages(calls, console)
+    return console.app([*ac.routes(), *pages.routes(), *insights.routes()], name="analyst-console"), ac

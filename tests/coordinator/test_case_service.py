@@ -269,3 +269,22 @@ def test_members_seal_to_the_opening_analysts_current_key(world: World, make_ide
     cases.post_message(world.c("beta"), case.case_id, sealed)
     [msg] = cases.messages(caller, case.case_id)
     assert open_message(msg.sealed, renewed.sealing_key, msg.sender_key) == "To the renewed key."
+
+
+def test_the_stix_bundle_of_an_escalated_case_is_fetched_again(world: World) -> None:
+    """The console keeps no bundle: GetCaseStix rebuilds it, with the ids Escalate gave."""
+    cases, sttg = world.cases, world.sttg
+    case = cases.open_case(sttg, cluster_id=world.cluster)
+    with pytest.raises(Refused, match="not escalated"):
+        cases.stix(sttg, case.case_id)
+    bundle = cases.escalate(sttg, case.case_id, "risk_to_life", "Workers moved nightly.", "police")
+    assert cases.stix(sttg, case.case_id) == bundle
+    with pytest.raises(AccessDenied):
+        cases.stix(world.c("alpha"), case.case_id)
+    with pytest.raises(NotFound):
+        cases.stix(sttg, "no-such-case")
+    # A record withdrawn since is no longer exported.
+    world.service.withdraw(world.c("beta"), "b1")
+    again = cases.stix(sttg, case.case_id)
+    assert len([o for o in again["objects"] if o["type"] == "note"]) == 2
+    assert "beta" not in json.dumps(again)

@@ -260,8 +260,13 @@ def test_action_escalation_with_stix_and_close(cases_net: Net) -> None:
     page.click("button:has-text('Escalate to law enforcement')")
     assert "Escalation recorded" in page.inner_text(".govuk-notification-banner")
     n.pages.check(page, "analyst case escalated")
+    link = page.locator("a:has-text('Download the STIX 2.1 bundle')")
+    assert link.get_attribute("href") == f"/cases/{n.case_id}/stix.json"  # an opaque id, no personal data
+    reply = page.request.get(n.analyst_url + str(link.get_attribute("href")))
+    assert reply.headers["content-type"] == "application/stix+json"
+    assert reply.headers["content-disposition"] == f'attachment; filename="case-{n.case_id[:12]}-stix.json"'
     with page.expect_download() as info:
-        page.click("a:has-text('Download the STIX 2.1 bundle')")
+        link.click()
     target = n.downloads / "bundle.json"
     info.value.save_as(str(target))
     text = target.read_text()
@@ -283,7 +288,9 @@ def test_action_escalation_with_stix_and_close(cases_net: Net) -> None:
 def test_every_case_action_is_audited_under_the_persons_account(cases_net: Net) -> None:
     rows = query(cases_net.net.root / "coordinator" / "shared.db", "select actor_role, actor, action from audit")
     mine = {action for role, actor, action in rows if role == "analyst" and actor == f"{ANALYST_NAME}/ann"}
-    for action in ("case_open", "case_message", "case_broker", "case_refer", "case_escalate", "case_close"):
+    # case_stix: each download asks the coordinator again (the console keeps no bundle).
+    for action in ("case_open", "case_message", "case_broker", "case_refer", "case_escalate", "case_stix",
+                   "case_close"):
         assert action in mine, (action, sorted(mine))
     members = {(actor, action) for role, actor, action in rows if role == "member"}
     assert ("freshmart", "case_consent") in members and ("freshmart", "case_action") in members
