@@ -216,6 +216,52 @@ def _grid_lines(rows: Sequence[Key], cols: Sequence[Key], total: Key) -> list[Li
     return lines
 
 
+class _MonthTallies:
+    """The window's tally and one per month of it, filled in the same pass.
+
+    Each month is suppressed on its own and a window count containing a month's hidden
+    count is hidden too, so that an analyst choosing overlapping windows (window 2 minus
+    window 1, or 12 ending March minus 12 ending February) solves nothing the one-month
+    answers hide: every count published for a window is a sum of counts published month
+    by month."""
+
+    def __init__(self, window: Sequence[str]) -> None:
+        self.window = Tally()
+        self.months = {m: Tally() for m in window}
+
+    def add(self, k: Key, member_id: str, month: str) -> None:
+        self.window.add(k, member_id)
+        self.months[month].add(k, member_id)
+
+    def hidden_by_month(self, lines_for: Callable[[tuple[str, ...]], list[Line]], rule: Rule) -> set[Key]:
+        """Every count hidden in some month's own answer (none for a one-month window)."""
+        if len(self.months) < 2:
+            return set()
+        out: set[Key] = set()
+        for m, tally in self.months.items():
+            out |= suppress(tally, lines_for((m,)), rule)
+        return out
+
+
+def _record_lines(window: tuple[str, ...]) -> list[Line]:
+    grand = key()
+    month_keys = [key(month=m) for m in window]
+    fam_keys = [key(family=f.value) for f in ExploitationFamily]
+    region_keys = [key(region=r.value) for r in Region]
+    sector_keys = [key(sector=s.value) for s in Sector]
+    lines = _grid_lines(month_keys, fam_keys, grand)
+    lines += _grid_lines(region_keys, sector_keys, grand)
+    for f in ExploitationFamily:
+        lines.append(
+            Line(tuple(key(type=t.value) for t in ExploitationType if t.family is f), key(family=f.value))
+        )
+    lines.append(Line(tuple(key(type=t.value) for t in ExploitationType), grand))
+    lines += [
+        Line((key(indicator=i.value), key(without_indicator=i.value)), grand) for i in Indicator
+    ]
+    return lines
+
+
 def _median(values: Iterable[float]) -> float | None:
     vals = list(values)
     return float(statistics.median(vals)) if vals else None
@@ -235,7 +281,8 @@ def compute_insights(
     rule = Rule(cfg.min_records, cfg.min_members)
     window = month_window(month, cfg.window_months)
     in_window = set(window)
-    tally = Tally()
+    tallies = _MonthTallies(window)
+    tally = tallies.window
     grand = key()
 
     # Per record: its owner, month, region and time shared. Kept for clusters and actions.
@@ -273,13 +320,13 @@ def compute_insights(
             key(sector=sec),
             key(region=reg, sector=sec),
         ):
-            tally.add(k, rec.member_id)
+            tallies.add(k, rec.member_id, m)
         shown = set(rec.indicators)
         for ind in Indicator:
             # Records *without* an indicator are the total minus the published count: tally
             # them too, so a small complement hides the indicator's count (never published).
-            tally.add(key(indicator=ind.value) if ind in shown else key(without_indicator=ind.value),
-                      rec.member_id)
+            tallies.add(key(indicator=ind.value) if ind in shown else key(without_indicator=ind.value),
+                        rec.member_id, m)
     if progress is not None:
         progress(seen)
 
@@ -288,16 +335,6 @@ def compute_insights(
     region_keys = [key(region=r.value) for r in Region]
     sector_keys = [key(sector=s.value) for s in Sector]
     type_keys = [key(type=t.value) for t in ExploitationType]
-    lines = _grid_lines(month_keys, fam_keys, grand)
-    lines += _grid_lines(region_keys, sector_keys, grand)
-    for f in ExploitationFamily:
-        lines.append(
-            Line(tuple(key(type=t.value) for t in ExploitationType if t.family is f), key(family=f.value))
-        )
-    lines.append(Line(tuple(type_keys), grand))
-    lines += [
-        Line((key(indicator=i.value), key(without_indicator=i.value)), grand) for i in Indicator
-    ]
     tally.ensure([grand, *month_keys, *fam_keys, *region_keys, *sector_keys, *type_keys])
     tally.ensure(r | c for r in month_keys for c in fam_keys)
     tally.ensure(r | c for r in region_keys for c in sector_keys)
@@ -306,11 +343,14 @@ def compute_insights(
 
     # Actions share the suppression pass: their lines are separate from records'.
     action_lines, medians_raw, clusters_info = _tally_actions(
-        source, tally, window, owner, excluded, rec_shared
+        source, tallies, window, owner, excluded, rec_shared
     )
-    lines += action_lines
-    lines += _tally_case_actions(source, tally, window)
-    hidden = suppress(tally, lines, rule)
+    _tally_case_actions(source, tallies, window)
+
+    def lines_for(w: tuple[str, ...]) -> list[Line]:
+        return [*_record_lines(w), *action_lines, *_case_action_lines(w)]
+
+    hidden = suppress(tally, lines_for(window), rule, also=tallies.hidden_by_month(lines_for, rule))
 
     used_regions = [r for r in Region if tally.count(key(region=r.value))]
     used_sectors = [s for s in Sector if tally.count(key(sector=s.value))]
@@ -460,7 +500,7 @@ def _case_month(d: _dt.date) -> str:
     return f"{d.year:04d}-{d.month:02d}"
 
 
-def _tally_case_actions(source: InsightSource, tally: Tally, window: tuple[str, ...]) -> list[Line]:
+def _tally_case_actions(source: InsightSource, tallies: _MonthTallies, window: tuple[str, ...]) -> None:
     """Count actions on cases by kind x outcome and by month, with the same small-cell rule."""
     in_window = set(window)
     total = key(of="case_actions")
@@ -475,12 +515,19 @@ def _tally_case_actions(source: InsightSource, tally: Tally, window: tuple[str, 
             key(of="case_actions", kind=act.kind, outcome=act.outcome),
             key(of="case_actions", month=month),
         ):
-            tally.add(k, act.member_id)
+            tallies.add(k, act.member_id, month)
     kinds = [key(of="case_actions", kind=k) for k in ACTION_KINDS]
     outcomes = [key(of="case_actions", outcome=o) for o in ACTION_OUTCOMES]
     months = [key(of="case_actions", month=m) for m in window]
-    tally.ensure([total, *kinds, *outcomes, *months])
-    tally.ensure(r | c for r in kinds for c in outcomes)
+    tallies.window.ensure([total, *kinds, *outcomes, *months])
+    tallies.window.ensure(r | c for r in kinds for c in outcomes)
+
+
+def _case_action_lines(window: tuple[str, ...]) -> list[Line]:
+    total = key(of="case_actions")
+    kinds = [key(of="case_actions", kind=k) for k in ACTION_KINDS]
+    outcomes = [key(of="case_actions", outcome=o) for o in ACTION_OUTCOMES]
+    months = [key(of="case_actions", month=m) for m in window]
     return [*_grid_lines(kinds, outcomes, total), Line(tuple(months), total)]
 
 
@@ -488,20 +535,23 @@ def _member_lessons(source: InsightSource, window: tuple[str, ...], rule: Rule) 
     """Members' lessons of the window, scrubbed, when enough lessons from enough members
     were written to pass the small-cell rule (else none: a lone lesson names its author)."""
     in_window = set(window)
-    texts: list[str] = []
-    authors: set[str] = set()
+    by_month: dict[str, tuple[list[str], set[str]]] = {}
     for act in source.case_actions():
-        if act.lessons.strip() and _case_month(act.date) in in_window:
+        month = _case_month(act.date)
+        if act.lessons.strip() and month in in_window:
+            texts, authors = by_month.setdefault(month, ([], set()))
             texts.append(scrub(act.lessons.strip()))
             authors.add(act.member_id)
-    if rule.sensitive(len(texts), len(authors)):
-        return (), len(texts)
-    return tuple(sorted(set(texts))), len(texts)
+    written = sum(len(t) for t, _ in by_month.values())
+    # Only the lessons of months that pass on their own, as counts: else window 2 minus
+    # window 1 would show the lone lesson of a month.
+    passed = [t for t, a in by_month.values() if not rule.sensitive(len(t), len(a))]
+    return tuple(sorted({x for t in passed for x in t})), written
 
 
 def _tally_actions(
     source: InsightSource,
-    tally: Tally,
+    tallies: _MonthTallies,
     window: tuple[str, ...],
     owner: dict[str, str],
     excluded: set[str],
@@ -528,12 +578,13 @@ def _tally_actions(
             continue
         if act.record_id:
             acted_records.add(act.record_id)
-        if f"{act.date.year:04d}-{act.date.month:02d}" not in in_window:
+        act_month = f"{act.date.year:04d}-{act.date.month:02d}"
+        if act_month not in in_window:
             continue
         member = act.member_id or (owner.get(act.record_id, "") if act.record_id else "")
         member = member or f"unknown:{act.action_id}"
-        tally.add(total, member)
-        tally.add(key(of="actions", outcome=act.outcome.value), member)
+        tallies.add(total, member, act_month)
+        tallies.add(key(of="actions", outcome=act.outcome.value), member, act_month)
         trigger: _dt.datetime | None = None
         if alert is not None:
             trigger = alert.created_at
@@ -544,7 +595,7 @@ def _tally_actions(
             if delta >= 0:
                 days.setdefault(act.outcome.value, []).append(float(delta))
     parts = tuple(key(of="actions", outcome=o.value) for o in Outcome)
-    tally.ensure([total, *parts])
+    tallies.window.ensure([total, *parts])
     visible = [c for c in clusters if any(r in owner for r in c.record_ids)]
     without = sum(1 for c in visible if not any(r in acted_records for r in c.record_ids))
     return [Line(parts, total)], days, (len(visible), without)

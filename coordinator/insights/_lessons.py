@@ -54,7 +54,8 @@ def lessons_learned(ins: Insights) -> tuple[str, ...]:
                    "perpetrators or sites have no recorded action yet.")
     cases = ins.tables.get("case_actions")
     if cases is not None and cases.total is None:
-        out.append("Too few actions on cases were recorded in the period to report them without identifying members.")
+        out.append("Too few actions on cases were recorded in the period, or in one of its months, "
+                   "to report their total without identifying members.")
     elif cases is not None and cases.total:
         counted = [(cases.row_labels[i], t) for i, t in enumerate(cases.row_totals or ()) if t]
         if counted:

@@ -87,11 +87,15 @@ def _order(tally: Tally, k: Key) -> tuple[int, tuple[tuple[str, str], ...]]:
     return (tally.count(k), tuple(sorted(k)))
 
 
-def suppress(tally: Tally, lines: Sequence[Line], rule: Rule) -> frozenset[Key]:
-    """The quantities to hide: primary cells plus complements that protect them."""
+def suppress(tally: Tally, lines: Sequence[Line], rule: Rule, also: Iterable[Key] = ()) -> frozenset[Key]:
+    """The quantities to hide: primary cells plus complements that protect them.
+
+    ``also`` are quantities hidden whatever their counts (those hidden in a month of the
+    window, for instance); complements are then found for them as for primary cells."""
     hidden = {
         k for k, n in tally.counts.items() if rule.sensitive(n, tally.member_count((k,)))
     }
+    hidden |= {k for k in also if tally.count(k) > 0}
     changed = True
     while changed:
         changed = False

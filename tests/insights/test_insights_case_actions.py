@@ -24,16 +24,19 @@ def test_case_actions_are_counted_by_type_outcome_and_month_and_small_cells_hidd
     truth = {"investigation": 6, "supplier_audit": 5, "referral": 1, "remediation": 0, "victim_support": 0}
     ins = compute_insights(InsightData(spread(12), case_action_views=acts), "2026-10")
     t = ins.tables["case_actions"]
-    assert t.total == 12 and t.row_totals is not None
+    # August alone holds one action, hidden in August's answer: the window's total stays
+    # hidden too, else window 3 minus window 2 ending October would show it.
+    assert t.total is None and t.row_totals is not None
     shown = dict(zip(t.row_codes, t.row_totals, strict=True))
     assert shown["referral"] is None  # one action of one member
     assert all(v is None or v == truth[k] for k, v in shown.items())  # what is shown is true
     hidden = [k for k, v in shown.items() if v is None and truth[k]]
-    assert len(hidden) >= 2  # so that the referral cannot be worked out from the total
+    # The referral cannot be worked out from the total (hidden) minus the rows shown.
+    assert hidden == ["referral"]
     months = ins.tables["case_actions_month"]
-    # August holds one action: hidden, and October with it (else 12 - 11 would show it).
-    assert months.value("2026-08") is None and months.value("2026-10") is None
-    assert any("actions were recorded on cases" in line for line in ins.lessons)
+    # August holds one action: hidden; with the total hidden, October's 11 shows nothing of it.
+    assert months.value("2026-08") is None and months.value("2026-10") == 11 and months.total is None
+    assert any("Too few actions on cases" in line for line in ins.lessons)
     text = format_insights(ins)
     assert "Actions on cases by type and outcome" in text and "Actions on cases by month" in text
     html = render_html(ins)
@@ -70,3 +73,17 @@ def test_members_lessons_are_published_only_from_enough_members_and_scrubbed() -
 
     few = compute_insights(InsightData(spread(12), case_action_views=acts[:3]), "2026-10", InsightConfig())
     assert few.member_lessons == () and few.member_lessons_written == 3
+
+
+def test_a_months_lone_lesson_is_not_published_by_a_longer_window() -> None:
+    # Play the analyst: October alone publishes its five lessons; if the year published
+    # August's single lesson too, year minus October would name it and its month.
+    october = [_act(i, MEMBERS[i % 3], "investigation", "substantiated", lessons=f"Lesson {i} of October.")
+               for i in range(5)]
+    august = [_act(9, MEMBERS[0], "referral", "referred", month=8, lessons="The lone August lesson.")]
+    data = InsightData(spread(12), case_action_views=[*october, *august])
+    year = compute_insights(data, "2026-10")
+    alone = compute_insights(data, "2026-10", InsightConfig(window_months=1))
+    assert len(alone.member_lessons) == 5
+    assert set(year.member_lessons) == set(alone.member_lessons)
+    assert not any("August" in line for line in year.lessons)
