@@ -90,7 +90,11 @@ def _caller(context: grpc.ServicerContext) -> Caller:
         # The certificate decides what may be done; the person only names who did it, so
         # that the audit entry reads "sttg-analyst/alice" or "advisory-1/jo". Other roles
         # cannot set it.
-        person = next((str(v) for k, v in context.invocation_metadata() if k == PERSON_METADATA), "")
+        named = [str(v) for k, v in context.invocation_metadata() if k == PERSON_METADATA]
+        if len(named) > 1:
+            # Which one acted would be the coordinator's guess: refuse rather than audit one.
+            raise ValidationError(PERSON_METADATA, "given more than once")
+        person = named[0] if named else ""
         # The audit table's actor column holds 64 characters.
         if person and (not _PERSON.fullmatch(person) or len(f"{peer.name}/{person}") > 64):
             raise ValidationError(PERSON_METADATA, "must be a console account name (with the certificate's, 64 characters at most)")
