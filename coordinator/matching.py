@@ -126,7 +126,13 @@ class _PairResult:
 
 
 class MatchEngine:
-    """Incremental matcher over a :class:`SharedStore` (see the module docstring)."""
+    """Incremental matcher over a :class:`SharedStore` (see the module docstring).
+
+    ``single_writer``: on SQLite, this engine is the store's only writer of tokens (the
+    serving coordinator), so it may keep a filter of the stored keys and skip looking up
+    tokens never stored. On PostgreSQL the engine always keeps one, caught up on other
+    processes' writes under the write lock (:class:`.seen_keys.StoredKeys`).
+    """
 
     def __init__(
         self,

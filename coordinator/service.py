@@ -151,7 +151,8 @@ class CoordinatorService:
         member_calls_per_second: float = 20.0,
     ) -> None:
         self.store = store
-        # The seen-keys filter is valid only while this process alone writes tokens.
+        # On SQLite the seen-keys filter is valid because this process alone writes tokens
+        # (the store's lock); on PostgreSQL the engine keeps it in step with other processes.
         self.engine = MatchEngine(store, epoch=epoch, single_writer=store.single_process)
         self.epoch = epoch
         self.verifier = verifier
