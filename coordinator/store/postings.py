@@ -159,7 +159,7 @@ def next_write_number(conn: Connection) -> int:
 
 def last_write_number(conn: Connection) -> int:
     """The highest transaction number among stored token rows (0: none numbered)."""
-    return int(conn.exec_driver_sql("SELECT COALESCE(MAX(seq), 0) FROM record_tokens").scalar_one())
+    return int(conn.exec_driver_sql("SELECT COALESCE(MAX(seq), 0) FROM record_tokens WHERE seq IS NOT NULL").scalar_one())
 
 
 def keys_stored_after(conn: Connection, write_number: int) -> tuple[npt.NDArray[np.int64], int]:

@@ -108,8 +108,14 @@ record_tokens = sa.Table(
     # :data:`record_tokens_seq` under the write lock, so in commit order: a process catching
     # up on the keys other processes stored (``seq`` above the last it read) misses none
     # (:class:`..seen_keys.StoredKeys`). NULL on SQLite (one writer) and in rows stored
-    # before revision 0005.
-    sa.Column("seq", sa.BigInteger, nullable=True, index=True),
+    # before revision 0005. Indexed only where set, so SQLite's intake pays nothing for it.
+    sa.Column("seq", sa.BigInteger, nullable=True),
+    sa.Index(
+        "ix_record_tokens_seq",
+        "seq",
+        postgresql_where=sa.text("seq IS NOT NULL"),
+        sqlite_where=sa.text("seq IS NOT NULL"),
+    ),
     # A rowid table (rows appended, a small index on the random record ids), not one
     # clustered by record id: that one split pages of ~600-byte rows on every insert.
 )

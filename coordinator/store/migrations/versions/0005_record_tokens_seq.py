@@ -29,7 +29,10 @@ def upgrade() -> None:
     if bind.dialect.name == "postgresql":
         op.execute("CREATE SEQUENCE IF NOT EXISTS record_tokens_seq")
     if "ix_record_tokens_seq" not in {ix["name"] for ix in inspector.get_indexes("record_tokens")}:
-        op.create_index("ix_record_tokens_seq", "record_tokens", ["seq"])
+        where = sa.text("seq IS NOT NULL")  # SQLite leaves it NULL: no index entries there
+        op.create_index(
+            "ix_record_tokens_seq", "record_tokens", ["seq"], postgresql_where=where, sqlite_where=where
+        )
 
 
 def downgrade() -> None:
