@@ -13,7 +13,7 @@ record id.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -64,11 +64,6 @@ class TokenRow(NamedTuple):
     value: bytes
     epoch: int
     key: int
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Unpickled by tuple.__new__ (C) rather than the generated Python __new__: intake
-        # workers send every row to the writer, where the Python one cost a tenth of its time.
-        return (tuple.__new__, (TokenRow, tuple(self)))
 
 
 #: Column order of a :class:`TokenRow` (its field names).
