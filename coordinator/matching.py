@@ -108,7 +108,7 @@ def prepare_tokens(record_id: str, member_id: str, toks: Iterable[TokenLike], ep
             (kind, value), tok_epoch = tok, epoch
         if (kind, value) not in seen:
             seen.add((kind, value))
-            rows.append(TokenRow(record_id, member_id, kind, value, tok_epoch, token_key(value)))
+            rows.append(_as_token_row((record_id, member_id, kind, value, tok_epoch, token_key(value))))
     return RecordTokens(rows, pack_tokens((row.kind, row.value) for row in rows))
 
 
