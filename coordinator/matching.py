@@ -31,11 +31,13 @@ Incremental rules:
 - a token whose holders changed (a record added or withdrawn) rescores the pairs of
   its other holders, because its entity count may have changed (while it is under
   ``max_frequency``);
-- clusters are the connected components of matched pairs; only the components touching
-  a changed pair are recomputed. A component keeps the id most of its records had
-  before, unless a component visited earlier took it (components are visited in order
-  of their smallest changed record, so when a cluster splits that part keeps the old
-  id, whatever its size), so cluster ids stay stable.
+- clusters are the connected components of matched pairs, each split where its records
+  contradict (:func:`msin_fed.linkage.core.cluster_records`, the same function ``msin
+  link --clusters`` uses); only the components touching a changed pair are recomputed.
+  A cluster keeps the id most of its records had before, unless a cluster visited
+  earlier took it (clusters are visited in order of their smallest changed record, so
+  when a cluster splits that part keeps the old id, whatever its size), so cluster ids
+  stay stable.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from sqlalchemy.engine import Connection
 
-from msin_fed.linkage.core import candidate_pairs, score_pairs
+from msin_fed.linkage.core import candidate_pairs, cluster_records, score_pairs
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 from msin_fed.model import Token
 
@@ -370,36 +372,40 @@ class MatchEngine:
             member[rid] = stored.member_id
 
     def _recluster(self, conn: Connection, seeds: set[str]) -> dict[str, str]:
-        """Recompute the components containing ``seeds``; their records' cluster ids.
+        """Recompute the clusters of the components containing ``seeds``; their records' ids.
 
         One breadth-first search from every seed at once (a query per level, not per seed
-        and level), components by union-find, one lookup of the previous cluster ids and
-        bulk rewrites of the ``cluster_of`` rows that changed.
+        and level) finds the connected components of matched pairs; each is split into
+        clusters by :func:`msin_fed.linkage.core.cluster_records` (the function ``msin
+        link --clusters`` calls: strongest pairs first, never joining records that
+        contradict), then one lookup of the previous cluster ids and bulk rewrites of the
+        ``cluster_of`` rows that changed.
         """
-        component_of = self._components(conn, seeds)
+        component_of, edges = self._components(conn, seeds)
         members: dict[str, list[str]] = {}
         for r, root in component_of.items():
             members.setdefault(root, []).append(r)
-        previous = self._cluster_ids(
-            conn, {r for group in members.values() if len(group) >= 2 for r in group}
-        )
+        in_pairs = sorted({r for group in members.values() if len(group) >= 2 for r in group})
+        previous = self._cluster_ids(conn, set(in_pairs))
+        held = {rid: {value: kind for kind, value in toks} for rid, (_m, toks) in self._tokens_of(conn, in_pairs).items()}
+        by_root: dict[str, list[tuple[str, str, float]]] = {}
+        for (a, b), score in edges.items():
+            by_root.setdefault(component_of[a], []).append((a, b, score))
+        groups: list[list[str]] = []
+        for root, group in members.items():
+            if len(group) >= 2:
+                groups.extend(sorted(c) for c in cluster_records(by_root.get(root, []), held))
+        clustered = {r for g in groups for r in g}
+        drop = sorted((set(component_of) - clustered) & (set(previous) | seeds))
+        # Clusters in the order of their smallest seed (then smallest record), so that new
+        # ids are drawn deterministically and a split keeps the old id on the seed's side.
+        groups.sort(key=lambda g: (min((r for r in g if r in seeds), default="\uffff"), g[0]))
         assigned: dict[str, str] = {}
         taken: set[str] = set()
-        drop: list[str] = []
         write: list[tuple[str, str]] = []
-        done: set[str] = set()
-        # Components in the order of their smallest seed, so new ids are drawn deterministically.
-        for seed in sorted(seeds):
-            root = component_of[seed]
-            if root in done:
-                continue
-            done.add(root)
-            component = members[root]
-            if len(component) < 2:
-                drop.append(seed)
-                continue
+        for component in groups:
             votes = Counter(previous[r] for r in component if r in previous)
-            # Keep the id most records had, unless another component already took it.
+            # Keep the id most records had, unless another cluster already took it.
             cid = (
                 next(
                     (c for c, _n in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])) if c not in taken),
@@ -415,10 +421,12 @@ class MatchEngine:
         P.replace_cluster_ids(conn, drop + [r for r, _c in write], write)
         return assigned
 
-    def _components(self, conn: Connection, seeds: set[str]) -> dict[str, str]:
+    def _components(self, conn: Connection, seeds: set[str]) -> tuple[dict[str, str], dict[_PairKey, float]]:
         """record -> a representative of its connected component, for every record connected
-        to a seed (a seed without pairs is its own component)."""
+        to a seed (a seed without pairs is its own component), and the components' pairs
+        with their scores."""
         parent: dict[str, str] = {s: s for s in seeds}
+        edges: dict[_PairKey, float] = {}
 
         def find(x: str) -> str:
             root = x
@@ -431,7 +439,8 @@ class MatchEngine:
         frontier = sorted(seeds)
         while frontier:
             found: list[str] = []
-            for a, b in P.pair_edges(conn, frontier):
+            for (a, b), row in P.pairs_touching(conn, frontier).items():
+                edges[(a, b)] = row.score
                 for x in (a, b):
                     if x not in parent:
                         parent[x] = x
@@ -440,7 +449,7 @@ class MatchEngine:
                 if ra != rb:
                     parent[rb] = ra
             frontier = sorted(found)
-        return {r: find(r) for r in parent}
+        return {r: find(r) for r in parent}, edges
 
     # ------------------------------------------------------------------ queries
 
