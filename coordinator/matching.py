@@ -387,7 +387,7 @@ class MatchEngine:
             members.setdefault(root, []).append(r)
         in_pairs = sorted({r for group in members.values() if len(group) >= 2 for r in group})
         previous = self._cluster_ids(conn, set(in_pairs))
-        held = {rid: {value: kind for kind, value in toks} for rid, (_m, toks) in self._tokens_of(conn, in_pairs).items()}
+        held = {rid: {t.value: t.kind for t in stored.tokens} for rid, stored in self._tokens_of(conn, in_pairs).items()}
         by_root: dict[str, list[tuple[str, str, float]]] = {}
         for (a, b), score in edges.items():
             by_root.setdefault(component_of[a], []).append((a, b, score))
