@@ -275,7 +275,7 @@ class KeyIndex:
         for key, entries in by_key.items():
             self._automaton.add_word(key, tuple(entries))
         self._automaton.make_automaton()
-        self._on_text = on
+        self.on_text = on
 
     def starts(self, low: str, text: str, digits: Sequence[int] = (), runs: Sequence[int] = ()) -> list[list[int]]:
         """Candidate match starts per pattern; ``digits``: positions of the digits of
@@ -294,7 +294,7 @@ class KeyIndex:
         for i, head in self._digits:
             positions = runs if head.after_non_digit else digits
             if head.led:
-                where = text if i in self._on_text else low
+                where = text if i in self.on_text else low
                 for d in positions:
                     found[i].update(_lead_back(where, d))
             else:
