@@ -811,10 +811,27 @@ _LOOKALIKE_DIGITS = str.maketrans("OoIl", "0011")
 def _prepare(text: str) -> str:
     """``text`` as the shapes see it (same length, so positions hold)."""
     if not text.isascii():
-        text = text.translate(_CHARS)
+        # _CHARS keeps every ASCII character as it is: only the other runs are looked up.
+        text = _NON_ASCII.sub(lambda m: m.group(0).translate(_CHARS), text)
     if "O" in text or "o" in text or "l" in text or "I" in text:
-        text = _LOOKALIKE_TOKEN.sub(lambda m: m.group(0).translate(_LOOKALIKE_DIGITS), text)
+        # A look-alike token starts at a digit or at the O/o/I/l run right before one.
+        starts: set[int] = set()
+        for m in _DIGIT_CHAR.finditer(text):
+            d = s = m.start()
+            while s and text[s - 1] in "OoIl":
+                s -= 1
+            starts.update(range(s, d + 1))
+        parts: list[str] = []
+        last = 0
+        for m in matches_at(_LOOKALIKE_TOKEN, text, sorted(starts)):
+            parts += (text[last : m.start()], m.group(0).translate(_LOOKALIKE_DIGITS))
+            last = m.end()
+        if parts:
+            text = "".join(parts) + text[last:]
     return text
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def _mask(

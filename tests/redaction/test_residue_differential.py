@@ -111,3 +111,17 @@ def test_made_up_text(text: str) -> None:
 @given(st.text(max_size=200))
 def test_any_unicode_text(text: str) -> None:
     assert NEW.scan(text) == OLD.scan(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(
+    st.sampled_from(["O", "o", "I", "l", "0", "1", "7", "9", " ", "-", "/", ".", "Oo", "lI", "Il1", "£", "ſ", "\uff10", "é", "_"]),
+    st.text(alphabet="ABOabo0123456789Il ", max_size=6),
+    st.characters(codec="utf-8"),
+), max_size=40).map("".join))
+def test_prepared_text_is_the_same(text: str) -> None:
+    # What the shapes read: compatibility characters and digit look-alikes folded.
+    import bench.residue_reference as reference
+    import msin_fed.redaction._residue as residue
+
+    assert residue._prepare(text) == reference._prepare(text)
