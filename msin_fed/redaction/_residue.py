@@ -947,7 +947,7 @@ _ODD_CASE = re.compile("[\u0131\u017f]")
 
 
 @lru_cache(maxsize=1)
-def _key_index() -> tuple[KeyIndex, dict[re.Pattern[str], int]]:
+def _key_index() -> tuple[KeyIndex, dict[re.Pattern[str], int], frozenset[re.Pattern[str]]]:
     """The keyword-led patterns (lower-cased ones on the lower-case copy, then those
     matched on the text) in one Aho-Corasick automaton."""
     on_low = [_lowered(p) for p in (
@@ -956,8 +956,7 @@ def _key_index() -> tuple[KeyIndex, dict[re.Pattern[str], int]]:
     )]
     on_text = [_NICKNAME, _country_code(), _VEHICLE_CUE, _FLAT, _EMAIL, _street_type()]
     patterns = on_low + on_text
-    index = KeyIndex(patterns, on_text=range(len(on_low), len(patterns)))
-    return index, {p: i for i, p in enumerate(patterns)}
+    return KeyIndex(patterns), {p: i for i, p in enumerate(patterns)}, frozenset(on_text)
 
 
 def _lowered(pattern: re.Pattern[str]) -> re.Pattern[str]:
@@ -994,9 +993,9 @@ class _Text:
         self._near: list[int] | None = None
 
     def _slot(self, pattern: re.Pattern[str]) -> list[int]:
-        index, slots = _key_index()
+        index, slots, _on_text = _key_index()
         if self._starts is None:
-            self._starts = index.starts(self.low, self.text, self.digits, self.runs)
+            self._starts = index.starts(self.low, self.digits, self.runs)
         return self._starts[slots[pattern]]
 
     def any_in(self, words: tuple[str, ...]) -> bool:

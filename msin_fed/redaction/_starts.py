@@ -251,55 +251,58 @@ def _literal(paths: list[_Path], chars: list[str], icase: bool, done: list[_Path
 class KeyIndex:
     """One Aho-Corasick automaton over the keys of several patterns.
 
-    Patterns whose index is in ``on_text`` are matched on the text, the others on its
-    lower-cased copy. ``starts(low, text)`` returns, for each pattern (by position in
-    ``patterns``), the sorted positions where it can match: where one of its keys occurs in
-    ``low`` (the lower-cased text, same length as ``text``), moved back over a lead where it
-    may have one, dropped where a ``\\b`` before the key cannot hold; and, for a pattern
-    that can start with a digit, the digits of ``text`` (those after a non-digit where
-    that is all the pattern allows).
+    ``starts(low)`` returns, for each pattern (by position in ``patterns``), the sorted
+    positions where it can match in the text whose lower-case copy (same length) is
+    ``low``: where one of its keys occurs, moved back over a lead where it may have one,
+    dropped where a ``\\b`` before the key cannot hold; and, for a pattern that can start
+    with a digit, the digits (those after a non-digit where that is all it allows).
+
+    Which characters are word characters, spaces, commas and ``(`` is the same in a text
+    and its lower-case copy (``tests/redaction/test_starts.py`` checks every code point),
+    so the copy serves for both, whichever of the two a pattern is matched on.
     """
 
-    def __init__(self, patterns: Sequence[re.Pattern[str]], on_text: Iterable[int] = ()) -> None:
+    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
         self.patterns = tuple(patterns)
         self._automaton = ahocorasick.Automaton()
-        on = frozenset(on_text)
-        by_key: dict[str, list[tuple[int, int, bool, bool, bool]]] = {}
+        by_key: dict[str, list[tuple[int, bool, bool]]] = {}
         self._digits: list[tuple[int, Head]] = []
         for i, pattern in enumerate(self.patterns):
             for key, head in heads(pattern).items():
                 if key == DIGIT:
                     self._digits.append((i, head))
                 else:
-                    by_key.setdefault(key, []).append((i, len(key), head.bounded, head.led, i in on))
+                    by_key.setdefault(key, []).append((i, head.bounded, head.led))
         for key, entries in by_key.items():
-            self._automaton.add_word(key, tuple(entries))
+            # The boundary is checked once per occurrence when every pattern of the key has one.
+            every_bounded = all(b for _, b, _ in entries)
+            self._automaton.add_word(key, (len(key), every_bounded, tuple(entries)))
         self._automaton.make_automaton()
-        self.on_text = on
 
-    def starts(self, low: str, text: str, digits: Sequence[int] = (), runs: Sequence[int] = ()) -> list[list[int]]:
-        """Candidate match starts per pattern; ``digits``: positions of the digits of
-        ``text``, ``runs``: those not after a digit (both only needed for digit keys)."""
-        found: list[set[int]] = [set() for _ in self.patterns]
-        for end, entries in self._automaton.iter(low):
-            for i, length, bounded, led, on_text in entries:
-                s = end - length + 1
-                where = text if on_text else low
-                if bounded and s and _is_word(where[s - 1]):
+    def starts(self, low: str, digits: Sequence[int] = (), runs: Sequence[int] = ()) -> list[list[int]]:
+        """Candidate match starts per pattern; ``digits``: positions of the text's digits,
+        ``runs``: those not after a digit (both only needed for digit keys)."""
+        found: list[list[int]] = [[] for _ in self.patterns]
+        for end, (length, every_bounded, entries) in self._automaton.iter(low):
+            s = end - length + 1
+            after_word = s > 0 and (low[s - 1].isalnum() or low[s - 1] == "_")
+            if every_bounded and after_word:
+                continue
+            for i, bounded, led in entries:
+                if bounded and after_word:
                     continue
                 if led:
-                    found[i].update(_lead_back(where, s))
+                    found[i].extend(_lead_back(low, s))
                 else:
-                    found[i].add(s)
+                    found[i].append(s)
         for i, head in self._digits:
             positions = runs if head.after_non_digit else digits
             if head.led:
-                where = text if i in self.on_text else low
                 for d in positions:
-                    found[i].update(_lead_back(where, d))
+                    found[i].extend(_lead_back(low, d))
             else:
-                found[i].update(positions)
-        return [sorted(f) for f in found]
+                found[i].extend(positions)
+        return [sorted(set(f)) for f in found]
 
 
 def _lead_back(text: str, s: int) -> range:
