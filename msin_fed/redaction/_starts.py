@@ -113,7 +113,7 @@ def _caseless(ch: str) -> bool:
     """Under IGNORECASE, ``ch`` matches its lower-case form only in a lower-cased text."""
     if ch.isascii():
         return True
-    return unicodedata.category(ch)[0] in "PZN" and unicodedata.category(ch) != "Nl"
+    return unicodedata.category(ch) in ("Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Zs", "Nd")  # caseless classes
 
 
 def _lead_only(items: Iterable[tuple[Any, Any]]) -> bool:
