@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from data.synth import FAMILY, GIVEN, TOWNS, Person, draw_population
 
-from msin_fed import normalize, token_inputs
+from msin_fed import names, normalize, token_inputs
 from msin_fed.model.identifiers import DateOfBirth, PersonName, Phone, StreetAddress
 from msin_fed.model.report import EntityMention
 from msin_fed.token_inputs import TokenInput
@@ -126,8 +126,16 @@ def new_from_name(mention: EntityMention) -> set[bytes]:
     assert mention.name is not None
     alone = EntityMention("attack", name=mention.name, country=mention.country)
     out = {i.data for i in token_inputs.inputs_for_mention(alone)}
-    for band, key in enumerate(token_inputs.name_band_keys(_words(mention))):
+    words = _words(mention)
+    for band, key in enumerate(token_inputs.name_band_keys(words)):
         out.add(f"name_lsh_dob:{band}|{key}|****-**-**".encode())
+    # The nickname and day/month-swap kinds' name halves: as written and read as every
+    # canonical name a word may stand for, the date unknown.
+    forms = {" ".join(sorted(words))} | {
+        " ".join(sorted((*words[:i], key, *words[i + 1 :])))
+        for i, word in enumerate(words) for key in names.name_keys(word)}
+    for kind in ("nick_dob", "name_dob_swap"):
+        out.update(f"{kind}:{form}{tail}".encode() for form in forms for tail in ("", "|", "|****-**-**"))
     return out
 
 

@@ -60,6 +60,7 @@ from msin_fed.model import (
     Sector,
     parse_mention,
 )
+from msin_fed.model.registry import date_order_of
 
 __all__ = [
     "DELIMITERS",
@@ -468,10 +469,11 @@ def _mention(
     strict: bool,
     record_id: str | None = None,
     where: str = "",
+    date_order: str = "dmy",
 ) -> EntityMention | None:
     """The mention of one row under the import policy: a bad identifier value is kept as an
     invalid field with a warning (refused when ``strict``); any other problem refuses."""
-    parsed = parse_mention(row, record_id=record_id)
+    parsed = parse_mention(row, record_id=record_id, date_order=date_order)
     for fld, problem in parsed.errors:
         errors.add(line, where + fld, problem)
     for bad in parsed.invalid:
@@ -506,8 +508,9 @@ def parse_mentions_csv(
 def _mentions(src: str, text: str, errors: _Collector, *, strict: bool) -> list[tuple[int, EntityMention]]:
     found: list[tuple[int, EntityMention]] = []
     _header, rows = _csv_rows(src, text, MENTION_COLUMNS, ("record_id",), errors)
+    order = date_order_of(row for _line, row in rows)  # one import, one date convention
     for line, row in rows:
-        mention = _mention(row, line, errors, strict=strict)
+        mention = _mention(row, line, errors, strict=strict, date_order=order)
         if mention is not None:
             found.append((line, mention))
     return found
@@ -612,6 +615,10 @@ def parse_json(
         raise ImportValidationError([RowError(1, "file", "must hold a list of report objects", src)])
     rows: list[tuple[int, Mapping[str, Any]]] = []
     mentions: dict[str, list[EntityMention]] = {}
+    # One import, one date convention: read from every entity of every report.
+    order = date_order_of(
+        ent for item in data if isinstance(item, dict) and isinstance(item.get("entities"), list)
+        for ent in item["entities"] if isinstance(ent, dict))
     for index, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             errors.add(index, "report", "must be an object")
@@ -637,7 +644,8 @@ def parse_json(
             if ent.get("record_id") not in (None, "", rid):
                 errors.add(index, f"{where}.record_id", "differs from the report's report_id")
                 continue
-            mention = _mention(ent, index, errors, strict=strict, record_id=rid or "unknown", where=f"{where}.")
+            mention = _mention(ent, index, errors, strict=strict, record_id=rid or "unknown", where=f"{where}.",
+                               date_order=order)
             if mention is not None:
                 found.append(mention)
         mentions[rid] = found

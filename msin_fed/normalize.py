@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002  (Cyrillic letters and mojibake examples are the point here)
 """Canonical forms of identifiers, so two members holding one value differently agree.
 
 Each function takes the raw text a member holds and returns the canonical text that goes
@@ -11,11 +12,18 @@ Messages never contain the value itself.
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
+import functools
 import re
 import unicodedata
+from collections.abc import Iterable
+from importlib import resources
 
+import ftfy
+import ftfy.bad_codecs  # registers the sloppy-windows-1252 codec repair_text uses
 import phonenumbers
+from anyascii import anyascii
 
 from msin_fed.errors import ValidationError
 
@@ -28,14 +36,19 @@ __all__ = [
     "email",
     "fold",
     "iban",
+    "infer_date_order",
     "name_words",
     "national_id",
     "nino",
+    "nino_ocr",
     "org_name",
     "parse_date_of_birth",
     "passport",
     "phone",
     "postcode",
+    "postcode_area_town",
+    "repair_text",
+    "transliterate",
     "vehicle",
 ]
 
@@ -133,17 +146,62 @@ def email(value: str, fld: str = "email") -> str:
     return text
 
 
+#: Letters and digits a scan or a typist confuses (O/0, I/1, S/5), both ways round.
+_AS_DIGIT = str.maketrans("OIS", "015")
+_AS_LETTER = str.maketrans("015", "OIS")
+
+#: UK registration marks: current (AB12CDE), prefix (A123BCD), suffix (ABC123D), dateless.
+_UK_PLATE_CURRENT = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z]{3}")
+_UK_PLATE_ANY = re.compile(
+    r"[A-Z]{2}[0-9]{2}[A-Z]{3}|[A-Z][0-9]{1,3}[A-Z]{3}|[A-Z]{3}[0-9]{1,3}[A-Z]|[A-Z]{1,3}[0-9]{1,4}|[0-9]{1,4}[A-Z]{1,3}"
+)
+
+
+def _plate_ocr(text: str) -> str:
+    """A seven-character mark that fits no UK format as written but the current one
+    (two letters, two digits, three letters) once O/0, I/1, S/5 are read by position."""
+    if len(text) != 7 or _UK_PLATE_ANY.fullmatch(text):
+        return text
+    fixed = (text[:2].translate(_AS_LETTER) + text[2:4].translate(_AS_DIGIT)
+             + text[4:].translate(_AS_LETTER))
+    return fixed if _UK_PLATE_CURRENT.fullmatch(fixed) else text
+
+
 def vehicle(value: str, fld: str = "vehicle_registration") -> str:
-    """Registration mark in capitals without spaces or dashes (``AB12CDE``)."""
+    """Registration mark in capitals without spaces or dashes (``AB12CDE``).
+
+    A mark that fits no UK format as written but fits the current one with O/0, I/1 or
+    S/5 read by position (``AB1O CDE``, ``A812 CDE`` is not changed: 8 is no confusion
+    here) is read in that form.
+    """
     text = _compact(_text(fld, value, 16))
     if not re.fullmatch(r"[A-Z0-9]{2,10}", text):
         raise ValidationError(fld, "wrong format (2-10 letters and digits, such as AB12 CDE)")
     if not any(ch.isdigit() for ch in text) and len(text) < 3:
         raise ValidationError(fld, "wrong format (too short)")
-    return text
+    return _plate_ocr(text)
 
 
 _UK_POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][ABD-HJLNP-UW-Z]{2})|GIR0AA")
+
+
+@functools.cache
+def _area_towns() -> dict[str, str]:
+    text = resources.files("msin_fed").joinpath("postcode_areas.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {row["area"]: fold(row["town"]) for row in rows}
+
+
+def postcode_area_town(canonical_postcode: str) -> str:
+    """The folded post town a canonical UK postcode's area is named after (``LS9 3LX`` ->
+    ``leeds``, ``SE1 7PB`` -> ``london``), or ``""`` for a postcode of no known area.
+
+    A district away from that town has another post town (``PE21`` is Boston, not
+    Peterborough), so this is a town the postcode *may* be written as, for evidence that
+    needs further agreement (a street), never a place by itself.
+    """
+    match = re.match(r"([A-Z]{1,2})[0-9]", canonical_postcode)
+    return _area_towns().get(match.group(1), "") if match else ""
 
 
 def postcode(value: str, country: str = "GB", fld: str = "postcode") -> str:
@@ -169,12 +227,31 @@ NINO_PATTERN = re.compile(r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-TW-Z][A-CEGHJ-NP-TW
 _NINO = NINO_PATTERN
 
 
+def nino_ocr(value: str) -> str:
+    """``value`` compact, with O/0, I/1, S/5 read by position when that makes it a NINO
+    (see :func:`nino`); any other value compact and unchanged."""
+    text = _compact(value)
+    fixed = _nino_ocr(text)
+    return fixed if _NINO.fullmatch(fixed) else text
+
+
+def _nino_ocr(text: str) -> str:
+    """A compact NINO with O/0, I/1, S/5 read by position: letters in the first two
+    places, digits in the next six (``AB12O456C`` is ``AB120456C``). Values of another
+    length are returned unchanged."""
+    if len(text) not in (8, 9):
+        return text
+    return text[:2].translate(_AS_LETTER) + text[2:8].translate(_AS_DIGIT) + text[8:]
+
+
 def nino(value: str, fld: str = "national_id") -> str:
     """National Insurance number without spaces and without the A-D suffix (``QQ123456``).
 
-    The suffix carries no identity and members often omit it, so it is dropped.
+    The suffix carries no identity and members often omit it, so it is dropped. The
+    format fixes what each position holds, so a letter O, I or S among the digits (or a
+    0, 1 or 5 in the prefix) is read as the character it stands for.
     """
-    text = _compact(_text(fld, value, 16))
+    text = _nino_ocr(_compact(_text(fld, value, 16)))
     if not _NINO.fullmatch(text):
         raise ValidationError(
             fld, "wrong format (two letters, six digits, optional A-D, such as QQ 12 34 56 C)"
@@ -183,8 +260,9 @@ def nino(value: str, fld: str = "national_id") -> str:
 
 
 def is_nino(value: str) -> bool:
-    """Whether ``value`` has the shape of a UK National Insurance number."""
-    return bool(_NINO.fullmatch(_compact(value)))
+    """Whether ``value`` has the shape of a UK National Insurance number (O/0, I/1, S/5
+    read by position, as :func:`nino` does)."""
+    return bool(_NINO.fullmatch(_nino_ocr(_compact(value))))
 
 
 def national_id(value: str, country: str = "GB", fld: str = "national_id") -> str:
@@ -206,7 +284,20 @@ def passport(value: str, country: str, fld: str = "passport_number") -> str:
         raise ValidationError(fld, "wrong format (5-12 letters and digits)")
     if not any(ch.isdigit() for ch in text):
         raise ValidationError(fld, "wrong format (a passport number has digits)")
-    return f"{_region('country', country)}:{text}"
+    return f"{_region('country', country)}:{_passport_ocr(text)}"
+
+
+_PASSPORT_SHAPE = re.compile(r"([A-Z]{0,2})([0-9][0-9OIS]*[0-9])")
+
+
+def _passport_ocr(text: str) -> str:
+    """A number of up to two letters then digits, with an O, I or S between its digits,
+    read with 0, 1, 5 there (``05I23456`` is ``05123456``); a letter before the first
+    digit or after the last is left as written (it may be a series letter)."""
+    match = _PASSPORT_SHAPE.fullmatch(text)
+    if match is None or sum(ch.isdigit() for ch in match.group(2)) < 5:
+        return text
+    return match.group(1) + match.group(2).translate(_AS_DIGIT)
 
 
 def iban(value: str, fld: str = "bank_account") -> str:
@@ -273,12 +364,101 @@ _SPECIAL = str.maketrans(
 )
 
 
+def repair_text(text: str) -> str:
+    """``text`` with mojibake undone: UTF-8 read as Windows-1252 or Latin-1 by some
+    export (``È˜tefan`` -> ``Ștefan``, ``WiÅ›niewski`` -> ``Wiśniewski``), by ``ftfy``,
+    which changes only text that is far likelier mojibake than real. ASCII is returned as is."""
+    if text.isascii():
+        return text
+    text = ftfy.fix_text(text, uncurl_quotes=False, fix_line_breaks=False, normalization="NFC")
+    # ftfy leaves a few short sequences it finds plausible as written (``Nguyá»…n``,
+    # ``Èšurcanu``); text whose Windows-1252 / Latin-1 bytes are valid UTF-8 that
+    # differs is mojibake all the same (real Latin text almost never is such bytes).
+    for codec in ("sloppy-windows-1252", "latin-1"):
+        try:
+            fixed = text.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+        if fixed != text:
+            return unicodedata.normalize("NFC", fixed)
+    return text
+
+
+# Cyrillic to Latin. Members' Latin spellings come from passports, so the schemes are
+# the passport ones: ICAO Doc 9303 (Russian passports) when a Russian-only letter shows,
+# Ukraine's national system (2010) when a Ukrainian-only letter does, and otherwise
+# Bulgaria's Streamlined System (2009), which also reads most unmarked Russian names as
+# their holders' passports do (``Иванов`` Ivanov, ``Николай`` Nikolay / ICAO Nikolai).
+_CYR_COMMON = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
+    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
+    "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch",
+    "ш": "sh", "щ": "sht", "ъ": "a", "ь": "y", "ю": "yu", "я": "ya",
+    # letters of the other Cyrillic alphabets, in their usual Latin form
+    "ђ": "dj", "ј": "j", "љ": "lj", "њ": "nj", "ћ": "c", "џ": "dz", "ѓ": "gj", "ќ": "kj",
+    "ѕ": "dz", "ў": "u",
+}
+_CYR_UKRAINIAN = {
+    **_CYR_COMMON, "г": "h", "ґ": "g", "и": "y", "і": "i", "х": "kh", "щ": "shch", "ь": "",
+    "є": "ie", "ї": "i", "й": "i", "ю": "iu", "я": "ia",
+}
+#: Ukrainian letters spelt with a leading y at the start of a word (``Юлія`` Yuliia).
+_UKRAINIAN_INITIAL = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
+_CYR_ICAO = {
+    **_CYR_COMMON, "х": "kh", "щ": "shch", "ъ": "ie", "ы": "y", "ь": "", "э": "e", "ё": "e",
+    "й": "i", "ю": "iu", "я": "ia",
+}
+_CYRILLIC = re.compile(r"[Ѐ-ӿ]")
+
+
+def transliterate(text: str) -> str:
+    """Cyrillic in ``text`` in Latin letters by the passport scheme its letters point to
+    (see above; ``Георги Димитров`` -> ``Georgi Dimitrov``, ``Юлія`` -> ``Yuliia``); other
+    scripts by ``anyascii``. Latin text (with its diacritics) is returned unchanged."""
+    if text.isascii():
+        return text
+    if _CYRILLIC.search(text):
+        lower = text.lower()
+        if any(ch in lower for ch in "ыэё"):
+            table, initial = _CYR_ICAO, {}
+        elif any(ch in lower for ch in "ієїґ"):
+            table, initial = _CYR_UKRAINIAN, _UKRAINIAN_INITIAL
+        else:
+            table, initial = _CYR_COMMON, {}
+        if table is _CYR_COMMON:  # Streamlined: -ия at the end of a word is -ia
+            text = re.sub(r"ия\b", "иа", text)
+            text = re.sub(r"ИЯ\b", "ИА", text)
+        out: list[str] = []
+        previous = ""
+        for ch in text:
+            low = ch.lower()
+            latin = (initial.get(low) if not previous.isalpha() else None) or table.get(low)
+            if latin is None:
+                out.append(ch)
+            else:
+                out.append(latin.capitalize() if ch != low else latin)
+            previous = ch
+        text = "".join(out)
+    return "".join(ch if ch.isascii() or _latin(ch) else anyascii(ch) for ch in text)
+
+
+def _latin(ch: str) -> bool:
+    """Whether ``ch`` is a Latin letter (kept for :func:`fold`'s own diacritic rules)."""
+    try:
+        return "LATIN" in unicodedata.name(ch) or unicodedata.combining(ch) > 0
+    except ValueError:
+        return False
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII letters, digits and single spaces: diacritics and punctuation gone.
 
     ``Ștefan`` and ``Stefan``, ``Wiśniewski`` and ``WISNIEWSKI`` fold alike; apostrophes
-    vanish (``O'Brien`` -> ``obrien``), other punctuation separates words.
+    vanish (``O'Brien`` -> ``obrien``), other punctuation separates words. Mojibake is
+    undone first and other scripts are transliterated (:func:`repair_text`,
+    :func:`transliterate`): ``WiÅ›niewski`` and ``Георги`` fold as ``wisniewski`` and ``georgi``.
     """
+    text = transliterate(repair_text(text))
     text = unicodedata.normalize("NFKC", text).translate(_SPECIAL)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
@@ -292,8 +472,9 @@ _NAME_NOISE = frozenset({"mr", "mrs", "ms", "miss", "dr", "jr", "sr", "snr", "jn
 
 
 def name_words(value: str, fld: str = "name") -> tuple[str, ...]:
-    """The folded words of a name, titles dropped, in the order given."""
-    text = _text(fld, value, 120)
+    """The folded words of a name, titles dropped, in the order given (mojibake undone
+    first, so a name whose export turned a letter into control characters still folds)."""
+    text = _text(fld, repair_text(value) if isinstance(value, str) else value, 120)
     if any(ch.isdigit() for ch in text):
         raise ValidationError(fld, "wrong format (a name has no digits)")
     words = tuple(w for w in fold(text).split() if w not in _NAME_NOISE)
@@ -302,7 +483,8 @@ def name_words(value: str, fld: str = "name") -> tuple[str, ...]:
     return words
 
 
-#: The date-of-birth layouts accepted, each with the order of its fields.
+#: The date-of-birth layouts accepted, each with the order of its fields ("dmy" layouts
+#: are read month first under ``order="mdy"``); ``y`` is a two-digit year.
 _DOB_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"), "ymd"),
     (re.compile(r"([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})"), "ymd"),
@@ -310,24 +492,111 @@ _DOB_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})"), "dmy"),
     (re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})"), "dmy"),
     (re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})"), "dmy"),
+    (re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{2})"), "dmy"),
+    (re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{2})"), "dmy"),
+    (re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{2})"), "dmy"),
 )
 
+#: English month names and their usual short forms (``Mar``, ``Sept``), for dates
+#: written with the month in words (``7 Mar 1985``, ``07-Mar-85``, ``March 7, 1985``).
+_MONTHS = {name: i for i, names in enumerate((
+    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+    ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+    ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for name in names}
+_DAY_NAMED = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)?[\s\-/.]*([A-Za-z]{3,9})\.?[\s\-/.,]*([0-9]{4}|[0-9]{2})")
+_NAMED_DAY = re.compile(r"([A-Za-z]{3,9})\.?[\s\-/.]*([0-9]{1,2})(?:st|nd|rd|th)?,?[\s\-/.]*([0-9]{4})")
 
-def parse_date_of_birth(value: str, fld: str = "date_of_birth", today: _dt.date | None = None) -> _dt.date:
-    """The date of a date of birth in ISO, yyyy/mm/dd, yyyymmdd, dd/mm/yyyy, dd.mm.yyyy or dd-mm-yyyy.
 
+def _named_month(text: str) -> tuple[int, int, int, bool] | None:
+    """(day, month, year, two-digit year) of a date with its month in words, else None."""
+    match = _DAY_NAMED.fullmatch(text)
+    if match is not None:
+        day, name, year = match.groups()
+    else:
+        match = _NAMED_DAY.fullmatch(text)
+        if match is None:
+            return None
+        name, day, year = match.groups()
+    month = _MONTHS.get(name.lower())
+    return None if month is None else (int(day), month, int(year), len(year) == 2)
+
+
+#: A two-digit year is read in the century that makes its holder at least this old.
+TWO_DIGIT_YEAR_MIN_AGE = 12
+
+
+def _century(year: int, today: _dt.date) -> int:
+    """The four-digit year of a two-digit year of birth: this century when that leaves the
+    person at least :data:`TWO_DIGIT_YEAR_MIN_AGE`, else the last (``85`` 1985, ``05`` 2005)."""
+    return 2000 + year if 2000 + year <= today.year - TWO_DIGIT_YEAR_MIN_AGE else 1900 + year
+
+
+def infer_date_order(values: Iterable[str], *, least: int = 3) -> str:
+    """``"mdy"`` when the day-first layouts among ``values`` are read month first, else ``"dmy"``.
+
+    One member's file (or one import) keeps one convention. A value whose first field is
+    over 12 can only be day first, one whose second is over 12 only month first; the
+    order with at least ``least`` such values and four times as many as the other wins.
+    Day first (the UK convention) stands when the values do not say.
+    """
+    day_first = month_first = 0
+    for value in values:
+        text = value.strip() if isinstance(value, str) else ""
+        match = _DAY_MONTH.fullmatch(text)
+        if match is None:
+            continue
+        first, second = int(match.group(1)), int(match.group(2))
+        if first > 12 >= second >= 1:
+            day_first += 1
+        elif second > 12 >= first >= 1:
+            month_first += 1
+    return "mdy" if month_first >= least and month_first >= 4 * day_first else "dmy"
+
+
+_DAY_MONTH = re.compile(r"([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{2}|[0-9]{4})")
+
+
+def parse_date_of_birth(
+    value: str, fld: str = "date_of_birth", today: _dt.date | None = None, order: str = "dmy"
+) -> _dt.date:
+    """The date of a date of birth in ISO, yyyy/mm/dd, yyyymmdd, dd/mm/yyyy, dd.mm.yyyy or
+    dd-mm-yyyy, or those three with a two-digit year (see :func:`_century`), or with the
+    month in English words (``7 Mar 1985``, ``07-Mar-85``, ``March 7, 1985``).
+
+    ``order="mdy"`` reads the day-first layouts month first (a member writing US dates,
+    :func:`infer_date_order`); a value that can only be day first is still read so.
     A value in one of those layouts that names no day of the calendar (``31/02/1990``,
     month 13) is *not a real date*, which says more than "wrong format".
     """
+    if order not in ("dmy", "mdy"):
+        raise ValueError("order must be 'dmy' or 'mdy'")
     text = _text(fld, value, 20)
-    for shape, order in _DOB_SHAPES:
+    now = today or _dt.date.today()
+    named = _named_month(text)
+    if named is not None:
+        day, month, year, short = named
+        try:
+            found = _dt.date(_century(year, now) if short else year, month, day)
+        except ValueError:
+            raise ValidationError(fld, "is not a real date (that month has no such day)") from None
+        if not _dt.date(1900, 1, 1) <= found <= now:
+            raise ValidationError(fld, "is outside 1900 to today")
+        return found
+    for shape, layout in _DOB_SHAPES:
         match = shape.fullmatch(text)
         if match is None:
             continue
         first, second, third = (int(g) for g in match.groups())
-        year, month, day = (first, second, third) if order == "ymd" else (third, second, first)
+        if layout == "dmy" and len(match.group(3)) == 2:
+            third = _century(third, now)
+        if layout == "ymd":
+            year, month, day = first, second, third
+        elif order == "mdy" and 1 <= first <= 12:
+            year, month, day = third, first, second
+        else:
+            year, month, day = third, second, first
         if not 1 <= month <= 12:
-            swapped = order == "dmy" and 1 <= first <= 12 and 13 <= second <= 31
+            swapped = layout == "dmy" and 1 <= first <= 12 and 13 <= second <= 31
             hint = "; it looks like month before day: write day first, DD/MM/YYYY" if swapped else ""
             raise ValidationError(fld, f"is not a real date (the month must be 1 to 12{hint})")
         if year < 1900:
@@ -336,7 +605,7 @@ def parse_date_of_birth(value: str, fld: str = "date_of_birth", today: _dt.date 
             found = _dt.date(year, month, day)
         except ValueError:
             raise ValidationError(fld, "is not a real date (that month has no such day)") from None
-        if found > (today or _dt.date.today()):
+        if found > now:
             break
         return found
     else:
@@ -346,9 +615,11 @@ def parse_date_of_birth(value: str, fld: str = "date_of_birth", today: _dt.date 
     raise ValidationError(fld, "is outside 1900 to today")
 
 
-def date_of_birth(value: str, fld: str = "date_of_birth", today: _dt.date | None = None) -> str:
+def date_of_birth(
+    value: str, fld: str = "date_of_birth", today: _dt.date | None = None, order: str = "dmy"
+) -> str:
     """ISO date (``1985-03-07``) of a date of birth (see :func:`parse_date_of_birth`)."""
-    return parse_date_of_birth(value, fld, today).isoformat()
+    return parse_date_of_birth(value, fld, today, order).isoformat()
 
 
 _STREET_WORDS = {

@@ -16,7 +16,9 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
   swapped given/family names agree), ``name_phon_dob`` (metaphone codes of the words,
   sorted), ``name_init_dob`` (one word plus the initial of another, both ways round),
   ``initials_dob`` (the initials of all words, sorted), ``part_dob`` (each name word
-  alone), and ``name_lsh_dob``: :data:`LSH_BANDS` MinHash/LSH bands, each
+  alone), ``nick_dob`` (one word read as the canonical name a nickname or short form
+  stands for, :mod:`msin_fed.names`), ``name_dob_swap`` (the name with day and month as
+  an unordered pair, for dates whose two readings are both real), and ``name_lsh_dob``: :data:`LSH_BANDS` MinHash/LSH bands, each
   :data:`LSH_ROWS` min-hashes of the name's character bigrams joined with one partial
   form of the date of birth (:func:`dob_variants`: two of its three fields, or the year
   and the sorted digits of month and day), for names with typos and dates with one;
@@ -49,7 +51,7 @@ from dataclasses import dataclass
 import jellyfish
 import numpy as np
 
-from msin_fed import normalize
+from msin_fed import names, normalize
 from msin_fed.errors import ValidationError
 from msin_fed.model.identifiers import BankAccount, Iban
 from msin_fed.model.report import EntityMention
@@ -83,6 +85,8 @@ KIND_LABELS: dict[str, str] = {
     "bank": "bank account (sort code and account number)",
     "company_number": "company number",
     "name_dob": "full name and date of birth",
+    "name_dob_swap": "full name and date of birth (day and month swapped)",
+    "nick_dob": "name (a nickname or short form) and date of birth",
     "name_phon_dob": "name as it sounds and date of birth",
     "name_init_dob": "name and date of birth",
     "part_dob": "part of the name and date of birth",
@@ -115,7 +119,7 @@ def kind_label(kind: str) -> str:
 _BRIEF = {
     "phone_near": "phone", "nid_near": "national_id", "name_dob": "name_init_dob",
     "name_phon_dob": "name_init_dob", "part_dob": "name_init_dob", "initials_dob": "name_init_dob",
-    "name_lsh_dob": "name_init_dob",
+    "name_lsh_dob": "name_init_dob", "name_dob_swap": "name_init_dob", "nick_dob": "name_init_dob",
 }
 
 
@@ -170,9 +174,41 @@ def _name_parts(mention: EntityMention) -> tuple[tuple[str, ...], tuple[str, ...
     return given, family
 
 
+#: At most this many ``nick_dob`` inputs per mention.
+MAX_NICK_INPUTS = 8
+
+
+def _nick_inputs(words: tuple[str, ...], dob: str) -> Iterator[TokenInput]:
+    """``nick_dob``: the name with one word read as a canonical name it may stand for
+    (:func:`msin_fed.names.name_keys`), sorted, + the date of birth. ``Bill Smith`` and
+    ``William Smith`` share ``smith william``; ``Kasia``/``Katarzyna`` and
+    ``Gosho``/``Georgi`` likewise. Never without the whole date of birth."""
+    made: list[str] = []
+    for i, word in enumerate(words):
+        for key in names.name_keys(word):
+            made.append(" ".join(sorted((*words[:i], key, *words[i + 1 :]))))
+    for text in list(dict.fromkeys(made))[:MAX_NICK_INPUTS]:
+        yield _make("nick_dob", text, dob)
+
+
+def _swapped(dob: str) -> str | None:
+    """The date of birth with day and month as an unordered pair (``1985-{03,07}``) when
+    both could be a month and differ, i.e. when a member writing month first and one
+    writing day first would hold the two readings; else None."""
+    year, month, day = dob.split("-")
+    if month == day or int(day) > 12:
+        return None
+    low, high = sorted((month, day))
+    return f"{year}-{{{low},{high}}}"
+
+
 def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) -> Iterator[TokenInput]:
     words = tuple(dict.fromkeys(given + family))
     yield _make("name_dob", " ".join(sorted(words)), dob)
+    swapped = _swapped(dob)
+    if swapped is not None:
+        yield _make("name_dob_swap", " ".join(sorted(words)), swapped)
+    yield from _nick_inputs(words, dob)
     yield _make("name_phon_dob", " ".join(sorted(jellyfish.metaphone(w) for w in words)), dob)
     for word in words:
         if len(word) >= 2:
@@ -457,6 +493,12 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
             out.append(_make("address", street, pcode))
         if locality:
             out.append(_make("address", street, "locality " + locality))
+        elif pcode:
+            # Another member may know the address by its town, not its postcode: the
+            # town the postcode's area is named after (LS -> Leeds, SE -> London).
+            town = normalize.postcode_area_town(pcode)
+            if town:
+                out.append(_make("address", street, "locality " + town))
     if (given or family) and dob:
         out.extend(_person_inputs(given, family, dob))
     if mention.site is not None:
@@ -464,7 +506,14 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         site_code = _postcode(site_pc, country, "postcode") if site_pc else pcode
         town = mention.site.locality if mention.site.locality.strip() else (
             mention.address.locality if mention.address is not None else "")
-        out.extend(_site_inputs(_org_name(mention.site.value, "site_name"), site_code, _towns(town)))
+        towns = _towns(town)
+        if not towns and site_code:
+            # Known by its postcode only: another member may know it by its town, taken
+            # here as the town the postcode area is named after (a postcode district of
+            # another town of the area gives no agreement, never a wrong one: the site
+            # kinds' entity counts tell same-named sites at two places apart).
+            towns = [t for t in [normalize.postcode_area_town(site_code)] if t]
+        out.extend(_site_inputs(_org_name(mention.site.value, "site_name"), site_code, towns))
     if mention.company_name is not None:
         for name in _company_names(mention.company_name.value):
             out.extend(_company_inputs(name, pcode))

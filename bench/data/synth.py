@@ -35,12 +35,60 @@ GIVEN = ["Ștefan", "Ion", "Andrei", "Mihai", "Gheorghe", "Vasile", "Ana", "Mari
          "Ioana", "Piotr", "Łukasz", "Krzysztof", "Tomasz", "Agnieszka", "Małgorzata", "Jānis",
          "Andris", "Tomas", "Jonas", "Darius", "Vilma", "Minh", "Thanh", "Hùng", "Lan", "Dritan",
          "Arben", "Besnik", "Ardit", "John", "David", "James", "Sarah", "Emma", "Mohammed",
-         "Ahmed", "Fatima", "Oksana", "Dmytro", "Yuliia", "Bogdan", "Radu", "Florin", "Gabriela"]
+         "Ahmed", "Fatima", "Oksana", "Dmytro", "Yuliia", "Bogdan", "Radu", "Florin", "Gabriela",
+         "Katarzyna", "William", "Robert", "Georgi", "Dimitar", "Nikolay"]
 FAMILY = ["Popescu", "Ionescu", "Popa", "Radu", "Dumitrescu", "Stan", "Wiśniewski", "Kowalski",
           "Nowak", "Wójcik", "Kamiński", "Lewandowski", "Bērziņš", "Kalniņš", "Kazlauskas",
           "Petrauskas", "Jankauskas", "Nguyễn", "Trần", "Lê", "Phạm", "Hoxha", "Krasniqi",
           "Gashi", "Berisha", "Smith", "Jones", "Taylor", "Brown", "Khan", "Ali", "Hussain",
-          "Shevchenko", "Kovalenko", "Bondarenko", "Marin", "Constantin", "Șerban", "Țurcanu"]
+          "Shevchenko", "Kovalenko", "Bondarenko", "Marin", "Constantin", "Șerban", "Țurcanu",
+          "Ivanov", "Petrova", "Georgiev", "Dimitrov"]
+
+#: Nicknames and short forms a member may write instead of the given name (this
+#: generator's own list, written apart from the matcher's tables).
+NICKNAMES = {
+    "John": ["Johnny", "Jack"], "David": ["Dave"], "James": ["Jim", "Jimmy"],
+    "William": ["Bill", "Will", "Billy"], "Robert": ["Bob", "Rob", "Bobby"],
+    "Sarah": ["Sally"], "Mohammed": ["Mo"], "Ion": ["Ionuț", "Nelu"], "Gheorghe": ["Gigi"],
+    "Vasile": ["Vasilică"], "Piotr": ["Piotrek"], "Krzysztof": ["Krzysiek"],
+    "Tomasz": ["Tomek"], "Agnieszka": ["Aga"], "Małgorzata": ["Gosia", "Małgosia"],
+    "Katarzyna": ["Kasia", "Kaśka"], "Dmytro": ["Dima"], "Georgi": ["Gosho"],
+    "Dimitar": ["Mitko"], "Nikolay": ["Kolyo"], "Jonas": ["Jonukas"], "Dritan": ["Tani"],
+    "Gabriela": ["Gabi"], "Florin": ["Florinel"], "Andrei": ["Andi"], "Elena": ["Lena"],
+}
+
+#: Cyrillic spellings of the names of the Ukrainian and Bulgarian people of the population.
+CYRILLIC = {
+    "Oksana": "Оксана", "Dmytro": "Дмитро", "Yuliia": "Юлія", "Bogdan": "Богдан",
+    "Shevchenko": "Шевченко", "Kovalenko": "Коваленко", "Bondarenko": "Бондаренко",
+    "Georgi": "Георги", "Dimitar": "Димитър", "Nikolay": "Николай", "Ivanov": "Иванов",
+    "Petrova": "Петрова", "Georgiev": "Георгиев", "Dimitrov": "Димитров",
+}
+
+
+@dataclass(frozen=True)
+class MemberStyle:
+    """How one member keeps data: its date layout and the messiness of its export."""
+
+    dates: tuple[str, ...] = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y%m%d", "%d-%m-%Y")
+    mojibake: float = 0.0  # names exported as UTF-8 read as Windows-1252
+    cyrillic: float = 0.0  # Ukrainian/Bulgarian names written in Cyrillic
+    ocr: float = 0.0  # a NINO keyed with O for 0, I for 1, S for 5
+    no_postcode: bool = False  # keeps the town of an address, not its postcode
+    no_locality: bool = False  # keeps the postcode of an address, not its town
+
+
+#: Member ``n`` keeps data in style ``MEMBER_STYLES[n % len(MEMBER_STYLES)]``.
+MEMBER_STYLES: tuple[MemberStyle, ...] = (
+    MemberStyle(dates=("%m/%d/%Y",)),  # US order throughout
+    MemberStyle(dates=("%d/%m/%y", "%d.%m.%y"), no_locality=True),  # two-digit years
+    MemberStyle(mojibake=0.5),
+    MemberStyle(cyrillic=0.6, ocr=0.5),
+    MemberStyle(no_postcode=True),
+    MemberStyle(dates=("%d %b %Y", "%d-%b-%y", "%B %d, %Y")),  # month names
+    MemberStyle(dates=("%m-%d-%Y", "%m/%d/%Y")),
+    MemberStyle(),
+)
 STREETS = ["High Street", "Station Road", "Church Lane", "Mill Road", "Park Avenue",
            "Victoria Street", "Green Lane", "Manor Road", "Queens Road", "London Road",
            "Farm Lane", "Albert Street", "King Street", "New Road", "Chapel Street"]
@@ -133,16 +181,46 @@ def _phone_format(rng: random.Random, phone: str) -> str:
     ])
 
 
-def _dob_format(rng: random.Random, dob: dt.date) -> str:
-    return dob.strftime(rng.choice(["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y%m%d", "%d-%m-%Y"]))
+def _dob_format(rng: random.Random, dob: dt.date, style: MemberStyle | None = None) -> str:
+    return dob.strftime(rng.choice((style or MemberStyle()).dates))
 
 
-def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[str, str, str]]
-             ) -> dict[str, str]:
+def _mojibake(text: str) -> str:
+    """UTF-8 bytes read as Windows-1252 (bytes it leaves undefined read as Latin-1)."""
+    out = []
+    for byte in text.encode("utf-8"):
+        try:
+            out.append(bytes([byte]).decode("cp1252"))
+        except UnicodeDecodeError:
+            out.append(chr(byte))
+    return "".join(out)
+
+
+_OCR = {"0": "O", "1": "I", "5": "S"}
+
+
+def _ocr_nino(rng: random.Random, nino: str) -> str:
+    """The NINO with one digit that a scan or a typist confuses with a letter as that letter."""
+    spots = [i for i in range(2, 8) if nino[i] in _OCR]
+    if not spots:
+        return nino
+    i = rng.choice(spots)
+    return nino[:i] + _OCR[nino[i]] + nino[i + 1 :]
+
+
+def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[str, str, str]],
+             style: MemberStyle | None = None) -> dict[str, str]:
+    style = style or MemberStyle()
     row = {c: "" for c in COLUMNS}
     row["record_id"] = rid
     given, family = p.given, p.family
-    if rng.random() < 0.4:
+    if given in NICKNAMES and rng.random() < 0.15:
+        given = rng.choice(NICKNAMES[given])
+    elif rng.random() < 0.05:
+        given = given[0] + rng.choice([".", ""])  # only the initial
+    if given in CYRILLIC and family in CYRILLIC and rng.random() < style.cyrillic:
+        given, family = CYRILLIC[given], CYRILLIC[family]
+    elif rng.random() < 0.4:
         given, family = _fold(given), _fold(family)
     if rng.random() < 0.1:
         given = _typo(rng, given)
@@ -154,9 +232,11 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
         given, family = given.upper(), family.upper()
     if rng.random() < 0.05:
         given = ""  # only the family name known
+    if rng.random() < style.mojibake:
+        given, family = _mojibake(given), _mojibake(family)
     row["given_name"], row["family_name"] = given, family
     if rng.random() < 0.9:
-        row["date_of_birth"] = _dob_format(rng, p.dob)
+        row["date_of_birth"] = _dob_format(rng, p.dob, style)
     if rng.random() < 0.65:
         row["phone"] = _phone_format(rng, p.phone)
     agency = None
@@ -178,13 +258,15 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
         if rng.random() < 0.5:
             postcode = postcode.replace(" ", "").lower() if rng.random() < 0.5 else postcode
         row["street_address"], row["locality"] = street, town
-        if rng.random() < 0.9:
+        if rng.random() < 0.9 and not style.no_postcode:
             row["postcode"] = postcode
+        if style.no_locality and row["postcode"]:
+            row["locality"] = ""
     if rng.random() < 0.3:
         plate = p.vehicle
         row["vehicle_registration"] = rng.choice([plate, f"{plate[:4]} {plate[4:]}", plate.lower()])
     if rng.random() < 0.25:
-        n = p.nino
+        n = _ocr_nino(rng, p.nino) if rng.random() < style.ocr else p.nino
         row["national_id"] = rng.choice([n, f"{n[:2]} {n[2:4]} {n[4:6]} {n[6:8]} {n[8]}", n[:8]])
     if rng.random() < 0.2 and (p.passport_country == "GB" or not row["postcode"]):
         # ``country`` is also the default region of phones and postcodes: a member that
@@ -205,7 +287,7 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
         else:
             row["bank_account"] = _iban_gb(p.bank, p.sort, p.account)
     if not any(row[c] for c in COLUMNS if c not in ("record_id", "given_name", "family_name")):
-        row["date_of_birth"] = _dob_format(rng, p.dob)
+        row["date_of_birth"] = _dob_format(rng, p.dob, style)
     return row
 
 
@@ -218,6 +300,8 @@ def draw_population(rng: random.Random, people: int) -> list[Person]:
             given, family = other.given, other.family
         else:
             given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+            if given in CYRILLIC and rng.random() < 0.7:  # a family name of that community
+                family = rng.choice([f for f in FAMILY if f in CYRILLIC])
         population.append(_person(rng, pid, given, family))
     return population
 
@@ -239,7 +323,8 @@ def write_set(directory: Path, seed: int, people: int = 500, members: int = 5
         for member in rng.sample(range(members), min(k, members)):
             counter += 1
             rid = f"m{member}-{counter:05d}"
-            rows[member].append(_mention(rng, p, rid, agencies))
+            style = MEMBER_STYLES[member % len(MEMBER_STYLES)]
+            rows[member].append(_mention(rng, p, rid, agencies, style))
             holders.setdefault(p.pid, []).append((member, rid))
     files = []
     for member, member_rows in enumerate(rows):
@@ -271,7 +356,9 @@ COMPANY_KINDS = ["Labour Services", "Staffing", "Recruitment", "Produce", "Logis
 SUFFIX_VARIANTS = [("Ltd", "Limited"), ("Limited", "LTD"), ("Ltd.", "ltd"), ("", "Ltd")]
 
 
-def _site_mention(rng: random.Random, name: str, town: str, postcode: str, rid: str) -> dict[str, str]:
+def _site_mention(rng: random.Random, name: str, town: str, postcode: str, rid: str,
+                  style: MemberStyle | None = None) -> dict[str, str]:
+    style = style or MemberStyle()
     row = {c: "" for c in COLUMNS}
     row["record_id"] = rid
     if rng.random() < 0.15:
@@ -282,11 +369,13 @@ def _site_mention(rng: random.Random, name: str, town: str, postcode: str, rid: 
         name = "The " + name
     row["site_name"] = name
     r = rng.random()
-    if r < 0.45:
+    if style.no_postcode:
+        pass
+    elif r < 0.45:
         row["postcode"] = postcode
     elif r < 0.65:  # the same postcode written compactly (a site has one postcode)
         row["postcode"] = postcode.replace(" ", "").lower()
-    if rng.random() < 0.6 or not row["postcode"]:
+    if (rng.random() < 0.6 and not style.no_locality) or not row["postcode"]:
         row["locality"] = town.upper() if rng.random() < 0.2 else town
     return row
 
@@ -331,12 +420,12 @@ def write_repeats_set(directory: Path, seed: int, people: int = 600, members: in
         for member in chosen:
             counter += 1
             rid = f"m{member}-{counter:05d}"
-            rows[member].append(make(rid))  # type: ignore[operator]
+            rows[member].append(make(rid, MEMBER_STYLES[member % len(MEMBER_STYLES)]))  # type: ignore[operator]
             holders.setdefault(entity, []).append((member, rid))
 
     for p in population:
         k = rng.choices([1, 2, 3, 4, 5, 6, 8], weights=[30, 25, 15, 10, 8, 7, 5])[0]
-        place(f"p{p.pid}", k, lambda rid, p=p: _mention(rng, p, rid, agencies))
+        place(f"p{p.pid}", k, lambda rid, style, p=p: _mention(rng, p, rid, agencies, style))
     used: set[tuple[str, str]] = set()
     for s in range(sites):
         while True:
@@ -349,7 +438,8 @@ def write_repeats_set(directory: Path, seed: int, people: int = 600, members: in
                 break
         postcode = f"{outward} {rng.randint(1, 9)}{rng.choice(INWARD)}{rng.choice(INWARD)}"
         k = rng.choices([1, 2, 3, 5, 8], weights=[30, 25, 20, 15, 10])[0]
-        place(f"s{s}", k, lambda rid, n=name, t=town, pc=postcode: _site_mention(rng, n, t, pc, rid))
+        place(f"s{s}", k, lambda rid, style, n=name, t=town, pc=postcode:
+              _site_mention(rng, n, t, pc, rid, style))
     # Registered company names are unique (up to suffixes, case and punctuation).
     names = rng.sample([f"{w} {k}" for w in COMPANY_WORDS for k in COMPANY_KINDS], companies)
     for c, name in enumerate(names):
@@ -357,7 +447,7 @@ def write_repeats_set(directory: Path, seed: int, people: int = 600, members: in
         postcode = f"PE21 {rng.randint(1, 9)}{rng.choice(INWARD)}{rng.choice(INWARD)}"
         suffixes = rng.choice(SUFFIX_VARIANTS)
         k = rng.choices([1, 2, 3, 5, 8], weights=[30, 25, 20, 15, 10])[0]
-        place(f"c{c}", k, lambda rid, n=name, sf=suffixes, no=number, pc=postcode:
+        place(f"c{c}", k, lambda rid, _style, n=name, sf=suffixes, no=number, pc=postcode:
               _company_mention(rng, n, sf, no, pc, rid))
     files = []
     for member, member_rows in enumerate(rows):

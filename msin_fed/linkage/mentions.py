@@ -11,7 +11,7 @@ from pathlib import Path
 
 from msin_fed.canonical import mention_from_row, read_table
 from msin_fed.errors import ImportValidationError, RowError, ValidationError
-from msin_fed.model.registry import parse_mention
+from msin_fed.model.registry import date_order_of, parse_mention
 from msin_fed.model.report import MENTION_COLUMNS, EntityMention
 from msin_fed.token_inputs import TokenInput, inputs_for_mention
 
@@ -51,8 +51,10 @@ def read_mentions(path: str | Path) -> ParsedFile:
     ignored: list[RowError] = []
     good: list[tuple[EntityMention, tuple[TokenInput, ...]]] = []
     seen: set[str] = set()
+    # One member writes dates one way: month first when its unambiguous dates say so.
+    order = date_order_of(row for _line, row in table.rows)
     for line, row in table.rows:
-        parsed = parse_mention(row)
+        parsed = parse_mention(row, date_order=order)
         mention = parsed.mention
         if mention is None:
             errors.extend(RowError(line, f, p, source) for f, p in parsed.errors)

@@ -90,7 +90,8 @@ IDENTITY_KINDS: frozenset[str] = ISSUED_KINDS | SITE_KINDS | COMPANY_KINDS
 
 #: Person kinds of name and date of birth (a record holding one has both).
 NAME_DOB_KINDS: frozenset[str] = frozenset(
-    {"name_dob", "name_phon_dob", "name_init_dob", "part_dob", "initials_dob", "name_lsh_dob"}
+    {"name_dob", "name_phon_dob", "name_init_dob", "part_dob", "initials_dob", "name_lsh_dob",
+     "nick_dob", "name_dob_swap"}
 )
 #: Person kinds of a name with something other than the date of birth.
 NAME_OTHER_KINDS: frozenset[str] = frozenset({"name_postcode", "phon_postcode", "name_phone_near"})
@@ -100,6 +101,8 @@ NAME_OTHER_KINDS: frozenset[str] = frozenset({"name_postcode", "phon_postcode", 
 _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
     {
         "name_dob",  # every folded name word, sorted, + date of birth (order-insensitive)
+        "nick_dob",  # the name with a nickname read as its canonical name + date of birth
+        "name_dob_swap",  # the name + date of birth with day and month unordered
         "name_phon_dob",  # phonetic codes of the name words, sorted, + date of birth
         "name_init_dob",  # one word of the name + the initial of another + date of birth
         "initials_dob",  # initials of all name words, sorted, + date of birth
@@ -136,6 +139,9 @@ NEAR_WAIVES: Mapping[str, frozenset[str]] = MappingProxyType(
         "company_near": frozenset({"company"}),
         "name_phone_near": frozenset({"phone"}),
         "phon_postcode": frozenset({"name_postcode"}),
+        # A nickname or a day/month swap is the same name and date read another way.
+        "nick_dob": frozenset({"name_dob"}),
+        "name_dob_swap": frozenset({"name_dob"}),
     }
 )
 
@@ -261,6 +267,8 @@ DEFAULT_MODEL = ScoringModel(
         "bank": 18.0,
         "company_number": 16.0,
         "name_dob": 6.0,
+        "nick_dob": 6.0,
+        "name_dob_swap": 4.0,
         "name_phon_dob": 3.0,
         "name_init_dob": 3.0,
         "part_dob": 5.0,

@@ -19,7 +19,7 @@ caller's policy. Problems never quote the value.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +50,7 @@ __all__ = [
     "RowContext",
     "canonical_text",
     "column_for",
+    "date_order_of",
     "identifier_class",
     "parse_mention",
     "types_for_column",
@@ -59,11 +60,13 @@ __all__ = [
 @dataclass(frozen=True, slots=True)
 class RowContext:
     """What the other columns of a row say about one value: its country, the row's
-    postcode (when valid, else empty) and locality."""
+    postcode (when valid, else empty) and locality, and the order the member writes
+    day-first dates in (``"mdy"``: month first, see :func:`msin_fed.normalize.infer_date_order`)."""
 
     country: str = "GB"
     postcode: str = ""
     locality: str = ""
+    date_order: str = "dmy"
 
 
 def _always(_raw: str, _context: RowContext) -> bool:
@@ -98,6 +101,14 @@ class IdentifierType:
         except ValidationError as exc:
             raise ValidationError(self.column, exc.problem) from None
         return ident
+
+
+def _build_dob(raw: str, context: RowContext) -> Identifier:
+    # Read month first for a member that writes dates so, and kept in ISO: the stored
+    # value then means the same to everyone who reads it.
+    if context.date_order == "mdy":
+        return DateOfBirth(normalize.date_of_birth(raw, order="mdy"))
+    return DateOfBirth(raw)
 
 
 def _value(ident: Identifier) -> str:
@@ -142,7 +153,9 @@ def _build_nino(raw: str, context: RowContext) -> Identifier:
             "is not a National Insurance number (two letters, six digits, optional A-D; "
             "for another country's id fill the country column)",
         )
-    return Nino(raw)
+    # A NINO keyed with O for 0 (I for 1, S for 5) is kept read by position, compact.
+    return Nino(raw if Nino.PATTERN and Nino.PATTERN.fullmatch(re.sub(r"[\s\-./]", "", raw).upper())
+                else normalize.nino_ocr(raw))
 
 
 def _nino_like(raw: str) -> bool:
@@ -158,7 +171,7 @@ IDENTIFIER_TYPES: tuple[IdentifierType, ...] = (
     IdentifierType("person_name", PersonName, "given_name", "name",
                    lambda raw, _c: PersonName(raw), _name),
     IdentifierType("date_of_birth", DateOfBirth, "date_of_birth", "date_of_birth",
-                   lambda raw, _c: DateOfBirth(raw), lambda i: normalize.date_of_birth(i.value)),
+                   _build_dob, lambda i: normalize.date_of_birth(i.value)),
     IdentifierType("phone", Phone, "phone", "phone",
                    lambda raw, c: Phone(raw, region=normalize.phone_region(raw, c.country)), _phone),
     IdentifierType("email", Email, "email", "email",
@@ -226,6 +239,14 @@ def canonical_text(ident: Identifier) -> str:
     return _BY_CLASS[type(ident)].normalise(ident)
 
 
+def date_order_of(rows: Iterable[Mapping[str, Any]]) -> str:
+    """The date order of one member's rows (a file for ``msin link``, one import at a
+    node): ``"mdy"`` when its unambiguous day-first-layout dates are month first
+    (:func:`msin_fed.normalize.infer_date_order`), else ``"dmy"``."""
+    values = (row.get("date_of_birth") for row in rows)
+    return normalize.infer_date_order(v for v in values if isinstance(v, str))
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedMention:
     """One canonical row, parsed.
@@ -262,10 +283,14 @@ def _cell(row: Mapping[str, Any], column: str, errors: list[tuple[str, str]]) ->
     return value.strip()
 
 
-def parse_mention(row: Mapping[str, Any], *, record_id: str | None = None) -> ParsedMention:
+def parse_mention(
+    row: Mapping[str, Any], *, record_id: str | None = None, date_order: str = "dmy"
+) -> ParsedMention:
     """Parse one row of canonical mention columns (CSV cells or a JSON object's values).
 
-    ``record_id`` overrides the row's own (JSON entities take their report's id). Every
+    ``record_id`` overrides the row's own (JSON entities take their report's id).
+    ``date_order`` is the member's way of writing day-first layouts, inferred from the
+    whole file or import (:func:`date_order_of`); a date so read is kept in ISO. Every
     column is checked on its own, so one call reports every bad value of the row; a bad
     identifier value is left out of the mention's identifiers and kept as an
     :class:`InvalidField` (a bad postcode also leaves the address and site without it).
@@ -293,12 +318,14 @@ def parse_mention(row: Mapping[str, Any], *, record_id: str | None = None) -> Pa
         except ValidationError as exc:
             bad("postcode", postcode, exc.problem)
             postcode = ""
-    context = RowContext(country, postcode, _cell(row, "locality", errors))
+    context = RowContext(country, postcode, _cell(row, "locality", errors), date_order)
     values: dict[str, Identifier] = {}
 
     parts: dict[str, str] = {}
     for column in ("given_name", "family_name"):
-        raw = _cell(row, column, errors)
+        # Mojibake undone (an export that read UTF-8 as Windows-1252): the name kept is
+        # the one the member meant, and control characters it left do not refuse it.
+        raw = normalize.repair_text(_cell(row, column, errors))
         if not raw:
             continue
         try:

@@ -23,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 import msin_fed.demo
-from msin_fed import normalize
+from msin_fed import names, normalize
 from msin_fed.linkage.mentions import mention_from_row, read_mentions
 from msin_fed.model.identifiers import DateOfBirth, PersonName
 from msin_fed.model.report import EntityMention
@@ -103,6 +103,13 @@ def _from_name_alone(given: str, family: str) -> list[bytes]:
     phon = " ".join(sorted({jellyfish.metaphone(w) for w in words}))
     out.extend(f"{kind}:{phon}{tail}".encode() for kind in ("phon_postcode", "name_phone_near")
                for tail in ("", "|", "|+"))
+    # The name halves of the nickname and day/month-swap kinds: the name as written and
+    # with each word read as every canonical name it may stand for, the date unknown.
+    forms = {" ".join(sorted(words))} | {
+        " ".join(sorted((*words[:i], key, *words[i + 1 :])))
+        for i, word in enumerate(words) for key in names.name_keys(word)}
+    out.extend(f"{kind}:{form}{tail}".encode() for kind in ("nick_dob", "name_dob_swap")
+               for form in sorted(forms) for tail in ("", "|", "|****-**-**"))
     return out
 
 
@@ -119,6 +126,9 @@ def test_a_name_dictionary_recovers_nobody(network: Network) -> None:
     mentions, held = network
     dictionary = _names(m for _r, m in mentions)
     assert len(dictionary) > 100 and sum(m.date_of_birth is not None for _r, m in mentions) > 50
+    # The network holds the kinds the attack below evaluates the name halves of.
+    kinds = {i.kind for m in (m for _r, m in mentions) for i in inputs_for_mention(m)}
+    assert {"nick_dob", "name_dob_swap"} <= kinds
     guesses = [x for given, family in sorted(dictionary) for x in _from_name_alone(given, family)]
     assert len(guesses) >= LSH_BANDS * len(dictionary)
     # Nothing is hit, so nothing can be ranked: not one record, not one person.
