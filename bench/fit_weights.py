@@ -1,6 +1,6 @@
 """Fit Fellegi-Sunter m/u by EM on unlabelled tuning data and set them beside the model.
 
-Run:  python bench/fit_weights.py
+Run:  python bench/fit_weights.py [--write]
 
 For each tuning set (FEBRL4 and the synthetic tune and repeats sets; never the
 held-out set) the records' tokens are made as ``msin link`` makes them (HMAC under a
@@ -9,6 +9,13 @@ sees), ``u`` is estimated on random cross-member pairs, ``m`` and lambda by EM o
 pairs sharing a token (``msin_fed.linkage.em``). Printed per comparison level: m, u, the
 fitted weight log2(m/u), and the weight the default model gives a pair agreeing at
 that level only (the model's kinds for that level scored at an entity count of 1).
+
+The tuning sets are fitted per family (FEBRL4; the synthetic people sets; the repeats
+sets) and on their union, which is what is shipped: ``--write`` stores the union fit in
+``msin_fed/linkage/fitted_weights.json`` (:mod:`msin_fed.linkage.fitted`). A value held
+by more than three entities (``core.entity_count``) counts as no agreement in the fit,
+so the fitted weights are those of a value held by one entity; the model discounts
+commoner values by their entity count.
 """
 
 from __future__ import annotations
@@ -24,8 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from msin_fed.linkage.core import candidate_pairs
-from msin_fed.linkage.em import COMPARISONS, Fit, fit
+from msin_fed.linkage import fitted
+from msin_fed.linkage.core import candidate_pairs, entity_count
+from msin_fed.linkage.em import COMPARISONS, Fit, fit_union
 from msin_fed.linkage.mentions import read_mentions
 from msin_fed.linkage.scoring import DEFAULT_MODEL
 
@@ -53,6 +61,23 @@ def candidates(tokens: Tokens, member: dict[str, int]) -> set[tuple[str, str]]:
     return candidate_pairs(groups)
 
 
+def common_values(tokens: Tokens) -> set[bytes]:
+    """Values held by more than three entities, or by more records than are ever paired."""
+    holders: dict[bytes, list[str]] = {}
+    kind: dict[bytes, str] = {}
+    for rid, held in tokens.items():
+        for value, k in held.items():
+            holders.setdefault(value, []).append(rid)
+            kind[value] = k
+    out = set()
+    for value, group in holders.items():
+        if len(group) > DEFAULT_MODEL.max_frequency:
+            out.add(value)
+        elif len(group) > 3 and entity_count(value, kind[value], group, tokens) > 3:
+            out.add(value)
+    return out
+
+
 def model_weight(level_kinds: frozenset[str]) -> float:
     """The default model's weight of the strongest kind of a level."""
     return max(DEFAULT_MODEL.token_weight(k, 1) for k in level_kinds)
@@ -62,6 +87,8 @@ def report(name: str, result: Fit) -> list[str]:
     out = [f"{name}: {result.candidates} candidate pairs, {result.random_pairs} random pairs, "
            f"lambda {result.lam:.2e} (threshold equivalent log2((1-lambda)/lambda) "
            f"{math.log2((1 - result.lam) / result.lam):.1f}), {result.iterations} EM iterations",
+           "  threshold equivalent by pair type: " + ", ".join(
+               f"{t} {math.log2((1 - lam) / lam):.1f}" for t, lam in result.lam_by_type if lam > 1e-9),
            f"  {'comparison':<15}{'level':<22}{'m':>9}{'u':>11}{'log2(m/u)':>11}{'model':>8}"]
     levels = {c.name: c.levels for c in COMPARISONS}
     for comp, level, m, u, w in result.rows():
@@ -71,22 +98,38 @@ def report(name: str, result: Fit) -> list[str]:
     return out
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+
     from data.synth import SPLITS, write_repeats_set, write_set
     from linkage import febrl_files
 
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help=f"store the union fit in {fitted.PATH.name}")
+    parser.add_argument("--random-pairs", type=int, default=100_000, help="random pairs per set for u")
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        sets: list[tuple[str, list[Path]]] = []
-        febrl, _truth, _blanked = febrl_files(work)
-        sets.append(("FEBRL4", list(febrl)))
+        families: dict[str, list[list[Path]]] = {"FEBRL4": [febrl_files(work)[0]], "synthetic": [], "repeats": []}
         for seed in SPLITS["tune"]:
-            sets.append((f"synthetic tune seed {seed}", write_set(work / f"s{seed}", seed)[0]))
-            sets.append((f"repeats tune seed {seed}", write_repeats_set(work / f"r{seed}", seed)[0]))
-        for name, files in sets:
-            tokens, member = tokens_of(files)
-            print("\n".join(report(name, fit(tokens, member, candidates(tokens, member)))))
+            families["synthetic"].append(write_set(work / f"s{seed}", seed)[0])
+            families["repeats"].append(write_repeats_set(work / f"r{seed}", seed)[0])
+        union: list[fitted.Dataset] = []
+        for name, sets in families.items():
+            datasets: list[fitted.Dataset] = []
+            for i, files in enumerate(sets):
+                tokens, member = tokens_of(files)
+                tokens = {f"{name}{i}:{r}": t for r, t in tokens.items()}
+                member = {f"{name}{i}:{r}": m for r, m in member.items()}
+                datasets.append((tokens, member, candidates(tokens, member), common_values(tokens)))
+            union.extend(datasets)
+            print("\n".join(report(name, fit_union(datasets, random_pairs=args.random_pairs))), flush=True)
             print()
+        result = fit_union(union, random_pairs=args.random_pairs)
+        print("\n".join(report("union of the tuning sets (shipped)", result)))
+        if args.write:
+            fitted.write(result, fitted.PATH)
+            print(f"\nwrote {fitted.PATH}")
     return 0
 
 

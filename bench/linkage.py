@@ -11,7 +11,10 @@ Run:  /work/venv/bin/python bench/linkage.py [--split tune|test|all] [--fast-tok
 2. The synthetic multi-member sets from ``bench/data/synth.py`` (several members,
    namesakes, format noise, diacritics, swapped names, typos, missing fields, shared
    landlines and agency addresses; and the repeats set of people, sites and companies
-   known to up to 8 members), with their ground truth. Weights were tuned on seeds
+   known to up to 8 members; and that set with the confusers of
+   ``bench/data/synth_confusers.py``: same-named and phoenix companies, a bank account or
+   phone shared by people without dates of birth, namesakes without one), with their
+   ground truth. Weights were tuned on seeds
    of the ``tune`` split and are reported on the ``test`` split (other seeds).
 
 3. ``--heldout``: the held-out multi-member set of ``bench/data/heldout.py`` (8 members,
@@ -118,13 +121,28 @@ def febrl_files(out: Path) -> tuple[list[Path], set[Pair], int]:
 
 def run_msin_link(files: Sequence[Path], out: Path) -> tuple[dict[Pair, float], float]:
     started = time.perf_counter()
-    code = msin_main(["link", *map(str, files), "--out", str(out), "--skip-bad-rows"])
+    clusters = out.with_suffix(".clusters.csv")
+    code = msin_main(["link", *map(str, files), "--out", str(out), "--clusters", str(clusters)])
     seconds = time.perf_counter() - started
     if code != 0:
         raise SystemExit(f"msin link failed with exit code {code}")
     with open(out, newline="", encoding="utf-8") as handle:
         pairs = {(r["left_id"], r["right_id"]): float(r["score"]) for r in csv.DictReader(handle)}
     return pairs, seconds
+
+
+def cluster_pairs(out: Path) -> set[Pair]:
+    """Cross-file pairs of records in one cluster of ``msin link --clusters`` (what STTG sees)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    with open(out.with_suffix(".clusters.csv"), newline="", encoding="utf-8") as handle:
+        for r in csv.DictReader(handle):
+            groups.setdefault(r["cluster"], []).append((r["file"], r["record_id"]))
+    found: set[Pair] = set()
+    for members in groups.values():
+        for (fa, a), (fb, b) in itertools.combinations(sorted(members), 2):
+            if fa != fb:
+                found.add((a, b) if a < b else (b, a))
+    return found
 
 
 def baseline_febrl() -> tuple[set[Pair], float]:
@@ -163,10 +181,13 @@ def synthetic(split: str, workdir: Path) -> list[str]:
     """The synthetic people set and the repeats set (people, sites and companies at up to
     8 members) of ``bench/data/synth.py``, per seed of the split and over all."""
     from data.synth import SPLITS, write_repeats_set, write_set
+    from data.synth_confusers import write_confusers_set
 
     out = []
-    for label, make in (("synthetic", write_set), ("repeats", write_repeats_set)):
+    for label, make in (("synthetic", write_set), ("repeats", write_repeats_set),
+                        ("confusers", write_confusers_set)):
         all_found: set[Pair] = set()
+        all_clustered: set[Pair] = set()
         all_truth: set[Pair] = set()
         total = 0.0
         for seed in SPLITS[split]:
@@ -174,20 +195,25 @@ def synthetic(split: str, workdir: Path) -> list[str]:
             found, seconds = run_msin_link(files, workdir / f"{label}-{seed}-pairs.csv")
             got = {tuple(sorted(p)) for p in found}
             truth_sorted = {tuple(sorted(p)) for p in truth}
+            clustered = cluster_pairs(workdir / f"{label}-{seed}-pairs.csv")
             all_found |= {(f"{seed}:{x}", f"{seed}:{y}") for x, y in got}
+            all_clustered |= {(f"{seed}:{x}", f"{seed}:{y}") for x, y in clustered}
             all_truth |= {(f"{seed}:{x}", f"{seed}:{y}") for x, y in truth_sorted}
             total += seconds
             out.append(line(f"{label} seed {seed}", got, truth_sorted, seconds))  # type: ignore[arg-type]
+            out.append(line(f"{label} seed {seed} clusters", clustered, truth_sorted, 0.0))  # type: ignore[arg-type]
         out.append(line(f"{label} {split} split (all seeds)", all_found, all_truth, total))
+        out.append(line(f"{label} {split} split, clusters", all_clustered, all_truth, 0.0))
     return out
 
 
-def run_msin_link_quiet(files: Sequence[Path], out: Path) -> tuple[set[Pair], float, int]:
-    """``msin link`` with its per-row stderr report captured; returns (pairs, s, stderr lines)."""
+def run_msin_link_quiet(files: Sequence[Path], out: Path) -> tuple[set[Pair], set[Pair], float, int]:
+    """``msin link`` with its per-row stderr report captured; returns (pairs, cluster pairs,
+    s, stderr lines)."""
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         found, seconds = run_msin_link(files, out)
-    return set(found), seconds, len(err.getvalue().splitlines())
+    return set(found), cluster_pairs(out), seconds, len(err.getvalue().splitlines())
 
 
 def _timed(fn: Callable[[], set[Pair]]) -> tuple[set[Pair], float]:
@@ -213,7 +239,7 @@ def compare_methods(label: str, make: Callable[[int, Path], tuple[list[Path], Pa
         if i == 0:
             notes.append(f"{label}: {len(files)} members, {len(truth.entity)} mentions, "
                          f"{len(truth.pairs())} cross-member pairs; medians of {repeats} run(s)")
-        found, seconds, stderr_lines = run_msin_link_quiet(files, work / f"{label}-{i}-pairs.csv")
+        found, clustered, seconds, stderr_lines = run_msin_link_quiet(files, work / f"{label}-{i}-pairs.csv")
         if i == 0:
             ceiling = lb.reachable_fraction(lb.read_records(files), truth)
             notes.append("  pairs joined by a chain of shared exact evidence (rough recall ceiling): "
@@ -222,7 +248,8 @@ def compare_methods(label: str, make: Callable[[int, Path], tuple[list[Path], Pa
         closure, closure_s = _timed(lambda: _closure(files, found))  # noqa: B023
         results = {
             "msin link (OPRF tokens)": (found, seconds),
-            "msin link + union-find closure": (closure, seconds + closure_s),
+            "msin link clusters (STTG sees)": (clustered, seconds),
+            "msin link + plain union-find": (closure, seconds + closure_s),
             "exact rules, plaintext": _timed(lambda: lb.exact_rule_pairs(lb.read_records(files))),  # noqa: B023
         }
         if rl_febrl:
@@ -258,7 +285,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--heldout-members", type=int, default=8)
     parser.add_argument("--febrl-raw", action="store_true", help="FEBRL4 from source, no cleaning")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--model", choices=["default", "fitted"], default="default",
+                        help="fitted: every weight from the shipped EM fit (scoring.fitted_model)")
     args = parser.parse_args(argv)
+    if args.model == "fitted":
+        import functools
+
+        from msin_fed.linkage.scoring import fitted_model
+
+        pipeline.link_files = functools.partial(pipeline.link_files, model=fitted_model())  # type: ignore[assignment]
     if args.fast_tokens:
         pipeline.oprf_tokenize = lambda inputs, sk=None: hmac_tokenize(inputs)  # type: ignore[assignment]
     if args.repeats < 1:

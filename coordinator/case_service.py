@@ -172,7 +172,7 @@ class CaseService:
         events: Sequence[tuple[str, CaseEvent]],
     ) -> None:
         self.store.append_events(conn, [(sub, None, ev) for sub, ev in events])
-        self.audit.append(conn, caller.role, caller.name, action, detail)
+        self.audit.append(conn, caller.role, caller.actor, action, detail)
         if events and self._notify is not None:
             self.store.after_commit(conn, self._notify)
 
@@ -567,6 +567,28 @@ class CaseService:
                 self._to_all(members, event, advisory=bool(row.referred)),
             )
         log.info("case escalated: %s", reason)
+        return bundle
+
+    def stix(self, caller: Caller, case_id: str) -> dict[str, Any]:
+        """The STIX bundle of an escalated case again, from its recorded escalation and the
+        records it still holds (analysts only): the same ids as at escalation, so a
+        partner's MISP or OpenCTI deduplicates; a record withdrawn since is left out."""
+        if caller.role != "analyst":
+            raise AccessDenied("only analysts export cases")
+        with self.store.read() as conn:
+            self._case(conn, case_id)
+            esc = self.cases.escalation(conn, case_id)
+            if esc is None:
+                raise Refused("the case was not escalated (nothing to export)")
+            records: list[SharedRecord] = list(
+                self.store.records_by_id([r for r, _m in self.cases.records(conn, case_id)]).values()
+            )
+        bundle = case_bundle(
+            case_id, network_name=self.config.network_name, reason=esc.reason, note=esc.note,
+            agency=esc.agency, decided_at=aware(esc.at), records=records,
+        )
+        with self.store.write() as conn:
+            self.audit.append(conn, caller.role, caller.name, "case_stix", {"records": len(records)})
         return bundle
 
     # ------------------------------------------------------------------ actions and closing

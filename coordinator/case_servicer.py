@@ -42,6 +42,7 @@ CASE_POLICY: dict[str, frozenset[str]] = {
     "AddNote": frozenset({"advisory"}),
     "Recommend": frozenset({"advisory"}),
     "Escalate": _ANALYST,
+    "GetCaseStix": _ANALYST,
     "RecordCaseAction": _MEMBER,
     "CloseCase": _ANALYST,
 }
@@ -131,6 +132,10 @@ class CasesServicer(pb_grpc.CasesServicer):
             context, lambda c: self.cases.escalate(c, request.case_id, request.reason, request.note, request.agency)
         )
         return pb.EscalateResponse(stix_bundle=json.dumps(bundle, sort_keys=True))
+
+    def GetCaseStix(self, request: pb.GetCaseStixRequest, context: grpc.ServicerContext) -> pb.GetCaseStixResponse:
+        bundle = self._call(context, lambda c: self.cases.stix(c, request.case_id))
+        return pb.GetCaseStixResponse(stix_bundle=json.dumps(bundle, sort_keys=True))
 
     def RecordCaseAction(
         self, request: pb.RecordCaseActionRequest, context: grpc.ServicerContext

@@ -67,6 +67,8 @@ from typing import Any
 from msin_fed.config_file import address_problem, read_toml
 from msin_fed.errors import ConfigError
 
+from .insights._config import InsightConfig
+
 __all__ = ["CaseConfig", "CoordinatorConfig", "SmtpConfig", "default_intake_workers", "load_config"]
 
 
@@ -141,6 +143,8 @@ class CoordinatorConfig:
     checkpoint_seconds: float = 60.0
     log_file: Path | None = None
     cases: CaseConfig = field(default_factory=lambda: CaseConfig())
+    #: Publication rules of insights (GetInsights, ``msin coordinator report``).
+    insights: InsightConfig = field(default_factory=lambda: InsightConfig())
     source: str = field(default="<config>", compare=False)
 
 
@@ -165,7 +169,7 @@ _KNOWN: dict[str, set[str]] = {
     "policy": {"disclose_member_ids"},
     "redaction": {"verify"},
     "smtp": {"host", "port", "from", "to", "timeout"},
-    # Read by `msin coordinator report|insights` (coordinator/insights/_config.py).
+    # Also read by `msin coordinator report|insights` (coordinator/insights/_config.py).
     "insights": {"min_records", "min_members", "window_months", "network_name", "lessons"},
     "audit": {"head_file", "checkpoint_key", "checkpoint_every", "checkpoint_seconds"},
     "log": {"file"},
@@ -332,5 +336,6 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
         checkpoint_seconds=float(checkpoint_seconds),
         log_file=r.path("log", "file"),
         cases=cases,
+        insights=InsightConfig.from_mapping(dict(data.get("insights", {})), file),
         source=file,
     )

@@ -111,6 +111,7 @@ class CoordinatorServer:
             member_streams=config.member_streams,
             analyst_streams=config.analyst_streams,
             member_calls_per_second=config.member_calls_per_second,
+            insights=config.insights,
         )
         self.cases = CaseService(
             self.store, self.audit, config=config.cases, verifier=verifier, notify=self.service.notify

@@ -30,6 +30,8 @@ from msin_fed.wire import SignedPart
 
 from .audit import AuditLog, AuditReport
 from .fairness import Busy, CallRates, SharedCallRates, StreamSlots
+from .insights import InsightConfig, Insights, compute_insights, month_window
+from .insights._store import StoreSource
 from .intake import (
     AccessDenied,
     BatchToCheck,
@@ -79,6 +81,15 @@ class Caller:
     signing_public_key: bytes | None = None
     #: X25519 key case messages to the caller are sealed to (member, analyst, advisory).
     sealing_public_key: bytes | None = None
+    #: The person an Advisory Group member's console acts for (``msin-person``): audited
+    #: beside the certificate's name, while membership and quorum count certificates.
+    #: (An analyst console's person is part of ``name`` already: "sttg-analyst/ann".)
+    person: str = ""
+
+    @property
+    def actor(self) -> str:
+        """Who did it, for the audit log: the name, with the person when one is named."""
+        return f"{self.name}/{self.person}" if self.person else self.name
 
 
 #: Most records stored in one group-commit transaction.
@@ -149,9 +160,13 @@ class CoordinatorService:
         member_streams: int = 4,
         analyst_streams: int = 8,
         member_calls_per_second: float = 20.0,
+        insights: InsightConfig | None = None,
     ) -> None:
         self.store = store
-        # The seen-keys filter is valid only while this process alone writes tokens.
+        #: Publication rules of GetInsights (the configuration's ``[insights]`` table).
+        self.insight_config = insights or InsightConfig()
+        # On SQLite the seen-keys filter is valid because this process alone writes tokens
+        # (the store's lock); on PostgreSQL the engine keeps it in step with other processes.
         self.engine = MatchEngine(store, epoch=epoch, single_writer=store.single_process)
         self.epoch = epoch
         self.verifier = verifier
@@ -626,6 +641,28 @@ class CoordinatorService:
         report = self.audit.verify()
         entries = self.store.audit_entries(after_seq, limit or 100)
         return entries, report, self.store.audit_head_seq()
+
+    def insights(self, caller: Caller, month: str, window_months: int = 0) -> Insights:
+        """The insights report's suppressed aggregates for ``month`` (analysts only).
+
+        Exactly what ``msin coordinator report`` publishes under the configured small-cell
+        rule; ``window_months`` 0 keeps the configured window.
+        """
+        if caller.role != "analyst":
+            raise AccessDenied("only analysts read insights")
+        if not 0 <= window_months <= 120:
+            raise ValidationError("window_months", "out of range (0 for the configured window, 1 to 120)")
+        month_window(month, 1)  # ValidationError naming "month" when it is not YYYY-MM
+        config = self.insight_config
+        if window_months:
+            config = replace(config, window_months=window_months)
+        ins = compute_insights(StoreSource(self.store), month, config)
+        with self.store.write() as conn:
+            self.audit.append(
+                conn, caller.role, caller.name, "disclose_insights",
+                {"months": len(ins.window), "suppressed": sum(t.suppressed for t in ins.tables.values())},
+            )
+        return ins
 
     # ------------------------------------------------------------------ actions
 

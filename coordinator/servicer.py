@@ -14,12 +14,14 @@ from typing import Any, NoReturn, TypeVar
 import grpc
 
 from msin_fed import pki
+from msin_fed.clients import PERSON_METADATA
 from msin_fed.errors import MsinError, RedactionRefused, StoreError, StoreFull, ValidationError
 from msin_fed.model import SharedRecord
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import event_to_pb, grade_to_pb, match_event_to_pb, tlp_to_pb
 
+from .insights.wire import insights_to_pb
 from .service import AccessDenied, Busy, Caller, CoordinatorService, NotFound, Refused
 from .store import ActionRow, AlertRow, ClusterInfo
 from .views import ClusterFilter
@@ -41,6 +43,7 @@ POLICY: dict[str, frozenset[str]] = {
     "ListAlerts": frozenset({"analyst"}),
     "ListActions": frozenset({"member", "analyst"}),
     "GetAudit": frozenset({"analyst"}),
+    "GetInsights": frozenset({"analyst"}),
 }
 
 #: Error class -> status code, most specific first.
@@ -76,24 +79,25 @@ def _abort(context: grpc.ServicerContext, exc: BaseException) -> NoReturn:
 _R = TypeVar("_R")
 
 
-#: gRPC metadata key with which an analyst console names the signed-in person it acts for.
-PERSON_METADATA = "msin-person"
 _PERSON = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
 def _caller(context: grpc.ServicerContext) -> Caller:
     peer = pki.peer_of(context)
     name = peer.name
-    if peer.role == "analyst":
-        # The analyst certificate decides what may be done; the person only names who did
-        # it, so that the audit entry reads "sttg-analyst/alice". Other roles cannot set it.
+    person = ""
+    if peer.role in ("analyst", "advisory"):
+        # The certificate decides what may be done; the person only names who did it, so
+        # that the audit entry reads "sttg-analyst/alice" or "advisory-1/jo". Other roles
+        # cannot set it.
         person = next((str(v) for k, v in context.invocation_metadata() if k == PERSON_METADATA), "")
-        if person:
-            name = f"{peer.name}/{person}"
-            # The audit table's actor column holds 64 characters.
-            if not _PERSON.fullmatch(person) or len(name) > 64:
-                raise ValidationError(PERSON_METADATA, "must be a console account name (with the certificate's, 64 characters at most)")
-    return Caller(peer.role, name, peer.signing_public_key, peer.sealing_public_key)
+        # The audit table's actor column holds 64 characters.
+        if person and (not _PERSON.fullmatch(person) or len(f"{peer.name}/{person}") > 64):
+            raise ValidationError(PERSON_METADATA, "must be a console account name (with the certificate's, 64 characters at most)")
+    if peer.role == "analyst" and person:
+        return Caller(peer.role, f"{peer.name}/{person}", peer.signing_public_key, peer.sealing_public_key)
+    # An adviser's certificate name alone is its Advisory Group membership and its vote.
+    return Caller(peer.role, name, peer.signing_public_key, peer.sealing_public_key, person=person)
 
 
 class CoordinatorServicer(pb_grpc.CoordinatorServicer):
@@ -214,6 +218,10 @@ class CoordinatorServicer(pb_grpc.CoordinatorServicer):
             ),
             head_seq=head,
         )
+
+    def GetInsights(self, request: pb.GetInsightsRequest, context: grpc.ServicerContext) -> pb.GetInsightsResponse:
+        ins = self._call(context, lambda c: self.service.insights(c, request.month, request.window_months))
+        return insights_to_pb(ins)
 
     def RecordAction(
         self, request: pb.RecordActionRequest, context: grpc.ServicerContext

@@ -13,13 +13,17 @@
         analyst.raise_alert(detail.cluster.records[0].record_id, "Workers at risk this week.")
         analyst.record_action("referred_to_glaa", record_id=detail.cluster.records[0].record_id)
         print(analyst.audit_status())
+        ins = analyst.insights("2026-10")  # suppressed aggregates, as the report publishes
 
 The client presents an **analyst** certificate from the network CA (``msin ca issue
 --role analyst``); the coordinator reads the role from it, never from a request, and
-allows clusters, alerts, the audit log and actions to analysts only. The channel talks
+allows clusters, alerts, the audit log, insights and actions to analysts only. The channel talks
 only to a coordinator-role certificate of the configured name. Every method returns the
-plain dataclasses of :mod:`msin_fed.views`; a failed call raises
+plain dataclasses of :mod:`msin_fed.views` (insights: the report's own
+:class:`msin_fed.coordinator.insights.Insights`); a failed call raises
 :class:`~msin_fed.errors.RemoteError` naming the coordinator's address and the status.
+A console acting for several people calls ``analyst.with_person("ann")`` for a client on
+the same channel whose calls name the person for the coordinator's audit log.
 
 Configuration (TOML; relative paths from the file's folder)::
 
@@ -38,10 +42,10 @@ import datetime as _dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msin_fed import pki
+from msin_fed.clients import ChannelClient, Metadata
 from msin_fed.config_file import read_toml
 from msin_fed.errors import ConfigError, ValidationError
 from msin_fed.model import ExploitationType, Region, Sector
@@ -57,6 +61,9 @@ from msin_fed.views import (
     ClusterDetail,
     call,
 )
+
+if TYPE_CHECKING:
+    from msin_fed.coordinator.insights import Insights
 
 __all__ = ["AnalystClient", "AnalystConfig", "load_analyst_config"]
 
@@ -112,11 +119,16 @@ def _code(kind: Any, value: str | None, field: str) -> str:
     return "" if not value else str(kind.parse(value, field).value)
 
 
-class AnalystClient:
-    """Calls the coordinator as an analyst. Close it (or use ``with``) when done."""
+class AnalystClient(ChannelClient):
+    """Calls the coordinator as an analyst. Close it (or use ``with``) when done.
+
+    ``metadata`` is sent with every call; a console uses :meth:`with_person` instead, so
+    that each signed-in person's calls are audited under their account name.
+    """
 
     def __init__(
-        self, address: str, identity: pki.Identity, coordinator_name: str, *, timeout: float = 15.0
+        self, address: str, identity: pki.Identity, coordinator_name: str, *, timeout: float = 15.0,
+        metadata: Metadata = (),
     ) -> None:
         if identity.role != "analyst":
             raise ConfigError(
@@ -125,7 +137,8 @@ class AnalystClient:
         self.address = address
         self.identity = identity
         self.timeout = timeout
-        self._channel = pki.secure_channel(address, identity, role="coordinator", name=coordinator_name)
+        super().__init__(pki.secure_channel(address, identity, role="coordinator", name=coordinator_name),
+                         own=True, metadata=metadata)
         self._stub = pb_grpc.CoordinatorStub(self._channel)  # type: ignore[no-untyped-call]
 
     @classmethod
@@ -138,18 +151,6 @@ class AnalystClient:
         except (OSError, ValueError) as exc:
             raise ConfigError(config.source, "analyst.identity_dir", f"cannot load the identity in {config.identity_dir}: {exc}") from None
         return cls(config.coordinator, identity, config.coordinator_name, timeout=config.timeout)
-
-    def __enter__(self) -> AnalystClient:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the channel."""
-        self._channel.close()
 
     # ------------------------------------------------------------------ clusters
 
@@ -187,7 +188,8 @@ class AnalystClient:
             since_month=since_month or "",
             matched_kind=matched_kind or "",
         )
-        reply = call(self.address, "listing clusters", lambda: self._stub.ListClusters(request, timeout=self.timeout))
+        reply = call(self.address, "listing clusters",
+                     lambda: self._stub.ListClusters(request, timeout=self.timeout, metadata=self._metadata))
         return [Cluster.from_pb(c) for c in reply.clusters]
 
     def cluster(self, cluster_id: str) -> ClusterDetail:
@@ -199,7 +201,8 @@ class AnalystClient:
         if not cluster_id:
             raise ValidationError("cluster_id", "is empty")
         request = pb.GetClusterRequest(cluster_id=cluster_id)
-        reply = call(self.address, "reading a cluster", lambda: self._stub.GetCluster(request, timeout=self.timeout))
+        reply = call(self.address, "reading a cluster",
+                     lambda: self._stub.GetCluster(request, timeout=self.timeout, metadata=self._metadata))
         return ClusterDetail.from_pb(reply)
 
     # ------------------------------------------------------------------ alerts
@@ -207,7 +210,8 @@ class AnalystClient:
     def alerts(self, limit: int = 100, *, record_id: str | None = None) -> list[AlertInfo]:
         """Alerts raised on the network, newest first (only those on ``record_id`` when given)."""
         request = pb.ListAlertsRequest(limit=limit, record_id=record_id or "")
-        reply = call(self.address, "listing alerts", lambda: self._stub.ListAlerts(request, timeout=self.timeout))
+        reply = call(self.address, "listing alerts",
+                     lambda: self._stub.ListAlerts(request, timeout=self.timeout, metadata=self._metadata))
         return [AlertInfo.from_pb(a) for a in reply.alerts]
 
     def raise_alert(self, record_id: str, summary: str) -> str:
@@ -219,7 +223,8 @@ class AnalystClient:
         if not summary.strip():
             raise ValidationError("summary", "is empty")
         request = pb.RaiseAlertRequest(record_id=record_id, summary=summary)
-        reply = call(self.address, "raising an alert", lambda: self._stub.RaiseAlert(request, timeout=self.timeout))
+        reply = call(self.address, "raising an alert",
+                     lambda: self._stub.RaiseAlert(request, timeout=self.timeout, metadata=self._metadata))
         return str(reply.alert_id)
 
     # ------------------------------------------------------------------ actions
@@ -230,7 +235,8 @@ class AnalystClient:
         """Recorded actions of every member and analyst, newest first, optionally about
         one record or one alert."""
         request = pb.ListActionsRequest(limit=limit, record_id=record_id or "", alert_id=alert_id or "")
-        reply = call(self.address, "listing actions", lambda: self._stub.ListActions(request, timeout=self.timeout))
+        reply = call(self.address, "listing actions",
+                     lambda: self._stub.ListActions(request, timeout=self.timeout, metadata=self._metadata))
         return [ActionInfo.from_pb(a) for a in reply.actions]
 
     def record_action(
@@ -245,7 +251,8 @@ class AnalystClient:
 
         ``date`` defaults to today (UTC); a string must be ``YYYY-MM-DD``.
         """
-        return record_action(self._stub, self.address, self.timeout, outcome, record_id, alert_id, date)
+        return record_action(self._stub, self.address, self.timeout, outcome, record_id, alert_id, date,
+                             metadata=self._metadata)
 
     # ------------------------------------------------------------------ audit
 
@@ -255,12 +262,35 @@ class AnalystClient:
         if after_seq < 0:
             raise ValidationError("after_seq", "must be 0 or more")
         request = pb.GetAuditRequest(after_seq=after_seq, limit=limit)
-        reply = call(self.address, "reading the audit log", lambda: self._stub.GetAudit(request, timeout=self.timeout))
+        reply = call(self.address, "reading the audit log",
+                     lambda: self._stub.GetAudit(request, timeout=self.timeout, metadata=self._metadata))
         return AuditPage.from_pb(reply)
 
     def audit_status(self) -> AuditStatus:
         """The coordinator's verification of its whole audit chain (see :class:`AuditStatus`)."""
         return self.audit(limit=1).status
+
+
+    # ------------------------------------------------------------------ insights
+
+    def insights(self, month: str, window_months: int = 0, *, timeout: float | None = None) -> Insights:
+        """The insights report's suppressed aggregates for ``month`` ("YYYY-MM") and the
+        ``window_months`` before it (0: the coordinator's configured window).
+
+        The same tables, clusters, actions, alerts and lessons ``msin coordinator report``
+        publishes; a suppressed value is ``None`` (the coordinator never sends it).
+        RemoteError INVALID_ARGUMENT naming the field for a bad month or window.
+        The coordinator reads every record for it (about 9 s per 100,000 records), so the
+        call waits ``timeout`` seconds, by default the client's timeout but at least 120.
+        """
+        from msin_fed.coordinator.insights.wire import insights_from_pb
+
+        if not 0 <= window_months <= 120:
+            raise ValidationError("window_months", "must be 0 (the configured window) to 120")
+        request = pb.GetInsightsRequest(month=month, window_months=window_months)
+        wait = timeout if timeout is not None else max(self.timeout, 120.0)
+        reply = call(self.address, "reading insights", lambda: self._stub.GetInsights(request, timeout=wait, metadata=self._metadata))
+        return insights_from_pb(reply)
 
 
 def record_action(
@@ -271,6 +301,8 @@ def record_action(
     record_id: str | None,
     alert_id: str | None,
     date: _dt.date | str | None,
+    *,
+    metadata: Metadata = (),
 ) -> str:
     """RecordAction with checked arguments (shared by :class:`AnalystClient` and the node)."""
     if bool(record_id) == bool(alert_id):
@@ -291,5 +323,5 @@ def record_action(
         outcome=chosen.to_pb(),  # type: ignore[arg-type]
         date=day.isoformat(),
     )
-    reply = call(address, "recording an action", lambda: stub.RecordAction(request, timeout=timeout))
+    reply = call(address, "recording an action", lambda: stub.RecordAction(request, timeout=timeout, metadata=metadata))
     return str(reply.action_id)

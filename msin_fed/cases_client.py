@@ -19,12 +19,12 @@ import builtins
 import datetime as _dt
 import json
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Self
 
 import grpc
 
 from msin_fed import pki
+from msin_fed.clients import ChannelClient, Metadata
 from msin_fed.errors import RemoteError, ValidationError
 from msin_fed.model.cases import CaseView, Recommendation
 from msin_fed.proto import coordinator_pb2 as pb
@@ -51,12 +51,16 @@ class OpenedMessage:
     at: _dt.datetime
 
 
-class CasesClient:
-    """What every party does with cases: list, show, read its messages."""
+class CasesClient(ChannelClient):
+    """What every party does with cases: list, show, read its messages.
 
-    def __init__(self, channel: grpc.Channel, identity: pki.Identity, *, timeout: float = 30.0, own: bool = False) -> None:
-        self._channel = channel
-        self._own = own
+    ``metadata`` is sent with every call (a console names the signed-in person with
+    :meth:`with_person`); ``own`` closes ``channel`` with the client.
+    """
+
+    def __init__(self, channel: grpc.Channel, identity: pki.Identity, *, timeout: float = 30.0, own: bool = False,
+                 metadata: Metadata = ()) -> None:
+        super().__init__(channel, own=own, metadata=metadata)
         self._stub = pb_grpc.CasesStub(channel)  # type: ignore[no-untyped-call]
         self.identity = identity
         self.timeout = timeout
@@ -67,20 +71,9 @@ class CasesClient:
         channel = pki.secure_channel(address, identity, role="coordinator", name=coordinator_name)
         return cls(channel, identity, timeout=timeout, own=True)
 
-    def close(self) -> None:
-        """Close the channel if this client opened it."""
-        if self._own:
-            self._channel.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
-
     def _rpc(self, method: str, request: Any) -> Any:
         try:
-            return getattr(self._stub, method)(request, timeout=self.timeout)
+            return getattr(self._stub, method)(request, timeout=self.timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else None
             details = str(exc.details() if hasattr(exc, "details") else "") or "call failed"
@@ -149,6 +142,13 @@ class AnalystCases(CasesClient):
     def escalate(self, case_id: str, reason: str, agency: str, note: str = "") -> dict[str, Any]:
         """Record that the case reached the threshold for law enforcement; its STIX 2.1 bundle."""
         reply = self._rpc("Escalate", pb.EscalateRequest(case_id=case_id, reason=reason, note=note, agency=agency))
+        bundle: dict[str, Any] = json.loads(reply.stix_bundle)
+        return bundle
+
+    def stix(self, case_id: str) -> dict[str, Any]:
+        """The STIX 2.1 bundle of an escalated case again (the same ids as :meth:`escalate`
+        gave); RemoteError FAILED_PRECONDITION when the case was not escalated."""
+        reply = self._rpc("GetCaseStix", pb.GetCaseStixRequest(case_id=case_id))
         bundle: dict[str, Any] = json.loads(reply.stix_bundle)
         return bundle
 

@@ -107,6 +107,7 @@ KIND_LABELS: dict[str, str] = {
     "phon_postcode": "name as it sounds and postcode",
     "name_phone_near": "similar name and a phone number one digit off",
     "prefix_phone": "start of the name and phone number",
+    "name_bank": "name and bank account",
 }
 
 
@@ -460,14 +461,18 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         _cc, _, number = canonical.partition(":")
         out.append(_make("passport", number))
         out.extend(_near("nid_near", "passport", "", number))
+    bank_values: list[str] = []
     if isinstance(mention.bank, Iban):
         canonical = normalize.iban(mention.bank.value)
         out.append(_make("iban", canonical))
+        bank_values.append(canonical)
         inner = normalize.bank_from_gb_iban(canonical)
         if inner is not None:
             out.append(_make("bank", inner))
+            bank_values.append(inner)
     elif isinstance(mention.bank, BankAccount):
-        out.append(_make("bank", normalize.bank_account(mention.bank.value)))
+        bank_values.append(normalize.bank_account(mention.bank.value))
+        out.append(_make("bank", bank_values[-1]))
     if mention.company_number is not None:
         out.append(_make("company_number", normalize.company_number(mention.company_number.value)))
 
@@ -534,6 +539,14 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         # nickname or two typos" (``Gosho``/``Georgi Mihaylov``) from "another name".
         for head in sorted({w[:2] for w in given + family if len(w) >= 2}):
             out.append(_make("prefix_phone", head, "+" + phone_digits))
+    if (given or family) and bank_values:
+        # The same for a bank account (wages paid into a controller's account): weighs
+        # nothing, it only tells "the account of one person" from "one account given by
+        # people whose names share no word's sound nor first two letters".
+        longest = sorted({w for w in given + family if len(w) >= 2}, key=lambda w: (-len(w), w))[:3]
+        heads = sorted({jellyfish.metaphone(w) for w in longest} | {"~" + w[:2] for w in given + family if len(w) >= 2})
+        for value in bank_values:
+            out.extend(_make("name_bank", head, value) for head in heads)
     if (given or family) and dob:
         out.extend(_name_band_inputs(given + family, dob))
     return list(dict.fromkeys(out))

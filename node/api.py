@@ -21,7 +21,6 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from types import TracebackType
 from typing import Any, cast
 
 import grpc
@@ -29,6 +28,7 @@ from nacl.signing import SigningKey
 
 from msin_fed import canonical, pki
 from msin_fed.checkpoint import Checkpoint, CheckpointKey, dump_checkpoints
+from msin_fed.clients import Closing
 from msin_fed.errors import (
     ConfigError,
     ImportValidationError,
@@ -125,7 +125,7 @@ class SyncReport:
     new_events: int
 
 
-class Node:
+class Node(Closing):
     """A member node. Open with :meth:`open`; close (or use ``with``) when done."""
 
     def __init__(
@@ -205,14 +205,6 @@ class Node:
             coordinator=coordinator,
             coordinator_name=coordinator_name,
         )
-
-    def __enter__(self) -> Node:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Stop background work, close channels and the store."""

@@ -25,7 +25,7 @@ from msin_fed.coordinator.insights._aggregate import (
     compute_insights,
     month_window,
 )
-from msin_fed.coordinator.insights._charts import CHART_FILES, write_charts
+from msin_fed.coordinator.insights._charts import CHART_FILES, chart_png, write_charts
 from msin_fed.coordinator.insights._config import NEVER_EXPORTED, InsightConfig
 from msin_fed.coordinator.insights._inputs import (
     ActionView,
@@ -70,6 +70,7 @@ __all__ = [
     "Rule",
     "Table",
     "Tally",
+    "chart_png",
     "compute_insights",
     "format_insights",
     "format_table",

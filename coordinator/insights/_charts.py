@@ -6,15 +6,17 @@ grey ``*`` cell in the heat map and a ``*`` bar label, never its true count.
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
+from typing import IO
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from msin_fed.coordinator.insights._aggregate import Insights
 
-__all__ = ["CHART_FILES", "write_charts"]
+__all__ = ["CHART_FILES", "chart_png", "write_charts"]
 
 #: Chart name -> file name, in the order the report shows them.
 CHART_FILES: dict[str, str] = {
@@ -27,17 +29,21 @@ _DPI = 110
 _COLOURS = ("#1b6ca8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f")
 
 
-def _save(fig: Figure, path: Path) -> None:
+#: Where a chart goes: a file, or a buffer (the analyst console serves charts from memory).
+_Target = Path | IO[bytes]
+
+
+def _save(fig: Figure, path: _Target) -> None:
     FigureCanvasAgg(fig)
     # No metadata beyond the defaults' minimum: nothing about the run leaves in the file.
-    fig.savefig(path, dpi=_DPI, metadata={"Software": None})
+    fig.savefig(path, dpi=_DPI, format="png", metadata={"Software": None})
 
 
 def _empty(ax: Axes, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=12, color="#555555", transform=ax.transAxes)
 
 
-def _trends(ins: Insights, path: Path) -> None:
+def _trends(ins: Insights, path: _Target) -> None:
     t = ins.tables["month_family"]
     fig = Figure(figsize=(8, 4.2))
     ax = fig.add_subplot()
@@ -58,7 +64,7 @@ def _trends(ins: Insights, path: Path) -> None:
     _save(fig, path)
 
 
-def _heatmap(ins: Insights, path: Path) -> None:
+def _heatmap(ins: Insights, path: _Target) -> None:
     t = ins.tables["region_sector"]
     rows, cols = len(t.row_codes), len(t.col_codes)
     fig = Figure(figsize=(max(6.0, 1.1 * cols + 3), max(3.0, 0.5 * rows + 2)))
@@ -84,7 +90,7 @@ def _heatmap(ins: Insights, path: Path) -> None:
     _save(fig, path)
 
 
-def _clusters(ins: Insights, path: Path) -> None:
+def _clusters(ins: Insights, path: _Target) -> None:
     g = ins.growth
     fig = Figure(figsize=(8, 4))
     ax = fig.add_subplot()
@@ -101,7 +107,7 @@ def _clusters(ins: Insights, path: Path) -> None:
     _save(fig, path)
 
 
-def _actions(ins: Insights, path: Path) -> None:
+def _actions(ins: Insights, path: _Target) -> None:
     t = ins.actions.table
     fig = Figure(figsize=(8, 3.6))
     ax = fig.add_subplot()
@@ -120,11 +126,20 @@ def _actions(ins: Insights, path: Path) -> None:
     _save(fig, path)
 
 
+_DRAW = {"trends": _trends, "heatmap": _heatmap, "clusters": _clusters, "actions": _actions}
+
+
+def chart_png(ins: Insights, name: str) -> bytes:
+    """One chart (a key of :data:`CHART_FILES`) as PNG bytes."""
+    buffer = io.BytesIO()
+    _DRAW[name](ins, buffer)
+    return buffer.getvalue()
+
+
 def write_charts(ins: Insights, out_dir: Path) -> dict[str, Path]:
     """Draw every chart into ``out_dir``; returns chart name -> file written."""
     out: dict[str, Path] = {}
-    for name, draw in (("trends", _trends), ("heatmap", _heatmap), ("clusters", _clusters),
-                       ("actions", _actions)):
+    for name, draw in _DRAW.items():
         path = out_dir / CHART_FILES[name]
         draw(ins, path)
         out[name] = path

@@ -12,8 +12,9 @@ hides any part, the hidden parts together must number at least two and, summed, 
 publishable themselves (so subtracting the published parts from the total reveals
 neither a single hidden cell nor a small group). Otherwise the smallest non-zero
 published part is hidden as well, or, when none is left, the line's total. Hiding a total
-makes it a hidden part of the lines it belongs to, so the walk repeats until nothing
-changes. Zero counts are published: they describe nobody.
+makes it a hidden part of the lines it belongs to; a hidden total whose parts are all
+published would be their sum, so one of them is hidden too. The walk repeats until
+nothing changes. Zero counts are published: they describe nobody.
 """
 
 from __future__ import annotations
@@ -96,6 +97,12 @@ def suppress(tally: Tally, lines: Sequence[Line], rule: Rule) -> frozenset[Key]:
         changed = False
         for line in lines:
             if line.total in hidden:
+                # A hidden total whose parts are all published is their sum: hide a part too.
+                if not any(p in hidden for p in line.parts):
+                    spare = [p for p in line.parts if tally.count(p) > 0]
+                    if spare:
+                        hidden.add(min(spare, key=lambda p: _order(tally, p)))
+                        changed = True
                 continue
             group = [p for p in line.parts if p in hidden]
             if not group:

@@ -340,8 +340,8 @@ def _v_agree(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_advisory(subparsers: Any) -> None:
-    """Add ``msin advisory case``."""
+def register_advisory(subparsers: Any) -> Any:
+    """Add ``msin advisory case``; the ``msin advisory`` subcommands (for more to be added)."""
     advisory = add_commands(add_area(subparsers, "advisory", description="The MSIN Advisory Group: mediation on cases."))
     case = advisory.add_parser("case", help="read referred cases, add notes, recommend",
                                description="The Advisory Group's side of a case (see docs/cases.md).")
@@ -361,6 +361,7 @@ def register_advisory(subparsers: Any) -> None:
     p.add_argument("case")
     p.add_argument("recommendation")
     p.set_defaults(func=_v_agree)
+    return advisory
 
 
 # ---------------------------------------------------------------- members

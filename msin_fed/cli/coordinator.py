@@ -15,6 +15,7 @@ add|list|remove`` manages its accounts.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,49 +96,43 @@ def _console(args: argparse.Namespace) -> int:
     return 0
 
 
-def _console_accounts(args: argparse.Namespace) -> Any:
+def _analyst_accounts(config: Path) -> Any:
     from msin_fed.web.accounts import AccountStore
     from msin_fed.web.analyst_console import load_analyst_config
 
-    return AccountStore(load_analyst_config(Path(args.config)).console.users, issuer="msin-fed analyst")
+    return AccountStore(load_analyst_config(config).console.users, issuer="msin-fed analyst")
 
 
-def _users_add(args: argparse.Namespace) -> int:
-    from msin_fed.cli.node import add_account
+def register_console(sub: Any, *, who: str = "analysts'", config_name: str = "console.toml",
+                     run: Callable[[argparse.Namespace], int] = _console,
+                     accounts: Callable[[Path], Any] = _analyst_accounts) -> None:
+    """``console`` and ``users add|list|remove`` of a console calling the coordinator over
+    gRPC (the analysts' by default; ``msin advisory`` adds the Advisory Group's)."""
+    from msin_fed.cli.node import add_account, remove_account
 
-    return add_account(_console_accounts(args), args.name, args.password_stdin)
+    def users_list(args: argparse.Namespace) -> int:
+        store = accounts(Path(args.config))
+        try:
+            names = [a.username for a in store.accounts()]
+        finally:
+            store.close()
+        print("\n".join(names) if names else "no accounts")
+        return 0
 
-
-def _users_list(args: argparse.Namespace) -> int:
-    store = _console_accounts(args)
-    try:
-        names = [a.username for a in store.accounts()]
-    finally:
-        store.close()
-    print("\n".join(names) if names else "no accounts")
-    return 0
-
-
-def _users_remove(args: argparse.Namespace) -> int:
-    from msin_fed.cli.node import remove_account
-
-    return remove_account(_console_accounts(args), args.name)
-
-
-def register_console(sub: Any) -> None:
-    """``msin coordinator console`` and ``msin coordinator users``: the analyst console."""
-    p = sub.add_parser("console", help="the analysts' web console (HTTPS; calls the coordinator over gRPC)",
-                       description="the analysts' web console (HTTPS; calls the coordinator over gRPC)")
-    p.add_argument("--config", required=True, help="analyst console TOML configuration (console.toml)")
+    text = f"the {who} web console (HTTPS; calls the coordinator over gRPC)"
+    p = sub.add_parser("console", help=text, description=text)
+    p.add_argument("--config", required=True, help=f"console TOML configuration ({config_name})")
     p.add_argument("--listen", default=None, help="HOST:PORT (default: [console] listen, else 127.0.0.1:8443)")
-    p.set_defaults(func=_console)
-    users = add_commands(sub.add_parser("users", help="the analyst console's accounts",
-                                        description="the analyst console's accounts"))
-    for name, func, text in (("add", _users_add, "create an account (prints its TOTP secret once)"),
-                             ("list", _users_list, "list the accounts"),
-                             ("remove", _users_remove, "delete an account")):
-        q = users.add_parser(name, help=text, description=text)
-        q.add_argument("--config", required=True, help="analyst console TOML configuration")
+    p.set_defaults(func=run)
+    users = add_commands(sub.add_parser("users", help=f"the {who} console's accounts",
+                                        description=f"the {who} console's accounts"))
+    for name, func, help_text in (
+            ("add", lambda a: add_account(accounts(Path(a.config)), a.name, a.password_stdin),
+             "create an account (prints its TOTP secret once)"),
+            ("list", users_list, "list the accounts"),
+            ("remove", lambda a: remove_account(accounts(Path(a.config)), a.name), "delete an account")):
+        q = users.add_parser(name, help=help_text, description=help_text)
+        q.add_argument("--config", required=True, help=f"console TOML configuration ({config_name})")
         q.set_defaults(func=func)
         if name != "list":
             q.add_argument("name", help="account name")

@@ -32,6 +32,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="canonical mention CSV files")
     parser.add_argument("--out", required=True, metavar="PAIRS.csv", help="where to write pairs")
     parser.add_argument(
+        "--clusters",
+        metavar="CLUSTERS.csv",
+        help=(
+            "also write cluster,file,record_id for the clusters of matched records (what the "
+            "coordinator shows STTG: strongest pairs first, never joining records that contradict)"
+        ),
+    )
+    parser.add_argument(
         "--skip-bad-rows",
         action="store_true",
         help="deprecated, no effect: bad values are always ignored (rows kept) and reported",
@@ -75,6 +83,14 @@ def run(args: argparse.Namespace) -> int:
         writer.writerow(["left_id", "right_id", "score"])
         for pair in result.pairs:
             writer.writerow([pair.left_id, pair.right_id, f"{pair.score:.2f}"])
+    if args.clusters:
+        with open(args.clusters, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["cluster", "file", "record_id"])
+            for number, cluster in enumerate(result.clusters, start=1):
+                for index, record_id in cluster:
+                    writer.writerow([number, args.files[index], record_id])
+        print(f"msin link: {len(result.clusters)} clusters -> {args.clusters}", file=sys.stderr)
     print(
         f"msin link: {result.records} records, {result.tokens} tokens, "
         f"{len(result.pairs)} matched pairs -> {args.out}",

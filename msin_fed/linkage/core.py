@@ -15,7 +15,9 @@ holders share besides it:
   site/company token stands for one entity; its holders are one entity unless they
   contradict each other (both hold a name with a date of birth and share none of its
   tokens, both hold a NINO or passport and share neither it nor a near miss of it, two
-  companies with different numbers, a site at two postcodes or in two localities), and a group
+  companies with different numbers or, without numbers, at two postcodes, a site at two
+  postcodes or in two localities, one bank account given by people whose names share no
+  word's sound nor start), and a group
   never takes in a holder that contradicts one of its members (a mention without a
   company number does not bridge two numbers);
 * any other token (a phone, an address, a plate, a name composite) is held by as many
@@ -48,7 +50,15 @@ from msin_fed.linkage.scoring import (
     ScoringModel,
 )
 
-__all__ = ["PairScore", "candidate_pairs", "entity_count", "entity_type", "score_pairs"]
+__all__ = [
+    "PairScore",
+    "candidate_pairs",
+    "cluster_records",
+    "entity_count",
+    "entity_type",
+    "records_contradict",
+    "score_pairs",
+]
 
 K = TypeVar("K", bound=Hashable)
 #: A record's tokens: value -> kind.
@@ -89,11 +99,14 @@ def _contradict(kind: str, a: Held, b: Held, ka: frozenset[str], kb: frozenset[s
                 return True
         return False
     if kind in COMPANY_KINDS:
-        return "company_number" in ka and "company_number" in kb and not _shares(
-            a, b, {"company_number"}, b""
-        )
+        if "company_number" in ka and "company_number" in kb:
+            return not _shares(a, b, {"company_number"}, b"")
+        # a company name at two postcodes: two companies trading under one name
+        return "company_postcode" in ka and "company_postcode" in kb and not _shares(a, b, {"company_postcode"}, b"")
     if ka & kb & NAME_DOB_KINDS and not _shares(a, b, NAME_DOB_KINDS, b""):
         return True  # both name a person with a date of birth, and not the same one
+    if kind in ("bank", "iban") and "name_bank" in ka and "name_bank" in kb and not _shares(a, b, {"name_bank"}, b""):
+        return True  # one account, people of names sharing no word's sound nor start
     for other in _CONTRADICT:
         if other != kind and other in ka and other in kb and not _shares(a, b, {other, "nid_near"}, b""):
             return True
@@ -242,6 +255,7 @@ def _disagreements(
     national id), which outweighs an alias or a mistyped date, only against values many
     people may give (a phone, a bank account wages are paid into). ``name_phone_near``: both hold a phone and a name, share the phone,
     and no name word sounds alike: one phone given by people of different names.
+    ``name_bank``: the same for a shared bank account.
     """
     out: list[str] = []
     for kind in kinds & ka & kb:
@@ -250,6 +264,9 @@ def _disagreements(
                 out.append(kind)
         elif kind == "name_phone_near":
             if "phone" in agreed and not agreed & {kind, "prefix_phone"}:
+                out.append(kind)
+        elif kind == "name_bank":
+            if agreed & {"bank", "iban"} and kind not in agreed:
                 out.append(kind)
         elif kind not in agreed:
             out.append(kind)
@@ -269,3 +286,103 @@ def entity_type(kinds: Iterable[str]) -> str:
     if ks <= SITE_KINDS | COMPANY_KINDS | {"address"}:
         return "site" if ks & SITE_KINDS else "company"
     return "perpetrator"
+
+
+#: The kinds :func:`records_contradict` reads (a record holding none of them contradicts
+#: only a record of another shape).
+_CONTRADICTION_KINDS = frozenset(
+    {*_CONTRADICT, "company_number", "site_postcode"}
+)
+
+
+def records_contradict(a: Held, b: Held) -> bool:
+    """Whether two records say they are different entities, from their tokens alone.
+
+    Only evidence that cannot be a typo: two NINOs, passports or national ids sharing
+    no near miss, companies with different numbers, one site name at two postcodes (the
+    name agrees with the district or locality, the postcode does not, not even one typo
+    from it), and a person against a site or company. Names with dates of birth that
+    share no token are not a contradiction here: a name mistyped at both members, or
+    given as one word, shares none either.
+    """
+    return _records_contradict(a, b, _kinds(a), _kinds(b))
+
+
+def _records_contradict(a: Held, b: Held, ka: frozenset[str], kb: frozenset[str]) -> bool:
+    if _shape(ka) * _shape(kb) < 0:
+        return True
+    if "company_number" in ka and "company_number" in kb and not _shares(a, b, {"company_number"}, b""):
+        return True
+    if (
+        "site_postcode" in ka
+        and "site_postcode" in kb
+        and _shares(a, b, {"site_district", "site_locality", "site_near_locality"}, b"")
+        and not _shares(a, b, {"site_postcode", "site_near"}, b"")
+    ):
+        return True
+    return any(
+        doc in ka and doc in kb and not _shares(a, b, {doc, "nid_near"}, b"") for doc in _CONTRADICT
+    )
+
+
+def cluster_records(
+    edges: Iterable[tuple[K, K, float]], tokens: Mapping[K, Held], key: Callable[[K], object] | None = None
+) -> list[set[K]]:
+    """Clusters of matched records (what STTG sees), largest first; singletons left out.
+
+    Matched pairs are merged strongest first, and two clusters are never merged when a
+    record of one contradicts a record of the other (:func:`records_contradict`) that it
+    was not itself matched with: one wrong or weak pair must not chain two people, a
+    phoenix company and its predecessor, or one site name at two postcodes into one
+    cluster. A pair the model matched despite a contradiction (a document shared by
+    records whose names differ) is the pair's own evidence and still joins its records.
+    The result depends only on the pairs, their scores and the records' tokens, so the
+    coordinator (incrementally, per connected component) and ``msin link`` (in one go)
+    give the same clusters.
+    """
+    order = key or (lambda r: r)
+    ranked = sorted(edges, key=lambda e: (-e[2], order(e[0]), order(e[1])))
+    matched = {(a, b) for a, b, _s in ranked} | {(b, a) for a, b, _s in ranked}
+    parent: dict[K, K] = {}
+    members: dict[K, list[K]] = {}
+
+    def find(x: K) -> K:
+        if x not in parent:
+            parent[x] = x
+            members[x] = [x]
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    empty: Held = {}
+    # Kinds and shape once per record; a record holding none of the kinds a contradiction
+    # reads can only contradict one of another shape, so most pairs need no look.
+    kinds: dict[K, frozenset[str]] = {}
+    for a, b, _score in ranked:
+        for r in (a, b):
+            if r not in kinds:
+                kinds[r] = _kinds(tokens.get(r, empty))
+
+    def contradict(x: K, y: K) -> bool:
+        kx, ky = kinds[x], kinds[y]
+        if not (kx & _CONTRADICTION_KINDS and ky & _CONTRADICTION_KINDS):
+            return _shape(kx) * _shape(ky) < 0
+        return _records_contradict(tokens.get(x, empty), tokens.get(y, empty), kx, ky)
+
+    for a, b, _score in ranked:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        left, right = members[ra], members[rb]
+        if len(left) + len(right) > 2 and any(
+            (x, y) not in matched and contradict(x, y) for x in left for y in right
+        ):
+            continue
+        if len(left) < len(right):
+            ra, rb, left, right = rb, ra, right, left
+        parent[rb] = ra
+        left.extend(right)
+        del members[rb]
+    groups = [set(g) for g in members.values() if len(g) >= 2]
+    return sorted(groups, key=lambda g: (-len(g), order(min(g, key=order))))  # type: ignore[arg-type]

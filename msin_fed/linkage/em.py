@@ -24,11 +24,21 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
-__all__ = ["COMPARISONS", "Comparison", "Fit", "comparison_vector", "fit"]
+__all__ = [
+    "COMPARISONS",
+    "PAIR_TYPES",
+    "Comparison",
+    "Fit",
+    "comparison_vector",
+    "fit",
+    "fit_union",
+    "pair_type",
+    "record_shape",
+]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -50,7 +60,7 @@ def _c(name: str, presence: Iterable[str], *levels: tuple[str, Iterable[str]]) -
 #: The comparisons of the token model (kinds from :func:`msin_fed.linkage.token_kinds`).
 COMPARISONS: tuple[Comparison, ...] = (
     _c("phone", {"phone"}, ("exact", {"phone"}), ("one digit", {"phone_near"})),
-    _c("email", {"email"}, ("exact", {"email"})),
+    _c("email", {"email"}, ("exact", {"email"}), ("one typo", {"email_near"})),
     _c("vehicle", {"vehicle"}, ("exact", {"vehicle"})),
     _c("nino", {"nino"}, ("exact", {"nino"}), ("one typo", {"nid_near"})),
     _c("passport", {"passport"}, ("exact", {"passport"}), ("one typo", {"nid_near"})),
@@ -69,17 +79,31 @@ COMPARISONS: tuple[Comparison, ...] = (
     _c("name_phone", {"name_phone_near"}, ("phonetic, one digit", {"name_phone_near"})),
     _c("dob_postcode", {"dob_postcode"}, ("exact", {"dob_postcode"})),
     _c("address", {"address"}, ("exact", {"address"})),
-    _c("site", {"site_near"}, ("exact", {"site_district", "site_locality"}), ("one typo", {"site_near"})),
+    _c(
+        "site",
+        {"site_near", "site_near_locality"},
+        ("exact", {"site_postcode", "site_district", "site_locality"}),
+        ("one typo", {"site_near", "site_near_locality"}),
+    ),
     _c("company", {"company"}, ("exact", {"company", "company_postcode"}), ("one typo", {"company_near"})),
 )
 
 
 def comparison_vector(
-    a: Mapping[bytes, str], b: Mapping[bytes, str], comparisons: Sequence[Comparison] = COMPARISONS
+    a: Mapping[bytes, str],
+    b: Mapping[bytes, str],
+    comparisons: Sequence[Comparison] = COMPARISONS,
+    common: Collection[bytes] = (),
 ) -> tuple[int, ...]:
-    """Each comparison's level for records ``a`` and ``b``: -1 null, 0 disagree, 1.. agree."""
+    """Each comparison's level for records ``a`` and ``b``: -1 null, 0 disagree, 1.. agree.
+
+    A shared value in ``common`` (held by several entities) counts as no agreement: the
+    fitted weights are those of a value held by one entity, and the scoring model
+    discounts a commoner value by its entity count (Splink's term-frequency adjustment
+    plays that part there).
+    """
     small, large = (a, b) if len(a) <= len(b) else (b, a)
-    shared = {k for v, k in small.items() if v in large}
+    shared = {k for v, k in small.items() if v in large and v not in common}
     ka, kb = set(a.values()), set(b.values())
     out: list[int] = []
     for c in comparisons:
@@ -93,6 +117,23 @@ def comparison_vector(
                 break
         out.append(level)
     return tuple(out)
+
+
+_SITE = frozenset({"site_postcode", "site_district", "site_locality", "site_near", "site_near_locality"})
+_COMPANY = frozenset({"company", "company_postcode", "company_near", "company_number"})
+PAIR_TYPES = ("person", "site", "company", "mixed")
+
+
+def record_shape(kinds: Collection[str]) -> str:
+    """``"site"``, ``"company"`` or ``"person"``: what a record is of, from its kinds."""
+    ks = set(kinds)
+    return "site" if ks & _SITE else "company" if ks & _COMPANY else "person"
+
+
+def pair_type(a: Mapping[bytes, str], b: Mapping[bytes, str]) -> str:
+    """The type of a pair: its records' shape when they agree, else ``"mixed"``."""
+    sa, sb = record_shape(a.values()), record_shape(b.values())
+    return sa if sa == sb else "mixed"
 
 
 @dataclass(frozen=True)
@@ -109,6 +150,10 @@ class Fit:
     candidates: int
     random_pairs: int
     iterations: int
+    #: lambda per pair type (:func:`pair_type`): sites and companies are few and known
+    #: many times, so two site records are far likelier one site than two person
+    #: records one person.
+    lam_by_type: tuple[tuple[str, float], ...] = ()
 
     def weight(self, comparison: str, level: int) -> float:
         """``log2(m / u)`` of a comparison's level (0 = disagree)."""
@@ -134,23 +179,63 @@ def _normalise(counts: list[float], floor: float) -> tuple[float, ...]:
     return tuple((x + floor) / total for x in counts)
 
 
-def fit(
+@dataclass
+class _Data:
+    """One dataset's share of a fit: candidate patterns, the levels of its random pairs
+    (all of them, and those that are no candidate, scaled to stand for every such pair)."""
+
+    patterns: dict[tuple[str, tuple[int, ...]], float]
+    outside: dict[tuple[str, tuple[int, ...]], float]
+    random_counts: list[list[float]]
+    observed: list[int]
+    candidates: int
+    drawn: int
+    all_pairs: dict[str, int]
+
+
+def _prepare(
     tokens: Mapping[K, Mapping[bytes, str]],
     member: Mapping[K, Hashable],
     candidates: Iterable[tuple[K, K]],
-    *,
-    comparisons: Sequence[Comparison] = COMPARISONS,
-    random_pairs: int = 200_000,
-    iterations: int = 40,
-    seed: int = 0,
-) -> Fit:
-    """Fit ``u`` on random pairs of records of different members and ``m`` and lambda by
-    EM on ``candidates`` (pairs sharing at least one token), as described above."""
-    comps = tuple(comparisons)
+    comps: Sequence[Comparison],
+    random_pairs: int,
+    rng: random.Random,
+    common: Collection[bytes] = (),
+) -> _Data:
     sizes = [len(c.levels) + 1 for c in comps]
-    rng = random.Random(seed)
+    patterns: dict[tuple[str, tuple[int, ...]], float] = {}
+    observed = [0] * len(comps)
+    seen: set[tuple[K, K]] = set()
+    candidates_of: dict[str, int] = {}
+    for a, b in candidates:
+        if member[a] == member[b] or (a, b) in seen:
+            continue
+        seen.add((a, b))
+        vec = comparison_vector(tokens[a], tokens[b], comps, common)
+        key = (pair_type(tokens[a], tokens[b]), vec)
+        patterns[key] = patterns.get(key, 0.0) + 1
+        candidates_of[key[0]] = candidates_of.get(key[0], 0) + 1
+        for i, level in enumerate(vec):
+            observed[i] += level >= 0
+    per_member: dict[tuple[Hashable, str], int] = {}
+    for r, held in tokens.items():
+        shape = record_shape(held.values())
+        per_member[(member[r], shape)] = per_member.get((member[r], shape), 0) + 1
+    all_pairs: dict[str, int] = {}
+    total_all = 0
+    for shape in PAIR_TYPES[:3]:
+        counts = [n for (_m, sh), n in per_member.items() if sh == shape]
+        all_pairs[shape] = (sum(counts) ** 2 - sum(n * n for n in counts)) // 2
+    n_all = sum(per_member.values())
+    by_member: dict[Hashable, int] = {}
+    for (mem, _sh), n in per_member.items():
+        by_member[mem] = by_member.get(mem, 0) + n
+    total_all = (n_all * n_all - sum(n * n for n in by_member.values())) // 2
+    all_pairs["mixed"] = total_all - sum(all_pairs.values())
     ids = list(tokens)
-    u_counts = [[0.0] * n for n in sizes]
+    random_counts = [[0.0] * n for n in sizes]
+    outside: dict[tuple[str, tuple[int, ...]], float] = {}
+    outside_drawn: dict[str, int] = {}
     drawn = 0
     for _ in range(random_pairs * 3):
         if drawn >= random_pairs or len(ids) < 2:
@@ -159,56 +244,119 @@ def fit(
         if member[a] == member[b]:
             continue
         drawn += 1
-        for i, level in enumerate(comparison_vector(tokens[a], tokens[b], comps)):
-            if level >= 0:
-                u_counts[i][level] += 1
-    # Agreement on a rare level may never be seen among random pairs: half a count.
-    u = tuple(_normalise(row, 0.5) for row in u_counts)
-
-    patterns: dict[tuple[int, ...], int] = {}
-    observed = [0] * len(comps)
-    total = 0
-    for a, b in candidates:
-        if member[a] == member[b]:
-            continue
-        vec = comparison_vector(tokens[a], tokens[b], comps)
-        patterns[vec] = patterns.get(vec, 0) + 1
-        total += 1
+        vec = comparison_vector(tokens[a], tokens[b], comps, common)
         for i, level in enumerate(vec):
-            observed[i] += level >= 0
-    # EM over *all* cross-member pairs, the pairs sharing no token being non-matches
-    # (p = 0): so lambda is the match share among all of them, and only candidates
-    # need visiting. (Fitting lambda on the candidates alone, with u from random
-    # pairs, would call every candidate a match: each agrees on something.)
-    per_member: dict[Hashable, int] = {}
-    for r in tokens:
-        per_member[member[r]] = per_member.get(member[r], 0) + 1
-    n_all = sum(per_member.values())
-    all_pairs = (n_all * n_all - sum(n * n for n in per_member.values())) // 2
+            if level >= 0:
+                random_counts[i][level] += 1
+        if (a, b) not in seen and (b, a) not in seen:
+            key = (pair_type(tokens[a], tokens[b]), vec)
+            outside_drawn[key[0]] = outside_drawn.get(key[0], 0) + 1
+            outside[key] = outside.get(key, 0.0) + 1
+    # The random pairs that are no candidate stand for all such pairs of their type (every
+    # one a non-match: they share no token at all, or only one too frequent to count).
+    scale = {
+        t: max(all_pairs[t] - candidates_of.get(t, 0), 0) / max(outside_drawn.get(t, 0), 1) for t in PAIR_TYPES
+    }
+    outside = {key: n * scale[key[0]] for key, n in outside.items()}
+    return _Data(patterns, outside, random_counts, observed, len(seen), drawn, all_pairs)
+
+
+def fit(
+    tokens: Mapping[K, Mapping[bytes, str]],
+    member: Mapping[K, Hashable],
+    candidates: Iterable[tuple[K, K]],
+    *,
+    comparisons: Sequence[Comparison] = COMPARISONS,
+    random_pairs: int = 200_000,
+    iterations: int = 60,
+    seed: int = 0,
+    common: Collection[bytes] = (),
+) -> Fit:
+    """Fit ``m``, ``u`` and lambda on one dataset (see :func:`fit_union`)."""
+    return fit_union([(tokens, member, candidates, common)], comparisons=comparisons, random_pairs=random_pairs,
+                     iterations=iterations, seed=seed)
+
+
+def fit_union(
+    datasets: Sequence[
+        tuple[
+            Mapping[Any, Mapping[bytes, str]],
+            Mapping[Any, Hashable],
+            Iterable[tuple[Any, Any]],
+            Collection[bytes],
+        ]
+    ],
+    *,
+    comparisons: Sequence[Comparison] = COMPARISONS,
+    random_pairs: int = 200_000,
+    iterations: int = 60,
+    seed: int = 0,
+) -> Fit:
+    """Fit ``m``, ``u`` and lambda on the union of ``datasets`` (pairs only within each):
+    each is ``(tokens, member, candidates, common values)`` (see :func:`comparison_vector`).
+
+    ``u`` starts from random cross-member pairs (Splink's estimate) and, like ``m`` and
+    lambda, is then refined by EM over *all* cross-member pairs: the candidates (pairs
+    sharing a token), each weighted by its match probability, and the rest (levels read
+    from the random pairs that are no candidate, scaled to their number) as non-matches.
+    Without that refinement ``u`` of a rare exact level is mostly the true matches that
+    random pairs happen to draw, in a set small enough for them to be drawn at all.
+    """
+    comps = tuple(comparisons)
+    sizes = [len(c.levels) + 1 for c in comps]
+    rng = random.Random(seed)
+    data = [_prepare(t, m, c, comps, random_pairs, rng, common) for t, m, c, common in datasets]
+    u_init = [[sum(d.random_counts[i][j] for d in data) for j in range(n)] for i, n in enumerate(sizes)]
+    # Agreement on a rare level may never be seen among random pairs: half a count.
+    u = tuple(_normalise(row, 0.5) for row in u_init)
+    patterns: dict[tuple[str, tuple[int, ...]], float] = {}
+    outside: dict[tuple[str, tuple[int, ...]], float] = {}
+    for d in data:
+        for key, n in d.patterns.items():
+            patterns[key] = patterns.get(key, 0.0) + n
+        for key, n in d.outside.items():
+            outside[key] = outside.get(key, 0.0) + n
+    all_pairs = {t: sum(d.all_pairs[t] for d in data) for t in PAIR_TYPES}
+    total = sum(d.candidates for d in data)
+    u_outside = [[0.0] * n for n in sizes]
+    for (_t, vec), n in outside.items():
+        for i, level in enumerate(vec):
+            if level >= 0:
+                u_outside[i][level] += n
     m = tuple(tuple([0.05] + [0.95 / (n - 1)] * (n - 1)) for n in sizes)
-    lam = min(0.5, total / max(all_pairs, 1))
+    lam = {t: min(0.5, max(total / max(sum(all_pairs.values()), 1), 1e-9)) for t in PAIR_TYPES}
     done = 0
     while done < iterations:
         done += 1
         m_counts = [[0.0] * n for n in sizes]
-        matched = 0.0
-        for vec, count in patterns.items():
-            log_m = math.log(lam)
-            log_u = math.log(1 - lam)
+        u_counts = [list(row) for row in u_outside]
+        matched = dict.fromkeys(PAIR_TYPES, 0.0)
+        for (ptype, vec), count in patterns.items():
+            log_m = math.log(lam[ptype])
+            log_u = math.log(1 - lam[ptype])
             for i, level in enumerate(vec):
                 if level >= 0:
                     log_m += math.log(m[i][level])
                     log_u += math.log(u[i][level])
             diff = max(min(log_u - log_m, 700.0), -700.0)
             p = 1.0 / (1.0 + math.exp(diff))
-            matched += p * count
+            matched[ptype] += p * count
             for i, level in enumerate(vec):
                 if level >= 0:
                     m_counts[i][level] += p * count
+                    u_counts[i][level] += (1 - p) * count
         new_m = tuple(_normalise(row, 1e-3) for row in m_counts)
-        new_lam = min(max(matched / max(all_pairs, 1), 1e-9), 0.5)
-        change = max(abs(x - y) for r1, r2 in zip(new_m, m, strict=True) for x, y in zip(r1, r2, strict=True))
-        m, lam = new_m, new_lam
-        if change < 1e-5:
+        new_u = tuple(_normalise(row, 0.5) for row in u_counts)
+        new_lam = {t: min(max(matched[t] / max(all_pairs[t], 1), 1e-9), 0.5) for t in PAIR_TYPES}
+        change = max(
+            abs(math.log(x / y))
+            for r1, r2 in zip(new_m + new_u, m + u, strict=True)
+            for x, y in zip(r1, r2, strict=True)
+        )
+        m, u, lam = new_m, new_u, new_lam
+        if change < 1e-4:
             break
-    return Fit(comps, m, u, lam, tuple(observed), total, drawn, done)
+    overall = sum(lam[t] * all_pairs[t] for t in PAIR_TYPES) / max(sum(all_pairs.values()), 1)
+    observed = tuple(sum(d.observed[i] for d in data) for i in range(len(comps)))
+    return Fit(comps, m, u, overall, observed, total, sum(d.drawn for d in data), done,
+               tuple((t, lam[t]) for t in PAIR_TYPES))

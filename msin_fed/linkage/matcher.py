@@ -18,7 +18,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from msin_fed.linkage.core import candidate_pairs, score_pairs
+from msin_fed.linkage.core import candidate_pairs, cluster_records, score_pairs
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 
 __all__ = ["Matcher", "ScoredPair"]
@@ -123,3 +123,10 @@ class Matcher(Generic[K]):
     def pairs(self) -> list[ScoredPair[K]]:
         """Every matched pair of records from different members."""
         return self._score(candidate_pairs(self._groups(list(self._member)), self._order.__getitem__))
+
+    def clusters(self, pairs: Iterable[ScoredPair[K]] | None = None) -> list[set[K]]:
+        """Clusters of the matched ``pairs`` (all pairs when None), largest first: what the
+        coordinator shows STTG, by the same :func:`msin_fed.linkage.core.cluster_records`."""
+        scored = self.pairs() if pairs is None else pairs
+        edges = [(p.left, p.right, p.score) for p in scored]
+        return cluster_records(edges, self._values, self._order.__getitem__)

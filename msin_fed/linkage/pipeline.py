@@ -58,6 +58,8 @@ class LinkResult:
     tokens: int
     ignored: tuple[RowError, ...] = ()
     notes: tuple[str, ...] = ()
+    #: Clusters of matched records as ``(file index, record_id)``, largest first.
+    clusters: tuple[tuple[tuple[int, str], ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,12 +166,11 @@ def link_files(
                 [(item.kind, tokens[distinct[item.data]]) for item in inputs],
             )
             records += 1
-    pairs = [
-        LinkedPair(p.left[0], p.left[1], p.right[0], p.right[1], p.score)
-        for p in matcher.pairs()
-    ]
+    scored = matcher.pairs()
+    pairs = [LinkedPair(p.left[0], p.left[1], p.right[0], p.right[1], p.score) for p in scored]
+    groups = tuple(tuple(sorted(c)) for c in matcher.clusters(scored))
     pairs.sort(key=lambda p: (p.left_file, p.left_id, p.right_file, p.right_id))
     log.info("matched %d pairs among %d records", len(pairs), records)
     ignored = tuple(e for f in parsed for e in f.ignored)
     notes = tuple(n for f in parsed for n in f.notes)
-    return LinkResult(tuple(pairs), tuple(errors), records, len(ordered), ignored, notes)
+    return LinkResult(tuple(pairs), tuple(errors), records, len(ordered), ignored, notes, groups)

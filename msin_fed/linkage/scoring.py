@@ -33,10 +33,10 @@ name with a typo and the date of birth needs further agreement (name bands, part
 initials with the date, an address, a document one typo apart, ...). Name bands add at
 most half a match (``caps``), so a partial date with a similar name never suffices.
 
-Clusters (what STTG sees) are the connected components of matched pairs; because every
-pair's score already discounts frequent tokens, a frequent token cannot by itself join
-unrelated records into one component. :func:`clusters` implements that rule so the
-coordinator and ``msin link`` cannot drift apart.
+Clusters (what STTG sees) are built by :func:`msin_fed.linkage.core.cluster_records`
+(matched pairs merged strongest first, never joining records that contradict), the one
+function the coordinator and ``msin link --clusters`` call; :func:`clusters` is the plain
+connected components of pairs, kept for callers that have no tokens.
 
 Token kinds are documented in ``docs/linkage.md`` and produced by
 :mod:`msin_fed.token_inputs`.
@@ -56,6 +56,7 @@ __all__ = [
     "STRONG_KINDS",
     "ScoringModel",
     "clusters",
+    "fitted_model",
     "token_kinds",
 ]
 
@@ -84,6 +85,12 @@ SITE_KINDS: frozenset[str] = frozenset(
     {"site_postcode", "site_district", "site_locality", "site_near", "site_near_locality"}
 )
 COMPANY_KINDS: frozenset[str] = frozenset({"company", "company_postcode", "company_near", "company_number"})
+
+#: A company's name (with or without its postcode, or one typo from it): held by two
+#: companies that contradict each other (other numbers, other postcodes: a phoenix, or one
+#: trading name in two towns), it names neither, and only what is the company's own (its
+#: number) links their mentions.
+COMPANY_NAME_KINDS: frozenset[str] = frozenset({"company", "company_postcode", "company_near"})
 
 #: Kinds whose value stands for one entity (see :func:`msin_fed.linkage.core.entity_count`).
 IDENTITY_KINDS: frozenset[str] = ISSUED_KINDS | SITE_KINDS | COMPANY_KINDS
@@ -125,6 +132,7 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "phone_near",  # an E.164 phone number with one digit deleted
         "email_near",  # an e-mail address with one character deleted
         "prefix_phone",  # two letters of a name word + the phone (weighs nothing: see core)
+        "name_bank",  # a name word's sound or first two letters + the bank account (ditto)
     }
 )
 
@@ -175,9 +183,13 @@ class ScoringModel:
     max_frequency: int = 40
     frequent_from: int = 6
     frequent_cap: float = 3.5
+    #: kind -> its comparison: the kinds of one comparison are levels of one agreement
+    #: (a whole name with its date of birth also shares its parts and bands), so a pair
+    #: counts the best of them, once; ungrouped kinds add up (with ``caps``).
+    groups: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = (set(self.weights) | set(self.disagreement) | set(self.caps)) - _ALL_KINDS
+        unknown = (set(self.weights) | set(self.disagreement) | set(self.caps) | set(self.groups)) - _ALL_KINDS
         if unknown:
             raise ValueError(f"unknown token kinds in scoring model: {sorted(unknown)}")
         if any(not math.isfinite(w) or w < 0 for w in self.weights.values()):
@@ -191,6 +203,7 @@ class ScoringModel:
         object.__setattr__(self, "weights", _frozen(self.weights))
         object.__setattr__(self, "disagreement", _frozen(self.disagreement))
         object.__setattr__(self, "caps", _frozen(self.caps))
+        object.__setattr__(self, "groups", MappingProxyType(dict(self.groups)))
 
     @property
     def strong_kinds(self) -> frozenset[str]:
@@ -203,6 +216,8 @@ class ScoringModel:
         weight = self.weights.get(kind, 0.0)
         if frequency >= self.max_frequency:
             return 0.0
+        if kind in COMPANY_NAME_KINDS and frequency >= 2:
+            return 0.0  # a name two companies trade under names neither
         if kind in IDENTITY_KINDS:
             # Counted in entities that contradict each other: each doubling of them
             # quarters the chance that two holders are one (u grows with e squared).
@@ -227,15 +242,23 @@ class ScoringModel:
         fallback = {n for n, exact in NEAR_WAIVES.items() if exact & kinds}
         rare: dict[str, float] = {}
         everything: dict[str, float] = {}
+        best_rare: dict[str, float] = {}
+        best: dict[str, float] = {}
         for kind, freq in tokens:
             if kind in fallback:
                 continue
             weight = self.token_weight(kind, freq)
+            group = self.groups.get(kind)
+            if group is not None:
+                best[group] = max(best.get(group, 0.0), weight)
+                if freq < self.frequent_from:
+                    best_rare[group] = max(best_rare.get(group, 0.0), weight)
+                continue
             everything[kind] = everything.get(kind, 0.0) + weight
             if freq < self.frequent_from:
                 rare[kind] = rare.get(kind, 0.0) + weight
-        rare_score = sum(min(v, self.caps.get(k, math.inf)) for k, v in rare.items())
-        full_score = sum(min(v, self.caps.get(k, math.inf)) for k, v in everything.items())
+        rare_score = sum(min(v, self.caps.get(k, math.inf)) for k, v in rare.items()) + sum(best_rare.values())
+        full_score = sum(min(v, self.caps.get(k, math.inf)) for k, v in everything.items()) + sum(best.values())
         score = min(full_score, rare_score + self.frequent_cap)
         waived: set[str] = set(kinds)
         for kind in kinds:
@@ -291,12 +314,14 @@ DEFAULT_MODEL = ScoringModel(
         "phone_near": 6.0,
         "email_near": 6.0,
         "prefix_phone": 0.0,
+        "name_bank": 0.0,
     },
     disagreement={
         "site_postcode": 12.0,
         "company_number": 12.0,
         "name_dob": 6.0,
         "name_phone_near": 6.0,
+        "name_bank": 10.0,
         "email": 3.0,
         "nino": 6.0,
         "passport": 4.0,
@@ -315,8 +340,22 @@ DEFAULT_MODEL = ScoringModel(
         "company_near": 6.0,
         "name_phone_near": 5.0,
     },
+    # One company's name, with its postcode or one typo from it, is one agreement, not three.
+    groups={"company": "company", "company_postcode": "company", "company_near": "company"},
     threshold=10.0,
 )
+
+def fitted_model() -> ScoringModel:
+    """The model whose every weight, disagreement weight and threshold come from the EM
+    fit of the tuning data shipped in ``fitted_weights.json``
+    (:func:`msin_fed.linkage.fitted.model_parameters` states the rules that are structure,
+    not fitted numbers). Measured beside :data:`DEFAULT_MODEL` (``bench/linkage.py
+    --model fitted``), not yet the default: see docs/linkage.md."""
+    from msin_fed.linkage import fitted
+
+    weights, disagreement, groups, threshold = fitted.model_parameters(fitted.load())
+    return ScoringModel(weights=weights, disagreement=disagreement, groups=groups, threshold=threshold)
+
 
 _K = TypeVar("_K", bound=Hashable)
 

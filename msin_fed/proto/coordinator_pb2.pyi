@@ -520,6 +520,142 @@ class GetAuditResponse(_message.Message):
     head_seq: int
     def __init__(self, entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ..., verification: _Optional[_Union[AuditVerification, _Mapping]] = ..., head_seq: _Optional[int] = ...) -> None: ...
 
+class GetInsightsRequest(_message.Message):
+    __slots__ = ("month", "window_months")
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_MONTHS_FIELD_NUMBER: _ClassVar[int]
+    month: str
+    window_months: int
+    def __init__(self, month: _Optional[str] = ..., window_months: _Optional[int] = ...) -> None: ...
+
+class InsightCount(_message.Message):
+    __slots__ = ("suppressed", "value")
+    SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    suppressed: bool
+    value: int
+    def __init__(self, suppressed: _Optional[bool] = ..., value: _Optional[int] = ...) -> None: ...
+
+class InsightTable(_message.Message):
+    __slots__ = ("name", "title", "row_title", "row_codes", "row_labels", "col_codes", "col_labels", "values", "has_margins", "row_totals", "col_totals", "has_total", "total")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    ROW_TITLE_FIELD_NUMBER: _ClassVar[int]
+    ROW_CODES_FIELD_NUMBER: _ClassVar[int]
+    ROW_LABELS_FIELD_NUMBER: _ClassVar[int]
+    COL_CODES_FIELD_NUMBER: _ClassVar[int]
+    COL_LABELS_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    HAS_MARGINS_FIELD_NUMBER: _ClassVar[int]
+    ROW_TOTALS_FIELD_NUMBER: _ClassVar[int]
+    COL_TOTALS_FIELD_NUMBER: _ClassVar[int]
+    HAS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    title: str
+    row_title: str
+    row_codes: _containers.RepeatedScalarFieldContainer[str]
+    row_labels: _containers.RepeatedScalarFieldContainer[str]
+    col_codes: _containers.RepeatedScalarFieldContainer[str]
+    col_labels: _containers.RepeatedScalarFieldContainer[str]
+    values: _containers.RepeatedCompositeFieldContainer[InsightCount]
+    has_margins: bool
+    row_totals: _containers.RepeatedCompositeFieldContainer[InsightCount]
+    col_totals: _containers.RepeatedCompositeFieldContainer[InsightCount]
+    has_total: bool
+    total: InsightCount
+    def __init__(self, name: _Optional[str] = ..., title: _Optional[str] = ..., row_title: _Optional[str] = ..., row_codes: _Optional[_Iterable[str]] = ..., row_labels: _Optional[_Iterable[str]] = ..., col_codes: _Optional[_Iterable[str]] = ..., col_labels: _Optional[_Iterable[str]] = ..., values: _Optional[_Iterable[_Union[InsightCount, _Mapping]]] = ..., has_margins: _Optional[bool] = ..., row_totals: _Optional[_Iterable[_Union[InsightCount, _Mapping]]] = ..., col_totals: _Optional[_Iterable[_Union[InsightCount, _Mapping]]] = ..., has_total: _Optional[bool] = ..., total: _Optional[_Union[InsightCount, _Mapping]] = ...) -> None: ...
+
+class InsightCluster(_message.Message):
+    __slots__ = ("label", "members", "regions", "months", "records", "first_month", "last_month")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    REGIONS_FIELD_NUMBER: _ClassVar[int]
+    MONTHS_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    FIRST_MONTH_FIELD_NUMBER: _ClassVar[int]
+    LAST_MONTH_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    members: int
+    regions: int
+    months: int
+    records: int
+    first_month: str
+    last_month: str
+    def __init__(self, label: _Optional[str] = ..., members: _Optional[int] = ..., regions: _Optional[int] = ..., months: _Optional[int] = ..., records: _Optional[int] = ..., first_month: _Optional[str] = ..., last_month: _Optional[str] = ...) -> None: ...
+
+class InsightMedian(_message.Message):
+    __slots__ = ("outcome", "shown", "days")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    SHOWN_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    outcome: str
+    shown: bool
+    days: float
+    def __init__(self, outcome: _Optional[str] = ..., shown: _Optional[bool] = ..., days: _Optional[float] = ...) -> None: ...
+
+class InsightAlert(_message.Message):
+    __slots__ = ("summary", "tlp", "region", "sector", "exploitation_type", "date")
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    TLP_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    SECTOR_FIELD_NUMBER: _ClassVar[int]
+    EXPLOITATION_TYPE_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    summary: str
+    tlp: Tlp
+    region: str
+    sector: str
+    exploitation_type: str
+    date: str
+    def __init__(self, summary: _Optional[str] = ..., tlp: _Optional[_Union[Tlp, str]] = ..., region: _Optional[str] = ..., sector: _Optional[str] = ..., exploitation_type: _Optional[str] = ..., date: _Optional[str] = ...) -> None: ...
+
+class GetInsightsResponse(_message.Message):
+    __slots__ = ("month", "window", "min_records", "min_members", "network_name", "tables", "clusters", "clusters_unpublished", "growth_months", "growth_new", "growth_cumulative", "median_days", "overall_median", "clusters_total", "clusters_without_action", "alerts", "lessons", "tlp", "records_excluded_by_tlp", "member_lessons", "member_lessons_written")
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    MIN_RECORDS_FIELD_NUMBER: _ClassVar[int]
+    MIN_MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_NAME_FIELD_NUMBER: _ClassVar[int]
+    TABLES_FIELD_NUMBER: _ClassVar[int]
+    CLUSTERS_FIELD_NUMBER: _ClassVar[int]
+    CLUSTERS_UNPUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    GROWTH_MONTHS_FIELD_NUMBER: _ClassVar[int]
+    GROWTH_NEW_FIELD_NUMBER: _ClassVar[int]
+    GROWTH_CUMULATIVE_FIELD_NUMBER: _ClassVar[int]
+    MEDIAN_DAYS_FIELD_NUMBER: _ClassVar[int]
+    OVERALL_MEDIAN_FIELD_NUMBER: _ClassVar[int]
+    CLUSTERS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    CLUSTERS_WITHOUT_ACTION_FIELD_NUMBER: _ClassVar[int]
+    ALERTS_FIELD_NUMBER: _ClassVar[int]
+    LESSONS_FIELD_NUMBER: _ClassVar[int]
+    TLP_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_EXCLUDED_BY_TLP_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_LESSONS_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_LESSONS_WRITTEN_FIELD_NUMBER: _ClassVar[int]
+    month: str
+    window: _containers.RepeatedScalarFieldContainer[str]
+    min_records: int
+    min_members: int
+    network_name: str
+    tables: _containers.RepeatedCompositeFieldContainer[InsightTable]
+    clusters: _containers.RepeatedCompositeFieldContainer[InsightCluster]
+    clusters_unpublished: int
+    growth_months: _containers.RepeatedScalarFieldContainer[str]
+    growth_new: _containers.RepeatedScalarFieldContainer[int]
+    growth_cumulative: _containers.RepeatedScalarFieldContainer[int]
+    median_days: _containers.RepeatedCompositeFieldContainer[InsightMedian]
+    overall_median: InsightMedian
+    clusters_total: int
+    clusters_without_action: int
+    alerts: _containers.RepeatedCompositeFieldContainer[InsightAlert]
+    lessons: _containers.RepeatedScalarFieldContainer[str]
+    tlp: Tlp
+    records_excluded_by_tlp: int
+    member_lessons: _containers.RepeatedScalarFieldContainer[str]
+    member_lessons_written: int
+    def __init__(self, month: _Optional[str] = ..., window: _Optional[_Iterable[str]] = ..., min_records: _Optional[int] = ..., min_members: _Optional[int] = ..., network_name: _Optional[str] = ..., tables: _Optional[_Iterable[_Union[InsightTable, _Mapping]]] = ..., clusters: _Optional[_Iterable[_Union[InsightCluster, _Mapping]]] = ..., clusters_unpublished: _Optional[int] = ..., growth_months: _Optional[_Iterable[str]] = ..., growth_new: _Optional[_Iterable[int]] = ..., growth_cumulative: _Optional[_Iterable[int]] = ..., median_days: _Optional[_Iterable[_Union[InsightMedian, _Mapping]]] = ..., overall_median: _Optional[_Union[InsightMedian, _Mapping]] = ..., clusters_total: _Optional[int] = ..., clusters_without_action: _Optional[int] = ..., alerts: _Optional[_Iterable[_Union[InsightAlert, _Mapping]]] = ..., lessons: _Optional[_Iterable[str]] = ..., tlp: _Optional[_Union[Tlp, str]] = ..., records_excluded_by_tlp: _Optional[int] = ..., member_lessons: _Optional[_Iterable[str]] = ..., member_lessons_written: _Optional[int] = ...) -> None: ...
+
 class CaseEvent(_message.Message):
     __slots__ = ("case_id", "kind", "state", "ref", "peer_key", "sealed")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -854,6 +990,18 @@ class EscalateRequest(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., reason: _Optional[str] = ..., note: _Optional[str] = ..., agency: _Optional[str] = ...) -> None: ...
 
 class EscalateResponse(_message.Message):
+    __slots__ = ("stix_bundle",)
+    STIX_BUNDLE_FIELD_NUMBER: _ClassVar[int]
+    stix_bundle: str
+    def __init__(self, stix_bundle: _Optional[str] = ...) -> None: ...
+
+class GetCaseStixRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class GetCaseStixResponse(_message.Message):
     __slots__ = ("stix_bundle",)
     STIX_BUNDLE_FIELD_NUMBER: _ClassVar[int]
     stix_bundle: str

@@ -90,6 +90,11 @@ class CoordinatorStub:
                 request_serializer=msin_dot_v1_dot_coordinator__pb2.GetAuditRequest.SerializeToString,
                 response_deserializer=msin_dot_v1_dot_coordinator__pb2.GetAuditResponse.FromString,
                 _registered_method=True)
+        self.GetInsights = channel.unary_unary(
+                '/msin.v1.Coordinator/GetInsights',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.GetInsightsRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.GetInsightsResponse.FromString,
+                _registered_method=True)
 
 
 class CoordinatorServicer:
@@ -183,6 +188,16 @@ class CoordinatorServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetInsights(self, request, context):
+        """The insights report's suppressed aggregates for a month and the window before it:
+        the same tables, clusters, actions, alerts and lessons `msin coordinator report`
+        publishes, after small-cell suppression (a hidden count is never sent). Analysts
+        only. INVALID_ARGUMENT naming the field for a bad month or window.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CoordinatorServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -240,6 +255,11 @@ def add_CoordinatorServicer_to_server(servicer, server):
                     servicer.GetAudit,
                     request_deserializer=msin_dot_v1_dot_coordinator__pb2.GetAuditRequest.FromString,
                     response_serializer=msin_dot_v1_dot_coordinator__pb2.GetAuditResponse.SerializeToString,
+            ),
+            'GetInsights': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInsights,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.GetInsightsRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.GetInsightsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -550,6 +570,33 @@ class Coordinator:
             metadata,
             _registered_method=True)
 
+    @staticmethod
+    def GetInsights(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Coordinator/GetInsights',
+            msin_dot_v1_dot_coordinator__pb2.GetInsightsRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.GetInsightsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
 
 class CasesStub:
     """================================================================ cases
@@ -638,6 +685,11 @@ class CasesStub:
                 '/msin.v1.Cases/Escalate',
                 request_serializer=msin_dot_v1_dot_coordinator__pb2.EscalateRequest.SerializeToString,
                 response_deserializer=msin_dot_v1_dot_coordinator__pb2.EscalateResponse.FromString,
+                _registered_method=True)
+        self.GetCaseStix = channel.unary_unary(
+                '/msin.v1.Cases/GetCaseStix',
+                request_serializer=msin_dot_v1_dot_coordinator__pb2.GetCaseStixRequest.SerializeToString,
+                response_deserializer=msin_dot_v1_dot_coordinator__pb2.GetCaseStixResponse.FromString,
                 _registered_method=True)
         self.RecordCaseAction = channel.unary_unary(
                 '/msin.v1.Cases/RecordCaseAction',
@@ -760,6 +812,15 @@ class CasesServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCaseStix(self, request, context):
+        """The STIX 2.1 bundle of an escalated case again (the same ids as Escalate's), from
+        the recorded escalation and the records still shared. Analysts only;
+        FAILED_PRECONDITION when the case was not escalated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RecordCaseAction(self, request, context):
         """A member records an action it took on a case, with its outcome.
         """
@@ -841,6 +902,11 @@ def add_CasesServicer_to_server(servicer, server):
                     servicer.Escalate,
                     request_deserializer=msin_dot_v1_dot_coordinator__pb2.EscalateRequest.FromString,
                     response_serializer=msin_dot_v1_dot_coordinator__pb2.EscalateResponse.SerializeToString,
+            ),
+            'GetCaseStix': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCaseStix,
+                    request_deserializer=msin_dot_v1_dot_coordinator__pb2.GetCaseStixRequest.FromString,
+                    response_serializer=msin_dot_v1_dot_coordinator__pb2.GetCaseStixResponse.SerializeToString,
             ),
             'RecordCaseAction': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordCaseAction,
@@ -1218,6 +1284,33 @@ class Cases:
             '/msin.v1.Cases/Escalate',
             msin_dot_v1_dot_coordinator__pb2.EscalateRequest.SerializeToString,
             msin_dot_v1_dot_coordinator__pb2.EscalateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCaseStix(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/msin.v1.Cases/GetCaseStix',
+            msin_dot_v1_dot_coordinator__pb2.GetCaseStixRequest.SerializeToString,
+            msin_dot_v1_dot_coordinator__pb2.GetCaseStixResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -5,7 +5,10 @@
   :mod:`msin_fed.web.node_cases`;
 * :mod:`msin_fed.web.analyst_console`: ``msin coordinator console``, STTG's analysts, a
   separate process calling the coordinator over gRPC with its own analyst certificate;
-  its case pages are :mod:`msin_fed.web.analyst_cases`.
+  its case pages are :mod:`msin_fed.web.analyst_cases`;
+* :mod:`msin_fed.web.advisory_console`: ``msin advisory console``, one adviser of the
+  Advisory Group, a separate process calling the coordinator with that adviser's own
+  advisory certificate.
 
 What they share: :mod:`~msin_fed.web.app` (templates, sessions, sign-in, CSRF-checked
 forms), :mod:`~msin_fed.web.security` (headers, sessions, limits),

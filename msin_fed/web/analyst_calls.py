@@ -8,7 +8,6 @@ entry (``sttg-analyst/alice``). Nothing here decides what an analyst may see.
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,13 +18,12 @@ import grpc
 from msin_fed import pki
 from msin_fed.analyst import AnalystClient
 from msin_fed.cases_client import AnalystCases
+from msin_fed.clients import PERSON_METADATA, person_metadata
 from msin_fed.errors import RemoteError
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 
 __all__ = ["PERSON_METADATA", "AnalystCalls", "CallRefused"]
-
-PERSON_METADATA = "msin-person"
 
 
 @dataclass(frozen=True)
@@ -37,21 +35,6 @@ class CallRefused(Exception):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.reason}"
-
-
-class _PersonStub:
-    """A stub whose every unary call carries the ``msin-person`` metadata."""
-
-    def __init__(self, stub: Any, person: str) -> None:
-        self._stub, self._person = stub, person
-
-    def __getattr__(self, method: str) -> Any:
-        call = getattr(self._stub, method)
-
-        def with_person(request: Any, **kwargs: Any) -> Any:
-            return call(request, metadata=((PERSON_METADATA, self._person),), **kwargs)
-
-        return with_person
 
 
 class AnalystCalls:
@@ -69,6 +52,7 @@ class AnalystCalls:
         self._lock = threading.Lock()
         # cli-surface's client (ListAlerts, ListActions, GetAudit), on a channel of its own.
         self._client = AnalystClient(address, identity, name, timeout=timeout)
+        self._cases = AnalystCases(self._channel, identity, timeout=timeout)
 
     def close(self) -> None:
         """Close the channels."""
@@ -77,14 +61,12 @@ class AnalystCalls:
 
     def client(self, person: str) -> AnalystClient:
         """:class:`~msin_fed.analyst.AnalystClient` whose calls name ``person`` (shares one channel)."""
-        client = copy.copy(self._client)
-        client._stub = _PersonStub(self._client._stub, person)  # type: ignore[assignment]
-        return client
+        return self._client.with_person(person)
 
     def _call(self, method: str, request: Any, person: str) -> Any:
         try:
             return getattr(self._stub, method)(request, timeout=self.timeout,
-                                               metadata=((PERSON_METADATA, person),))
+                                               metadata=person_metadata(person))
         except grpc.RpcError as exc:
             code = exc.code().name if hasattr(exc, "code") else "UNKNOWN"
             details = exc.details() if hasattr(exc, "details") else ""
@@ -93,9 +75,7 @@ class AnalystCalls:
     def cases(self, person: str) -> AnalystCases:
         """The cases API (:class:`~msin_fed.cases_client.AnalystCases`) over this channel, each
         call naming ``person``; messages are sealed and opened with the console's analyst key."""
-        client = AnalystCases(self._channel, self.identity, timeout=self.timeout)
-        client._stub = _PersonStub(client._stub, person)  # type: ignore[assignment]
-        return client
+        return self._cases.with_person(person)
 
     def clusters(self, person: str, limit: int = 500) -> list[pb.Cluster]:
         """Every cluster, largest first (ListClusters)."""

@@ -4,16 +4,15 @@ Every call goes through :class:`~msin_fed.cases_client.AnalystCases` on the cons
 channel with the signed-in person named (``msin-person``), so the coordinator's audit log
 reads ``sttg-analyst/ann`` for each action and its policy alone decides what is allowed.
 Messages are sealed and opened here with the console's analyst key; the coordinator only
-stores ciphertext. The STIX bundle of an escalation is returned once by the coordinator;
-the console keeps it in memory (this process only), so that the case page offers it for
-download until the console restarts.
+stores ciphertext. The STIX bundle of an escalated case is a download from the case page:
+each download asks the coordinator for it again (``GetCaseStix``, audited), so nothing is
+kept in the console and the link works after a restart.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +29,7 @@ from msin_fed.model.cases import AGENCIES, CLOSE_OUTCOMES, ESCALATION_REASONS, C
 from .analyst_calls import AnalystCalls
 from .app import Console
 
-__all__ = ["AnalystCasePages", "words"]
+__all__ = ["STATE_WORDS", "AnalystCasePages", "refusal", "words"]
 
 log = logging.getLogger("msin_fed.web.analyst")
 
@@ -50,7 +49,8 @@ def words(code: str) -> str:
     return special.get(code, code.replace("_", " ").capitalize())
 
 
-def _refusal(exc: Exception) -> str:
+def refusal(exc: Exception) -> str:
+    """A case call's refusal in words: the field and problem, or the coordinator's status and reason."""
     if isinstance(exc, ValidationError):
         return f"{words(exc.field)}: {exc.problem}"
     if isinstance(exc, RemoteError):
@@ -64,8 +64,6 @@ class AnalystCasePages:
     def __init__(self, calls: AnalystCalls, console: Console) -> None:
         self.calls = calls
         self.console = console
-        self._bundles: dict[str, bytes] = {}
-        self._lock = threading.Lock()
 
     async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
         return await anyio.to_thread.run_sync(lambda: func(*args))
@@ -79,7 +77,7 @@ class AnalystCasePages:
         except (RemoteError, ValidationError) as exc:
             if isinstance(exc, RemoteError) and exc.code == "NOT_FOUND":
                 raise HTTPException(404) from None
-            raise HTTPException(503, f"The coordinator could not be asked ({_refusal(exc)}).") from None
+            raise HTTPException(503, f"The coordinator could not be asked ({refusal(exc)}).") from None
         return view
 
     # ------------------------------------------------------------------ pages
@@ -103,7 +101,7 @@ class AnalystCasePages:
         try:
             view = await self._run(lambda: cases.open(cluster_id=cluster_id, record_id=record_id, title=title))
         except (RemoteError, ValidationError) as exc:
-            self.console.flash(request, "info", f"The case was not opened. {_refusal(exc)}")
+            self.console.flash(request, "info", f"The case was not opened. {refusal(exc)}")
             return RedirectResponse(back, status_code=303)
         log.info("case opened from the analyst console")
         self.console.flash(request, "success", "Case opened. Its members are told and can talk with you here.")
@@ -125,8 +123,7 @@ class AnalystCasePages:
         # then "Advisory Group" once referred.
         members = [p for p in view.participants if p not in ("STTG", "Advisory Group")]
         threads = {m: [msg for msg in messages if msg.member == m] for m in members}
-        with self._lock:
-            has_bundle = case_id in self._bundles
+        has_bundle = view.escalation is not None
         return self.console.render(
             request, "analyst/case.html", status=status, title=f"Case {view.title or view.case_id[:12]}",
             case=view, members=members, threads=threads, states=STATE_WORDS, words=words, errors=errors, values=values,
@@ -147,7 +144,7 @@ class AnalystCasePages:
             except (RemoteError, ValidationError) as exc:
                 if isinstance(exc, RemoteError) and exc.code == "NOT_FOUND":
                     raise HTTPException(404) from None
-                errors = [{"href": f"#{field}", "text": _refusal(exc)}]
+                errors = [{"href": f"#{field}", "text": refusal(exc)}]
             else:
                 self.console.flash(request, "success", done)
                 return RedirectResponse(f"/cases/{case_id}", status_code=303)
@@ -203,9 +200,8 @@ class AnalystCasePages:
             return out
 
         def run(c: AnalystCases, v: dict[str, str]) -> None:
-            bundle = c.escalate(case_id, v["reason"], v["agency"], v.get("note", "").strip())
-            with self._lock:
-                self._bundles[case_id] = json.dumps(bundle, indent=2, sort_keys=True).encode("utf-8")
+            # The bundle is fetched again at download (GetCaseStix): nothing kept here.
+            c.escalate(case_id, v["reason"], v["agency"], v.get("note", "").strip())
 
         return await self._act(request, "reason", run,
                                "Escalation recorded; every member of the case is told. Download the STIX bundle below.",
@@ -221,13 +217,17 @@ class AnalystCasePages:
                                "Case closed.", check)
 
     async def stix(self, request: Request) -> Response:
-        self.console.user(request)
+        cases = self._cases(request)
         case_id = request.path_params["case_id"]
-        with self._lock:
-            data = self._bundles.get(case_id)
-        if data is None:
-            raise HTTPException(404)
-        return Response(data, media_type="application/stix+json",
+        try:
+            bundle = await self._run(cases.stix, case_id)
+        except (RemoteError, ValidationError) as exc:
+            if isinstance(exc, ValidationError) or exc.code in ("NOT_FOUND", "FAILED_PRECONDITION"):
+                raise HTTPException(404) from None  # not a case id, no such case, or not escalated
+            raise HTTPException(503, f"The coordinator could not be asked ({refusal(exc)}).") from None
+        log.info("case STIX bundle downloaded")
+        # The file name carries the case id's first characters only (an opaque id, no personal data).
+        return Response(json.dumps(bundle, indent=2, sort_keys=True).encode("utf-8"), media_type="application/stix+json",
                         headers={"Content-Disposition": f'attachment; filename="case-{case_id[:12]}-stix.json"'})
 
     def routes(self) -> list[BaseRoute]:

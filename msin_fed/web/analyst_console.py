@@ -10,7 +10,8 @@ them, with a table of the same), raising an alert on a record (the coordinator e
 the grading rule and checks the summary for personal data; its refusal is explained),
 the alerts raised so far, the actions taken, the audit log with the chain's
 verification (those three through :class:`~msin_fed.analyst.AnalystClient`), and the key
-holders' budget totals. The case pages are :mod:`msin_fed.web.analyst_cases`.
+holders' budget totals. The case pages are :mod:`msin_fed.web.analyst_cases`, the insights
+dashboard :mod:`msin_fed.web.analyst_insights`.
 
 Configuration (TOML)::
 
@@ -56,10 +57,11 @@ from msin_fed.wire import grade_from_pb, tlp_from_pb
 from .accounts import AccountStore
 from .analyst_calls import AnalystCalls, CallRefused
 from .analyst_cases import AnalystCasePages
+from .analyst_insights import InsightPages
 from .app import Console, NavItem
 from .graph import GraphNode, cluster_svg
 from .security import SessionStore
-from .settings import ConsoleSettings, console_settings
+from .settings import ConsoleSettings, check_tables, console_settings, required_text
 
 __all__ = ["AnalystConfig", "AnalystConsole", "build_analyst_console", "load_analyst_config"]
 
@@ -89,21 +91,11 @@ def load_analyst_config(path: Path, *, listen: str | None = None) -> AnalystConf
     """Read and check ``console.toml``; ConfigError(file, key, reason) when it is wrong."""
     source = str(path)
     data = read_toml(path)
-    for section, table in data.items():
-        if section not in _KNOWN:
-            raise ConfigError(source, section, "unknown section")
-        if not isinstance(table, dict):
-            raise ConfigError(source, section, "must be a table")
-        for key in table:
-            if key not in _KNOWN[section]:
-                raise ConfigError(source, f"{section}.{key}", "unknown key")
+    check_tables(data, _KNOWN, source)
     base = path.parent
 
     def text(section: str, key: str) -> str:
-        value = data.get(section, {}).get(key)
-        if not isinstance(value, str) or not value:
-            raise ConfigError(source, f"{section}.{key}", "is required")
-        return value
+        return required_text(data, section, key, source)
 
     holders = []
     for i, item in enumerate(data.get("key_holders", {}).get("holders", []) or []):
@@ -322,6 +314,7 @@ NAV = (
     NavItem("Cases", "/cases", "/cases"),
     NavItem("Alerts", "/alerts"),
     NavItem("Actions", "/actions"),
+    NavItem("Insights", "/insights", "/insights"),
     NavItem("Audit log", "/audit"),
     NavItem("Key-holder budgets", "/budgets"),
 )
@@ -340,4 +333,5 @@ def build_analyst_console(config: AnalystConfig) -> tuple[ASGIApp, AnalystConsol
     )
     ac = AnalystConsole(calls, console)
     pages = AnalystCasePages(calls, console)
-    return console.app([*ac.routes(), *pages.routes()], name="analyst-console"), ac
+    insights = InsightPages(calls, console)
+    return console.app([*ac.routes(), *pages.routes(), *insights.routes()], name="analyst-console"), ac

@@ -49,17 +49,18 @@ def serve(app: ASGIApp, listen: str, identity_dir: Path, *, name: str = "console
 
 
 def start_console(kind: str, config: Path, log: Path, *, listen: str | None = None, no_sync: bool = False) -> object:
-    """Start ``msin node console`` (kind ``node``) or ``msin coordinator console`` (``analyst``)
-    for ``config`` as a child process; the :class:`msin_fed.demo.processes.Process`.
+    """Start ``msin node console`` (kind ``node``), ``msin coordinator console`` (``analyst``)
+    or ``msin advisory console`` (``advisory``) for ``config`` as a child process; the
+    :class:`msin_fed.demo.processes.Process`.
 
     For ``msin demo --serve`` and the browser tests: the caller waits for the address to
     answer (:func:`wait_https`).
     """
     from msin_fed.demo.processes import Process
 
-    area = {"node": "node", "analyst": "coordinator"}.get(kind)
+    area = {"node": "node", "analyst": "coordinator", "advisory": "advisory"}.get(kind)
     if area is None:
-        raise ValidationError("kind", "must be node or analyst")
+        raise ValidationError("kind", "must be node, analyst or advisory")
     args = ["-v", area, "console", "--config", str(config)]
     if listen:
         args += ["--listen", listen]

@@ -10,7 +10,7 @@ from msin_fed.errors import ConfigError
 
 from .server import DEFAULT_LISTEN, parse_listen
 
-__all__ = ["ConsoleSettings", "console_settings"]
+__all__ = ["ConsoleSettings", "check_tables", "console_settings", "required_text"]
 
 
 @dataclass(frozen=True)
@@ -46,3 +46,23 @@ def console_settings(table: object, base: Path, source: str, *, listen: str | No
     idle = _number(table, "session_idle_minutes", 15, source, 1, 24 * 60) * 60
     hours = _number(table, "session_hours", 8, source, 0.1, 24 * 7) * 3600
     return ConsoleSettings(address, base / Path(users).expanduser(), idle, hours)
+
+
+def check_tables(data: dict[str, Any], known: dict[str, set[str]], source: str) -> None:
+    """Refuse a section or key of a console's TOML that ``known`` does not list."""
+    for section, table in data.items():
+        if section not in known:
+            raise ConfigError(source, section, "unknown section")
+        if not isinstance(table, dict):
+            raise ConfigError(source, section, "must be a table")
+        for key in table:
+            if key not in known[section]:
+                raise ConfigError(source, f"{section}.{key}", "unknown key")
+
+
+def required_text(data: dict[str, Any], section: str, key: str, source: str) -> str:
+    """A required non-empty string ``section.key``; ConfigError naming it otherwise."""
+    value = data.get(section, {}).get(key)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(source, f"{section}.{key}", "is required")
+    return value

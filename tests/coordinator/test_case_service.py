@@ -177,6 +177,29 @@ def test_advisory_quorum_is_configured_and_only_members_count(store: SharedStore
         cases.recommend(adv[2], case.case_id, recommendation_id=rec.recommendation_id)
 
 
+def test_an_advisers_person_is_audited_but_votes_as_the_certificate(store: SharedStore, make_identity: MakeId,
+                                                                    tmp_path: Path) -> None:
+    # An Advisory Group console names the signed-in person (Caller.person); the audit entry
+    # reads "advisory-1/jo", while membership and the quorum count the certificate alone.
+    world = World(store, make_identity, tmp_path, CaseConfig(quorum=2))
+    cases, sttg = world.cases, world.sttg
+    case = cases.open_case(sttg, cluster_id=world.cluster)
+    cases.refer(sttg, case.case_id, "STTG and alpha disagree on timing.")
+    base = _caller(world.advisers[0])
+    jo = Caller(base.role, base.name, base.signing_public_key, base.sealing_public_key, person="jo")
+    sam = Caller(base.role, base.name, base.signing_public_key, base.sealing_public_key, person="sam")
+    cases.add_note(jo, case.case_id, "Timing matters less than the audit.")
+    rec = cases.recommend(jo, case.case_id, text="Audit within a month.")
+    again = cases.recommend(sam, case.case_id, recommendation_id=rec.recommendation_id)
+    assert again.agreed == ("advisory-1",) and not again.recorded  # two people, one certificate: one vote
+    with world.service.store.read() as conn:
+        rows = conn.execute(sa.select(audit.c.actor, audit.c.action).where(audit.c.actor_role == "advisory")).all()
+    assert [(r.actor, r.action) for r in rows] == [
+        ("advisory-1/jo", "case_note"), ("advisory-1/jo", "case_recommend"), ("advisory-1/sam", "case_recommend")]
+    timeline = cases.view(sttg, case.case_id).timeline
+    assert "jo" not in {e.actor for e in timeline} and any("advisory-1" in e.actor for e in timeline)
+
+
 def test_escalation_actions_audit_and_resumable_events(world: World) -> None:
     cases, sttg = world.cases, world.sttg
     case = cases.open_case(sttg, cluster_id=world.cluster)
@@ -269,3 +292,22 @@ def test_members_seal_to_the_opening_analysts_current_key(world: World, make_ide
     cases.post_message(world.c("beta"), case.case_id, sealed)
     [msg] = cases.messages(caller, case.case_id)
     assert open_message(msg.sealed, renewed.sealing_key, msg.sender_key) == "To the renewed key."
+
+
+def test_the_stix_bundle_of_an_escalated_case_is_fetched_again(world: World) -> None:
+    """The console keeps no bundle: GetCaseStix rebuilds it, with the ids Escalate gave."""
+    cases, sttg = world.cases, world.sttg
+    case = cases.open_case(sttg, cluster_id=world.cluster)
+    with pytest.raises(Refused, match="not escalated"):
+        cases.stix(sttg, case.case_id)
+    bundle = cases.escalate(sttg, case.case_id, "risk_to_life", "Workers moved nightly.", "police")
+    assert cases.stix(sttg, case.case_id) == bundle
+    with pytest.raises(AccessDenied):
+        cases.stix(world.c("alpha"), case.case_id)
+    with pytest.raises(NotFound):
+        cases.stix(sttg, "no-such-case")
+    # A record withdrawn since is no longer exported.
+    world.service.withdraw(world.c("beta"), "b1")
+    again = cases.stix(sttg, case.case_id)
+    assert len([o for o in again["objects"] if o["type"] == "note"]) == 2
+    assert "beta" not in json.dumps(again)

@@ -67,3 +67,25 @@ def test_the_cases_service_checks_the_person_too(live: Live, make_identity: Make
         assert "msin-person" in str(excinfo.value.details())
     finally:
         channel.close()
+
+
+def test_the_clients_name_the_person_through_with_person(live: Live, make_identity: MakeId, tmp_path: Path) -> None:
+    # The public way a console names its signed-in person: a client sharing the channel.
+    from msin_fed.analyst import AnalystClient
+    from msin_fed.cases_client import AnalystCases
+
+    identity = make_identity("analyst", "sttg-analyst")
+    with AnalystClient(f"127.0.0.1:{live.port}", identity, "sttg") as base:
+        with base.with_person("ann") as ann:
+            assert ann.alerts() == []
+        # Leaving the person's client left the shared channel open.
+        assert base.alerts() == []
+        cases = AnalystCases.connect(f"127.0.0.1:{live.port}", identity, "sttg")
+        with cases.with_person("bob") as bob:
+            assert bob.list() == []
+        assert cases.list() == []
+        cases.close()
+        with pytest.raises(ValueError, match="person"):
+            base.with_person("")
+    alerts = [actor for _role, actor, action in _actors(tmp_path) if action == "disclose_alerts"]
+    assert alerts == ["sttg-analyst/ann", "sttg-analyst"]

@@ -68,11 +68,13 @@ def test_serve_prints_every_address_and_stops_cleanly(tmp_path: Path, stop_with:
             with socket.create_connection((host, int(port)), timeout=5):
                 pass
         assert all(_alive(pid) for pid in pids)
-        # The web consoles: one per member and the analyst's, each answering over HTTPS with its
-        # sign-in page, each with the demo account and a TOTP secret printed.
-        consoles = re.findall(r"^(node console \S+|analyst console) (https://127\.0\.0\.1:\d+/)  sign in as demo, "
+        # The web consoles: one per member, the analyst's and three advisers' (the quorum), each
+        # answering over HTTPS with its sign-in page, each with the demo account and a TOTP secret.
+        consoles = re.findall(r"^(node console \S+|analyst console|Advisory Group console \S+) "
+                              r"(https://127\.0\.0\.1:\d+/)  sign in as demo, "
                               r"password (\S+), TOTP secret ([A-Z2-7]+)$", text, re.M)
-        assert len(consoles) == 3 + 1, text
+        assert len(consoles) == 3 + 1 + 3, text
+        assert [c[0] for c in consoles][-3:] == [f"Advisory Group console advisory-{i}" for i in (1, 2, 3)]
         context = ssl.create_default_context()
         context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
         opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), urllib.request.ProxyHandler({}))

@@ -186,3 +186,70 @@ def test_public_names_are_honest() -> None:
     for name in pkg.__all__:
         assert getattr(pkg, name) is not None
         assert not name.startswith("_")
+
+
+def derivable(table: Table) -> list[str]:
+    """Play the reader: solve every line (row, column, margins) that has exactly one hidden
+    entry, again and again with what was solved, and name each hidden value found."""
+    if table.row_totals is None or table.col_totals is None:
+        return []
+    rows, cols = len(table.row_codes), len(table.col_codes)
+    known: dict[tuple[int, int], int | None] = {(i, j): table.values[i][j] for i in range(rows) for j in range(cols)}
+    known.update({(i, cols): table.row_totals[i] for i in range(rows)})
+    known.update({(rows, j): table.col_totals[j] for j in range(cols)})
+    known[(rows, cols)] = table.total
+    lines = [([(i, j) for j in range(cols)], (i, cols)) for i in range(rows + 1)]
+    lines += [([(i, j) for i in range(rows)], (rows, j)) for j in range(cols + 1)]
+    found: list[str] = []
+    changed = True
+    while changed:
+        changed = False
+        for parts, total in lines:
+            unknown = [p for p in [*parts, total] if known[p] is None]
+            if len(unknown) != 1:
+                continue
+            (u,) = unknown
+            value = sum(known[p] or 0 for p in parts if p != u)
+            known[u] = value if u == total else (known[total] or 0) - value
+            found.append(f"{table.name}{u} = {known[u]}")
+            changed = True
+    return found
+
+
+def test_a_hidden_total_of_published_parts_does_not_give_a_cell_away() -> None:
+    """The analyst console's dashboard showed this: South East's row total was hidden as a
+    complement, but its cells (0, 0, 6) were published, so it was 6, and 23 - 12 - 6 gave
+    the single member's South West count of 5."""
+    records = (
+        spread(12, MEMBERS[:2], region=EM, sector=PACK)
+        + spread(6, MEMBERS[:2], region=Region.SOUTH_EAST, sector=Sector.HOSPITALITY)
+        + spread(5, MEMBERS[:1], region=Region.SOUTH_WEST, sector=GROW)
+    )
+    ins = compute_insights(InsightData(records), "2026-10")
+    t = ins.tables["region_sector"]
+    assert t.value(Region.SOUTH_WEST.value, GROW.value) is None
+    assert derivable(t) == []
+    for name in ("region", "sector"):
+        one = ins.tables[name]
+        assert one.total is None or sum(1 for v in one.values if v[0] is None) != 1
+
+
+def test_no_hidden_value_is_derivable_in_random_tables() -> None:
+    """Random region x sector tables from one to four members: no hidden value follows from
+    the published ones by solving lines."""
+    import random
+
+    regions = [EOE, EM, Region.LONDON, Region.WALES]
+    sectors = [PACK, GROW, Sector.HOSPITALITY]
+    for seed in range(60):
+        rnd = random.Random(seed)
+        records = []
+        for r in regions:
+            for s in sectors:
+                n = rnd.choice([0, 0, 1, 2, 3, 5, 6, 9, 14])
+                if n:
+                    records += spread(n, MEMBERS[: rnd.randint(1, 4)], region=r, sector=s)
+        if not records:
+            continue
+        t = compute_insights(InsightData(records), "2026-10").tables["region_sector"]
+        assert derivable(t) == [], (seed, derivable(t))

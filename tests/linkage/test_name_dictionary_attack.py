@@ -103,6 +103,9 @@ def _from_name_alone(given: str, family: str) -> list[bytes]:
     phon = " ".join(sorted({jellyfish.metaphone(w) for w in words}))
     out.extend(f"{kind}:{phon}{tail}".encode() for kind in ("phon_postcode", "name_phone_near")
                for tail in ("", "|", "|+"))
+    # ... and the name halves of the kind that binds a name word to a bank account.
+    heads = {jellyfish.metaphone(w) for w in words} | {"~" + w[:2] for w in words}
+    out.extend(f"name_bank:{head}{tail}".encode() for head in sorted(heads) for tail in ("", "|"))
     # The name halves of the nickname and day/month-swap kinds: the name as written and
     # with each word read as every canonical name it may stand for, the date unknown.
     forms = {" ".join(sorted(words))} | {

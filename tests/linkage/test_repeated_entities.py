@@ -207,3 +207,32 @@ def test_a_phone_one_digit_off_alone_or_with_another_name_is_no_match() -> None:
     assert match([("a", "m1", ion), ("b", "m2", dict(phone="07700 900124"))]) == []
     other = dict(given_name="Maria", family_name="Nowak", phone="07700 900124")
     assert match([("a", "m1", ion), ("b", "m2", other)]) == []
+
+
+def test_one_trading_name_in_two_towns_names_neither_company() -> None:
+    # Two companies trade as "Apex Staffing" in Boston and in Wisbech; mentions without a
+    # number: one at each postcode and one giving the name alone.
+    rows = [
+        ("a1", "m1", dict(company_name="Apex Staffing Ltd", postcode="PE21 7TB")),
+        ("a2", "m2", dict(company_name="APEX STAFFING LIMITED", postcode="pe217tb")),
+        ("a3", "m3", dict(company_name="Apex Staffing", postcode="PE13 2QX")),
+        ("a4", "m4", dict(company_name="Apex Staffing Ltd")),
+    ]
+    # The same name at the same postcode is still the Boston company; the name alone is
+    # neither, since two companies at two postcodes hold it.
+    assert pair_set(match(rows)) == {("a1", "a2")}
+    # With one company alone holding the name, the name alone links its mentions.
+    assert pair_set(match([rows[0], rows[3]])) == {("a1", "a4")}
+
+
+def test_one_bank_account_given_by_people_of_different_names_is_not_their_identity() -> None:
+    # Wages of two workers paid into their controller's account; no dates of birth.
+    two = [("k1", "m1", dict(given_name="Florentina", family_name="Mindru", bank_account="20-00-00 55779911")),
+           ("k2", "m2", dict(given_name="Andrzej", family_name="Dabrowski", bank_account="200000 55779911"))]
+    assert match(two) == []
+    # ... while one person's account links with a typo in one name word, or a nickname
+    # sharing the first two letters of a word
+    same = [("l1", "m1", dict(given_name="Daniel", family_name="White", bank_account="20-00-00 55779911")),
+            ("l2", "m2", dict(given_name="Daniek", family_name="WHITE", bank_account="200000 55779911")),
+            ("l3", "m3", dict(given_name="Dan", family_name="Whyte", bank_account="20 00 00 55779911"))]
+    assert pair_set(match(same)) == {("l1", "l2"), ("l1", "l3"), ("l2", "l3")}

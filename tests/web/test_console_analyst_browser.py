@@ -9,6 +9,7 @@ checked with axe-core."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -191,6 +192,120 @@ def test_actions_and_the_audit_log_with_its_verification(analyst: Analyst) -> No
     for phone in PHONES:
         assert phone not in page.content()
     analyst.pages.check(page, "audit log")
+
+
+# Records sent straight to the coordinator for the insights dashboard, beside the four the
+# nodes shared (TLF packhouse, 2026-05): (member, region, sector, month, how many).
+# South West growing comes from brightstaff alone: its count must never be shown.
+INSIGHT_RECORDS = [
+    ("freshmart", "TLF", "packhouse", "2026-05", 4), ("brightstaff", "TLF", "packhouse", "2026-05", 4),
+    ("freshmart", "TLJ", "hospitality", "2026-04", 3), ("brightstaff", "TLJ", "hospitality", "2026-04", 3),
+    ("brightstaff", "TLK", "growing_picking", "2026-04", 5),
+]
+
+
+def _submit_insight_records(net: LocalNetwork) -> None:
+    from msin_fed import pki
+    from msin_fed.model import ExploitationType, Grade, Region, Sector, SharedRecord, Tlp
+    from msin_fed.proto import coordinator_pb2 as pb
+    from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
+    from msin_fed.wire import record_to_pb, sign_batch
+
+    for member in ("freshmart", "brightstaff"):
+        identity = net.identity(member)
+        subs = [
+            pb.Submission(submission_id=f"ins-{member}-{region}-{i}", record=record_to_pb(SharedRecord(
+                record_id=f"ins-{member}-{region}-{i}", member_id=member,
+                narrative="Workers said a driver keeps part of their wages against a travel debt.", tokens=(),
+                region=Region(region), sector=Sector(sector),
+                exploitation_type=ExploitationType.LABOUR_MULTIPLE_EXPLOITERS, month=month,
+                grade=Grade.parse("2BP"), tlp=Tlp.AMBER)).SerializeToString())
+            for m, region, sector, month, n in INSIGHT_RECORDS if m == member for i in range(n)
+        ]
+        channel = pki.secure_channel(net.coordinator_address, identity, role="coordinator", name=COORDINATOR_NAME)
+        try:
+            stub = pb_grpc.CoordinatorStub(channel)  # type: ignore[no-untyped-call]
+            stub.SubmitBatch(pb.SubmitBatchRequest(submissions=subs, signature=sign_batch(subs, identity.signing_key)),
+                             timeout=60)
+        finally:
+            channel.close()
+
+
+def _cells(page: Any, table: str) -> list[str]:
+    return [c.strip() for c in page.locator(f"#{table} td.govuk-table__cell--numeric").all_inner_texts()]
+
+
+def test_insights_dashboard_charts_tables_and_suppression(analyst: Analyst) -> None:
+    _submit_insight_records(analyst.net)
+    page = analyst.page
+    page.goto(analyst.url + "/insights?month=2026-05")
+    assert page.locator("h1").inner_text() == "Insights for 2026-05"
+    assert "fewer than 5 records" in page.inner_text("#suppression")
+    # Every chart is a PNG from this console that decoded, with a text alternative.
+    images = page.locator("figure.msin-chart img")
+    assert images.count() == 4
+    for img in images.all():
+        assert img.evaluate("i => i.complete && i.naturalWidth > 0") and "table below" in str(img.get_attribute("alt"))
+        assert str(img.get_attribute("src")).startswith("/insights/charts/")
+    region_sector = page.locator("#table-region-sector")
+    rows = {r.locator("th").inner_text(): [c.strip() for c in r.locator("td").all_inner_texts()]
+            for r in region_sector.locator("tbody tr").all()}
+    # The brightstaff-only South West count is hidden, and so is what would reveal it.
+    assert rows["South West"][-1].startswith("*") and "5" not in rows["South West"]
+    assert rows["Total"][-1] == "23"  # the 4 records the nodes shared and the 19 sent here
+    # No row or column (with its total) has exactly one hidden value: it would follow from the rest.
+    grid = list(rows.values())
+    for line in [*grid, *([row[j] for row in grid] for j in range(len(grid[0])))]:
+        assert sum(v.startswith("*") for v in line) != 1, rows
+    for table in ("table-month-family", "table-region-sector", "table-type", "table-actions"):
+        for text in _cells(page, table):
+            assert text.startswith("*") or text == "0" or int(text) >= 5, (table, text)
+    assert page.locator("#table-growth tbody tr").count() == 12
+    html = page.content()
+    for secret in ("freshmart", "brightstaff", *PHONES):
+        assert secret not in html
+    analyst.pages.check(page, "insights")
+
+    # The month picker: another month and a shorter period.
+    page.select_option("#month", "2026-04")
+    page.select_option("#window", "3")
+    page.click("button:has-text('Show insights')")
+    assert "month=2026-04" in page.url and "window=3" in page.url
+    assert page.locator("#table-growth tbody tr").count() == 3
+    assert page.locator("h1").inner_text() == "Insights for 2026-04"
+
+
+def test_insights_bad_month_is_named(analyst: Analyst) -> None:
+    page = analyst.page
+    reply = page.goto(analyst.url + "/insights?month=2026-13")
+    assert reply is not None and reply.status == 400
+    assert "Month: wrong format" in page.inner_text(".govuk-error-summary")
+    assert page.locator("figure.msin-chart").count() == 0
+    analyst.pages.check(page, "insights bad month")
+    assert page.request.get(analyst.url + "/insights/charts/not-a-key/trends.png").status == 404
+
+
+def test_insights_stix_download(analyst: Analyst, tmp_path: Path) -> None:
+    from stix2validator import ValidationOptions, validate_string  # type: ignore[import-untyped]
+
+    page = analyst.page
+    page.goto(analyst.url + "/insights?month=2026-05")
+    link = page.locator("a:has-text('Download the STIX 2.1 bundle')")
+    reply = page.request.get(analyst.url + str(link.get_attribute("href")))
+    assert reply.headers["content-type"] == "application/stix+json"
+    assert reply.headers["content-disposition"] == 'attachment; filename="insights-2026-05-stix.json"'
+    with page.expect_download() as info:
+        link.click()
+    assert info.value.suggested_filename == "insights-2026-05-stix.json"
+    target = tmp_path / "insights.json"
+    info.value.save_as(str(target))
+    text = target.read_text()
+    result = validate_string(text, ValidationOptions(strict=True, version="2.1"))
+    assert result.is_valid, [str(e) for e in result.errors]
+    bundle = json.loads(text)
+    assert bundle["type"] == "bundle" and any(o["type"] == "report" for o in bundle["objects"])
+    for secret in ("freshmart", "brightstaff", *PHONES):
+        assert secret not in text
 
 
 def test_every_page_passes_axe(analyst: Analyst) -> None:

@@ -1,16 +1,18 @@
-"""``msin node users``, ``msin coordinator users`` and the consoles' configuration errors
-(exit 2 naming the file and key)."""
+"""``msin node users``, ``msin coordinator users``, ``msin advisory users`` and the consoles'
+configuration errors (exit 2 naming the file and key)."""
 
 from __future__ import annotations
 
 import io
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyotp
 import pytest
 
+from msin_fed import pki
 from msin_fed.cli import main
 from msin_fed.web.accounts import AccountStore
 
@@ -98,3 +100,46 @@ def test_add_account_for_a_node_console(tmp_path: Path) -> None:
         assert store.authenticate("demo", PASSWORD, pyotp.TOTP(new.totp_secret).at(time.time())) is not None
     finally:
         store.close()
+
+
+def _advisory_config(tmp_path: Path, identity: Path) -> Path:
+    config = tmp_path / "advisory.toml"
+    config.write_text(f'[console]\nusers = "adv.db"\n[advisory]\nidentity = "{identity}"\n'
+                      '[coordinator]\naddress = "127.0.0.1:1"\nname = "sttg"\n')
+    return config
+
+
+def test_advisory_users_add_list_remove(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    config = _advisory_config(tmp_path, tmp_path / "id")
+    _stdin(monkeypatch, PASSWORD + "\n")
+    assert main(["advisory", "users", "add", "--config", str(config), "jo", "--password-stdin"]) == 0
+    assert "account jo created" in capsys.readouterr().out
+    assert main(["advisory", "users", "list", "--config", str(config)]) == 0
+    assert capsys.readouterr().out.split() == ["jo"]
+    assert main(["advisory", "users", "remove", "--config", str(config), "jo"]) == 0
+    capsys.readouterr()
+    assert main(["advisory", "users", "list", "--config", str(config)]) == 0
+    assert "no accounts" in capsys.readouterr().out
+
+
+def test_the_advisory_console_needs_an_advisory_certificate(
+        tmp_path: Path, make_identity: Callable[[str, str], pki.Identity], capsys: pytest.CaptureFixture[str]) -> None:
+    # An analyst's certificate would make the console an analyst at the coordinator.
+    analyst = make_identity("analyst", "sttg-analyst")
+    assert analyst.directory is not None
+    config = _advisory_config(tmp_path, analyst.directory)
+    assert main(["advisory", "console", "--config", str(config), "--listen", "127.0.0.1:0"]) == 2
+    err = capsys.readouterr().err
+    assert "advisory.identity" in err and "advisory" in err and "'analyst'" in err
+
+
+def test_the_advisory_config_names_a_missing_or_unknown_key(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "advisory.toml"
+    config.write_text('[advisory]\nidentity = "id"\n[coordinator]\naddress = "127.0.0.1:1"\n')
+    assert main(["advisory", "console", "--config", str(config)]) == 2
+    assert "coordinator.name" in capsys.readouterr().err
+    config.write_text('[advisory]\nidentity = "id"\nvotes = 3\n[coordinator]\naddress = "a:1"\nname = "s"\n')
+    assert main(["advisory", "console", "--config", str(config)]) == 2
+    assert "advisory.votes" in capsys.readouterr().err

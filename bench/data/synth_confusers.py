@@ -1,0 +1,143 @@
+"""Confusers for the tuning data: different entities that share what one entity would.
+
+``write_confusers_set(directory, seed)`` writes the repeats set of :mod:`data.synth`
+(people, sites and companies at up to 8 members) and adds, at random members, the
+classes of false match a matcher must resist, each with its ground truth:
+
+- **same-named companies without numbers**: two companies trading under one name in
+  other towns (registered names are unique, trading names are not), mentioned by name
+  and postcode, with their own numbers only now and then;
+- **phoenix companies**: a company dissolved and a new one under the same name at the
+  same address with a new number; mentions of either give the number only now and then;
+- **a bank account or phone shared by people without dates of birth**: a controller's
+  account that several workers' wages are paid into, or one phone a couple or a house
+  gives, by people of different names and no date of birth;
+- **namesakes without dates of birth**: one common full name given by several people,
+  each with their own phone, some at one postcode district.
+
+Written for the tuning split only as the other sets are: seeds 1-3 tune, 101-103 test.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import string
+from pathlib import Path
+
+from data import synth
+
+__all__ = ["write_confusers_set"]
+
+
+def _row(rid: str, **values: str) -> dict[str, str]:
+    row = {c: "" for c in synth.COLUMNS}
+    row.update(values, record_id=rid)
+    return row
+
+
+def _company(rng: random.Random, rid: str, name: str, number: str, postcode: str, street: str) -> dict[str, str]:
+    suffix = rng.choice(["Ltd", "Limited", "LTD", ""])
+    text = f"{name} {suffix}".strip()
+    row = _row(rid, company_name=text.upper() if rng.random() < 0.2 else text)
+    if rng.random() < 0.25:
+        row["company_number"] = number
+    if rng.random() < 0.7:
+        row["postcode"] = postcode
+    if rng.random() < 0.4:
+        row["street_address"] = street
+    return row
+
+
+def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tuple[str, str]]]:
+    """The repeats set plus the confusers above; files and true cross-file pairs."""
+    files, truth = synth.write_repeats_set(directory, seed)
+    rng = random.Random(seed * 7919 + 17)
+    members = len(files)
+    added: list[list[dict[str, str]]] = [[] for _ in range(members)]
+    holders: dict[str, list[tuple[int, str]]] = {}
+    counter = 0
+
+    def place(entity: str, k: int, make: object) -> None:
+        nonlocal counter
+        for member in rng.sample(range(members), min(k, members)):
+            counter += 1
+            rid = f"x{member}-{counter:05d}"
+            added[member].append(make(rid))  # type: ignore[operator]
+            holders.setdefault(entity, []).append((member, rid))
+
+    def number() -> str:
+        return f"{rng.randint(100000, 13999999):08d}"
+
+    def postcode(outward: str) -> str:
+        return f"{outward} {rng.randint(1, 9)}{rng.choice(synth.INWARD)}{rng.choice(synth.INWARD)}"
+
+    words = [f"{w} {k}" for w in synth.COMPANY_WORDS for k in synth.COMPANY_KINDS]
+    rng.shuffle(words)
+    for i in range(8):  # two companies of one trading name in two towns
+        name = words.pop()
+        for j, (_town, outward) in enumerate(rng.sample(synth.TOWNS, 2)):
+            no, pc, street = number(), postcode(outward), f"Unit {rng.randint(1, 30)} {rng.choice(synth.STREETS)}"
+            place(f"same{i}-{j}", rng.choice([2, 3, 4]),
+                  lambda rid, n=name, no=no, pc=pc, st=street: _company(rng, rid, n, no, pc, st))
+    for i in range(8):  # a phoenix: same name and address, a new number
+        name = words.pop()
+        pc, street = postcode("PE21"), f"Unit {rng.randint(1, 30)} Riverside Industrial Estate"
+        for j in range(2):
+            no = number()
+            place(f"phoenix{i}-{j}", rng.choice([2, 3, 4]),
+                  lambda rid, n=name, no=no, pc=pc, st=street: _company(rng, rid, n, no, pc, st))
+    people = synth.draw_population(rng, 60)
+    for i in range(10):  # one bank account (or phone) for several people, no dates of birth
+        sort = "".join(rng.choices(string.digits, k=6))
+        account = "".join(rng.choices(string.digits, k=8))
+        phone = "07" + "".join(rng.choices(string.digits, k=9))
+        shared_bank = rng.random() < 0.6
+        for j in range(rng.choice([2, 3])):
+            p = people.pop()
+
+            def make(rid: str, p: synth.Person = p, bank: bool = shared_bank, sort: str = sort,
+                     account: str = account, phone: str = phone) -> dict[str, str]:
+                row = _row(rid, given_name=p.given, family_name=p.family)
+                if bank:
+                    row["bank_account"] = f"{sort[:2]}-{sort[2:4]}-{sort[4:]} {account}"
+                else:
+                    row["phone"] = phone
+                if rng.random() < 0.5:
+                    row["locality"] = p.town
+                return row
+
+            place(f"shared{i}-{j}", rng.choice([1, 2]), make)
+    for i in range(6):  # namesakes without dates of birth, one phone each
+        given, family = rng.choice(synth.GIVEN), rng.choice(synth.FAMILY)
+        town, outward = rng.choice(synth.TOWNS)
+        for j in range(3):
+            phone = "07" + "".join(rng.choices(string.digits, k=9))
+            pc = postcode(outward)
+
+            def make_n(rid: str, ph: str = phone, pc: str = pc, given: str = given, family: str = family,
+                       town: str = town) -> dict[str, str]:
+                row = _row(rid, given_name=given, family_name=family, locality=town)
+                if rng.random() < 0.6:
+                    row["phone"] = ph
+                if rng.random() < 0.5:
+                    row["postcode"] = pc
+                return row
+
+            place(f"namesake{i}-{j}", rng.choice([1, 2]), make_n)
+    for member, path in enumerate(files):
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        rows.extend(added[member])
+        rng.shuffle(rows)
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(synth.COLUMNS))
+            writer.writeheader()
+            writer.writerows(rows)
+    out = set(truth)
+    for mentions in holders.values():
+        for i, (ma, ra) in enumerate(mentions):
+            for mb, rb in mentions[i + 1 :]:
+                if ma != mb:
+                    out.add((ra, rb) if ra < rb else (rb, ra))
+    return files, out
