@@ -94,7 +94,8 @@ def report(name: str, result: Fit) -> list[str]:
     levels = {c.name: c.levels for c in COMPARISONS}
     for comp, level, m, u, w in result.rows():
         kinds = next((k for n, k in levels[comp] if n == level), frozenset())
-        model = f"{model_weight(kinds):8.1f}" if kinds else f"{-DEFAULT_MODEL.disagreement.get(comp, 0.0):8.1f}"
+        against = [DEFAULT_MODEL.disagreement.get(k, 0.0) for k, c in fitted.DISAGREEMENTS.items() if c == comp]
+        model = f"{model_weight(kinds):8.1f}" if kinds else f"{-max(against, default=0.0):8.1f}"
         out.append(f"  {comp:<15}{level:<22}{m:9.4f}{u:11.2e}{w:11.1f}{model}")
     return out
 
