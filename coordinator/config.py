@@ -74,8 +74,9 @@ __all__ = ["CaseConfig", "CoordinatorConfig", "SmtpConfig", "default_intake_work
 
 def default_intake_workers() -> int:
     """One checking process per core (at most 64). With verification on, the residue scan
-    is most of intake's CPU (about 1 ms of the 1.6 ms per record of a 700-character
-    narrative), and the writer mostly waits on the database, so every core checks."""
+    is most of intake's CPU (about 0.35 ms of the 0.65 ms per record of a 700-character
+    narrative, bench/coordinator.py), and the writer mostly waits on the database, so every
+    core checks."""
     return max(1, min(64, os.cpu_count() or 1))
 
 

@@ -42,13 +42,14 @@ Incremental rules:
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from operator import itemgetter
-from typing import NamedTuple
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -57,10 +58,10 @@ from msin_fed.linkage.core import candidate_pairs, cluster_records, score_pairs
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 from msin_fed.model import Token
 
-from .seen_keys import SeenKeys
+from .seen_keys import StoredKeys
 from .store import ClusterInfo, SharedStore, pack_tokens, token_key
 from .store import postings as P
-from .store.postings import TokenRow
+from .store.postings import HeldTokens, PackedTokens, TokenRow
 
 __all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView", "RecordTokens", "TokenRow", "prepare_tokens"]
 
@@ -72,15 +73,29 @@ NEW = "new"
 UPDATED = "updated"
 REMOVED = "removed"
 
-_KEY = itemgetter(5)  # a TokenRow's key
+_KEY = attrgetter("key")
 
 
 class RecordTokens(NamedTuple):
-    """A record's tokens ready to store: its ``tokens`` rows (:data:`.store.postings.TOKEN_COLUMNS`, each
-    ``(kind, value)`` once) and its packed ``record_tokens`` value."""
+    """A record's tokens ready to store: its ``tokens`` rows (each ``(kind, value)`` once)
+    and its packed ``record_tokens`` value."""
 
     rows: list[TokenRow]
     packed: bytes
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Intake workers send these to the writer: rows pickled as plain tuples cost a
+        # third of what pickling each TokenRow by its own __reduce__ did.
+        return (_record_tokens, (list(map(tuple, self.rows)), self.packed))
+
+
+def _record_tokens(rows: list[tuple[str, str, str, bytes, int, int]], packed: bytes) -> RecordTokens:
+    # tuple.__new__ called from C: TokenRow's own Python __new__ (or _make) per row cost
+    # the writer several times as much.
+    return RecordTokens(list(map(_as_token_row, rows)), packed)
+
+
+_as_token_row = functools.partial(tuple.__new__, TokenRow)
 
 
 def prepare_tokens(record_id: str, member_id: str, toks: Iterable[TokenLike], epoch: int) -> RecordTokens:
@@ -95,8 +110,8 @@ def prepare_tokens(record_id: str, member_id: str, toks: Iterable[TokenLike], ep
             (kind, value), tok_epoch = tok, epoch
         if (kind, value) not in seen:
             seen.add((kind, value))
-            rows.append((record_id, member_id, kind, value, tok_epoch, token_key(value)))
-    return RecordTokens(rows, pack_tokens((row[2], row[3]) for row in rows))
+            rows.append(_as_token_row((record_id, member_id, kind, value, tok_epoch, token_key(value))))
+    return RecordTokens(rows, pack_tokens((row.kind, row.value) for row in rows))
 
 
 @dataclass(frozen=True)
@@ -128,7 +143,13 @@ class _PairResult:
 
 
 class MatchEngine:
-    """Incremental matcher over a :class:`SharedStore` (see the module docstring)."""
+    """Incremental matcher over a :class:`SharedStore` (see the module docstring).
+
+    ``single_writer``: on SQLite, this engine is the store's only writer of tokens (the
+    serving coordinator), so it may keep a filter of the stored keys and skip looking up
+    tokens never stored. On PostgreSQL the engine always keeps one, caught up on other
+    processes' writes under the write lock (:class:`.seen_keys.StoredKeys`).
+    """
 
     def __init__(
         self,
@@ -142,10 +163,14 @@ class MatchEngine:
         self.model = model
         #: Epoch recorded for ``(kind, value)`` tokens given without one.
         self.epoch = epoch
-        # Only when this engine alone writes the token table (the coordinator process) may
-        # it remember which keys exist and skip looking up the ones never stored.
-        self._single_writer = single_writer
-        self._seen: SeenKeys | None = None
+        # Remember which keys are stored and skip looking up the ones never stored: on
+        # SQLite only when this engine alone writes the token table (the coordinator
+        # process); on PostgreSQL always, caught up on other writers' keys under the lock.
+        self._stored_keys: StoredKeys | None = None
+        if not store.is_sqlite:
+            self._stored_keys = StoredKeys(shared=True)
+        elif single_writer:
+            self._stored_keys = StoredKeys(shared=False)
 
     # ------------------------------------------------------------------ public API
 
@@ -196,39 +221,31 @@ class MatchEngine:
     # ------------------------------------------------------------------ ingest / withdraw
 
     def _ingest(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> list[MatchChange]:
-        known = self._seen_keys(conn)  # before the insert: built from the table on first use
+        # Before the insert: built from the table on first use, caught up on other writers.
+        known, number = (None, None) if self._stored_keys is None else self._stored_keys.before_insert(conn)
         rows = [row for record in by_record.values() for row in record.rows]
         # In key order, the index takes the batch in one sweep rather than at random places.
         rows.sort(key=_KEY)
-        P.insert_postings(
-            conn, rows, [(rid, record.rows[0][1], record.packed) for rid, record in by_record.items() if record.rows]
-        )
-        if known is None:
-            lookup = {row[3]: row[5] for row in rows}
+        packed = [PackedTokens(rid, record.rows[0].member_id, record.packed) for rid, record in by_record.items() if record.rows]
+        P.insert_postings(conn, rows, packed, number)
+        if known is None or self._stored_keys is None:
+            lookup = {row.value: row.key for row in rows}
         else:
             keys = np.fromiter(map(_KEY, rows), dtype=np.int64, count=len(rows))
             distinct, n_rows = np.unique(keys, return_counts=True)
             # Look up keys that may be stored already or that two records of this batch hold.
             wanted = distinct[known.may_contain(distinct) | (n_rows >= 2)]
-            known.add(distinct)
-            lookup = {rows[i][3]: rows[i][5] for i in np.flatnonzero(np.isin(keys, wanted)).tolist()}
+            self._stored_keys.stored(distinct)
+            lookup = {rows[i].value: rows[i].key for i in np.flatnonzero(np.isin(keys, wanted)).tolist()}
         # Holders of tokens that can still carry weight (or just lost it): every pair of
         # a token a new record holds rescores, since the token's entity count changed.
         holders = self._shared_holders(conn, lookup, self.model.max_frequency + 1)
         candidates = candidate_pairs(held for held in holders.values() if not by_record.keys().isdisjoint(held))
         return self._update(conn, candidates, removed=set(), fresh=by_record, known=holders)
 
-    def _seen_keys(self, conn: Connection) -> SeenKeys | None:
-        """The filter of stored keys (built from the table on first use)."""
-        if not self._single_writer:
-            return None
-        if self._seen is None:  # once per process: later growth needs no scan
-            self._seen = SeenKeys(P.all_keys(conn))
-        return self._seen
-
     def _withdraw(self, conn: Connection, record_id: str) -> list[MatchChange]:
-        _member, own = self._tokens_of(conn, [record_id]).get(record_id, ("", []))
-        keys = {value: token_key(value) for _kind, value in own}
+        held = self._tokens_of(conn, [record_id]).get(record_id)
+        keys = {t.value: token_key(t.value) for t in (held.tokens if held else [])}
         P.delete_postings(conn, record_id, keys.values())
         holders = self._shared_holders(conn, keys, self.model.max_frequency)
         return self._update(conn, candidate_pairs(holders.values()), removed={record_id}, known=holders)
@@ -319,8 +336,8 @@ class MatchEngine:
         member: dict[str, str] = {}
         for r, record in fresh.items():
             if record.rows:
-                held[r] = {row[3]: row[2] for row in record.rows}
-                member[r] = record.rows[0][1]
+                held[r] = {row.value: row.kind for row in record.rows}
+                member[r] = record.rows[0].member_id
         self._read_tokens(conn, {r for pair in candidates for r in pair}, held, member)
         most = self.model.max_frequency
         holders: dict[bytes, Collection[str]] = {}
@@ -350,9 +367,9 @@ class MatchEngine:
     ) -> None:
         """Add the stored tokens of ``records`` not yet in ``held``."""
         missing = sorted(records - held.keys())
-        for rid, (mid, toks) in self._tokens_of(conn, missing).items():
-            held[rid] = {value: kind for kind, value in toks}
-            member[rid] = mid
+        for rid, stored in self._tokens_of(conn, missing).items():
+            held[rid] = {t.value: t.kind for t in stored.tokens}
+            member[rid] = stored.member_id
 
     def _recluster(self, conn: Connection, seeds: set[str]) -> dict[str, str]:
         """Recompute the clusters of the components containing ``seeds``; their records' ids.
@@ -370,7 +387,7 @@ class MatchEngine:
             members.setdefault(root, []).append(r)
         in_pairs = sorted({r for group in members.values() if len(group) >= 2 for r in group})
         previous = self._cluster_ids(conn, set(in_pairs))
-        held = {rid: {value: kind for kind, value in toks} for rid, (_m, toks) in self._tokens_of(conn, in_pairs).items()}
+        held = {rid: {t.value: t.kind for t in stored.tokens} for rid, stored in self._tokens_of(conn, in_pairs).items()}
         by_root: dict[str, list[tuple[str, str, float]]] = {}
         for (a, b), score in edges.items():
             by_root.setdefault(component_of[a], []).append((a, b, score))
@@ -460,15 +477,15 @@ class MatchEngine:
             few.update(keys[v] for v, n in freq.items() if n <= most)
         count: Counter[bytes] = Counter()
         out: dict[bytes, dict[str, str]] = {}
-        for value, rid, mid in P.holders(conn, few):
-            if value in keys:
-                count[value] += 1
-                out.setdefault(value, {})[rid] = mid
+        for h in P.holders(conn, few):
+            if h.value in keys:
+                count[h.value] += 1
+                out.setdefault(h.value, {})[h.record_id] = h.member_id
         return {v: held for v, held in out.items() if 2 <= count[v] <= most}
 
     @staticmethod
-    def _tokens_of(conn: Connection, record_ids: Sequence[str]) -> dict[str, tuple[str, list[tuple[str, bytes]]]]:
-        """record -> (member, its (kind, value) tokens), for the records given that have tokens."""
+    def _tokens_of(conn: Connection, record_ids: Sequence[str]) -> dict[str, HeldTokens]:
+        """record -> its member and tokens, for the records given that have tokens."""
         return P.tokens_of(conn, record_ids)
 
     @staticmethod

@@ -10,10 +10,16 @@ Token keys are prefixes of OPRF outputs, uniformly random 64-bit integers, so bi
 positions come straight from the key (double hashing), without a hash function. The
 filter is blocked: each key's bits lie in one cache line.
 
-Only valid while its engine is the only writer of the token table (the coordinator
-process): keys written by another process would be missed. Withdrawn keys stay set,
-which only costs a lookup. Each layer holds ~1% false positives when full; layers
-double in size, so the combined rate stays within a few percent.
+:class:`StoredKeys` keeps a filter true to the store. On SQLite its engine is the only
+writer of the token table (the coordinator process holds the store's lock), so the
+filter is built once and grows with what the engine stores. On PostgreSQL other
+processes store tokens too: every write transaction holds the write lock and numbers
+itself (``record_tokens.seq``, a sequence taken under the lock, so numbers follow commit
+order), and before looking anything up the engine adds the keys of the transactions
+numbered above the last it read. Whatever another process committed before this
+transaction took the lock is then in the filter. Withdrawn keys stay set, which only
+costs a lookup. Each layer holds ~1% false positives when full; layers double in size,
+so the combined rate stays within a few percent.
 """
 
 from __future__ import annotations
@@ -22,8 +28,11 @@ from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy.engine import Connection
 
-__all__ = ["SeenKeys"]
+from .store import postings as P
+
+__all__ = ["SeenKeys", "StoredKeys"]
 
 _HASHES = 7  # with 10 bits per key, in 512-bit blocks: ~1% false positives
 _BITS_PER_KEY = 10
@@ -106,3 +115,41 @@ class SeenKeys:
             for layer in self._layers:
                 out |= layer.may_contain(keys)
         return out
+
+
+class StoredKeys:
+    """A :class:`SeenKeys` of every key in the store's token table, for one match engine.
+
+    Call :meth:`before_insert` inside the write transaction (holding the write lock) before
+    the transaction's lookups, and :meth:`stored` after inserting its rows. ``shared``: other
+    processes write the table too (PostgreSQL), so each transaction first catches up on
+    theirs and numbers its own.
+    """
+
+    def __init__(self, *, shared: bool) -> None:
+        self.shared = shared
+        self._seen: SeenKeys | None = None
+        self._after = 0  # shared: the last transaction number read
+        self._number: int | None = None  # shared: this transaction's number
+
+    def before_insert(self, conn: Connection) -> tuple[SeenKeys, int | None]:
+        """The filter, with every key committed so far, and (shared) the number to store
+        this transaction's rows under."""
+        if self._seen is None:  # once per process: later growth needs no scan
+            self._seen = SeenKeys(P.all_keys(conn))
+            if self.shared:
+                self._after = P.last_write_number(conn)
+        elif self.shared:
+            keys, self._after = P.keys_stored_after(conn, self._after)
+            self._seen.add(keys)
+        self._number = P.next_write_number(conn) if self.shared else None
+        return self._seen, self._number
+
+    def stored(self, keys: npt.NDArray[np.int64]) -> None:
+        """Add the keys this transaction stored (a rollback leaves them: a lookup more)."""
+        assert self._seen is not None, "before_insert first"
+        self._seen.add(keys)
+        if self._number is not None:
+            # Numbers below it were taken, and committed, before this transaction's lock.
+            self._after = max(self._after, self._number)
+            self._number = None

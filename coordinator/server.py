@@ -223,6 +223,9 @@ def serve(config: CoordinatorConfig) -> int:
     """Serve until SIGTERM or SIGINT, then shut down gracefully. Returns an exit code."""
     if config.log_file is not None:
         open_log(config.log_file)
+        # The log goes to its file only: propagated to the console handler as well, every
+        # line was written twice wherever standard error is kept (the demo, the journal).
+        logging.getLogger("msin_fed").propagate = False
     server = CoordinatorServer(config)
     # Everything loaded so far (Presidio and spaCy models, config) lives as long as the
     # process: keep it out of the collector's way so collections during intake stay short.

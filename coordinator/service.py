@@ -165,7 +165,8 @@ class CoordinatorService:
         self.store = store
         #: Publication rules of GetInsights (the configuration's ``[insights]`` table).
         self.insight_config = insights or InsightConfig()
-        # The seen-keys filter is valid only while this process alone writes tokens.
+        # On SQLite the seen-keys filter is valid because this process alone writes tokens
+        # (the store's lock); on PostgreSQL the engine keeps it in step with other processes.
         self.engine = MatchEngine(store, epoch=epoch, single_writer=store.single_process)
         self.epoch = epoch
         self.verifier = verifier

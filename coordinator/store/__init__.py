@@ -9,7 +9,7 @@ Where things are::
 
     schema.py      the tables (what each holds, and how they partition)
     codec.py       packed tokens, token keys, record rows <-> SharedRecord (pure)
-    sql.py         driver-level bulk inserts and chunked IN lookups (the hot paths)
+    sql.py         driver-level bulk inserts (COPY on PostgreSQL) and IN lookups (the hot paths)
     engine.py      engines for SQLite / PostgreSQL, tuning, the locks of several processes
     migrate.py     Alembic migrations (``migrations/versions``), run at every start
     shared.py      SharedStore: transactions, and the queries of intake, events, alerts,

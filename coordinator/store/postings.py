@@ -1,11 +1,13 @@
 """The match engine's queries: token postings, matched pairs and cluster ids.
 
 This is the whole of what :class:`..matching.MatchEngine` reads and writes, as functions
-over an open connection (inside the caller's transaction) returning plain values, so
-that scoring and clustering are pure functions over what these return. Lookups go
-through ``tokens.key`` (an 8-byte prefix of the token value; callers compare the full
-value) or a record id: each is a point or ``IN`` lookup on one index, which is what lets
-``tokens`` be partitioned by ``key`` and the rest by record id.
+over an open connection (inside the caller's transaction) returning named values
+(:class:`TokenRow`, :class:`Holding`, :class:`HeldTokens`, :class:`PairRow`,
+:class:`ScoredPair`, :class:`Edge`), so that scoring and clustering are pure functions
+over what these return. Lookups go through ``tokens.key`` (an 8-byte prefix of the token
+value; callers compare the full value) or a record id: each is a point or ``IN`` lookup
+on one index, which is what lets ``tokens`` be partitioned by ``key`` and the rest by
+record id.
 """
 
 from __future__ import annotations
@@ -18,14 +20,20 @@ import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .codec import as_bytes, unpack_tokens
+from .codec import as_bytes, token_key, unpack_tokens
 from .schema import cluster_of, pairs, record_tokens, tokens
 from .sql import bulk_insert, executemany, select_in
 
 __all__ = [
     "PAIR_COLUMNS",
     "TOKEN_COLUMNS",
+    "Edge",
+    "HeldTokens",
+    "Holding",
+    "PackedTokens",
     "PairRow",
+    "ScoredPair",
+    "StoredToken",
     "TokenRow",
     "all_keys",
     "all_pairs",
@@ -34,6 +42,9 @@ __all__ = [
     "holders",
     "insert_postings",
     "key_counts",
+    "keys_stored_after",
+    "last_write_number",
+    "next_write_number",
     "pair_edges",
     "pairs_touching",
     "replace_cluster_ids",
@@ -42,11 +53,51 @@ __all__ = [
     "value_counts",
 ]
 
-#: Column order of a :data:`TokenRow`.
-TOKEN_COLUMNS = ("record_id", "member_id", "kind", "value", "epoch", "key")
-#: A ``tokens`` row: (record_id, member_id, kind, value, epoch, key).
-TokenRow = tuple[str, str, str, bytes, int, int]
-PAIR_COLUMNS = ("record_a", "record_b", "member_a", "member_b", "score", "kinds")
+
+class TokenRow(NamedTuple):
+    """A ``tokens`` row: one token of one record (``key`` is :func:`.codec.token_key` of
+    ``value``)."""
+
+    record_id: str
+    member_id: str
+    kind: str
+    value: bytes
+    epoch: int
+    key: int
+
+
+#: Column order of a :class:`TokenRow` (its field names).
+TOKEN_COLUMNS: tuple[str, ...] = TokenRow._fields
+
+
+class PackedTokens(NamedTuple):
+    """A ``record_tokens`` row: a record's tokens packed by :func:`.codec.pack_tokens`."""
+
+    record_id: str
+    member_id: str
+    tokens: bytes
+
+
+class StoredToken(NamedTuple):
+    """One token of a record as stored: its kind and 64-byte value."""
+
+    kind: str
+    value: bytes
+
+
+class HeldTokens(NamedTuple):
+    """A record's member and its tokens (:func:`tokens_of`)."""
+
+    member_id: str
+    tokens: list[StoredToken]
+
+
+class Holding(NamedTuple):
+    """One record holding a token value (:func:`holders`)."""
+
+    value: bytes
+    record_id: str
+    member_id: str
 
 
 class PairRow(NamedTuple):
@@ -60,16 +111,63 @@ class PairRow(NamedTuple):
     kinds: str
 
 
+#: Column order of a :class:`PairRow`.
+PAIR_COLUMNS: tuple[str, ...] = PairRow._fields
+
+
+class ScoredPair(NamedTuple):
+    """A matched pair and its score (:func:`all_pairs`)."""
+
+    record_a: str
+    record_b: str
+    score: float
+
+
+class Edge(NamedTuple):
+    """The two records of a stored pair (:func:`pair_edges`), ``record_a < record_b``."""
+
+    record_a: str
+    record_b: str
+
+
 # ---------------------------------------------------------------------- token postings
 
 
 def insert_postings(
-    conn: Connection, rows: Sequence[TokenRow], packed: Sequence[tuple[str, str, bytes]]
+    conn: Connection, rows: Sequence[TokenRow], packed: Sequence[PackedTokens], write_number: int | None = None
 ) -> None:
-    """Store token rows and each record's packed tokens ``(record_id, member_id, blob)``.
-    Rows sorted by key go into the key index in one sweep."""
+    """Store token rows and each record's packed tokens. Rows sorted by key go into the
+    key index in one sweep. ``write_number`` (PostgreSQL: :func:`next_write_number`)
+    marks the packed rows as stored by this transaction."""
     bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
-    bulk_insert(conn, record_tokens, ("record_id", "member_id", "tokens"), packed)
+    if write_number is None:
+        bulk_insert(conn, record_tokens, PackedTokens._fields, packed)
+    else:
+        bulk_insert(conn, record_tokens, (*PackedTokens._fields, "seq"), [(*p, write_number) for p in packed])
+
+
+def next_write_number(conn: Connection) -> int:
+    """A new number for the write transaction of ``conn`` (PostgreSQL). Taken under the
+    write lock, numbers follow the order transactions commit in."""
+    return int(conn.exec_driver_sql("SELECT nextval('record_tokens_seq')").scalar_one())
+
+
+def last_write_number(conn: Connection) -> int:
+    """The highest transaction number among stored token rows (0: none numbered)."""
+    return int(conn.exec_driver_sql("SELECT COALESCE(MAX(seq), 0) FROM record_tokens WHERE seq IS NOT NULL").scalar_one())
+
+
+def keys_stored_after(conn: Connection, write_number: int) -> tuple[npt.NDArray[np.int64], int]:
+    """The token keys of rows stored by transactions numbered above ``write_number`` (by
+    any process), and the highest number among them (``write_number`` if none)."""
+    keys: list[int] = []
+    last = write_number
+    for seq, packed in conn.execute(
+        sa.text("SELECT seq, tokens FROM record_tokens WHERE seq > :after"), {"after": write_number}
+    ):
+        last = max(last, int(seq))
+        keys.extend(token_key(value) for _kind, value in unpack_tokens(packed))
+    return np.array(keys, dtype=np.int64), last
 
 
 def delete_postings(conn: Connection, record_id: str, keys: Iterable[int]) -> None:
@@ -82,10 +180,10 @@ def delete_postings(conn: Connection, record_id: str, keys: Iterable[int]) -> No
     select_in(conn, "DELETE FROM record_tokens WHERE record_id IN ({0})", [record_id], fetch=False)
 
 
-def tokens_of(conn: Connection, record_ids: Sequence[str]) -> dict[str, tuple[str, list[tuple[str, bytes]]]]:
-    """record -> (member, its (kind, value) tokens), for the records given that have tokens."""
+def tokens_of(conn: Connection, record_ids: Sequence[str]) -> dict[str, HeldTokens]:
+    """record -> its member and tokens, for the records given that have tokens."""
     return {
-        rid: (mid, unpack_tokens(packed))
+        rid: HeldTokens(mid, [StoredToken(kind, value) for kind, value in unpack_tokens(packed)])
         for rid, mid, packed in select_in(
             conn, "SELECT record_id, member_id, tokens FROM record_tokens WHERE record_id IN ({0})", record_ids
         )
@@ -114,10 +212,10 @@ def value_counts(conn: Connection, keys: Iterable[int]) -> dict[bytes, int]:
     }
 
 
-def holders(conn: Connection, keys: Iterable[int]) -> list[tuple[bytes, str, str]]:
-    """(value, record_id, member_id) of every token row under the keys given."""
+def holders(conn: Connection, keys: Iterable[int]) -> list[Holding]:
+    """Every token row under the keys given, as who holds which value."""
     return [
-        (as_bytes(v), rid, mid)
+        Holding(as_bytes(v), rid, mid)
         for v, rid, mid in select_in(
             conn, "SELECT value, record_id, member_id FROM tokens WHERE key IN ({0})", set(keys)
         )
@@ -153,10 +251,10 @@ def pairs_touching(conn: Connection, record_ids: Iterable[str]) -> dict[tuple[st
     }
 
 
-def pair_edges(conn: Connection, record_ids: Iterable[str]) -> list[tuple[str, str]]:
-    """(record_a, record_b) of the stored pairs touching ``record_ids`` (a search frontier)."""
+def pair_edges(conn: Connection, record_ids: Iterable[str]) -> list[Edge]:
+    """The stored pairs touching ``record_ids`` (a search frontier)."""
     return [
-        (a, b)
+        Edge(a, b)
         for a, b in select_in(
             conn,
             "SELECT record_a, record_b FROM pairs WHERE record_a IN ({0}) OR record_b IN ({0})",
@@ -171,12 +269,12 @@ def replace_pairs(conn: Connection, changed: Iterable[tuple[str, str]], rows: Se
     bulk_insert(conn, pairs, PAIR_COLUMNS, rows)
 
 
-def all_pairs(conn: Connection) -> list[tuple[str, str, float]]:
-    """Every matched pair ``(record_a, record_b, score)``, ordered."""
+def all_pairs(conn: Connection) -> list[ScoredPair]:
+    """Every matched pair, ordered by its records."""
     rows = conn.execute(
         sa.select(pairs.c.record_a, pairs.c.record_b, pairs.c.score).order_by(pairs.c.record_a, pairs.c.record_b)
     ).all()
-    return [(a, b, float(s)) for a, b, s in rows]
+    return [ScoredPair(a, b, float(s)) for a, b, s in rows]
 
 
 # ---------------------------------------------------------------------- clusters

@@ -20,7 +20,6 @@ from __future__ import annotations
 import calendar
 import glob
 import importlib
-import itertools
 import pkgutil
 import re
 import unicodedata
@@ -31,6 +30,7 @@ from typing import Any
 
 from msin_fed.errors import Finding
 from msin_fed.redaction._normalise import normalise
+from msin_fed.redaction._starts import KeyIndex, matches_at
 from msin_fed.redaction._vocab import TOWNS, english_words
 
 __all__ = ["ResidueScanner", "common_words", "names_gazetteer"]
@@ -143,6 +143,19 @@ def _country_names() -> tuple[str, ...]:
     import faker.providers.address.en as address
 
     return tuple(address.Provider.countries)
+
+
+@lru_cache(maxsize=1)
+def _country_code() -> re.Pattern[str]:
+    """A postal code after a country name ("Spain 33282", "Poland 00-950")."""
+    countries = "|".join(re.escape(c) for c in sorted(_country_names(), key=len, reverse=True))
+    return re.compile(rf"\b(?:{countries})[ \t,]+(\d{{4,6}}|\d{{3}} \d{{2}}|\d{{2}}-\d{{3}})\b")
+
+
+@lru_cache(maxsize=1)
+def _street_type() -> re.Pattern[str]:
+    """The street type that ends every street line the scanner's ``_street`` finds."""
+    return re.compile(rf"(?:{'|'.join(re.escape(s) for s in _street_suffixes())})\b")
 
 
 def _countries() -> set[str]:
@@ -357,9 +370,8 @@ class ResidueScanner:
             rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?:[^\W\d_]+\s+){{1,3}}(?i:{suffixes}|rd|st|ave|ln|dr)\b"
         )
         # A postal code after a country name ("Spain 33282", "Poland 00-950").
-        countries = "|".join(re.escape(c) for c in sorted(_country_names(), key=len, reverse=True))
-        self._country_code = re.compile(rf"\b(?:{countries})[ \t,]+(\d{{4,6}}|\d{{3}} \d{{2}}|\d{{2}}-\d{{3}})\b")
-        self._detectors: tuple[Callable[[str, str, list[_Hit]], None], ...] = (
+        self._country_code = _country_code()
+        self._detectors: tuple[Callable[[_Text, list[_Hit]], None], ...] = (
             self._digits, self._spelled, self._split_phone, self._email, self._postcode, self._iban,
             self._nino, self._plate, self._dob, self._address, self._cued,
         )
@@ -383,9 +395,10 @@ class ResidueScanner:
         low = masked.lower()
         if len(low) != len(masked):
             low = masked
+        t = _Text(masked, low)
         for detect in self._detectors:
-            detect(masked, low, hits)
-        self._names(masked, low, hits, persons, dob_placeholders)
+            detect(t, hits)
+        self._names(t, hits, persons, dob_placeholders)
         if numbers:
             for pattern in (_NUMBER_TAIL, _NUMBER_HEAD):
                 for m in pattern.finditer(masked):
@@ -416,8 +429,12 @@ class ResidueScanner:
 
     # ------------------------------------------------------------- shapes
 
-    def _digits(self, text: str, low: str, hits: list[_Hit]) -> None:
-        for m in _DIGIT_RUN.finditer(text):
+    def _digits(self, t: _Text, hits: list[_Hit]) -> None:
+        text = t.text
+        if len(t.digits) < 6:
+            return  # a run needs six digits
+        # A run starts at "+", "(" or a digit after a non-digit (its lookbehind).
+        for m in matches_at(_DIGIT_RUN, text, sorted({*t.runs, *t.find_all("+"), *t.find_all("(")})):
             span = m.group(0)
             start, end = m.start(), m.end()
             if text[end : end + 1] == ":":  # "1998-02-08 20:15": the last group is an hour
@@ -446,14 +463,16 @@ class ResidueScanner:
                 kind = "ID_NUMBER"
             hits.append(_Hit(kind, start, end, 0.9))
 
-    def _spelled(self, text: str, low: str, hits: list[_Hit]) -> None:
-        for m in _lc(_SPELLED_DIGITS, low).finditer(low):
+    def _spelled(self, t: _Text, hits: list[_Hit]) -> None:
+        for m in t.keyed(_SPELLED_DIGITS):
             words = re.findall(_NUMBER_WORD, m.group(0), re.IGNORECASE)
             if sum(w.lower() not in ("double", "triple") for w in words) >= 6:
                 hits.append(_Hit("PHONE_NUMBER", m.start(), m.end(), 0.7))
 
-    def _split_phone(self, text: str, low: str, hits: list[_Hit]) -> None:
-        for m in _SPLIT_NUMBER.finditer(text):
+    def _split_phone(self, t: _Text, hits: list[_Hit]) -> None:
+        text = t.text
+        # It starts at "+" or a digit after a non-word character (its lookbehind).
+        for m in matches_at(_SPLIT_NUMBER, text, sorted({*t.runs, *t.find_all("+")})):
             digits = sum(ch.isdigit() for ch in m.group(0))
             if digits < 7 or _YEAR_RUN.search(m.group(0)):
                 continue
@@ -462,21 +481,22 @@ class ResidueScanner:
                 for group in _DIGIT_GROUP.finditer(m.group(0)):
                     hits.append(_Hit(kind, m.start() + group.start(), m.start() + group.end(), 0.6))
 
-    def _email(self, text: str, low: str, hits: list[_Hit]) -> None:
-        lower = text.lower()
+    def _email(self, t: _Text, hits: list[_Hit]) -> None:
+        text = t.text
+        lower = t.low if t.aligned else text.lower()
         if "@" not in text and "＠" not in text and " at" not in lower and "dot" not in lower and "at)" not in lower:
             return
-        for m in _EMAIL.finditer(text):
+        for m in t.keyed_text(_EMAIL):
             local = _LOCAL_PART.search(text, max(0, m.start() - 64), m.start())
             start = local.start() if local else m.start()
             hits.append(_Hit("EMAIL_ADDRESS", start, m.end(), 0.9))
 
-    def _postcode(self, text: str, low: str, hits: list[_Hit]) -> None:
-        for m in _POSTCODE.finditer(text):
+    def _postcode(self, t: _Text, hits: list[_Hit]) -> None:
+        for m in t.near_digits(_POSTCODE):
             hits.append(_Hit("UK_POSTCODE", m.start(), m.end(), 0.8))
 
-    def _iban(self, text: str, low: str, hits: list[_Hit]) -> None:
-        for m in _IBAN.finditer(text):
+    def _iban(self, t: _Text, hits: list[_Hit]) -> None:
+        for m in t.near_digits(_IBAN):
             span = m.group(0)
             # Trim a trailing word the grouping swallowed ("... 7654 32 and").
             while span and not span[-1].isdigit() and re.search(r"\s[^\W\d_]+$", span):
@@ -484,85 +504,95 @@ class ResidueScanner:
             if sum(ch.isdigit() for ch in span) >= 8 and sum(ch.isalnum() for ch in span) >= 14:
                 hits.append(_Hit("IBAN_CODE", m.start(), m.start() + len(span), 0.9))
 
-    def _nino(self, text: str, low: str, hits: list[_Hit]) -> None:
-        for m in _NINO.finditer(text):
+    def _nino(self, t: _Text, hits: list[_Hit]) -> None:
+        for m in t.near_digits(_NINO):
             hits.append(_Hit("UK_NINO", m.start(), m.end(), 0.9))
 
-    def _plate(self, text: str, low: str, hits: list[_Hit]) -> None:
-        for m in _PLATE.finditer(text):
+    def _plate(self, t: _Text, hits: list[_Hit]) -> None:
+        for m in t.near_digits(_PLATE):
             hits.append(_Hit("VEHICLE_REGISTRATION", m.start(), m.end(), 0.7))
 
-    def _cued(self, text: str, low: str, hits: list[_Hit]) -> None:
-        for m in _lc(_CUED_CODE, low).finditer(low):
+    def _cued(self, t: _Text, hits: list[_Hit]) -> None:
+        text = t.text
+        for m in t.keyed(_CUED_CODE):
             code = m.group("code")
             if sum(ch.isdigit() for ch in code) >= 5:
                 hits.append(_Hit("ID_NUMBER", m.start("code"), m.end("code"), 0.7))
-        for m in _lc(_POSTAL_CUE, low).finditer(low):
+        for m in t.keyed(_POSTAL_CUE):
             group = next(g for g in ("code", "pl", "zip") if m.group(g) is not None)
             if any(ch.isdigit() for ch in m.group(group)):
                 hits.append(_Hit("POSTAL_CODE", m.start(group), m.end(group), 0.6))
-        for m in self._country_code.finditer(text):
+        for m in t.keyed_text(self._country_code):
             hits.append(_Hit("POSTAL_CODE", m.start(1), m.end(1), 0.6))
-        for m in _SORT_CODE.finditer(text):
+        for m in matches_at(_SORT_CODE, text, t.runs):  # starts at a digit after a non-digit
             if _BANK_CUE.search(text, max(0, m.start() - 40), m.start()) or _BANK_CUE.search(text[m.end() : m.end() + 30]):
                 hits.append(_Hit("SORT_CODE", m.start(), m.end(), 0.7))
-        for m in _COMPACT_PLATE.finditer(text):
+        for m in t.near_digits(_COMPACT_PLATE):
             hits.append(_Hit("VEHICLE_REGISTRATION", m.start(), m.end(), 0.6))
-        for m in _LOOSE_PLATE.finditer(text) if _VEHICLE_CUE.search(text) else ():
+        for m in t.near_digits(_LOOSE_PLATE) if next(t.keyed_text(_VEHICLE_CUE), None) else ():
             if _VEHICLE_CUE.search(text, max(0, m.start() - 40), m.start()):
                 hits.append(_Hit("VEHICLE_REGISTRATION", m.start(), m.end(), 0.6))
 
-    def _dob(self, text: str, low: str, hits: list[_Hit]) -> None:
-        for m in _lc(_AGE_AFTER, low).finditer(low):
-            hits.append(_Hit("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.7))
-        if not _any_in(low, _DOB_HINTS):
+    def _dob(self, t: _Text, hits: list[_Hit]) -> None:
+        low = t.low
+        if next(t.keyed(_AGE_TAIL), None):
+            for m in _lc(_AGE_AFTER, low).finditer(low):
+                hits.append(_Hit("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.7))
+        if not t.any_in(_DOB_HINTS):
             return
-        for m in _lc(_DOB, low).finditer(low):
+        for m in t.keyed(_DOB):
             hits.append(_Hit("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.8))
 
-    def _address(self, text: str, low: str, hits: list[_Hit]) -> None:
+    def _address(self, t: _Text, hits: list[_Hit]) -> None:
+        text = t.text
         common = common_words()
-        for m in self._street.finditer(text):
+        # Every street line ends in a street type: without one, nothing to look for.
+        for m in self._street.finditer(text) if next(t.keyed_text(_street_type()), None) else ():
             words = _WORD.findall(m.group(0))
             # "The Old Mill Lane" counts; a street type alone after ordinary words ("Every Way") does not.
             if m.group(0)[0].isdigit() or any(_fold(w) not in common for w in words[:-1]):
                 hits.append(_Hit("STREET_ADDRESS", m.start(), m.end(), 0.6))
-        for m in self._numbered_street.finditer(text):
+        for m in matches_at(self._numbered_street, text, t.runs):  # \b and a digit first
             if not any(_fold(w) in _STOP for w in _WORD.findall(m.group(0))):
                 hits.append(_Hit("STREET_ADDRESS", m.start(), m.end(), 0.6))
-        for m in _FLAT.finditer(text):
+        for m in t.keyed_text(_FLAT):
             hits.append(_Hit("STREET_ADDRESS", m.start(), m.end(), 0.6))
 
     # ------------------------------------------------------------- names
 
-    def _names(
-        self, text: str, low: str, hits: list[_Hit], persons: list[tuple[int, int]], dob_placeholders: set[int]
-    ) -> None:
+    def _names(self, t: _Text, hits: list[_Hit], persons: list[tuple[int, int]], dob_placeholders: set[int]) -> None:
+        text, low = t.text, t.low
         # Where a cue ends (or starts), the next (previous) word is cue-led: found once per
         # text, not per word.
-        cue_ends = {m.end() for m in _lc(_CUE_ANY, low).finditer(low)}
-        title_ends = {m.end() for m in _lc(_TITLE_ANY, low).finditer(low)} if cue_ends else set()
-        colour_ends = {m.end() for m in _lc(_VEHICLE_ANY, low).finditer(low)} if _any_in(low, _COLOURS) else set()
-        role_ends = {m.end() for m in _lc(_ROLE_CUE, low).finditer(low)}
-        post_starts = {m.start() for m in _lc(_POST_CUE, low).finditer(low)}
-        dob_starts = {m.start() for m in _lc(_DOB_AFTER, low).finditer(low)} if _any_in(low, _DOB_HINTS) else set()
-        place_ends = {m.end() for m in _lc(_PLACE_BEFORE, low).finditer(low)}
-        definite_ends = {m.end() for m in _lc(_DEFINITE_CUE, low).finditer(low)} if cue_ends else set()
+        cue_ends = {m.end() for m in t.keyed(_CUE_ANY)}
+        title_ends = {m.end() for m in t.keyed(_TITLE_ANY)} if cue_ends else set()
+        colour_ends = {m.end() for m in t.keyed(_VEHICLE_ANY)} if t.any_in(_COLOURS) else set()
+        role_ends = {m.end() for m in t.keyed(_ROLE_CUE)}
+        post_starts = {m.start() for m in t.keyed(_POST_CUE)}
+        dob_starts = {m.start() for m in t.keyed(_DOB_AFTER)} if t.any_in(_DOB_HINTS) else set()
+        place_ends: set[int] | None = None  # found when first needed (a capitalised city name)
+        definite_ends = {m.end() for m in t.keyed(_DEFINITE_CUE)} if cue_ends else set()
         beside = _beside_positions(text, persons)
         dob_starts |= dob_placeholders
-        words = [m for m in _WORD.finditer(text) if len(m.group(0)) >= 2]
+        words = [m for m in _WORD.finditer(text) if m.end() - m.start() >= 2]
+        kinds = [_word_kind(m.group(0)) for m in words]
         flagged: set[int] = set()
+        # A word no cue touches can be a name only if it is in the names list: an ordinary
+        # or unknown word needs a cue (or a placeholder beside it) below.
+        cue_starts = cue_ends | title_ends | definite_ends | role_ends | beside
+        cue_at_end = dob_starts | post_starts | beside
 
         def flag(m: re.Match[str], score: float) -> None:
             hits.append(_Hit("PERSON", m.start(), m.end(), score))
             flagged.add(m.start())
 
-        for m in words:
-            word = m.group(0)
-            start, end = m.start(), m.end()
-            kind = _word_kind(word)
+        for m, kind in zip(words, kinds, strict=True):
             if kind == _STOPWORD:
                 continue
+            start, end = m.span()
+            if kind != _NAME and kind != _COMMON_NAME and start not in cue_starts and end not in cue_at_end:
+                continue
+            word = m.group(0)
             capital = word[0].isupper()
             cued = start in cue_ends or end in dob_starts
             if (capital and start in title_ends) or start in definite_ends:
@@ -592,8 +622,11 @@ class ResidueScanner:
                 continue
             if capital and start in colour_ends:
                 continue  # "black Mercedes Sprinter": a make, after a colour
-            if capital and not cued and (start in place_ends or _PLACE_AFTER.match(text, end)) and _fold(word) in _cities():
-                continue  # "in Victoria", "Lagos State": a city
+            if capital and not cued and _fold(word) in _cities():
+                if place_ends is None:
+                    place_ends = {m.end() for m in _lc(_PLACE_BEFORE, low).finditer(low)}
+                if start in place_ends or _PLACE_AFTER.match(text, end):
+                    continue  # "in Victoria", "Lagos State": a city
             if word.isupper() and len(word) <= 4 and not cued:
                 continue  # an acronym (IBAN, GLAA), not a name written in capitals; pairs below
             if capital and kind == _NAME and len(word) >= 3:
@@ -609,24 +642,25 @@ class ResidueScanner:
                 flag(m, 0.6)
         # Two name words side by side ("le dung", "DEAN HALL", "donna green"): both are names
         # when one already is, or a cue holds the pair, or one is in no English dictionary.
-        for a, b in itertools.pairwise(words):
+        for i in range(1, len(words)):
+            if kinds[i] not in _PAIRABLE or kinds[i - 1] not in _PAIRABLE:
+                continue
+            kinds_ab = (kinds[i - 1], kinds[i])
+            a, b = words[i - 1], words[i]
             if text[a.end() : b.start()] != " " or b.start() in colour_ends:
                 continue
-            kinds = (_word_kind(a.group(0)), _word_kind(b.group(0)))
-            if not all(k in (_NAME, _COMMON_NAME, _NOT_NAME) for k in kinds):
-                continue
             cue_held = a.start() in role_ends or a.start() in cue_ends or b.end() in post_starts or b.end() in dob_starts
-            if _NOT_NAME == kinds[0] == kinds[1]:
+            if _NOT_NAME == kinds_ab[0] == kinds_ab[1]:
                 held = cue_held  # two unknown words: only with a cue ("HIEU VO gave her ...")
             else:
                 held = cue_held or a.start() in flagged or b.start() in flagged or any(
-                    k == _NAME and _unknown_word(w.group(0)) for k, w in zip(kinds, (a, b), strict=True)
+                    k == _NAME and _unknown_word(w.group(0)) for k, w in zip(kinds_ab, (a, b), strict=True)
                 )
             if held:
                 for w in (a, b):
                     if w.start() not in flagged:
                         flag(w, 0.6)
-        for m in _NICKNAME.finditer(text):
+        for m in t.keyed_text(_NICKNAME):
             group = next(g for g in range(1, 5) if m.group(g) is not None)
             hits.append(_Hit("PERSON", m.start(group), m.end(group), 0.7))
         for m in _LABEL.finditer(text):
@@ -654,6 +688,7 @@ class ResidueScanner:
 
 # Word kinds for the names pass.
 _OTHER, _NOT_NAME, _NAME, _COMMON_NAME, _STOPWORD = range(5)
+_PAIRABLE = frozenset({_NAME, _COMMON_NAME, _NOT_NAME})  # what two words side by side must be
 
 
 @lru_cache(maxsize=65536)
@@ -776,10 +811,27 @@ _LOOKALIKE_DIGITS = str.maketrans("OoIl", "0011")
 def _prepare(text: str) -> str:
     """``text`` as the shapes see it (same length, so positions hold)."""
     if not text.isascii():
-        text = text.translate(_CHARS)
+        # _CHARS keeps every ASCII character as it is: only the other runs are looked up.
+        text = _NON_ASCII.sub(lambda m: m.group(0).translate(_CHARS), text)
     if "O" in text or "o" in text or "l" in text or "I" in text:
-        text = _LOOKALIKE_TOKEN.sub(lambda m: m.group(0).translate(_LOOKALIKE_DIGITS), text)
+        # A look-alike token starts at a digit or at the O/o/I/l run right before one.
+        starts: set[int] = set()
+        for m in _DIGIT_CHAR.finditer(text):
+            d = s = m.start()
+            while s and text[s - 1] in "OoIl":
+                s -= 1
+            starts.update(range(s, d + 1))
+        parts: list[str] = []
+        last = 0
+        for m in matches_at(_LOOKALIKE_TOKEN, text, sorted(starts)):
+            parts += (text[last : m.start()], m.group(0).translate(_LOOKALIKE_DIGITS))
+            last = m.end()
+        if parts:
+            text = "".join(parts) + text[last:]
     return text
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def _mask(
@@ -831,6 +883,12 @@ _AGE_AFTER = re.compile(
 )
 
 
+# What every _AGE_AFTER match holds after its date: when the text has none, there is no date
+# of birth of that form (the gate saves trying the date part at every digit).
+_AGE_TAIL = re.compile(
+    r"\b(?:makes?\s+(?:him|her|them)|(?:so|which\s+means)\s+(?:he|she)\s+(?:is|was))\s+\d{1,2}\b", re.IGNORECASE
+)
+
 _DOB_GAP = re.compile(r"(?:,\s*|\s+\(\s*)$")
 
 
@@ -878,3 +936,105 @@ def _beside_positions(text: str, persons: list[tuple[int, int]]) -> set[int]:
         if s >= 1 and text[s - 1 : s] == " ":
             out.add(s - 1)
     return out
+
+
+# ---------------------------------------------------------------- one text, indexed once
+
+_DIGIT_CHAR = re.compile(r"\d")
+# IGNORECASE matches these to an ASCII letter (long s to "s") though lower() keeps them: a
+# text with one is matched by the IGNORECASE patterns in full, not from the key index.
+_ODD_CASE = re.compile("[\u0131\u017f]")
+
+
+@lru_cache(maxsize=1)
+def _key_index() -> tuple[KeyIndex, dict[re.Pattern[str], int], frozenset[re.Pattern[str]]]:
+    """The keyword-led patterns (lower-cased ones on the lower-case copy, then those
+    matched on the text) in one Aho-Corasick automaton."""
+    on_low = [_lowered(p) for p in (
+        _CUE_ANY, _TITLE_ANY, _VEHICLE_ANY, _ROLE_CUE, _POST_CUE, _DOB_AFTER, _DEFINITE_CUE,
+        _SPELLED_DIGITS, _CUED_CODE, _POSTAL_CUE, _DOB, _AGE_TAIL,
+    )]
+    on_text = [_NICKNAME, _country_code(), _VEHICLE_CUE, _FLAT, _EMAIL, _street_type()]
+    patterns = on_low + on_text
+    return KeyIndex(patterns), {p: i for i, p in enumerate(patterns)}, frozenset(on_text)
+
+
+def _lowered(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` without IGNORECASE, the one :func:`_lc` gives for a lower-case text."""
+    lowered = _LOWERED.get(pattern)
+    if lowered is None:
+        lowered = _LOWERED[pattern] = re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+    return lowered
+
+
+class _Text:
+    """A masked text, its lower-case copy and where patterns can start, found once.
+
+    Each ``keyed``/``keyed_text``/``near_digits`` call yields exactly what ``finditer``
+    over the whole text would (see ``_starts.py``); only the positions tried differ.
+    """
+
+    __slots__ = ("_lowest", "_near", "_starts", "aligned", "digits", "lc_ok", "low", "odd", "runs", "text")
+
+    def __init__(self, text: str, low: str) -> None:
+        self.text = text
+        self.low = low
+        # What _lc and _any_in decide for ``low``, decided once.
+        lowest = low if low.islower() else low.lower()
+        self._lowest = lowest
+        self.lc_ok = lowest is low or low == lowest
+        # The lower-case copy has the text's length (else ``low`` is the text itself).
+        self.aligned = low is not text
+        self.odd = bool(_ODD_CASE.search(text))
+        self.digits = [m.start() for m in _DIGIT_CHAR.finditer(text)]
+        # Digits after a non-digit: where a number starts.
+        self.runs = [d for i, d in enumerate(self.digits) if i == 0 or self.digits[i - 1] != d - 1]
+        self._starts: list[list[int]] | None = None
+        self._near: list[int] | None = None
+
+    def _slot(self, pattern: re.Pattern[str]) -> list[int]:
+        index, slots, _on_text = _key_index()
+        if self._starts is None:
+            self._starts = index.starts(self.low, self.digits, self.runs)
+        return self._starts[slots[pattern]]
+
+    def any_in(self, words: tuple[str, ...]) -> bool:
+        """``_any_in(low, words)``."""
+        return any(w in self._lowest for w in words)
+
+    def keyed(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """``_lc(pattern, low).finditer(low)``."""
+        lowered = _lowered(pattern) if self.lc_ok else pattern
+        if not self.aligned or lowered is pattern:
+            return lowered.finditer(self.low)
+        return matches_at(lowered, self.low, self._slot(lowered))
+
+    def keyed_text(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """``pattern.finditer(text)``."""
+        if not self.aligned or (self.odd and pattern.flags & re.IGNORECASE):
+            return pattern.finditer(self.text)
+        return matches_at(pattern, self.text, self._slot(pattern))
+
+    def find_all(self, ch: str) -> list[int]:
+        """Positions of ``ch`` in the text."""
+        out = []
+        i = self.text.find(ch)
+        while i >= 0:
+            out.append(i)
+            i = self.text.find(ch, i + 1)
+        return out
+
+    def near_digits(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """``pattern.finditer(text)`` for the shapes that start with a letter after a
+        non-word character (``(?<![\\w])``) and hold a digit within their first 8
+        characters: postcodes, IBANs, NINOs, plates. Their first digit comes after a
+        non-digit, 1 to 7 characters after the start."""
+        if self._near is None:
+            text = self.text
+            near: set[int] = set()
+            for d in self.runs:
+                for s in range(max(0, d - 7), d):
+                    if text[s].isalpha() and (s == 0 or not (text[s - 1].isalnum() or text[s - 1] == "_")):
+                        near.add(s)
+            self._near = sorted(near)
+        return matches_at(pattern, self.text, self._near)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from msin_fed.coordinator.store import SharedStore, pack_tokens, token_key
 from msin_fed.coordinator.store import postings as P
 
+from .conftest import drop_postgres_store, require_postgres
+
 
 def _row(record: str, member: str, kind: str, value: bytes) -> P.TokenRow:
-    return (record, member, kind, value, 1, token_key(value))
+    return P.TokenRow(record, member, kind, value, 1, token_key(value))
 
 
 def test_postings_count_by_key_then_by_value_and_are_removed_with_their_record(store: SharedStore) -> None:
@@ -24,16 +29,23 @@ def test_postings_count_by_key_then_by_value_and_are_removed_with_their_record(s
     with store.write() as conn:
         P.insert_postings(
             conn,
-            sorted(rows, key=lambda r: r[5]),
-            [("a", "alpha", pack_tokens([("phone", shared), ("email", alone)])), ("b", "beta", pack_tokens([("phone", shared)]))],
+            sorted(rows, key=lambda r: r.key),
+            [
+                P.PackedTokens("a", "alpha", pack_tokens([("phone", shared), ("email", alone)])),
+                P.PackedTokens("b", "beta", pack_tokens([("phone", shared)])),
+            ],
         )
     key = token_key(shared)
     with store.read() as conn:
         assert P.key_counts(conn, [key, token_key(alone)]) == {key: 3}
         assert P.value_counts(conn, [key]) == {shared: 2}
-        assert sorted(P.holders(conn, [key])) == [(shared, "a", "alpha"), (shared, "b", "beta"), (twin, "c", "gamma")]
-        assert P.tokens_of(conn, ["a", "zz"]) == {"a": ("alpha", [("phone", shared), ("email", alone)])}
-        assert sorted(P.all_keys(conn).tolist()) == sorted(r[5] for r in rows)
+        assert sorted(P.holders(conn, [key])) == [
+            P.Holding(shared, "a", "alpha"), P.Holding(shared, "b", "beta"), P.Holding(twin, "c", "gamma"),
+        ]
+        held = P.tokens_of(conn, ["a", "zz"])
+        assert held == {"a": P.HeldTokens("alpha", [P.StoredToken("phone", shared), P.StoredToken("email", alone)])}
+        assert held["a"].tokens[1].kind == "email" and held["a"].member_id == "alpha"
+        assert sorted(P.all_keys(conn).tolist()) == sorted(r.key for r in rows)
     with store.write() as conn:
         P.delete_postings(conn, "a", [key, token_key(alone)])
     with store.read() as conn:
@@ -50,8 +62,8 @@ def test_pairs_and_cluster_ids_are_replaced_not_appended(store: SharedStore) -> 
         P.replace_cluster_ids(conn, [], [("a", "k1"), ("b", "k1"), ("c", "k1")])
     with store.read() as conn:
         assert P.pairs_touching(conn, ["c"]) == {("b", "c"): bc}
-        assert sorted(P.pair_edges(conn, ["b"])) == [("a", "b"), ("b", "c")]
-        assert P.all_pairs(conn) == [("a", "b", 0.9), ("b", "c", 0.7)]
+        assert sorted(P.pair_edges(conn, ["b"])) == [P.Edge("a", "b"), P.Edge("b", "c")]
+        assert P.all_pairs(conn) == [P.ScoredPair("a", "b", 0.9), P.ScoredPair("b", "c", 0.7)]
     rescored = ab._replace(score=0.95)
     with store.write() as conn:
         P.replace_pairs(conn, [("a", "b"), ("b", "c")], [rescored])  # b-c no longer matches
@@ -59,3 +71,32 @@ def test_pairs_and_cluster_ids_are_replaced_not_appended(store: SharedStore) -> 
     with store.read() as conn:
         assert P.pairs_touching(conn, ["a", "b", "c"]) == {("a", "b"): rescored}
         assert P.cluster_ids(conn, ["a", "b", "c"]) == {"a": "k1", "b": "k1"}
+
+
+@pytest.mark.postgres
+def test_token_rows_are_read_back_by_the_number_of_the_transaction_that_stored_them(tmp_path: Path) -> None:
+    url = require_postgres()
+    drop_postgres_store(url)
+    store = SharedStore(url)
+    try:
+        with store.write() as conn:
+            assert P.last_write_number(conn) == 0
+            first = P.next_write_number(conn)
+            P.insert_postings(conn, [_row("a", "alpha", "phone", b"\x01" * 64)], [P.PackedTokens("a", "alpha", pack_tokens([("phone", b"\x01" * 64)]))], first)
+        with store.write() as conn:
+            second = P.next_write_number(conn)
+            packed = pack_tokens([("phone", b"\x02" * 64), ("email", b"\x03" * 64)])
+            P.insert_postings(conn, [], [P.PackedTokens("b", "beta", packed)], second)
+        assert second > first
+        with store.read() as conn:
+            assert P.last_write_number(conn) == second
+            keys, last = P.keys_stored_after(conn, 0)
+            assert sorted(keys.tolist()) == sorted(token_key(v) for v in (b"\x01" * 64, b"\x02" * 64, b"\x03" * 64))
+            assert last == second
+            keys, last = P.keys_stored_after(conn, first)
+            assert sorted(keys.tolist()) == sorted([token_key(b"\x02" * 64), token_key(b"\x03" * 64)]) and last == second
+            keys, last = P.keys_stored_after(conn, second)
+            assert keys.tolist() == [] and last == second
+    finally:
+        store.close()
+        drop_postgres_store(url)

@@ -8,19 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from mention_files import write_mentions
 
 from msin_fed.cli import main
 from msin_fed.linkage.pipeline import link_files, summarise
-from msin_fed.model.report import MENTION_COLUMNS
-
-
-def write(path: Path, rows: list[dict[str, str]]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(MENTION_COLUMNS))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({c: row.get(c, "") for c in MENTION_COLUMNS})
-    return path
 
 
 def pairs(out: Path) -> set[tuple[str, str]]:
@@ -28,12 +19,12 @@ def pairs(out: Path) -> set[tuple[str, str]]:
 
 
 def test_a_bad_postcode_keeps_the_name_phone_and_nino_of_its_row(tmp_path: Path) -> None:
-    a = write(tmp_path / "a.csv", [
+    a = write_mentions(tmp_path / "a.csv", [
         dict(record_id="a1", given_name="Ion", family_name="Popescu", date_of_birth="1990-01-01",
              phone="07700 900001", postcode="PE21 XXX", street_address="1 High Street"),
         dict(record_id="a2", national_id="JG103759A", postcode="not a postcode"),
     ])
-    b = write(tmp_path / "b.csv", [dict(record_id="b1", phone="+44 7700 900001"),
+    b = write_mentions(tmp_path / "b.csv", [dict(record_id="b1", phone="+44 7700 900001"),
                                    dict(record_id="b2", national_id="JG 10 37 59 A")])
     result = link_files([a, b])
     assert {(p.left_id, p.right_id) for p in result.pairs} == {("a1", "b1"), ("a2", "b2")}
@@ -43,13 +34,13 @@ def test_a_bad_postcode_keeps_the_name_phone_and_nino_of_its_row(tmp_path: Path)
 
 def test_stderr_counts_per_column_with_the_first_lines_and_never_the_values(tmp_path: Path) -> None:
     bad_postcodes = [f"ZZ{n} 9ZZ9" for n in range(7)]
-    a = write(tmp_path / "a.csv", [
+    a = write_mentions(tmp_path / "a.csv", [
         *(dict(record_id=f"a{n}", phone=f"07700 90010{n}", postcode=pc) for n, pc in enumerate(bad_postcodes)),
         dict(record_id="a8", phone="07700 9", email="ion@@example.org"),
         dict(record_id="", phone="07700 900555"),  # no record id: cannot be a record
         dict(record_id="a0", phone="07700 900999"),  # repeated id
     ])
-    b = write(tmp_path / "b.csv", [dict(record_id="b1", phone="+447700900100")])
+    b = write_mentions(tmp_path / "b.csv", [dict(record_id="b1", phone="+447700900100")])
     out = tmp_path / "pairs.csv"
     run = subprocess.run([sys.executable, "-m", "msin_fed.cli", "link", str(a), str(b), "--out", str(out)],
                          capture_output=True, text=True, timeout=300)
@@ -65,8 +56,8 @@ def test_stderr_counts_per_column_with_the_first_lines_and_never_the_values(tmp_
 
 
 def test_skip_bad_rows_is_an_accepted_no_op(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    a = write(tmp_path / "a.csv", [dict(record_id="a1", phone="07700 900001", postcode="BAD")])
-    b = write(tmp_path / "b.csv", [dict(record_id="b1", phone="07700 900001")])
+    a = write_mentions(tmp_path / "a.csv", [dict(record_id="a1", phone="07700 900001", postcode="BAD")])
+    b = write_mentions(tmp_path / "b.csv", [dict(record_id="b1", phone="07700 900001")])
     with_flag, without = tmp_path / "p1.csv", tmp_path / "p2.csv"
     assert main(["link", str(a), str(b), "--out", str(with_flag), "--skip-bad-rows"]) == 0
     assert "--skip-bad-rows is no longer needed" in capsys.readouterr().err

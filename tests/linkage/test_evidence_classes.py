@@ -8,28 +8,19 @@ OPRF tokens under a fresh key, the one scoring core).
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
+
+from mention_files import write_mentions
 
 from msin_fed.linkage.pipeline import link_files
 from msin_fed.model.registry import parse_mention
-from msin_fed.model.report import MENTION_COLUMNS
 from msin_fed.token_inputs import inputs_for_mention
 
 Row = dict[str, str]
 
 
-def _write(path: Path, rows: list[Row]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(MENTION_COLUMNS))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({c: row.get(c, "") for c in MENTION_COLUMNS})
-    return path
-
-
 def _linked(tmp_path: Path, a: list[Row], b: list[Row]) -> set[tuple[str, str]]:
-    files = [_write(tmp_path / "a.csv", a), _write(tmp_path / "b.csv", b)]
+    files = [write_mentions(tmp_path / "a.csv", a), write_mentions(tmp_path / "b.csv", b)]
     return {(p.left_id, p.right_id) for p in link_files(files).pairs}
 
 

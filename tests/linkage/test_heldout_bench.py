@@ -10,6 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from mention_files import write_mentions
+
 from bench.data import febrl_raw, heldout
 from bench.linkage_baselines import (
     Truth,
@@ -81,33 +83,24 @@ def test_set_holds_the_hard_cases(written: tuple[list[Path], Truth]) -> None:
     assert sum(1 for v in site_holders.values() if len(v) >= 2) >= 5
 
 
-def _member(path: Path, rows: list[dict[str, str]]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(MENTION_COLUMNS))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({c: row.get(c, "") for c in MENTION_COLUMNS})
-    return path
-
-
 @pytest.fixture
 def tiny(tmp_path: Path) -> tuple[list[Path], Truth]:
     """Three members; ion twice by name+dob, once by mobile; a namesake with his birthday."""
     files = [
-        _member(tmp_path / "a.csv", [
+        write_mentions(tmp_path / "a.csv", [
             dict(record_id="r1", given_name="Ion", family_name="Popescu", date_of_birth="1990-01-02",
                  phone="07712 345001"),
             dict(record_id="r2", site_name="Manor Farm", postcode="PE12 6AB", locality="Holbeach"),
             dict(record_id="r3", company_name="Acme Recruitment Ltd"),
             dict(record_id="r4", given_name="Ana", family_name="Dinu", phone="01205 123456"),
         ]),
-        _member(tmp_path / "b.csv", [
+        write_mentions(tmp_path / "b.csv", [
             dict(record_id="s1", given_name="ION", family_name="Popescu", date_of_birth="02/01/1990"),
             dict(record_id="s2", site_name="The Manor Farm", postcode="pe126ab", locality="Holbeach"),
             dict(record_id="s3", company_name="ACME Recruitment Limited"),
             dict(record_id="s4", given_name="Piotr", family_name="Nowak", phone="(01205) 123456"),
         ]),
-        _member(tmp_path / "c.csv", [
+        write_mentions(tmp_path / "c.csv", [
             dict(record_id="t1", given_name="I", family_name="Popescu", phone="+44 7712 345001"),
             dict(record_id="t2", site_name="Manor Farm", postcode="PE12 6AD", locality="Fleet"),
             dict(record_id="t3", given_name="Ion", family_name="Popescu", date_of_birth="02.01.1990"),

@@ -7,13 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
+from mention_files import write_mentions
 
 from msin_fed.cli import main
 from msin_fed.linkage.matcher import Matcher
 from msin_fed.linkage.mentions import mention_from_row
 from msin_fed.linkage.pipeline import link_files, oprf_tokenize
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel, clusters, token_kinds
-from msin_fed.model.report import MENTION_COLUMNS
 from msin_fed.oprf import derive_key_pair
 from msin_fed.token_inputs import inputs_for_mention
 
@@ -115,19 +115,10 @@ def test_withdrawn_record_no_longer_matches() -> None:
     assert matcher.pairs() == []
 
 
-def write(path: Path, rows: list[dict[str, str]]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(MENTION_COLUMNS))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({c: row.get(c, "") for c in MENTION_COLUMNS})
-    return path
-
-
 def test_msin_link_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    a = write(tmp_path / "a.csv", [dict(record_id="a1", **ION),
+    a = write_mentions(tmp_path / "a.csv", [dict(record_id="a1", **ION),
                                    dict(record_id="a2", given_name="Ana", family_name="Stan")])
-    b = write(tmp_path / "b.csv", [dict(record_id="b1", phone="+44 7700 900001"),
+    b = write_mentions(tmp_path / "b.csv", [dict(record_id="b1", phone="+44 7700 900001"),
                                    dict(record_id="b2", phone="07700 9", given_name="X")])
     out = tmp_path / "pairs.csv"
     # The bad phone of b2 is ignored and reported by column and line; b2 stays a record.
@@ -141,7 +132,7 @@ def test_msin_link_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_same_file_records_are_never_paired(tmp_path: Path) -> None:
-    a = write(tmp_path / "a.csv", [dict(record_id="a1", phone="07700 900001"),
+    a = write_mentions(tmp_path / "a.csv", [dict(record_id="a1", phone="07700 900001"),
                                    dict(record_id="a2", phone="07700 900001")])
-    b = write(tmp_path / "b.csv", [dict(record_id="b1", email="x@example.com")])
+    b = write_mentions(tmp_path / "b.csv", [dict(record_id="b1", email="x@example.com")])
     assert link_files([a, b]).pairs == ()
