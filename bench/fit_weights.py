@@ -2,7 +2,8 @@
 
 Run:  python bench/fit_weights.py [--write]
 
-For each tuning set (FEBRL4 and the synthetic tune and repeats sets; never the
+For each tuning set (FEBRL4, the synthetic tune sets and the repeats sets with the
+confusers and housemates of ``data/synth_confusers.py``; never the
 held-out set) the records' tokens are made as ``msin link`` makes them (HMAC under a
 random key stands in for the OPRF: the same equality structure, which is all the fit
 sees), ``u`` is estimated on random cross-member pairs, ``m`` and lambda by EM on the
@@ -10,7 +11,7 @@ pairs sharing a token (``msin_fed.linkage.em``). Printed per comparison level: m
 fitted weight log2(m/u), and the weight the default model gives a pair agreeing at
 that level only (the model's kinds for that level scored at an entity count of 1).
 
-The tuning sets are fitted per family (FEBRL4; the synthetic people sets; the repeats
+The tuning sets are fitted per family (FEBRL4; the synthetic people sets; the confusers
 sets) and on their union, which is what is shipped: ``--write`` stores the union fit in
 ``msin_fed/linkage/fitted_weights.json`` (:mod:`msin_fed.linkage.fitted`). A value held
 by more than three entities (``core.entity_count``) counts as no agreement in the fit,
@@ -93,39 +94,53 @@ def report(name: str, result: Fit) -> list[str]:
     levels = {c.name: c.levels for c in COMPARISONS}
     for comp, level, m, u, w in result.rows():
         kinds = next((k for n, k in levels[comp] if n == level), frozenset())
-        model = f"{model_weight(kinds):8.1f}" if kinds else f"{-DEFAULT_MODEL.disagreement.get(comp, 0.0):8.1f}"
+        against = [DEFAULT_MODEL.disagreement.get(k, 0.0) for k, c in fitted.DISAGREEMENTS.items() if c == comp]
+        model = f"{model_weight(kinds):8.1f}" if kinds else f"{-max(against, default=0.0):8.1f}"
         out.append(f"  {comp:<15}{level:<22}{m:9.4f}{u:11.2e}{w:11.1f}{model}")
     return out
 
 
+def tuning_fits(work: Path, random_pairs: int = 100_000, seeds: Sequence[int] | None = None,
+                febrl: bool = True) -> tuple[dict[str, Fit], Fit]:
+    """The fit of each family of tuning sets and of their union (what ships), written
+    under ``work``: FEBRL4 (unless ``febrl`` is false) and, per seed of the tune split
+    (or ``seeds``), the synthetic people set and the confusers set."""
+    from data.synth import SPLITS, write_set
+    from data.synth_confusers import write_confusers_set
+    from linkage import febrl_files
+
+    families: dict[str, list[list[Path]]] = {"FEBRL4": [febrl_files(work)[0]] if febrl else [],
+                                             "synthetic": [], "confusers": []}
+    for seed in SPLITS["tune"] if seeds is None else seeds:
+        families["synthetic"].append(write_set(work / f"s{seed}", seed)[0])
+        families["confusers"].append(write_confusers_set(work / f"r{seed}", seed)[0])
+    union: list[fitted.Dataset] = []
+    fits: dict[str, Fit] = {}
+    for name, sets in families.items():
+        datasets: list[fitted.Dataset] = []
+        for i, files in enumerate(sets):
+            tokens, member = tokens_of(files)
+            tokens = {f"{name}{i}:{r}": t for r, t in tokens.items()}
+            member = {f"{name}{i}:{r}": m for r, m in member.items()}
+            datasets.append((tokens, member, candidates(tokens, member), common_values(tokens)))
+        if datasets:
+            union.extend(datasets)
+            fits[name] = fit_union(datasets, random_pairs=random_pairs)
+    return fits, fit_union(union, random_pairs=random_pairs)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import argparse
-
-    from data.synth import SPLITS, write_repeats_set, write_set
-    from linkage import febrl_files
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"store the union fit in {fitted.PATH.name}")
     parser.add_argument("--random-pairs", type=int, default=100_000, help="random pairs per set for u")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        families: dict[str, list[list[Path]]] = {"FEBRL4": [febrl_files(work)[0]], "synthetic": [], "repeats": []}
-        for seed in SPLITS["tune"]:
-            families["synthetic"].append(write_set(work / f"s{seed}", seed)[0])
-            families["repeats"].append(write_repeats_set(work / f"r{seed}", seed)[0])
-        union: list[fitted.Dataset] = []
-        for name, sets in families.items():
-            datasets: list[fitted.Dataset] = []
-            for i, files in enumerate(sets):
-                tokens, member = tokens_of(files)
-                tokens = {f"{name}{i}:{r}": t for r, t in tokens.items()}
-                member = {f"{name}{i}:{r}": m for r, m in member.items()}
-                datasets.append((tokens, member, candidates(tokens, member), common_values(tokens)))
-            union.extend(datasets)
-            print("\n".join(report(name, fit_union(datasets, random_pairs=args.random_pairs))), flush=True)
+        fits, result = tuning_fits(Path(tmp), args.random_pairs)
+        for name, family in fits.items():
+            print("\n".join(report(name, family)), flush=True)
             print()
-        result = fit_union(union, random_pairs=args.random_pairs)
         print("\n".join(report("union of the tuning sets (shipped)", result)))
         if args.write:
             fitted.write(result, fitted.PATH)

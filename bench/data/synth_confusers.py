@@ -13,7 +13,10 @@ classes of false match a matcher must resist, each with its ground truth:
   account that several workers' wages are paid into, or one phone a couple or a house
   gives, by people of different names and no date of birth;
 - **namesakes without dates of birth**: one common full name given by several people,
-  each with their own phone, some at one postcode district.
+  each with their own phone, some at one postcode district;
+- **housemates**: different people at one street address who give the house's landline,
+  some of one family (one family name), most with their own dates of birth, some with a
+  mobile of their own; each is one entity, known to one or two members.
 
 Written for the tuning split only as the other sets are: seeds 1-3 tune, 101-103 test.
 """
@@ -87,7 +90,7 @@ def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tup
             no = number()
             place(f"phoenix{i}-{j}", rng.choice([2, 3, 4]),
                   lambda rid, n=name, no=no, pc=pc, st=street: _company(rng, rid, n, no, pc, st))
-    people = synth.draw_population(rng, 60)
+    people = synth.draw_population(rng, 200)
     for i in range(10):  # one bank account (or phone) for several people, no dates of birth
         sort = "".join(rng.choices(string.digits, k=6))
         account = "".join(rng.choices(string.digits, k=8))
@@ -125,6 +128,29 @@ def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tup
                 return row
 
             place(f"namesake{i}-{j}", rng.choice([1, 2]), make_n)
+    for i in range(30):  # housemates: one address and landline, different people
+        town, outward = rng.choice(synth.TOWNS)
+        street = f"{rng.randint(1, 200)} {rng.choice(synth.STREETS)}"
+        pc = postcode(outward)
+        landline = "01" + "".join(rng.choices(string.digits, k=9))
+        family = rng.choice(synth.FAMILY) if rng.random() < 0.5 else None
+        for j in range(rng.choice([2, 3, 4])):
+            p = people.pop()
+
+            def make_h(rid: str, p: synth.Person = p, family: str | None = family, street: str = street,
+                       pc: str = pc, town: str = town, landline: str = landline,
+                       dob: bool = rng.random() < 0.7, mobile: bool = rng.random() < 0.3) -> dict[str, str]:
+                row = _row(rid, given_name=p.given, family_name=family or p.family, street_address=street,
+                           postcode=pc, locality=town if rng.random() < 0.5 else "")
+                if dob:
+                    row["date_of_birth"] = p.dob.isoformat()
+                if mobile and rng.random() < 0.5:
+                    row["phone"] = p.phone  # their own mobile, this time
+                elif rng.random() < 0.7:
+                    row["phone"] = landline
+                return row
+
+            place(f"house{i}-{j}", rng.choice([1, 2]), make_h)
     for member, path in enumerate(files):
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))

@@ -46,39 +46,78 @@ K = TypeVar("K", bound=Hashable)
 @dataclass(frozen=True)
 class Comparison:
     """A comparison: its name, the kinds both records must hold for it to be observed,
-    and its agreement levels (best first), each a name and the kinds that make it."""
+    and its agreement levels (best first), each a name and the kinds that make it.
+
+    ``differ`` makes a level conditional (level name -> kinds): the level holds only when
+    both records hold one of those kinds and share none of them (a phone shared by people
+    whose names differ), and is tried before the plain levels of the same kinds; given a
+    shared identifier, differing names say far more than differing names in general, which
+    conditional independence cannot express with two separate comparisons.
+    ``fallback_of``: kinds whose agreement makes this comparison null (a name with a phone
+    one digit off says nothing once the phone itself agrees, as in the scoring model).
+    """
 
     name: str
     presence: frozenset[str]
     levels: tuple[tuple[str, frozenset[str]], ...]
+    differ: tuple[tuple[str, frozenset[str]], ...] = ()
+    fallback_of: frozenset[str] = frozenset()
+
+    def check_order(self) -> tuple[tuple[int, frozenset[str], frozenset[str]], ...]:
+        """(level index from 1, kinds, kinds that must differ) in the order to try them."""
+        differ = dict(self.differ)
+        rows = [(i, kinds, differ.get(name, frozenset())) for i, (name, kinds) in enumerate(self.levels, start=1)]
+        return tuple(sorted(rows, key=lambda r: (not r[2], r[0])))
 
 
-def _c(name: str, presence: Iterable[str], *levels: tuple[str, Iterable[str]]) -> Comparison:
-    return Comparison(name, frozenset(presence), tuple((n, frozenset(k)) for n, k in levels))
+def _c(
+    name: str,
+    presence: Iterable[str],
+    *levels: tuple[str, Iterable[str]],
+    differ: Mapping[str, Iterable[str]] | None = None,
+    fallback_of: Iterable[str] = (),
+) -> Comparison:
+    return Comparison(
+        name,
+        frozenset(presence),
+        tuple((n, frozenset(k)) for n, k in levels),
+        tuple((n, frozenset(k)) for n, k in (differ or {}).items()),
+        frozenset(fallback_of),
+    )
 
 
 #: The comparisons of the token model (kinds from :func:`msin_fed.linkage.token_kinds`).
+#: The "names differ" levels read the name kinds the phone, the bank account and the
+#: postcode are combined with (``prefix_phone``, ``name_phone_near``, ``name_bank``,
+#: ``name_postcode``, ``phon_postcode``): both records hold them and share none (as
+#: :func:`msin_fed.linkage.core._disagreements` reads them): one phone, account or house
+#: of several people (a couple, a controller's account, housemates).
 COMPARISONS: tuple[Comparison, ...] = (
-    _c("phone", {"phone"}, ("exact", {"phone"}), ("one digit", {"phone_near"})),
+    _c("phone", {"phone"}, ("exact", {"phone"}), ("exact, names differ", {"phone"}), ("one digit", {"phone_near"}),
+       differ={"exact, names differ": {"name_phone_near", "prefix_phone"}}),
     _c("email", {"email"}, ("exact", {"email"}), ("one typo", {"email_near"})),
     _c("vehicle", {"vehicle"}, ("exact", {"vehicle"})),
     _c("nino", {"nino"}, ("exact", {"nino"}), ("one typo", {"nid_near"})),
     _c("passport", {"passport"}, ("exact", {"passport"}), ("one typo", {"nid_near"})),
     _c("national_id", {"national_id"}, ("exact", {"national_id"}), ("one typo", {"nid_near"})),
-    _c("bank", {"bank", "iban"}, ("exact", {"bank", "iban"})),
+    _c("bank", {"bank", "iban"}, ("exact", {"bank", "iban"}), ("exact, names differ", {"bank", "iban"}),
+       differ={"exact, names differ": {"name_bank"}}),
     _c("company_number", {"company_number"}, ("exact", {"company_number"})),
     _c(
         "name_dob",
         {"name_lsh_dob"},
         ("exact", {"name_dob"}),
+        ("nickname", {"nick_dob"}),
+        ("day and month swapped", {"name_dob_swap"}),
         ("phonetic", {"name_phon_dob"}),
         ("one part", {"part_dob", "name_init_dob"}),
         ("similar", {"name_lsh_dob", "initials_dob"}),
     ),
     _c("name_postcode", {"phon_postcode"}, ("exact", {"name_postcode"}), ("phonetic", {"phon_postcode"})),
-    _c("name_phone", {"name_phone_near"}, ("phonetic, one digit", {"name_phone_near"})),
+    _c("name_phone", {"name_phone_near"}, ("phonetic, one digit", {"name_phone_near"}), fallback_of={"phone"}),
     _c("dob_postcode", {"dob_postcode"}, ("exact", {"dob_postcode"})),
-    _c("address", {"address"}, ("exact", {"address"})),
+    _c("address", {"address"}, ("exact", {"address"}), ("exact, names differ", {"address"}),
+       differ={"exact, names differ": {"name_postcode", "phon_postcode"}}),
     _c(
         "site",
         {"site_near", "site_near_locality"},
@@ -104,15 +143,17 @@ def comparison_vector(
     """
     small, large = (a, b) if len(a) <= len(b) else (b, a)
     shared = {k for v, k in small.items() if v in large and v not in common}
+    # A name kind shared only through a common value still says the names agree.
+    named = {k for v, k in small.items() if v in large}
     ka, kb = set(a.values()), set(b.values())
     out: list[int] = []
     for c in comparisons:
-        if not (c.presence & ka and c.presence & kb):
+        if not (c.presence & ka and c.presence & kb) or c.fallback_of & shared:
             out.append(-1)
             continue
         level = 0
-        for i, (_name, kinds) in enumerate(c.levels, start=1):
-            if kinds & shared:
+        for i, kinds, differ in c.check_order():
+            if kinds & shared and (not differ or (differ & ka & kb and not differ & named)):
                 level = i
                 break
         out.append(level)

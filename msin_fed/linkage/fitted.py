@@ -21,6 +21,7 @@ from typing import Any
 from msin_fed.linkage.em import COMPARISONS, Comparison, Fit
 
 __all__ = [
+    "CONDITIONAL_DISAGREEMENTS",
     "DISAGREEMENTS",
     "PATH",
     "TYPE_OF",
@@ -117,10 +118,10 @@ def scaled_weights(fitted: FittedWeights, threshold: float) -> dict[tuple[str, s
 
 
 #: The disagreements the model counts (kind -> comparison): identifiers an entity has one
-#: of (documents, a company number, a site's postcode) and the two narrow person readings
-#: of :func:`msin_fed.linkage.core._disagreements`. Values a person may hold several of
-#: (phones, e-mail addresses, plates, bank accounts, addresses) never count against a
-#: pair, whatever the tuning data (where each person has one) says.
+#: of (documents, a company number, a site's postcode) and the narrow name-with-date
+#: reading of :func:`msin_fed.linkage.core._disagreements`. Values a person may hold
+#: several of (phones, e-mail addresses, plates, bank accounts, addresses) never count
+#: against a pair, whatever the tuning data (where each person has one) says.
 DISAGREEMENTS: Mapping[str, str] = {
     "nino": "nino",
     "passport": "passport",
@@ -128,8 +129,18 @@ DISAGREEMENTS: Mapping[str, str] = {
     "company_number": "company_number",
     "site_postcode": "site",
     "name_dob": "name_dob",
-    "name_phone_near": "name_phone",
+    "dob_postcode": "dob_postcode",
 }
+
+#: The disagreements that are a conditional level of a comparison (kind -> (comparison,
+#: level)): a shared phone or bank account whose holders' names differ weighs that level,
+#: so the model subtracts the difference from the identifier's exact level.
+CONDITIONAL_DISAGREEMENTS: Mapping[str, tuple[str, str]] = {
+    "name_phone_near": ("phone", "exact, names differ"),
+    "name_bank": ("bank", "exact, names differ"),
+}
+
+_CONDITIONAL_LEVELS = frozenset(CONDITIONAL_DISAGREEMENTS.values())
 
 #: Comparisons only pairs of one type hold (comparison -> pair type).
 TYPE_OF: Mapping[str, str] = {"site": "site", "company": "company", "company_number": "company"}
@@ -148,28 +159,47 @@ def model_parameters(
     the kinds of one comparison form a group of which a pair counts the best; a level
     the tuning data does not exhibit (``m`` below :data:`UNSEEN_M`) weighs half its
     comparison's exact level (evidence, but never a match alone); the disagreements are
-    those of :data:`DISAGREEMENTS`; the threshold is the fitted
+    those of :data:`DISAGREEMENTS` and, for a shared identifier whose holders' names
+    differ, the exact level's weight less that conditional level's
+    (:data:`CONDITIONAL_DISAGREEMENTS`); the threshold is the fitted
     ``log2((1 - lambda) / lambda)`` of person pairs. Site and company pairs have a prior of
     their own (few entities, known many times): the model keeps one threshold, so the
     levels of the comparisons only site or company pairs hold carry the difference of
     the priors (:data:`TYPE_OF`).
     """
+    missing = (0.0, 1.0, 0.0)
     weights: dict[str, float] = {}
     groups: dict[str, str] = {}
     threshold = fitted.threshold_of("person")
     for c in comparisons:
         prior = threshold - fitted.threshold_of(TYPE_OF[c.name]) if c.name in TYPE_OF else 0.0
-        exact = max(fitted.levels.get((c.name, c.levels[0][0]), (0.0, 1.0, 0.0))[2] + prior, 0.0)
+        exact = max(fitted.levels.get((c.name, c.levels[0][0]), missing)[2] + prior, 0.0)
+        conditional = dict(c.differ)
+        # A conditional level the model has no disagreement for (an address shared by
+        # people whose names differ) caps its kinds: the model cannot see whether the
+        # names agree, and agreeing names carry their own, larger weight.
+        cap = min(
+            (fitted.levels.get((c.name, level), missing)[2] + prior for level in conditional
+             if (c.name, level) not in _CONDITIONAL_LEVELS),
+            default=math.inf,
+        )
         for level, kinds in c.levels:
+            if level in conditional:
+                continue  # a disagreement of the model, below, or the cap above
             # A level absent from the fit (never observed) is unseen too.
-            m, _u, w = fitted.levels.get((c.name, level), (0.0, 1.0, 0.0))
-            weight = exact / 2 if m < UNSEEN_M else max(w + prior, 0.0)
+            m, _u, w = fitted.levels.get((c.name, level), missing)
+            weight = exact / 2 if m < UNSEEN_M else max(min(w + prior, cap), 0.0)
             for kind in kinds:
                 groups.setdefault(kind, c.name)
                 weights[kind] = round(max(weights.get(kind, 0.0), weight), 2)
     weights.setdefault("prefix_phone", 0.0)
+    weights.setdefault("name_bank", 0.0)
     disagreement = {
-        kind: round(max(-fitted.levels.get((comp, "disagree"), (0.0, 1.0, 0.0))[2], 0.0), 2)
+        kind: round(max(-fitted.levels.get((comp, "disagree"), missing)[2], 0.0), 2)
         for kind, comp in DISAGREEMENTS.items()
     }
+    for kind, (comp, level) in CONDITIONAL_DISAGREEMENTS.items():
+        exact_w = fitted.levels.get((comp, "exact"), missing)[2]
+        differ_w = fitted.levels.get((comp, level), (0.0, 1.0, exact_w))[2]
+        disagreement[kind] = round(max(exact_w - differ_w, 0.0), 2)
     return weights, disagreement, groups, round(threshold, 2)
