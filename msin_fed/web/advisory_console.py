@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import anyio.to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -57,7 +56,7 @@ from msin_fed.model.cases import CaseView
 
 from .accounts import AccountStore
 from .analyst_cases import STATE_WORDS, refusal, words
-from .app import Console, NavItem
+from .app import Console, NavItem, in_thread
 from .security import SessionStore
 from .settings import ConsoleSettings, check_tables, console_settings, required_text
 
@@ -126,8 +125,6 @@ class AdvisoryConsole:
         #: This console's certificate name: its Advisory Group membership and its vote.
         self.adviser = cases.identity.name
 
-    async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
-        return await anyio.to_thread.run_sync(lambda: func(*args))
 
     def _as_person(self, request: Request) -> AdvisoryCases:
         return self.cases.with_person(self.console.user(request))
@@ -146,7 +143,7 @@ class AdvisoryConsole:
     async def list_page(self, request: Request) -> Response:
         cases = self._as_person(request)
         try:
-            found: list[CaseView] = await self._run(cases.list)
+            found: list[CaseView] = await in_thread(cases.list)
         except (RemoteError, ValidationError) as exc:
             raise self._unavailable(exc) from None
         # Those with the group first, then the rest, newest first within each.
@@ -162,7 +159,7 @@ class AdvisoryConsole:
                       status: int = 200) -> Response:
         cases = self._as_person(request)
         try:
-            view: CaseView = await self._run(cases.show, request.path_params["case_id"])
+            view: CaseView = await in_thread(cases.show, request.path_params["case_id"])
         except (RemoteError, ValidationError) as exc:
             raise self._unavailable(exc) from None
         members = [p for p in view.participants if p not in ("STTG", "Advisory Group")]
@@ -186,7 +183,7 @@ class AdvisoryConsole:
         errors = check(values) if check else []
         if not errors:
             try:
-                done = await self._run(what, cases, values)
+                done = await in_thread(what, cases, values)
             except (RemoteError, ValidationError) as exc:
                 if isinstance(exc, RemoteError) and exc.code == "NOT_FOUND":
                     raise HTTPException(404) from None

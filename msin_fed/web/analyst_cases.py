@@ -16,7 +16,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import anyio.to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -27,7 +26,7 @@ from msin_fed.errors import RemoteError, ValidationError
 from msin_fed.model.cases import AGENCIES, CLOSE_OUTCOMES, ESCALATION_REASONS, CaseView
 
 from .analyst_calls import AnalystCalls
-from .app import Console
+from .app import Console, in_thread
 
 __all__ = ["STATE_WORDS", "AnalystCasePages", "refusal", "words"]
 
@@ -65,15 +64,13 @@ class AnalystCasePages:
         self.calls = calls
         self.console = console
 
-    async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
-        return await anyio.to_thread.run_sync(lambda: func(*args))
 
     def _cases(self, request: Request) -> AnalystCases:
         return self.calls.cases(self.console.user(request))
 
     async def _view(self, cases: AnalystCases, case_id: str) -> CaseView:
         try:
-            view: CaseView = await self._run(cases.show, case_id)
+            view: CaseView = await in_thread(cases.show, case_id)
         except (RemoteError, ValidationError) as exc:
             if isinstance(exc, RemoteError) and exc.code == "NOT_FOUND":
                 raise HTTPException(404) from None
@@ -85,7 +82,7 @@ class AnalystCasePages:
     async def list_page(self, request: Request) -> Response:
         cases = self._cases(request)
         try:
-            found = await self._run(cases.list)
+            found = await in_thread(cases.list)
         except RemoteError as exc:
             raise HTTPException(503, f"The coordinator could not be asked ({exc.code}).") from None
         found.sort(key=lambda c: c.opened_at, reverse=True)
@@ -99,7 +96,7 @@ class AnalystCasePages:
         title = str(form.get("title", "")).strip()
         back = f"/clusters/{cluster_id}" if cluster_id else "/clusters"
         try:
-            view = await self._run(lambda: cases.open(cluster_id=cluster_id, record_id=record_id, title=title))
+            view = await in_thread(lambda: cases.open(cluster_id=cluster_id, record_id=record_id, title=title))
         except (RemoteError, ValidationError) as exc:
             self.console.flash(request, "info", f"The case was not opened. {refusal(exc)}")
             return RedirectResponse(back, status_code=303)
@@ -116,7 +113,7 @@ class AnalystCasePages:
         case_id = request.path_params["case_id"]
         view = await self._view(cases, case_id)
         try:
-            messages = await self._run(cases.messages, case_id)
+            messages = await in_thread(cases.messages, case_id)
         except RemoteError as exc:
             raise HTTPException(503, f"The coordinator could not be asked ({exc.code}).") from None
         # Participants as the coordinator lists them for analysts: "STTG", the member ids,
@@ -140,7 +137,7 @@ class AnalystCasePages:
         errors = check(values) if check else []
         if not errors:
             try:
-                await self._run(what, cases, values)
+                await in_thread(what, cases, values)
             except (RemoteError, ValidationError) as exc:
                 if isinstance(exc, RemoteError) and exc.code == "NOT_FOUND":
                     raise HTTPException(404) from None
@@ -220,7 +217,7 @@ class AnalystCasePages:
         cases = self._cases(request)
         case_id = request.path_params["case_id"]
         try:
-            bundle = await self._run(cases.stix, case_id)
+            bundle = await in_thread(cases.stix, case_id)
         except (RemoteError, ValidationError) as exc:
             if isinstance(exc, ValidationError) or exc.code in ("NOT_FOUND", "FAILED_PRECONDITION"):
                 raise HTTPException(404) from None  # not a case id, no such case, or not escalated

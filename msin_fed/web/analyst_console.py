@@ -35,12 +35,10 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import anyio.to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -58,7 +56,7 @@ from .accounts import AccountStore
 from .analyst_calls import AnalystCalls, CallRefused
 from .analyst_cases import AnalystCasePages
 from .analyst_insights import InsightPages
-from .app import Console, NavItem
+from .app import Console, NavItem, in_thread
 from .graph import GraphNode, cluster_svg
 from .security import SessionStore
 from .settings import ConsoleSettings, check_tables, console_settings, required_text
@@ -157,12 +155,10 @@ class AnalystConsole:
         self.calls = calls
         self.console = console
 
-    async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
-        return await anyio.to_thread.run_sync(lambda: func(*args))
 
     async def _clusters(self, person: str) -> list[pb.Cluster]:
         try:
-            found: list[pb.Cluster] = await self._run(self.calls.clusters, person)
+            found: list[pb.Cluster] = await in_thread(self.calls.clusters, person)
         except CallRefused as exc:
             raise HTTPException(503, f"The coordinator could not be asked ({exc.code}). Try again later.") from None
         return found
@@ -237,7 +233,7 @@ class AnalystConsole:
             errors.append({"href": "#summary", "text": "Write a summary for every member"})
         if not errors:
             try:
-                alert_id = await self._run(self.calls.raise_alert, person, record_id, summary)
+                alert_id = await in_thread(self.calls.raise_alert, person, record_id, summary)
             except CallRefused as exc:
                 errors.append({"href": "#summary", "text": _refusal(exc)})
             else:
@@ -251,7 +247,7 @@ class AnalystConsole:
     async def alerts(self, request: Request) -> Response:
         person = self.console.user(request)
         try:
-            found = await self._run(lambda: self.calls.client(person).alerts(limit=500))
+            found = await in_thread(lambda: self.calls.client(person).alerts(limit=500))
         except RemoteError as exc:
             raise HTTPException(503, f"The coordinator could not be asked ({exc.code}).") from None
         alerts = [{"id": a.alert_id, "summary": a.summary, "region": _label(Region, a.region) if a.region else "withdrawn",
@@ -264,7 +260,7 @@ class AnalystConsole:
     async def actions(self, request: Request) -> Response:
         person = self.console.user(request)
         try:
-            found = await self._run(lambda: self.calls.client(person).actions(limit=500))
+            found = await in_thread(lambda: self.calls.client(person).actions(limit=500))
         except RemoteError as exc:
             raise HTTPException(503, f"The coordinator could not be asked ({exc.code}).") from None
         return self.console.render(request, "analyst/actions.html", title="Actions taken", actions=found)
@@ -274,10 +270,10 @@ class AnalystConsole:
         after = request.query_params.get("after", "")
         try:
             client = self.calls.client(person)
-            status = await self._run(client.audit_status)
+            status = await in_thread(client.audit_status)
             # The newest page by default; "after" pages on from an entry.
             start = int(after) if after.isdigit() else max(0, status.entries - 100)
-            page = await self._run(lambda: client.audit(after_seq=start, limit=100))
+            page = await in_thread(lambda: client.audit(after_seq=start, limit=100))
         except RemoteError as exc:
             raise HTTPException(503, f"The coordinator could not be asked ({exc.code}).") from None
         entries = [{"entry": e, "at": _instant(e.at)} for e in sorted(page.entries, key=lambda e: e.seq, reverse=True)]
@@ -286,7 +282,7 @@ class AnalystConsole:
 
     async def budgets(self, request: Request) -> Response:
         self.console.user(request)
-        answers = await self._run(self.calls.usage_totals)
+        answers = await in_thread(self.calls.usage_totals)
         rows = [{"holder": name, "answer": answer, "failed": not hasattr(answer, "elements")}
                 for name, answer in sorted(answers.items())]
         return self.console.render(request, "analyst/budgets.html", title="Key-holder budgets", rows=rows)

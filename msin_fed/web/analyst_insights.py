@@ -18,10 +18,8 @@ import logging
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
-import anyio.to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,7 +29,7 @@ from msin_fed.coordinator.insights import CHART_FILES, Insights, chart_png, repo
 from msin_fed.errors import RemoteError, ValidationError
 
 from .analyst_calls import AnalystCalls
-from .app import Console
+from .app import Console, in_thread
 
 __all__ = ["InsightPages", "month_choices"]
 
@@ -84,13 +82,11 @@ class InsightPages:
         self._charts: OrderedDict[str, tuple[str, dict[str, bytes]]] = OrderedDict()
         self._lock = threading.Lock()
 
-    async def _run(self, func: Callable[[], Any]) -> Any:
-        return await anyio.to_thread.run_sync(func)
 
     async def _insights(self, person: str, month: str, window: int) -> Insights:
         """GetInsights as ``person``; ValidationError for the coordinator's refusal of the input."""
         try:
-            ins: Insights = await self._run(lambda: self.calls.client(person).insights(month, window))
+            ins: Insights = await in_thread(lambda: self.calls.client(person).insights(month, window))
         except RemoteError as exc:
             if exc.code == "INVALID_ARGUMENT":
                 # The coordinator's reason names the field and never quotes stored data.
@@ -114,7 +110,7 @@ class InsightPages:
                 errors.append({"href": f"#{'window' if exc.field == 'window_months' else 'month'}",
                                "text": f"{'Window' if exc.field == 'window_months' else 'Month'}: {exc.problem}"})
             else:
-                charts = await self._run(lambda: _charts(ins))
+                charts = await in_thread(lambda: _charts(ins))
                 key = secrets.token_urlsafe(18)
                 with self._lock:
                     self._charts[key] = (person, charts)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.applications import Starlette
@@ -53,6 +54,11 @@ class NavItem:
 class SignInRequired(Exception):
     """Raised by :meth:`Console.user` when nobody is signed in (answered by a redirect)."""
 
+
+
+async def in_thread(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a blocking call (gRPC, SQLite, Argon2) off the event loop."""
+    return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
 
 def _when(value: object) -> str:
     if value is None or value == "":
@@ -234,9 +240,7 @@ class Console:
             errors = [{"href": "#username",
                        "text": f"Too many failed sign-ins. Try again in {int(wait // 60) + 1} minutes."}]
         elif not errors:
-            import anyio.to_thread
-
-            account = await anyio.to_thread.run_sync(self.accounts.authenticate, username, password, code)
+            account = await in_thread(self.accounts.authenticate, username, password, code)
             if account is not None:
                 self.limiter.succeeded(user_key)
                 old: Session | None = request.state.msin_session

@@ -16,7 +16,6 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import anyio.to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -25,8 +24,8 @@ from starlette.routing import BaseRoute, Route
 from msin_fed.errors import RemoteError, ValidationError
 from msin_fed.model.cases import ACTION_KINDS, ACTION_OUTCOMES
 
-from .analyst_cases import STATE_WORDS, words
-from .app import Console
+from .analyst_cases import STATE_WORDS, refusal, words
+from .app import Console, in_thread
 
 if TYPE_CHECKING:
     from msin_fed.node import Node
@@ -37,13 +36,9 @@ log = logging.getLogger("msin_fed.web.node")
 
 
 def _refusal(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return f"{words(exc.field)}: {exc.problem}"
-    if isinstance(exc, RemoteError):
-        if exc.unreachable:
-            return "The coordinator cannot be reached just now; nothing was sent. Try again later."
-        return f"The coordinator refused this ({exc.code}: {exc.details})."
-    return str(exc)
+    if isinstance(exc, RemoteError) and exc.unreachable:
+        return "The coordinator cannot be reached just now; nothing was sent. Try again later."
+    return refusal(exc)
 
 
 class NodeCasePages:
@@ -53,13 +48,11 @@ class NodeCasePages:
         self.node = node
         self.console = console
 
-    async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
-        return await anyio.to_thread.run_sync(lambda: func(*args))
 
     async def list_page(self, request: Request) -> Response:
         self.console.user(request)
         try:
-            found = await self._run(self.node.cases.list)
+            found = await in_thread(self.node.cases.list)
         except RemoteError as exc:
             raise HTTPException(503, _refusal(exc)) from None
         found.sort(key=lambda c: c.opened_at, reverse=True)
@@ -74,15 +67,15 @@ class NodeCasePages:
         case_id = request.path_params["case_id"]
         cases = self.node.cases
         try:
-            view = await self._run(cases.show, case_id)
-            messages = await self._run(cases.messages, case_id)
+            view = await in_thread(cases.show, case_id)
+            messages = await in_thread(cases.messages, case_id)
         except RemoteError as exc:
             if exc.code == "NOT_FOUND":
                 raise HTTPException(404) from None
             raise HTTPException(503, _refusal(exc)) from None
         except ValidationError:
             raise HTTPException(404) from None
-        contacts = [c for c in await self._run(cases.contacts) if c.case_id == case_id]
+        contacts = [c for c in await in_thread(cases.contacts) if c.case_id == case_id]
         return self.console.render(
             request, "node/case.html", status=status, title=f"Case {view.title or view.case_id[:12]}",
             case=view, messages=messages, contacts=contacts, member_id=self.node.member_id,
@@ -99,7 +92,7 @@ class NodeCasePages:
         errors = check(values) if check else []
         if not errors:
             try:
-                await self._run(what, values)
+                await in_thread(what, values)
             except (RemoteError, ValidationError) as exc:
                 if isinstance(exc, RemoteError) and exc.code == "NOT_FOUND":
                     raise HTTPException(404) from None

@@ -25,12 +25,10 @@ import secrets
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import anyio.to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -52,7 +50,7 @@ from msin_fed.model import ExploitationType, Indicator, IntelligenceReport, Regi
 from msin_fed.model.report import check_id
 
 from .accounts import AccountStore
-from .app import TEMPLATES, Console, NavItem
+from .app import TEMPLATES, Console, NavItem, in_thread
 from .security import SessionStore, SignInLimiter
 from .settings import ConsoleSettings, console_settings
 
@@ -153,8 +151,6 @@ class NodeConsole:
 
     # ------------------------------------------------------------------ helpers
 
-    async def _run(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
 
     def _states(self) -> dict[str, Any]:
         """Each report's latest share."""
@@ -179,7 +175,7 @@ class NodeConsole:
 
     async def home(self, request: Request) -> Response:
         self.console.user(request)
-        reports = await self._run(self.node.reports)
+        reports = await in_thread(self.node.reports)
         states = self._states()
         counts = {
             "reports": len(reports),
@@ -203,7 +199,7 @@ class NodeConsole:
 
     async def reports(self, request: Request) -> Response:
         self.console.user(request)
-        reports = await self._run(self.node.reports)
+        reports = await in_thread(self.node.reports)
         return self.render(request, "node/reports.html", title="Reports", rows=self._rows(reports), query="",
                            total=len(reports))
 
@@ -211,7 +207,7 @@ class NodeConsole:
         self.console.user(request)
         form = await self.console.form(request)
         query = str(form.get("q", "")).strip()
-        reports = await self._run(self.node.reports)
+        reports = await in_thread(self.node.reports)
         found = reports
         if query:
             needle = query.casefold()
@@ -289,7 +285,7 @@ class NodeConsole:
             values["indicators"] = ";".join(chosen)
             return self.render(request, "node/new_report.html", status=400, title="New report",
                                **self._form_context(values, errors))
-        await self._run(self.node.add_report, report)
+        await in_thread(self.node.add_report, report)
         intake_id = values.get("intake_id", "")
         if intake_id:
             self.node.store.remove_intake(intake_id)
@@ -330,7 +326,7 @@ class NodeConsole:
                 path.write_bytes(up.data)
                 paths[key], names[str(path)] = path, up.name
             try:
-                result = await self._run(self.node.import_file, paths["reports"], paths.get("mentions"))
+                result = await in_thread(self.node.import_file, paths["reports"], paths.get("mentions"))
             except ImportValidationError as exc:
                 rows = [{"file": names.get(e.source, Path(e.source).name if e.source else uploads["reports"].name),
                          "line": e.line, "field": e.field, "problem": e.problem} for e in exc.errors]
@@ -368,7 +364,7 @@ class NodeConsole:
 
     async def _share_view(self, request: Request, report: IntelligenceReport, tlp: str | None, handling: str,
                           errors: list[dict[str, str]], status: int = 200) -> Response:
-        preview = await self._run(self.node.preview_share, report.report_id, tlp=tlp, handling=handling)
+        preview = await in_thread(self.node.preview_share, report.report_id, tlp=tlp, handling=handling)
         active = self.node.store.active_share(report.report_id)
         return self.render(request, "node/share.html", status=status, title=f"Share report {report.report_id}",
                            report=report, preview=preview, tlp=tlp or "", handling=handling, errors=errors,
@@ -389,7 +385,7 @@ class NodeConsole:
             return await self._share_view(request, report, None, "P" if handling not in ("P", "C") else handling,
                                           errors, status=400)
         try:
-            record = await self._run(self.node.share, report.report_id, tlp=tlp, handling=handling)
+            record = await in_thread(self.node.share, report.report_id, tlp=tlp, handling=handling)
         except RedactionRefused as exc:
             kinds = sorted({f.entity_type for f in exc.findings})
             errors = [{"href": "#narrative",
@@ -423,7 +419,7 @@ class NodeConsole:
         report = self._report(request.path_params["report_id"])
         await self.console.form(request)
         try:
-            await self._run(self.node.withdraw, report.report_id)
+            await in_thread(self.node.withdraw, report.report_id)
         except (ValidationError, StoreError) as exc:
             self.console.flash(request, "info", f"Not withdrawn: {exc}")
             return RedirectResponse(f"/reports/{report.report_id}", status_code=303)
@@ -437,7 +433,7 @@ class NodeConsole:
 
     async def share_many_page(self, request: Request) -> Response:
         self.console.user(request)
-        reports = await self._run(self.node.reports)
+        reports = await in_thread(self.node.reports)
         active = {s.report_id for s in self.node.shares() if s.state in ("pending", "acknowledged", "withdrawing")}
         rows = [r for r in sorted(reports, key=lambda r: r.report_id) if r.report_id not in active]
         return self.render(request, "node/share_many.html", title="Share many reports", rows=rows, tlps=list(Tlp),
@@ -455,11 +451,11 @@ class NodeConsole:
             errors.append({"href": "#tlp", "text": "Choose a TLP marking"})
         if handling not in ("P", "C"):
             errors.append({"href": "#handling", "text": "Choose a handling code"})
-        known = {r.report_id for r in await self._run(self.node.reports)}
+        known = {r.report_id for r in await in_thread(self.node.reports)}
         if any(c not in known for c in chosen):
             errors.append({"href": "#report_ids", "text": "A report chosen is no longer held"})
         if errors:
-            reports = await self._run(self.node.reports)
+            reports = await in_thread(self.node.reports)
             active = {s.report_id for s in self.node.shares() if s.state in ("pending", "acknowledged", "withdrawing")}
             rows = [r for r in sorted(reports, key=lambda r: r.report_id) if r.report_id not in active]
             return self.render(request, "node/share_many.html", status=400, title="Share many reports", rows=rows,
@@ -501,12 +497,12 @@ class NodeConsole:
 
     async def matches(self, request: Request) -> Response:
         self.console.user(request)
-        found = await self._run(self.node.matches)
+        found = await in_thread(self.node.matches)
         return self.render(request, "node/matches.html", title="Matches", matches=found)
 
     async def alerts(self, request: Request) -> Response:
         self.console.user(request)
-        found = await self._run(self.node.alerts)
+        found = await in_thread(self.node.alerts)
         return self.render(request, "node/alerts.html", title="Alerts", alerts=list(reversed(found)))
 
     async def outbox(self, request: Request) -> Response:
@@ -546,7 +542,7 @@ class NodeConsole:
                                values=values, errors=errors, **_STAFF)
         self.intake_limiter.failed([client])
         data = json.dumps({k: v for k, v in values.items() if v}, ensure_ascii=False).encode()
-        await self._run(self.node.store.add_intake, data)
+        await in_thread(self.node.store.add_intake, data)
         log.info("staff intake: one concern queued for review")
         return self.render(request, "node/intake_done.html", title="Concern sent", **_STAFF)
 
