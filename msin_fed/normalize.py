@@ -37,6 +37,7 @@ __all__ = [
     "fold",
     "iban",
     "infer_date_order",
+    "is_junk",
     "name_words",
     "national_id",
     "nino",
@@ -45,9 +46,11 @@ __all__ = [
     "parse_date_of_birth",
     "passport",
     "phone",
+    "phone_readings",
     "postcode",
     "postcode_area_town",
     "repair_text",
+    "temporary_reference_dob",
     "transliterate",
     "vehicle",
 ]
@@ -113,10 +116,12 @@ def phone_region(value: str, country: str = "GB") -> str:
     members write UK numbers in national form (``07409 661374`` in a Polish row is a UK
     mobile). A national number that is no valid number of ``country`` is read as a UK one
     when it is a valid UK number, or when it is not even possible in ``country`` but is in
-    the UK. International numbers (``+``, ``00``) are read as written. Never raises: a
-    value that fits neither comes back with ``country`` and fails in :func:`phone`.
+    the UK; one possible in neither is read in the first of :data:`HOME_REGIONS` where it
+    is valid (a mobile from home written as dialled at home, ``0722 123 456``).
+    International numbers (``+``, ``00``) are read as written. Never raises: a value that
+    fits none comes back with ``country`` and fails in :func:`phone`.
     """
-    if country == "GB" or value.strip().startswith(("+", "00")):
+    if value.strip().startswith(("+", "00")):
         return country
 
     def reading(region: str) -> phonenumbers.PhoneNumber | None:
@@ -125,13 +130,106 @@ def phone_region(value: str, country: str = "GB") -> str:
         except ValidationError:
             return None
 
-    here = reading(country)
+    here = reading(country) if country != "GB" else None
     if here is not None and phonenumbers.is_valid_number(here):
         return country
     uk = reading("GB")
     if uk is not None and (here is None or phonenumbers.is_valid_number(uk)):
         return "GB"
+    if here is None:
+        # Possible neither here nor in the UK: a mobile from home dialled as at home.
+        for home in HOME_REGIONS:
+            number = reading(home)
+            if number is not None and phonenumbers.is_valid_number(number):
+                return home
     return country
+
+
+#: Where the network's people come from (docs/linkage.md): a mobile from home written in
+#: national form without its country prefix is read in each of these where it is valid.
+HOME_REGIONS = ("RO", "PL", "BG", "LT", "LV", "SK", "HU", "CZ", "UA", "AL", "VN", "IN", "PK",
+                "BD", "IE")
+
+
+def phone_readings(value: str, country: str = "GB", fld: str = "phone") -> list[str]:
+    """E.164 readings of phone ``value``: the one :func:`phone` gives in the region
+    :func:`phone_region` picks, then, for a number in national form that is *no valid*
+    number there, its reading in each of :data:`HOME_REGIONS` where it is a valid mobile
+    number (at most :data:`MAX_HOME_READINGS`).
+
+    A worker's mobile from home is often written as dialled at home (``0722 123 456``,
+    ``512 345 678``) in a row whose ``country`` is GB or empty, while another member
+    writes it with its prefix (``+40 722 123 456``); the extra readings let the two agree.
+    Raises :class:`ValidationError` as :func:`phone` does when not even the first reading
+    is a possible number.
+    """
+    region = phone_region(value, country)
+    first = phone(value, region, fld)
+    readings = [first]
+    if value.strip().startswith(("+", "00")):
+        return readings
+    if region in (country, "GB") and phonenumbers.is_valid_number(phonenumbers.parse(first)):
+        return readings
+    for home in HOME_REGIONS:
+        if home == region:
+            continue
+        try:
+            number = phonenumbers.parse(re.sub(r"[^0-9]", "", value), home)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _MOBILE:
+            readings.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return list(dict.fromkeys(readings))[: 1 + MAX_HOME_READINGS]
+
+
+#: At most this many readings from home per phone (each is one more token).
+MAX_HOME_READINGS = 3
+_MOBILE = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+
+
+#: What members write in a field they have nothing for (compared case-folded, without
+#: spaces, dots and slashes). ``NA`` alone is left to names: it is also a given name.
+_JUNK = frozenset({"na", "nk", "unknown", "unk", "notknown", "none", "nil", "null", "-", "--", "---",
+                   "?", "??", "???", "x", "xx", "xxx", "tbc", "tba", "notgiven", "notstated",
+                   "notprovided", "notrecorded", "refused", "nodata", "blank", "n", "0", "00", "000",
+                   "dontknow", "dk", "unknow", "unkown", "noname", "nofixedabode", "nfa", "*"})
+_JUNK_MARKS = re.compile(r"[\s./_]+")
+
+
+def is_junk(value: str, *, name: bool = False) -> bool:
+    """Whether ``value`` is a placeholder for nothing (``N/A``, ``unknown``, ``-``, ``?``,
+    ``not known``) rather than a value: such a cell is read as empty, so ``N/A`` in a name
+    column is not the name ``n a`` nor ``unknown`` a family name. With ``name``, a bare
+    ``NA`` / ``Na`` (a given name) is a value; ``N/A`` is still junk."""
+    text = value.strip()
+    if not text:
+        return False
+    key = _JUNK_MARKS.sub("", text.casefold())
+    if name and key == "na" and "/" not in text and "." not in text:
+        return False
+    return key in _JUNK or (not key and bool(text))
+
+
+_TEMPORARY_REFERENCE = re.compile(r"TN([0-9]{2})([0-9]{2})([0-9]{2})[MF]?")
+
+
+def temporary_reference_dob(value: str, today: _dt.date | None = None) -> str | None:
+    """The ISO date of birth inside an HMRC temporary reference number (``TN 07 03 85 M``:
+    TN, the holder's date of birth as ddmmyy, the sex), or None when ``value`` is not one.
+
+    A TN number is no NINO and identifies no one (everyone of one birthday and sex shares
+    it), so it is never a token; the date it carries is the holder's date of birth.
+    """
+    match = _TEMPORARY_REFERENCE.fullmatch(_compact(value))
+    if match is None:
+        return None
+    day, month, year = (int(g) for g in match.groups())
+    now = today or _dt.date.today()
+    try:
+        found = _dt.date(_century(year, now), month, day)
+    except ValueError:
+        return None
+    return found.isoformat() if _dt.date(1900, 1, 1) <= found <= now else None
 
 
 def email(value: str, fld: str = "email") -> str:

@@ -108,6 +108,9 @@ KIND_LABELS: dict[str, str] = {
     "name_phone_near": "similar name and a phone number one digit off",
     "prefix_phone": "start of the name and phone number",
     "name_bank": "name and bank account",
+    "name_phone": "full name and phone number",
+    "name_locality": "full name and town",
+    "bank_near": "bank account (one keying error off)",
 }
 
 
@@ -118,7 +121,7 @@ def kind_label(kind: str) -> str:
 
 #: Kinds that read as another in a short summary (the same facts, combined differently).
 _BRIEF = {
-    "phone_near": "phone", "nid_near": "national_id", "name_dob": "name_init_dob",
+    "phone_near": "phone", "nid_near": "national_id", "bank_near": "bank", "name_dob": "name_init_dob",
     "name_phon_dob": "name_init_dob", "part_dob": "name_init_dob", "initials_dob": "name_init_dob",
     "name_lsh_dob": "name_init_dob", "name_dob_swap": "name_init_dob", "nick_dob": "name_init_dob",
 }
@@ -421,6 +424,70 @@ def _company_inputs(name: str, postcode: str) -> Iterator[TokenInput]:
         yield from _org_near("company_near", "company", _org_body(name))
 
 
+def _home_readings(value: str, country: str, e164: str) -> list[str]:
+    """The readings of a phone besides ``e164`` (:func:`normalize.phone_readings`)."""
+    try:
+        readings = normalize.phone_readings(value, country)
+    except ValidationError:
+        return []
+    return [r for r in readings if r != e164]
+
+
+#: A NINO-like value that fails the NINO rules (a digit missing or extra, a letter no
+#: prefix may hold), read with O/0, I/1, S/5 by position.
+_LOOSE_NINO = re.compile(r"(?!TN)[A-Z]{2}[0-9]{5,7}[A-D]?")
+#: At most this many account readings of an IBAN whose checksum fails.
+MAX_LOOSE_ACCOUNTS = 6
+
+
+def _iban_ok(text: str) -> bool:
+    return int("".join(str(int(ch, 36)) for ch in text[4:] + text[:4])) % 97 == 1
+
+
+def _iban_repairs(text: str) -> list[str]:
+    """Valid IBANs one keying error from ``text`` (whose checksum fails): its account with
+    the check digits recomputed (the check digits mistyped), then each one substitution
+    or adjacent transposition in the account that makes the checksum verify."""
+    bban = text[4:]
+    digits = "".join(str(int(ch, 36)) for ch in bban + text[:2] + "00")
+    found = [f"{text[:2]}{98 - int(digits) % 97:02d}{bban}"]
+    pool = {True: "0123456789", False: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    for i in range(4, len(text)):
+        for ch in pool[text[i].isdigit()]:
+            candidate = text[:i] + ch + text[i + 1 :]
+            if ch != text[i] and _iban_ok(candidate):
+                found.append(candidate)
+        if i + 1 < len(text) and text[i] != text[i + 1]:
+            candidate = text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+            if _iban_ok(candidate):
+                found.append(candidate)
+    return list(dict.fromkeys(found))
+
+
+def _loose_inputs(mention: EntityMention) -> Iterator[TokenInput]:
+    """Near-miss tokens of identifiers that failed validation: a mistyped identifier still
+    identifies someone. An IBAN whose checksum fails gives ``bank_near`` for each account
+    one keying error away (every valid bank value gives ``bank_near`` of itself); a
+    NINO-like value that breaks the NINO rules gives the ``nid_near`` neighbourhood a
+    NINO one typo from it shares. Never a TN number (a date of birth and a sex)."""
+    for field in mention.invalid_fields:
+        text = re.sub(r"[\s\-./]", "", field.value).upper()
+        if field.column == "bank_account" and re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", text):
+            accounts = []
+            for repaired in _iban_repairs(text):
+                inner = normalize.bank_from_gb_iban(repaired)
+                if repaired.startswith("GB") and inner is None:
+                    continue
+                accounts.append(inner or repaired)
+            for account in list(dict.fromkeys(accounts))[:MAX_LOOSE_ACCOUNTS]:
+                yield _make("bank_near", account)
+        elif field.column == "national_id":
+            fixed = normalize.nino_ocr(text) if len(text) in (8, 9) else text
+            if _LOOSE_NINO.fullmatch(fixed) and not normalize.is_nino(fixed):
+                body = fixed[:-1] if fixed[-1].isalpha() else fixed
+                yield from _near("nid_near", "nino", "", body)
+
+
 def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     """Every token input of ``mention``, deduplicated, in a stable order.
 
@@ -436,6 +503,8 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         phone_digits = e164[1:]
         out.append(_make("phone", e164))
         out.extend(_near("phone_near", "phone", "+", phone_digits))
+        # A mobile from home written without its country prefix: its readings there too.
+        out.extend(_make("phone", other) for other in _home_readings(mention.phone.value, country, e164))
     if mention.email is not None:
         address = normalize.email(mention.email.value)
         out.append(_make("email", address))
@@ -473,6 +542,10 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     elif isinstance(mention.bank, BankAccount):
         bank_values.append(normalize.bank_account(mention.bank.value))
         out.append(_make("bank", bank_values[-1]))
+    for value in bank_values:
+        if ":" in value or not value.startswith("GB"):
+            out.append(_make("bank_near", value))
+    out.extend(_loose_inputs(mention))
     if mention.company_number is not None:
         out.append(_make("company_number", normalize.company_number(mention.company_number.value)))
 
@@ -528,6 +601,16 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         out.append(_make("name_postcode", " ".join(sorted(set(given + family))), pcode))
     if (given or family) and pcode:
         out.append(_make("phon_postcode", _phonetic(given + family), pcode))
+    if (given or family) and mention.address is not None:
+        # The whole name with the town (as written, or the town a postcode's area is
+        # named after): with the street too it is the person at that address.
+        towns = _towns(mention.address.locality) or [t for t in [normalize.postcode_area_town(pcode)] if t]
+        for town in towns[:2]:
+            out.append(_make("name_locality", " ".join(sorted(set(given + family))), "locality " + town))
+    if (given or family) and phone_digits:
+        # The whole name with the phone: a person answering on a line many give (an
+        # agency's office, a gangmaster's mobile) is still that person by name.
+        out.append(_make("name_phone", " ".join(sorted(set(given + family))), "+" + phone_digits))
     if (given or family) and phone_digits:
         # A phone one digit off only counts with a name word agreeing (by sound) too; and
         # one phone given by people whose names share no word is no one's identity.

@@ -5,7 +5,10 @@ members. Every mention is held the way a member would hold it: some fields missi
 phones, dates, postcodes, plates and bank details in assorted formats, diacritics kept
 or dropped, given and family names swapped, typos in names and addresses. A few labour
 agencies' office landlines and addresses are given by many unrelated people, the trap
-that must not chain them together.
+that must not chain them together; so are a gangmaster's mobile and the plate of the
+agency's minibus. Vietnamese (family name first, a middle name some members drop),
+Hungarian and Slovak people come with their own naming, and some people keep a mobile
+from home, which one member writes without its country prefix.
 
 ``write_set(directory, seed)`` writes ``member_<n>.csv`` files and returns them with the
 true pairs ``(record_id, record_id)`` of mentions of one person in different files.
@@ -44,6 +47,40 @@ FAMILY = ["Popescu", "Ionescu", "Popa", "Radu", "Dumitrescu", "Stan", "Wiśniews
           "Shevchenko", "Kovalenko", "Bondarenko", "Marin", "Constantin", "Șerban", "Țurcanu",
           "Ivanov", "Petrova", "Georgiev", "Dimitrov"]
 
+#: People of three more communities, with their own naming: Vietnamese names are family,
+#: middle, given (``Nguyễn Văn Hùng``; many members write only ``Hùng Nguyễn``), Hungarian
+#: ones family first at home (``Kovács László``), Slovak women's family names end in -ová.
+VIETNAMESE = (["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi"],
+              ["Văn", "Thị", "Đức", "Ngọc", "Quang"],
+              ["Hùng", "Hương", "Tuấn", "Dũng", "Thảo", "Linh", "Phương", "Quý"])
+HUNGARIAN = (["László", "Zoltán", "Erzsébet", "Gábor", "Katalin", "István", "Éva", "Ferenc"],
+             ["Kovács", "Szabó", "Tóth", "Horváth", "Nagy", "Varga", "Kiss", "Molnár"])
+SLOVAK = (["Ján", "Peter", "Marek", "Zuzana", "Jana", "Mária", "Ľubomír", "Štefan"],
+          ["Horváth", "Kováč", "Baláž", "Tóth", "Šimko", "Varga", "Lukáč", "Hudák"])
+SLOVAK_WOMEN = {"Zuzana", "Jana", "Mária"}
+
+#: Home-country mobiles: country, example of the national significant number's shape
+#: (``#`` a random digit). Written in national form by some members.
+HOME_MOBILES = {"RO": "7########", "PL": "5########", "BG": "88#######", "LT": "6#######",
+                "SK": "9########", "HU": "20#######", "VN": "9########", "AL": "69#######",
+                "UA": "50#######"}
+#: A country of a person, from the family name (the nationality a member may write).
+NATIONALITY = {**{f: "RO" for f in ["Popescu", "Ionescu", "Popa", "Radu", "Dumitrescu", "Stan",
+                                    "Marin", "Constantin", "Șerban", "Țurcanu"]},
+               **{f: "PL" for f in ["Wiśniewski", "Kowalski", "Nowak", "Wójcik", "Kamiński", "Lewandowski"]},
+               **{f: "LV" for f in ["Bērziņš", "Kalniņš"]},
+               **{f: "LT" for f in ["Kazlauskas", "Petrauskas", "Jankauskas"]},
+               **{f: "AL" for f in ["Hoxha", "Krasniqi", "Gashi", "Berisha"]},
+               **{f: "UA" for f in ["Shevchenko", "Kovalenko", "Bondarenko"]},
+               **{f: "BG" for f in ["Ivanov", "Petrova", "Georgiev", "Dimitrov"]},
+               **{f: "GB" for f in ["Smith", "Jones", "Taylor", "Brown"]},
+               **{f: "PK" for f in ["Khan", "Ali", "Hussain"]},
+               **{f: "VN" for f in VIETNAMESE[0]}, **{f: "HU" for f in HUNGARIAN[1]},
+               **{f: "SK" for f in SLOVAK[1]}}
+
+#: Values members write in a field they have nothing for.
+JUNK = ["N/A", "n/a", "unknown", "Unknown", "-", "?", "not known", "NK", "none"]
+
 #: Nicknames and short forms a member may write instead of the given name (this
 #: generator's own list, written apart from the matcher's tables).
 NICKNAMES = {
@@ -76,18 +113,24 @@ class MemberStyle:
     ocr: float = 0.0  # a NINO keyed with O for 0, I for 1, S for 5
     no_postcode: bool = False  # keeps the town of an address, not its postcode
     no_locality: bool = False  # keeps the postcode of an address, not its town
+    nationality: bool = False  # fills ``country`` with the person's nationality
+    junk: float = 0.0  # writes N/A, unknown, - in a field it has nothing for
+    one_field: float = 0.0  # the whole name in one field (family first for VN/HU)
+    home_phone: float = 0.0  # a home-country mobile, in national form without its prefix
+    tn: float = 0.0  # a temporary reference (TN + date of birth + sex) for a missing NINO
+    bad_iban: float = 0.0  # an IBAN keyed with one character wrong (checksum fails)
 
 
 #: Member ``n`` keeps data in style ``MEMBER_STYLES[n % len(MEMBER_STYLES)]``.
 MEMBER_STYLES: tuple[MemberStyle, ...] = (
-    MemberStyle(dates=("%m/%d/%Y",)),  # US order throughout
-    MemberStyle(dates=("%d/%m/%y", "%d.%m.%y"), no_locality=True),  # two-digit years
-    MemberStyle(mojibake=0.5),
-    MemberStyle(cyrillic=0.6, ocr=0.5),
-    MemberStyle(no_postcode=True),
-    MemberStyle(dates=("%d %b %Y", "%d-%b-%y", "%B %d, %Y")),  # month names
-    MemberStyle(dates=("%m-%d-%Y", "%m/%d/%Y")),
-    MemberStyle(),
+    MemberStyle(dates=("%m/%d/%Y",), nationality=True),  # US order throughout
+    MemberStyle(dates=("%d/%m/%y", "%d.%m.%y"), no_locality=True, junk=0.3),  # two-digit years
+    MemberStyle(mojibake=0.5, one_field=0.5),
+    MemberStyle(cyrillic=0.6, ocr=0.5, tn=0.6, bad_iban=0.4),
+    MemberStyle(no_postcode=True, home_phone=0.7),
+    MemberStyle(dates=("%d %b %Y", "%d-%b-%y", "%B %d, %Y"), junk=0.2, one_field=0.3),  # month names
+    MemberStyle(dates=("%m-%d-%Y", "%m/%d/%Y"), nationality=True, bad_iban=0.3),
+    MemberStyle(home_phone=0.5, tn=0.5),
 )
 STREETS = ["High Street", "Station Road", "Church Lane", "Mill Road", "Park Avenue",
            "Victoria Street", "Green Lane", "Manor Road", "Queens Road", "London Road",
@@ -125,6 +168,11 @@ class Person:
     sort: str
     account: str
     bank: str
+    nationality: str = "GB"
+    home_phone: str = ""  # E.164 of a mobile from home, if any
+    middle: str = ""  # a Vietnamese middle name
+    sex: str = "M"
+    has_nino: bool = True
 
 
 def _person(rng: random.Random, pid: int, given: str, family: str) -> Person:
@@ -148,7 +196,29 @@ def _person(rng: random.Random, pid: int, given: str, family: str) -> Person:
         sort="".join(rng.choices(string.digits, k=6)),
         account="".join(rng.choices(string.digits, k=8)),
         bank=rng.choice(SORT_BANKS),
+        **_origin(rng, given, family),
     )
+
+
+def _origin(rng: random.Random, given: str, family: str) -> dict[str, object]:
+    """Nationality, a home mobile (half of those from abroad), sex, whether a NINO was issued."""
+    nationality = NATIONALITY.get(family) or ("SK" if family.endswith("ová") else "") or rng.choice(
+        ["RO", "PL", "LT", "AL", "GB"])
+    home = ""
+    if nationality in HOME_MOBILES and rng.random() < 0.5:
+        import phonenumbers
+
+        for _ in range(50):
+            digits = "".join(rng.choice(string.digits) if c == "#" else c for c in HOME_MOBILES[nationality])
+            number = phonenumbers.parse("+" + str(phonenumbers.country_code_for_region(nationality)) + digits)
+            if phonenumbers.is_valid_number(number):
+                home = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                break
+    women = {"Ana", "Maria", "Elena", "Ioana", "Agnieszka", "Małgorzata", "Vilma", "Lan", "Fatima",
+             "Oksana", "Yuliia", "Gabriela", "Katarzyna", "Sarah", "Emma", "Erzsébet", "Katalin",
+             "Éva", "Hương", "Thảo", "Linh", "Phương", *SLOVAK_WOMEN}
+    return {"nationality": nationality, "home_phone": home,
+            "sex": "F" if given.split()[-1] in women else "M", "has_nino": rng.random() < 0.8}
 
 
 def _fold(text: str) -> str:
@@ -208,7 +278,7 @@ def _ocr_nino(rng: random.Random, nino: str) -> str:
     return nino[:i] + _OCR[nino[i]] + nino[i + 1 :]
 
 
-def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[str, str, str]],
+def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[str, str, str, str, str]],
              style: MemberStyle | None = None) -> dict[str, str]:
     style = style or MemberStyle()
     row = {c: "" for c in COLUMNS}
@@ -218,6 +288,8 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
         given = rng.choice(NICKNAMES[given])
     elif rng.random() < 0.05:
         given = given[0] + rng.choice([".", ""])  # only the initial
+    if p.middle and rng.random() < 0.6:
+        given = f"{p.middle} {given}"  # a Vietnamese middle name, which many members drop
     if given in CYRILLIC and family in CYRILLIC and rng.random() < style.cyrillic:
         given, family = CYRILLIC[given], CYRILLIC[family]
     elif rng.random() < 0.4:
@@ -232,18 +304,31 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
         given, family = given.upper(), family.upper()
     if rng.random() < 0.05:
         given = ""  # only the family name known
+    if given and family and rng.random() < style.one_field:
+        # One field for the whole name: family first for names written so at home.
+        whole = f"{family} {given}" if p.nationality in ("VN", "HU") else f"{given} {family}"
+        given, family = whole, ""
     if rng.random() < style.mojibake:
         given, family = _mojibake(given), _mojibake(family)
     row["given_name"], row["family_name"] = given, family
     if rng.random() < 0.9:
         row["date_of_birth"] = _dob_format(rng, p.dob, style)
+    home = False  # the phone written is the mobile from home
     if rng.random() < 0.65:
         row["phone"] = _phone_format(rng, p.phone)
+        if p.home_phone and rng.random() < style.home_phone:
+            row["phone"] = _national(p.home_phone)  # from home, without its prefix
+            home = True
+        elif p.home_phone and rng.random() < 0.3:
+            row["phone"] = _international(p.home_phone)
+            home = True
     agency = None
     if p.pid % 9 == 0:  # recruited through an agency: gives its office details
         agency = agencies[p.pid % len(agencies)]
-        if rng.random() < 0.7:
-            row["phone"] = _phone_format(rng, agency[0])
+        r = rng.random()
+        if r < 0.7:  # the office landline, or the gangmaster's mobile as every worker's contact
+            row["phone"] = _phone_format(rng, agency[0] if r < 0.45 else agency[3])
+            home = False
     if rng.random() < 0.3:
         row["email"] = p.email.upper() if rng.random() < 0.2 else p.email
     if rng.random() < 0.6:
@@ -264,16 +349,22 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
             row["locality"] = ""
     if rng.random() < 0.3:
         plate = p.vehicle
+        if agency is not None and rng.random() < 0.5:
+            plate = agency[4]  # the minibus that takes the agency's workers to the fields
         row["vehicle_registration"] = rng.choice([plate, f"{plate[:4]} {plate[4:]}", plate.lower()])
-    if rng.random() < 0.25:
+    if rng.random() < 0.25 and p.has_nino:
         n = _ocr_nino(rng, p.nino) if rng.random() < style.ocr else p.nino
         row["national_id"] = rng.choice([n, f"{n[:2]} {n[2:4]} {n[4:6]} {n[6:8]} {n[8]}", n[:8]])
+    elif not p.has_nino and rng.random() < style.tn:
+        # HMRC's temporary reference: TN, the date of birth (ddmmyy) and the sex.
+        tn = f"TN{p.dob:%d%m%y}{p.sex}"
+        row["national_id"] = rng.choice([tn, f"TN {tn[2:4]} {tn[4:6]} {tn[6:8]} {tn[8]}"])
     if rng.random() < 0.2 and (p.passport_country == "GB" or not row["postcode"]):
         # ``country`` is also the default region of phones and postcodes: a member that
         # records a foreign passport holds the UK phone in international form.
         row["passport_number"] = p.passport
         row["country"] = p.passport_country
-        if row["phone"] and p.passport_country != "GB":
+        if row["phone"] and p.passport_country != "GB" and not home:
             national = "".join(ch for ch in row["phone"] if ch.isdigit())
             if national.startswith("0044"):
                 national = national[4:]
@@ -285,24 +376,82 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
         if rng.random() < 0.5:
             row["bank_account"] = f"{p.sort[:2]}-{p.sort[2:4]}-{p.sort[4:]} {p.account}"
         else:
-            row["bank_account"] = _iban_gb(p.bank, p.sort, p.account)
+            iban = _iban_gb(p.bank, p.sort, p.account)
+            row["bank_account"] = _bad_iban(rng, iban) if rng.random() < style.bad_iban else iban
+    if style.nationality and not row["country"]:
+        row["country"] = p.nationality
     if not any(row[c] for c in COLUMNS if c not in ("record_id", "given_name", "family_name")):
         row["date_of_birth"] = _dob_format(rng, p.dob, style)
+    if style.junk:
+        for column in ("given_name", "family_name", "date_of_birth", "phone", "email", "postcode",
+                       "national_id", "vehicle_registration", "bank_account", "company_name"):
+            if not row[column] and rng.random() < style.junk:
+                row[column] = rng.choice(JUNK)
     return row
+
+
+def _national(e164: str) -> str:
+    import phonenumbers
+
+    return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def _international(e164: str) -> str:
+    import phonenumbers
+
+    return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _bad_iban(rng: random.Random, iban: str) -> str:
+    """The IBAN keyed with one digit wrong or two adjacent digits swapped (its checksum fails)."""
+    digits = [i for i in range(2, len(iban)) if iban[i].isdigit()]
+    for _ in range(20):
+        i = rng.choice(digits)
+        if rng.random() < 0.5 and i + 1 < len(iban) and iban[i + 1].isdigit() and iban[i] != iban[i + 1]:
+            bad = iban[:i] + iban[i + 1] + iban[i] + iban[i + 2 :]
+        else:
+            bad = iban[:i] + rng.choice([d for d in string.digits if d != iban[i]]) + iban[i + 1 :]
+        if int("".join(str(int(c, 36)) for c in bad[4:] + bad[:4])) % 97 != 1:
+            return bad
+    return iban
+
+
+def _agencies(rng: random.Random) -> list[tuple[str, str, str, str, str]]:
+    """Three labour agencies: office landline, address, postcode, the gangmaster's mobile
+    and the minibus's plate, each given by many of the workers it placed."""
+    return [("01205 " + "".join(rng.choices(string.digits, k=6)),
+             f"Unit {rng.randint(1, 20)} Riverside Industrial Estate", f"PE21 {rng.randint(1, 9)}TB",
+             "07" + rng.choice("4579") + "".join(rng.choices(string.digits, k=8)),
+             "".join(rng.choices("ABCDEFGHJKLMNOPRSTUVWXY", k=2)) + f"{rng.randint(10, 75):02d}"
+             + "".join(rng.choices("ABCDEFGHJKLMNOPRSTUVWXY", k=3)))
+            for _ in range(3)]
 
 
 def draw_population(rng: random.Random, people: int) -> list[Person]:
     """``people`` people, a fifth of them namesakes of someone drawn before."""
     population: list[Person] = []
     for pid in range(people):
+        middle = ""
         if population and rng.random() < 0.2:  # a namesake of someone already drawn
             other = rng.choice(population)
-            given, family = other.given, other.family
+            given, family, middle = other.given, other.family, other.middle
+        elif rng.random() < 0.15:  # Vietnamese, Hungarian or Slovak naming
+            community = rng.choice(["VN", "VN", "HU", "SK"])
+            if community == "VN":
+                family, middle, given = (rng.choice(part) for part in VIETNAMESE)
+            elif community == "HU":
+                given, family = rng.choice(HUNGARIAN[0]), rng.choice(HUNGARIAN[1])
+            else:
+                given, family = rng.choice(SLOVAK[0]), rng.choice(SLOVAK[1])
+                if given in SLOVAK_WOMEN:
+                    family = (family[:-1] if family.endswith("o") else family) + "ová"
         else:
             given, family = rng.choice(GIVEN), rng.choice(FAMILY)
             if given in CYRILLIC and rng.random() < 0.7:  # a family name of that community
                 family = rng.choice([f for f in FAMILY if f in CYRILLIC])
-        population.append(_person(rng, pid, given, family))
+        person = _person(rng, pid, given, family)
+        person.middle = middle
+        population.append(person)
     return population
 
 
@@ -312,9 +461,7 @@ def write_set(directory: Path, seed: int, people: int = 500, members: int = 5
     rng = random.Random(seed)
     directory.mkdir(parents=True, exist_ok=True)
     population = draw_population(rng, people)
-    agencies = [("01205 " + "".join(rng.choices(string.digits, k=6)),
-                 f"Unit {rng.randint(1, 20)} Riverside Industrial Estate", f"PE21 {rng.randint(1, 9)}TB")
-                for _ in range(3)]
+    agencies = _agencies(rng)
     rows: list[list[dict[str, str]]] = [[] for _ in range(members)]
     holders: dict[int, list[tuple[int, str]]] = {}
     counter = 0
@@ -405,9 +552,7 @@ def write_repeats_set(directory: Path, seed: int, people: int = 600, members: in
     rng = random.Random(seed)
     directory.mkdir(parents=True, exist_ok=True)
     population = draw_population(rng, people)
-    agencies = [("01205 " + "".join(rng.choices(string.digits, k=6)),
-                 f"Unit {rng.randint(1, 20)} Riverside Industrial Estate", f"PE21 {rng.randint(1, 9)}TB")
-                for _ in range(3)]
+    agencies = _agencies(rng)
     rows: list[list[dict[str, str]]] = [[] for _ in range(members)]
     holders: dict[str, list[tuple[int, str]]] = {}
     counter = 0

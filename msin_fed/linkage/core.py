@@ -260,7 +260,10 @@ def _disagreements(
     out: list[str] = []
     for kind in kinds & ka & kb:
         if kind == "name_dob":
-            if not agreed & (_NAME_KINDS | _DOCUMENTS):
+            # The name with the phone one digit off says nothing once the phone itself
+            # is shared (it is then shared by any two holders of the phone).
+            fallback = {"name_phone_near"} if "phone" in agreed else set()
+            if not (agreed - fallback) & (_NAME_KINDS | _DOCUMENTS):
                 out.append(kind)
         elif kind == "name_phone_near":
             if "phone" in agreed and not agreed & {kind, "prefix_phone"}:

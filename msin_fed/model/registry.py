@@ -280,7 +280,12 @@ def _cell(row: Mapping[str, Any], column: str, errors: list[tuple[str, str]]) ->
     if not isinstance(value, str):
         errors.append((column, f"must be text, not {type(value).__name__}"))
         return ""
-    return value.strip()
+    text = value.strip()
+    # A placeholder for nothing (``N/A``, ``unknown``, ``-``) is an empty cell, not a
+    # value: ``N/A`` in a name column is no name ``n a``, nor in company_name a company.
+    if column != "record_id" and normalize.is_junk(text, name=column in ("given_name", "family_name")):
+        return ""
+    return text
 
 
 def parse_mention(
@@ -359,6 +364,15 @@ def parse_mention(
         raw = _cell(row, column, errors)
         if not raw:
             continue
+        if column == "national_id":
+            tn_dob = normalize.temporary_reference_dob(raw)
+            if tn_dob is not None:
+                # HMRC's temporary reference (TN + date of birth + sex) is no NINO and
+                # names no one; the date it carries is the holder's, kept when the row
+                # has none of its own.
+                if "date_of_birth" not in values and not _cell(row, "date_of_birth", []):
+                    values["date_of_birth"] = DateOfBirth(tn_dob)
+                continue
         kind = next(t for t in _BY_COLUMN[column] if t.claims(raw, context))
         try:
             values[kind.attribute] = kind.parse(raw, context)

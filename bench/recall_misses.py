@@ -1,0 +1,139 @@
+"""False negatives of the clusters on the *tuning* split, grouped by which fields agree.
+
+Run:  python bench/recall_misses.py [--sets synthetic,repeats,confusers] [--show N]
+
+For seeds 1-3 only (the tune split of ``bench/data/synth.py`` and
+``bench/data/synth_confusers.py``), runs ``msin link --clusters`` with HMAC tokens
+(the same pairs as OPRF ones) and classifies every true cross-member pair the clusters
+miss by the comparison of each field on the normalised plaintext: ``=`` equal, ``~`` one
+edit apart, ``x`` different, ``.`` missing on either side. Prints the commonest patterns.
+Never run on the held-out set (tuning discipline, docs/linkage.md section 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import jellyfish
+import linkage as bench
+
+from msin_fed import normalize
+from msin_fed.linkage import pipeline
+
+FIELDS = ("name", "dob", "phone", "email", "post", "street", "town", "plate", "nino", "pass", "bank")
+
+
+def _safe(fn, *args):  # type: ignore[no-untyped-def]
+    try:
+        return fn(*args)
+    except Exception:
+        return ""
+
+
+def canon(row: dict[str, str], order: str) -> dict[str, str]:
+    words = []
+    for c in ("given_name", "family_name"):
+        if row.get(c):
+            words += list(_safe(normalize.name_words, row[c]) or ())
+    country = row.get("country") or "GB"
+    return {
+        "name": " ".join(sorted(words)),
+        "dob": _safe(normalize.date_of_birth, row.get("date_of_birth", ""), "d", None, order) if row.get("date_of_birth") else "",
+        "phone": _safe(lambda v: normalize.phone(v, normalize.phone_region(v, country)), row["phone"]) if row.get("phone") else "",
+        "email": _safe(normalize.email, row["email"]) if row.get("email") else "",
+        "post": _safe(normalize.postcode, row["postcode"], "GB") if row.get("postcode") else "",
+        "street": _safe(normalize.address, row["street_address"]) if row.get("street_address") else "",
+        "town": normalize.fold(row.get("locality", "")),
+        "plate": _safe(normalize.vehicle, row["vehicle_registration"]) if row.get("vehicle_registration") else "",
+        "nino": (_safe(normalize.nino, row["national_id"]) or row["national_id"].upper()) if row.get("national_id") else "",
+        "pass": row.get("passport_number", "").upper(),
+        "bank": "".join(ch for ch in row.get("bank_account", "") if ch.isalnum())[-8:],
+        "raw_name": f"{row.get('given_name', '')}|{row.get('family_name', '')}",
+    }
+
+
+def compare(a: str, b: str) -> str:
+    if not a or not b:
+        return "."
+    if a == b:
+        return "="
+    if jellyfish.damerau_levenshtein_distance(a, b) <= 1:
+        return "~"
+    return "x"
+
+
+def name_cmp(a: str, b: str) -> str:
+    c = compare(a, b)
+    if c != "x":
+        return c
+    wa, wb = set(a.split()), set(b.split())
+    return "w" if wa & wb else "x"  # "w": a word in common
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sets", default="synthetic,repeats,confusers")
+    parser.add_argument("--show", type=int, default=0, help="print N example pairs per top pattern")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--false", action="store_true", help="false pairs of the clusters instead")
+    args = parser.parse_args()
+    from data.synth import SPLITS, write_repeats_set, write_set
+    from data.synth_confusers import write_confusers_set
+
+    makers = {"synthetic": write_set, "repeats": write_repeats_set, "confusers": write_confusers_set}
+    pipeline.oprf_tokenize = lambda inputs, sk=None: bench.hmac_tokenize(inputs)  # type: ignore[assignment]
+    patterns: collections.Counter[str] = collections.Counter()
+    examples: dict[str, list[str]] = collections.defaultdict(list)
+    total_missed = total_truth = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for label in args.sets.split(","):
+            for seed in SPLITS["tune"]:
+                files, truth = makers[label](work / f"{label}-{seed}", seed)
+                bench.run_msin_link(files, work / f"{label}-{seed}.csv")
+                clustered = bench.cluster_pairs(work / f"{label}-{seed}.csv")
+                rows: dict[str, dict[str, str]] = {}
+                for f in files:
+                    with open(f, newline="", encoding="utf-8") as h:
+                        file_rows = list(csv.DictReader(h))
+                    order = normalize.infer_date_order(r.get("date_of_birth", "") for r in file_rows)
+                    for r in file_rows:
+                        rows[r["record_id"]] = {**canon(r, order), "_raw": r}  # type: ignore[dict-item]
+                truth_sorted = {tuple(sorted(p)) for p in truth}
+                total_truth += len(truth_sorted)
+                for a, b in (clustered - truth_sorted) if args.false else (truth_sorted - clustered):
+                    ra, rb = rows[a], rows[b]
+                    if any(ra["_raw"].get(c) for c in ("site_name", "company_name")):
+                        kind = "org"
+                    else:
+                        kind = "person"
+                    total_missed += 1
+                    pat = kind + " " + " ".join(
+                        f"{f}{name_cmp(ra[f], rb[f]) if f == 'name' else compare(ra[f], rb[f])}" for f in FIELDS)
+                    patterns[pat] += 1
+                    if len(examples[pat]) < args.show:
+                        examples[pat].append(f"    {label}{seed} {a} {b}\n      {ra['_raw']}\n      {rb['_raw']}")
+    print(f"missed {total_missed} of {total_truth} true pairs ({total_missed / total_truth:.3%})")
+    for pat, n in patterns.most_common(args.top):
+        print(f"{n:5d}  {pat}")
+        for e in examples[pat]:
+            print(e)
+    # marginal: per field, how often each comparison among misses
+    print("per field among misses:")
+    for i, f in enumerate(FIELDS):
+        c: collections.Counter[str] = collections.Counter()
+        for pat, n in patterns.items():
+            c[pat.split()[1 + i][-1]] += n
+        print(f"  {f:7s} " + "  ".join(f"{k}:{v}" for k, v in sorted(c.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
