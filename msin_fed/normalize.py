@@ -38,6 +38,7 @@ __all__ = [
     "iban",
     "infer_date_order",
     "is_junk",
+    "is_mobile_abroad",
     "name_words",
     "national_id",
     "nino",
@@ -180,6 +181,14 @@ def phone_readings(value: str, country: str = "GB", fld: str = "phone") -> list[
         if phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _MOBILE:
             readings.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
     return list(dict.fromkeys(readings))[: 1 + MAX_HOME_READINGS]
+
+
+def is_mobile_abroad(e164: str) -> bool:
+    """Whether an E.164 number is a mobile of one of :data:`HOME_REGIONS`: the number a
+    member may have written from home without its prefix (see :func:`phone_readings`)."""
+    number = phonenumbers.parse(e164)
+    region = phonenumbers.region_code_for_number(number)
+    return region in HOME_REGIONS and phonenumbers.number_type(number) in _MOBILE
 
 
 #: At most this many readings from home per phone (each is one more token).

@@ -109,7 +109,8 @@ KIND_LABELS: dict[str, str] = {
     "prefix_phone": "start of the name and phone number",
     "name_bank": "name and bank account",
     "name_phone": "full name and phone number",
-    "name_locality": "full name and town",
+    "phone_home": "phone number (read as dialled from home)",
+    "name_address": "full name and street address",
     "bank_near": "bank account (one keying error off)",
 }
 
@@ -121,7 +122,7 @@ def kind_label(kind: str) -> str:
 
 #: Kinds that read as another in a short summary (the same facts, combined differently).
 _BRIEF = {
-    "phone_near": "phone", "nid_near": "national_id", "bank_near": "bank", "name_dob": "name_init_dob",
+    "phone_near": "phone", "nid_near": "national_id", "bank_near": "bank", "phone_home": "phone", "name_dob": "name_init_dob",
     "name_phon_dob": "name_init_dob", "part_dob": "name_init_dob", "initials_dob": "name_init_dob",
     "name_lsh_dob": "name_init_dob", "name_dob_swap": "name_init_dob", "nick_dob": "name_init_dob",
 }
@@ -503,8 +504,14 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         phone_digits = e164[1:]
         out.append(_make("phone", e164))
         out.extend(_near("phone_near", "phone", "+", phone_digits))
-        # A mobile from home written without its country prefix: its readings there too.
-        out.extend(_make("phone", other) for other in _home_readings(mention.phone.value, country, e164))
+        # A mobile from home written without its country prefix: its readings there too,
+        # as ``phone_home``, which every phone also gives of itself (a token of another
+        # kind never equals a ``phone`` token) and which counts only when no ``phone``
+        # is shared, so one number read several ways still counts once.
+        homes = _home_readings(mention.phone.value, country, e164)
+        if homes or normalize.is_mobile_abroad(e164):
+            out.append(_make("phone_home", e164))
+        out.extend(_make("phone_home", other) for other in homes)
     if mention.email is not None:
         address = normalize.email(mention.email.value)
         out.append(_make("email", address))
@@ -601,12 +608,13 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         out.append(_make("name_postcode", " ".join(sorted(set(given + family))), pcode))
     if (given or family) and pcode:
         out.append(_make("phon_postcode", _phonetic(given + family), pcode))
-    if (given or family) and mention.address is not None:
-        # The whole name with the town (as written, or the town a postcode's area is
-        # named after): with the street too it is the person at that address.
-        towns = _towns(mention.address.locality) or [t for t in [normalize.postcode_area_town(pcode)] if t]
-        for town in towns[:2]:
-            out.append(_make("name_locality", " ".join(sorted(set(given + family))), "locality " + town))
+    if (given or family) and street and (locality or pcode):
+        # The whole name at the street in its town (as written, or the town a postcode's
+        # area is named after): a member that keeps the town and one that keeps the
+        # postcode agree on the person at that address, not only on the address.
+        town = locality or normalize.postcode_area_town(pcode)
+        if town and any(ch.isalpha() for ch in street):
+            out.append(_make("name_address", " ".join(sorted(set(given + family))), street, "locality " + town))
     if (given or family) and phone_digits:
         # The whole name with the phone: a person answering on a line many give (an
         # agency's office, a gangmaster's mobile) is still that person by name.

@@ -102,10 +102,10 @@ NAME_DOB_KINDS: frozenset[str] = frozenset(
 )
 #: Person kinds of a name with something other than the date of birth.
 NAME_OTHER_KINDS: frozenset[str] = frozenset({"name_postcode", "phon_postcode", "name_phone_near"})
-#: A whole name with a phone or a town: not among those, so the name-and-date
-#: disagreement still counts against them (namesakes at one agency's line, or in one
-#: town, born on other days are other people).
-NAME_CONTACT_KINDS: frozenset[str] = frozenset({"name_phone", "name_locality"})
+#: A whole name with a phone or a street address: not among those, so the name-and-date
+#: disagreement still counts against them (namesakes at one agency's line or address,
+#: born on other days, are other people).
+NAME_CONTACT_KINDS: frozenset[str] = frozenset({"name_phone", "name_address"})
 
 #: Every token kind :mod:`msin_fed.token_inputs` can emit (kept here so the coordinator,
 #: which must not import normalization, knows the closed set).
@@ -138,8 +138,9 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "prefix_phone",  # two letters of a name word + the phone (weighs nothing: see core)
         "name_bank",  # a name word's sound or first two letters + the bank account (ditto)
         "name_phone",  # every folded name word, sorted, + the phone
-        "name_locality",  # every folded name word, sorted, + the town
+        "name_address",  # every folded name word, sorted, + street + town
         "bank_near",  # a bank account; from an IBAN whose checksum fails, each repair of it
+        "phone_home",  # a national-form phone read in a home country where it is a valid mobile
     }
 )
 
@@ -154,6 +155,8 @@ NEAR_WAIVES: Mapping[str, frozenset[str]] = MappingProxyType(
         "company_near": frozenset({"company"}),
         "name_phone_near": frozenset({"phone"}),
         "bank_near": frozenset({"bank", "iban"}),
+        # Another reading of a phone: says nothing more once the phone as read agrees.
+        "phone_home": frozenset({"phone"}),
         "phon_postcode": frozenset({"name_postcode"}),
         # A nickname or a day/month swap is the same name and date read another way.
         "nick_dob": frozenset({"name_dob"}),
@@ -324,8 +327,9 @@ DEFAULT_MODEL = ScoringModel(
         "prefix_phone": 0.0,
         "name_bank": 0.0,
         "name_phone": 8.0,
-        "name_locality": 6.0,
+        "name_address": 6.0,
         "bank_near": 7.0,
+        "phone_home": 12.5,
     },
     disagreement={
         "site_postcode": 12.0,
@@ -351,14 +355,15 @@ DEFAULT_MODEL = ScoringModel(
         "company_near": 6.0,
         "name_phone_near": 5.0,
         "bank_near": 7.0,
-        "name_locality": 6.0,
+        "name_address": 6.0,
+        "phone_home": 12.5,
     },
     # One company's name, with its postcode or one typo from it, is one agreement, not three.
     groups={"company": "company", "company_postcode": "company", "company_near": "company",
             # A whole name where the person lives or answers is one agreement: namesakes
-            # at one agency (its postcode, its landline, its town) must not add it up.
+            # at one agency (its postcode, its landline, its address) must not add it up.
             "name_postcode": "name_contact", "phon_postcode": "name_contact",
-            "name_phone": "name_contact", "name_locality": "name_contact"},
+            "name_phone": "name_contact", "name_address": "name_contact"},
     threshold=10.0,
 )
 

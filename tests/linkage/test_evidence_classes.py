@@ -112,3 +112,64 @@ def test_a_street_with_a_postcode_and_the_same_street_with_its_town_share_a_toke
     with_town = kinds({"record_id": "b", "street_address": "12 High Street", "locality": "Leeds"})
     elsewhere = kinds({"record_id": "c", "street_address": "12 High Street", "locality": "York"})
     assert with_postcode & with_town and not with_postcode & elsewhere
+
+
+def test_one_field_family_first_names_link_and_namesakes_stay_apart(tmp_path: Path) -> None:
+    a = [{"record_id": "a1", "given_name": "Nguyễn Văn Hùng", "date_of_birth": "1990-04-12"},
+         {"record_id": "a2", "given_name": "Kovács László", "date_of_birth": "1971-08-30"}]
+    b = [_person("b1", "Hung", "NGUYEN", "12/04/1990"), _person("b2", "Laszlo", "Kovacs", "30.08.1971"),
+         _person("b3", "Hung", "Nguyen", "1991-04-12"),  # another year: a namesake
+         _person("b4", "Tuan", "Nguyen", "1990-04-12")]  # another given name, same day
+    assert _linked(tmp_path, a, b) == {("a1", "b1"), ("a2", "b2")}
+
+
+def test_a_mobile_from_home_written_without_its_prefix_links(tmp_path: Path) -> None:
+    a = [_person("a1", "Ion", "Popescu", phone="0722 123 456"), _person("a2", "Jan", "Novák", phone="0912 345 678")]
+    b = [_person("b1", "Ion", "Popescu", "1980-01-01", phone="+40 722 123 456"),
+         _person("b2", "Jan", "Novák", "1975-05-05", phone="+421 912 345 679")]  # another number
+    assert _linked(tmp_path, a, b) == {("a1", "b1")}
+
+
+def test_a_mistyped_iban_still_links_with_corroboration(tmp_path: Path) -> None:
+    good, bad = "GB82WEST12345698765432", "GB82WEST12345698765482"  # one digit wrong
+    place = {"street_address": "12 High St", "postcode": "PE21 8AA", "date_of_birth": "1980-01-01"}
+    a = [{"record_id": "a1", "bank_account": bad, **place}]
+    assert _linked(tmp_path, a, [{"record_id": "b1", "bank_account": good, **place}]) == {("a1", "b1")}
+    # The address and the date of birth with its postcode alone are no match: the account carried it.
+    other = [{"record_id": "b1", "bank_account": "GB33BUKB20201555555555", **place}]
+    assert _linked(tmp_path, a, other) == set()
+
+
+def test_a_person_on_an_agency_line_links_by_whole_name_and_workers_do_not(tmp_path: Path) -> None:
+    line, office = "01205 529651", "Unit 3 Riverside Industrial Estate"
+    given = ["Ana", "Piotr", "Radu", "Elena", "Tomasz", "Mihai", "Vilma", "Darius", "Oksana", "Arben", "Lan",
+             "Dritan", "Jonas", "Agata", "Bogdan", "Florin", "Gabriela", "Andris", "Janis", "Minh", "Thanh",
+             "Besnik", "Ardit", "Fatima"]
+    family = ["Stan", "Nowak", "Marin", "Dumitru", "Kowalski", "Gashi", "Jonaitis", "Kazlauskas", "Hoxha",
+              "Berisha", "Krasniqi", "Petrauskas", "Kalnins", "Berzins", "Tran", "Pham", "Khan", "Ali",
+              "Hussain", "Smith", "Jones", "Taylor", "Brown", "Wojcik"]
+    workers = list(zip(given, family, strict=True))  # no worker shares a name word with another
+    a = [_person("a1", "Ion", "Popescu", phone=line),
+         *(_person(f"a{i}", g, f, phone=line, street_address=office, postcode="PE21 7TB")
+           for i, (g, f) in enumerate(workers[:12], 2))]
+    b = [_person("b1", "Ion", "Popescu", "1980-01-01", phone=line, street_address=office, postcode="PE21 7TB"),
+         *(_person(f"b{i}", g, f, "1985-02-02", phone=line, street_address=office, postcode="PE21 7TB")
+           for i, (g, f) in enumerate(workers[12:], 2))]
+    assert _linked(tmp_path, a, b) == {("a1", "b1")}
+
+
+def test_a_name_at_a_street_links_across_town_and_postcode(tmp_path: Path) -> None:
+    a = [_person("a1", "Ion", "Popescu", street_address="12 High St", locality="Boston"),
+         _person("a2", "Ana", "Stan", street_address="4 Mill Rd", locality="Leeds")]
+    b = [_person("b1", "Ion", "Popescu", "1980-01-01", street_address="12 High Street", postcode="PE21 8AA",
+                 locality="Boston"),
+         _person("b2", "Ana", "Stan", "1980-01-01", street_address="9 Mill Road", locality="Leeds")]  # other street
+    assert _linked(tmp_path, a, b) == {("a1", "b1")}
+
+
+def test_junk_placeholders_link_nobody(tmp_path: Path) -> None:
+    a = [{"record_id": f"a{i}", "given_name": g, "family_name": "N/A", "company_name": "N/A", "phone": "unknown"}
+         for i, g in enumerate(["Ion", "Ana", "Radu"])]
+    b = [{"record_id": f"b{i}", "given_name": g, "family_name": "unknown", "company_name": "unknown", "site_name": "-"}
+         for i, g in enumerate(["Elena", "Piotr", "Mihai"])]
+    assert _linked(tmp_path, a, b) == set()
