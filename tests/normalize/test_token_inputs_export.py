@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001  (Vietnamese and Hungarian names are the test data)
+
 """Token inputs of the export classes the tuning generator gained (issue 17, recall):
 junk placeholders, TN numbers, mobiles from home without their prefix, IBANs whose
 checksum fails, NINOs that break the NINO rules; real normaliser, real registry."""
