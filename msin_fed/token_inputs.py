@@ -207,9 +207,22 @@ def _swapped(dob: str) -> str | None:
     return f"{year}-{{{low},{high}}}"
 
 
+def _name_forms(words: tuple[str, ...]) -> list[str]:
+    """The whole name's words sorted, then, for a name of three words, each two of them:
+    a middle name many members drop (Vietnamese ``Nguyễn Văn Hùng``, known elsewhere as
+    ``Hùng Nguyễn``; a second given name) still leaves the name another member holds.
+    Never fewer than two words, so a form is never one word of the name."""
+    distinct = tuple(dict.fromkeys(words))
+    forms = [" ".join(sorted(distinct))]
+    if len(distinct) == 3:
+        forms += [" ".join(sorted(distinct[:i] + distinct[i + 1 :])) for i in range(3)]
+    return forms
+
+
 def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) -> Iterator[TokenInput]:
     words = tuple(dict.fromkeys(given + family))
-    yield _make("name_dob", " ".join(sorted(words)), dob)
+    for form in _name_forms(words):
+        yield _make("name_dob", form, dob)
     swapped = _swapped(dob)
     if swapped is not None:
         yield _make("name_dob_swap", " ".join(sorted(words)), swapped)
@@ -605,7 +618,7 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
     if dob and pcode:
         out.append(_make("dob_postcode", dob, pcode))
     if (given or family) and pcode:
-        out.append(_make("name_postcode", " ".join(sorted(set(given + family))), pcode))
+        out.extend(_make("name_postcode", form, pcode) for form in _name_forms(given + family))
     if (given or family) and pcode:
         out.append(_make("phon_postcode", _phonetic(given + family), pcode))
     if (given or family) and street and (locality or pcode):
