@@ -50,6 +50,7 @@ __all__ = [
     "phone_readings",
     "postcode",
     "postcode_area_town",
+    "postcode_district",
     "repair_text",
     "temporary_reference_dob",
     "transliterate",
@@ -311,11 +312,57 @@ def postcode_area_town(canonical_postcode: str) -> str:
     return _area_towns().get(match.group(1), "") if match else ""
 
 
+#: The letters each place of a UK postcode may hold (BS 7666): no Q, V, X first, no I, J,
+#: Z second, only some letters after the district digit, and an inward code of a digit and
+#: two of ABD-HJLNP-UW-Z. Used to read a digit keyed as a letter (and back) by position.
+_UK_POSTCODE_STRICT = re.compile(
+    r"[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]|[A-HK-Y][0-9][ABEHMNPRVWXY])"
+    r"[0-9][ABD-HJLNP-UW-Z]{2}"
+)
+_UK_OUTWARD_STRICT = re.compile(
+    r"[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]|[A-HK-Y][0-9][ABEHMNPRVWXY])"
+)
+_OCR_PAIRS = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5"}
+
+
+def _postcode_ocr(text: str, shape: re.Pattern[str] = _UK_POSTCODE_STRICT) -> str:
+    """A compact UK postcode with O/0, I/1, S/5 read by position: when ``text`` breaks the
+    rules of what each place may hold and exactly one reading of those characters keeps
+    them (``PE2I8AA`` -> ``PE218AA``, ``SWIAIAA`` -> ``SW1A1AA``); else ``text``."""
+    if shape.fullmatch(text) or len(text) > 8:
+        return text
+    spots = [i for i, ch in enumerate(text) if ch in _OCR_PAIRS]
+    found: set[str] = set()
+    for mask in range(1, 1 << len(spots)):
+        chars = list(text)
+        for bit, i in enumerate(spots):
+            if mask >> bit & 1:
+                chars[i] = _OCR_PAIRS[chars[i]]
+        candidate = "".join(chars)
+        if shape.fullmatch(candidate):
+            found.add(candidate)
+    return found.pop() if len(found) == 1 else text
+
+
+def postcode_district(value: str) -> str | None:
+    """The UK district (outward code, ``PE21``) a value written as a district alone or as
+    a whole postcode names (O/0, I/1, S/5 read by position), else None."""
+    text = _compact(value) if isinstance(value, str) else ""
+    whole = _postcode_ocr(text)
+    if _UK_POSTCODE_STRICT.fullmatch(whole):
+        return whole[:-3]
+    outward = _postcode_ocr(text, _UK_OUTWARD_STRICT)
+    return outward if _UK_OUTWARD_STRICT.fullmatch(outward) else None
+
+
 def postcode(value: str, country: str = "GB", fld: str = "postcode") -> str:
-    """UK postcodes as ``SW1A 1AA`` (validated); other countries compact, upper-cased."""
+    """UK postcodes as ``SW1A 1AA`` (validated; a digit keyed as the letter it looks like,
+    or back, is read by position: ``PE2I 8AA`` is ``PE21 8AA``); other countries compact,
+    upper-cased."""
     text = _compact(_text(fld, value, 12))
     country = _region("country", country)
     if country in ("GB", "UK", "GG", "JE", "IM"):
+        text = _postcode_ocr(text)
         match = _UK_POSTCODE.fullmatch(text)
         if not match:
             raise ValidationError(fld, "wrong format (expected a UK postcode such as SW1A 1AA)")

@@ -589,6 +589,13 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         # only the town (the scoring model caps the kind, so both agreeing counts once).
         if pcode:
             out.append(_make("address", street, pcode))
+        # The street in its postcode district: agrees with a member that wrote only the
+        # district (``PE21``) or a postcode with the inward code mistyped.
+        district = _district(pcode) if " " in pcode else next(
+            (d for f in mention.invalid_fields if f.column == "postcode"
+             for d in [normalize.postcode_district(f.value)] if d), "")
+        if district:
+            out.append(_make("address", street, "district " + district))
         if locality:
             out.append(_make("address", street, "locality " + locality))
         elif pcode:

@@ -119,18 +119,19 @@ class MemberStyle:
     home_phone: float = 0.0  # a home-country mobile, in national form without its prefix
     tn: float = 0.0  # a temporary reference (TN + date of birth + sex) for a missing NINO
     bad_iban: float = 0.0  # an IBAN keyed with one character wrong (checksum fails)
+    bad_postcode: float = 0.0  # a postcode cut to its district, or keyed with O for 0 / I for 1
 
 
 #: Member ``n`` keeps data in style ``MEMBER_STYLES[n % len(MEMBER_STYLES)]``.
 MEMBER_STYLES: tuple[MemberStyle, ...] = (
     MemberStyle(dates=("%m/%d/%Y",), nationality=True),  # US order throughout
     MemberStyle(dates=("%d/%m/%y", "%d.%m.%y"), no_locality=True, junk=0.3),  # two-digit years
-    MemberStyle(mojibake=0.5, one_field=0.5),
+    MemberStyle(mojibake=0.5, one_field=0.5, bad_postcode=0.4),
     MemberStyle(cyrillic=0.6, ocr=0.5, tn=0.6, bad_iban=0.4),
     MemberStyle(no_postcode=True, home_phone=0.7),
     MemberStyle(dates=("%d %b %Y", "%d-%b-%y", "%B %d, %Y"), junk=0.2, one_field=0.3),  # month names
     MemberStyle(dates=("%m-%d-%Y", "%m/%d/%Y"), nationality=True, bad_iban=0.3),
-    MemberStyle(home_phone=0.5, tn=0.5),
+    MemberStyle(home_phone=0.5, tn=0.5, bad_postcode=0.3),
 )
 STREETS = ["High Street", "Station Road", "Church Lane", "Mill Road", "Park Avenue",
            "Victoria Street", "Green Lane", "Manor Road", "Queens Road", "London Road",
@@ -342,6 +343,8 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
             street = _typo(rng, street)
         if rng.random() < 0.5:
             postcode = postcode.replace(" ", "").lower() if rng.random() < 0.5 else postcode
+        if rng.random() < style.bad_postcode:
+            postcode = _bad_postcode(rng, postcode)
         row["street_address"], row["locality"] = street, town
         if rng.random() < 0.9 and not style.no_postcode:
             row["postcode"] = postcode
@@ -388,6 +391,18 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
             if not row[column] and rng.random() < style.junk:
                 row[column] = rng.choice(JUNK)
     return row
+
+
+def _bad_postcode(rng: random.Random, postcode: str) -> str:
+    """The postcode cut to its district (``PE21``), or with a digit keyed as the letter it
+    looks like (``PE2I 8AA``, ``LS9 3LX`` -> ``LS9 3LX`` unchanged when it has none)."""
+    if rng.random() < 0.5:
+        return postcode.upper().replace(" ", "")[:-3]
+    spots = [i for i, ch in enumerate(postcode) if ch in "015"]
+    if not spots:
+        return postcode
+    i = rng.choice(spots)
+    return postcode[:i] + {"0": "O", "1": "I", "5": "S"}[postcode[i]] + postcode[i + 1 :]
 
 
 def _national(e164: str) -> str:

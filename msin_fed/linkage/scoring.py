@@ -363,7 +363,9 @@ DEFAULT_MODEL = ScoringModel(
             # A whole name where the person lives or answers is one agreement: namesakes
             # at one agency (its postcode, its landline, its address) must not add it up.
             "name_postcode": "name_contact", "phon_postcode": "name_contact",
-            "name_phone": "name_contact", "name_address": "name_contact"},
+            "name_phone": "name_contact", "name_address": "name_contact",
+            # One street address written with its postcode, district or town is one agreement.
+            "address": "address"},
     threshold=10.0,
 )
 

@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 
 from msin_fed import normalize
+from msin_fed.errors import ValidationError
 from msin_fed.model.registry import parse_mention
 from msin_fed.model.report import EntityMention
 from msin_fed.token_inputs import inputs_for_mention
@@ -116,3 +117,21 @@ def test_name_with_phone_and_name_at_address_need_the_whole_name() -> None:
     other = mention(given_name="Ana", family_name="Popescu", phone="01205 529651",
                     street_address="12 High St", locality="Boston")
     assert not data(a, "name_phone", "name_address") & data(other, "name_phone", "name_address")
+
+
+@pytest.mark.parametrize(("written", "read"), [("PE2I 8AA", "PE21 8AA"), ("SWIA IAA", "SW1A 1AA"),
+                                               ("S016 0AS", "SO16 0AS"), ("LUI 5HY", "LU1 5HY")])
+def test_a_postcode_keyed_with_a_letter_for_a_digit_is_read_by_position(written: str, read: str) -> None:
+    assert normalize.postcode(written) == read
+    assert normalize.postcode(read) == read  # a valid postcode is never changed
+    with pytest.raises(ValidationError):
+        normalize.postcode("G4Z 5GW X")
+
+
+def test_a_street_in_a_district_alone_meets_the_street_with_its_postcode() -> None:
+    district_only = mention(street_address="12 High St", postcode="PE21")
+    assert [f.column for f in district_only.invalid_fields] == ["postcode"]  # still no postcode
+    whole = mention(street_address="12 High Street", postcode="pe21 8aa")
+    elsewhere = mention(street_address="12 High Street", postcode="PE22 8AA")
+    assert data(district_only, "address") & data(whole, "address")
+    assert not data(district_only, "address") & data(elsewhere, "address")
