@@ -111,6 +111,8 @@ KIND_LABELS: dict[str, str] = {
     "name_phone": "full name and phone number",
     "phone_home": "phone number (read as dialled from home)",
     "name_address": "full name and street address",
+    "dob_address": "date of birth and street address",
+    "dob_phone": "date of birth and phone number",
     "bank_near": "bank account (one keying error off)",
 }
 
@@ -438,6 +440,12 @@ def _company_inputs(name: str, postcode: str) -> Iterator[TokenInput]:
         yield from _org_near("company_near", "company", _org_body(name))
 
 
+def _invalid_district(mention: EntityMention) -> str:
+    """The UK district a postcode that failed validation still names (``PE21``), or ""."""
+    return next((d for f in mention.invalid_fields if f.column == "postcode"
+                 for d in [normalize.postcode_district(f.value)] if d), "")
+
+
 def _home_readings(value: str, country: str, e164: str) -> list[str]:
     """The readings of a phone besides ``e164`` (:func:`normalize.phone_readings`)."""
     try:
@@ -591,9 +599,7 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
             out.append(_make("address", street, pcode))
         # The street in its postcode district: agrees with a member that wrote only the
         # district (``PE21``) or a postcode with the inward code mistyped.
-        district = _district(pcode) if " " in pcode else next(
-            (d for f in mention.invalid_fields if f.column == "postcode"
-             for d in [normalize.postcode_district(f.value)] if d), "")
+        district = _district(pcode) if " " in pcode else _invalid_district(mention)
         if district:
             out.append(_make("address", street, "district " + district))
         if locality:
@@ -624,6 +630,19 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
             out.extend(_company_inputs(name, pcode))
     if dob and pcode:
         out.append(_make("dob_postcode", dob, pcode))
+    if dob and street and any(ch.isalpha() for ch in street):
+        # The date of birth at the street, in its district and in its town: a member that
+        # keeps the town and one that keeps the postcode (or only its district) agree.
+        town = locality or (normalize.postcode_area_town(pcode) if pcode else "")
+        district = _district(pcode) if " " in pcode else _invalid_district(mention)
+        if district:
+            out.append(_make("dob_address", dob, street, "district " + district))
+        if town:
+            out.append(_make("dob_address", dob, street, "locality " + town))
+    if dob and phone_digits:
+        # The date of birth with the phone: one phone and one birthday are one person,
+        # whatever the names (a one-word or mistyped name shares no name token).
+        out.append(_make("dob_phone", dob, "+" + phone_digits))
     if (given or family) and pcode:
         out.extend(_make("name_postcode", form, pcode) for form in _name_forms(given + family))
     if (given or family) and pcode:

@@ -7,8 +7,9 @@ or dropped, given and family names swapped, typos in names and addresses. A few 
 agencies' office landlines and addresses are given by many unrelated people, the trap
 that must not chain them together; so are a gangmaster's mobile and the plate of the
 agency's minibus. Vietnamese (family name first, a middle name some members drop),
-Hungarian and Slovak people come with their own naming, and some people keep a mobile
-from home, which one member writes without its country prefix.
+Hungarian and Slovak people come with their own naming, names are transliterated in
+other ways by some members, and some people keep a mobile from home, which one member
+writes without its country prefix.
 
 ``write_set(directory, seed)`` writes ``member_<n>.csv`` files and returns them with the
 true pairs ``(record_id, record_id)`` of mentions of one person in different files.
@@ -77,6 +78,19 @@ NATIONALITY = {**{f: "RO" for f in ["Popescu", "Ionescu", "Popa", "Radu", "Dumit
                **{f: "PK" for f in ["Khan", "Ali", "Hussain"]},
                **{f: "VN" for f in VIETNAMESE[0]}, **{f: "HU" for f in HUNGARIAN[1]},
                **{f: "SK" for f in SLOVAK[1]}}
+
+#: Other Latin spellings a member may write for a name (transliterations from Cyrillic,
+#: Arabic and Vietnamese by other schemes, or as heard).
+TRANSLITERATIONS = {
+    "Yuliia": ["Yulia", "Iuliia", "Julia"], "Dmytro": ["Dmitro", "Dmitriy"], "Oksana": ["Oxana"],
+    "Shevchenko": ["Shevtchenko", "Schewtschenko"], "Kovalenko": ["Kowalenko"],
+    "Bondarenko": ["Bondarenco"], "Georgi": ["Georgy", "Gueorgui"], "Nikolay": ["Nikolai", "Nicolay"],
+    "Dimitar": ["Dimitur", "Dimitr"], "Ivanov": ["Ivanoff"], "Georgiev": ["Gueorguiev", "Georgiew"],
+    "Mohammed": ["Muhammad", "Mohamed", "Mohammad"], "Hussain": ["Hussein", "Husain"],
+    "Ahmed": ["Ahmad"], "Fatima": ["Fatma"], "Khan": ["Kahn"], "Nguyễn": ["Nguyen", "Ngyuen"],
+    "Krasniqi": ["Krasniqui"], "Hoxha": ["Hodja", "Hoxa"], "Andrei": ["Andrey", "Andrej"],
+    "Vasile": ["Vasili"], "Gheorghe": ["Georghe"], "Łukasz": ["Lukash"],
+}
 
 #: Values members write in a field they have nothing for.
 JUNK = ["N/A", "n/a", "unknown", "Unknown", "-", "?", "not known", "NK", "none"]
@@ -289,6 +303,10 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
         given = rng.choice(NICKNAMES[given])
     elif rng.random() < 0.05:
         given = given[0] + rng.choice([".", ""])  # only the initial
+    if given in TRANSLITERATIONS and rng.random() < 0.15:
+        given = rng.choice(TRANSLITERATIONS[given])
+    if family in TRANSLITERATIONS and rng.random() < 0.15:
+        family = rng.choice(TRANSLITERATIONS[family])
     if p.middle and rng.random() < 0.6:
         given = f"{p.middle} {given}"  # a Vietnamese middle name, which many members drop
     if given in CYRILLIC and family in CYRILLIC and rng.random() < style.cyrillic:

@@ -72,6 +72,7 @@ _NAME_PROOF = ISSUED_KINDS | {"phone", "email", "vehicle", "address"}
 _CONTRADICT = ("nino", "passport", "national_id")
 _DOCUMENTS = frozenset(_CONTRADICT)
 _NAME_KINDS = NAME_DOB_KINDS | NAME_OTHER_KINDS
+_DOB_PLACE = frozenset({"dob_postcode", "dob_address", "dob_phone"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,8 +263,10 @@ def _disagreements(
         if kind == "name_dob":
             # The name with the phone one digit off says nothing once the phone itself
             # is shared (it is then shared by any two holders of the phone).
+            # A date of birth shared with a place or phone says the dates agree: the names
+            # then differ by a typo or a one-word name, not a namesake's other birthday.
             fallback = {"name_phone_near"} if "phone" in agreed else set()
-            if not (agreed - fallback) & (_NAME_KINDS | _DOCUMENTS):
+            if not (agreed - fallback) & (_NAME_KINDS | _DOCUMENTS | _DOB_PLACE):
                 out.append(kind)
         elif kind == "name_phone_near":
             if "phone" in agreed and not agreed & {kind, "prefix_phone"}:

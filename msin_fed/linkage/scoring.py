@@ -141,6 +141,8 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "name_address",  # every folded name word, sorted, + street + town
         "bank_near",  # a bank account; from an IBAN whose checksum fails, each repair of it
         "phone_home",  # a national-form phone read in a home country where it is a valid mobile
+        "dob_address",  # date of birth + street + postcode district (or town)
+        "dob_phone",  # date of birth + phone
     }
 )
 
@@ -330,6 +332,8 @@ DEFAULT_MODEL = ScoringModel(
         "name_address": 6.0,
         "bank_near": 7.0,
         "phone_home": 12.5,
+        "dob_address": 5.0,
+        "dob_phone": 6.0,
     },
     disagreement={
         "site_postcode": 12.0,
@@ -364,8 +368,9 @@ DEFAULT_MODEL = ScoringModel(
             # at one agency (its postcode, its landline, its address) must not add it up.
             "name_postcode": "name_contact", "phon_postcode": "name_contact",
             "name_phone": "name_contact", "name_address": "name_contact",
-            # One street address written with its postcode, district or town is one agreement.
-            "address": "address"},
+            # One street address written with its postcode, district or town is one agreement;
+            # so is the date of birth there.
+            "address": "address", "dob_postcode": "dob_place", "dob_address": "dob_place"},
     threshold=10.0,
 )
 

@@ -132,10 +132,10 @@ def test_a_mobile_from_home_written_without_its_prefix_links(tmp_path: Path) -> 
 
 def test_a_mistyped_iban_still_links_with_corroboration(tmp_path: Path) -> None:
     good, bad = "GB82WEST12345698765432", "GB82WEST12345698765482"  # one digit wrong
-    place = {"street_address": "12 High St", "postcode": "PE21 8AA", "date_of_birth": "1980-01-01"}
+    place = {"street_address": "12 High St", "postcode": "PE21 8AA"}
     a = [{"record_id": "a1", "bank_account": bad, **place}]
     assert _linked(tmp_path, a, [{"record_id": "b1", "bank_account": good, **place}]) == {("a1", "b1")}
-    # The address and the date of birth with its postcode alone are no match: the account carried it.
+    # The address alone is no match: the account carried it.
     other = [{"record_id": "b1", "bank_account": "GB33BUKB20201555555555", **place}]
     assert _linked(tmp_path, a, other) == set()
 
@@ -173,3 +173,17 @@ def test_junk_placeholders_link_nobody(tmp_path: Path) -> None:
     b = [{"record_id": f"b{i}", "given_name": g, "family_name": "unknown", "company_name": "unknown", "site_name": "-"}
          for i, g in enumerate(["Elena", "Piotr", "Mihai"])]
     assert _linked(tmp_path, a, b) == set()
+
+
+def test_a_one_word_or_mistyped_name_links_by_date_of_birth_with_phone_or_address(tmp_path: Path) -> None:
+    a = [_person("a1", "", "Kaanins", "1986-10-31", phone="+44 7716982278"),
+         _person("a2", "", "Lewanodwski", "05.03.80", street_address="179 Albert St", postcode="PE21 7DL")]
+    b = [_person("b1", "Ana", "Kalniņš", "1986-10-31", phone="07716 982278"),
+         _person("b2", "Ioana", "Lewandowski", "1980-03-05", street_address="179 Albert Street", locality="Boston",
+                 postcode="pe217dl"),
+         # the same phone and the same house, another birthday: other people
+         _person("b3", "Ana", "Kalniņš", "1987-10-31", phone="07716 982278"),
+         _person("b4", "Ioana", "Lewandowski", "1981-03-05", street_address="179 Albert Street", postcode="PE21 7DL")]
+    found = _linked(tmp_path, a, b)
+    assert {("a1", "b1"), ("a2", "b2")} <= found
+    assert ("a1", "b3") not in found and ("a2", "b4") not in found
