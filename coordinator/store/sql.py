@@ -21,8 +21,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import pgcopy
-
 __all__ = ["CHUNK", "bulk_insert", "chunks", "executemany", "select_in"]
 
 #: Values bound in one multi-row INSERT on SQLite (the limit of SQLite before 3.32).
@@ -99,17 +97,11 @@ def _pg_types(dialect: sa.Dialect, table: sa.TableClause, columns: tuple[str, ..
 
 def _copy(conn: Connection, cursor: Any, table: sa.TableClause, columns: Sequence[str], rows: Sequence[Any]) -> None:
     """COPY in binary when every column's type is known (64-byte token values as bytes,
-    not hex text: text formatting was a tenth of a writer's time), else in text. Binary
-    rows are encoded a column at a time (:mod:`.pgcopy`) when their values allow,
-    otherwise row by row by psycopg."""
+    not hex text: text formatting was a tenth of a writer's time), else in text."""
     types = _pg_types(conn.dialect, table, tuple(columns))
     sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     raw = getattr(cursor, "_cursor", cursor)  # psycopg's cursor under SQLAlchemy's DBAPI wrapper
-    data = pgcopy.encode(types, rows, raw.connection.info.encoding) if types else None
     with raw.copy(sql + (" (FORMAT BINARY)" if types else "")) as copy:
-        if data is not None:
-            copy.write(data)
-            return
         if types:
             copy.set_types(types)
         for row in rows:
