@@ -135,6 +135,19 @@ def grade_to_pb(grade: Grade) -> pb.Grade:
 
 def grade_from_pb(msg: pb.Grade, field: str = "grade") -> Grade:
     """The grade of a wire message; every part must be set."""
+    parts = (msg.source, msg.assessment, msg.handling)
+    known = _GRADES.get(parts)
+    if known is not None:  # one of the 30 valid grades, built once (Grade is immutable)
+        return known
+    grade = _grade_from_pb(msg, field)
+    _GRADES[parts] = grade
+    return grade
+
+
+_GRADES: dict[tuple[int, int, int], Grade] = {}
+
+
+def _grade_from_pb(msg: pb.Grade, field: str) -> Grade:
     try:
         source = SourceEvaluation(int(msg.source))
     except ValueError:

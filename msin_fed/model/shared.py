@@ -103,9 +103,10 @@ def valid_token_parts(parts: Sequence[tuple[str, bytes, int]]) -> bool:
         (epoch,) = set(epochs)
         if not isinstance(epoch, int) or not 1 <= epoch < 2**32:
             return False
-        if not all(isinstance(k, str) and _KIND.fullmatch(k) for k in set(kinds)):
+        if set(map(type, kinds)) != {str} or not all(map(_KIND.fullmatch, set(kinds))):
             return False
-        return {len(v) for v in values} == {TOKEN_SIZE} and all(isinstance(v, bytes) for v in values)
+        # Exact types (upb gives str and bytes): a subclass takes the Token path instead.
+        return set(map(len, values)) == {TOKEN_SIZE} and set(map(type, values)) == {bytes}
     except (TypeError, ValueError):  # several epochs, or parts of the wrong types
         return False
 
