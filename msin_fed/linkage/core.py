@@ -66,12 +66,18 @@ Held = Mapping[bytes, str]
 
 #: Kinds whose value stands for one entity: holders are one unless they contradict.
 #: A holder pair sharing one of these (besides the token counted) is one person.
-_PERSON_PROOF = ISSUED_KINDS | NAME_OTHER_KINDS | {"name_dob", "name_phon_dob"}
+#: Not ``name_phone_near``: one name word's sound with the phone is what a family
+#: giving the house's landline shares.
+_PERSON_PROOF = ISSUED_KINDS | {"name_postcode", "phon_postcode", "name_dob", "name_phon_dob"}
 _NAME_PROOF = ISSUED_KINDS | {"phone", "email", "vehicle", "address"}
 #: Kinds with one value per record whose disagreement contradicts a shared identity.
 _CONTRADICT = ("nino", "passport", "national_id")
 _DOCUMENTS = frozenset(_CONTRADICT)
 _NAME_KINDS = NAME_DOB_KINDS | NAME_OTHER_KINDS
+#: What undoes a name-and-date disagreement: the name agreeing with the date (or part of
+#: it), the whole name (or its sound) at one postcode, or a document. Not one name word's
+#: sound with a phone: family members share a family name and the house's landline.
+_WHOLE_NAME_OR_DOCUMENT = NAME_DOB_KINDS | _DOCUMENTS | {"name_postcode", "phon_postcode"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +104,8 @@ def _contradict(kind: str, a: Held, b: Held, ka: frozenset[str], kb: frozenset[s
             if place in ka and place in kb and not _shares(a, b, {place, near}, b""):
                 return True
         return False
-    if kind in COMPANY_KINDS:
-        if "company_number" in ka and "company_number" in kb:
-            return not _shares(a, b, {"company_number"}, b"")
-        # a company name at two postcodes: two companies trading under one name
-        return "company_postcode" in ka and "company_postcode" in kb and not _shares(a, b, {"company_postcode"}, b"")
+    if kind in COMPANY_KINDS:  # only other numbers (entity_count groups companies itself)
+        return "company_number" in ka and "company_number" in kb and not _shares(a, b, {"company_number"}, b"")
     if ka & kb & NAME_DOB_KINDS and not _shares(a, b, NAME_DOB_KINDS, b""):
         return True  # both name a person with a date of birth, and not the same one
     if kind in ("bank", "iban") and "name_bank" in ka and "name_bank" in kb and not _shares(a, b, {"name_bank"}, b""):
@@ -129,6 +132,8 @@ def entity_count(
     if len(ids) <= 1:
         return 1
     held = [tokens.get(r, {}) for r in ids]
+    if kind in COMPANY_KINDS:
+        return _company_count(held, places=kind != "company_near")
     if kind in IDENTITY_KINDS:
         # Holders join unless they contradict, and a group never takes in a holder that
         # contradicts one of its members: a mention without a company number must not
@@ -166,6 +171,49 @@ def entity_count(
                 if count == 1:
                     return 1
     return count
+
+
+def _company_count(held: list[Held], places: bool = True) -> int:
+    """How many companies the holders of one company token are.
+
+    A contradiction between two company mentions is two numbers, nothing else: a company
+    named at two postcodes may be one company with two sites. So holders are grouped as
+    companies: first those giving a number (one company per number, at every postcode
+    its mentions give: those are its sites), then the rest, each joining the first company
+    known at its postcode (the name with the postcode, ``company_postcode``, is shared) or
+    of no known postcode; a mention at a postcode no company is known at is another
+    company, as far as anyone can tell: one trading name in two towns. A mention without
+    number or postcode joins the first company. The count is the number of companies.
+    Postcodes are read from the name with its postcode, so holders of a name one typo
+    apart (``company_near``, ``places`` false) are told apart by their numbers only.
+    """
+    numbers: list[set[bytes]] = []
+    sites: list[set[bytes]] = []
+    rest: list[set[bytes]] = []
+    for h in held:
+        number = {v for v, k in h.items() if k == "company_number"}
+        place = {v for v, k in h.items() if k == "company_postcode"} if places else set()
+        if not number:
+            rest.append(place)
+            continue
+        for i, known in enumerate(numbers):
+            if known & number:
+                known |= number
+                sites[i] |= place
+                break
+        else:
+            numbers.append(number)
+            sites.append(place)
+    rest.sort(key=lambda place: not place)  # placed mentions first: they name the sites
+    for place in rest:
+        for known in sites:
+            if not place or not known or known & place:
+                known |= place
+                break
+        else:
+            numbers.append(set())
+            sites.append(place)
+    return max(len(sites), 1)
 
 
 def candidate_pairs(
@@ -220,18 +268,28 @@ def score_pairs(
             if group is None:  # too frequent to count, but it still stands for its near misses
                 shared.append((kind, model.max_frequency))
                 continue
-            if kind in IDENTITY_KINDS:
-                n = 1 if len(group) == 2 else entity_count(value, kind, group, tokens, (a, b))
+            if kind in IDENTITY_KINDS and len(group) == 2:
+                n = 1  # the pair alone: whether they contradict is its own evidence
+            elif kind in IDENTITY_KINDS and kind not in COMPANY_KINDS:
+                n = entity_count(value, kind, group, tokens, (a, b))
             elif value in counts:
                 n = counts[value]
             else:
                 n = counts[value] = entity_count(value, kind, group, tokens)
             shared.append((kind, n))
+        if _long_name_near(ta, tb, shared):
+            # a long company name one typo off is the name: two registered names that
+            # long are seldom one typo apart (the near kind's count is the name's length)
+            shared.append(("company", min(n for k, n in shared if k == "company_near")))
         ka, kb = _kinds(ta), _kinds(tb)
         if _shape(ka) * _shape(kb) < 0:
             continue  # a person and a site or company are never one entity
         disagree = _disagreements(disagree_kinds, ka, kb, {k for k, _n in shared})
         score = model.pair_score(shared, disagree)
+        if "prefix_phone" in disagree_kinds and _word_differs(ta, tb, shared):
+            # not through pair_score: the kind is shared (the agreeing words), which
+            # would waive it there
+            score -= model.disagreement["prefix_phone"]
         if model.is_match(score):
             kinds = frozenset(k for k, n in shared if model.useful(k, n))
             out[(a, b)] = PairScore(round(score, 6), kinds)
@@ -260,17 +318,51 @@ def _disagreements(
     out: list[str] = []
     for kind in kinds & ka & kb:
         if kind == "name_dob":
-            if not agreed & (_NAME_KINDS | _DOCUMENTS):
+            if not agreed & _WHOLE_NAME_OR_DOCUMENT:
                 out.append(kind)
         elif kind == "name_phone_near":
             if "phone" in agreed and not agreed & {kind, "prefix_phone"}:
                 out.append(kind)
+        elif kind == "prefix_phone":
+            continue  # read by _word_differs
         elif kind == "name_bank":
             if agreed & {"bank", "iban"} and kind not in agreed:
                 out.append(kind)
         elif kind not in agreed:
             out.append(kind)
     return out
+
+
+#: A company name of this many letters or more (its ``company_near`` tokens are the name
+#: whole and with each letter deleted) one typo from another counts as that name.
+_LONG_COMPANY_NAME = 14
+
+
+def _long_name_near(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
+    kinds = {k for k, _n in shared}
+    if "company_near" not in kinds or "company" in kinds:
+        return False
+    length = min(sum(1 for k in h.values() if k == "company_near") for h in (a, b)) - 1
+    return length >= _LONG_COMPANY_NAME
+
+
+def _word_differs(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
+    """One phone, and a name word of one record whose start the other's name lacks.
+
+    ``prefix_phone`` holds the first two letters of each name word (of two letters or
+    more: an initial has none) with the phone, so two records sharing the phone share one
+    such token per word whose start agrees. Fewer shared than the shorter name has words,
+    and no whole name agreeing (with the date, the postcode, or by sound), is another
+    person at that phone: a family member or housemate with the house's landline shares
+    its family name, not the given one.
+    """
+    kinds = {k for k, _n in shared}
+    if "phone" not in kinds or kinds & _WHOLE_NAME_OR_DOCUMENT:
+        return False
+    words_a = sum(1 for k in a.values() if k == "prefix_phone")
+    words_b = sum(1 for k in b.values() if k == "prefix_phone")
+    agree = sum(1 for k, _n in shared if k == "prefix_phone")
+    return 0 < agree < min(words_a, words_b)
 
 
 def entity_type(kinds: Iterable[str]) -> str:

@@ -321,6 +321,7 @@ DEFAULT_MODEL = ScoringModel(
         "company_number": 12.0,
         "name_dob": 6.0,
         "name_phone_near": 6.0,
+        "prefix_phone": 6.0,
         "name_bank": 10.0,
         "email": 3.0,
         "nino": 6.0,
@@ -341,7 +342,8 @@ DEFAULT_MODEL = ScoringModel(
         "name_phone_near": 5.0,
     },
     # One company's name, with its postcode or one typo from it, is one agreement, not three.
-    groups={"company": "company", "company_postcode": "company", "company_near": "company"},
+    groups={"company": "company", "company_postcode": "company", "company_near": "company",
+            "phone": "household", "address": "household"},
     threshold=10.0,
 )
 
