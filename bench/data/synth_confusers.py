@@ -20,7 +20,9 @@ classes of false match a matcher must resist, each with its ground truth:
   companies);
 - **housemates**: different people at one street address who give the house's landline,
   some of one family (one family name), most with their own dates of birth, some with a
-  mobile of their own; each is one entity, known to one or two members.
+  mobile of their own; each is one entity, known to one or two members;
+- **a minibus plate** given by every worker it carries (different people, half with a
+  date of birth, some with their own phone), each known to one or two members.
 
 Written for the tuning split only as the other sets are: seeds 1-3 tune, 101-103 test.
 """
@@ -171,6 +173,26 @@ def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tup
                 return row
 
             place(f"house{i}-{j}", rng.choice([1, 2]), make_h)
+    for i in range(5):  # a minibus: the plate every worker it carries gives, different people
+        plate = (rng.choice(string.ascii_uppercase) + rng.choice(string.ascii_uppercase)
+                 + f"{rng.randint(10, 75):02d}" + "".join(rng.choices(string.ascii_uppercase, k=3)))
+        town, _outward = rng.choice(synth.TOWNS)
+        for j in range(rng.choice([3, 4, 5])):
+            p = people.pop()
+
+            def make_v(rid: str, p: synth.Person = p, plate: str = plate, town: str = town,
+                       dob: bool = rng.random() < 0.5, own: bool = rng.random() < 0.3) -> dict[str, str]:
+                row = _row(rid, given_name=p.given, family_name=p.family,
+                           vehicle_registration=rng.choice([plate, f"{plate[:4]} {plate[4:]}", plate.lower()]))
+                if dob:
+                    row["date_of_birth"] = p.dob.isoformat()
+                if own:
+                    row["phone"] = p.phone
+                if rng.random() < 0.5:
+                    row["locality"] = town
+                return row
+
+            place(f"minibus{i}-{j}", rng.choice([1, 2]), make_v)
     for member, path in enumerate(files):
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))

@@ -133,7 +133,7 @@ def entity_count(
         return 1
     held = [tokens.get(r, {}) for r in ids]
     if kind in COMPANY_KINDS:
-        return _company_count(held, places=kind != "company_near")
+        return max(len(_companies(held, places=kind != "company_near")), 1)
     if kind in IDENTITY_KINDS:
         # Holders join unless they contradict, and a group never takes in a holder that
         # contradicts one of its members: a mention without a company number must not
@@ -173,8 +173,9 @@ def entity_count(
     return count
 
 
-def _company_count(held: list[Held], places: bool = True) -> int:
-    """How many companies the holders of one company token are.
+def _companies(held: Iterable[Held], places: bool = True) -> list[set[bytes]]:
+    """The companies the holders of one company token are, each as the postcodes it is
+    known at (its ``company_postcode`` tokens; empty when none is known).
 
     A contradiction between two company mentions is two numbers, nothing else: a company
     named at two postcodes may be one company with two sites. So holders are grouped as
@@ -183,8 +184,7 @@ def _company_count(held: list[Held], places: bool = True) -> int:
     known at its postcode (the name with the postcode, ``company_postcode``, is shared) or
     of no known postcode; a mention at a postcode no company is known at is another
     company, as far as anyone can tell: one trading name in two towns. A mention without
-    number or postcode joins the first company. The count is the number of companies.
-    Postcodes are read from the name with its postcode, so holders of a name one typo
+    number or postcode joins the first company. Postcodes are read from the name with its postcode, so holders of a name one typo
     apart (``company_near``, ``places`` false) are told apart by their numbers only.
     """
     numbers: list[set[bytes]] = []
@@ -213,7 +213,7 @@ def _company_count(held: list[Held], places: bool = True) -> int:
         else:
             numbers.append(set())
             sites.append(place)
-    return max(len(sites), 1)
+    return sites
 
 
 def candidate_pairs(
@@ -277,6 +277,8 @@ def score_pairs(
             else:
                 n = counts[value] = entity_count(value, kind, group, tokens)
             shared.append((kind, n))
+        if any(k == "company_postcode" and n == 1 for k, n in shared):
+            shared = _postcode_among_companies(shared, ta, tb, tokens, holders)
         if _long_name_near(ta, tb, shared):
             # a long company name one typo off is the name: two registered names that
             # long are seldom one typo apart (the near kind's count is the name's length)
@@ -331,6 +333,32 @@ def _disagreements(
         elif kind not in agreed:
             out.append(kind)
     return out
+
+
+def _postcode_among_companies(
+    shared: list[tuple[str, int]], a: Held, b: Held, tokens: Mapping[K, Held], holders: Mapping[bytes, Collection[K]]
+) -> list[tuple[str, int]]:
+    """The name with the postcode, counted among every company holding the name.
+
+    Its own holders may all be of one company while the name is held by another whose
+    mentions never give a postcode (a phoenix company at its predecessor's address): a
+    mention without a number at that postcode may be of either, so the name with the
+    postcode counts as held by as many companies as could be there (known there, or
+    known nowhere). Two mentions giving one number are that company wherever they are.
+    """
+    if _shares(a, b, {"company_number"}, b""):
+        return shared
+    names = [v for v, k in a.items() if k == "company" and v in b and v in holders]
+    places = {v for v, k in a.items() if k == "company_postcode" and v in b}
+    if not names or not places:
+        return shared
+    empty: Held = {}
+    most = 1
+    for name in names:
+        sites = _companies(tokens.get(r, empty) for r in holders[name])
+        if len(sites) > 1:
+            most = max(most, sum(1 for known in sites if not known or known & places))
+    return [(k, max(n, most)) if k == "company_postcode" else (k, n) for k, n in shared]
 
 
 #: A company name of this many letters or more (its ``company_near`` tokens are the name

@@ -133,3 +133,21 @@ def test_a_long_company_name_with_one_typo_links_on_its_own(tmp_path: Path) -> N
     m = matcher_of(records)
     assert pair_set(m.pairs()) == {("c1", "c2")}
     assert engine_clusters(records, tmp_path / "shared.db") == [{"c1", "c2"}]
+
+
+def test_a_phoenix_known_nowhere_leaves_its_predecessors_postcode_ambiguous(tmp_path: Path) -> None:
+    # The new company's number is given without a postcode: a mention without a number
+    # at the old company's postcode may be of either, so it links to neither; the old
+    # company's mentions still link by their number.
+    records: Records = [
+        ("p1", "m1", dict(company_name="Golden Personnel Ltd", company_number="07311256", postcode="PE21 3HY")),
+        ("p2", "m2", dict(company_name="GOLDEN PERSONNEL LIMITED", postcode="PE21 3HY")),
+        ("p3", "m3", dict(company_name="Golden Personnel", company_number="12549134")),
+        ("p4", "m4", dict(company_name="Golden Personnel Ltd", company_number="7311256")),
+    ]
+    m = matcher_of(records)
+    assert pair_set(m.pairs()) == {("p1", "p4")}
+    assert engine_clusters(records, tmp_path / "shared.db") == [{"p1", "p4"}]
+    # Without the new company, the postcode names the old one.
+    assert pair_set(matcher_of([r for r in records if r[0] != "p3"]).pairs()) == {
+        ("p1", "p2"), ("p1", "p4"), ("p2", "p4")}
