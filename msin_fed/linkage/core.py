@@ -375,22 +375,33 @@ def _long_name_near(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
 
 
 def _word_differs(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
-    """One phone, and a name word of one record whose start the other's name lacks.
+    """One phone, and a name word of one record that the other's name has neither the
+    start nor the sound of.
 
-    ``prefix_phone`` holds the first two letters of each name word (of two letters or
-    more: an initial has none) with the phone, so two records sharing the phone share one
-    such token per word whose start agrees. Fewer shared than the shorter name has words,
-    and no whole name agreeing (with the date, the postcode, or by sound), is another
-    person at that phone: a family member or housemate with the house's landline shares
-    its family name, not the given one.
+    With the phone shared, each name word whose first two letters agree shares one
+    ``prefix_phone`` token (an initial has none), and each whose metaphone code agrees
+    shares its ``name_phone_near`` tokens, one per variant of the phone (as many as the
+    phone's own ``phone_near`` tokens). Fewer words agreeing both ways than the shorter
+    name has, and no whole name agreeing (with the date, the postcode, or by sound), is
+    another person at that phone: a family member or housemate with the house's landline
+    shares its family name, not the given one. A typo keeps a word's start or its sound.
     """
     kinds = {k for k, _n in shared}
     if "phone" not in kinds or kinds & _WHOLE_NAME_OR_DOCUMENT:
         return False
-    words_a = sum(1 for k in a.values() if k == "prefix_phone")
-    words_b = sum(1 for k in b.values() if k == "prefix_phone")
-    agree = sum(1 for k, _n in shared if k == "prefix_phone")
-    return 0 < agree < min(words_a, words_b)
+
+    def count(items: Iterable[str], kind: str) -> int:
+        return sum(1 for k in items if k == kind)
+
+    agreed = [k for k, _n in shared]
+    heads = min(count(a.values(), "prefix_phone"), count(b.values(), "prefix_phone"))
+    if not 0 < count(agreed, "prefix_phone") < heads:
+        return False
+    per_code = count(agreed, "phone_near")  # the shared phone's variants
+    if not per_code:
+        return True
+    codes = min(count(h.values(), "name_phone_near") / max(count(h.values(), "phone_near"), 1) for h in (a, b))
+    return count(agreed, "name_phone_near") / per_code < codes - 0.5
 
 
 def entity_type(kinds: Iterable[str]) -> str:
