@@ -14,17 +14,19 @@ holders share besides it:
 * an issued person identifier (NINO, passport, national id, bank account) or a
   site/company token stands for one entity; its holders are one entity unless they
   contradict each other (both hold a name with a date of birth and share none of its
-  tokens, both hold a NINO or passport and share neither it nor a near miss of it, two
-  companies with different numbers or, without numbers, at two postcodes, a site at two
-  postcodes or in two localities, one bank account given by people whose names share no
-  word's sound nor start), and a group
-  never takes in a holder that contradicts one of its members (a mention without a
-  company number does not bridge two numbers);
+  tokens, both hold a NINO or passport and share neither it nor a near miss of it, a
+  site at two postcodes or in two localities, one bank account given by people whose
+  names share no word's sound nor start), and a group never takes in a holder that
+  contradicts one of its members; company tokens' holders are grouped as companies
+  (:func:`_companies`): one per number, at every postcode its numbered mentions give
+  (a company's sites), and a mention without a number joins the company known at its
+  postcode, or is another company when none is (one trading name in two towns);
 * any other token (a phone, an address, a plate, a name composite) is held by as many
   entities as its holders form groups when two holders are joined only if they also
-  share an issued identifier, a whole name with its date of birth, or a name with the
-  same postcode or phone (for name tokens: an issued identifier or a phone, e-mail, plate
-  or address).
+  share an issued identifier, a whole name with its date of birth, or the whole name
+  (or its sound) with the same postcode (for name tokens: an issued identifier or a
+  phone, e-mail, plate or address). One name word's sound with the phone is no proof:
+  a family giving the house's landline shares it.
 
 So a NINO held by six records that also share a name and a phone counts as one entity
 and keeps its full weight, while an agency landline held by six workers who share
