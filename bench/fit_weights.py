@@ -36,7 +36,7 @@ from msin_fed.linkage import fitted
 from msin_fed.linkage.core import candidate_pairs, entity_count
 from msin_fed.linkage.em import COMPARISONS, Fit, fit_union
 from msin_fed.linkage.mentions import read_mentions
-from msin_fed.linkage.scoring import DEFAULT_MODEL
+from msin_fed.linkage.scoring import DEFAULT_MODEL, IDENTITY_KINDS
 
 Tokens = dict[str, dict[bytes, str]]
 
@@ -62,21 +62,29 @@ def candidates(tokens: Tokens, member: dict[str, int]) -> set[tuple[str, str]]:
     return candidate_pairs(groups)
 
 
-def common_values(tokens: Tokens) -> set[bytes]:
-    """Values held by more than three entities, or by more records than are ever paired."""
+def entity_counts(tokens: Tokens) -> tuple[set[bytes], dict[bytes, int]]:
+    """Values held by more than three entities (``core.entity_count``) or by more records
+    than are ever paired; and the entity count of the values held by two or three."""
     holders: dict[bytes, list[str]] = {}
     kind: dict[bytes, str] = {}
     for rid, held in tokens.items():
         for value, k in held.items():
             holders.setdefault(value, []).append(rid)
             kind[value] = k
-    out = set()
+    common: set[bytes] = set()
+    several: dict[bytes, int] = {}
     for value, group in holders.items():
         if len(group) > DEFAULT_MODEL.max_frequency:
-            out.add(value)
+            common.add(value)
+        elif len(group) >= 2 and kind[value] not in IDENTITY_KINDS:
+            n = entity_count(value, kind[value], group, tokens)
+            if n > 3:
+                common.add(value)
+            elif n >= 2:
+                several[value] = n
         elif len(group) > 3 and entity_count(value, kind[value], group, tokens) > 3:
-            out.add(value)
-    return out
+            common.add(value)
+    return common, several
 
 
 def model_weight(level_kinds: frozenset[str]) -> float:
@@ -122,7 +130,8 @@ def tuning_fits(work: Path, random_pairs: int = 100_000, seeds: Sequence[int] | 
             tokens, member = tokens_of(files)
             tokens = {f"{name}{i}:{r}": t for r, t in tokens.items()}
             member = {f"{name}{i}:{r}": m for r, m in member.items()}
-            datasets.append((tokens, member, candidates(tokens, member), common_values(tokens)))
+            common, several = entity_counts(tokens)
+            datasets.append((tokens, member, candidates(tokens, member), common, several))
         if datasets:
             union.extend(datasets)
             fits[name] = fit_union(datasets, random_pairs=random_pairs)
