@@ -32,6 +32,7 @@ __all__ = [
     "FittedWeights",
     "ModelParameters",
     "load",
+    "load_fit",
     "model_parameters",
     "scaled_weights",
     "to_json",
@@ -88,6 +89,12 @@ def to_json(result: Fit) -> dict[str, Any]:
     }
 
 
+def load_fit(result: Fit) -> FittedWeights:
+    """A fit as :func:`load` reads it back from its stored form."""
+    data = to_json(result)
+    return _parse(data, "fit")
+
+
 def write(result: Fit, path: Path = PATH) -> None:
     """Store ``result`` at ``path`` as JSON."""
     path.write_text(json.dumps(to_json(result), indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -99,6 +106,10 @@ def load(path: Path = PATH) -> FittedWeights:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path.name}: cannot be read ({type(exc).__name__})") from exc
+    return _parse(data, path.name)
+
+
+def _parse(data: Any, name: str) -> FittedWeights:
     try:
         lam = float(data["lambda"])
         levels = {
@@ -109,9 +120,9 @@ def load(path: Path = PATH) -> FittedWeights:
         by_type = MappingProxyType({str(t): float(v) for t, v in data.get("lambda_by_type", {}).items()})
         out = FittedWeights(levels, lam, int(data["candidate_pairs"]), int(data["random_pairs"]), by_type)
     except (KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path.name}: field {exc} is missing or malformed") from exc
+        raise ValueError(f"{name}: field {exc} is missing or malformed") from exc
     if not 0 < lam < 0.5:
-        raise ValueError(f"{path.name}: lambda must be between 0 and 0.5")
+        raise ValueError(f"{name}: lambda must be between 0 and 0.5")
     return out
 
 
@@ -142,7 +153,16 @@ DISAGREEMENTS: Mapping[str, str] = {
 }
 
 #: A disagreement kind is waived when the pair agrees on its comparison at another level.
-WAIVED_BY: Mapping[str, str] = {"name_lsh_dob": "name_dob", "phon_postcode": "name_postcode", "company": "company"}
+#: A shared identity document waives the person disagreements (the default model's rule:
+#: FEBRL's duplicates replace whole names and mistype dates while keeping the number; the
+#: fit, assuming conditional independence, counts one renaming three times).
+_DOCUMENTS = ("nino", "passport", "national_id")
+WAIVED_BY: Mapping[str, tuple[str, ...]] = {
+    "name_lsh_dob": ("name_dob", *_DOCUMENTS),
+    "phon_postcode": ("name_postcode", *_DOCUMENTS),
+    "dob_postcode": _DOCUMENTS,
+    "company": ("company",),
+}
 
 #: The disagreements that are a conditional level of a comparison (kind -> (comparison,
 #: level)), read by :func:`msin_fed.linkage.core._disagreements` itself: a shared phone or
@@ -154,9 +174,9 @@ CONDITIONAL_DISAGREEMENTS: Mapping[str, tuple[str, str]] = {
 }
 
 #: The other conditional levels ((comparison, level) -> the disagreement kinds that make
-#: it): an address shared by people whose names differ (with the postcode, or with the
-#: date of birth: no name band shared), a name and postcode shared by people whose dates
-#: of birth differ. The model
+#: it): an address shared by people whose names differ (at that postcode, or with their
+#: dates of birth: no name band shared), a name and postcode shared by people whose
+#: dates of birth differ. The model
 #: subtracts the exact level's weight less the conditional level's
 #: (``ScoringModel.conditional``).
 CONDITIONAL_LEVELS: Mapping[tuple[str, str], tuple[str, ...]] = {
@@ -183,7 +203,7 @@ class ModelParameters:
     groups: dict[str, str]
     threshold: float
     conditional: tuple[tuple[str, tuple[str, ...], float], ...]
-    waived_by: Mapping[str, str]
+    waived_by: Mapping[str, tuple[str, ...]]
     several: dict[str, float]
 
 
@@ -256,5 +276,5 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
     for _g, cond, _w in conditional:
         for kind in cond:
             disagreement.setdefault(kind, 0.0)
-    waived = {k: g for k, g in WAIVED_BY.items() if g in groups.values()}
+    waived = {k: tuple(g for g in gs if g in groups.values()) for k, gs in WAIVED_BY.items()}
     return ModelParameters(weights, disagreement, groups, round(threshold, 2), tuple(conditional), waived, several)

@@ -194,10 +194,11 @@ class ScoringModel:
     #: dates of birth differ. The fitted model's conditional levels
     #: (:mod:`msin_fed.linkage.fitted`).
     conditional: tuple[tuple[str, tuple[str, ...], float], ...] = ()
-    #: disagreement kind -> a group whose agreement waives it: the pair agrees on that
+    #: disagreement kind -> the groups whose agreement waives it: the pair agrees on that
     #: comparison at another level (one name word with the date of birth but no name
-    #: band; a company name one typo apart).
-    waived_by: Mapping[str, str] = field(default_factory=dict)
+    #: band; a company name one typo apart), or on an identity document, which an alias
+    #: or a mistyped date must not undo.
+    waived_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: kind -> its weight when the token is held by 2 or more entities (the base the
     #: discount past 3 starts from): the fitted model's level of a value a household
     #: shares (:data:`msin_fed.linkage.em.SEVERAL`); absent, the kind's one weight.
@@ -218,7 +219,7 @@ class ScoringModel:
         if any(not math.isfinite(w) or w < 0 for _g, _k, w in self.conditional):
             raise ValueError("conditional weights must be finite and non-negative")
         if any(g not in set(self.groups.values()) for g in [*(g for g, _k, _w in self.conditional),
-                                                            *self.waived_by.values()]):
+                                                            *(g for gs in self.waived_by.values() for g in gs)]):
             raise ValueError("a conditional weight names a group the model does not have")
         if any(k not in self.disagreement for _g, ks, _w in self.conditional for k in ks):
             raise ValueError("a conditional weight's kind must be a disagreement kind (it may weigh 0)")
@@ -293,11 +294,11 @@ class ScoringModel:
         for kind in kinds:
             waived |= NEAR_WAIVES.get(kind, frozenset())
         agreed = {self.groups[k] for k in kinds - fallback if k in self.groups}
-        differ = {k for k in disagree if k not in waived and self.waived_by.get(k) not in agreed}
+        differ = {k for k in disagree if k not in waived and not agreed.intersection(self.waived_by.get(k, ()))}
         score -= sum(self.disagreement.get(k, 0.0) for k in differ)
         for group, cond, w in self.conditional:
             if group in agreed and differ.intersection(cond) and not any(
-                k in kinds or self.waived_by.get(k) in agreed for k in cond
+                k in kinds or agreed.intersection(self.waived_by.get(k, ())) for k in cond
             ):
                 score -= w
         return score
