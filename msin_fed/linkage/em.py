@@ -5,14 +5,17 @@ Works on exactly what the coordinator holds (records, their member, their tokens
 of birth, site, ...) has ordered agreement *levels* made of token kinds (exact, one typo,
 similar, ...); a pair's level is the best level whose kinds it shares, ``0`` when both
 records hold the comparison and share none of it, and null when either lacks it (a null
-comparison says nothing, as in Splink).
+comparison says nothing, as in Splink). Conditional levels (a phone, bank account or
+address shared by people whose names differ, a name and postcode of people whose dates
+differ) and a level for a value held by two or three entities (a household's phone or
+address: Splink's term-frequency adjustment counted in ``core.entity_count`` entities)
+are where the fit's conditional independence would otherwise fail worst.
 
-The recipe Splink recommends: ``u`` (the chance that two records of *different*
-entities agree at a level) is estimated directly from random pairs of records of
-different members, which are non-matches with overwhelming probability; then ``m``
-(the chance for records of the *same* entity) and the match share ``lambda`` among
-candidate pairs (pairs sharing a token) are fitted by expectation maximisation with
-``u`` held fixed. A level's weight is ``log2(m / u)``; a pair is a match when
+``u`` (the chance that two records of *different* entities agree at a level) starts
+from random pairs of records of different members (Splink's estimate), then ``m`` (the
+chance for records of the *same* entity), ``u`` and the match share ``lambda`` are
+refined by expectation maximisation over all cross-member pairs (see
+:func:`fit_union`). A level's weight is ``log2(m / u)``; a pair is a match when
 ``log2(lambda / (1 - lambda))`` plus its weights is positive, so the model's threshold
 corresponds to ``log2((1 - lambda) / lambda)``.
 

@@ -384,10 +384,11 @@ DEFAULT_MODEL = ScoringModel(
 
 def fitted_model() -> ScoringModel:
     """The model whose every weight, disagreement weight and threshold come from the EM
-    fit of the tuning data shipped in ``fitted_weights.json``
-    (:func:`msin_fed.linkage.fitted.model_parameters` states the rules that are structure,
-    not fitted numbers). Measured beside :data:`DEFAULT_MODEL` (``bench/linkage.py
-    --model fitted``), not yet the default: see docs/linkage.md."""
+    fit of the tuning data shipped in ``fitted_weights.json``, scoring a pair as the fit
+    does (:func:`msin_fed.linkage.fitted.model_parameters` states the rules that are
+    priors, not fitted numbers). Measured beside :data:`DEFAULT_MODEL` (``bench/linkage.py
+    --model fitted``), not the default: less precise on the held-out set, see
+    docs/linkage.md."""
     from msin_fed.linkage import fitted
 
     p = fitted.model_parameters(fitted.load())
