@@ -378,3 +378,17 @@ def test_the_shipped_file_is_what_bench_fit_weights_computes(tmp_path: Path) -> 
             assert got["m"] == pytest.approx(values["m"], rel=1e-3, abs=1e-6), (comp, level)
             assert got["u"] == pytest.approx(values["u"], rel=1e-3), (comp, level)
             assert got["weight"] == pytest.approx(values["weight"], abs=0.01), (comp, level)
+
+
+def test_every_token_kind_is_read_by_a_comparison_of_the_fit() -> None:
+    """A kind added to ``scoring.token_kinds()`` must be given a comparison level (or read
+    by a conditional one) before the fit, and so the fitted model, can weigh it."""
+    read: set[str] = set()
+    for c in COMPARISONS:
+        read |= c.presence
+        for _name, kinds in (*c.levels, *c.differ):
+            read |= kinds
+    assert scoring.token_kinds() <= read, sorted(scoring.token_kinds() - read)
+    params = fitted.model_parameters(fitted.load())
+    weighed = set(params.weights) | set(params.disagreement)
+    assert scoring.token_kinds() <= weighed, sorted(scoring.token_kinds() - weighed)
