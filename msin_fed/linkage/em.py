@@ -126,6 +126,7 @@ _NAME_DOB = frozenset({"name_dob", "nick_dob", "name_dob_swap", "name_phon_dob",
 #: of several people (a couple, a controller's account, housemates).
 COMPARISONS: tuple[Comparison, ...] = (
     _c("phone", {"phone"}, ("exact", {"phone"}), ("exact, names differ", {"phone"}), ("one digit", {"phone_near"}),
+       ("read from home", {"phone_home"}),
        differ={"exact, names differ": {"name_phone_near", "prefix_phone"}}, several=True),
     _c("email", {"email"}, ("exact", {"email"}), ("one typo", {"email_near"}), several=True),
     _c("vehicle", {"vehicle"}, ("exact", {"vehicle"}), several=True),
@@ -133,7 +134,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     _c("passport", {"passport"}, ("exact", {"passport"}), ("one typo", {"nid_near"})),
     _c("national_id", {"national_id"}, ("exact", {"national_id"}), ("one typo", {"nid_near"})),
     _c("bank", {"bank", "iban"}, ("exact", {"bank", "iban"}), ("exact, names differ", {"bank", "iban"}),
-       differ={"exact, names differ": {"name_bank"}}),
+       ("one keying error", {"bank_near"}), differ={"exact, names differ": {"name_bank"}}),
     _c("company_number", {"company_number"}, ("exact", {"company_number"})),
     _c(
         "name_dob",
@@ -146,9 +147,11 @@ COMPARISONS: tuple[Comparison, ...] = (
         ("similar", {"name_lsh_dob", "initials_dob"}),
     ),
     _c("name_postcode", {"phon_postcode"}, ("exact", {"name_postcode"}), ("exact, dates differ", {"name_postcode", "phon_postcode"}),
-       ("phonetic", {"phon_postcode"}), differ={"exact, dates differ": _NAME_DOB}),
+       ("phonetic", {"phon_postcode"}), ("with the phone or street", {"name_phone", "name_address"}),
+       differ={"exact, dates differ": _NAME_DOB}),
     _c("name_phone", {"name_phone_near"}, ("phonetic, one digit", {"name_phone_near"}), fallback_of={"phone"}),
-    _c("dob_postcode", {"dob_postcode"}, ("exact", {"dob_postcode"})),
+    _c("dob_postcode", {"dob_postcode"}, ("exact", {"dob_postcode"}),
+       ("at the street or phone", {"dob_address", "dob_phone"})),
     _c("address", {"address"}, ("exact", {"address"}), ("exact, names differ", {"address"}),
        differ={"exact, names differ": {"name_postcode", "phon_postcode", *_NAME_DOB}}, several=True),
     _c(
