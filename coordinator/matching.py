@@ -61,6 +61,7 @@ from msin_fed.model import Token
 from .seen_keys import StoredKeys
 from .store import ClusterInfo, SharedStore, pack_tokens, token_key
 from .store import postings as P
+from .store.engine import hold_write_lock
 from .store.postings import HeldTokens, PackedTokens, TokenRow
 
 __all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView", "RecordTokens", "TokenRow", "prepare_tokens"]
@@ -189,11 +190,36 @@ class MatchEngine:
         """:meth:`ingest` of tokens already prepared by :func:`prepare_tokens` (record id ->
         its :class:`RecordTokens`): the coordinator prepares them in its intake workers."""
         with self._tx(conn) as c:
-            return self._ingest(c, by_record)
+            self.stage_rows(c, by_record)
+            return self.match_rows(c, by_record)
+
+    def stage_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> None:
+        """The first half of :meth:`ingest_rows`, which needs no write lock: store the token
+        rows, and bring this process's key filter up to what has committed so far.
+
+        Rows stored here are seen by other transactions only once this one commits, after
+        its :meth:`match_rows` (under the write lock): of two transactions sharing a token,
+        the later to take the lock finds the earlier's rows and makes the pair, the earlier
+        cannot see the later's, so every pair is found exactly once, as in one process.
+        """
+        rows = [row for record in by_record.values() for row in record.rows]
+        # In key order, the index takes the batch in one sweep rather than at random places.
+        rows.sort(key=_KEY)
+        P.insert_token_rows(conn, rows)
+        if self._stored_keys is not None:
+            self._stored_keys.catch_up(conn)
+
+    def match_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> list[MatchChange]:
+        """The second half of :meth:`ingest_rows`, after :meth:`stage_rows` in the same
+        transaction: under the write lock, number the transaction, store the packed tokens,
+        look up the holders of the batch's tokens and update pairs and clusters."""
+        hold_write_lock(conn)
+        return self._ingest(conn, by_record)
 
     def withdraw(self, record_id: str, conn: Connection | None = None) -> list[MatchChange]:
         """Remove a record's tokens and matches; the changes of the records it matched."""
         with self._tx(conn) as c:
+            hold_write_lock(c)
             return self._withdraw(c, record_id)
 
     def pairs(self) -> Iterator[tuple[str, str, float]]:
@@ -221,13 +247,11 @@ class MatchEngine:
     # ------------------------------------------------------------------ ingest / withdraw
 
     def _ingest(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> list[MatchChange]:
-        # Before the insert: built from the table on first use, caught up on other writers.
+        # Caught up on every other writer's keys, under the lock, before the lookups.
         known, number = (None, None) if self._stored_keys is None else self._stored_keys.before_insert(conn)
         rows = [row for record in by_record.values() for row in record.rows]
-        # In key order, the index takes the batch in one sweep rather than at random places.
-        rows.sort(key=_KEY)
         packed = [PackedTokens(rid, record.rows[0].member_id, record.packed) for rid, record in by_record.items() if record.rows]
-        P.insert_postings(conn, rows, packed, number)
+        P.insert_packed(conn, packed, number)
         if known is None or self._stored_keys is None:
             lookup = {row.value: row.key for row in rows}
         else:

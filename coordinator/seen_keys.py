@@ -120,10 +120,11 @@ class SeenKeys:
 class StoredKeys:
     """A :class:`SeenKeys` of every key in the store's token table, for one match engine.
 
-    Call :meth:`before_insert` inside the write transaction (holding the write lock) before
+    Call :meth:`before_insert` inside the write transaction, holding the write lock, before
     the transaction's lookups, and :meth:`stored` after inserting its rows. ``shared``: other
-    processes write the table too (PostgreSQL), so each transaction first catches up on
-    theirs and numbers its own.
+    processes write the table too (PostgreSQL), so each transaction catches up on theirs and
+    numbers its own. :meth:`catch_up` may be called first without the lock, so that the
+    catching up under it is only on what committed meanwhile.
     """
 
     def __init__(self, *, shared: bool) -> None:
@@ -132,19 +133,33 @@ class StoredKeys:
         self._after = 0  # shared: the last transaction number read
         self._number: int | None = None  # shared: this transaction's number
 
-    def before_insert(self, conn: Connection) -> tuple[SeenKeys, int | None]:
-        """The filter, with every key committed so far, and (shared) the number to store
-        this transaction's rows under."""
+    def catch_up(self, conn: Connection) -> None:
+        """Add the keys committed so far (shared; nothing otherwise).
+
+        Safe without the write lock: a number is taken under the lock and its transaction
+        commits before the lock is let go, so the committed numbers are always every number
+        up to the one being written (rolled-back ones aside), never one with a hole below
+        it that commits later. Reading past ``_after`` and keeping the highest number read
+        therefore misses nothing.
+        """
         if self._seen is None:  # once per process: later growth needs no scan
+            # The number first: keys committed between the two reads are read twice (a
+            # repeat in the filter), never missed.
+            after = P.last_write_number(conn) if self.shared else 0
             self._seen = SeenKeys(P.all_keys(conn))
-            if self.shared:
-                self._after = P.last_write_number(conn)
+            self._after = after
         elif self.shared:
             keys, self._after = P.keys_stored_after(conn, self._after)
             self._seen.add(keys)
-        self._number = P.next_write_number(conn) if self.shared else None
-        return self._seen, self._number
 
+    def before_insert(self, conn: Connection) -> tuple[SeenKeys, int | None]:
+        """The filter, with every key committed so far, and (shared) the number to store
+        this transaction's rows under (which takes the write lock, if not held yet)."""
+        if self.shared:
+            self._number = P.next_write_number(conn)  # the lock first: then catch up
+        self.catch_up(conn)
+        assert self._seen is not None
+        return self._seen, self._number
     def stored(self, keys: npt.NDArray[np.int64]) -> None:
         """Add the keys this transaction stored (a rollback leaves them: a lookup more)."""
         assert self._seen is not None, "before_insert first"
