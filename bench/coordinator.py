@@ -25,6 +25,14 @@ Prints, per figure, the median of ``--repeat`` runs:
    (records and token rows through the store's bulk inserts, matching batch by batch
    as intake does, batches of 5,000); peak PSS of this process and, on PostgreSQL, of
    the server's processes, sampled every second. Progress goes to stderr.
+
+On PostgreSQL each intake figure also shows the write lock (the part of intake that is
+serial across processes, from each process's counters in its log): milliseconds held per
+record, and the share of the run's wall time it was held (summed over the processes; the
+Amdahl serial fraction of a saturated run, so at most 1/share times the throughput with any
+number of processes). ``--lock-modes transaction serial-part`` runs each figure with the
+lock held over the whole intake transaction (``MSIN_WRITE_LOCK=transaction``, how it was
+before) and only over its serial part (the default), in the same run.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -293,7 +302,9 @@ class Network:
             self.members.append(pki.load_identity(root / f"m{i:02d}"))
 
 
-def _serve(run_dir: Path, net: Network, url: str, batch: int, verify: bool, workers: int | None) -> tuple[subprocess.Popen[str], int]:
+def _serve(
+    run_dir: Path, net: Network, url: str, batch: int, verify: bool, workers: int | None, lock_mode: str = "serial-part"
+) -> tuple[subprocess.Popen[str], int]:
     """Start ``msin coordinator serve`` in its own process, as deployed; (process, port)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     server: dict[str, object] = {
@@ -323,6 +334,7 @@ def _serve(run_dir: Path, net: Network, url: str, batch: int, verify: bool, work
         stdout=subprocess.PIPE,
         stderr=(run_dir / "coordinator.stderr").open("w"),
         text=True,
+        env={**os.environ, "MSIN_WRITE_LOCK": lock_mode},
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()  # "coordinator listening on port N" once it serves
@@ -338,6 +350,18 @@ class Intake:
     cpu_coordinator: float  # CPU seconds per record, coordinator processes and their workers
     cpu_database: float  # the same, PostgreSQL's processes (0 on SQLite: inside the coordinator)
     cpu_client: float  # the same, this process (the member clients)
+    lock_held: float = 0.0  # seconds per record the PostgreSQL write lock was held (all processes)
+    lock_share: float = 0.0  # share of the run's wall time it was held (summed over processes)
+
+
+_COUNTERS = re.compile(r"intake counters: .* held ([0-9.]+) s")
+
+
+def _lock_held(log: Path) -> float:
+    """Seconds the process whose log this is held the write lock for intake (its last
+    counters line, logged at shutdown)."""
+    held = [float(m.group(1)) for m in _COUNTERS.finditer(log.read_text())] if log.exists() else []
+    return held[-1] if held else 0.0
 
 
 def _requests(net: Network, records: Sequence[SharedRecord], batch: int) -> dict[str, list[bytes]]:
@@ -360,7 +384,7 @@ def _requests(net: Network, records: Sequence[SharedRecord], batch: int) -> dict
 
 def intake_rate(
     net: Network, run_dir: Path, dbs: Databases, tag: str, records: Sequence[SharedRecord], batch: int,
-    verify: bool, processes: int, workers: int | None,
+    verify: bool, processes: int, workers: int | None, lock_mode: str = "serial-part",
 ) -> Intake:
     """Records/s through SubmitBatch over loopback TLS to ``processes`` coordinator
     processes sharing one fresh store (one client thread per member, members spread over
@@ -368,7 +392,7 @@ def intake_rate(
     requests = _requests(net, records, batch)
     url = dbs.fresh(tag)
     SharedStore(url).close()  # the schema, made once before the servers race to make it
-    procs = [_serve(run_dir / f"p{i}", net, url, batch, verify, workers) for i in range(processes)]
+    procs = [_serve(run_dir / f"p{i}", net, url, batch, verify, workers, lock_mode) for i in range(processes)]
     server = dbs.server()
     try:
         names = [m.name for m in net.members]
@@ -408,12 +432,15 @@ def intake_rate(
             p.terminate()
         for p, _port in procs:
             p.wait(60)
+    held = sum(_lock_held(run_dir / f"p{i}" / "coordinator.log") for i in range(processes))
     stored = SharedStore(url)
     n_stored = stored.count_records()
     stored.close()
     assert sum(acked.values()) == n_stored == len(records), (acked, n_stored, len(records))
     n = len(records)
-    return Intake(n / elapsed, (cpu1[0] - cpu0[0]) / n, (cpu1[1] - cpu0[1]) / n, (cpu1[2] - cpu0[2]) / n)
+    return Intake(
+        n / elapsed, (cpu1[0] - cpu0[0]) / n, (cpu1[1] - cpu0[1]) / n, (cpu1[2] - cpu0[2]) / n, held / n, held / elapsed
+    )
 
 
 # ------------------------------------------------------------------ scale
@@ -491,6 +518,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=4, help="member nodes submitting concurrently")
     parser.add_argument("--processes", type=int, nargs="+", default=[1], help="coordinator processes (each a run)")
     parser.add_argument("--intake-workers", type=int, default=None, help="server.intake_workers (default: the server's)")
+    parser.add_argument(
+        "--lock-modes", nargs="+", default=["serial-part"], choices=["serial-part", "transaction"],
+        help="PostgreSQL write lock over the serial part of intake (default) or the whole transaction (before)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per intake figure (median)")
     parser.add_argument("--narratives", type=int, default=300, help="held-out corpus reports to redact for intake")
     parser.add_argument("--no-verify-run", action="store_true", help="skip the verifier-on intake runs")
@@ -526,30 +557,34 @@ def _intake(args: argparse.Namespace, root: Path, dbs: Databases) -> None:
     mean_len = sum(map(len, narratives)) / len(narratives)
     print(f"narratives: {len(narratives)} redacted held-out reports the verifier passes, {mean_len:.0f} characters on average")
     kind = "COPY" if dbs.postgres else "multi-row INSERT"
+    modes = args.lock_modes if dbs.postgres else ["serial-part"]
     for n_proc in args.processes:
-        results: dict[bool, list[Intake]] = {True: [], False: []}
+        results: dict[tuple[str, bool], list[Intake]] = {(m, v): [] for m in modes for v in (True, False)}
         raw: list[float] = []
         for rep in range(args.repeat):
             recs = make_records(args.intake_records, names, TokenSource(args.intake_records, seed=rep), narratives)
             raw.append(raw_insert_rate(recs, dbs, f"raw{n_proc}_{rep}", args.batch))
-            for verify in (True, False) if not args.no_verify_run else (False,):
-                tag = f"in{n_proc}_{rep}_{int(verify)}"
-                results[verify].append(
-                    intake_rate(net, root / tag, dbs, tag, recs, args.batch, verify, n_proc, args.intake_workers)
-                )
+            for mode in modes:  # interleaved, so that drift in the machine's speed hits each alike
+                for verify in (True, False) if not args.no_verify_run else (False,):
+                    tag = f"in{n_proc}_{rep}_{int(verify)}_{modes.index(mode)}"
+                    results[(mode, verify)].append(
+                        intake_rate(net, root / tag, dbs, tag, recs, args.batch, verify, n_proc, args.intake_workers, mode)
+                    )
             dbs.drop_all()
         med_raw = statistics.median(raw)
         print(f"\n{n_proc} coordinator process(es), {args.members} members, batches of {args.batch}, "
-              f"{args.intake_records:,} records a run, median of {args.repeat}:")
-        for verify in (True, False):
-            runs = results[verify]
+              f"{args.intake_records:,} records a run, median of {args.repeat}, "
+              f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}:")
+        for (mode, verify), runs in results.items():
             if not runs:
                 continue
             rate = statistics.median(r.rate for r in runs)
-            cpu = [statistics.median(getattr(r, f) for r in runs) for f in ("cpu_coordinator", "cpu_database", "cpu_client")]
-            label = "verifier on " if verify else "verifier off"
+            fields = ("cpu_coordinator", "cpu_database", "cpu_client", "lock_held", "lock_share")
+            cpu = [statistics.median(getattr(r, f) for r in runs) for f in fields]
+            label = ("verifier on " if verify else "verifier off") + (f", lock over {mode}" if dbs.postgres else "")
+            lock = f"; write lock held {cpu[3] * 1e3:.3f} ms/record, {cpu[4]:.0%} of the time" if dbs.postgres else ""
             print(f"  intake, {label}: {rate:,.0f} records/s ({rate / med_raw:.0%} of raw); CPU ms/record: "
-                  f"coordinator {cpu[0] * 1e3:.3f}, database {cpu[1] * 1e3:.3f}, client {cpu[2] * 1e3:.3f}")
+                  f"coordinator {cpu[0] * 1e3:.3f}, database {cpu[1] * 1e3:.3f}, client {cpu[2] * 1e3:.3f}{lock}")
         print(f"  raw {kind} of the same rows: {med_raw:,.0f} records/s")
 
 

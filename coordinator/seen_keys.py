@@ -133,8 +133,14 @@ class StoredKeys:
         self._after = 0  # shared: the last transaction number read
         self._number: int | None = None  # shared: this transaction's number
 
-    def catch_up(self, conn: Connection) -> None:
-        """Add the keys committed so far (shared; nothing otherwise).
+    @property
+    def seen(self) -> SeenKeys | None:
+        """The filter (None until the first :meth:`catch_up`)."""
+        return self._seen
+
+    def catch_up(self, conn: Connection) -> npt.NDArray[np.int64] | None:
+        """Add the keys committed so far; those added (shared: the keys other processes
+        stored since the last catching up), or None when the filter was built just now.
 
         Safe without the write lock: a number is taken under the lock and its transaction
         commits before the lock is let go, so the committed numbers are always every number
@@ -148,18 +154,23 @@ class StoredKeys:
             after = P.last_write_number(conn) if self.shared else 0
             self._seen = SeenKeys(P.all_keys(conn))
             self._after = after
-        elif self.shared:
-            keys, self._after = P.keys_stored_after(conn, self._after)
-            self._seen.add(keys)
+            return None
+        if not self.shared:
+            return np.zeros(0, dtype=np.int64)
+        keys, self._after = P.keys_stored_after(conn, self._after)
+        self._seen.add(keys)
+        return keys
 
-    def before_insert(self, conn: Connection) -> tuple[SeenKeys, int | None]:
-        """The filter, with every key committed so far, and (shared) the number to store
-        this transaction's rows under (which takes the write lock, if not held yet)."""
+    def before_insert(self, conn: Connection) -> tuple[SeenKeys, int | None, npt.NDArray[np.int64] | None]:
+        """The filter, with every key committed so far; (shared) the number to store this
+        transaction's rows under (which takes the write lock, if not held yet); and the
+        keys added since the last :meth:`catch_up` (None: the filter was built now)."""
         if self.shared:
             self._number = P.next_write_number(conn)  # the lock first: then catch up
-        self.catch_up(conn)
+        added = self.catch_up(conn)
         assert self._seen is not None
-        return self._seen, self._number
+        return self._seen, self._number, added
+
     def stored(self, keys: npt.NDArray[np.int64]) -> None:
         """Add the keys this transaction stored (a rollback leaves them: a lookup more)."""
         assert self._seen is not None, "before_insert first"
