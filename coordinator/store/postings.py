@@ -20,7 +20,7 @@ import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .codec import as_bytes, token_key, unpack_tokens
+from .codec import as_bytes, packed_keys, unpack_tokens
 from .engine import hold_write_lock
 from .schema import cluster_of, pairs, record_tokens, tokens
 from .sql import bulk_insert, executemany, select_in
@@ -175,14 +175,11 @@ def last_write_number(conn: Connection) -> int:
 def keys_stored_after(conn: Connection, write_number: int) -> tuple[npt.NDArray[np.int64], int]:
     """The token keys of rows stored by transactions numbered above ``write_number`` (by
     any process), and the highest number among them (``write_number`` if none)."""
-    keys: list[int] = []
-    last = write_number
-    for seq, packed in conn.execute(
+    rows = conn.execute(
         sa.text("SELECT seq, tokens FROM record_tokens WHERE seq > :after"), {"after": write_number}
-    ):
-        last = max(last, int(seq))
-        keys.extend(token_key(value) for _kind, value in unpack_tokens(packed))
-    return np.array(keys, dtype=np.int64), last
+    ).all()
+    last = max((int(seq) for seq, _t in rows), default=write_number)
+    return packed_keys(packed for _s, packed in rows), max(last, write_number)
 
 
 def delete_postings(conn: Connection, record_id: str, keys: Iterable[int]) -> None:
