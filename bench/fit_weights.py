@@ -36,7 +36,7 @@ from msin_fed.linkage import fitted
 from msin_fed.linkage.core import candidate_pairs, entity_count
 from msin_fed.linkage.em import COMPARISONS, Fit, fit_union
 from msin_fed.linkage.mentions import read_mentions
-from msin_fed.linkage.scoring import DEFAULT_MODEL
+from msin_fed.linkage.scoring import DEFAULT_MODEL, IDENTITY_KINDS
 
 Tokens = dict[str, dict[bytes, str]]
 
@@ -62,21 +62,29 @@ def candidates(tokens: Tokens, member: dict[str, int]) -> set[tuple[str, str]]:
     return candidate_pairs(groups)
 
 
-def common_values(tokens: Tokens) -> set[bytes]:
-    """Values held by more than three entities, or by more records than are ever paired."""
+def entity_counts(tokens: Tokens) -> tuple[set[bytes], dict[bytes, int]]:
+    """Values held by more than three entities (``core.entity_count``) or by more records
+    than are ever paired; and the entity count of the values held by two or three."""
     holders: dict[bytes, list[str]] = {}
     kind: dict[bytes, str] = {}
     for rid, held in tokens.items():
         for value, k in held.items():
             holders.setdefault(value, []).append(rid)
             kind[value] = k
-    out = set()
+    common: set[bytes] = set()
+    several: dict[bytes, int] = {}
     for value, group in holders.items():
         if len(group) > DEFAULT_MODEL.max_frequency:
-            out.add(value)
+            common.add(value)
+        elif len(group) >= 2 and kind[value] not in IDENTITY_KINDS:
+            n = entity_count(value, kind[value], group, tokens)
+            if n > 3:
+                common.add(value)
+            elif n >= 2:
+                several[value] = n
         elif len(group) > 3 and entity_count(value, kind[value], group, tokens) > 3:
-            out.add(value)
-    return out
+            common.add(value)
+    return common, several
 
 
 def model_weight(level_kinds: frozenset[str]) -> float:
@@ -122,11 +130,55 @@ def tuning_fits(work: Path, random_pairs: int = 100_000, seeds: Sequence[int] | 
             tokens, member = tokens_of(files)
             tokens = {f"{name}{i}:{r}": t for r, t in tokens.items()}
             member = {f"{name}{i}:{r}": m for r, m in member.items()}
-            datasets.append((tokens, member, candidates(tokens, member), common_values(tokens)))
+            common, several = entity_counts(tokens)
+            datasets.append((tokens, member, candidates(tokens, member), common, several))
         if datasets:
             union.extend(datasets)
             fits[name] = fit_union(datasets, random_pairs=random_pairs)
     return fits, fit_union(union, random_pairs=random_pairs)
+
+
+def fitted_model_column(result: Fit) -> dict[tuple[str, str], str]:
+    """What the fitted model (``fitted.model_parameters`` of ``result``) gives each level."""
+    params = fitted.model_parameters(fitted.load_fit(result))
+    conditional = {(g, ks): w for g, ks, w in params.conditional}
+    counted = {c: k for k, c in fitted.DISAGREEMENTS.items()}
+    out: dict[tuple[str, str], str] = {}
+    for c in COMPARISONS:
+        kind_of = {n: max(k, key=lambda x: params.weights.get(x, 0.0)) for n, k in c.levels}
+        exact = params.weights.get(kind_of[c.levels[0][0]], 0.0)
+        disagree = params.disagreement.get(counted.get(c.name, ""), None)
+        out[(c.name, "disagree")] = f"{-disagree:.1f}" if disagree is not None else "0 (prior)"
+        for level, _kinds in c.levels:
+            kind = kind_of[level]
+            if level == c.several:
+                out[(c.name, level)] = f"{params.several.get(kind, 0.0):.1f}"
+            elif (c.name, level) in fitted.CONDITIONAL_LEVELS:
+                out[(c.name, level)] = f"{exact - conditional[(c.name, fitted.CONDITIONAL_LEVELS[(c.name, level)])]:.1f}"
+            elif level in dict(c.differ):
+                cond = next(k for k, (comp, lv) in fitted.CONDITIONAL_DISAGREEMENTS.items() if (comp, lv) == (c.name, level))
+                out[(c.name, level)] = f"{exact - params.disagreement[cond]:.1f}"
+            else:
+                out[(c.name, level)] = f"{params.weights.get(kind, 0.0):.1f}"
+    return out
+
+
+def markdown(fits: dict[str, Fit], union: Fit) -> list[str]:
+    """The docs' table: log2(m/u) per family, the union's m, u and weight, the fitted and
+    the default model's weight (for disagree, the weight subtracted)."""
+    names = list(fits)
+    out = ["| comparison | level | " + " | ".join(names) + " | union: m | u | log2(m/u) | fitted model | default model |",
+           "|---" * (len(names) + 7) + "|"]
+    per = {n: {(c, lv): w for c, lv, _m, _u, w in f.rows()} for n, f in fits.items()}
+    column = fitted_model_column(union)
+    levels = {c.name: c.levels for c in COMPARISONS}
+    for comp, level, m, u, w in union.rows():
+        kinds = next((k for n, k in levels[comp] if n == level), frozenset())
+        against = [DEFAULT_MODEL.disagreement.get(k, 0.0) for k, c in fitted.DISAGREEMENTS.items() if c == comp]
+        default = f"{model_weight(kinds):.1f}" if kinds else f"{-max(against, default=0.0):.1f}"
+        fam = " | ".join(f"{per[n][(comp, level)]:.1f}" if (comp, level) in per[n] else "" for n in names)
+        out.append(f"| {comp} | {level} | {fam} | {m:.4f} | {u:.2e} | {w:.1f} | {column[(comp, level)]} | {default} |")
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"store the union fit in {fitted.PATH.name}")
     parser.add_argument("--random-pairs", type=int, default=100_000, help="random pairs per set for u")
+    parser.add_argument("--markdown", action="store_true", help="print the docs' table of the fits too")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         fits, result = tuning_fits(Path(tmp), args.random_pairs)
@@ -142,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\n".join(report(name, family)), flush=True)
             print()
         print("\n".join(report("union of the tuning sets (shipped)", result)))
+        if args.markdown:
+            print()
+            print("\n".join(markdown(fits, result)))
         if args.write:
             fitted.write(result, fitted.PATH)
             print(f"\nwrote {fitted.PATH}")

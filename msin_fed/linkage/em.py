@@ -5,14 +5,17 @@ Works on exactly what the coordinator holds (records, their member, their tokens
 of birth, site, ...) has ordered agreement *levels* made of token kinds (exact, one typo,
 similar, ...); a pair's level is the best level whose kinds it shares, ``0`` when both
 records hold the comparison and share none of it, and null when either lacks it (a null
-comparison says nothing, as in Splink).
+comparison says nothing, as in Splink). Conditional levels (a phone, bank account or
+address shared by people whose names differ, a name and postcode of people whose dates
+differ) and a level for a value held by two or three entities (a household's phone or
+address: Splink's term-frequency adjustment counted in ``core.entity_count`` entities)
+are where the fit's conditional independence would otherwise fail worst.
 
-The recipe Splink recommends: ``u`` (the chance that two records of *different*
-entities agree at a level) is estimated directly from random pairs of records of
-different members, which are non-matches with overwhelming probability; then ``m``
-(the chance for records of the *same* entity) and the match share ``lambda`` among
-candidate pairs (pairs sharing a token) are fitted by expectation maximisation with
-``u`` held fixed. A level's weight is ``log2(m / u)``; a pair is a match when
+``u`` (the chance that two records of *different* entities agree at a level) starts
+from random pairs of records of different members (Splink's estimate), then ``m`` (the
+chance for records of the *same* entity), ``u`` and the match share ``lambda`` are
+refined by expectation maximisation over all cross-member pairs (see
+:func:`fit_union`). A level's weight is ``log2(m / u)``; a pair is a match when
 ``log2(lambda / (1 - lambda))`` plus its weights is positive, so the model's threshold
 corresponds to ``log2((1 - lambda) / lambda)``.
 
@@ -31,6 +34,7 @@ from typing import Any, TypeVar
 __all__ = [
     "COMPARISONS",
     "PAIR_TYPES",
+    "SEVERAL",
     "Comparison",
     "Fit",
     "comparison_vector",
@@ -55,6 +59,11 @@ class Comparison:
     conditional independence cannot express with two separate comparisons.
     ``fallback_of``: kinds whose agreement makes this comparison null (a name with a phone
     one digit off says nothing once the phone itself agrees, as in the scoring model).
+    ``several``: a level (of the first level's kinds) that stands for the first when every
+    value shared at it is held by 2 or 3 entities (:func:`msin_fed.linkage.core.entity_count`):
+    a couple's phone, a house's address. The term-frequency adjustment of Splink counted
+    in entities: the fitted weight of a value held by one entity is not that of a value
+    a household shares.
     """
 
     name: str
@@ -62,12 +71,20 @@ class Comparison:
     levels: tuple[tuple[str, frozenset[str]], ...]
     differ: tuple[tuple[str, frozenset[str]], ...] = ()
     fallback_of: frozenset[str] = frozenset()
+    several: str = ""
 
     def check_order(self) -> tuple[tuple[int, frozenset[str], frozenset[str]], ...]:
-        """(level index from 1, kinds, kinds that must differ) in the order to try them."""
+        """(level index from 1, kinds, kinds that must differ) in the order to try them
+        (the ``several`` level is read from the first, not tried)."""
         differ = dict(self.differ)
-        rows = [(i, kinds, differ.get(name, frozenset())) for i, (name, kinds) in enumerate(self.levels, start=1)]
+        rows = [(i, kinds, differ.get(name, frozenset())) for i, (name, kinds) in enumerate(self.levels, start=1)
+                if name != self.several]
         return tuple(sorted(rows, key=lambda r: (not r[2], r[0])))
+
+    @property
+    def several_index(self) -> int:
+        """The ``several`` level's index (from 1), 0 when the comparison has none."""
+        return next((i for i, (n, _k) in enumerate(self.levels, start=1) if n == self.several), 0)
 
 
 def _c(
@@ -76,15 +93,30 @@ def _c(
     *levels: tuple[str, Iterable[str]],
     differ: Mapping[str, Iterable[str]] | None = None,
     fallback_of: Iterable[str] = (),
+    several: bool = False,
 ) -> Comparison:
+    """A comparison; ``several`` adds the level ``"exact, 2-3 entities"`` after the first."""
+    rows = [(n, frozenset(k)) for n, k in levels]
+    if several:
+        rows.insert(1, (SEVERAL, rows[0][1]))
     return Comparison(
         name,
         frozenset(presence),
-        tuple((n, frozenset(k)) for n, k in levels),
+        tuple(rows),
         tuple((n, frozenset(k)) for n, k in (differ or {}).items()),
         frozenset(fallback_of),
+        SEVERAL if several else "",
     )
 
+
+#: The level of a value shared by 2 or 3 entities (:attr:`Comparison.several`).
+SEVERAL = "exact, 2-3 entities"
+
+
+#: The kinds of the name with its date of birth (a record holding one holds them all but
+#: the nickname and swap kinds): none shared means the names or most of the dates differ.
+_NAME_DOB = frozenset({"name_dob", "nick_dob", "name_dob_swap", "name_phon_dob", "part_dob", "name_init_dob",
+                       "name_lsh_dob", "initials_dob"})
 
 #: The comparisons of the token model (kinds from :func:`msin_fed.linkage.token_kinds`).
 #: The "names differ" levels read the name kinds the phone, the bank account and the
@@ -94,9 +126,9 @@ def _c(
 #: of several people (a couple, a controller's account, housemates).
 COMPARISONS: tuple[Comparison, ...] = (
     _c("phone", {"phone"}, ("exact", {"phone"}), ("exact, names differ", {"phone"}), ("one digit", {"phone_near"}),
-       differ={"exact, names differ": {"name_phone_near", "prefix_phone"}}),
-    _c("email", {"email"}, ("exact", {"email"}), ("one typo", {"email_near"})),
-    _c("vehicle", {"vehicle"}, ("exact", {"vehicle"})),
+       differ={"exact, names differ": {"name_phone_near", "prefix_phone"}}, several=True),
+    _c("email", {"email"}, ("exact", {"email"}), ("one typo", {"email_near"}), several=True),
+    _c("vehicle", {"vehicle"}, ("exact", {"vehicle"}), several=True),
     _c("nino", {"nino"}, ("exact", {"nino"}), ("one typo", {"nid_near"})),
     _c("passport", {"passport"}, ("exact", {"passport"}), ("one typo", {"nid_near"})),
     _c("national_id", {"national_id"}, ("exact", {"national_id"}), ("one typo", {"nid_near"})),
@@ -113,11 +145,12 @@ COMPARISONS: tuple[Comparison, ...] = (
         ("one part", {"part_dob", "name_init_dob"}),
         ("similar", {"name_lsh_dob", "initials_dob"}),
     ),
-    _c("name_postcode", {"phon_postcode"}, ("exact", {"name_postcode"}), ("phonetic", {"phon_postcode"})),
+    _c("name_postcode", {"phon_postcode"}, ("exact", {"name_postcode"}), ("exact, dates differ", {"name_postcode", "phon_postcode"}),
+       ("phonetic", {"phon_postcode"}), differ={"exact, dates differ": _NAME_DOB}),
     _c("name_phone", {"name_phone_near"}, ("phonetic, one digit", {"name_phone_near"}), fallback_of={"phone"}),
     _c("dob_postcode", {"dob_postcode"}, ("exact", {"dob_postcode"})),
     _c("address", {"address"}, ("exact", {"address"}), ("exact, names differ", {"address"}),
-       differ={"exact, names differ": {"name_postcode", "phon_postcode"}}),
+       differ={"exact, names differ": {"name_postcode", "phon_postcode", *_NAME_DOB}}, several=True),
     _c(
         "site",
         {"site_near", "site_near_locality"},
@@ -133,13 +166,15 @@ def comparison_vector(
     b: Mapping[bytes, str],
     comparisons: Sequence[Comparison] = COMPARISONS,
     common: Collection[bytes] = (),
+    entities: Mapping[bytes, int] | None = None,
 ) -> tuple[int, ...]:
     """Each comparison's level for records ``a`` and ``b``: -1 null, 0 disagree, 1.. agree.
 
-    A shared value in ``common`` (held by several entities) counts as no agreement: the
-    fitted weights are those of a value held by one entity, and the scoring model
-    discounts a commoner value by its entity count (Splink's term-frequency adjustment
-    plays that part there).
+    A shared value in ``common`` (held by more than three entities) counts as no
+    agreement: the scoring model discounts such values by their entity count. A value
+    held by 2 or 3 entities (``entities``, value -> count; absent means one) makes the
+    ``several`` level of its comparison instead of the first (Splink's term-frequency
+    adjustment, counted in entities).
     """
     small, large = (a, b) if len(a) <= len(b) else (b, a)
     shared = {k for v, k in small.items() if v in large and v not in common}
@@ -156,6 +191,11 @@ def comparison_vector(
             if kinds & shared and (not differ or (differ & ka & kb and not differ & named)):
                 level = i
                 break
+        if level == 1 and c.several and entities:
+            counts = [entities.get(v, 1) for v, k in small.items() if k in c.levels[0][1] and v in large
+                      and v not in common]
+            if min(counts) >= 2:
+                level = c.several_index
         out.append(level)
     return tuple(out)
 
@@ -215,6 +255,10 @@ class Fit:
         return out
 
 
+def _probability(log_odds: float) -> float:
+    return 1.0 / (1.0 + math.exp(max(min(-log_odds, 700.0), -700.0)))
+
+
 def _normalise(counts: list[float], floor: float) -> tuple[float, ...]:
     total = sum(counts) + floor * len(counts)
     return tuple((x + floor) / total for x in counts)
@@ -242,6 +286,7 @@ def _prepare(
     random_pairs: int,
     rng: random.Random,
     common: Collection[bytes] = (),
+    entities: Mapping[bytes, int] | None = None,
 ) -> _Data:
     sizes = [len(c.levels) + 1 for c in comps]
     patterns: dict[tuple[str, tuple[int, ...]], float] = {}
@@ -252,7 +297,7 @@ def _prepare(
         if member[a] == member[b] or (a, b) in seen:
             continue
         seen.add((a, b))
-        vec = comparison_vector(tokens[a], tokens[b], comps, common)
+        vec = comparison_vector(tokens[a], tokens[b], comps, common, entities)
         key = (pair_type(tokens[a], tokens[b]), vec)
         patterns[key] = patterns.get(key, 0.0) + 1
         candidates_of[key[0]] = candidates_of.get(key[0], 0) + 1
@@ -285,7 +330,7 @@ def _prepare(
         if member[a] == member[b]:
             continue
         drawn += 1
-        vec = comparison_vector(tokens[a], tokens[b], comps, common)
+        vec = comparison_vector(tokens[a], tokens[b], comps, common, entities)
         for i, level in enumerate(vec):
             if level >= 0:
                 random_counts[i][level] += 1
@@ -312,9 +357,11 @@ def fit(
     iterations: int = 60,
     seed: int = 0,
     common: Collection[bytes] = (),
+    entities: Mapping[bytes, int] | None = None,
 ) -> Fit:
     """Fit ``m``, ``u`` and lambda on one dataset (see :func:`fit_union`)."""
-    return fit_union([(tokens, member, candidates, common)], comparisons=comparisons, random_pairs=random_pairs,
+    return fit_union([(tokens, member, candidates, common, entities or {})], comparisons=comparisons,
+                     random_pairs=random_pairs,
                      iterations=iterations, seed=seed)
 
 
@@ -325,6 +372,7 @@ def fit_union(
             Mapping[Any, Hashable],
             Iterable[tuple[Any, Any]],
             Collection[bytes],
+            Mapping[bytes, int],
         ]
     ],
     *,
@@ -334,7 +382,8 @@ def fit_union(
     seed: int = 0,
 ) -> Fit:
     """Fit ``m``, ``u`` and lambda on the union of ``datasets`` (pairs only within each):
-    each is ``(tokens, member, candidates, common values)`` (see :func:`comparison_vector`).
+    each is ``(tokens, member, candidates, common values, entity counts)`` (see
+    :func:`comparison_vector`).
 
     ``u`` starts from random cross-member pairs (Splink's estimate) and, like ``m`` and
     lambda, is then refined by EM over *all* cross-member pairs: the candidates (pairs
@@ -346,7 +395,7 @@ def fit_union(
     comps = tuple(comparisons)
     sizes = [len(c.levels) + 1 for c in comps]
     rng = random.Random(seed)
-    data = [_prepare(t, m, c, comps, random_pairs, rng, common) for t, m, c, common in datasets]
+    data = [_prepare(t, m, c, comps, random_pairs, rng, common, ents) for t, m, c, common, ents in datasets]
     u_init = [[sum(d.random_counts[i][j] for d in data) for j in range(n)] for i, n in enumerate(sizes)]
     # Agreement on a rare level may never be seen among random pairs: half a count.
     u = tuple(_normalise(row, 0.5) for row in u_init)
@@ -373,14 +422,9 @@ def fit_union(
         u_counts = [list(row) for row in u_outside]
         matched = dict.fromkeys(PAIR_TYPES, 0.0)
         for (ptype, vec), count in patterns.items():
-            log_m = math.log(lam[ptype])
-            log_u = math.log(1 - lam[ptype])
-            for i, level in enumerate(vec):
-                if level >= 0:
-                    log_m += math.log(m[i][level])
-                    log_u += math.log(u[i][level])
-            diff = max(min(log_u - log_m, 700.0), -700.0)
-            p = 1.0 / (1.0 + math.exp(diff))
+            log_odds = math.log(lam[ptype] / (1 - lam[ptype])) + sum(
+                math.log(m[i][level] / u[i][level]) for i, level in enumerate(vec) if level >= 0)
+            p = _probability(log_odds)
             matched[ptype] += p * count
             for i, level in enumerate(vec):
                 if level >= 0:

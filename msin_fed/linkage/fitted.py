@@ -22,13 +22,17 @@ from msin_fed.linkage.em import COMPARISONS, Comparison, Fit
 
 __all__ = [
     "CONDITIONAL_DISAGREEMENTS",
+    "CONDITIONAL_LEVELS",
     "DISAGREEMENTS",
     "PATH",
     "TYPE_OF",
     "UNSEEN_M",
+    "WAIVED_BY",
     "Dataset",
     "FittedWeights",
+    "ModelParameters",
     "load",
+    "load_fit",
     "model_parameters",
     "scaled_weights",
     "to_json",
@@ -38,9 +42,10 @@ __all__ = [
 PATH = Path(__file__).with_name("fitted_weights.json")
 
 #: One tuning set for :func:`msin_fed.linkage.em.fit_union`: tokens, member, candidates,
-#: values held by several entities.
+#: values held by more than three entities, the entity count of values held by 2 or 3.
 Dataset = tuple[
-    Mapping[Any, Mapping[bytes, str]], Mapping[Any, Hashable], Iterable[tuple[Any, Any]], Collection[bytes]
+    Mapping[Any, Mapping[bytes, str]], Mapping[Any, Hashable], Iterable[tuple[Any, Any]], Collection[bytes],
+    Mapping[bytes, int],
 ]
 
 
@@ -84,6 +89,12 @@ def to_json(result: Fit) -> dict[str, Any]:
     }
 
 
+def load_fit(result: Fit) -> FittedWeights:
+    """A fit as :func:`load` reads it back from its stored form."""
+    data = to_json(result)
+    return _parse(data, "fit")
+
+
 def write(result: Fit, path: Path = PATH) -> None:
     """Store ``result`` at ``path`` as JSON."""
     path.write_text(json.dumps(to_json(result), indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -95,6 +106,10 @@ def load(path: Path = PATH) -> FittedWeights:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path.name}: cannot be read ({type(exc).__name__})") from exc
+    return _parse(data, path.name)
+
+
+def _parse(data: Any, name: str) -> FittedWeights:
     try:
         lam = float(data["lambda"])
         levels = {
@@ -105,9 +120,9 @@ def load(path: Path = PATH) -> FittedWeights:
         by_type = MappingProxyType({str(t): float(v) for t, v in data.get("lambda_by_type", {}).items()})
         out = FittedWeights(levels, lam, int(data["candidate_pairs"]), int(data["random_pairs"]), by_type)
     except (KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path.name}: field {exc} is missing or malformed") from exc
+        raise ValueError(f"{name}: field {exc} is missing or malformed") from exc
     if not 0 < lam < 0.5:
-        raise ValueError(f"{path.name}: lambda must be between 0 and 0.5")
+        raise ValueError(f"{name}: lambda must be between 0 and 0.5")
     return out
 
 
@@ -117,30 +132,59 @@ def scaled_weights(fitted: FittedWeights, threshold: float) -> dict[tuple[str, s
     return {key: w * scale for key, (_m, _u, w) in fitted.levels.items()}
 
 
-#: The disagreements the model counts (kind -> comparison): identifiers an entity has one
-#: of (documents, a company number, a site's postcode) and the narrow name-with-date
-#: reading of :func:`msin_fed.linkage.core._disagreements`. Values a person may hold
-#: several of (phones, e-mail addresses, plates, bank accounts, addresses) never count
-#: against a pair, whatever the tuning data (where each person has one) says.
+#: The disagreements the model counts (kind -> comparison): every comparison whose value
+#: an entity has one of, read as in the fit (both records hold the kind, share none of
+#: it, and agree at no other level of its comparison: :data:`WAIVED_BY`): documents, a
+#: company number and name, a site's postcode, the name with its date of birth (no name
+#: band shared: the names or most of the dates differ), the name with the postcode, the
+#: date of birth with the postcode. Values a person may hold several of (phones, e-mail
+#: addresses, plates, bank accounts, addresses) keep a prior of no disagreement whatever
+#: the tuning data (where each person has one) says: Splink's fixed m and u.
 DISAGREEMENTS: Mapping[str, str] = {
     "nino": "nino",
     "passport": "passport",
     "national_id": "national_id",
     "company_number": "company_number",
+    "company": "company",
     "site_postcode": "site",
-    "name_dob": "name_dob",
+    "name_lsh_dob": "name_dob",
+    "phon_postcode": "name_postcode",
     "dob_postcode": "dob_postcode",
 }
 
+#: A disagreement kind is waived when the pair agrees on its comparison at another level.
+#: A shared identity document waives the person disagreements (the default model's rule:
+#: FEBRL's duplicates replace whole names and mistype dates while keeping the number; the
+#: fit, assuming conditional independence, counts one renaming three times).
+_DOCUMENTS = ("nino", "passport", "national_id")
+WAIVED_BY: Mapping[str, tuple[str, ...]] = {
+    "name_lsh_dob": ("name_dob", *_DOCUMENTS),
+    "phon_postcode": ("name_postcode", *_DOCUMENTS),
+    "dob_postcode": _DOCUMENTS,
+    "company": ("company",),
+}
+
 #: The disagreements that are a conditional level of a comparison (kind -> (comparison,
-#: level)): a shared phone or bank account whose holders' names differ weighs that level,
-#: so the model subtracts the difference from the identifier's exact level.
+#: level)), read by :func:`msin_fed.linkage.core._disagreements` itself: a shared phone or
+#: bank account whose holders' names differ weighs that level, so the model subtracts the
+#: difference from the identifier's exact level.
 CONDITIONAL_DISAGREEMENTS: Mapping[str, tuple[str, str]] = {
     "name_phone_near": ("phone", "exact, names differ"),
     "name_bank": ("bank", "exact, names differ"),
 }
 
-_CONDITIONAL_LEVELS = frozenset(CONDITIONAL_DISAGREEMENTS.values())
+#: The other conditional levels ((comparison, level) -> the disagreement kinds that make
+#: it): an address shared by people whose names differ (at that postcode, or with their
+#: dates of birth: no name band shared), a name and postcode shared by people whose
+#: dates of birth differ. The model
+#: subtracts the exact level's weight less the conditional level's
+#: (``ScoringModel.conditional``).
+CONDITIONAL_LEVELS: Mapping[tuple[str, str], tuple[str, ...]] = {
+    ("address", "exact, names differ"): ("phon_postcode", "name_lsh_dob"),
+    ("name_postcode", "exact, dates differ"): ("name_lsh_dob",),
+}
+
+_CONDITIONAL_LEVELS = frozenset(CONDITIONAL_DISAGREEMENTS.values()) | frozenset(CONDITIONAL_LEVELS)
 
 #: Comparisons only pairs of one type hold (comparison -> pair type).
 TYPE_OF: Mapping[str, str] = {"site": "site", "company": "company", "company_number": "company"}
@@ -150,42 +194,70 @@ TYPE_OF: Mapping[str, str] = {"site": "site", "company": "company", "company_num
 UNSEEN_M = 0.01
 
 
-def model_parameters(
-    fitted: FittedWeights, comparisons: Sequence[Comparison] = COMPARISONS
-) -> tuple[dict[str, float], dict[str, float], dict[str, str], float]:
-    """``(weights, disagreement, groups, threshold)`` of the scoring model, from a fit.
+@dataclass(frozen=True)
+class ModelParameters:
+    """What :func:`model_parameters` derives from a fit for a ``ScoringModel``."""
+
+    weights: dict[str, float]
+    disagreement: dict[str, float]
+    groups: dict[str, str]
+    threshold: float
+    conditional: tuple[tuple[str, tuple[str, ...], float], ...]
+    waived_by: Mapping[str, tuple[str, ...]]
+    several: dict[str, float]
+
+
+def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = COMPARISONS) -> ModelParameters:
+    """The scoring model's parameters from a fit: it scores a pair as the fit does, the
+    sum of the weights of each comparison's level.
 
     Each kind weighs the fitted ``log2(m/u)`` of the level it makes (at least 0), and
     the kinds of one comparison form a group of which a pair counts the best; a level
     the tuning data does not exhibit (``m`` below :data:`UNSEEN_M`) weighs half its
-    comparison's exact level (evidence, but never a match alone); the disagreements are
-    those of :data:`DISAGREEMENTS` and, for a shared identifier whose holders' names
-    differ, the exact level's weight less that conditional level's
-    (:data:`CONDITIONAL_DISAGREEMENTS`); the threshold is the fitted
-    ``log2((1 - lambda) / lambda)`` of person pairs. Site and company pairs have a prior of
-    their own (few entities, known many times): the model keeps one threshold, so the
-    levels of the comparisons only site or company pairs hold carry the difference of
-    the priors (:data:`TYPE_OF`).
+    comparison's exact level (evidence, but never a match alone); a value held by 2 or 3
+    entities weighs its comparison's ``several`` level (:data:`msin_fed.linkage.em.SEVERAL`,
+    the entity-count reading of Splink's term-frequency adjustment); a comparison that
+    disagrees subtracts its fitted disagree weight (:data:`DISAGREEMENTS`); a conditional
+    level subtracts the exact level's weight less its own
+    (:data:`CONDITIONAL_DISAGREEMENTS`, :data:`CONDITIONAL_LEVELS`); the threshold is the
+    fitted ``log2((1 - lambda) / lambda)`` of person pairs. Site and company pairs have a
+    prior of their own (few entities, known many times): the model keeps one threshold,
+    so the levels of the comparisons only site or company pairs hold carry the
+    difference of the priors (:data:`TYPE_OF`).
     """
     missing = (0.0, 1.0, 0.0)
     weights: dict[str, float] = {}
     groups: dict[str, str] = {}
     threshold = fitted.threshold_of("person")
+    conditional: list[tuple[str, tuple[str, ...], float]] = []
+    several: dict[str, float] = {}
+
+    def level_weight(comp: str, level: str) -> float:
+        return fitted.levels.get((comp, level), missing)[2]
+
     for c in comparisons:
         prior = threshold - fitted.threshold_of(TYPE_OF[c.name]) if c.name in TYPE_OF else 0.0
-        exact = max(fitted.levels.get((c.name, c.levels[0][0]), missing)[2] + prior, 0.0)
-        conditional = dict(c.differ)
-        # A conditional level the model has no disagreement for (an address shared by
-        # people whose names differ) caps its kinds: the model cannot see whether the
-        # names agree, and agreeing names carry their own, larger weight.
+        exact = max(level_weight(c.name, c.levels[0][0]) + prior, 0.0)
+        differ = dict(c.differ)
+        # A conditional level the model cannot read caps its kinds: agreeing names carry
+        # their own, larger weight.
         cap = min(
-            (fitted.levels.get((c.name, level), missing)[2] + prior for level in conditional
-             if (c.name, level) not in _CONDITIONAL_LEVELS),
+            (level_weight(c.name, level) + prior for level in differ if (c.name, level) not in _CONDITIONAL_LEVELS),
             default=math.inf,
         )
         for level, kinds in c.levels:
-            if level in conditional:
-                continue  # a disagreement of the model, below, or the cap above
+            if level == c.several:
+                m, _u, w = fitted.levels.get((c.name, level), missing)
+                weight = exact / 2 if m < UNSEEN_M else max(min(w + prior, cap), 0.0)
+                for kind in kinds:
+                    several[kind] = round(weight, 2)
+                continue
+            if level in differ:
+                cond = CONDITIONAL_LEVELS.get((c.name, level))
+                if cond is not None:
+                    delta = exact - max(level_weight(c.name, level) + prior, 0.0)
+                    conditional.append((c.name, cond, round(max(delta, 0.0), 2)))
+                continue
             # A level absent from the fit (never observed) is unseen too.
             m, _u, w = fitted.levels.get((c.name, level), missing)
             weight = exact / 2 if m < UNSEEN_M else max(min(w + prior, cap), 0.0)
@@ -195,11 +267,14 @@ def model_parameters(
     weights.setdefault("prefix_phone", 0.0)
     weights.setdefault("name_bank", 0.0)
     disagreement = {
-        kind: round(max(-fitted.levels.get((comp, "disagree"), missing)[2], 0.0), 2)
-        for kind, comp in DISAGREEMENTS.items()
+        kind: round(max(-level_weight(comp, "disagree"), 0.0), 2) for kind, comp in DISAGREEMENTS.items()
     }
     for kind, (comp, level) in CONDITIONAL_DISAGREEMENTS.items():
-        exact_w = fitted.levels.get((comp, "exact"), missing)[2]
+        exact_w = level_weight(comp, "exact")
         differ_w = fitted.levels.get((comp, level), (0.0, 1.0, exact_w))[2]
         disagreement[kind] = round(max(exact_w - differ_w, 0.0), 2)
-    return weights, disagreement, groups, round(threshold, 2)
+    for _g, cond, _w in conditional:
+        for kind in cond:
+            disagreement.setdefault(kind, 0.0)
+    waived = {k: tuple(g for g in gs if g in groups.values()) for k, gs in WAIVED_BY.items()}
+    return ModelParameters(weights, disagreement, groups, round(threshold, 2), tuple(conditional), waived, several)

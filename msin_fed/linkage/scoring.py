@@ -187,15 +187,42 @@ class ScoringModel:
     #: (a whole name with its date of birth also shares its parts and bands), so a pair
     #: counts the best of them, once; ungrouped kinds add up (with ``caps``).
     groups: Mapping[str, str] = field(default_factory=dict)
+    #: ``(group, kinds, weight)``: subtracted when a kind of ``group`` is shared while one
+    #: of ``kinds`` is a disagreement of the pair (both hold it and share none of it) and
+    #: none of them agrees (nor the group that waives it, ``waived_by``): an address
+    #: shared by people whose names differ, a name and postcode shared by people whose
+    #: dates of birth differ. The fitted model's conditional levels
+    #: (:mod:`msin_fed.linkage.fitted`).
+    conditional: tuple[tuple[str, tuple[str, ...], float], ...] = ()
+    #: disagreement kind -> the groups whose agreement waives it: the pair agrees on that
+    #: comparison at another level (one name word with the date of birth but no name
+    #: band; a company name one typo apart), or on an identity document, which an alias
+    #: or a mistyped date must not undo.
+    waived_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: kind -> its weight when the token is held by 2 or more entities (the base the
+    #: discount past 3 starts from): the fitted model's level of a value a household
+    #: shares (:data:`msin_fed.linkage.em.SEVERAL`); absent, the kind's one weight.
+    several: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = (set(self.weights) | set(self.disagreement) | set(self.caps) | set(self.groups)) - _ALL_KINDS
+        unknown = (set(self.weights) | set(self.disagreement) | set(self.caps) | set(self.groups)
+                   | {k for _g, ks, _w in self.conditional for k in ks} | set(self.waived_by)
+                   | set(self.several)) - _ALL_KINDS
         if unknown:
             raise ValueError(f"unknown token kinds in scoring model: {sorted(unknown)}")
         if any(not math.isfinite(w) or w < 0 for w in self.weights.values()):
             raise ValueError("weights must be finite and non-negative")
         if any(not math.isfinite(w) or w < 0 for w in self.disagreement.values()):
             raise ValueError("disagreement weights must be finite and non-negative")
+        if any(not math.isfinite(w) or w < 0 for w in self.several.values()):
+            raise ValueError("weights of values held by several entities must be finite and non-negative")
+        if any(not math.isfinite(w) or w < 0 for _g, _k, w in self.conditional):
+            raise ValueError("conditional weights must be finite and non-negative")
+        if any(g not in set(self.groups.values()) for g in [*(g for g, _k, _w in self.conditional),
+                                                            *(g for gs in self.waived_by.values() for g in gs)]):
+            raise ValueError("a conditional weight names a group the model does not have")
+        if any(k not in self.disagreement for _g, ks, _w in self.conditional for k in ks):
+            raise ValueError("a conditional weight's kind must be a disagreement kind (it may weigh 0)")
         if not math.isfinite(self.threshold) or self.threshold <= 0:
             raise ValueError("threshold must be a positive number")
         if self.max_frequency < 4:
@@ -204,6 +231,8 @@ class ScoringModel:
         object.__setattr__(self, "disagreement", _frozen(self.disagreement))
         object.__setattr__(self, "caps", _frozen(self.caps))
         object.__setattr__(self, "groups", MappingProxyType(dict(self.groups)))
+        object.__setattr__(self, "waived_by", MappingProxyType(dict(self.waived_by)))
+        object.__setattr__(self, "several", _frozen(self.several))
 
     @property
     def strong_kinds(self) -> frozenset[str]:
@@ -213,7 +242,7 @@ class ScoringModel:
     def token_weight(self, kind: str, frequency: int) -> float:
         """The weight one shared token of ``kind`` adds, held by ``frequency`` entities
         (:func:`msin_fed.linkage.core.entity_count`)."""
-        weight = self.weights.get(kind, 0.0)
+        weight = self.several.get(kind, self.weights.get(kind, 0.0)) if frequency >= 2 else self.weights.get(kind, 0.0)
         if frequency >= self.max_frequency:
             return 0.0
         if kind in COMPANY_NAME_KINDS and frequency >= 2:
@@ -234,7 +263,8 @@ class ScoringModel:
         ``frequency`` is the number of distinct entities holding that token
         (:func:`msin_fed.linkage.core.entity_count`, at least 1). ``disagree`` lists kinds both records hold
         but share no token of; each subtracts its disagreement weight unless a ``*_near``
-        token of it is shared (:data:`NEAR_WAIVES`).
+        token of it is shared (:data:`NEAR_WAIVES`) or a kind of the group ``waived_by``
+        names; then each ``conditional`` weight whose group agrees and kind disagrees.
         """
         tokens = list(shared)
         kinds = {kind for kind, _ in tokens}
@@ -263,7 +293,14 @@ class ScoringModel:
         waived: set[str] = set(kinds)
         for kind in kinds:
             waived |= NEAR_WAIVES.get(kind, frozenset())
-        score -= sum(self.disagreement.get(k, 0.0) for k in set(disagree) - waived)
+        agreed = {self.groups[k] for k in kinds - fallback if k in self.groups}
+        differ = {k for k in disagree if k not in waived and not agreed.intersection(self.waived_by.get(k, ()))}
+        score -= sum(self.disagreement.get(k, 0.0) for k in differ)
+        for group, cond, w in self.conditional:
+            if group in agreed and differ.intersection(cond) and not any(
+                k in kinds or agreed.intersection(self.waived_by.get(k, ())) for k in cond
+            ):
+                score -= w
         return score
 
     def is_match(self, score: float) -> bool:
@@ -351,14 +388,16 @@ DEFAULT_MODEL = ScoringModel(
 
 def fitted_model() -> ScoringModel:
     """The model whose every weight, disagreement weight and threshold come from the EM
-    fit of the tuning data shipped in ``fitted_weights.json``
-    (:func:`msin_fed.linkage.fitted.model_parameters` states the rules that are structure,
-    not fitted numbers). Measured beside :data:`DEFAULT_MODEL` (``bench/linkage.py
-    --model fitted``), not yet the default: see docs/linkage.md."""
+    fit of the tuning data shipped in ``fitted_weights.json``, scoring a pair as the fit
+    does (:func:`msin_fed.linkage.fitted.model_parameters` states the rules that are
+    priors, not fitted numbers). Measured beside :data:`DEFAULT_MODEL` (``bench/linkage.py
+    --model fitted``), not the default: less precise on the held-out set, see
+    docs/linkage.md."""
     from msin_fed.linkage import fitted
 
-    weights, disagreement, groups, threshold = fitted.model_parameters(fitted.load())
-    return ScoringModel(weights=weights, disagreement=disagreement, groups=groups, threshold=threshold)
+    p = fitted.model_parameters(fitted.load())
+    return ScoringModel(weights=p.weights, disagreement=p.disagreement, groups=p.groups, threshold=p.threshold,
+                        conditional=p.conditional, waived_by=p.waived_by, several=p.several)
 
 
 _K = TypeVar("_K", bound=Hashable)

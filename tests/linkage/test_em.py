@@ -6,13 +6,14 @@ import json
 import math
 import random
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from msin_fed.linkage import fitted, scoring
-from msin_fed.linkage.core import candidate_pairs
-from msin_fed.linkage.em import COMPARISONS, comparison_vector, fit
+from msin_fed.linkage.core import candidate_pairs, entity_count
+from msin_fed.linkage.em import COMPARISONS, SEVERAL, comparison_vector, fit
 
 
 def _network(seed: int) -> tuple[dict[str, dict[bytes, str]], dict[str, int], set[tuple[str, str]]]:
@@ -42,7 +43,9 @@ def test_comparison_levels_null_disagree_and_agree() -> None:
     b = {b"p2": "phone", b"x": "phone_near"}
     c = {b"e": "email"}
     vec = dict(zip(["phone", "email"], comparison_vector(a, b)[:2], strict=True))
-    assert vec == {"phone": 3, "email": -1}  # one digit apart (level 3); e-mail not held by both
+    phone_levels = [n for n, _k in COMPARISONS[0].levels]
+    assert vec["email"] == -1  # not held by both
+    assert phone_levels[vec["phone"] - 1] == "one digit"
     assert comparison_vector(a, {b"p3": "phone"})[0] == 0
     assert comparison_vector(a, c)[0] == -1
 
@@ -94,7 +97,7 @@ def _simulated(seed: int) -> tuple[dict[str, dict[bytes, str]], dict[str, int], 
 def _labelled(tokens: dict[str, dict[bytes, str]], member: dict[str, int], truth: set[tuple[str, str]],
               comparison: str) -> tuple[float, float]:
     """m and u of a comparison's exact level counted with the labels, over all cross-member pairs."""
-    index = [c.name for c in COMPARISONS].index(comparison)
+    index = [c.name for c in _INDEPENDENT].index(comparison)
     agree = {True: 0, False: 0}
     seen = {True: 0, False: 0}
     ids = sorted(tokens)
@@ -102,7 +105,7 @@ def _labelled(tokens: dict[str, dict[bytes, str]], member: dict[str, int], truth
         for b in ids[i + 1:]:
             if member[a] == member[b]:
                 continue
-            level = comparison_vector(tokens[a], tokens[b])[index]
+            level = comparison_vector(tokens[a], tokens[b], _INDEPENDENT)[index]
             if level < 0:
                 continue
             same = (a, b) in truth
@@ -111,13 +114,21 @@ def _labelled(tokens: dict[str, dict[bytes, str]], member: dict[str, int], truth
     return agree[True] / seen[True], agree[False] / seen[False]
 
 
+#: The comparisons with the address's "names differ" level left out: it reads the name
+#: with the date of birth, which is a comparison of its own, so with it the generated set
+#: would not be conditionally independent, the assumption whose estimates this checks.
+_INDEPENDENT = tuple(
+    replace(c, levels=tuple(lv for lv in c.levels if lv[0] not in dict(c.differ)), differ=()) if c.name == "address"
+    else c for c in COMPARISONS)
+
+
 def test_em_recovers_known_m_and_u_where_random_pairs_hold_matches() -> None:
     tokens, member, truth = _simulated(7)
     holders: dict[bytes, dict[str, int]] = {}
     for rid, held in tokens.items():
         for v in held:
             holders.setdefault(v, {})[rid] = member[rid]
-    result = fit(tokens, member, candidate_pairs(holders.values()), random_pairs=60_000)
+    result = fit(tokens, member, candidate_pairs(holders.values()), random_pairs=60_000, comparisons=_INDEPENDENT)
     rows = {(c, level): (m, u) for c, level, m, u, _w in result.rows()}
     for comparison in ("nino", "address", "name_dob"):
         m_true, u_true = _labelled(tokens, member, truth, comparison)
@@ -127,6 +138,67 @@ def test_em_recovers_known_m_and_u_where_random_pairs_hold_matches() -> None:
         assert abs(u_fit - u_true) < max(0.25 * u_true, 2e-5), comparison
     cross = sum(1 for i, a in enumerate(sorted(tokens)) for b in sorted(tokens)[i + 1:] if member[a] != member[b])
     assert abs(result.lam - len(truth) / cross) / (len(truth) / cross) < 0.1
+
+
+def _households(seed: int) -> tuple[dict[str, dict[bytes, str]], dict[str, int], set[tuple[str, str]]]:
+    """300 people at 4 members: a name with date of birth (given in 85% of mentions), a
+    phone (70%), and an address, which half of them share with a housemate."""
+    rng = random.Random(seed)
+    tokens: dict[str, dict[bytes, str]] = {}
+    member: dict[str, int] = {}
+    truth: set[tuple[str, str]] = set()
+    serial = 0
+    for person in range(300):
+        house = person // 2 if person < 150 else 1000 + person
+        held = []
+        for m in rng.sample(range(4), rng.choice([1, 2, 2, 3])):
+            serial += 1
+            rid = f"{m}-{person}-{serial}"
+            toks = {f"h{house}".encode(): "address"}
+            if rng.random() < 0.85:
+                toks[f"d{person}".encode()] = "name_dob"
+            if rng.random() < 0.7:
+                toks[f"p{person}".encode()] = "phone"
+            tokens[rid], member[rid] = toks, m
+            held.append(rid)
+        truth.update((a, b) if a < b else (b, a) for i, a in enumerate(held) for b in held[i + 1:])
+    return tokens, member, truth
+
+
+def test_a_value_held_by_a_household_is_its_own_level_and_fits_weaker() -> None:
+    """Splink's term-frequency adjustment counted in entities: a house's address (its
+    holders form 2 or 3 groups by ``core.entity_count``) is the ``several`` level; fitted
+    without labels, it weighs far less than an address held by one person, and its u is
+    what the labels say."""
+    tokens, member, truth = _households(5)
+    holders: dict[bytes, dict[str, int]] = {}
+    for rid, held in tokens.items():
+        for v in held:
+            holders.setdefault(v, {})[rid] = member[rid]
+    counts = {v: entity_count(v, tokens[next(iter(g))][v], list(g), tokens) for v, g in holders.items() if len(g) > 1}
+    entities = {v: n for v, n in counts.items() if 2 <= n <= 3}
+    common = {v for v, n in counts.items() if n > 3}
+    index = [c.name for c in COMPARISONS].index("address")
+    levels = [n for n, _k in COMPARISONS[index].levels]
+    # Two housemates, one of whom gave no name: nothing says their names differ.
+    a, b = next((tokens[x], tokens[y]) for v in entities if v.startswith(b"h") for x in holders[v] for y in holders[v]
+                if x.split("-")[1] != y.split("-")[1] and "name_dob" not in tokens[x].values())
+    assert levels[comparison_vector(a, b, entities=entities)[index] - 1] == SEVERAL
+    assert levels[comparison_vector(a, b)[index] - 1] == "exact"
+    result = fit(tokens, member, candidate_pairs(holders.values()), random_pairs=50_000, common=common,
+                 entities=entities)
+    several = levels.index(SEVERAL) + 1
+    assert result.weight("address", several) < result.weight("address", 1) - 3
+    ids = sorted(tokens)
+    seen = agree = 0
+    for i, x in enumerate(ids):
+        for y in ids[i + 1:]:
+            if member[x] == member[y] or (x, y) in truth or (y, x) in truth:
+                continue
+            level = comparison_vector(tokens[x], tokens[y], common=common, entities=entities)[index]
+            seen += level >= 0
+            agree += level == several
+    assert result.u[index][several] == pytest.approx(agree / seen, rel=0.25)
 
 
 def test_a_common_value_counts_as_no_agreement_in_the_fit() -> None:
@@ -164,14 +236,15 @@ def test_the_shipped_fit_is_a_fit_and_reloads_as_written(tmp_path: Path) -> None
 
 def test_the_fitted_model_takes_every_number_from_the_fit() -> None:
     shipped = fitted.load()
-    weights, disagreement, groups, threshold = fitted.model_parameters(shipped)
-    assert threshold == pytest.approx(shipped.threshold_of("person"), abs=0.01)
+    params = fitted.model_parameters(shipped)
+    weights, disagreement, groups = params.weights, params.disagreement, params.groups
+    assert params.threshold == pytest.approx(shipped.threshold_of("person"), abs=0.01)
+    readable = set(fitted.CONDITIONAL_DISAGREEMENTS.values()) | set(fitted.CONDITIONAL_LEVELS)
     for c in COMPARISONS:
-        prior = threshold - shipped.threshold_of(fitted.TYPE_OF[c.name]) if c.name in fitted.TYPE_OF else 0.0
+        prior = params.threshold - shipped.threshold_of(fitted.TYPE_OF[c.name]) if c.name in fitted.TYPE_OF else 0.0
         exact = max(shipped.weight(c.name, c.levels[0][0]) + prior, 0.0)
         conditional = dict(c.differ)
-        caps = [shipped.weight(c.name, level) + prior for level in conditional
-                if (c.name, level) not in set(fitted.CONDITIONAL_DISAGREEMENTS.values())]
+        caps = [shipped.weight(c.name, level) + prior for level in conditional if (c.name, level) not in readable]
         for level, kinds in c.levels:
             if level in conditional:
                 continue
@@ -188,9 +261,13 @@ def test_the_fitted_model_takes_every_number_from_the_fit() -> None:
         assert differ < shipped.weight(comp, "exact")
         assert weights[next(iter(dict(next(c for c in COMPARISONS if c.name == comp).levels)[level]))] \
             - disagreement[kind] == pytest.approx(differ, abs=0.02), kind
-    # An address shared by people whose names differ is no match by itself.
-    assert weights["address"] == pytest.approx(max(min(shipped.weight("address", "exact"),
-                                                       shipped.weight("address", "exact, names differ")), 0), abs=0.01)
+    # So does an address shared by people whose names differ, and a name and postcode
+    # shared by people whose dates of birth differ: the exact level less the difference.
+    delta = {(g, k): w for g, k, w in params.conditional}
+    for (comp, level), kinds in fitted.CONDITIONAL_LEVELS.items():
+        expected = shipped.weight(comp, "exact") - max(shipped.weight(comp, level), 0.0)
+        assert delta[(comp, kinds)] == pytest.approx(max(expected, 0.0), abs=0.02), (comp, level)
+        assert set(kinds) <= set(disagreement)
     model = scoring.fitted_model()
     # One whole name with its date of birth counts once, however many name kinds it shares.
     name = [("name_dob", 1), ("name_phon_dob", 1), ("part_dob", 1), ("name_lsh_dob", 1)]
@@ -198,6 +275,67 @@ def test_the_fitted_model_takes_every_number_from_the_fit() -> None:
     # The name kinds added since the first fit are levels of the name with its date.
     for kind in ("nick_dob", "name_dob_swap"):
         assert groups[kind] == "name_dob" and weights[kind] > 0
+
+
+def test_the_fitted_model_scores_a_pair_as_the_fit_does() -> None:
+    """The fitted model's score of a pair is the fit's log-likelihood ratio of its
+    comparison vector: every comparison's level, disagreements and conditional levels
+    included (for values held by one entity)."""
+    shipped = fitted.load()
+    model = scoring.fitted_model()
+    w = shipped.weight
+    # Namesakes at one postcode and address, with other dates of birth (no name band).
+    shared = [("name_postcode", 1), ("phon_postcode", 1), ("address", 1)]
+    both = ["name_lsh_dob", "dob_postcode"]
+    fit_score = (w("name_postcode", "exact, dates differ") + w("name_dob", "disagree") + w("dob_postcode", "disagree")
+                 + w("address", "exact"))
+    assert model.pair_score(shared, both) == pytest.approx(fit_score, abs=0.05)
+    # Housemates: one address, their names at that postcode differ, no date of birth.
+    fit_score = w("address", "exact, names differ") + w("name_postcode", "disagree")
+    assert model.pair_score([("address", 1)], ["phon_postcode"]) == pytest.approx(fit_score, abs=0.05)
+    # One name word with the date of birth (no band) agrees on the name comparison: no
+    # disagreement of it; a NINO disagreement does count; a shared NINO waives the name's.
+    assert model.pair_score([("part_dob", 1)], ["name_lsh_dob"]) == pytest.approx(w("name_dob", "one part"), abs=0.05)
+    assert model.pair_score([("name_dob", 1)], ["nino"]) == pytest.approx(w("name_dob", "exact") + w("nino", "disagree"),
+                                                                           abs=0.05)
+    assert model.pair_score([("nino", 1)], ["name_lsh_dob", "dob_postcode"]) == pytest.approx(w("nino", "exact"), abs=0.05)
+
+
+def test_conditional_and_waived_disagreements_of_a_scoring_model() -> None:
+    model = scoring.ScoringModel(
+        weights={"address": 8.0, "part_dob": 6.0, "name_lsh_dob": 2.0},
+        disagreement={"phon_postcode": 1.0, "name_lsh_dob": 3.0},
+        groups={"address": "address", "part_dob": "name", "name_lsh_dob": "name"},
+        conditional=(("address", ("phon_postcode", "name_lsh_dob"), 4.0),),
+        waived_by={"name_lsh_dob": ("name",)},
+        threshold=5.0,
+    )
+    assert model.pair_score([("address", 1)]) == 8.0
+    assert model.pair_score([("address", 1)], ["phon_postcode"]) == 8.0 - 1.0 - 4.0
+    assert model.pair_score([], ["phon_postcode"]) == -1.0  # no address shared: no conditional
+    assert model.pair_score([("part_dob", 1)], ["name_lsh_dob"]) == 6.0  # waived by its group
+    assert model.pair_score([("address", 1)], ["name_lsh_dob"]) == 8.0 - 3.0 - 4.0
+    assert model.pair_score([("address", 1)], ["name_lsh_dob", "phon_postcode"]) == 8.0 - 3.0 - 1.0 - 4.0  # once
+    # The names agree with the date of birth (one word): no conditional, no band disagreement.
+    assert model.pair_score([("address", 1), ("part_dob", 1)], ["name_lsh_dob", "phon_postcode"]) == 8.0 + 6.0 - 1.0
+    with pytest.raises(ValueError, match="disagreement kind"):
+        scoring.ScoringModel(weights={"address": 1.0}, groups={"address": "address"},
+                             conditional=(("address", ("phon_postcode",), 1.0),), threshold=1.0)
+    with pytest.raises(ValueError, match="group"):
+        scoring.ScoringModel(weights={"address": 1.0}, disagreement={"phon_postcode": 0.0},
+                             conditional=(("house", ("phon_postcode",), 1.0),), threshold=1.0)
+
+
+def test_a_name_and_postcode_with_other_dates_is_its_own_level() -> None:
+    index = {c.name: i for i, c in enumerate(COMPARISONS)}
+    levels = [n for n, _k in COMPARISONS[index["name_postcode"]].levels]
+    a = {b"np": "name_postcode", b"pp": "phon_postcode", b"la": "name_lsh_dob"}
+    other_date = {b"np": "name_postcode", b"pp": "phon_postcode", b"lb": "name_lsh_dob"}
+    same_date = {b"np": "name_postcode", b"pp": "phon_postcode", b"la": "name_lsh_dob"}
+    no_date = {b"np": "name_postcode", b"pp": "phon_postcode"}
+    assert levels[comparison_vector(a, other_date)[index["name_postcode"]] - 1] == "exact, dates differ"
+    assert levels[comparison_vector(a, same_date)[index["name_postcode"]] - 1] == "exact"
+    assert levels[comparison_vector(a, no_date)[index["name_postcode"]] - 1] == "exact"
 
 
 def test_a_shared_identifier_of_differently_named_holders_is_its_own_level() -> None:
@@ -240,3 +378,17 @@ def test_the_shipped_file_is_what_bench_fit_weights_computes(tmp_path: Path) -> 
             assert got["m"] == pytest.approx(values["m"], rel=1e-3, abs=1e-6), (comp, level)
             assert got["u"] == pytest.approx(values["u"], rel=1e-3), (comp, level)
             assert got["weight"] == pytest.approx(values["weight"], abs=0.01), (comp, level)
+
+
+def test_every_token_kind_is_read_by_a_comparison_of_the_fit() -> None:
+    """A kind added to ``scoring.token_kinds()`` must be given a comparison level (or read
+    by a conditional one) before the fit, and so the fitted model, can weigh it."""
+    read: set[str] = set()
+    for c in COMPARISONS:
+        read |= c.presence
+        for _name, kinds in (*c.levels, *c.differ):
+            read |= kinds
+    assert scoring.token_kinds() <= read, sorted(scoring.token_kinds() - read)
+    params = fitted.model_parameters(fitted.load())
+    weighed = set(params.weights) | set(params.disagreement)
+    assert scoring.token_kinds() <= weighed, sorted(scoring.token_kinds() - weighed)
