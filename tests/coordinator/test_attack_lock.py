@@ -1,0 +1,230 @@
+"""Attacks on intake storing its rows before the PostgreSQL write lock (the lock held only
+for the match step, events and audit), on a real PostgreSQL.
+
+Each "process" is its own SharedStore (its own connection pool, so its own database
+sessions) and match engine, as separate processes build them; the test drives their
+transactions step by step from one thread, so hypothesis chooses the interleaving:
+which transaction stages its rows when, which takes the lock, which commits or rolls
+back, when a process starts (its key filter built from the table while others' rows are
+uncommitted) and when a committed record is withdrawn. Whatever the interleaving, pairs,
+clusters and every match change each transaction reports must equal one engine running
+the committed transactions one after the other in commit order: a pair missed (a filter
+that skipped a stored key, a lookup that ran before another's commit), doubled, or made
+with a rolled-back record fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from msin_fed.coordinator.matching import MatchChange, MatchEngine, prepare_tokens
+from msin_fed.coordinator.store import SharedStore, metadata
+from msin_fed.coordinator.store import postings as P
+from msin_fed.coordinator.store.codec import record_values
+
+from msin_fed.model import SharedRecord
+
+from .conftest import drop_postgres_store, record, require_postgres, tok
+
+pytestmark = pytest.mark.postgres
+
+PROCESSES = 3
+#: Few values per kind, so that most records of a run share a token with another.
+POOL = {"phone": 8, "email": 6, "vehicle": 5}
+
+
+@pytest.fixture(scope="module")
+def stores() -> Iterator[list[SharedStore]]:
+    """The processes' stores, kept across examples (each example empties the tables and
+    starts new engines, so every filter is built afresh)."""
+    url = require_postgres()
+    drop_postgres_store(url)
+    made = [SharedStore(url) for _ in range(PROCESSES)]
+    yield made
+    for store in made:
+        store.close()
+    drop_postgres_store(url)
+
+
+def _empty(store: SharedStore) -> None:
+    with store.write() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in metadata.sorted_tables)}")
+
+
+def _key(change: MatchChange) -> tuple[Any, ...]:
+    v = change.view
+    return (change.change, v.record_id, v.member_id, tuple(sorted(v.other_members)), tuple(sorted(v.kinds)), round(v.score, 6))
+
+
+def _state(store: SharedStore) -> tuple[dict[tuple[str, str], float], set[frozenset[str]]]:
+    with store.read() as conn:
+        pairs = {(a, b): round(s, 6) for a, b, s in P.all_pairs(conn)}
+    return pairs, {frozenset(c.record_ids) for c in store.clusters()}
+
+
+@dataclass
+class Tx:
+    """One intake transaction of one process, driven a step at a time."""
+
+    proc: int
+    batch: list[SharedRecord]
+    stack: ExitStack = field(default_factory=ExitStack)
+    conn: Any = None
+    state: str = "new"  # new, staged, locked, committed, rolled back
+    changes: list[MatchChange] = field(default_factory=list)
+
+
+class Run:
+    """Three processes' stores and engines; engines start on a process's first write."""
+
+    def __init__(self, stores: list[SharedStore]) -> None:
+        self.stores = stores
+        self.engines: list[MatchEngine | None] = [None] * PROCESSES
+        self.open: dict[int, Tx] = {}  # process -> its open transaction
+        self.locked: Tx | None = None
+        #: What committed, in order: ("ingest", batch, changes) or ("withdraw", id, changes)
+        self.log: list[tuple[str, Any, list[MatchChange]]] = []
+
+    def engine(self, proc: int) -> MatchEngine:
+        found = self.engines[proc]
+        if found is None:
+            found = self.engines[proc] = MatchEngine(self.stores[proc])
+        return found
+
+    def stage(self, tx: Tx) -> None:
+        store = self.stores[tx.proc]
+        tx.conn = tx.stack.enter_context(store.write(serial=False))
+        store.insert_record_rows(tx.conn, sorted(record_values(r) for r in tx.batch))
+        self.engine(tx.proc).stage_rows(tx.conn, self._prepared(tx))
+        tx.state = "staged"
+        self.open[tx.proc] = tx
+
+    def match(self, tx: Tx) -> None:
+        tx.changes = self.engine(tx.proc).match_rows(tx.conn, self._prepared(tx))
+        tx.state = "locked"
+        self.locked = tx
+
+    def end(self, tx: Tx, commit: bool) -> None:
+        if commit:
+            tx.stack.close()
+            tx.state = "committed"
+            self.log.append(("ingest", tx.batch, tx.changes))
+        else:
+            tx.stack.__exit__(RuntimeError, RuntimeError("rolled back"), None)
+            tx.state = "rolled back"
+        del self.open[tx.proc]
+        if self.locked is tx:
+            self.locked = None
+
+    def withdraw(self, proc: int, record_id: str) -> None:
+        changes = self.engine(proc).withdraw(record_id)
+        self.log.append(("withdraw", record_id, changes))
+
+    @staticmethod
+    def _prepared(tx: Tx) -> dict[str, Any]:
+        return {r.record_id: prepare_tokens(r.record_id, r.member_id, r.tokens, 1) for r in tx.batch}
+
+    def close(self) -> None:
+        for tx in list(self.open.values()):
+            tx.stack.__exit__(RuntimeError, RuntimeError("abandoned"), None)
+
+
+def _serial(log: Sequence[tuple[str, Any, list[MatchChange]]]) -> tuple[list[list[tuple[Any, ...]]], Any]:
+    """Each committed step's changes and the final state, of one engine running them in order."""
+    store = SharedStore("sqlite://")
+    try:
+        engine = MatchEngine(store)
+        out = []
+        for kind, what, _changes in log:
+            if kind == "ingest":
+                changes = engine.ingest([(r.record_id, r.member_id, r.tokens) for r in what])
+            else:
+                changes = engine.withdraw(what)
+            out.append(sorted(map(_key, changes)))
+        return out, _state(store)
+    finally:
+        store.close()
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> list[tuple[int, list[SharedRecord]]]:
+    """(process, batch) of two or three members' records sharing tokens within and across batches."""
+    out = []
+    n = 0
+    for b in range(draw(st.integers(2, 6))):
+        proc = draw(st.integers(0, PROCESSES - 1))
+        batch = []
+        for _ in range(draw(st.integers(1, 4))):
+            member = draw(st.sampled_from(["alpha", "beta", "gamma"]))
+            kinds = draw(st.lists(st.sampled_from(sorted(POOL)), min_size=1, max_size=2, unique=True))
+            toks = tuple(tok(k, f"{k}-{draw(st.integers(0, POOL[k] - 1))}") for k in kinds)
+            batch.append(record(member, f"{member}-{b}-{n:02d}", toks))
+            n += 1
+        out.append((proc, batch))
+    return out
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(plan=batches(), data=st.data())
+def test_any_interleaving_of_staged_intakes_matches_as_one_process_in_commit_order(
+    stores: list[SharedStore], plan: list[tuple[int, list[SharedRecord]]], data: st.DataObject
+) -> None:
+    _empty(stores[0])
+    run = Run(stores)
+    try:
+        txs = [Tx(proc, batch) for proc, batch in plan]
+        withdrawn: set[str] = set()
+        while any(tx.state in ("new", "staged", "locked") for tx in txs):
+            steps: list[tuple[str, Any]] = []
+            for tx in txs:
+                if tx.state == "new" and tx.proc not in run.open:
+                    # Staging weighs most: the races need rows staged while others match.
+                    steps += [("stage", tx)] * 4
+                elif tx.state == "staged" and run.locked is None:
+                    steps += [("match", tx), ("rollback", tx)]
+                elif tx.state == "locked":
+                    steps += [("commit", tx), ("commit", tx), ("commit", tx), ("rollback", tx)]
+            if run.locked is None:
+                held = [r.record_id for kind, b, _c in run.log if kind == "ingest" for r in b]
+                idle = [p for p in range(PROCESSES) if p not in run.open]
+                for rid in held:
+                    if rid not in withdrawn and idle:
+                        steps.append(("withdraw", rid))
+            assert steps, "the schedule is stuck"  # cannot happen: a staged tx can always match
+            what, arg = data.draw(st.sampled_from(steps))
+            if what == "stage":
+                run.stage(arg)
+            elif what == "match":
+                run.match(arg)
+            elif what in ("commit", "rollback"):
+                run.end(arg, what == "commit")
+            else:
+                proc = data.draw(st.sampled_from([p for p in range(PROCESSES) if p not in run.open]))
+                run.withdraw(proc, arg)
+                withdrawn.add(arg)
+        expected_changes, expected_state = _serial(run.log)
+        assert [sorted(map(_key, c)) for _k, _w, c in run.log] == expected_changes
+        assert _state(run.stores[0]) == expected_state
+        # Nothing of a rolled-back transaction is left: no record, no token row, no pair.
+        gone = {r.record_id for tx in txs if tx.state == "rolled back" for r in tx.batch}
+        if gone:
+            with run.stores[0].read() as conn:
+                for table in ("records", "tokens", "record_tokens", "cluster_of"):
+                    left = conn.execute(
+                        sa.text(f"SELECT count(*) FROM {table} WHERE record_id = ANY(:ids)"), {"ids": sorted(gone)}
+                    ).scalar()
+                    assert left == 0, table
+    finally:
+        run.close()
