@@ -15,23 +15,33 @@ with a rolled-back record fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from msin_fed.coordinator.audit import AuditLog
 from msin_fed.coordinator.matching import MatchChange, MatchEngine, prepare_tokens
 from msin_fed.coordinator.store import SharedStore, metadata
 from msin_fed.coordinator.store import postings as P
 from msin_fed.coordinator.store.codec import record_values
+from msin_fed.coordinator.store.engine import WRITE_LOCK
 
+from msin_fed import pki
 from msin_fed.model import SharedRecord
+from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 
-from .conftest import drop_postgres_store, record, require_postgres, tok
+from .conftest import drop_postgres_store, record, require_postgres, signed_batch, submission, tok
+from .test_multi_process import Coordinator
 
 pytestmark = pytest.mark.postgres
 
@@ -228,3 +238,124 @@ def test_any_interleaving_of_staged_intakes_matches_as_one_process_in_commit_ord
                     assert left == 0, table
     finally:
         run.close()
+
+
+# ------------------------------------------------------------------ real processes
+
+
+def _sessions_waiting(url: str, advisory: int, on_rows: int = 0, timeout: float = 60) -> None:
+    """Until ``advisory`` sessions wait for an advisory lock and ``on_rows`` for another
+    transaction's rows (a unique key it stored, uncommitted)."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with engine.connect() as conn:
+                waits = dict(
+                    conn.exec_driver_sql(
+                        "SELECT wait_event, count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND wait_event_type = 'Lock' GROUP BY wait_event"
+                    ).all()
+                )
+            if waits.get("advisory", 0) >= advisory and waits.get("transactionid", 0) >= on_rows:
+                return
+            assert time.monotonic() < deadline, f"sessions never reached their waits: {waits}"
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
+
+
+class _HeldWriteLock:
+    """The test holding the write lock (as another process's serial part would), so that
+    the intakes under test stop with their rows stored and uncommitted."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        self.conn = self.engine.connect()
+        self.conn.exec_driver_sql(f"SELECT pg_advisory_lock({WRITE_LOCK})")
+        self.conn.commit()
+
+    def release(self) -> None:
+        if self.conn is not None:
+            self.conn.exec_driver_sql(f"SELECT pg_advisory_unlock({WRITE_LOCK})")
+            self.conn.commit()
+            self.conn.close()
+            self.conn = None
+            self.engine.dispose()
+
+
+def test_a_process_killed_with_its_rows_staged_and_waiting_for_the_lock_loses_and_doubles_nothing(
+    tmp_path: Path, make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    # Process 0 stores alpha's batch (records, submissions, token rows) and waits for the
+    # lock, held here. The node's resend of the same batch reaches process 1, whose insert
+    # waits on process 0's uncommitted ids. Process 0 is SIGKILLed there, between its
+    # inserts and the lock. Then the lock goes: the dead session rolls back, process 1's
+    # insert goes through, and the batch is stored once, acknowledged as new (not as a
+    # duplicate of rows that never committed), matched with beta's earlier record,
+    # audited once, and the chain verifies against the head file.
+    url = require_postgres()
+    drop_postgres_store(url)
+    SharedStore(url).close()
+    coordinator = make_identity("coordinator", "sttg")
+    alpha, beta = make_identity("member", "alpha"), make_identity("member", "beta")
+    early = record("beta", "b-early", (tok("phone", "07700 900777"), tok("email", "b@example.org")))
+    batch = [record("alpha", "a-0", (tok("phone", "07700 900777"),))]
+    batch += [record("alpha", f"a-{i}", (tok("phone", f"0770 {i}"), tok("email", "b@example.org"))) for i in (1, 2)]
+    batch += [record("alpha", f"a-{i}", (tok("phone", f"0771 {i}"),)) for i in (3, 4, 5)]
+    procs = [Coordinator(tmp_path, i, url, coordinator) for i in range(2)]
+    held: _HeldWriteLock | None = None
+    try:
+        stubs = {
+            (m, i): pb_grpc.CoordinatorStub(pki.secure_channel(p.address, ident, role="coordinator", name="sttg"))
+            for m, ident in (("alpha", alpha), ("beta", beta))
+            for i, p in enumerate(procs)
+        }
+        stubs["beta", 1].SubmitBatch(signed_batch(beta, submission(early)), timeout=30)
+        request = signed_batch(alpha, *[submission(r) for r in batch])
+        held = _HeldWriteLock(url)
+        outs: dict[int, Any] = {}
+
+        def send(i: int) -> None:
+            try:
+                outs[i] = stubs["alpha", i].SubmitBatch(request, timeout=90)
+            except grpc.RpcError as exc:
+                outs[i] = exc
+
+        first = threading.Thread(target=send, args=(0,))
+        first.start()
+        _sessions_waiting(url, advisory=1)
+        second = threading.Thread(target=send, args=(1,))
+        second.start()
+        _sessions_waiting(url, advisory=1, on_rows=1)
+        procs[0].kill()
+        first.join(30)
+        assert isinstance(outs[0], grpc.RpcError) and outs[0].code() == grpc.StatusCode.UNAVAILABLE
+        held.release()
+        second.join(90)
+        reply = outs[1]
+        assert not isinstance(reply, grpc.RpcError), f"{reply.code().name}: {reply.details()}"
+        assert [(a.record_id, a.duplicate) for a in reply.acks] == [(r.record_id, False) for r in batch]
+    finally:
+        if held is not None:
+            held.release()
+        for p in procs:
+            p.stop() if p.process.poll() is None else p.stderr.close()
+    store = SharedStore(url)
+    try:
+        with store.read() as conn:
+            for table, n in (("records", 7), ("submissions", 7), ("record_tokens", 7), ("tokens", 10)):
+                assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == n, table
+            pairs = {(a, b): round(s, 6) for a, b, s in P.all_pairs(conn)}
+            details = conn.execute(sa.text("SELECT detail FROM audit WHERE action = 'intake' ORDER BY seq")).scalars()
+            assert [json.loads(d)["records"] for d in details] == [1, 6]
+        engine = MatchEngine(SharedStore("sqlite://"))
+        engine.ingest([(early.record_id, early.member_id, early.tokens)])
+        engine.ingest([(r.record_id, r.member_id, r.tokens) for r in batch])
+        assert pairs == {(a, b): round(s, 6) for a, b, s in engine.pairs()}
+        assert set(pairs) == {("a-0", "b-early"), ("a-1", "b-early"), ("a-2", "b-early")}
+        report = AuditLog(store, tmp_path / "audit.head").verify([])
+        assert report.ok, str(report)
+    finally:
+        store.close()
+        drop_postgres_store(url)
