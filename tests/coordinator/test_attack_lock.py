@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -37,8 +38,11 @@ from msin_fed.coordinator.store.codec import record_values
 from msin_fed.coordinator.store.engine import WRITE_LOCK
 
 from msin_fed import pki
+from msin_fed.errors import ValidationError
 from msin_fed.model import SharedRecord
+from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
+from msin_fed.wire import record_from_bytes, record_parts_from_bytes
 
 from .conftest import drop_postgres_store, record, require_postgres, signed_batch, submission, tok
 from .test_multi_process import Coordinator
@@ -359,3 +363,68 @@ def test_a_process_killed_with_its_rows_staged_and_waiting_for_the_lock_loses_an
     finally:
         store.close()
         drop_postgres_store(url)
+
+
+# ------------------------------------------------------------------ hostile member
+
+
+def _oversized(n_tokens: int, **fields: Any) -> bytes:
+    values: dict[str, Any] = {
+        "record_id": "r-big",
+        "member_id": "tesco",
+        "narrative": "<PERSON_1> drove the van.",
+        "region": "TLK",
+        "sector": "growing_picking",
+        "exploitation_type": "labour_exploitation",
+        "month": "2025-03",
+        "grade": pb.Grade(source=1, assessment=pb.ASSESSMENT_A, handling=pb.HANDLING_P),
+        "tlp": pb.TLP_AMBER,
+    }
+    values.update(fields)
+    msg = pb.SharedRecord(**values)
+    msg.tokens.extend(pb.Token(kind="phone", value=i.to_bytes(64, "big"), epoch=1) for i in range(n_tokens))
+    return msg.SerializeToString()
+
+
+def test_a_record_of_far_too_many_tokens_is_refused_without_holding_them_all() -> None:
+    # A member may send one record of ~16 MiB: 230,000 tokens where 512 are allowed. It is
+    # refused whatever else it holds, so checking it must not build a Python object per
+    # token and keep them (the bulk path built the token tuples and then every Token,
+    # twice the Python memory of the record-at-a-time checks: 98 MiB against 49 MiB).
+    data = _oversized(230_000)
+    assert len(data) > 15 * 2**20
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValidationError) as refused:
+            record_parts_from_bytes(data)
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (refused.value.field, refused.value.problem) == ("tokens", "too many tokens (at most 512)")
+    assert peak < 4 * 2**20, f"{peak / 2**20:.0f} MiB of Python objects to refuse one record"
+
+
+@pytest.mark.parametrize(
+    ("n_tokens", "fields", "bad_token_at"),
+    [
+        (513, {}, None),
+        (2000, {"record_id": ""}, None),  # the record's own fields come before the count
+        (2000, {"month": "2025-13"}, None),  # and the count before the later fields
+        (2000, {}, 0),  # a bad token before all of them
+        (2000, {}, 1500),  # a bad token past the 513th
+        (2000, {"record_id": ""}, 1999),
+    ],
+)
+def test_an_oversized_record_is_refused_with_the_record_at_a_time_error(
+    n_tokens: int, fields: dict[str, Any], bad_token_at: int | None
+) -> None:
+    data = _oversized(n_tokens, **fields)
+    if bad_token_at is not None:
+        msg = pb.SharedRecord.FromString(data)
+        msg.tokens[bad_token_at].value = b"short"
+        data = msg.SerializeToString()
+    with pytest.raises(ValidationError) as whole:
+        record_from_bytes(data)
+    with pytest.raises(ValidationError) as parts:
+        record_parts_from_bytes(data)
+    assert (parts.value.field, parts.value.problem) == (whole.value.field, whole.value.problem)
