@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from msin_fed.coordinator.audit import AuditLog
 from msin_fed.coordinator.matching import MatchChange, MatchEngine, prepare_tokens
+from msin_fed.coordinator.service import Caller, CoordinatorService, Submission
 from msin_fed.coordinator.store import SharedStore, metadata
 from msin_fed.coordinator.store import postings as P
 from msin_fed.coordinator.store.codec import record_values
@@ -42,7 +43,7 @@ from msin_fed.errors import ValidationError
 from msin_fed.model import SharedRecord
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
-from msin_fed.wire import record_from_bytes, record_parts_from_bytes
+from msin_fed.wire import record_from_bytes, record_parts_from_bytes, sign_batch
 
 from .conftest import drop_postgres_store, record, require_postgres, signed_batch, submission, tok
 from .test_multi_process import Coordinator
@@ -255,7 +256,7 @@ def _sessions_waiting(url: str, advisory: int, on_rows: int = 0, timeout: float 
     try:
         while True:
             with engine.connect() as conn:
-                waits = dict(
+                waits: dict[str, int] = dict(
                     conn.exec_driver_sql(
                         "SELECT wait_event, count(*) FROM pg_stat_activity WHERE datname = current_database()"
                         " AND wait_event_type = 'Lock' GROUP BY wait_event"
@@ -275,7 +276,7 @@ class _HeldWriteLock:
 
     def __init__(self, url: str) -> None:
         self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-        self.conn = self.engine.connect()
+        self.conn: sa.Connection | None = self.engine.connect()
         self.conn.exec_driver_sql(f"SELECT pg_advisory_lock({WRITE_LOCK})")
         self.conn.commit()
 
@@ -428,3 +429,110 @@ def test_an_oversized_record_is_refused_with_the_record_at_a_time_error(
     with pytest.raises(ValidationError) as parts:
         record_parts_from_bytes(data)
     assert (parts.value.field, parts.value.problem) == (whole.value.field, whole.value.problem)
+
+
+def _blocked_by(url: str, pid: int, waiter: threading.Thread, timeout: float = 30) -> bool:
+    """Until some session waits for a lock held by backend ``pid`` (True), or the thread
+    that would wait has ended (False)."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with engine.connect() as conn:
+                n = conn.exec_driver_sql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", (pid,)
+                ).scalar()
+            if n:
+                return True
+            if not waiter.is_alive():
+                return False
+            assert time.monotonic() < deadline, f"nothing ever waited on backend {pid}"
+            time.sleep(0.02)
+    finally:
+        engine.dispose()
+
+
+def test_a_member_racing_its_own_ids_through_other_processes_cannot_fail_an_honest_batch_stored_with_its_own(
+    make_identity: Callable[[str, str], pki.Identity],
+) -> None:
+    # Intake inserts before the lock, so another process may commit one of a group's ids
+    # while the group's insert waits on it: the insert fails and the group is written
+    # again. A member (mallory) can line up one such commit after another: its batch, in
+    # one process's group with alpha's, holds ids its other batches hold, uncommitted, at
+    # other processes (here: sessions of the test) that commit one by one as the group
+    # waits on each. Alpha did nothing wrong: its batch must be stored and acknowledged,
+    # and mallory's acknowledged too (the ids stored elsewhere as duplicates), however
+    # many of its ids come in late, not the whole group failed UNAVAILABLE after three
+    # tries (which had alpha's node back off and resend, as often as mallory liked).
+    url = require_postgres()
+    drop_postgres_store(url)
+    store = SharedStore(url)
+    service = CoordinatorService(store)
+    alpha, mallory = make_identity("member", "alpha"), make_identity("member", "mallory")
+    callers = {
+        m: Caller("member", m, bytes(ident.signing_key.verify_key))
+        for m, ident in (("alpha", alpha), ("mallory", mallory))
+    }
+    late = [f"s-{i}" for i in range(4)]  # mallory's ids its "other processes" hold
+    m_recs = [record("mallory", f"m-{i}", (tok("phone", f"m{i}"),)) for i in range(6)]
+    m_subs = [Submission(late[i] if i < len(late) else f"s-m{i}", submission(r).record) for i, r in enumerate(m_recs)]
+    a_recs = [record("alpha", f"a-{i}", (tok("phone", f"a{i}"),)) for i in range(3)]
+    a_subs = [Submission(f"t-a{i}", submission(r).record) for i, r in enumerate(a_recs)]
+    first_subs = [Submission("u-first", submission(record("alpha", "a-first")).record)]
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    others = [engine.connect() for _ in late]
+    held: _HeldWriteLock | None = None
+    try:
+        for conn, sid in zip(others, late, strict=True):  # uncommitted, as another process's staged batch
+            conn.exec_driver_sql(
+                "INSERT INTO submissions (submission_id, member_id, record_id) VALUES (%s, 'mallory', %s)",
+                (sid, f"m-{late.index(sid)}"),
+            )
+        pids = [int(c.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()) for c in others]
+        held = _HeldWriteLock(url)
+        # A first batch takes the writer and waits for the lock, so that alpha's and
+        # mallory's batches queue behind it and are written as one group.
+        first, first_out = _call(lambda: service.submit_batch(callers["alpha"], first_subs, sign_batch(first_subs, alpha.signing_key)))
+        _sessions_waiting(url, advisory=1)
+        a_thread, a_out = _call(lambda: service.submit_batch(callers["alpha"], a_subs, sign_batch(a_subs, alpha.signing_key)))
+        m_thread, m_out = _call(lambda: service.submit_batch(callers["mallory"], m_subs, sign_batch(m_subs, mallory.signing_key)))
+        deadline = time.monotonic() + 30
+        while len(service._intake_queue) < 2:  # both queued behind the first
+            assert time.monotonic() < deadline, "the batches never queued"
+            time.sleep(0.01)
+        held.release()
+        first.join(30)
+        assert not isinstance(first_out[0], BaseException), first_out
+        for conn, pid in zip(others, pids, strict=True):
+            if not _blocked_by(url, pid, a_thread):  # the group's insert waits on this id...
+                break  # (the group gave up)
+            conn.commit()  # ...which "the other process" commits: the insert fails
+        a_thread.join(60)
+        m_thread.join(60)
+        assert not isinstance(a_out[0], BaseException), a_out
+        assert [(a.record_id, a.duplicate) for a in a_out[0]] == [(r.record_id, False) for r in a_recs]
+        assert not isinstance(m_out[0], BaseException), m_out
+        assert [a.duplicate for a in m_out[0]] == [True] * len(late) + [False] * (len(m_recs) - len(late))
+        assert store.owner_of("a-2") == "alpha" and store.owner_of("m-5") == "mallory"
+    finally:
+        if held is not None:
+            held.release()
+        for conn in others:
+            conn.close()
+        engine.dispose()
+        store.close()
+        drop_postgres_store(url)
+
+
+def _call(fn: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    out: list[Any] = []
+
+    def run() -> None:
+        try:
+            out.append(fn())
+        except BaseException as exc:
+            out.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, out
