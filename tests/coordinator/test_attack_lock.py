@@ -536,3 +536,124 @@ def _call(fn: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
     thread = threading.Thread(target=run)
     thread.start()
     return thread, out
+
+
+def test_a_subscriber_reading_while_two_processes_commit_never_misses_an_event_and_the_chain_has_one_head(
+    make_identity: Callable[[str, str], pki.Identity],
+) -> None:
+    # Two processes' services take matching batches of two members as fast as they can
+    # (their rows going in while the other holds the lock); a subscriber polls alpha's
+    # events meanwhile, resuming from the last cursor it read, as a stream does. A cursor
+    # taken before the lock, or a commit out of cursor order, would let it read past an
+    # event that commits later: it must end with every event of the store, once, in
+    # order. The audit chain must be one chain: sequence numbers without a gap or a
+    # repeat, each entry following the one before.
+    url = require_postgres()
+    drop_postgres_store(url)
+    stores = [SharedStore(url), SharedStore(url)]
+    services = [CoordinatorService(s) for s in stores]
+    idents = {m: make_identity("member", m) for m in ("alpha", "beta")}
+    callers = {m: Caller("member", m, bytes(i.signing_key.verify_key)) for m, i in idents.items()}
+    failures: list[BaseException] = []
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def submit(k: int) -> None:
+        member = ("alpha", "beta")[k]
+        try:
+            for b in range(12):
+                recs = [record(member, f"{member}-{b}-{i}", (tok("phone", f"p{(b * 3 + i) % 7}"),)) for i in range(4)]
+                subs = [Submission(f"s-{member}-{b}-{i}", submission(r).record) for i, r in enumerate(recs)]
+                services[k].submit_batch(callers[member], subs, sign_batch(subs, idents[member].signing_key))
+        except BaseException as exc:
+            failures.append(exc)
+
+    def follow() -> None:
+        reader = SharedStore(url)
+        try:
+            cursor = 0
+            while True:
+                final = stop.is_set()
+                for ev in reader.events_after("alpha", cursor):
+                    seen.append(ev.event.cursor)
+                    cursor = ev.event.cursor
+                if final:
+                    return
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            reader.close()
+
+    threads = [threading.Thread(target=submit, args=(k,)) for k in (0, 1)]
+    follower = threading.Thread(target=follow)
+    try:
+        follower.start()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        stop.set()
+        follower.join(60)
+        assert not failures, failures
+        everything = [ev.event.cursor for ev in stores[0].events_after("alpha", 0, limit=1_000_000)]
+        assert len(everything) > 20  # the batches matched each other
+        assert seen == everything
+        with stores[0].read() as conn:
+            chain = conn.execute(sa.text("SELECT seq, prev_hash, hash FROM audit ORDER BY seq")).all()
+        assert [seq for seq, _p, _h in chain] == list(range(1, len(chain) + 1))
+        assert all(prev == before for (_s, prev, _h), (_s2, _p2, before) in zip(chain[1:], chain, strict=False))
+        assert len(chain) >= 24
+    finally:
+        stop.set()
+        for s in stores:
+            s.close()
+        drop_postgres_store(url)
+
+
+def _event(record_id: str) -> Any:
+    from msin_fed.model.events import MatchChange as Change
+    from msin_fed.model.events import MatchEvent
+
+    return MatchEvent(record_id, "c-1", 1, ("phone",), 12.0, Change.NEW)
+
+
+def test_an_intake_appending_events_while_another_holds_uncommitted_ones_waits_so_no_cursor_is_read_past() -> None:
+    # Two intake transactions (serial=False: their rows went in without the lock) append
+    # match events for alpha. The first has taken its cursor and not committed. If the
+    # second could take a higher cursor and commit first, a subscriber reading then would
+    # resume past the first's cursor and never get its event. So the second waits (for
+    # the write lock) until the first commits, and the subscriber reads both, in order.
+    url = require_postgres()
+    drop_postgres_store(url)
+    one, two = SharedStore(url), SharedStore(url)
+    try:
+        with ExitStack() as first:
+            conn = first.enter_context(one.write(serial=False))
+            one.append_events(conn, [("alpha", None, _event("a-1"))])
+
+            def second() -> None:
+                with two.write(serial=False) as c:
+                    two.append_events(c, [("alpha", None, _event("a-2"))])
+
+            thread, out = _call(second)
+            deadline = time.monotonic() + 30
+            while thread.is_alive():
+                with one.read() as r:
+                    waiting = r.exec_driver_sql(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'"
+                    ).scalar()
+                if waiting:
+                    break
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+            read_meanwhile = [e.event.body.record_id for e in one.events_after("alpha", 0)]
+            assert read_meanwhile == [], "the second committed before the first"
+        thread.join(30)
+        assert out == [None], out
+        read = one.events_after("alpha", 0)
+        assert [e.event.body.record_id for e in read] == ["a-1", "a-2"]
+        assert read[0].event.cursor < read[1].event.cursor
+    finally:
+        one.close()
+        two.close()
+        drop_postgres_store(url)
