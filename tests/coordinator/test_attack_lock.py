@@ -28,7 +28,7 @@ from typing import Any
 import grpc
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from msin_fed.coordinator.audit import AuditLog
 from msin_fed.coordinator.matching import MatchChange, MatchEngine, prepare_tokens
@@ -37,6 +37,7 @@ from msin_fed.coordinator.store import SharedStore, metadata
 from msin_fed.coordinator.store import postings as P
 from msin_fed.coordinator.store.codec import record_values
 from msin_fed.coordinator.store.engine import WRITE_LOCK
+from msin_fed.coordinator.store.shared import WriteStats
 
 from msin_fed import pki
 from msin_fed.errors import ValidationError
@@ -657,3 +658,88 @@ def test_an_intake_appending_events_while_another_holds_uncommitted_ones_waits_s
         one.close()
         two.close()
         drop_postgres_store(url)
+
+
+@st.composite
+def resends(draw: st.DrawFn) -> tuple[list[SharedRecord], list[list[list[int]]]]:
+    """Records of alpha and beta sharing tokens, and per process the batches it is sent:
+    subsets of the records (so of their submission ids), overlapping across processes."""
+    n = draw(st.integers(4, 14))
+    recs = [
+        record(("alpha", "beta")[i % 2], f"{('alpha', 'beta')[i % 2]}-{i:02d}", (tok("phone", f"p{draw(st.integers(0, 4))}"),))
+        for i in range(n)
+    ]
+    plans = []
+    for _ in range(PROCESSES):
+        batches = []
+        for _b in range(draw(st.integers(1, 3))):
+            member = draw(st.integers(0, 1))
+            mine = [i for i in range(n) if i % 2 == member]
+            batches.append(draw(st.lists(st.sampled_from(mine), min_size=1, max_size=len(mine), unique=True)))
+        plans.append(batches)
+    return recs, plans
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(case=resends())
+def test_overlapping_resends_to_three_processes_at_once_store_each_once_and_every_call_acknowledges(
+    stores: list[SharedStore], make_identity: Callable[[str, str], pki.Identity], case: tuple[list[SharedRecord], list[list[list[int]]]]
+) -> None:
+    # Nodes resend what they have not seen acknowledged, to whichever process answers:
+    # the same submission ids reach several processes at once, in batches that overlap
+    # in any way. Every call must be acknowledged (no error, no retry needed), every
+    # submission with its record id, stored by exactly one call (duplicate=False there,
+    # True in every other), and the store must hold each record once, matched as one
+    # process would.
+    recs, plans = case
+    _empty(stores[0])
+    services = [CoordinatorService(s) for s in stores]
+    idents = {m: make_identity("member", m) for m in ("alpha", "beta")}
+    callers = {m: Caller("member", m, bytes(i.signing_key.verify_key)) for m, i in idents.items()}
+    subs = [Submission(f"s-{r.record_id}", submission(r).record) for r in recs]
+    results: list[tuple[list[int], Any]] = []
+    for s in stores:
+        s.write_stats.setdefault("intake", WriteStats())
+    rolled_before = sum(s.write_stats["intake"].transactions - s.write_stats["intake"].committed for s in stores)
+
+    def send(k: int) -> None:
+        for batch in plans[k]:
+            member = recs[batch[0]].member_id
+            chosen = [subs[i] for i in batch]
+            try:
+                acks: Any = services[k].submit_batch(callers[member], chosen, sign_batch(chosen, idents[member].signing_key))
+            except BaseException as exc:
+                acks = exc
+            results.append((batch, acks))
+
+    threads = [threading.Thread(target=send, args=(k,)) for k in range(PROCESSES)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    failed = [acks for _b, acks in results if isinstance(acks, BaseException)]
+    assert not failed, failed
+    retried = sum(s.write_stats["intake"].transactions - s.write_stats["intake"].committed for s in stores) - rolled_before
+    event(f"intake transactions rolled back and written again: {min(retried, 3)}{'+' if retried > 3 else ''}")
+    stored_by: dict[int, int] = {}
+    for batch, acks in results:
+        assert [a.record_id for a in acks] == [recs[i].record_id for i in batch]
+        for i, ack in zip(batch, acks, strict=True):
+            if not ack.duplicate:
+                stored_by[i] = stored_by.get(i, 0) + 1
+    sent = {i for batch, _a in results for i in batch}
+    assert stored_by == dict.fromkeys(sent, 1)
+    with stores[0].read() as conn:
+        for table in ("records", "submissions", "record_tokens", "tokens"):
+            assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == len(sent), table
+    serial = SharedStore("sqlite://")
+    try:
+        MatchEngine(serial).ingest([(recs[i].record_id, recs[i].member_id, recs[i].tokens) for i in sorted(sent)])
+        assert _state(stores[0]) == _state(serial)
+    finally:
+        serial.close()
