@@ -56,10 +56,10 @@ PROCESSES = 3
 POOL = {"phone": 8, "email": 6, "vehicle": 5}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def stores() -> Iterator[list[SharedStore]]:
-    """The processes' stores, kept across examples (each example empties the tables and
-    starts new engines, so every filter is built afresh)."""
+    """The processes' stores, kept across a test's examples (each example empties the
+    tables and starts new engines, so every filter is built afresh)."""
     url = require_postgres()
     drop_postgres_store(url)
     made = [SharedStore(url) for _ in range(PROCESSES)]
