@@ -222,6 +222,21 @@ class Databases:
             version = conn.execute("SHOW server_version").fetchone()
         return f"PostgreSQL {version[0] if version else '?'}: " + ", ".join(f"{n}={v}" for n, v in rows)
 
+    def settle(self) -> None:
+        """Drop the databases made so far and checkpoint, so that the next run does not pay
+        for the last one's background writes (a run after another was 10-20% slower)."""
+        self.drop_all()
+        if self.url is None:
+            return
+        import psycopg
+
+        dsn, _ = self._admin()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            try:
+                conn.execute("CHECKPOINT")
+            except psycopg.errors.InsufficientPrivilege:
+                pass  # not a superuser: dropping the databases is most of it
+
     def drop_all(self) -> None:
         if self.url is None or not self.made:
             return
@@ -352,16 +367,24 @@ class Intake:
     cpu_client: float  # the same, this process (the member clients)
     lock_held: float = 0.0  # seconds per record the PostgreSQL write lock was held (all processes)
     lock_share: float = 0.0  # share of the run's wall time it was held (summed over processes)
+    tx_share: float = 0.0  # share of the intake transactions' time the lock was held
+    lock_cpu: float = 0.0  # CPU seconds per record of the writing threads while holding it
 
 
-_COUNTERS = re.compile(r"intake counters: .* held ([0-9.]+) s")
+_COUNTERS = re.compile(
+    r"intake counters: .* ([0-9.]+) s in them \(([0-9.]+) s CPU\), .* held ([0-9.]+) s \(([0-9.]+) s CPU\)"
+)
 
 
-def _lock_held(log: Path) -> float:
-    """Seconds the process whose log this is held the write lock for intake (its last
-    counters line, logged at shutdown)."""
-    held = [float(m.group(1)) for m in _COUNTERS.finditer(log.read_text())] if log.exists() else []
-    return held[-1] if held else 0.0
+def _lock_counters(log: Path) -> tuple[float, float, float, float]:
+    """Seconds in intake transactions, their writing thread's CPU seconds, and the same
+    two while holding the write lock, of the process whose log this is (its counters
+    line, logged at shutdown); zeros when there is none."""
+    found = list(_COUNTERS.finditer(log.read_text())) if log.exists() else []
+    if not found:
+        return 0.0, 0.0, 0.0, 0.0
+    tx, tx_cpu, held, held_cpu = (float(x) for x in found[-1].groups())
+    return tx, tx_cpu, held, held_cpu
 
 
 def _requests(net: Network, records: Sequence[SharedRecord], batch: int) -> dict[str, list[bytes]]:
@@ -432,14 +455,16 @@ def intake_rate(
             p.terminate()
         for p, _port in procs:
             p.wait(60)
-    held = sum(_lock_held(run_dir / f"p{i}" / "coordinator.log") for i in range(processes))
+    counters = [_lock_counters(run_dir / f"p{i}" / "coordinator.log") for i in range(processes)]
+    tx, _tx_cpu, held, held_cpu = (sum(c[k] for c in counters) for k in range(4))
     stored = SharedStore(url)
     n_stored = stored.count_records()
     stored.close()
     assert sum(acked.values()) == n_stored == len(records), (acked, n_stored, len(records))
     n = len(records)
     return Intake(
-        n / elapsed, (cpu1[0] - cpu0[0]) / n, (cpu1[1] - cpu0[1]) / n, (cpu1[2] - cpu0[2]) / n, held / n, held / elapsed
+        n / elapsed, (cpu1[0] - cpu0[0]) / n, (cpu1[1] - cpu0[1]) / n, (cpu1[2] - cpu0[2]) / n,
+        held / n, held / elapsed, held / tx if tx else 0.0, held_cpu / n,
     )
 
 
@@ -564,8 +589,10 @@ def _intake(args: argparse.Namespace, root: Path, dbs: Databases) -> None:
         for rep in range(args.repeat):
             recs = make_records(args.intake_records, names, TokenSource(args.intake_records, seed=rep), narratives)
             raw.append(raw_insert_rate(recs, dbs, f"raw{n_proc}_{rep}", args.batch))
-            for mode in modes:  # interleaved, so that drift in the machine's speed hits each alike
+            # Interleaved, in turn first, so that drift in the machine's speed hits each alike.
+            for mode in modes if rep % 2 == 0 else modes[::-1]:
                 for verify in (True, False) if not args.no_verify_run else (False,):
+                    dbs.settle()
                     tag = f"in{n_proc}_{rep}_{int(verify)}_{modes.index(mode)}"
                     results[(mode, verify)].append(
                         intake_rate(net, root / tag, dbs, tag, recs, args.batch, verify, n_proc, args.intake_workers, mode)
@@ -579,10 +606,14 @@ def _intake(args: argparse.Namespace, root: Path, dbs: Databases) -> None:
             if not runs:
                 continue
             rate = statistics.median(r.rate for r in runs)
-            fields = ("cpu_coordinator", "cpu_database", "cpu_client", "lock_held", "lock_share")
+            fields = ("cpu_coordinator", "cpu_database", "cpu_client", "lock_held", "lock_share", "tx_share", "lock_cpu")
             cpu = [statistics.median(getattr(r, f) for r in runs) for f in fields]
             label = ("verifier on " if verify else "verifier off") + (f", lock over {mode}" if dbs.postgres else "")
-            lock = f"; write lock held {cpu[3] * 1e3:.3f} ms/record, {cpu[4]:.0%} of the time" if dbs.postgres else ""
+            lock = (
+                f"; write lock held {cpu[3] * 1e3:.3f} ms/record ({cpu[6] * 1e3:.3f} of it writer CPU), "
+                f"{cpu[4]:.0%} of the run, {cpu[5]:.0%} of the intake transactions"
+                if dbs.postgres else ""
+            )
             print(f"  intake, {label}: {rate:,.0f} records/s ({rate / med_raw:.0%} of raw); CPU ms/record: "
                   f"coordinator {cpu[0] * 1e3:.3f}, database {cpu[1] * 1e3:.3f}, client {cpu[2] * 1e3:.3f}{lock}")
         print(f"  raw {kind} of the same rows: {med_raw:,.0f} records/s")

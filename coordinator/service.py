@@ -242,8 +242,9 @@ class CoordinatorService:
         line = f"intake counters: {calls.requests} calls, {calls.submissions} submissions, {calls.seconds:.3f} s in calls"
         if tx is not None:
             line += (
-                f"; {tx.transactions} transactions ({tx.committed} committed), {tx.seconds:.3f} s in them, "
-                f"write lock waited {tx.lock_wait_seconds:.3f} s, held {tx.lock_held_seconds:.3f} s"
+                f"; {tx.transactions} transactions ({tx.committed} committed), {tx.seconds:.3f} s in them "
+                f"({tx.cpu_seconds:.3f} s CPU), write lock waited {tx.lock_wait_seconds:.3f} s, "
+                f"held {tx.lock_held_seconds:.3f} s ({tx.lock_held_cpu_seconds:.3f} s CPU)"
             )
         return line
 

@@ -48,13 +48,16 @@ def _now() -> _dt.datetime:
 class WriteStats:
     """Counters of one kind of write transaction in this process (:attr:`SharedStore.write_stats`):
     how many, how long in all, and how long waiting for and holding the PostgreSQL write
-    lock (from taking it to the end of the commit). Times are wall seconds, summed."""
+    lock (from taking it to the end of the commit). Times are seconds, summed."""
 
     transactions: int = 0
     committed: int = 0
     seconds: float = 0.0
     lock_wait_seconds: float = 0.0
     lock_held_seconds: float = 0.0
+    #: CPU seconds of the writing threads in the transactions, and while holding the lock.
+    cpu_seconds: float = 0.0
+    lock_held_cpu_seconds: float = 0.0
 
 
 class SharedStore:
@@ -166,7 +169,7 @@ class SharedStore:
         with self._write_lock:
             after: dict[object, Callable[[], None]] = {}
             state: dict[object, Any] = {}
-            begun = time.perf_counter()
+            begun = time.perf_counter(), time.thread_time()
             committed = False
             try:
                 with self._writer.begin() as conn:
@@ -185,17 +188,21 @@ class SharedStore:
             for callback in after.values():
                 callback()
 
-    def _count_write(self, label: str, state: dict[object, Any], begun: float, committed: bool) -> None:
-        ended = time.perf_counter()
+    def _count_write(
+        self, label: str, state: dict[object, Any], begun: tuple[float, float], committed: bool
+    ) -> None:
+        ended, ended_cpu = time.perf_counter(), time.thread_time()
         stats = self.write_stats.setdefault(label, WriteStats())
         stats.transactions += 1
         stats.committed += committed
-        stats.seconds += ended - begun
+        stats.seconds += ended - begun[0]
+        stats.cpu_seconds += ended_cpu - begun[1]
         locked = state.pop(LOCK_TIMES, None)  # conn.info outlives the transaction
         if locked is not None:
-            asked, got = locked
+            asked, got, got_cpu = locked
             stats.lock_wait_seconds += got - asked
             stats.lock_held_seconds += ended - got
+            stats.lock_held_cpu_seconds += ended_cpu - got_cpu
 
     def is_conflict(self, exc: BaseException) -> bool:
         """Whether ``exc`` is the database refusing a row (a key already stored), from
