@@ -2,19 +2,21 @@
 
 A submitted batch's signature and submission ids are checked (:func:`check_batch`), then
 each record not already stored is parsed and validated
-(:func:`msin_fed.wire.record_from_bytes`), its member id and tokens checked against the
+(:func:`msin_fed.wire.record_parts_from_bytes`: the checks of ``record_from_bytes``,
+with the tokens checked in bulk as tuples), its member id and tokens checked against the
 caller and the accepted epoch, and its narrative re-verified by the redaction verifier
 (:func:`check_records`). What survives is a :class:`Checked`:
 the ``records`` row and the token rows, plain tuples and bytes that cross a process
 boundary cheaply and go to the database as they are.
 
 Why worker processes: the store's writes and matching run in one writer (SQLite has one),
-and CPython runs one thread of Python at a time. Checking is about a third of intake's
-Python work (more with Presidio on), so :class:`IntakeWorkers` moves it to other
-processes; the writer stores one batch while workers check the next ones. The writer
-looks up which submission ids are stored already (one indexed read) and hands the rest
-of the batch over. With
-``intake_workers = 0`` everything runs in the server's process (tests, one-core hosts).
+and CPython runs one thread of Python at a time. With verification on, checking is most
+of intake's Python work, so :class:`IntakeWorkers` moves it to other processes; the
+writer stores one batch while workers check the next ones. Without it the checks cost
+less than the round trip (the checked rows are unpickled in the server), so by default
+no workers run and the server's threads check. The server looks up which submission ids
+are stored already (one indexed read) and checks or hands over the rest of the batch.
+With ``intake_workers = 0`` everything runs in the server's process (tests, one-core hosts).
 """
 
 from __future__ import annotations
