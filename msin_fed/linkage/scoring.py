@@ -87,9 +87,9 @@ SITE_KINDS: frozenset[str] = frozenset(
 COMPANY_KINDS: frozenset[str] = frozenset({"company", "company_postcode", "company_near", "company_number"})
 
 #: A company's name (with or without its postcode, or one typo from it): held by two
-#: companies that contradict each other (other numbers, other postcodes: a phoenix, or one
-#: trading name in two towns), it names neither, and only what is the company's own (its
-#: number) links their mentions.
+#: companies (other numbers: a phoenix; or mentions at a postcode no numbered company is
+#: known at: one trading name in two towns; see :func:`msin_fed.linkage.core.entity_count`),
+#: it names neither, and only what is the company's own (its number) links their mentions.
 COMPANY_NAME_KINDS: frozenset[str] = frozenset({"company", "company_postcode", "company_near"})
 
 #: Kinds whose value stands for one entity (see :func:`msin_fed.linkage.core.entity_count`).
@@ -321,6 +321,7 @@ DEFAULT_MODEL = ScoringModel(
         "company_number": 12.0,
         "name_dob": 6.0,
         "name_phone_near": 6.0,
+        "prefix_phone": 6.0,
         "name_bank": 10.0,
         "email": 3.0,
         "nino": 6.0,
@@ -341,7 +342,10 @@ DEFAULT_MODEL = ScoringModel(
         "name_phone_near": 5.0,
     },
     # One company's name, with its postcode or one typo from it, is one agreement, not three.
-    groups={"company": "company", "company_postcode": "company", "company_near": "company"},
+    # A phone and an address are one household's: housemates give both, so together they
+    # count as the better of the two (a person's own phone matches alone anyway).
+    groups={"company": "company", "company_postcode": "company", "company_near": "company",
+            "phone": "household", "address": "household"},
     threshold=10.0,
 )
 
