@@ -97,7 +97,8 @@ class Caller:
 
 #: Most records stored in one group-commit transaction.
 _GROUP_RECORDS = 4000
-#: Tries of a group's transaction when another one stored some of its ids meanwhile.
+#: Tries of a group's transaction that failed for a reason other than one of its ids
+#: stored meanwhile by another transaction (a deadlock, a serialisation failure).
 _WRITE_ATTEMPTS = 3
 _FIRST = itemgetter(0)
 
@@ -310,14 +311,24 @@ class CoordinatorService:
         # again without withdrawing), the database refuses the insert (after waiting for
         # the transaction that stored it, if still open) and the group is written again
         # after reading which ids are stored. The rows go in before the write lock
-        # (``serial=False``), so another process may store the same id meanwhile: a few tries.
-        for attempt in range(_WRITE_ATTEMPTS):
+        # (``serial=False``), so another process may store the same id meanwhile. Each such
+        # conflict is one of the group's ids committed elsewhere, known from the re-read on,
+        # so there is a try per id: a member lining up commits of its own ids at other
+        # processes cannot exhaust the tries and fail the other members' batches of the
+        # group. Other failures worth a retry (a deadlock) get a few tries.
+        conflicts = sum(len(job.batch) + len(job.fresh) for job in group)
+        attempt = 0
+        while True:
             reread = attempt > 0
+            attempt += 1
             try:
                 with self.store.write(serial=False, label="intake") as conn:
                     acks, refused = self._store_group(conn, group, reread)
             except BaseException as exc:
-                if attempt + 1 < _WRITE_ATTEMPTS and self.store.is_retryable(exc):
+                if self.store.is_conflict(exc) and conflicts > 0:
+                    conflicts -= 1
+                    continue
+                if attempt < _WRITE_ATTEMPTS and self.store.is_retryable(exc):
                     continue
                 for job in group:  # nothing of the group was stored; each caller hears why
                     job.error = exc
