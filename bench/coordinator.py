@@ -28,6 +28,14 @@ Prints, per figure, the median of ``--repeat`` runs:
    (records and token rows through the store's bulk inserts, matching batch by batch
    as intake does, batches of 5,000); peak PSS of this process and, on PostgreSQL, of
    the server's processes, sampled every second. Progress goes to stderr.
+
+On PostgreSQL each intake figure also shows the write lock (the part of intake that is
+serial across processes, from each process's counters in its log): milliseconds held per
+record, and the share of the run's wall time it was held (summed over the processes; the
+Amdahl serial fraction of a saturated run, so at most 1/share times the throughput with any
+number of processes). ``--lock-modes transaction serial-part`` runs each figure with the
+lock held over the whole intake transaction (``MSIN_WRITE_LOCK=transaction``, how it was
+before) and only over its serial part (the default), in the same run.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -216,6 +225,21 @@ class Databases:
             version = conn.execute("SHOW server_version").fetchone()
         return f"PostgreSQL {version[0] if version else '?'}: " + ", ".join(f"{n}={v}" for n, v in rows)
 
+    def settle(self) -> None:
+        """Drop the databases made so far and checkpoint, so that the next run does not pay
+        for the last one's background writes (a run after another was 10-20% slower)."""
+        self.drop_all()
+        if self.url is None:
+            return
+        import psycopg
+
+        dsn, _ = self._admin()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            try:
+                conn.execute("CHECKPOINT")
+            except psycopg.errors.InsufficientPrivilege:
+                pass  # not a superuser: dropping the databases is most of it
+
     def drop_all(self) -> None:
         if self.url is None or not self.made:
             return
@@ -322,11 +346,12 @@ class Network:
 
 
 def _serve(
-    run_dir: Path, net: Network, url: str, batch: int, verify: bool, workers: int | None, python: str
+    run_dir: Path, net: Network, url: str, batch: int, verify: bool, workers: int | None, python: str,
+    lock_mode: str = "serial-part",
 ) -> tuple[subprocess.Popen[str], int]:
     """Start ``msin coordinator serve`` in its own process, as deployed; (process, port).
     It runs in ``run_dir`` so that ``python`` imports its own checkout, not the one in the
-    current directory."""
+    current directory. ``lock_mode`` is its ``MSIN_WRITE_LOCK``."""
     run_dir.mkdir(parents=True, exist_ok=True)
     server: dict[str, object] = {
         "listen": "127.0.0.1:0",
@@ -356,6 +381,7 @@ def _serve(
         stdout=subprocess.PIPE,
         stderr=(run_dir / "coordinator.stderr").open("w"),
         text=True,
+        env={**os.environ, "MSIN_WRITE_LOCK": lock_mode},
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()  # "coordinator listening on port N" once it serves
@@ -371,6 +397,26 @@ class Intake:
     cpu_coordinator: float  # CPU seconds per record, coordinator processes and their workers
     cpu_database: float  # the same, PostgreSQL's processes (0 on SQLite: inside the coordinator)
     cpu_client: float  # the same, this process (the member clients)
+    lock_held: float = 0.0  # seconds per record the PostgreSQL write lock was held (all processes)
+    lock_share: float = 0.0  # share of the run's wall time it was held (summed over processes)
+    tx_share: float = 0.0  # share of the intake transactions' time the lock was held
+    lock_cpu: float = 0.0  # CPU seconds per record of the writing threads while holding it
+
+
+_COUNTERS = re.compile(
+    r"intake counters: .* ([0-9.]+) s in them \(([0-9.]+) s CPU\), .* held ([0-9.]+) s \(([0-9.]+) s CPU\)"
+)
+
+
+def _lock_counters(log: Path) -> tuple[float, float, float, float]:
+    """Seconds in intake transactions, their writing thread's CPU seconds, and the same
+    two while holding the write lock, of the process whose log this is (its counters
+    line, logged at shutdown); zeros when there is none."""
+    found = list(_COUNTERS.finditer(log.read_text())) if log.exists() else []
+    if not found:
+        return 0.0, 0.0, 0.0, 0.0
+    tx, tx_cpu, held, held_cpu = (float(x) for x in found[-1].groups())
+    return tx, tx_cpu, held, held_cpu
 
 
 def _requests(net: Network, records: Sequence[SharedRecord], batch: int) -> dict[str, list[bytes]]:
@@ -393,7 +439,7 @@ def _requests(net: Network, records: Sequence[SharedRecord], batch: int) -> dict
 
 def intake_rate(
     net: Network, run_dir: Path, dbs: Databases, tag: str, records: Sequence[SharedRecord], batch: int,
-    verify: bool, processes: int, workers: int | None, python: str = sys.executable,
+    verify: bool, processes: int, workers: int | None, python: str = sys.executable, lock_mode: str = "serial-part",
 ) -> Intake:
     """Records/s through SubmitBatch over loopback TLS to ``processes`` coordinator
     processes sharing one fresh store (one client thread per member, members spread over
@@ -401,7 +447,7 @@ def intake_rate(
     requests = _requests(net, records, batch)
     url = dbs.fresh(tag)
     SharedStore(url).close()  # the schema, made once before the servers race to make it
-    procs = [_serve(run_dir / f"p{i}", net, url, batch, verify, workers, python) for i in range(processes)]
+    procs = [_serve(run_dir / f"p{i}", net, url, batch, verify, workers, python, lock_mode) for i in range(processes)]
     server = dbs.server()
     try:
         names = [m.name for m in net.members]
@@ -441,12 +487,17 @@ def intake_rate(
             p.terminate()
         for p, _port in procs:
             p.wait(60)
+    counters = [_lock_counters(run_dir / f"p{i}" / "coordinator.log") for i in range(processes)]
+    tx, _tx_cpu, held, held_cpu = (sum(c[k] for c in counters) for k in range(4))
     stored = SharedStore(url)
     n_stored = stored.count_records()
     stored.close()
     assert sum(acked.values()) == n_stored == len(records), (acked, n_stored, len(records))
     n = len(records)
-    return Intake(n / elapsed, (cpu1[0] - cpu0[0]) / n, (cpu1[1] - cpu0[1]) / n, (cpu1[2] - cpu0[2]) / n)
+    return Intake(
+        n / elapsed, (cpu1[0] - cpu0[0]) / n, (cpu1[1] - cpu0[1]) / n, (cpu1[2] - cpu0[2]) / n,
+        held / n, held / elapsed, held / tx if tx else 0.0, held_cpu / n,
+    )
 
 
 # ------------------------------------------------------------------ scale
@@ -524,6 +575,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=4, help="member nodes submitting concurrently")
     parser.add_argument("--processes", type=int, nargs="+", default=[1], help="coordinator processes (each a run)")
     parser.add_argument("--intake-workers", type=int, default=None, help="server.intake_workers (default: the server's)")
+    parser.add_argument(
+        "--lock-modes", nargs="+", default=["serial-part"], choices=["serial-part", "transaction"],
+        help="PostgreSQL write lock over the serial part of intake (default) or the whole transaction (before)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per intake figure (median)")
     parser.add_argument("--narratives", type=int, default=300, help="held-out corpus reports to redact for intake")
     parser.add_argument("--no-verify-run", action="store_true", help="skip the verifier-on intake runs")
@@ -562,23 +617,35 @@ def _intake(args: argparse.Namespace, root: Path, dbs: Databases) -> None:
     mean_len = sum(map(len, narratives)) / len(narratives)
     print(f"narratives: {len(narratives)} redacted held-out reports the verifier passes, {mean_len:.0f} characters on average")
     kind = "COPY" if dbs.postgres else "multi-row INSERT"
-    # (label, verify, interpreter): the headline with the verifier on, then off, then off
-    # with the build compared against, in that order in every run.
-    variants = [("verifier on ", True, sys.executable)] if not args.no_verify_run else []
-    variants.append(("verifier off", False, sys.executable))
+    # (label, verify, interpreter, lock mode): the headline with the verifier on, then off,
+    # then off with the build compared against; each in every lock mode asked for.
+    modes = args.lock_modes if dbs.postgres else ["serial-part"]
+    variants: list[tuple[str, bool, str, str]] = []
+    for mode in modes:
+        over = f", lock over {mode}" if len(modes) > 1 else ""
+        if not args.no_verify_run:
+            variants.append(("verifier on " + over, True, sys.executable, mode))
+        variants.append(("verifier off" + over, False, sys.executable, mode))
     if args.compare_python:
-        variants.append(("verifier off, --compare-python build", False, args.compare_python))
+        variants.append(("verifier off, --compare-python build", False, args.compare_python, modes[-1]))
     for n_proc in args.processes:
-        results: dict[str, list[Intake]] = {label: [] for label, _v, _p in variants}
+        results: dict[str, list[Intake]] = {label: [] for label, _v, _p, _m in variants}
         raw: list[float] = []
         loads: list[float] = []
         for rep in range(args.repeat):
             recs = make_records(args.intake_records, names, TokenSource(args.intake_records, seed=rep), narratives)
             raw.append(raw_insert_rate(recs, dbs, f"raw{n_proc}_{rep}", args.batch))
-            for k, (label, verify, python) in enumerate(variants):
+            # In turn first, so that drift in the machine's speed hits each alike; each run on
+            # a settled server (the one after another was 10-20% slower, whatever it ran).
+            for k, (label, verify, python, mode) in (
+                list(enumerate(variants)) if rep % 2 == 0 else list(enumerate(variants))[::-1]
+            ):
+                dbs.settle()
                 tag = f"in{n_proc}_{rep}_{k}"
                 results[label].append(
-                    intake_rate(net, root / tag, dbs, tag, recs, args.batch, verify, n_proc, args.intake_workers, python)
+                    intake_rate(
+                        net, root / tag, dbs, tag, recs, args.batch, verify, n_proc, args.intake_workers, python, mode
+                    )
                 )
             loads.append(os.getloadavg()[0])
             dbs.drop_all()
@@ -589,10 +656,16 @@ def _intake(args: argparse.Namespace, root: Path, dbs: Databases) -> None:
         for label, runs in results.items():
             rate = statistics.median(r.rate for r in runs)
             ratio = statistics.median(r.rate / b for r, b in zip(runs, raw, strict=True))
-            cpu = [statistics.median(getattr(r, f) for r in runs) for f in ("cpu_coordinator", "cpu_database", "cpu_client")]
+            fields = ("cpu_coordinator", "cpu_database", "cpu_client", "lock_held", "lock_share", "tx_share", "lock_cpu")
+            cpu = [statistics.median(getattr(r, f) for r in runs) for f in fields]
+            lock = (
+                f"; write lock held {cpu[3] * 1e3:.3f} ms/record ({cpu[6] * 1e3:.3f} of it writer CPU), "
+                f"{cpu[4]:.0%} of the run, {cpu[5]:.0%} of the intake transactions"
+                if dbs.postgres else ""
+            )
             print(f"  intake, {label}: {rate:,.0f} records/s ({ratio:.0%} of raw, per run "
                   f"{', '.join(f'{r.rate / b:.0%}' for r, b in zip(runs, raw, strict=True))}); CPU ms/record: "
-                  f"coordinator {cpu[0] * 1e3:.3f}, database {cpu[1] * 1e3:.3f}, client {cpu[2] * 1e3:.3f}")
+                  f"coordinator {cpu[0] * 1e3:.3f}, database {cpu[1] * 1e3:.3f}, client {cpu[2] * 1e3:.3f}{lock}")
         print(f"  raw {kind} of the same rows: {med_raw:,.0f} records/s")
 
 if __name__ == "__main__":

@@ -52,15 +52,17 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.engine import Connection
 
 from msin_fed.linkage.core import candidate_pairs, cluster_records, score_pairs
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 from msin_fed.model import Token
 
-from .seen_keys import StoredKeys
+from .seen_keys import SeenKeys, StoredKeys
 from .store import ClusterInfo, SharedStore, pack_tokens, token_key
 from .store import postings as P
+from .store.engine import hold_write_lock
 from .store.postings import HeldTokens, PackedTokens, TokenRow
 
 __all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView", "RecordTokens", "TokenRow", "prepare_tokens"]
@@ -112,6 +114,16 @@ def prepare_tokens(record_id: str, member_id: str, toks: Iterable[TokenLike], ep
             seen.add((kind, value))
             rows.append(_as_token_row((record_id, member_id, kind, value, tok_epoch, token_key(value))))
     return RecordTokens(rows, pack_tokens((row.kind, row.value) for row in rows))
+
+
+class _Sifted(NamedTuple):
+    """A batch's token rows sorted by key, their keys, the distinct keys and which of those
+    to look up (may be stored, or repeated in the batch)."""
+
+    rows: list[TokenRow]
+    keys: npt.NDArray[np.int64]
+    distinct: npt.NDArray[np.int64]
+    wanted: npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -189,11 +201,48 @@ class MatchEngine:
         """:meth:`ingest` of tokens already prepared by :func:`prepare_tokens` (record id ->
         its :class:`RecordTokens`): the coordinator prepares them in its intake workers."""
         with self._tx(conn) as c:
-            return self._ingest(c, by_record)
+            self.stage_rows(c, by_record)
+            return self.match_rows(c, by_record)
+
+    def stage_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> None:
+        """The first half of :meth:`ingest_rows`, which needs no write lock: store the token
+        rows, bring this process's key filter up to what has committed so far and sort the
+        batch's keys into those to look up and those certainly never stored.
+
+        Rows stored here are seen by other transactions only once this one commits, after
+        its :meth:`match_rows` (under the write lock): of two transactions sharing a token,
+        the later to take the lock finds the earlier's rows and makes the pair, the earlier
+        cannot see the later's, so every pair is found exactly once, as in one process.
+        """
+        rows = [row for record in by_record.values() for row in record.rows]
+        # In key order, the index takes the batch in one sweep rather than at random places.
+        rows.sort(key=_KEY)
+        P.insert_token_rows(conn, rows)
+        if self._stored_keys is not None:
+            self._stored_keys.catch_up(conn)
+            SharedStore.tx_state(conn)[self] = self._sift(rows, self._stored_keys.seen)
+
+    def match_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> list[MatchChange]:
+        """The second half of :meth:`ingest_rows`, after :meth:`stage_rows` in the same
+        transaction: under the write lock, number the transaction, store the packed tokens,
+        look up the holders of the batch's tokens and update pairs and clusters."""
+        hold_write_lock(conn)
+        return self._ingest(conn, by_record)
+
+    @staticmethod
+    def _sift(rows: list[TokenRow], seen: SeenKeys | None) -> _Sifted:
+        keys = np.fromiter(map(_KEY, rows), dtype=np.int64, count=len(rows))
+        distinct, n_rows = np.unique(keys, return_counts=True)
+        # Look up keys that may be stored already or that two records of this batch hold.
+        wanted = n_rows >= 2
+        if seen is not None:
+            wanted |= seen.may_contain(distinct)
+        return _Sifted(rows, keys, distinct, wanted)
 
     def withdraw(self, record_id: str, conn: Connection | None = None) -> list[MatchChange]:
         """Remove a record's tokens and matches; the changes of the records it matched."""
         with self._tx(conn) as c:
+            hold_write_lock(c)
             return self._withdraw(c, record_id)
 
     def pairs(self) -> Iterator[tuple[str, str, float]]:
@@ -221,22 +270,25 @@ class MatchEngine:
     # ------------------------------------------------------------------ ingest / withdraw
 
     def _ingest(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> list[MatchChange]:
-        # Before the insert: built from the table on first use, caught up on other writers.
-        known, number = (None, None) if self._stored_keys is None else self._stored_keys.before_insert(conn)
-        rows = [row for record in by_record.values() for row in record.rows]
-        # In key order, the index takes the batch in one sweep rather than at random places.
-        rows.sort(key=_KEY)
-        packed = [PackedTokens(rid, record.rows[0].member_id, record.packed) for rid, record in by_record.items() if record.rows]
-        P.insert_postings(conn, rows, packed, number)
-        if known is None or self._stored_keys is None:
+        if self._stored_keys is None:
+            rows = [row for record in by_record.values() for row in record.rows]
+            number = None
             lookup = {row.value: row.key for row in rows}
         else:
-            keys = np.fromiter(map(_KEY, rows), dtype=np.int64, count=len(rows))
-            distinct, n_rows = np.unique(keys, return_counts=True)
-            # Look up keys that may be stored already or that two records of this batch hold.
-            wanted = distinct[known.may_contain(distinct) | (n_rows >= 2)]
-            self._stored_keys.stored(distinct)
+            sifted: _Sifted | None = SharedStore.tx_state(conn).pop(self, None)
+            # Caught up on every other writer's keys, under the lock, before the lookups:
+            # the keys committed since stage_rows sifted the batch are looked up too.
+            known, number, added = self._stored_keys.before_insert(conn)
+            if sifted is None or added is None:
+                sifted = self._sift(sorted((r for rec in by_record.values() for r in rec.rows), key=_KEY), known)
+            elif len(added):
+                np.logical_or(sifted.wanted, np.isin(sifted.distinct, added), out=sifted.wanted)
+            rows, keys = sifted.rows, sifted.keys
+            self._stored_keys.stored(sifted.distinct)
+            wanted = sifted.distinct[sifted.wanted]
             lookup = {rows[i].value: rows[i].key for i in np.flatnonzero(np.isin(keys, wanted)).tolist()}
+        packed = [PackedTokens(rid, record.rows[0].member_id, record.packed) for rid, record in by_record.items() if record.rows]
+        P.insert_packed(conn, packed, number)
         # Holders of tokens that can still carry weight (or just lost it): every pair of
         # a token a new record holds rescores, since the token's entity count changed.
         holders = self._shared_holders(conn, lookup, self.model.max_frequency + 1)

@@ -120,10 +120,11 @@ class SeenKeys:
 class StoredKeys:
     """A :class:`SeenKeys` of every key in the store's token table, for one match engine.
 
-    Call :meth:`before_insert` inside the write transaction (holding the write lock) before
+    Call :meth:`before_insert` inside the write transaction, holding the write lock, before
     the transaction's lookups, and :meth:`stored` after inserting its rows. ``shared``: other
-    processes write the table too (PostgreSQL), so each transaction first catches up on
-    theirs and numbers its own.
+    processes write the table too (PostgreSQL), so each transaction catches up on theirs and
+    numbers its own. :meth:`catch_up` may be called first without the lock, so that the
+    catching up under it is only on what committed meanwhile.
     """
 
     def __init__(self, *, shared: bool) -> None:
@@ -132,18 +133,43 @@ class StoredKeys:
         self._after = 0  # shared: the last transaction number read
         self._number: int | None = None  # shared: this transaction's number
 
-    def before_insert(self, conn: Connection) -> tuple[SeenKeys, int | None]:
-        """The filter, with every key committed so far, and (shared) the number to store
-        this transaction's rows under."""
+    @property
+    def seen(self) -> SeenKeys | None:
+        """The filter (None until the first :meth:`catch_up`)."""
+        return self._seen
+
+    def catch_up(self, conn: Connection) -> npt.NDArray[np.int64] | None:
+        """Add the keys committed so far; those added (shared: the keys other processes
+        stored since the last catching up), or None when the filter was built just now.
+
+        Safe without the write lock: a number is taken under the lock and its transaction
+        commits before the lock is let go, so the committed numbers are always every number
+        up to the one being written (rolled-back ones aside), never one with a hole below
+        it that commits later. Reading past ``_after`` and keeping the highest number read
+        therefore misses nothing.
+        """
         if self._seen is None:  # once per process: later growth needs no scan
+            # The number first: keys committed between the two reads are read twice (a
+            # repeat in the filter), never missed.
+            after = P.last_write_number(conn) if self.shared else 0
             self._seen = SeenKeys(P.all_keys(conn))
-            if self.shared:
-                self._after = P.last_write_number(conn)
-        elif self.shared:
-            keys, self._after = P.keys_stored_after(conn, self._after)
-            self._seen.add(keys)
-        self._number = P.next_write_number(conn) if self.shared else None
-        return self._seen, self._number
+            self._after = after
+            return None
+        if not self.shared:
+            return np.zeros(0, dtype=np.int64)
+        keys, self._after = P.keys_stored_after(conn, self._after)
+        self._seen.add(keys)
+        return keys
+
+    def before_insert(self, conn: Connection) -> tuple[SeenKeys, int | None, npt.NDArray[np.int64] | None]:
+        """The filter, with every key committed so far; (shared) the number to store this
+        transaction's rows under (which takes the write lock, if not held yet); and the
+        keys added since the last :meth:`catch_up` (None: the filter was built now)."""
+        if self.shared:
+            self._number = P.next_write_number(conn)  # the lock first: then catch up
+        added = self.catch_up(conn)
+        assert self._seen is not None
+        return self._seen, self._number, added
 
     def stored(self, keys: npt.NDArray[np.int64]) -> None:
         """Add the keys this transaction stored (a rollback leaves them: a lookup more)."""

@@ -190,6 +190,7 @@ class CoordinatorServer:
         if self._listener is not None:
             self._listener.close()
         self.store.close()
+        log.info(self.service.intake_summary())
         log.info("coordinator stopped")
 
     def wait(self) -> None:

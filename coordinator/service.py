@@ -11,13 +11,16 @@ Logs carry types and counts only: never record ids, member ids, tokens or narrat
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import logging
 import re
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection
@@ -94,6 +97,10 @@ class Caller:
 
 #: Most records stored in one group-commit transaction.
 _GROUP_RECORDS = 4000
+#: Tries of a group's transaction that failed for a reason other than one of its ids
+#: stored meanwhile by another transaction (a deadlock, a serialisation failure).
+_WRITE_ATTEMPTS = 3
+_FIRST = itemgetter(0)
 
 
 @dataclass(eq=False)
@@ -117,6 +124,36 @@ class _Intake:
             raise self.error
         assert self.acks is not None
         return self.acks
+
+
+@dataclass
+class IntakeStats:
+    """Counters of this process's SubmitBatch calls: how many, their submissions, and their
+    wall seconds from arrival to answer, summed (calls served at once each count whole)."""
+
+    requests: int = 0
+    submissions: int = 0
+    seconds: float = 0.0
+
+
+_SubmitBatch = Callable[["CoordinatorService", Caller, Sequence[SignedPart], bytes], "list[Ack]"]
+
+
+def _timed(method: _SubmitBatch) -> _SubmitBatch:
+    """Count each call of ``method`` in :attr:`CoordinatorService.intake_stats`."""
+
+    @functools.wraps(method)
+    def timed(self: CoordinatorService, caller: Caller, batch: Sequence[SignedPart], signature: bytes) -> list[Ack]:
+        started = time.perf_counter()
+        try:
+            return method(self, caller, batch, signature)
+        finally:
+            stats = self.intake_stats
+            stats.requests += 1
+            stats.submissions += len(batch)
+            stats.seconds += time.perf_counter() - started
+
+    return timed
 
 
 class Ack(NamedTuple):
@@ -193,9 +230,27 @@ class CoordinatorService:
         self._intake_cv = threading.Condition()
         self._intake_queue: deque[_Intake] = deque()
         self._writing = False
+        #: SubmitBatch calls of this process (see :meth:`intake_summary`).
+        self.intake_stats = IntakeStats()
+
+    def intake_summary(self) -> str:
+        """One line for the log: this process's intake calls, and how long its intake
+        transactions waited for and held the PostgreSQL write lock (the part of intake
+        that is serial across processes), in counts and seconds only."""
+        calls = self.intake_stats
+        tx = self.store.write_stats.get("intake")
+        line = f"intake counters: {calls.requests} calls, {calls.submissions} submissions, {calls.seconds:.3f} s in calls"
+        if tx is not None:
+            line += (
+                f"; {tx.transactions} transactions ({tx.committed} committed), {tx.seconds:.3f} s in them "
+                f"({tx.cpu_seconds:.3f} s CPU), write lock waited {tx.lock_wait_seconds:.3f} s, "
+                f"held {tx.lock_held_seconds:.3f} s ({tx.lock_held_cpu_seconds:.3f} s CPU)"
+            )
+        return line
 
     # ------------------------------------------------------------------ intake
 
+    @_timed
     def submit_batch(self, caller: Caller, batch: Sequence[SignedPart], signature: bytes) -> list[Ack]:
         """Check the batch signature and every submission, then store the whole batch (or
         nothing) and match it."""
@@ -251,16 +306,29 @@ class CoordinatorService:
                     self._intake_cv.notify_all()
 
     def _write_group(self, group: list[_Intake]) -> None:
-        # First on what the batches' own lookups found (no re-read under the lock); if a
-        # submission or record id turns out to be stored after all (a concurrent resend, a
-        # record shared again without withdrawing), the database refuses the insert and
-        # the group is written again after reading which ids are stored.
-        for reread in (False, True):
+        # First on what the batches' own lookups found (no re-read); if a submission or
+        # record id turns out to be stored after all (a concurrent resend, a record shared
+        # again without withdrawing), the database refuses the insert (after waiting for
+        # the transaction that stored it, if still open) and the group is written again
+        # after reading which ids are stored. The rows go in before the write lock
+        # (``serial=False``), so another process may store the same id meanwhile. Each such
+        # conflict is one of the group's ids committed elsewhere, known from the re-read on,
+        # so there is a try per id: a member lining up commits of its own ids at other
+        # processes cannot exhaust the tries and fail the other members' batches of the
+        # group. Other failures worth a retry (a deadlock) get a few tries.
+        conflicts = sum(len(job.batch) + len(job.fresh) for job in group)
+        attempt = 0
+        while True:
+            reread = attempt > 0
+            attempt += 1
             try:
-                with self.store.write() as conn:
+                with self.store.write(serial=False, label="intake") as conn:
                     acks, refused = self._store_group(conn, group, reread)
             except BaseException as exc:
-                if not reread and self.store.is_conflict(exc):
+                if self.store.is_conflict(exc) and conflicts > 0:
+                    conflicts -= 1
+                    continue
+                if attempt < _WRITE_ATTEMPTS and self.store.is_retryable(exc):
                     continue
                 for job in group:  # nothing of the group was stored; each caller hears why
                     job.error = exc
@@ -296,11 +364,21 @@ class CoordinatorService:
                 taken.add(r.record_id)
             accepted.append((job, fresh))
         records = [r for _job, fresh in accepted for _i, _s, r in fresh]
-        self.store.insert_record_rows(conn, [r.values for r in records])
+        by_record = {r.record_id: r.tokens for r in records}
+        # Before the write lock: rows no other writer reads until this transaction commits.
+        # Unique ids in sorted order, so that two transactions storing some of the same ids
+        # wait for each other in one order (the second fails once the first commits, and
+        # retries) instead of deadlocking.
+        self.store.insert_record_rows(conn, sorted((r.values for r in records), key=_FIRST))
         self.store.insert_submissions(
-            conn, [(s.submission_id, job.caller.name, r.record_id) for job, fresh in accepted for _i, s, r in fresh]
+            conn,
+            sorted(
+                (s.submission_id, job.caller.name, r.record_id) for job, fresh in accepted for _i, s, r in fresh
+            ),
         )
-        changes = self.engine.ingest_rows({r.record_id: r.tokens for r in records}, conn)
+        self.engine.stage_rows(conn, by_record)
+        # The serial part: the match step takes the write lock (events and audit need it).
+        changes = self.engine.match_rows(conn, by_record)
         self._match_events(conn, changes)
         changed = {c.view.record_id for c in changes}
         acks: dict[_Intake, list[Ack]] = {}

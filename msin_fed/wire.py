@@ -10,7 +10,7 @@ import datetime as _dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from google.protobuf.message import DecodeError
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -52,7 +52,7 @@ from msin_fed.model.events import (
     MatchChange,
     MatchEvent,
 )
-from msin_fed.model.shared import valid_token_parts
+from msin_fed.model.shared import MAX_TOKENS, valid_token_parts
 from msin_fed.proto import coordinator_pb2 as pb
 
 __all__ = [
@@ -243,12 +243,25 @@ def record_parts_from_bytes(data: bytes) -> tuple[SharedRecord, list[tuple[str, 
     whole to raise exactly the error :func:`record_from_bytes` raises.
     """
     msg = _parse_record(data)
+    if len(msg.tokens) > MAX_TOKENS:
+        _refuse_oversized(msg)
     parts = [(t.kind, t.value, t.epoch) for t in msg.tokens]
     if not valid_token_parts(parts):
         record = record_from_pb(msg)  # raises the first problem, in record_from_bytes' order
         return replace(record, tokens=()), [(t.kind, t.value) for t in record.tokens], record.epoch
     # Valid tokens pass SharedRecord's own token checks, so with none its checks are the same.
     return _record_from_pb(msg, ()), [(k, v) for k, v, _e in parts], parts[0][2] if parts else None
+
+
+def _refuse_oversized(msg: pb.SharedRecord) -> NoReturn:
+    """Raise what :func:`record_from_pb` raises for a record of more than MAX_TOKENS tokens
+    (a member can send ~230,000 in 16 MiB) without holding an object per token: each token
+    is checked and dropped (the first bad one is the error, as there), then the record with
+    one token too many raises its first problem (its own fields, then the count)."""
+    for t in msg.tokens:
+        Token(t.kind, t.value, t.epoch)
+    _record_from_pb(msg, tuple([Token(t.kind, t.value, t.epoch) for t in msg.tokens[: MAX_TOKENS + 1]]))
+    raise ValidationError("tokens", f"too many tokens (at most {MAX_TOKENS})")  # not reached
 
 
 class SignedPart(Protocol):

@@ -10,9 +10,14 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from msin_fed.model import ExploitationType, Grade, Indicator, Region, Sector, SharedRecord, Tlp
 
-__all__ = ["aware", "pack_tokens", "record_of", "record_values", "token_key", "unpack_tokens"]
+__all__ = ["aware", "pack_tokens", "packed_keys", "record_of", "record_values", "token_key", "unpack_tokens"]
+
+_EIGHT = np.arange(8, dtype=np.int64)
 
 
 def pack_tokens(pairs: Iterable[tuple[str, bytes]]) -> bytes:
@@ -43,6 +48,31 @@ def unpack_tokens(blob: bytes | memoryview) -> list[tuple[str, bytes]]:
         i = end + 1 + data[end]
         out.append((kind, data[end + 1 : i]))
     return out
+
+
+def packed_keys(blobs: Iterable[bytes | memoryview]) -> npt.NDArray[np.int64]:
+    """The :func:`token_key` of every value in blobs of :func:`pack_tokens`, in order.
+
+    What another process stored, caught up on under the write lock (thousands of keys a
+    batch): only the values' offsets are found in Python, their first 8 bytes are read in
+    one numpy gather, a fraction of unpacking every pair."""
+    data = b"".join(blobs)
+    offsets: list[int] = []
+    add = offsets.append
+    short = False
+    i, n = 0, len(data)
+    while i < n:
+        end = i + 1 + data[i]
+        add(end + 1)
+        short |= data[end] < 8
+        i = end + 1 + data[end]
+    if short:  # a value under 8 bytes (never a real token): its key is the value itself
+        return np.array([token_key(v) for _k, v in unpack_tokens(data)], dtype=np.int64)
+    if not offsets:
+        return np.zeros(0, dtype=np.int64)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    first8 = raw[np.asarray(offsets, dtype=np.int64)[:, None] + _EIGHT]
+    return np.ascontiguousarray(first8).view(">i8").ravel().astype(np.int64)
 
 
 def token_key(value: bytes) -> int:

@@ -2,9 +2,10 @@
 
 SQLite (the embedded default) is one coordinator process's store: every write runs on one
 connection, and :class:`SingleProcessLock` refuses a second coordinator process on the
-same file. PostgreSQL is shared by any number of coordinator processes; their write
-transactions take one advisory lock (:data:`WRITE_LOCK`), so they commit one after the
-other in the order they took it, exactly as one process's writes do.
+same file. PostgreSQL is shared by any number of coordinator processes; the serial part of
+their write transactions (:func:`hold_write_lock` to the commit) holds one advisory lock
+(:data:`WRITE_LOCK`), so those parts run and commit one after the other in the order they
+took it, exactly as one process's writes do.
 """
 
 from __future__ import annotations
@@ -12,22 +13,39 @@ from __future__ import annotations
 import fcntl
 import functools
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from msin_fed.errors import StoreError
 
-__all__ = ["WRITE_LOCK", "Engines", "SingleProcessLock", "open_engines", "sqlite_path", "store_url"]
+__all__ = [
+    "WRITE_LOCK",
+    "Engines",
+    "SingleProcessLock",
+    "hold_write_lock",
+    "open_engines",
+    "sqlite_path",
+    "store_url",
+]
 
-#: Key of the PostgreSQL advisory lock every write transaction holds until it ends
-#: ("msin-wr" in ASCII): intake, matching, events and the audit chain are written by one
-#: process at a time, so event cursors commit in order and the chain has one head.
+#: Key of the PostgreSQL advisory lock every write transaction holds from its serial part
+#: until it ends ("msin-wr" in ASCII): matching, events and the audit chain are written by
+#: one process at a time, so event cursors commit in order and the chain has one head.
 WRITE_LOCK = 0x6D73696E2D7772
+#: ``MSIN_WRITE_LOCK=transaction``: every write transaction takes the PostgreSQL write lock
+#: when it begins, intake too (how it was before intake stored its rows ahead of the lock).
+#: For ``bench/coordinator.py`` to measure both in one run; not a setting to deploy.
+WHOLE_TRANSACTION_LOCK = os.environ.get("MSIN_WRITE_LOCK", "") == "transaction"
+
+#: Key in a write transaction's state: when the write lock was asked for and got
+#: (perf_counter), and the writing thread's CPU time when it was got (thread_time).
+LOCK_TIMES = "write_lock"
 #: Key of the session advisory lock held while migrating (two processes starting at once).
 MIGRATE_LOCK = 0x6D73696E2D6D67
 
@@ -36,6 +54,22 @@ WRITER_CACHE_KIB = 128 * 1024
 #: Page cache of each pooled read connection. Smaller: every write empties it, and the pool
 #: may hold fifteen connections.
 READER_CACHE_KIB = 16 * 1024
+
+
+def hold_write_lock(conn: Connection) -> None:
+    """Make sure the write transaction of ``conn`` holds the PostgreSQL write lock
+    (:data:`.engine.WRITE_LOCK`) from here until it ends; nothing on SQLite (one process,
+    its writes on one connection). Every step that must see all earlier writes and be
+    ordered with them calls this first: event cursors, the audit head, checkpoint numbers,
+    the match step's lookups and the numbering of token rows.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    state = conn.info.setdefault("tx_state", {})
+    if LOCK_TIMES not in state:
+        asked = time.perf_counter()
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        state[LOCK_TIMES] = (asked, time.perf_counter(), time.thread_time())
 
 
 def store_url(location: str | Path) -> str:

@@ -20,7 +20,8 @@ import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .codec import as_bytes, token_key, unpack_tokens
+from .codec import as_bytes, packed_keys, unpack_tokens
+from .engine import hold_write_lock
 from .schema import cluster_of, pairs, record_tokens, tokens
 from .sql import bulk_insert, executemany, select_in
 
@@ -40,7 +41,9 @@ __all__ = [
     "cluster_ids",
     "delete_postings",
     "holders",
+    "insert_packed",
     "insert_postings",
+    "insert_token_rows",
     "key_counts",
     "keys_stored_after",
     "last_write_number",
@@ -136,10 +139,21 @@ class Edge(NamedTuple):
 def insert_postings(
     conn: Connection, rows: Sequence[TokenRow], packed: Sequence[PackedTokens], write_number: int | None = None
 ) -> None:
-    """Store token rows and each record's packed tokens. Rows sorted by key go into the
-    key index in one sweep. ``write_number`` (PostgreSQL: :func:`next_write_number`)
-    marks the packed rows as stored by this transaction."""
+    """Store token rows and each record's packed tokens (:func:`insert_token_rows`,
+    :func:`insert_packed`)."""
+    insert_token_rows(conn, rows)
+    insert_packed(conn, packed, write_number)
+
+
+def insert_token_rows(conn: Connection, rows: Sequence[TokenRow]) -> None:
+    """Store token rows. Rows sorted by key go into the key index in one sweep. Needs no
+    write lock: what finds them is the match step, which holds it."""
     bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
+
+
+def insert_packed(conn: Connection, packed: Sequence[PackedTokens], write_number: int | None = None) -> None:
+    """Store each record's packed tokens. ``write_number`` (PostgreSQL:
+    :func:`next_write_number`) marks them as stored by this transaction."""
     if write_number is None:
         bulk_insert(conn, record_tokens, PackedTokens._fields, packed)
     else:
@@ -149,6 +163,7 @@ def insert_postings(
 def next_write_number(conn: Connection) -> int:
     """A new number for the write transaction of ``conn`` (PostgreSQL). Taken under the
     write lock, numbers follow the order transactions commit in."""
+    hold_write_lock(conn)
     return int(conn.exec_driver_sql("SELECT nextval('record_tokens_seq')").scalar_one())
 
 
@@ -160,14 +175,11 @@ def last_write_number(conn: Connection) -> int:
 def keys_stored_after(conn: Connection, write_number: int) -> tuple[npt.NDArray[np.int64], int]:
     """The token keys of rows stored by transactions numbered above ``write_number`` (by
     any process), and the highest number among them (``write_number`` if none)."""
-    keys: list[int] = []
-    last = write_number
-    for seq, packed in conn.execute(
+    rows = conn.execute(
         sa.text("SELECT seq, tokens FROM record_tokens WHERE seq > :after"), {"after": write_number}
-    ):
-        last = max(last, int(seq))
-        keys.extend(token_key(value) for _kind, value in unpack_tokens(packed))
-    return np.array(keys, dtype=np.int64), last
+    ).all()
+    last = max((int(seq) for seq, _t in rows), default=write_number)
+    return packed_keys(packed for _s, packed in rows), max(last, write_number)
 
 
 def delete_postings(conn: Connection, record_id: str, keys: Iterable[int]) -> None:

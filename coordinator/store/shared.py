@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +24,40 @@ from msin_fed.wire import event_body_from_bytes, event_body_to_bytes
 
 from . import migrate
 from .codec import aware, record_of, record_values
-from .engine import WRITE_LOCK, SingleProcessLock, open_engines, sqlite_path, store_url
+from .engine import (
+    LOCK_TIMES,
+    WHOLE_TRANSACTION_LOCK,
+    SingleProcessLock,
+    hold_write_lock,
+    open_engines,
+    sqlite_path,
+    store_url,
+)
 from .notify import EventListener, notify_events
 from .rows import ActionRow, AlertRow, AuditEntry, ClusterInfo, StoredEvent
 from .schema import RECORD_COLUMNS, actions, alerts, audit, cluster_of, events, pairs, records, submissions
 from .sql import bulk_insert, chunks, select_in
 
-__all__ = ["SharedStore"]
-
+__all__ = ["SharedStore", "WriteStats"]
 
 def _now() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC)
+
+
+@dataclass
+class WriteStats:
+    """Counters of one kind of write transaction in this process (:attr:`SharedStore.write_stats`):
+    how many, how long in all, and how long waiting for and holding the PostgreSQL write
+    lock (from taking it to the end of the commit). Times are seconds, summed."""
+
+    transactions: int = 0
+    committed: int = 0
+    seconds: float = 0.0
+    lock_wait_seconds: float = 0.0
+    lock_held_seconds: float = 0.0
+    #: CPU seconds of the writing threads in the transactions, and while holding the lock.
+    cpu_seconds: float = 0.0
+    lock_held_cpu_seconds: float = 0.0
 
 
 class SharedStore:
@@ -66,6 +91,8 @@ class SharedStore:
             self._lock = SingleProcessLock(path)
         self._write_lock = threading.RLock()
         self._writing_thread: int | None = None
+        #: Write transactions by ``label`` (see :meth:`write`): counts and times.
+        self.write_stats: dict[str, WriteStats] = {}
         try:
             migrate.upgrade(self.engine)
         except sa.exc.SQLAlchemyError as exc:
@@ -123,12 +150,17 @@ class SharedStore:
     # ------------------------------------------------------------------ transactions
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, *, serial: bool = True, label: str = "other") -> Iterator[Connection]:
         """One write transaction, serialised with every other writer; commit or roll back.
 
         Writers of this process take turns on a lock; on PostgreSQL each transaction also
-        holds :data:`.engine.WRITE_LOCK`, so writers of every process take turns. Callbacks
-        registered with :meth:`after_commit` run after a successful commit.
+        holds :data:`.engine.WRITE_LOCK`, so writers of every process take turns. With
+        ``serial=False`` (intake) the PostgreSQL lock is taken only when the transaction
+        reaches its serial part (:func:`hold_write_lock`, called by every step that needs
+        it: event cursors, the audit head, the match step), so rows that need no order
+        (records, submissions, token rows) go in while another process holds the lock.
+        Callbacks registered with :meth:`after_commit` run after a successful commit.
+        ``label`` names the transaction's kind in :attr:`write_stats`.
         """
         if self._writing_thread == threading.get_ident():
             # On the one write connection a nested transaction would commit the outer one's
@@ -136,18 +168,41 @@ class SharedStore:
             raise StoreError("a write transaction is already open in this thread")
         with self._write_lock:
             after: dict[object, Callable[[], None]] = {}
-            with self._writer.begin() as conn:
-                self._writing_thread = threading.get_ident()
-                try:
-                    if not self.is_sqlite:
-                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
-                    conn.info["after_commit"] = after
-                    conn.info["tx_state"] = {}
-                    yield conn
-                finally:
-                    self._writing_thread = None
+            state: dict[object, Any] = {}
+            begun = time.perf_counter(), time.thread_time()
+            committed = False
+            try:
+                with self._writer.begin() as conn:
+                    self._writing_thread = threading.get_ident()
+                    try:
+                        conn.info["after_commit"] = after
+                        conn.info["tx_state"] = state
+                        if serial or WHOLE_TRANSACTION_LOCK:
+                            hold_write_lock(conn)
+                        yield conn
+                    finally:
+                        self._writing_thread = None
+                committed = True
+            finally:
+                self._count_write(label, state, begun, committed)
             for callback in after.values():
                 callback()
+
+    def _count_write(
+        self, label: str, state: dict[object, Any], begun: tuple[float, float], committed: bool
+    ) -> None:
+        ended, ended_cpu = time.perf_counter(), time.thread_time()
+        stats = self.write_stats.setdefault(label, WriteStats())
+        stats.transactions += 1
+        stats.committed += committed
+        stats.seconds += ended - begun[0]
+        stats.cpu_seconds += ended_cpu - begun[1]
+        locked = state.pop(LOCK_TIMES, None)  # conn.info outlives the transaction
+        if locked is not None:
+            asked, got, got_cpu = locked
+            stats.lock_wait_seconds += got - asked
+            stats.lock_held_seconds += ended - got
+            stats.lock_held_cpu_seconds += ended_cpu - got_cpu
 
     def is_conflict(self, exc: BaseException) -> bool:
         """Whether ``exc`` is the database refusing a row (a key already stored), from
@@ -156,6 +211,13 @@ class SharedStore:
         return isinstance(exc, sa.exc.IntegrityError) or (
             dbapi is not None and isinstance(exc, dbapi.IntegrityError)
         )
+
+    def is_retryable(self, exc: BaseException) -> bool:
+        """Whether a write that failed with ``exc`` may succeed written again: a key stored
+        meanwhile (:meth:`is_conflict`: read again, then acknowledge or refuse), or
+        PostgreSQL ending the transaction for a deadlock or a serialisation failure."""
+        orig = getattr(exc, "orig", None) or exc
+        return self.is_conflict(exc) or getattr(orig, "sqlstate", None) in ("40P01", "40001")
 
     @staticmethod
     def after_commit(conn: Connection, callback: Callable[[], None], key: object = None) -> None:
@@ -272,6 +334,7 @@ class SharedStore:
     def append_events(self, conn: Connection, rows: Sequence[tuple[str, str | None, EventBody]]) -> None:
         """Append events (subscriber, owner, body); bodies are stored in their wire form."""
         if rows:
+            hold_write_lock(conn)  # cursors must commit in the order they are taken
             if not self.is_sqlite:
                 notify_events(conn)  # other processes' subscribers, at commit
             now = _now()
@@ -383,12 +446,14 @@ class SharedStore:
         """(seq, hash) of the chain's last entry as ``conn`` sees it, or None when empty.
         Inside a write transaction this is the head the next entry follows (one writer
         at a time, across processes too)."""
+        hold_write_lock(conn)  # the chain has one head: no other writer may append after this
         row = conn.execute(sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
         return None if row is None else (int(row.seq), str(row.hash))
 
     @staticmethod
     def insert_audit(conn: Connection, entry: AuditEntry) -> None:
         """Append one chain entry (its hash already computed by :mod:`..audit`)."""
+        hold_write_lock(conn)
         conn.execute(audit.insert().values(**entry._asdict()))
 
     @staticmethod

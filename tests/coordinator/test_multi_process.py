@@ -8,7 +8,8 @@ exactly once and nothing unacknowledged is; resends are duplicates; pairs and cl
 equal a single-process run of the match engine over the same input; each subscriber
 received every one of its events once, in cursor order, and their final state agrees
 with the single-process matches; the audit chain verifies against the head file and the
-signed checkpoints.
+signed checkpoints. A process SIGKILLed while its batch's rows are stored but its
+transaction waits for the write lock leaves nothing of that batch.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
@@ -31,6 +33,7 @@ from msin_fed.coordinator.audit import AuditLog
 from msin_fed.coordinator.matching import MatchEngine
 from msin_fed.coordinator.store import SharedStore, events, record_tokens, records, submissions
 from msin_fed.coordinator.store import postings as P
+from msin_fed.coordinator.store.engine import WRITE_LOCK
 
 from msin_fed import pki
 from msin_fed.checkpoint import Checkpoint
@@ -291,3 +294,59 @@ def test_coordinator_processes_on_one_postgres_behave_as_one(
     finally:
         store.close()
         ref_store.close()
+
+
+def test_a_process_killed_between_storing_a_batch_and_the_lock_keeps_nothing_of_it(
+    pg_url: str, tmp_path: Path, make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    # Intake stores a batch's rows before it takes the write lock. The test holds the lock
+    # (as another process's serial part would), so the first process's transaction waits
+    # there with its rows stored, and is SIGKILLed. PostgreSQL rolls it back: nothing of it
+    # is kept, nothing was acknowledged, and the node's resend to the other process stores
+    # the batch as new, not as a duplicate of rows that never committed.
+    coordinator_identity = make_identity("coordinator", "sttg")
+    alpha = make_identity("member", "alpha")
+    first, second = (Coordinator(tmp_path, i, pg_url, coordinator_identity) for i in range(2))
+    recs = [record("alpha", f"k-{i}", (tok("phone", f"k-{i}"),)) for i in range(BATCH)]
+    request = signed_batch(alpha, *[submission(r) for r in recs])
+    lock = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    store = SharedStore(pg_url)
+    try:
+        with lock.connect() as held:
+            held.exec_driver_sql(f"SELECT pg_advisory_lock({WRITE_LOCK})")
+            held.commit()
+            stub = FailoverStub([first.address], alpha, role="coordinator", name="sttg")
+            sender = ThreadPoolExecutor(1)
+            call = sender.submit(lambda: stub.SubmitBatch(request, timeout=60))
+            deadline = time.monotonic() + 30
+            while True:  # its transaction has stored the rows and waits for the lock
+                with store.read() as conn:
+                    waiting = conn.exec_driver_sql(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                    ).scalar()
+                if waiting:
+                    break
+                assert time.monotonic() < deadline, "the intake never reached the write lock"
+                time.sleep(0.02)
+            first.kill()
+            with pytest.raises(grpc.RpcError):
+                call.result(60)
+            sender.shutdown()
+            stub.close()
+            held.exec_driver_sql(f"SELECT pg_advisory_unlock({WRITE_LOCK})")
+            held.commit()
+        with store.read() as conn:
+            for table in (records, submissions, record_tokens):
+                assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
+            assert conn.exec_driver_sql("SELECT count(*) FROM tokens").scalar() == 0
+        again = FailoverStub([second.address], alpha, role="coordinator", name="sttg")
+        response = _retrying(lambda: again.SubmitBatch(request, timeout=30), time.monotonic() + 60)
+        again.close()
+        assert [a.duplicate for a in response.acks] == [False] * BATCH
+        assert store.count_records() == BATCH
+    finally:
+        store.close()
+        lock.dispose()
+        for c in (first, second):
+            c.stop() if c.process.poll() is None else c.stderr.close()

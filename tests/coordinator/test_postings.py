@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from msin_fed.coordinator.store import SharedStore, pack_tokens, token_key
 from msin_fed.coordinator.store import postings as P
+from msin_fed.coordinator.store.codec import packed_keys
 
 from .conftest import drop_postgres_store, require_postgres
 
@@ -100,3 +103,22 @@ def test_token_rows_are_read_back_by_the_number_of_the_transaction_that_stored_t
     finally:
         store.close()
         drop_postgres_store(url)
+
+
+def test_packed_keys_are_the_keys_of_every_packed_value_in_order() -> None:
+    # What a process reads back of another's rows to catch its filter up: the keys of
+    # every value of every blob, as token_key gives them, whatever the kinds' lengths.
+    rng = random.Random(3)
+    kinds = ["phone", "email", "name_phon_dob", "x", "dob_postcode"]
+    blobs, expected = [], []
+    for _ in range(200):
+        pairs = [(rng.choice(kinds), rng.randbytes(64)) for _ in range(rng.randrange(0, 9))]
+        blobs.append(pack_tokens(pairs))
+        expected.extend(token_key(v) for _k, v in pairs)
+    got = packed_keys(blobs)
+    assert got.dtype == np.int64 and got.tolist() == expected
+    assert any(k < 0 for k in expected) and any(k > 0 for k in expected)  # both signs
+    assert packed_keys([]).tolist() == []
+    # A value under 8 bytes (only in-process callers make one) still gets token_key's key.
+    short = [("phone", b"\x01\x02"), ("email", b"\xff" * 64)]
+    assert packed_keys([pack_tokens(short)]).tolist() == [token_key(v) for _k, v in short]

@@ -76,16 +76,19 @@ def test_the_head_file_only_moves_forward(tmp_path: Path) -> None:
     assert head.read_text().split() == ["6", "6" * 64]
 
 
-def test_concurrent_writers_commit_cursors_in_order(store: SharedStore) -> None:
+@pytest.mark.parametrize("serial", [True, False])
+def test_concurrent_writers_commit_cursors_in_order(store: SharedStore, serial: bool) -> None:
     # Two stores (two processes' pools) appending events from many threads: every reader
     # sees cursors only ever grow, with no later commit slipping in below one already read.
+    # ``serial=False`` (intake's transactions) takes the write lock only when the events
+    # are appended: the cursors must still commit in order.
     other = SharedStore(store.url)
     seen: list[int] = []
     stop = threading.Event()
 
     def write(s: SharedStore, n: int) -> None:
         for _ in range(n):
-            with s.write() as conn:
+            with s.write(serial=serial) as conn:
                 s.append_events(conn, [("m", None, _match("x")), ("m", None, _match("y"))])
 
     def read() -> None:
