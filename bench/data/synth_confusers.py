@@ -14,9 +14,15 @@ classes of false match a matcher must resist, each with its ground truth:
   gives, by people of different names and no date of birth;
 - **namesakes without dates of birth**: one common full name given by several people,
   each with their own phone, some at one postcode district;
+- **a company with branches** in two or three towns (one company, one number): mentions
+  name a branch's postcode and street, and give the number now and then, sometimes
+  without its leading zeros; all of them are one entity (a company's sites are not other
+  companies);
 - **housemates**: different people at one street address who give the house's landline,
   some of one family (one family name), most with their own dates of birth, some with a
-  mobile of their own; each is one entity, known to one or two members.
+  mobile of their own; each is one entity, known to one or two members;
+- **a minibus plate** given by every worker it carries (different people, half with a
+  date of birth, some with their own phone), each known to one or two members.
 
 Written for the tuning split only as the other sets are: seeds 1-3 tune, 101-103 test.
 """
@@ -49,6 +55,15 @@ def _company(rng: random.Random, rid: str, name: str, number: str, postcode: str
         row["postcode"] = postcode
     if rng.random() < 0.4:
         row["street_address"] = street
+    return row
+
+
+def _branch(rng: random.Random, rid: str, name: str, number: str, postcode: str, street: str) -> dict[str, str]:
+    """A mention of one branch of a company: its name, the branch's postcode and street,
+    now and then the company's number (with its leading zeros or, as often keyed, without)."""
+    row = _company(rng, rid, name, number, postcode, street)
+    if row["company_number"] and rng.random() < 0.5:
+        row["company_number"] = number.lstrip("0")
     return row
 
 
@@ -90,6 +105,13 @@ def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tup
             no = number()
             place(f"phoenix{i}-{j}", rng.choice([2, 3, 4]),
                   lambda rid, n=name, no=no, pc=pc, st=street: _company(rng, rid, n, no, pc, st))
+    for i in range(6):  # one company with branches in two or three towns, one number
+        name = words.pop()
+        no = number()
+        for _town, outward in rng.sample(synth.TOWNS, rng.choice([2, 3])):
+            pc, street = postcode(outward), f"Unit {rng.randint(1, 30)} {rng.choice(synth.STREETS)}"
+            place(f"branches{i}", rng.choice([1, 2, 3]),
+                  lambda rid, n=name, no=no, pc=pc, st=street: _branch(rng, rid, n, no, pc, st))
     people = synth.draw_population(rng, 200)
     for i in range(10):  # one bank account (or phone) for several people, no dates of birth
         sort = "".join(rng.choices(string.digits, k=6))
@@ -151,6 +173,26 @@ def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tup
                 return row
 
             place(f"house{i}-{j}", rng.choice([1, 2]), make_h)
+    for i in range(5):  # a minibus: the plate every worker it carries gives, different people
+        plate = (rng.choice(string.ascii_uppercase) + rng.choice(string.ascii_uppercase)
+                 + f"{rng.randint(10, 75):02d}" + "".join(rng.choices(string.ascii_uppercase, k=3)))
+        town, _outward = rng.choice(synth.TOWNS)
+        for j in range(rng.choice([3, 4, 5])):
+            p = people.pop()
+
+            def make_v(rid: str, p: synth.Person = p, plate: str = plate, town: str = town,
+                       dob: bool = rng.random() < 0.5, own: bool = rng.random() < 0.3) -> dict[str, str]:
+                row = _row(rid, given_name=p.given, family_name=p.family,
+                           vehicle_registration=rng.choice([plate, f"{plate[:4]} {plate[4:]}", plate.lower()]))
+                if dob:
+                    row["date_of_birth"] = p.dob.isoformat()
+                if own:
+                    row["phone"] = p.phone
+                if rng.random() < 0.5:
+                    row["locality"] = town
+                return row
+
+            place(f"minibus{i}-{j}", rng.choice([1, 2]), make_v)
     for member, path in enumerate(files):
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
@@ -160,6 +202,11 @@ def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tup
             writer = csv.DictWriter(handle, fieldnames=list(synth.COLUMNS))
             writer.writeheader()
             writer.writerows(rows)
+    with open(directory / "confusers.csv", "w", newline="", encoding="utf-8") as handle:
+        # which confuser each added record is (the tuner's ground truth, never read by msin link)
+        writer = csv.writer(handle)
+        writer.writerow(["record_id", "entity_id"])
+        writer.writerows((rid, entity) for entity, mentions in holders.items() for _m, rid in mentions)
     out = set(truth)
     for mentions in holders.values():
         for i, (ma, ra) in enumerate(mentions):

@@ -66,13 +66,20 @@ Held = Mapping[bytes, str]
 
 #: Kinds whose value stands for one entity: holders are one unless they contradict.
 #: A holder pair sharing one of these (besides the token counted) is one person.
-_PERSON_PROOF = ISSUED_KINDS | NAME_OTHER_KINDS | {"name_dob", "name_phon_dob"}
+#: Not ``name_phone_near``: one name word's sound with the phone is what a family
+#: giving the house's landline shares.
+_PERSON_PROOF = ISSUED_KINDS | {"name_postcode", "phon_postcode", "name_dob", "name_phon_dob"}
 _NAME_PROOF = ISSUED_KINDS | {"phone", "email", "vehicle", "address"}
 #: Kinds with one value per record whose disagreement contradicts a shared identity.
 _CONTRADICT = ("nino", "passport", "national_id")
 _DOCUMENTS = frozenset(_CONTRADICT)
 _NAME_KINDS = NAME_DOB_KINDS | NAME_OTHER_KINDS
 _DOB_PLACE = frozenset({"dob_postcode", "dob_address", "dob_phone"})
+#: What undoes a name-and-date disagreement: the name agreeing with the date (or part of
+#: it), the whole name (or its sound) at one postcode, or a document. Not one name word's
+#: sound with a phone: family members share a family name and the house's landline.
+_WHOLE_NAME_OR_DOCUMENT = (NAME_DOB_KINDS | _DOCUMENTS | _DOB_PLACE
+                           | {"name_postcode", "phon_postcode", "name_phone", "name_address"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +106,8 @@ def _contradict(kind: str, a: Held, b: Held, ka: frozenset[str], kb: frozenset[s
             if place in ka and place in kb and not _shares(a, b, {place, near}, b""):
                 return True
         return False
-    if kind in COMPANY_KINDS:
-        if "company_number" in ka and "company_number" in kb:
-            return not _shares(a, b, {"company_number"}, b"")
-        # a company name at two postcodes: two companies trading under one name
-        return "company_postcode" in ka and "company_postcode" in kb and not _shares(a, b, {"company_postcode"}, b"")
+    if kind in COMPANY_KINDS:  # only other numbers (entity_count groups companies itself)
+        return "company_number" in ka and "company_number" in kb and not _shares(a, b, {"company_number"}, b"")
     if ka & kb & NAME_DOB_KINDS and not _shares(a, b, NAME_DOB_KINDS, b""):
         return True  # both name a person with a date of birth, and not the same one
     if kind in ("bank", "iban") and "name_bank" in ka and "name_bank" in kb and not _shares(a, b, {"name_bank"}, b""):
@@ -130,6 +134,8 @@ def entity_count(
     if len(ids) <= 1:
         return 1
     held = [tokens.get(r, {}) for r in ids]
+    if kind in COMPANY_KINDS:
+        return max(len(_companies(held, places=kind != "company_near")), 1)
     if kind in IDENTITY_KINDS:
         # Holders join unless they contradict, and a group never takes in a holder that
         # contradicts one of its members: a mention without a company number must not
@@ -167,6 +173,49 @@ def entity_count(
                 if count == 1:
                     return 1
     return count
+
+
+def _companies(held: Iterable[Held], places: bool = True) -> list[set[bytes]]:
+    """The companies the holders of one company token are, each as the postcodes it is
+    known at (its ``company_postcode`` tokens; empty when none is known).
+
+    A contradiction between two company mentions is two numbers, nothing else: a company
+    named at two postcodes may be one company with two sites. So holders are grouped as
+    companies: first those giving a number (one company per number, at every postcode
+    its mentions give: those are its sites), then the rest, each joining the first company
+    known at its postcode (the name with the postcode, ``company_postcode``, is shared) or
+    of no known postcode; a mention at a postcode no company is known at is another
+    company, as far as anyone can tell: one trading name in two towns. A mention without
+    number or postcode joins the first company. Postcodes are read from the name with its postcode, so holders of a name one typo
+    apart (``company_near``, ``places`` false) are told apart by their numbers only.
+    """
+    numbers: list[set[bytes]] = []
+    sites: list[set[bytes]] = []
+    rest: list[set[bytes]] = []
+    for h in held:
+        number = {v for v, k in h.items() if k == "company_number"}
+        place = {v for v, k in h.items() if k == "company_postcode"} if places else set()
+        if not number:
+            rest.append(place)
+            continue
+        for i, known in enumerate(numbers):
+            if known & number:
+                known |= number
+                sites[i] |= place
+                break
+        else:
+            numbers.append(number)
+            sites.append(place)
+    rest.sort(key=lambda place: not place)  # placed mentions first: they name the sites
+    for place in rest:
+        for known in sites:
+            if not place or not known or known & place:
+                known |= place
+                break
+        else:
+            numbers.append(set())
+            sites.append(place)
+    return sites
 
 
 def candidate_pairs(
@@ -221,18 +270,30 @@ def score_pairs(
             if group is None:  # too frequent to count, but it still stands for its near misses
                 shared.append((kind, model.max_frequency))
                 continue
-            if kind in IDENTITY_KINDS:
-                n = 1 if len(group) == 2 else entity_count(value, kind, group, tokens, (a, b))
+            if kind in IDENTITY_KINDS and len(group) == 2:
+                n = 1  # the pair alone: whether they contradict is its own evidence
+            elif kind in IDENTITY_KINDS and kind not in COMPANY_KINDS:
+                n = entity_count(value, kind, group, tokens, (a, b))
             elif value in counts:
                 n = counts[value]
             else:
                 n = counts[value] = entity_count(value, kind, group, tokens)
             shared.append((kind, n))
+        if any(k == "company_postcode" and n == 1 for k, n in shared):
+            shared = _postcode_among_companies(shared, ta, tb, tokens, holders)
+        if _long_name_near(ta, tb, shared):
+            # a long company name one typo off is the name: two registered names that
+            # long are seldom one typo apart (the near kind's count is the name's length)
+            shared.append(("company", min(n for k, n in shared if k == "company_near")))
         ka, kb = _kinds(ta), _kinds(tb)
         if _shape(ka) * _shape(kb) < 0:
             continue  # a person and a site or company are never one entity
         disagree = _disagreements(disagree_kinds, ka, kb, {k for k, _n in shared})
         score = model.pair_score(shared, disagree)
+        if "prefix_phone" in disagree_kinds and _word_differs(ta, tb, shared):
+            # not through pair_score: the kind is shared (the agreeing words), which
+            # would waive it there
+            score -= model.disagreement["prefix_phone"]
         if model.is_match(score):
             kinds = frozenset(k for k, n in shared if model.useful(k, n))
             out[(a, b)] = PairScore(round(score, 6), kinds)
@@ -261,22 +322,90 @@ def _disagreements(
     out: list[str] = []
     for kind in kinds & ka & kb:
         if kind == "name_dob":
-            # The name with the phone one digit off says nothing once the phone itself
-            # is shared (it is then shared by any two holders of the phone).
             # A date of birth shared with a place or phone says the dates agree: the names
             # then differ by a typo or a one-word name, not a namesake's other birthday.
-            fallback = {"name_phone_near"} if "phone" in agreed else set()
-            if not (agreed - fallback) & (_NAME_KINDS | _DOCUMENTS | _DOB_PLACE):
+            if not agreed & _WHOLE_NAME_OR_DOCUMENT:
                 out.append(kind)
         elif kind == "name_phone_near":
             if "phone" in agreed and not agreed & {kind, "prefix_phone"}:
                 out.append(kind)
+        elif kind == "prefix_phone":
+            continue  # read by _word_differs
         elif kind == "name_bank":
             if agreed & {"bank", "iban"} and kind not in agreed:
                 out.append(kind)
         elif kind not in agreed:
             out.append(kind)
     return out
+
+
+def _postcode_among_companies(
+    shared: list[tuple[str, int]], a: Held, b: Held, tokens: Mapping[K, Held], holders: Mapping[bytes, Collection[K]]
+) -> list[tuple[str, int]]:
+    """The name with the postcode, counted among every company holding the name.
+
+    Its own holders may all be of one company while the name is held by another whose
+    mentions never give a postcode (a phoenix company at its predecessor's address): a
+    mention without a number at that postcode may be of either, so the name with the
+    postcode counts as held by as many companies as could be there (known there, or
+    known nowhere). Two mentions giving one number are that company wherever they are.
+    """
+    if _shares(a, b, {"company_number"}, b""):
+        return shared
+    names = [v for v, k in a.items() if k == "company" and v in b and v in holders]
+    places = {v for v, k in a.items() if k == "company_postcode" and v in b}
+    if not names or not places:
+        return shared
+    empty: Held = {}
+    most = 1
+    for name in names:
+        sites = _companies(tokens.get(r, empty) for r in holders[name])
+        if len(sites) > 1:
+            most = max(most, sum(1 for known in sites if not known or known & places))
+    return [(k, max(n, most)) if k == "company_postcode" else (k, n) for k, n in shared]
+
+
+#: A company name of this many letters or more (its ``company_near`` tokens are the name
+#: whole and with each letter deleted) one typo from another counts as that name.
+_LONG_COMPANY_NAME = 14
+
+
+def _long_name_near(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
+    kinds = {k for k, _n in shared}
+    if "company_near" not in kinds or "company" in kinds:
+        return False
+    length = min(sum(1 for k in h.values() if k == "company_near") for h in (a, b)) - 1
+    return length >= _LONG_COMPANY_NAME
+
+
+def _word_differs(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
+    """One phone, and a name word of one record that the other's name has neither the
+    start nor the sound of.
+
+    With the phone shared, each name word whose first two letters agree shares one
+    ``prefix_phone`` token (an initial has none), and each whose metaphone code agrees
+    shares its ``name_phone_near`` tokens, one per variant of the phone (as many as the
+    phone's own ``phone_near`` tokens). Fewer words agreeing both ways than the shorter
+    name has, and no whole name agreeing (with the date, the postcode, or by sound), is
+    another person at that phone: a family member or housemate with the house's landline
+    shares its family name, not the given one. A typo keeps a word's start or its sound.
+    """
+    kinds = {k for k, _n in shared}
+    if "phone" not in kinds or kinds & _WHOLE_NAME_OR_DOCUMENT:
+        return False
+
+    def count(items: Iterable[str], kind: str) -> int:
+        return sum(1 for k in items if k == kind)
+
+    agreed = [k for k, _n in shared]
+    heads = min(count(a.values(), "prefix_phone"), count(b.values(), "prefix_phone"))
+    if not 0 < count(agreed, "prefix_phone") < heads:
+        return False
+    per_code = count(agreed, "phone_near")  # the shared phone's variants
+    if not per_code:
+        return True
+    codes = min(count(h.values(), "name_phone_near") / max(count(h.values(), "phone_near"), 1) for h in (a, b))
+    return count(agreed, "name_phone_near") / per_code < codes - 0.5
 
 
 def entity_type(kinds: Iterable[str]) -> str:

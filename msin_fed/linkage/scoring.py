@@ -340,6 +340,7 @@ DEFAULT_MODEL = ScoringModel(
         "company_number": 12.0,
         "name_dob": 6.0,
         "name_phone_near": 6.0,
+        "prefix_phone": 6.0,
         "name_bank": 10.0,
         "email": 3.0,
         "nino": 6.0,
@@ -368,9 +369,10 @@ DEFAULT_MODEL = ScoringModel(
             # at one agency (its postcode, its landline, its address) must not add it up.
             "name_postcode": "name_contact", "phon_postcode": "name_contact",
             "name_phone": "name_contact", "name_address": "name_contact",
-            # One street address written with its postcode, district or town is one agreement;
-            # so is the date of birth there.
-            "address": "address", "dob_postcode": "dob_place", "dob_address": "dob_place"},
+            # One street address written with its postcode, district or town, and the
+            # house's phone, are one household; so is the date of birth there.
+            "phone": "household", "address": "household",
+            "dob_postcode": "dob_place", "dob_address": "dob_place"},
     threshold=10.0,
 )
 
