@@ -388,3 +388,19 @@ def test_knowing_a_phone_a_name_dictionary_tells_the_names_given_with_it(network
                if i.kind == "name_phone" and i.data.decode().endswith("|" + busiest)}
     assert set(found) == holders
     assert len(guesses) == len(dictionary) < 1_500
+
+
+def test_the_name_and_date_halves_of_the_new_kinds_hit_nothing(network: Network) -> None:
+    """The new kinds evaluated with their other half empty (every name, every date of
+    birth in the data): no token of them is of a name or a date alone."""
+    mentions, held = network
+    ms = [m for _r, m in mentions]
+    words = sorted({_folded_name(m.name.given, m.name.family) for m in ms if m.name is not None} - {""})
+    dates = sorted({normalize.date_of_birth(m.date_of_birth.value) for m in ms if m.date_of_birth is not None})
+    tails = ("", "|", "|+", "||locality ", "||district ")
+    guesses = [f"{kind}:{w}{tail}".encode() for kind in ("name_phone", "name_address", "name_dob", "name_postcode")
+               for w in words for tail in tails]
+    guesses += [f"{kind}:{d}{tail}".encode() for kind in ("dob_phone", "dob_address") for d in dates for tail in tails]
+    assert {k for m in ms for k in (i.kind for i in inputs_for_mention(m))} >= {
+        "name_phone", "name_address", "dob_phone", "dob_address", "phone_home", "bank_near"}
+    assert _hits(guesses, held) == Counter()
