@@ -32,6 +32,7 @@ __all__ = [
     "address",
     "bank_account",
     "company_number",
+    "date_fields",
     "date_of_birth",
     "email",
     "fold",
@@ -767,6 +768,31 @@ def parse_date_of_birth(
             fld, "wrong format (expected YYYY-MM-DD, DD/MM/YYYY, DD.MM.YYYY or YYYYMMDD)"
         )
     raise ValidationError(fld, "is outside 1900 to today")
+
+
+def date_fields(value: str, order: str = "dmy") -> tuple[int, int, int] | None:
+    """(year, month, day) as written in one of the numeric layouts of
+    :func:`parse_date_of_birth`, whether or not they name a real day (``31/02/1985`` is
+    ``(1985, 2, 31)``), or None. For a date that fails validation but still holds most of
+    a date of birth: its fields are evidence, never a date."""
+    text = value.strip() if isinstance(value, str) else ""
+    for shape, layout in _DOB_SHAPES:
+        match = shape.fullmatch(text)
+        if match is None:
+            continue
+        first, second, third = (int(g) for g in match.groups())
+        if layout == "ymd":
+            year, month, day = first, second, third
+        else:
+            if len(match.group(3)) == 2:
+                third = _century(third, _dt.date.today())
+            year, month, day = (third, first, second) if order == "mdy" else (third, second, first)
+        if month > 12 >= day >= 1:  # month and day the other way round
+            month, day = day, month
+        if 1900 <= year <= _dt.date.today().year and 1 <= month <= 12 and 1 <= day <= 31:
+            return year, month, day
+        return None
+    return None
 
 
 def date_of_birth(

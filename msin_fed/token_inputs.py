@@ -710,5 +710,13 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
             out.extend(_make("name_bank", head, value) for head in heads)
     if (given or family) and dob:
         out.extend(_name_band_inputs(given + family, dob))
+    elif given or family:
+        # A date of birth that names no real day (``31/02/1985``) still holds two fields
+        # of one: the name bands with the date's partial forms, never the whole date.
+        loose = next((f for f in mention.invalid_fields if f.column == "date_of_birth"), None)
+        fields = normalize.date_fields(loose.value) if loose is not None else None
+        if fields is not None:
+            year, month, day = fields
+            out.extend(_name_band_inputs(given + family, f"{year:04d}-{month:02d}-{day:02d}"))
     return list(dict.fromkeys(out))
 

@@ -8,7 +8,7 @@ agencies' office landlines and addresses are given by many unrelated people, the
 that must not chain them together; so are a gangmaster's mobile and the plate of the
 agency's minibus. Vietnamese (family name first, a middle name some members drop),
 Hungarian and Slovak people come with their own naming, names are transliterated in
-other ways by some members, and some people keep a mobile from home, which one member
+other ways by some members, dates of birth are keyed wrong (often naming no real day), and some people keep a mobile from home, which one member
 writes without its country prefix.
 
 ``write_set(directory, seed)`` writes ``member_<n>.csv`` files and returns them with the
@@ -134,6 +134,7 @@ class MemberStyle:
     tn: float = 0.0  # a temporary reference (TN + date of birth + sex) for a missing NINO
     bad_iban: float = 0.0  # an IBAN keyed with one character wrong (checksum fails)
     bad_postcode: float = 0.0  # a postcode cut to its district, or keyed with O for 0 / I for 1
+    bad_date: float = 0.0  # a date of birth keyed month first, or with the day's digits swapped
 
 
 #: Member ``n`` keeps data in style ``MEMBER_STYLES[n % len(MEMBER_STYLES)]``.
@@ -145,7 +146,7 @@ MEMBER_STYLES: tuple[MemberStyle, ...] = (
     MemberStyle(no_postcode=True, home_phone=0.7),
     MemberStyle(dates=("%d %b %Y", "%d-%b-%y", "%B %d, %Y"), junk=0.2, one_field=0.3),  # month names
     MemberStyle(dates=("%m-%d-%Y", "%m/%d/%Y"), nationality=True, bad_iban=0.3),
-    MemberStyle(home_phone=0.5, tn=0.5, bad_postcode=0.3),
+    MemberStyle(home_phone=0.5, tn=0.5, bad_postcode=0.3, bad_date=0.2),
 )
 STREETS = ["High Street", "Station Road", "Church Lane", "Mill Road", "Park Avenue",
            "Victoria Street", "Green Lane", "Manor Road", "Queens Road", "London Road",
@@ -332,6 +333,13 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
     row["given_name"], row["family_name"] = given, family
     if rng.random() < 0.9:
         row["date_of_birth"] = _dob_format(rng, p.dob, style)
+        if rng.random() < style.bad_date:
+            day = f"{p.dob.day:02d}"
+            if rng.random() < 0.5 and day[0] != day[1]:
+                day = day[::-1]  # the day's digits swapped: often no day of that month
+                row["date_of_birth"] = f"{day}/{p.dob.month:02d}/{p.dob.year}"
+            else:  # month first at a member that writes day first
+                row["date_of_birth"] = f"{p.dob.month:02d}/{day}/{p.dob.year}"
     home = False  # the phone written is the mobile from home
     if rng.random() < 0.65:
         row["phone"] = _phone_format(rng, p.phone)

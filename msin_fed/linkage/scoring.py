@@ -102,10 +102,9 @@ NAME_DOB_KINDS: frozenset[str] = frozenset(
 )
 #: Person kinds of a name with something other than the date of birth.
 NAME_OTHER_KINDS: frozenset[str] = frozenset({"name_postcode", "phon_postcode", "name_phone_near"})
-#: A whole name with a phone or a street address: not among those, so the name-and-date
-#: disagreement still counts against them (namesakes at one agency's line or address,
-#: born on other days, are other people).
-NAME_CONTACT_KINDS: frozenset[str] = frozenset({"name_phone", "name_address"})
+#: (``name_phone`` and ``name_address``, a whole name with a phone or a street address,
+#: are not among those: the name-and-date disagreement still counts against them, as
+#: namesakes at one agency's line or address born on other days are other people.)
 
 #: Every token kind :mod:`msin_fed.token_inputs` can emit (kept here so the coordinator,
 #: which must not import normalization, knows the closed set).

@@ -113,6 +113,13 @@ def _from_name_alone(given: str, family: str) -> list[bytes]:
         for i, word in enumerate(words) for key in names.name_keys(word)}
     out.extend(f"{kind}:{form}{tail}".encode() for kind in ("nick_dob", "name_dob_swap")
                for form in sorted(forms) for tail in ("", "|", "|****-**-**"))
+    # The name halves of the kinds that bind the whole name (or two of its three words)
+    # to a phone or a street address, with the other half empty or a bare separator.
+    whole_forms = {" ".join(sorted(set(words)))} | (
+        {" ".join(sorted(set(words) - {w})) for w in words} if len(set(words)) == 3 else set())
+    out.extend(f"{kind}:{form}{tail}".encode() for kind in ("name_phone", "name_address", "name_postcode",
+                                                             "name_dob")
+               for form in sorted(whole_forms) for tail in ("", "|", "|+", "||locality "))
     return out
 
 
@@ -131,7 +138,7 @@ def test_a_name_dictionary_recovers_nobody(network: Network) -> None:
     assert len(dictionary) > 100 and sum(m.date_of_birth is not None for _r, m in mentions) > 50
     # The network holds the kinds the attack below evaluates the name halves of.
     kinds = {i.kind for m in (m for _r, m in mentions) for i in inputs_for_mention(m)}
-    assert {"nick_dob", "name_dob_swap"} <= kinds
+    assert {"nick_dob", "name_dob_swap", "name_phone", "name_address"} <= kinds
     guesses = [x for given, family in sorted(dictionary) for x in _from_name_alone(given, family)]
     assert len(guesses) >= LSH_BANDS * len(dictionary)
     # Nothing is hit, so nothing can be ranked: not one record, not one person.

@@ -63,7 +63,11 @@ def test_the_date_halves_of_the_new_kinds_hit_nothing(shared: Shared) -> None:
         for form in (d, f"{year}-{{{low},{high}}}", f"{year}-{{{high},{low}}}"):
             guesses += [f"{kind}:{sep}{form}".encode() for kind in ("nick_dob", "name_dob_swap", "name_bank")
                         for sep in ("", "|")]
-    assert {i.kind for _m, inputs in entries for i in inputs} >= {"nick_dob", "name_dob_swap"}
+            # The date halves of the kinds binding a date of birth to a phone or an address.
+            guesses += [f"{kind}:{form}{tail}".encode() for kind in ("dob_phone", "dob_address", "dob_postcode")
+                        for tail in ("", "|", "|+", "||district ", "||locality ")]
+    assert {i.kind for _m, inputs in entries for i in inputs} >= {"nick_dob", "name_dob_swap", "dob_phone",
+                                                                  "dob_address"}
     assert _hits(guesses, held) == []
 
 

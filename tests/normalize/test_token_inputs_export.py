@@ -140,3 +140,15 @@ def test_a_street_in_a_district_alone_meets_the_street_with_its_postcode() -> No
     elsewhere = mention(street_address="12 High Street", postcode="PE22 8AA")
     assert data(district_only, "address") & data(whole, "address")
     assert not data(district_only, "address") & data(elsewhere, "address")
+
+
+def test_a_date_naming_no_real_day_still_gives_the_name_bands_of_its_fields() -> None:
+    impossible = mention(given_name="Ion", family_name="Popescu", date_of_birth="31/02/1985")
+    assert [f.column for f in impossible.invalid_fields] == ["date_of_birth"]
+    assert normalize.date_fields("31/02/1985") == (1985, 2, 31)
+    assert normalize.date_fields("12/25/1985") == (1985, 12, 25)  # month first in a day-first file
+    assert not data(impossible, "name_dob", "part_dob", "dob_postcode")  # never a whole date
+    same = mention(given_name="Ion", family_name="Popescu", date_of_birth="1985-02-13")
+    namesake = mention(given_name="Ion", family_name="Popescu", date_of_birth="1979-07-13")
+    assert data(impossible, "name_lsh_dob") & data(same, "name_lsh_dob")
+    assert not data(impossible, "name_lsh_dob") & data(namesake, "name_lsh_dob")
