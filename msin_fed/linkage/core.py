@@ -14,17 +14,19 @@ holders share besides it:
 * an issued person identifier (NINO, passport, national id, bank account) or a
   site/company token stands for one entity; its holders are one entity unless they
   contradict each other (both hold a name with a date of birth and share none of its
-  tokens, both hold a NINO or passport and share neither it nor a near miss of it, two
-  companies with different numbers or, without numbers, at two postcodes, a site at two
-  postcodes or in two localities, one bank account given by people whose names share no
-  word's sound nor start), and a group
-  never takes in a holder that contradicts one of its members (a mention without a
-  company number does not bridge two numbers);
+  tokens, both hold a NINO or passport and share neither it nor a near miss of it, a
+  site at two postcodes or in two localities, one bank account given by people whose
+  names share no word's sound nor start), and a group never takes in a holder that
+  contradicts one of its members; company tokens' holders are grouped as companies
+  (:func:`_companies`): one per number, at every postcode its numbered mentions give
+  (a company's sites), and a mention without a number joins the company known at its
+  postcode, or is another company when none is (one trading name in two towns);
 * any other token (a phone, an address, a plate, a name composite) is held by as many
   entities as its holders form groups when two holders are joined only if they also
-  share an issued identifier, a whole name with its date of birth, or a name with the
-  same postcode or phone (for name tokens: an issued identifier or a phone, e-mail, plate
-  or address).
+  share an issued identifier, a whole name with its date of birth, or the whole name
+  (or its sound) with the same postcode (for name tokens: an issued identifier or a
+  phone, e-mail, plate or address). One name word's sound with the phone is no proof:
+  a family giving the house's landline shares it.
 
 So a NINO held by six records that also share a name and a phone counts as one entity
 and keeps its full weight, while an agency landline held by six workers who share
@@ -36,7 +38,7 @@ gains or loses a holder, and the pairs it touches are exactly those rescored the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -135,7 +137,8 @@ def entity_count(
         return 1
     held = [tokens.get(r, {}) for r in ids]
     if kind in COMPANY_KINDS:
-        return max(len(_companies(held, places=kind != "company_near")), 1)
+        seed = [tokens.get(r, {}) for r in pair] if pair is not None and kind == "company_near" else []
+        return max(len(_companies(held, seed)), 1)
     if kind in IDENTITY_KINDS:
         # Holders join unless they contradict, and a group never takes in a holder that
         # contradicts one of its members: a mention without a company number must not
@@ -175,7 +178,7 @@ def entity_count(
     return count
 
 
-def _companies(held: Iterable[Held], places: bool = True) -> list[set[bytes]]:
+def _companies(held: Iterable[Held], pair: Sequence[Held] = ()) -> list[set[bytes]]:
     """The companies the holders of one company token are, each as the postcodes it is
     known at (its ``company_postcode`` tokens; empty when none is known).
 
@@ -186,20 +189,33 @@ def _companies(held: Iterable[Held], places: bool = True) -> list[set[bytes]]:
     known at its postcode (the name with the postcode, ``company_postcode``, is shared) or
     of no known postcode; a mention at a postcode no company is known at is another
     company, as far as anyone can tell: one trading name in two towns. A mention without
-    number or postcode joins the first company. Postcodes are read from the name with its postcode, so holders of a name one typo
-    apart (``company_near``, ``places`` false) are told apart by their numbers only.
+    number or postcode joins the first company.
+
+    ``pair``: for a name one typo off (``company_near``) the two records scored, which
+    start as one company: their postcodes are of two spellings of the name and cannot be
+    compared with each other, but every other holder's can be compared with theirs, so a
+    near miss of a name that other companies hold is as ambiguous as the name.
     """
     numbers: list[set[bytes]] = []
     sites: list[set[bytes]] = []
     rest: list[set[bytes]] = []
+
+    def own(h: Held, kind: str) -> set[bytes]:
+        return {v for v, k in h.items() if k == kind}
+
+    if pair:
+        numbers.append(set().union(*(own(h, "company_number") for h in pair)))
+        sites.append(set().union(*(own(h, "company_postcode") for h in pair)))
     for h in held:
-        number = {v for v, k in h.items() if k == "company_number"}
-        place = {v for v, k in h.items() if k == "company_postcode"} if places else set()
+        if any(h is p for p in pair):
+            continue
+        number, place = own(h, "company_number"), own(h, "company_postcode")
         if not number:
             rest.append(place)
             continue
         for i, known in enumerate(numbers):
-            if known & number:
+            # its number's company, or (for the pair) a company of no number at its place
+            if known & number or (not known and (not place or not sites[i] or sites[i] & place)):
                 known |= number
                 sites[i] |= place
                 break
@@ -272,7 +288,7 @@ def score_pairs(
                 continue
             if kind in IDENTITY_KINDS and len(group) == 2:
                 n = 1  # the pair alone: whether they contradict is its own evidence
-            elif kind in IDENTITY_KINDS and kind not in COMPANY_KINDS:
+            elif kind in IDENTITY_KINDS and (kind not in COMPANY_KINDS or kind == "company_near"):
                 n = entity_count(value, kind, group, tokens, (a, b))
             elif value in counts:
                 n = counts[value]

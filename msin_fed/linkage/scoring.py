@@ -87,9 +87,9 @@ SITE_KINDS: frozenset[str] = frozenset(
 COMPANY_KINDS: frozenset[str] = frozenset({"company", "company_postcode", "company_near", "company_number"})
 
 #: A company's name (with or without its postcode, or one typo from it): held by two
-#: companies that contradict each other (other numbers, other postcodes: a phoenix, or one
-#: trading name in two towns), it names neither, and only what is the company's own (its
-#: number) links their mentions.
+#: companies (other numbers: a phoenix; or mentions at a postcode no numbered company is
+#: known at: one trading name in two towns; see :func:`msin_fed.linkage.core.entity_count`),
+#: it names neither, and only what is the company's own (its number) links their mentions.
 COMPANY_NAME_KINDS: frozenset[str] = frozenset({"company", "company_postcode", "company_near"})
 
 #: Kinds whose value stands for one entity (see :func:`msin_fed.linkage.core.entity_count`).
@@ -363,6 +363,8 @@ DEFAULT_MODEL = ScoringModel(
         "phone_home": 12.5,
     },
     # One company's name, with its postcode or one typo from it, is one agreement, not three.
+    # A phone and an address are one household's: housemates give both, so together they
+    # count as the better of the two (a person's own phone matches alone anyway).
     groups={"company": "company", "company_postcode": "company", "company_near": "company",
             # A whole name where the person lives or answers is one agreement: namesakes
             # at one agency (its postcode, its landline, its address) must not add it up.

@@ -151,3 +151,12 @@ def test_a_phoenix_known_nowhere_leaves_its_predecessors_postcode_ambiguous(tmp_
     # Without the new company, the postcode names the old one.
     assert pair_set(matcher_of([r for r in records if r[0] != "p3"]).pairs()) == {
         ("p1", "p2"), ("p1", "p4"), ("p2", "p4")}
+
+
+def test_a_typo_of_a_name_two_companies_hold_is_as_ambiguous_as_the_name(tmp_path: Path) -> None:
+    typo = ("t5", "m5", dict(company_name="Harvest Labur Services Ltd"))
+    records = [*TWO_TOWNS, typo]
+    assert pair_set(matcher_of(records).pairs()) == {("t1", "t2"), ("t3", "t4")}
+    assert engine_clusters(records, tmp_path / "shared.db") == [{"t1", "t2"}, {"t3", "t4"}]
+    # Held by one company only, the same typo is that company.
+    assert pair_set(matcher_of([*TWO_TOWNS[:2], typo]).pairs()) == {("t1", "t2"), ("t1", "t5"), ("t2", "t5")}
