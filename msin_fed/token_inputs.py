@@ -461,7 +461,9 @@ def _is_street(street: str, *towns: str) -> bool:
     """
     town_words = {w for t in towns for w in t.split()}
     words = street.split()
-    own = [w for w in words if w.isalpha() and w not in town_words and w not in _THOROUGHFARES]
+    # The letters of each word (``127manor``, a number keyed onto the name, is ``manor``).
+    letters = [re.sub(r"[^a-z]", "", w) for w in words]
+    own = [w for w in letters if len(w) >= 2 and w not in town_words and w not in _THOROUGHFARES]
     return bool(own) and any(any(ch.isdigit() for ch in w) or w in _THOROUGHFARES for w in words)
 
 
