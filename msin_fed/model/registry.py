@@ -368,10 +368,12 @@ def parse_mention(
             tn_dob = normalize.temporary_reference_dob(raw)
             if tn_dob is not None:
                 # HMRC's temporary reference (TN + date of birth + sex) is no NINO and
-                # names no one; the date it carries is the holder's, kept when the row
-                # has none of its own.
+                # names no one: kept as an invalid field (so redaction still hides it from
+                # narratives), never tokenized; the date it carries is the holder's, used
+                # when the row has none of its own.
                 if "date_of_birth" not in values and not _cell(row, "date_of_birth", []):
                     values["date_of_birth"] = DateOfBirth(tn_dob)
+                bad(column, raw, "is a temporary reference number (TN), not a National Insurance number")
                 continue
         kind = next(t for t in _BY_COLUMN[column] if t.claims(raw, context))
         try:
