@@ -16,10 +16,13 @@ Prints, per figure, the median of ``--repeat`` runs:
    (``msin_fed.redaction.corpus``, split ``heldout``, a seed not tuned on) that the
    verifier passes, redacted before timing. Requests are built and signed before timing.
    With each, the CPU seconds per record of the coordinator processes (their intake
-   workers included), of the database server and of the client;
+   workers included), of the database server and of the client. ``--compare-python PY``
+   also runs unverified intake with coordinators started by another interpreter (another
+   checkout's venv: the build before a change), interleaved in the same runs;
 2. the raw insert rate of the same rows into the same schema in the same run: COPY on
-   PostgreSQL, the store's own multi-row inserts on SQLite; one transaction per batch,
-   rows prepared before timing; and the ratio of unverified intake to it;
+   PostgreSQL (text and binary, the faster counts), the store's own multi-row inserts on SQLite; one transaction per batch,
+   rows prepared before timing; and the ratio of unverified intake to it (the median of
+   each run's ratio, since the machine's speed drifts between runs);
 3. with ``--records N``: time and peak memory to hold and match N records from
    ``--scale-members`` members through the coordinator's MatchEngine in this process
    (records and token rows through the store's bulk inserts, matching batch by batch
@@ -239,7 +242,8 @@ def _rows(records: Sequence[SharedRecord]) -> tuple[list[tuple[object, ...]], li
 def raw_insert_rate(records: Sequence[SharedRecord], dbs: Databases, tag: str, batch: int) -> float:
     """Records/s writing the rows intake writes (records, tokens, record_tokens) for
     ``records`` into a fresh store's schema, one transaction per batch: COPY on
-    PostgreSQL, the store's multi-row inserts on SQLite. No checks, no matching."""
+    PostgreSQL (the faster of text and binary), the store's multi-row inserts on SQLite.
+    No checks, no matching."""
     url = dbs.fresh(tag)
     store = SharedStore(url)  # the schema, indexes included
     batches = [_rows(records[i : i + batch]) for i in range(0, len(records), batch)]
@@ -261,19 +265,43 @@ def raw_insert_rate(records: Sequence[SharedRecord], dbs: Databases, tag: str, b
     import psycopg
 
     now = dt.datetime.now(dt.UTC)
-    rec_sql = f"COPY records ({', '.join(RECORD_COLUMNS)}) FROM STDIN"
-    tok_sql = f"COPY tokens ({', '.join(TOKEN_COLUMNS)}) FROM STDIN"
-    rt_sql = f"COPY record_tokens ({', '.join(RECORD_TOKEN_COLUMNS)}) FROM STDIN"
-    with psycopg.connect(dbs.dsn(url)) as conn:
-        start = time.perf_counter()
-        for recs, toks, packed in batches:
-            with conn.transaction(), conn.cursor() as cur:
-                for sql, rows, extra in ((rec_sql, recs, (now,)), (tok_sql, toks, ()), (rt_sql, packed, ())):
-                    with cur.copy(sql) as copy:
-                        for row in rows:
-                            copy.write_row(row + extra)
-        elapsed = time.perf_counter() - start
-    return len(records) / elapsed
+    tables = (("records", RECORD_COLUMNS, (now,)), ("tokens", TOKEN_COLUMNS, ()), ("record_tokens", RECORD_TOKEN_COLUMNS, ()))
+    types = {name: _pg_column_types(url, name, columns) for name, columns, _extra in tables}
+    rates = []
+    # Text and binary COPY (the store writes binary), each into a fresh copy of the schema:
+    # which is faster varies with the load, and the baseline is the faster one.
+    for binary in (False, True):
+        url = dbs.fresh(f"{tag}{'b' if binary else 't'}")
+        SharedStore(url).close()
+        with psycopg.connect(dbs.dsn(url)) as conn:
+            start = time.perf_counter()
+            for batch_rows in batches:
+                with conn.transaction(), conn.cursor() as cur:
+                    for (name, columns, extra), rows in zip(tables, batch_rows, strict=True):
+                        sql = f"COPY {name} ({', '.join(columns)}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+                        with cur.copy(sql) as copy:
+                            if binary:
+                                copy.set_types(types[name])
+                            for row in rows:
+                                copy.write_row(row + extra)
+            rates.append(len(records) / (time.perf_counter() - start))
+    return max(rates)
+
+
+def _pg_column_types(url: str, table: str, columns: Sequence[str]) -> list[str]:
+    """PostgreSQL's type names of ``table``'s ``columns``, for binary COPY."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = dict(
+                conn.execute(
+                    sa.text("SELECT column_name, udt_name FROM information_schema.columns WHERE table_name = :t"),
+                    {"t": table},
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    return [found[c] for c in columns]
 
 
 # ------------------------------------------------------------------ intake over gRPC
@@ -293,8 +321,12 @@ class Network:
             self.members.append(pki.load_identity(root / f"m{i:02d}"))
 
 
-def _serve(run_dir: Path, net: Network, url: str, batch: int, verify: bool, workers: int | None) -> tuple[subprocess.Popen[str], int]:
-    """Start ``msin coordinator serve`` in its own process, as deployed; (process, port)."""
+def _serve(
+    run_dir: Path, net: Network, url: str, batch: int, verify: bool, workers: int | None, python: str
+) -> tuple[subprocess.Popen[str], int]:
+    """Start ``msin coordinator serve`` in its own process, as deployed; (process, port).
+    It runs in ``run_dir`` so that ``python`` imports its own checkout, not the one in the
+    current directory."""
     run_dir.mkdir(parents=True, exist_ok=True)
     server: dict[str, object] = {
         "listen": "127.0.0.1:0",
@@ -319,7 +351,8 @@ def _serve(run_dir: Path, net: Network, url: str, batch: int, verify: bool, work
         )
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "msin_fed.cli", "coordinator", "serve", "--config", str(config)],
+        [python, "-m", "msin_fed.cli", "coordinator", "serve", "--config", str(config)],
+        cwd=run_dir,
         stdout=subprocess.PIPE,
         stderr=(run_dir / "coordinator.stderr").open("w"),
         text=True,
@@ -360,7 +393,7 @@ def _requests(net: Network, records: Sequence[SharedRecord], batch: int) -> dict
 
 def intake_rate(
     net: Network, run_dir: Path, dbs: Databases, tag: str, records: Sequence[SharedRecord], batch: int,
-    verify: bool, processes: int, workers: int | None,
+    verify: bool, processes: int, workers: int | None, python: str = sys.executable,
 ) -> Intake:
     """Records/s through SubmitBatch over loopback TLS to ``processes`` coordinator
     processes sharing one fresh store (one client thread per member, members spread over
@@ -368,7 +401,7 @@ def intake_rate(
     requests = _requests(net, records, batch)
     url = dbs.fresh(tag)
     SharedStore(url).close()  # the schema, made once before the servers race to make it
-    procs = [_serve(run_dir / f"p{i}", net, url, batch, verify, workers) for i in range(processes)]
+    procs = [_serve(run_dir / f"p{i}", net, url, batch, verify, workers, python) for i in range(processes)]
     server = dbs.server()
     try:
         names = [m.name for m in net.members]
@@ -494,6 +527,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per intake figure (median)")
     parser.add_argument("--narratives", type=int, default=300, help="held-out corpus reports to redact for intake")
     parser.add_argument("--no-verify-run", action="store_true", help="skip the verifier-on intake runs")
+    parser.add_argument(
+        "--compare-python", help="also run unverified intake with coordinators of this interpreter (another build)"
+    )
     args = parser.parse_args(argv)
 
     print(f"machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
@@ -526,32 +562,38 @@ def _intake(args: argparse.Namespace, root: Path, dbs: Databases) -> None:
     mean_len = sum(map(len, narratives)) / len(narratives)
     print(f"narratives: {len(narratives)} redacted held-out reports the verifier passes, {mean_len:.0f} characters on average")
     kind = "COPY" if dbs.postgres else "multi-row INSERT"
+    # (label, verify, interpreter): the headline with the verifier on, then off, then off
+    # with the build compared against, in that order in every run.
+    variants = [("verifier on ", True, sys.executable)] if not args.no_verify_run else []
+    variants.append(("verifier off", False, sys.executable))
+    if args.compare_python:
+        variants.append(("verifier off, --compare-python build", False, args.compare_python))
     for n_proc in args.processes:
-        results: dict[bool, list[Intake]] = {True: [], False: []}
+        results: dict[str, list[Intake]] = {label: [] for label, _v, _p in variants}
         raw: list[float] = []
+        loads: list[float] = []
         for rep in range(args.repeat):
             recs = make_records(args.intake_records, names, TokenSource(args.intake_records, seed=rep), narratives)
             raw.append(raw_insert_rate(recs, dbs, f"raw{n_proc}_{rep}", args.batch))
-            for verify in (True, False) if not args.no_verify_run else (False,):
-                tag = f"in{n_proc}_{rep}_{int(verify)}"
-                results[verify].append(
-                    intake_rate(net, root / tag, dbs, tag, recs, args.batch, verify, n_proc, args.intake_workers)
+            for k, (label, verify, python) in enumerate(variants):
+                tag = f"in{n_proc}_{rep}_{k}"
+                results[label].append(
+                    intake_rate(net, root / tag, dbs, tag, recs, args.batch, verify, n_proc, args.intake_workers, python)
                 )
+            loads.append(os.getloadavg()[0])
             dbs.drop_all()
         med_raw = statistics.median(raw)
         print(f"\n{n_proc} coordinator process(es), {args.members} members, batches of {args.batch}, "
-              f"{args.intake_records:,} records a run, median of {args.repeat}:")
-        for verify in (True, False):
-            runs = results[verify]
-            if not runs:
-                continue
+              f"{args.intake_records:,} records a run, median of {args.repeat} "
+              f"(load average {min(loads):.1f} to {max(loads):.1f} after the runs):")
+        for label, runs in results.items():
             rate = statistics.median(r.rate for r in runs)
+            ratio = statistics.median(r.rate / b for r, b in zip(runs, raw, strict=True))
             cpu = [statistics.median(getattr(r, f) for r in runs) for f in ("cpu_coordinator", "cpu_database", "cpu_client")]
-            label = "verifier on " if verify else "verifier off"
-            print(f"  intake, {label}: {rate:,.0f} records/s ({rate / med_raw:.0%} of raw); CPU ms/record: "
+            print(f"  intake, {label}: {rate:,.0f} records/s ({ratio:.0%} of raw, per run "
+                  f"{', '.join(f'{r.rate / b:.0%}' for r, b in zip(runs, raw, strict=True))}); CPU ms/record: "
                   f"coordinator {cpu[0] * 1e3:.3f}, database {cpu[1] * 1e3:.3f}, client {cpu[2] * 1e3:.3f}")
         print(f"  raw {kind} of the same rows: {med_raw:,.0f} records/s")
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,7 +12,8 @@
     max_batch = 1000                 # submissions per SubmitBatch
     workers = 64                     # gRPC worker threads (each open event stream holds one)
     intake_workers = 2               # processes checking submitted records, redaction verification
-                                     # included (0: in the server's process; default: the core count)
+                                     # included (0: in the server's process; default: the core count
+                                     # when verifying, else 0)
     max_streams = 48                 # open Subscribe streams at most (RESOURCE_EXHAUSTED beyond)
     member_streams = 4               # open Subscribe streams per member
     analyst_streams = 8              # streams kept for analysts: members never use these
@@ -72,11 +73,16 @@ from .insights._config import InsightConfig
 __all__ = ["CaseConfig", "CoordinatorConfig", "SmtpConfig", "default_intake_workers", "load_config"]
 
 
-def default_intake_workers() -> int:
-    """One checking process per core (at most 64). With verification on, the residue scan
-    is most of intake's CPU (about 0.35 ms of the 0.65 ms per record of a 700-character
-    narrative, bench/coordinator.py), and the writer mostly waits on the database, so every
-    core checks."""
+def default_intake_workers(verify: bool = True) -> int:
+    """One checking process per core (at most 64) when narratives are verified, else none.
+
+    With verification on, the residue scan is most of intake's CPU (about 0.35 ms of the
+    0.65 ms per record of a 700-character narrative, bench/coordinator.py), and the writer
+    mostly waits on the database, so every core checks. Without it the remaining checks
+    (about 0.02 ms a record) cost less than sending the batch to a worker and its checked
+    rows back (about 0.05 ms, most of it unpickling in the server), so the server checks."""
+    if not verify:
+        return 0
     return max(1, min(64, os.cpu_count() or 1))
 
 
@@ -128,7 +134,7 @@ class CoordinatorConfig:
     max_batch: int = 1000
     workers: int = 64
     #: Processes checking submitted records; 0 checks in the server's process, None picks
-    #: :func:`default_intake_workers`.
+    #: :func:`default_intake_workers` (none when narratives are not verified).
     intake_workers: int | None = None
     max_streams: int = 48
     member_streams: int = 4

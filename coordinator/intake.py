@@ -2,24 +2,27 @@
 
 A submitted batch's signature and submission ids are checked (:func:`check_batch`), then
 each record not already stored is parsed and validated
-(:func:`msin_fed.wire.record_from_bytes`), its member id and tokens checked against the
+(:func:`msin_fed.wire.record_parts_from_bytes`: the checks of ``record_from_bytes``,
+with the tokens checked in bulk as tuples), its member id and tokens checked against the
 caller and the accepted epoch, and its narrative re-verified by the redaction verifier
 (:func:`check_records`). What survives is a :class:`Checked`:
 the ``records`` row and the token rows, plain tuples and bytes that cross a process
 boundary cheaply and go to the database as they are.
 
 Why worker processes: the store's writes and matching run in one writer (SQLite has one),
-and CPython runs one thread of Python at a time. Checking is about a third of intake's
-Python work (more with Presidio on), so :class:`IntakeWorkers` moves it to other
-processes; the writer stores one batch while workers check the next ones. The writer
-looks up which submission ids are stored already (one indexed read) and hands the rest
-of the batch over. With
-``intake_workers = 0`` everything runs in the server's process (tests, one-core hosts).
+and CPython runs one thread of Python at a time. With verification on, checking is most
+of intake's Python work, so :class:`IntakeWorkers` moves it to other processes; the
+writer stores one batch while workers check the next ones. Without it the checks cost
+less than the round trip (the checked rows are unpickled in the server), so by default
+no workers run and the server's threads check. The server looks up which submission ids
+are stored already (one indexed read) and checks or hands over the rest of the batch.
+With ``intake_workers = 0`` everything runs in the server's process (tests, one-core hosts).
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import multiprocessing
 import os
 import re
@@ -33,10 +36,10 @@ from typing import Any, NamedTuple, Protocol
 
 from msin_fed.errors import MsinError, ValidationError
 from msin_fed.linkage.scoring import token_kinds
-from msin_fed.wire import SignedPart, record_from_bytes, verify_batch
+from msin_fed.wire import SignedPart, record_parts_from_bytes, verify_batch
 
-from .matching import RecordTokens, prepare_tokens
-from .store import SharedStore
+from .matching import RecordTokens, TokenRow
+from .store import SharedStore, pack_tokens
 
 __all__ = [
     "AccessDenied",
@@ -142,32 +145,46 @@ def check_records(
     """
     out: list[Checked] = []
     for i, data in items:
-        where = f"submissions[{i}]"
         try:
-            record = record_from_bytes(data)
+            record, pairs, tokens_epoch = record_parts_from_bytes(data)
         except ValidationError as exc:
             inner = exc.field if exc.field.startswith("record") else f"record.{exc.field}"
-            raise ValidationError(f"{where}.{inner}", exc.problem) from None
+            raise ValidationError(f"submissions[{i}].{inner}", exc.problem) from None
         if record.member_id != member_id:
-            raise AccessDenied(f"{where}.record.member_id is not the caller's member id")
-        for t in record.tokens:
-            if t.epoch != epoch:
-                raise ValidationError(
-                    f"{where}.record.tokens", f"key epoch {t.epoch} is not the accepted epoch {epoch}"
-                )
-            if t.kind not in _KINDS:
-                raise ValidationError(f"{where}.record.tokens", "unknown token kind")
+            raise AccessDenied(f"submissions[{i}].record.member_id is not the caller's member id")
+        # A record's tokens share one epoch (checked with them), so it is checked once.
+        if tokens_epoch is not None and tokens_epoch != epoch:
+            raise ValidationError(
+                f"submissions[{i}].record.tokens", f"key epoch {tokens_epoch} is not the accepted epoch {epoch}"
+            )
+        if not _KINDS.issuperset([k for k, _v in pairs]):
+            raise ValidationError(f"submissions[{i}].record.tokens", "unknown token kind")
         if verifier is not None and record.narrative:
             verifier.verify(record.narrative)  # RedactionRefused: types and positions only
         out.append(
             Checked(
                 record.record_id,
                 record.member_id,
-                SharedStore.record_values(record),
-                prepare_tokens(record.record_id, record.member_id, record.tokens, epoch),
+                SharedStore.record_values(record, tokens_epoch),
+                _record_tokens(record.record_id, record.member_id, pairs, epoch),
             )
         )
     return out
+
+
+def _record_tokens(record_id: str, member_id: str, pairs: list[tuple[str, bytes]], epoch: int) -> RecordTokens:
+    """:func:`.matching.prepare_tokens` of checked ``(kind, value)`` pairs of one epoch:
+    each pair once, in order, without a Token object or a type test per token."""
+    unique = list(dict.fromkeys(pairs))
+    rows = [
+        _as_token_row((record_id, member_id, kind, value, epoch, _from_bytes(value[:8], "big", signed=True)))
+        for kind, value in unique
+    ]
+    return RecordTokens(rows, pack_tokens(unique))
+
+
+_as_token_row = functools.partial(tuple.__new__, TokenRow)
+_from_bytes = int.from_bytes  # .store.token_key, inlined: it runs for every token
 
 
 # ---------------------------------------------------------------- worker processes

@@ -95,7 +95,9 @@ class CoordinatorServer:
         self.store = store or SharedStore(config.store_url, serving=True)
         self.checkpointer = Checkpointer.from_config(config, self.store)
         self.audit = AuditLog(self.store, config.audit_head_file, self.checkpointer)
-        n_workers = default_intake_workers() if config.intake_workers is None else config.intake_workers
+        n_workers = (
+            default_intake_workers(verifier is not None) if config.intake_workers is None else config.intake_workers
+        )
         # Workers load the standard verifier themselves when this server verifies at all.
         self.intake_workers = IntakeWorkers(n_workers, verifier is not None) if n_workers else None
         self.service = CoordinatorService(

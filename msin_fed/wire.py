@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Protocol
 
 from google.protobuf.message import DecodeError
@@ -51,6 +52,7 @@ from msin_fed.model.events import (
     MatchChange,
     MatchEvent,
 )
+from msin_fed.model.shared import valid_token_parts
 from msin_fed.proto import coordinator_pb2 as pb
 
 __all__ = [
@@ -76,6 +78,7 @@ __all__ = [
     "recommendation_to_pb",
     "record_from_bytes",
     "record_from_pb",
+    "record_parts_from_bytes",
     "record_to_pb",
     "sealed_message_from_pb",
     "sealed_message_to_pb",
@@ -132,6 +135,19 @@ def grade_to_pb(grade: Grade) -> pb.Grade:
 
 def grade_from_pb(msg: pb.Grade, field: str = "grade") -> Grade:
     """The grade of a wire message; every part must be set."""
+    parts = (msg.source, msg.assessment, msg.handling)
+    known = _GRADES.get(parts)
+    if known is not None:  # one of the 30 valid grades, built once (Grade is immutable)
+        return known
+    grade = _grade_from_pb(msg, field)
+    _GRADES[parts] = grade
+    return grade
+
+
+_GRADES: dict[tuple[int, int, int], Grade] = {}
+
+
+def _grade_from_pb(msg: pb.Grade, field: str) -> Grade:
     try:
         source = SourceEvaluation(int(msg.source))
     except ValueError:
@@ -170,6 +186,10 @@ def record_to_pb(record: SharedRecord) -> pb.SharedRecord:
 def record_from_pb(msg: pb.SharedRecord) -> SharedRecord:
     """The shared record of a wire message, fully validated (ValidationError names the field)."""
     tokens = tuple([Token(t.kind, t.value, t.epoch) for t in msg.tokens])  # upb gives str, bytes, int
+    return _record_from_pb(msg, tokens)
+
+
+def _record_from_pb(msg: pb.SharedRecord, tokens: tuple[Token, ...]) -> SharedRecord:
     return SharedRecord(
         record_id=msg.record_id,
         member_id=msg.member_id,
@@ -199,14 +219,36 @@ def _shared_at(msg: pb.SharedRecord) -> _dt.datetime | None:
         ) from None
 
 
-def record_from_bytes(data: bytes) -> SharedRecord:
-    """Parse and validate a serialized SharedRecord."""
+def _parse_record(data: bytes) -> pb.SharedRecord:
     msg = pb.SharedRecord()
     try:
         msg.ParseFromString(data)
     except DecodeError:
         raise ValidationError("record", "is not a serialized msin.v1.SharedRecord") from None
-    return record_from_pb(msg)
+    return msg
+
+
+def record_from_bytes(data: bytes) -> SharedRecord:
+    """Parse and validate a serialized SharedRecord."""
+    return record_from_pb(_parse_record(data))
+
+
+def record_parts_from_bytes(data: bytes) -> tuple[SharedRecord, list[tuple[str, bytes]], int | None]:
+    """:func:`record_from_bytes` as intake needs it: the record without its tokens
+    (``tokens=()``), its tokens' ``(kind, value)`` pairs in order, and their one epoch
+    (None without tokens). The same checks, refused with the same first error.
+
+    Tokens are checked in bulk (:func:`msin_fed.model.shared.valid_token_parts`) rather
+    than built one :class:`Token` at a time; when that check fails, the record is built
+    whole to raise exactly the error :func:`record_from_bytes` raises.
+    """
+    msg = _parse_record(data)
+    parts = [(t.kind, t.value, t.epoch) for t in msg.tokens]
+    if not valid_token_parts(parts):
+        record = record_from_pb(msg)  # raises the first problem, in record_from_bytes' order
+        return replace(record, tokens=()), [(t.kind, t.value) for t in record.tokens], record.epoch
+    # Valid tokens pass SharedRecord's own token checks, so with none its checks are the same.
+    return _record_from_pb(msg, ()), [(k, v) for k, v, _e in parts], parts[0][2] if parts else None
 
 
 class SignedPart(Protocol):

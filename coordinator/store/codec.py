@@ -6,6 +6,7 @@ Pure functions, no database: the match engine and intake workers use them off th
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,11 +18,18 @@ __all__ = ["aware", "pack_tokens", "record_of", "record_values", "token_key", "u
 def pack_tokens(pairs: Iterable[tuple[str, bytes]]) -> bytes:
     """``(kind, value)`` pairs as one blob: per pair, a length byte and the kind (ASCII),
     a length byte and the value."""
-    out = bytearray()
-    for kind, value in pairs:
-        k = kind.encode("ascii")
-        out += bytes((len(k),)) + k + bytes((len(value),)) + value
-    return bytes(out)
+    return b"".join([_kind_head(kind) + _LENGTH[len(value)] + value for kind, value in pairs])
+
+
+@functools.cache
+def _kind_head(kind: str) -> bytes:
+    # A handful of kinds exist: their length byte and ASCII, made once each.
+    k = kind.encode("ascii")
+    return _LENGTH[len(k)] + k
+
+
+#: The length byte of each length 0-255 (a longer kind or value cannot be packed: IndexError).
+_LENGTH = tuple(bytes((n,)) for n in range(256))
 
 
 def unpack_tokens(blob: bytes | memoryview) -> list[tuple[str, bytes]]:
@@ -54,9 +62,10 @@ def aware(value: _dt.datetime | None) -> _dt.datetime | None:
     return value
 
 
-def record_values(record: SharedRecord) -> tuple[Any, ...]:
+def record_values(record: SharedRecord, epoch: int | None = None) -> tuple[Any, ...]:
     """The ``records`` row of a shared record without ``received_at``
-    (:data:`.schema.RECORD_COLUMNS` order)."""
+    (:data:`.schema.RECORD_COLUMNS` order). ``epoch``: its tokens' key epoch when the
+    record is given without them (intake holds tokens apart)."""
     return (
         record.record_id,
         record.member_id,
@@ -70,7 +79,7 @@ def record_values(record: SharedRecord) -> tuple[Any, ...]:
         str(record.grade),
         record.tlp.value,
         record.time_sensitive,
-        record.epoch,
+        record.epoch if epoch is None else epoch,
         record.shared_at,
     )
 

@@ -45,6 +45,13 @@ def test_default_intake_workers_is_the_core_count(monkeypatch: pytest.MonkeyPatc
     assert default_intake_workers() == 1
 
 
+def test_no_intake_workers_by_default_without_verification(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without the verifier the checks left cost less than a round trip to a worker.
+    monkeypatch.setattr("os.cpu_count", lambda: 6)
+    assert default_intake_workers(verify=False) == 0
+    assert default_intake_workers(verify=True) == 6
+
+
 def test_worker_verification_refuses_what_the_verifier_refuses_for_every_class(
     tmp_path: Path, coordinator_identity: pki.Identity, make_identity: Callable[[str, str], pki.Identity]
 ) -> None:

@@ -25,6 +25,16 @@ def pooled(tmp_path: Path, coordinator_identity: pki.Identity) -> Iterator[Live]
         handle.close()
 
 
+@pytest.fixture
+def unpooled(tmp_path: Path, coordinator_identity: pki.Identity) -> Iterator[Live]:
+    """The default without verification: no workers, every check in the server's process."""
+    with CoordinatorServer(make_config(tmp_path, coordinator_identity, intake_workers=None)) as server:
+        assert server.intake_workers is None
+        handle = Live(server)
+        yield handle
+        handle.close()
+
+
 def _code(exc: pytest.ExceptionInfo[grpc.RpcError]) -> grpc.StatusCode:
     return exc.value.code()  # type: ignore[attr-defined,no-any-return]
 
@@ -43,7 +53,11 @@ def test_worker_checked_batches_store_match_and_replay_once(pooled: Live, make_i
     assert [(a, b) for a, b, _s in pooled.server.service.engine.pairs()] == [("a3", "b1")]
 
 
-def test_worker_refusals_name_the_field_and_store_nothing(pooled: Live, make_identity: MakeId) -> None:
+@pytest.mark.parametrize("where", ["pooled", "unpooled"])
+def test_refusals_name_the_field_and_store_nothing_in_workers_or_not(
+    where: str, request: pytest.FixtureRequest, make_identity: MakeId
+) -> None:
+    pooled: Live = request.getfixturevalue(where)
     alpha = make_identity("member", "alpha")
     stub = pooled.stub(alpha)
     good = submission(record("alpha", "g1"))
