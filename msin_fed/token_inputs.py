@@ -440,6 +440,33 @@ def _company_inputs(name: str, postcode: str) -> Iterator[TokenInput]:
         yield from _org_near("company_near", "company", _org_body(name))
 
 
+#: Words that say a street is a thoroughfare (``High Street``, ``Fydell Road``).
+_THOROUGHFARES = frozenset({
+    "street", "road", "lane", "avenue", "drive", "court", "crescent", "close", "place",
+    "square", "gardens", "terrace", "parade", "boulevard", "highway", "way", "grove", "row",
+    "walk", "mews", "rise", "wharf", "quay",
+})
+
+
+def _is_street(street: str, *towns: str) -> bool:
+    """Whether a folded street address names a street of its own, not only its town.
+
+    A person token bound to the street (``name_address``, ``dob_address``) must be bound
+    to a value of a wide domain. Exports put the town, the county or a placeholder in the
+    street column (``Boston``, ``Lincolnshire``, ``unknown address``, ``caravan``): the
+    token would then be of a name (or a date) and a town, which a dictionary of the
+    network's names and towns sweeps in a few thousand evaluations. So the street needs
+    a word that is not one of its town's, and a house number or a thoroughfare word
+    (``12 ...``, ``... road``) beside it (docs/linkage.md section 6 gives the figures).
+    """
+    town_words = {w for t in towns for w in t.split()}
+    words = street.split()
+    # The letters of each word (``127manor``, a number keyed onto the name, is ``manor``).
+    letters = [re.sub(r"[^a-z]", "", w) for w in words]
+    own = [w for w in letters if len(w) >= 2 and w not in town_words and w not in _THOROUGHFARES]
+    return bool(own) and any(any(ch.isdigit() for ch in w) or w in _THOROUGHFARES for w in words)
+
+
 def _invalid_district(mention: EntityMention) -> str:
     """The UK district a postcode that failed validation still names (``PE21``), or ""."""
     return next((d for f in mention.invalid_fields if f.column == "postcode"
@@ -529,10 +556,14 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         # as ``phone_home``, which every phone also gives of itself (a token of another
         # kind never equals a ``phone`` token) and which counts only when no ``phone``
         # is shared, so one number read several ways still counts once.
-        homes = _home_readings(mention.phone.value, country, e164)
-        if homes or normalize.is_mobile_abroad(e164):
-            out.append(_make("phone_home", e164))
+        # Every phone gives the same number of them (itself, its readings, random fillers
+        # that match nothing), so the kinds and counts do not tell a foreign mobile, or
+        # one written as dialled from home, from a UK number.
+        homes = _home_readings(mention.phone.value, country, e164)[: normalize.MAX_HOME_READINGS]
+        out.append(_make("phone_home", e164))
         out.extend(_make("phone_home", other) for other in homes)
+        out.extend(_make("phone_home", "filler " + secrets.token_hex(16))
+                   for _ in range(normalize.MAX_HOME_READINGS - len(homes)))
     if mention.email is not None:
         address = normalize.email(mention.email.value)
         out.append(_make("email", address))
@@ -630,10 +661,10 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
             out.extend(_company_inputs(name, pcode))
     if dob and pcode:
         out.append(_make("dob_postcode", dob, pcode))
-    if dob and street and any(ch.isalpha() for ch in street):
+    town = locality or (normalize.postcode_area_town(pcode) if pcode else "")
+    if dob and street and _is_street(street, locality, town):
         # The date of birth at the street, in its district and in its town: a member that
         # keeps the town and one that keeps the postcode (or only its district) agree.
-        town = locality or (normalize.postcode_area_town(pcode) if pcode else "")
         district = _district(pcode) if " " in pcode else _invalid_district(mention)
         if district:
             out.append(_make("dob_address", dob, street, "district " + district))
@@ -644,15 +675,17 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         # whatever the names (a one-word or mistyped name shares no name token).
         out.append(_make("dob_phone", dob, "+" + phone_digits))
     if (given or family) and pcode:
-        out.extend(_make("name_postcode", form, pcode) for form in _name_forms(given + family))
+        # The whole name only: a postcode is a household's or a house in multiple
+        # occupation's, and a two-word form of a three-word name (``Nguyen Van``) is
+        # shared by the brothers and countrymen living there.
+        out.append(_make("name_postcode", " ".join(sorted(set(given + family))), pcode))
     if (given or family) and pcode:
         out.append(_make("phon_postcode", _phonetic(given + family), pcode))
     if (given or family) and street and (locality or pcode):
         # The whole name at the street in its town (as written, or the town a postcode's
         # area is named after): a member that keeps the town and one that keeps the
         # postcode agree on the person at that address, not only on the address.
-        town = locality or normalize.postcode_area_town(pcode)
-        if town and any(ch.isalpha() for ch in street):
+        if town and _is_street(street, locality, town):
             out.append(_make("name_address", " ".join(sorted(set(given + family))), street, "locality " + town))
     if (given or family) and phone_digits:
         # The whole name with the phone: a person answering on a line many give (an
