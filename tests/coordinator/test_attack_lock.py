@@ -46,7 +46,7 @@ from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import record_from_bytes, record_parts_from_bytes, sign_batch
 
-from .conftest import drop_postgres_store, record, require_postgres, signed_batch, submission, tok
+from .conftest import drop_postgres_store, in_thread, record, require_postgres, signed_batch, submission, tok
 from .test_multi_process import Coordinator
 
 pytestmark = pytest.mark.postgres
@@ -493,10 +493,10 @@ def test_a_member_racing_its_own_ids_through_other_processes_cannot_fail_an_hone
         held = _HeldWriteLock(url)
         # A first batch takes the writer and waits for the lock, so that alpha's and
         # mallory's batches queue behind it and are written as one group.
-        first, first_out = _call(lambda: service.submit_batch(callers["alpha"], first_subs, sign_batch(first_subs, alpha.signing_key)))
+        first, first_out = in_thread(lambda: service.submit_batch(callers["alpha"], first_subs, sign_batch(first_subs, alpha.signing_key)))
         _sessions_waiting(url, advisory=1)
-        a_thread, a_out = _call(lambda: service.submit_batch(callers["alpha"], a_subs, sign_batch(a_subs, alpha.signing_key)))
-        m_thread, m_out = _call(lambda: service.submit_batch(callers["mallory"], m_subs, sign_batch(m_subs, mallory.signing_key)))
+        a_thread, a_out = in_thread(lambda: service.submit_batch(callers["alpha"], a_subs, sign_batch(a_subs, alpha.signing_key)))
+        m_thread, m_out = in_thread(lambda: service.submit_batch(callers["mallory"], m_subs, sign_batch(m_subs, mallory.signing_key)))
         deadline = time.monotonic() + 30
         while len(service._intake_queue) < 2:  # both queued behind the first
             assert time.monotonic() < deadline, "the batches never queued"
@@ -524,19 +524,6 @@ def test_a_member_racing_its_own_ids_through_other_processes_cannot_fail_an_hone
         store.close()
         drop_postgres_store(url)
 
-
-def _call(fn: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
-    out: list[Any] = []
-
-    def run() -> None:
-        try:
-            out.append(fn())
-        except BaseException as exc:
-            out.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, out
 
 
 def test_a_subscriber_reading_while_two_processes_commit_never_misses_an_event_and_the_chain_has_one_head(
@@ -636,7 +623,7 @@ def test_an_intake_appending_events_while_another_holds_uncommitted_ones_waits_s
                 with two.write(serial=False) as c:
                     two.append_events(c, [("alpha", None, _event("a-2"))])
 
-            thread, out = _call(second)
+            thread, out = in_thread(second)
             deadline = time.monotonic() + 30
             while thread.is_alive():
                 with one.read() as r:

@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -32,7 +31,7 @@ from msin_fed import pki
 from msin_fed.model import SharedRecord, Token
 from msin_fed.wire import sign_batch
 
-from .conftest import drop_postgres_store, record, require_postgres, submission, tok
+from .conftest import drop_postgres_store, in_thread, record, require_postgres, submission, tok
 
 pytestmark = pytest.mark.postgres
 
@@ -250,19 +249,6 @@ def _wait_until_waiting(store: SharedStore, *, advisory: int, on_rows: int = 0) 
         time.sleep(0.02)
 
 
-def _in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
-    out: list[Any] = []
-
-    def run() -> None:
-        try:
-            out.append(fn())
-        except BaseException as exc:
-            out.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, out
-
 
 def _signed(identity: pki.Identity, recs: Sequence[SharedRecord]) -> tuple[list[Submission], bytes]:
     subs = [Submission(m.submission_id, m.record) for m in (submission(r) for r in recs)]
@@ -283,9 +269,9 @@ def test_a_duplicate_sent_to_two_processes_at_once_is_stored_once_and_both_ackno
     subs, signature = _signed(alpha, [record("alpha", f"d{i}", (tok("phone", f"d{i}"),)) for i in range(10)])
     try:
         with _write_lock_held(url):
-            first, first_out = _in_thread(lambda: services[0].submit_batch(caller, subs, signature))
+            first, first_out = in_thread(lambda: services[0].submit_batch(caller, subs, signature))
             _wait_until_waiting(stores[0], advisory=1)
-            second, second_out = _in_thread(lambda: services[1].submit_batch(caller, subs, signature))
+            second, second_out = in_thread(lambda: services[1].submit_batch(caller, subs, signature))
             _wait_until_waiting(stores[0], advisory=1, on_rows=1)
         first.join(30)
         second.join(30)
@@ -325,9 +311,9 @@ def test_a_withdrawal_racing_the_intake_of_a_matching_record(
         with _write_lock_held(url):
             withdraw = lambda: services[0].withdraw(alpha_caller, "a-1")  # noqa: E731
             intake = lambda: services[1].submit_batch(beta_caller, b_subs, b_sig)  # noqa: E731
-            first, first_out = _in_thread(withdraw if withdrawal_first else intake)
+            first, first_out = in_thread(withdraw if withdrawal_first else intake)
             _wait_until_waiting(stores[0], advisory=1)
-            second, second_out = _in_thread(intake if withdrawal_first else withdraw)
+            second, second_out = in_thread(intake if withdrawal_first else withdraw)
             _wait_until_waiting(stores[0], advisory=2)
         first.join(30)
         second.join(30)
