@@ -164,3 +164,13 @@ def in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
     thread = threading.Thread(target=run)
     thread.start()
     return thread, out
+
+
+def lock_waits(conn: sa.Connection) -> dict[str, int]:
+    """How many sessions of this database wait on a lock, by wait event (``advisory`` for
+    the write lock, ``transactionid`` for another transaction's uncommitted rows)."""
+    rows = conn.exec_driver_sql(
+        "SELECT wait_event, count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock' GROUP BY wait_event"
+    ).all()
+    return {str(event): int(n) for event, n in rows}

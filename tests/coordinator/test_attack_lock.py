@@ -46,7 +46,16 @@ from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import record_from_bytes, record_parts_from_bytes, sign_batch
 
-from .conftest import drop_postgres_store, in_thread, record, require_postgres, signed_batch, submission, tok
+from .conftest import (
+    drop_postgres_store,
+    in_thread,
+    lock_waits,
+    record,
+    require_postgres,
+    signed_batch,
+    submission,
+    tok,
+)
 from .test_multi_process import Coordinator
 
 pytestmark = pytest.mark.postgres
@@ -257,12 +266,7 @@ def _sessions_waiting(url: str, advisory: int, on_rows: int = 0, timeout: float 
     try:
         while True:
             with engine.connect() as conn:
-                waits: dict[str, int] = dict(
-                    conn.exec_driver_sql(
-                        "SELECT wait_event, count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                        " AND wait_event_type = 'Lock' GROUP BY wait_event"
-                    ).all()
-                )
+                waits = lock_waits(conn)
             if waits.get("advisory", 0) >= advisory and waits.get("transactionid", 0) >= on_rows:
                 return
             assert time.monotonic() < deadline, f"sessions never reached their waits: {waits}"

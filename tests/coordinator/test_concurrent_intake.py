@@ -31,7 +31,7 @@ from msin_fed import pki
 from msin_fed.model import SharedRecord, Token
 from msin_fed.wire import sign_batch
 
-from .conftest import drop_postgres_store, in_thread, record, require_postgres, submission, tok
+from .conftest import drop_postgres_store, in_thread, lock_waits, record, require_postgres, submission, tok
 
 pytestmark = pytest.mark.postgres
 
@@ -237,12 +237,7 @@ def _wait_until_waiting(store: SharedStore, *, advisory: int, on_rows: int = 0) 
     deadline = time.monotonic() + 30
     while True:
         with store.read() as conn:
-            waits = dict(
-                conn.exec_driver_sql(
-                    "SELECT wait_event, count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND wait_event_type = 'Lock' GROUP BY wait_event"
-                ).all()
-            )
+            waits = lock_waits(conn)
         if waits.get("advisory", 0) >= advisory and waits.get("transactionid", 0) >= on_rows:
             return
         assert time.monotonic() < deadline, f"sessions never reached their waits: {waits}"
