@@ -306,11 +306,16 @@ class ScoringModel:
         for kind in kinds:
             waived |= NEAR_WAIVES.get(kind, frozenset())
         agreed = {self.groups[k] for k in kinds - fallback if k in self.groups}
-        differ = {k for k in disagree if k not in waived and not agreed.intersection(self.waived_by.get(k, ()))}
+        raw = {k for k in disagree if k not in waived}
+        differ = {k for k in raw if not agreed.intersection(self.waived_by.get(k, ()))}
         score -= sum(self.disagreement.get(k, 0.0) for k in differ)
         for group, cond, w in self.conditional:
-            if group in agreed and differ.intersection(cond) and not any(
-                k in kinds or agreed.intersection(self.waived_by.get(k, ())) for k in cond
+            # The group's own agreement does not waive its conditional level (a name and
+            # postcode of people whose dates differ is a level of the one person
+            # comparison); another group's does.
+            others = agreed - {group}
+            if group in agreed and raw.intersection(cond) and not any(
+                k in kinds or others.intersection(self.waived_by.get(k, ())) for k in cond
             ):
                 score -= w
         return score
