@@ -36,7 +36,7 @@ from msin_fed.linkage import fitted
 from msin_fed.linkage.core import candidate_pairs, entity_count
 from msin_fed.linkage.em import COMPARISONS, Fit, fit_union
 from msin_fed.linkage.mentions import read_mentions
-from msin_fed.linkage.scoring import DEFAULT_MODEL, IDENTITY_KINDS
+from msin_fed.linkage.scoring import COMPANY_NAME_KINDS, DEFAULT_MODEL, IDENTITY_KINDS
 
 Tokens = dict[str, dict[bytes, str]]
 
@@ -84,6 +84,8 @@ def entity_counts(tokens: Tokens) -> tuple[set[bytes], dict[bytes, int]]:
                 several[value] = n
         elif len(group) > 3 and entity_count(value, kind[value], group, tokens) > 3:
             common.add(value)
+        elif kind[value] in COMPANY_NAME_KINDS and len(group) >= 2 and entity_count(value, kind[value], group, tokens) >= 2:
+            common.add(value)  # a name two companies trade under names neither (the model gives it 0)
     return common, several
 
 
