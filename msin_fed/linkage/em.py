@@ -3,8 +3,9 @@
 Works on exactly what the coordinator holds (records, their member, their tokens as
 ``value -> kind``): no plaintext and no labels. Each *comparison* (phone, name with date
 of birth, site, ...) has ordered agreement *levels* made of token kinds (exact, one typo,
-similar, ...); a pair's level is the best level whose kinds it shares, ``0`` when both
-records hold the comparison and share none of it, and null when either lacks it (a null
+similar, ...); a pair's level is the first level whose kinds it shares, ``0`` when both
+records hold the comparison and share none of it, and null when they hold none of its
+kinds in common (a null
 comparison says nothing, as in Splink). Conditional levels (a phone, bank account or
 address shared by people whose names differ, a name and postcode of people whose dates
 differ) and a level for a value held by two or three entities (a household's phone or
@@ -37,6 +38,7 @@ __all__ = [
     "SEVERAL",
     "Comparison",
     "Fit",
+    "comparison",
     "comparison_vector",
     "fit",
     "fit_union",
@@ -107,7 +109,7 @@ class Comparison:
         return dict(self.levels).get(level, frozenset())
 
 
-def _c(
+def comparison(
     name: str,
     presence: Iterable[str],
     *levels: tuple[str, Iterable[str]],
@@ -142,6 +144,7 @@ def _c(
 
 
 def levels_named(levels: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
+    """The names of ``levels``."""
     return [n for n, _k in levels]
 
 
@@ -179,7 +182,7 @@ _NAME_PLACE = frozenset({"name_postcode", "phon_postcode"})
 #: - the documents, the e-mail, the plate, the bank account, a company's number, its
 #:   name, a site: each its own concept.
 COMPARISONS: tuple[Comparison, ...] = (
-    _c(
+    comparison(
         "household",
         {"phone", "address"},
         ("phone", {"phone"}),
@@ -190,16 +193,16 @@ COMPARISONS: tuple[Comparison, ...] = (
                 "address, names differ": ("address", _NAME_PLACE | _NAME_DOB)},
         several=("phone", "address"),
     ),
-    _c("email", {"email"}, ("exact", {"email"}), ("one typo", {"email_near"}), several=("exact",)),
-    _c("vehicle", {"vehicle"}, ("exact", {"vehicle"}), differ={"exact, names differ": ("exact", _NAME_DOB)},
+    comparison("email", {"email"}, ("exact", {"email"}), ("one typo", {"email_near"}), several=("exact",)),
+    comparison("vehicle", {"vehicle"}, ("exact", {"vehicle"}), differ={"exact, names differ": ("exact", _NAME_DOB)},
        several=("exact",)),
-    _c("nino", {"nino"}, ("exact", {"nino"}), ("one typo", {"nid_near"})),
-    _c("passport", {"passport"}, ("exact", {"passport"}), ("one typo", {"nid_near"})),
-    _c("national_id", {"national_id"}, ("exact", {"national_id"}), ("one typo", {"nid_near"})),
-    _c("bank", {"bank", "iban"}, ("exact", {"bank", "iban"}), ("one keying error", {"bank_near"}),
+    comparison("nino", {"nino"}, ("exact", {"nino"}), ("one typo", {"nid_near"})),
+    comparison("passport", {"passport"}, ("exact", {"passport"}), ("one typo", {"nid_near"})),
+    comparison("national_id", {"national_id"}, ("exact", {"national_id"}), ("one typo", {"nid_near"})),
+    comparison("bank", {"bank", "iban"}, ("exact", {"bank", "iban"}), ("one keying error", {"bank_near"}),
        differ={"exact, names differ": ("exact", {"name_bank"})}),
-    _c("company_number", {"company_number"}, ("exact", {"company_number"})),
-    _c(
+    comparison("company_number", {"company_number"}, ("exact", {"company_number"})),
+    comparison(
         "person",
         {"name_lsh_dob", "phon_postcode", "dob_postcode"},
         ("name and date", {"name_dob"}),
@@ -215,14 +218,14 @@ COMPARISONS: tuple[Comparison, ...] = (
         ("similar name and date", {"name_lsh_dob", "initials_dob"}),
         differ={"name and postcode, dates differ": ("name and postcode", _NAME_DOB)},
     ),
-    _c("name_phone", {"name_phone_near"}, ("phonetic, one digit", {"name_phone_near"}), fallback_of={"phone"}),
-    _c(
+    comparison("name_phone", {"name_phone_near"}, ("phonetic, one digit", {"name_phone_near"}), fallback_of={"phone"}),
+    comparison(
         "site",
         {"site_near", "site_near_locality"},
         ("exact", {"site_postcode", "site_district", "site_locality"}),
         ("one typo", {"site_near", "site_near_locality"}),
     ),
-    _c("company", {"company"}, ("exact", {"company", "company_postcode"}), ("one typo", {"company_near"})),
+    comparison("company", {"company"}, ("exact", {"company", "company_postcode"}), ("one typo", {"company_near"})),
 )
 
 

@@ -202,6 +202,7 @@ class ModelParameters:
     conditional: tuple[tuple[str, tuple[str, ...], float], ...]
     waived_by: Mapping[str, tuple[str, ...]]
     several: dict[str, float]
+    conditional_on: dict[tuple[str, tuple[str, ...]], frozenset[str]] = field(default_factory=dict)
 
 
 def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = COMPARISONS) -> ModelParameters:
@@ -228,6 +229,7 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
     threshold = fitted.threshold_of("person")
     conditional: list[tuple[str, tuple[str, ...], float]] = []
     several: dict[str, float] = {}
+    conditional_on: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
 
     def level_weight(comp: str, level: str) -> float:
         return fitted.levels.get((comp, level), missing)[2]
@@ -259,6 +261,7 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
                 if cond is not None:
                     delta = weight_of(c.base_of(level)) - weight_of(level)
                     conditional.append((c.name, cond, round(max(delta, 0.0), 2)))
+                    conditional_on[(c.name, cond)] = c.kinds_of(c.base_of(level))
                 continue
             weight = best / 2 if unseen else max(min(w + prior, caps.get(level, math.inf)), 0.0)
             for kind in kinds:
@@ -278,4 +281,5 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
         for kind in cond:
             disagreement.setdefault(kind, 0.0)
     waived = {k: tuple(g for g in gs if g in groups.values()) for k, gs in WAIVED_BY.items()}
-    return ModelParameters(weights, disagreement, groups, round(threshold, 2), tuple(conditional), waived, several)
+    return ModelParameters(weights, disagreement, groups, round(threshold, 2), tuple(conditional), waived, several,
+                           conditional_on)
