@@ -364,7 +364,18 @@ def _org_body(name: str) -> str:
 
 _QUALIFIER = re.compile(r"\([^)]*\)")
 _DOTTED = re.compile(r"\b((?:[A-Za-z]\.){2,})")
-_TRADING_AS = re.compile(r"\b(?:t/a|trading as)\b", re.IGNORECASE)
+#: What separates a legal name from a trading name in one cell (``X Ltd t/a Y``, ``X Ltd
+#: trading as Y``, ``X Ltd dba Y``, ``X Ltd / Y``): either is how a member may know it.
+_TRADING_AS = re.compile(
+    r"(?<!\w)(?:t/a|t\.a\.|t/as|trading as|trading under|dba|d/b/a|d\.b\.a\.|aka|a\.k\.a\.)(?!\w)|\s/\s",
+    re.IGNORECASE,
+)
+#: A unit, plot or bay number written before, after or beside a site's name (``Unit 4,
+#: Hand Car Wash``, ``Fenland Packhouse unit 2``): the part of the site, not its name.
+_UNIT = re.compile(r"^(?:units?|plot|bay|yard|block|shed)\s*[0-9]+[a-z]?(?:\s*(?:-|&|and)?\s*[0-9]+[a-z]?)?$")
+#: Words that say a name is an address (an estate or a street): its unit number is then
+#: what tells two sites of the estate apart, and stays.
+_ESTATE_WORDS = frozenset({"estate", "park", "industrial", "trading", "business", "centre", "center"})
 
 
 def _org_name(value: str, fld: str) -> str:
@@ -373,7 +384,19 @@ def _org_name(value: str, fld: str) -> str:
     closed up (``L.L.P.`` is ``LLP``)."""
     bare = _QUALIFIER.sub(" ", value)
     bare = _DOTTED.sub(lambda m: m.group(1).replace(".", ""), bare if bare.strip() else value)
-    return normalize.org_name(bare, fld)
+    name = normalize.org_name(bare, fld)
+    return _without_unit(name) if fld == "site_name" else name
+
+
+def _without_unit(name: str) -> str:
+    """A folded site name without a unit number at its start or end (``unit 4 hand car
+    wash``), unless the rest names an estate or a street, whose units are other sites."""
+    words = name.split()
+    for cut in (3, 2):  # "units 3 4", "unit 4"
+        for head, rest in ((words[:cut], words[cut:]), (words[-cut:], words[:-cut])):
+            if len(rest) >= 1 and _UNIT.match(" ".join(head)) and not set(rest) & (_ESTATE_WORDS | _THOROUGHFARES):
+                return " ".join(rest)
+    return name
 
 
 def _company_names(value: str) -> list[str]:
