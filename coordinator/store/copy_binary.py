@@ -122,7 +122,8 @@ def _timestamptz(column: Sequence[Any]) -> _Encoded | None:
     return _by_value(column, _timestamp_field)
 
 
-#: Encoders by the type names :func:`.sql._pg_types` gives (psycopg's registry names).
+#: Encoders by type name: SQL's names (as :func:`.sql._pg_types` gives them) and
+#: PostgreSQL's internal ones (``udt_name``), both known to psycopg's registry.
 TYPES: dict[str, Callable[[Sequence[Any]], _Encoded | None]] = {
     "varchar": _text,
     "text": _text,
@@ -134,6 +135,10 @@ TYPES: dict[str, Callable[[Sequence[Any]], _Encoded | None]] = {
     "float8": _numbers(float, ">f8", 8),
     "timestamp with time zone": _timestamptz,
 }
+TYPES.update(
+    int2=TYPES["smallint"], int4=TYPES["integer"], int8=TYPES["bigint"], bool=TYPES["boolean"],
+    timestamptz=TYPES["timestamp with time zone"],
+)  # fmt: skip
 
 
 def encode(rows: Sequence[Sequence[Any]], types: Sequence[str]) -> bytes | None:

@@ -103,6 +103,12 @@ def test_encode_is_byte_for_byte_psycopgs_row_by_row_copy(conn: psycopg.Connecti
     assert [tuple(r) for r in stored[n:]] == rows
 
 
+def test_postgresqls_own_type_names_encode_alike() -> None:
+    row = ("a", "b", b"c", 1, 2, 3, True, 1.5, _dt.datetime(2025, 1, 1, tzinfo=_dt.UTC))
+    internal = ["varchar", "text", "bytea", "int2", "int4", "int8", "bool", "float8", "timestamptz"]
+    assert copy_binary.encode([row], internal) == copy_binary.encode([row], TYPES) is not None
+
+
 def test_no_rows_is_an_empty_copy(conn: psycopg.Connection[Any]) -> None:
     assert copy_binary.encode([], TYPES) == _psycopg_bytes(conn, [])
 
