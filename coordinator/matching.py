@@ -206,8 +206,9 @@ class MatchEngine:
 
     def stage_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> None:
         """The first half of :meth:`ingest_rows`, which needs no write lock: store the token
-        rows, bring this process's key filter up to what has committed so far and sort the
-        batch's keys into those to look up and those certainly never stored.
+        rows and the packed tokens, bring this process's key filter up to what has
+        committed so far and sort the batch's keys into those to look up and those
+        certainly never stored.
 
         Rows stored here are seen by other transactions only once this one commits, after
         its :meth:`match_rows` (under the write lock): of two transactions sharing a token,
@@ -218,14 +219,18 @@ class MatchEngine:
         # In key order, the index takes the batch in one sweep rather than at random places.
         rows.sort(key=_KEY)
         P.insert_token_rows(conn, rows)
+        P.insert_packed(
+            conn, [PackedTokens(rid, record.rows[0].member_id, record.packed) for rid, record in by_record.items() if record.rows]
+        )
         if self._stored_keys is not None:
             self._stored_keys.catch_up(conn)
             SharedStore.tx_state(conn)[self] = self._sift(rows, self._stored_keys.seen)
 
     def match_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> list[MatchChange]:
         """The second half of :meth:`ingest_rows`, after :meth:`stage_rows` in the same
-        transaction: under the write lock, number the transaction, store the packed tokens,
-        look up the holders of the batch's tokens and update pairs and clusters."""
+        transaction: under the write lock, catch the key filter up on what committed since
+        :meth:`stage_rows`, look up the holders of the batch's tokens and update pairs and
+        clusters."""
         hold_write_lock(conn)
         return self._ingest(conn, by_record)
 
@@ -272,13 +277,13 @@ class MatchEngine:
     def _ingest(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> list[MatchChange]:
         if self._stored_keys is None:
             rows = [row for record in by_record.values() for row in record.rows]
-            number = None
             lookup = {row.value: row.key for row in rows}
         else:
             sifted: _Sifted | None = SharedStore.tx_state(conn).pop(self, None)
             # Caught up on every other writer's keys, under the lock, before the lookups:
             # the keys committed since stage_rows sifted the batch are looked up too.
-            known, number, added = self._stored_keys.before_insert(conn)
+            added = self._stored_keys.catch_up(conn)
+            known = self._stored_keys.seen
             if sifted is None or added is None:
                 sifted = self._sift(sorted((r for rec in by_record.values() for r in rec.rows), key=_KEY), known)
             elif len(added):
@@ -287,8 +292,6 @@ class MatchEngine:
             self._stored_keys.stored(sifted.distinct)
             wanted = sifted.distinct[sifted.wanted]
             lookup = {rows[i].value: rows[i].key for i in np.flatnonzero(np.isin(keys, wanted)).tolist()}
-        packed = [PackedTokens(rid, record.rows[0].member_id, record.packed) for rid, record in by_record.items() if record.rows]
-        P.insert_packed(conn, packed, number)
         # Holders of tokens that can still carry weight (or just lost it): every pair of
         # a token a new record holds rescores, since the token's entity count changed.
         holders = self._shared_holders(conn, lookup, self.model.max_frequency + 1)
