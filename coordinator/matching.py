@@ -518,21 +518,18 @@ class MatchEngine:
         """value -> {record_id: member_id} for the values given (value -> token key) that are
         held by 2 to ``most`` records (token rows).
 
-        Counting by key reads only the key index; values are read for the few keys held
-        more than once. A key held more than ``most`` times (a very frequent token) is
+        One statement counts the rows by key (the key index only) and reads the rows of
+        the keys held 2 to ``most`` times. A key held more than ``most`` times (a very frequent token) is
         grouped by value instead, so its holders are read only when a value under that
         key is itself under the limit (two values sharing a key prefix).
         """
-        few: set[int] = set()
-        many: set[int] = set()
-        for key, n in P.key_counts(conn, keys.values()).items():
-            (few if n <= most else many).add(key)
+        found, many = P.holders_of_shared_keys(conn, keys.values(), most)
         if many:
             freq = self._frequencies(conn, {v: k for v, k in keys.items() if k in many})
-            few.update(keys[v] for v, n in freq.items() if n <= most)
+            found.extend(P.holders(conn, {keys[v] for v, n in freq.items() if n <= most}))
         count: Counter[bytes] = Counter()
         out: dict[bytes, dict[str, str]] = {}
-        for h in P.holders(conn, few):
+        for h in found:
             if h.value in keys:
                 count[h.value] += 1
                 out.setdefault(h.value, {})[h.record_id] = h.member_id

@@ -41,6 +41,7 @@ __all__ = [
     "cluster_ids",
     "delete_postings",
     "holders",
+    "holders_of_shared_keys",
     "horizon",
     "insert_packed",
     "insert_postings",
@@ -261,6 +262,25 @@ def holders(conn: Connection, keys: Iterable[int]) -> list[Holding]:
     ]
 
 
+def holders_of_shared_keys(conn: Connection, keys: Iterable[int], most: int) -> tuple[list[Holding], set[int]]:
+    """The token rows under the keys given that 2 to ``most`` rows share, as who holds which
+    value, and the keys more than ``most`` rows share (their rows are not read): what
+    :func:`key_counts` then :func:`holders` give, in one statement."""
+    held: list[Holding] = []
+    many: set[int] = set()
+    sql = (
+        "SELECT c.key, t.value, t.record_id, t.member_id FROM"  # noqa: S608 (most: an int, no input)
+        " (SELECT key, COUNT(*) AS n FROM tokens WHERE key IN ({0}) GROUP BY key HAVING COUNT(*) >= 2) c"
+        f" LEFT JOIN tokens t ON t.key = c.key AND c.n <= {int(most)}"
+    )
+    for key, value, rid, mid in select_in(conn, sql, set(keys)):
+        if value is None:
+            many.add(int(key))
+        else:
+            held.append(Holding(as_bytes(value), rid, mid))
+    return held, many
+
+
 def all_keys(conn: Connection) -> npt.NDArray[np.int64]:
     """Every stored key (with repeats), read in slices: 8M keys as Python tuples is GiBs."""
     parts = [np.zeros(0, dtype=np.int64)]
@@ -304,7 +324,16 @@ def pair_edges(conn: Connection, record_ids: Iterable[str]) -> list[Edge]:
 
 def replace_pairs(conn: Connection, changed: Iterable[tuple[str, str]], rows: Sequence[PairRow]) -> None:
     """Delete the pairs ``changed`` names, then store ``rows`` (the ones that still match)."""
-    executemany(conn, "DELETE FROM pairs WHERE record_a = {mark} AND record_b = {mark}", sorted(set(changed)))
+    gone = sorted(set(changed))
+    if conn.dialect.name == "postgresql":
+        if gone:  # one statement, not one per pair
+            conn.exec_driver_sql(
+                "DELETE FROM pairs p USING unnest(%s::text[], %s::text[]) AS d(a, b)"
+                " WHERE p.record_a = d.a AND p.record_b = d.b",
+                ([a for a, _b in gone], [b for _a, b in gone]),
+            )
+    else:
+        executemany(conn, "DELETE FROM pairs WHERE record_a = {mark} AND record_b = {mark}", gone)
     bulk_insert(conn, pairs, PAIR_COLUMNS, rows)
 
 

@@ -45,6 +45,10 @@ def test_postings_count_by_key_then_by_value_and_are_removed_with_their_record(s
         assert sorted(P.holders(conn, [key])) == [
             P.Holding(shared, "a", "alpha"), P.Holding(shared, "b", "beta"), P.Holding(twin, "c", "gamma"),
         ]
+        # Both in one statement: the rows of keys 2 to `most` rows share, the keys above it.
+        held_rows, many = P.holders_of_shared_keys(conn, [key, token_key(alone)], 3)
+        assert sorted(held_rows) == sorted(P.holders(conn, [key])) and many == set()
+        assert P.holders_of_shared_keys(conn, [key, token_key(alone)], 2) == ([], {key})
         held = P.tokens_of(conn, ["a", "zz"])
         assert held == {"a": P.HeldTokens("alpha", [P.StoredToken("phone", shared), P.StoredToken("email", alone)])}
         assert held["a"].tokens[1].kind == "email" and held["a"].member_id == "alpha"
