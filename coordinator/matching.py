@@ -422,9 +422,9 @@ class MatchEngine:
     ) -> None:
         """Add the stored tokens of ``records`` not yet in ``held``."""
         missing = sorted(records - held.keys())
-        for rid, stored in self._tokens_of(conn, missing).items():
-            held[rid] = {t.value: t.kind for t in stored.tokens}
-            member[rid] = stored.member_id
+        for rid, (mid, tokens) in P.token_maps(conn, missing).items():
+            held[rid] = tokens
+            member[rid] = mid
 
     def _recluster(self, conn: Connection, seeds: set[str]) -> dict[str, str]:
         """Recompute the clusters of the components containing ``seeds``; their records' ids.
@@ -442,7 +442,7 @@ class MatchEngine:
             members.setdefault(root, []).append(r)
         in_pairs = sorted({r for group in members.values() if len(group) >= 2 for r in group})
         previous = self._cluster_ids(conn, set(in_pairs))
-        held = {rid: {t.value: t.kind for t in stored.tokens} for rid, stored in self._tokens_of(conn, in_pairs).items()}
+        held = {rid: tokens for rid, (_m, tokens) in P.token_maps(conn, in_pairs).items()}
         by_root: dict[str, list[tuple[str, str, float]]] = {}
         for (a, b), score in edges.items():
             by_root.setdefault(component_of[a], []).append((a, b, score))

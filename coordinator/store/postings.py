@@ -52,6 +52,7 @@ __all__ = [
     "pairs_touching",
     "replace_cluster_ids",
     "replace_pairs",
+    "token_maps",
     "tokens_of",
     "value_counts",
 ]
@@ -224,6 +225,19 @@ def tokens_of(conn: Connection, record_ids: Sequence[str]) -> dict[str, HeldToke
     """record -> its member and tokens, for the records given that have tokens."""
     return {
         rid: HeldTokens(mid, [StoredToken(kind, value) for kind, value in unpack_tokens(packed)])
+        for rid, mid, packed in select_in(
+            conn, "SELECT record_id, member_id, tokens FROM record_tokens WHERE record_id IN ({0})", record_ids
+        )
+    }
+
+
+def token_maps(conn: Connection, record_ids: Sequence[str]) -> dict[str, tuple[str, dict[bytes, str]]]:
+    """record -> its member and its tokens as value -> kind, for the records given that have
+    tokens: what scoring and clustering read, built straight from the packed pairs (under
+    the write lock, for thousands of records a batch: a tuple per token, not a
+    :class:`StoredToken`)."""
+    return {
+        rid: (mid, {value: kind for kind, value in unpack_tokens(packed)})
         for rid, mid, packed in select_in(
             conn, "SELECT record_id, member_id, tokens FROM record_tokens WHERE record_id IN ({0})", record_ids
         )

@@ -52,6 +52,7 @@ def test_postings_count_by_key_then_by_value_and_are_removed_with_their_record(s
         held = P.tokens_of(conn, ["a", "zz"])
         assert held == {"a": P.HeldTokens("alpha", [P.StoredToken("phone", shared), P.StoredToken("email", alone)])}
         assert held["a"].tokens[1].kind == "email" and held["a"].member_id == "alpha"
+        assert P.token_maps(conn, ["a", "zz"]) == {"a": ("alpha", {shared: "phone", alone: "email"})}
         assert sorted(P.all_keys(conn).tolist()) == sorted(r.key for r in rows)
     with store.write() as conn:
         P.delete_postings(conn, "a", [key, token_key(alone)])
