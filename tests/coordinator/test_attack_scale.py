@@ -1,0 +1,282 @@
+"""Attacks on packed tokens stored before the write lock and numbered by the storing
+transaction's id (``record_tokens.xact``), each process's key filter caught up from a
+statement's snapshot, and the PostgreSQL session limits, on a real PostgreSQL.
+
+The interleaving test drives three "processes" (each its own SharedStore and match
+engine, as in test_attack_lock.py) a step at a time from one thread, and adds what the
+transaction-id numbering opens: transaction ids taken in one order and committed in
+another, other sessions holding transaction ids (and the snapshot horizon) open for a
+long time and then committing or rolling back, and processes restarting, their filter
+built from the table while others' rows are uncommitted. After every match step, with
+the write lock held (so nothing else commits), the matching process's filter must hold
+every key committed so far: a key missed there is a pair missed whenever a later record
+shares it. Pairs, clusters and every change must equal one engine running the committed
+transactions one after the other.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from msin_fed.coordinator.matching import MatchEngine
+from msin_fed.coordinator.service import Caller, CoordinatorService, Submission
+from msin_fed.coordinator.store import SharedStore, records, submissions
+from msin_fed.coordinator.store.engine import WRITE_LOCK, SessionTimeouts
+
+from msin_fed import pki
+from msin_fed.errors import StoreError
+from msin_fed.model import SharedRecord
+from msin_fed.wire import sign_batch
+
+from .conftest import drop_postgres_store, in_thread, lock_waits, record, require_postgres, submission, tok
+from .test_attack_lock import PROCESSES, Run, Tx, _empty, _key, _serial, _state, batches
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def stores() -> Iterator[list[SharedStore]]:
+    url = require_postgres()
+    drop_postgres_store(url)
+    made = [SharedStore(url) for _ in range(PROCESSES)]
+    yield made
+    for store in made:
+        store.close()
+    drop_postgres_store(url)
+
+
+class Foreign:
+    """A session of someone else (another process's withdrawal, a report, a stuck client)
+    holding a transaction id, and so the snapshot horizon, open until ended."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        self.conn = self.engine.connect()
+        self.xid = int(self.conn.exec_driver_sql("SELECT pg_current_xact_id()::text::bigint").scalar_one())
+
+    def end(self, commit: bool) -> None:
+        if commit:
+            self.conn.commit()
+        else:
+            self.conn.rollback()
+        self.conn.close()
+        self.engine.dispose()
+
+
+def _committed_keys(url_engine: sa.Engine) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Every token key committed so far, as another session sees it."""
+    with url_engine.connect() as conn:
+        keys = [int(k) for (k,) in conn.exec_driver_sql("SELECT DISTINCT key FROM tokens")]
+    return np.array(keys, dtype=np.int64)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(plan=batches(), data=st.data())
+def test_ids_committed_out_of_order_foreign_open_transactions_and_restarts_miss_no_key_and_no_pair(
+    stores: list[SharedStore], plan: list[tuple[int, list[SharedRecord]]], data: st.DataObject
+) -> None:
+    _empty(stores[0])
+    url = require_postgres()
+    observer = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    run = Run(stores)
+    foreign: list[Foreign] = []
+    try:
+        txs = [Tx(proc, batch) for proc, batch in plan]
+        while any(tx.state in ("new", "staged", "locked") for tx in txs):
+            steps: list[tuple[str, Any]] = []
+            for tx in txs:
+                if tx.state == "new" and tx.proc not in run.open:
+                    steps += [("stage", tx)] * 3
+                elif tx.state == "staged" and run.locked is None:
+                    steps += [("match", tx), ("match", tx), ("rollback", tx)]
+                elif tx.state == "locked":
+                    steps += [("commit", tx)] * 3 + [("rollback", tx)]
+            if len(foreign) < 2:
+                steps.append(("foreign", None))
+            steps += [("end-foreign", f) for f in foreign]
+            # A process with nothing open restarts: its new engine builds its filter from
+            # the table while other processes' rows are staged or locked.
+            steps += [("restart", p) for p in range(PROCESSES) if p not in run.open and run.engines[p] is not None]
+            what, arg = data.draw(st.sampled_from(steps))
+            if what == "stage":
+                run.stage(arg)
+            elif what == "match":
+                run.match(arg)
+                engine = run.engines[arg.proc]
+                assert engine is not None and engine._stored_keys is not None
+                seen = engine._stored_keys.seen
+                assert seen is not None
+                committed = _committed_keys(observer)
+                missing = committed[~seen.may_contain(committed)]
+                assert len(missing) == 0, f"process {arg.proc}'s filter misses {len(missing)} committed key(s)"
+            elif what in ("commit", "rollback"):
+                run.end(arg, what == "commit")
+            elif what == "foreign":
+                foreign.append(Foreign(url))
+            elif what == "end-foreign":
+                foreign.remove(arg)
+                arg.end(data.draw(st.booleans()))
+            else:
+                run.engines[arg] = None
+        expected_changes, expected_state = _serial(run.log)
+        assert [sorted(map(_key, c)) for _k, _w, c in run.log] == expected_changes
+        assert _state(run.stores[0]) == expected_state
+    finally:
+        run.close()
+        for f in foreign:
+            f.end(False)
+        observer.dispose()
+
+
+def test_a_transaction_holding_the_horizon_back_for_many_batches_neither_stalls_nor_grows_the_catch_up(
+    stores: list[SharedStore],
+) -> None:
+    # One session takes a transaction id and stays open (a stuck report, a forgotten psql)
+    # while two processes take in 60 batches sharing tokens. Every catch-up keeps that one
+    # id pending; the horizon must not grow with the batches committed meanwhile (a list
+    # of every id since the oldest open one would), intake must not wait for it, and every
+    # pair must still be made once.
+    url = require_postgres()
+    first, second = MatchEngine(stores[0]), MatchEngine(stores[1])
+    held = Foreign(url)
+    try:
+        serial = []
+        for b in range(60):
+            engine = (first, second)[b % 2]
+            member = ("alpha", "beta")[b % 2]
+            batch = [record(member, f"{member}-{b:02d}-{i}", (tok("phone", f"p{(b + i) % 7}"),)) for i in range(3)]
+            serial.append(batch)
+            began = time.monotonic()
+            engine.ingest([(r.record_id, r.member_id, r.tokens) for r in batch])
+            assert time.monotonic() - began < 20, "intake waited for the open transaction"
+        for engine in (first, second):
+            assert engine._stored_keys is not None
+            since = engine._stored_keys._since
+            assert since is not None
+            assert held.xid in since.pending
+            assert len(since.pending) <= 3 and len(since.mine) <= 1, since
+        expected = _serial([("ingest", batch, []) for batch in serial])[1]
+        assert _state(stores[0]) == expected
+    finally:
+        held.end(True)
+
+
+# ------------------------------------------------------------------ session limits
+
+
+def _service(url: str, idle: float) -> CoordinatorService:
+    return CoordinatorService(SharedStore(url, timeouts=SessionTimeouts(idle_in_transaction=idle)))
+
+
+def _close(service: CoordinatorService) -> None:
+    service.close()
+    service.store.close()
+
+
+def _submit(service: CoordinatorService, member: pki.Identity, recs: list[SharedRecord]) -> Any:
+    subs = [Submission(m.submission_id, m.record) for m in (submission(r) for r in recs)]
+    caller = Caller("member", member.name, bytes(member.signing_key.verify_key))
+    return service.submit_batch(caller, subs, sign_batch(subs, member.signing_key))
+
+
+def _counts(url: str) -> tuple[int, int]:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return tuple(  # type: ignore[return-value]
+                int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()) for t in (records, submissions)
+            )
+    finally:
+        engine.dispose()
+
+
+def test_an_honest_batch_waiting_for_the_lock_longer_than_the_idle_limit_is_not_killed(
+    stores: list[SharedStore], make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    # Waiting for the write lock is a statement running, not a session idle in its
+    # transaction: a batch queued behind a long serial part (another process's large
+    # withdrawal, a checkpoint) for longer than idle_in_transaction_timeout must commit
+    # when the lock comes free, not be rolled back and lost.
+    url = require_postgres()
+    alpha = make_identity("member", "alpha")
+    service = _service(url, idle=1.0)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as holder:
+            holder.exec_driver_sql(f"SELECT pg_advisory_lock({WRITE_LOCK})")
+            holder.commit()
+            recs = [record("alpha", f"slow-{i}", (tok("phone", f"s{i}"),)) for i in range(3)]
+            thread, out = in_thread(lambda: _submit(service, alpha, recs))
+            deadline = time.monotonic() + 30
+            while True:
+                with engine.connect() as conn:
+                    if lock_waits(conn).get("advisory", 0) >= 1:
+                        break
+                assert time.monotonic() < deadline, "the intake never reached the write lock"
+                time.sleep(0.05)
+            time.sleep(3.0)  # three idle limits
+            holder.exec_driver_sql(f"SELECT pg_advisory_unlock({WRITE_LOCK})")
+            holder.commit()
+            thread.join(30)
+        assert not thread.is_alive()
+        assert not isinstance(out[0], BaseException), repr(out[0])
+        assert [a.duplicate for a in out[0]] == [False, False, False]
+        assert _counts(url) == (3, 3)
+    finally:
+        engine.dispose()
+        _close(service)
+
+
+def test_a_batch_whose_process_stalls_mid_transaction_is_rolled_back_whole_refused_retryably_and_stored_on_resend(
+    stores: list[SharedStore], monkeypatch: pytest.MonkeyPatch, make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    # A process that stops between two statements of an intake transaction (a long GC, a
+    # SIGSTOP, its host swapping) for longer than the idle limit loses its session: the
+    # server rolls the transaction back. The caller must hear a retryable refusal (a
+    # StoreError: UNAVAILABLE on the wire, which nodes resend) and nothing of the batch
+    # may be kept (no record without its tokens, no acknowledged submission); the
+    # process must then serve the resend on a fresh session, and store it.
+    url = require_postgres()
+    alpha, beta = make_identity("member", "alpha"), make_identity("member", "beta")
+    service = _service(url, idle=1.0)
+    real = MatchEngine.stage_rows
+    stall = threading.Event()
+    stall.set()
+
+    def stalling(self: MatchEngine, conn: sa.Connection, by_record: Any) -> None:
+        real(self, conn, by_record)
+        if stall.is_set():
+            time.sleep(2.5)  # between statements: idle in transaction
+
+    monkeypatch.setattr(MatchEngine, "stage_rows", stalling)
+    recs = [record("alpha", f"stall-{i}", (tok("phone", f"x{i}"), tok("email", "shared"))) for i in range(3)]
+    other = [record("beta", "beta-0", (tok("email", "shared"),))]
+    try:
+        with pytest.raises(sa.exc.DBAPIError) as failed:
+            _submit(service, alpha, recs)
+        # What the servicer sends: UNAVAILABLE naming the store (nodes resend on it).
+        assert type(service.store.failure(failed.value)) is StoreError
+        assert _counts(url) == (0, 0)
+        stall.clear()
+        _submit(service, beta, other)
+        acks = _submit(service, alpha, recs)  # the node's resend
+        assert [a.duplicate for a in acks] == [False, False, False]
+        assert _counts(url) == (4, 4)
+        pairs, clusters = _state(service.store)
+        assert (pairs, clusters) == _serial([("ingest", other, []), ("ingest", recs, [])])[1]
+        assert len(pairs) == 3  # beta-0 with each alpha record
+    finally:
+        _close(service)
