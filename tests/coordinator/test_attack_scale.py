@@ -16,16 +16,25 @@ transactions one after the other.
 
 from __future__ import annotations
 
+import random
+import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+import grpc
 import numpy as np
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from msin_fed.coordinator.audit import AuditLog
 from msin_fed.coordinator.matching import MatchEngine
 from msin_fed.coordinator.service import Caller, CoordinatorService, Submission
 from msin_fed.coordinator.store import SharedStore, records, submissions
@@ -34,10 +43,23 @@ from msin_fed.coordinator.store.engine import WRITE_LOCK, SessionTimeouts
 from msin_fed import pki
 from msin_fed.errors import StoreError
 from msin_fed.model import SharedRecord
+from msin_fed.proto import coordinator_pb2 as pb
+from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import sign_batch
 
-from .conftest import drop_postgres_store, in_thread, lock_waits, record, require_postgres, submission, tok
+from .conftest import (
+    drop_postgres_store,
+    in_thread,
+    lock_waits,
+    record,
+    require_postgres,
+    signed_batch,
+    submission,
+    tok,
+)
 from .test_attack_lock import PROCESSES, Run, Tx, _empty, _key, _serial, _state, batches
+from .test_multi_process import Coordinator, _reference
+from .test_multi_process import _inputs as _mp_inputs
 
 pytestmark = pytest.mark.postgres
 
@@ -280,3 +302,162 @@ def test_a_batch_whose_process_stalls_mid_transaction_is_rolled_back_whole_refus
         assert len(pairs) == 3  # beta-0 with each alpha record
     finally:
         _close(service)
+
+
+# ------------------------------------------------------------------ real processes
+
+
+class _Serving(Coordinator):
+    """A `msin coordinator serve` process whose sessions idle at most ``idle`` seconds in a
+    transaction (the [store] setting under attack)."""
+
+    def __init__(self, directory: Path, index: int, url: str, identity: pki.Identity, idle: float) -> None:
+        super().__init__(directory, index, url, identity)
+        self.stop()  # restarted with the limit: the base class writes no [store] limits
+        # Its sessions are named, so that the test can tell which process holds the lock.
+        text = self.config.read_text().replace(f'url = "{url}"', f'url = "{url}?application_name=coord-{index}"')
+        text = text.replace("[tokens]\n", f"idle_in_transaction_timeout = {idle}\n[tokens]\n")
+        self.config.write_text(text)
+        self.stderr = (directory / f"coordinator-{index}.err").open("a")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "msin_fed.cli", "coordinator", "serve", "--config", str(self.config)],
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        found = re.search(r"listening on port (\d+)", self.process.stdout.readline())
+        assert found, self._err()
+        self.address = f"127.0.0.1:{found.group(1)}"
+
+
+TRANSIENT = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+@pytest.mark.slow
+def test_three_processes_with_the_horizon_held_back_a_stopped_process_and_duplicates_raced_store_each_record_once(
+    tmp_path: Path, make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    # Three real processes on one PostgreSQL, sessions limited to 2 s idle in a
+    # transaction. For the whole run a foreign session holds a transaction id open (the
+    # snapshot horizon held back). Four members send batches sharing tokens, each to a
+    # random process, a quarter of them to two processes at once (a resend raced with
+    # the original); a call that fails transiently or times out is resent, as a node's
+    # outbox does, to another process. Mid-way one process is SIGSTOPped for 6 s (its
+    # open transaction, if idle, is ended by the server), then continued. Afterwards:
+    # every record stored once, every acknowledgement names it, pairs and clusters equal
+    # one process matching the same input, the audit chain verifies, and every process
+    # still shuts down cleanly.
+    url = require_postgres()
+    drop_postgres_store(url)
+    inputs = {m: recs[:60] for m, recs in _mp_inputs().items()}
+    ref_pairs, ref_clusters, ref_store = _reference(inputs)
+    ref_store.close()
+    identity = make_identity("coordinator", "sttg")
+    members = {m: make_identity("member", m) for m in inputs}
+    started: list[_Serving] = []
+    held: Foreign | None = None
+    acked: dict[str, str] = {}
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    progress = [0]
+    try:
+        for i in range(3):
+            started.append(_Serving(tmp_path, i, url, identity, idle=2))
+        held = Foreign(url)
+        channels = {
+            (m, c.address): pki.secure_channel(c.address, members[m], role="coordinator", name="sttg")
+            for m in inputs
+            for c in started
+        }
+        deadline = time.monotonic() + 240
+
+        def send(member: str, request: pb.SubmitBatchRequest, rng: random.Random) -> pb.SubmitBatchResponse:
+            while True:
+                address = rng.choice(started).address
+                try:
+                    return pb_grpc.CoordinatorStub(channels[(member, address)]).SubmitBatch(request, timeout=4)
+                except grpc.RpcError as exc:
+                    if exc.code() not in TRANSIENT or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
+
+        def member_run(member: str, seed: int) -> None:
+            rng = random.Random(seed)
+            try:
+                recs = inputs[member]
+                for i in range(0, len(recs), 6):
+                    request = signed_batch(members[member], *[submission(r) for r in recs[i : i + 6]])
+                    if rng.random() < 0.25:
+                        with ThreadPoolExecutor(2) as pool:
+                            replies = list(pool.map(lambda _x: send(member, request, random.Random(rng.random())), range(2)))
+                        # Both acknowledge every submission with the same record; at most
+                        # one of the two stored any of them.
+                        assert [a.record_id for a in replies[0].acks] == [a.record_id for a in replies[1].acks]
+                        assert not any(not a.duplicate and not b.duplicate for a, b in zip(replies[0].acks, replies[1].acks))
+                    else:
+                        replies = [send(member, request, rng)]
+                    with lock:
+                        for ack in replies[0].acks:
+                            acked[ack.submission_id] = ack.record_id
+                        progress[0] += 1
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=member_run, args=(m, n)) for n, m in enumerate(inputs)]
+        for t in threads:
+            t.start()
+        while progress[0] < 4 and not errors and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # Stopped while it holds the write lock (or, failing that, any time).
+        watcher = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        caught = False
+        with watcher.connect() as conn:
+            until = time.monotonic() + 20
+            while not caught and time.monotonic() < until:
+                caught = bool(conn.exec_driver_sql(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+                    f" WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'coord-0'"
+                    f" AND (l.classid::bigint << 32) + l.objid::bigint = {WRITE_LOCK}"
+                ).scalar())
+                conn.rollback()
+                if caught:
+                    started[0].process.send_signal(signal.SIGSTOP)
+        if not caught:
+            started[0].process.send_signal(signal.SIGSTOP)
+        watcher.dispose()
+        at_stop = progress[0]
+        time.sleep(6)
+        during_stop = progress[0] - at_stop
+        started[0].process.send_signal(signal.SIGCONT)
+        for t in threads:
+            t.join(300)
+        assert not errors, errors
+        # The others went on while it was stopped: its lock did not stay held.
+        assert during_stop > 0, f"no batch stored in 6 s while a process was stopped (caught holding the lock: {caught})"
+        for channel in channels.values():
+            channel.close()
+    finally:
+        if held is not None:
+            held.end(True)
+        for c in started:
+            if c.process.poll() is None:
+                c.process.send_signal(signal.SIGCONT)
+            c.stop()
+
+    expected = {r.record_id: r for recs in inputs.values() for r in recs}
+    assert acked == {f"sub-{rid}": rid for rid in expected}
+    store = SharedStore(url)
+    try:
+        with store.read() as conn:
+            stored = [r for (r,) in conn.execute(sa.select(records.c.record_id))]
+            assert sorted(stored) == sorted(expected)
+            assert conn.execute(sa.select(sa.func.count()).select_from(submissions)).scalar() == len(expected)
+            assert conn.execute(sa.text("SELECT count(*) FROM record_tokens")).scalar() == len(expected)
+            assert conn.execute(sa.text("SELECT count(*) FROM tokens")).scalar() == sum(len(r.tokens) for r in expected.values())
+        assert _state(store) == (ref_pairs, ref_clusters)
+        report = AuditLog(store, tmp_path / "audit.head").verify()
+        assert report.ok, str(report)
+    finally:
+        store.close()
+        drop_postgres_store(url)
