@@ -39,6 +39,9 @@ from msin_fed.coordinator.matching import MatchEngine
 from msin_fed.coordinator.service import Caller, CoordinatorService, Submission
 from msin_fed.coordinator.store import SharedStore, records, submissions
 from msin_fed.coordinator.store.engine import WRITE_LOCK, SessionTimeouts
+from msin_fed.coordinator.store.postings import PAIR_COLUMNS
+from msin_fed.coordinator.store.schema import pairs
+from msin_fed.coordinator.store.sql import bulk_insert
 
 from msin_fed import pki
 from msin_fed.errors import StoreError
@@ -461,3 +464,72 @@ def test_three_processes_with_the_horizon_held_back_a_stopped_process_and_duplic
     finally:
         store.close()
         drop_postgres_store(url)
+
+
+class _StallingRows(list[tuple[Any, ...]]):
+    """Rows whose iteration stops for ``pause`` seconds after the first (the writer
+    stalled mid-COPY: a stopped process, a long pause of the host)."""
+
+    def __init__(self, rows: list[tuple[Any, ...]], pause: float) -> None:
+        super().__init__(rows)
+        self.pause = pause
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        for i, row in enumerate(list.__iter__(self)):
+            if i == 1:
+                time.sleep(self.pause)
+            yield row
+
+
+def _lock_held(engine: sa.Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(
+            conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                f" AND (classid::bigint << 32) + objid::bigint = {WRITE_LOCK}"
+            ).scalar()
+        )
+
+
+def test_a_writer_stalled_in_the_middle_of_a_copy_under_the_write_lock_loses_the_lock(stores: list[SharedStore]) -> None:
+    # In the middle of a COPY the server waits for the client's data: the session is
+    # active, not idle in its transaction, the server acts on no statement timeout while
+    # it waits for the client, and a stopped process's kernel still answers keepalive
+    # probes, so no session limit ends it (before the watchdog, the lock stayed held for
+    # the whole 6 s stall, and would for as long as the process stayed stopped). Another
+    # serving process ends the stalled session about the idle limit after its statement
+    # began: the lock comes free, the others go on, and the stalled writer's rows are
+    # rolled back and it hears a store failure (UNAVAILABLE: its caller resends).
+    url = require_postgres()
+    store = SharedStore(url, timeouts=SessionTimeouts(idle_in_transaction=1.0))
+    watching = SharedStore(url, serving=True, timeouts=SessionTimeouts(idle_in_transaction=1.0))
+    observer = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    rows = _StallingRows([(f"ra-{i}", f"rb-{i}", "alpha", "beta", 1.0, "phone") for i in range(3)], pause=6.0)
+
+    def stalled_write() -> None:
+        with store.write() as conn:  # a withdrawal's or a checkpoint's: the lock first
+            bulk_insert(conn, pairs, PAIR_COLUMNS, rows)
+
+    try:
+        thread, out = in_thread(stalled_write)
+        deadline = time.monotonic() + 10
+        while not _lock_held(observer):
+            assert time.monotonic() < deadline, "the writer never took the lock"
+            time.sleep(0.02)
+        began = time.monotonic()
+        while _lock_held(observer) and time.monotonic() - began < 5.0:
+            time.sleep(0.05)
+        freed_after = time.monotonic() - began
+        assert freed_after < 4.0, f"a writer stalled mid-COPY kept the write lock {freed_after:.1f} s"
+        with watching.write() as conn:  # another process's serial part proceeds
+            conn.exec_driver_sql("SELECT 1")
+        thread.join(30)
+        assert isinstance(out[0], sa.exc.DBAPIError), out
+        assert type(store.failure(out[0])) is StoreError
+        with observer.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM pairs").scalar() == 0
+    finally:
+        observer.dispose()
+        watching.close()
+        store.close()
+
