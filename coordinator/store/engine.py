@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import logging
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +26,15 @@ from sqlalchemy.engine import Connection, Engine
 
 from msin_fed.errors import StoreError
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "WRITE_LOCK",
     "Engines",
+    "LockWatchdog",
     "SessionTimeouts",
     "SingleProcessLock",
+    "end_stalled_lock_holder",
     "hold_write_lock",
     "open_engines",
     "sqlite_path",
@@ -115,6 +121,56 @@ def hold_write_lock(conn: Connection) -> None:
         asked = time.perf_counter()
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
         state[LOCK_TIMES] = (asked, time.perf_counter(), time.thread_time())
+
+
+def end_stalled_lock_holder(conn: Connection, after: float) -> int:
+    """End the session holding the write lock (PostgreSQL) if it has been inside one
+    statement for over ``after`` seconds and is waiting for its client; how many were ended.
+
+    A writer that stops in the middle of a statement (a COPY waiting for its rows, a result
+    it stopped reading: a SIGSTOPped or hung process, a frozen host) leaves its session
+    active, not idle in its transaction, and the server processes neither the idle limit
+    nor a statement timeout while it waits for the client; the stopped process's kernel
+    still answers keepalives. Only another session ending it frees the lock. Statements
+    under the lock last milliseconds, so one waiting on its client this long is stalled."""
+    rows = conn.exec_driver_sql(
+        "SELECT pg_terminate_backend(a.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"  # noqa: S608 (a constant)
+        " WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()"
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        f" AND (l.classid::bigint << 32) + l.objid::bigint = {WRITE_LOCK}"
+        " AND a.state = 'active' AND a.wait_event IN ('ClientRead', 'ClientWrite')"
+        " AND a.state_change < now() - make_interval(secs => %(after)s)",
+        {"after": float(after)},
+    ).all()
+    conn.commit()
+    return sum(1 for (ended,) in rows if ended)
+
+
+class LockWatchdog:
+    """A thread of a serving process that ends a write-lock holder stalled mid-statement
+    (:func:`end_stalled_lock_holder`) every ``after / 2`` seconds, so that a stopped process
+    cannot hold every other process's writes for longer than about ``after``."""
+
+    def __init__(self, engine: Engine, after: float) -> None:
+        self._engine = engine
+        self._after = after
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="write-lock-watchdog", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(max(0.25, self._after / 2)):
+            try:
+                with self._engine.connect() as conn:
+                    ended = end_stalled_lock_holder(conn, self._after)
+                if ended:
+                    log.warning("ended %d session(s) holding the write lock while stalled mid-statement", ended)
+            except sa.exc.SQLAlchemyError as exc:  # the database away: the next round tries again
+                log.warning("write-lock watchdog: %s", type(exc).__name__)
 
 
 def store_url(location: str | Path) -> str:

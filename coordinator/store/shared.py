@@ -27,6 +27,7 @@ from .codec import aware, record_of, record_values
 from .engine import (
     LOCK_TIMES,
     WHOLE_TRANSACTION_LOCK,
+    LockWatchdog,
     SessionTimeouts,
     SingleProcessLock,
     hold_write_lock,
@@ -109,6 +110,12 @@ class SharedStore:
             raise StoreError(
                 f"cannot open store at {self.where()}: {_reason(exc, self.engine.url.password)}"
             ) from None
+        # A serving process on PostgreSQL ends any process's write-lock session stalled
+        # mid-statement, which the session limits cannot (:func:`.engine.end_stalled_lock_holder`).
+        self._watchdog: LockWatchdog | None = None
+        idle = (timeouts or SessionTimeouts()).idle_in_transaction
+        if serving and not self.is_sqlite and idle > 0:
+            self._watchdog = LockWatchdog(self.engine, idle)
 
     @property
     def single_process(self) -> bool:
@@ -149,6 +156,10 @@ class SharedStore:
 
     def close(self) -> None:
         """Release every connection (after the write transaction under way, if any)."""
+        watchdog = getattr(self, "_watchdog", None)  # absent if the migration failed
+        if watchdog is not None:
+            watchdog.close()
+            self._watchdog = None
         self.engine.dispose()
         with self._write_lock:  # the one write connection may be in another thread's hands
             self._writer.dispose()
