@@ -63,7 +63,7 @@ from msin_fed.model import Token
 from .seen_keys import SeenKeys, StoredKeys
 from .store import ClusterInfo, SharedStore, pack_tokens, token_key
 from .store import postings as P
-from .store.engine import hold_write_lock
+from .store.engine import hold_write_lock, kept_busy
 from .store.postings import HeldTokens, PackedTokens, TokenRow
 
 __all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView", "RecordTokens", "TokenRow", "prepare_tokens"]
@@ -236,7 +236,8 @@ class MatchEngine:
         :meth:`stage_rows`, look up the holders of the batch's tokens and update pairs and
         clusters."""
         hold_write_lock(conn)
-        return self._ingest(conn, by_record)
+        with kept_busy(conn):
+            return self._ingest(conn, by_record)
 
     @staticmethod
     def _sift(rows: list[TokenRow], seen: SeenKeys | None, keys: npt.NDArray[np.int64] | None = None) -> _Sifted:
@@ -253,7 +254,8 @@ class MatchEngine:
         """Remove a record's tokens and matches; the changes of the records it matched."""
         with self._tx(conn) as c:
             hold_write_lock(c)
-            return self._withdraw(c, record_id)
+            with kept_busy(c):
+                return self._withdraw(c, record_id)
 
     def pairs(self) -> Iterator[tuple[str, str, float]]:
         """Every matched pair ``(record_a, record_b, score)`` with ``record_a < record_b``."""

@@ -10,12 +10,14 @@ took it, exactly as one process's writes do.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,6 +123,55 @@ def hold_write_lock(conn: Connection) -> None:
         asked = time.perf_counter()
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
         state[LOCK_TIMES] = (asked, time.perf_counter(), time.thread_time())
+
+
+@contextlib.contextmanager
+def kept_busy(conn: Connection) -> Iterator[None]:
+    """While the caller computes between statements of ``conn``'s transaction (the match
+    step's scoring and clustering under the write lock), send the session a trivial
+    statement every third of its idle limit.
+
+    The server's ``idle_in_transaction_session_timeout`` is there to end the session of a
+    coordinator that stopped (SIGSTOP, a hung host) while holding the lock. A working one
+    whose Python step outlasts the limit (a batch with many candidate pairs) would be ended
+    too, on every resend, so the batch could never be stored. The heartbeat runs on its
+    own thread, so it stops when the process stops, and only while this block runs, so it
+    never touches the connection after the caller's commit. psycopg serialises it with the
+    caller's statements (each holds the connection's lock). Nothing on SQLite.
+    """
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    info = conn.connection.info
+    idle = info.get(_IDLE_LIMIT)
+    if idle is None:
+        idle = float(conn.exec_driver_sql(
+            "SELECT extract(epoch FROM current_setting('idle_in_transaction_session_timeout')::interval)"
+        ).scalar_one())
+        info[_IDLE_LIMIT] = idle
+    if not idle:
+        yield
+        return
+    raw = conn.connection.dbapi_connection
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(idle / 3):
+            try:
+                raw.cursor().execute("SELECT 1")  # type: ignore[union-attr]
+            except Exception:  # the transaction failed: the caller sees and handles it
+                return
+
+    thread = threading.Thread(target=beat, name="msin-write-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+_IDLE_LIMIT = "msin_idle_in_transaction_limit"
 
 
 def end_stalled_lock_holder(conn: Connection, after: float) -> int:

@@ -546,12 +546,6 @@ def _grouped_batch(member: str, n: int, per: int, group: int) -> list[SharedReco
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: the serial part's Python work between two statements (candidate pairs, scoring) can outlast"
-    " idle_in_transaction_timeout; the server then ends the session, the batch is refused UNAVAILABLE, and every"
-    " resend takes as long and is ended again (a batch that can never be stored, holding the lock each time)",
-)
 def test_a_batch_whose_match_step_computes_longer_than_the_idle_limit_is_still_stored(
     stores: list[SharedStore], make_identity: Callable[[str, str], pki.Identity]
 ) -> None:
