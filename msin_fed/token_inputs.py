@@ -700,8 +700,14 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
             out.extend(_near("name_phone_near", code, "+", phone_digits))
         # Two letters of a name word with the phone: weighs nothing, it only tells "a
         # nickname or two typos" (``Gosho``/``Georgi Mihaylov``) from "another name".
-        for head in sorted({w[:2] for w in given + family if len(w) >= 2}):
-            out.append(_make("prefix_phone", head, "+" + phone_digits))
+        # One per word: a second word of the same start is numbered (``ka``, ``ka2``), so
+        # the count is the number of words and ``Katarzyna Kazlauskas`` and ``Mihai
+        # Kazlauskas`` at one landline agree on one word of two, not on all of hers.
+        heads: dict[str, int] = {}
+        for head in sorted(w[:2] for w in dict.fromkeys(given + family) if len(w) >= 2):
+            heads[head] = heads.get(head, 0) + 1
+            out.append(_make("prefix_phone", head if heads[head] == 1 else f"{head}{heads[head]}",
+                             "+" + phone_digits))
     if (given or family) and bank_values:
         # The same for a bank account (wages paid into a controller's account): weighs
         # nothing, it only tells "the account of one person" from "one account given by
