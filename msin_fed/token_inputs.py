@@ -703,10 +703,10 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         # One per word: a second word of the same start is numbered (``ka``, ``ka2``), so
         # the count is the number of words and ``Katarzyna Kazlauskas`` and ``Mihai
         # Kazlauskas`` at one landline agree on one word of two, not on all of hers.
-        heads: dict[str, int] = {}
+        starts: dict[str, int] = {}
         for head in sorted(w[:2] for w in dict.fromkeys(given + family) if len(w) >= 2):
-            heads[head] = heads.get(head, 0) + 1
-            out.append(_make("prefix_phone", head if heads[head] == 1 else f"{head}{heads[head]}",
+            starts[head] = starts.get(head, 0) + 1
+            out.append(_make("prefix_phone", head if starts[head] == 1 else f"{head}{starts[head]}",
                              "+" + phone_digits))
     if (given or family) and bank_values:
         # The same for a bank account (wages paid into a controller's account): weighs

@@ -119,11 +119,11 @@ def test_one_landline_and_a_given_name_that_starts_as_the_family_name(tmp_path: 
 def test_the_partial_name_reading_needs_three_words_at_both() -> None:
     """The rule reads token counts only: four ``name_dob`` tokens each, one shared."""
     m = matcher_of([HUNG, NAM, ("v3", "m3", dict(given_name="Hùng", family_name="Nguyễn", date_of_birth=DOB))])
-    held = m._values  # noqa: SLF001 - the tokens the coordinator holds
+    held = m._values
     shared = [(k, 1) for v, k in held["v1"].items() if v in held["v2"]]
-    assert core._partial_name(held["v1"], held["v2"], shared)  # noqa: SLF001
+    assert core._partial_name(held["v1"], held["v2"], shared)
     assert core.records_contradict(held["v1"], held["v2"])
     shared3 = [(k, 1) for v, k in held["v1"].items() if v in held["v3"]]
-    assert not core._partial_name(held["v1"], held["v3"], shared3)  # noqa: SLF001
+    assert not core._partial_name(held["v1"], held["v3"], shared3)
     assert not core.records_contradict(held["v1"], held["v3"])
     assert DEFAULT_MODEL.disagreement["name_dob"] > 0
