@@ -6,7 +6,11 @@ For seeds 1-3 only (the tune split of ``bench/data/synth.py`` and
 ``bench/data/synth_confusers.py``), runs ``msin link --clusters`` with HMAC tokens
 (the same pairs as OPRF ones) and classifies every true cross-member pair the clusters
 miss by the comparison of each field on the normalised plaintext: ``=`` equal, ``~`` one
-edit apart, ``x`` different, ``.`` missing on either side. Prints the commonest patterns.
+edit apart, ``w`` (names) a word in common, ``x`` different, ``.`` missing on either side.
+Pairs are typed person, company (either mention names a company) or site, and
+organisations are compared on their own fields (company name, company number, site name,
+postcode, locality, street). Prints the commonest patterns; ``--kind`` keeps one type,
+``--false`` lists the clusters' false pairs instead.
 Never run on the held-out set (tuning discipline, docs/linkage.md section 5).
 """
 
@@ -28,6 +32,12 @@ from msin_fed import normalize
 from msin_fed.linkage import pipeline
 
 FIELDS = ("name", "dob", "phone", "email", "post", "street", "town", "plate", "nino", "pass", "bank")
+#: The fields an organisation's mentions are compared on: company name, company number,
+#: site name (each name folded as the tokenizer folds it: legal suffixes, case and
+#: punctuation gone), postcode, locality, street.
+ORG_FIELDS = ("cname", "cno", "site", "post", "town", "street")
+#: Compared as names (a word in common is ``w``).
+_NAMES = frozenset({"name", "cname", "site"})
 
 
 def _safe(fn, *args):  # type: ignore[no-untyped-def]
@@ -35,6 +45,13 @@ def _safe(fn, *args):  # type: ignore[no-untyped-def]
         return fn(*args)
     except Exception:
         return ""
+
+
+def _org(value: str, fld: str) -> str:
+    """An organisation name folded as the tokenizer folds it (placeholders are none)."""
+    if not value or normalize.is_junk(value):
+        return ""
+    return str(_safe(normalize.org_name, value, fld))
 
 
 def canon(row: dict[str, str], order: str) -> dict[str, str]:
@@ -56,6 +73,10 @@ def canon(row: dict[str, str], order: str) -> dict[str, str]:
         "pass": row.get("passport_number", "").upper(),
         "bank": "".join(ch for ch in row.get("bank_account", "") if ch.isalnum())[-8:],
         "raw_name": f"{row.get('given_name', '')}|{row.get('family_name', '')}",
+        "cname": _org(row.get("company_name", ""), "company_name"),
+        "cno": (_safe(normalize.company_number, row["company_number"]) or row["company_number"].upper())
+        if row.get("company_number") else "",
+        "site": _org(row.get("site_name", ""), "site_name"),
     }
 
 
@@ -83,6 +104,9 @@ def main() -> int:
     parser.add_argument("--show", type=int, default=0, help="print N example pairs per top pattern")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--false", action="store_true", help="false pairs of the clusters instead")
+    parser.add_argument("--by-set", action="store_true", help="patterns per set (synthetic/repeats/confusers)")
+    parser.add_argument("--kind", choices=["person", "company", "site", "org"], default=None,
+                        help="only pairs of this type (org: companies and sites)")
     args = parser.parse_args()
     from data.synth import SPLITS, write_repeats_set, write_set
     from data.synth_confusers import write_confusers_set
@@ -110,13 +134,17 @@ def main() -> int:
                 total_truth += len(truth_sorted)
                 for a, b in (clustered - truth_sorted) if args.false else (truth_sorted - clustered):
                     ra, rb = rows[a], rows[b]
-                    if any(ra["_raw"].get(c) for c in ("site_name", "company_name")):
-                        kind = "org"
+                    if any(r["cname"] for r in (ra, rb)):
+                        kind, fields = "company", ORG_FIELDS
+                    elif any(r["site"] for r in (ra, rb)):
+                        kind, fields = "site", ORG_FIELDS
                     else:
-                        kind = "person"
+                        kind, fields = "person", FIELDS
+                    if args.kind and not kind.startswith(args.kind) and not (args.kind == "org" and kind != "person"):
+                        continue
                     total_missed += 1
-                    pat = kind + " " + " ".join(
-                        f"{f}{name_cmp(ra[f], rb[f]) if f == 'name' else compare(ra[f], rb[f])}" for f in FIELDS)
+                    pat = f"{kind:7s} " + (f"{label:9s} " if args.by_set else "") + " ".join(
+                        f"{f}{name_cmp(ra[f], rb[f]) if f in _NAMES else compare(ra[f], rb[f])}" for f in fields)
                     patterns[pat] += 1
                     if len(examples[pat]) < args.show:
                         examples[pat].append(f"    {label}{seed} {a} {b}\n      {ra['_raw']}\n      {rb['_raw']}")
@@ -126,12 +154,19 @@ def main() -> int:
         for e in examples[pat]:
             print(e)
     # marginal: per field, how often each comparison among misses
+    by_type: collections.Counter[str] = collections.Counter()
+    for pat, n in patterns.items():
+        by_type[pat.split()[0]] += n
+    print("by type: " + "  ".join(f"{k}:{v}" for k, v in sorted(by_type.items())))
     print("per field among misses:")
-    for i, f in enumerate(FIELDS):
-        c: collections.Counter[str] = collections.Counter()
-        for pat, n in patterns.items():
-            c[pat.split()[1 + i][-1]] += n
-        print(f"  {f:7s} " + "  ".join(f"{k}:{v}" for k, v in sorted(c.items())))
+    for kind, fields in (("person", FIELDS), ("company", ORG_FIELDS), ("site", ORG_FIELDS)):
+        for i, f in enumerate(fields):
+            c: collections.Counter[str] = collections.Counter()
+            for pat, n in patterns.items():
+                if pat.split()[0] == kind:
+                    c[pat.split()[1 + args.by_set + i][len(f):]] += n
+            if c:
+                print(f"  {kind:7s} {f:7s} " + "  ".join(f"{k}:{v}" for k, v in sorted(c.items())))
     return 0
 
 

@@ -496,19 +496,35 @@ _COMPANY_PREFIXES = frozenset(
 )
 
 
-def company_number(value: str, fld: str = "company_number") -> str:
-    """Companies House number: eight characters, leading zeros restored (``SC012345``)."""
-    text = _compact(_text(fld, value, 12))
-    if re.fullmatch(r"[0-9]{1,8}", text):
-        if int(text) == 0:
-            raise ValidationError(fld, "is all zeros")
+#: What members write before a company number (``CRN 01234567``, ``Co. No. 1234567``,
+#: ``Reg no: 1234567``, ``#1234567``), and a country prefix (``GB01234567``, ``UK 1234567``).
+_NUMBER_LABEL = re.compile(
+    r"^(?:(?:COMPANY|CO|REG(?:ISTRATION|ISTERED)?|CRN|CH|NUMBER|NO|NUM|NR|#)+)?(?:GB|UK|ENGLANDANDWALES|EW)?(?=[0-9A-Z]{2})"
+)
+
+
+def _company_number(text: str) -> str | None:
+    if re.fullmatch(r"[0-9]{1,8}", text) and int(text):
         return text.rjust(8, "0")
     match = re.fullmatch(r"([A-Z][A-Z0-9])([0-9]{1,6})", text)
-    if not match or match.group(1) not in _COMPANY_PREFIXES:
+    if match and match.group(1) in _COMPANY_PREFIXES:
+        return match.group(1) + match.group(2).rjust(6, "0")
+    return None
+
+
+def company_number(value: str, fld: str = "company_number") -> str:
+    """Companies House number: eight characters, leading zeros restored (``SC012345``);
+    a label (``CRN``, ``Co. No.``) or a GB/UK prefix before it dropped when the number
+    as written is none (``NO123456`` is a number of the NO series)."""
+    text = _compact(_text(fld, value, 40)).replace("#", "")
+    if re.fullmatch(r"0+", text):
+        raise ValidationError(fld, "is all zeros")
+    number = _company_number(text) or _company_number(_NUMBER_LABEL.sub("", text))
+    if number is None:
         raise ValidationError(
             fld, "wrong format (up to eight digits, or a prefix such as SC or NI and six digits)"
         )
-    return match.group(1) + match.group(2).rjust(6, "0")
+    return number
 
 
 # Letters NFKD does not decompose into an ASCII base letter.
@@ -824,10 +840,75 @@ def address(value: str, fld: str = "street_address") -> str:
 
 _ORG_NOISE = frozenset({"ltd", "limited", "plc", "llp", "llc", "co", "company", "the", "and"})
 
+#: Legal forms of companies, written without spaces or dots as they fold (``S.R.L.`` and
+#: ``srl``, ``Sp. z o.o.`` and ``sp z oo``): the UK's and those of the network's other
+#: communities' countries (Romania, Poland, Slovakia and Czechia, Hungary, Bulgaria,
+#: Lithuania and Latvia, Ukraine, Albania, Germany, the Low Countries, Scandinavia,
+#: France, Spain, Italy, India). A registered name is unique up to its legal form, and
+#: members write it or leave it out. Dropped only at either end of a name and never to
+#: nothing, so a word that is also a legal form inside a name stays.
+LEGAL_FORMS = frozenset({
+    "ltd", "limited", "plc", "llp", "llc", "lp", "cic", "inc", "incorporated", "corp",
+    "corporation", "co", "company", "coltd", "colimited", "cyf", "cyfyngedig",
+    "srl", "sa", "sc",  # Romania (S.C. ... S.R.L., S.A.)
+    "spzoo", "spolkazoo", "spzo", "spj", "spk",  # Poland
+    "sro", "spolsro", "as", "vos",  # Slovakia, Czechia
+    "kft", "zrt", "nyrt", "bt", "kkt",  # Hungary
+    "eood", "ood", "ead", "ad",  # Bulgaria
+    "uab", "ab", "mb", "sia",  # Lithuania, Latvia
+    "tov", "ooo",  # Ukraine, Russia
+    "shpk", "shak",  # Albania
+    "gmbh", "ag", "kg", "ug", "ohg",  # Germany, Austria
+    "bv", "nv", "vof", "bvba", "sprl",  # the Low Countries
+    "oy", "oyj", "aps", "asa",  # Scandinavia
+    "sas", "sarl", "eurl", "sasu",  # France
+    "sl", "slu", "spa",  # Spain, Italy
+    "pvt", "pvtltd", "privatelimited", "pte", "pteltd",  # India, Singapore
+})
+_LONGEST_FORM = 4  # words: ``sp z o o``, ``private limited``
+
+
+def _strip_legal_forms(words: list[str]) -> list[str]:
+    """``words`` without legal forms at their end (several: ``Co. Ltd``) or, when two
+    words or more are left, at their start (``UAB Baltic Staffing``, ``S.C. Agro
+    S.R.L.``; ``AB Foods`` keeps its ``AB``); never to nothing."""
+    changed = True
+    while changed and len(words) > 1:
+        changed = False
+        for k in range(min(_LONGEST_FORM, len(words) - 1), 0, -1):
+            if "".join(words[-k:]) in LEGAL_FORMS:
+                words, changed = words[:-k], True
+                break
+            if len(words) - k >= 2 and "".join(words[:k]) in LEGAL_FORMS:
+                words, changed = words[k:], True
+                break
+    return words
+
+
+def _join_initials(words: list[str]) -> list[str]:
+    """Runs of one-letter words closed up: ``J K Services`` (``J & K``, ``J and K``,
+    ``J. K.``) is ``JK Services``, as ``J.K.`` and ``JK`` are written."""
+    out: list[str] = []
+    run = ""
+    for w in words:
+        if len(w) == 1 and w.isalpha():
+            run += w
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        out.append(w)
+    if run:
+        out.append(run)
+    return out
+
 
 def org_name(value: str, fld: str = "company_name") -> str:
-    """Folded organisation or site name, legal suffixes and ``the``/``and`` dropped."""
-    words = [w for w in fold(_text(fld, value, 160)).split() if w not in _ORG_NOISE]
+    """Folded organisation or site name: legal forms (``Ltd``, ``S.R.L.``, ``Sp. z o.o.``,
+    ``Kft.``) and ``the``/``and``/``&`` dropped, initials closed up (``J & K`` ``JK``)."""
+    folded = fold(_text(fld, value, 160)).split()
+    words = _strip_legal_forms(_join_initials([w for w in folded if w not in ("the", "and")]))
+    words = [w for w in words if w not in _ORG_NOISE]
     if not words:
         raise ValidationError(fld, "wrong format (a name needs letters or digits)")
     return " ".join(words)

@@ -42,6 +42,7 @@ docs/linkage.md has the table of what each kind is a function of;
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -50,6 +51,7 @@ from dataclasses import dataclass
 
 import jellyfish
 import numpy as np
+import wordfreq
 
 from msin_fed import names, normalize
 from msin_fed.errors import ValidationError
@@ -395,7 +397,18 @@ def _org_body(name: str) -> str:
 
 _QUALIFIER = re.compile(r"\([^)]*\)")
 _DOTTED = re.compile(r"\b((?:[A-Za-z]\.){2,})")
-_TRADING_AS = re.compile(r"\b(?:t/a|trading as)\b", re.IGNORECASE)
+#: What separates a legal name from a trading name in one cell (``X Ltd t/a Y``, ``X Ltd
+#: trading as Y``, ``X Ltd dba Y``, ``X Ltd / Y``): either is how a member may know it.
+_TRADING_AS = re.compile(
+    r"(?<!\w)(?:t/a|t\.a\.|t/as|trading as|trading under|dba|d/b/a|d\.b\.a\.|aka|a\.k\.a\.)(?!\w)|\s/\s",
+    re.IGNORECASE,
+)
+#: A unit, plot or bay number written before, after or beside a site's name (``Unit 4,
+#: Hand Car Wash``, ``Fenland Packhouse unit 2``): the part of the site, not its name.
+_UNIT = re.compile(r"^(?:units?|plot|bay|yard|block|shed)\s*[0-9]+[a-z]?(?:\s*(?:-|&|and)?\s*[0-9]+[a-z]?)?$")
+#: Words that say a name is an address (an estate or a street): its unit number is then
+#: what tells two sites of the estate apart, and stays.
+_ESTATE_WORDS = frozenset({"estate", "park", "industrial", "trading", "business", "centre", "center"})
 
 
 def _org_name(value: str, fld: str) -> str:
@@ -404,7 +417,19 @@ def _org_name(value: str, fld: str) -> str:
     closed up (``L.L.P.`` is ``LLP``)."""
     bare = _QUALIFIER.sub(" ", value)
     bare = _DOTTED.sub(lambda m: m.group(1).replace(".", ""), bare if bare.strip() else value)
-    return normalize.org_name(bare, fld)
+    name = normalize.org_name(bare, fld)
+    return _without_unit(name) if fld == "site_name" else name
+
+
+def _without_unit(name: str) -> str:
+    """A folded site name without a unit number at its start or end (``unit 4 hand car
+    wash``), unless the rest names an estate or a street, whose units are other sites."""
+    words = name.split()
+    for cut in (3, 2):  # "units 3 4", "unit 4"
+        for head, rest in ((words[:cut], words[cut:]), (words[-cut:], words[:-cut])):
+            if len(rest) >= 1 and _UNIT.match(" ".join(head)) and not set(rest) & (_ESTATE_WORDS | _THOROUGHFARES):
+                return " ".join(rest)
+    return name
 
 
 def _company_names(value: str) -> list[str]:
@@ -434,8 +459,14 @@ def _district(postcode: str) -> str:
 
 
 def _org_near(kind: str, of: str, body: str) -> Iterator[TokenInput]:
-    """The name whole and with each one character deleted (:func:`_near`)."""
-    yield from _near(kind, of, "", body)
+    """The name whole and with each one letter deleted (:func:`_near`). A digit is never
+    deleted (a random filler stands in, so the count is still the length): ``Unit 4``
+    and ``Unit 7`` of one estate are two sites, not one typo apart."""
+    for i, item in enumerate(_near(kind, of, "", body)):
+        if i and body[i - 1].isdigit():
+            yield _make(kind, of, "filler " + secrets.token_hex(16))
+        else:
+            yield item
 
 
 def _site_inputs(name: str, postcode: str, towns: list[str]) -> Iterator[TokenInput]:
@@ -461,10 +492,25 @@ def _site_inputs(name: str, postcode: str, towns: list[str]) -> Iterator[TokenIn
             yield from _org_near("site_near_locality", "locality " + town, body)
 
 
+#: A word this frequent (Zipf scale: 3.5 is about three in a million words) in any of
+#: these languages is a common word; a company named by it alone (``Recruitment Ltd``,
+#: ``Farm Ltd``) is known by it only with a postcode or a number.
+_COMMON_ZIPF = 3.5
+_WORD_LANGUAGES = ("en", "ro", "pl", "hu", "bg", "lt", "sk", "uk")
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_common_word(word: str) -> bool:
+    """Whether a folded word is a common word of English or a community's language."""
+    return any(wordfreq.zipf_frequency(word, lang) >= _COMMON_ZIPF for lang in _WORD_LANGUAGES)
+
+
 def _company_inputs(name: str, postcode: str) -> Iterator[TokenInput]:
     """A company by its folded name (suffixes dropped: UK registered names are unique up
-    to those), by name and postcode, and one typo from a long name of several words."""
-    yield _make("company", name)
+    to those), by name and postcode, and one typo from a long name of several words.
+    A name of one common word is never a token alone: only with the postcode."""
+    if " " in name or not _is_common_word(name):
+        yield _make("company", name)
     if postcode:
         yield _make("company_postcode", name, postcode)
     if " " in name and len(_org_body(name)) >= ORG_FUZZY_MIN:

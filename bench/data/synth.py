@@ -584,6 +584,60 @@ def _company_mention(rng: random.Random, name: str, suffixes: tuple[str, str], n
     return row
 
 
+# Companies and sites as members write them (issue 17): one registered name, many
+# spellings. Written from what exports hold, not from the matcher's rules.
+STYLED_WORDS = ["Baltic", "Carpathian", "Danube", "Vistula", "Tatra", "Balkan", "Puszta",
+                "Nemunas", "Olt", "Struma", "Morava", "Drava"]
+#: Legal forms of other countries, each as members write it (dotted, cased, or spaced),
+#: and whether it is written before the name (Lithuanian UAB, Romanian S.C. ... S.R.L.).
+FOREIGN_FORMS: list[tuple[list[str], bool]] = [
+    (["SRL", "S.R.L.", "srl", "S.R.L"], False),
+    (["Sp. z o.o.", "sp. z o.o.", "Sp z oo", "SP. Z O.O.", "sp.z o.o."], False),
+    (["s.r.o.", "S.R.O.", "sro", "spol. s r.o."], False),
+    (["Kft.", "KFT", "Kft"], False),
+    (["EOOD", "E.O.O.D.", "eood"], False),
+    (["UAB"], True),
+]
+TRADING_WORDS = ["Quickstaff", "Fieldforce", "Harvesthands", "Pickright", "Labourlink", "Workwise"]
+
+
+def _styled_company_forms(rng: random.Random, i: int, word: str, kind: str, trading: str) -> list[str]:
+    """The ways members write one company, by the class of company ``i`` is: initials
+    (``J&K``, ``J and K``, ``J.K.``, ``JK``), a foreign legal form (dotted or not, before
+    or after the name, or left out), a legal name with a trading name in one cell or
+    either alone (``trading``, one per company: a trading name two companies use is the
+    confusers' class), or ``& Co`` / ``Co.`` / ``Company``."""
+    style = i % 4
+    if style == 0:
+        a, b = rng.sample("ABDGHJKLMPRST", 2)
+        return [f"{a}&{b} {kind} Ltd", f"{a} & {b} {kind}", f"{a} and {b} {kind} Limited",
+                f"{a}.{b}. {kind} Ltd", f"{a}{b} {kind.upper()} LTD", f"{a}. {b}. {kind}"]
+    if style == 1:
+        forms, before = rng.choice(FOREIGN_FORMS)
+        name = f"{word} {kind}"
+        written = [f"{f} {name}" if before else f"{name} {f}" for f in forms]
+        return [*written, name, name.upper()]
+    if style == 2:
+        legal = f"{word} {kind} Ltd"
+        return [legal, f"{legal} t/a {trading}", f"{legal} T/A {trading}", f"{legal} trading as {trading}",
+                trading, f"{trading} ({legal})"]
+    name = f"{word} {kind}"
+    return [f"{name} & Co", f"{name} & Co. Ltd", f"{name} Co.", f"{name} Company Limited", f"{name} Ltd"]
+
+
+def _number_written(rng: random.Random, number: str) -> str:
+    """A company number as members key it: plain, without its leading zeros, labelled
+    (``CRN``, ``Co. No.``, ``Reg no:``) or with a country prefix."""
+    return rng.choice([number, number.lstrip("0"), f"CRN {number}", f"Co. No. {number.lstrip('0')}",
+                       f"Reg no: {number}", f"GB{number}", f"{number[:4]} {number[4:]}"])
+
+
+def _unit_site_name(rng: random.Random, name: str) -> str:
+    """A site's name with the unit it occupies written beside it, as some members do."""
+    unit = f"Unit {rng.randint(1, 20)}"
+    return rng.choice([f"{unit}, {name}", f"{unit} {name}", f"{name} ({unit.lower()})", f"{name}, {unit}"])
+
+
 def write_repeats_set(directory: Path, seed: int, people: int = 600, members: int = 8,
                       sites: int = 60, companies: int = 40
                       ) -> tuple[list[Path], set[tuple[str, str]]]:
@@ -635,6 +689,38 @@ def write_repeats_set(directory: Path, seed: int, people: int = 600, members: in
         k = rng.choices([1, 2, 3, 5, 8], weights=[30, 25, 20, 15, 10])[0]
         place(f"c{c}", k, lambda rid, _style, n=name, sf=suffixes, no=number, pc=postcode:
               _company_mention(rng, n, sf, no, pc, rid))
+    # Companies written many ways, and sites named with a unit, each one entity (own
+    # generator, so the draws above stay as they were).
+    vr = random.Random(seed * 104729 + 7)
+    words = vr.sample(STYLED_WORDS, len(STYLED_WORDS))
+    trading = vr.sample(TRADING_WORDS, len(TRADING_WORDS))
+    for c in range(12):
+        forms = _styled_company_forms(vr, c, words[c], vr.choice(COMPANY_KINDS), trading[c % len(trading)])
+        number = f"{vr.randint(100000, 13999999):08d}"
+        postcode = f"PE21 {vr.randint(1, 9)}{vr.choice(INWARD)}{vr.choice(INWARD)}"
+        k = vr.choices([2, 3, 5, 8], weights=[30, 30, 25, 15])[0]
+
+        def make_c(rid: str, _style: MemberStyle, forms: list[str] = forms, no: str = number,
+                   pc: str = postcode) -> dict[str, str]:
+            row = {col: "" for col in COLUMNS}
+            row.update(record_id=rid, company_name=vr.choice(forms))
+            if vr.random() < 0.3:
+                row["company_number"] = _number_written(vr, no)
+            if vr.random() < 0.4:
+                row["postcode"] = pc
+            return row
+
+        place(f"styled{c}", k, make_c)
+    for s in range(10):
+        name = f"{vr.choice(STYLED_WORDS)} {vr.choice(SITE_KINDS)}"
+        town, outward = vr.choice(TOWNS)
+        if (name, town) in used:
+            continue
+        used.add((name, town))
+        postcode = f"{outward} {vr.randint(1, 9)}{vr.choice(INWARD)}{vr.choice(INWARD)}"
+        k = vr.choices([2, 3, 5], weights=[40, 40, 20])[0]
+        place(f"unit{s}", k, lambda rid, style, n=name, t=town, pc=postcode:
+              _site_mention(rng, _unit_site_name(vr, n) if vr.random() < 0.5 else n, t, pc, rid, style))
     files = []
     for member, member_rows in enumerate(rows):
         rng.shuffle(member_rows)

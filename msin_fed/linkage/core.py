@@ -154,7 +154,7 @@ def entity_count(
     held = [tokens.get(r, {}) for r in ids]
     if kind in COMPANY_KINDS:
         seed = [tokens.get(r, {}) for r in pair] if pair is not None and kind == "company_near" else []
-        return max(len(_companies(held, seed)), 1)
+        return _companies(held, seed).count()
     if kind in IDENTITY_KINDS:
         # Holders join unless they contradict, and a group never takes in a holder that
         # contradicts one of its members: a mention without a company number must not
@@ -194,60 +194,107 @@ def entity_count(
     return count
 
 
-def _companies(held: Iterable[Held], pair: Sequence[Held] = ()) -> list[set[bytes]]:
-    """The companies the holders of one company token are, each as the postcodes it is
-    known at (its ``company_postcode`` tokens; empty when none is known).
+class _Companies:
+    """The companies the holders of one company token are (:func:`_companies`)."""
+
+    __slots__ = ("numbered", "unplaced")
+
+    def __init__(self, numbered: list[set[bytes]], unplaced: int) -> None:
+        #: Each company a number names, as the postcodes its numbered mentions give
+        #: (its sites; empty: known nowhere).
+        self.numbered = numbered
+        #: Places (connected by shared postcodes) of mentions without a number that no
+        #: numbered company is known at.
+        self.unplaced = unplaced
+
+    def _nowhere(self) -> int:
+        return sum(1 for known in self.numbered if not known)
+
+    def count(self) -> int:
+        """How many companies: one per number, and one per place no numbered company is
+        known at, beyond those a company known nowhere may be."""
+        return max(len(self.numbered) + max(0, self.unplaced - self._nowhere()), 1)
+
+    def at(self, places: set[bytes]) -> int:
+        """How many of them may be the one at ``places``: those known there and those
+        known nowhere; where none is known, the companies known nowhere are the
+        candidates for the one company there (at least one: its own)."""
+        known = sum(1 for sites in self.numbered if sites & places)
+        nowhere = self._nowhere()
+        return known + nowhere if known else max(nowhere, 1)
+
+
+def _companies(held: Iterable[Held], pair: Sequence[Held] = ()) -> _Companies:
+    """The companies the holders of one company token are.
 
     A contradiction between two company mentions is two numbers, nothing else: a company
-    named at two postcodes may be one company with two sites. So holders are grouped as
-    companies: first those giving a number (one company per number, at every postcode
-    its mentions give: those are its sites), then the rest, each joining the first company
-    known at its postcode (the name with the postcode, ``company_postcode``, is shared) or
-    of no known postcode; a mention at a postcode no company is known at is another
-    company, as far as anyone can tell: one trading name in two towns. A mention without
-    number or postcode joins the first company.
+    named at two postcodes may be one company with two sites. So holders giving a number
+    make one company per number (numbers shared by a holder are one company), known at
+    every postcode its mentions give (the name with the postcode, ``company_postcode``):
+    those are its sites. A mention without a number at one of those postcodes is that
+    company; the other such mentions' postcodes, joined where they share one, are each a
+    company, as far as anyone can tell (one trading name in two towns), unless a company
+    known nowhere (its numbers given without a postcode) may be it. A mention without
+    number or postcode may be any of them.
+
+    Every step is a union of sets or a count, so the result does not depend on the order
+    of the holders (token bytes change with the key and the random fillers; a first-fit
+    grouping made the counts, and the EM fit, vary by run).
 
     ``pair``: for a name one typo off (``company_near``) the two records scored, which
     start as one company: their postcodes are of two spellings of the name and cannot be
     compared with each other, but every other holder's can be compared with theirs, so a
     near miss of a name that other companies hold is as ambiguous as the name.
     """
-    numbers: list[set[bytes]] = []
-    sites: list[set[bytes]] = []
-    rest: list[set[bytes]] = []
+    def own(hs: Iterable[Held], kind: str) -> set[bytes]:
+        return {v for h in hs for v, k in h.items() if k == kind}
 
-    def own(h: Held, kind: str) -> set[bytes]:
-        return {v for v, k in h.items() if k == kind}
-
+    items: list[tuple[set[bytes], set[bytes]]] = []
     if pair:
-        numbers.append(set().union(*(own(h, "company_number") for h in pair)))
-        sites.append(set().union(*(own(h, "company_postcode") for h in pair)))
+        items.append((own(pair, "company_number"), own(pair, "company_postcode")))
     for h in held:
-        if any(h is p for p in pair):
+        if not any(h is p for p in pair):
+            items.append((own([h], "company_number"), own([h], "company_postcode")))
+    # Numbered companies: holders joined by a number they share (union-find over numbers).
+    parent: dict[bytes, bytes] = {}
+
+    def find(x: bytes) -> bytes:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for number, _place in items:
+        first = min(number) if number else None
+        for n in number:
+            if first is not None:
+                parent[find(n)] = find(first)
+    sites: dict[bytes, set[bytes]] = {}
+    for number, place in items:
+        if number:
+            sites.setdefault(find(next(iter(number))), set()).update(place)
+    numbered = list(sites.values())
+    known_at = set().union(*numbered) if numbered else set()
+    # Places of mentions without a number that no numbered company is known at, joined
+    # where one mention gives several (a trading name beside a legal one).
+    loose: dict[bytes, bytes] = {}
+
+    def root(x: bytes) -> bytes:
+        loose.setdefault(x, x)
+        while loose[x] != x:
+            loose[x] = loose[loose[x]]
+            x = loose[x]
+        return x
+
+    for number, place in items:
+        if number or not place or place & known_at:
             continue
-        number, place = own(h, "company_number"), own(h, "company_postcode")
-        if not number:
-            rest.append(place)
-            continue
-        for i, known in enumerate(numbers):
-            # its number's company, or (for the pair) a company of no number at its place
-            if known & number or (not known and (not place or not sites[i] or sites[i] & place)):
-                known |= number
-                sites[i] |= place
-                break
-        else:
-            numbers.append(number)
-            sites.append(place)
-    rest.sort(key=lambda place: not place)  # placed mentions first: they name the sites
-    for place in rest:
-        for known in sites:
-            if not place or not known or known & place:
-                known |= place
-                break
-        else:
-            numbers.append(set())
-            sites.append(place)
-    return sites
+        first_place = min(place)
+        for v in place:
+            loose[root(v)] = root(first_place)
+    roots = {root(v) for v in list(loose)}
+    return _Companies(numbered, len(roots))
 
 
 def candidate_pairs(
@@ -411,9 +458,9 @@ def _postcode_among_companies(
     empty: Held = {}
     most = 1
     for name in names:
-        sites = _companies(tokens.get(r, empty) for r in holders[name])
-        if len(sites) > 1:
-            most = max(most, sum(1 for known in sites if not known or known & places))
+        companies = _companies(tokens.get(r, empty) for r in holders[name])
+        if companies.count() > 1:
+            most = max(most, companies.at(places))
     return [(k, max(n, most)) if k == "company_postcode" else (k, n) for k, n in shared]
 
 
