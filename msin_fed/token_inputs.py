@@ -46,7 +46,7 @@ import functools
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import jellyfish
@@ -57,6 +57,7 @@ from msin_fed import names, normalize
 from msin_fed.errors import ValidationError
 from msin_fed.model.identifiers import BankAccount, Iban
 from msin_fed.model.report import EntityMention
+from msin_fed.model.shared import TOKEN_SIZE
 
 __all__ = [
     "KIND_LABELS",
@@ -156,6 +157,9 @@ class TokenInput:
 
     kind: str
     data: bytes
+    #: Padding that matches nothing (:func:`filler`): its token is drawn at random, never
+    #: evaluated (:func:`tokens_of`).
+    filler: bool = False
 
     def __post_init__(self) -> None:
         if not self.data.startswith(self.kind.encode() + b":"):
@@ -168,6 +172,33 @@ class TokenInput:
 def _make(kind: str, *parts: str) -> TokenInput:
     # Parts are canonical (folded or validated) and never contain "|".
     return TokenInput(kind, (kind + ":" + "|".join(parts)).encode("ascii"))
+
+
+def filler(kind: str, *parts: str) -> TokenInput:
+    """A padding input of ``kind``: keeps a kind's count from telling a record's shape
+    (repeated characters, readings of a phone) and matches nothing. Its data is random
+    (so inputs stay distinct); its token is random bytes of a token's size, never an
+    OPRF evaluation (:func:`tokens_of`)."""
+    return TokenInput(kind, (kind + ":" + "|".join((*parts, "filler " + secrets.token_hex(16)))).encode("ascii"),
+                      filler=True)
+
+
+def tokens_of(inputs: Sequence[TokenInput], evaluate: Callable[[list[bytes]], list[bytes]],
+              size: int = TOKEN_SIZE) -> list[bytes]:
+    """The token of each of ``inputs``, in order: the real ones from one call of
+    ``evaluate`` (the OPRF), each filler ``size`` random bytes.
+
+    An OPRF token is a SHA-512 output (RFC 9497 Finalize) of the input and the key's
+    element: without the key it is indistinguishable from uniform bytes, so a random
+    filler looks like a token of a value nobody else holds, to the coordinator and to a
+    member comparing its own tokens, and costs the key holders nothing.
+    """
+    real = [item.data for item in inputs if not item.filler]
+    values = iter(evaluate(real) if real else [])
+    out = [secrets.token_bytes(size) if item.filler else next(values) for item in inputs]
+    if next(values, None) is not None:
+        raise RuntimeError("tokenizer returned the wrong number of tokens")
+    return out
 
 
 def _name_parts(mention: EntityMention) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -276,7 +307,7 @@ def _near(kind: str, of: str, prefix: str, body: str) -> Iterator[TokenInput]:
     for i in range(len(body)):
         variant = body[:i] + body[i + 1 :]
         if variant in seen:
-            yield _make(kind, of, "filler " + secrets.token_hex(16))
+            yield filler(kind, of)
         else:
             seen.add(variant)
             yield _make(kind, of, prefix + variant)
@@ -608,8 +639,7 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         homes = _home_readings(mention.phone.value, country, e164)[: normalize.MAX_HOME_READINGS]
         out.append(_make("phone_home", e164))
         out.extend(_make("phone_home", other) for other in homes)
-        out.extend(_make("phone_home", "filler " + secrets.token_hex(16))
-                   for _ in range(normalize.MAX_HOME_READINGS - len(homes)))
+        out.extend(filler("phone_home") for _ in range(normalize.MAX_HOME_READINGS - len(homes)))
     if mention.email is not None:
         address = normalize.email(mention.email.value)
         out.append(_make("email", address))
@@ -746,8 +776,14 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
             out.extend(_near("name_phone_near", code, "+", phone_digits))
         # Two letters of a name word with the phone: weighs nothing, it only tells "a
         # nickname or two typos" (``Gosho``/``Georgi Mihaylov``) from "another name".
-        for head in sorted({w[:2] for w in given + family if len(w) >= 2}):
-            out.append(_make("prefix_phone", head, "+" + phone_digits))
+        # One per word: a second word of the same start is numbered (``ka``, ``ka2``), so
+        # the count is the number of words and ``Katarzyna Kazlauskas`` and ``Mihai
+        # Kazlauskas`` at one landline agree on one word of two, not on all of hers.
+        starts: dict[str, int] = {}
+        for head in sorted(w[:2] for w in dict.fromkeys(given + family) if len(w) >= 2):
+            starts[head] = starts.get(head, 0) + 1
+            out.append(_make("prefix_phone", head if starts[head] == 1 else f"{head}{starts[head]}",
+                             "+" + phone_digits))
     if (given or family) and bank_values:
         # The same for a bank account (wages paid into a controller's account): weighs
         # nothing, it only tells "the account of one person" from "one account given by
