@@ -244,6 +244,10 @@ def compare_methods(label: str, make: Callable[[int, Path], tuple[list[Path], Pa
             ceiling = lb.reachable_fraction(lb.read_records(files), truth)
             notes.append("  pairs joined by a chain of shared exact evidence (rough recall ceiling): "
                          + "  ".join(f"{k} {v:.3f}" for k, v in ceiling.items()))
+            widest = lb.reachable_fraction(lb.read_records(files), truth, lb._evidence_beyond_name)
+            notes.append("  pairs joined by a chain of any evidence beyond a name, fuzzy included "
+                         "(ceiling under the privacy rule): "
+                         + "  ".join(f"{k} {v:.3f}" for k, v in widest.items()))
             notes.append(f"  msin link printed {stderr_lines} stderr lines (rows it skipped)")
         closure, closure_s = _timed(lambda: _closure(files, found))  # noqa: B023
         results = {

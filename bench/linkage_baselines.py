@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import itertools
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -358,20 +358,56 @@ def _evidence(x: dict[str, str | None], y: dict[str, str | None], kind: str) -> 
     return near(name(x), name(y)) and same("dob", "postcode", "street")
 
 
-def reachable_fraction(records: Sequence[Record], truth: Truth) -> dict[str, float]:
-    """Share of true pairs joined by a chain of shared evidence, per type and ``all``.
+def _evidence_beyond_name(x: dict[str, str | None], y: dict[str, str | None], kind: str) -> bool:
+    """Whether two mentions share *anything* beyond a person's name, fuzzy evidence included.
 
-    A rough ceiling for recall: pairs outside it share nothing exact (after the project's
-    normalisers) but a name, so a matcher that finds them is reading more than the data
-    states plainly. Only the truth's own clusters are searched, so it is not a method.
+    The widest evidence a matcher bound by the privacy rule (no token of a name alone) could
+    use: any identifier equal or one edit apart, or a near name with any other field equal or
+    one edit apart (date of birth, postcode, street, locality). Pairs outside its chains
+    share a name at most, so no token may join them.
+    """
+    import jellyfish
+
+    def near(a: str | None, b: str | None) -> bool:
+        return bool(a and b and jellyfish.jaro_winkler_similarity(a, b) > 0.85)
+
+    def close(*keys: str) -> bool:
+        return any(x[k] and y[k] and jellyfish.levenshtein_distance(x[k] or "", y[k] or "") <= 1
+                   for k in keys)
+
+    if kind == "company":
+        return close("company_number") or near(x["company"], y["company"])
+    if kind == "site":
+        return ((near(x["site"], y["site"]) and close("postcode", "locality", "street"))
+                or (close("postcode") and close("street")))
+    if close("nid", "passport", "bank", "email", "phone", "vehicle"):
+        return True
+
+    def name(v: dict[str, str | None]) -> str:
+        return " ".join(sorted(f"{v['given'] or ''} {v['family'] or ''}".split()))
+
+    return near(name(x), name(y)) and close("dob", "postcode", "street", "locality")
+
+
+def reachable_fraction(records: Sequence[Record], truth: Truth,
+                       evidence: Callable[[dict[str, str | None], dict[str, str | None], str], bool]
+                       = _evidence) -> dict[str, float]:
+    """Share of true pairs joined by a chain of ``evidence``, per type, ``k>=5`` and ``all``.
+
+    With the default (exact evidence), a rough ceiling for recall: pairs outside it share
+    nothing exact (after the project's normalisers) but a name, so a matcher that finds them
+    is reading more than the data states plainly. With ``_evidence_beyond_name``, the share a
+    matcher that never links on a name alone could reach at most. Only the truth's own
+    clusters are searched, so it is not a method.
     """
     values = {r.record_id: normalised(r.row) for r in records}
     by_entity: dict[str, list[str]] = {}
     for rid, eid in truth.entity.items():
         by_entity.setdefault(eid, []).append(rid)
+    knowing = truth.members_knowing()
     reach: dict[str, int] = {}
     total: dict[str, int] = {}
-    for rids in by_entity.values():
+    for eid, rids in by_entity.items():
         kind = truth.entity_type[rids[0]]
         parent = {r: r for r in rids}
 
@@ -381,12 +417,15 @@ def reachable_fraction(records: Sequence[Record], truth: Truth) -> dict[str, flo
             return i
 
         for a, b in itertools.combinations(rids, 2):
-            if a in values and b in values and _evidence(values[a], values[b], kind):
+            if a in values and b in values and evidence(values[a], values[b], kind):
                 parent[find(a)] = find(b)
+        keys = [kind] + (["k>=5"] if knowing[eid] >= 5 else [])
         for a, b in itertools.combinations(rids, 2):
             if truth.member[a] != truth.member[b]:
-                total[kind] = total.get(kind, 0) + 1
-                reach[kind] = reach.get(kind, 0) + (find(a) == find(b))
+                for key in keys:
+                    total[key] = total.get(key, 0) + 1
+                    reach[key] = reach.get(key, 0) + (find(a) == find(b))
     out = {k: reach[k] / total[k] for k in sorted(total)}
-    out["all"] = sum(reach.values()) / sum(total.values()) if total else 1.0
+    types = [k for k in total if k != "k>=5"]
+    out["all"] = sum(reach[k] for k in types) / sum(total[k] for k in types) if types else 1.0
     return out
