@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import secrets
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -199,7 +200,12 @@ def build_share(
     inputs = _token_inputs(report)
     tokens: tuple[Token, ...] = ()
     if inputs:
+        # In a random order: the inputs come out in the order they are made (a deletion
+        # neighbourhood position by position, fillers where a variant repeats or a digit
+        # stands), so the order sent would tell STTG which position of a phone two
+        # records differ at and where its repeated digits or a site's digits are.
         data = list(inputs)
+        secrets.SystemRandom().shuffle(data)
         values = tokenizer.tokenize(data)
         epoch = tokenizer.epoch
         tokens = tuple(Token(inputs[d], v, epoch) for d, v in zip(data, values, strict=True))

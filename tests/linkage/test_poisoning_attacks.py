@@ -26,6 +26,7 @@ from pathlib import Path
 
 from msin_fed.coordinator.matching import MatchEngine
 from msin_fed.coordinator.store import SharedStore
+
 from msin_fed.linkage import core
 from msin_fed.linkage.mentions import mention_from_row
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
