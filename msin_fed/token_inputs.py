@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -261,20 +260,33 @@ def _postcode(value: str, country: str, fld: str) -> str:
     return normalize.postcode(value, country, fld)
 
 
+def _filler(kind: str, of: str, value: str, place: int) -> TokenInput:
+    """A stand-in token of the whole ``value`` at ``place``: it pads a record's shape.
+
+    Not random: a random filler matches nothing, so between two records of one value the
+    tokens they do not share would be the fillers, and tell what the padding hides (a
+    phone's repeated digits, a foreign mobile's readings from home). Of the whole value,
+    it is no weaker than the value's own token and agrees exactly when the value does.
+    """
+    return _make(kind, f"filler {place}", of, value)
+
+
 def _near(kind: str, of: str, prefix: str, body: str) -> Iterator[TokenInput]:
     """Deletion neighbourhood: ``body`` whole and with each one character deleted.
 
     Two values one substitution, insertion, deletion or adjacent transposition apart
     share a variant (a deletion is the shorter value whole). Identical variants (from
-    repeated characters) are replaced by random fillers that match nothing, so the
-    number of tokens reveals only the length.
+    repeated characters) are replaced by fillers, so the number of tokens reveals only
+    the length: each filler is of the whole value and its place (:func:`_filler`), so
+    two records of one value share all their tokens and a value one typo off none of
+    its fillers, and which tokens two records share does not show the repeats either.
     """
     yield _make(kind, of, prefix + body)
     seen: set[str] = set()
     for i in range(len(body)):
         variant = body[:i] + body[i + 1 :]
         if variant in seen:
-            yield _make(kind, of, "filler " + secrets.token_hex(16))
+            yield _filler(kind, of, prefix + body, i)
         else:
             seen.add(variant)
             yield _make(kind, of, prefix + variant)
@@ -579,14 +591,15 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         # as ``phone_home``, which every phone also gives of itself (a token of another
         # kind never equals a ``phone`` token) and which counts only when no ``phone``
         # is shared, so one number read several ways still counts once.
-        # Every phone gives the same number of them (itself, its readings, random fillers
-        # that match nothing), so the kinds and counts do not tell a foreign mobile, or
-        # one written as dialled from home, from a UK number.
+        # Every phone gives the same number of them (itself, its readings, fillers of the
+        # phone), so the kinds and counts, and which of them two records of one phone
+        # share, do not tell a foreign mobile, or one written as dialled from home, from
+        # a UK number.
         homes = _home_readings(mention.phone.value, country, e164)[: normalize.MAX_HOME_READINGS]
         out.append(_make("phone_home", e164))
         out.extend(_make("phone_home", other) for other in homes)
-        out.extend(_make("phone_home", "filler " + secrets.token_hex(16))
-                   for _ in range(normalize.MAX_HOME_READINGS - len(homes)))
+        out.extend(_filler("phone_home", "phone", e164, i)
+                   for i in range(len(homes), normalize.MAX_HOME_READINGS))
     if mention.email is not None:
         address = normalize.email(mention.email.value)
         out.append(_make("email", address))

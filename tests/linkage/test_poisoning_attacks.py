@@ -192,3 +192,82 @@ def test_one_record_holding_two_peoples_identifiers_joins_their_clusters(tmp_pat
     bare = ("h0", "hostile", dict(national_id="JG103759A", phone="07700900461"))
     _pairs, clusters = _run([*records, bare], tmp_path / "bare.db")
     assert sorted(map(sorted, clusters)) == [["h0", "p1", "p2", "v1", "v2"]]
+
+
+def _shared_counts(a: Row, b: Row) -> dict[str, tuple[int, int]]:
+    """What STTG sees of two records of one phone: per kind, how many tokens each holds
+    and how many of them the two share."""
+    ta, tb = _tokens(a), _tokens(b)
+    va, vb = {v for _k, v in ta}, {v for _k, v in tb}
+    out: dict[str, tuple[int, int]] = {}
+    for kind in {k for k, _v in ta}:
+        mine = [v for k, v in ta if k == kind]
+        out[kind] = (len(mine), sum(1 for v in mine if v in vb))
+    assert va & vb
+    return out
+
+
+def test_fillers_do_not_show_which_tokens_are_real_when_two_records_share_a_phone() -> None:
+    """STTG with the database alone, reading which tokens two records of one phone share.
+    Every phone gives 1 + 3 ``phone_home`` tokens so that the counts do not tell a foreign
+    mobile written as dialled from home (its readings as a mobile of the home countries)
+    from a UK number (fillers); but random fillers never match, so two records of one
+    such phone shared 3 of them and two of a UK number 1. Likewise a phone's repeated
+    digits showed as the ``phone_near`` tokens two records of it do not share. Fillers
+    are now of the whole value (and their place), so two records of one phone share all."""
+    person = dict(given_name="Ana", family_name="Pop")
+    foreign = _shared_counts(dict(person, phone="0722 123 456"), dict(person, phone="0722123456"))
+    uk = _shared_counts(dict(person, phone="07911 123456"), dict(person, phone="07911123456"))
+    assert foreign["phone_home"] == uk["phone_home"] == (4, 4)
+    repeats = _shared_counts(dict(person, phone="07700 900111"), dict(person, phone="07700900111"))
+    plain = _shared_counts(dict(person, phone="07912 345678"), dict(person, phone="07912345678"))
+    assert repeats["phone_near"] == plain["phone_near"] == (13, 13)
+    # A phone one digit off still shares only its real neighbour, no filler.
+    near = _shared_counts(dict(person, phone="07700 900111"), dict(person, phone="07700 900112"))
+    assert near["phone_near"][1] >= 1 and near.get("phone_home", (4, 0))[1] == 0
+
+
+#: What a hostile member may know of someone without holding her: one weak field each.
+VICTIM = dict(given_name="Ana", family_name="Lazar", date_of_birth="1999-02-03", phone="07700 900333",
+              street_address="14 Fydell Street", postcode="PE21 8LF", locality="Boston")
+WEAK_PROBES = {
+    "a phone one digit off": dict(phone="07700900334"),
+    "the street address": dict(street_address="14 Fydell Street", postcode="PE21 8LF"),
+    "the name and postcode": dict(given_name="Ana", family_name="Lazar", postcode="PE21 8LF"),
+    "the date of birth and postcode": dict(date_of_birth="1999-02-03", postcode="PE21 8LF"),
+}
+
+
+def test_no_single_weak_field_links_a_crafted_record_under_the_default_model(tmp_path: Path) -> None:
+    """A crafted record of one weak field must neither tell a member that another holds
+    her (ListMatches) nor let it chain her to a perpetrator's cluster. Under the default
+    model none matches; the fitted model matches every one of them alone (phone one
+    digit 11.3, address 22.0, name and postcode 17.8, date of birth and postcode 19.6,
+    against its threshold 11.0: docs/linkage.md section 6), so this guards a switch of
+    ``DEFAULT_MODEL`` to it."""
+    for label, row in WEAK_PROBES.items():
+        store = SharedStore(tmp_path / f"{label}.db")
+        try:
+            engine = MatchEngine(store, DEFAULT_MODEL)
+            engine.ingest([("v", "m1", _tokens(VICTIM))])
+            engine.ingest([("h", "hostile", _tokens(row))])
+            assert engine.views(["h"]) == {}, label
+        finally:
+            store.close()
+
+
+def test_one_record_with_another_nino_cuts_a_member_out_of_a_perpetrators_cluster(tmp_path: Path) -> None:
+    """The residual of the cluster rule (two NINOs never share a cluster unless matched
+    with each other): a crafted record of his name, date of birth and phone with a
+    made-up NINO matches his phone records more strongly than they match each other, so
+    the cluster is built around it and the member holding only his real NINO is cut out.
+    One record, knowing three of his fields; STTG sees a pair matched despite two NINOs."""
+    perp = dict(given_name="Marian", family_name="Dobre")
+    records = [("p1", "m1", dict(perp, national_id="JG103759A")),
+               ("p2", "m2", dict(perp, national_id="JG103759A", phone="07700 900461")),
+               ("p3", "m3", dict(perp, phone="07700 900461", date_of_birth="1977-09-14"))]
+    _pairs, clusters = _run(records, tmp_path / "before.db")
+    assert clusters == [{"p1", "p2", "p3"}]
+    crafted = ("h0", "hostile", dict(perp, date_of_birth="1977-09-14", phone="07700900461", national_id="AB123456C"))
+    _pairs, clusters = _run([*records, crafted], tmp_path / "after.db")
+    assert clusters == [{"h0", "p2", "p3"}]
