@@ -42,6 +42,7 @@ docs/linkage.md has the table of what each kind is a function of;
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
@@ -49,6 +50,7 @@ from dataclasses import dataclass
 
 import jellyfish
 import numpy as np
+import wordfreq
 
 from msin_fed import names, normalize
 from msin_fed.errors import ValidationError
@@ -438,8 +440,14 @@ def _district(postcode: str) -> str:
 
 
 def _org_near(kind: str, of: str, body: str) -> Iterator[TokenInput]:
-    """The name whole and with each one character deleted (:func:`_near`)."""
-    yield from _near(kind, of, "", body)
+    """The name whole and with each one letter deleted (:func:`_near`). A digit is never
+    deleted (a random filler stands in, so the count is still the length): ``Unit 4``
+    and ``Unit 7`` of one estate are two sites, not one typo apart."""
+    for i, item in enumerate(_near(kind, of, "", body)):
+        if i and body[i - 1].isdigit():
+            yield _make(kind, of, "filler " + secrets.token_hex(16))
+        else:
+            yield item
 
 
 def _site_inputs(name: str, postcode: str, towns: list[str]) -> Iterator[TokenInput]:
@@ -465,10 +473,25 @@ def _site_inputs(name: str, postcode: str, towns: list[str]) -> Iterator[TokenIn
             yield from _org_near("site_near_locality", "locality " + town, body)
 
 
+#: A word this frequent (Zipf scale: 3.5 is about three in a million words) in any of
+#: these languages is a common word; a company named by it alone (``Recruitment Ltd``,
+#: ``Farm Ltd``) is known by it only with a postcode or a number.
+_COMMON_ZIPF = 3.5
+_WORD_LANGUAGES = ("en", "ro", "pl", "hu", "bg", "lt", "sk", "uk")
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_common_word(word: str) -> bool:
+    """Whether a folded word is a common word of English or a community's language."""
+    return any(wordfreq.zipf_frequency(word, lang) >= _COMMON_ZIPF for lang in _WORD_LANGUAGES)
+
+
 def _company_inputs(name: str, postcode: str) -> Iterator[TokenInput]:
     """A company by its folded name (suffixes dropped: UK registered names are unique up
-    to those), by name and postcode, and one typo from a long name of several words."""
-    yield _make("company", name)
+    to those), by name and postcode, and one typo from a long name of several words.
+    A name of one common word is never a token alone: only with the postcode."""
+    if " " in name or not _is_common_word(name):
+        yield _make("company", name)
     if postcode:
         yield _make("company_postcode", name, postcode)
     if " " in name and len(_org_body(name)) >= ORG_FUZZY_MIN:

@@ -158,7 +158,7 @@ def entity_count(
     held = [tokens.get(r, {}) for r in ids]
     if kind in COMPANY_KINDS:
         seed = [tokens.get(r, {}) for r in pair] if pair is not None and kind == "company_near" else []
-        return _companies(held, seed)[0].count()
+        return _companies(held, seed).count()
     if kind in IDENTITY_KINDS:
         # Holders join unless they contradict, and a group never takes in a holder that
         # contradicts one of its members: a mention without a company number must not
@@ -243,19 +243,17 @@ class _Companies:
         known at, beyond those a company known nowhere may be."""
         return max(len(self.numbered) + max(0, self.unplaced - self._nowhere()), 1)
 
-    def at(self, places: set[bytes], unplaced_here: bool) -> int:
-        """How many of them may be the one at ``places``: those known there, those known
-        nowhere, and a company of its own when the place is one no numbered company is
-        known at and the companies known nowhere do not cover such places."""
+    def at(self, places: set[bytes]) -> int:
+        """How many of them may be the one at ``places``: those known there and those
+        known nowhere; where none is known, the companies known nowhere are the
+        candidates for the one company there (at least one: its own)."""
         known = sum(1 for sites in self.numbered if sites & places)
         nowhere = self._nowhere()
-        return known + nowhere + (1 if unplaced_here and self.unplaced > nowhere else 0)
+        return known + nowhere if known else max(nowhere, 1)
 
 
-def _companies(held: Iterable[Held], pair: Sequence[Held] = (), places: set[bytes] | None = None
-               ) -> tuple[_Companies, bool]:
-    """The companies the holders of one company token are; and whether ``places`` (if
-    given) is among the places no numbered company is known at.
+def _companies(held: Iterable[Held], pair: Sequence[Held] = ()) -> _Companies:
+    """The companies the holders of one company token are.
 
     A contradiction between two company mentions is two numbers, nothing else: a company
     named at two postcodes may be one company with two sites. So holders giving a number
@@ -324,8 +322,7 @@ def _companies(held: Iterable[Held], pair: Sequence[Held] = (), places: set[byte
         for v in place:
             loose[root(v)] = root(first_place)
     roots = {root(v) for v in list(loose)}
-    here = bool(places) and any(v in loose for v in places or ())
-    return _Companies(numbered, len(roots)), here
+    return _Companies(numbered, len(roots))
 
 
 def candidate_pairs(
@@ -467,9 +464,9 @@ def _postcode_among_companies(
     empty: Held = {}
     most = 1
     for name in names:
-        companies, here = _companies((tokens.get(r, empty) for r in holders[name]), (), places)
+        companies = _companies(tokens.get(r, empty) for r in holders[name])
         if companies.count() > 1:
-            most = max(most, companies.at(places, here))
+            most = max(most, companies.at(places))
     return [(k, max(n, most)) if k == "company_postcode" else (k, n) for k, n in shared]
 
 

@@ -192,9 +192,17 @@ class CompanyNumber(Identifier):
     """A Companies House number (``01234567``, ``SC123456``, ``NI012345``)."""
 
     KIND: ClassVar[str] = "company_number"
-    MAX: ClassVar[int] = 12
-    PATTERN: ClassVar[re.Pattern[str] | None] = re.compile(r"([A-Z]{2}[0-9]{1,6}|[0-9]{1,8})")
+    MAX: ClassVar[int] = 40
     FORMAT_HINT: ClassVar[str] = "up to eight digits, or a two-letter prefix and six digits"
+
+    def __post_init__(self) -> None:
+        Identifier.__post_init__(self)
+        # One rule with the tokens': a label (``CRN``, ``Co. No.``) or a GB prefix is read
+        # past, a series prefix must be one Companies House issues.
+        try:
+            normalize.company_number(self.value, self.KIND)
+        except ValidationError:
+            raise ValidationError(self.KIND, f"wrong format (expected {self.FORMAT_HINT})") from None
 
 
 @dataclass(frozen=True, slots=True, repr=False)

@@ -12,13 +12,19 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from msin_fed.linkage.core import entity_count
 from msin_fed.linkage.mentions import mention_from_row
 from msin_fed.linkage.pipeline import oprf_tokenize
 from msin_fed.oprf import derive_key_pair
 from msin_fed.token_inputs import inputs_for_mention
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_clusters import engine_clusters, matcher_of
+from test_repeated_entities import pair_set
 
 Row = dict[str, str]
 
@@ -103,3 +109,18 @@ def test_a_company_known_nowhere_may_be_the_one_at_a_new_place() -> None:
     rows.append(dict(company_name="Union Foods", postcode="BD3 4LT"))
     counts = _counts(rows, _key(), range(len(rows)))
     assert counts[(0, b"company:union foods")] == 3  # a second unknown place: a third company
+
+
+def test_mentions_at_a_postcode_no_number_is_known_at_are_one_company(tmp_path: Path) -> None:
+    # The name is held by a company whose number is given without a postcode and by
+    # mentions at two postcodes: the two at PE30 are one company whichever it is (the one
+    # known nowhere, or one of its own), so they link; the one at SL1 is not joined.
+    records = [
+        ("k1", "m1", dict(company_name="Crown Personnel Ltd", company_number="07311256")),
+        ("k2", "m2", dict(company_name="CROWN PERSONNEL", postcode="PE30 8EX")),
+        ("k3", "m3", dict(company_name="Crown Personnel Limited", postcode="PE30 8EX")),
+        ("k4", "m4", dict(company_name="Crown Personnel", postcode="SL1 8JW")),
+    ]
+    m = matcher_of(records)
+    assert pair_set(m.pairs()) == {("k2", "k3")}
+    assert engine_clusters(records, tmp_path / "shared.db") == [{"k2", "k3"}]

@@ -178,7 +178,8 @@ COMMON_WORDS = ["farm", "farms", "manor", "green", "view", "fresh", "produce", "
 def test_org_tokens_never_stand_for_a_common_word_alone() -> None:
     """STTG with an oracle evaluates every site and company input that a common word
     alone determines (the word as a whole name, with no place); among the tokens of
-    sites and companies whose names hold those words, none may be hit."""
+    sites and companies whose names hold those words, or are one of them with a legal
+    form, none may be hit."""
     rows = [
         dict(company_name="Green View Produce Ltd", postcode="PE21 7TB"),
         dict(company_name="Fresh Farms Limited"),
@@ -187,6 +188,11 @@ def test_org_tokens_never_stand_for_a_common_word_alone() -> None:
         dict(site_name="Manor Farm", postcode="PE21 8AA", locality="Boston"),
         dict(site_name="Green Lane Packing House", locality="Wisbech"),
         dict(site_name="Farms", postcode="WR11 4TP"),
+        # companies named by one common word, with an English or a foreign legal form
+        dict(company_name="Recruitment Ltd", postcode="PE21 7TB"),
+        dict(company_name="FARMS LIMITED"),
+        dict(company_name="Staffing Sp. z o.o."),
+        dict(company_name="UAB Produce", company_number="01234567"),
     ]
     held: set[bytes] = set()
     for i, row in enumerate(rows):
