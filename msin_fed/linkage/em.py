@@ -1,8 +1,8 @@
 """Fellegi-Sunter m and u probabilities fitted on unlabelled tokens (EM, as Splink does).
 
 Works on exactly what the coordinator holds (records, their member, their tokens as
-``value -> kind``): no plaintext and no labels. Each *comparison* (phone, name with date
-of birth, site, ...) has ordered agreement *levels* made of token kinds (exact, one typo,
+``value -> kind``): no plaintext and no labels. Each *comparison* (the person, the household,
+a document, a site, ...) has ordered agreement *levels* made of token kinds (exact, one typo,
 similar, ...); a pair's level is the first level whose kinds it shares, ``0`` when both
 records hold the comparison and share none of it, and null when they hold none of its
 kinds in common (a null
