@@ -446,7 +446,12 @@ def intake_rate(
     the processes round-robin)."""
     requests = _requests(net, records, batch)
     url = dbs.fresh(tag)
-    SharedStore(url).close()  # the schema, made once before the servers race to make it
+    # The schema, made once before the servers race to make it, by the build that serves
+    # (a --compare-python build may be at an older revision).
+    subprocess.run(
+        [python, "-c", "import sys; from msin_fed.coordinator.store import SharedStore; SharedStore(sys.argv[1]).close()", url],
+        check=True,
+    )
     procs = [_serve(run_dir / f"p{i}", net, url, batch, verify, workers, python, lock_mode) for i in range(processes)]
     server = dbs.server()
     try:

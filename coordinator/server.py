@@ -92,7 +92,7 @@ class CoordinatorServer:
         if verifier is None and config.verify_redaction:
             verifier = load_verifier()
         self._own_store = store is None
-        self.store = store or SharedStore(config.store_url, serving=True)
+        self.store = store or SharedStore(config.store_url, serving=True, timeouts=config.store_timeouts)
         self.checkpointer = Checkpointer.from_config(config, self.store)
         self.audit = AuditLog(self.store, config.audit_head_file, self.checkpointer)
         n_workers = (

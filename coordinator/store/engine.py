@@ -27,6 +27,7 @@ from msin_fed.errors import StoreError
 __all__ = [
     "WRITE_LOCK",
     "Engines",
+    "SessionTimeouts",
     "SingleProcessLock",
     "hold_write_lock",
     "open_engines",
@@ -54,6 +55,50 @@ WRITER_CACHE_KIB = 128 * 1024
 #: Page cache of each pooled read connection. Smaller: every write empties it, and the pool
 #: may hold fifteen connections.
 READER_CACHE_KIB = 16 * 1024
+
+
+@dataclass(frozen=True)
+class SessionTimeouts:
+    """Limits PostgreSQL puts on each of a store's sessions, so that a coordinator that stops
+    mid-transaction (hung, SIGSTOPped, its host or network gone: the server sees no end
+    of the connection) cannot hold the write lock, and so every other process's writes,
+    for hours. Seconds; 0 turns one off.
+
+    ``idle_in_transaction``: the server ends a session that sends nothing for this long
+    inside a transaction (``idle_in_transaction_session_timeout``), rolling it back and
+    releasing its locks. A coordinator's transactions are busy from begin to commit, with
+    Python work between statements of a fraction of a second. ``statement``: the longest
+    one statement may run (``statement_timeout``; off by default: migrations of a large
+    store run under it too). ``keepalive``: after this long without traffic the server
+    probes the client's socket, and drops it after three unanswered probes a third of
+    this apart (``tcp_keepalives_*``): a session waiting for a vanished client's data in
+    the middle of a statement (a COPY) is not idle, and without probes would wait for the
+    operating system's two hours.
+    """
+
+    idle_in_transaction: float = 60.0
+    statement: float = 0.0
+    keepalive: float = 30.0
+
+    def __post_init__(self) -> None:
+        for name in ("idle_in_transaction", "statement", "keepalive"):
+            value = getattr(self, name)
+            if not 0 <= value <= 86400:
+                raise ValueError(f"{name} must be between 0 and 86400 seconds")
+
+    def options(self) -> str:
+        """The libpq ``options`` setting these on every session the server starts."""
+        settings = {
+            "idle_in_transaction_session_timeout": f"{round(self.idle_in_transaction * 1000)}",
+            "statement_timeout": f"{round(self.statement * 1000)}",
+        }
+        if self.keepalive:
+            settings |= {
+                "tcp_keepalives_idle": f"{max(1, round(self.keepalive))}",
+                "tcp_keepalives_interval": f"{max(1, round(self.keepalive / 3))}",
+                "tcp_keepalives_count": "3",
+            }
+        return " ".join(f"-c {name}={value}" for name, value in settings.items())
 
 
 def hold_write_lock(conn: Connection) -> None:
@@ -98,8 +143,10 @@ class Engines:
     is_sqlite: bool
 
 
-def open_engines(url: str, *, echo: bool = False) -> Engines:
-    """Engines for ``url`` (see :class:`Engines`); StoreError when the URL is unusable."""
+def open_engines(url: str, *, echo: bool = False, timeouts: SessionTimeouts | None = None) -> Engines:
+    """Engines for ``url`` (see :class:`Engines`); StoreError when the URL is unusable.
+    PostgreSQL sessions get ``timeouts`` (default :class:`SessionTimeouts`), after any
+    ``options`` the URL sets."""
     is_sqlite = url.startswith("sqlite")
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
@@ -108,8 +155,15 @@ def open_engines(url: str, *, echo: bool = False) -> Engines:
         if in_memory:
             kwargs["poolclass"] = sa.pool.StaticPool
     else:
-        # A connection the server dropped (restart, fail-over) is replaced, not handed out.
+        # A connection the server dropped (restart, fail-over, a session timeout) is
+        # replaced, not handed out.
         kwargs["pool_pre_ping"] = True
+        try:
+            given = sa.engine.make_url(url).query.get("options", "")
+        except sa.exc.ArgumentError as exc:
+            raise StoreError(f"cannot open store: {type(exc).__name__}") from None
+        given = " ".join(given) if isinstance(given, tuple) else given
+        kwargs["connect_args"] = {"options": f"{given} {(timeouts or SessionTimeouts()).options()}".strip()}
     try:
         reader = sa.create_engine(url, **kwargs)
     except (sa.exc.ArgumentError, ModuleNotFoundError) as exc:

@@ -27,6 +27,7 @@ from .codec import aware, record_of, record_values
 from .engine import (
     LOCK_TIMES,
     WHOLE_TRANSACTION_LOCK,
+    SessionTimeouts,
     SingleProcessLock,
     hold_write_lock,
     open_engines,
@@ -70,12 +71,20 @@ class SharedStore:
     ``serving=True`` is for the coordinator process itself: on a SQLite file it takes the
     single-process lock (:class:`.engine.SingleProcessLock`) and refuses to open when
     another coordinator holds it. Readers (``audit verify``, insight reports) open the
-    store without it. Any number of processes may serve one PostgreSQL store.
+    store without it. Any number of processes may serve one PostgreSQL store; ``timeouts``
+    limit how long a stopped one can hold its sessions' locks (:class:`.engine.SessionTimeouts`).
     """
 
-    def __init__(self, url: str | Path, *, echo: bool = False, serving: bool = False) -> None:
+    def __init__(
+        self,
+        url: str | Path,
+        *,
+        echo: bool = False,
+        serving: bool = False,
+        timeouts: SessionTimeouts | None = None,
+    ) -> None:
         self.url = store_url(url)
-        engines = open_engines(self.url, echo=echo)
+        engines = open_engines(self.url, echo=echo, timeouts=timeouts)
         self.engine: Engine = engines.reader
         database = self.engine.url.database
         if engines.is_sqlite and database and database != ":memory:":
