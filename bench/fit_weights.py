@@ -36,7 +36,7 @@ from msin_fed.linkage import fitted
 from msin_fed.linkage.core import candidate_pairs, entity_count
 from msin_fed.linkage.em import COMPARISONS, Fit, fit_union
 from msin_fed.linkage.mentions import read_mentions
-from msin_fed.linkage.scoring import DEFAULT_MODEL, IDENTITY_KINDS
+from msin_fed.linkage.scoring import COMPANY_NAME_KINDS, DEFAULT_MODEL, IDENTITY_KINDS
 
 Tokens = dict[str, dict[bytes, str]]
 
@@ -84,6 +84,8 @@ def entity_counts(tokens: Tokens) -> tuple[set[bytes], dict[bytes, int]]:
                 several[value] = n
         elif len(group) > 3 and entity_count(value, kind[value], group, tokens) > 3:
             common.add(value)
+        elif kind[value] in COMPANY_NAME_KINDS and len(group) >= 2 and entity_count(value, kind[value], group, tokens) >= 2:
+            common.add(value)  # a name two companies trade under names neither (the model gives it 0)
     return common, several
 
 
@@ -146,18 +148,19 @@ def fitted_model_column(result: Fit) -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     for c in COMPARISONS:
         kind_of = {n: max(k, key=lambda x: params.weights.get(x, 0.0)) for n, k in c.levels}
-        exact = params.weights.get(kind_of[c.levels[0][0]], 0.0)
+        several = dict(c.several)
         disagree = params.disagreement.get(counted.get(c.name, ""), None)
         out[(c.name, "disagree")] = f"{-disagree:.1f}" if disagree is not None else "0 (prior)"
         for level, _kinds in c.levels:
             kind = kind_of[level]
-            if level == c.several:
+            base = params.weights.get(kind_of[c.base_of(level)], 0.0)
+            if level in several:
                 out[(c.name, level)] = f"{params.several.get(kind, 0.0):.1f}"
             elif (c.name, level) in fitted.CONDITIONAL_LEVELS:
-                out[(c.name, level)] = f"{exact - conditional[(c.name, fitted.CONDITIONAL_LEVELS[(c.name, level)])]:.1f}"
+                out[(c.name, level)] = f"{base - conditional[(c.name, fitted.CONDITIONAL_LEVELS[(c.name, level)])]:.1f}"
             elif level in dict(c.differ):
                 cond = next(k for k, (comp, lv) in fitted.CONDITIONAL_DISAGREEMENTS.items() if (comp, lv) == (c.name, level))
-                out[(c.name, level)] = f"{exact - params.disagreement[cond]:.1f}"
+                out[(c.name, level)] = f"{base - params.disagreement[cond]:.1f}"
             else:
                 out[(c.name, level)] = f"{params.weights.get(kind, 0.0):.1f}"
     return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import secrets
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -199,8 +200,13 @@ def build_share(
     inputs = _token_inputs(report)
     tokens: tuple[Token, ...] = ()
     if inputs:
+        # In a random order: the inputs come out in the order they are made (a deletion
+        # neighbourhood position by position, fillers where a variant repeats or a digit
+        # stands), so the order sent would tell STTG which position of a phone two
+        # records differ at and where its repeated digits or a site's digits are.
         items = list(inputs.values())
-        # Fillers (padding) get random tokens: no key-holder evaluation for what matches nothing.
+        secrets.SystemRandom().shuffle(items)
+        # Fillers (padding) cost no evaluation of their own (token_inputs.tokens_of).
         values = tokens_of(items, tokenizer.tokenize)
         epoch = tokenizer.epoch
         tokens = tuple(Token(item.kind, v, epoch) for item, v in zip(items, values, strict=True))

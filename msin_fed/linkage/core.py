@@ -53,6 +53,7 @@ from msin_fed.linkage.scoring import (
 )
 
 __all__ = [
+    "PER_MEMBER_ENTITIES",
     "PairScore",
     "candidate_pairs",
     "cluster_records",
@@ -136,8 +137,19 @@ def _contradict(kind: str, a: Held, b: Held, ka: frozenset[str], kb: frozenset[s
     return False
 
 
+#: At most this many groups of one member's records alone count towards an entity count
+#: (:func:`entity_count` given ``member``): one member must not be able to make a
+#: perpetrator's NINO or phone look common by submitting it under made-up names.
+PER_MEMBER_ENTITIES = 2
+
+
 def entity_count(
-    value: bytes, kind: str, holders: Collection[K], tokens: Mapping[K, Held], pair: tuple[K, K] | None = None
+    value: bytes,
+    kind: str,
+    holders: Collection[K],
+    tokens: Mapping[K, Held],
+    pair: tuple[K, K] | None = None,
+    member: Mapping[K, Hashable] | None = None,
 ) -> int:
     """How many distinct entities the ``holders`` of token ``value`` (of ``kind``) are.
 
@@ -145,6 +157,12 @@ def entity_count(
     at least 1. For an identity kind scored for ``pair``, the pair starts as one group:
     whether its two records contradict each other is the pair's own evidence (its
     disagreements), not a fact about how many entities hold the value.
+
+    ``member`` (record -> member): groups made of one member's records alone count at
+    most :data:`PER_MEMBER_ENTITIES` per member (a group spanning members always counts),
+    so a value looks common only when several members see it held by different
+    entities: a hostile member's crafted records (the value under made-up names) add at
+    most that many. Company tokens are grouped by number and are not capped.
     """
     # In an order fixed by the holders' tokens, not their keys, so that msin link and the
     # coordinator (which key records differently) group alike.
@@ -172,7 +190,7 @@ def entity_count(
                     break
             else:
                 groups.append([i])
-        return len(groups)
+        return _capped([[ids[i] for i in g] for g in groups], member)
     parent = list(range(len(ids)))
 
     def find(i: int) -> int:
@@ -191,7 +209,31 @@ def entity_count(
                 count -= 1
                 if count == 1:
                     return 1
-    return count
+    if member is None:
+        return count
+    roots: dict[int, list[K]] = {}
+    for i, r in enumerate(ids):
+        roots.setdefault(find(i), []).append(r)
+    return _capped(list(roots.values()), member)
+
+
+def _capped(groups: Sequence[Sequence[K]], member: Mapping[K, Hashable] | None) -> int:
+    """The number of ``groups``, those of one member's records alone counted at most
+    :data:`PER_MEMBER_ENTITIES` per member."""
+    if member is None:
+        return max(len(groups), 1)
+    alone: dict[Hashable, int] = {}
+    count = 0
+    for group in groups:
+        owners = {member.get(r, r) for r in group}
+        if len(owners) > 1:
+            count += 1
+            continue
+        (owner,) = owners
+        if alone.get(owner, 0) < PER_MEMBER_ENTITIES:
+            alone[owner] = alone.get(owner, 0) + 1
+            count += 1
+    return max(count, 1)
 
 
 class _Companies:
@@ -352,11 +394,11 @@ def score_pairs(
             if kind in IDENTITY_KINDS and len(group) == 2:
                 n = 1  # the pair alone: whether they contradict is its own evidence
             elif kind in IDENTITY_KINDS and (kind not in COMPANY_KINDS or kind == "company_near"):
-                n = entity_count(value, kind, group, tokens, (a, b))
+                n = entity_count(value, kind, group, tokens, (a, b), member)
             elif value in counts:
                 n = counts[value]
             else:
-                n = counts[value] = entity_count(value, kind, group, tokens)
+                n = counts[value] = entity_count(value, kind, group, tokens, member=member)
             shared.append((kind, n))
         partial = _partial_name(ta, tb, shared)
         if partial:

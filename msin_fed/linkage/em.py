@@ -1,10 +1,11 @@
 """Fellegi-Sunter m and u probabilities fitted on unlabelled tokens (EM, as Splink does).
 
 Works on exactly what the coordinator holds (records, their member, their tokens as
-``value -> kind``): no plaintext and no labels. Each *comparison* (phone, name with date
-of birth, site, ...) has ordered agreement *levels* made of token kinds (exact, one typo,
-similar, ...); a pair's level is the best level whose kinds it shares, ``0`` when both
-records hold the comparison and share none of it, and null when either lacks it (a null
+``value -> kind``): no plaintext and no labels. Each *comparison* (the person, the household,
+a document, a site, ...) has ordered agreement *levels* made of token kinds (exact, one typo,
+similar, ...); a pair's level is the first level whose kinds it shares, ``0`` when both
+records hold the comparison and share none of it, and null when they hold none of its
+kinds in common (a null
 comparison says nothing, as in Splink). Conditional levels (a phone, bank account or
 address shared by people whose names differ, a name and postcode of people whose dates
 differ) and a level for a value held by two or three entities (a household's phone or
@@ -37,6 +38,7 @@ __all__ = [
     "SEVERAL",
     "Comparison",
     "Fit",
+    "comparison",
     "comparison_vector",
     "fit",
     "fit_union",
@@ -49,21 +51,27 @@ K = TypeVar("K", bound=Hashable)
 
 @dataclass(frozen=True)
 class Comparison:
-    """A comparison: its name, the kinds both records must hold for it to be observed,
-    and its agreement levels (best first), each a name and the kinds that make it.
+    """A comparison of one *concept* (a person's name, date of birth and place; a
+    household's phone and address; a document; a site): its name, the kinds both records
+    must hold for it to be observed, and its mutually exclusive agreement levels (best
+    first), each a name and the kinds that make it: a pair is at the first level whose
+    kinds it shares. Splink's comparison of one concept with levels exact / fuzzy / else:
+    token kinds of one concept (a name with its date of birth, with its postcode, the
+    date with the postcode) are not conditionally independent, so they are levels of one
+    comparison, never comparisons of their own.
 
     ``differ`` makes a level conditional (level name -> kinds): the level holds only when
     both records hold one of those kinds and share none of them (a phone shared by people
-    whose names differ), and is tried before the plain levels of the same kinds; given a
-    shared identifier, differing names say far more than differing names in general, which
-    conditional independence cannot express with two separate comparisons.
+    whose names differ), and is tried before the plain levels; given a shared identifier,
+    differing names say far more than differing names in general.
     ``fallback_of``: kinds whose agreement makes this comparison null (a name with a phone
     one digit off says nothing once the phone itself agrees, as in the scoring model).
-    ``several``: a level (of the first level's kinds) that stands for the first when every
-    value shared at it is held by 2 or 3 entities (:func:`msin_fed.linkage.core.entity_count`):
+    ``several``: (level, base level): a level that stands for its base when every value
+    shared at the base is held by 2 or 3 entities (:func:`msin_fed.linkage.core.entity_count`):
     a couple's phone, a house's address. The term-frequency adjustment of Splink counted
-    in entities: the fitted weight of a value held by one entity is not that of a value
-    a household shares.
+    in entities.
+    ``base``: (conditional or several level, the plain level it qualifies): what the
+    scoring model subtracts a conditional level's difference from.
     """
 
     name: str
@@ -71,42 +79,78 @@ class Comparison:
     levels: tuple[tuple[str, frozenset[str]], ...]
     differ: tuple[tuple[str, frozenset[str]], ...] = ()
     fallback_of: frozenset[str] = frozenset()
-    several: str = ""
+    several: tuple[tuple[str, str], ...] = ()
+    base: tuple[tuple[str, str], ...] = ()
 
     def check_order(self) -> tuple[tuple[int, frozenset[str], frozenset[str]], ...]:
         """(level index from 1, kinds, kinds that must differ) in the order to try them
-        (the ``several`` level is read from the first, not tried)."""
+        (``several`` levels are read from their base, not tried)."""
         differ = dict(self.differ)
+        skip = {n for n, _b in self.several}
         rows = [(i, kinds, differ.get(name, frozenset())) for i, (name, kinds) in enumerate(self.levels, start=1)
-                if name != self.several]
+                if name not in skip]
         return tuple(sorted(rows, key=lambda r: (not r[2], r[0])))
 
+    def index(self, level: str) -> int:
+        """A level's index (from 1)."""
+        return next(i for i, (n, _k) in enumerate(self.levels, start=1) if n == level)
+
     @property
-    def several_index(self) -> int:
-        """The ``several`` level's index (from 1), 0 when the comparison has none."""
-        return next((i for i, (n, _k) in enumerate(self.levels, start=1) if n == self.several), 0)
+    def several_of(self) -> dict[int, int]:
+        """Base level index -> its ``several`` level's index."""
+        return {self.index(b): self.index(n) for n, b in self.several}
+
+    def base_of(self, level: str) -> str:
+        """The plain level a conditional or several level qualifies (itself otherwise)."""
+        return dict(self.base).get(level, dict((n, b) for n, b in self.several).get(level, level))
+
+    def kinds_of(self, level: str) -> frozenset[str]:
+        """The kinds of a level (``frozenset()`` for ``disagree``)."""
+        return dict(self.levels).get(level, frozenset())
 
 
-def _c(
+def comparison(
     name: str,
     presence: Iterable[str],
     *levels: tuple[str, Iterable[str]],
-    differ: Mapping[str, Iterable[str]] | None = None,
+    differ: Mapping[str, tuple[str, Iterable[str]]] | None = None,
     fallback_of: Iterable[str] = (),
-    several: bool = False,
+    several: Iterable[str] = (),
 ) -> Comparison:
-    """A comparison; ``several`` adds the level ``"exact, 2-3 entities"`` after the first."""
-    rows = [(n, frozenset(k)) for n, k in levels]
-    if several:
-        rows.insert(1, (SEVERAL, rows[0][1]))
+    """A comparison. ``differ``: conditional level -> (its base level, the kinds that
+    must differ); the conditional level is a level of the base's kinds, placed after it.
+    ``several``: base levels that get a level ``"<base>, 2-3 entities"`` after them."""
+    rows: list[tuple[str, frozenset[str]]] = []
+    sev = set(several)
+    cond = dict(differ or {})
+    after: dict[str, list[str]] = {}
+    for cname, (base, _k) in cond.items():
+        after.setdefault(base, []).append(cname)
+    for n, k in levels:
+        rows.append((n, frozenset(k)))
+        if n in sev:
+            rows.append((several_level(n), frozenset(k)))
+        for cname in after.get(n, []):
+            rows.append((cname, frozenset(k)))
     return Comparison(
         name,
         frozenset(presence),
         tuple(rows),
-        tuple((n, frozenset(k)) for n, k in (differ or {}).items()),
+        tuple((n, frozenset(k)) for n, (_b, k) in cond.items()),
         frozenset(fallback_of),
-        SEVERAL if several else "",
+        tuple((several_level(n), n) for n in levels_named(levels) if n in sev),
+        tuple((n, b) for n, (b, _k) in cond.items()),
     )
+
+
+def levels_named(levels: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
+    """The names of ``levels``."""
+    return [n for n, _k in levels]
+
+
+def several_level(base: str) -> str:
+    """The name of the level of a value at ``base`` held by 2 or 3 entities."""
+    return SEVERAL if base == "exact" else f"{base}, 2-3 entities"
 
 
 #: The level of a value shared by 2 or 3 entities (:attr:`Comparison.several`).
@@ -118,49 +162,70 @@ SEVERAL = "exact, 2-3 entities"
 _NAME_DOB = frozenset({"name_dob", "nick_dob", "name_dob_swap", "name_phon_dob", "part_dob", "name_init_dob",
                        "name_lsh_dob", "initials_dob"})
 
-#: The comparisons of the token model (kinds from :func:`msin_fed.linkage.token_kinds`).
-#: The "names differ" levels read the name kinds the phone, the bank account and the
-#: postcode are combined with (``prefix_phone``, ``name_phone_near``, ``name_bank``,
-#: ``name_postcode``, ``phon_postcode``): both records hold them and share none (as
-#: :func:`msin_fed.linkage.core._disagreements` reads them): one phone, account or house
-#: of several people (a couple, a controller's account, housemates).
+#: Name kinds bound to a place or phone: the name agrees there.
+_NAME_PLACE = frozenset({"name_postcode", "phon_postcode"})
+
+#: The comparisons of the token model (kinds from :func:`msin_fed.linkage.token_kinds`),
+#: one per concept, so that conditional independence holds between them approximately:
+#:
+#: - ``person``: the name, the date of birth and the postcode (or street, or phone) in
+#:   one comparison, whose levels are which of them agree (the composite tokens each name
+#:   two of the three: ``name_dob``, ``name_postcode``, ``dob_postcode``): a pair is at
+#:   the first level it shares, so "name and postcode" means the name and postcode agree
+#:   and no form of the name with the date of birth does. Fitted as separate comparisons,
+#:   one person seen twice counted his name three times over.
+#: - ``household``: the phone and the street address, one agreement (housemates, a
+#:   couple, a family give both); the "names differ" levels read the name kinds the
+#:   phone and the postcode are combined with (``prefix_phone``, ``name_phone_near``;
+#:   ``name_postcode``, ``phon_postcode`` and the name-with-date kinds), as
+#:   :func:`msin_fed.linkage.core._disagreements` reads them.
+#: - the documents, the e-mail, the plate, the bank account, a company's number, its
+#:   name, a site: each its own concept.
 COMPARISONS: tuple[Comparison, ...] = (
-    _c("phone", {"phone"}, ("exact", {"phone"}), ("exact, names differ", {"phone"}), ("one digit", {"phone_near"}),
-       ("read from home", {"phone_home"}),
-       differ={"exact, names differ": {"name_phone_near", "prefix_phone"}}, several=True),
-    _c("email", {"email"}, ("exact", {"email"}), ("one typo", {"email_near"}), several=True),
-    _c("vehicle", {"vehicle"}, ("exact", {"vehicle"}), several=True),
-    _c("nino", {"nino"}, ("exact", {"nino"}), ("one typo", {"nid_near"})),
-    _c("passport", {"passport"}, ("exact", {"passport"}), ("one typo", {"nid_near"})),
-    _c("national_id", {"national_id"}, ("exact", {"national_id"}), ("one typo", {"nid_near"})),
-    _c("bank", {"bank", "iban"}, ("exact", {"bank", "iban"}), ("exact, names differ", {"bank", "iban"}),
-       ("one keying error", {"bank_near"}), differ={"exact, names differ": {"name_bank"}}),
-    _c("company_number", {"company_number"}, ("exact", {"company_number"})),
-    _c(
-        "name_dob",
-        {"name_lsh_dob"},
-        ("exact", {"name_dob"}),
-        ("nickname", {"nick_dob"}),
-        ("day and month swapped", {"name_dob_swap"}),
-        ("phonetic", {"name_phon_dob"}),
-        ("one part", {"part_dob", "name_init_dob"}),
-        ("similar", {"name_lsh_dob", "initials_dob"}),
+    comparison(
+        "household",
+        {"phone", "address"},
+        ("phone", {"phone"}),
+        ("address", {"address"}),
+        ("phone one digit", {"phone_near"}),
+        ("phone read from home", {"phone_home"}),
+        differ={"phone, names differ": ("phone", {"name_phone_near", "prefix_phone"}),
+                "address, names differ": ("address", _NAME_PLACE | _NAME_DOB)},
+        several=("phone", "address"),
     ),
-    _c("name_postcode", {"phon_postcode"}, ("exact", {"name_postcode"}), ("exact, dates differ", {"name_postcode", "phon_postcode"}),
-       ("phonetic", {"phon_postcode"}), ("with the phone or street", {"name_phone", "name_address"}),
-       differ={"exact, dates differ": _NAME_DOB}),
-    _c("name_phone", {"name_phone_near"}, ("phonetic, one digit", {"name_phone_near"}), fallback_of={"phone"}),
-    _c("dob_postcode", {"dob_postcode"}, ("exact", {"dob_postcode"}),
-       ("at the street or phone", {"dob_address", "dob_phone"})),
-    _c("address", {"address"}, ("exact", {"address"}), ("exact, names differ", {"address"}),
-       differ={"exact, names differ": {"name_postcode", "phon_postcode", *_NAME_DOB}}, several=True),
-    _c(
+    comparison("email", {"email"}, ("exact", {"email"}), ("one typo", {"email_near"}), several=("exact",)),
+    comparison("vehicle", {"vehicle"}, ("exact", {"vehicle"}), differ={"exact, names differ": ("exact", _NAME_DOB)},
+       several=("exact",)),
+    comparison("nino", {"nino"}, ("exact", {"nino"}), ("one typo", {"nid_near"})),
+    comparison("passport", {"passport"}, ("exact", {"passport"}), ("one typo", {"nid_near"})),
+    comparison("national_id", {"national_id"}, ("exact", {"national_id"}), ("one typo", {"nid_near"})),
+    comparison("bank", {"bank", "iban"}, ("exact", {"bank", "iban"}), ("one keying error", {"bank_near"}),
+       differ={"exact, names differ": ("exact", {"name_bank"})}),
+    comparison("company_number", {"company_number"}, ("exact", {"company_number"})),
+    comparison(
+        "person",
+        {"name_lsh_dob", "phon_postcode", "dob_postcode"},
+        ("name and date", {"name_dob"}),
+        ("nickname and date", {"nick_dob"}),
+        ("name sound and date", {"name_phon_dob"}),
+        ("name and postcode", {"name_postcode"}),
+        ("date and postcode", {"dob_postcode"}),
+        ("name at the street or phone", {"name_phone", "name_address"}),
+        ("date at the street or phone", {"dob_address", "dob_phone"}),
+        ("name sound and postcode", {"phon_postcode"}),
+        ("one part and date", {"part_dob", "name_init_dob"}),
+        ("day and month swapped", {"name_dob_swap"}),
+        ("similar name and date", {"name_lsh_dob", "initials_dob"}),
+        differ={"name and postcode, dates differ": ("name and postcode", _NAME_DOB)},
+    ),
+    comparison("name_phone", {"name_phone_near"}, ("phonetic, one digit", {"name_phone_near"}), fallback_of={"phone"}),
+    comparison(
         "site",
         {"site_near", "site_near_locality"},
         ("exact", {"site_postcode", "site_district", "site_locality"}),
         ("one typo", {"site_near", "site_near_locality"}),
     ),
-    _c("company", {"company"}, ("exact", {"company", "company_postcode"}), ("one typo", {"company_near"})),
+    comparison("company", {"company"}, ("exact", {"company", "company_postcode"}), ("one typo", {"company_near"})),
 )
 
 
@@ -186,7 +251,7 @@ def comparison_vector(
     ka, kb = set(a.values()), set(b.values())
     out: list[int] = []
     for c in comparisons:
-        if not (c.presence & ka and c.presence & kb) or c.fallback_of & shared:
+        if not c.presence & ka & kb or c.fallback_of & shared:
             out.append(-1)
             continue
         level = 0
@@ -194,11 +259,12 @@ def comparison_vector(
             if kinds & shared and (not differ or (differ & ka & kb and not differ & named)):
                 level = i
                 break
-        if level == 1 and c.several and entities:
-            counts = [entities.get(v, 1) for v, k in small.items() if k in c.levels[0][1] and v in large
+        several = c.several_of.get(level)
+        if several and entities:
+            counts = [entities.get(v, 1) for v, k in small.items() if k in c.levels[level - 1][1] and v in large
                       and v not in common]
             if min(counts) >= 2:
-                level = c.several_index
+                level = several
         out.append(level)
     return tuple(out)
 

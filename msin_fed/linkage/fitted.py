@@ -135,11 +135,11 @@ def scaled_weights(fitted: FittedWeights, threshold: float) -> dict[tuple[str, s
 #: The disagreements the model counts (kind -> comparison): every comparison whose value
 #: an entity has one of, read as in the fit (both records hold the kind, share none of
 #: it, and agree at no other level of its comparison: :data:`WAIVED_BY`): documents, a
-#: company number and name, a site's postcode, the name with its date of birth (no name
-#: band shared: the names or most of the dates differ), the name with the postcode, the
-#: date of birth with the postcode. Values a person may hold several of (phones, e-mail
-#: addresses, plates, bank accounts, addresses) keep a prior of no disagreement whatever
-#: the tuning data (where each person has one) says: Splink's fixed m and u.
+#: company number and name, a site's postcode, the person (no name band shared: the
+#: names or most of the dates differ, and no other level of the person agrees). Values a
+#: person may hold several of (phones, e-mail addresses, plates, bank accounts,
+#: addresses) keep a prior of no disagreement whatever the tuning data (where each
+#: person has one) says: Splink's fixed m and u.
 DISAGREEMENTS: Mapping[str, str] = {
     "nino": "nino",
     "passport": "passport",
@@ -147,41 +147,38 @@ DISAGREEMENTS: Mapping[str, str] = {
     "company_number": "company_number",
     "company": "company",
     "site_postcode": "site",
-    "name_lsh_dob": "name_dob",
-    "phon_postcode": "name_postcode",
-    "dob_postcode": "dob_postcode",
+    "name_lsh_dob": "person",
 }
 
 #: A disagreement kind is waived when the pair agrees on its comparison at another level.
 #: A shared identity document waives the person disagreements (the default model's rule:
-#: FEBRL's duplicates replace whole names and mistype dates while keeping the number; the
-#: fit, assuming conditional independence, counts one renaming three times).
+#: FEBRL's duplicates replace whole names and mistype dates while keeping the number).
 _DOCUMENTS = ("nino", "passport", "national_id")
 WAIVED_BY: Mapping[str, tuple[str, ...]] = {
-    "name_lsh_dob": ("name_dob", *_DOCUMENTS),
-    "phon_postcode": ("name_postcode", *_DOCUMENTS),
-    "dob_postcode": _DOCUMENTS,
+    "name_lsh_dob": ("person", *_DOCUMENTS),
+    "phon_postcode": ("person", *_DOCUMENTS),
     "company": ("company",),
 }
 
 #: The disagreements that are a conditional level of a comparison (kind -> (comparison,
 #: level)), read by :func:`msin_fed.linkage.core._disagreements` itself: a shared phone or
 #: bank account whose holders' names differ weighs that level, so the model subtracts the
-#: difference from the identifier's exact level.
+#: difference from the level it qualifies (:meth:`msin_fed.linkage.em.Comparison.base_of`).
 CONDITIONAL_DISAGREEMENTS: Mapping[str, tuple[str, str]] = {
-    "name_phone_near": ("phone", "exact, names differ"),
+    "name_phone_near": ("household", "phone, names differ"),
     "name_bank": ("bank", "exact, names differ"),
 }
 
 #: The other conditional levels ((comparison, level) -> the disagreement kinds that make
 #: it): an address shared by people whose names differ (at that postcode, or with their
 #: dates of birth: no name band shared), a name and postcode shared by people whose
-#: dates of birth differ. The model
-#: subtracts the exact level's weight less the conditional level's
+#: dates of birth differ, a plate of people whose names with their dates differ. The
+#: model subtracts the base level's weight less the conditional level's
 #: (``ScoringModel.conditional``).
 CONDITIONAL_LEVELS: Mapping[tuple[str, str], tuple[str, ...]] = {
-    ("address", "exact, names differ"): ("phon_postcode", "name_lsh_dob"),
-    ("name_postcode", "exact, dates differ"): ("name_lsh_dob",),
+    ("household", "address, names differ"): ("phon_postcode", "name_lsh_dob"),
+    ("person", "name and postcode, dates differ"): ("name_lsh_dob",),
+    ("vehicle", "exact, names differ"): ("name_lsh_dob",),
 }
 
 _CONDITIONAL_LEVELS = frozenset(CONDITIONAL_DISAGREEMENTS.values()) | frozenset(CONDITIONAL_LEVELS)
@@ -205,6 +202,7 @@ class ModelParameters:
     conditional: tuple[tuple[str, tuple[str, ...], float], ...]
     waived_by: Mapping[str, tuple[str, ...]]
     several: dict[str, float]
+    conditional_on: dict[tuple[str, tuple[str, ...]], frozenset[str]] = field(default_factory=dict)
 
 
 def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = COMPARISONS) -> ModelParameters:
@@ -231,36 +229,41 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
     threshold = fitted.threshold_of("person")
     conditional: list[tuple[str, tuple[str, ...], float]] = []
     several: dict[str, float] = {}
+    conditional_on: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
 
     def level_weight(comp: str, level: str) -> float:
         return fitted.levels.get((comp, level), missing)[2]
 
     for c in comparisons:
         prior = threshold - fitted.threshold_of(TYPE_OF[c.name]) if c.name in TYPE_OF else 0.0
-        exact = max(level_weight(c.name, c.levels[0][0]) + prior, 0.0)
+
+        def weight_of(level: str, c: Comparison = c, prior: float = prior) -> float:
+            return max(level_weight(c.name, level) + prior, 0.0)
+
+        # A level the tuning data does not exhibit weighs half the comparison's best.
+        best = weight_of(c.levels[0][0])
         differ = dict(c.differ)
-        # A conditional level the model cannot read caps its kinds: agreeing names carry
-        # their own, larger weight.
-        cap = min(
-            (level_weight(c.name, level) + prior for level in differ if (c.name, level) not in _CONDITIONAL_LEVELS),
-            default=math.inf,
-        )
+        several_of = dict(c.several)
+        # A conditional level the model cannot read caps its base's kinds: agreeing names
+        # carry their own, larger weight.
+        caps = {c.base_of(level): level_weight(c.name, level) + prior for level in differ
+                if (c.name, level) not in _CONDITIONAL_LEVELS}
         for level, kinds in c.levels:
-            if level == c.several:
-                m, _u, w = fitted.levels.get((c.name, level), missing)
-                weight = exact / 2 if m < UNSEEN_M else max(min(w + prior, cap), 0.0)
+            m, _u, w = fitted.levels.get((c.name, level), missing)
+            unseen = m < UNSEEN_M
+            if level in several_of:
+                weight = best / 2 if unseen else max(min(w + prior, caps.get(several_of[level], math.inf)), 0.0)
                 for kind in kinds:
                     several[kind] = round(weight, 2)
                 continue
             if level in differ:
                 cond = CONDITIONAL_LEVELS.get((c.name, level))
                 if cond is not None:
-                    delta = exact - max(level_weight(c.name, level) + prior, 0.0)
+                    delta = weight_of(c.base_of(level)) - weight_of(level)
                     conditional.append((c.name, cond, round(max(delta, 0.0), 2)))
+                    conditional_on[(c.name, cond)] = c.kinds_of(c.base_of(level))
                 continue
-            # A level absent from the fit (never observed) is unseen too.
-            m, _u, w = fitted.levels.get((c.name, level), missing)
-            weight = exact / 2 if m < UNSEEN_M else max(min(w + prior, cap), 0.0)
+            weight = best / 2 if unseen else max(min(w + prior, caps.get(level, math.inf)), 0.0)
             for kind in kinds:
                 groups.setdefault(kind, c.name)
                 weights[kind] = round(max(weights.get(kind, 0.0), weight), 2)
@@ -269,12 +272,14 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
     disagreement = {
         kind: round(max(-level_weight(comp, "disagree"), 0.0), 2) for kind, comp in DISAGREEMENTS.items()
     }
+    by_name = {c.name: c for c in comparisons}
     for kind, (comp, level) in CONDITIONAL_DISAGREEMENTS.items():
-        exact_w = level_weight(comp, "exact")
-        differ_w = fitted.levels.get((comp, level), (0.0, 1.0, exact_w))[2]
-        disagreement[kind] = round(max(exact_w - differ_w, 0.0), 2)
+        base_w = level_weight(comp, by_name[comp].base_of(level))
+        differ_w = fitted.levels.get((comp, level), (0.0, 1.0, base_w))[2]
+        disagreement[kind] = round(max(base_w - differ_w, 0.0), 2)
     for _g, cond, _w in conditional:
         for kind in cond:
             disagreement.setdefault(kind, 0.0)
     waived = {k: tuple(g for g in gs if g in groups.values()) for k, gs in WAIVED_BY.items()}
-    return ModelParameters(weights, disagreement, groups, round(threshold, 2), tuple(conditional), waived, several)
+    return ModelParameters(weights, disagreement, groups, round(threshold, 2), tuple(conditional), waived, several,
+                           conditional_on)

@@ -2,7 +2,7 @@
 
 Each input file stands for one member. Its rows become entity mentions and typed token
 inputs (:mod:`msin_fed.token_inputs`); every distinct input but the fillers (padding,
-given random tokens) is evaluated once under a fresh random key through :class:`msin_fed.tokenizer.LocalTokenizer` (RFC 9497
+whose tokens derive from one evaluation per padded value) is evaluated once under a fresh random key through :class:`msin_fed.tokenizer.LocalTokenizer` (RFC 9497
 ``Evaluate``, the token a node would obtain from the key holders); the matcher then sees
 only ``(kind, token)`` pairs per record, exactly as the coordinator does, and scores
 pairs with :data:`msin_fed.linkage.scoring.DEFAULT_MODEL`.
@@ -61,7 +61,7 @@ class LinkResult:
     notes: tuple[str, ...] = ()
     #: Clusters of matched records as ``(file index, record_id)``, largest first.
     clusters: tuple[tuple[tuple[int, str], ...], ...] = ()
-    #: OPRF evaluations: the distinct inputs less the fillers, whose tokens are random.
+    #: OPRF evaluations: the distinct inputs less the fillers, plus one pad per padded value.
     evaluated: int = 0
 
 
@@ -157,9 +157,9 @@ def link_files(
     ordered = list(distinct.values())
     position = {item.data: i for i, item in enumerate(ordered)}
     log.info("tokenizing %d distinct inputs from %d files", len(ordered), len(paths))
-    # Fillers (padding) get random tokens, not evaluations: they match nothing anyway.
+    # Fillers (padding) cost no evaluation of their own (token_inputs.tokens_of).
     tokens = tokens_of(ordered, tokenize or oprf_tokenize)
-    evaluated = sum(1 for item in ordered if not item.filler)
+    evaluated = sum(1 for item in ordered if not item.filler) + len({i.pad for i in ordered if i.filler})
     matcher: Matcher[tuple[int, str]] = Matcher(model)
     records = 0
     for index, f in enumerate(parsed):

@@ -215,6 +215,10 @@ class ScoringModel:
     #: discount past 3 starts from): the fitted model's level of a value a household
     #: shares (:data:`msin_fed.linkage.em.SEVERAL`); absent, the kind's one weight.
     several: Mapping[str, float] = field(default_factory=dict)
+    #: ``(group, kinds)`` of a ``conditional`` entry -> the kinds of the level it
+    #: qualifies: it applies only when the group's best shared kind is one of them (a name
+    #: and postcode of people whose dates differ; not one name word with the date).
+    conditional_on: Mapping[tuple[str, tuple[str, ...]], frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = (set(self.weights) | set(self.disagreement) | set(self.caps) | set(self.groups)
@@ -245,6 +249,7 @@ class ScoringModel:
         object.__setattr__(self, "groups", MappingProxyType(dict(self.groups)))
         object.__setattr__(self, "waived_by", MappingProxyType(dict(self.waived_by)))
         object.__setattr__(self, "several", _frozen(self.several))
+        object.__setattr__(self, "conditional_on", MappingProxyType(dict(self.conditional_on)))
 
     @property
     def strong_kinds(self) -> frozenset[str]:
@@ -286,12 +291,15 @@ class ScoringModel:
         everything: dict[str, float] = {}
         best_rare: dict[str, float] = {}
         best: dict[str, float] = {}
+        best_kind: dict[str, str] = {}
         for kind, freq in tokens:
             if kind in fallback:
                 continue
             weight = self.token_weight(kind, freq)
             group = self.groups.get(kind)
             if group is not None:
+                if weight > best.get(group, -1.0):
+                    best_kind[group] = kind
                 best[group] = max(best.get(group, 0.0), weight)
                 if freq < self.frequent_from:
                     best_rare[group] = max(best_rare.get(group, 0.0), weight)
@@ -306,11 +314,19 @@ class ScoringModel:
         for kind in kinds:
             waived |= NEAR_WAIVES.get(kind, frozenset())
         agreed = {self.groups[k] for k in kinds - fallback if k in self.groups}
-        differ = {k for k in disagree if k not in waived and not agreed.intersection(self.waived_by.get(k, ()))}
+        raw = {k for k in disagree if k not in waived}
+        differ = {k for k in raw if not agreed.intersection(self.waived_by.get(k, ()))}
         score -= sum(self.disagreement.get(k, 0.0) for k in differ)
         for group, cond, w in self.conditional:
-            if group in agreed and differ.intersection(cond) and not any(
-                k in kinds or agreed.intersection(self.waived_by.get(k, ())) for k in cond
+            # The group's own agreement does not waive its conditional level (a name and
+            # postcode of people whose dates differ is a level of the one person
+            # comparison); another group's does.
+            others = agreed - {group}
+            on = self.conditional_on.get((group, cond))
+            if on is not None and best_kind.get(group) not in on:
+                continue
+            if group in agreed and raw.intersection(cond) and not any(
+                k in kinds or others.intersection(self.waived_by.get(k, ())) for k in cond
             ):
                 score -= w
         return score
@@ -426,7 +442,8 @@ def fitted_model() -> ScoringModel:
 
     p = fitted.model_parameters(fitted.load())
     return ScoringModel(weights=p.weights, disagreement=p.disagreement, groups=p.groups, threshold=p.threshold,
-                        conditional=p.conditional, waived_by=p.waived_by, several=p.several)
+                        conditional=p.conditional, waived_by=p.waived_by, several=p.several,
+                        conditional_on=p.conditional_on)
 
 
 _K = TypeVar("_K", bound=Hashable)
