@@ -19,10 +19,12 @@ Prints, per figure, the median of ``--repeat`` runs:
    workers included), of the database server and of the client. ``--compare-python PY``
    also runs unverified intake with coordinators started by another interpreter (another
    checkout's venv: the build before a change), interleaved in the same runs;
-2. the raw insert rate of the same rows into the same schema in the same run: COPY on
-   PostgreSQL (text and binary, the faster counts), the store's own multi-row inserts on SQLite; one transaction per batch,
-   rows prepared before timing; and the ratio of unverified intake to it (the median of
-   each run's ratio, since the machine's speed drifts between runs);
+2. the raw insert rate of the same rows into the same schema in the same run (records,
+   submission ids, token rows in key order and packed tokens): COPY on PostgreSQL (text
+   and binary, the faster counts; binary encoded as intake encodes it), the store's own
+   multi-row inserts on SQLite; one transaction per batch, rows built before timing; and
+   the ratio of unverified intake to it (the median of each run's ratio, since the
+   machine's speed drifts between runs);
 3. with ``--records N``: time and peak memory to hold and match N records from
    ``--scale-members`` members through the coordinator's MatchEngine in this process
    (records and token rows through the store's bulk inserts, matching batch by batch
@@ -72,6 +74,7 @@ from msin_fed.wire import record_to_pb, sign_batch
 KINDS = ("phone", "email", "vehicle", "name_dob", "name_phon_dob", "dob_postcode", "address", "name_lsh_dob")
 TOKEN_COLUMNS = ("record_id", "member_id", "kind", "value", "epoch", "key")
 RECORD_TOKEN_COLUMNS = ("record_id", "member_id", "tokens")
+SUBMISSION_COLUMNS = ("submission_id", "member_id", "record_id")
 SCALE_NARRATIVES = (
     "<PERSON_1> collected <PERSON_2> and four others from the farm in a van before dawn.",
     "Workers at <LOCATION_1> said <PERSON_1> kept their passports and took wages for rent.",
@@ -255,30 +258,35 @@ class Databases:
 # ------------------------------------------------------------------ raw baseline
 
 
-def _rows(records: Sequence[SharedRecord]) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
+def _rows(records: Sequence[SharedRecord]) -> tuple[list[tuple[object, ...]], ...]:
+    """The rows intake stores for ``records``: records, submissions, token rows (in key
+    order, as intake sends them) and packed tokens."""
     prepared = [(r, prepare_tokens(r.record_id, r.member_id, r.tokens, 1)) for r in records]
     recs = [SharedStore.record_values(r) for r in records]
-    toks = [row for _r, p in prepared for row in p.rows]
+    subs = [(str(uuid.uuid5(uuid.NAMESPACE_OID, r.record_id)), r.member_id, r.record_id) for r in records]
+    toks = sorted((row for _r, p in prepared for row in p.rows), key=lambda row: row[5])
     packed = [(r.record_id, r.member_id, p.packed) for r, p in prepared]
-    return recs, toks, packed
+    return recs, subs, toks, packed
 
 
 def raw_insert_rate(records: Sequence[SharedRecord], dbs: Databases, tag: str, batch: int) -> float:
-    """Records/s writing the rows intake writes (records, tokens, record_tokens) for
-    ``records`` into a fresh store's schema, one transaction per batch: COPY on
-    PostgreSQL (the faster of text and binary), the store's multi-row inserts on SQLite.
-    No checks, no matching."""
+    """Records/s writing the rows intake writes (records, submissions, tokens,
+    record_tokens) for ``records`` into a fresh store's schema, one transaction per
+    batch: COPY on PostgreSQL (the faster of text COPY and binary COPY, the binary data
+    encoded as intake encodes it, :mod:`coordinator.store.copy_binary`), the store's
+    multi-row inserts on SQLite. Rows are built before timing; no checks, no matching."""
     url = dbs.fresh(tag)
     store = SharedStore(url)  # the schema, indexes included
     batches = [_rows(records[i : i + batch]) for i in range(0, len(records), batch)]
     if not dbs.postgres:
+        from msin_fed.coordinator.store import record_tokens, submissions, tokens
+
         start = time.perf_counter()
-        for recs, toks, packed in batches:
+        for recs, subs, toks, packed in batches:
             with store.write() as conn:
                 store.insert_record_rows(conn, recs)
-                from msin_fed.coordinator.store import record_tokens, tokens
-
-                bulk_insert(conn, tokens, TOKEN_COLUMNS, sorted(toks, key=lambda row: row[5]))
+                bulk_insert(conn, submissions, SUBMISSION_COLUMNS, subs)
+                bulk_insert(conn, tokens, TOKEN_COLUMNS, toks)
                 bulk_insert(conn, record_tokens, RECORD_TOKEN_COLUMNS, packed)
         elapsed = time.perf_counter() - start
         store.close()
@@ -287,13 +295,17 @@ def raw_insert_rate(records: Sequence[SharedRecord], dbs: Databases, tag: str, b
     import datetime as dt
 
     import psycopg
+    from msin_fed.coordinator.store import copy_binary
 
     now = dt.datetime.now(dt.UTC)
-    tables = (("records", RECORD_COLUMNS, (now,)), ("tokens", TOKEN_COLUMNS, ()), ("record_tokens", RECORD_TOKEN_COLUMNS, ()))
+    tables = (
+        ("records", RECORD_COLUMNS, (now,)), ("submissions", SUBMISSION_COLUMNS, ()),
+        ("tokens", TOKEN_COLUMNS, ()), ("record_tokens", RECORD_TOKEN_COLUMNS, ()),
+    )  # fmt: skip
     types = {name: _pg_column_types(url, name, columns) for name, columns, _extra in tables}
     rates = []
-    # Text and binary COPY (the store writes binary), each into a fresh copy of the schema:
-    # which is faster varies with the load, and the baseline is the faster one.
+    # Text and binary COPY, each into a fresh copy of the schema: which is faster varies
+    # with the load, and the baseline is the faster one.
     for binary in (False, True):
         url = dbs.fresh(f"{tag}{'b' if binary else 't'}")
         SharedStore(url).close()
@@ -305,7 +317,10 @@ def raw_insert_rate(records: Sequence[SharedRecord], dbs: Databases, tag: str, b
                         sql = f"COPY {name} ({', '.join(columns)}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
                         with cur.copy(sql) as copy:
                             if binary:
-                                copy.set_types(types[name])
+                                data = copy_binary.encode([row + extra for row in rows], types[name])
+                                assert data is not None, name
+                                copy.write(data)
+                                continue
                             for row in rows:
                                 copy.write_row(row + extra)
             rates.append(len(records) / (time.perf_counter() - start))
@@ -446,7 +461,12 @@ def intake_rate(
     the processes round-robin)."""
     requests = _requests(net, records, batch)
     url = dbs.fresh(tag)
-    SharedStore(url).close()  # the schema, made once before the servers race to make it
+    # The schema, made once before the servers race to make it, by the build that serves
+    # (a --compare-python build may be at an older revision).
+    subprocess.run(
+        [python, "-c", "import sys; from msin_fed.coordinator.store import SharedStore; SharedStore(sys.argv[1]).close()", url],
+        check=True,
+    )
     procs = [_serve(run_dir / f"p{i}", net, url, batch, verify, workers, python, lock_mode) for i in range(processes)]
     server = dbs.server()
     try:

@@ -22,6 +22,9 @@
 
     [store]
     url = "coordinator.db"           # a SQLite file path, or a SQLAlchemy URL (postgresql+psycopg://...)
+    idle_in_transaction_timeout = 60 # PostgreSQL: seconds a session may idle mid-transaction (0: off)
+    statement_timeout = 0            # PostgreSQL: seconds one statement may run (0: off)
+    keepalive = 30                   # PostgreSQL: seconds before the server probes a silent client (0: off)
 
     [tokens]
     epoch = 1                        # the one key epoch accepted; others are refused
@@ -69,6 +72,7 @@ from msin_fed.config_file import address_problem, read_toml
 from msin_fed.errors import ConfigError
 
 from .insights._config import InsightConfig
+from .store.engine import SessionTimeouts
 
 __all__ = ["CaseConfig", "CoordinatorConfig", "SmtpConfig", "default_intake_workers", "load_config"]
 
@@ -121,6 +125,8 @@ class CoordinatorConfig:
 
     identity_dir: Path
     store_url: str
+    #: PostgreSQL session limits: a stopped coordinator's locks are released.
+    store_timeouts: SessionTimeouts = field(default_factory=lambda: SessionTimeouts())
     listen: str = "127.0.0.1:50051"
     #: The CRL; required (the server refuses to start without it). None only so that
     #: the error can name the key.
@@ -170,7 +176,7 @@ _KNOWN: dict[str, set[str]] = {
         "member_calls_per_second",
         "grace_seconds",
     },
-    "store": {"url"},
+    "store": {"url", "idle_in_transaction_timeout", "statement_timeout", "keepalive"},
     "tokens": {"epoch"},
     "policy": {"disclose_member_ids"},
     "redaction": {"verify"},
@@ -255,6 +261,19 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
     elif not (url.startswith("sqlite") or url.startswith("postgresql")):
         raise r.fail("store.url", "must be a SQLite path/URL or a postgresql URL")
 
+    limits: dict[str, float] = {}
+    defaults_ = SessionTimeouts()
+    for key, name in (
+        ("idle_in_transaction_timeout", "idle_in_transaction"),
+        ("statement_timeout", "statement"),
+        ("keepalive", "keepalive"),
+    ):
+        value = r.get("store", key, (int, float), getattr(defaults_, name))
+        if not 0 <= value <= 86400:
+            raise r.fail(f"store.{key}", "must be between 0 and 86400 seconds")
+        limits[name] = float(value)
+    store_timeouts = SessionTimeouts(**limits)
+
     epoch = r.get("tokens", "epoch", int, 1)
     if not 1 <= epoch < 2**32:
         raise r.fail("tokens.epoch", "must be a positive 32-bit integer")
@@ -320,6 +339,7 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
     return CoordinatorConfig(
         identity_dir=identity_dir,
         store_url=url,
+        store_timeouts=store_timeouts,
         listen=listen,
         crl=crl,
         crl_number_file=r.path("server", "crl_number_file", "crl.number"),

@@ -43,6 +43,7 @@ Incremental rules:
 from __future__ import annotations
 
 import functools
+import itertools
 import uuid
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -62,7 +63,7 @@ from msin_fed.model import Token
 from .seen_keys import SeenKeys, StoredKeys
 from .store import ClusterInfo, SharedStore, pack_tokens, token_key
 from .store import postings as P
-from .store.engine import hold_write_lock
+from .store.engine import hold_write_lock, kept_busy
 from .store.postings import HeldTokens, PackedTokens, TokenRow
 
 __all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView", "RecordTokens", "TokenRow", "prepare_tokens"]
@@ -206,32 +207,42 @@ class MatchEngine:
 
     def stage_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> None:
         """The first half of :meth:`ingest_rows`, which needs no write lock: store the token
-        rows, bring this process's key filter up to what has committed so far and sort the
-        batch's keys into those to look up and those certainly never stored.
+        rows and the packed tokens, bring this process's key filter up to what has
+        committed so far and sort the batch's keys into those to look up and those
+        certainly never stored.
 
         Rows stored here are seen by other transactions only once this one commits, after
         its :meth:`match_rows` (under the write lock): of two transactions sharing a token,
         the later to take the lock finds the earlier's rows and makes the pair, the earlier
         cannot see the later's, so every pair is found exactly once, as in one process.
         """
-        rows = [row for record in by_record.values() for row in record.rows]
+        rows = list(itertools.chain.from_iterable(record.rows for record in by_record.values()))
         # In key order, the index takes the batch in one sweep rather than at random places.
-        rows.sort(key=_KEY)
+        # (A stable numpy sort of the keys: the order list.sort(key=key) gives, for less.)
+        keys = np.fromiter(map(_KEY, rows), dtype=np.int64, count=len(rows))
+        order = np.argsort(keys, kind="stable")
+        rows = list(map(rows.__getitem__, order.tolist()))
         P.insert_token_rows(conn, rows)
+        P.insert_packed(
+            conn, [PackedTokens(rid, record.rows[0].member_id, record.packed) for rid, record in by_record.items() if record.rows]
+        )
         if self._stored_keys is not None:
             self._stored_keys.catch_up(conn)
-            SharedStore.tx_state(conn)[self] = self._sift(rows, self._stored_keys.seen)
+            SharedStore.tx_state(conn)[self] = self._sift(rows, self._stored_keys.seen, keys[order])
 
     def match_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> list[MatchChange]:
         """The second half of :meth:`ingest_rows`, after :meth:`stage_rows` in the same
-        transaction: under the write lock, number the transaction, store the packed tokens,
-        look up the holders of the batch's tokens and update pairs and clusters."""
+        transaction: under the write lock, catch the key filter up on what committed since
+        :meth:`stage_rows`, look up the holders of the batch's tokens and update pairs and
+        clusters."""
         hold_write_lock(conn)
-        return self._ingest(conn, by_record)
+        with kept_busy(conn):
+            return self._ingest(conn, by_record)
 
     @staticmethod
-    def _sift(rows: list[TokenRow], seen: SeenKeys | None) -> _Sifted:
-        keys = np.fromiter(map(_KEY, rows), dtype=np.int64, count=len(rows))
+    def _sift(rows: list[TokenRow], seen: SeenKeys | None, keys: npt.NDArray[np.int64] | None = None) -> _Sifted:
+        if keys is None:  # the rows' keys, in order
+            keys = np.fromiter(map(_KEY, rows), dtype=np.int64, count=len(rows))
         distinct, n_rows = np.unique(keys, return_counts=True)
         # Look up keys that may be stored already or that two records of this batch hold.
         wanted = n_rows >= 2
@@ -243,7 +254,8 @@ class MatchEngine:
         """Remove a record's tokens and matches; the changes of the records it matched."""
         with self._tx(conn) as c:
             hold_write_lock(c)
-            return self._withdraw(c, record_id)
+            with kept_busy(c):
+                return self._withdraw(c, record_id)
 
     def pairs(self) -> Iterator[tuple[str, str, float]]:
         """Every matched pair ``(record_a, record_b, score)`` with ``record_a < record_b``."""
@@ -272,13 +284,13 @@ class MatchEngine:
     def _ingest(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> list[MatchChange]:
         if self._stored_keys is None:
             rows = [row for record in by_record.values() for row in record.rows]
-            number = None
             lookup = {row.value: row.key for row in rows}
         else:
             sifted: _Sifted | None = SharedStore.tx_state(conn).pop(self, None)
             # Caught up on every other writer's keys, under the lock, before the lookups:
             # the keys committed since stage_rows sifted the batch are looked up too.
-            known, number, added = self._stored_keys.before_insert(conn)
+            added = self._stored_keys.catch_up(conn)
+            known = self._stored_keys.seen
             if sifted is None or added is None:
                 sifted = self._sift(sorted((r for rec in by_record.values() for r in rec.rows), key=_KEY), known)
             elif len(added):
@@ -287,8 +299,6 @@ class MatchEngine:
             self._stored_keys.stored(sifted.distinct)
             wanted = sifted.distinct[sifted.wanted]
             lookup = {rows[i].value: rows[i].key for i in np.flatnonzero(np.isin(keys, wanted)).tolist()}
-        packed = [PackedTokens(rid, record.rows[0].member_id, record.packed) for rid, record in by_record.items() if record.rows]
-        P.insert_packed(conn, packed, number)
         # Holders of tokens that can still carry weight (or just lost it): every pair of
         # a token a new record holds rescores, since the token's entity count changed.
         holders = self._shared_holders(conn, lookup, self.model.max_frequency + 1)
@@ -419,9 +429,9 @@ class MatchEngine:
     ) -> None:
         """Add the stored tokens of ``records`` not yet in ``held``."""
         missing = sorted(records - held.keys())
-        for rid, stored in self._tokens_of(conn, missing).items():
-            held[rid] = {t.value: t.kind for t in stored.tokens}
-            member[rid] = stored.member_id
+        for rid, (mid, tokens) in P.token_maps(conn, missing).items():
+            held[rid] = tokens
+            member[rid] = mid
 
     def _recluster(self, conn: Connection, seeds: set[str]) -> dict[str, str]:
         """Recompute the clusters of the components containing ``seeds``; their records' ids.
@@ -439,7 +449,7 @@ class MatchEngine:
             members.setdefault(root, []).append(r)
         in_pairs = sorted({r for group in members.values() if len(group) >= 2 for r in group})
         previous = self._cluster_ids(conn, set(in_pairs))
-        held = {rid: {t.value: t.kind for t in stored.tokens} for rid, stored in self._tokens_of(conn, in_pairs).items()}
+        held = {rid: tokens for rid, (_m, tokens) in P.token_maps(conn, in_pairs).items()}
         by_root: dict[str, list[tuple[str, str, float]]] = {}
         for (a, b), score in edges.items():
             by_root.setdefault(component_of[a], []).append((a, b, score))
@@ -515,21 +525,18 @@ class MatchEngine:
         """value -> {record_id: member_id} for the values given (value -> token key) that are
         held by 2 to ``most`` records (token rows).
 
-        Counting by key reads only the key index; values are read for the few keys held
-        more than once. A key held more than ``most`` times (a very frequent token) is
+        One statement counts the rows by key (the key index only) and reads the rows of
+        the keys held 2 to ``most`` times. A key held more than ``most`` times (a very frequent token) is
         grouped by value instead, so its holders are read only when a value under that
         key is itself under the limit (two values sharing a key prefix).
         """
-        few: set[int] = set()
-        many: set[int] = set()
-        for key, n in P.key_counts(conn, keys.values()).items():
-            (few if n <= most else many).add(key)
+        found, many = P.holders_of_shared_keys(conn, keys.values(), most)
         if many:
             freq = self._frequencies(conn, {v: k for v, k in keys.items() if k in many})
-            few.update(keys[v] for v, n in freq.items() if n <= most)
+            found.extend(P.holders(conn, {keys[v] for v, n in freq.items() if n <= most}))
         count: Counter[bytes] = Counter()
         out: dict[bytes, dict[str, str]] = {}
-        for h in P.holders(conn, few):
+        for h in found:
             if h.value in keys:
                 count[h.value] += 1
                 out.setdefault(h.value, {})[h.record_id] = h.member_id

@@ -13,13 +13,15 @@ filter is blocked: each key's bits lie in one cache line.
 :class:`StoredKeys` keeps a filter true to the store. On SQLite its engine is the only
 writer of the token table (the coordinator process holds the store's lock), so the
 filter is built once and grows with what the engine stores. On PostgreSQL other
-processes store tokens too: every write transaction holds the write lock and numbers
-itself (``record_tokens.seq``, a sequence taken under the lock, so numbers follow commit
-order), and before looking anything up the engine adds the keys of the transactions
-numbered above the last it read. Whatever another process committed before this
-transaction took the lock is then in the filter. Withdrawn keys stay set, which only
-costs a lookup. Each layer holds ~1% false positives when full; layers double in size,
-so the combined rate stays within a few percent.
+processes store tokens too: each ``record_tokens`` row carries the id of the transaction
+that stored it (``xact``, the column's default ``pg_current_xact_id()``), and before
+looking anything up the engine adds the keys of the transactions that committed since it
+last read, as one statement's snapshot tells them apart from those still in progress
+(:func:`.store.postings.keys_committed_since`). Whatever another process committed before
+this transaction's catching up is then in the filter, without numbering anything under
+the write lock. Withdrawn keys stay set, which only costs a lookup. Each layer holds ~1%
+false positives when full; layers double in size, so the combined rate stays within a
+few percent.
 """
 
 from __future__ import annotations
@@ -120,18 +122,17 @@ class SeenKeys:
 class StoredKeys:
     """A :class:`SeenKeys` of every key in the store's token table, for one match engine.
 
-    Call :meth:`before_insert` inside the write transaction, holding the write lock, before
-    the transaction's lookups, and :meth:`stored` after inserting its rows. ``shared``: other
-    processes write the table too (PostgreSQL), so each transaction catches up on theirs and
-    numbers its own. :meth:`catch_up` may be called first without the lock, so that the
-    catching up under it is only on what committed meanwhile.
+    Call :meth:`catch_up` inside the write transaction before its lookups (on PostgreSQL
+    under the write lock, so that it covers every transaction that matched before this
+    one; it may be called before the lock too, so that the catching up under it reads only
+    what committed meanwhile) and :meth:`stored` with the keys the transaction stores.
+    ``shared``: other processes write the table too (PostgreSQL).
     """
 
     def __init__(self, *, shared: bool) -> None:
         self.shared = shared
         self._seen: SeenKeys | None = None
-        self._after = 0  # shared: the last transaction number read
-        self._number: int | None = None  # shared: this transaction's number
+        self._since: P.Horizon | None = None  # shared: what is read of others' rows
 
     @property
     def seen(self) -> SeenKeys | None:
@@ -139,43 +140,27 @@ class StoredKeys:
         return self._seen
 
     def catch_up(self, conn: Connection) -> npt.NDArray[np.int64] | None:
-        """Add the keys committed so far; those added (shared: the keys other processes
-        stored since the last catching up), or None when the filter was built just now.
+        """Add the keys committed so far; those added (shared: the keys other transactions
+        committed since the last catching up), or None when the filter was built just now.
 
-        Safe without the write lock: a number is taken under the lock and its transaction
-        commits before the lock is let go, so the committed numbers are always every number
-        up to the one being written (rolled-back ones aside), never one with a hole below
-        it that commits later. Reading past ``_after`` and keeping the highest number read
-        therefore misses nothing.
+        A transaction still in progress when a catching up reads, whatever its id (smaller
+        than ones already read, too), stays pending until one that sees it committed; a
+        rolled-back one is never read (:class:`.store.postings.Horizon`).
         """
         if self._seen is None:  # once per process: later growth needs no scan
-            # The number first: keys committed between the two reads are read twice (a
+            # The horizon first: keys committed between the two reads are read twice (a
             # repeat in the filter), never missed.
-            after = P.last_write_number(conn) if self.shared else 0
+            since = P.horizon(conn) if self.shared else None
             self._seen = SeenKeys(P.all_keys(conn))
-            self._after = after
+            self._since = since
             return None
-        if not self.shared:
+        if self._since is None:
             return np.zeros(0, dtype=np.int64)
-        keys, self._after = P.keys_stored_after(conn, self._after)
+        keys, self._since = P.keys_committed_since(conn, self._since)
         self._seen.add(keys)
         return keys
 
-    def before_insert(self, conn: Connection) -> tuple[SeenKeys, int | None, npt.NDArray[np.int64] | None]:
-        """The filter, with every key committed so far; (shared) the number to store this
-        transaction's rows under (which takes the write lock, if not held yet); and the
-        keys added since the last :meth:`catch_up` (None: the filter was built now)."""
-        if self.shared:
-            self._number = P.next_write_number(conn)  # the lock first: then catch up
-        added = self.catch_up(conn)
-        assert self._seen is not None
-        return self._seen, self._number, added
-
     def stored(self, keys: npt.NDArray[np.int64]) -> None:
         """Add the keys this transaction stored (a rollback leaves them: a lookup more)."""
-        assert self._seen is not None, "before_insert first"
+        assert self._seen is not None, "catch_up first"
         self._seen.add(keys)
-        if self._number is not None:
-            # Numbers below it were taken, and committed, before this transaction's lock.
-            self._after = max(self._after, self._number)
-            self._number = None

@@ -45,8 +45,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import jellyfish
@@ -57,6 +56,7 @@ from msin_fed import names, normalize
 from msin_fed.errors import ValidationError
 from msin_fed.model.identifiers import BankAccount, Iban
 from msin_fed.model.report import EntityMention
+from msin_fed.model.shared import TOKEN_SIZE
 
 __all__ = [
     "KIND_LABELS",
@@ -156,6 +156,11 @@ class TokenInput:
 
     kind: str
     data: bytes
+    #: Padding (:func:`filler`): its token is derived from the evaluation of ``pad``,
+    #: never evaluated itself (:func:`tokens_of`).
+    filler: bool = False
+    #: For a filler, the input (never sent) whose token its own is derived from.
+    pad: bytes = b""
 
     def __post_init__(self) -> None:
         if not self.data.startswith(self.kind.encode() + b":"):
@@ -168,6 +173,47 @@ class TokenInput:
 def _make(kind: str, *parts: str) -> TokenInput:
     # Parts are canonical (folded or validated) and never contain "|".
     return TokenInput(kind, (kind + ":" + "|".join(parts)).encode("ascii"))
+
+
+def filler(kind: str, of: str, value: str, place: int) -> TokenInput:
+    """A padding input of ``kind`` standing at ``place`` for the whole ``value``: it keeps
+    a kind's count from telling a record's shape (repeated characters, a phone's
+    readings from home, a site name's digits).
+
+    Not random: a random filler matches nothing, so between two records of one value the
+    tokens they do not share would be the fillers, and tell what the padding hides (two
+    records of a foreign mobile written from home shared 3 of its 4 ``phone_home``
+    tokens, of a UK number 1). A filler is of the whole value, so it agrees exactly when
+    the value does. Its token costs no evaluation of its own: it is derived from the
+    token of ``pad:`` + the value (:func:`tokens_of`), one evaluation per padded value,
+    which is never sent, so the coordinator cannot derive the fillers from tokens it
+    holds.
+    """
+    return TokenInput(kind, _make(kind, f"filler {place}", of, value).data, filler=True,
+                      pad=("pad:" + value).encode("ascii"))
+
+
+def tokens_of(inputs: Sequence[TokenInput], evaluate: Callable[[list[bytes]], list[bytes]],
+              size: int = TOKEN_SIZE) -> list[bytes]:
+    """The token of each of ``inputs``, in order, from one call of ``evaluate`` (the OPRF)
+    on the real inputs and the fillers' distinct pads.
+
+    A filler's token is SHA-512 of its pad's token and its own data: without the pad's
+    token (an OPRF output never sent) it is indistinguishable from uniform bytes, as an
+    OPRF token is (RFC 9497 Finalize is a SHA-512 output), so it looks like a token of a
+    value nobody else holds, and two records of one value get the same fillers.
+    """
+    if size > hashlib.sha512().digest_size:
+        raise ValueError("a filler token is at most a SHA-512 output")
+    real = [item.data for item in inputs if not item.filler]
+    pads = sorted({item.pad for item in inputs if item.filler})
+    evaluated = evaluate(real + pads) if real or pads else []
+    if len(evaluated) != len(real) + len(pads):
+        raise RuntimeError("tokenizer returned the wrong number of tokens")
+    values = iter(evaluated[: len(real)])
+    pad_token = dict(zip(pads, evaluated[len(real):], strict=True))
+    return [hashlib.sha512(b"msin filler\x00" + pad_token[item.pad] + b"\x00" + item.data).digest()[:size]
+            if item.filler else next(values) for item in inputs]
 
 
 def _name_parts(mention: EntityMention) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -268,15 +314,17 @@ def _near(kind: str, of: str, prefix: str, body: str) -> Iterator[TokenInput]:
 
     Two values one substitution, insertion, deletion or adjacent transposition apart
     share a variant (a deletion is the shorter value whole). Identical variants (from
-    repeated characters) are replaced by random fillers that match nothing, so the
-    number of tokens reveals only the length.
+    repeated characters) are replaced by fillers, so the number of tokens reveals only
+    the length: each filler is of the whole value and its place (:func:`filler`), so
+    two records of one value share all their tokens and a value one typo off none of
+    its fillers, and which tokens two records share does not show the repeats either.
     """
     yield _make(kind, of, prefix + body)
     seen: set[str] = set()
     for i in range(len(body)):
         variant = body[:i] + body[i + 1 :]
         if variant in seen:
-            yield _make(kind, of, "filler " + secrets.token_hex(16))
+            yield filler(kind, of, prefix + body, i)
         else:
             seen.add(variant)
             yield _make(kind, of, prefix + variant)
@@ -429,11 +477,11 @@ def _district(postcode: str) -> str:
 
 def _org_near(kind: str, of: str, body: str) -> Iterator[TokenInput]:
     """The name whole and with each one letter deleted (:func:`_near`). A digit is never
-    deleted (a random filler stands in, so the count is still the length): ``Unit 4``
+    deleted (a filler stands in, so the count is still the length): ``Unit 4``
     and ``Unit 7`` of one estate are two sites, not one typo apart."""
     for i, item in enumerate(_near(kind, of, "", body)):
         if i and body[i - 1].isdigit():
-            yield _make(kind, of, "filler " + secrets.token_hex(16))
+            yield filler(kind, of, body, i)
         else:
             yield item
 
@@ -602,14 +650,14 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
         # as ``phone_home``, which every phone also gives of itself (a token of another
         # kind never equals a ``phone`` token) and which counts only when no ``phone``
         # is shared, so one number read several ways still counts once.
-        # Every phone gives the same number of them (itself, its readings, random fillers
-        # that match nothing), so the kinds and counts do not tell a foreign mobile, or
-        # one written as dialled from home, from a UK number.
+        # Every phone gives the same number of them (itself, its readings, fillers of the
+        # phone), so the kinds and counts, and which of them two records of one phone
+        # share, do not tell a foreign mobile, or one written as dialled from home, from
+        # a UK number.
         homes = _home_readings(mention.phone.value, country, e164)[: normalize.MAX_HOME_READINGS]
         out.append(_make("phone_home", e164))
         out.extend(_make("phone_home", other) for other in homes)
-        out.extend(_make("phone_home", "filler " + secrets.token_hex(16))
-                   for _ in range(normalize.MAX_HOME_READINGS - len(homes)))
+        out.extend(filler("phone_home", "phone", e164, i) for i in range(len(homes), normalize.MAX_HOME_READINGS))
     if mention.email is not None:
         address = normalize.email(mention.email.value)
         out.append(_make("email", address))
@@ -746,8 +794,14 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
             out.extend(_near("name_phone_near", code, "+", phone_digits))
         # Two letters of a name word with the phone: weighs nothing, it only tells "a
         # nickname or two typos" (``Gosho``/``Georgi Mihaylov``) from "another name".
-        for head in sorted({w[:2] for w in given + family if len(w) >= 2}):
-            out.append(_make("prefix_phone", head, "+" + phone_digits))
+        # One per word: a second word of the same start is numbered (``ka``, ``ka2``), so
+        # the count is the number of words and ``Katarzyna Kazlauskas`` and ``Mihai
+        # Kazlauskas`` at one landline agree on one word of two, not on all of hers.
+        starts: dict[str, int] = {}
+        for head in sorted(w[:2] for w in dict.fromkeys(given + family) if len(w) >= 2):
+            starts[head] = starts.get(head, 0) + 1
+            out.append(_make("prefix_phone", head if starts[head] == 1 else f"{head}{starts[head]}",
+                             "+" + phone_digits))
     if (given or family) and bank_values:
         # The same for a bank account (wages paid into a controller's account): weighs
         # nothing, it only tells "the account of one person" from "one account given by

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import secrets
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ from msin_fed.model import (
     Token,
     victims_band,
 )
-from msin_fed.token_inputs import inputs_for_mention
+from msin_fed.token_inputs import TokenInput, inputs_for_mention, tokens_of
 from msin_fed.wire import encode_submission, record_to_pb
 
 __all__ = [
@@ -132,11 +133,11 @@ def _known(report: IntelligenceReport) -> list[Identifier | str]:
     return known
 
 
-def _token_inputs(report: IntelligenceReport) -> dict[bytes, str]:
-    inputs: dict[bytes, str] = {}
+def _token_inputs(report: IntelligenceReport) -> dict[bytes, TokenInput]:
+    inputs: dict[bytes, TokenInput] = {}
     for mention in report.mentions:
         for item in inputs_for_mention(mention):
-            inputs.setdefault(item.data, item.kind)
+            inputs.setdefault(item.data, item)
     if len(inputs) > MAX_TOKENS:
         raise ValidationError("mentions", f"yield {len(inputs)} tokens (at most {MAX_TOKENS})")
     return inputs
@@ -155,7 +156,7 @@ def preview_share(
     narrative = redactor.redact(report.narrative, _known(report)).text
     residue = tuple(redactor.residue([narrative])[0])
     spans = tuple((m.start(), m.end(), m.group(0)) for m in PLACEHOLDER.finditer(narrative))
-    kinds = tuple(sorted(_token_inputs(report).values()))
+    kinds = tuple(sorted(item.kind for item in _token_inputs(report).values()))
     grade = Grade(report.grade.source, report.grade.assessment, code)
     return SharePreview(report.report_id, narrative, spans, kinds, grade, marking, residue)
 
@@ -199,10 +200,16 @@ def build_share(
     inputs = _token_inputs(report)
     tokens: tuple[Token, ...] = ()
     if inputs:
-        data = list(inputs)
-        values = tokenizer.tokenize(data)
+        # In a random order: the inputs come out in the order they are made (a deletion
+        # neighbourhood position by position, fillers where a variant repeats or a digit
+        # stands), so the order sent would tell STTG which position of a phone two
+        # records differ at and where its repeated digits or a site's digits are.
+        items = list(inputs.values())
+        secrets.SystemRandom().shuffle(items)
+        # Fillers (padding) cost no evaluation of their own (token_inputs.tokens_of).
+        values = tokens_of(items, tokenizer.tokenize)
         epoch = tokenizer.epoch
-        tokens = tuple(Token(inputs[d], v, epoch) for d, v in zip(data, values, strict=True))
+        tokens = tuple(Token(item.kind, v, epoch) for item, v in zip(items, values, strict=True))
 
     grade = Grade(report.grade.source, report.grade.assessment, code)
     record = SharedRecord(

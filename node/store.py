@@ -141,7 +141,7 @@ def _terms(identifier: Identifier) -> set[bytes]:
             from msin_fed.token_inputs import inputs_for_mention
 
             mention = EntityMention(record_id="lookup", **{fld: identifier})  # type: ignore[arg-type]
-            terms.update(i.data for i in inputs_for_mention(mention) if i.kind != "name_lsh_dob")
+            terms.update(i.data for i in inputs_for_mention(mention) if i.kind != "name_lsh_dob" and not i.filler)
         except (ValidationError, ImportError):
             pass
     return terms

@@ -22,7 +22,15 @@ classes of false match a matcher must resist, each with its ground truth:
   some of one family (one family name), most with their own dates of birth, some with a
   mobile of their own; each is one entity, known to one or two members;
 - **a minibus plate** given by every worker it carries (different people, half with a
-  date of birth, some with their own phone), each known to one or two members.
+  date of birth, some with their own phone), each known to one or two members;
+- **people born the same day whose three-word names share two words**: Vietnamese
+  brothers or countrymen of one family and middle name (``Nguyễn Văn Hùng`` /
+  ``Nguyễn Văn Nam``), and names of one given and family name with another middle or
+  second given name (``Mohammed Ali Khan`` / ``Mohammed Tariq Khan``), a third of them
+  at one address (twins), the rest with a phone or postcode of their own; some mentions
+  drop the middle word;
+- **namesakes at one house born on other days**: a father and son of one full name at
+  one street address, both dates of birth given, sometimes the house's landline.
 
 Written for the tuning split only as the other sets are: seeds 1-3 tune, 101-103 test.
 """
@@ -65,6 +73,88 @@ def _branch(rng: random.Random, rid: str, name: str, number: str, postcode: str,
     if row["company_number"] and rng.random() < 0.5:
         row["company_number"] = number.lstrip("0")
     return row
+
+
+#: Three-word names with a given and a family name and a middle word (a second given name,
+#: a father's name) that differs between people: the generator's own lists.
+_MIDDLE_NAMES = (["Mohammed", "Muhammad", "Abdul", "Ahmed", "Maria", "Jan", "Ana"],
+                 ["Ali", "Tariq", "Imran", "Asif", "Farooq", "Shahid", "Elena", "Ioana", "Piotr", "Pawel"],
+                 ["Khan", "Hussain", "Shah", "Malik", "Popescu", "Kowalski", "Ionescu"])
+
+
+def _overlapping_names(rng: random.Random, place: object) -> None:
+    """The two classes of people whose whole names and dates of birth nearly agree (see
+    the module docstring); ``place(entity, members, make)`` adds their mentions. Drawn
+    from an RNG of their own, so the other confusers of a seed stay as they were."""
+
+    def digits(k: int) -> str:
+        return "".join(rng.choices(string.digits, k=k))
+
+    for i in range(16):  # born the same day, two of three name words in common
+        town, outward = rng.choice(synth.TOWNS)
+        dob = f"{rng.randint(1960, 2002)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        twins = rng.random() < 0.33
+        street = f"{rng.randint(1, 200)} {rng.choice(synth.STREETS)}"
+        pc = f"{outward} {rng.randint(1, 9)}{rng.choice(synth.INWARD)}{rng.choice(synth.INWARD)}"
+        landline = "01" + digits(9)
+        if i % 2 == 0:  # Vietnamese: family, middle, given; the given names differ
+            family, middle = rng.choice(synth.VIETNAMESE[0]), rng.choice(synth.VIETNAMESE[1])
+            names = [(family, middle, g) for g in rng.sample(synth.VIETNAMESE[2], 2)]
+        else:  # given, middle, family; the middle words differ
+            given, family = rng.choice(_MIDDLE_NAMES[0]), rng.choice(_MIDDLE_NAMES[2])
+            names = [(given, m, family) for m in rng.sample(_MIDDLE_NAMES[1], 2)]
+        for j, words in enumerate(names):
+            own_pc = f"{outward} {rng.randint(1, 9)}{rng.choice(synth.INWARD)}{rng.choice(synth.INWARD)}"
+            own_street, mobile = f"{rng.randint(1, 200)} {rng.choice(synth.STREETS)}", "07" + digits(9)
+
+            def make(rid: str, words: tuple[str, str, str] = words, vietnamese: bool = i % 2 == 0,
+                     dob: str = dob, twins: bool = twins, street: str = street, pc: str = pc,
+                     own_pc: str = own_pc, own_street: str = own_street, mobile: str = mobile,
+                     landline: str = landline, town: str = town) -> dict[str, str]:
+                if vietnamese:
+                    family, middle, given = words
+                else:
+                    given, middle, family = words
+                if rng.random() < 0.3:  # the middle word dropped
+                    row = _row(rid, given_name=given, family_name=family, date_of_birth=dob)
+                elif vietnamese and rng.random() < 0.4:  # the whole name in one field
+                    row = _row(rid, given_name=f"{family} {middle} {given}", date_of_birth=dob)
+                else:
+                    row = _row(rid, given_name=f"{given} {middle}" if not vietnamese else f"{middle} {given}",
+                               family_name=family, date_of_birth=dob)
+                if twins:
+                    row.update(street_address=street, postcode=pc)
+                    if rng.random() < 0.6:
+                        row["phone"] = landline
+                else:
+                    if rng.random() < 0.6:
+                        row["phone"] = mobile
+                    if rng.random() < 0.6:
+                        row.update(street_address=own_street, postcode=own_pc)
+                if rng.random() < 0.5:
+                    row["locality"] = town
+                return row
+
+            place(f"sameday{i}-{j}", rng.choice([1, 2, 2]), make)  # type: ignore[operator]
+    for i in range(10):  # a father and son of one full name at one house, other dates of birth
+        given, family = rng.choice(synth.GIVEN), rng.choice(synth.FAMILY)
+        town, outward = rng.choice(synth.TOWNS)
+        street = f"{rng.randint(1, 200)} {rng.choice(synth.STREETS)}"
+        pc = f"{outward} {rng.randint(1, 9)}{rng.choice(synth.INWARD)}{rng.choice(synth.INWARD)}"
+        landline = "01" + digits(9)
+        year = rng.randint(1955, 1975)
+        for j, born in enumerate((year, year + rng.randint(19, 30))):
+            dob = f"{born}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+
+            def make_f(rid: str, dob: str = dob, given: str = given, family: str = family, street: str = street,
+                       pc: str = pc, landline: str = landline, town: str = town) -> dict[str, str]:
+                row = _row(rid, given_name=given, family_name=family, date_of_birth=dob, street_address=street,
+                           postcode=pc, locality=town if rng.random() < 0.5 else "")
+                if rng.random() < 0.4:
+                    row["phone"] = landline
+                return row
+
+            place(f"father{i}-{j}", rng.choice([1, 2]), make_f)  # type: ignore[operator]
 
 
 def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tuple[str, str]]]:
@@ -193,6 +283,7 @@ def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tup
                 return row
 
             place(f"minibus{i}-{j}", rng.choice([1, 2]), make_v)
+    _overlapping_names(random.Random(seed * 104729 + 31), place)
     for member, path in enumerate(files):
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))

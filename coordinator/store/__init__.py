@@ -25,7 +25,7 @@ Analysts' reads (insight reports build on them): :meth:`SharedStore.iter_records
 from __future__ import annotations
 
 from .codec import pack_tokens, token_key, unpack_tokens
-from .engine import store_url
+from .engine import SessionTimeouts, store_url
 from .rows import ActionRow, AlertRow, AuditEntry, ClusterInfo, StoredEvent
 from .schema import (
     RECORD_COLUMNS,
@@ -51,6 +51,7 @@ __all__ = [
     "AlertRow",
     "AuditEntry",
     "ClusterInfo",
+    "SessionTimeouts",
     "SharedStore",
     "StoredEvent",
     "actions",

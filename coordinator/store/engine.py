@@ -10,10 +10,14 @@ took it, exactly as one process's writes do.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
+import logging
 import os
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,10 +28,15 @@ from sqlalchemy.engine import Connection, Engine
 
 from msin_fed.errors import StoreError
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "WRITE_LOCK",
     "Engines",
+    "LockWatchdog",
+    "SessionTimeouts",
     "SingleProcessLock",
+    "end_stalled_lock_holder",
     "hold_write_lock",
     "open_engines",
     "sqlite_path",
@@ -56,6 +65,50 @@ WRITER_CACHE_KIB = 128 * 1024
 READER_CACHE_KIB = 16 * 1024
 
 
+@dataclass(frozen=True)
+class SessionTimeouts:
+    """Limits PostgreSQL puts on each of a store's sessions, so that a coordinator that stops
+    mid-transaction (hung, SIGSTOPped, its host or network gone: the server sees no end
+    of the connection) cannot hold the write lock, and so every other process's writes,
+    for hours. Seconds; 0 turns one off.
+
+    ``idle_in_transaction``: the server ends a session that sends nothing for this long
+    inside a transaction (``idle_in_transaction_session_timeout``), rolling it back and
+    releasing its locks. A coordinator's transactions are busy from begin to commit, with
+    Python work between statements of a fraction of a second. ``statement``: the longest
+    one statement may run (``statement_timeout``; off by default: migrations of a large
+    store run under it too). ``keepalive``: after this long without traffic the server
+    probes the client's socket, and drops it after three unanswered probes a third of
+    this apart (``tcp_keepalives_*``): a session waiting for a vanished client's data in
+    the middle of a statement (a COPY) is not idle, and without probes would wait for the
+    operating system's two hours.
+    """
+
+    idle_in_transaction: float = 60.0
+    statement: float = 0.0
+    keepalive: float = 30.0
+
+    def __post_init__(self) -> None:
+        for name in ("idle_in_transaction", "statement", "keepalive"):
+            value = getattr(self, name)
+            if not 0 <= value <= 86400:
+                raise ValueError(f"{name} must be between 0 and 86400 seconds")
+
+    def options(self) -> str:
+        """The libpq ``options`` setting these on every session the server starts."""
+        settings = {
+            "idle_in_transaction_session_timeout": f"{round(self.idle_in_transaction * 1000)}",
+            "statement_timeout": f"{round(self.statement * 1000)}",
+        }
+        if self.keepalive:
+            settings |= {
+                "tcp_keepalives_idle": f"{max(1, round(self.keepalive))}",
+                "tcp_keepalives_interval": f"{max(1, round(self.keepalive / 3))}",
+                "tcp_keepalives_count": "3",
+            }
+        return " ".join(f"-c {name}={value}" for name, value in settings.items())
+
+
 def hold_write_lock(conn: Connection) -> None:
     """Make sure the write transaction of ``conn`` holds the PostgreSQL write lock
     (:data:`.engine.WRITE_LOCK`) from here until it ends; nothing on SQLite (one process,
@@ -70,6 +123,105 @@ def hold_write_lock(conn: Connection) -> None:
         asked = time.perf_counter()
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
         state[LOCK_TIMES] = (asked, time.perf_counter(), time.thread_time())
+
+
+@contextlib.contextmanager
+def kept_busy(conn: Connection) -> Iterator[None]:
+    """While the caller computes between statements of ``conn``'s transaction (the match
+    step's scoring and clustering under the write lock), send the session a trivial
+    statement every third of its idle limit.
+
+    The server's ``idle_in_transaction_session_timeout`` is there to end the session of a
+    coordinator that stopped (SIGSTOP, a hung host) while holding the lock. A working one
+    whose Python step outlasts the limit (a batch with many candidate pairs) would be ended
+    too, on every resend, so the batch could never be stored. The heartbeat runs on its
+    own thread, so it stops when the process stops, and only while this block runs, so it
+    never touches the connection after the caller's commit. psycopg serialises it with the
+    caller's statements (each holds the connection's lock). Nothing on SQLite.
+    """
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    info = conn.connection.info
+    idle = info.get(_IDLE_LIMIT)
+    if idle is None:
+        idle = float(conn.exec_driver_sql(
+            "SELECT extract(epoch FROM current_setting('idle_in_transaction_session_timeout')::interval)"
+        ).scalar_one())
+        info[_IDLE_LIMIT] = idle
+    if not idle:
+        yield
+        return
+    raw = conn.connection.dbapi_connection
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(idle / 3):
+            try:
+                raw.cursor().execute("SELECT 1")  # type: ignore[union-attr]
+            except Exception:  # the transaction failed: the caller sees and handles it
+                return
+
+    thread = threading.Thread(target=beat, name="msin-write-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+_IDLE_LIMIT = "msin_idle_in_transaction_limit"
+
+
+def end_stalled_lock_holder(conn: Connection, after: float) -> int:
+    """End the session holding the write lock (PostgreSQL) if it has been inside one
+    statement for over ``after`` seconds and is waiting for its client; how many were ended.
+
+    A writer that stops in the middle of a statement (a COPY waiting for its rows, a result
+    it stopped reading: a SIGSTOPped or hung process, a frozen host) leaves its session
+    active, not idle in its transaction, and the server processes neither the idle limit
+    nor a statement timeout while it waits for the client; the stopped process's kernel
+    still answers keepalives. Only another session ending it frees the lock. Statements
+    under the lock last milliseconds, so one waiting on its client this long is stalled."""
+    rows = conn.exec_driver_sql(
+        "SELECT pg_terminate_backend(a.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"  # noqa: S608 (a constant)
+        " WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()"
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        f" AND (l.classid::bigint << 32) + l.objid::bigint = {WRITE_LOCK}"
+        " AND a.state = 'active' AND a.wait_event IN ('ClientRead', 'ClientWrite')"
+        " AND a.state_change < now() - make_interval(secs => %(after)s)",
+        {"after": float(after)},
+    ).all()
+    conn.commit()
+    return sum(1 for (ended,) in rows if ended)
+
+
+class LockWatchdog:
+    """A thread of a serving process that ends a write-lock holder stalled mid-statement
+    (:func:`end_stalled_lock_holder`) every ``after / 2`` seconds, so that a stopped process
+    cannot hold every other process's writes for longer than about ``after``."""
+
+    def __init__(self, engine: Engine, after: float) -> None:
+        self._engine = engine
+        self._after = after
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="write-lock-watchdog", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(max(0.25, self._after / 2)):
+            try:
+                with self._engine.connect() as conn:
+                    ended = end_stalled_lock_holder(conn, self._after)
+                if ended:
+                    log.warning("ended %d session(s) holding the write lock while stalled mid-statement", ended)
+            except sa.exc.SQLAlchemyError as exc:  # the database away: the next round tries again
+                log.warning("write-lock watchdog: %s", type(exc).__name__)
 
 
 def store_url(location: str | Path) -> str:
@@ -98,8 +250,10 @@ class Engines:
     is_sqlite: bool
 
 
-def open_engines(url: str, *, echo: bool = False) -> Engines:
-    """Engines for ``url`` (see :class:`Engines`); StoreError when the URL is unusable."""
+def open_engines(url: str, *, echo: bool = False, timeouts: SessionTimeouts | None = None) -> Engines:
+    """Engines for ``url`` (see :class:`Engines`); StoreError when the URL is unusable.
+    PostgreSQL sessions get ``timeouts`` (default :class:`SessionTimeouts`), after any
+    ``options`` the URL sets."""
     is_sqlite = url.startswith("sqlite")
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
@@ -108,8 +262,15 @@ def open_engines(url: str, *, echo: bool = False) -> Engines:
         if in_memory:
             kwargs["poolclass"] = sa.pool.StaticPool
     else:
-        # A connection the server dropped (restart, fail-over) is replaced, not handed out.
+        # A connection the server dropped (restart, fail-over, a session timeout) is
+        # replaced, not handed out.
         kwargs["pool_pre_ping"] = True
+        try:
+            given = sa.engine.make_url(url).query.get("options", "")
+        except sa.exc.ArgumentError as exc:
+            raise StoreError(f"cannot open store: {type(exc).__name__}") from None
+        given = " ".join(given) if isinstance(given, tuple) else given
+        kwargs["connect_args"] = {"options": f"{given} {(timeouts or SessionTimeouts()).options()}".strip()}
     try:
         reader = sa.create_engine(url, **kwargs)
     except (sa.exc.ArgumentError, ModuleNotFoundError) as exc:

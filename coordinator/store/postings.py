@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .codec import as_bytes, packed_keys, unpack_tokens
-from .engine import hold_write_lock
 from .schema import cluster_of, pairs, record_tokens, tokens
 from .sql import bulk_insert, executemany, select_in
 
@@ -31,6 +30,7 @@ __all__ = [
     "Edge",
     "HeldTokens",
     "Holding",
+    "Horizon",
     "PackedTokens",
     "PairRow",
     "ScoredPair",
@@ -41,17 +41,18 @@ __all__ = [
     "cluster_ids",
     "delete_postings",
     "holders",
+    "holders_of_shared_keys",
+    "horizon",
     "insert_packed",
     "insert_postings",
     "insert_token_rows",
     "key_counts",
-    "keys_stored_after",
-    "last_write_number",
-    "next_write_number",
+    "keys_committed_since",
     "pair_edges",
     "pairs_touching",
     "replace_cluster_ids",
     "replace_pairs",
+    "token_maps",
     "tokens_of",
     "value_counts",
 ]
@@ -136,13 +137,11 @@ class Edge(NamedTuple):
 # ---------------------------------------------------------------------- token postings
 
 
-def insert_postings(
-    conn: Connection, rows: Sequence[TokenRow], packed: Sequence[PackedTokens], write_number: int | None = None
-) -> None:
+def insert_postings(conn: Connection, rows: Sequence[TokenRow], packed: Sequence[PackedTokens]) -> None:
     """Store token rows and each record's packed tokens (:func:`insert_token_rows`,
     :func:`insert_packed`)."""
     insert_token_rows(conn, rows)
-    insert_packed(conn, packed, write_number)
+    insert_packed(conn, packed)
 
 
 def insert_token_rows(conn: Connection, rows: Sequence[TokenRow]) -> None:
@@ -151,35 +150,65 @@ def insert_token_rows(conn: Connection, rows: Sequence[TokenRow]) -> None:
     bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
 
 
-def insert_packed(conn: Connection, packed: Sequence[PackedTokens], write_number: int | None = None) -> None:
-    """Store each record's packed tokens. ``write_number`` (PostgreSQL:
-    :func:`next_write_number`) marks them as stored by this transaction."""
-    if write_number is None:
-        bulk_insert(conn, record_tokens, PackedTokens._fields, packed)
-    else:
-        bulk_insert(conn, record_tokens, (*PackedTokens._fields, "seq"), [(*p, write_number) for p in packed])
+def insert_packed(conn: Connection, packed: Sequence[PackedTokens]) -> None:
+    """Store each record's packed tokens. Needs no write lock: on PostgreSQL the column
+    default numbers the rows by the storing transaction's id (``xact``), which is how other
+    processes find them once it commits (:func:`keys_committed_since`)."""
+    bulk_insert(conn, record_tokens, PackedTokens._fields, packed)
 
 
-def next_write_number(conn: Connection) -> int:
-    """A new number for the write transaction of ``conn`` (PostgreSQL). Taken under the
-    write lock, numbers follow the order transactions commit in."""
-    hold_write_lock(conn)
-    return int(conn.exec_driver_sql("SELECT nextval('record_tokens_seq')").scalar_one())
+class Horizon(NamedTuple):
+    """How far a process has read the token rows other transactions stored (PostgreSQL):
+    every transaction numbered below ``xmax`` and not in ``pending`` had ended when it was
+    read, and its rows, if it committed, were read. Those in ``pending`` (in progress then)
+    and those from ``xmax`` on are still to read; ``mine`` are this process's own
+    transactions among them, whose keys it added itself."""
+
+    xmax: int
+    pending: tuple[int, ...]
+    mine: tuple[int, ...] = ()
 
 
-def last_write_number(conn: Connection) -> int:
-    """The highest transaction number among stored token rows (0: none numbered)."""
-    return int(conn.exec_driver_sql("SELECT COALESCE(MAX(seq), 0) FROM record_tokens WHERE seq IS NOT NULL").scalar_one())
+def _horizon(snapshot: str, mine: Iterable[int] = ()) -> Horizon:
+    """A :class:`Horizon` from ``pg_current_snapshot()`` as text (``xmin:xmax:xip,...``)."""
+    _xmin, xmax, xip = snapshot.split(":")
+    pending = tuple(int(x) for x in xip.split(",") if x)
+    upper = int(xmax)
+    own = set(mine)
+    return Horizon(upper, tuple(x for x in pending if x not in own), tuple(sorted(x for x in own if x >= upper)))
 
 
-def keys_stored_after(conn: Connection, write_number: int) -> tuple[npt.NDArray[np.int64], int]:
-    """The token keys of rows stored by transactions numbered above ``write_number`` (by
-    any process), and the highest number among them (``write_number`` if none)."""
-    rows = conn.execute(
-        sa.text("SELECT seq, tokens FROM record_tokens WHERE seq > :after"), {"after": write_number}
+def horizon(conn: Connection) -> Horizon:
+    """The horizon of everything committed as of now (PostgreSQL), this transaction's id
+    in ``mine``: read it before the rows it covers, so that rows committed in between are
+    read twice, never missed."""
+    snapshot, own = conn.exec_driver_sql(
+        "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned()::text::bigint"
+    ).one()
+    return _horizon(str(snapshot), () if own is None else (int(own),))
+
+
+def keys_committed_since(conn: Connection, since: Horizon) -> tuple[npt.NDArray[np.int64], Horizon]:
+    """The token keys of the rows that transactions beyond ``since`` committed (by any
+    process other than this transaction), and the horizon now (PostgreSQL).
+
+    One statement: its snapshot is both what the rows are read under and the new horizon
+    (``pg_current_snapshot()`` is the statement's snapshot), so a transaction still in
+    progress, whatever its id, stays pending until a later call sees it committed; one
+    rolled back is never read. This transaction's own id joins ``mine`` (its caller adds
+    its keys itself) and is never read back.
+    """
+    rows = conn.exec_driver_sql(
+        "WITH s AS MATERIALIZED (SELECT pg_current_snapshot()::text AS snap,"
+        " pg_current_xact_id()::text::bigint AS own)"
+        " SELECT s.snap, s.own, r.tokens FROM s LEFT JOIN record_tokens r"
+        " ON (r.xact >= %(xmax)s OR r.xact = ANY(%(pending)s::bigint[]))"
+        " AND r.xact <> s.own AND r.xact <> ALL(%(mine)s::bigint[])",
+        {"xmax": since.xmax, "pending": list(since.pending), "mine": list(since.mine)},
     ).all()
-    last = max((int(seq) for seq, _t in rows), default=write_number)
-    return packed_keys(packed for _s, packed in rows), max(last, write_number)
+    snapshot, own = rows[0][0], int(rows[0][1])
+    keys = packed_keys(packed for _s, _o, packed in rows if packed is not None)
+    return keys, _horizon(snapshot, (*since.mine, own))
 
 
 def delete_postings(conn: Connection, record_id: str, keys: Iterable[int]) -> None:
@@ -196,6 +225,19 @@ def tokens_of(conn: Connection, record_ids: Sequence[str]) -> dict[str, HeldToke
     """record -> its member and tokens, for the records given that have tokens."""
     return {
         rid: HeldTokens(mid, [StoredToken(kind, value) for kind, value in unpack_tokens(packed)])
+        for rid, mid, packed in select_in(
+            conn, "SELECT record_id, member_id, tokens FROM record_tokens WHERE record_id IN ({0})", record_ids
+        )
+    }
+
+
+def token_maps(conn: Connection, record_ids: Sequence[str]) -> dict[str, tuple[str, dict[bytes, str]]]:
+    """record -> its member and its tokens as value -> kind, for the records given that have
+    tokens: what scoring and clustering read, built straight from the packed pairs (under
+    the write lock, for thousands of records a batch: a tuple per token, not a
+    :class:`StoredToken`)."""
+    return {
+        rid: (mid, {value: kind for kind, value in unpack_tokens(packed)})
         for rid, mid, packed in select_in(
             conn, "SELECT record_id, member_id, tokens FROM record_tokens WHERE record_id IN ({0})", record_ids
         )
@@ -232,6 +274,25 @@ def holders(conn: Connection, keys: Iterable[int]) -> list[Holding]:
             conn, "SELECT value, record_id, member_id FROM tokens WHERE key IN ({0})", set(keys)
         )
     ]
+
+
+def holders_of_shared_keys(conn: Connection, keys: Iterable[int], most: int) -> tuple[list[Holding], set[int]]:
+    """The token rows under the keys given that 2 to ``most`` rows share, as who holds which
+    value, and the keys more than ``most`` rows share (their rows are not read): what
+    :func:`key_counts` then :func:`holders` give, in one statement."""
+    held: list[Holding] = []
+    many: set[int] = set()
+    sql = (
+        "SELECT c.key, t.value, t.record_id, t.member_id FROM"  # noqa: S608 (most: an int, no input)
+        " (SELECT key, COUNT(*) AS n FROM tokens WHERE key IN ({0}) GROUP BY key HAVING COUNT(*) >= 2) c"
+        f" LEFT JOIN tokens t ON t.key = c.key AND c.n <= {int(most)}"
+    )
+    for key, value, rid, mid in select_in(conn, sql, set(keys)):
+        if value is None:
+            many.add(int(key))
+        else:
+            held.append(Holding(as_bytes(value), rid, mid))
+    return held, many
 
 
 def all_keys(conn: Connection) -> npt.NDArray[np.int64]:
@@ -277,7 +338,16 @@ def pair_edges(conn: Connection, record_ids: Iterable[str]) -> list[Edge]:
 
 def replace_pairs(conn: Connection, changed: Iterable[tuple[str, str]], rows: Sequence[PairRow]) -> None:
     """Delete the pairs ``changed`` names, then store ``rows`` (the ones that still match)."""
-    executemany(conn, "DELETE FROM pairs WHERE record_a = {mark} AND record_b = {mark}", sorted(set(changed)))
+    gone = sorted(set(changed))
+    if conn.dialect.name == "postgresql":
+        if gone:  # one statement, not one per pair
+            conn.exec_driver_sql(
+                "DELETE FROM pairs p USING unnest(%s::text[], %s::text[]) AS d(a, b)"
+                " WHERE p.record_a = d.a AND p.record_b = d.b",
+                ([a for a, _b in gone], [b for _a, b in gone]),
+            )
+    else:
+        executemany(conn, "DELETE FROM pairs WHERE record_a = {mark} AND record_b = {mark}", gone)
     bulk_insert(conn, pairs, PAIR_COLUMNS, rows)
 
 

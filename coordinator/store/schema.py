@@ -6,7 +6,7 @@
     submissions    submission_id -> record_id (idempotent intake)
     tokens         token postings: record_id, member_id, kind, value (64 bytes), epoch, key
     record_tokens  record_id -> member_id and the record's tokens packed in one value, and
-                   (PostgreSQL) the number of the transaction that stored them
+                   (PostgreSQL) the id of the transaction that stored them
     pairs          matched pairs (record_a < record_b) with score and matched kinds
     cluster_of     record_id -> cluster_id for records that match anything
     events         per-subscriber event log; the autoincrement id is the cursor
@@ -37,7 +37,6 @@ __all__ = [
     "metadata",
     "pairs",
     "record_tokens",
-    "record_tokens_seq",
     "records",
     "submissions",
     "tokens",
@@ -104,25 +103,22 @@ record_tokens = sa.Table(
     sa.Column("member_id", sa.String(64), nullable=False),
     # The record's (kind, value) tokens, packed by :func:`.codec.pack_tokens`.
     sa.Column("tokens", sa.LargeBinary, nullable=False),
-    # PostgreSQL: the write transaction that stored the row, numbered by
-    # :data:`record_tokens_seq` under the write lock, so in commit order: a process catching
-    # up on the keys other processes stored (``seq`` above the last it read) misses none
-    # (:class:`..seen_keys.StoredKeys`). NULL on SQLite (one writer) and in rows stored
-    # before revision 0005. Indexed only where set, so SQLite's intake pays nothing for it.
-    sa.Column("seq", sa.BigInteger, nullable=True),
+    # PostgreSQL: the id of the transaction that stored the row (``pg_current_xact_id()``,
+    # the column's default there, set by revision 0006: a default that calls a function
+    # is not portable, so not declared here). A process catching up on the keys other
+    # processes stored reads the rows of the transactions that committed since it last
+    # read (:class:`..seen_keys.StoredKeys`). NULL on SQLite (one writer) and in rows stored
+    # before revision 0006. Indexed only where set, so SQLite's intake pays nothing for it.
+    sa.Column("xact", sa.BigInteger, nullable=True),
     sa.Index(
-        "ix_record_tokens_seq",
-        "seq",
-        postgresql_where=sa.text("seq IS NOT NULL"),
-        sqlite_where=sa.text("seq IS NOT NULL"),
+        "ix_record_tokens_xact",
+        "xact",
+        postgresql_where=sa.text("xact IS NOT NULL"),
+        sqlite_where=sa.text("xact IS NOT NULL"),
     ),
     # A rowid table (rows appended, a small index on the random record ids), not one
     # clustered by record id: that one split pages of ~600-byte rows on every insert.
 )
-
-#: Numbers the write transactions that store token rows (PostgreSQL only: SQLite has one
-#: writer and no sequences).
-record_tokens_seq = sa.Sequence("record_tokens_seq", metadata=metadata)
 
 pairs = sa.Table(
     "pairs",

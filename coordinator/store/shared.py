@@ -27,6 +27,8 @@ from .codec import aware, record_of, record_values
 from .engine import (
     LOCK_TIMES,
     WHOLE_TRANSACTION_LOCK,
+    LockWatchdog,
+    SessionTimeouts,
     SingleProcessLock,
     hold_write_lock,
     open_engines,
@@ -70,12 +72,20 @@ class SharedStore:
     ``serving=True`` is for the coordinator process itself: on a SQLite file it takes the
     single-process lock (:class:`.engine.SingleProcessLock`) and refuses to open when
     another coordinator holds it. Readers (``audit verify``, insight reports) open the
-    store without it. Any number of processes may serve one PostgreSQL store.
+    store without it. Any number of processes may serve one PostgreSQL store; ``timeouts``
+    limit how long a stopped one can hold its sessions' locks (:class:`.engine.SessionTimeouts`).
     """
 
-    def __init__(self, url: str | Path, *, echo: bool = False, serving: bool = False) -> None:
+    def __init__(
+        self,
+        url: str | Path,
+        *,
+        echo: bool = False,
+        serving: bool = False,
+        timeouts: SessionTimeouts | None = None,
+    ) -> None:
         self.url = store_url(url)
-        engines = open_engines(self.url, echo=echo)
+        engines = open_engines(self.url, echo=echo, timeouts=timeouts)
         self.engine: Engine = engines.reader
         database = self.engine.url.database
         if engines.is_sqlite and database and database != ":memory:":
@@ -100,6 +110,12 @@ class SharedStore:
             raise StoreError(
                 f"cannot open store at {self.where()}: {_reason(exc, self.engine.url.password)}"
             ) from None
+        # A serving process on PostgreSQL ends any process's write-lock session stalled
+        # mid-statement, which the session limits cannot (:func:`.engine.end_stalled_lock_holder`).
+        self._watchdog: LockWatchdog | None = None
+        idle = (timeouts or SessionTimeouts()).idle_in_transaction
+        if serving and not self.is_sqlite and idle > 0:
+            self._watchdog = LockWatchdog(self.engine, idle)
 
     @property
     def single_process(self) -> bool:
@@ -140,6 +156,10 @@ class SharedStore:
 
     def close(self) -> None:
         """Release every connection (after the write transaction under way, if any)."""
+        watchdog = getattr(self, "_watchdog", None)  # absent if the migration failed
+        if watchdog is not None:
+            watchdog.close()
+            self._watchdog = None
         self.engine.dispose()
         with self._write_lock:  # the one write connection may be in another thread's hands
             self._writer.dispose()

@@ -21,6 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from . import copy_binary
+
 __all__ = ["CHUNK", "bulk_insert", "chunks", "executemany", "select_in"]
 
 #: Values bound in one multi-row INSERT on SQLite (the limit of SQLite before 3.32).
@@ -97,12 +99,19 @@ def _pg_types(dialect: sa.Dialect, table: sa.TableClause, columns: tuple[str, ..
 
 def _copy(conn: Connection, cursor: Any, table: sa.TableClause, columns: Sequence[str], rows: Sequence[Any]) -> None:
     """COPY in binary when every column's type is known (64-byte token values as bytes,
-    not hex text: text formatting was a tenth of a writer's time), else in text."""
+    not hex text: text formatting was a tenth of a writer's time), else in text. The
+    binary data is encoded for all rows at once (:mod:`.copy_binary`) where it can be,
+    and row by row by psycopg otherwise."""
     types = _pg_types(conn.dialect, table, tuple(columns))
     sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     raw = getattr(cursor, "_cursor", cursor)  # psycopg's cursor under SQLAlchemy's DBAPI wrapper
     with raw.copy(sql + (" (FORMAT BINARY)" if types else "")) as copy:
         if types:
+            # Text goes in as UTF-8 in binary COPY only when that is the session's encoding.
+            data = copy_binary.encode(rows, types) if raw.connection.info.encoding == "utf-8" else None
+            if data is not None:
+                copy.write(data)
+                return
             copy.set_types(types)
         for row in rows:
             copy.write_row(row)

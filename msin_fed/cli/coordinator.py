@@ -61,7 +61,7 @@ def _audit_verify(args: argparse.Namespace) -> int:
         if not checkpoints:
             print("audit log not verified: the checkpoint files hold no checkpoints")
             return 1
-    store = SharedStore(config.store_url)
+    store = SharedStore(config.store_url, timeouts=config.store_timeouts)
     try:
         report = AuditLog(store, config.audit_head_file).verify(checkpoints)
     finally:

@@ -53,6 +53,7 @@ from msin_fed.linkage.scoring import (
 )
 
 __all__ = [
+    "PER_MEMBER_ENTITIES",
     "PairScore",
     "candidate_pairs",
     "cluster_records",
@@ -84,6 +85,20 @@ _WHOLE_NAME_OR_DOCUMENT = NAME_DOB_KINDS | _DOCUMENTS | {"name_postcode", "phon_
 #: birth shared with a place or phone: the dates agree, so the names differ by a typo or
 #: a one-word name, not as a namesake's other birthday.
 _DOB_PLACE = frozenset({"dob_postcode", "dob_address", "dob_phone"})
+#: What undoes the name-and-date disagreement: the dates agreeing with a name (part of it,
+#: its sound, its bands), or with a place or phone, or a document. Not the whole name at
+#: one postcode, street or phone: a father and son of one name at one house, born on
+#: other days, share those (the fitted model's "name with postcode, dates differ" level).
+_DATE_AGREES = NAME_DOB_KINDS | _DOCUMENTS | _DOB_PLACE
+#: The whole name agreeing despite a word that differs: its sound, a nickname read as the
+#: formal name, the initials of every word (a word cut to its initial, or mistyped after
+#: it), or the name with the postcode (``_partial_name``).
+_WHOLE_NAME_FUZZY = _DOCUMENTS | {"name_phon_dob", "nick_dob", "name_dob_swap", "initials_dob", "name_postcode",
+                                  "phon_postcode"}
+#: The whole name with a place or phone (``ScoringModel.groups``' ``name_contact``).
+_NAME_AT_PLACE = frozenset({"name_postcode", "phon_postcode", "name_phone", "name_address"})
+#: ``name_dob`` tokens of a name of three words: the whole name and each two of its words.
+_THREE_WORD_FORMS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +137,19 @@ def _contradict(kind: str, a: Held, b: Held, ka: frozenset[str], kb: frozenset[s
     return False
 
 
+#: At most this many groups of one member's records alone count towards an entity count
+#: (:func:`entity_count` given ``member``): one member must not be able to make a
+#: perpetrator's NINO or phone look common by submitting it under made-up names.
+PER_MEMBER_ENTITIES = 2
+
+
 def entity_count(
-    value: bytes, kind: str, holders: Collection[K], tokens: Mapping[K, Held], pair: tuple[K, K] | None = None
+    value: bytes,
+    kind: str,
+    holders: Collection[K],
+    tokens: Mapping[K, Held],
+    pair: tuple[K, K] | None = None,
+    member: Mapping[K, Hashable] | None = None,
 ) -> int:
     """How many distinct entities the ``holders`` of token ``value`` (of ``kind``) are.
 
@@ -131,6 +157,12 @@ def entity_count(
     at least 1. For an identity kind scored for ``pair``, the pair starts as one group:
     whether its two records contradict each other is the pair's own evidence (its
     disagreements), not a fact about how many entities hold the value.
+
+    ``member`` (record -> member): groups made of one member's records alone count at
+    most :data:`PER_MEMBER_ENTITIES` per member (a group spanning members always counts),
+    so a value looks common only when several members see it held by different
+    entities: a hostile member's crafted records (the value under made-up names) add at
+    most that many. Company tokens are grouped by number and are not capped.
     """
     # In an order fixed by the holders' tokens, not their keys, so that msin link and the
     # coordinator (which key records differently) group alike.
@@ -158,7 +190,7 @@ def entity_count(
                     break
             else:
                 groups.append([i])
-        return len(groups)
+        return _capped([[ids[i] for i in g] for g in groups], member)
     parent = list(range(len(ids)))
 
     def find(i: int) -> int:
@@ -177,7 +209,31 @@ def entity_count(
                 count -= 1
                 if count == 1:
                     return 1
-    return count
+    if member is None:
+        return count
+    roots: dict[int, list[K]] = {}
+    for i, r in enumerate(ids):
+        roots.setdefault(find(i), []).append(r)
+    return _capped(list(roots.values()), member)
+
+
+def _capped(groups: Sequence[Sequence[K]], member: Mapping[K, Hashable] | None) -> int:
+    """The number of ``groups``, those of one member's records alone counted at most
+    :data:`PER_MEMBER_ENTITIES` per member."""
+    if member is None:
+        return max(len(groups), 1)
+    alone: dict[Hashable, int] = {}
+    count = 0
+    for group in groups:
+        owners = {member.get(r, r) for r in group}
+        if len(owners) > 1:
+            count += 1
+            continue
+        (owner,) = owners
+        if alone.get(owner, 0) < PER_MEMBER_ENTITIES:
+            alone[owner] = alone.get(owner, 0) + 1
+            count += 1
+    return max(count, 1)
 
 
 class _Companies:
@@ -338,12 +394,20 @@ def score_pairs(
             if kind in IDENTITY_KINDS and len(group) == 2:
                 n = 1  # the pair alone: whether they contradict is its own evidence
             elif kind in IDENTITY_KINDS and (kind not in COMPANY_KINDS or kind == "company_near"):
-                n = entity_count(value, kind, group, tokens, (a, b))
+                n = entity_count(value, kind, group, tokens, (a, b), member)
             elif value in counts:
                 n = counts[value]
             else:
-                n = counts[value] = entity_count(value, kind, group, tokens)
+                n = counts[value] = entity_count(value, kind, group, tokens, member=member)
             shared.append((kind, n))
+        partial = _partial_name(ta, tb, shared)
+        if partial:
+            # Two names of three words agreeing on two of them (one form) with one birthday:
+            # ``Nguyen Van Hung`` / ``Nguyen Van Nam``, ``Mohammed Ali Khan`` / ``Mohammed
+            # Tariq Khan``. The two-word forms are for a member that dropped a word; here both
+            # give all three and one differs, so the form is no whole-name agreement; nor is
+            # the birthday at one house or phone evidence of one person (twins share both).
+            shared = [(k, n) for k, n in shared if k != "name_dob" and k not in _DOB_PLACE]
         if any(k == "company_postcode" and n == 1 for k, n in shared):
             shared = _postcode_among_companies(shared, ta, tb, tokens, holders)
         if _long_name_near(ta, tb, shared):
@@ -353,9 +417,16 @@ def score_pairs(
         ka, kb = _kinds(ta), _kinds(tb)
         if _shape(ka) * _shape(kb) < 0:
             continue  # a person and a site or company are never one entity
-        disagree = _disagreements(disagree_kinds, ka, kb, {k for k, _n in shared})
+        disagree = _disagreements(disagree_kinds, ka, kb, {k for k, _n in shared}, partial)
         score = model.pair_score(shared, disagree)
-        if "prefix_phone" in disagree_kinds and _word_differs(ta, tb, shared):
+        if "name_dob" in disagree and (partial or {k for k, _n in shared} & _NAME_AT_PLACE):
+            # Not through pair_score: a second disagreement of the name and date, for the
+            # two cases where the names otherwise agree. Two three-word names of one birthday
+            # differing in a whole word (twins at one house share its address and
+            # birthday too); one whole name at one house or phone with other birthdays (a
+            # father and son). The dates (or the third words) say they are two people.
+            score -= model.disagreement.get("name_dob", 0.0)
+        if "prefix_phone" in disagree_kinds and _word_differs(ta, tb, shared, partial):
             # not through pair_score: the kind is shared (the agreeing words), which
             # would waive it there
             score -= model.disagreement["prefix_phone"]
@@ -372,22 +443,29 @@ def _shape(kinds: frozenset[str]) -> int:
 
 
 def _disagreements(
-    kinds: frozenset[str], ka: frozenset[str], kb: frozenset[str], agreed: set[str]
+    kinds: frozenset[str], ka: frozenset[str], kb: frozenset[str], agreed: set[str], partial: bool = False
 ) -> list[str]:
     """The disagreement kinds of a pair: kinds both hold and share nothing of.
 
-    Two are read more narrowly. ``name_dob``: both hold a name with a date of birth and
-    share none of its kinds nor a name with a postcode or phone, so the names (or the
-    dates) differ; it does not count against a shared identity document (NINO, passport,
-    national id), which outweighs an alias or a mistyped date, only against values many
-    people may give (a phone, a bank account wages are paid into). ``name_phone_near``: both hold a phone and a name, share the phone,
-    and no name word sounds alike: one phone given by people of different names.
-    ``name_bank``: the same for a shared bank account.
+    Some are read more narrowly. ``name_dob``: both hold a name with a date of birth and
+    share none of its kinds (nor a date of birth with a place or phone), so the names (or
+    the dates) differ; the whole name at one postcode, street or phone does not undo it
+    (a father and son of one name at one house); it does not count against a shared
+    identity document (NINO, passport, national id), which outweighs an alias or a
+    mistyped date, only against values many people may give (a phone, a bank account
+    wages are paid into). With ``partial`` (two three-word names agreeing on two words,
+    :func:`_partial_name`) it counts unless the whole name agrees some other way (its
+    sound, a nickname, the postcode) or a document does. ``name_phone_near``: both hold a
+    phone and a name, share the phone, and no name word sounds alike: one phone given by
+    people of different names. ``name_bank``: the same for a shared bank account.
     """
     out: list[str] = []
     for kind in kinds & ka & kb:
         if kind == "name_dob":
-            if not agreed & (_WHOLE_NAME_OR_DOCUMENT | _DOB_PLACE):
+            if partial:
+                if not agreed & _WHOLE_NAME_FUZZY:
+                    out.append(kind)
+            elif not agreed & _DATE_AGREES:
                 out.append(kind)
         elif kind == "name_phone_near":
             if "phone" in agreed and not agreed & {kind, "prefix_phone"}:
@@ -428,6 +506,17 @@ def _postcode_among_companies(
     return [(k, max(n, most)) if k == "company_postcode" else (k, n) for k, n in shared]
 
 
+def _partial_name(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool:
+    """Both records name a person of three words (four ``name_dob`` tokens: the whole
+    name and each two of its words) with one date of birth and share exactly one of them:
+    two of their words agree and the third differs. Had either dropped a word, its one
+    ``name_dob`` token would be the other's form; had both the same words, all four agree."""
+    agreed = sum(1 for k, _n in shared if k == "name_dob")
+    if agreed != 1:
+        return False
+    return all(sum(1 for k in h.values() if k == "name_dob") == _THREE_WORD_FORMS for h in (a, b))
+
+
 #: A company name of this many letters or more (its ``company_near`` tokens are the name
 #: whole and with each letter deleted) one typo from another counts as that name.
 _LONG_COMPANY_NAME = 14
@@ -441,7 +530,7 @@ def _long_name_near(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
     return length >= _LONG_COMPANY_NAME
 
 
-def _word_differs(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
+def _word_differs(a: Held, b: Held, shared: list[tuple[str, int]], partial: bool = False) -> bool:
     """One phone, and a name word of one record that the other's name has neither the
     start nor the sound of.
 
@@ -452,9 +541,11 @@ def _word_differs(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
     name has, and no whole name agreeing (with the date, the postcode, or by sound), is
     another person at that phone: a family member or housemate with the house's landline
     shares its family name, not the given one. A typo keeps a word's start or its sound.
+    With ``partial`` (two three-word names agreeing on two words, :func:`_partial_name`)
+    the name-and-date kinds the two words share are no whole name: twins at the landline.
     """
     kinds = {k for k, _n in shared}
-    if "phone" not in kinds or kinds & _WHOLE_NAME_OR_DOCUMENT:
+    if "phone" not in kinds or kinds & (_WHOLE_NAME_FUZZY if partial else _WHOLE_NAME_OR_DOCUMENT):
         return False
 
     def count(items: Iterable[str], kind: str) -> int:
@@ -489,7 +580,7 @@ def entity_type(kinds: Iterable[str]) -> str:
 #: The kinds :func:`records_contradict` reads (a record holding none of them contradicts
 #: only a record of another shape).
 _CONTRADICTION_KINDS = frozenset(
-    {*_CONTRADICT, "company_number", "site_postcode"}
+    {*_CONTRADICT, "company_number", "site_postcode", "name_dob"}
 )
 
 
@@ -518,9 +609,18 @@ def _records_contradict(a: Held, b: Held, ka: frozenset[str], kb: frozenset[str]
         and not _shares(a, b, {"site_postcode", "site_near"}, b"")
     ):
         return True
-    return any(
-        doc in ka and doc in kb and not _shares(a, b, {doc, "nid_near"}, b"") for doc in _CONTRADICT
-    )
+    if any(doc in ka and doc in kb and not _shares(a, b, {doc, "nid_near"}, b"") for doc in _CONTRADICT):
+        return True
+    return "name_dob" in ka and "name_dob" in kb and _other_third_word(a, b)
+
+
+def _other_third_word(a: Held, b: Held) -> bool:
+    """Two names of three words with one date of birth agreeing on two words only, and
+    on nothing that reads the whole name another way (:func:`_partial_name`): twins, or
+    countrymen of one family and middle name born the same day. A mention that dropped
+    the middle word may match either; it must not join the two."""
+    shared = [(k, 1) for v, k in a.items() if k in _WHOLE_NAME_FUZZY or k == "name_dob" if v in b]
+    return _partial_name(a, b, shared) and not any(k in _WHOLE_NAME_FUZZY for k, _n in shared)
 
 
 def cluster_records(

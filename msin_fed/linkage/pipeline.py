@@ -1,8 +1,8 @@
 """``msin link`` in one process: normalize -> OPRF (in-process key holder) -> match.
 
 Each input file stands for one member. Its rows become entity mentions and typed token
-inputs (:mod:`msin_fed.token_inputs`); every distinct input is evaluated once under a
-fresh random key through :class:`msin_fed.tokenizer.LocalTokenizer` (RFC 9497
+inputs (:mod:`msin_fed.token_inputs`); every distinct input but the fillers (padding,
+whose tokens derive from one evaluation per padded value) is evaluated once under a fresh random key through :class:`msin_fed.tokenizer.LocalTokenizer` (RFC 9497
 ``Evaluate``, the token a node would obtain from the key holders); the matcher then sees
 only ``(kind, token)`` pairs per record, exactly as the coordinator does, and scores
 pairs with :data:`msin_fed.linkage.scoring.DEFAULT_MODEL`.
@@ -23,6 +23,7 @@ from msin_fed.errors import ImportValidationError, RowError
 from msin_fed.linkage.matcher import Matcher
 from msin_fed.linkage.mentions import ParsedFile, read_mentions
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
+from msin_fed.token_inputs import TokenInput, tokens_of
 
 __all__ = ["ColumnSummary", "LinkResult", "LinkedPair", "link_files", "oprf_tokenize", "summarise"]
 
@@ -60,6 +61,8 @@ class LinkResult:
     notes: tuple[str, ...] = ()
     #: Clusters of matched records as ``(file index, record_id)``, largest first.
     clusters: tuple[tuple[tuple[int, str], ...], ...] = ()
+    #: OPRF evaluations: the distinct inputs less the fillers, plus one pad per padded value.
+    evaluated: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,16 +149,17 @@ def link_files(
     if unreadable:
         raise ImportValidationError(unreadable, outcome="nothing was linked")
     errors = [e for f in parsed for e in f.errors]
-    distinct: dict[bytes, int] = {}
+    distinct: dict[bytes, TokenInput] = {}
     for f in parsed:
         for _mention, inputs in f.mentions:
             for item in inputs:
-                distinct.setdefault(item.data, len(distinct))
-    ordered = list(distinct)
+                distinct.setdefault(item.data, item)
+    ordered = list(distinct.values())
+    position = {item.data: i for i, item in enumerate(ordered)}
     log.info("tokenizing %d distinct inputs from %d files", len(ordered), len(paths))
-    tokens = (tokenize or oprf_tokenize)(ordered)
-    if len(tokens) != len(ordered):
-        raise RuntimeError("tokenizer returned the wrong number of tokens")
+    # Fillers (padding) cost no evaluation of their own (token_inputs.tokens_of).
+    tokens = tokens_of(ordered, tokenize or oprf_tokenize)
+    evaluated = sum(1 for item in ordered if not item.filler) + len({i.pad for i in ordered if i.filler})
     matcher: Matcher[tuple[int, str]] = Matcher(model)
     records = 0
     for index, f in enumerate(parsed):
@@ -163,7 +167,7 @@ def link_files(
             matcher.add(
                 (index, mention.record_id),
                 index,
-                [(item.kind, tokens[distinct[item.data]]) for item in inputs],
+                [(item.kind, tokens[position[item.data]]) for item in inputs],
             )
             records += 1
     scored = matcher.pairs()
@@ -173,4 +177,4 @@ def link_files(
     log.info("matched %d pairs among %d records", len(pairs), records)
     ignored = tuple(e for f in parsed for e in f.ignored)
     notes = tuple(n for f in parsed for n in f.notes)
-    return LinkResult(tuple(pairs), tuple(errors), records, len(ordered), ignored, notes, groups)
+    return LinkResult(tuple(pairs), tuple(errors), records, len(ordered), ignored, notes, groups, evaluated)

@@ -18,13 +18,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from msin_fed.coordinator.matching import MatchEngine, RecordTokens, prepare_tokens
 from msin_fed.coordinator.service import Caller, CoordinatorService, Submission
 from msin_fed.coordinator.store import SharedStore, record_tokens, records, submissions
 from msin_fed.coordinator.store import postings as P
-from msin_fed.coordinator.store.codec import record_values
+from msin_fed.coordinator.store.codec import record_values, token_key
 from msin_fed.coordinator.store.engine import WRITE_LOCK
 
 from msin_fed import pki
@@ -164,6 +165,62 @@ def test_keys_committed_between_staging_and_the_lock_are_looked_up(url: str) -> 
         finally:
             staged.abandon()
         assert [(x, y) for x, y, _s in first.pairs()] == [("a1", "b1")]
+    finally:
+        one.close()
+        two.close()
+
+
+def test_a_transaction_with_a_smaller_id_committing_after_a_catch_up_is_not_missed(url: str) -> None:
+    # Transaction ids are taken in one order and committed in another. The first process
+    # stores a token (the smaller id) and stays open; the second stores and commits one
+    # (a larger id); the third catches its filter up in between, reading the larger id's
+    # rows. When the first then commits, the third's next catching up must still read its
+    # token: skip it and the third would take the token for never stored, not look it up
+    # and miss the pair.
+    one, two, three = SharedStore(url), SharedStore(url), SharedStore(url)
+    try:
+        first, second, third = MatchEngine(one), MatchEngine(two), MatchEngine(three)
+        third.ingest([("c0", "gamma", [tok("email", "c0")])])  # its filter is built
+        staged = Staged(one, first, [record("alpha", "a1", (tok("phone", "early"),))])
+        try:
+            second.ingest([("b1", "beta", [tok("phone", "late")])])  # larger id, committed
+            third.ingest([("c1", "gamma", [tok("email", "c1")])])  # catches up: b1's row read
+            staged.match()
+            staged.commit()
+        finally:
+            staged.abandon()
+        seen = third._stored_keys.seen if third._stored_keys else None
+        assert seen is not None
+        early = np.array([token_key(tok("phone", "early").value)], dtype=np.int64)
+        assert not seen.may_contain(early).any()  # not read while it was in progress
+        third.ingest([("c2", "gamma", [tok("phone", "early")])])
+        assert [(x, y) for x, y, _s in third.pairs()] == [("a1", "c2")]
+        assert seen.may_contain(early).all()
+    finally:
+        for store in (one, two, three):
+            store.close()
+
+
+def test_a_rolled_back_transactions_keys_are_never_added_to_another_processes_filter(url: str) -> None:
+    # A batch stored and rolled back (a SIGKILL or a failure before the commit leaves the
+    # same) is never read by another process's catching up: its filter counts exactly the
+    # keys that committed, and a token only the rolled-back batch held matches nothing.
+    one, two = SharedStore(url), SharedStore(url)
+    try:
+        first, second = MatchEngine(one), MatchEngine(two)
+        second.ingest([("b0", "beta", [tok("email", "b0")])])
+        seen = second._stored_keys.seen if second._stored_keys else None
+        assert seen is not None
+        before = seen.count
+        staged = Staged(one, first, [record("alpha", "a1", (tok("phone", "gone"), tok("email", "gone")))])
+        second.ingest([("b1", "beta", [tok("vehicle", "b1")])])  # catches up while it is open
+        staged.abandon()
+        second.ingest([("b2", "beta", [tok("vehicle", "b2")])])  # and after its rollback
+        assert seen.count == before + 2  # b1's and b2's own keys, nothing of a1's
+        with one.read() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(record_tokens)).scalar() == 3
+        first.ingest([("a2", "alpha", [tok("phone", "gone")])])
+        assert list(second.pairs()) == []
     finally:
         one.close()
         two.close()

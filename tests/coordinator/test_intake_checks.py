@@ -1,11 +1,14 @@
 """Intake's bulk checks refuse exactly what the record-at-a-time checks refuse.
 
-Intake checks a record's tokens as plain tuples (``msin_fed.wire.record_parts_from_bytes``,
-``coordinator.intake.check_records``) rather than as one ``Token`` object each. The
-reference here is the record-at-a-time path they replaced (``record_from_bytes``, then
-per token the epoch and kind checks, ``prepare_tokens`` and ``record_values``): on
-fuzzed records and mangled bytes, both must accept the same records with the same rows,
-and refuse the others with the same error class, field and problem.
+Intake checks a batch's tokens in bulk, as columns of the whole batch
+(``coordinator.intake.check_records``), and falls back to a record at a time with the
+tokens as plain tuples (``check_records_one_by_one``, ``msin_fed.wire.record_parts_from_bytes``)
+to name the first problem of a refused batch. The reference here is the record-at-a-time
+path with one ``Token`` object per token (``record_from_bytes``, then per token the epoch
+and kind checks, ``prepare_tokens`` and ``record_values``): on fuzzed records, mangled
+bytes and batches of valid records sharing and repeating tokens, all must accept the same
+records with the same rows, and refuse the others with the same error class, field and
+problem.
 """
 
 from __future__ import annotations
@@ -17,7 +20,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from msin_fed.coordinator.intake import AccessDenied, Checked, check_records
+from msin_fed.coordinator.intake import (
+    AccessDenied,
+    Checked,
+    _check_in_bulk,
+    check_records,
+    check_records_one_by_one,
+)
 from msin_fed.coordinator.matching import prepare_tokens
 from msin_fed.coordinator.store import SharedStore
 from msin_fed.coordinator.store.codec import pack_tokens, unpack_tokens
@@ -28,7 +37,7 @@ from msin_fed.model.shared import valid_token_parts
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.wire import record_from_bytes, record_parts_from_bytes
 
-from .test_wire_fuzz import mutated_bytes, shared_records
+from .test_wire_fuzz import KINDS, mutated_bytes, shared_records
 
 CASES = settings(
     max_examples=1500, deadline=None, database=None,
@@ -119,6 +128,63 @@ def test_check_records_accepts_and_refuses_as_the_record_at_a_time_checks(
     if not isinstance(got, tuple):
         for c in got:  # rows of the stored types (the record's epoch in its row)
             assert c.values[12] == (epoch if c.tokens.rows else None)
+
+
+#: Tokens of a few values, so that a batch's records share tokens and repeat them.
+pooled_tokens = st.lists(
+    st.builds(pb.Token, kind=st.sampled_from(KINDS), value=st.sampled_from([bytes([i]) * 64 for i in range(1, 4)]),
+              epoch=st.just(EPOCH)),
+    max_size=12,
+)  # fmt: skip
+
+
+@st.composite
+def valid_batches(draw: st.DrawFn) -> list[bytes]:
+    """1-40 valid records (no token for some, repeated tokens for others), and maybe one
+    of them broken (a field, its tokens or its bytes) somewhere in the batch."""
+    msgs = draw(st.lists(shared_records(max_mutations=0), min_size=1, max_size=40))
+    for msg in msgs:
+        del msg.tokens[:]
+        msg.tokens.extend(draw(pooled_tokens))
+    datas = [m.SerializeToString() for m in msgs]
+    if draw(st.booleans()):
+        at = draw(st.integers(0, len(datas) - 1))
+        datas[at] = draw(record_bytes())
+    return datas
+
+
+@settings(CASES, max_examples=400)
+@given(valid_batches(), st.sampled_from(["tesco", "asda"]), st.sampled_from([1, 2]))
+def test_batches_checked_in_bulk_are_checked_as_record_at_a_time(datas: list[bytes], member_id: str, epoch: int) -> None:
+    items = [(i * 2 + 1, d) for i, d in enumerate(datas)]  # positions as in a batch with resends
+    expected = _outcome(_reference, member_id, epoch, items)
+    assert _outcome(check_records, member_id, epoch, items, None) == expected
+    assert _outcome(check_records_one_by_one, member_id, epoch, items, None) == expected
+    bulk = _outcome(_check_in_bulk, member_id, epoch, items, None)
+    if isinstance(expected, tuple):  # refused: the bulk path refused it too, or left it to the other
+        assert bulk is None or isinstance(bulk, tuple)
+    else:  # accepted: by the bulk path itself, with the same rows
+        assert bulk == expected
+
+
+def test_the_bulk_path_takes_a_valid_batch_with_repeated_tokens() -> None:
+    value = b"\x01" * 64
+    msgs = []
+    for i, toks in enumerate([[("phone", value), ("phone", value), ("email", value)], [], [("phone", value)]]):
+        msg = pb.SharedRecord(
+            record_id=f"r-{i}", member_id="tesco", narrative="n", region="TLK", sector="growing_picking",
+            exploitation_type="labour_exploitation", month="2025-03", tlp=pb.TLP_AMBER,
+            grade=pb.Grade(source=1, assessment=pb.ASSESSMENT_A, handling=pb.HANDLING_P),
+            tokens=[pb.Token(kind=k, value=v, epoch=1) for k, v in toks],
+        )  # fmt: skip
+        msgs.append(msg.SerializeToString())
+    checked = _check_in_bulk("tesco", 1, list(enumerate(msgs)), None)
+    assert checked is not None
+    assert [[(r.kind, r.value) for r in c.tokens.rows] for c in checked] == [
+        [("phone", value), ("email", value)], [], [("phone", value)]
+    ]
+    assert unpack_tokens(checked[0].tokens.packed) == [("phone", value), ("email", value)]
+    assert [c.values[12] for c in checked] == [1, None, 1]  # the epoch column: none without tokens
 
 
 def test_valid_token_parts_refuses_each_broken_rule() -> None:

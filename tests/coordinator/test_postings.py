@@ -45,9 +45,14 @@ def test_postings_count_by_key_then_by_value_and_are_removed_with_their_record(s
         assert sorted(P.holders(conn, [key])) == [
             P.Holding(shared, "a", "alpha"), P.Holding(shared, "b", "beta"), P.Holding(twin, "c", "gamma"),
         ]
+        # Both in one statement: the rows of keys 2 to `most` rows share, the keys above it.
+        held_rows, many = P.holders_of_shared_keys(conn, [key, token_key(alone)], 3)
+        assert sorted(held_rows) == sorted(P.holders(conn, [key])) and many == set()
+        assert P.holders_of_shared_keys(conn, [key, token_key(alone)], 2) == ([], {key})
         held = P.tokens_of(conn, ["a", "zz"])
         assert held == {"a": P.HeldTokens("alpha", [P.StoredToken("phone", shared), P.StoredToken("email", alone)])}
         assert held["a"].tokens[1].kind == "email" and held["a"].member_id == "alpha"
+        assert P.token_maps(conn, ["a", "zz"]) == {"a": ("alpha", {shared: "phone", alone: "email"})}
         assert sorted(P.all_keys(conn).tolist()) == sorted(r.key for r in rows)
     with store.write() as conn:
         P.delete_postings(conn, "a", [key, token_key(alone)])
@@ -76,30 +81,54 @@ def test_pairs_and_cluster_ids_are_replaced_not_appended(store: SharedStore) -> 
         assert P.cluster_ids(conn, ["a", "b", "c"]) == {"a": "k1", "b": "k1"}
 
 
+def _packed(record: str, member: str, *values: bytes) -> P.PackedTokens:
+    return P.PackedTokens(record, member, pack_tokens([("phone", v) for v in values]))
+
+
+def _keys(*values: bytes) -> list[int]:
+    return sorted(token_key(v) for v in values)
+
+
 @pytest.mark.postgres
-def test_token_rows_are_read_back_by_the_number_of_the_transaction_that_stored_them(tmp_path: Path) -> None:
+def test_token_rows_are_read_back_once_after_the_transaction_that_stored_them_commits(tmp_path: Path) -> None:
+    # Three sessions: "early" begins and stores its rows first (the smaller transaction id)
+    # but commits last; "late" stores and commits in between; a reader catches up each
+    # time. The early one's rows must not be skipped for having an id below rows already
+    # read, each row is read once, a rolled-back transaction's rows never, and the
+    # reader's own rows are not read back.
     url = require_postgres()
     drop_postgres_store(url)
     store = SharedStore(url)
+    one, two, three, four = (bytes([n]) * 64 for n in (1, 2, 3, 4))
     try:
-        with store.write() as conn:
-            assert P.last_write_number(conn) == 0
-            first = P.next_write_number(conn)
-            P.insert_postings(conn, [_row("a", "alpha", "phone", b"\x01" * 64)], [P.PackedTokens("a", "alpha", pack_tokens([("phone", b"\x01" * 64)]))], first)
-        with store.write() as conn:
-            second = P.next_write_number(conn)
-            packed = pack_tokens([("phone", b"\x02" * 64), ("email", b"\x03" * 64)])
-            P.insert_postings(conn, [], [P.PackedTokens("b", "beta", packed)], second)
-        assert second > first
+        with store.engine.connect() as reader, store.engine.connect() as early_c, store.engine.connect() as late_c:
+            with reader.begin():
+                since = P.horizon(reader)
+            early = early_c.begin()
+            P.insert_postings(early_c, [], [_packed("e", "alpha", one)])
+            with late_c.begin():
+                P.insert_postings(late_c, [], [_packed("l", "beta", two)])
+            with reader.begin():
+                keys, since = P.keys_committed_since(reader, since)
+            assert sorted(keys.tolist()) == _keys(two)  # early still in progress: pending
+            assert since.pending  # its id is kept to read later
+            with reader.begin():
+                keys, since = P.keys_committed_since(reader, since)
+            assert keys.tolist() == []  # late read once; early still pending
+            early.commit()
+            with reader.begin():
+                keys, since = P.keys_committed_since(reader, since)
+                P.insert_postings(reader, [], [_packed("own", "gamma", four)])
+            assert sorted(keys.tolist()) == _keys(one)  # committed now: read, once
+            doomed = late_c.begin()
+            P.insert_postings(late_c, [], [_packed("x", "beta", three)])
+            doomed.rollback()
+            with reader.begin():
+                keys, since = P.keys_committed_since(reader, since)
+            assert keys.tolist() == []  # neither the rolled-back rows nor the reader's own
         with store.read() as conn:
-            assert P.last_write_number(conn) == second
-            keys, last = P.keys_stored_after(conn, 0)
-            assert sorted(keys.tolist()) == sorted(token_key(v) for v in (b"\x01" * 64, b"\x02" * 64, b"\x03" * 64))
-            assert last == second
-            keys, last = P.keys_stored_after(conn, first)
-            assert sorted(keys.tolist()) == sorted([token_key(b"\x02" * 64), token_key(b"\x03" * 64)]) and last == second
-            keys, last = P.keys_stored_after(conn, second)
-            assert keys.tolist() == [] and last == second
+            rows = conn.exec_driver_sql("SELECT count(*), count(xact) FROM record_tokens").one()
+        assert tuple(rows) == (3, 3)  # every row numbered by its transaction's id
     finally:
         store.close()
         drop_postgres_store(url)

@@ -203,3 +203,33 @@ def test_find_by_identifier(tmp_path: Path, make_identity: Callable[[str, str], 
     node.add_report(make_report("R1"))
     assert node.find(Phone("+447700900123")) == ["R1"]
     assert isinstance(node.report("R1").mentions[0].identifiers()[0], Identifier)
+
+
+def test_tokens_are_sent_in_an_order_that_tells_nothing(
+    tmp_path: Path, coordinator: tuple[FakeCoordinator, str], make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    """STTG reading the order of a record's tokens (the coordinator stores them as sent).
+    Made in order, a phone's ``phone_near`` run is its deletions position by position,
+    with random fillers where a deletion repeats: two records of one phone share every
+    token of the run but the fillers, which sat at the repeated digits (``77``, ``00`` of
+    07700 ...), and two phones one digit apart share the deletion at that digit. Sent
+    shuffled, the order is not the order made, and two shares of one report differ."""
+    from msin_fed.token_inputs import inputs_for_mention
+
+    node = _node(tmp_path / "a.db", make_identity("member", "alpha"), coordinator[1])
+    orders = []
+    for rid in ("R1", "R2"):
+        node.add_report(make_report(rid))
+        record = node.share(rid, tlp="AMBER", handling="C")
+        orders.append([(t.kind, t.value) for t in record.tokens])
+    node.close()
+    report = make_report("R1")
+    made: list[bytes] = []
+    for mention in report.mentions:
+        made += [i.data for i in inputs_for_mention(mention) if i.data not in made]
+    made_order = list(LocalTokenizer(SK).tokenize(made))
+    assert len(orders[0]) == len(made_order) > 30
+    assert [v for _k, v in orders[0] if v in set(made_order)] != [v for v in made_order if v in {x for _k, x in orders[0]}]
+    near = [[v for k, v in order if k == "phone_near"] for order in orders]
+    shared = set(near[0]) & set(near[1])  # the phone's real deletions (fillers differ)
+    assert [near[0].index(v) for v in sorted(shared)] != [near[1].index(v) for v in sorted(shared)]
