@@ -42,6 +42,7 @@ from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, S
 from dataclasses import dataclass
 from typing import TypeVar
 
+from msin_fed.linkage.disjoint import DisjointSets
 from msin_fed.linkage.scoring import (
     COMPANY_KINDS,
     IDENTITY_KINDS,
@@ -298,45 +299,28 @@ def _companies(held: Iterable[Held], pair: Sequence[Held] = ()) -> _Companies:
         if not any(h is p for p in pair):
             items.append((own([h], "company_number"), own([h], "company_postcode")))
     # Numbered companies: holders joined by a number they share (union-find over numbers).
-    parent: dict[bytes, bytes] = {}
-
-    def find(x: bytes) -> bytes:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    numbers: DisjointSets[bytes] = DisjointSets()
     for number, _place in items:
-        first = min(number) if number else None
-        for n in number:
-            if first is not None:
-                parent[find(n)] = find(first)
+        if number:
+            first = min(number)
+            for n in number:
+                numbers.union(n, first)
     sites: dict[bytes, set[bytes]] = {}
     for number, place in items:
         if number:
-            sites.setdefault(find(next(iter(number))), set()).update(place)
+            sites.setdefault(numbers.find(next(iter(number))), set()).update(place)
     numbered = list(sites.values())
     known_at = set().union(*numbered) if numbered else set()
     # Places of mentions without a number that no numbered company is known at, joined
     # where one mention gives several (a trading name beside a legal one).
-    loose: dict[bytes, bytes] = {}
-
-    def root(x: bytes) -> bytes:
-        loose.setdefault(x, x)
-        while loose[x] != x:
-            loose[x] = loose[loose[x]]
-            x = loose[x]
-        return x
-
+    loose: DisjointSets[bytes] = DisjointSets()
     for number, place in items:
         if number or not place or place & known_at:
             continue
         first_place = min(place)
         for v in place:
-            loose[root(v)] = root(first_place)
-    roots = {root(v) for v in list(loose)}
-    return _Companies(numbered, len(roots))
+            loose.union(v, first_place)
+    return _Companies(numbered, len(loose.groups()))
 
 
 def candidate_pairs(

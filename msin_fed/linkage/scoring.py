@@ -50,6 +50,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TypeVar
 
+from msin_fed.linkage.disjoint import DisjointSets
+
 __all__ = [
     "DEFAULT_MODEL",
     "NEAR_WAIVES",
@@ -451,20 +453,7 @@ _K = TypeVar("_K", bound=Hashable)
 
 def clusters(pairs: Iterable[tuple[_K, _K]]) -> list[set[_K]]:
     """Connected components of matched pairs (union-find), largest first."""
-    parent: dict[_K, _K] = {}
-
-    def find(x: _K) -> _K:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    sets: DisjointSets[_K] = DisjointSets()
     for a, b in pairs:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-    groups: dict[_K, set[_K]] = {}
-    for x in parent:
-        groups.setdefault(find(x), set()).add(x)
-    return sorted(groups.values(), key=len, reverse=True)
+        sets.union(a, b)
+    return sets.groups()
