@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from msin_fed.coordinator.audit import AuditLog
+from msin_fed.coordinator.checkpoints import KIND as CHECKPOINT
 from msin_fed.coordinator.matching import MatchChange, MatchEngine, prepare_tokens
 from msin_fed.coordinator.service import Caller, CoordinatorService, Submission
 from msin_fed.coordinator.store import SharedStore, metadata
@@ -40,11 +41,12 @@ from msin_fed.coordinator.store.engine import WRITE_LOCK
 from msin_fed.coordinator.store.shared import WriteStats
 
 from msin_fed import pki
+from msin_fed.checkpoint import Checkpoint
 from msin_fed.errors import ValidationError
 from msin_fed.model import SharedRecord
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
-from msin_fed.wire import record_from_bytes, record_parts_from_bytes, sign_batch
+from msin_fed.wire import event_body_from_bytes, record_from_bytes, record_parts_from_bytes, sign_batch
 
 from .conftest import (
     drop_postgres_store,
@@ -275,6 +277,25 @@ def _sessions_waiting(url: str, advisory: int, on_rows: int = 0, timeout: float 
         engine.dispose()
 
 
+def _wait_until_checkpointed(url: str, timeout: float = 60) -> None:
+    """Until a checkpoint covers the audit chain's head (no process has news to sign)."""
+    store = SharedStore(url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with store.read() as conn:
+                body = SharedStore.last_event_body(conn, "*", CHECKPOINT)
+            last = None if body is None else event_body_from_bytes(CHECKPOINT, body)
+            assert last is None or isinstance(last, Checkpoint)
+            done = 0 if last is None else int(last.entry_seq)
+            if done >= store.audit_head_seq():
+                return
+            assert time.monotonic() < deadline, "no checkpoint covered the audit head"
+            time.sleep(0.05)
+    finally:
+        store.close()
+
+
 class _HeldWriteLock:
     """The test holding the write lock (as another process's serial part would), so that
     the intakes under test stop with their rows stored and uncommitted."""
@@ -323,6 +344,9 @@ def test_a_process_killed_with_its_rows_staged_and_waiting_for_the_lock_loses_an
         }
         stubs["beta", 1].SubmitBatch(signed_batch(beta, submission(early)), timeout=30)
         request = signed_batch(alpha, *[submission(r) for r in batch])
+        # Until beta's entry is checkpointed a checkpoint tick would wait for the lock
+        # held below, and be taken for process 0's intake waiting there.
+        _wait_until_checkpointed(url)
         held = _HeldWriteLock(url)
         outs: dict[int, Any] = {}
 
