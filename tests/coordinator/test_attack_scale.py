@@ -17,10 +17,7 @@ transactions one after the other.
 from __future__ import annotations
 
 import random
-import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -315,23 +312,9 @@ class _Serving(Coordinator):
     transaction (the [store] setting under attack)."""
 
     def __init__(self, directory: Path, index: int, url: str, identity: pki.Identity, idle: float) -> None:
-        super().__init__(directory, index, url, identity)
-        self.stop()  # restarted with the limit: the base class writes no [store] limits
         # Its sessions are named, so that the test can tell which process holds the lock.
-        text = self.config.read_text().replace(f'url = "{url}"', f'url = "{url}?application_name=coord-{index}"')
-        text = text.replace("[tokens]\n", f"idle_in_transaction_timeout = {idle}\n[tokens]\n")
-        self.config.write_text(text)
-        self.stderr = (directory / f"coordinator-{index}.err").open("a")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "msin_fed.cli", "coordinator", "serve", "--config", str(self.config)],
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        found = re.search(r"listening on port (\d+)", self.process.stdout.readline())
-        assert found, self._err()
-        self.address = f"127.0.0.1:{found.group(1)}"
+        super().__init__(directory, index, f"{url}?application_name=coord-{index}", identity,
+                         store_settings=f"idle_in_transaction_timeout = {idle}\n")
 
 
 TRANSIENT = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.DEADLINE_EXCEEDED)

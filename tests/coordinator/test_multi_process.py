@@ -81,7 +81,9 @@ def _reference(inputs: dict[str, list[SharedRecord]]) -> tuple[dict[tuple[str, s
 class Coordinator:
     """One `msin coordinator serve` process."""
 
-    def __init__(self, directory: Path, index: int, url: str, identity: pki.Identity) -> None:
+    def __init__(
+        self, directory: Path, index: int, url: str, identity: pki.Identity, store_settings: str = ""
+    ) -> None:
         assert identity.directory is not None
         self.config = directory / f"coordinator-{index}.toml"
         self.config.write_text(
@@ -94,7 +96,7 @@ class Coordinator:
             "workers = 24\n"
             "member_calls_per_second = 200\n"
             "grace_seconds = 5\n"
-            f'[store]\nurl = "{url}"\n'
+            f'[store]\nurl = "{url}"\n{store_settings}'
             "[tokens]\nepoch = 1\n"
             "[redaction]\nverify = false\n"
             # One head file for every process on this host, one checkpoint key for all.
