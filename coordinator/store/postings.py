@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from .codec import as_bytes, packed_keys, unpack_tokens
 from .schema import cluster_of, pairs, record_tokens, tokens
-from .sql import bulk_insert, executemany, select_in
+from .sql import bulk_insert, bulk_insert_columns, executemany, select_in
 
 __all__ = [
     "PAIR_COLUMNS",
@@ -45,6 +45,7 @@ __all__ = [
     "horizon",
     "insert_packed",
     "insert_postings",
+    "insert_token_columns",
     "insert_token_rows",
     "key_counts",
     "keys_committed_since",
@@ -148,6 +149,28 @@ def insert_token_rows(conn: Connection, rows: Sequence[TokenRow]) -> None:
     """Store token rows. Rows sorted by key go into the key index in one sweep. Needs no
     write lock: what finds them is the match step, which holds it."""
     bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
+
+
+def insert_token_columns(
+    conn: Connection,
+    record_ids: Sequence[str],
+    member_ids: Sequence[str],
+    owner: npt.NDArray[np.int64],
+    kinds: Sequence[str],
+    values: Sequence[bytes],
+    epochs: npt.NDArray[np.int64],
+    keys: npt.NDArray[np.int64],
+    order: npt.NDArray[np.int64],
+) -> None:
+    """:func:`insert_token_rows` of rows given as columns, in the order ``order`` (of
+    positions in the token columns): token ``i`` is of the record at ``owner[i]`` in
+    ``record_ids`` and ``member_ids``; ``kinds``, ``values``, ``epochs`` and ``keys``
+    hold one item per token."""
+    by_record = owner[order]
+    bulk_insert_columns(
+        conn, tokens, TOKEN_COLUMNS, len(order),
+        [(record_ids, by_record), (member_ids, by_record), (kinds, order), (values, order), (epochs, order), (keys, order)],
+    )  # fmt: skip
 
 
 def insert_packed(conn: Connection, packed: Sequence[PackedTokens]) -> None:
