@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from . import copy_binary
 
-__all__ = ["CHUNK", "bulk_insert", "bulk_insert_columns", "chunks", "executemany", "select_in"]
+__all__ = ["CHUNK", "ColumnValues", "bulk_insert", "bulk_insert_columns", "chunks", "executemany", "select_in"]
 
 #: Values bound in one multi-row INSERT on SQLite (the limit of SQLite before 3.32).
 _SQLITE_VARIABLES = 999
