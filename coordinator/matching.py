@@ -226,7 +226,10 @@ class MatchEngine:
         P.insert_token_columns(
             conn, cols.record_ids, cols.member_ids, cols.owners(), cols.kinds, cols.values, cols.epochs, cols.keys, order
         )
-        P.insert_packed(conn, cols.packed_rows())
+        if cols.counts.all():
+            P.insert_packed_columns(conn, cols.record_ids, cols.member_ids, cols.packed)
+        else:  # records without tokens have no record_tokens row
+            P.insert_packed(conn, cols.packed_rows())
         if self._stored_keys is not None:
             self._stored_keys.catch_up(conn)
             SharedStore.tx_state(conn)[self] = self._sift(cols, self._stored_keys.seen, order)

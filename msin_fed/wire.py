@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import itertools
+import operator
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import NoReturn, Protocol
@@ -316,11 +318,16 @@ def batch_digest(submissions: Iterable[SignedPart]) -> bytes:
     Fixed-width parts, so no two different batches share a digest; one hash per record
     costs microseconds where one Ed25519 verification per record cost ~0.1 ms.
     """
-    outer = hashlib.sha256()
-    for s in submissions:
-        outer.update(hashlib.sha256(s.submission_id.encode("utf-8")).digest())
-        outer.update(hashlib.sha256(s.record).digest())
-    return outer.digest()
+    subs = list(submissions)
+    # The same hashes as a loop of updates, by C-level maps (a batch has hundreds).
+    ids = map(_DIGEST, map(hashlib.sha256, map(str.encode, map(_SUBMISSION_ID, subs))))
+    records = map(_DIGEST, map(hashlib.sha256, map(_RECORD, subs)))
+    return hashlib.sha256(b"".join(itertools.chain.from_iterable(zip(ids, records, strict=True)))).digest()
+
+
+_DIGEST = operator.methodcaller("digest")
+_SUBMISSION_ID = operator.attrgetter("submission_id")
+_RECORD = operator.attrgetter("record")
 
 
 def sign_batch(submissions: Iterable[SignedPart], key: SigningKey) -> bytes:

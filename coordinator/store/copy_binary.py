@@ -81,6 +81,8 @@ def _bytea(column: Sequence[Any] | npt.NDArray[Any]) -> _Encoded | None:
     if not kinds <= {bytes, type(None)}:
         return None
     widths = set(map(len, column)) if kinds == {bytes} else set()
+    if len(widths) > 1:  # values of many sizes (packed tokens): rarely one twice
+        return list(map(_bytea_field, column))
     if len(widths) != 1:
         return _by_value(column, _bytea_field)
     (width,) = widths

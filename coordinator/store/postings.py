@@ -44,6 +44,7 @@ __all__ = [
     "holders_of_shared_keys",
     "horizon",
     "insert_packed",
+    "insert_packed_columns",
     "insert_postings",
     "insert_token_columns",
     "insert_token_rows",
@@ -185,6 +186,16 @@ def token_copy_columns(
     writes, each with the index that puts its rows in ``order``."""
     by_record = owner[order]
     return [(record_ids, by_record), (member_ids, by_record), (kinds, order), (values, order), (epochs, order), (keys, order)]
+
+
+def insert_packed_columns(
+    conn: Connection, record_ids: Sequence[str], member_ids: Sequence[str], packed: Sequence[bytes]
+) -> None:
+    """:func:`insert_packed` of rows given as columns (a record id, member id and packed
+    tokens each)."""
+    bulk_insert_columns(
+        conn, record_tokens, PackedTokens._fields, len(record_ids), [(record_ids, None), (member_ids, None), (packed, None)]
+    )
 
 
 def insert_packed(conn: Connection, packed: Sequence[PackedTokens]) -> None:
