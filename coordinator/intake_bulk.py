@@ -17,8 +17,8 @@ needed: one slice each for the kind's head, the value and the epoch. A batch wit
 other encoding is read as ``SharedRecord`` messages (one tuple per token).
 
 Records. Each field is read as a column over the batch and checked as a set of its
-distinct values (vocabularies by their exact wire codes, months, victims bands and
-grades once each; ids, lengths and NUL in bulk), and the ``records`` rows are built from
+distinct values (vocabularies, months, victims bands, grades and TLP markings once
+each, as the record-at-a-time check parses them; ids, lengths and NUL in bulk), and the ``records`` rows are built from
 the columns.
 """
 
@@ -47,10 +47,6 @@ from .token_columns import TokenColumns
 __all__ = ["NarrativeVerifier", "check_in_bulk"]
 
 _KINDS = token_kinds()
-_REGIONS = frozenset(m.value for m in Region)
-_SECTORS = frozenset(m.value for m in Sector)
-_TYPES = frozenset(m.value for m in ExploitationType)
-_INDICATORS = frozenset(m.value for m in Indicator)
 _BANDS = frozenset(VICTIM_BANDS)
 
 #: The canonical head of a token of each known kind: field 1 (the kind), then field 2's
@@ -169,19 +165,19 @@ def _record_rows(msgs: list[Any], member_id: str, epoch: int, counts: list[int])
     narratives = [m.narrative for m in msgs]
     if max(map(len, narratives), default=0) > MAX_NARRATIVE or "\x00" in "".join(narratives):
         return None
-    regions = [m.region for m in msgs]
-    sectors = [m.sector for m in msgs]
-    types = [m.exploitation_type for m in msgs]
     months = [m.month for m in msgs]
     bands = [m.victims_band or "unknown" for m in msgs]
-    if not (set(regions) <= _REGIONS and set(sectors) <= _SECTORS and set(types) <= _TYPES and set(bands) <= _BANDS):
-        return None
-    if not all(map(MONTH_PATTERN.fullmatch, set(months))):
+    if not set(bands) <= _BANDS or not all(map(MONTH_PATTERN.fullmatch, set(months))):
         return None
     listed = [m.indicators for m in msgs]
-    if not set(itertools.chain.from_iterable(listed)) <= _INDICATORS:
+    try:  # each distinct value parsed once, as the record-at-a-time check parses it
+        regions = _parsed(Region, "region", [m.region for m in msgs])
+        sectors = _parsed(Sector, "sector", [m.sector for m in msgs])
+        types = _parsed(ExploitationType, "exploitation_type", [m.exploitation_type for m in msgs])
+        codes = {i: Indicator.parse(i, "indicators").value for i in set(itertools.chain.from_iterable(listed))}
+    except MsinError:
         return None
-    indicators = list(map(",".join, listed))
+    indicators = [",".join(map(codes.__getitem__, i)) for i in listed]
     try:
         grades = _grades([m.grade for m in msgs])
         tlps = _tlps([m.tlp for m in msgs])
@@ -195,6 +191,12 @@ def _record_rows(msgs: list[Any], member_id: str, epoch: int, counts: list[int])
             grades, tlps, [m.time_sensitive for m in msgs], epochs, shared_at, strict=True,
         )
     )  # fmt: skip
+
+
+def _parsed(vocab: Any, name: str, column: list[str]) -> list[str]:
+    """Each value's stored code (``vocab.parse``, once per distinct value)."""
+    table = {v: vocab.parse(v, name).value for v in set(column)}
+    return list(map(table.__getitem__, column))
 
 
 def _grades(grades: list[Any]) -> list[str]:

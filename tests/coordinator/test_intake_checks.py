@@ -295,3 +295,17 @@ def test_tokens_in_another_encoding_are_checked_as_parsed_tokens() -> None:
     expected = _outcome(_reference, "tesco", 1, items)
     assert not isinstance(expected, tuple) and expected[0][3][0][2:4] == ("phone", b"\x07" * 64)
     assert _outcome(_check_in_bulk, "tesco", 1, items, None) == expected
+
+
+def test_vocabulary_names_and_labels_are_taken_in_bulk_as_record_at_a_time() -> None:
+    """Vocabularies parse names and labels as well as codes: the bulk path stores the
+    codes the record-at-a-time path stores, rather than leaving such batches to it."""
+    msg = pb.SharedRecord(
+        record_id="r-1", member_id="tesco", narrative="n", region="north east", sector="growing_picking",
+        exploitation_type="labour_exploitation", month="2025-03", tlp=pb.TLP_AMBER, indicators=["Abuse of vulnerability"],
+        grade=pb.Grade(source=1, assessment=pb.ASSESSMENT_A, handling=pb.HANDLING_P),
+    )  # fmt: skip
+    items = [(0, msg.SerializeToString())]
+    expected = _outcome(_reference, "tesco", 1, items)
+    assert not isinstance(expected, tuple) and expected[0][2][3] == "TLC" and expected[0][2][6] == "abuse_of_vulnerability"
+    assert _outcome(_check_in_bulk, "tesco", 1, items, None) == expected
