@@ -508,7 +508,8 @@ def _documents(*names: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 #: :func:`fit_sessions`).
 SESSIONS: tuple[Session, ...] = (
     Session("documents", _documents("nino", "passport", "national_id", "bank", "email", "vehicle")),
-    Session("name and date", (("person", ("name and date", "nickname and date", "name sound and date")),)),
+    Session("name and date", (("person", ("name and date", "nickname and date", "name sound and date",
+                                          "one part and date")),)),
     Session("phone", (("household", ("phone",)),), deactivate=("name_phone",)),
     Session("company number", _documents("company_number")),
     Session("company name", _documents("company")),
