@@ -6,17 +6,19 @@ For each tuning set (FEBRL4, the synthetic tune sets and the repeats sets with t
 confusers and housemates of ``data/synth_confusers.py``; never the
 held-out set) the records' tokens are made as ``msin link`` makes them (HMAC under a
 random key stands in for the OPRF: the same equality structure, which is all the fit
-sees), ``u`` is estimated on random cross-member pairs, ``m`` and lambda by EM on the
-pairs sharing a token (``msin_fed.linkage.em``). Printed per comparison level: m, u, the
+sees), ``u`` is estimated on random cross-member pairs, ``m`` by EM in Splink's training
+sessions (``em.SESSIONS``: one block of strong evidence each) and lambda by EM over the
+pairs sharing a token with m and u fixed (``em.fit_sessions``). Printed per comparison
+level: m, u, the
 fitted weight log2(m/u), and the weight the default model gives a pair agreeing at
 that level only (the model's kinds for that level scored at an entity count of 1).
 
 The tuning sets are fitted per family (FEBRL4; the synthetic people sets; the confusers
 sets) and on their union, which is what is shipped: ``--write`` stores the union fit in
 ``msin_fed/linkage/fitted_weights.json`` (:mod:`msin_fed.linkage.fitted`). A value held
-by more than three entities (``core.entity_count``) counts as no agreement in the fit,
-so the fitted weights are those of a value held by one entity; the model discounts
-commoner values by their entity count.
+by 2-3 and by 4 or more entities (``core.entity_count``) makes a level of its own (the
+term-frequency adjustment counted in entities). ``--write`` also stores the fit of one
+small set (``check_fit``) that ``tests/linkage/test_em.py`` refits in seconds.
 """
 
 from __future__ import annotations

@@ -9,16 +9,22 @@ kinds in common (a null
 comparison says nothing, as in Splink). Conditional levels (a phone, bank account or
 address shared by people whose names differ, a name and postcode of people whose dates
 differ) and a level for a value held by two or three entities (a household's phone or
-address: Splink's term-frequency adjustment counted in ``core.entity_count`` entities)
+address, and one for a value held by 4 or more: Splink's term-frequency adjustment
+counted in ``core.entity_count`` entities)
 are where the fit's conditional independence would otherwise fail worst.
 
-``u`` (the chance that two records of *different* entities agree at a level) starts
-from random pairs of records of different members (Splink's estimate), then ``m`` (the
-chance for records of the *same* entity), ``u`` and the match share ``lambda`` are
-refined by expectation maximisation over all cross-member pairs (see
-:func:`fit_union`). A level's weight is ``log2(m / u)``; a pair is a match when
+``u`` (the chance that two records of *different* entities agree at a level) is read
+from random pairs of records of different members (Splink's
+``estimate_u_using_random_sampling``), ``m`` (the chance for records of the *same*
+entity) by EM in **training sessions** (:data:`SESSIONS`, Splink's EM with a blocking
+rule for training: each fits the comparisons its block does not involve), and the match
+share ``lambda`` by EM over all cross-member pairs with ``m`` and ``u`` fixed
+(:func:`fit_sessions`, which ``bench/fit_weights.py`` ships; :func:`fit_union`, one EM of
+everything over every pair, is what the sessions replace, kept for the comparisons no
+session estimates). A level's weight is ``log2(m / u)``; a pair is a match when
 ``log2(lambda / (1 - lambda))`` plus its weights is positive, so the model's threshold
-corresponds to ``log2((1 - lambda) / lambda)``.
+corresponds to ``log2((1 - lambda) / lambda)``. Values held by 2-3 entities and by 4 or
+more make levels of their own (:data:`SEVERAL`, :data:`MANY`).
 
 :func:`fit` returns the :class:`Fit`; ``bench/fit_weights.py`` prints it for the tuning
 data beside :data:`msin_fed.linkage.scoring.DEFAULT_MODEL` (docs/linkage.md, section 3).

@@ -319,6 +319,26 @@ def test_a_value_held_by_a_household_is_its_own_level_and_fits_weaker() -> None:
     assert result.u[index][several] == pytest.approx(agree / seen, rel=0.25)
 
 
+def test_a_value_held_by_four_or_more_entities_is_its_own_level() -> None:
+    """The rest of the term-frequency adjustment: an agency's landline (held by 12
+    entities) is the household's ``phone, 4+ entities`` level when nothing better of the
+    household agrees, and fits far weaker than a couple's phone; in a comparison without
+    such a level (the person) a value that common is no agreement."""
+    index, levels = _INDEX["household"], _levels("household")
+    a = {b"landline": "phone", b"pp": "phon_postcode"}
+    b = {b"landline": "phone", b"pp": "phon_postcode"}
+    assert levels[comparison_vector(a, b, entities={b"landline": 12})[index] - 1] == "phone, 4+ entities"
+    assert levels[comparison_vector(a, b, entities={b"landline": 3})[index] - 1] == "phone, 2-3 entities"
+    house = {b"landline": "phone", b"home": "address"}
+    assert levels[comparison_vector(house, dict(house), entities={b"landline": 12})[index] - 1] == "address"
+    assert comparison_vector(a, b, entities={b"pp": 5})[_INDEX["person"]] == 0
+    assert comparison_vector(a, b)[_INDEX["person"]] > 0
+    shipped = fitted.load()
+    assert shipped.weight("household", "phone, 4+ entities") < shipped.weight("household", "phone, 2-3 entities") - 3
+    model = scoring.fitted_model()
+    assert model.token_weight("phone", 12) <= model.many["phone"] < model.several["phone"]
+
+
 def test_a_common_value_counts_as_no_agreement_in_the_fit() -> None:
     a = {b"landline": "phone", b"n1": "nino"}
     b = {b"landline": "phone", b"n2": "nino"}
