@@ -56,6 +56,32 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             admin.dispose()
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``pytest -n N`` hands out whole files: module-scoped fixtures (a network of processes,
+    a browser story, the demo run) then start once, not once on each worker."""
+    if config.getoption("dist") != "load":
+        return None  # an explicit --dist is the caller's choice
+    from xdist.scheduler import LoadFileScheduling
+
+    config.option.loadscopereorder = False  # the workers' order below
+    return LoadFileScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an xdist worker, files with slow tests first, then the rest by number of tests, so no
+    long file is left to run alone at the end. Every worker sorts alike (same collection)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    order = sorted(
+        files.values(), key=lambda group: (not any(i.get_closest_marker("slow") for i in group), -len(group))
+    )
+    items[:] = [item for group in order for item in group]
+
+
 @pytest.fixture(scope="session")
 def ca_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A network CA shared by the whole test session."""
