@@ -211,6 +211,10 @@ class LocalNetwork:
                 "identity_dir": str(self.identity_dir(COORDINATOR_NAME)),
                 "crl": str(self.ca_dir / "crl.pem"),
                 "grace_seconds": 5,
+                # One checking process, not one per core: each loads its own redaction
+                # pipeline before the coordinator serves, and this one machine also runs the
+                # key holders and every node.
+                "intake_workers": 1,
             },
             "store": {"url": self.store_url or str(directory / "shared.db")},
             "tokens": {"epoch": self.epoch},
