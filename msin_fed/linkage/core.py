@@ -540,7 +540,7 @@ def _partial_name(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool:
     two of their words agree and the third differs. Had either dropped a word, its one
     ``name_dob`` token would be the other's form; had both the same words, all four agree."""
     agreed = sum(1 for k, _n in shared if k == "name_dob")
-    if agreed != 1 or any(k == "part_near_dob" for k, _n in shared):
+    if agreed != 1 or 0 < sum(1 for k, _n in shared if k == "part_near_dob") <= _PART_NEAR_TYPO:
         return False  # ... or the third word is the longest and one typo off
     return all(sum(1 for k in h.values() if k == "name_dob") == _THREE_WORD_FORMS for h in (a, b))
 
