@@ -531,6 +531,11 @@ def _one_word_name(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool:
     kinds = {k for k, _n in shared}
     if not kinds & _PART_KINDS or kinds & {"name_dob", "nick_dob", "name_init_dob"}:
         return False
+    if not kinds - NAME_DOB_KINDS:
+        # One name word and a birthday are what a member probing for a victim knows (her
+        # first name and date of birth), and what two people of one common given name born
+        # on one day share: the rule reads a one-word name only beside other evidence.
+        return False
     return any(sum(1 for k in h.values() if k == "part_dob") == 1 and "initials_dob" not in h.values() for h in (a, b))
 
 
