@@ -841,19 +841,20 @@ def address(value: str, fld: str = "street_address") -> str:
 
 _ORG_NOISE = frozenset({"ltd", "limited", "plc", "llp", "llc", "co", "company", "the", "and"})
 
-#: Business words as company registers, invoices and case notes shorten them (and the
-#: singular or other form of a few), each read as one word: ``Intl``, ``Int'l`` and
-#: ``International`` agree, as do ``Agri Svcs`` and ``Agricultural Services``.
+#: Business words as company registers, invoices and case notes shorten them, each read
+#: as the word: ``Intl``, ``Int'l`` and ``International`` agree, as do ``Agri Svcs`` and
+#: ``Agricultural Services``. Never one whole word for another (``Agriculture`` stays):
+#: a mistyped word would then be two edits from its reading, not one.
 ORG_WORD_FORMS: Mapping[str, str] = MappingProxyType({
     **dict.fromkeys(("intl", "internat", "internatl", "int"), "international"),
-    **dict.fromkeys(("svcs", "svc", "servs", "serv", "srvs", "service"), "services"),
+    **dict.fromkeys(("svcs", "svc", "servs", "serv", "srvs"), "services"),
     **dict.fromkeys(("mgmt", "mgt", "mngt", "mgmnt", "managment"), "management"),
-    **dict.fromkeys(("agri", "agric", "agr", "agriculture"), "agricultural"),
+    **dict.fromkeys(("agri", "agric", "agr"), "agricultural"),
     **dict.fromkeys(("bros", "bro"), "brothers"),
     **dict.fromkeys(("distrib", "dist", "distr", "distn"), "distribution"),
     **dict.fromkeys(("assoc", "assocs", "asscs"), "associates"),
     **dict.fromkeys(("hldgs", "hldg", "hlds", "hdgs"), "holdings"),
-    **dict.fromkeys(("eng", "engg", "engr", "engin", "engineers"), "engineering"),
+    **dict.fromkeys(("eng", "engg", "engr", "engin"), "engineering"),
     **dict.fromkeys(("mfg", "mfr", "manuf"), "manufacturing"),
     **dict.fromkeys(("grp",), "group"),
     **dict.fromkeys(("natl",), "national"),
@@ -866,7 +867,7 @@ ORG_WORD_FORMS: Mapping[str, str] = MappingProxyType({
     **dict.fromkeys(("solns", "sols", "soln"), "solutions"),
     **dict.fromkeys(("contr", "contrs"), "contractors"),
     **dict.fromkeys(("sys",), "systems"),
-    **dict.fromkeys(("recruit", "recruiting"), "recruitment"),
+    **dict.fromkeys(("recruit",), "recruitment"),
 })
 
 #: Legal forms of companies, written without spaces or dots as they fold (``S.R.L.`` and

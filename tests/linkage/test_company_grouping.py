@@ -88,12 +88,12 @@ def test_company_counts_are_the_same_under_any_key_and_holder_order() -> None:
 
 def test_company_counts_read_the_numbers_and_places() -> None:
     counts = _counts(ROWS, _key(), range(len(ROWS)))
-    name = next(c for (p, d), c in counts.items() if p == 0 and d == b"company:apex agricultural")
+    name = next(c for (p, d), c in counts.items() if p == 0 and d == b"company:apex agriculture")
     # three numbers (one known nowhere, which may be the company at one unknown place),
     # and two places no number is known at (BD3, SL1): 3 + (2 - 1)
     assert name == 4
     # the name with the first company's postcode: its numbered mention and one without
-    assert counts[(0, b"company_postcode:apex agricultural|PE21 7TB")] == 1
+    assert counts[(0, b"company_postcode:apex agriculture|PE21 7TB")] == 1
 
 
 def test_a_company_known_nowhere_may_be_the_one_at_a_new_place() -> None:
