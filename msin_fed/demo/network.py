@@ -211,6 +211,10 @@ class LocalNetwork:
                 "identity_dir": str(self.identity_dir(COORDINATOR_NAME)),
                 "crl": str(self.ca_dir / "crl.pem"),
                 "grace_seconds": 5,
+                # One checking process, not one per core: each loads its own redaction
+                # pipeline before the coordinator serves, and this one machine also runs the
+                # key holders and every node.
+                "intake_workers": 1,
             },
             "store": {"url": self.store_url or str(directory / "shared.db")},
             "tokens": {"epoch": self.epoch},
@@ -231,8 +235,9 @@ class LocalNetwork:
         )
         return path
 
-    def start_coordinator(self, timeout: float = 30.0) -> None:
-        """Start (or restart) the coordinator and wait until it serves."""
+    def start_coordinator(self, timeout: float = 60.0) -> None:
+        """Start (or restart) the coordinator and wait until it serves (it loads the redaction
+        pipeline first: tens of seconds on a loaded two-core machine)."""
         if self.coordinator_process is None:
             self.configure_coordinator()
         assert self.coordinator_process is not None
@@ -331,7 +336,7 @@ class LocalNetwork:
             "guesses per member per day across the network"
         )
 
-    def start_keyholder(self, slot: KeyHolderSlot, timeout: float = 30.0) -> None:
+    def start_keyholder(self, slot: KeyHolderSlot, timeout: float = 60.0) -> None:
         """Start (or restart) one key holder and wait until it serves."""
         slot.process.start()
         wait_serving(slot.address, self.identity(self.members[0]), role="keyholder", name=slot.name,

@@ -657,6 +657,7 @@ def test_an_intake_appending_events_while_another_holds_uncommitted_ones_waits_s
                 with one.read() as r:
                     waiting = r.exec_driver_sql(
                         "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'"
+                        " AND datname = current_database()"
                     ).scalar()
                 if waiting:
                     break

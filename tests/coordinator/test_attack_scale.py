@@ -404,6 +404,7 @@ def test_three_processes_with_the_horizon_held_back_a_stopped_process_and_duplic
                 caught = bool(conn.exec_driver_sql(
                     "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
                     f" WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'coord-0'"
+                    " AND a.datname = current_database()"
                     f" AND (l.classid::bigint << 32) + l.objid::bigint = {WRITE_LOCK}"
                 ).scalar())
                 conn.rollback()
@@ -469,6 +470,7 @@ def _lock_held(engine: sa.Engine) -> bool:
         return bool(
             conn.exec_driver_sql(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                 f" AND (classid::bigint << 32) + objid::bigint = {WRITE_LOCK}"
             ).scalar()
         )

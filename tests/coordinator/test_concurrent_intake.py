@@ -113,6 +113,7 @@ def _holds_lock(store: SharedStore) -> bool:
         return bool(
             conn.exec_driver_sql(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                 f" AND (classid::bigint << 32) + objid::bigint = {WRITE_LOCK}"
             ).scalar()
         )

@@ -48,6 +48,7 @@ def url() -> Iterator[str]:
 def _lock_holders(conn: sa.Connection) -> set[int]:
     rows = conn.exec_driver_sql(
         "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         f" AND (classid::bigint << 32) + objid::bigint = {WRITE_LOCK}"
     ).all()
     return {int(pid) for (pid,) in rows}

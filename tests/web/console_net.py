@@ -70,15 +70,19 @@ def add_user(config: Path, name: str, password: str = PASSWORD) -> ConsoleUser:
 def start_network(root: Path, members: list[str]) -> LocalNetwork:
     """Coordinator and key holders started; nodes configured (not started)."""
     net = LocalNetwork(root, members=members)
-    net.create_pki()
-    net.deal_keys()
-    net.configure_coordinator()
-    net.configure_keyholders()
-    net.start_coordinator()
-    net.start_keyholders()
-    for member in members:
-        net.configure_node(member)
-        net.node_cli(member, "init")
+    try:
+        net.create_pki()
+        net.deal_keys()
+        net.configure_coordinator()
+        net.configure_keyholders()
+        net.start_coordinator()
+        net.start_keyholders()
+        for member in members:
+            net.configure_node(member)
+            net.node_cli(member, "init")
+    except BaseException:
+        net.stop()  # a step that failed leaves no process running for the rest of the session
+        raise
     return net
 
 
