@@ -17,8 +17,9 @@ import datetime as _dt
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import resources
+from types import MappingProxyType
 
 import ftfy
 import ftfy.bad_codecs  # registers the sloppy-windows-1252 codec repair_text uses
@@ -840,6 +841,35 @@ def address(value: str, fld: str = "street_address") -> str:
 
 _ORG_NOISE = frozenset({"ltd", "limited", "plc", "llp", "llc", "co", "company", "the", "and"})
 
+#: Business words as company registers, invoices and case notes shorten them, each read
+#: as the word: ``Intl``, ``Int'l`` and ``International`` agree, as do ``Agri Svcs`` and
+#: ``Agricultural Services``. Never one whole word for another (``Agriculture`` stays):
+#: a mistyped word would then be two edits from its reading, not one.
+ORG_WORD_FORMS: Mapping[str, str] = MappingProxyType({
+    **dict.fromkeys(("intl", "internat", "internatl", "int"), "international"),
+    **dict.fromkeys(("svcs", "svc", "servs", "serv", "srvs"), "services"),
+    **dict.fromkeys(("mgmt", "mgt", "mngt", "mgmnt", "managment"), "management"),
+    **dict.fromkeys(("agri", "agric", "agr"), "agricultural"),
+    **dict.fromkeys(("bros", "bro"), "brothers"),
+    **dict.fromkeys(("distrib", "dist", "distr", "distn"), "distribution"),
+    **dict.fromkeys(("assoc", "assocs", "asscs"), "associates"),
+    **dict.fromkeys(("hldgs", "hldg", "hlds", "hdgs"), "holdings"),
+    **dict.fromkeys(("eng", "engg", "engr", "engin"), "engineering"),
+    **dict.fromkeys(("mfg", "mfr", "manuf"), "manufacturing"),
+    **dict.fromkeys(("grp",), "group"),
+    **dict.fromkeys(("natl",), "national"),
+    **dict.fromkeys(("constr", "const"), "construction"),
+    **dict.fromkeys(("transp", "trans"), "transport"),
+    **dict.fromkeys(("props", "prop", "ppty"), "properties"),
+    **dict.fromkeys(("ents", "entps"), "enterprises"),
+    **dict.fromkeys(("ctr", "cntr", "center"), "centre"),
+    **dict.fromkeys(("mktg",), "marketing"),
+    **dict.fromkeys(("solns", "sols", "soln"), "solutions"),
+    **dict.fromkeys(("contr", "contrs"), "contractors"),
+    **dict.fromkeys(("sys",), "systems"),
+    **dict.fromkeys(("recruit",), "recruitment"),
+})
+
 #: Legal forms of companies, written without spaces or dots as they fold (``S.R.L.`` and
 #: ``srl``, ``Sp. z o.o.`` and ``sp z oo``): the UK's and those of the network's other
 #: communities' countries (Romania, Poland, Slovakia and Czechia, Hungary, Bulgaria,
@@ -911,4 +941,6 @@ def org_name(value: str, fld: str = "company_name") -> str:
     words = [w for w in words if w not in _ORG_NOISE]
     if not words:
         raise ValidationError(fld, "wrong format (a name needs letters or digits)")
-    return " ".join(words)
+    # A shortened business word read whole; a number without its leading zeros (``Unit
+    # 04``, ``Route 01 Logistics``: one number however it is keyed).
+    return " ".join(ORG_WORD_FORMS.get(w, (w.lstrip("0") or "0") if w.isdigit() else w) for w in words)

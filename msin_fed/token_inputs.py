@@ -42,10 +42,11 @@ docs/linkage.md has the table of what each kind is a function of;
 
 from __future__ import annotations
 
+import collections
 import functools
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import jellyfish
@@ -65,6 +66,7 @@ __all__ = [
     "ORG_FUZZY_MIN",
     "TokenInput",
     "describe_kinds",
+    "district_towns",
     "dob_variants",
     "inputs_for_mention",
     "kind_label",
@@ -105,6 +107,9 @@ KIND_LABELS: dict[str, str] = {
     "company": "company name",
     "company_near": "similar company name",
     "company_postcode": "company name and postcode",
+    "company_near_postcode": "similar company name and postcode",
+    "company_prefix": "company name (words dropped) and postcode",
+    "site_near_postcode": "site name and a postcode one character off",
     "email_near": "e-mail address (one character off)",
     "phon_postcode": "name as it sounds and postcode",
     "name_phone_near": "similar name and a phone number one digit off",
@@ -475,15 +480,44 @@ def _district(postcode: str) -> str:
     return head if tail else postcode
 
 
-def _org_near(kind: str, of: str, body: str) -> Iterator[TokenInput]:
+def _org_near(kind: str, of: str, body: str, keep: frozenset[int] = frozenset()) -> Iterator[TokenInput]:
     """The name whole and with each one letter deleted (:func:`_near`). A digit is never
     deleted (a filler stands in, so the count is still the length): ``Unit 4``
-    and ``Unit 7`` of one estate are two sites, not one typo apart."""
+    and ``Unit 7`` of one estate are two sites, not one typo apart; nor is a letter at a
+    position in ``keep``."""
     for i, item in enumerate(_near(kind, of, "", body)):
-        if i and body[i - 1].isdigit():
+        if i and (body[i - 1].isdigit() or i - 1 in keep):
             yield filler(kind, of, body, i)
         else:
             yield item
+
+
+#: A word this short in a company name (initials closed up, ``JK``; ``Olt``, ``A1``) is
+#: kept whole in its near misses: ``JK Services`` and ``JB Services`` (at one office,
+#: or anywhere) are two agencies, not one typo apart.
+_SHORT_WORD = 3
+
+
+def _short_word_positions(name: str) -> frozenset[int]:
+    """Positions (in the name without spaces) of the letters of its short words."""
+    out: set[int] = set()
+    at = 0
+    for word in name.split():
+        if len(word) <= _SHORT_WORD:
+            out.update(range(at, at + len(word)))
+        at += len(word)
+    return frozenset(out)
+
+
+def _name_heads(name: str) -> list[str]:
+    """The name and its leading words (``wisniewski sons agricultural services``:
+    ``wisniewski sons agricultural``, ``wisniewski sons``, ``wisniewski``), each a name a
+    member may write when it drops the trade; never a short word or a common word alone
+    (``J``, ``Greenfield`` is kept, ``Farm`` is not)."""
+    words = name.split()
+    heads = [" ".join(words[:k]) for k in range(1, len(words))]
+    heads = [h for h in heads if " " in h or (len(h) > _SHORT_WORD and not _is_common_word(h))]
+    return [*heads, name]
 
 
 def _site_inputs(name: str, postcode: str, towns: list[str]) -> Iterator[TokenInput]:
@@ -503,6 +537,12 @@ def _site_inputs(name: str, postcode: str, towns: list[str]) -> Iterator[TokenIn
         yield _make("site_district", body, "district " + _district(postcode))
         if fuzzy:
             yield from _org_near("site_near", "postcode " + postcode, body)
+        head, _, tail = postcode.partition(" ")
+        if tail:
+            # The postcode one character off in its last part (``PE21 8AB`` keyed ``PE21
+            # 8AD``): the name in the district with the inward code's deletion neighbourhood.
+            for i in range(len(tail)):
+                yield _make("site_near_postcode", body, "district " + head, tail[:i] + tail[i + 1 :])
     for town in towns:
         yield _make("site_locality", body, "locality " + town)
         if fuzzy:
@@ -528,10 +568,19 @@ def _company_inputs(name: str, postcode: str) -> Iterator[TokenInput]:
     A name of one common word is never a token alone: only with the postcode."""
     if " " in name or not _is_common_word(name):
         yield _make("company", name)
+    body = _org_body(name)
     if postcode:
         yield _make("company_postcode", name, postcode)
-    if " " in name and len(_org_body(name)) >= ORG_FUZZY_MIN:
-        yield from _org_near("company_near", "company", _org_body(name))
+        # With the postcode: the name one typo off however short (a short name of
+        # another company one letter away is seldom at the same postcode; its short words
+        # are kept whole), and the name with its last words dropped (the trade a member
+        # leaves out: ``Wisniewski & Sons`` for ``Wisniewski & Sons Agricultural Services``).
+        if len(body) > _SHORT_WORD:
+            yield from _org_near("company_near_postcode", "postcode " + postcode, body, _short_word_positions(name))
+        for head in _name_heads(name):
+            yield _make("company_prefix", head, postcode)
+    if " " in name and len(body) >= ORG_FUZZY_MIN:
+        yield from _org_near("company_near", "company", body, _short_word_positions(name))
 
 
 #: Words that say a street is a thoroughfare (``High Street``, ``Fydell Road``).
@@ -631,8 +680,49 @@ def _loose_inputs(mention: EntityMention) -> Iterator[TokenInput]:
                 yield from _near("nid_near", "nino", "", body)
 
 
-def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
+#: A district's town is learned from this many places or more, ...
+_TOWN_SEEN = 2
+#: ... of which this share name the one town.
+_TOWN_SHARE = 0.75
+
+
+def district_towns(mentions: Iterable[EntityMention]) -> dict[str, str]:
+    """The town each UK postcode district is written with in ``mentions`` (one member's
+    file or import: its addresses and sites that give both a postcode and a locality),
+    for a site another member knows only by its town (``PE21`` is Boston, not the
+    Peterborough its area is named after; no district table ships, so the member's own
+    data stands in). A district gets a town when at least two of its places give a
+    locality and three in four of those end in that town."""
+    seen: dict[str, collections.Counter[str]] = {}
+    for m in mentions:
+        places: set[tuple[str, str]] = set()  # a mention's place once, whichever field gave it
+        for postcode, locality in ((m.address.postcode, m.address.locality) if m.address is not None else ("", ""),
+                                   (m.site.postcode, m.site.locality) if m.site is not None else ("", "")):
+            towns = _towns(locality) if postcode.strip() else []
+            if not towns:
+                continue
+            try:
+                code = _postcode(postcode, m.country, "postcode")
+            except ValidationError:
+                continue
+            if " " in code:
+                places.add((_district(code), towns[-1]))
+        for district, town in places:
+            seen.setdefault(district, collections.Counter())[town] += 1
+    out: dict[str, str] = {}
+    for district, counts in seen.items():
+        town, n = counts.most_common(1)[0]
+        total = sum(counts.values())
+        if total >= _TOWN_SEEN and n >= _TOWN_SHARE * total:
+            out[district] = town
+    return out
+
+
+def inputs_for_mention(mention: EntityMention, towns_of: Mapping[str, str] | None = None) -> list[TokenInput]:
     """Every token input of ``mention``, deduplicated, in a stable order.
+
+    ``towns_of``: the town of each postcode district as the mention's member writes it
+    (:func:`district_towns` of its file or import), for a site given by postcode only.
 
     Raises :class:`ValidationError` naming the field of the first value that does not
     normalize (an impossible phone number, a bad IBAN checksum, ...).
@@ -749,6 +839,9 @@ def inputs_for_mention(mention: EntityMention) -> list[TokenInput]:
             # another town of the area gives no agreement, never a wrong one: the site
             # kinds' entity counts tell same-named sites at two places apart).
             towns = [t for t in [normalize.postcode_area_town(site_code)] if t]
+            learned = (towns_of or {}).get(_district(site_code)) if " " in site_code else None
+            if learned and learned not in towns:
+                towns.append(learned)
         out.extend(_site_inputs(_org_name(mention.site.value, "site_name"), site_code, towns))
     if mention.company_name is not None:
         for name in _company_names(mention.company_name.value):

@@ -638,6 +638,89 @@ def _unit_site_name(rng: random.Random, name: str) -> str:
     return rng.choice([f"{unit}, {name}", f"{unit} {name}", f"{name} ({unit.lower()})", f"{name}, {unit}"])
 
 
+#: Long business words as members shorten them (the generator's own list, from what
+#: company registers and invoices hold).
+SHORT_FORMS = {"International": ["Intl", "Int'l", "Intl."], "Services": ["Svcs", "Servs", "Svcs."],
+               "Management": ["Mgmt", "Mgt"], "Agricultural": ["Agri", "Agric."],
+               "Brothers": ["Bros", "Bros."], "Distribution": ["Distrib", "Dist."],
+               "Associates": ["Assoc", "Assocs"], "Holdings": ["Hldgs"], "Engineering": ["Eng", "Engg"]}
+#: Family names of the communities, as a family firm is named (diacritics and Cyrillic as
+#: one member keeps them, folded or transliterated at another).
+FIRM_FAMILIES = [("Wiśniewski", "Wisniewski"), ("Dąbrowski", "Dabrowski"), ("Ștefănescu", "Stefanescu"),
+                 ("Kovács", "Kovacs"), ("Димитров", "Dimitrov"), ("Петров", "Petrov"),
+                 ("Jankauskas", "Jankauskas"), ("Horváth", "Horvath"), ("Nowak", "Nowak"), ("Țurcanu", "Turcanu")]
+FIRM_TRADES = ["Agricultural Services", "International Haulage", "Property Management", "Brothers Distribution",
+               "Engineering Services", "Associates", "Holdings", "Labour Services"]
+
+
+def _firm_forms(rng: random.Random, family: tuple[str, str], trade: str, digit: str) -> list[str]:
+    """The ways members write one family firm (``Wiśniewski & Sons Agricultural Services
+    Ltd``): the family name with or without its diacritics (or in Cyrillic), ``& Sons`` /
+    ``and Sons``, the trade's long words shortened (``Agri Svcs``), the trade dropped
+    (``Wisniewski & Sons``), and a number in the name with or without its leading zero."""
+    native, plain = family
+    sons = rng.random() < 0.6
+    head = f"{{}}{' & Sons' if sons else ''}{(' ' + digit) if digit else ''}"
+    forms = []
+    for _ in range(8):
+        who = native if rng.random() < 0.5 else plain
+        text = head.format(who)
+        if sons and rng.random() < 0.4:
+            text = text.replace(" & ", " and ")
+        if digit and rng.random() < 0.5:
+            text = text.replace(f" {digit}", f" {digit.lstrip('0')}")
+        r = rng.random()
+        if r < 0.25 and sons:
+            words = text  # the trade dropped: the family firm as people call it
+        else:
+            words = " ".join(rng.choice(SHORT_FORMS[w]) if w in SHORT_FORMS and rng.random() < 0.5 else w
+                             for w in trade.split())
+            words = f"{text} {words}"
+        forms.append(f"{words} {rng.choice(['Ltd', 'Limited', 'LTD', ''])}".strip())
+    return forms
+
+
+def _add_written_differently(rng: random.Random, place: object, sites: list[tuple[str, str, str]]) -> None:
+    """Companies and sites as members write them differently (issue 17's classes): family
+    firms (:func:`_firm_forms`) with a short name mistyped now and then beside their
+    postcode; and sites whose postcode one member mistypes in its last part. Drawn from an
+    RNG of their own so the other entities of a seed stay as they were."""
+    for c, family in enumerate(rng.sample(FIRM_FAMILIES, 8)):
+        digit = f"0{rng.randint(1, 9)}" if c % 4 == 3 else ""
+        forms = _firm_forms(rng, family, rng.choice(FIRM_TRADES), digit)
+        number = f"{rng.randint(100000, 13999999):08d}"
+        town, outward = rng.choice(TOWNS)
+        postcode = f"{outward} {rng.randint(1, 9)}{rng.choice(INWARD)}{rng.choice(INWARD)}"
+        k = rng.choices([2, 3, 5], weights=[40, 40, 20])[0]
+
+        def make(rid: str, _style: MemberStyle, forms: list[str] = forms, no: str = number,
+                 pc: str = postcode) -> dict[str, str]:
+            row = {col: "" for col in COLUMNS}
+            name = rng.choice(forms)
+            if rng.random() < 0.2:
+                name = _typo(rng, name)
+            row.update(record_id=rid, company_name=name)
+            if rng.random() < 0.2:
+                row["company_number"] = _number_written(rng, no)
+            if rng.random() < 0.7:
+                row["postcode"] = pc
+            return row
+
+        place(f"firm{c}", k, make)  # type: ignore[operator]
+    for s, (name, town, postcode) in enumerate(sites):
+        k = rng.choices([2, 3], weights=[50, 50])[0]
+
+        def make_s(rid: str, style: MemberStyle, n: str = name, t: str = town, pc: str = postcode) -> dict[str, str]:
+            row = _site_mention(rng, n, t, pc, rid, style)
+            if row["postcode"] and rng.random() < 0.3:  # the last part keyed wrong
+                head, _, tail = pc.partition(" ")
+                i = rng.randrange(len(tail))
+                row["postcode"] = f"{head} {tail[:i]}{rng.choice(INWARD if i else '123456789')}{tail[i + 1:]}"
+            return row
+
+        place(f"sitepc{s}", k, make_s)  # type: ignore[operator]
+
+
 def write_repeats_set(directory: Path, seed: int, people: int = 600, members: int = 8,
                       sites: int = 60, companies: int = 40
                       ) -> tuple[list[Path], set[tuple[str, str]]]:
@@ -721,6 +804,15 @@ def write_repeats_set(directory: Path, seed: int, people: int = 600, members: in
         k = vr.choices([2, 3, 5], weights=[40, 40, 20])[0]
         place(f"unit{s}", k, lambda rid, style, n=name, t=town, pc=postcode:
               _site_mention(rng, _unit_site_name(vr, n) if vr.random() < 0.5 else n, t, pc, rid, style))
+    wr = random.Random(seed * 15485863 + 11)
+    picked = []
+    for _s in range(8):
+        name = f"{wr.choice(STYLED_WORDS)} {wr.choice(SITE_WORDS)} {wr.choice(SITE_KINDS)}"
+        town, outward = wr.choice(TOWNS)
+        if (name, town) not in used:
+            used.add((name, town))
+            picked.append((name, town, f"{outward} {wr.randint(1, 9)}{wr.choice(INWARD)}{wr.choice(INWARD)}"))
+    _add_written_differently(wr, place, picked)
     files = []
     for member, member_rows in enumerate(rows):
         rng.shuffle(member_rows)

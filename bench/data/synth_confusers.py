@@ -30,7 +30,10 @@ classes of false match a matcher must resist, each with its ground truth:
   at one address (twins), the rest with a phone or postcode of their own; some mentions
   drop the middle word;
 - **namesakes at one house born on other days**: a father and son of one full name at
-  one street address, both dates of birth given, sometimes the house's landline.
+  one street address, both dates of birth given, sometimes the house's landline;
+- **agencies at one office**: different companies at one postcode and street whose names
+  are one initial apart, begin alike, or differ in a number, each with its own number
+  now and then.
 
 Written for the tuning split only as the other sets are: seeds 1-3 tune, 101-103 test.
 """
@@ -155,6 +158,41 @@ def _overlapping_names(rng: random.Random, place: object) -> None:
                 return row
 
             place(f"father{i}-{j}", rng.choice([1, 2]), make_f)  # type: ignore[operator]
+
+
+def _agencies_at_one_office(rng: random.Random, place: object) -> None:
+    """Different agencies at one office (one postcode and street), each with its own
+    number now and then: initials one letter apart (``JK Staffing`` / ``JB Staffing``),
+    names that begin alike (``Apex Labour Services`` / ``Apex Labour Supply``), and one
+    name with another number in it (``Northway 2 Logistics`` / ``Northway 3 Logistics``).
+    Drawn from an RNG of their own, so the other confusers of a seed stay as they were."""
+    for i in range(9):
+        _town, outward = rng.choice(synth.TOWNS)
+        pc = f"{outward} {rng.randint(1, 9)}{rng.choice(synth.INWARD)}{rng.choice(synth.INWARD)}"
+        street = f"Suite {rng.randint(1, 9)}, {rng.randint(1, 200)} {rng.choice(synth.STREETS)}"
+        kind = rng.choice(synth.COMPANY_KINDS)
+        if i % 3 == 0:
+            a, b, c = rng.sample("ABDGHJKLMPRST", 3)
+            names = [f"{a}{b} {kind}", f"{a}{c} {kind}"]
+        elif i % 3 == 1:
+            word = rng.choice(synth.COMPANY_WORDS)
+            names = [f"{word} Labour Services", f"{word} Labour Supply"]
+        else:
+            word = rng.choice(synth.COMPANY_WORDS)
+            n = rng.randint(1, 8)
+            names = [f"{word} {n} {kind}", f"{word} {n + 1} {kind}"]
+        for j, name in enumerate(names):
+            no = f"{rng.randint(100000, 13999999):08d}"
+
+            def make(rid: str, name: str = name, no: str = no, pc: str = pc, street: str = street) -> dict[str, str]:
+                row = _row(rid, company_name=f"{name} {rng.choice(['Ltd', 'Limited', ''])}".strip(), postcode=pc)
+                if rng.random() < 0.5:
+                    row["street_address"] = street
+                if rng.random() < 0.25:
+                    row["company_number"] = no
+                return row
+
+            place(f"office{i}-{j}", rng.choice([2, 3]), make)  # type: ignore[operator]
 
 
 def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tuple[str, str]]]:
@@ -284,6 +322,7 @@ def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tup
 
             place(f"minibus{i}-{j}", rng.choice([1, 2]), make_v)
     _overlapping_names(random.Random(seed * 104729 + 31), place)
+    _agencies_at_one_office(random.Random(seed * 7727 + 5), place)
     for member, path in enumerate(files):
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))

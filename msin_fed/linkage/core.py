@@ -98,6 +98,9 @@ _WHOLE_NAME_FUZZY = _DOCUMENTS | {"name_phon_dob", "nick_dob", "name_dob_swap", 
                                   "phon_postcode"}
 #: The whole name with a place or phone (``ScoringModel.groups``' ``name_contact``).
 _NAME_AT_PLACE = frozenset({"name_postcode", "phon_postcode", "name_phone", "name_address"})
+#: Company kinds of a name one typo off or cut short: the two records scored start as
+#: one company (:func:`_companies`' ``pair``), as their names' own tokens differ.
+_PAIR_SEEDED = frozenset({"company_near", "company_near_postcode", "company_prefix"})
 #: ``name_dob`` tokens of a name of three words: the whole name and each two of its words.
 _THREE_WORD_FORMS = 4
 
@@ -122,10 +125,13 @@ def _shares(a: Held, b: Held, kinds: Collection[str], besides: bytes) -> bool:
 def _contradict(kind: str, a: Held, b: Held, ka: frozenset[str], kb: frozenset[str]) -> bool:
     """Whether two holders of one identity token say they are different entities."""
     if kind in SITE_KINDS:
-        for place, near in (("site_postcode", "site_near"), ("site_locality", "site_near_locality")):
-            if place in ka and place in kb and not _shares(a, b, {place, near}, b""):
-                return True
-        return False
+        postcode = _shares(a, b, {"site_postcode", "site_near", "site_near_postcode"}, b"")
+        if "site_postcode" in ka and "site_postcode" in kb and not postcode:
+            return True
+        # Two localities: another town, unless the postcode agrees (up to one character):
+        # a postcode alone gives its area's town, which need not be the one written.
+        return ("site_locality" in ka and "site_locality" in kb and not postcode
+                and not _shares(a, b, {"site_locality", "site_near_locality"}, b""))
     if kind in COMPANY_KINDS:  # only other numbers (entity_count groups companies itself)
         return "company_number" in ka and "company_number" in kb and not _shares(a, b, {"company_number"}, b"")
     if ka & kb & NAME_DOB_KINDS and not _shares(a, b, NAME_DOB_KINDS, b""):
@@ -172,7 +178,7 @@ def entity_count(
         return 1
     held = [tokens.get(r, {}) for r in ids]
     if kind in COMPANY_KINDS:
-        seed = [tokens.get(r, {}) for r in pair] if pair is not None and kind == "company_near" else []
+        seed = [tokens.get(r, {}) for r in pair] if pair is not None and kind in _PAIR_SEEDED else []
         return _companies(held, seed).count()
     if kind in IDENTITY_KINDS:
         # Holders join unless they contradict, and a group never takes in a holder that
@@ -377,7 +383,7 @@ def score_pairs(
                 continue
             if kind in IDENTITY_KINDS and len(group) == 2:
                 n = 1  # the pair alone: whether they contradict is its own evidence
-            elif kind in IDENTITY_KINDS and (kind not in COMPANY_KINDS or kind == "company_near"):
+            elif kind in IDENTITY_KINDS and (kind not in COMPANY_KINDS or kind in _PAIR_SEEDED):
                 n = entity_count(value, kind, group, tokens, (a, b), member)
             elif value in counts:
                 n = counts[value]
@@ -394,6 +400,10 @@ def score_pairs(
             shared = [(k, n) for k, n in shared if k != "name_dob" and k not in _DOB_PLACE]
         if any(k == "company_postcode" and n == 1 for k, n in shared):
             shared = _postcode_among_companies(shared, ta, tb, tokens, holders)
+        prefix = _name_prefix(ta, tb, shared)
+        if prefix:
+            # one name is the other's leading words, at one postcode: the name there
+            shared.append(("company_postcode", prefix))
         if _long_name_near(ta, tb, shared):
             # a long company name one typo off is the name: two registered names that
             # long are seldom one typo apart (the near kind's count is the name's length)
@@ -501,6 +511,23 @@ def _partial_name(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool:
     return all(sum(1 for k in h.values() if k == "name_dob") == _THREE_WORD_FORMS for h in (a, b))
 
 
+def _name_prefix(a: Held, b: Held, shared: list[tuple[str, int]]) -> int:
+    """The entity count of the name at the postcode when one record's company name is the
+    other's leading words (``Wisniewski & Sons`` / ``Wisniewski & Sons Agricultural
+    Services``) and both give one postcode; 0 otherwise.
+
+    ``company_prefix`` tokens are a name and each of its leading words with the postcode,
+    so the shorter name's are all among the longer's; two names that only begin alike
+    (``... Labour Services`` / ``... Labour Supply``) share all but their whole names."""
+    kinds = {k for k, _n in shared}
+    if "company_prefix" not in kinds or kinds & {"company", "company_postcode"}:
+        return 0
+    agreed = [n for k, n in shared if k == "company_prefix"]
+    if len(agreed) != min(sum(1 for k in h.values() if k == "company_prefix") for h in (a, b)):
+        return 0
+    return min(agreed)
+
+
 #: A company name of this many letters or more (its ``company_near`` tokens are the name
 #: whole and with each letter deleted) one typo from another counts as that name.
 _LONG_COMPANY_NAME = 14
@@ -590,7 +617,7 @@ def _records_contradict(a: Held, b: Held, ka: frozenset[str], kb: frozenset[str]
         "site_postcode" in ka
         and "site_postcode" in kb
         and _shares(a, b, {"site_district", "site_locality", "site_near_locality"}, b"")
-        and not _shares(a, b, {"site_postcode", "site_near"}, b"")
+        and not _shares(a, b, {"site_postcode", "site_near", "site_near_postcode"}, b"")
     ):
         return True
     if any(doc in ka and doc in kb and not _shares(a, b, {doc, "nid_near"}, b"") for doc in _CONTRADICT):

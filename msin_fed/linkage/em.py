@@ -225,7 +225,8 @@ COMPARISONS: tuple[Comparison, ...] = (
         ("exact", {"site_postcode", "site_district", "site_locality"}),
         ("one typo", {"site_near", "site_near_locality"}),
     ),
-    comparison("company", {"company"}, ("exact", {"company", "company_postcode"}), ("one typo", {"company_near"})),
+    comparison("company", {"company"}, ("exact", {"company", "company_postcode"}),
+               ("one typo", {"company_near", "company_near_postcode"})),
 )
 
 

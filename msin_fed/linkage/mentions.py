@@ -13,7 +13,7 @@ from msin_fed.canonical import mention_from_row, read_table
 from msin_fed.errors import ImportValidationError, RowError, ValidationError
 from msin_fed.model.registry import date_order_of, parse_mention
 from msin_fed.model.report import MENTION_COLUMNS, EntityMention
-from msin_fed.token_inputs import TokenInput, inputs_for_mention
+from msin_fed.token_inputs import TokenInput, district_towns, inputs_for_mention
 
 __all__ = ["ParsedFile", "mention_from_row", "read_mentions"]
 
@@ -53,6 +53,7 @@ def read_mentions(path: str | Path) -> ParsedFile:
     seen: set[str] = set()
     # One member writes dates one way: month first when its unambiguous dates say so.
     order = date_order_of(row for _line, row in table.rows)
+    read: list[tuple[int, EntityMention]] = []
     for line, row in table.rows:
         parsed = parse_mention(row, date_order=order)
         mention = parsed.mention
@@ -60,11 +61,15 @@ def read_mentions(path: str | Path) -> ParsedFile:
             errors.extend(RowError(line, f, p, source) for f, p in parsed.errors)
             continue
         ignored.extend(RowError(line, f, p, source) for f, p in parsed.problems)
+        read.append((line, mention))
+    # One member writes a district's town one way: learned from its own places.
+    towns = district_towns(m for _line, m in read)
+    for line, mention in read:
         if mention.record_id in seen:
             errors.append(RowError(line, "record_id", "is repeated in this file", source))
             continue
         try:
-            inputs = tuple(inputs_for_mention(mention))
+            inputs = tuple(inputs_for_mention(mention, towns))
         except ValidationError as exc:  # the registry accepted what tokens cannot use: a bug
             errors.append(RowError(line, exc.field, exc.problem, source))
             continue

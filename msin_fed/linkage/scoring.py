@@ -84,15 +84,19 @@ ISSUED_KINDS: frozenset[str] = frozenset({"nino", "passport", "national_id", "ib
 
 #: Kinds that stand for a site (farm, packhouse, house) and for a company.
 SITE_KINDS: frozenset[str] = frozenset(
-    {"site_postcode", "site_district", "site_locality", "site_near", "site_near_locality"}
+    {"site_postcode", "site_district", "site_locality", "site_near", "site_near_locality", "site_near_postcode"}
 )
-COMPANY_KINDS: frozenset[str] = frozenset({"company", "company_postcode", "company_near", "company_number"})
+COMPANY_KINDS: frozenset[str] = frozenset(
+    {"company", "company_postcode", "company_near", "company_number", "company_near_postcode", "company_prefix"}
+)
 
 #: A company's name (with or without its postcode, or one typo from it): held by two
 #: companies (other numbers: a phoenix; or mentions at a postcode no numbered company is
 #: known at: one trading name in two towns; see :func:`msin_fed.linkage.core.entity_count`),
 #: it names neither, and only what is the company's own (its number) links their mentions.
-COMPANY_NAME_KINDS: frozenset[str] = frozenset({"company", "company_postcode", "company_near"})
+COMPANY_NAME_KINDS: frozenset[str] = frozenset(
+    {"company", "company_postcode", "company_near", "company_near_postcode", "company_prefix"}
+)
 
 #: Kinds whose value stands for one entity (see :func:`msin_fed.linkage.core.entity_count`).
 IDENTITY_KINDS: frozenset[str] = ISSUED_KINDS | SITE_KINDS | COMPANY_KINDS
@@ -130,6 +134,9 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "company",  # folded company name, legal suffixes dropped (registered names are unique)
         "company_postcode",  # folded company name + postcode
         "company_near",  # a long company name with one character deleted
+        "company_near_postcode",  # the company name with one character deleted + postcode
+        "company_prefix",  # the company name and its leading words + postcode
+        "site_near_postcode",  # site name + postcode district + the inward code, one character deleted
         "name_phone_near",  # metaphone code of a name word + a phone with one digit deleted
         "phon_postcode",  # metaphone codes of the name words, sorted, + postcode
         "name_lsh_dob",  # 2 min-hashes of the name's bigrams + a partial date of birth
@@ -156,6 +163,10 @@ NEAR_WAIVES: Mapping[str, frozenset[str]] = MappingProxyType(
         "site_near": frozenset({"site_postcode", "site_district", "site_locality"}),
         "site_near_locality": frozenset({"site_locality", "site_district"}),
         "company_near": frozenset({"company"}),
+        "company_near_postcode": frozenset({"company", "company_postcode"}),
+        "company_prefix": frozenset({"company", "company_postcode"}),
+        # A postcode one character off: one site, not the same name at another postcode.
+        "site_near_postcode": frozenset({"site_postcode"}),
         "name_phone_near": frozenset({"phone"}),
         "bank_near": frozenset({"bank", "iban"}),
         # Another reading of a phone: says nothing more once the phone as read agrees.
@@ -374,6 +385,12 @@ DEFAULT_MODEL = ScoringModel(
         "company": 10.0,
         "company_postcode": 10.0,
         "company_near": 6.0,
+        "company_near_postcode": 10.0,
+        # counts through core (as the name with the postcode) only when one name is the
+        # other's leading words
+        "company_prefix": 0.0,
+        # waives the postcode's disagreement only (the district agrees already)
+        "site_near_postcode": 0.0,
         "phon_postcode": 6.0,
         "name_phone_near": 5.0,
         "name_lsh_dob": 2.5,
@@ -412,6 +429,7 @@ DEFAULT_MODEL = ScoringModel(
         "site_near": 10.0,
         "site_near_locality": 10.0,
         "company_near": 6.0,
+        "company_near_postcode": 10.0,
         "name_phone_near": 5.0,
         "bank_near": 7.0,
         "name_address": 6.0,
@@ -423,6 +441,7 @@ DEFAULT_MODEL = ScoringModel(
     # forms of one address (postcode, district, town) and a phone's readings from home
     # are within it too.
     groups={"company": "company", "company_postcode": "company", "company_near": "company",
+            "company_near_postcode": "company", "company_prefix": "company",
             "phone": "household", "address": "household", "phone_home": "household",
             # A whole name where the person lives or answers is one agreement: namesakes
             # at one agency (its postcode, its landline, its address) must not add it up;
