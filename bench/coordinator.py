@@ -56,13 +56,17 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np
 import sqlalchemy as sa
 import tomli_w
 from msin_fed.coordinator.matching import MatchEngine, prepare_tokens
 from msin_fed.coordinator.store import RECORD_COLUMNS, SharedStore, bulk_insert
+from msin_fed.coordinator.store.postings import token_copy_columns
+from msin_fed.coordinator.token_columns import TokenColumns
 
 from bench._procs import MemorySampler, Tree, postmaster_of
 from msin_fed import pki
@@ -258,15 +262,22 @@ class Databases:
 # ------------------------------------------------------------------ raw baseline
 
 
-def _rows(records: Sequence[SharedRecord]) -> tuple[list[tuple[object, ...]], ...]:
+def _rows(records: Sequence[SharedRecord]) -> tuple[Any, ...]:
     """The rows intake stores for ``records``: records, submissions, token rows (in key
-    order, as intake sends them) and packed tokens."""
+    order, as intake sends them) and packed tokens; and the token rows as the columns
+    intake encodes them from (:func:`.store.postings.token_copy_columns`)."""
     prepared = [(r, prepare_tokens(r.record_id, r.member_id, r.tokens, 1)) for r in records]
     recs = [SharedStore.record_values(r) for r in records]
     subs = [(str(uuid.uuid5(uuid.NAMESPACE_OID, r.record_id)), r.member_id, r.record_id) for r in records]
     toks = sorted((row for _r, p in prepared for row in p.rows), key=lambda row: row[5])
     packed = [(r.record_id, r.member_id, p.packed) for r, p in prepared]
-    return recs, subs, toks, packed
+    # The token rows as intake holds them too (columns, key order), for its binary encoding.
+    cols = TokenColumns.from_records({r.record_id: p for r, p in prepared})
+    order = np.argsort(cols.keys, kind="stable")
+    columns = token_copy_columns(
+        cols.record_ids, cols.member_ids, cols.owners(), cols.kinds, cols.values, cols.epochs, cols.keys, order
+    )
+    return recs, subs, toks, packed, columns
 
 
 def raw_insert_rate(records: Sequence[SharedRecord], dbs: Databases, tag: str, batch: int) -> float:
@@ -282,7 +293,7 @@ def raw_insert_rate(records: Sequence[SharedRecord], dbs: Databases, tag: str, b
         from msin_fed.coordinator.store import record_tokens, submissions, tokens
 
         start = time.perf_counter()
-        for recs, subs, toks, packed in batches:
+        for recs, subs, toks, packed, _columns in batches:
             with store.write() as conn:
                 store.insert_record_rows(conn, recs)
                 bulk_insert(conn, submissions, SUBMISSION_COLUMNS, subs)
@@ -313,9 +324,16 @@ def raw_insert_rate(records: Sequence[SharedRecord], dbs: Databases, tag: str, b
             start = time.perf_counter()
             for batch_rows in batches:
                 with conn.transaction(), conn.cursor() as cur:
-                    for (name, columns, extra), rows in zip(tables, batch_rows, strict=True):
+                    for (name, columns, extra), rows in zip(tables, batch_rows[:4], strict=True):
                         sql = f"COPY {name} ({', '.join(columns)}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
                         with cur.copy(sql) as copy:
+                            if binary and name == "tokens":  # from columns, as intake encodes them
+                                data = copy_binary.encode_columns(
+                                    len(rows), [(t, v, i) for t, (v, i) in zip(types[name], batch_rows[4], strict=True)]
+                                )
+                                assert data is not None, name
+                                copy.write(data)
+                                continue
                             if binary:
                                 data = copy_binary.encode([row + extra for row in rows], types[name])
                                 assert data is not None, name

@@ -34,20 +34,15 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, NamedTuple, Protocol
-
-import numpy as np
-from google.protobuf.message import DecodeError
+from typing import Any, NamedTuple
 
 from msin_fed.errors import MsinError, ValidationError
 from msin_fed.linkage.scoring import token_kinds
-from msin_fed.model import SharedRecord
-from msin_fed.model.shared import MAX_TOKENS, TOKEN_SIZE
-from msin_fed.proto import coordinator_pb2 as pb
-from msin_fed.wire import SignedPart, _record_from_pb, record_parts_from_bytes, verify_batch
+from msin_fed.wire import SignedPart, record_parts_from_bytes, verify_batch
 
-from .matching import RecordTokens, TokenRow
-from .store import SharedStore, pack_tokens
+from .intake_bulk import NarrativeVerifier, check_in_bulk
+from .store import SharedStore
+from .token_columns import TokenRef, one_record
 
 __all__ = [
     "AccessDenied",
@@ -68,13 +63,6 @@ class AccessDenied(MsinError):
     """The caller's role or member id does not allow this (PERMISSION_DENIED)."""
 
 
-class NarrativeVerifier(Protocol):
-    """What intake needs of :class:`msin_fed.redaction.Redactor`."""
-
-    def verify(self, text: str) -> None:
-        """Raise RedactionRefused when ``text`` still holds identifying residue."""
-
-
 class Checked(NamedTuple):
     """A record that passed every intake check."""
 
@@ -82,9 +70,9 @@ class Checked(NamedTuple):
     member_id: str
     #: The ``records`` row without ``received_at`` (:data:`.store.RECORD_COLUMNS` order).
     values: tuple[Any, ...]
-    #: Its tokens ready to store (:func:`.matching.prepare_tokens`), built here rather than
-    #: in the writer.
-    tokens: RecordTokens
+    #: Its tokens ready to store, in its batch's columns (built here rather than in the
+    #: writer; the writer stores the columns of every record it takes at once).
+    tokens: TokenRef
 
 
 class Submission(NamedTuple):
@@ -204,106 +192,29 @@ def _check_in_bulk(
     """:func:`check_records` of a batch whose records all pass, or None (or a MsinError)
     when one does not: the caller then checks it record by record for the exact error.
 
-    The tokens of the whole batch are read in one pass over the records' repeated
-    fields and checked as columns (one set of types, lengths, kinds and epochs for the
-    batch; with every epoch the accepted one, each record has one epoch), their keys
-    read from the joined values in numpy, and their rows and packed values built by
-    C-level maps rather than a Python statement per token.
+    The batch is checked as columns (:func:`.intake_bulk.check_in_bulk`): each record's
+    fields and the tokens of the whole batch in one pass, the tokens kept as the batch's
+    :class:`TokenColumns` (each record's :attr:`Checked.tokens` points into them).
     """
-    if not 1 <= epoch < 2**32:
+    got = check_in_bulk(member_id, epoch, items, verifier)
+    if got is None:
         return None
-    msgs = []
-    counts: list[int] = []
-    parts: list[tuple[str, bytes, int]] = []
-    for _i, data in items:
-        msg = pb.SharedRecord()
-        try:
-            msg.ParseFromString(data)
-        except DecodeError:
-            return None
-        tokens = msg.tokens
-        if len(tokens) > MAX_TOKENS:
-            return None
-        msgs.append(msg)
-        counts.append(len(tokens))
-        parts += [(t.kind, t.value, t.epoch) for t in tokens]
-    kinds: Sequence[str] = ()
-    values: Sequence[bytes] = ()
-    if parts:
-        kinds, values, epochs = zip(*parts, strict=True)
-        if set(epochs) != {epoch} or set(map(type, values)) != {bytes} or set(map(len, values)) != {TOKEN_SIZE}:
-            return None
-        # Known kinds (each of the token kind format), as exactly str.
-        if not set(kinds) <= _KINDS or set(map(type, kinds)) != {str}:
-            return None
-    records = []
-    for msg in msgs:
-        record = _record_from_pb(msg, ())
-        if record.member_id != member_id:
-            return None
-        if verifier is not None and record.narrative:
-            verifier.verify(record.narrative)
-        records.append(record)
-    by_record = _token_columns(records, counts, kinds, values, epoch)
-    return [
-        Checked(
-            record.record_id, record.member_id, SharedStore.record_values(record, epoch if count else None), toks
-        )
-        for record, count, toks in zip(records, counts, by_record, strict=True)
-    ]
+    rows, columns = got
+    n = len(rows)
+    refs = map(_as_ref, zip(itertools.repeat(columns, n), range(n), strict=True))
+    # tuple.__new__ from C: a NamedTuple's own __new__ per record cost more than the rest.
+    return list(map(_as_checked, zip(map(_FIRST, rows), itertools.repeat(member_id, n), rows, refs, strict=True)))
 
 
-def _token_columns(
-    records: Sequence[SharedRecord], counts: list[int], kinds: Sequence[str], values: Sequence[bytes], epoch: int
-) -> list[RecordTokens]:
-    """Each record's :class:`RecordTokens`, built from the batch's token columns (kinds
-    and values of every record in turn, ``counts`` of each record's)."""
-    n = len(values)
-    if not n:
-        return [RecordTokens([], b"") for _r in records]
-    # The lookup key of a value is its first 8 bytes, big-endian and signed (token_key).
-    keys = np.frombuffer(b"".join(values), dtype=">i8")[:: TOKEN_SIZE // 8].astype(np.int64)
-    record_ids = itertools.chain.from_iterable(map(itertools.repeat, [r.record_id for r in records], counts))
-    member_ids = itertools.chain.from_iterable(map(itertools.repeat, [r.member_id for r in records], counts))
-    columns = zip(record_ids, member_ids, kinds, values, itertools.repeat(epoch, n), keys.tolist(), strict=False)
-    rows = list(map(_as_token_row, columns))
-    heads = {k: _packed_head(k) for k in set(kinds)}
-    pieces = list(map(operator.add, map(heads.__getitem__, kinds), values))
-    out = []
-    at = 0
-    for count in counts:
-        out.append(RecordTokens(rows[at : at + count], b"".join(pieces[at : at + count])))
-        at += count
-    # A node may send a token twice: a record holds each (kind, value) once. Only a record
-    # holding one key twice can repeat one, so only those are looked at in Python.
-    owner = np.repeat(np.arange(len(records)), counts)
-    order = np.lexsort((keys, owner))
-    repeated = (np.diff(keys[order]) == 0) & (np.diff(owner[order]) == 0)
-    for r in set(owner[order][1:][repeated].tolist()):
-        pairs = [(row.kind, row.value) for row in out[r].rows]
-        if len(set(pairs)) != len(pairs):
-            out[r] = _record_tokens(records[r].record_id, records[r].member_id, pairs, epoch)
-    return out
+_as_checked = functools.partial(tuple.__new__, Checked)
+_as_ref = functools.partial(tuple.__new__, TokenRef)
+_FIRST = operator.itemgetter(0)
 
 
-def _packed_head(kind: str) -> bytes:
-    """What :func:`.store.pack_tokens` writes before a 64-byte value of ``kind``."""
-    return pack_tokens([(kind, b"")])[:-1] + bytes((TOKEN_SIZE,))
-
-
-def _record_tokens(record_id: str, member_id: str, pairs: list[tuple[str, bytes]], epoch: int) -> RecordTokens:
-    """:func:`.matching.prepare_tokens` of checked ``(kind, value)`` pairs of one epoch:
-    each pair once, in order, without a Token object or a type test per token."""
-    unique = list(dict.fromkeys(pairs))
-    rows = [
-        _as_token_row((record_id, member_id, kind, value, epoch, _from_bytes(value[:8], "big", signed=True)))
-        for kind, value in unique
-    ]
-    return RecordTokens(rows, pack_tokens(unique))
-
-
-_as_token_row = functools.partial(tuple.__new__, TokenRow)
-_from_bytes = int.from_bytes  # .store.token_key, inlined: it runs for every token
+def _record_tokens(record_id: str, member_id: str, pairs: list[tuple[str, bytes]], epoch: int) -> TokenRef:
+    """A record's tokens from checked ``(kind, value)`` pairs of one epoch: each pair
+    once, in order, without a Token object or a type test per token."""
+    return TokenRef(one_record(record_id, member_id, pairs, epoch), 0)
 
 
 # ---------------------------------------------------------------- worker processes

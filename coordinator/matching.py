@@ -43,13 +43,11 @@ Incremental rules:
 from __future__ import annotations
 
 import functools
-import itertools
 import uuid
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -64,7 +62,8 @@ from .seen_keys import SeenKeys, StoredKeys
 from .store import ClusterInfo, SharedStore, pack_tokens, token_key
 from .store import postings as P
 from .store.engine import hold_write_lock, kept_busy
-from .store.postings import HeldTokens, PackedTokens, TokenRow
+from .store.postings import HeldTokens, TokenRow
+from .token_columns import TokenColumns
 
 __all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView", "RecordTokens", "TokenRow", "prepare_tokens"]
 
@@ -76,7 +75,6 @@ NEW = "new"
 UPDATED = "updated"
 REMOVED = "removed"
 
-_KEY = attrgetter("key")
 
 
 class RecordTokens(NamedTuple):
@@ -101,6 +99,10 @@ def _record_tokens(rows: list[tuple[str, str, str, bytes, int, int]], packed: by
 _as_token_row = functools.partial(tuple.__new__, TokenRow)
 
 
+def _columns(by_record: Mapping[str, RecordTokens] | TokenColumns) -> TokenColumns:
+    return by_record if isinstance(by_record, TokenColumns) else TokenColumns.from_records(by_record)
+
+
 def prepare_tokens(record_id: str, member_id: str, toks: Iterable[TokenLike], epoch: int) -> RecordTokens:
     """A record's :class:`RecordTokens`; ``epoch`` is recorded for ``(kind, value)`` pairs
     given without one. The coordinator calls this in its intake workers, off the writer."""
@@ -118,10 +120,10 @@ def prepare_tokens(record_id: str, member_id: str, toks: Iterable[TokenLike], ep
 
 
 class _Sifted(NamedTuple):
-    """A batch's token rows sorted by key, their keys, the distinct keys and which of those
-    to look up (may be stored, or repeated in the batch)."""
+    """A batch's token positions in key order, their keys in that order, the distinct keys
+    and which of those to look up (may be stored, or repeated in the batch)."""
 
-    rows: list[TokenRow]
+    order: npt.NDArray[np.int64]
     keys: npt.NDArray[np.int64]
     distinct: npt.NDArray[np.int64]
     wanted: npt.NDArray[np.bool_]
@@ -197,15 +199,16 @@ class MatchEngine:
         )
 
     def ingest_rows(
-        self, by_record: Mapping[str, RecordTokens], conn: Connection | None = None
+        self, by_record: Mapping[str, RecordTokens] | TokenColumns, conn: Connection | None = None
     ) -> list[MatchChange]:
-        """:meth:`ingest` of tokens already prepared by :func:`prepare_tokens` (record id ->
-        its :class:`RecordTokens`): the coordinator prepares them in its intake workers."""
+        """:meth:`ingest` of tokens already prepared: by :func:`prepare_tokens` (record id ->
+        its :class:`RecordTokens`) or as a batch's :class:`.token_columns.TokenColumns`
+        (the coordinator's intake)."""
         with self._tx(conn) as c:
             self.stage_rows(c, by_record)
             return self.match_rows(c, by_record)
 
-    def stage_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> None:
+    def stage_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens] | TokenColumns) -> None:
         """The first half of :meth:`ingest_rows`, which needs no write lock: store the token
         rows and the packed tokens, bring this process's key filter up to what has
         committed so far and sort the batch's keys into those to look up and those
@@ -216,39 +219,41 @@ class MatchEngine:
         the later to take the lock finds the earlier's rows and makes the pair, the earlier
         cannot see the later's, so every pair is found exactly once, as in one process.
         """
-        rows = list(itertools.chain.from_iterable(record.rows for record in by_record.values()))
+        cols = _columns(by_record)
         # In key order, the index takes the batch in one sweep rather than at random places.
         # (A stable numpy sort of the keys: the order list.sort(key=key) gives, for less.)
-        keys = np.fromiter(map(_KEY, rows), dtype=np.int64, count=len(rows))
-        order = np.argsort(keys, kind="stable")
-        rows = list(map(rows.__getitem__, order.tolist()))
-        P.insert_token_rows(conn, rows)
-        P.insert_packed(
-            conn, [PackedTokens(rid, record.rows[0].member_id, record.packed) for rid, record in by_record.items() if record.rows]
+        order = np.argsort(cols.keys, kind="stable")
+        P.insert_token_columns(
+            conn, cols.record_ids, cols.member_ids, cols.owners(), cols.kinds, cols.values, cols.epochs, cols.keys, order
         )
+        if cols.counts.all():
+            P.insert_packed_columns(conn, cols.record_ids, cols.member_ids, cols.packed)
+        else:  # records without tokens have no record_tokens row
+            P.insert_packed(conn, cols.packed_rows())
         if self._stored_keys is not None:
             self._stored_keys.catch_up(conn)
-            SharedStore.tx_state(conn)[self] = self._sift(rows, self._stored_keys.seen, keys[order])
+            SharedStore.tx_state(conn)[self] = self._sift(cols, self._stored_keys.seen, order)
 
-    def match_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> list[MatchChange]:
+    def match_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens] | TokenColumns) -> list[MatchChange]:
         """The second half of :meth:`ingest_rows`, after :meth:`stage_rows` in the same
         transaction: under the write lock, catch the key filter up on what committed since
         :meth:`stage_rows`, look up the holders of the batch's tokens and update pairs and
         clusters."""
         hold_write_lock(conn)
         with kept_busy(conn):
-            return self._ingest(conn, by_record)
+            return self._ingest(conn, _columns(by_record))
 
     @staticmethod
-    def _sift(rows: list[TokenRow], seen: SeenKeys | None, keys: npt.NDArray[np.int64] | None = None) -> _Sifted:
-        if keys is None:  # the rows' keys, in order
-            keys = np.fromiter(map(_KEY, rows), dtype=np.int64, count=len(rows))
+    def _sift(cols: TokenColumns, seen: SeenKeys | None, order: npt.NDArray[np.int64] | None = None) -> _Sifted:
+        if order is None:
+            order = np.argsort(cols.keys, kind="stable")
+        keys = cols.keys[order]
         distinct, n_rows = np.unique(keys, return_counts=True)
         # Look up keys that may be stored already or that two records of this batch hold.
         wanted = n_rows >= 2
         if seen is not None:
             wanted |= seen.may_contain(distinct)
-        return _Sifted(rows, keys, distinct, wanted)
+        return _Sifted(order, keys, distinct, wanted)
 
     def withdraw(self, record_id: str, conn: Connection | None = None) -> list[MatchChange]:
         """Remove a record's tokens and matches; the changes of the records it matched."""
@@ -281,29 +286,30 @@ class MatchEngine:
 
     # ------------------------------------------------------------------ ingest / withdraw
 
-    def _ingest(self, conn: Connection, by_record: Mapping[str, RecordTokens]) -> list[MatchChange]:
+    def _ingest(self, conn: Connection, cols: TokenColumns) -> list[MatchChange]:
+        values = cols.values
         if self._stored_keys is None:
-            rows = [row for record in by_record.values() for row in record.rows]
-            lookup = {row.value: row.key for row in rows}
+            lookup = dict(zip(values, cols.keys.tolist(), strict=True))
         else:
             sifted: _Sifted | None = SharedStore.tx_state(conn).pop(self, None)
             # Caught up on every other writer's keys, under the lock, before the lookups:
             # the keys committed since stage_rows sifted the batch are looked up too.
             added = self._stored_keys.catch_up(conn)
             known = self._stored_keys.seen
-            if sifted is None or added is None:
-                sifted = self._sift(sorted((r for rec in by_record.values() for r in rec.rows), key=_KEY), known)
+            if sifted is None or added is None or len(sifted.order) != len(values):
+                sifted = self._sift(cols, known)
             elif len(added):
                 np.logical_or(sifted.wanted, np.isin(sifted.distinct, added), out=sifted.wanted)
-            rows, keys = sifted.rows, sifted.keys
             self._stored_keys.stored(sifted.distinct)
             wanted = sifted.distinct[sifted.wanted]
-            lookup = {rows[i].value: rows[i].key for i in np.flatnonzero(np.isin(keys, wanted)).tolist()}
+            at = sifted.order[np.isin(sifted.keys, wanted)]
+            lookup = {values[i]: k for i, k in zip(at.tolist(), cols.keys[at].tolist(), strict=True)}
         # Holders of tokens that can still carry weight (or just lost it): every pair of
         # a token a new record holds rescores, since the token's entity count changed.
         holders = self._shared_holders(conn, lookup, self.model.max_frequency + 1)
-        candidates = candidate_pairs(held for held in holders.values() if not by_record.keys().isdisjoint(held))
-        return self._update(conn, candidates, removed=set(), fresh=by_record, known=holders)
+        fresh = cols.record_set()
+        candidates = candidate_pairs(held for held in holders.values() if not fresh.isdisjoint(held))
+        return self._update(conn, candidates, removed=set(), fresh=cols, known=holders)
 
     def _withdraw(self, conn: Connection, record_id: str) -> list[MatchChange]:
         held = self._tokens_of(conn, [record_id]).get(record_id)
@@ -319,7 +325,7 @@ class MatchEngine:
         conn: Connection,
         candidates: set[_PairKey],
         removed: set[str],
-        fresh: Mapping[str, RecordTokens] | None = None,
+        fresh: TokenColumns | None = None,
         known: Mapping[bytes, Mapping[str, str]] | None = None,
     ) -> list[MatchChange]:
         endpoints = {r for pair in candidates for r in pair}
@@ -331,7 +337,7 @@ class MatchEngine:
         old_cids = self._cluster_ids(conn, touched | removed)
         old_views = _views(touched, old_rows, old_cids)
 
-        scored = self._score(conn, candidates, fresh or {}, known or {})
+        scored = self._score(conn, candidates, fresh, known or {})
         changed_pairs: set[_PairKey] = {k for k in old_rows if k[0] in removed or k[1] in removed}
         new_rows = {k: v for k, v in old_rows.items() if k not in changed_pairs}
         for key in candidates:
@@ -385,7 +391,7 @@ class MatchEngine:
         self,
         conn: Connection,
         candidates: set[_PairKey],
-        fresh: Mapping[str, RecordTokens],
+        fresh: TokenColumns | None,
         known: Mapping[bytes, Mapping[str, str]],
     ) -> dict[_PairKey, _PairResult]:
         """Matched pairs among the candidates (unmatched ones are absent), scored by
@@ -396,11 +402,13 @@ class MatchEngine:
             return {}
         held: dict[str, dict[bytes, str]] = {}
         member: dict[str, str] = {}
-        for r, record in fresh.items():
-            if record.rows:
-                held[r] = {row.value: row.kind for row in record.rows}
-                member[r] = record.rows[0].member_id
-        self._read_tokens(conn, {r for pair in candidates for r in pair}, held, member)
+        endpoints = {r for pair in candidates for r in pair}
+        if fresh is not None:  # only the candidates' tokens become mappings
+            for r in endpoints:
+                got = fresh.held(r)
+                if got is not None:
+                    member[r], held[r] = got
+        self._read_tokens(conn, endpoints, held, member)
         most = self.model.max_frequency
         holders: dict[bytes, Collection[str]] = {}
         unknown: dict[bytes, int] = {}

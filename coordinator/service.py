@@ -48,6 +48,7 @@ from .intake import (
 from .matching import REMOVED, MatchEngine, MatchView
 from .matching import MatchChange as MatchEngineChange
 from .store import ActionRow, AlertRow, ClusterInfo, SharedStore
+from .token_columns import TokenColumns
 from .views import ClusterDetail, ClusterFilter
 
 __all__ = [
@@ -364,7 +365,8 @@ class CoordinatorService:
                 taken.add(r.record_id)
             accepted.append((job, fresh))
         records = [r for _job, fresh in accepted for _i, _s, r in fresh]
-        by_record = {r.record_id: r.tokens for r in records}
+        # The tokens of every record taken, as one batch of columns (no object per token).
+        by_record = TokenColumns.gather(r.tokens for r in records)
         # Before the write lock: rows no other writer reads until this transaction commits.
         # Unique ids in sorted order, so that two transactions storing some of the same ids
         # wait for each other in one order (the second fails once the first commits, and

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SIGNATURE", "TRAILER", "TYPES", "encode"]
+__all__ = ["SIGNATURE", "TRAILER", "TYPES", "Column", "encode", "encode_columns"]
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
@@ -72,11 +72,17 @@ def _fixed(values: npt.NDArray[Any], width: int) -> npt.NDArray[np.uint8]:
     return out
 
 
-def _bytea(column: Sequence[Any]) -> _Encoded | None:
+def _bytea(column: Sequence[Any] | npt.NDArray[Any]) -> _Encoded | None:
+    if isinstance(column, np.ndarray):  # a value of one width per row
+        if column.ndim != 2 or column.dtype != np.uint8:
+            return None
+        return _fixed(column, column.shape[1])
     kinds = set(map(type, column))
     if not kinds <= {bytes, type(None)}:
         return None
     widths = set(map(len, column)) if kinds == {bytes} else set()
+    if len(widths) > 1:  # values of many sizes (packed tokens): rarely one twice
+        return list(map(_bytea_field, column))
     if len(widths) != 1:
         return _by_value(column, _bytea_field)
     (width,) = widths
@@ -96,7 +102,14 @@ def _numbers(kind: type, dtype: str, width: int) -> Callable[[Sequence[Any]], _E
     def field(value: Any) -> bytes:
         return _length(width) + np.array(value, dtype=fmt).tobytes()
 
-    def encode(column: Sequence[Any]) -> _Encoded | None:
+    def encode(column: Sequence[Any] | npt.NDArray[Any]) -> _Encoded | None:
+        if isinstance(column, np.ndarray):  # integers, range-checked here
+            if kind is not int or column.dtype.kind not in "iu":
+                return None
+            info = np.iinfo(fmt)
+            if len(column) and (int(column.min()) < info.min or int(column.max()) > info.max):
+                return None
+            return _fixed(column.astype(fmt), width)
         kinds = set(map(type, column))
         try:
             if kinds == {kind}:
@@ -124,7 +137,7 @@ def _timestamptz(column: Sequence[Any]) -> _Encoded | None:
 
 #: Encoders by type name: SQL's names (as :func:`.sql._pg_types` gives them) and
 #: PostgreSQL's internal ones (``udt_name``), both known to psycopg's registry.
-TYPES: dict[str, Callable[[Sequence[Any]], _Encoded | None]] = {
+TYPES: dict[str, Callable[[Any], _Encoded | None]] = {
     "varchar": _text,
     "text": _text,
     "bytea": _bytea,
@@ -149,26 +162,72 @@ def encode(rows: Sequence[Sequence[Any]], types: Sequence[str]) -> bytes | None:
         return SIGNATURE + TRAILER
     if set(map(len, rows)) != {width}:
         return None
-    n = len(rows)
+    return encode_columns(len(rows), [(name, column, None) for name, column in zip(types, zip(*rows, strict=True), strict=True)])
+
+
+#: A column given to :func:`encode_columns`: its type name, its values, and which value
+#: each row takes (None: the values are the rows'). Values may be a list, or an array:
+#: integers for a number column, a 2-D uint8 array (a value per row) for ``bytea``.
+Column = tuple[str, Sequence[Any] | npt.NDArray[Any], npt.NDArray[np.int64] | None]
+
+
+def encode_columns(n: int, columns: Sequence[Column]) -> bytes | None:
+    """The whole binary COPY data of ``n`` rows given column by column, or None when a
+    type or value is not one this module encodes.
+
+    A column with an index holds each distinct value once (a record's id for each of its
+    tokens' rows): it is encoded once per value and the fields repeated by the index, and
+    neighbouring columns sharing one index are joined before they are repeated.
+    """
+    width = len(columns)
+    if not n:
+        return SIGNATURE + TRAILER
+    if any(len(values if index is None else index) != n for _name, values, index in columns):
+        return None
     # Each row: its field count, then its fields. Runs of fixed-width columns are merged
     # into one array and read back as one bytes object per row; the rows are then one
     # join over the columns' fields taken in turn (all of it in C).
-    parts: list[Sequence[bytes]] = [[width.to_bytes(2, "big")] * n]
+    head = width.to_bytes(2, "big")
+    parts: list[Sequence[bytes]] = []
     run: list[npt.NDArray[np.uint8]] = []
-    for name, column in zip(types, zip(*rows, strict=True), strict=True):
+    pending: tuple[list[bytes], npt.NDArray[np.int64]] | None = None  # fields by an index, not yet repeated
+
+    def emit(fields: Sequence[bytes]) -> None:
+        if not parts:  # the field count, before the first field of each row
+            parts.append([head] * n)
+        parts.append(fields)
+
+    def flush() -> None:
+        nonlocal pending, run
+        if pending is not None:
+            fields, index = pending
+            if not parts:  # the field count joined to the fields once per value
+                fields = list(map(head.__add__, fields))
+            parts.append(list(map(fields.__getitem__, index.tolist())))
+            pending = None
+        if run:
+            emit(_row_bytes(run))
+            run = []
+
+    for name, values, index in columns:
         coder = TYPES.get(name)
-        encoded = coder(column) if coder is not None else None
+        encoded = coder(values) if coder is not None else None
         if encoded is None:
             return None
         if isinstance(encoded, np.ndarray):
-            run.append(encoded)
+            if pending is not None:
+                flush()
+            run.append(encoded if index is None else encoded[index])
             continue
-        if run:
-            parts.append(_row_bytes(run))
-            run = []
-        parts.append(encoded)
-    if run:
-        parts.append(_row_bytes(run))
+        if index is not None and not run and pending is not None and pending[1] is index:
+            pending = (list(map(bytes.__add__, pending[0], encoded)), index)
+            continue
+        flush()
+        if index is None:
+            emit(encoded)
+        else:
+            pending = (list(encoded), index)
+    flush()
     return b"".join((SIGNATURE, *itertools.chain.from_iterable(zip(*parts, strict=True)), TRAILER))
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from .codec import as_bytes, packed_keys, unpack_tokens
 from .schema import cluster_of, pairs, record_tokens, tokens
-from .sql import bulk_insert, executemany, select_in
+from .sql import ColumnValues, bulk_insert, bulk_insert_columns, executemany, select_in
 
 __all__ = [
     "PAIR_COLUMNS",
@@ -44,7 +44,9 @@ __all__ = [
     "holders_of_shared_keys",
     "horizon",
     "insert_packed",
+    "insert_packed_columns",
     "insert_postings",
+    "insert_token_columns",
     "insert_token_rows",
     "key_counts",
     "keys_committed_since",
@@ -52,6 +54,7 @@ __all__ = [
     "pairs_touching",
     "replace_cluster_ids",
     "replace_pairs",
+    "token_copy_columns",
     "token_maps",
     "tokens_of",
     "value_counts",
@@ -148,6 +151,51 @@ def insert_token_rows(conn: Connection, rows: Sequence[TokenRow]) -> None:
     """Store token rows. Rows sorted by key go into the key index in one sweep. Needs no
     write lock: what finds them is the match step, which holds it."""
     bulk_insert(conn, tokens, TOKEN_COLUMNS, rows)
+
+
+def insert_token_columns(
+    conn: Connection,
+    record_ids: Sequence[str],
+    member_ids: Sequence[str],
+    owner: npt.NDArray[np.int64],
+    kinds: Sequence[str],
+    values: Sequence[bytes],
+    epochs: npt.NDArray[np.int64],
+    keys: npt.NDArray[np.int64],
+    order: npt.NDArray[np.int64],
+) -> None:
+    """:func:`insert_token_rows` of rows given as columns, in the order ``order`` (of
+    positions in the token columns): token ``i`` is of the record at ``owner[i]`` in
+    ``record_ids`` and ``member_ids``; ``kinds``, ``values``, ``epochs`` and ``keys``
+    hold one item per token."""
+    columns = token_copy_columns(record_ids, member_ids, owner, kinds, values, epochs, keys, order)
+    bulk_insert_columns(conn, tokens, TOKEN_COLUMNS, len(order), columns)
+
+
+def token_copy_columns(
+    record_ids: Sequence[str],
+    member_ids: Sequence[str],
+    owner: npt.NDArray[np.int64],
+    kinds: Sequence[str],
+    values: Sequence[bytes],
+    epochs: npt.NDArray[np.int64],
+    keys: npt.NDArray[np.int64],
+    order: npt.NDArray[np.int64],
+) -> list[ColumnValues]:
+    """The ``tokens`` columns (:data:`TOKEN_COLUMNS` order) :func:`insert_token_columns`
+    writes, each with the index that puts its rows in ``order``."""
+    by_record = owner[order]
+    return [(record_ids, by_record), (member_ids, by_record), (kinds, order), (values, order), (epochs, order), (keys, order)]
+
+
+def insert_packed_columns(
+    conn: Connection, record_ids: Sequence[str], member_ids: Sequence[str], packed: Sequence[bytes]
+) -> None:
+    """:func:`insert_packed` of rows given as columns (a record id, member id and packed
+    tokens each)."""
+    bulk_insert_columns(
+        conn, record_tokens, PackedTokens._fields, len(record_ids), [(record_ids, None), (member_ids, None), (packed, None)]
+    )
 
 
 def insert_packed(conn: Connection, packed: Sequence[PackedTokens]) -> None:

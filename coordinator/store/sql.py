@@ -18,12 +18,14 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import copy_binary
 
-__all__ = ["CHUNK", "bulk_insert", "chunks", "executemany", "select_in"]
+__all__ = ["CHUNK", "ColumnValues", "bulk_insert", "bulk_insert_columns", "chunks", "executemany", "select_in"]
 
 #: Values bound in one multi-row INSERT on SQLite (the limit of SQLite before 3.32).
 _SQLITE_VARIABLES = 999
@@ -73,6 +75,46 @@ def bulk_insert(
             cursor.execute(sql, list(itertools.chain.from_iterable(chunk)))
     finally:
         cursor.close()
+
+
+#: A column of :func:`bulk_insert_columns`: its values and which value each row takes
+#: (None: one value per row); values a list, or an array (integers; a 2-D uint8 array for
+#: bytes of one width).
+ColumnValues = tuple[Sequence[Any] | npt.NDArray[Any], npt.NDArray[np.int64] | None]
+
+
+def bulk_insert_columns(
+    conn: Connection, table: sa.TableClause, names: Sequence[str], n: int, columns: Sequence[ColumnValues]
+) -> None:
+    """:func:`bulk_insert` of ``n`` rows given column by column: on PostgreSQL the binary
+    COPY data is encoded from the columns (:func:`.copy_binary.encode_columns`), without a
+    tuple per row; anything else gets the rows."""
+    if not n:
+        return
+    if conn.dialect.paramstyle != "qmark":
+        types = _pg_types(conn.dialect, table, tuple(names))
+        cursor = conn.connection.cursor()
+        raw = getattr(cursor, "_cursor", cursor)
+        try:
+            if types and raw.connection.info.encoding == "utf-8":
+                data = copy_binary.encode_columns(
+                    n, [(t, values, index) for t, (values, index) in zip(types, columns, strict=True)]
+                )
+                if data is not None:
+                    sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
+                    with raw.copy(sql) as copy:
+                        copy.write(data)
+                    return
+        finally:
+            cursor.close()
+    bulk_insert(conn, table, names, list(zip(*(_per_row(values, index) for values, index in columns), strict=True)))
+
+
+def _per_row(values: Sequence[Any] | npt.NDArray[Any], index: npt.NDArray[np.int64] | None) -> list[Any]:
+    if isinstance(values, np.ndarray):
+        picked = values if index is None else values[index]
+        return [bytes(v) for v in picked] if picked.ndim == 2 else picked.tolist()
+    return list(values) if index is None else list(map(values.__getitem__, index.tolist()))
 
 
 #: SQLAlchemy's PostgreSQL type names that psycopg's registry knows by another name.

@@ -34,6 +34,8 @@ __all__ = ["MENTION_COLUMNS", "EntityMention", "IntelligenceReport", "InvalidFie
 
 MAX_NARRATIVE = 20_000
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")
+#: What :func:`check_id` accepts (intake checks a batch's ids with it in bulk).
+ID_PATTERN = _ID
 
 #: Canonical entity-mention columns, in order (the ``msin link`` and import layout).
 MENTION_COLUMNS: tuple[str, ...] = (

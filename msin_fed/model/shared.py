@@ -22,6 +22,10 @@ MAX_TOKENS = 512
 TOKEN_SIZE = 64
 _KIND = re.compile(r"[a-z][a-z0-9_]{1,31}")
 _MONTH = re.compile(r"(19|20)\d\d-(0[1-9]|1[0-2])")
+#: What a shared record's month must match, and the longest narrative it may hold
+#: (intake checks a batch's with them in bulk).
+MONTH_PATTERN = _MONTH
+MAX_NARRATIVE = 20_000
 _TYPED_FIELDS = (
     ("region", Region),
     ("sector", Sector),
@@ -135,7 +139,7 @@ class SharedRecord:
         check_id("member_id", self.member_id)
         if not isinstance(self.narrative, str):
             raise ValidationError("narrative", "must be text")
-        if len(self.narrative) > 20_000:
+        if len(self.narrative) > MAX_NARRATIVE:
             raise ValidationError("narrative", "is too long (at most 20000 characters)")
         if "\x00" in self.narrative:
             # PostgreSQL text cannot hold NUL, and no redacted narrative needs one.

@@ -137,3 +137,43 @@ def test_values_it_does_not_cover_are_left_to_psycopg(column: str, value: Any) -
 
 def test_rows_of_the_wrong_width_are_left_to_psycopg() -> None:
     assert copy_binary.encode([("a", "b"), ("c",)], ["text", "text"]) is None
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["r-1", "r-22", "ünï"]), st.sampled_from(["tesco", "asda"])), min_size=1, max_size=6),
+    st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from(["phone", "email"]), st.binary(min_size=64, max_size=64),
+                  st.integers(-(2**31), 2**31 - 1), st.integers(-(2**63), 2**63 - 1)),
+        min_size=1, max_size=30,
+    ),
+    st.sampled_from(["list", "array"]),
+)  # fmt: skip
+def test_columns_with_an_index_encode_as_their_rows(
+    records: list[tuple[str, str]], tokens: list[tuple[int, str, bytes, int, int]], shape: str
+) -> None:
+    """encode_columns (record-level columns repeated by an index, values and numbers as
+    arrays, rows in a given order) gives what encode gives for the rows it stands for."""
+    import numpy as np
+
+    tokens = [(r % len(records), *rest) for r, *rest in tokens]
+    order = np.arange(len(tokens))[::-1].copy()
+    owner = np.array([t[0] for t in tokens], dtype=np.int64)[order]
+    kinds = [t[1] for t in tokens]
+    values: Any = [t[2] for t in tokens]
+    epochs = np.array([t[3] for t in tokens], dtype=np.int64)
+    keys = np.array([t[4] for t in tokens], dtype=np.int64)
+    if shape == "array":
+        values = np.frombuffer(b"".join(values), dtype=np.uint8).reshape(len(tokens), 64)
+    types = ["varchar", "varchar", "varchar", "bytea", "integer", "bigint"]
+    rows = [
+        (records[tokens[i][0]][0], records[tokens[i][0]][1], *tokens[i][1:]) for i in order.tolist()
+    ]
+    got = copy_binary.encode_columns(
+        len(tokens),
+        list(zip(types, [[r[0] for r in records], [r[1] for r in records], kinds, values, epochs, keys],
+                 [owner, owner, order, order, order, order], strict=True)),
+    )  # fmt: skip
+    assert got is not None and got == copy_binary.encode(rows, types)
+    # Out of an int4 column's range: left to psycopg, as encode leaves it.
+    assert copy_binary.encode_columns(1, [("integer", np.array([2**31]), None)]) is None

@@ -74,9 +74,14 @@ def _reference(member_id: str, epoch: int, items: Sequence[tuple[int, bytes]]) -
 
 def _outcome(fn: Any, *args: Any) -> Any:
     try:
-        return fn(*args)
+        got = fn(*args)
     except MsinError as exc:
         return (type(exc).__name__, str(exc))
+    if isinstance(got, list):  # the rows each record stores, however its tokens are held
+        return [
+            (c.record_id, c.member_id, c.values, [tuple(r) for r in c.tokens.rows], c.tokens.packed) for c in got
+        ]
+    return got
 
 
 #: Tokens near the edge of each rule: kinds of the wrong format or unknown, short values,
@@ -126,8 +131,8 @@ def test_check_records_accepts_and_refuses_as_the_record_at_a_time_checks(
     got = _outcome(check_records, member_id, epoch, items, None)
     assert got == expected
     if not isinstance(got, tuple):
-        for c in got:  # rows of the stored types (the record's epoch in its row)
-            assert c.values[12] == (epoch if c.tokens.rows else None)
+        for _rid, _mid, values, rows, _packed in got:  # the record's epoch in its row
+            assert values[12] == (epoch if rows else None)
 
 
 #: Tokens of a few values, so that a batch's records share tokens and repeat them.
@@ -226,3 +231,81 @@ def test_a_refused_record_among_good_ones_names_its_position() -> None:
         check_records("tesco", 1, items, None)
     assert exc.value.field == "submissions[3].record.token.value"
     assert [c.record_id for c in check_records("tesco", 1, items[:1], None)] == ["r-1"]
+
+
+def _field(number: int, value: bytes | int) -> bytes:
+    """One protobuf field: a varint for an int, length-delimited for bytes."""
+    from msin_fed.coordinator.intake_bulk import _varint
+
+    if isinstance(value, int):
+        return _varint(number << 3) + _varint(value)
+    return _varint(number << 3 | 2) + _varint(len(value)) + value
+
+
+#: A token's fields, encoded in any order, repeated, left out or with an unknown field.
+token_fields = st.lists(
+    st.one_of(
+        st.tuples(st.just(1), st.sampled_from([b"phone", b"email", b"Phone", b"", b"\xff"])),
+        st.tuples(st.just(2), st.sampled_from([b"\x01" * 64, b"\x02" * 63, b"\x03" * 65])),
+        st.tuples(st.just(3), st.sampled_from([0, 1, 2, 2**32 - 1, 2**32, 128])),
+        st.tuples(st.just(5), st.sampled_from([b"", b"x"])),
+    ),
+    max_size=5,
+)
+canonical_fields = st.builds(
+    lambda kind, value, epoch: [(1, kind), (2, value), (3, epoch)],
+    st.sampled_from([k.encode() for k in KINDS]), st.binary(min_size=64, max_size=64), st.sampled_from([1, 128]),
+)  # fmt: skip
+
+
+@CASES
+@given(st.lists(st.one_of(canonical_fields, token_fields), max_size=6), st.sampled_from([1, 128]))
+def test_tokens_read_from_their_bytes_are_the_parsed_tokens(tokens: list[list[tuple[int, Any]]], epoch: int) -> None:
+    """Whenever the bulk check takes a record's tokens from their bytes, parsing the record
+    gives exactly those tokens, each under the accepted epoch: a token in any other
+    encoding is never taken that way."""
+    from msin_fed.coordinator.intake_bulk import _read_canonical
+
+    base = pb.SharedRecord(record_id="r-1", member_id="tesco", narrative="n", region="TLK").SerializeToString()
+    data = base + b"".join(_field(4, b"".join(_field(n, v) for n, v in fields)) for fields in tokens)
+    read = _read_canonical([(0, data)], epoch)
+    if read is None:
+        return
+    _msgs, counts, kinds, values = read
+    parsed = pb.SharedRecord.FromString(data)  # raises if the bytes were not a record
+    assert counts == [len(parsed.tokens)]
+    assert list(zip(kinds, values, strict=True)) == [(t.kind, t.value) for t in parsed.tokens]
+    assert {t.epoch for t in parsed.tokens} <= {epoch}
+    assert set(kinds) <= token_kinds() and {len(v) for v in values} <= {64}
+
+
+def test_tokens_in_another_encoding_are_checked_as_parsed_tokens() -> None:
+    """A valid record whose token fields come in another order is still taken in bulk
+    (read as parsed tokens), with the rows of the record-at-a-time check."""
+    from msin_fed.coordinator.intake_bulk import _read_canonical
+
+    base = pb.SharedRecord(
+        record_id="r-1", member_id="tesco", narrative="n", region="TLK", sector="growing_picking",
+        exploitation_type="labour_exploitation", month="2025-03", tlp=pb.TLP_AMBER,
+        grade=pb.Grade(source=1, assessment=pb.ASSESSMENT_A, handling=pb.HANDLING_P),
+    ).SerializeToString()  # fmt: skip
+    token = _field(3, 1) + _field(2, b"\x07" * 64) + _field(1, b"phone")
+    items = [(0, base + _field(4, token))]
+    assert _read_canonical(items, 1) is None
+    expected = _outcome(_reference, "tesco", 1, items)
+    assert not isinstance(expected, tuple) and expected[0][3][0][2:4] == ("phone", b"\x07" * 64)
+    assert _outcome(_check_in_bulk, "tesco", 1, items, None) == expected
+
+
+def test_vocabulary_names_and_labels_are_taken_in_bulk_as_record_at_a_time() -> None:
+    """Vocabularies parse names and labels as well as codes: the bulk path stores the
+    codes the record-at-a-time path stores, rather than leaving such batches to it."""
+    msg = pb.SharedRecord(
+        record_id="r-1", member_id="tesco", narrative="n", region="north east", sector="growing_picking",
+        exploitation_type="labour_exploitation", month="2025-03", tlp=pb.TLP_AMBER, indicators=["Abuse of vulnerability"],
+        grade=pb.Grade(source=1, assessment=pb.ASSESSMENT_A, handling=pb.HANDLING_P),
+    )  # fmt: skip
+    items = [(0, msg.SerializeToString())]
+    expected = _outcome(_reference, "tesco", 1, items)
+    assert not isinstance(expected, tuple) and expected[0][2][3] == "TLC" and expected[0][2][6] == "abuse_of_vulnerability"
+    assert _outcome(_check_in_bulk, "tesco", 1, items, None) == expected
