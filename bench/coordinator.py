@@ -604,7 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--narratives", type=int, default=300, help="held-out corpus reports to redact for intake")
     parser.add_argument("--no-verify-run", action="store_true", help="skip the verifier-on intake runs")
     parser.add_argument(
-        "--compare-python", help="also run unverified intake with coordinators of this interpreter (another build)"
+        "--compare-python", help="also run intake with coordinators of this interpreter (another build)"
     )
     args = parser.parse_args(argv)
 
