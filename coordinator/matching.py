@@ -46,6 +46,7 @@ import functools
 import uuid
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -58,6 +59,7 @@ from msin_fed.linkage.core import candidate_pairs, cluster_records, score_pairs
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 from msin_fed.model import Token
 
+from .fairness import Busy
 from .seen_keys import SeenKeys, StoredKeys
 from .store import ClusterInfo, SharedStore, pack_tokens, token_key
 from .store import postings as P
@@ -65,7 +67,17 @@ from .store.engine import hold_write_lock, kept_busy
 from .store.postings import HeldTokens, TokenRow
 from .token_columns import TokenColumns
 
-__all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView", "RecordTokens", "TokenRow", "prepare_tokens"]
+__all__ = [
+    "MAX_BATCH_PAIRS",
+    "Entry",
+    "MatchBudgetExceeded",
+    "MatchChange",
+    "MatchEngine",
+    "MatchView",
+    "RecordTokens",
+    "TokenRow",
+    "prepare_tokens",
+]
 
 TokenLike = Token | tuple[str, bytes]
 Entry = tuple[str, str, Iterable[TokenLike]]
@@ -75,6 +87,28 @@ NEW = "new"
 UPDATED = "updated"
 REMOVED = "removed"
 
+
+#: The most candidate pairs one batch may give the match step to score (the pairs of the
+#: holders of every token its records share, since each such token's pairs rescore). The
+#: match step runs under the write lock, so this bounds how long one batch can hold every
+#: other member's intake: a hostile batch of records each holding many tokens that many
+#: stored records share would otherwise keep it for seconds. Ordinary intake gives a
+#: batch of 500 records tens of pairs; 40 records held together by 40 shared tokens,
+#: 32,000.
+MAX_BATCH_PAIRS = 100_000
+
+
+class MatchBudgetExceeded(Busy):
+    """A batch would give the match step more candidate pairs than :data:`MAX_BATCH_PAIRS`
+    (RESOURCE_EXHAUSTED, naming ``submissions``); nothing of it is stored. ``batch``: its
+    position among the batches matched together."""
+
+    def __init__(self, batch: int, pairs: int, budget: int) -> None:
+        self.batch = batch
+        super().__init__(
+            f"submissions: the records share tokens with too many stored records for one batch "
+            f"({pairs} candidate pairs to score, at most {budget}): send fewer records per batch"
+        )
 
 
 class RecordTokens(NamedTuple):
@@ -173,9 +207,12 @@ class MatchEngine:
         epoch: int = 1,
         *,
         single_writer: bool = False,
+        max_batch_pairs: int = MAX_BATCH_PAIRS,
     ) -> None:
         self.store = store
         self.model = model
+        #: See :data:`MAX_BATCH_PAIRS` (checked by :meth:`check_budget` and :meth:`match_rows`).
+        self.max_batch_pairs = max_batch_pairs
         #: Epoch recorded for ``(kind, value)`` tokens given without one.
         self.epoch = epoch
         # Remember which keys are stored and skip looking up the ones never stored: on
@@ -206,6 +243,7 @@ class MatchEngine:
         (the coordinator's intake)."""
         with self._tx(conn) as c:
             self.stage_rows(c, by_record)
+            self.check_budget(c, by_record, [_columns(by_record).record_set()])
             return self.match_rows(c, by_record)
 
     def stage_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens] | TokenColumns) -> None:
@@ -234,14 +272,63 @@ class MatchEngine:
             self._stored_keys.catch_up(conn)
             SharedStore.tx_state(conn)[self] = self._sift(cols, self._stored_keys.seen, order)
 
-    def match_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens] | TokenColumns) -> list[MatchChange]:
+    def check_budget(
+        self, conn: Connection, by_record: Mapping[str, RecordTokens] | TokenColumns, batches: Sequence[AbstractSet[str]]
+    ) -> None:
+        """Before the write lock, after :meth:`stage_rows`: refuse (MatchBudgetExceeded,
+        naming the first) a batch to which the rows committed so far would give the match
+        step more than ``max_batch_pairs`` candidate pairs to score.
+
+        ``batches``: the record ids of each batch matched together. First an upper bound
+        from one indexed count (no lock): for each distinct key the batch holds, the pairs
+        of different members among its 2 to ``max_frequency + 1`` holders (the match step
+        rescores every pair of such a token). Only over the budget are the holders read
+        and the candidate pairs counted exactly, as the match step will. Only keys the
+        filter says may be stored, or two rows of the batch share, are counted. Rows
+        committed between this and the lock are bounded again under it
+        (:meth:`match_rows`).
+        """
+        cols = _columns(by_record)
+        sifted: _Sifted | None = SharedStore.tx_state(conn).get(self)
+        if sifted is None or len(sifted.order) != len(cols.values):
+            sifted = self._sift(cols, None)
+            sifted.wanted[:] = True
+        wanted = sifted.distinct[sifted.wanted]
+        if not len(wanted):
+            return
+        most = self.model.max_frequency + 1
+        bound = 0
+        kept: set[int] = set()
+        for key, per_member in P.member_counts(conn, wanted.tolist()).items():
+            n = sum(per_member)
+            if 2 <= n <= most:
+                kept.add(key)
+                bound += (n * n - sum(m * m for m in per_member)) // 2
+        if bound <= self.max_batch_pairs:
+            return  # every batch together is under the budget
+        at = sifted.order[np.isin(sifted.keys, np.fromiter(kept, dtype=np.int64, count=len(kept)))]
+        lookup = {cols.values[i]: k for i, k in zip(at.tolist(), cols.keys[at].tolist(), strict=True)}
+        groups = list(self._shared_holders(conn, lookup, most).values())
+        for i, ids in enumerate(batches):
+            pairs = len(candidate_pairs(held for held in groups if not ids.isdisjoint(held)))
+            if pairs > self.max_batch_pairs:
+                raise MatchBudgetExceeded(i, pairs, self.max_batch_pairs)
+
+    def match_rows(
+        self,
+        conn: Connection,
+        by_record: Mapping[str, RecordTokens] | TokenColumns,
+        batches: Sequence[AbstractSet[str]] = (),
+    ) -> list[MatchChange]:
         """The second half of :meth:`ingest_rows`, after :meth:`stage_rows` in the same
         transaction: under the write lock, catch the key filter up on what committed since
         :meth:`stage_rows`, look up the holders of the batch's tokens and update pairs and
-        clusters."""
+        clusters. A batch of ``batches`` (record ids of each; default: one of every record)
+        given more than ``max_batch_pairs`` candidate pairs by rows committed since
+        :meth:`check_budget` is refused before they are scored (MatchBudgetExceeded)."""
         hold_write_lock(conn)
         with kept_busy(conn):
-            return self._ingest(conn, _columns(by_record))
+            return self._ingest(conn, _columns(by_record), batches)
 
     @staticmethod
     def _sift(cols: TokenColumns, seen: SeenKeys | None, order: npt.NDArray[np.int64] | None = None) -> _Sifted:
@@ -286,7 +373,9 @@ class MatchEngine:
 
     # ------------------------------------------------------------------ ingest / withdraw
 
-    def _ingest(self, conn: Connection, cols: TokenColumns) -> list[MatchChange]:
+    def _ingest(
+        self, conn: Connection, cols: TokenColumns, batches: Sequence[AbstractSet[str]] = ()
+    ) -> list[MatchChange]:
         values = cols.values
         if self._stored_keys is None:
             lookup = dict(zip(values, cols.keys.tolist(), strict=True))
@@ -309,6 +398,11 @@ class MatchEngine:
         holders = self._shared_holders(conn, lookup, self.model.max_frequency + 1)
         fresh = cols.record_set()
         candidates = candidate_pairs(held for held in holders.values() if not fresh.isdisjoint(held))
+        if len(candidates) > self.max_batch_pairs:
+            for i, ids in enumerate(batches or [fresh]):
+                pairs = len(candidate_pairs(held for held in holders.values() if not ids.isdisjoint(held)))
+                if pairs > self.max_batch_pairs:
+                    raise MatchBudgetExceeded(i, pairs, self.max_batch_pairs)
         return self._update(conn, candidates, removed=set(), fresh=cols, known=holders)
 
     def _withdraw(self, conn: Connection, record_id: str) -> list[MatchChange]:
