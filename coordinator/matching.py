@@ -58,6 +58,7 @@ from sqlalchemy.engine import Connection
 from msin_fed.linkage.core import candidate_pairs, cluster_records, score_pairs
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 from msin_fed.model import Token
+from msin_fed.model.shared import MAX_TOKENS
 
 from .fairness import Busy
 from .seen_keys import SeenKeys, StoredKeys
@@ -96,19 +97,38 @@ REMOVED = "removed"
 #: batch of 500 records tens of pairs; 40 records held together by 40 shared tokens,
 #: 32,000.
 MAX_BATCH_PAIRS = 100_000
+#: The most tokens shared within its candidate pairs one batch may give the match step to
+#: weigh (a pair's scoring weighs every token its two records share). Without it the pair
+#: budget bounds the pairs, not their work: stored records sharing 150 common tokens made
+#: each of 91,520 pairs (under the pair budget) weigh 151, and one record held the write
+#: lock 61 s on the 2-core machine. Ordinary pairs share a few to a few dozen tokens.
+MAX_BATCH_AGREEMENTS = 1_000_000
+_PAIRS = "candidate pairs to score"
+_AGREEMENTS = "tokens shared within its candidate pairs to weigh"
 
 
 class MatchBudgetExceeded(Busy):
     """A batch would give the match step more candidate pairs than :data:`MAX_BATCH_PAIRS`
-    (RESOURCE_EXHAUSTED, naming ``submissions``); nothing of it is stored. ``batch``: its
-    position among the batches matched together."""
+    or more shared tokens to weigh than :data:`MAX_BATCH_AGREEMENTS` (RESOURCE_EXHAUSTED,
+    naming ``submissions``); nothing of it is stored. ``batch``: its position among the
+    batches matched together."""
 
-    def __init__(self, batch: int, pairs: int, budget: int) -> None:
+    def __init__(self, batch: int, pairs: int, budget: int, what: str = _PAIRS) -> None:
         self.batch = batch
         super().__init__(
             f"submissions: the records share tokens with too many stored records for one batch "
-            f"({pairs} candidate pairs to score, at most {budget}): send fewer records per batch"
+            f"({pairs} {what}, at most {budget}): send fewer records per batch"
         )
+
+
+#: A candidates' records' tokens (record -> value -> kind) and members (record -> member).
+_Held = tuple[dict[str, dict[bytes, str]], dict[str, str]]
+
+
+def _shared_counts(pairs: Iterable[tuple[str, str]], held: Mapping[str, Mapping[bytes, str]]) -> dict[tuple[str, str], int]:
+    """Each pair's number of shared tokens: what scoring it weighs."""
+    empty: Mapping[bytes, str] = {}
+    return {(a, b): len(held.get(a, empty).keys() & held.get(b, empty).keys()) for a, b in pairs}
 
 
 class RecordTokens(NamedTuple):
@@ -208,11 +228,14 @@ class MatchEngine:
         *,
         single_writer: bool = False,
         max_batch_pairs: int = MAX_BATCH_PAIRS,
+        max_batch_agreements: int = MAX_BATCH_AGREEMENTS,
     ) -> None:
         self.store = store
         self.model = model
-        #: See :data:`MAX_BATCH_PAIRS` (checked by :meth:`check_budget` and :meth:`match_rows`).
+        #: See :data:`MAX_BATCH_PAIRS` and :data:`MAX_BATCH_AGREEMENTS` (checked by
+        #: :meth:`check_budget` and :meth:`match_rows`).
         self.max_batch_pairs = max_batch_pairs
+        self.max_batch_agreements = max_batch_agreements
         #: Epoch recorded for ``(kind, value)`` tokens given without one.
         self.epoch = epoch
         # Remember which keys are stored and skip looking up the ones never stored: on
@@ -304,15 +327,20 @@ class MatchEngine:
             if 2 <= n <= most:
                 kept.add(key)
                 bound += (n * n - sum(m * m for m in per_member)) // 2
-        if bound <= self.max_batch_pairs:
-            return  # every batch together is under the budget
+        if bound <= self.max_batch_pairs and bound * MAX_TOKENS <= self.max_batch_agreements:
+            return  # every batch together is under both budgets, however many tokens pairs share
         at = sifted.order[np.isin(sifted.keys, np.fromiter(kept, dtype=np.int64, count=len(kept)))]
         lookup = {cols.values[i]: k for i, k in zip(at.tolist(), cols.keys[at].tolist(), strict=True)}
         groups = list(self._shared_holders(conn, lookup, most).values())
         for i, ids in enumerate(batches):
-            pairs = len(candidate_pairs(held for held in groups if not ids.isdisjoint(held)))
-            if pairs > self.max_batch_pairs:
-                raise MatchBudgetExceeded(i, pairs, self.max_batch_pairs)
+            pairs = candidate_pairs(held for held in groups if not ids.isdisjoint(held))
+            if len(pairs) > self.max_batch_pairs:
+                raise MatchBudgetExceeded(i, len(pairs), self.max_batch_pairs)
+            if len(pairs) * MAX_TOKENS > self.max_batch_agreements:
+                held, _member = self._held(conn, pairs, cols)
+                shared = sum(_shared_counts(pairs, held).values())
+                if shared > self.max_batch_agreements:
+                    raise MatchBudgetExceeded(i, shared, self.max_batch_agreements, _AGREEMENTS)
 
     def match_rows(
         self,
@@ -403,7 +431,18 @@ class MatchEngine:
                 pairs = len(candidate_pairs(held for held in holders.values() if not ids.isdisjoint(held)))
                 if pairs > self.max_batch_pairs:
                     raise MatchBudgetExceeded(i, pairs, self.max_batch_pairs)
-        return self._update(conn, candidates, removed=set(), fresh=cols, known=holders)
+        read = None
+        if len(candidates) * MAX_TOKENS > self.max_batch_agreements:
+            # The tokens the scoring reads, read here (once) to bound what it will weigh.
+            read = self._held(conn, candidates, cols)
+            counts = _shared_counts(candidates, read[0])
+            if sum(counts.values()) > self.max_batch_agreements:
+                for i, ids in enumerate(batches or [fresh]):
+                    mine = candidate_pairs(held for held in holders.values() if not ids.isdisjoint(held))
+                    shared = sum(counts[pair] for pair in mine)
+                    if shared > self.max_batch_agreements:
+                        raise MatchBudgetExceeded(i, shared, self.max_batch_agreements, _AGREEMENTS)
+        return self._update(conn, candidates, removed=set(), fresh=cols, known=holders, read=read)
 
     def _withdraw(self, conn: Connection, record_id: str) -> list[MatchChange]:
         held = self._tokens_of(conn, [record_id]).get(record_id)
@@ -421,6 +460,7 @@ class MatchEngine:
         removed: set[str],
         fresh: TokenColumns | None = None,
         known: Mapping[bytes, Mapping[str, str]] | None = None,
+        read: _Held | None = None,
     ) -> list[MatchChange]:
         endpoints = {r for pair in candidates for r in pair}
         old_rows = self._pairs_touching(conn, endpoints | removed)
@@ -431,7 +471,7 @@ class MatchEngine:
         old_cids = self._cluster_ids(conn, touched | removed)
         old_views = _views(touched, old_rows, old_cids)
 
-        scored = self._score(conn, candidates, fresh, known or {})
+        scored = self._score(conn, candidates, fresh, known or {}, read)
         changed_pairs: set[_PairKey] = {k for k in old_rows if k[0] in removed or k[1] in removed}
         new_rows = {k: v for k, v in old_rows.items() if k not in changed_pairs}
         for key in candidates:
@@ -487,22 +527,16 @@ class MatchEngine:
         candidates: set[_PairKey],
         fresh: TokenColumns | None,
         known: Mapping[bytes, Mapping[str, str]],
+        read: _Held | None = None,
     ) -> dict[_PairKey, _PairResult]:
         """Matched pairs among the candidates (unmatched ones are absent), scored by
         :func:`msin_fed.linkage.core.score_pairs`. ``fresh`` holds the token rows already
         at hand (of the records being ingested) and ``known`` holders already read; only
-        the rest is read: the holders of the values candidates share, and their tokens."""
+        the rest is read: the holders of the values candidates share, and their tokens
+        (``read``: the candidates' own tokens, already read by :meth:`_held`)."""
         if not candidates:
             return {}
-        held: dict[str, dict[bytes, str]] = {}
-        member: dict[str, str] = {}
-        endpoints = {r for pair in candidates for r in pair}
-        if fresh is not None:  # only the candidates' tokens become mappings
-            for r in endpoints:
-                got = fresh.held(r)
-                if got is not None:
-                    member[r], held[r] = got
-        self._read_tokens(conn, endpoints, held, member)
+        held, member = read if read is not None else self._held(conn, candidates, fresh)
         most = self.model.max_frequency
         holders: dict[bytes, Collection[str]] = {}
         unknown: dict[bytes, int] = {}
@@ -525,6 +559,20 @@ class MatchEngine:
             pair: _PairResult(member[pair[0]], member[pair[1]], p.score, ",".join(sorted(p.kinds)))
             for pair, p in scored.items()
         }
+
+    def _held(self, conn: Connection, candidates: set[_PairKey], fresh: TokenColumns | None) -> _Held:
+        """The tokens (value -> kind) and members of the candidates' records: from
+        ``fresh`` (the batch) where it has them, else read."""
+        held: dict[str, dict[bytes, str]] = {}
+        member: dict[str, str] = {}
+        endpoints = {r for pair in candidates for r in pair}
+        if fresh is not None:  # only the candidates' tokens become mappings
+            for r in endpoints:
+                got = fresh.held(r)
+                if got is not None:
+                    member[r], held[r] = got
+        self._read_tokens(conn, endpoints, held, member)
+        return held, member
 
     def _read_tokens(
         self, conn: Connection, records: set[str], held: dict[str, dict[bytes, str]], member: dict[str, str]
