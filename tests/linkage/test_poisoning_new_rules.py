@@ -173,3 +173,25 @@ def test_one_record_of_a_sites_name_in_two_towns_joins_the_two_sites(tmp_path: P
     crafted = ("h", "hostile", dict(site_name="Manor Farm", locality="Boston, Spalding"))
     clusters = _clusters([*SITES, crafted], tmp_path / "after.db")
     assert any({"s1", "s2"} <= set(c) for c in clusters)
+
+
+#: Two agencies of similar names at one address (each known to two members).
+SAME_ADDRESS: list[tuple[str, str, Row]] = [
+    ("a1", "m1", dict(A, postcode="PE13 2AB")),
+    ("a2", "m2", dict(company_name="Fenland Harvest Labour Limited", postcode="PE13 2AB")),
+    ("b1", "m3", dict(B, postcode="PE13 2AB")),
+    ("b2", "m4", dict(company_name="Fenland Harvest Services", postcode="PE13 2AB")),
+]
+
+
+@pytest.mark.parametrize("name", ["Fenland Harvest", "Fenland Harvest Ltd", "Fenland Harvst Labour Services Ltd",
+                                  "Fenland Harvest Labour Services", "Fenland Harvest Servs Ltd"])
+def test_leading_words_or_a_typo_at_the_shared_postcode_join_neither_two_agencies_at_one_address(
+    tmp_path: Path, name: str
+) -> None:
+    """The rules that link a short name one typo off, or cut to its leading words, beside
+    one postcode must not make that postcode and the words two agencies share one company."""
+    clusters = _clusters([*SAME_ADDRESS, ("h", "hostile", dict(company_name=name, postcode="PE13 2AB"))],
+                         tmp_path / "after.db")
+    assert not any({"a1", "b1"} <= set(c) for c in clusters), clusters
+    assert any({"a1", "a2"} <= set(c) for c in clusters) and any({"b1", "b2"} <= set(c) for c in clusters), clusters
