@@ -331,16 +331,18 @@ class MatchEngine:
             return  # every batch together is under both budgets, however many tokens pairs share
         at = sifted.order[np.isin(sifted.keys, np.fromiter(kept, dtype=np.int64, count=len(kept)))]
         lookup = {cols.values[i]: k for i, k in zip(at.tolist(), cols.keys[at].tolist(), strict=True)}
-        groups = list(self._shared_holders(conn, lookup, most).values())
-        for i, ids in enumerate(batches):
-            pairs = candidate_pairs(held for held in groups if not ids.isdisjoint(held))
-            if len(pairs) > self.max_batch_pairs:
-                raise MatchBudgetExceeded(i, len(pairs), self.max_batch_pairs)
-            if len(pairs) * MAX_TOKENS > self.max_batch_agreements:
-                held, _member = self._held(conn, pairs, cols)
-                shared = sum(_shared_counts(pairs, held).values())
-                if shared > self.max_batch_agreements:
-                    raise MatchBudgetExceeded(i, shared, self.max_batch_agreements, _AGREEMENTS)
+        # Counting can outlast the session's idle limit (a large honest batch): keep it busy.
+        with kept_busy(conn):
+            groups = list(self._shared_holders(conn, lookup, most).values())
+            for i, ids in enumerate(batches):
+                pairs = candidate_pairs(held for held in groups if not ids.isdisjoint(held))
+                if len(pairs) > self.max_batch_pairs:
+                    raise MatchBudgetExceeded(i, len(pairs), self.max_batch_pairs)
+                if len(pairs) * MAX_TOKENS > self.max_batch_agreements:
+                    held, _member = self._held(conn, pairs, cols)
+                    shared = sum(_shared_counts(pairs, held).values())
+                    if shared > self.max_batch_agreements:
+                        raise MatchBudgetExceeded(i, shared, self.max_batch_agreements, _AGREEMENTS)
 
     def match_rows(
         self,
