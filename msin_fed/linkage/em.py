@@ -261,10 +261,10 @@ COMPARISONS: tuple[Comparison, ...] = (
         "site",
         {"site_near", "site_near_locality"},
         ("exact", {"site_postcode", "site_district", "site_locality"}),
-        ("one typo", {"site_near", "site_near_locality"}),
+        ("one typo", {"site_near", "site_near_locality", "site_near_postcode"}),
     ),
     comparison("company", {"company"}, ("exact", {"company", "company_postcode"}),
-               ("one typo", {"company_near", "company_near_postcode"})),
+               ("one typo", {"company_near", "company_near_postcode", "company_prefix"})),
 )
 
 
