@@ -136,6 +136,9 @@ def new_from_name(mention: EntityMention) -> set[bytes]:
         for i, word in enumerate(words) for key in names.name_keys(word)}
     for kind in ("nick_dob", "name_dob_swap"):
         out.update(f"{kind}:{form}{tail}".encode() for form in forms for tail in ("", "|", "|****-**-**"))
+    # The typo kind's name halves: each word whole and with each letter deleted.
+    out.update(f"part_near_dob:part|{tail}{w[:i] + w[i + 1:]}".encode() for w in words
+               for i in range(len(w) + 1) for tail in ("", "|", "****-**-**|"))
     return out
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "postcode_area_town",
     "postcode_district",
     "repair_text",
+    "swapped_date_of_birth",
     "temporary_reference_dob",
     "transliterate",
     "vehicle",
@@ -810,6 +811,32 @@ def date_fields(value: str, order: str = "dmy") -> tuple[int, int, int] | None:
             return year, month, day
         return None
     return None
+
+
+def swapped_date_of_birth(value: str, today: _dt.date | None = None) -> str | None:
+    """ISO date of a date of birth that names no real day as written only because its
+    month is over 12 and reads as a real past date with day and month the other way
+    round (``10/13/1991`` in a day-first file: 1991-10-13, keyed month first), else None.
+
+    Unambiguous: the written order cannot be right, the other is a date. A date naming
+    no day either way (``31/02/1985``) stays an invalid field (:func:`date_fields`)."""
+    text = value.strip() if isinstance(value, str) else ""
+    fields = date_fields(text)
+    if fields is None:
+        return None
+    try:
+        parse_date_of_birth(text, today=today)
+        return None  # a real date as written: nothing to swap
+    except ValidationError:
+        pass
+    year, month, day = fields  # already the other way round when the month was over 12
+    try:
+        found = _dt.date(year, month, day)
+    except ValueError:
+        return None
+    if not _dt.date(1900, 1, 1) <= found <= (today or _dt.date.today()):
+        return None
+    return found.isoformat()
 
 
 def date_of_birth(

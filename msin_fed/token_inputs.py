@@ -16,7 +16,7 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
   swapped given/family names agree), ``name_phon_dob`` (metaphone codes of the words,
   sorted), ``name_init_dob`` (one word plus the initial of another, both ways round),
   ``initials_dob`` (the initials of all words, sorted), ``part_dob`` (each name word
-  alone), ``nick_dob`` (one word read as the canonical name a nickname or short form
+  alone), ``part_near_dob`` (the longest word whole and with each letter deleted), ``nick_dob`` (one word read as the canonical name a nickname or short form
   stands for, :mod:`msin_fed.names`), ``name_dob_swap`` (the name with day and month as
   an unordered pair, for dates whose two readings are both real), and ``name_lsh_dob``: :data:`LSH_BANDS` MinHash/LSH bands, each
   :data:`LSH_ROWS` min-hashes of the name's character bigrams joined with one partial
@@ -94,6 +94,7 @@ KIND_LABELS: dict[str, str] = {
     "name_phon_dob": "name as it sounds and date of birth",
     "name_init_dob": "name and date of birth",
     "part_dob": "part of the name and date of birth",
+    "part_near_dob": "part of the name (one typo apart) and date of birth",
     "initials_dob": "initials and date of birth",
     "name_lsh_dob": "similar name and date of birth",
     "name_postcode": "name and postcode",
@@ -133,6 +134,7 @@ def kind_label(kind: str) -> str:
 _BRIEF = {
     "phone_near": "phone", "nid_near": "national_id", "bank_near": "bank", "phone_home": "phone", "name_dob": "name_init_dob",
     "name_phon_dob": "name_init_dob", "part_dob": "name_init_dob", "initials_dob": "name_init_dob",
+    "part_near_dob": "name_init_dob",
     "name_lsh_dob": "name_init_dob", "name_dob_swap": "name_init_dob", "nick_dob": "name_init_dob",
 }
 
@@ -234,6 +236,11 @@ def _name_parts(mention: EntityMention) -> tuple[tuple[str, ...], tuple[str, ...
     return given, family
 
 
+#: ``part_near_dob`` is made for a longest name word of at least this many letters.
+PART_NEAR_MIN = 5
+#: ... of this many words of that length (alphabetically first).
+PART_NEAR_WORDS = 1
+
 #: At most this many ``nick_dob`` inputs per mention.
 MAX_NICK_INPUTS = 8
 
@@ -286,6 +293,16 @@ def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) ->
     for word in words:
         if len(word) >= 2:
             yield _make("part_dob", word, dob)
+    # The longest word (the first of them alphabetically) whole and with each letter
+    # deleted, with the whole date of birth: a family name one typo off (``Kowalenko``/
+    # ``Kovalenko``, ``Wsniewski``/``Wisniewski``) beside an initial, a one-word name or
+    # a nickname still agrees on a word. One word, to keep the count down (a deletion
+    # neighbourhood costs the word's length): the longest is most often the family name,
+    # and a typo is likelier in a long word.
+    longest = max((len(w) for w in words), default=0)
+    if longest >= PART_NEAR_MIN:
+        for word in sorted(w for w in words if len(w) == longest)[:PART_NEAR_WORDS]:
+            yield from _near("part_near_dob", "part", dob + "|", word)
     if len(words) >= 2:
         # The initials of all name words, sorted, with the date of birth: survives a
         # typo anywhere after the first letter of every word.
@@ -295,6 +312,15 @@ def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) ->
         # Unordered: "initial of one | the other whole", both ways round.
         yield _make("name_init_dob", g[0], f, dob)
         yield _make("name_init_dob", f[0], g, dob)
+
+
+def _swapped_dob(mention: EntityMention) -> str:
+    """The date of birth of a mention whose date names no real day only because day and
+    month were keyed the other way round (``10/13/1991`` at a day-first member): one
+    record keyed month first among day-first ones, which the member's inferred order
+    cannot read. Else ``""``."""
+    loose = next((f for f in mention.invalid_fields if f.column == "date_of_birth"), None)
+    return (normalize.swapped_date_of_birth(loose.value) or "") if loose is not None else ""
 
 
 def _phone(value: str, region: str) -> str:
@@ -795,7 +821,7 @@ def inputs_for_mention(mention: EntityMention, towns_of: Mapping[str, str] | Non
     dob = (
         normalize.date_of_birth(mention.date_of_birth.value)
         if mention.date_of_birth is not None
-        else ""
+        else _swapped_dob(mention)
     )
     given, family = _name_parts(mention)
     pcode = ""

@@ -390,6 +390,7 @@ def score_pairs(
             else:
                 n = counts[value] = entity_count(value, kind, group, tokens, member=member)
             shared.append((kind, n))
+        shared = _part_near(shared, ta, tb)
         partial = _partial_name(ta, tb, shared)
         if partial:
             # Two names of three words agreeing on two of them (one form) with one birthday:
@@ -398,6 +399,11 @@ def score_pairs(
             # give all three and one differs, so the form is no whole-name agreement; nor is
             # the birthday at one house or phone evidence of one person (twins share both).
             shared = [(k, n) for k, n in shared if k != "name_dob" and k not in _DOB_PLACE]
+        if not partial and _one_word_name(ta, tb, shared):
+            # One record's name is one word, and the other's name holds it (or holds it one
+            # typo off) with the same date of birth: the whole of that name agrees, not
+            # one word of two that differ elsewhere (``Szabó`` / ``László Szabó``).
+            shared.append(("name_init_dob", min(n for k, n in shared if k in _PART_KINDS)))
         if any(k == "company_postcode" and n == 1 for k, n in shared):
             shared = _postcode_among_companies(shared, ta, tb, tokens, holders)
         prefix = _name_prefix(ta, tb, shared)
@@ -500,14 +506,52 @@ def _postcode_among_companies(
     return [(k, max(n, most)) if k == "company_postcode" else (k, n) for k, n in shared]
 
 
+#: ``part_near_dob`` tokens two records of one word one typo apart share at most (a
+#: substitution or a deletion one, an adjacent transposition two); the same word shares
+#: all of them (its length + 1, at least 5), which ``part_dob`` counts already.
+_PART_NEAR_TYPO = 2
+#: One name word with the date of birth, exactly or one typo off.
+_PART_KINDS = frozenset({"part_dob", "part_near_dob"})
+#: What :func:`_other_third_word` reads besides the whole-name kinds.
+_TYPO_KINDS = frozenset({"name_dob", "part_dob", "part_near_dob"})
+
+
+def _part_near(shared: list[tuple[str, int]], a: Held, b: Held) -> list[tuple[str, int]]:
+    """``shared`` without its ``part_near_dob`` tokens unless they say "the longest word
+    one typo off, and every other word of the shorter name agrees".
+
+    More than a typo leaves is the word itself (``part_dob`` counts it). And a name word
+    left unexplained (fewer words agreeing exactly, ``part_dob``, than the shorter name
+    has besides the one off) is another name near it: ``Jan Kowalski`` / ``Anna
+    Kowalska``, twins born the same day, or ``Nguyen Van Hung`` / ``Ngyuen Van Nam``. An
+    initial gives no ``part_dob``, so ``D. Kowalenko`` / ``Dmytro Kovalenko`` agree."""
+    near = sum(1 for k, _n in shared if k == "part_near_dob")
+    if not near:
+        return shared
+    words = min(sum(1 for k in h.values() if k == "part_dob") for h in (a, b))
+    if near > _PART_NEAR_TYPO or sum(1 for k, _n in shared if k == "part_dob") + 1 < words:
+        return [(k, n) for k, n in shared if k != "part_near_dob"]
+    return shared
+
+
+def _one_word_name(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool:
+    """One record names a person by one word (one ``part_dob`` token and no
+    ``initials_dob``, which two words give), the pair shares it with the date of birth
+    (exactly or one typo off) and nothing reads the names as agreeing more already."""
+    kinds = {k for k, _n in shared}
+    if not kinds & _PART_KINDS or kinds & {"name_dob", "nick_dob", "name_init_dob"}:
+        return False
+    return any(sum(1 for k in h.values() if k == "part_dob") == 1 and "initials_dob" not in h.values() for h in (a, b))
+
+
 def _partial_name(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool:
     """Both records name a person of three words (four ``name_dob`` tokens: the whole
     name and each two of its words) with one date of birth and share exactly one of them:
     two of their words agree and the third differs. Had either dropped a word, its one
     ``name_dob`` token would be the other's form; had both the same words, all four agree."""
     agreed = sum(1 for k, _n in shared if k == "name_dob")
-    if agreed != 1:
-        return False
+    if agreed != 1 or 0 < sum(1 for k, _n in shared if k == "part_near_dob") <= _PART_NEAR_TYPO:
+        return False  # ... or the third word is the longest and one typo off
     return all(sum(1 for k in h.values() if k == "name_dob") == _THREE_WORD_FORMS for h in (a, b))
 
 
@@ -630,7 +674,7 @@ def _other_third_word(a: Held, b: Held) -> bool:
     on nothing that reads the whole name another way (:func:`_partial_name`): twins, or
     countrymen of one family and middle name born the same day. A mention that dropped
     the middle word may match either; it must not join the two."""
-    shared = [(k, 1) for v, k in a.items() if k in _WHOLE_NAME_FUZZY or k == "name_dob" if v in b]
+    shared = _part_near([(k, 1) for v, k in a.items() if k in _WHOLE_NAME_FUZZY or k in _TYPO_KINDS if v in b], a, b)
     return _partial_name(a, b, shared) and not any(k in _WHOLE_NAME_FUZZY for k, _n in shared)
 
 

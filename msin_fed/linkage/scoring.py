@@ -104,7 +104,7 @@ IDENTITY_KINDS: frozenset[str] = ISSUED_KINDS | SITE_KINDS | COMPANY_KINDS
 #: Person kinds of name and date of birth (a record holding one has both).
 NAME_DOB_KINDS: frozenset[str] = frozenset(
     {"name_dob", "name_phon_dob", "name_init_dob", "part_dob", "initials_dob", "name_lsh_dob",
-     "nick_dob", "name_dob_swap"}
+     "nick_dob", "name_dob_swap", "part_near_dob"}
 )
 #: Person kinds of a name with something other than the date of birth.
 NAME_OTHER_KINDS: frozenset[str] = frozenset({"name_postcode", "phon_postcode", "name_phone_near"})
@@ -123,6 +123,7 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "name_init_dob",  # one word of the name + the initial of another + date of birth
         "initials_dob",  # initials of all name words, sorted, + date of birth
         "part_dob",  # one name word + date of birth (a given or family name changed)
+        "part_near_dob",  # the longest name word whole / with one letter deleted + date of birth
         "dob_postcode",  # date of birth + postcode
         "name_postcode",  # every folded name word, sorted, + postcode
         "address",  # folded street address + postcode (or locality)
@@ -381,6 +382,7 @@ DEFAULT_MODEL = ScoringModel(
         "name_phon_dob": 3.0,
         "name_init_dob": 3.0,
         "part_dob": 5.0,
+        "part_near_dob": 5.0,
         "initials_dob": 2.0,
         "name_postcode": 8.0,
         "dob_postcode": 4.5,
@@ -429,6 +431,7 @@ DEFAULT_MODEL = ScoringModel(
     caps={
         "name_lsh_dob": 5.0,
         "part_dob": 6.0,
+        "part_near_dob": 5.0,
         "name_init_dob": 3.0,
         "nid_near": 7.0,
         "phone_near": 6.0,

@@ -113,6 +113,9 @@ def _from_name_alone(given: str, family: str) -> list[bytes]:
         for i, word in enumerate(words) for key in names.name_keys(word)}
     out.extend(f"{kind}:{form}{tail}".encode() for kind in ("nick_dob", "name_dob_swap")
                for form in sorted(forms) for tail in ("", "|", "|****-**-**"))
+    # The name halves of the typo kind: each word whole and with each letter deleted.
+    out.extend(f"part_near_dob:part|{tail}{w[:i] + w[i + 1:]}".encode() for w in words for i in range(len(w) + 1)
+               for tail in ("", "|"))
     # The name halves of the kinds that bind the whole name (or two of its three words)
     # to a phone or a street address, with the other half empty or a bare separator.
     whole_forms = {" ".join(sorted(set(words)))} | (

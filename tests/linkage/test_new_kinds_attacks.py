@@ -424,3 +424,27 @@ def test_a_name_is_bound_only_to_a_street_of_its_own(street: str, bound: bool) -
     kinds = {i.kind for i in inputs_for_mention(mention)}
     assert ("name_address" in kinds) is bound and ("dob_address" in kinds) is bound
     assert "address" in kinds  # the address itself is still matched on
+
+
+def test_the_typo_kind_of_a_name_word_is_of_the_word_and_the_whole_date(network: Network) -> None:
+    """``part_near_dob`` (the longest name word whole and with each letter deleted, with
+    the date of birth): every word in the data and each of its deletions with the date
+    left out, and every date of birth with the word left out, hit nothing. Knowing a
+    person's date of birth, the sweep costs one evaluation per dictionary word, as
+    ``part_dob`` always did: *N* x ~36,500 dates for the whole network (section 6)."""
+    mentions, held = network
+    ms = [m for _r, m in mentions]
+    words = sorted({w for m in ms if m.name is not None for w in _folded_name(m.name.given, m.name.family).split()})
+    variants = sorted({w[:i] + w[i + 1:] for w in words for i in range(len(w))} | set(words))
+    dates = sorted({normalize.date_of_birth(m.date_of_birth.value) for m in ms if m.date_of_birth is not None})
+    assert len(words) > 100 and len(dates) > 50
+    guesses = [f"part_near_dob:part|{tail}{v}".encode() for v in variants for tail in ("", "|", "****-**-**|")]
+    guesses += [f"part_near_dob:part|{d}{tail}".encode() for d in dates for tail in ("", "|")]
+    assert "part_near_dob" in {i.kind for m in ms for i in inputs_for_mention(m)}
+    assert _hits(guesses, held) == Counter()
+    # The control: a date of birth known, the dictionary's words find the records of it.
+    target = next(m for m in ms if m.date_of_birth is not None and m.name is not None
+                  and any(i.kind == "part_near_dob" for i in inputs_for_mention(m)))
+    dob = normalize.date_of_birth(target.date_of_birth.value)  # type: ignore[union-attr]
+    found = _hits([f"part_near_dob:part|{dob}|{w}".encode() for w in words], held)
+    assert found and len(words) < 2_000
