@@ -180,6 +180,7 @@ def fitted_model_column(result: Fit) -> dict[tuple[str, str], str]:
     for c in COMPARISONS:
         kind_of = {n: max(k, key=lambda x: params.weights.get(x, 0.0)) for n, k in c.levels}
         several = dict(c.several)
+        many = dict(c.many)
         disagree = params.disagreement.get(counted.get(c.name, ""), None)
         out[(c.name, "disagree")] = f"{-disagree:.1f}" if disagree is not None else "0 (prior)"
         for level, _kinds in c.levels:
@@ -187,6 +188,8 @@ def fitted_model_column(result: Fit) -> dict[tuple[str, str], str]:
             base = params.weights.get(kind_of[c.base_of(level)], 0.0)
             if level in several:
                 out[(c.name, level)] = f"{params.several.get(kind, 0.0):.1f}"
+            elif level in many:
+                out[(c.name, level)] = f"{params.many.get(kind, 0.0):.1f}"
             elif (c.name, level) in fitted.CONDITIONAL_LEVELS:
                 out[(c.name, level)] = f"{base - conditional[(c.name, fitted.CONDITIONAL_LEVELS[(c.name, level)])]:.1f}"
             elif level in dict(c.differ):

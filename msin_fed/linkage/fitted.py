@@ -236,7 +236,11 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
     the entity-count reading of Splink's term-frequency adjustment); a comparison that
     disagrees subtracts its fitted disagree weight (:data:`DISAGREEMENTS`); a conditional
     level subtracts the exact level's weight less its own
-    (:data:`CONDITIONAL_DISAGREEMENTS`, :data:`CONDITIONAL_LEVELS`); the threshold is the
+    (:data:`CONDITIONAL_DISAGREEMENTS`, :data:`CONDITIONAL_LEVELS`), all of it when no
+    random pair reached the level (its ``u`` is the floor, so the fit cannot tell it
+    from the level it qualifies: a name and postcode of namesakes of one house with
+    other dates of birth); the kinds of :data:`WEAK_KINDS` weigh at most
+    :data:`WEAK_SHARE` of the threshold (a prior); the threshold is the
     fitted ``log2((1 - lambda) / lambda)`` of person pairs. Site and company pairs have a
     prior of their own (few entities, known many times): the model keeps one threshold,
     so the levels of the comparisons only site or company pairs hold carry the
@@ -286,7 +290,16 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
             if level in differ:
                 cond = CONDITIONAL_LEVELS.get((c.name, level))
                 if cond is not None:
-                    delta = weight_of(c.base_of(level)) - weight_of(level)
+                    # A level no random pair reached has u at the floor: the fit cannot
+                    # tell it from its base (namesakes of one house sit in the same
+                    # blocks as one person), so it is no evidence (a prior).
+                    floor = min(u for (cn, _lv), (_m, u, _w) in fitted.levels.items() if cn == c.name)
+                    unreached = fitted.levels.get((c.name, level), missing)[1] <= floor * 1.001
+                    base_kinds = c.kinds_of(c.base_of(level))
+                    cap = weak_cap if base_kinds and base_kinds <= WEAK_KINDS else math.inf
+                    # Never more than the base kinds weigh in the model (a capped weak kind).
+                    delta = min(weight_of(c.base_of(level)) - (0.0 if unreached else weight_of(level)),
+                                min(weight_of(c.base_of(level)), cap))
                     conditional.append((c.name, cond, round(max(delta, 0.0), 2)))
                     conditional_on[(c.name, cond)] = c.kinds_of(c.base_of(level))
                 continue
@@ -308,6 +321,14 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
     for _g, cond, _w in conditional:
         for kind in cond:
             disagreement.setdefault(kind, 0.0)
+    # The name with its date: the person's disagree weight, read by core's two rules for
+    # names that otherwise agree (a three-word name differing in a whole word; one
+    # whole name at one house or phone with other birthdays: twins, a father and son),
+    # which the fit cannot tell from one person (they sit in the same blocks). Any
+    # agreement waives it in the model's own sum, where the person's disagree level
+    # already counts.
+    disagreement["name_dob"] = round(max(-level_weight("person", "disagree"), 0.0), 2)
     waived = {k: tuple(g for g in gs if g in groups.values()) for k, gs in WAIVED_BY.items()}
+    waived["name_dob"] = tuple(sorted(set(groups.values())))
     return ModelParameters(weights, disagreement, groups, round(threshold, 2), tuple(conditional), waived, several,
                            conditional_on, many)

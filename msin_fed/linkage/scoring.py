@@ -468,8 +468,8 @@ def fitted_model() -> ScoringModel:
     fit of the tuning data shipped in ``fitted_weights.json``, scoring a pair as the fit
     does (:func:`msin_fed.linkage.fitted.model_parameters` states the rules that are
     priors, not fitted numbers). Measured beside :data:`DEFAULT_MODEL` (``bench/linkage.py
-    --model fitted``), not the default: less precise on the held-out set, see
-    docs/linkage.md."""
+    --model fitted``), not the default: behind it on the synthetic test split and the
+    held-out set, see docs/linkage.md."""
     from msin_fed.linkage import fitted
 
     p = fitted.model_parameters(fitted.load())
