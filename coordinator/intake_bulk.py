@@ -48,6 +48,11 @@ __all__ = ["NarrativeVerifier", "check_in_bulk"]
 
 _KINDS = token_kinds()
 _BANDS = frozenset(VICTIM_BANDS)
+_GRADE_PARTS = operator.attrgetter("source", "assessment", "handling")
+_FIELDS = operator.attrgetter(
+    "record_id", "member_id", "narrative", "region", "sector", "exploitation_type", "indicators", "month",
+    "victims_band", "grade", "tlp", "time_sensitive",
+)  # fmt: skip
 
 #: The canonical head of a token of each known kind: field 1 (the kind), then field 2's
 #: tag and length (a 64-byte value).
@@ -159,36 +164,36 @@ def check_in_bulk(
 def _record_rows(msgs: list[Any], member_id: str, epoch: int, counts: list[int]) -> list[tuple[Any, ...]] | None:
     """The records' rows (:func:`.store.codec.record_values` order), or None when a field
     of one may not pass ``SharedRecord``'s checks."""
-    record_ids = [m.record_id for m in msgs]
-    if not all(map(ID_PATTERN.fullmatch, record_ids)) or {m.member_id for m in msgs} - {member_id}:
+    if not msgs:
+        return []
+    # Every field of every record in one C-level pass, then as columns.
+    (
+        record_ids, member_ids, narratives, regions, sectors, types, listed, months, bands, grade_msgs, tlp_values,
+        sensitive,
+    ) = map(list, zip(*map(_FIELDS, msgs), strict=True))  # fmt: skip
+    if not all(map(ID_PATTERN.fullmatch, record_ids)) or set(member_ids) - {member_id}:
         return None
-    narratives = [m.narrative for m in msgs]
-    if max(map(len, narratives), default=0) > MAX_NARRATIVE or "\x00" in "".join(narratives):
+    if max(map(len, narratives)) > MAX_NARRATIVE or "\x00" in "".join(narratives):
         return None
-    months = [m.month for m in msgs]
-    bands = [m.victims_band or "unknown" for m in msgs]
+    bands = [b or "unknown" for b in bands]
     if not set(bands) <= _BANDS or not all(map(MONTH_PATTERN.fullmatch, set(months))):
         return None
-    listed = [m.indicators for m in msgs]
     try:  # each distinct value parsed once, as the record-at-a-time check parses it
-        regions = _parsed(Region, "region", [m.region for m in msgs])
-        sectors = _parsed(Sector, "sector", [m.sector for m in msgs])
-        types = _parsed(ExploitationType, "exploitation_type", [m.exploitation_type for m in msgs])
+        regions = _parsed(Region, "region", regions)
+        sectors = _parsed(Sector, "sector", sectors)
+        types = _parsed(ExploitationType, "exploitation_type", types)
         codes = {i: Indicator.parse(i, "indicators").value for i in set(itertools.chain.from_iterable(listed))}
-    except MsinError:
-        return None
-    indicators = [",".join(map(codes.__getitem__, i)) for i in listed]
-    try:
-        grades = _grades([m.grade for m in msgs])
-        tlps = _tlps([m.tlp for m in msgs])
+        grades = _grades(grade_msgs)
+        tlps = _tlps(tlp_values)
         shared_at = [m.shared_at.ToDatetime(_dt.UTC) if m.HasField("shared_at") else None for m in msgs]
     except (MsinError, ValueError, OverflowError):
         return None
+    indicators = [",".join(map(codes.__getitem__, i)) for i in listed]
     epochs = [epoch if n else None for n in counts]
     return list(
         zip(
             record_ids, [member_id] * len(msgs), narratives, regions, sectors, types, indicators, months, bands,
-            grades, tlps, [m.time_sensitive for m in msgs], epochs, shared_at, strict=True,
+            grades, tlps, sensitive, epochs, shared_at, strict=True,
         )
     )  # fmt: skip
 
@@ -201,7 +206,7 @@ def _parsed(vocab: Any, name: str, column: list[str]) -> list[str]:
 
 def _grades(grades: list[Any]) -> list[str]:
     """Each grade's stored form; raises ValidationError for one that is not valid."""
-    parts = [(g.source, g.assessment, g.handling) for g in grades]
+    parts = list(map(_GRADE_PARTS, grades))
     table: dict[tuple[int, int, int], str] = {}
     for key, msg in zip(parts, grades, strict=True):
         if key not in table:
