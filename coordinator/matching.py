@@ -290,9 +290,9 @@ class MatchEngine:
             sifted = self._sift(rows, None)
             sifted.wanted[:] = True
         wanted = sifted.distinct[sifted.wanted]
-        if not len(wanted):
-            return
         most = self.model.max_frequency + 1
+        if len(wanted) * (most * (most - 1) // 2) <= self.max_batch_pairs:
+            return  # even every key held by the most holders counted is under it: no query
         bound = 0
         kept: set[int] = set()
         for key, per_member in P.member_counts(conn, wanted.tolist()).items():
@@ -303,11 +303,12 @@ class MatchEngine:
         if bound <= self.max_batch_pairs:
             return  # every batch together is under the budget
         lookup = {row.value: row.key for row in sifted.rows if row.key in kept}
-        groups = list(self._shared_holders(conn, lookup, most).values())
-        for i, ids in enumerate(batches):
-            pairs = len(candidate_pairs(held for held in groups if not ids.isdisjoint(held)))
-            if pairs > self.max_batch_pairs:
-                raise MatchBudgetExceeded(i, pairs, self.max_batch_pairs)
+        with kept_busy(conn):  # counting many pairs may outlast the idle limit
+            groups = list(self._shared_holders(conn, lookup, most).values())
+            for i, ids in enumerate(batches):
+                pairs = len(candidate_pairs(held for held in groups if not ids.isdisjoint(held)))
+                if pairs > self.max_batch_pairs:
+                    raise MatchBudgetExceeded(i, pairs, self.max_batch_pairs)
 
     def match_rows(
         self, conn: Connection, by_record: Mapping[str, RecordTokens], batches: Sequence[AbstractSet[str]] = ()
