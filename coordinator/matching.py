@@ -95,8 +95,8 @@ _KEY = attrgetter("key")
 #: match step runs under the write lock, so this bounds how long one batch can hold every
 #: other member's intake: a hostile batch of records each holding many tokens that many
 #: stored records share would otherwise keep it for seconds. Ordinary intake gives a
-#: batch of 500 records tens of pairs; 40 records held together by 40 shared tokens,
-#: 32,000.
+#: batch of 500 records tens of pairs; the dense 400-record batch of test_attack_scale's
+#: idle-limit test (every token held by 38 records of two members), 83,288.
 MAX_BATCH_PAIRS = 100_000
 
 
