@@ -10,11 +10,11 @@ the ``records`` row and the token rows, plain tuples and bytes that cross a proc
 boundary cheaply and go to the database as they are.
 
 Why worker processes: the store's writes and matching run in one writer (SQLite has one),
-and CPython runs one thread of Python at a time. With verification on, checking is most
-of intake's Python work, so :class:`IntakeWorkers` moves it to other processes; the
-writer stores one batch while workers check the next ones. Without it the checks cost
-less than the round trip (the checked rows are unpickled in the server), so by default
-no workers run and the server's threads check. The server looks up which submission ids
+and CPython runs one thread of Python at a time. With verification on, the residue scan
+is most of intake's Python work, so :class:`IntakeWorkers` runs it in other processes,
+on the narratives only (the other checks cost less than pickling their rows back); the
+writer stores one batch while workers verify the next ones. Without verification no
+workers run by default and the server's threads check. The server looks up which submission ids
 are stored already (one indexed read) and checks or hands over the rest of the batch.
 With ``intake_workers = 0`` everything runs in the server's process (tests, one-core hosts).
 """

@@ -94,8 +94,8 @@ REMOVED = "removed"
 #: match step runs under the write lock, so this bounds how long one batch can hold every
 #: other member's intake: a hostile batch of records each holding many tokens that many
 #: stored records share would otherwise keep it for seconds. Ordinary intake gives a
-#: batch of 500 records tens of pairs; 40 records held together by 40 shared tokens,
-#: 32,000.
+#: batch of 500 records tens of pairs; the dense 400-record batch of test_attack_scale's
+#: idle-limit test (every token held by 38 records of two members), 83,288.
 MAX_BATCH_PAIRS = 100_000
 #: The most tokens shared within its candidate pairs one batch may give the match step to
 #: weigh (a pair's scoring weighs every token its two records share). Without it the pair
@@ -317,9 +317,11 @@ class MatchEngine:
             sifted = self._sift(cols, None)
             sifted.wanted[:] = True
         wanted = sifted.distinct[sifted.wanted]
-        if not len(wanted):
-            return
         most = self.model.max_frequency + 1
+        if len(wanted) * (most * (most - 1) // 2) <= self.max_batch_pairs:
+            # Even every key held by the most holders counted is under it: no query. (Its
+            # pairs may still share many tokens each: bounded under the lock, before scoring.)
+            return
         bound = 0
         kept: set[int] = set()
         for key, per_member in P.member_counts(conn, wanted.tolist()).items():

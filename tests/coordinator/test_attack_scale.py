@@ -635,7 +635,7 @@ def test_holders_committed_after_the_budget_check_are_bounded_under_the_lock(sto
     # The check before the lock counts the holders committed then; holders committed
     # between it and the lock (another process's batch) are counted again under the lock,
     # before any pair is scored: the batch is refused, and rolled back whole.
-    url = require_postgres()
+    require_postgres()
     hostile_engine = MatchEngine(stores[0], max_batch_pairs=2_000)
     other_engine = MatchEngine(stores[1], max_batch_pairs=2_000)
     hostile = {"m-0": prepare_tokens("m-0", "mallory", [tok("phone", f"late{j}") for j in range(40)], 1)}
