@@ -98,6 +98,9 @@ _WHOLE_NAME_FUZZY = _DOCUMENTS | {"name_phon_dob", "nick_dob", "name_dob_swap", 
                                   "phon_postcode"}
 #: The whole name with a place or phone (``ScoringModel.groups``' ``name_contact``).
 _NAME_AT_PLACE = frozenset({"name_postcode", "phon_postcode", "name_phone", "name_address"})
+#: A site's postcode agreeing (up to one character), and its locality.
+_SITE_POSTCODE = frozenset({"site_postcode", "site_near", "site_near_postcode"})
+_SITE_LOCALITY = frozenset({"site_locality", "site_near_locality"})
 #: Company kinds of a name one typo off or cut short: the two records scored start as
 #: one company (:func:`_companies`' ``pair``), as their names' own tokens differ.
 _PAIR_SEEDED = frozenset({"company_near", "company_near_postcode", "company_prefix"})
@@ -125,13 +128,16 @@ def _shares(a: Held, b: Held, kinds: Collection[str], besides: bytes) -> bool:
 def _contradict(kind: str, a: Held, b: Held, ka: frozenset[str], kb: frozenset[str]) -> bool:
     """Whether two holders of one identity token say they are different entities."""
     if kind in SITE_KINDS:
-        postcode = _shares(a, b, {"site_postcode", "site_near", "site_near_postcode"}, b"")
-        if "site_postcode" in ka and "site_postcode" in kb and not postcode:
+        both = ka & kb
+        if not both & {"site_postcode", "site_locality"}:
+            return False
+        postcode = _shares(a, b, _SITE_POSTCODE, b"")
+        if "site_postcode" in both and not postcode:
             return True
         # Two localities: another town, unless the postcode agrees (up to one character):
         # a postcode alone gives its area's town, which need not be the one written.
-        return ("site_locality" in ka and "site_locality" in kb and not postcode
-                and not _shares(a, b, {"site_locality", "site_near_locality"}, b""))
+        return ("site_locality" in both and not postcode
+                and not _shares(a, b, _SITE_LOCALITY, b""))
     if kind in COMPANY_KINDS:  # only other numbers (entity_count groups companies itself)
         return "company_number" in ka and "company_number" in kb and not _shares(a, b, {"company_number"}, b"")
     if ka & kb & NAME_DOB_KINDS and not _shares(a, b, NAME_DOB_KINDS, b""):
