@@ -291,7 +291,8 @@ class ScoringModel:
             return max(weight - 2.0 * math.log2(frequency), 0.0)
         if frequency > 3:
             weight *= 1.0 - math.log2(frequency / 3) / math.log2(self.max_frequency / 3)
-            weight = min(weight, self.many.get(kind, math.inf))
+            if self.many:  # (the default model has none: no cost on its hot path)
+                weight = min(weight, self.many.get(kind, math.inf))
         return max(weight, 0.0)
 
     def pair_score(
