@@ -17,8 +17,9 @@ Prints, per figure, the median of ``--repeat`` runs:
    verifier passes, redacted before timing. Requests are built and signed before timing.
    With each, the CPU seconds per record of the coordinator processes (their intake
    workers included), of the database server and of the client. ``--compare-python PY``
-   also runs unverified intake with coordinators started by another interpreter (another
-   checkout's venv: the build before a change), interleaved in the same runs;
+   also runs intake (verified unless ``--no-verify-run``, and unverified) with coordinators
+   started by another interpreter (another checkout's venv: the build before a change),
+   interleaved in the same runs;
 2. the raw insert rate of the same rows into the same schema in the same run (records,
    submission ids, token rows in key order and packed tokens): COPY on PostgreSQL (text
    and binary, the faster counts; binary encoded as intake encodes it), the store's own
@@ -621,7 +622,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--narratives", type=int, default=300, help="held-out corpus reports to redact for intake")
     parser.add_argument("--no-verify-run", action="store_true", help="skip the verifier-on intake runs")
     parser.add_argument(
-        "--compare-python", help="also run unverified intake with coordinators of this interpreter (another build)"
+        "--compare-python", help="also run intake with coordinators of this interpreter (another build)"
     )
     args = parser.parse_args(argv)
 
@@ -665,6 +666,8 @@ def _intake(args: argparse.Namespace, root: Path, dbs: Databases) -> None:
             variants.append(("verifier on " + over, True, sys.executable, mode))
         variants.append(("verifier off" + over, False, sys.executable, mode))
     if args.compare_python:
+        if not args.no_verify_run:
+            variants.append(("verifier on, --compare-python build", True, args.compare_python, modes[-1]))
         variants.append(("verifier off, --compare-python build", False, args.compare_python, modes[-1]))
     for n_proc in args.processes:
         results: dict[str, list[Intake]] = {label: [] for label, _v, _p, _m in variants}

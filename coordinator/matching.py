@@ -46,6 +46,7 @@ import functools
 import uuid
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -57,7 +58,9 @@ from sqlalchemy.engine import Connection
 from msin_fed.linkage.core import candidate_pairs, cluster_records, score_pairs
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 from msin_fed.model import Token
+from msin_fed.model.shared import MAX_TOKENS
 
+from .fairness import Busy
 from .seen_keys import SeenKeys, StoredKeys
 from .store import ClusterInfo, SharedStore, pack_tokens, token_key
 from .store import postings as P
@@ -65,7 +68,17 @@ from .store.engine import hold_write_lock, kept_busy
 from .store.postings import HeldTokens, TokenRow
 from .token_columns import TokenColumns
 
-__all__ = ["Entry", "MatchChange", "MatchEngine", "MatchView", "RecordTokens", "TokenRow", "prepare_tokens"]
+__all__ = [
+    "MAX_BATCH_PAIRS",
+    "Entry",
+    "MatchBudgetExceeded",
+    "MatchChange",
+    "MatchEngine",
+    "MatchView",
+    "RecordTokens",
+    "TokenRow",
+    "prepare_tokens",
+]
 
 TokenLike = Token | tuple[str, bytes]
 Entry = tuple[str, str, Iterable[TokenLike]]
@@ -75,6 +88,47 @@ NEW = "new"
 UPDATED = "updated"
 REMOVED = "removed"
 
+
+#: The most candidate pairs one batch may give the match step to score (the pairs of the
+#: holders of every token its records share, since each such token's pairs rescore). The
+#: match step runs under the write lock, so this bounds how long one batch can hold every
+#: other member's intake: a hostile batch of records each holding many tokens that many
+#: stored records share would otherwise keep it for seconds. Ordinary intake gives a
+#: batch of 500 records tens of pairs; the dense 400-record batch of test_attack_scale's
+#: idle-limit test (every token held by 38 records of two members), 83,288.
+MAX_BATCH_PAIRS = 100_000
+#: The most tokens shared within its candidate pairs one batch may give the match step to
+#: weigh (a pair's scoring weighs every token its two records share). Without it the pair
+#: budget bounds the pairs, not their work: stored records sharing 150 common tokens made
+#: each of 91,520 pairs (under the pair budget) weigh 151, and one record held the write
+#: lock 61 s on the 2-core machine. Ordinary pairs share a few to a few dozen tokens.
+MAX_BATCH_AGREEMENTS = 1_000_000
+_PAIRS = "candidate pairs to score"
+_AGREEMENTS = "tokens shared within its candidate pairs to weigh"
+
+
+class MatchBudgetExceeded(Busy):
+    """A batch would give the match step more candidate pairs than :data:`MAX_BATCH_PAIRS`
+    or more shared tokens to weigh than :data:`MAX_BATCH_AGREEMENTS` (RESOURCE_EXHAUSTED,
+    naming ``submissions``); nothing of it is stored. ``batch``: its position among the
+    batches matched together."""
+
+    def __init__(self, batch: int, pairs: int, budget: int, what: str = _PAIRS) -> None:
+        self.batch = batch
+        super().__init__(
+            f"submissions: the records share tokens with too many stored records for one batch "
+            f"({pairs} {what}, at most {budget}): send fewer records per batch"
+        )
+
+
+#: A candidates' records' tokens (record -> value -> kind) and members (record -> member).
+_Held = tuple[dict[str, dict[bytes, str]], dict[str, str]]
+
+
+def _shared_counts(pairs: Iterable[tuple[str, str]], held: Mapping[str, Mapping[bytes, str]]) -> dict[tuple[str, str], int]:
+    """Each pair's number of shared tokens: what scoring it weighs."""
+    empty: Mapping[bytes, str] = {}
+    return {(a, b): len(held.get(a, empty).keys() & held.get(b, empty).keys()) for a, b in pairs}
 
 
 class RecordTokens(NamedTuple):
@@ -173,9 +227,15 @@ class MatchEngine:
         epoch: int = 1,
         *,
         single_writer: bool = False,
+        max_batch_pairs: int = MAX_BATCH_PAIRS,
+        max_batch_agreements: int = MAX_BATCH_AGREEMENTS,
     ) -> None:
         self.store = store
         self.model = model
+        #: See :data:`MAX_BATCH_PAIRS` and :data:`MAX_BATCH_AGREEMENTS` (checked by
+        #: :meth:`check_budget` and :meth:`match_rows`).
+        self.max_batch_pairs = max_batch_pairs
+        self.max_batch_agreements = max_batch_agreements
         #: Epoch recorded for ``(kind, value)`` tokens given without one.
         self.epoch = epoch
         # Remember which keys are stored and skip looking up the ones never stored: on
@@ -206,6 +266,7 @@ class MatchEngine:
         (the coordinator's intake)."""
         with self._tx(conn) as c:
             self.stage_rows(c, by_record)
+            self.check_budget(c, by_record, [_columns(by_record).record_set()])
             return self.match_rows(c, by_record)
 
     def stage_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens] | TokenColumns) -> None:
@@ -234,14 +295,72 @@ class MatchEngine:
             self._stored_keys.catch_up(conn)
             SharedStore.tx_state(conn)[self] = self._sift(cols, self._stored_keys.seen, order)
 
-    def match_rows(self, conn: Connection, by_record: Mapping[str, RecordTokens] | TokenColumns) -> list[MatchChange]:
+    def check_budget(
+        self, conn: Connection, by_record: Mapping[str, RecordTokens] | TokenColumns, batches: Sequence[AbstractSet[str]]
+    ) -> None:
+        """Before the write lock, after :meth:`stage_rows`: refuse (MatchBudgetExceeded,
+        naming the first) a batch to which the rows committed so far would give the match
+        step more than ``max_batch_pairs`` candidate pairs to score.
+
+        ``batches``: the record ids of each batch matched together. First an upper bound
+        from one indexed count (no lock): for each distinct key the batch holds, the pairs
+        of different members among its 2 to ``max_frequency + 1`` holders (the match step
+        rescores every pair of such a token). Only over the budget are the holders read
+        and the candidate pairs counted exactly, as the match step will. Only keys the
+        filter says may be stored, or two rows of the batch share, are counted. Rows
+        committed between this and the lock are bounded again under it
+        (:meth:`match_rows`).
+        """
+        cols = _columns(by_record)
+        sifted: _Sifted | None = SharedStore.tx_state(conn).get(self)
+        if sifted is None or len(sifted.order) != len(cols.values):
+            sifted = self._sift(cols, None)
+            sifted.wanted[:] = True
+        wanted = sifted.distinct[sifted.wanted]
+        most = self.model.max_frequency + 1
+        if len(wanted) * (most * (most - 1) // 2) <= self.max_batch_pairs:
+            # Even every key held by the most holders counted is under it: no query. (Its
+            # pairs may still share many tokens each: bounded under the lock, before scoring.)
+            return
+        bound = 0
+        kept: set[int] = set()
+        for key, per_member in P.member_counts(conn, wanted.tolist()).items():
+            n = sum(per_member)
+            if 2 <= n <= most:
+                kept.add(key)
+                bound += (n * n - sum(m * m for m in per_member)) // 2
+        if bound <= self.max_batch_pairs and bound * MAX_TOKENS <= self.max_batch_agreements:
+            return  # every batch together is under both budgets, however many tokens pairs share
+        at = sifted.order[np.isin(sifted.keys, np.fromiter(kept, dtype=np.int64, count=len(kept)))]
+        lookup = {cols.values[i]: k for i, k in zip(at.tolist(), cols.keys[at].tolist(), strict=True)}
+        # Counting can outlast the session's idle limit (a large honest batch): keep it busy.
+        with kept_busy(conn):
+            groups = list(self._shared_holders(conn, lookup, most).values())
+            for i, ids in enumerate(batches):
+                pairs = candidate_pairs(held for held in groups if not ids.isdisjoint(held))
+                if len(pairs) > self.max_batch_pairs:
+                    raise MatchBudgetExceeded(i, len(pairs), self.max_batch_pairs)
+                if len(pairs) * MAX_TOKENS > self.max_batch_agreements:
+                    held, _member = self._held(conn, pairs, cols)
+                    shared = sum(_shared_counts(pairs, held).values())
+                    if shared > self.max_batch_agreements:
+                        raise MatchBudgetExceeded(i, shared, self.max_batch_agreements, _AGREEMENTS)
+
+    def match_rows(
+        self,
+        conn: Connection,
+        by_record: Mapping[str, RecordTokens] | TokenColumns,
+        batches: Sequence[AbstractSet[str]] = (),
+    ) -> list[MatchChange]:
         """The second half of :meth:`ingest_rows`, after :meth:`stage_rows` in the same
         transaction: under the write lock, catch the key filter up on what committed since
         :meth:`stage_rows`, look up the holders of the batch's tokens and update pairs and
-        clusters."""
+        clusters. A batch of ``batches`` (record ids of each; default: one of every record)
+        given more than ``max_batch_pairs`` candidate pairs by rows committed since
+        :meth:`check_budget` is refused before they are scored (MatchBudgetExceeded)."""
         hold_write_lock(conn)
         with kept_busy(conn):
-            return self._ingest(conn, _columns(by_record))
+            return self._ingest(conn, _columns(by_record), batches)
 
     @staticmethod
     def _sift(cols: TokenColumns, seen: SeenKeys | None, order: npt.NDArray[np.int64] | None = None) -> _Sifted:
@@ -286,7 +405,9 @@ class MatchEngine:
 
     # ------------------------------------------------------------------ ingest / withdraw
 
-    def _ingest(self, conn: Connection, cols: TokenColumns) -> list[MatchChange]:
+    def _ingest(
+        self, conn: Connection, cols: TokenColumns, batches: Sequence[AbstractSet[str]] = ()
+    ) -> list[MatchChange]:
         values = cols.values
         if self._stored_keys is None:
             lookup = dict(zip(values, cols.keys.tolist(), strict=True))
@@ -309,7 +430,23 @@ class MatchEngine:
         holders = self._shared_holders(conn, lookup, self.model.max_frequency + 1)
         fresh = cols.record_set()
         candidates = candidate_pairs(held for held in holders.values() if not fresh.isdisjoint(held))
-        return self._update(conn, candidates, removed=set(), fresh=cols, known=holders)
+        if len(candidates) > self.max_batch_pairs:
+            for i, ids in enumerate(batches or [fresh]):
+                pairs = len(candidate_pairs(held for held in holders.values() if not ids.isdisjoint(held)))
+                if pairs > self.max_batch_pairs:
+                    raise MatchBudgetExceeded(i, pairs, self.max_batch_pairs)
+        read = None
+        if len(candidates) * MAX_TOKENS > self.max_batch_agreements:
+            # The tokens the scoring reads, read here (once) to bound what it will weigh.
+            read = self._held(conn, candidates, cols)
+            counts = _shared_counts(candidates, read[0])
+            if sum(counts.values()) > self.max_batch_agreements:
+                for i, ids in enumerate(batches or [fresh]):
+                    mine = candidate_pairs(held for held in holders.values() if not ids.isdisjoint(held))
+                    shared = sum(counts[pair] for pair in mine)
+                    if shared > self.max_batch_agreements:
+                        raise MatchBudgetExceeded(i, shared, self.max_batch_agreements, _AGREEMENTS)
+        return self._update(conn, candidates, removed=set(), fresh=cols, known=holders, read=read)
 
     def _withdraw(self, conn: Connection, record_id: str) -> list[MatchChange]:
         held = self._tokens_of(conn, [record_id]).get(record_id)
@@ -327,6 +464,7 @@ class MatchEngine:
         removed: set[str],
         fresh: TokenColumns | None = None,
         known: Mapping[bytes, Mapping[str, str]] | None = None,
+        read: _Held | None = None,
     ) -> list[MatchChange]:
         endpoints = {r for pair in candidates for r in pair}
         old_rows = self._pairs_touching(conn, endpoints | removed)
@@ -337,7 +475,7 @@ class MatchEngine:
         old_cids = self._cluster_ids(conn, touched | removed)
         old_views = _views(touched, old_rows, old_cids)
 
-        scored = self._score(conn, candidates, fresh, known or {})
+        scored = self._score(conn, candidates, fresh, known or {}, read)
         changed_pairs: set[_PairKey] = {k for k in old_rows if k[0] in removed or k[1] in removed}
         new_rows = {k: v for k, v in old_rows.items() if k not in changed_pairs}
         for key in candidates:
@@ -393,22 +531,16 @@ class MatchEngine:
         candidates: set[_PairKey],
         fresh: TokenColumns | None,
         known: Mapping[bytes, Mapping[str, str]],
+        read: _Held | None = None,
     ) -> dict[_PairKey, _PairResult]:
         """Matched pairs among the candidates (unmatched ones are absent), scored by
         :func:`msin_fed.linkage.core.score_pairs`. ``fresh`` holds the token rows already
         at hand (of the records being ingested) and ``known`` holders already read; only
-        the rest is read: the holders of the values candidates share, and their tokens."""
+        the rest is read: the holders of the values candidates share, and their tokens
+        (``read``: the candidates' own tokens, already read by :meth:`_held`)."""
         if not candidates:
             return {}
-        held: dict[str, dict[bytes, str]] = {}
-        member: dict[str, str] = {}
-        endpoints = {r for pair in candidates for r in pair}
-        if fresh is not None:  # only the candidates' tokens become mappings
-            for r in endpoints:
-                got = fresh.held(r)
-                if got is not None:
-                    member[r], held[r] = got
-        self._read_tokens(conn, endpoints, held, member)
+        held, member = read if read is not None else self._held(conn, candidates, fresh)
         most = self.model.max_frequency
         holders: dict[bytes, Collection[str]] = {}
         unknown: dict[bytes, int] = {}
@@ -431,6 +563,20 @@ class MatchEngine:
             pair: _PairResult(member[pair[0]], member[pair[1]], p.score, ",".join(sorted(p.kinds)))
             for pair, p in scored.items()
         }
+
+    def _held(self, conn: Connection, candidates: set[_PairKey], fresh: TokenColumns | None) -> _Held:
+        """The tokens (value -> kind) and members of the candidates' records: from
+        ``fresh`` (the batch) where it has them, else read."""
+        held: dict[str, dict[bytes, str]] = {}
+        member: dict[str, str] = {}
+        endpoints = {r for pair in candidates for r in pair}
+        if fresh is not None:  # only the candidates' tokens become mappings
+            for r in endpoints:
+                got = fresh.held(r)
+                if got is not None:
+                    member[r], held[r] = got
+        self._read_tokens(conn, endpoints, held, member)
+        return held, member
 
     def _read_tokens(
         self, conn: Connection, records: set[str], held: dict[str, dict[bytes, str]], member: dict[str, str]

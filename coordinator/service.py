@@ -45,7 +45,7 @@ from .intake import (
     check_batch,
     check_submission_ids,
 )
-from .matching import REMOVED, MatchEngine, MatchView
+from .matching import REMOVED, MatchBudgetExceeded, MatchEngine, MatchView
 from .matching import MatchChange as MatchEngineChange
 from .store import ActionRow, AlertRow, ClusterInfo, SharedStore
 from .token_columns import TokenColumns
@@ -125,6 +125,16 @@ class _Intake:
             raise self.error
         assert self.acks is not None
         return self.acks
+
+
+class _OverBudget(Exception):
+    """A batch of a group over the match step's budget: the group's transaction is rolled
+    back and written again without it."""
+
+    def __init__(self, job: _Intake, refusal: MatchBudgetExceeded) -> None:
+        super().__init__(str(refusal))
+        self.job = job
+        self.refusal = refusal
 
 
 @dataclass
@@ -325,6 +335,14 @@ class CoordinatorService:
             try:
                 with self.store.write(serial=False, label="intake") as conn:
                     acks, refused = self._store_group(conn, group, reread)
+            except _OverBudget as over:
+                # Rolled back whole: that batch is refused, the others are written again.
+                over.job.error = over.refusal
+                group = [job for job in group if job is not over.job]
+                if not group:
+                    return
+                attempt -= 1
+                continue
             except BaseException as exc:
                 if self.store.is_conflict(exc) and conflicts > 0:
                     conflicts -= 1
@@ -379,8 +397,14 @@ class CoordinatorService:
             ),
         )
         self.engine.stage_rows(conn, by_record)
-        # The serial part: the match step takes the write lock (events and audit need it).
-        changes = self.engine.match_rows(conn, by_record)
+        batches = [{r.record_id for _i, _s, r in fresh} for _job, fresh in accepted]
+        try:
+            # A batch that would keep the write lock too long is refused before it.
+            self.engine.check_budget(conn, by_record, batches)
+            # The serial part: the match step takes the write lock (events and audit need it).
+            changes = self.engine.match_rows(conn, by_record, batches)
+        except MatchBudgetExceeded as exc:
+            raise _OverBudget(accepted[exc.batch][0], exc) from None
         self._match_events(conn, changes)
         changed = {c.view.record_id for c in changes}
         acks: dict[_Intake, list[Ack]] = {}

@@ -156,11 +156,52 @@ def deliver_due(
             if code in PERMANENT:
                 _refuse(store, run[0], code, details, report)
                 continue
+            if _over_budget(code, details):
+                # The batch's own records are too costly to match at once (the coordinator's
+                # per-batch budget): retrying it whole would stop every later record of this
+                # member, so send its records singly; one over the budget alone waits
+                # (another member's records it shares tokens with may be withdrawn), the
+                # others go through.
+                if len(run) == 1:
+                    _defer(store, run, backoff, code, report, details, address)
+                else:
+                    _send_singly(store, stub, signing_key, run, timeout, report, backoff, on_acknowledged, address)
+                continue
             rest = [i for r in _runs(items, max_batch)[position:] for i in r]
             _defer(store, rest, backoff, code, report, details, address)
             break
     report.remaining = store.pending_count()
     return report
+
+
+def _over_budget(code: grpc.StatusCode | None, details: str) -> bool:
+    """A refusal of the batch's records themselves for the match step's per-batch budget
+    (RESOURCE_EXHAUSTED naming ``submissions``), not a limit on the caller (which names
+    its setting and is waited out)."""
+    return code == grpc.StatusCode.RESOURCE_EXHAUSTED and details.startswith("submissions:")
+
+
+def _send_singly(
+    store: SecureStore,
+    stub: pb_grpc.CoordinatorStub,
+    signing_key: SigningKey,
+    run: list[OutboxItem],
+    timeout: float,
+    report: DeliveryReport,
+    backoff: Backoff,
+    on_acknowledged: Callable[[Sequence[OutboxItem]], None] | None,
+    address: str | None,
+) -> None:
+    """Each of ``run`` on its own; one the coordinator cannot take now is deferred alone."""
+    for item in run:
+        try:
+            _send(store, stub, signing_key, [item], timeout, report, backoff, on_acknowledged)
+        except grpc.RpcError as exc:
+            code, details = _status(exc)
+            if code in PERMANENT:
+                _refuse(store, item, code, details, report)
+            else:
+                _defer(store, [item], backoff, code, report, details, address)
 
 
 def _send(

@@ -94,8 +94,8 @@ class SessionTimeouts:
             if not 0 <= value <= 86400:
                 raise ValueError(f"{name} must be between 0 and 86400 seconds")
 
-    def options(self) -> str:
-        """The libpq ``options`` setting these on every session the server starts."""
+    def settings(self) -> dict[str, str]:
+        """The session settings (server parameter names and values) these limits are."""
         settings = {
             "idle_in_transaction_session_timeout": f"{round(self.idle_in_transaction * 1000)}",
             "statement_timeout": f"{round(self.statement * 1000)}",
@@ -106,7 +106,23 @@ class SessionTimeouts:
                 "tcp_keepalives_interval": f"{max(1, round(self.keepalive / 3))}",
                 "tcp_keepalives_count": "3",
             }
-        return " ".join(f"-c {name}={value}" for name, value in settings.items())
+        return settings
+
+    def apply(self, dbapi_conn: Any) -> None:
+        """Set these on a new PostgreSQL session (a psycopg connection), in one statement,
+        committed so that no rollback undoes them.
+
+        Set after connecting rather than sent as libpq's startup ``options``: a
+        connection pooler such as PgBouncer refuses a startup packet that carries
+        ``options`` (``unsupported startup parameter``), and sets nothing it does not
+        know. Only session pooling keeps a session's settings and its session advisory
+        lock (migrations) and LISTEN (event streams) across transactions; see
+        docs/coordinator.md."""
+        names = list(self.settings().items())
+        sql = "SELECT " + ", ".join("set_config(%s, %s, false)" for _ in names)
+        with dbapi_conn.cursor() as cur:
+            cur.execute(sql, [v for pair in names for v in pair])
+        dbapi_conn.commit()
 
 
 def hold_write_lock(conn: Connection) -> None:
@@ -253,7 +269,8 @@ class Engines:
 def open_engines(url: str, *, echo: bool = False, timeouts: SessionTimeouts | None = None) -> Engines:
     """Engines for ``url`` (see :class:`Engines`); StoreError when the URL is unusable.
     PostgreSQL sessions get ``timeouts`` (default :class:`SessionTimeouts`), after any
-    ``options`` the URL sets."""
+    setting the URL's ``options`` may also make (set after connecting, see
+    :meth:`SessionTimeouts.apply`)."""
     is_sqlite = url.startswith("sqlite")
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
@@ -265,12 +282,6 @@ def open_engines(url: str, *, echo: bool = False, timeouts: SessionTimeouts | No
         # A connection the server dropped (restart, fail-over, a session timeout) is
         # replaced, not handed out.
         kwargs["pool_pre_ping"] = True
-        try:
-            given = sa.engine.make_url(url).query.get("options", "")
-        except sa.exc.ArgumentError as exc:
-            raise StoreError(f"cannot open store: {type(exc).__name__}") from None
-        given = " ".join(given) if isinstance(given, tuple) else given
-        kwargs["connect_args"] = {"options": f"{given} {(timeouts or SessionTimeouts()).options()}".strip()}
     try:
         reader = sa.create_engine(url, **kwargs)
     except (sa.exc.ArgumentError, ModuleNotFoundError) as exc:
@@ -286,6 +297,9 @@ def open_engines(url: str, *, echo: bool = False, timeouts: SessionTimeouts | No
             # quarter more CPU per record that way). Writes are serialised anyway.
             writer = sa.create_engine(url, **kwargs, poolclass=sa.pool.StaticPool)
             event.listen(writer, "connect", functools.partial(_sqlite_pragmas, cache_kib=WRITER_CACHE_KIB))
+    else:
+        limits = timeouts or SessionTimeouts()
+        event.listen(reader, "connect", lambda dbapi_conn, _record: limits.apply(dbapi_conn))
     return Engines(reader, writer, is_sqlite)
 
 

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from msin_fed.coordinator.audit import AuditLog
-from msin_fed.coordinator.matching import MatchEngine
+from msin_fed.coordinator.matching import MatchBudgetExceeded, MatchEngine, prepare_tokens
 from msin_fed.coordinator.service import Caller, CoordinatorService, Submission
 from msin_fed.coordinator.store import SharedStore, records, submissions
 from msin_fed.coordinator.store.engine import WRITE_LOCK, SessionTimeouts
@@ -556,3 +556,101 @@ def test_a_batch_whose_match_step_computes_longer_than_the_idle_limit_is_still_s
         assert len(acks) == 400
     finally:
         _close(service)
+
+
+# ------------------------------------------------------------------ the match step's budget
+
+
+def _dense(member: str, prefix: str, n: int, labels: list[str]) -> list[SharedRecord]:
+    """``n`` records of ``member`` each holding every token of ``labels``."""
+    return [record(member, f"{prefix}-{i}", tuple(tok("phone", label) for label in labels)) for i in range(n)]
+
+
+def _waiting_for_lock(engine: sa.Engine, n: int) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        with engine.connect() as conn:
+            if lock_waits(conn).get("advisory", 0) >= n:
+                return
+        assert time.monotonic() < deadline, "the intake never reached the write lock"
+        time.sleep(0.02)
+
+
+def test_a_hostile_batch_over_the_match_budget_is_refused_without_the_write_lock_and_honest_batches_go_on(
+    stores: list[SharedStore], make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    # A member's batch of records holding many tokens that many stored records share
+    # makes the match step score every pair of their holders, under the write lock, while
+    # every other member's intake waits (seconds, for a batch far larger than this test's
+    # scaled-down budget). Over the budget it is refused (RESOURCE_EXHAUSTED naming
+    # submissions, nothing stored) before the lock: refused while another session holds
+    # the lock, and an honest batch grouped into one transaction with it is stored.
+    url = require_postgres()
+    beta, mallory, gamma = (make_identity("member", m) for m in ("beta", "mallory", "gamma"))
+    service = _service(url, idle=60.0)
+    service.engine.max_batch_pairs = 500
+    # 15 tokens, each held by 40 records of beta (one token each: no pairs among them).
+    for half in range(2):
+        _submit(service, beta, [
+            record("beta", f"b{j}-{i}", (tok("phone", f"t{j}"),)) for j in range(15) for i in range(40) if i % 2 == half
+        ])
+    hostile = [record("mallory", "m-0", tuple(tok("phone", f"t{j}") for j in range(15)))]  # 600 candidate pairs
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as holder:
+            holder.exec_driver_sql(f"SELECT pg_advisory_lock({WRITE_LOCK})")
+            holder.commit()
+            with pytest.raises(MatchBudgetExceeded) as refused:
+                _submit(service, mallory, hostile)  # while the lock is held by someone else
+            # An honest batch waits for the lock; a hostile and an honest one queue behind
+            # it and are grouped into the next transaction.
+            first, first_out = in_thread(lambda: _submit(service, gamma, [record("gamma", "g1", (tok("phone", "t0"),))]))
+            _waiting_for_lock(engine, 1)
+            bad, bad_out = in_thread(lambda: _submit(service, mallory, hostile))
+            second, second_out = in_thread(lambda: _submit(service, gamma, [record("gamma", "g2", (tok("phone", "t1"),))]))
+            deadline = time.monotonic() + 30
+            while len(service._intake_queue) < 2:
+                assert time.monotonic() < deadline, "the batches never queued"
+                time.sleep(0.02)
+            holder.exec_driver_sql(f"SELECT pg_advisory_unlock({WRITE_LOCK})")
+            holder.commit()
+            for thread in (first, bad, second):
+                thread.join(60)
+                assert not thread.is_alive()
+        assert str(refused.value).startswith("submissions: "), str(refused.value)
+        assert "600 candidate pairs" in str(refused.value)
+        assert isinstance(bad_out[0], MatchBudgetExceeded), repr(bad_out[0])
+        for out in (first_out, second_out):
+            assert not isinstance(out[0], BaseException), repr(out[0])
+            assert [a.duplicate for a in out[0]] == [False]
+        assert service.store.get_record("m-0") is None
+        assert _counts(url) == (602, 602)
+        matched = {(a, b) for a, b, _s in service.engine.pairs()}
+        assert not any("m-0" in pair for pair in matched)
+        assert service.store.get_record("g1") is not None and service.store.get_record("g2") is not None
+    finally:
+        engine.dispose()
+        _close(service)
+
+
+def test_holders_committed_after_the_budget_check_are_bounded_under_the_lock(stores: list[SharedStore]) -> None:
+    # The check before the lock counts the holders committed then; holders committed
+    # between it and the lock (another process's batch) are counted again under the lock,
+    # before any pair is scored: the batch is refused, and rolled back whole.
+    require_postgres()
+    hostile_engine = MatchEngine(stores[0], max_batch_pairs=2_000)
+    other_engine = MatchEngine(stores[1], max_batch_pairs=2_000)
+    hostile = {"m-0": prepare_tokens("m-0", "mallory", [tok("phone", f"late{j}") for j in range(40)], 1)}
+    # 40 tokens, each held by 10 records of 10 members: 40 * C(10, 2) = 1,800 pairs, and
+    # with the hostile record 40 * 10 more.
+    others = [(f"o{j}-{i}", f"member{i}", [tok("phone", f"late{j}")]) for j in range(40) for i in range(10)]
+    with pytest.raises(MatchBudgetExceeded) as refused:
+        with stores[0].write(serial=False) as conn:
+            hostile_engine.stage_rows(conn, hostile)
+            hostile_engine.check_budget(conn, hostile, [hostile.keys()])  # nothing stored yet: passes
+            other_engine.ingest(others)
+            hostile_engine.match_rows(conn, hostile)
+    assert "2200 candidate pairs" in str(refused.value)
+    with stores[2].read() as conn:
+        held = {rid for (rid,) in conn.exec_driver_sql("SELECT DISTINCT record_id FROM tokens")}
+    assert held == {rid for rid, _m, _t in others}

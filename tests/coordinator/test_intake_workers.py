@@ -10,6 +10,7 @@ import pytest
 from msin_fed.coordinator.server import CoordinatorServer
 
 from msin_fed import pki
+from msin_fed.proto import coordinator_pb2 as pb
 
 from .conftest import Live, make_config, record, signed_batch, submission, tok
 
@@ -77,3 +78,55 @@ def test_refusals_name_the_field_and_store_nothing_in_workers_or_not(
         assert _code(exc) == code, field
         assert exc.value.details().startswith(field), exc.value.details()  # type: ignore[attr-defined]
     assert pooled.server.store.count_records() == 0
+
+
+def test_verified_batches_split_over_workers_refuse_exactly_as_in_process(
+    tmp_path: Path, coordinator_identity: pki.Identity, make_identity: MakeId
+) -> None:
+    """With verification on, the workers get only the narratives (in chunks over every
+    worker); the error a refused batch gets is still the in-process check's: the first
+    problem in order, a refused narrative before a broken record and after it."""
+    alpha = make_identity("member", "alpha")
+    leak = "She was moved to a house in Leeds by a man called Radu Ionescu, phone 07700 900123."
+    clean = "She was moved to a house in Leeds and paid £20 a day."
+    broken = submission(record("alpha", "bad"))
+    broken.record = b"\xff\x01 not a record"
+
+    def subs(n: int, *, leak_at: int | None = None, broken_at: int | None = None) -> list[pb.Submission]:
+        out = [
+            submission(record("alpha", f"r{n}-{i}", (tok("phone", f"p{n}-{i}"),), narrative=leak if i == leak_at else clean))
+            for i in range(n)
+        ]
+        if broken_at is not None:
+            out[broken_at] = broken
+        return out
+
+    batches = {
+        "leak in the last chunk": subs(200, leak_at=199),
+        "leak in the first chunk": subs(200, leak_at=3),
+        "leak before a broken record": subs(40, leak_at=5, broken_at=30),
+        "broken record before a leak": subs(40, leak_at=30, broken_at=5),
+        "clean": subs(150),
+    }
+    in_process: dict[str, tuple[str, str]] = {}
+    pooled: dict[str, tuple[str, str]] = {}
+    for workers, out in ((0, in_process), (2, pooled)):
+        (tmp_path / f"w{workers}").mkdir()
+        config = make_config(tmp_path / f"w{workers}", coordinator_identity, verify_redaction=True, intake_workers=workers)
+        with CoordinatorServer(config) as server:
+            assert (server.intake_workers is not None) == (workers > 0)
+            live = Live(server)
+            for name, batch in batches.items():
+                try:
+                    acks = live.stub(alpha).SubmitBatch(signed_batch(alpha, *batch), timeout=120).acks
+                    out[name] = ("OK", str(len(acks)))
+                except grpc.RpcError as exc:
+                    out[name] = (exc.code().name, exc.details())  # type: ignore[attr-defined]
+            assert server.store.count_records() == 150
+            live.close()
+    assert pooled == in_process
+    assert in_process["clean"] == ("OK", "150")
+    for name in ("leak in the last chunk", "leak in the first chunk", "leak before a broken record"):
+        assert in_process[name][0] == "FAILED_PRECONDITION", name
+    code, details = in_process["broken record before a leak"]
+    assert code == "INVALID_ARGUMENT" and details.startswith("submissions[5].record"), details

@@ -6,11 +6,15 @@ a real PostgreSQL server with a real second process, stopped with SIGSTOP."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,3 +132,95 @@ def test_a_bad_session_limit_is_refused_naming_the_key(key: str, value: object) 
     with pytest.raises(ConfigError) as caught:
         config_from_mapping({"server": {"identity_dir": "id"}, "store": {"url": "x.db", key: value}}, Path("/tmp"))
     assert f"store.{key}" in str(caught.value)
+
+
+class _StartupRelay:
+    """A TCP relay in front of the real server that refuses, as PgBouncer does, a startup
+    packet carrying libpq ``options`` (``unsupported startup parameter: options``), and
+    otherwise passes both directions through, recording each startup's parameters."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._target = (host, port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.startups: list[dict[str, str]] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _addr = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        with client, socket.create_connection(self._target) as server:
+            while True:  # an SSLRequest or GSSENCRequest first, answered by the server
+                head = _read(client, 8)
+                length, code = struct.unpack("!ii", head)
+                body = _read(client, length - 8)
+                if code in (80877103, 80877104):
+                    server.sendall(head + body)
+                    client.sendall(_read(server, 1))  # 'N': no encryption on this server
+                    continue
+                break
+            fields = body.split(b"\0")
+            params = {k.decode(): v.decode() for k, v in zip(fields[0::2], fields[1::2], strict=False) if k}
+            self.startups.append(params)
+            if "options" in params:
+                message = b"SFATAL\0C08P01\0Munsupported startup parameter: options\0\0"
+                client.sendall(b"E" + struct.pack("!i", len(message) + 4) + message)
+                return
+            server.sendall(head + body)
+            pump = threading.Thread(target=_pump, args=(server, client), daemon=True)
+            pump.start()
+            _pump(client, server)
+            pump.join(5)
+
+
+def _read(sock: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    return data
+
+
+def _pump(src: socket.socket, dst: socket.socket) -> None:
+    try:
+        while chunk := src.recv(65536):
+            dst.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+
+@pytest.mark.postgres
+def test_limits_are_set_after_connecting_so_a_pooler_refusing_startup_options_can_stand_between(url: str) -> None:
+    parsed = sa.engine.make_url(url)
+    relay = _StartupRelay(parsed.host or "127.0.0.1", parsed.port or 5432)
+    through = parsed.set(host="127.0.0.1", port=relay.port, query={"sslmode": "disable"})
+    store = SharedStore(through.render_as_string(hide_password=False), timeouts=SessionTimeouts(idle_in_transaction=7))
+    try:
+        # Read, write, read: a pooled connection checked in (rolled back) and out again
+        # keeps them.
+        for connect in (store.read, store.write, store.read):
+            with connect() as conn:
+                shown = [
+                    conn.exec_driver_sql(f"SHOW {name}").scalar_one()
+                    for name in ("idle_in_transaction_session_timeout", "statement_timeout", "tcp_keepalives_idle")
+                ]
+                assert shown == ["7s", "0", "30"]
+        assert store.count_records() == 0  # the store was made and migrated through the relay
+    finally:
+        store.close()
+        relay.close()
+    assert relay.startups and all("options" not in p for p in relay.startups), relay.startups

@@ -115,3 +115,39 @@ def test_a_coordinator_that_is_down_is_retried_not_refused(node_store: SecureSto
         )
     assert (report.acknowledged, report.refused, report.failed, report.remaining) == (0, 0, 1, 1)
     assert [s.state for s in node_store.shares()] == ["pending"]
+
+
+def _with_tokens(record_id: str, values: list[bytes]) -> bytes:
+    msg = pb.SharedRecord.FromString(pb.Submission.FromString(_submission(record_id)).record)
+    msg.tokens.extend(pb.Token(kind="phone", value=v, epoch=1) for v in values)
+    return pb.Submission(submission_id=f"sub-{record_id}", record=msg.SerializeToString()).SerializeToString()
+
+
+@pytest.mark.postgres
+def test_a_batch_over_the_match_budget_does_not_stop_the_members_other_records(
+    node_store: SecureStore, coordinator: CoordinatorServer, make_identity: MakeId
+) -> None:
+    """A hostile member (two, colluding) plants records sharing the values one of an honest
+    member's records holds, so that the honest batch gives the match step more candidate
+    pairs than its budget: the batch is refused RESOURCE_EXHAUSTED naming submissions.
+    Retried whole, as a transient refusal was, it stopped every later record of that
+    member for as long as the planted records stayed; now its records are sent singly,
+    and only the one over the budget waits."""
+    from msin_fed.coordinator.matching import MatchEngine
+
+    engine = coordinator.service.engine
+    engine.max_batch_pairs = 8  # the budget, scaled down with the planted records
+    planted = [bytes([7]) * 64, bytes([8]) * 64]
+    MatchEngine(coordinator.service.store).ingest(
+        [(f"{m}-{i}", m, [("phone", v) for v in planted]) for m in ("h1", "h2") for i in range(3)]
+    )  # 9 pairs between them, each rescored when another record holds one of the values
+    member = make_identity("member", "tesco")
+    for rid in ("r-1", "r-hit", "r-2", "r-3"):
+        data = _with_tokens(rid, planted if rid == "r-hit" else [bytes([ord(rid[-1])]) * 64])
+        node_store.enqueue_share(f"report-{rid}", rid, f"sub-{rid}", "AMBER", data)
+    channel = pki.secure_channel(f"127.0.0.1:{coordinator.port}", member, role="coordinator", name="sttg")
+    with channel:
+        report = deliver_due(node_store, pb_grpc.CoordinatorStub(channel), signing_key=member.signing_key, timeout=10)
+    assert (report.acknowledged, report.refused, report.remaining) == (3, 0, 1)
+    shares = {s.record_id: s.state for s in node_store.shares()}
+    assert shares == {"r-1": "acknowledged", "r-hit": "pending", "r-2": "acknowledged", "r-3": "acknowledged"}

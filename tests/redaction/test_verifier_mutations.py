@@ -1,0 +1,106 @@
+"""A faulty or hostile node against the coordinator's verifier: the refused corpus, mutated.
+
+The verifier is what the coordinator refuses records by, and it is being made cheaper
+(worker processes, cheap exact tests that skip the heavy path). Every narrative of the
+adversarial corpus that hides an identifier is sent through each mutation of
+``verifier_mutations`` (odd Unicode, split identifiers, other spaces and dashes, case,
+placeholder wrappers, a long text whose identifier comes last); wherever the scanner as
+it was before it was made cheaper (``bench/residue_reference.py``, frozen) refuses the
+mutated text, the verifier the coordinator loads (``load_verifier``) must refuse it too.
+
+Two mutations got past both: a narrative wrapped at a width (an export, a text field, a
+faulty node), which breaks ``PE21 7CK``, ``QQ 12 34 56 D`` or a date across lines where
+the shapes' separators were spaces only; and an identifier written as a placeholder's
+number (``<PHONE_07700900123>``), which the scan masked as a placeholder. Both are now
+refused, and honest redacted narratives wrapped at any width still pass.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from msin_fed.coordinator.server import load_verifier
+
+from bench.residue_reference import ResidueScanner as ReferenceScanner
+from msin_fed.errors import RedactionRefused
+from msin_fed.redaction import Redactor
+from msin_fed.redaction.corpus import generate
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from verifier_mutations import MUTATIONS, mutated, refused_corpus
+
+OLD = ReferenceScanner()
+THRESHOLD = 0.5
+
+
+@pytest.fixture(scope="module")
+def verifier() -> object:
+    return load_verifier()
+
+
+def _refuses(verifier: object, text: str) -> bool:
+    try:
+        verifier.verify(text)  # type: ignore[attr-defined]
+    except RedactionRefused:
+        return True
+    return False
+
+
+def _old_refuses(text: str) -> bool:
+    return any(f.score >= THRESHOLD for f in OLD.scan(text))
+
+
+def test_what_the_reference_refuses_after_any_mutation_the_coordinators_verifier_refuses(verifier: object) -> None:
+    texts = [t for t in refused_corpus() if _old_refuses(t)][::3]
+    assert len(texts) > 55
+    checked = 0
+    escaped = []
+    for name, _text, new in mutated(texts):
+        if _old_refuses(new):
+            checked += 1
+            if not _refuses(verifier, new):
+                escaped.append((name, new[-120:]))
+    assert checked > 35 * len(MUTATIONS)
+    assert escaped == []
+
+
+@pytest.mark.parametrize("join", ["\n", "\r\n"])
+def test_a_narrative_wrapped_at_any_width_is_refused(verifier: object, join: str) -> None:
+    """Each refused narrative, wrapped at widths that put a line break inside its
+    identifiers (the reference accepted 30 of the corpus with a break at every space)."""
+    texts = [t for t in refused_corpus() if _refuses(verifier, t)]
+    escaped = []
+    for text in texts:
+        for width in (8, 12, 20, 30):
+            wrapped = join.join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
+            if not _refuses(verifier, wrapped):
+                escaped.append((width, wrapped))
+        every = text.replace(" ", join)
+        if not _refuses(verifier, every):
+            escaped.append((0, every))
+    assert escaped == []
+    # Before: a postcode, a NINO, a date or a phone broken across lines got through.
+    for leak in ("They live at PE21\n7CK now.", "NI number QQ 12\n34 56 D", "born 12\n03\n1985",
+                 "call\r\n+84\r\n91\r\n234\r\n56\r\n78\r\nif stopped"):
+        assert not _old_refuses(leak) and _refuses(verifier, leak), leak
+
+
+def test_an_identifier_written_as_a_placeholders_number_is_refused(verifier: object) -> None:
+    for leak in ("Call him on <PHONE_07700900123> tonight.", "Paid into <ACCOUNT_12345678> weekly.",
+                 "His NI is <NINO_12345678> and he works nights.", "Call <PERSON_1> on <PHONE_447700900123>."):
+        assert not _old_refuses(leak) and _refuses(verifier, leak), leak
+    # A placeholder as a redactor writes it is no finding, wrapped or not.
+    assert not _refuses(verifier, "<PERSON_1> met <PERSON_12>\r\nat the farm;\nhe was paid <AMOUNT_3>.")
+
+
+def test_honest_redacted_narratives_wrapped_at_any_width_still_pass(redactor: Redactor, verifier: object) -> None:
+    docs = [d for split in ("tuning", "heldout") for d in generate(split, 25, 5)]
+    clean = [r.text for r in redactor.redact_many([(d.text, d.known) for d in docs])]
+    clean = [t for t in clean if not _refuses(verifier, t)]
+    assert len(clean) > 35
+    for width in (20, 60):
+        for join in ("\n", "\r\n"):
+            assert [t for t in clean if _refuses(verifier, join.join(textwrap.wrap(t, width)))] == []
