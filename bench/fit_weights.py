@@ -6,17 +6,19 @@ For each tuning set (FEBRL4, the synthetic tune sets and the repeats sets with t
 confusers and housemates of ``data/synth_confusers.py``; never the
 held-out set) the records' tokens are made as ``msin link`` makes them (HMAC under a
 random key stands in for the OPRF: the same equality structure, which is all the fit
-sees), ``u`` is estimated on random cross-member pairs, ``m`` and lambda by EM on the
-pairs sharing a token (``msin_fed.linkage.em``). Printed per comparison level: m, u, the
+sees), ``u`` is estimated on random cross-member pairs, ``m`` by EM in Splink's training
+sessions (``em.SESSIONS``: one block of strong evidence each) and lambda by EM over the
+pairs sharing a token with m and u fixed (``em.fit_sessions``). Printed per comparison
+level: m, u, the
 fitted weight log2(m/u), and the weight the default model gives a pair agreeing at
 that level only (the model's kinds for that level scored at an entity count of 1).
 
 The tuning sets are fitted per family (FEBRL4; the synthetic people sets; the confusers
 sets) and on their union, which is what is shipped: ``--write`` stores the union fit in
 ``msin_fed/linkage/fitted_weights.json`` (:mod:`msin_fed.linkage.fitted`). A value held
-by more than three entities (``core.entity_count``) counts as no agreement in the fit,
-so the fitted weights are those of a value held by one entity; the model discounts
-commoner values by their entity count.
+by 2-3 and by 4 or more entities (``core.entity_count``) makes a level of its own (the
+term-frequency adjustment counted in entities). ``--write`` also stores the fit of one
+small set (``check_fit``) that ``tests/linkage/test_em.py`` refits in seconds.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from msin_fed.linkage import fitted
 from msin_fed.linkage.core import candidate_pairs, entity_count
-from msin_fed.linkage.em import COMPARISONS, Fit, fit_union
+from msin_fed.linkage.em import COMPARISONS, Fit, fit_sessions
 from msin_fed.linkage.mentions import read_mentions
 from msin_fed.linkage.scoring import COMPANY_NAME_KINDS, DEFAULT_MODEL, IDENTITY_KINDS
 
@@ -63,8 +65,10 @@ def candidates(tokens: Tokens, member: dict[str, int]) -> set[tuple[str, str]]:
 
 
 def entity_counts(tokens: Tokens) -> tuple[set[bytes], dict[bytes, int]]:
-    """Values held by more than three entities (``core.entity_count``) or by more records
-    than are ever paired; and the entity count of the values held by two or three."""
+    """Values that count as no agreement (held by more records than are ever paired; an
+    identity value held by more than three entities; a company name two companies hold);
+    and the entity count (``core.entity_count``) of the other values held by two or more
+    (those held by four or more make the comparisons' ``4+ entities`` levels)."""
     holders: dict[bytes, list[str]] = {}
     kind: dict[bytes, str] = {}
     for rid, held in tokens.items():
@@ -78,9 +82,7 @@ def entity_counts(tokens: Tokens) -> tuple[set[bytes], dict[bytes, int]]:
             common.add(value)
         elif len(group) >= 2 and kind[value] not in IDENTITY_KINDS:
             n = entity_count(value, kind[value], group, tokens)
-            if n > 3:
-                common.add(value)
-            elif n >= 2:
+            if n >= 2:
                 several[value] = n
         elif len(group) > 3 and entity_count(value, kind[value], group, tokens) > 3:
             common.add(value)
@@ -100,6 +102,9 @@ def report(name: str, result: Fit) -> list[str]:
            f"{math.log2((1 - result.lam) / result.lam):.1f}), {result.iterations} EM iterations",
            "  threshold equivalent by pair type: " + ", ".join(
                f"{t} {math.log2((1 - lam) / lam):.1f}" for t, lam in result.lam_by_type if lam > 1e-9),
+           "  training sessions (pairs in the block, share fitted as matches): " + "; ".join(
+               f"{n} {pairs} {share:.3f}" for n, pairs, share in result.sessions)
+           + (f"; estimated by no session: {', '.join(result.unsessioned)}" if result.unsessioned else ""),
            f"  {'comparison':<15}{'level':<22}{'m':>9}{'u':>11}{'log2(m/u)':>11}{'model':>8}"]
     levels = {c.name: c.levels for c in COMPARISONS}
     for comp, level, m, u, w in result.rows():
@@ -110,34 +115,60 @@ def report(name: str, result: Fit) -> list[str]:
     return out
 
 
+def datasets_of(name: str, sets: Sequence[list[Path]]) -> list[fitted.Dataset]:
+    """Each set's tokens (under one fresh key per set), members, candidates, common
+    values and entity counts, record ids prefixed with ``name`` and the set's index."""
+    datasets: list[fitted.Dataset] = []
+    for i, files in enumerate(sets):
+        tokens, member = tokens_of(files)
+        tokens = {f"{name}{i}:{r}": t for r, t in tokens.items()}
+        member = {f"{name}{i}:{r}": m for r, m in member.items()}
+        common, several = entity_counts(tokens)
+        datasets.append((tokens, member, candidates(tokens, member), common, several))
+    return datasets
+
+
 def tuning_fits(work: Path, random_pairs: int = 100_000, seeds: Sequence[int] | None = None,
-                febrl: bool = True) -> tuple[dict[str, Fit], Fit]:
-    """The fit of each family of tuning sets and of their union (what ships), written
-    under ``work``: FEBRL4 (unless ``febrl`` is false) and, per seed of the tune split
-    (or ``seeds``), the synthetic people set and the confusers set."""
+                febrl: bool = True, families: bool = True) -> tuple[dict[str, Fit], Fit]:
+    """The fit of each family of tuning sets (unless ``families`` is false) and of their
+    union (what ships), written under ``work``: FEBRL4 (unless ``febrl`` is false) and,
+    per seed of the tune split (or ``seeds``), the synthetic people set and the
+    confusers set."""
     from data.synth import SPLITS, write_set
     from data.synth_confusers import write_confusers_set
     from linkage import febrl_files
 
-    families: dict[str, list[list[Path]]] = {"FEBRL4": [febrl_files(work)[0]] if febrl else [],
-                                             "synthetic": [], "confusers": []}
+    sets: dict[str, list[list[Path]]] = {"FEBRL4": [febrl_files(work)[0]] if febrl else [],
+                                         "synthetic": [], "confusers": []}
     for seed in SPLITS["tune"] if seeds is None else seeds:
-        families["synthetic"].append(write_set(work / f"s{seed}", seed)[0])
-        families["confusers"].append(write_confusers_set(work / f"r{seed}", seed)[0])
+        sets["synthetic"].append(write_set(work / f"s{seed}", seed)[0])
+        sets["confusers"].append(write_confusers_set(work / f"r{seed}", seed)[0])
     union: list[fitted.Dataset] = []
     fits: dict[str, Fit] = {}
-    for name, sets in families.items():
-        datasets: list[fitted.Dataset] = []
-        for i, files in enumerate(sets):
-            tokens, member = tokens_of(files)
-            tokens = {f"{name}{i}:{r}": t for r, t in tokens.items()}
-            member = {f"{name}{i}:{r}": m for r, m in member.items()}
-            common, several = entity_counts(tokens)
-            datasets.append((tokens, member, candidates(tokens, member), common, several))
+    for name, family in sets.items():
+        datasets = datasets_of(name, family)
         if datasets:
             union.extend(datasets)
-            fits[name] = fit_union(datasets, random_pairs=random_pairs)
-    return fits, fit_union(union, random_pairs=random_pairs)
+            if families:
+                fits[name] = fit_sessions(datasets, random_pairs=random_pairs)
+    return fits, fit_sessions(union, random_pairs=random_pairs)
+
+
+#: The small refit stored beside the shipped fit (``"check"`` in the file): the
+#: confusers set of the first tune seed (persons, housemates, sites and companies,
+#: every comparison but FEBRL's), with fewer random pairs. ``tests/linkage/test_em.py``
+#: refits it in seconds where the whole union takes minutes: a change of kinds, rules,
+#: generators or the fit that is not followed by ``--write`` shows there.
+CHECK_SEED = 1
+CHECK_RANDOM_PAIRS = 20_000
+
+
+def check_fit(work: Path) -> Fit:
+    """The fit of the check subset (:data:`CHECK_SEED`), written under ``work``."""
+    from data.synth_confusers import write_confusers_set
+
+    files = write_confusers_set(work / f"check{CHECK_SEED}", CHECK_SEED)[0]
+    return fit_sessions(datasets_of("check", [files]), random_pairs=CHECK_RANDOM_PAIRS)
 
 
 def fitted_model_column(result: Fit) -> dict[tuple[str, str], str]:
@@ -149,6 +180,7 @@ def fitted_model_column(result: Fit) -> dict[tuple[str, str], str]:
     for c in COMPARISONS:
         kind_of = {n: max(k, key=lambda x: params.weights.get(x, 0.0)) for n, k in c.levels}
         several = dict(c.several)
+        many = dict(c.many)
         disagree = params.disagreement.get(counted.get(c.name, ""), None)
         out[(c.name, "disagree")] = f"{-disagree:.1f}" if disagree is not None else "0 (prior)"
         for level, _kinds in c.levels:
@@ -156,6 +188,8 @@ def fitted_model_column(result: Fit) -> dict[tuple[str, str], str]:
             base = params.weights.get(kind_of[c.base_of(level)], 0.0)
             if level in several:
                 out[(c.name, level)] = f"{params.several.get(kind, 0.0):.1f}"
+            elif level in many:
+                out[(c.name, level)] = f"{params.many.get(kind, 0.0):.1f}"
             elif (c.name, level) in fitted.CONDITIONAL_LEVELS:
                 out[(c.name, level)] = f"{base - conditional[(c.name, fitted.CONDITIONAL_LEVELS[(c.name, level)])]:.1f}"
             elif level in dict(c.differ):
@@ -202,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print()
             print("\n".join(markdown(fits, result)))
         if args.write:
-            fitted.write(result, fitted.PATH)
+            fitted.write(result, fitted.PATH, check=check_fit(Path(tmp)))
             print(f"\nwrote {fitted.PATH}")
     return 0
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from msin_fed.linkage.em import COMPARISONS, Comparison, Fit
+from msin_fed.linkage.em import COMPARISONS, Comparison, Fit, several_level
 
 __all__ = [
     "CONDITIONAL_DISAGREEMENTS",
@@ -28,6 +28,8 @@ __all__ = [
     "TYPE_OF",
     "UNSEEN_M",
     "WAIVED_BY",
+    "WEAK_KINDS",
+    "WEAK_SHARE",
     "Dataset",
     "FittedWeights",
     "ModelParameters",
@@ -83,6 +85,8 @@ def to_json(result: Fit) -> dict[str, Any]:
         "lambda": float(f"{result.lam:.6g}"),
         "threshold_equivalent": round(math.log2((1 - result.lam) / result.lam), 3),
         "lambda_by_type": {t: float(f"{lam:.6g}") for t, lam in result.lam_by_type},
+        "sessions": {n: {"pairs": pairs, "matched": round(share, 4)} for n, pairs, share in result.sessions},
+        "estimated_by_no_session": list(result.unsessioned),
         "candidate_pairs": result.candidates,
         "random_pairs": result.random_pairs,
         "comparisons": comparisons,
@@ -95,9 +99,13 @@ def load_fit(result: Fit) -> FittedWeights:
     return _parse(data, "fit")
 
 
-def write(result: Fit, path: Path = PATH) -> None:
-    """Store ``result`` at ``path`` as JSON."""
-    path.write_text(json.dumps(to_json(result), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+def write(result: Fit, path: Path = PATH, check: Fit | None = None) -> None:
+    """Store ``result`` at ``path`` as JSON, with the fit of a small subset made at the
+    same time (``check``, ``bench/fit_weights.py``'s check set) that a test can refit."""
+    data = to_json(result)
+    if check is not None:
+        data["check"] = to_json(check)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def load(path: Path = PATH) -> FittedWeights:
@@ -186,6 +194,16 @@ _CONDITIONAL_LEVELS = frozenset(CONDITIONAL_DISAGREEMENTS.values()) | frozenset(
 #: Comparisons only pairs of one type hold (comparison -> pair type).
 TYPE_OF: Mapping[str, str] = {"site": "site", "company": "company", "company_number": "company"}
 
+#: Kinds a hostile member may know of someone without holding her record (a street
+#: address, a phone one digit off, the name or the date of birth at a postcode or
+#: street): a prior, not fitted (docs/linkage.md section 6, the weak-field attack), caps
+#: each at :data:`WEAK_SHARE` of the threshold, so that none matches alone and any two
+#: of them (of two comparisons) do. The tuning data, whose every address is one
+#: household's, fits them at 11-15, a match alone.
+WEAK_KINDS: frozenset[str] = frozenset({"address", "phone_near", "name_postcode", "phon_postcode", "dob_postcode",
+                                        "name_address", "dob_address"})
+WEAK_SHARE = 0.75
+
 #: A level whose ``m`` is below this was not exhibited by the tuning data (no matched
 #: pair agrees at it: no phone one digit off, no mistyped NINO); it cannot be fitted.
 UNSEEN_M = 0.01
@@ -203,6 +221,7 @@ class ModelParameters:
     waived_by: Mapping[str, tuple[str, ...]]
     several: dict[str, float]
     conditional_on: dict[tuple[str, tuple[str, ...]], frozenset[str]] = field(default_factory=dict)
+    many: dict[str, float] = field(default_factory=dict)
 
 
 def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = COMPARISONS) -> ModelParameters:
@@ -217,7 +236,11 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
     the entity-count reading of Splink's term-frequency adjustment); a comparison that
     disagrees subtracts its fitted disagree weight (:data:`DISAGREEMENTS`); a conditional
     level subtracts the exact level's weight less its own
-    (:data:`CONDITIONAL_DISAGREEMENTS`, :data:`CONDITIONAL_LEVELS`); the threshold is the
+    (:data:`CONDITIONAL_DISAGREEMENTS`, :data:`CONDITIONAL_LEVELS`), all of it when no
+    random pair reached the level (its ``u`` is the floor, so the fit cannot tell it
+    from the level it qualifies: a name and postcode of namesakes of one house with
+    other dates of birth); the kinds of :data:`WEAK_KINDS` weigh at most
+    :data:`WEAK_SHARE` of the threshold (a prior); the threshold is the
     fitted ``log2((1 - lambda) / lambda)`` of person pairs. Site and company pairs have a
     prior of their own (few entities, known many times): the model keeps one threshold,
     so the levels of the comparisons only site or company pairs hold carry the
@@ -229,7 +252,9 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
     threshold = fitted.threshold_of("person")
     conditional: list[tuple[str, tuple[str, ...], float]] = []
     several: dict[str, float] = {}
+    many: dict[str, float] = {}
     conditional_on: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+    weak_cap = WEAK_SHARE * threshold
 
     def level_weight(comp: str, level: str) -> float:
         return fitted.levels.get((comp, level), missing)[2]
@@ -244,6 +269,7 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
         best = weight_of(c.levels[0][0])
         differ = dict(c.differ)
         several_of = dict(c.several)
+        many_of = dict(c.many)
         # A conditional level the model cannot read caps its base's kinds: agreeing names
         # carry their own, larger weight.
         caps = {c.base_of(level): level_weight(c.name, level) + prior for level in differ
@@ -251,22 +277,37 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
         for level, kinds in c.levels:
             m, _u, w = fitted.levels.get((c.name, level), missing)
             unseen = m < UNSEEN_M
-            if level in several_of:
-                weight = best / 2 if unseen else max(min(w + prior, caps.get(several_of[level], math.inf)), 0.0)
+            if level in several_of or level in many_of:
+                # Read from the data, not "unseen": random pairs reach these levels, so
+                # their u is measured; a commoner value never weighs more than a rarer.
+                base = several_of.get(level) or many_of[level]
+                below = weight_of(base) if level in several_of else weight_of(several_level(base))
+                weight = max(min(w + prior, caps.get(base, math.inf), below), 0.0)
                 for kind in kinds:
-                    several[kind] = round(weight, 2)
+                    cap = weak_cap if kind in WEAK_KINDS else math.inf
+                    (several if level in several_of else many)[kind] = round(min(weight, cap), 2)
                 continue
             if level in differ:
                 cond = CONDITIONAL_LEVELS.get((c.name, level))
                 if cond is not None:
-                    delta = weight_of(c.base_of(level)) - weight_of(level)
+                    # A level no random pair reached has u at the floor: the fit cannot
+                    # tell it from its base (namesakes of one house sit in the same
+                    # blocks as one person), so it is no evidence (a prior).
+                    floor = min(u for (cn, _lv), (_m, u, _w) in fitted.levels.items() if cn == c.name)
+                    unreached = fitted.levels.get((c.name, level), missing)[1] <= floor * 1.001
+                    base_kinds = c.kinds_of(c.base_of(level))
+                    cap = weak_cap if base_kinds and base_kinds <= WEAK_KINDS else math.inf
+                    # Never more than the base kinds weigh in the model (a capped weak kind).
+                    delta = min(weight_of(c.base_of(level)) - (0.0 if unreached else weight_of(level)),
+                                min(weight_of(c.base_of(level)), cap))
                     conditional.append((c.name, cond, round(max(delta, 0.0), 2)))
                     conditional_on[(c.name, cond)] = c.kinds_of(c.base_of(level))
                 continue
             weight = best / 2 if unseen else max(min(w + prior, caps.get(level, math.inf)), 0.0)
             for kind in kinds:
                 groups.setdefault(kind, c.name)
-                weights[kind] = round(max(weights.get(kind, 0.0), weight), 2)
+                cap = weak_cap if kind in WEAK_KINDS else math.inf
+                weights[kind] = round(min(max(weights.get(kind, 0.0), weight), cap), 2)
     weights.setdefault("prefix_phone", 0.0)
     weights.setdefault("name_bank", 0.0)
     disagreement = {
@@ -280,6 +321,14 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
     for _g, cond, _w in conditional:
         for kind in cond:
             disagreement.setdefault(kind, 0.0)
+    # The name with its date: the person's disagree weight, read by core's two rules for
+    # names that otherwise agree (a three-word name differing in a whole word; one
+    # whole name at one house or phone with other birthdays: twins, a father and son),
+    # which the fit cannot tell from one person (they sit in the same blocks). Any
+    # agreement waives it in the model's own sum, where the person's disagree level
+    # already counts.
+    disagreement["name_dob"] = round(max(-level_weight("person", "disagree"), 0.0), 2)
     waived = {k: tuple(g for g in gs if g in groups.values()) for k, gs in WAIVED_BY.items()}
+    waived["name_dob"] = tuple(sorted(set(groups.values())))
     return ModelParameters(weights, disagreement, groups, round(threshold, 2), tuple(conditional), waived, several,
-                           conditional_on)
+                           conditional_on, many)

@@ -221,11 +221,15 @@ class ScoringModel:
     #: qualifies: it applies only when the group's best shared kind is one of them (a name
     #: and postcode of people whose dates differ; not one name word with the date).
     conditional_on: Mapping[tuple[str, tuple[str, ...]], frozenset[str]] = field(default_factory=dict)
+    #: kind -> the most a token of it adds when held by 4 or more entities (the fitted
+    #: model's level of an agency's landline or a gang's plate,
+    #: :data:`msin_fed.linkage.em.MANY`): the discount below still applies, this caps it.
+    many: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = (set(self.weights) | set(self.disagreement) | set(self.caps) | set(self.groups)
                    | {k for _g, ks, _w in self.conditional for k in ks} | set(self.waived_by)
-                   | set(self.several)) - _ALL_KINDS
+                   | set(self.several) | set(self.many)) - _ALL_KINDS
         if unknown:
             raise ValueError(f"unknown token kinds in scoring model: {sorted(unknown)}")
         if any(not math.isfinite(w) or w < 0 for w in self.weights.values()):
@@ -234,6 +238,8 @@ class ScoringModel:
             raise ValueError("disagreement weights must be finite and non-negative")
         if any(not math.isfinite(w) or w < 0 for w in self.several.values()):
             raise ValueError("weights of values held by several entities must be finite and non-negative")
+        if any(not math.isfinite(w) or w < 0 for w in self.many.values()):
+            raise ValueError("weights of values held by many entities must be finite and non-negative")
         if any(not math.isfinite(w) or w < 0 for _g, _k, w in self.conditional):
             raise ValueError("conditional weights must be finite and non-negative")
         if any(g not in set(self.groups.values()) for g in [*(g for g, _k, _w in self.conditional),
@@ -251,6 +257,7 @@ class ScoringModel:
         object.__setattr__(self, "groups", MappingProxyType(dict(self.groups)))
         object.__setattr__(self, "waived_by", MappingProxyType(dict(self.waived_by)))
         object.__setattr__(self, "several", _frozen(self.several))
+        object.__setattr__(self, "many", _frozen(self.many))
         object.__setattr__(self, "conditional_on", MappingProxyType(dict(self.conditional_on)))
 
     @property
@@ -272,6 +279,8 @@ class ScoringModel:
             return max(weight - 2.0 * math.log2(frequency), 0.0)
         if frequency > 3:
             weight *= 1.0 - math.log2(frequency / 3) / math.log2(self.max_frequency / 3)
+            if self.many:  # (the default model has none: no cost on its hot path)
+                weight = min(weight, self.many.get(kind, math.inf))
         return max(weight, 0.0)
 
     def pair_score(
@@ -438,14 +447,14 @@ def fitted_model() -> ScoringModel:
     fit of the tuning data shipped in ``fitted_weights.json``, scoring a pair as the fit
     does (:func:`msin_fed.linkage.fitted.model_parameters` states the rules that are
     priors, not fitted numbers). Measured beside :data:`DEFAULT_MODEL` (``bench/linkage.py
-    --model fitted``), not the default: less precise on the held-out set, see
-    docs/linkage.md."""
+    --model fitted``), not the default: behind it on the synthetic test split and the
+    held-out set, see docs/linkage.md."""
     from msin_fed.linkage import fitted
 
     p = fitted.model_parameters(fitted.load())
     return ScoringModel(weights=p.weights, disagreement=p.disagreement, groups=p.groups, threshold=p.threshold,
                         conditional=p.conditional, waived_by=p.waived_by, several=p.several,
-                        conditional_on=p.conditional_on)
+                        conditional_on=p.conditional_on, many=p.many)
 
 
 _K = TypeVar("_K", bound=Hashable)
