@@ -59,16 +59,14 @@ CASES_SERVICE_NAME: str = pb.DESCRIPTOR.services_by_name["Cases"].full_name
 
 
 def load_verifier() -> NarrativeVerifier:
-    """The redaction verifier, loaded and warmed once, here, at start-up."""
+    """The redaction verifier (loaded once, here, at start-up)."""
     try:
         from msin_fed.redaction import Redactor
     except ModuleNotFoundError as exc:
         if not (exc.name or "").startswith("msin_fed.redaction"):
             raise
         raise NotAvailableError("redaction verification is not available in this build") from None
-    redactor = Redactor()
-    redactor.warm()  # not on the first batch: a worker's first would cost 0.7 s more
-    verifier: NarrativeVerifier = redactor
+    verifier: NarrativeVerifier = Redactor()
     return verifier
 
 
