@@ -465,13 +465,20 @@ def test_the_fitted_model_scores_a_pair_as_the_fit_does() -> None:
     cap = fitted.WEAK_SHARE * model.threshold
     shared = [("name_postcode", 1), ("phon_postcode", 1)]
     both = ["name_lsh_dob", "dob_postcode"]
-    floor = min(u for (c, _lv), (_m, u, _w) in shipped.levels.items() if c == "person")
+    def floor_of(comparison: str) -> float:
+        return min(u for (c, _lv), (_m, u, _w) in shipped.levels.items() if c == comparison)
+
+    floor = floor_of("person")
     base, level = w("person", "name and postcode"), w("person", "name and postcode, dates differ")
     unreached = shipped.levels[("person", "name and postcode, dates differ")][1] <= floor * 1.001
     expected = min(base, cap) - min(base - (0.0 if unreached else level), min(base, cap))
     assert model.pair_score(shared, both) == pytest.approx(expected, abs=0.1)
     # Housemates: one address, their names at that postcode differ, no date of birth.
-    expected = min(w("household", "address"), cap) - (w("household", "address") - w("household", "address, names differ"))
+    # (Never more subtracted than the capped base weighs: the pair then scores 0, no evidence.)
+    house = w("household", "address")
+    unreached = shipped.levels[("household", "address, names differ")][1] <= floor_of("household") * 1.001
+    lost = house - (0.0 if unreached else w("household", "address, names differ"))
+    expected = min(house, cap) - min(lost, min(house, cap))
     assert model.pair_score([("address", 1)], ["phon_postcode"]) == pytest.approx(expected, abs=0.05)
     # One name word with the date of birth (no band) agrees on the person: no
     # disagreement of it; a NINO disagreement does count; a shared NINO waives the person's.
