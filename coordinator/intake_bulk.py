@@ -77,27 +77,36 @@ def _varint(n: int) -> bytes:
             return bytes(out)
 
 
+def _parse_each(items: Sequence[tuple[int, bytes]], message: Any) -> tuple[list[Any], list[int]] | None:
+    """Each record parsed as ``message``, and its token count; None when one does not parse
+    or holds more than MAX_TOKENS tokens."""
+    msgs: list[Any] = []
+    counts: list[int] = []
+    for _i, data in items:
+        msg = message()
+        try:
+            msg.ParseFromString(data)
+        except DecodeError:
+            return None
+        n = len(msg.tokens)
+        if n > MAX_TOKENS:
+            return None
+        msgs.append(msg)
+        counts.append(n)
+    return msgs, counts
+
+
 def _read_canonical(
     items: Sequence[tuple[int, bytes]], epoch: int
 ) -> tuple[list[Any], list[int], list[str], list[bytes]] | None:
     """The records as messages, their token counts, and every token's kind and value,
     when every token is canonically encoded under ``epoch``; else None."""
     tail = b"\x18" + _varint(epoch)  # field 3, the epoch (never 0: proto3 would omit it)
-    msgs: list[Any] = []
-    counts: list[int] = []
-    raws: list[bytes] = []
-    for _i, data in items:
-        msg: Any = SharedRecordTokenBytes()
-        try:
-            msg.ParseFromString(data)
-        except DecodeError:
-            return None
-        tokens = msg.tokens
-        if len(tokens) > MAX_TOKENS:
-            return None
-        msgs.append(msg)
-        counts.append(len(tokens))
-        raws += tokens
+    parsed = _parse_each(items, SharedRecordTokenBytes)
+    if parsed is None:
+        return None
+    msgs, counts = parsed
+    raws: list[bytes] = [t for m in msgs for t in m.tokens]
     if not raws:
         return msgs, counts, [], []
     cut = -(TOKEN_SIZE + len(tail))
@@ -113,21 +122,11 @@ def _read_parsed(
 ) -> tuple[list[Any], list[int], list[str], list[bytes]] | None:
     """:func:`_read_canonical` of records parsed as ``SharedRecord`` (any encoding), the
     tokens checked as columns; None when one does not pass."""
-    msgs: list[Any] = []
-    counts: list[int] = []
-    parts: list[tuple[str, bytes, int]] = []
-    for _i, data in items:
-        msg = pb.SharedRecord()
-        try:
-            msg.ParseFromString(data)
-        except DecodeError:
-            return None
-        tokens = msg.tokens
-        if len(tokens) > MAX_TOKENS:
-            return None
-        msgs.append(msg)
-        counts.append(len(tokens))
-        parts += [(t.kind, t.value, t.epoch) for t in tokens]
+    parsed = _parse_each(items, pb.SharedRecord)
+    if parsed is None:
+        return None
+    msgs, counts = parsed
+    parts = [(t.kind, t.value, t.epoch) for m in msgs for t in m.tokens]
     if not parts:
         return msgs, counts, [], []
     kinds, values, epochs = zip(*parts, strict=True)
