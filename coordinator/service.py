@@ -48,6 +48,7 @@ from .intake import (
 from .matching import REMOVED, MatchBudgetExceeded, MatchEngine, MatchView
 from .matching import MatchChange as MatchEngineChange
 from .store import ActionRow, AlertRow, ClusterInfo, SharedStore
+from .store.engine import kept_busy
 from .token_columns import TokenColumns
 from .views import ClusterDetail, ClusterFilter
 
@@ -405,27 +406,30 @@ class CoordinatorService:
             changes = self.engine.match_rows(conn, by_record, batches)
         except MatchBudgetExceeded as exc:
             raise _OverBudget(accepted[exc.batch][0], exc) from None
-        self._match_events(conn, changes)
-        changed = {c.view.record_id for c in changes}
-        acks: dict[_Intake, list[Ack]] = {}
-        for job, fresh in accepted:
-            own = {s.submission_id: r.record_id for _i, s, r in fresh}
-            detail: dict[str, int | str | bool] = {
-                "records": len(fresh),
-                "duplicates": len(job.batch) - len(fresh),
-                "match_events": len(changes),
-            }
-            if len(accepted) > 1:
-                # Changes to older records cannot be told apart by batch: each entry counts
-                # its own records' and names the transaction's total.
-                detail["match_events"] = sum(1 for r in own.values() if r in changed)
-                detail["match_events_in_transaction"] = len(changes)
-                detail["batches_in_transaction"] = len(accepted)
-            self.audit.append(conn, job.caller.role, job.caller.name, "intake", detail)
-            acks[job] = [
-                Ack(s.submission_id, own.get(s.submission_id) or known[s.submission_id][1], s.submission_id not in own)
-                for s in job.batch
-            ]
+        # Building the events and audit entries is Python between statements under the lock
+        # as well: keep the session busy through it (a large batch outlasts the idle limit).
+        with kept_busy(conn):
+            self._match_events(conn, changes)
+            changed = {c.view.record_id for c in changes}
+            acks: dict[_Intake, list[Ack]] = {}
+            for job, fresh in accepted:
+                own = {s.submission_id: r.record_id for _i, s, r in fresh}
+                detail: dict[str, int | str | bool] = {
+                    "records": len(fresh),
+                    "duplicates": len(job.batch) - len(fresh),
+                    "match_events": len(changes),
+                }
+                if len(accepted) > 1:
+                    # Changes to older records cannot be told apart by batch: each entry counts
+                    # its own records' and names the transaction's total.
+                    detail["match_events"] = sum(1 for r in own.values() if r in changed)
+                    detail["match_events_in_transaction"] = len(changes)
+                    detail["batches_in_transaction"] = len(accepted)
+                self.audit.append(conn, job.caller.role, job.caller.name, "intake", detail)
+                acks[job] = [
+                    Ack(s.submission_id, own.get(s.submission_id) or known[s.submission_id][1], s.submission_id not in own)
+                    for s in job.batch
+                ]
         if changes:
             self.store.after_commit(conn, self._notify)
         log.info(
