@@ -142,16 +142,7 @@ def deliver_due(
             code, details = _status(exc)
             if code in PERMANENT and len(run) > 1:
                 # The batch is all-or-nothing: find the one refused by sending singly.
-                singles = [[i] for i in run]
-                for single in singles:
-                    try:
-                        _send(store, stub, signing_key, single, timeout, report, backoff, on_acknowledged)
-                    except grpc.RpcError as inner:
-                        icode, idetails = _status(inner)
-                        if icode in PERMANENT:
-                            _refuse(store, single[0], icode, idetails, report)
-                        else:
-                            _defer(store, [single[0]], backoff, icode, report, idetails, address)
+                _send_singly(store, stub, signing_key, run, timeout, report, backoff, on_acknowledged, address)
                 continue
             if code in PERMANENT:
                 _refuse(store, run[0], code, details, report)
