@@ -94,10 +94,11 @@ def test_batches_waiting_for_the_writer_are_stored_together_each_on_its_own_term
             time.sleep(0.01)
 
     threads = []
-    with store._write_lock:  # hold the writer: the first batch takes it, the rest queue
+    service._max_writers = 1  # one transaction in flight (PostgreSQL has two): the rest queue
+    with store.write():  # hold the writer: the first batch takes it, the rest queue
         threads.append(threading.Thread(target=send, args=("first", alpha, first)))
         threads[-1].start()
-        started(lambda: service._writing)
+        started(lambda: service._writers > 0)
         for name, identity, subs in (
             ("beta", beta, [_sub(beta, "b1", "shared"), _sub(beta, "b2", "other")]),
             ("gamma clashes with beta's record id", gamma, [Submission("gamma-1", _sub(gamma, "b2", "x").record)]),
@@ -145,11 +146,12 @@ def test_ids_stored_after_a_batch_was_looked_up_are_found_when_it_is_written(
     def send(name: str) -> None:
         outcomes[name] = [(a.record_id, a.duplicate) for a in _submit(service, alpha, batch)]
 
-    with store._write_lock:  # the first send waits to write; the resend looks up meanwhile
+    service._max_writers = 1  # the resend waits for the first send's transaction to end
+    with store.write():  # the first send waits to write; the resend looks up meanwhile
         first = threading.Thread(target=send, args=("first",))
         first.start()
         deadline = time.monotonic() + 10
-        while not service._writing:
+        while not service._writers:
             assert time.monotonic() < deadline
             time.sleep(0.01)
         resend = threading.Thread(target=send, args=("resend",))
