@@ -102,8 +102,6 @@ _GROUP_RECORDS = 4000
 #: Tries of a group's transaction that failed for a reason other than one of its ids
 #: stored meanwhile by another transaction (a deadlock, a serialisation failure).
 _WRITE_ATTEMPTS = 3
-#: Intake transactions in flight in one process on PostgreSQL (see _commit).
-_PIPELINE = 2
 _FIRST = itemgetter(0)
 
 
@@ -214,6 +212,7 @@ class CoordinatorService:
         analyst_streams: int = 8,
         member_calls_per_second: float = 20.0,
         insights: InsightConfig | None = None,
+        intake_transactions: int = 1,
     ) -> None:
         self.store = store
         #: Publication rules of GetInsights (the configuration's ``[insights]`` table).
@@ -245,10 +244,11 @@ class CoordinatorService:
         self.on_withdrawn: Callable[[Connection, str], None] | None = None
         self._intake_cv = threading.Condition()
         self._intake_queue: deque[_Intake] = deque()
-        #: Intake transactions in flight, and the most at once: two on PostgreSQL, where
-        #: one group stores its rows while the other holds the write lock (see _commit).
+        #: Intake transactions in flight, and the most at once (``intake_transactions``,
+        #: PostgreSQL only): with two, one group stores its rows while the other holds the
+        #: write lock (see _commit).
         self._writers = 0
-        self._max_writers = 1 if store.single_process else _PIPELINE
+        self._max_writers = 1 if store.single_process else intake_transactions
         #: The thread whose group is storing its rows before the write lock (one at a time).
         self._staging: int | None = None
         #: SubmitBatch calls of this process (see :meth:`intake_summary`).
@@ -304,12 +304,14 @@ class CoordinatorService:
     # alone, a batch is written by itself as soon as the writer is free. Each batch keeps
     # its own checks, acknowledgements, errors and audit entry.
     #
-    # On PostgreSQL two groups are in flight: the next group is taken as soon as the one
-    # before has stored its rows and waits for (or holds) the write lock, so storing a
-    # group's rows, a third of a transaction's time, overlaps the serial part of the
-    # previous one instead of adding to it, as it would across two processes. Taking the
-    # next group only then (one storing at a time) keeps groups as large as the pause
-    # lets them grow.
+    # With ``intake_transactions=2`` (PostgreSQL) two groups are in flight: the next group
+    # is taken as soon as the one before has stored its rows and waits for (or holds) the
+    # write lock, so storing a group's rows, a third of a transaction's time, overlaps the
+    # serial part of the previous one instead of adding to it, as across two processes.
+    # Taking the next group only then (one storing at a time) keeps groups as large as
+    # the pause lets them grow. The cost: the storing competes with the lock's holder for
+    # the GIL and the cores, so the lock is held longer per record, which bounds how far
+    # several processes scale (docs/coordinator.md, "Measurements").
 
     def _commit(self, job: _Intake) -> list[Ack]:
         with self._intake_cv:
