@@ -22,7 +22,6 @@ import gc
 import logging
 import os
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from concurrent import futures
@@ -52,9 +51,6 @@ from .store import SharedStore
 from .store.notify import EventListener
 
 __all__ = ["SERVICE_NAME", "CoordinatorServer", "load_verifier", "open_log", "running", "serve"]
-
-#: Seconds a thread keeps the GIL while another waits for it (see :func:`serve`).
-_SWITCH_INTERVAL = 0.0005
 
 log = logging.getLogger("msin_fed.coordinator")
 
@@ -243,11 +239,6 @@ def serve(config: CoordinatorConfig) -> int:
     # its survivors, the batch in flight, scanned again and again (about 7% of unverified
     # intake's CPU). Cycles are rare here; collect them less often.
     gc.set_threshold(50_000, 20, 20)
-    # The write lock's holder spends most of it waiting on the database (about twenty round
-    # trips a batch); after each it needs the GIL back, which a thread checking or storing
-    # another batch gives up only every switch interval (5 ms by default), while every
-    # process's intake waits behind that lock. Hand the GIL over sooner.
-    sys.setswitchinterval(_SWITCH_INTERVAL)
     server.start()
     done = threading.Event()
 
