@@ -237,6 +237,11 @@ class ScoringModel:
     #: model's level of an agency's landline or a gang's plate,
     #: :data:`msin_fed.linkage.em.MANY`): the discount below still applies, this caps it.
     many: Mapping[str, float] = field(default_factory=dict)
+    #: group -> (kinds, unless, cap): a group whose best shared kind is one of ``kinds``
+    #: adds at most ``cap`` unless a kind of ``unless`` is shared too (the fitted model's
+    #: privacy floor, :data:`msin_fed.linkage.fitted.PRIVACY_FLOOR`: one word of a name
+    #: with the birthday, a first name and birthday, never a match alone).
+    floors: Mapping[str, tuple[frozenset[str], frozenset[str], float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = (set(self.weights) | set(self.disagreement) | set(self.caps) | set(self.groups)
@@ -330,6 +335,10 @@ class ScoringModel:
             everything[kind] = everything.get(kind, 0.0) + weight
             if freq < self.frequent_from:
                 rare[kind] = rare.get(kind, 0.0) + weight
+        for group, (floor_kinds, unless, cap) in self.floors.items():
+            if best_kind.get(group) in floor_kinds and not unless & kinds:
+                best[group] = min(best[group], cap)
+                best_rare[group] = min(best_rare.get(group, 0.0), cap)
         rare_score = sum(min(v, self.caps.get(k, math.inf)) for k, v in rare.items()) + sum(best_rare.values())
         full_score = sum(min(v, self.caps.get(k, math.inf)) for k, v in everything.items()) + sum(best.values())
         score = min(full_score, rare_score + self.frequent_cap)
@@ -476,7 +485,7 @@ def fitted_model() -> ScoringModel:
     p = fitted.model_parameters(fitted.load())
     return ScoringModel(weights=p.weights, disagreement=p.disagreement, groups=p.groups, threshold=p.threshold,
                         conditional=p.conditional, waived_by=p.waived_by, several=p.several,
-                        conditional_on=p.conditional_on, many=p.many)
+                        conditional_on=p.conditional_on, many=p.many, floors=p.floors)
 
 
 _K = TypeVar("_K", bound=Hashable)
