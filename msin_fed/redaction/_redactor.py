@@ -29,6 +29,7 @@ from msin_fed.model.identifiers import Identifier
 from msin_fed.redaction._ner import PersonDecoder
 from msin_fed.redaction._normalise import NormalisedText, normalise
 from msin_fed.redaction._pipeline import PrunedSpacyEngine, load_pipeline
+from msin_fed.redaction._reread import recased, unsplit
 from msin_fed.redaction._residue import ResidueScanner
 from msin_fed.redaction._text import COMMON_WORDS, PLACEHOLDER, caps_to_title, fold
 from msin_fed.redaction._vocab import is_english_word, is_kept_word, is_name_word, is_world_town
@@ -201,6 +202,7 @@ class Redactor:
         lexicon, about 0.7 s of CPU), so that serving starts with it done."""
         self._scanner.warm()
         self._scanner.scan("Paid £20 a day at a farm near Leeds, called <PERSON_1> on 07700 900123.")
+        recased("PAID £20 A DAY AT A FARM, CALLED <PERSON_1>.")  # the given names of the recased reading
 
     def verify(self, text: str) -> None:
         """Scan ``text`` for residue, independently of redaction; raise RedactionRefused if any remains.
@@ -321,13 +323,18 @@ _LONG_PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_([0-9]{5,})>")
 
 
 def _scan(scanner: ResidueScanner, text: str) -> list[Finding]:
-    """The residue scan of ``text``, and of it with line breaks read as spaces and the
-    digits of long-numbered placeholders unmasked (each finding once)."""
-    found = scanner.scan(text)
+    """The residue scan of ``text``; and of it with line breaks read as spaces, the digits
+    of long-numbered placeholders unmasked and fillers inside identifiers read as nothing;
+    and, when its case carries nothing, of it recased (``_reread``). Each finding once."""
+    found = set(scanner.scan(text))
     read = _LONG_PLACEHOLDER.sub(lambda m: " " * (len(m.group(1)) + 2) + m.group(2) + " ", text.translate(_LINE_BREAKS))
-    if read == text:
-        return list(found)
-    return sorted(set(found) | set(scanner.scan(read)), key=lambda f: (f.start, f.end, f.entity_type))
+    read = unsplit(read)
+    if read != text:
+        found |= set(scanner.scan(read))
+    again = recased(read)
+    if again is not None:
+        found |= set(scanner.scan(again))
+    return sorted(found, key=lambda f: (f.start, f.end, f.entity_type))
 
 
 _FORKED: Redactor | None = None
