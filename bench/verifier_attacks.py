@@ -34,9 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "redaction"))
 
+from msin_fed.coordinator.server import load_verifier
 from verifier_mutations import CASELESS, MUTATIONS, PLACEHOLDER_INSIDE, refused_corpus
 
-from msin_fed.coordinator.server import load_verifier
 from msin_fed.errors import RedactionRefused
 
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_[0-9]+>")

@@ -40,37 +40,77 @@ _ZERO_WIDTH = "\u200b"
 
 # What a node may put inside an identifier: a placeholder numbered or not, a bracketed
 # tag, a short run of symbols no identifier or amount is written with.
+_PLACEHOLDER_LIKE = re.compile(r"<[A-Za-z][A-Za-z_]*(?:_[0-9]+)?>")
+_OTHER_FILLER_CHARS = frozenset("[{*#_~|^")
 _FILLER = re.compile(r"<[A-Za-z][A-Za-z_]*(?:_[0-9]+)?>|\[[A-Za-z_ ]{1,24}\]|\{[A-Za-z_ ]{1,24}\}|[*#_~|^]{1,5}")
 # A part of an identifier written in parts: letters and digits with a digit among them,
 # up to three capitals (``TN``, ``SM``), or one letter (``P E 1 1 2 A B``).
 _PART = re.compile(r"[^\W_]*\d[^\W_]*|[A-Z]{1,3}|[^\W\d_]")
-_HAS_DIGIT = re.compile(r"\d")
-_PART_BEFORE = re.compile(r"(?:^|(?<=[^\w]))([^\W_]+)([ \t]+)$")
-_PART_AFTER = re.compile(r"[ \t]+([^\W_]+)(?![^\W_])")
 
 
-def unsplit(text: str) -> str:
-    """``text`` with each filler inside an identifier read as nothing (same length).
+def unsplit(text: str) -> tuple[str, str, tuple[tuple[int, int], ...]]:
+    """``text`` read two ways (same length): with each filler glued to a letter or digit
+    (``077<X_1>00``, ``<X_1>born``) read as nothing; and with each filler standing between
+    two identifier parts (``07700 <DATE> 900123``) read as nothing too, with the spans of
+    those cuts (a finding on the second reading counts only where it spans one: what lies
+    on one side of a placeholder was read on the first).
 
-    A filler is inside an identifier when it touches a letter or digit (``077<X_1>00``,
-    ``<X_1>born``), or stands between two identifier parts (``07700 <DATE> 900123``);
-    it and the spaces before it then become zero-width characters.
+    A cut becomes zero-width characters (the filler and, between parts, the spaces before it).
     """
-    if "<" not in text and "[" not in text and "{" not in text and not any(ch in text for ch in "*#_~|^"):
-        return text
-    cuts: list[tuple[int, int]] = []
-    for m in _FILLER.finditer(text):
+    fillers = _PLACEHOLDER_LIKE if _OTHER_FILLER_CHARS.isdisjoint(text) else _FILLER
+    glued: list[tuple[int, int]] = []
+    spaced: list[tuple[int, int]] = []
+    for m in fillers.finditer(text):
         start, end = m.span()
         if (start and text[start - 1].isalnum()) or text[end : end + 1].isalnum():
-            cuts.append((start, end))
+            glued.append((start, end))
             continue
-        before = _PART_BEFORE.search(text, max(0, start - 40), start)
-        after = _PART_AFTER.match(text, end)
-        if before and after and (
-            (_PART.fullmatch(before.group(1)) and _PART.fullmatch(after.group(1)))
-            or _HAS_DIGIT.search(before.group(1)) or _HAS_DIGIT.search(after.group(1))
+        if text[start - 1 : start] not in (" ", "\t") or text[end : end + 1] not in (" ", "\t"):
+            continue
+        gap = start
+        while gap and text[gap - 1] in " \t":
+            gap -= 1
+        right_at = end
+        while text[right_at : right_at + 1] in (" ", "\t"):
+            right_at += 1
+        a, b = text[gap - 1 : gap], text[right_at : right_at + 1]
+        # Cheap first: a part beside it ends or starts with a digit or a capital, or is one letter.
+        if not (a.isalnum() and b.isalnum()) or not (
+            a.isupper() or b.isupper() or (gap >= 2 and not text[gap - 2].isalnum())
+            or any(ch.isdigit() for ch in text[max(0, gap - 4) : gap]) or any(ch.isdigit() for ch in text[right_at : right_at + 4])
         ):
-            cuts.append((before.start(2), end))
+            continue
+        left = _token_before(text, gap)
+        right = _token_after(text, end)
+        if left and right and (
+            any(ch.isdigit() for ch in left) or any(ch.isdigit() for ch in right)
+            or (_PART.fullmatch(left) and _PART.fullmatch(right))
+        ):
+            spaced.append((gap, end))
+    first = _cut(text, glued)
+    return first, _cut(first, spaced), tuple(spaced)
+
+
+def _token_before(text: str, end: int) -> str:
+    """The letters and digits right before ``end`` (``""`` when none, or when they are
+    the tail of a longer token joined by an underscore)."""
+    start = end
+    while start and text[start - 1].isalnum():
+        start -= 1
+    return text[start:end] if start == 0 or text[start - 1] != "_" else ""
+
+
+def _token_after(text: str, start: int) -> str:
+    """The letters and digits after the spaces at ``start``."""
+    while text[start : start + 1] in (" ", "\t"):
+        start += 1
+    end = start
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return text[start:end]
+
+
+def _cut(text: str, cuts: list[tuple[int, int]]) -> str:
     if not cuts:
         return text
     out: list[str] = []
@@ -91,12 +131,15 @@ _LEAD = re.compile(
     r"|(?:known|refer(?:s|red)?\s+to(?:\s+[^\W\d]+){0,3})\s+(?:only\s+)?as)[\s,:'\"]+$",
 )
 _LABEL = re.compile(r"[ \t]*(?::|\s[\-\u2013\u2014]\s)")
+_MIXED = re.compile(r"[a-z][,;]? +[A-Z][a-z]")
 _SENTENCE_END = re.compile(r"(?:^|[.!?:;\"'(\n])\s*$")
 
 
 def _caseless(text: str) -> bool:
     """No word tells a name by its case: all in capitals, or no capital but at a sentence
     start (and the word I)."""
+    if _MIXED.search(text):
+        return False  # a capitalised word after a word in lower case: case tells
     upper = lower = 0
     capitalised_inside = False
     for m in _WORD.finditer(text):
