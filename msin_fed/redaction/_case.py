@@ -31,23 +31,16 @@ _SPACED = re.compile(r"[ .\-]{1,2}")
 
 
 def _caseless(text: str) -> bool:
-    """All in capitals (a stray small letter allowed), or no capital but at a sentence start."""
+    """All in capitals (a stray small letter allowed) or all in lower case (the word I
+    aside). A text with capitals at its sentence starts only is left as it is: its other
+    words may well be in lower case because they are not names."""
     upper = lower = 0
     for m in _LETTERS.finditer(text):
         word = m.group(0)
-        caps = sum(ch.isupper() for ch in word)
-        upper += caps
-        lower += sum(ch.islower() for ch in word)
-        if 0 < caps and not (word.isupper() and len(word) > 1) and (
-            caps > 1 or not word[0].isupper() or not _SENTENCE_START.search(text, max(0, m.start() - 3), m.start())
-        ) and word != "I":
-            if lower > upper // 20:
-                return False
-    if upper + lower < 20:
-        return False
-    return lower <= upper // 20 or all(
-        not (m.group(0).isupper() and len(m.group(0)) > 1) for m in _LETTERS.finditer(text)
-    )
+        if word != "I":
+            upper += sum(ch.isupper() for ch in word)
+            lower += sum(ch.islower() for ch in word)
+    return upper + lower >= 20 and (lower <= upper // 20 or upper == 0)
 
 
 def repair_case(text: str) -> str | None:
