@@ -42,6 +42,7 @@ from msin_fed.model import Grade, Identifier, IntelligenceReport, InvalidField, 
 from msin_fed.model.events import AlertEvent, Event, MatchEvent
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
+from msin_fed.token_inputs import district_towns
 from msin_fed.views import ActionInfo, ActionOutcome, call
 from msin_fed.wire import event_from_pb
 
@@ -163,6 +164,9 @@ class Node(Closing):
         self._stream: Any = None
         self._on_status: Callable[[str], None] | None = None
         self._own_tokenizer = False
+        #: (report count, district towns) of the stored reports: reports are only added,
+        #: so the count says when the towns must be learned again.
+        self._towns: tuple[int, dict[str, str]] = (-1, {})
 
     # ------------------------------------------------------------------ opening
 
@@ -404,6 +408,7 @@ class Node(Closing):
             handling=handling,
             redactor=self._get_redactor(),
             tokenizer=self._get_tokenizer(),
+            towns_of=self._district_towns(),
         )
         self._store.enqueue_share(
             report_id, built.record.record_id, built.submission_id, built.record.tlp.value, built.submission
@@ -411,6 +416,18 @@ class Node(Closing):
         log.info("share queued: %d token(s)", len(built.record.tokens))
         self._wake.set()
         return built.record
+
+    def _district_towns(self) -> dict[str, str]:
+        """The town each postcode district is written with in this member's stored
+        reports (:func:`~msin_fed.token_inputs.district_towns`), as ``msin link`` learns
+        it from a member's file: a site given by postcode only is then also known by the
+        town the member's own addresses put its district in."""
+        count = self._store.report_count()
+        seen, towns = self._towns
+        if seen != count:
+            towns = district_towns(m for r in self._store.reports() for m in r.mentions)
+            self._towns = (count, towns)
+        return towns
 
     def preview_share(self, report_id: str, tlp: Tlp | str | None = None, handling: str = "P") -> SharePreview:
         """What :meth:`share` would send for ``report_id``, computed here; nothing is sent.
@@ -424,7 +441,8 @@ class Node(Closing):
         redactor = self._get_redactor()
         if not (hasattr(redactor, "redact") and hasattr(redactor, "residue")):
             raise ConfigError("redactor", "preview", "the redactor must offer redact() and residue() to preview")
-        preview = preview_share(report, tlp=tlp, handling=handling, redactor=cast(PreviewRedactor, redactor))
+        preview = preview_share(report, tlp=tlp, handling=handling, redactor=cast(PreviewRedactor, redactor),
+                                towns_of=self._district_towns())
         log.info("share previewed: %d token kind(s), %d placeholder(s)", len(set(preview.token_kinds)),
                  len(preview.placeholders))
         return preview

@@ -15,7 +15,7 @@ import re
 import secrets
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -133,10 +133,10 @@ def _known(report: IntelligenceReport) -> list[Identifier | str]:
     return known
 
 
-def _token_inputs(report: IntelligenceReport) -> dict[bytes, TokenInput]:
+def _token_inputs(report: IntelligenceReport, towns_of: Mapping[str, str] | None) -> dict[bytes, TokenInput]:
     inputs: dict[bytes, TokenInput] = {}
     for mention in report.mentions:
-        for item in inputs_for_mention(mention):
+        for item in inputs_for_mention(mention, towns_of):
             inputs.setdefault(item.data, item)
     if len(inputs) > MAX_TOKENS:
         raise ValidationError("mentions", f"yield {len(inputs)} tokens (at most {MAX_TOKENS})")
@@ -149,6 +149,7 @@ def preview_share(
     tlp: Tlp | str | None,
     handling: Handling | str,
     redactor: PreviewRedactor,
+    towns_of: Mapping[str, str] | None = None,
 ) -> SharePreview:
     """What :func:`build_share` would send for ``report``, without tokenizing or sending anything."""
     marking = parse_tlp(tlp) if tlp is not None else None
@@ -156,7 +157,7 @@ def preview_share(
     narrative = redactor.redact(report.narrative, _known(report)).text
     residue = tuple(redactor.residue([narrative])[0])
     spans = tuple((m.start(), m.end(), m.group(0)) for m in PLACEHOLDER.finditer(narrative))
-    kinds = tuple(sorted(item.kind for item in _token_inputs(report).values()))
+    kinds = tuple(sorted(item.kind for item in _token_inputs(report, towns_of).values()))
     grade = Grade(report.grade.source, report.grade.assessment, code)
     return SharePreview(report.report_id, narrative, spans, kinds, grade, marking, residue)
 
@@ -190,14 +191,19 @@ def build_share(
     redactor: Redactor,
     tokenizer: Tokenizer,
     now: _dt.datetime | None = None,
+    towns_of: Mapping[str, str] | None = None,
 ) -> BuiltShare:
     """The shared record of ``report`` (signed per batch at delivery). RedactionRefused
-    blocks it with the reason."""
+    blocks it with the reason.
+
+    ``towns_of``: the town of each postcode district as this member writes it
+    (:func:`msin_fed.token_inputs.district_towns` of its stored reports), for a site
+    given by postcode only, as ``msin link`` learns it from the member's file."""
     marking = parse_tlp(tlp)
     code = parse_handling(handling)
     redacted = redactor.redact_verified(report.narrative, _known(report)).text
 
-    inputs = _token_inputs(report)
+    inputs = _token_inputs(report, towns_of)
     tokens: tuple[Token, ...] = ()
     if inputs:
         # In a random order: the inputs come out in the order they are made (a deletion

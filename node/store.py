@@ -347,6 +347,10 @@ class SecureStore:
             raise CorruptStoreError(f"{self.path}: a report is stored under another id")
         return report
 
+    def report_count(self) -> int:
+        """How many reports are stored (reports are only ever added, so this versions them)."""
+        return int(self._query("SELECT COUNT(*) FROM reports")[0][0])
+
     def reports(self) -> Iterator[IntelligenceReport]:
         """Every stored report, in the order they were added."""
         for rid, box in self._query("SELECT rid, data FROM reports ORDER BY seq"):

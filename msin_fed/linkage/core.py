@@ -405,6 +405,13 @@ def score_pairs(
             # give all three and one differs, so the form is no whole-name agreement; nor is
             # the birthday at one house or phone evidence of one person (twins share both).
             shared = [(k, n) for k, n in shared if k != "name_dob" and k not in _DOB_PLACE]
+        if not partial and _one_word_alone(ta, tb, shared):
+            # One word of a name and the date of birth, and nothing else: what a member
+            # probing for a victim knows (her first name and birthday, written alone, with
+            # an initial or beside a made-up family name, or a record of hers holding no
+            # more), and what two people of one given name born on one day share. Never a
+            # match, however many bands agree.
+            continue
         if not partial and _one_word_name(ta, tb, shared):
             # One record's name is one word, and the other's name holds it (or holds it one
             # typo off) with the same date of birth: the whole of that name agrees, not
@@ -518,6 +525,8 @@ def _postcode_among_companies(
 _PART_NEAR_TYPO = 2
 #: One name word with the date of birth, exactly or one typo off.
 _PART_KINDS = frozenset({"part_dob", "part_near_dob"})
+#: What a pair agreeing on one name word and the date of birth may share and no more.
+_ONE_WORD_ONLY = _PART_KINDS | {"name_lsh_dob"}
 #: What :func:`_other_third_word` reads besides the whole-name kinds.
 _TYPO_KINDS = frozenset({"name_dob", "part_dob", "part_near_dob"})
 
@@ -553,6 +562,28 @@ def _one_word_name(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool:
         # on one day share: the rule reads a one-word name only beside other evidence.
         return False
     return any(sum(1 for k in h.values() if k == "part_dob") == 1 and "initials_dob" not in h.values() for h in (a, b))
+
+
+def _one_word_alone(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool:
+    """The pair agrees on one name word with the date of birth (exactly or one typo off)
+    and on nothing else but name bands: whatever else either name holds (a second word, an
+    initial, a made-up word) is not shared. The bands of a name holding that word share its
+    bigrams, so they agree with any name holding it and lift nothing; and a word one typo
+    off is no more than the word (a member knowing it may mistype it on purpose)."""
+    kinds = {k for k, _n in shared}
+    if kinds and kinds <= NAME_DOB_KINDS and all(_one_word(h) for h in (a, b)):
+        return True  # both name one word: the whole name agrees, and is still one word
+    if not kinds & _PART_KINDS or not kinds <= _ONE_WORD_ONLY:
+        return False
+    # A kept ``part_near_dob`` is the longest word one typo off (:func:`_part_near`), a
+    # word besides those ``part_dob`` shares: ``Lan mSith`` / ``Lan Smith`` agree on two.
+    words = sum(1 for k, _n in shared if k == "part_dob") + ("part_near_dob" in kinds)
+    return words <= 1
+
+
+def _one_word(held: Held) -> bool:
+    """The record names a person by one word (one ``part_dob``, no ``initials_dob``)."""
+    return sum(1 for k in held.values() if k == "part_dob") == 1 and "initials_dob" not in held.values()
 
 
 def _partial_name(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool:

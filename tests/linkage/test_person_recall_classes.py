@@ -74,8 +74,14 @@ def test_a_family_name_one_typo_off_links_with_the_date_of_birth(tmp_path: Path)
          _person("a4", "D.", "Kowalenko", "1991-03-16")]  # and an initial
     b = [_person("b1", "Lan", "Smith", "1990-02-12"),
          _person("b2", "Darius", "Wisniewski", "1967-12-16", phone="07700 900124"),
-         _person("b3", "", "Kovalenko", "09/05/1991"), _person("b4", "Dmytro", "Kovalenko", "1991-03-16")]
+         # one word: with the birthday alone it is what a member probing for a victim
+         # knows (test_first_name_birthday_attack.py), so it links beside a further field
+         _person("b3", "", "Kovalenko", "09/05/1991", street_address="3 Wide Bargate", postcode="PE21 6SR"),
+         _person("b4", "Dmytro", "Kovalenko", "1991-03-16")]
+    a[2] = _person("a3", "Ion", "Kowalenko", "1991-05-09", street_address="3 Wide Bargate", postcode="PE21 6SR")
     assert _linked(tmp_path, a, b) == {("a1", "b1"), ("a2", "b2"), ("a3", "b3"), ("a4", "b4")}
+    b[2] = _person("b3", "", "Kovalenko", "09/05/1991")
+    assert _linked(tmp_path, a, b) == {("a1", "b1"), ("a2", "b2"), ("a4", "b4")}
 
 
 def test_names_near_each_other_on_one_birthday_stay_apart(tmp_path: Path) -> None:

@@ -1,0 +1,81 @@
+"""A node tokenises a postcode-only site with the town its member's own reports write the
+district with, exactly as ``msin link`` does from the same rows in a file.
+
+Real canonical import into a real SQLite store, real OPRF tokens (a local key), the
+real ``msin link`` reader (:func:`msin_fed.linkage.mentions.read_mentions`).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from msin_fed.node import Node, Passphrase
+
+from msin_fed import pki
+from msin_fed.linkage.mentions import read_mentions
+from msin_fed.model.report import MENTION_COLUMNS
+from msin_fed.oprf import derive_key_pair
+from msin_fed.token_inputs import tokens_of
+from msin_fed.tokenizer import LocalTokenizer
+
+from .conftest import FAST_KDF
+from .fakes import ReplacingRedactor
+
+PASS = Passphrase("node passphrase for tests")
+SK, _PK = derive_key_pair(b"\x07" * 32, b"msin test epoch 1")
+
+#: Two of the member's own addresses write PE21 with Boston (its area is named after
+#: Peterborough); its site is known by its postcode only.
+OWN = [
+    {"record_id": "h1", "street_address": "12 Fydell Street", "postcode": "PE21 8AA", "locality": "Boston"},
+    {"record_id": "h2", "street_address": "3 Main Ridge", "postcode": "PE21 6NN", "locality": "BOSTON"},
+    {"record_id": "s1", "site_name": "Holly Willow House", "postcode": "PE21 2HD"},
+]
+
+
+def _write(path: Path, rows: Sequence[Mapping[str, str]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(MENTION_COLUMNS))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: row.get(c, "") for c in MENTION_COLUMNS})
+    return path
+
+
+def _link_tokens(path: Path, record_id: str) -> set[tuple[str, bytes]]:
+    """The tokens ``msin link`` makes for ``record_id`` of the file at ``path``."""
+    (inputs,) = [inputs for m, inputs in read_mentions(path).mentions if m.record_id == record_id]
+    values = tokens_of(list(inputs), LocalTokenizer(SK).tokenize)
+    return {(item.kind, v) for item, v in zip(inputs, values, strict=True)}
+
+
+def _shared_tokens(tmp: Path, rows: Sequence[Mapping[str, str]], record_id: str,
+                   member: pki.Identity) -> set[tuple[str, bytes]]:
+    """The tokens a node holding ``rows`` (one report each) shares for ``record_id``."""
+    reports = tmp / "reports.csv"
+    reports.write_text("report_id,narrative,region,sector,exploitation_type,month,grade\n" + "".join(
+        f"{r['record_id']},Nothing named.,East Midlands,growing_picking,labour_exploitation,2024-05,2BP\n"
+        for r in rows), encoding="utf-8")
+    with Node.open(tmp / "node.db", key=PASS, create=True, kdf=FAST_KDF, identity=member,
+                   redactor=ReplacingRedactor(), tokenizer=LocalTokenizer(SK)) as node:
+        node.import_file(reports, _write(tmp / "mentions.csv", rows))
+        record = node.share(record_id, tlp="AMBER")
+    return {(t.kind, t.value) for t in record.tokens}
+
+
+def test_a_node_shares_a_postcode_only_site_with_its_members_district_town_as_msin_link_does(
+    tmp_path: Path, make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    member = make_identity("member", "alpha")
+    (tmp_path / "n").mkdir()
+    shared = _shared_tokens(tmp_path / "n", OWN, "s1", member)
+    assert shared == _link_tokens(_write(tmp_path / "own.csv", OWN), "s1")
+    # the town is the member's own evidence: the site alone gets only its area's town ...
+    alone = _link_tokens(_write(tmp_path / "alone.csv", OWN[-1:]), "s1")
+    assert alone < shared
+    # ... and what it adds is what another member's "Holly Willow House, Boston" shares
+    other = _write(tmp_path / "other.csv", [{"record_id": "b1", "site_name": "Holly Willow House",
+                                             "locality": "Boston"}])
+    assert "site_locality" in {k for k, _v in (shared - alone) & _link_tokens(other, "b1")}
