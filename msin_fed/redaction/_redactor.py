@@ -334,7 +334,7 @@ def _scan(scanner: ResidueScanner, text: str) -> list[Finding]:
     first = scanner.scan(text)
     read = _LONG_PLACEHOLDER.sub(lambda m: " " * (len(m.group(1)) + 2) + m.group(2) + " ", text.translate(_LINE_BREAKS))
     read, apart, cuts = unsplit(read)
-    again = recased(read)
+    again = recased(read, text)
     if read == text and not cuts and again is None:
         return list(first)
     found = set(first)

@@ -185,8 +185,10 @@ def _suffixes() -> frozenset[str]:
     return frozenset(s.lower() for s in _street_suffixes())
 
 
-def recased(text: str) -> str | None:
-    """``text`` recased for the scan when its case carries nothing, else ``None``.
+def recased(text: str, layout: str | None = None) -> str | None:
+    """``text`` recased for the scan when its case carries nothing, else ``None``; a text
+    in ordinary case has its parts (lines, sentences of ``layout``, the text as sent)
+    recased that are all in capitals or have no capital at all.
 
     Every word goes to lower case, then these are capitalised: a name pair (a given name
     of the English locales and a names-list word beside it: ``gary marsh``), a names-list
@@ -195,8 +197,47 @@ def recased(text: str) -> str | None:
     a word in no English dictionary before a street type (``toby coves``, ``wenlock
     crescent``). Placeholders stay as written.
     """
-    if not _caseless(text):
-        return None
+    if _caseless(text):
+        return _recase(text)
+    # A part in capitals or with no capital at all beside parts in ordinary case (a body in
+    # capitals with one line "Reviewed by the Team."): that part's case carries nothing
+    # either. Parts are cut where ``layout`` (the text as sent) ends a line or a sentence.
+    out: list[str] | None = None
+    for start, end in _segments(layout if layout is not None else text):
+        part = text[start:end]
+        if _without_case(part):
+            again = _recase(part)
+            if again != part:
+                out = out if out is not None else list(text)
+                out[start:end] = again
+    return "".join(out) if out is not None else None
+
+
+_SEGMENT_END = re.compile(r"[.!?]+(?=\s)|\r\n|[\n\r\v\f\u2028\u2029]")
+
+
+def _segments(layout: str) -> list[tuple[int, int]]:
+    parts, start = [], 0
+    for m in _SEGMENT_END.finditer(layout):
+        parts.append((start, m.end()))
+        start = m.end()
+    parts.append((start, len(layout)))
+    return [(s, e) for s, e in parts if e > s]
+
+
+def _without_case(part: str) -> bool:
+    """All in capitals (two words or more), or not one capital letter: 12 letters or more."""
+    words = _words(_PLACEHOLDER.sub(" ", part))
+    upper = sum(len(w) for w in words if w.isupper())
+    lower = sum(len(w) for w in words if w.islower())
+    if upper + lower < 12 or upper + lower < sum(len(w) for w in words):
+        return False  # short, or a word capitalised: case tells
+    if lower == 0:
+        return sum(1 for w in words if w.isupper() and len(w) > 1) >= 2
+    return upper == 0
+
+
+def _recase(text: str) -> str:
     masked = _PLACEHOLDER.sub(lambda m: "\x00" * len(m.group(0)), text)
     words = [m for m in _WORD.finditer(masked) if len(m.group(0).lower()) == len(m.group(0))]
     kinds = [_word_kind(m.group(0).lower()) for m in words]

@@ -157,3 +157,14 @@ def test_honest_redacted_narratives_in_lower_case_or_with_numbers_beside_placeho
                    "THE VAN PICKS THEM UP AT THE CAR PARK AT 5AM AND THE DRIVER SAYS NOTHING.",
                    "the field was wet and the church hall was cold; the men were paid in cash."):
         assert not _refuses(verifier, honest), honest
+
+
+@pytest.mark.parametrize("tail", [" Reviewed by the Team.", " Thanks, <PERSON_1>.", "\nExported by Case Manager"])
+@pytest.mark.parametrize("body", ["UNCLE TU MOVED THE WORKERS TO WENLOCK CRESCENT LAST WEEK.",
+                                  "uncle tu moved the workers to wenlock crescent last week."])
+def test_a_caseless_body_beside_one_line_in_ordinary_case_is_still_refused(verifier: object, body: str, tail: str) -> None:
+    """The case of one line does not vouch for the rest: a body in capitals or with no
+    capital at all is read recased whatever the other lines are written in."""
+    assert _refuses(verifier, body)
+    assert _refuses(verifier, body + tail)
+    assert _refuses(verifier, tail.strip() + "\n" + body)
