@@ -116,6 +116,7 @@ KIND_LABELS: dict[str, str] = {
     "name_phone_near": "similar name and a phone number one digit off",
     "prefix_phone": "start of the name and phone number",
     "name_bank": "name and bank account",
+    "name_vehicle": "name and vehicle registration",
     "name_phone": "full name and phone number",
     "phone_home": "phone number (read as dialled from home)",
     "name_address": "full name and street address",
@@ -778,8 +779,9 @@ def inputs_for_mention(mention: EntityMention, towns_of: Mapping[str, str] | Non
         address = normalize.email(mention.email.value)
         out.append(_make("email", address))
         out.extend(_near("email_near", "email", "", address))
-    if mention.vehicle is not None:
-        out.append(_make("vehicle", normalize.vehicle(mention.vehicle.value)))
+    plate = normalize.vehicle(mention.vehicle.value) if mention.vehicle is not None else ""
+    if plate:
+        out.append(_make("vehicle", plate))
     if mention.nino is not None:
         canonical = normalize.nino(mention.nino.value)
         out.append(_make("nino", canonical))
@@ -929,6 +931,14 @@ def inputs_for_mention(mention: EntityMention, towns_of: Mapping[str, str] | Non
         heads = sorted({jellyfish.metaphone(w) for w in longest} | {"~" + w[:2] for w in given + family if len(w) >= 2})
         for value in bank_values:
             out.extend(_make("name_bank", head, value) for head in heads)
+    if (given or family) and plate:
+        # The same for a plate (a minibus every worker it carries gives): weighs nothing,
+        # it only tells "one person's car" from "one plate given by people whose names
+        # share no word's sound nor first two letters".
+        longest = sorted({w for w in given + family if len(w) >= 2}, key=lambda w: (-len(w), w))[:3]
+        heads = sorted({jellyfish.metaphone(w) for w in longest} | {"~" + w[:2] for w in given + family if len(w) >= 2}
+                       | {"^" + w[0] for w in given + family})
+        out.extend(_make("name_vehicle", head, plate) for head in heads)
     if (given or family) and dob:
         out.extend(_name_band_inputs(given + family, dob))
     elif given or family:

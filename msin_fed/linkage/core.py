@@ -475,7 +475,8 @@ def _disagreements(
     :func:`_partial_name`) it counts unless the whole name agrees some other way (its
     sound, a nickname, the postcode) or a document does. ``name_phone_near``: both hold a
     phone and a name, share the phone, and no name word sounds alike: one phone given by
-    people of different names. ``name_bank``: the same for a shared bank account.
+    people of different names. ``name_bank``, ``name_vehicle``: the same for a shared bank
+    account or plate.
     """
     out: list[str] = []
     for kind in kinds & ka & kb:
@@ -492,6 +493,9 @@ def _disagreements(
             continue  # read by _word_differs
         elif kind == "name_bank":
             if agreed & {"bank", "iban"} and kind not in agreed:
+                out.append(kind)
+        elif kind == "name_vehicle":
+            if "vehicle" in agreed and kind not in agreed:
                 out.append(kind)
         elif kind not in agreed:
             out.append(kind)

@@ -246,8 +246,10 @@ COMPARISONS: tuple[Comparison, ...] = (
         differ_also={"phone, names differ": core.given_names_differ},
     ),
     comparison("email", {"email"}, ("exact", {"email"}), ("one typo", {"email_near"}), several=("exact",)),
-    comparison("vehicle", {"vehicle"}, ("exact", {"vehicle"}), differ={"exact, names differ": ("exact", _NAME_DOB)},
-       several=("exact",)),
+    # names differ: with their dates, or (``name_vehicle``) no word's sound nor start agrees
+    comparison("vehicle", {"vehicle"}, ("exact", {"vehicle"}),
+               differ={"exact, names differ": ("exact", _NAME_DOB | {"name_vehicle"})},
+               several=("exact",)),
     comparison("nino", {"nino"}, ("exact", {"nino"}), ("one typo", {"nid_near"})),
     comparison("passport", {"passport"}, ("exact", {"passport"}), ("one typo", {"nid_near"})),
     comparison("national_id", {"national_id"}, ("exact", {"national_id"}), ("one typo", {"nid_near"})),

@@ -326,6 +326,7 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
                 weights[kind] = round(min(max(weights.get(kind, 0.0), weight), cap), 2)
     weights.setdefault("prefix_phone", 0.0)
     weights.setdefault("name_bank", 0.0)
+    weights.setdefault("name_vehicle", 0.0)
     disagreement = {
         kind: round(max(-level_weight(comp, "disagree"), 0.0), 2) for kind, comp in DISAGREEMENTS.items()
     }

@@ -146,6 +146,7 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "email_near",  # an e-mail address with one character deleted
         "prefix_phone",  # two letters of a name word + the phone (weighs nothing: see core)
         "name_bank",  # a name word's sound or first two letters + the bank account (ditto)
+        "name_vehicle",  # a name word's sound or first two letters + the plate (ditto)
         "name_phone",  # every folded name word, sorted, + the phone
         "name_address",  # every folded name word, sorted, + street + town
         "bank_near",  # a bank account; from an IBAN whose checksum fails, each repair of it
@@ -419,6 +420,7 @@ DEFAULT_MODEL = ScoringModel(
         "email_near": 6.0,
         "prefix_phone": 0.0,
         "name_bank": 0.0,
+        "name_vehicle": 0.0,
         "name_phone": 8.0,
         "name_address": 6.0,
         "bank_near": 7.0,
@@ -433,6 +435,7 @@ DEFAULT_MODEL = ScoringModel(
         "name_phone_near": 6.0,
         "prefix_phone": 6.0,
         "name_bank": 10.0,
+        "name_vehicle": 10.0,
         "email": 3.0,
         "nino": 6.0,
         "passport": 4.0,
