@@ -290,7 +290,7 @@ def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) ->
     if swapped is not None:
         yield _make("name_dob_swap", " ".join(sorted(words)), swapped)
     yield from _nick_inputs(words, dob)
-    yield _make("name_phon_dob", " ".join(sorted(jellyfish.metaphone(w) for w in words)), dob)
+    yield _make("name_phon_dob", " ".join(sorted(sound(w) for w in words)), dob)
     for word in words:
         if len(word) >= 2:
             yield _make("part_dob", word, dob)
@@ -428,10 +428,28 @@ def _name_band_inputs(words: tuple[str, ...], dob: str) -> Iterator[TokenInput]:
         yield _make("name_lsh_dob", str(band), key, variants[band % len(variants)])
 
 
+#: Spellings of one sound in the transliterations a name of the communities is written
+#: in (German ``tsch``/``sch``/``w`` for English ``ch``/``sh``/``v``, French ``gue``/``gui``
+#: for a hard ``g``): ``Schewtschenko``/``Shevchenko``, ``Gueorguiev``/``Georgiev``,
+#: ``Kowalenko``/``Kovalenko``. Metaphone reads each spelling otherwise.
+_TRANSLIT = (("tsch", "ch"), ("sch", "sh"), ("w", "v"), ("gue", "ge"), ("gui", "gi"))
+#: A word-initial ``i`` before a vowel is the ``y`` of another scheme (``Iuliia``/``Yuliia``,
+#: ``Iurii``/``Yurii``); a ``j`` is not read so (``Jan`` and ``Ion`` are two names).
+_INITIAL_I = re.compile(r"^i(?=[aeiou])")
+
+
+def sound(word: str) -> str:
+    """The metaphone code of a folded name word, read past transliteration spellings
+    (:data:`_TRANSLIT`): what ``name_phon_dob`` and ``phon_postcode`` compare."""
+    for spelling, common in _TRANSLIT:
+        word = word.replace(spelling, common)
+    return jellyfish.metaphone(_INITIAL_I.sub("y", word))
+
+
 def _phonetic(words: tuple[str, ...]) -> str:
     """Metaphone codes of the distinct name words, sorted: order, diacritics and most
     one-letter typos (``Popescu``/``Popesku``) give the same text."""
-    return " ".join(sorted({jellyfish.metaphone(w) for w in words}))
+    return " ".join(sorted({sound(w) for w in words}))
 
 
 #: Fuzzy variants of an organisation's name alone are made only for names this long and
