@@ -13,25 +13,10 @@ marked ``xfail(strict=True)``: they are stated in docs/security.md.
 from __future__ import annotations
 
 import pytest
-from msin_fed.coordinator.server import load_verifier
-
-from msin_fed.errors import RedactionRefused
+from verifier_mutations import refuses as _refuses
 
 PHONE = "07700900123"
 SENTENCE = "The worker said her contact was {} and she was moved on Tuesday."
-
-
-@pytest.fixture(scope="module")
-def verifier() -> object:
-    return load_verifier()
-
-
-def _refuses(verifier: object, text: str) -> bool:
-    try:
-        verifier.verify(text)  # type: ignore[attr-defined]
-    except RedactionRefused:
-        return True
-    return False
 
 
 FIXED = {

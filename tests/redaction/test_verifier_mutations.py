@@ -23,31 +23,17 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from msin_fed.coordinator.server import load_verifier
 
 from bench.residue_reference import ResidueScanner as ReferenceScanner
-from msin_fed.errors import RedactionRefused
 from msin_fed.redaction import Redactor
 from msin_fed.redaction.corpus import generate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from verifier_mutations import MUTATIONS, PLACEHOLDER_INSIDE, mutated, refused_corpus
+from verifier_mutations import refuses as _refuses
 
 OLD = ReferenceScanner()
 THRESHOLD = 0.5
-
-
-@pytest.fixture(scope="module")
-def verifier() -> object:
-    return load_verifier()
-
-
-def _refuses(verifier: object, text: str) -> bool:
-    try:
-        verifier.verify(text)  # type: ignore[attr-defined]
-    except RedactionRefused:
-        return True
-    return False
 
 
 def _old_refuses(text: str) -> bool:

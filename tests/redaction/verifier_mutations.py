@@ -15,7 +15,18 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from msin_fed.errors import RedactionRefused
+
 DATA = Path(__file__).parent / "data"
+
+
+def refuses(verifier: object, text: str) -> bool:
+    """Whether the coordinator's verifier (the ``verifier`` fixture) refuses ``text``."""
+    try:
+        verifier.verify(text)  # type: ignore[attr-defined]
+    except RedactionRefused:
+        return True
+    return False
 
 _FULLWIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
 _DIGITS_SPLIT = re.compile(r"(?<=\d)(?=\d)")
