@@ -143,3 +143,35 @@ def test_an_open_stream_stops_when_the_crl_goes_missing(
         assert len(listener.events) == 1
         assert listener.ended == grpc.StatusCode.UNAVAILABLE
         live.close()
+
+
+def test_a_revoked_member_resuming_its_tls_session_is_refused(
+    live: Live, ca_dir: Path, tmp_path: Path
+) -> None:
+    """Fresh channels sharing a TLS session cache (so a handshake may resume the session
+    of the one before): revocation is checked per call on the certificate the session
+    carries, so a resumed session is refused like a new one."""
+    from grpc.experimental.session_cache import ssl_session_cache_lru  # type: ignore[import-not-found]
+
+    leaver, cert = _fresh_member(ca_dir, tmp_path, "leaver-resume")
+    cache = ssl_session_cache_lru(4)
+
+    def stub() -> tuple[grpc.Channel, pb_grpc.CoordinatorStub]:
+        options = [
+            *pki.channel_options(),
+            ("grpc.ssl_target_name_override", pki.server_name("coordinator", "sttg")),
+            ("grpc.ssl_session_cache", cache),
+        ]
+        channel = grpc.secure_channel(f"127.0.0.1:{live.port}", pki.channel_credentials(leaver), options=options)
+        return channel, pb_grpc.CoordinatorStub(channel)  # type: ignore[no-untyped-call]
+
+    for _ in range(2):  # the second handshake may resume the first's session
+        channel, s = stub()
+        assert s.ListMatches(pb.ListMatchesRequest(), timeout=5).matches == []
+        channel.close()
+    pki.revoke(ca_dir, str(cert))
+    channel, s = stub()
+    with pytest.raises(grpc.RpcError) as exc:
+        s.ListMatches(pb.ListMatchesRequest(), timeout=5)
+    assert exc.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    channel.close()
