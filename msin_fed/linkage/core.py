@@ -60,6 +60,8 @@ __all__ = [
     "cluster_records",
     "entity_count",
     "entity_type",
+    "given_names_differ",
+    "near_name_counts",
     "records_contradict",
     "score_pairs",
 ]
@@ -387,8 +389,11 @@ def score_pairs(
             if group is None:  # too frequent to count, but it still stands for its near misses
                 shared.append((kind, model.max_frequency))
                 continue
-            if kind in IDENTITY_KINDS and len(group) == 2:
-                n = 1  # the pair alone: whether they contradict is its own evidence
+            if len(group) == 2:
+                # The pair alone: whether they are one is its own evidence, not a fact
+                # about the value (two records sharing only a plate are not "two entities
+                # holding it"; the fitted model weighs a value of 2-3 entities less).
+                n = 1
             elif kind in IDENTITY_KINDS and (kind not in COMPANY_KINDS or kind in _PAIR_SEEDED):
                 n = entity_count(value, kind, group, tokens, (a, b), member)
             elif value in counts:
@@ -470,7 +475,8 @@ def _disagreements(
     :func:`_partial_name`) it counts unless the whole name agrees some other way (its
     sound, a nickname, the postcode) or a document does. ``name_phone_near``: both hold a
     phone and a name, share the phone, and no name word sounds alike: one phone given by
-    people of different names. ``name_bank``: the same for a shared bank account.
+    people of different names. ``name_bank``, ``name_vehicle``: the same for a shared bank
+    account or plate.
     """
     out: list[str] = []
     for kind in kinds & ka & kb:
@@ -487,6 +493,9 @@ def _disagreements(
             continue  # read by _word_differs
         elif kind == "name_bank":
             if agreed & {"bank", "iban"} and kind not in agreed:
+                out.append(kind)
+        elif kind == "name_vehicle":
+            if "vehicle" in agreed and kind not in agreed:
                 out.append(kind)
         elif kind not in agreed:
             out.append(kind)
@@ -657,6 +666,19 @@ def _word_differs(a: Held, b: Held, shared: list[tuple[str, int]], partial: bool
         return True
     codes = min(count(h.values(), "name_phone_near") / max(count(h.values(), "phone_near"), 1) for h in (a, b))
     return count(agreed, "name_phone_near") / per_code < codes - 0.5
+
+
+def given_names_differ(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
+    """:func:`score_pairs`' reading of a shared phone whose holders' given names differ
+    (the ``prefix_phone`` disagreement), for the EM fit to class pairs as the model does."""
+    shared = _part_near(shared, a, b)
+    return _word_differs(a, b, shared, _partial_name(a, b, shared))
+
+
+def near_name_counts(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
+    """Whether :func:`score_pairs` counts the pair's shared ``part_near_dob`` tokens
+    (:func:`_part_near`), for the EM fit to read the pair as the model does."""
+    return any(k == "part_near_dob" for k, _n in _part_near(shared, a, b))
 
 
 def entity_type(kinds: Iterable[str]) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from mention_files import write_mentions
 
-from msin_fed import normalize
+from msin_fed import normalize, token_inputs
 from msin_fed.linkage.pipeline import link_files
 from msin_fed.model.registry import parse_mention
 from msin_fed.token_inputs import PART_NEAR_MIN, inputs_for_mention
@@ -131,3 +131,16 @@ def test_a_typo_in_a_three_word_name_is_no_twin_and_the_twins_stay_apart(tmp_pat
     assert pairs == {("a1", "b1")}
     assert m.clusters() == [{"a1", "b1"}]
     assert engine_clusters(THREE, tmp_path / "shared.db") == [{"a1", "b1"}]
+
+
+def test_a_name_in_another_transliteration_sounds_alike_with_the_date_of_birth(tmp_path: Path) -> None:
+    """German and French transliterations and a word-initial ``i`` for ``y`` sound alike
+    (``token_inputs.sound``): with the whole date of birth the names agree; on another
+    day they are namesakes."""
+    a = [_person("a1", "Oxana Schewtschenko", "", "01-Nov-68"), _person("a2", "Iuliia", "Bondarenko", "17/10/1962"),
+         _person("a3", "Dmitriy", "Gueorguiev", "1980-05-24")]
+    b = [_person("b1", "Oksana", "Shevchenko", "01-11-1968"), _person("b2", "Yuliia", "Bondarenko", "1962-10-17"),
+         _person("b3", "Dmytro", "Georgiev", "1980-05-25")]  # another day
+    assert _linked(tmp_path, a, b) == {("a1", "b1"), ("a2", "b2")}
+    assert token_inputs.sound("iurii") == token_inputs.sound("yurii")
+    assert token_inputs.sound("jan") != token_inputs.sound("ion")  # a j is not read as y
