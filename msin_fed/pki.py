@@ -36,7 +36,7 @@ import ipaddress
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -577,6 +577,23 @@ def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], 
     return parse
 
 
+def _rechecked(responses: Iterator[Any], check: Callable[[], None]) -> Iterator[Any]:
+    """``responses``, with the caller checked again before each one is sent.
+
+    A stream opened before its certificate was revoked, or before the CRL became
+    untrustworthy, would otherwise go on carrying events: revocation bites per message.
+    Closing the handler's generator runs its clean-up (stream slots, audit).
+    """
+    try:
+        for response in responses:
+            check()
+            yield response
+    finally:
+        close = getattr(responses, "close", None)
+        if close is not None:
+            close()
+
+
 class AuthInterceptor(_ServerInterceptor):
     """Checks the caller's certificate role against a per-method policy, and revocation.
 
@@ -646,7 +663,7 @@ class AuthInterceptor(_ServerInterceptor):
 
             def streamed(request: Any, context: grpc.ServicerContext) -> Any:
                 checked(request, context)
-                yield from behavior(request, context)
+                yield from _rechecked(behavior(request, context), lambda: check(method, context))
 
             return grpc.unary_stream_rpc_method_handler(
                 streamed,
@@ -665,7 +682,7 @@ class AuthInterceptor(_ServerInterceptor):
 
         def bidi(requests: Any, context: grpc.ServicerContext) -> Any:
             check(method, context)
-            yield from stream_behavior(requests, context)
+            yield from _rechecked(stream_behavior(requests, context), lambda: check(method, context))
 
         return grpc.stream_stream_rpc_method_handler(
             bidi,

@@ -156,16 +156,25 @@ def pg_url() -> Iterator[str]:
     drop_postgres_store(url)
 
 
-@pytest.mark.parametrize("processes", [2, 3])
+@pytest.mark.parametrize(
+    ("processes", "intake_transactions"),
+    # 2: each process keeps two intake transactions in flight (docs/coordinator.md).
+    [(2, 1), (3, 1), (2, 2)],
+)
 def test_coordinator_processes_on_one_postgres_behave_as_one(
-    processes: int, pg_url: str, tmp_path: Path, make_identity: Callable[[str, str], pki.Identity]
+    processes: int,
+    intake_transactions: int,
+    pg_url: str,
+    tmp_path: Path,
+    make_identity: Callable[[str, str], pki.Identity],
 ) -> None:
     inputs = _inputs()
     ref_pairs, ref_clusters, ref_store = _reference(inputs)
     assert len(ref_pairs) > 100 and any(len(c) >= 3 for c in ref_clusters)  # the input exercises matching
     coordinator_identity = make_identity("coordinator", "sttg")
     identities = {m: make_identity("member", m) for m in MEMBERS}
-    started = [Coordinator(tmp_path, i, pg_url, coordinator_identity) for i in range(processes)]
+    settings = f"intake_transactions = {intake_transactions}\n"
+    started = [Coordinator(tmp_path, i, pg_url, coordinator_identity, settings) for i in range(processes)]
     addresses = [c.address for c in started]
     total_batches = len(MEMBERS) * (PER_MEMBER // BATCH)
     acked: dict[str, dict[str, str]] = {m: {} for m in MEMBERS}
