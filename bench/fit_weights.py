@@ -80,7 +80,9 @@ def entity_counts(tokens: Tokens) -> tuple[set[bytes], dict[bytes, int]]:
     for value, group in holders.items():
         if len(group) > DEFAULT_MODEL.max_frequency:
             common.add(value)
-        elif len(group) >= 2 and kind[value] not in IDENTITY_KINDS:
+        elif len(group) >= 3 and kind[value] not in IDENTITY_KINDS:
+            # (a value of two holders is one entity's to the pair of them, as the model
+            # scores it: core.score_pairs)
             n = entity_count(value, kind[value], group, tokens)
             if n >= 2:
                 several[value] = n

@@ -10,7 +10,11 @@ edit apart, ``w`` (names) a word in common, ``x`` different, ``.`` missing on ei
 Pairs are typed person, company (either mention names a company) or site, and
 organisations are compared on their own fields (company name, company number, site name,
 postcode, locality, street). Prints the commonest patterns; ``--kind`` keeps one type,
-``--false`` lists the clusters' false pairs instead.
+``--false`` lists the clusters' false pairs instead, and counts them by cause: ``pair``
+(the two records were themselves matched: a wrong pair scored above the threshold) or
+``chain`` (joined only through other records, A~B, B~C), and by the confuser class of
+each record (``confusers.csv``: the entity id without its numbers; ``base`` for a record
+of the repeats set itself), so a planner can tell scoring from clustering errors.
 Never run on the held-out set (tuning discipline, docs/linkage.md section 5).
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -98,6 +103,15 @@ def name_cmp(a: str, b: str) -> str:
     return "w" if wa & wb else "x"  # "w": a word in common
 
 
+def _confuser_classes(path: Path) -> dict[str, str]:
+    """record id -> confuser class (``phoenix``, ``sameday``, ...) from a confusers set's
+    ground truth; empty for the other sets."""
+    if not path.exists():
+        return {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {r["record_id"]: re.sub(r"\d.*", "", r["entity_id"]) for r in csv.DictReader(handle)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sets", default="synthetic,repeats,confusers")
@@ -115,13 +129,16 @@ def main() -> int:
     pipeline.oprf_tokenize = lambda inputs, sk=None: bench.hmac_tokenize(inputs)  # type: ignore[assignment]
     patterns: collections.Counter[str] = collections.Counter()
     examples: dict[str, list[str]] = collections.defaultdict(list)
+    causes: collections.Counter[str] = collections.Counter()
     total_missed = total_truth = 0
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for label in args.sets.split(","):
             for seed in SPLITS["tune"]:
                 files, truth = makers[label](work / f"{label}-{seed}", seed)
-                bench.run_msin_link(files, work / f"{label}-{seed}.csv")
+                found, _seconds = bench.run_msin_link(files, work / f"{label}-{seed}.csv")
+                matched = {(a, b) if a < b else (b, a) for a, b in found}
+                classes = _confuser_classes(work / f"{label}-{seed}" / "confusers.csv")
                 clustered = bench.cluster_pairs(work / f"{label}-{seed}.csv")
                 rows: dict[str, dict[str, str]] = {}
                 for f in files:
@@ -146,9 +163,18 @@ def main() -> int:
                     pat = f"{kind:7s} " + (f"{label:9s} " if args.by_set else "") + " ".join(
                         f"{f}{name_cmp(ra[f], rb[f]) if f in _NAMES else compare(ra[f], rb[f])}" for f in fields)
                     patterns[pat] += 1
+                    if args.false:
+                        pair_classes = "+".join(sorted({classes.get(a, "base"), classes.get(b, "base")}))
+                        causes[f"{kind:7s} {'pair' if (a, b) in matched else 'chain':5s} {pair_classes}"] += 1
                     if len(examples[pat]) < args.show:
                         examples[pat].append(f"    {label}{seed} {a} {b}\n      {ra['_raw']}\n      {rb['_raw']}")
-    print(f"missed {total_missed} of {total_truth} true pairs ({total_missed / total_truth:.3%})")
+    if args.false:
+        print(f"{total_missed} false pairs in clusters (beside {total_truth} true pairs)")
+        print("by cause (pair: matched itself; chain: through other records) and confuser class:")
+        for cause, n in causes.most_common():
+            print(f"{n:5d}  {cause}")
+    else:
+        print(f"missed {total_missed} of {total_truth} true pairs ({total_missed / total_truth:.3%})")
     for pat, n in patterns.most_common(args.top):
         print(f"{n:5d}  {pat}")
         for e in examples[pat]:

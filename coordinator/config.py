@@ -25,6 +25,7 @@
     idle_in_transaction_timeout = 60 # PostgreSQL: seconds a session may idle mid-transaction (0: off)
     statement_timeout = 0            # PostgreSQL: seconds one statement may run (0: off)
     keepalive = 30                   # PostgreSQL: seconds before the server probes a silent client (0: off)
+    intake_transactions = 1          # PostgreSQL: intake transactions in flight per process (1 or 2)
 
     [tokens]
     epoch = 1                        # the one key epoch accepted; others are refused
@@ -127,6 +128,9 @@ class CoordinatorConfig:
     store_url: str
     #: PostgreSQL session limits: a stopped coordinator's locks are released.
     store_timeouts: SessionTimeouts = field(default_factory=lambda: SessionTimeouts())
+    #: PostgreSQL: intake transactions in flight in this process (2: one stores its rows
+    #: while the other holds the write lock; see docs/coordinator.md "Measurements").
+    intake_transactions: int = 1
     listen: str = "127.0.0.1:50051"
     #: The CRL; required (the server refuses to start without it). None only so that
     #: the error can name the key.
@@ -176,7 +180,7 @@ _KNOWN: dict[str, set[str]] = {
         "member_calls_per_second",
         "grace_seconds",
     },
-    "store": {"url", "idle_in_transaction_timeout", "statement_timeout", "keepalive"},
+    "store": {"url", "idle_in_transaction_timeout", "statement_timeout", "keepalive", "intake_transactions"},
     "tokens": {"epoch"},
     "policy": {"disclose_member_ids"},
     "redaction": {"verify"},
@@ -273,6 +277,9 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
             raise r.fail(f"store.{key}", "must be between 0 and 86400 seconds")
         limits[name] = float(value)
     store_timeouts = SessionTimeouts(**limits)
+    intake_transactions = r.get("store", "intake_transactions", int, 1)
+    if intake_transactions not in (1, 2):
+        raise r.fail("store.intake_transactions", "must be 1 or 2")
 
     epoch = r.get("tokens", "epoch", int, 1)
     if not 1 <= epoch < 2**32:
@@ -340,6 +347,7 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
         identity_dir=identity_dir,
         store_url=url,
         store_timeouts=store_timeouts,
+        intake_transactions=intake_transactions,
         listen=listen,
         crl=crl,
         crl_number_file=r.path("server", "crl_number_file", "crl.number"),

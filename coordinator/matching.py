@@ -293,7 +293,7 @@ class MatchEngine:
             P.insert_packed(conn, cols.packed_rows())
         if self._stored_keys is not None:
             self._stored_keys.catch_up(conn)
-            SharedStore.tx_state(conn)[self] = self._sift(cols, self._stored_keys.seen, order)
+            SharedStore.tx_state(conn)[self] = self._sift(cols, self._stored_keys, order)
 
     def check_budget(
         self, conn: Connection, by_record: Mapping[str, RecordTokens] | TokenColumns, batches: Sequence[AbstractSet[str]]
@@ -363,7 +363,9 @@ class MatchEngine:
             return self._ingest(conn, _columns(by_record), batches)
 
     @staticmethod
-    def _sift(cols: TokenColumns, seen: SeenKeys | None, order: npt.NDArray[np.int64] | None = None) -> _Sifted:
+    def _sift(
+        cols: TokenColumns, seen: SeenKeys | StoredKeys | None, order: npt.NDArray[np.int64] | None = None
+    ) -> _Sifted:
         if order is None:
             order = np.argsort(cols.keys, kind="stable")
         keys = cols.keys[order]
@@ -413,14 +415,18 @@ class MatchEngine:
             lookup = dict(zip(values, cols.keys.tolist(), strict=True))
         else:
             sifted: _Sifted | None = SharedStore.tx_state(conn).pop(self, None)
-            # Caught up on every other writer's keys, under the lock, before the lookups:
-            # the keys committed since stage_rows sifted the batch are looked up too.
-            added = self._stored_keys.catch_up(conn)
-            known = self._stored_keys.seen
-            if sifted is None or added is None or len(sifted.order) != len(values):
-                sifted = self._sift(cols, known)
-            elif len(added):
-                np.logical_or(sifted.wanted, np.isin(sifted.distinct, added), out=sifted.wanted)
+            # Caught up on every other writer's keys, under the lock, before the lookups.
+            self._stored_keys.catch_up(conn)
+            if sifted is None or len(sifted.order) != len(values):
+                sifted = self._sift(cols, self._stored_keys)
+            else:
+                # The keys stage_rows found certainly new are tested again: the filter now
+                # also holds the keys committed since (caught up just now) and those of
+                # this process's other transactions that matched in between (a process
+                # has two in flight; catching up never reads its own back).
+                rest = np.flatnonzero(~sifted.wanted)
+                if len(rest):
+                    sifted.wanted[rest] = self._stored_keys.may_contain(sifted.distinct[rest])
             self._stored_keys.stored(sifted.distinct)
             wanted = sifted.distinct[sifted.wanted]
             at = sifted.order[np.isin(sifted.keys, wanted)]

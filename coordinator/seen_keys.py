@@ -26,6 +26,7 @@ few percent.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 import numpy as np
@@ -127,12 +128,20 @@ class StoredKeys:
     one; it may be called before the lock too, so that the catching up under it reads only
     what committed meanwhile) and :meth:`stored` with the keys the transaction stores.
     ``shared``: other processes write the table too (PostgreSQL).
+
+    Thread-safe: a process may have several intake transactions in flight (one storing its
+    rows while another holds the write lock), each catching up and adding on its own
+    connection. Catching up is one short statement, taken in turns so the horizon moves
+    forward in one line; own transactions' keys are never read back, so a transaction
+    must test its keys against :meth:`may_contain` under the write lock, after every
+    transaction of this process that matched before it has called :meth:`stored`.
     """
 
     def __init__(self, *, shared: bool) -> None:
         self.shared = shared
         self._seen: SeenKeys | None = None
         self._since: P.Horizon | None = None  # shared: what is read of others' rows
+        self._lock = threading.Lock()
 
     @property
     def seen(self) -> SeenKeys | None:
@@ -147,6 +156,10 @@ class StoredKeys:
         than ones already read, too), stays pending until one that sees it committed; a
         rolled-back one is never read (:class:`.store.postings.Horizon`).
         """
+        with self._lock:
+            return self._catch_up(conn)
+
+    def _catch_up(self, conn: Connection) -> npt.NDArray[np.int64] | None:
         if self._seen is None:  # once per process: later growth needs no scan
             # The horizon first: keys committed between the two reads are read twice (a
             # repeat in the filter), never missed.
@@ -163,4 +176,12 @@ class StoredKeys:
     def stored(self, keys: npt.NDArray[np.int64]) -> None:
         """Add the keys this transaction stored (a rollback leaves them: a lookup more)."""
         assert self._seen is not None, "catch_up first"
-        self._seen.add(keys)
+        with self._lock:
+            self._seen.add(keys)
+
+    def may_contain(self, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Per key: whether it may be stored (all True before the first :meth:`catch_up`)."""
+        with self._lock:
+            if self._seen is None:
+                return np.ones(len(keys), dtype=bool)
+            return self._seen.may_contain(keys)

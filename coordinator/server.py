@@ -110,6 +110,7 @@ class CoordinatorServer:
             on_alert=AlertMailer(config.smtp) if config.smtp else None,
             max_streams=max(1, min(config.max_streams, config.workers - 4)),
             workers=self.intake_workers,
+            intake_transactions=config.intake_transactions,
             member_streams=config.member_streams,
             analyst_streams=config.analyst_streams,
             member_calls_per_second=config.member_calls_per_second,

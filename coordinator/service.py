@@ -116,6 +116,8 @@ class _Intake:
     known: dict[str, tuple[str, str]]
     acks: list[Ack] | None = None
     error: BaseException | None = None
+    #: Taken from the queue into a writer's group.
+    taken: bool = False
 
     @property
     def finished(self) -> bool:
@@ -210,6 +212,7 @@ class CoordinatorService:
         analyst_streams: int = 8,
         member_calls_per_second: float = 20.0,
         insights: InsightConfig | None = None,
+        intake_transactions: int = 1,
     ) -> None:
         self.store = store
         #: Publication rules of GetInsights (the configuration's ``[insights]`` table).
@@ -241,7 +244,13 @@ class CoordinatorService:
         self.on_withdrawn: Callable[[Connection, str], None] | None = None
         self._intake_cv = threading.Condition()
         self._intake_queue: deque[_Intake] = deque()
-        self._writing = False
+        #: Intake transactions in flight, and the most at once (``intake_transactions``,
+        #: PostgreSQL only): with two, one group stores its rows while the other holds the
+        #: write lock (see _commit).
+        self._writers = 0
+        self._max_writers = 1 if store.single_process else intake_transactions
+        #: The thread whose group is storing its rows before the write lock (one at a time).
+        self._staging: int | None = None
         #: SubmitBatch calls of this process (see :meth:`intake_summary`).
         self.intake_stats = IntakeStats()
 
@@ -294,28 +303,50 @@ class CoordinatorService:
     # token index is touched in one sweep, one commit), so under load the writer keeps up;
     # alone, a batch is written by itself as soon as the writer is free. Each batch keeps
     # its own checks, acknowledgements, errors and audit entry.
+    #
+    # With ``intake_transactions=2`` (PostgreSQL) two groups are in flight: the next group
+    # is taken as soon as the one before has stored its rows and waits for (or holds) the
+    # write lock, so storing a group's rows, a third of a transaction's time, overlaps the
+    # serial part of the previous one instead of adding to it, as across two processes.
+    # Taking the next group only then (one storing at a time) keeps groups as large as
+    # the pause lets them grow. The cost: the storing competes with the lock's holder for
+    # the GIL and the cores, so the lock is held longer per record, which bounds how far
+    # several processes scale (docs/coordinator.md, "Measurements").
 
     def _commit(self, job: _Intake) -> list[Ack]:
         with self._intake_cv:
             self._intake_queue.append(job)
         while True:
             with self._intake_cv:
-                while self._writing and not job.finished:
+                while not job.finished and (
+                    job.taken or self._writers >= self._max_writers or self._staging is not None
+                ):
                     self._intake_cv.wait()
                 if job.finished:
                     return job.outcome()
-                self._writing = True
+                self._writers += 1
                 group: list[_Intake] = []
+                self._staging = threading.get_ident()
                 size = 0
                 while self._intake_queue and (not group or size + len(self._intake_queue[0].fresh) <= _GROUP_RECORDS):
                     group.append(self._intake_queue.popleft())
+                    group[-1].taken = True
                     size += len(group[-1].fresh)
             try:
                 self._write_group(group)
             finally:
                 with self._intake_cv:
-                    self._writing = False
+                    self._writers -= 1
+                    if self._staging == threading.get_ident():
+                        self._staging = None
                     self._intake_cv.notify_all()
+
+    def _staged(self) -> None:
+        """This thread's group has stored its rows: the next group may store its own."""
+        with self._intake_cv:
+            if self._staging == threading.get_ident():
+                self._staging = None
+                self._intake_cv.notify_all()
 
     def _write_group(self, group: list[_Intake]) -> None:
         # First on what the batches' own lookups found (no re-read); if a submission or
@@ -402,6 +433,7 @@ class CoordinatorService:
         try:
             # A batch that would keep the write lock too long is refused before it.
             self.engine.check_budget(conn, by_record, batches)
+            self._staged()
             # The serial part: the match step takes the write lock (events and audit need it).
             changes = self.engine.match_rows(conn, by_record, batches)
         except MatchBudgetExceeded as exc:

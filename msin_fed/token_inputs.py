@@ -117,6 +117,7 @@ KIND_LABELS: dict[str, str] = {
     "name_phone_near": "similar name and a phone number one digit off",
     "prefix_phone": "start of the name and phone number",
     "name_bank": "name and bank account",
+    "name_vehicle": "name and vehicle registration",
     "name_phone": "full name and phone number",
     "phone_home": "phone number (read as dialled from home)",
     "name_address": "full name and street address",
@@ -290,7 +291,7 @@ def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) ->
     if swapped is not None:
         yield _make("name_dob_swap", " ".join(sorted(words)), swapped)
     yield from _nick_inputs(words, dob)
-    yield _make("name_phon_dob", " ".join(sorted(jellyfish.metaphone(w) for w in words)), dob)
+    yield _make("name_phon_dob", " ".join(sorted(sound(w) for w in words)), dob)
     for word in words:
         if len(word) >= 2:
             yield _make("part_dob", word, dob)
@@ -428,10 +429,28 @@ def _name_band_inputs(words: tuple[str, ...], dob: str) -> Iterator[TokenInput]:
         yield _make("name_lsh_dob", str(band), key, variants[band % len(variants)])
 
 
+#: Spellings of one sound in the transliterations a name of the communities is written
+#: in (German ``tsch``/``sch``/``w`` for English ``ch``/``sh``/``v``, French ``gue``/``gui``
+#: for a hard ``g``): ``Schewtschenko``/``Shevchenko``, ``Gueorguiev``/``Georgiev``,
+#: ``Kowalenko``/``Kovalenko``. Metaphone reads each spelling otherwise.
+_TRANSLIT = (("tsch", "ch"), ("sch", "sh"), ("w", "v"), ("gue", "ge"), ("gui", "gi"))
+#: A word-initial ``i`` before a vowel is the ``y`` of another scheme (``Iuliia``/``Yuliia``,
+#: ``Iurii``/``Yurii``); a ``j`` is not read so (``Jan`` and ``Ion`` are two names).
+_INITIAL_I = re.compile(r"^i(?=[aeiou])")
+
+
+def sound(word: str) -> str:
+    """The metaphone code of a folded name word, read past transliteration spellings
+    (:data:`_TRANSLIT`): what ``name_phon_dob`` and ``phon_postcode`` compare."""
+    for spelling, common in _TRANSLIT:
+        word = word.replace(spelling, common)
+    return jellyfish.metaphone(_INITIAL_I.sub("y", word))
+
+
 def _phonetic(words: tuple[str, ...]) -> str:
     """Metaphone codes of the distinct name words, sorted: order, diacritics and most
     one-letter typos (``Popescu``/``Popesku``) give the same text."""
-    return " ".join(sorted({jellyfish.metaphone(w) for w in words}))
+    return " ".join(sorted({sound(w) for w in words}))
 
 
 #: Fuzzy variants of an organisation's name alone are made only for names this long and
@@ -793,8 +812,9 @@ def inputs_for_mention(mention: EntityMention, towns_of: Mapping[str, str] | Non
         address = normalize.email(mention.email.value)
         out.append(_make("email", address))
         out.extend(_near("email_near", "email", "", address))
-    if mention.vehicle is not None:
-        out.append(_make("vehicle", normalize.vehicle(mention.vehicle.value)))
+    plate = normalize.vehicle(mention.vehicle.value) if mention.vehicle is not None else ""
+    if plate:
+        out.append(_make("vehicle", plate))
     if mention.nino is not None:
         canonical = normalize.nino(mention.nino.value)
         out.append(_make("nino", canonical))
@@ -946,6 +966,14 @@ def inputs_for_mention(mention: EntityMention, towns_of: Mapping[str, str] | Non
         heads = sorted({jellyfish.metaphone(w) for w in longest} | {"~" + w[:2] for w in given + family if len(w) >= 2})
         for value in bank_values:
             out.extend(_make("name_bank", head, value) for head in heads)
+    if (given or family) and plate:
+        # The same for a plate (a minibus every worker it carries gives): weighs nothing,
+        # it only tells "one person's car" from "one plate given by people whose names
+        # share no word's sound nor first two letters".
+        longest = sorted({w for w in given + family if len(w) >= 2}, key=lambda w: (-len(w), w))[:3]
+        heads = sorted({jellyfish.metaphone(w) for w in longest} | {"~" + w[:2] for w in given + family if len(w) >= 2}
+                       | {"^" + w[0] for w in given + family})
+        out.extend(_make("name_vehicle", head, plate) for head in heads)
     if (given or family) and dob:
         out.extend(_name_band_inputs(given + family, dob))
     elif given or family:

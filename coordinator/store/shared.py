@@ -3,6 +3,7 @@ and analysts. The match engine's own queries are in :mod:`.postings`."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import threading
 import time
@@ -100,7 +101,11 @@ class SharedStore:
         if serving and path is not None:
             self._lock = SingleProcessLock(path)
         self._write_lock = threading.RLock()
-        self._writing_thread: int | None = None
+        #: Whether this thread has a write transaction open (nested ones are refused).
+        self._in_write = threading.local()
+        #: PostgreSQL intake transactions open beside the in-process lock (see :meth:`write`).
+        self._side_writes = 0
+        self._side_writes_cv = threading.Condition()
         #: Write transactions by ``label`` (see :meth:`write`): counts and times.
         self.write_stats: dict[str, WriteStats] = {}
         try:
@@ -161,6 +166,8 @@ class SharedStore:
             watchdog.close()
             self._watchdog = None
         self.engine.dispose()
+        with self._side_writes_cv:
+            self._side_writes_cv.wait_for(lambda: self._side_writes == 0, timeout=60)
         with self._write_lock:  # the one write connection may be in another thread's hands
             self._writer.dispose()
         if self._lock is not None:
@@ -178,22 +185,32 @@ class SharedStore:
         ``serial=False`` (intake) the PostgreSQL lock is taken only when the transaction
         reaches its serial part (:func:`hold_write_lock`, called by every step that needs
         it: event cursors, the audit head, the match step), so rows that need no order
-        (records, submissions, token rows) go in while another process holds the lock.
-        Callbacks registered with :meth:`after_commit` run after a successful commit.
-        ``label`` names the transaction's kind in :attr:`write_stats`.
+        (records, submissions, token rows) go in while another transaction holds the lock.
+        On PostgreSQL such a transaction does not take this process's turn either: each
+        has its own pooled connection, and the database lock alone orders their serial
+        parts, so a process may store one batch's rows while its own other batch holds the
+        lock, as two processes do. Callbacks registered with :meth:`after_commit` run after
+        a successful commit. ``label`` names the transaction's kind in :attr:`write_stats`.
         """
-        if self._writing_thread == threading.get_ident():
+        if getattr(self._in_write, "open", False):
             # On the one write connection a nested transaction would commit the outer one's
             # rows early; callbacks after the commit may write again.
             raise StoreError("a write transaction is already open in this thread")
-        with self._write_lock:
+        beside = not serial and not self.is_sqlite and not WHOLE_TRANSACTION_LOCK
+        with contextlib.ExitStack() as turn:
+            if beside:
+                with self._side_writes_cv:
+                    self._side_writes += 1
+                turn.callback(self._side_write_done)
+            else:
+                turn.enter_context(self._write_lock)
             after: dict[object, Callable[[], None]] = {}
             state: dict[object, Any] = {}
             begun = time.perf_counter(), time.thread_time()
             committed = False
             try:
                 with self._writer.begin() as conn:
-                    self._writing_thread = threading.get_ident()
+                    self._in_write.open = True
                     try:
                         conn.info["after_commit"] = after
                         conn.info["tx_state"] = state
@@ -201,28 +218,34 @@ class SharedStore:
                             hold_write_lock(conn)
                         yield conn
                     finally:
-                        self._writing_thread = None
+                        self._in_write.open = False
                 committed = True
             finally:
                 self._count_write(label, state, begun, committed)
             for callback in after.values():
                 callback()
 
+    def _side_write_done(self) -> None:
+        with self._side_writes_cv:
+            self._side_writes -= 1
+            self._side_writes_cv.notify_all()
+
     def _count_write(
         self, label: str, state: dict[object, Any], begun: tuple[float, float], committed: bool
     ) -> None:
         ended, ended_cpu = time.perf_counter(), time.thread_time()
-        stats = self.write_stats.setdefault(label, WriteStats())
-        stats.transactions += 1
-        stats.committed += committed
-        stats.seconds += ended - begun[0]
-        stats.cpu_seconds += ended_cpu - begun[1]
         locked = state.pop(LOCK_TIMES, None)  # conn.info outlives the transaction
-        if locked is not None:
-            asked, got, got_cpu = locked
-            stats.lock_wait_seconds += got - asked
-            stats.lock_held_seconds += ended - got
-            stats.lock_held_cpu_seconds += ended_cpu - got_cpu
+        with self._side_writes_cv:  # transactions of several threads may end at once
+            stats = self.write_stats.setdefault(label, WriteStats())
+            stats.transactions += 1
+            stats.committed += committed
+            stats.seconds += ended - begun[0]
+            stats.cpu_seconds += ended_cpu - begun[1]
+            if locked is not None:
+                asked, got, got_cpu = locked
+                stats.lock_wait_seconds += got - asked
+                stats.lock_held_seconds += ended - got
+                stats.lock_held_cpu_seconds += ended_cpu - got_cpu
 
     def is_conflict(self, exc: BaseException) -> bool:
         """Whether ``exc`` is the database refusing a row (a key already stored), from

@@ -60,6 +60,8 @@ __all__ = [
     "cluster_records",
     "entity_count",
     "entity_type",
+    "given_names_differ",
+    "near_name_counts",
     "records_contradict",
     "score_pairs",
 ]
@@ -412,8 +414,12 @@ def score_pairs(
             if group is None:  # too frequent to count, but it still stands for its near misses
                 shared.append((kind, model.max_frequency))
                 continue
-            if kind in IDENTITY_KINDS and len(group) == 2 and kind not in _PLACED_NAME:
-                n = 1  # the pair alone: whether they contradict is its own evidence
+            if len(group) == 2 and kind not in _PLACED_NAME:
+                # The pair alone: whether they are one is its own evidence, not a fact
+                # about the value (two records sharing only a plate are not "two entities
+                # holding it"; the fitted model weighs a value of 2-3 entities less). Not a
+                # company's name: its two places may say two companies (_PLACED_NAME).
+                n = 1
             elif kind in IDENTITY_KINDS and (kind not in COMPANY_KINDS or kind in _PAIR_SEEDED):
                 n = entity_count(value, kind, group, tokens, (a, b), member)
             elif value in counts:
@@ -430,6 +436,13 @@ def score_pairs(
             # give all three and one differs, so the form is no whole-name agreement; nor is
             # the birthday at one house or phone evidence of one person (twins share both).
             shared = [(k, n) for k, n in shared if k != "name_dob" and k not in _DOB_PLACE]
+        if not partial and _one_word_alone(ta, tb, shared):
+            # One word of a name and the date of birth, and nothing else: what a member
+            # probing for a victim knows (her first name and birthday, written alone, with
+            # an initial or beside a made-up family name, or a record of hers holding no
+            # more), and what two people of one given name born on one day share. Never a
+            # match, however many bands agree.
+            continue
         if not partial and _one_word_name(ta, tb, shared):
             # One record's name is one word, and the other's name holds it (or holds it one
             # typo off) with the same date of birth: the whole of that name agrees, not
@@ -491,7 +504,8 @@ def _disagreements(
     :func:`_partial_name`) it counts unless the whole name agrees some other way (its
     sound, a nickname, the postcode) or a document does. ``name_phone_near``: both hold a
     phone and a name, share the phone, and no name word sounds alike: one phone given by
-    people of different names. ``name_bank``: the same for a shared bank account.
+    people of different names. ``name_bank``, ``name_vehicle``: the same for a shared bank
+    account or plate.
     """
     out: list[str] = []
     for kind in kinds & ka & kb:
@@ -508,6 +522,9 @@ def _disagreements(
             continue  # read by _word_differs
         elif kind == "name_bank":
             if agreed & {"bank", "iban"} and kind not in agreed:
+                out.append(kind)
+        elif kind == "name_vehicle":
+            if "vehicle" in agreed and kind not in agreed:
                 out.append(kind)
         elif kind not in agreed:
             out.append(kind)
@@ -561,6 +578,8 @@ def _postcode_among_companies(
 _PART_NEAR_TYPO = 2
 #: One name word with the date of birth, exactly or one typo off.
 _PART_KINDS = frozenset({"part_dob", "part_near_dob"})
+#: What a pair agreeing on one name word and the date of birth may share and no more.
+_ONE_WORD_ONLY = _PART_KINDS | {"name_lsh_dob"}
 #: What :func:`_other_third_word` reads besides the whole-name kinds.
 _TYPO_KINDS = frozenset({"name_dob", "part_dob", "part_near_dob"})
 
@@ -596,6 +615,28 @@ def _one_word_name(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool:
         # on one day share: the rule reads a one-word name only beside other evidence.
         return False
     return any(sum(1 for k in h.values() if k == "part_dob") == 1 and "initials_dob" not in h.values() for h in (a, b))
+
+
+def _one_word_alone(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool:
+    """The pair agrees on one name word with the date of birth (exactly or one typo off)
+    and on nothing else but name bands: whatever else either name holds (a second word, an
+    initial, a made-up word) is not shared. The bands of a name holding that word share its
+    bigrams, so they agree with any name holding it and lift nothing; and a word one typo
+    off is no more than the word (a member knowing it may mistype it on purpose)."""
+    kinds = {k for k, _n in shared}
+    if kinds and kinds <= NAME_DOB_KINDS and all(_one_word(h) for h in (a, b)):
+        return True  # both name one word: the whole name agrees, and is still one word
+    if not kinds & _PART_KINDS or not kinds <= _ONE_WORD_ONLY:
+        return False
+    # A kept ``part_near_dob`` is the longest word one typo off (:func:`_part_near`), a
+    # word besides those ``part_dob`` shares: ``Lan mSith`` / ``Lan Smith`` agree on two.
+    words = sum(1 for k, _n in shared if k == "part_dob") + ("part_near_dob" in kinds)
+    return words <= 1
+
+
+def _one_word(held: Held) -> bool:
+    """The record names a person by one word (one ``part_dob``, no ``initials_dob``)."""
+    return sum(1 for k in held.values() if k == "part_dob") == 1 and "initials_dob" not in held.values()
 
 
 def _partial_name(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool:
@@ -669,6 +710,19 @@ def _word_differs(a: Held, b: Held, shared: list[tuple[str, int]], partial: bool
         return True
     codes = min(count(h.values(), "name_phone_near") / max(count(h.values(), "phone_near"), 1) for h in (a, b))
     return count(agreed, "name_phone_near") / per_code < codes - 0.5
+
+
+def given_names_differ(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
+    """:func:`score_pairs`' reading of a shared phone whose holders' given names differ
+    (the ``prefix_phone`` disagreement), for the EM fit to class pairs as the model does."""
+    shared = _part_near(shared, a, b)
+    return _word_differs(a, b, shared, _partial_name(a, b, shared))
+
+
+def near_name_counts(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
+    """Whether :func:`score_pairs` counts the pair's shared ``part_near_dob`` tokens
+    (:func:`_part_near`), for the EM fit to read the pair as the model does."""
+    return any(k == "part_near_dob" for k, _n in _part_near(shared, a, b))
 
 
 def entity_type(kinds: Iterable[str]) -> str:

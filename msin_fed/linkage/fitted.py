@@ -25,6 +25,7 @@ __all__ = [
     "CONDITIONAL_LEVELS",
     "DISAGREEMENTS",
     "PATH",
+    "PRIVACY_FLOOR",
     "TYPE_OF",
     "UNSEEN_M",
     "WAIVED_BY",
@@ -174,6 +175,7 @@ WAIVED_BY: Mapping[str, tuple[str, ...]] = {
 #: difference from the level it qualifies (:meth:`msin_fed.linkage.em.Comparison.base_of`).
 CONDITIONAL_DISAGREEMENTS: Mapping[str, tuple[str, str]] = {
     "name_phone_near": ("household", "phone, names differ"),
+    "prefix_phone": ("household", "phone, names differ"),
     "name_bank": ("bank", "exact, names differ"),
 }
 
@@ -202,7 +204,20 @@ TYPE_OF: Mapping[str, str] = {"site": "site", "company": "company", "company_num
 #: household's, fits them at 11-15, a match alone.
 WEAK_KINDS: frozenset[str] = frozenset({"address", "phone_near", "name_postcode", "phon_postcode", "dob_postcode",
                                         "name_address", "dob_address"})
+
 WEAK_SHARE = 0.75
+
+#: The privacy floor, a constraint outside the fit (group -> (kinds, unless, share of the
+#: threshold)): a group whose best shared kind is one of ``kinds`` weighs at most that
+#: share unless a kind of ``unless`` is shared too. One word of a name with the date of
+#: birth, the initials of the whole name not agreeing (or one name a single word), is a
+#: first name and birthday: the fit weighs it a match alone (the tuning data's one
+#: agreeing word is mostly a changed family name), and a member knowing only that would
+#: learn from ListMatches that another member holds her. A name with a typo in one word
+#: keeps its initials and its fitted weight.
+PRIVACY_FLOOR: Mapping[str, tuple[frozenset[str], frozenset[str], float]] = {
+    "person": (frozenset({"part_dob", "name_init_dob"}), frozenset({"initials_dob"}), WEAK_SHARE),
+}
 
 #: A level whose ``m`` is below this was not exhibited by the tuning data (no matched
 #: pair agrees at it: no phone one digit off, no mistyped NINO); it cannot be fitted.
@@ -222,6 +237,7 @@ class ModelParameters:
     several: dict[str, float]
     conditional_on: dict[tuple[str, tuple[str, ...]], frozenset[str]] = field(default_factory=dict)
     many: dict[str, float] = field(default_factory=dict)
+    floors: dict[str, tuple[frozenset[str], frozenset[str], float]] = field(default_factory=dict)
 
 
 def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = COMPARISONS) -> ModelParameters:
@@ -310,6 +326,7 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
                 weights[kind] = round(min(max(weights.get(kind, 0.0), weight), cap), 2)
     weights.setdefault("prefix_phone", 0.0)
     weights.setdefault("name_bank", 0.0)
+    weights.setdefault("name_vehicle", 0.0)
     disagreement = {
         kind: round(max(-level_weight(comp, "disagree"), 0.0), 2) for kind, comp in DISAGREEMENTS.items()
     }
@@ -331,4 +348,5 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
     waived = {k: tuple(g for g in gs if g in groups.values()) for k, gs in WAIVED_BY.items()}
     waived["name_dob"] = tuple(sorted(set(groups.values())))
     return ModelParameters(weights, disagreement, groups, round(threshold, 2), tuple(conditional), waived, several,
-                           conditional_on, many)
+                           conditional_on, many,
+                           {g: (ks, unless, round(share * threshold, 2)) for g, (ks, unless, share) in PRIVACY_FLOOR.items()})

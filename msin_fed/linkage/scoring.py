@@ -148,6 +148,7 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "email_near",  # an e-mail address with one character deleted
         "prefix_phone",  # two letters of a name word + the phone (weighs nothing: see core)
         "name_bank",  # a name word's sound or first two letters + the bank account (ditto)
+        "name_vehicle",  # a name word's sound or first two letters + the plate (ditto)
         "name_phone",  # every folded name word, sorted, + the phone
         "name_address",  # every folded name word, sorted, + street + town
         "bank_near",  # a bank account; from an IBAN whose checksum fails, each repair of it
@@ -239,6 +240,11 @@ class ScoringModel:
     #: model's level of an agency's landline or a gang's plate,
     #: :data:`msin_fed.linkage.em.MANY`): the discount below still applies, this caps it.
     many: Mapping[str, float] = field(default_factory=dict)
+    #: group -> (kinds, unless, cap): a group whose best shared kind is one of ``kinds``
+    #: adds at most ``cap`` unless a kind of ``unless`` is shared too (the fitted model's
+    #: privacy floor, :data:`msin_fed.linkage.fitted.PRIVACY_FLOOR`: one word of a name
+    #: with the birthday, a first name and birthday, never a match alone).
+    floors: Mapping[str, tuple[frozenset[str], frozenset[str], float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = (set(self.weights) | set(self.disagreement) | set(self.caps) | set(self.groups)
@@ -332,6 +338,10 @@ class ScoringModel:
             everything[kind] = everything.get(kind, 0.0) + weight
             if freq < self.frequent_from:
                 rare[kind] = rare.get(kind, 0.0) + weight
+        for group, (floor_kinds, unless, cap) in self.floors.items():
+            if best_kind.get(group) in floor_kinds and not unless & kinds:
+                best[group] = min(best[group], cap)
+                best_rare[group] = min(best_rare.get(group, 0.0), cap)
         rare_score = sum(min(v, self.caps.get(k, math.inf)) for k, v in rare.items()) + sum(best_rare.values())
         full_score = sum(min(v, self.caps.get(k, math.inf)) for k, v in everything.items()) + sum(best.values())
         score = min(full_score, rare_score + self.frequent_cap)
@@ -415,6 +425,7 @@ DEFAULT_MODEL = ScoringModel(
         "email_near": 6.0,
         "prefix_phone": 0.0,
         "name_bank": 0.0,
+        "name_vehicle": 0.0,
         "name_phone": 8.0,
         "name_address": 6.0,
         "bank_near": 7.0,
@@ -429,6 +440,7 @@ DEFAULT_MODEL = ScoringModel(
         "name_phone_near": 6.0,
         "prefix_phone": 6.0,
         "name_bank": 10.0,
+        "name_vehicle": 10.0,
         "email": 3.0,
         "nino": 6.0,
         "passport": 4.0,
@@ -482,7 +494,7 @@ def fitted_model() -> ScoringModel:
     p = fitted.model_parameters(fitted.load())
     return ScoringModel(weights=p.weights, disagreement=p.disagreement, groups=p.groups, threshold=p.threshold,
                         conditional=p.conditional, waived_by=p.waived_by, several=p.several,
-                        conditional_on=p.conditional_on, many=p.many)
+                        conditional_on=p.conditional_on, many=p.many, floors=p.floors)
 
 
 _K = TypeVar("_K", bound=Hashable)

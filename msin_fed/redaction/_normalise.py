@@ -7,9 +7,12 @@ there. The steps, in order:
 
 1. **Characters** (each character, or a base character with the combining marks after
    it): zero-width, bidi and other format characters (Unicode ``Cf``, variation
-   selectors, the combining grapheme joiner, Hangul fillers) are removed; every Unicode
+   selectors, the combining grapheme joiner, Hangul fillers) are removed, but tag
+   characters (invisible copies of ASCII) are read as the ASCII they copy; every Unicode
    space becomes an ASCII space (line and paragraph separators a newline); hyphens,
-   dashes and minus signs become ``-``; the fraction and division slashes ``/``;
+   dashes and minus signs become ``-``; the fraction and division slashes ``/``; middle
+   dots and bullets ``.``; marks on a digit (strokes, overlines, keycaps, enclosing
+   circles) are dropped with the variation selectors among them;
    typographic apostrophes and primes ``'`` and typographic double quotes ``"``
    (``O’Brien`` reads ``O'Brien``); decimal digits of any script become ASCII digits;
    everything else is NFKC (full-width forms, ligatures, super- and subscripts, circled
@@ -40,7 +43,8 @@ there. The steps, in order:
    prose (``she works at tesco dot com`` stays) and, for a literal dot, when the last
    label is not a capitalised sentence start (``met Ion at home.It was``).
 
-Step 1 and the e-mail step can change length; steps 2 and 3 replace one character by
+Between steps 2 and 3 an underscore between two digits becomes ``-`` (``07700_900_123``;
+a placeholder's underscore follows a letter). Step 1 and the e-mail step can change length; steps 2 and 3 replace one character by
 one. An ASCII text with nothing to fold comes back as it is (``is_identity()``), in
 microseconds.
 """
@@ -112,7 +116,9 @@ _QUOTES = dict.fromkeys(
 ) | dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u2036\uff02", '"')
 _SLASHES = dict.fromkeys("\u2044\u2215\u29f8\uff0f", "/")
 _DASHES = dict.fromkeys("\u2212\u2796\u02d7\u2043\u207b\u208b", "-")
-_DOTS = dict.fromkeys("\u3002\uff61", ".")
+# Ideographic full stops, and the middle dots and bullets written between digit groups
+# (``07700·900·123``, ``07700•900•123``) as dots would be.
+_DOTS = dict.fromkeys("\u3002\uff61\u00b7\u2022\u2219\u22c5\u2027\u30fb\uff65\u2981", ".")
 _EXPLICIT = _SPACE_LIKE | _QUOTES | _SLASHES | _DASHES | _DOTS
 
 # Default-ignorable characters outside category Cf (variation selectors, combining
@@ -120,6 +126,10 @@ _EXPLICIT = _SPACE_LIKE | _QUOTES | _SLASHES | _DASHES | _DOTS
 _IGNORABLE = re.compile(
     "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
 )
+
+
+_TAG_OFFSET = 0xE0000
+_TAG_FIRST, _TAG_LAST = "\U000e0020", "\U000e007e"
 
 
 def _map_char(ch: str) -> str:
@@ -134,6 +144,10 @@ def _map_char(ch: str) -> str:
         return " "
     if cat == "Pd":
         return "-"
+    if _TAG_FIRST <= ch <= _TAG_LAST:
+        # Tag characters are invisible copies of ASCII (U+E0020-E007E): a text can carry
+        # an identifier in them that no reader sees; read them as what they copy.
+        return chr(ord(ch) - _TAG_OFFSET)
     if cat == "Cf" or cat == "Cc" or _IGNORABLE.match(ch):
         return ""
     if cat == "Nd":
@@ -172,6 +186,19 @@ def _is_mark(ch: str) -> bool:
     return "\u1161" <= ch <= "\u11ff" or "\ud7b0" <= ch <= "\ud7ff"
 
 
+@cache
+def _decoration(ch: str) -> bool:
+    """A combining or enclosing mark, or a variation selector (what may follow a digit)."""
+    return unicodedata.category(ch)[0] == "M" or bool(_IGNORABLE.match(ch))
+
+
+@cache
+def _digit_base(ch: str) -> bool:
+    """A character that normalises to one ASCII digit."""
+    image = _image(ch)
+    return len(image) == 1 and "0" <= image <= "9"
+
+
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
 # An edit of the current text: replace [start, end) by the string.
@@ -185,10 +212,22 @@ def _character_edits(text: str) -> list[_Edit]:
         while i < end:
             ch = text[i]
             j = i + 1
-            if i == m.start() and i > 0 and _is_mark(ch):
+            if i == m.start() and i > 0 and (_is_mark(ch) or (_decoration(ch) and _digit_base(text[i - 1]))):
                 i -= 1  # a mark starting the run belongs to the ASCII character before it
             while j < end and _is_mark(text[j]):
                 j += 1
+            if j < len(text) and _digit_base(text[i]):
+                # A digit has no accents in any orthography: strokes, overlines, keycaps,
+                # enclosing circles and variation selectors on it are decoration, and
+                # would break the number's run (``0̶7̶7̶``, ``0️⃣7️⃣``).
+                while j < end and _decoration(text[j]):
+                    j += 1
+                cluster = text[i:j]
+                image = _image(text[i])
+                if image != cluster:
+                    edits.append((i, j, image))
+                i = j
+                continue
             cluster = text[i:j]
             image = _image(cluster)
             if image != cluster:
@@ -551,6 +590,9 @@ def _lookup(segments: list[_Segment], starts: list[int], start: int, end: int) -
     return a, b
 
 
+_DIGIT_UNDERSCORE = re.compile(r"(?<=[0-9])_(?=[0-9])")
+
+
 def normalise(text: str) -> NormalisedText:
     """The text detectors should read, and the way back to ``text``'s offsets."""
     current = text
@@ -565,6 +607,10 @@ def normalise(text: str) -> NormalisedText:
                 current, _ = _apply(text, [], edits)
         if not current.isascii():
             current = _fold_look_alikes(current)
+    if "_" in current:
+        # ``07700_900_123``: an underscore between digits joins groups as a dash would
+        # (never inside a placeholder, whose underscore follows a letter).
+        current = _DIGIT_UNDERSCORE.sub("-", current)
     current = _fold_digit_look_alikes(current)
     edits = _email_edits(current)
     if edits:

@@ -26,9 +26,11 @@ from spacy.tokens import Doc
 
 from msin_fed.errors import Finding, RedactionRefused, ValidationError
 from msin_fed.model.identifiers import Identifier
+from msin_fed.redaction._case import repair_case
 from msin_fed.redaction._ner import PersonDecoder
 from msin_fed.redaction._normalise import NormalisedText, normalise
 from msin_fed.redaction._pipeline import PrunedSpacyEngine, load_pipeline
+from msin_fed.redaction._reread import recased, unsplit
 from msin_fed.redaction._residue import ResidueScanner
 from msin_fed.redaction._text import COMMON_WORDS, PLACEHOLDER, caps_to_title, fold
 from msin_fed.redaction._vocab import is_english_word, is_kept_word, is_name_word, is_world_town
@@ -186,9 +188,12 @@ class Redactor:
         if workers > 1 and len(items) >= 2 * workers:
             return self._redact_parallel(items, workers, verify)
         normalised = [normalise(text) for text, _ in items]
-        docs = self._docs([caps_to_title(n.text) for n in normalised])
+        # A narrative all in capitals or all in lower case is read with its case repaired.
+        read = [repair_case(n.text) or n.text for n in normalised]
+        docs = self._docs([caps_to_title(t) for t in read])
         results = [
-            self._redact_doc(n, known, doc) for n, (_, known), doc in zip(normalised, items, docs, strict=True)
+            self._redact_doc(n, known, doc, t)
+            for n, (_, known), doc, t in zip(normalised, items, docs, read, strict=True)
         ]
         if verify:
             for i, findings in enumerate(self.residue([r.text for r in results])):
@@ -201,6 +206,7 @@ class Redactor:
         lexicon, about 0.7 s of CPU), so that serving starts with it done."""
         self._scanner.warm()
         self._scanner.scan("Paid £20 a day at a farm near Leeds, called <PERSON_1> on 07700 900123.")
+        recased("PAID £20 A DAY AT A FARM, CALLED <PERSON_1>.")  # the given names of the recased reading
 
     def verify(self, text: str) -> None:
         """Scan ``text`` for residue, independently of redaction; raise RedactionRefused if any remains.
@@ -257,10 +263,11 @@ class Redactor:
 
     # -- internals ------------------------------------------------------------------
 
-    def _redact_doc(self, norm: NormalisedText, known: Sequence[Identifier | str], doc: Doc) -> RedactionResult:
-        """Find spans on the normalised text (what every detector reads), then replace the
-        original characters they cover."""
-        text = norm.text
+    def _redact_doc(
+        self, norm: NormalisedText, known: Sequence[Identifier | str], doc: Doc, text: str
+    ) -> RedactionResult:
+        """Find spans on ``text``, the normalised text (what every detector reads) or its
+        case-repaired copy (the same length), then replace the original characters they cover."""
         ad_hoc: list[EntityRecognizer] | None = [KnownIdentifierRecognizer(known)] if known else None
         results = _analyze(self._analyzer, text, self._engine.artifacts(doc), self.threshold, ad_hoc or ())
         spans = [
@@ -321,13 +328,33 @@ _LONG_PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_([0-9]{5,})>")
 
 
 def _scan(scanner: ResidueScanner, text: str) -> list[Finding]:
-    """The residue scan of ``text``, and of it with line breaks read as spaces and the
-    digits of long-numbered placeholders unmasked (each finding once)."""
-    found = scanner.scan(text)
+    """The residue scan of ``text``; and of it with line breaks read as spaces, the digits
+    of long-numbered placeholders unmasked and fillers inside identifiers read as nothing;
+    and, when its case carries nothing, of it recased (``_reread``). Each finding once."""
+    first = scanner.scan(text)
     read = _LONG_PLACEHOLDER.sub(lambda m: " " * (len(m.group(1)) + 2) + m.group(2) + " ", text.translate(_LINE_BREAKS))
-    if read == text:
-        return list(found)
-    return sorted(set(found) | set(scanner.scan(read)), key=lambda f: (f.start, f.end, f.entity_type))
+    read, apart, cuts = unsplit(read)
+    again = recased(read, text)
+    if read == text and not cuts and again is None:
+        return list(first)
+    found = set(first)
+    if read != text:
+        found |= set(scanner.scan(read))
+    if cuts:
+        found |= {f for f in scanner.scan(apart) if any(_across(f, s, e, apart) for s, e in cuts)}
+    if again is not None:
+        found |= set(scanner.scan(again))
+    return sorted(found, key=lambda f: (f.start, f.end, f.entity_type))
+
+
+def _across(finding: Finding, start: int, end: int, text: str) -> bool:
+    """A finding of the reading with fillers between identifier parts cut (``start``-``end``)
+    that spans the cut (``07700 <DATE> 900123``) or begins right after it, its cue before
+    (``postcode <DATE_1> 4000``). One that ends before it (``Flat 5 <ADDRESS_1>``) was read as
+    it stands on the first reading."""
+    return (finding.start <= start and end <= finding.end) or (
+        finding.start >= end and not text[end : finding.start].strip(" \t\u200b")
+    )
 
 
 _FORKED: Redactor | None = None

@@ -242,8 +242,10 @@ _POSTCODE = re.compile(
 )
 # IBAN shape: 2 letters, 2 digits, 10-30 letters and digits in any grouping, at least 8 of them digits.
 _IBAN = re.compile(rf"(?<![\w])(?i:[a-z]{{2}}\d{{2}}(?:{_S}?[a-z\d]){{10,30}})(?![a-z\d])")
-# NINO shape: 2 letters, 6 digits, a letter, any separators (also between the letters).
-_NINO = re.compile(rf"(?<![\w])(?i:[a-z]{_S}{{0,2}}[a-z](?:{_S}{{0,2}}\d){{6}}{_S}{{0,2}}[a-z])(?![\w])")
+# NINO shape: 2 letters, 6 digits, a letter, any separators (also between the letters;
+# slashes too, as in ``QQ/12/34/56/C``: no date or fraction has letters at both ends).
+_NS = rf"[{_SEP_CHARS}./{_DASHES}]"
+_NINO = re.compile(rf"(?<![\w])(?i:[a-z]{_NS}{{0,2}}[a-z](?:{_NS}{{0,2}}\d){{6}}{_NS}{{0,2}}[a-z])(?![\w])")
 # Plates: UK current (AB12 CDE), prefix (A123 BCD), suffix (ABC 123D) and foreign ones
 # (B 123 ABC, CA 1234 AB). Compact forms in any case; spaced forms in capitals.
 _PLATE = re.compile(

@@ -387,3 +387,46 @@ def test_a_withdrawal_racing_the_intake_of_a_matching_record(
     finally:
         for s in stores:
             s.close()
+
+
+def test_one_process_stores_a_batch_while_its_previous_batch_waits_for_the_lock_and_misses_no_pair(
+    url: str, make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    # With intake_transactions = 2 a process has two intake transactions in flight: the second group stores its rows
+    # while the first waits for (or holds) the write lock; a third waits in the queue. The
+    # second shares every token with the first, and neither batch's keys were in the
+    # process's filter when it sifted them. Catching up never reads a transaction of the
+    # process's own back, so the one that takes the lock second must test its keys again
+    # against the filter, which by then holds the first's: otherwise its pairs are missed.
+    store = SharedStore(url)
+    service = CoordinatorService(store, intake_transactions=2)
+    ids = {m: make_identity("member", m) for m in ("alpha", "beta", "gamma")}
+    callers = {m: Caller("member", m, bytes(i.signing_key.verify_key)) for m, i in ids.items()}
+
+    def batch(member: str, labels: Sequence[str]) -> tuple[list[Submission], bytes]:
+        recs = [record(member, f"{member}-{x}", (tok("phone", x), tok("email", x))) for x in labels]
+        return _signed(ids[member], recs)
+
+    shared = [f"s{i}" for i in range(8)]
+    try:
+        service.submit_batch(callers["gamma"], *batch("gamma", ["warm"]))  # the filter exists
+        with _write_lock_held(url):
+            first, first_out = in_thread(lambda: service.submit_batch(callers["alpha"], *batch("alpha", shared)))
+            _wait_until_waiting(store, advisory=1)
+            second, second_out = in_thread(lambda: service.submit_batch(callers["beta"], *batch("beta", shared)))
+            _wait_until_waiting(store, advisory=2)  # stored its rows while the first waits
+            third, third_out = in_thread(lambda: service.submit_batch(callers["gamma"], *batch("gamma", ["late"])))
+            deadline = time.monotonic() + 30
+            while len(service._intake_queue) < 1:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            with store.read() as conn:
+                assert lock_waits(conn).get("advisory", 0) == 2  # two in flight, not three
+        for thread in (first, second, third):
+            thread.join(30)
+        for out in (first_out, second_out, third_out):
+            assert out and not isinstance(out[0], BaseException), out
+        assert {(a, b) for a, b, _s in service.engine.pairs()} == {(f"alpha-{x}", f"beta-{x}") for x in shared}
+        assert store.count_records() == 1 + 8 + 8 + 1
+    finally:
+        store.close()

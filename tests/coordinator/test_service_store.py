@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from msin_fed.coordinator.audit import AuditLog
+from msin_fed.coordinator.config import config_from_mapping
 from msin_fed.coordinator.service import AccessDenied, Ack, Caller, CoordinatorService, Refused, Submission
 from msin_fed.coordinator.store import SharedStore, audit
 
 from msin_fed import pki
-from msin_fed.errors import ValidationError
+from msin_fed.errors import ConfigError, ValidationError
 from msin_fed.model.events import MatchChange, MatchEvent
 from msin_fed.wire import sign_batch
 
@@ -94,10 +95,10 @@ def test_batches_waiting_for_the_writer_are_stored_together_each_on_its_own_term
             time.sleep(0.01)
 
     threads = []
-    with store._write_lock:  # hold the writer: the first batch takes it, the rest queue
+    with store.write():  # hold the writer: the first batch takes it, the rest queue
         threads.append(threading.Thread(target=send, args=("first", alpha, first)))
         threads[-1].start()
-        started(lambda: service._writing)
+        started(lambda: service._writers > 0)
         for name, identity, subs in (
             ("beta", beta, [_sub(beta, "b1", "shared"), _sub(beta, "b2", "other")]),
             ("gamma clashes with beta's record id", gamma, [Submission("gamma-1", _sub(gamma, "b2", "x").record)]),
@@ -145,11 +146,11 @@ def test_ids_stored_after_a_batch_was_looked_up_are_found_when_it_is_written(
     def send(name: str) -> None:
         outcomes[name] = [(a.record_id, a.duplicate) for a in _submit(service, alpha, batch)]
 
-    with store._write_lock:  # the first send waits to write; the resend looks up meanwhile
+    with store.write():  # the first send waits to write; the resend looks up meanwhile
         first = threading.Thread(target=send, args=("first",))
         first.start()
         deadline = time.monotonic() + 10
-        while not service._writing:
+        while not service._writers:
             assert time.monotonic() < deadline
             time.sleep(0.01)
         resend = threading.Thread(target=send, args=("resend",))
@@ -169,3 +170,20 @@ def test_ids_stored_after_a_batch_was_looked_up_are_found_when_it_is_written(
         _submit(service, alpha, [fresh, Submission("new-id-for-a1", again.record)])
     assert store.count_records() == 2
     assert service.audit.verify().ok
+
+
+def test_intake_transactions_in_flight_are_configured_and_sqlite_keeps_one(store: SharedStore) -> None:
+    # store.intake_transactions = 2 lets a PostgreSQL process store a group's rows while its
+    # previous group holds the write lock; SQLite writes on one connection: always one.
+    def parsed(value: object) -> int:
+        return config_from_mapping(
+            {"server": {"identity_dir": "id"}, "store": {"url": "x.db", "intake_transactions": value}}, Path("/tmp")
+        ).intake_transactions
+
+    assert parsed(2) == 2
+    assert config_from_mapping({"server": {"identity_dir": "id"}, "store": {"url": "x.db"}}, Path("/tmp")).intake_transactions == 1
+    for bad in (0, 3, "2", True):
+        with pytest.raises(ConfigError, match=r"store\.intake_transactions"):
+            parsed(bad)
+    service = CoordinatorService(store, intake_transactions=2)
+    assert service._max_writers == (1 if store.is_sqlite else 2)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from mention_files import write_mentions
 
-from msin_fed import normalize
+from msin_fed import normalize, token_inputs
 from msin_fed.linkage.pipeline import link_files
 from msin_fed.model.registry import parse_mention
 from msin_fed.token_inputs import PART_NEAR_MIN, inputs_for_mention
@@ -74,8 +74,14 @@ def test_a_family_name_one_typo_off_links_with_the_date_of_birth(tmp_path: Path)
          _person("a4", "D.", "Kowalenko", "1991-03-16")]  # and an initial
     b = [_person("b1", "Lan", "Smith", "1990-02-12"),
          _person("b2", "Darius", "Wisniewski", "1967-12-16", phone="07700 900124"),
-         _person("b3", "", "Kovalenko", "09/05/1991"), _person("b4", "Dmytro", "Kovalenko", "1991-03-16")]
+         # one word: with the birthday alone it is what a member probing for a victim
+         # knows (test_first_name_birthday_attack.py), so it links beside a further field
+         _person("b3", "", "Kovalenko", "09/05/1991", street_address="3 Wide Bargate", postcode="PE21 6SR"),
+         _person("b4", "Dmytro", "Kovalenko", "1991-03-16")]
+    a[2] = _person("a3", "Ion", "Kowalenko", "1991-05-09", street_address="3 Wide Bargate", postcode="PE21 6SR")
     assert _linked(tmp_path, a, b) == {("a1", "b1"), ("a2", "b2"), ("a3", "b3"), ("a4", "b4")}
+    b[2] = _person("b3", "", "Kovalenko", "09/05/1991")
+    assert _linked(tmp_path, a, b) == {("a1", "b1"), ("a2", "b2"), ("a4", "b4")}
 
 
 def test_names_near_each_other_on_one_birthday_stay_apart(tmp_path: Path) -> None:
@@ -125,3 +131,16 @@ def test_a_typo_in_a_three_word_name_is_no_twin_and_the_twins_stay_apart(tmp_pat
     assert pairs == {("a1", "b1")}
     assert m.clusters() == [{"a1", "b1"}]
     assert engine_clusters(THREE, tmp_path / "shared.db") == [{"a1", "b1"}]
+
+
+def test_a_name_in_another_transliteration_sounds_alike_with_the_date_of_birth(tmp_path: Path) -> None:
+    """German and French transliterations and a word-initial ``i`` for ``y`` sound alike
+    (``token_inputs.sound``): with the whole date of birth the names agree; on another
+    day they are namesakes."""
+    a = [_person("a1", "Oxana Schewtschenko", "", "01-Nov-68"), _person("a2", "Iuliia", "Bondarenko", "17/10/1962"),
+         _person("a3", "Dmitriy", "Gueorguiev", "1980-05-24")]
+    b = [_person("b1", "Oksana", "Shevchenko", "01-11-1968"), _person("b2", "Yuliia", "Bondarenko", "1962-10-17"),
+         _person("b3", "Dmytro", "Georgiev", "1980-05-25")]  # another day
+    assert _linked(tmp_path, a, b) == {("a1", "b1"), ("a2", "b2")}
+    assert token_inputs.sound("iurii") == token_inputs.sound("yurii")
+    assert token_inputs.sound("jan") != token_inputs.sound("ion")  # a j is not read as y

@@ -236,3 +236,18 @@ def test_one_bank_account_given_by_people_of_different_names_is_not_their_identi
             ("l2", "m2", dict(given_name="Daniek", family_name="WHITE", bank_account="200000 55779911")),
             ("l3", "m3", dict(given_name="Dan", family_name="Whyte", bank_account="20 00 00 55779911"))]
     assert pair_set(match(same)) == {("l1", "l2"), ("l1", "l3"), ("l2", "l3")}
+
+
+def test_one_plate_given_by_people_of_different_names_is_not_their_identity() -> None:
+    # A minibus: the plate every worker it carries gives; no dates of birth.
+    bus = [("v1", "m1", dict(given_name="Florentina", family_name="Mindru", vehicle_registration="KX19 ABC")),
+           ("v2", "m2", dict(given_name="Andrzej", family_name="Dabrowski", vehicle_registration="kx19abc")),
+           ("v3", "m3", dict(given_name="Tomasz", family_name="Nowak", vehicle_registration="KX19ABC",
+                             date_of_birth="1990-03-04"))]
+    assert match(bus) == []
+    # ... while one person's car links with a typo in every name word (one of them at its
+    # start: the first letters agree), or a nickname sharing a word's first two letters
+    same = [("w1", "m1", dict(given_name="William", family_name="Khan", vehicle_registration="GY67 JKX")),
+            ("w2", "m2", dict(given_name="iWlliam", family_name="Kahn", vehicle_registration="GY67JKX")),
+            ("w3", "m3", dict(given_name="Will", family_name="Kahn", vehicle_registration="gy67jkx"))]
+    assert pair_set(match(same)) == {("w1", "w2"), ("w1", "w3"), ("w2", "w3")}

@@ -150,10 +150,12 @@ def test_redact_many_verify_refuses_residue_and_names_the_item(
     # Simulate a redaction that missed the phone of the second item: the batched verification must stop it.
     real = Redactor._redact_doc
 
-    def leaky(self: Redactor, norm: NormalisedText, known: object, doc: object) -> msin_fed.redaction.RedactionResult:
+    def leaky(
+        self: Redactor, norm: NormalisedText, known: object, doc: object, text: str
+    ) -> msin_fed.redaction.RedactionResult:
         if "mobile" in norm.original:
             return msin_fed.redaction.RedactionResult(norm.original, {})
-        return real(self, norm, known, doc)  # type: ignore[arg-type]
+        return real(self, norm, known, doc, text)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Redactor, "_redact_doc", leaky)
     with pytest.raises(RedactionRefused) as info:

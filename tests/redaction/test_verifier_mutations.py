@@ -17,36 +17,23 @@ refused, and honest redacted narratives wrapped at any width still pass.
 
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-from msin_fed.coordinator.server import load_verifier
 
 from bench.residue_reference import ResidueScanner as ReferenceScanner
-from msin_fed.errors import RedactionRefused
 from msin_fed.redaction import Redactor
 from msin_fed.redaction.corpus import generate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from verifier_mutations import MUTATIONS, mutated, refused_corpus
+from verifier_mutations import MUTATIONS, PLACEHOLDER_INSIDE, mutated, refused_corpus
+from verifier_mutations import refuses as _refuses
 
 OLD = ReferenceScanner()
 THRESHOLD = 0.5
-
-
-@pytest.fixture(scope="module")
-def verifier() -> object:
-    return load_verifier()
-
-
-def _refuses(verifier: object, text: str) -> bool:
-    try:
-        verifier.verify(text)  # type: ignore[attr-defined]
-    except RedactionRefused:
-        return True
-    return False
 
 
 def _old_refuses(text: str) -> bool:
@@ -104,3 +91,66 @@ def test_honest_redacted_narratives_wrapped_at_any_width_still_pass(redactor: Re
     for width in (20, 60):
         for join in ("\n", "\r\n"):
             assert [t for t in clean if _refuses(verifier, join.join(textwrap.wrap(t, width)))] == []
+
+
+def _escapes(verifier: object, texts: list[str], mutation: object) -> list[str]:
+    out = []
+    for text in texts:
+        new = mutation(text)  # type: ignore[operator]
+        if new != text and not _refuses(verifier, new):
+            out.append(new)
+    return out
+
+
+def test_placeholders_or_fillers_put_inside_an_identifier_are_refused(verifier: object) -> None:
+    """A placeholder glued into an identifier or its cue, or standing between its parts,
+    broke the shape the verifier reads (21, 18 and 66 of the refused corpus got through)."""
+    texts = [t for t in refused_corpus() if _refuses(verifier, t)]
+    for name, mutation in PLACEHOLDER_INSIDE.items():
+        assert _escapes(verifier, texts, mutation) == [], name
+    for leak in ("Call him on 07700 <DATE> 900123 tonight.", "They live at PE21 <LOCATION> 7CK now.",
+                 "NI number QQ 12 <X_1> 34 56 D on the form.", "The postcode was LE3 *** 9HT.",
+                 "He drives AB12 [REDACTED] CDE daily.", "She was <X_1>born on 4/7/02.", "Call 077<PHONE_1>00 900 527.",
+                 "The caravan is at PE2_6XW.", "Mr Gheor<X_1>ghe pays them."):
+        assert _refuses(verifier, leak), leak
+
+
+def test_a_narrative_in_capitals_or_in_lower_case_is_refused(verifier: object) -> None:
+    """A narrative all in capitals or all in lower case hides names and streets from rules
+    that read capitals (9 and 19 of the refused corpus got through); what still does is
+    counted in docs/security.md."""
+    texts = [t for t in refused_corpus() if _refuses(verifier, t)]
+    assert len(_escapes(verifier, texts, str.upper)) <= 2
+    assert len(_escapes(verifier, texts, str.lower)) <= 10
+    for leak in ("THE MEN ANSWER TO A MAN THEY CALL UNCLE BO WHO KEEPS THE PASSPORTS.",
+                 "they drive to work with kevin shaw every day.", "he lives on wenlock crescent with six others.",
+                 "THEY SLEEP IN A HOUSE ON TOBY COVES.", "it was hill who took the wages, not the agency.",
+                 "CHRISTINE: THEY TOOK OUR PHONES.", "workers named carlos as the driver."):
+        assert _refuses(verifier, leak), leak
+
+
+def test_honest_redacted_narratives_in_lower_case_or_with_numbers_beside_placeholders_still_pass(
+    redactor: Redactor, verifier: object
+) -> None:
+    docs = generate("tuning", 60, 11)
+    clean = [r.text for r in redactor.redact_many([(d.text, d.known) for d in docs])]
+    clean = [t for t in clean if not _refuses(verifier, t)]
+    assert len(clean) > 50
+    lower = [re.sub(r"[^<>]+(?=<|$)", lambda m: m.group(0).lower(), t) for t in clean]
+    assert [t for t in lower if _refuses(verifier, t)] == []
+    for honest in ("Flat 5 <ADDRESS_1> was where they slept.", "He paid £450 <DATE_1> 3 times.",
+                   "<PERSON_1>'s van came at 5 <TIME_1> every day.", "They were 14 <PERSON_1> and 3 others.",
+                   "THE VAN PICKS THEM UP AT THE CAR PARK AT 5AM AND THE DRIVER SAYS NOTHING.",
+                   "the field was wet and the church hall was cold; the men were paid in cash."):
+        assert not _refuses(verifier, honest), honest
+
+
+@pytest.mark.parametrize("tail", [" Reviewed by the Team.", " Thanks, <PERSON_1>.", "\nExported by Case Manager"])
+@pytest.mark.parametrize("body", ["UNCLE TU MOVED THE WORKERS TO WENLOCK CRESCENT LAST WEEK.",
+                                  "uncle tu moved the workers to wenlock crescent last week."])
+def test_a_caseless_body_beside_one_line_in_ordinary_case_is_still_refused(verifier: object, body: str, tail: str) -> None:
+    """The case of one line does not vouch for the rest: a body in capitals or with no
+    capital at all is read recased whatever the other lines are written in."""
+    assert _refuses(verifier, body)
+    assert _refuses(verifier, body + tail)
+    assert _refuses(verifier, tail.strip() + "\n" + body)

@@ -15,7 +15,18 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from msin_fed.errors import RedactionRefused
+
 DATA = Path(__file__).parent / "data"
+
+
+def refuses(verifier: object, text: str) -> bool:
+    """Whether the coordinator's verifier (the ``verifier`` fixture) refuses ``text``."""
+    try:
+        verifier.verify(text)  # type: ignore[attr-defined]
+    except RedactionRefused:
+        return True
+    return False
 
 _FULLWIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
 _DIGITS_SPLIT = re.compile(r"(?<=\d)(?=\d)")
@@ -59,6 +70,34 @@ MUTATIONS: dict[str, Callable[[str], str]] = {
     "glued to a placeholder": lambda t: re.sub(r"(?<=\s)(?=\S)", "<X_1>", t, count=3),
     "in brackets": lambda t: re.sub(r"(\d[\d \-]{5,}\d)", r"[\1]", t),
     "in quotes": lambda t: re.sub(r"(\d[\d \-]{5,}\d)", "\u201c\\1\u201d", t),
+}
+
+
+#: The text's case carries nothing: names and streets are not capitalised, or every word is.
+CASELESS = ("upper case", "lower case")
+
+_PH = "<DATE_1>"
+_GAP = re.compile(r"(?<=[0-9A-Za-z]) (?=[0-9A-Za-z])")
+
+
+def _between_parts(text: str) -> str:
+    """A placeholder in each gap of an identifier written in parts (a digit in one of the
+    two parts beside the gap): ``07700 <DATE_1> 900123``, ``PE21 <DATE_1> 7CK``."""
+    def gap(m: re.Match[str]) -> str:
+        before = re.search(r"\S+$", text[: m.start()])
+        after = re.match(r"\S+", text[m.end() :])
+        parts = (before.group(0) if before else "") + (after.group(0) if after else "")
+        return f" {_PH} " if any(ch.isdigit() for ch in parts) else " "
+    return _GAP.sub(gap, text)
+
+
+#: A placeholder put inside an identifier, glued to it or spaced, where it breaks the
+#: shape or the cue the verifier reads.
+PLACEHOLDER_INSIDE: dict[str, Callable[[str], str]] = {
+    "glued to a placeholder": MUTATIONS["glued to a placeholder"],
+    "placeholder inside a number": lambda t: re.sub(r"(?<=\d{3})(?=\d)", "<X_1>", t, count=1),
+    "placeholder between its parts": _between_parts,
+    "placeholder inside each word": lambda t: re.sub(r"\b([^\W\d_]{2})(?=[^\W\d_]{2})", r"\1<X_1>", t),
 }
 
 

@@ -1,0 +1,86 @@
+"""Case repair for a narrative whose case carries nothing (all capitals, or all lower case).
+
+The recognizers and the NER read capitals: a street is capitalised words before a street
+type, a given name inside a sentence is a capitalised word, ``P E 1 1 2 A B`` is spaced
+capitals. A narrative typed all in capitals or all in lower case says nothing by its case,
+so the redactor reads a copy with the case a writer would have used, where it can tell:
+names (any given or family name of some country, whatever else the word means: recall
+first) and words in no English dictionary are capitalised, and a street type after them;
+codes with a digit and the single letters spaced beside them are put in capitals; a
+sentence starts with a capital; every other word is in lower case. Same length, so the
+spans found on the copy are spans of the text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from msin_fed.redaction._text import PLACEHOLDER
+from msin_fed.redaction._vocab import is_english_word, is_name_word
+from msin_fed.redaction.recognizers.street_address import _STREET_TYPES
+
+__all__ = ["repair_case"]
+
+_TOKEN = re.compile(r"[^\W_]+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_STREET_TYPE = re.compile(rf"{_STREET_TYPES}")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"'(\n\u2014\u2013-])\s*$")
+_SPACED = re.compile(r"[ .\-]{1,2}")
+
+
+def _caseless(text: str) -> bool:
+    """All in capitals (a stray small letter allowed) or all in lower case (the word I
+    aside). A text with capitals at its sentence starts only is left as it is: its other
+    words may well be in lower case because they are not names."""
+    upper = lower = 0
+    for m in _LETTERS.finditer(text):
+        word = m.group(0)
+        if word != "I":
+            upper += sum(ch.isupper() for ch in word)
+            lower += sum(ch.islower() for ch in word)
+    return upper + lower >= 20 and (lower <= upper // 20 or upper == 0)
+
+
+def repair_case(text: str) -> str | None:
+    """``text`` with the case a writer would have used, when its own carries nothing; else ``None``."""
+    masked = PLACEHOLDER.sub(lambda m: "\x00" * len(m.group(0)), text)
+    if not _caseless(masked):
+        return None
+    tokens = list(_TOKEN.finditer(masked))
+    out = list(text)
+    titled: set[int] = set()
+    for i, m in enumerate(tokens):
+        token = m.group(0)
+        if len(token.lower()) != len(token) or len(token.upper()) != len(token):
+            continue
+        if any(ch.isdigit() for ch in token):
+            new = token.upper()
+        elif len(token) <= 3 and _beside_code(tokens, i, masked):
+            new = token.upper()  # "p e 1 1 2 a b", "jk-123456-c"
+        else:
+            low = token.lower()
+            start = bool(_SENTENCE_START.search(masked, max(0, m.start() - 3), m.start()))
+            name = low not in STOP_WORDS and (is_name_word(low) or not is_english_word(low))
+            street = i - 1 in titled and masked[tokens[i - 1].end() : m.start()] == " " and bool(
+                _STREET_TYPE.fullmatch(low.title())
+            )
+            if name or street:
+                titled.add(i)
+            new = low.title() if (name or street or start) and len(low.title()) == len(low) else low
+        out[m.start() : m.end()] = new
+    return "".join(out)
+
+
+def _beside_code(tokens: list[re.Match[str]], i: int, text: str) -> bool:
+    """A short run of letters spaced beside a code part: a digit run or a single letter
+    (``p e 1 1 2 a b``, ``y x 1 9 k l m``, ``jk-123456-c``)."""
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(tokens):
+            a, b = sorted((tokens[i], tokens[j]), key=lambda t: t.start())
+            other = tokens[j].group(0)
+            single = len(other) == 1 and len(tokens[i].group(0)) == 1
+            if _SPACED.fullmatch(text[a.end() : b.start()]) and (single or any(ch.isdigit() for ch in other)):
+                return True
+    return False
