@@ -108,6 +108,7 @@ KIND_LABELS: dict[str, str] = {
     "company": "company name",
     "company_near": "similar company name",
     "company_postcode": "company name and postcode",
+    "company_locality": "company name and town",
     "company_near_postcode": "similar company name and postcode",
     "company_prefix": "company name (words dropped) and postcode",
     "site_near_postcode": "site name and a postcode one character off",
@@ -607,12 +608,16 @@ def _is_common_word(word: str) -> bool:
     return any(wordfreq.zipf_frequency(word, lang) >= _COMMON_ZIPF for lang in _WORD_LANGUAGES)
 
 
-def _company_inputs(name: str, postcode: str) -> Iterator[TokenInput]:
+def _company_inputs(name: str, postcode: str, towns: Sequence[str] = ()) -> Iterator[TokenInput]:
     """A company by its folded name (suffixes dropped: UK registered names are unique up
-    to those), by name and postcode, and one typo from a long name of several words.
-    A name of one common word is never a token alone: only with the postcode."""
+    to those), by name and postcode, by name and each of ``towns`` (where the mention
+    places it: the town it gives, or its postcode's towns), and one typo from a long name
+    of several words. A name of one common word is never a token alone: only with the
+    postcode (nor with a town: a word and a town are a dictionary's)."""
     if " " in name or not _is_common_word(name):
         yield _make("company", name)
+        for town in towns:
+            yield _make("company_locality", name, "locality " + town)
     body = _org_body(name)
     if postcode:
         yield _make("company_postcode", name, postcode)
@@ -763,6 +768,16 @@ def district_towns(mentions: Iterable[EntityMention]) -> dict[str, str]:
     return out
 
 
+def _postcode_towns(code: str, towns_of: Mapping[str, str] | None) -> list[str]:
+    """The towns a place known by its postcode only may be known by elsewhere: the town
+    its area is named after, and its district's town as the member writes it."""
+    towns = [t for t in [normalize.postcode_area_town(code)] if t]
+    learned = (towns_of or {}).get(_district(code)) if " " in code else None
+    if learned and learned not in towns:
+        towns.append(learned)
+    return towns
+
+
 def inputs_for_mention(mention: EntityMention, towns_of: Mapping[str, str] | None = None) -> list[TokenInput]:
     """Every token input of ``mention``, deduplicated, in a stable order.
 
@@ -884,14 +899,16 @@ def inputs_for_mention(mention: EntityMention, towns_of: Mapping[str, str] | Non
             # here as the town the postcode area is named after (a postcode district of
             # another town of the area gives no agreement, never a wrong one: the site
             # kinds' entity counts tell same-named sites at two places apart).
-            towns = [t for t in [normalize.postcode_area_town(site_code)] if t]
-            learned = (towns_of or {}).get(_district(site_code)) if " " in site_code else None
-            if learned and learned not in towns:
-                towns.append(learned)
+            towns = _postcode_towns(site_code, towns_of)
         out.extend(_site_inputs(_org_name(mention.site.value, "site_name"), site_code, towns))
     if mention.company_name is not None:
+        # The town the mention places the company in: the one it gives (with the company
+        # or its address), else its postcode's towns as a site's (the area's, and the
+        # district's as this member writes it).
+        written = mention.company_name.locality or (mention.address.locality if mention.address is not None else "")
+        company_towns = _towns(written) or (_postcode_towns(pcode, towns_of) if pcode else [])
         for name in _company_names(mention.company_name.value):
-            out.extend(_company_inputs(name, pcode))
+            out.extend(_company_inputs(name, pcode, company_towns))
     if dob and pcode:
         out.append(_make("dob_postcode", dob, pcode))
     town = locality or (normalize.postcode_area_town(pcode) if pcode else "")

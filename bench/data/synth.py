@@ -721,6 +721,50 @@ def _add_written_differently(rng: random.Random, place: object, sites: list[tupl
         place(f"sitepc{s}", k, make_s)  # type: ignore[operator]
 
 
+#: Words of companies members place by their town (the generator's own list, apart from
+#: :data:`COMPANY_WORDS`, so every registered name stays unique).
+PLACED_WORDS = ["Meridian", "Lakeside", "Westgate", "Oakridge", "Silverline", "Brightway", "Cornerstone",
+                "Redwood", "Kingsway", "Riverbank"]
+
+
+def _add_placed_companies(rng: random.Random, place: object) -> None:
+    """Companies as members that keep the town write them: by name and town only, by
+    name, postcode and town, by name and postcode, or with the street and town but no
+    postcode; some with the company's own phone (its office line), a few with the number.
+    Drawn from an RNG of their own so the other entities of a seed stay as they were."""
+    for c, word in enumerate(rng.sample(PLACED_WORDS, 8)):
+        name = f"{word} {rng.choice(COMPANY_KINDS)}"
+        number = f"{rng.randint(100000, 13999999):08d}"
+        town, outward = rng.choice(TOWNS)
+        postcode = f"{outward} {rng.randint(1, 9)}{rng.choice(INWARD)}{rng.choice(INWARD)}"
+        street = f"Unit {rng.randint(1, 30)}, {rng.randint(1, 180)} {rng.choice(STREETS)}"
+        office = "01" + "".join(rng.choices(string.digits, k=9))
+        suffixes = rng.choice(SUFFIX_VARIANTS)
+        k = rng.choices([2, 3, 5], weights=[40, 40, 20])[0]
+
+        def make(rid: str, _style: MemberStyle, n: str = name, no: str = number, t: str = town, pc: str = postcode,
+                 st: str = street, ph: str = office, sf: tuple[str, str] = suffixes) -> dict[str, str]:
+            row = {col: "" for col in COLUMNS}
+            text = f"{n} {rng.choice(sf)}".strip()
+            row.update(record_id=rid, company_name=text.upper() if rng.random() < 0.2 else text)
+            r = rng.random()
+            if r < 0.35:
+                row["locality"] = t.upper() if rng.random() < 0.2 else t
+            elif r < 0.55:
+                row.update(postcode=pc, locality=t)
+            elif r < 0.8:
+                row["postcode"] = pc
+            else:
+                row.update(street_address=st, locality=t)
+            if rng.random() < 0.3:
+                row["phone"] = _phone_format(rng, ph)
+            if rng.random() < 0.2:
+                row["company_number"] = _number_written(rng, no)
+            return row
+
+        place(f"placed{c}", k, make)  # type: ignore[operator]
+
+
 def write_repeats_set(directory: Path, seed: int, people: int = 600, members: int = 8,
                       sites: int = 60, companies: int = 40
                       ) -> tuple[list[Path], set[tuple[str, str]]]:
@@ -813,6 +857,7 @@ def write_repeats_set(directory: Path, seed: int, people: int = 600, members: in
             used.add((name, town))
             picked.append((name, town, f"{outward} {wr.randint(1, 9)}{wr.choice(INWARD)}{wr.choice(INWARD)}"))
     _add_written_differently(wr, place, picked)
+    _add_placed_companies(random.Random(seed * 32452843 + 13), place)
     files = []
     for member, member_rows in enumerate(rows):
         rng.shuffle(member_rows)

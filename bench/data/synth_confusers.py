@@ -6,7 +6,8 @@ classes of false match a matcher must resist, each with its ground truth:
 
 - **same-named companies without numbers**: two companies trading under one name in
   other towns (registered names are unique, trading names are not), mentioned by name
-  and postcode, with their own numbers only now and then;
+  and postcode (or its town, beside the postcode or instead of it), with their own
+  numbers only now and then;
 - **phoenix companies**: a company dissolved and a new one under the same name at the
   same address with a new number; mentions of either give the number only now and then;
 - **a bank account or phone shared by people without dates of birth**: a controller's
@@ -16,8 +17,8 @@ classes of false match a matcher must resist, each with its ground truth:
   each with their own phone, some at one postcode district;
 - **a company with branches** in two or three towns (one company, one number): mentions
   name a branch's postcode and street, and give the number now and then, sometimes
-  without its leading zeros; all of them are one entity (a company's sites are not other
-  companies);
+  without its leading zeros, and the branch's town beside the postcode or instead of it;
+  all of them are one entity (a company's sites are not other companies);
 - **housemates**: different people at one street address who give the house's landline,
   some of one family (one family name), most with their own dates of birth, some with a
   mobile of their own; each is one entity, known to one or two members;
@@ -66,6 +67,18 @@ def _company(rng: random.Random, rid: str, name: str, number: str, postcode: str
         row["postcode"] = postcode
     if rng.random() < 0.4:
         row["street_address"] = street
+    return row
+
+
+def _in_town(rng: random.Random, row: dict[str, str], town: str) -> dict[str, str]:
+    """A company mention as a member that writes the town writes it: the town beside the
+    postcode, or the town instead of it (a street, if any, kept without a postcode).
+    ``rng`` is the towns' own, so the other draws of a seed stay as they were."""
+    r = rng.random()
+    if r < 0.3:
+        row["locality"] = town.upper() if rng.random() < 0.2 else town
+    elif r < 0.55:
+        row.update(locality=town, postcode="")
     return row
 
 
@@ -220,12 +233,13 @@ def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tup
 
     words = [f"{w} {k}" for w in synth.COMPANY_WORDS for k in synth.COMPANY_KINDS]
     rng.shuffle(words)
+    towns = random.Random(seed * 49979687 + 3)  # the towns members write (own draws)
     for i in range(8):  # two companies of one trading name in two towns
         name = words.pop()
-        for j, (_town, outward) in enumerate(rng.sample(synth.TOWNS, 2)):
+        for j, (town, outward) in enumerate(rng.sample(synth.TOWNS, 2)):
             no, pc, street = number(), postcode(outward), f"Unit {rng.randint(1, 30)} {rng.choice(synth.STREETS)}"
             place(f"same{i}-{j}", rng.choice([2, 3, 4]),
-                  lambda rid, n=name, no=no, pc=pc, st=street: _company(rng, rid, n, no, pc, st))
+                  lambda rid, n=name, no=no, pc=pc, st=street, t=town: _in_town(towns, _company(rng, rid, n, no, pc, st), t))
     for i in range(8):  # a phoenix: same name and address, a new number
         name = words.pop()
         pc, street = postcode("PE21"), f"Unit {rng.randint(1, 30)} Riverside Industrial Estate"
@@ -236,10 +250,10 @@ def write_confusers_set(directory: Path, seed: int) -> tuple[list[Path], set[tup
     for i in range(6):  # one company with branches in two or three towns, one number
         name = words.pop()
         no = number()
-        for _town, outward in rng.sample(synth.TOWNS, rng.choice([2, 3])):
+        for town, outward in rng.sample(synth.TOWNS, rng.choice([2, 3])):
             pc, street = postcode(outward), f"Unit {rng.randint(1, 30)} {rng.choice(synth.STREETS)}"
             place(f"branches{i}", rng.choice([1, 2, 3]),
-                  lambda rid, n=name, no=no, pc=pc, st=street: _branch(rng, rid, n, no, pc, st))
+                  lambda rid, n=name, no=no, pc=pc, st=street, t=town: _in_town(towns, _branch(rng, rid, n, no, pc, st), t))
     people = synth.draw_population(rng, 200)
     for i in range(10):  # one bank account (or phone) for several people, no dates of birth
         sort = "".join(rng.choices(string.digits, k=6))

@@ -106,6 +106,10 @@ _SITE_LOCALITY = frozenset({"site_locality", "site_near_locality"})
 #: Company kinds of a name one typo off or cut short: the two records scored start as
 #: one company (:func:`_companies`' ``pair``), as their names' own tokens differ.
 _PAIR_SEEDED = frozenset({"company_near", "company_near_postcode", "company_prefix"})
+#: A company's name, alone or at a place: even a pair that holds it alone is counted as
+#: the companies their places make (one name at two postcodes, or in two towns, is two
+#: companies as far as anyone can tell; neither is a contradiction of one company).
+_PLACED_NAME = frozenset({"company", "company_postcode", "company_locality"})
 #: ``name_dob`` tokens of a name of three words: the whole name and each two of its words.
 _THREE_WORD_FORMS = 4
 
@@ -257,11 +261,11 @@ class _Companies:
     __slots__ = ("numbered", "unplaced")
 
     def __init__(self, numbered: list[set[bytes]], unplaced: int) -> None:
-        #: Each company a number names, as the postcodes its numbered mentions give
-        #: (its sites; empty: known nowhere).
+        #: Each company a number names, as the places its numbered mentions give (the
+        #: name with each postcode and town: its sites; empty: known nowhere).
         self.numbered = numbered
-        #: Places (connected by shared postcodes) of mentions without a number that no
-        #: numbered company is known at.
+        #: Places (connected by shared postcodes, or towns for mentions giving no
+        #: postcode) of mentions without a number that no numbered company is known at.
         self.unplaced = unplaced
 
     def _nowhere(self) -> int:
@@ -287,12 +291,17 @@ def _companies(held: Iterable[Held], pair: Sequence[Held] = ()) -> _Companies:
     A contradiction between two company mentions is two numbers, nothing else: a company
     named at two postcodes may be one company with two sites. So holders giving a number
     make one company per number (numbers shared by a holder are one company), known at
-    every postcode its mentions give (the name with the postcode, ``company_postcode``):
-    those are its sites. A mention without a number at one of those postcodes is that
-    company; the other such mentions' postcodes, joined where they share one, are each a
-    company, as far as anyone can tell (one trading name in two towns), unless a company
-    known nowhere (its numbers given without a postcode) may be it. A mention without
-    number or postcode may be any of them.
+    every postcode and town its mentions give (the name with the postcode,
+    ``company_postcode``, or with the town, ``company_locality``): those are its sites. A
+    mention without a number at one of those postcodes (or, giving none, in one of those
+    towns; or at a postcode in a town a numbered mention gives without a postcode) is
+    that company; the other such mentions' postcodes, joined where they share one, are
+    each a company, as far as anyone can tell (one trading name in two towns), unless a
+    company known nowhere (its numbers given with no place) may be it; so are the towns
+    of mentions giving a town but no postcode where no company, numbered or not, is known.
+    A mention without number or place may be any of them. A postcode's towns (the area's,
+    the district's) are coarser than it: two postcodes are compared as postcodes, never
+    by their towns.
 
     Every step is a union of sets or a count, so the result does not depend on the order
     of the holders (token bytes change with the key and the random fillers; a first-fit
@@ -306,35 +315,51 @@ def _companies(held: Iterable[Held], pair: Sequence[Held] = ()) -> _Companies:
     def own(hs: Iterable[Held], kind: str) -> set[bytes]:
         return {v for h in hs for v, k in h.items() if k == kind}
 
-    items: list[tuple[set[bytes], set[bytes]]] = []
+    def item(hs: Sequence[Held]) -> tuple[set[bytes], set[bytes], set[bytes]]:
+        return own(hs, "company_number"), own(hs, "company_postcode"), own(hs, "company_locality")
+
+    items: list[tuple[set[bytes], set[bytes], set[bytes]]] = []
     if pair:
-        items.append((own(pair, "company_number"), own(pair, "company_postcode")))
+        items.append(item(pair))
     for h in held:
         if not any(h is p for p in pair):
-            items.append((own([h], "company_number"), own([h], "company_postcode")))
+            items.append(item([h]))
     # Numbered companies: holders joined by a number they share (union-find over numbers).
     numbers: DisjointSets[bytes] = DisjointSets()
-    for number, _place in items:
+    for number, _pc, _towns in items:
         if number:
             first = min(number)
             for n in number:
                 numbers.union(n, first)
     sites: dict[bytes, set[bytes]] = {}
-    for number, place in items:
+    bare: set[bytes] = set()  # towns numbered mentions give without a postcode
+    for number, pc, towns in items:
         if number:
-            sites.setdefault(numbers.find(next(iter(number))), set()).update(place)
+            sites.setdefault(numbers.find(next(iter(number))), set()).update(pc, towns)
+            if not pc:
+                bare |= towns
     numbered = list(sites.values())
     known_at = set().union(*numbered) if numbered else set()
     # Places of mentions without a number that no numbered company is known at, joined
     # where one mention gives several (a trading name beside a legal one).
     loose: DisjointSets[bytes] = DisjointSets()
-    for number, place in items:
-        if number or not place or place & known_at:
+    loose_towns: set[bytes] = set()
+    for number, pc, towns in items:
+        if number or not pc or pc & known_at or towns & bare:
             continue
-        first_place = min(place)
-        for v in place:
+        loose_towns |= towns
+        first_place = min(pc)
+        for v in pc:
             loose.union(v, first_place)
-    return _Companies(numbered, len(loose.groups()))
+    # Mentions giving a town and no postcode, where no company of the name is known.
+    in_town: DisjointSets[bytes] = DisjointSets()
+    for number, pc, towns in items:
+        if number or pc or not towns or towns & (known_at | loose_towns):
+            continue
+        first_town = min(towns)
+        for v in towns:
+            in_town.union(v, first_town)
+    return _Companies(numbered, len(loose.groups()) + len(in_town.groups()))
 
 
 def candidate_pairs(
@@ -389,10 +414,11 @@ def score_pairs(
             if group is None:  # too frequent to count, but it still stands for its near misses
                 shared.append((kind, model.max_frequency))
                 continue
-            if len(group) == 2:
+            if len(group) == 2 and kind not in _PLACED_NAME:
                 # The pair alone: whether they are one is its own evidence, not a fact
                 # about the value (two records sharing only a plate are not "two entities
-                # holding it"; the fitted model weighs a value of 2-3 entities less).
+                # holding it"; the fitted model weighs a value of 2-3 entities less). Not a
+                # company's name: its two places may say two companies (_PLACED_NAME).
                 n = 1
             elif kind in IDENTITY_KINDS and (kind not in COMPANY_KINDS or kind in _PAIR_SEEDED):
                 n = entity_count(value, kind, group, tokens, (a, b), member)
@@ -422,7 +448,10 @@ def score_pairs(
             # typo off) with the same date of birth: the whole of that name agrees, not
             # one word of two that differ elsewhere (``Szabó`` / ``László Szabó``).
             shared.append(("name_init_dob", min(n for k, n in shared if k in _PART_KINDS)))
-        if any(k == "company_postcode" and n == 1 for k, n in shared):
+        if any(k == "company_locality" for k, _n in shared) and _postcodes_differ(ta, tb):
+            # two postcodes are compared as postcodes, not by the towns they are in
+            shared = [(k, n) for k, n in shared if k != "company_locality"]
+        if any(k in _COMPANY_PLACE and n == 1 for k, n in shared):
             shared = _postcode_among_companies(shared, ta, tb, tokens, holders)
         prefix = _name_prefix(ta, tb, shared)
         if prefix:
@@ -502,21 +531,36 @@ def _disagreements(
     return out
 
 
+#: A company's name at a place: with its postcode, or in a town.
+_COMPANY_PLACE = frozenset({"company_postcode", "company_locality"})
+
+
+def _postcodes_differ(a: Held, b: Held) -> bool:
+    """Both records give a company postcode and share none."""
+    pa = {v for v, k in a.items() if k == "company_postcode"}
+    pb = {v for v, k in b.items() if k == "company_postcode"}
+    return bool(pa and pb and not pa & pb)
+
+
 def _postcode_among_companies(
     shared: list[tuple[str, int]], a: Held, b: Held, tokens: Mapping[K, Held], holders: Mapping[bytes, Collection[K]]
 ) -> list[tuple[str, int]]:
-    """The name with the postcode, counted among every company holding the name.
+    """The name with the postcode (or in the town), counted among every company holding
+    the name.
 
     Its own holders may all be of one company while the name is held by another whose
-    mentions never give a postcode (a phoenix company at its predecessor's address): a
-    mention without a number at that postcode may be of either, so the name with the
-    postcode counts as held by as many companies as could be there (known there, or
-    known nowhere). Two mentions giving one number are that company wherever they are.
+    mentions never give a place (a phoenix company at its predecessor's address), or
+    give one the token's holders do not hold (a postcode of the town): a mention without
+    a number there may be of either, so the name at the place counts as held by as many
+    companies as could be there (known there, or known nowhere). The postcode is the
+    place when the two share one, else the town. Two mentions giving one number are
+    that company wherever they are.
     """
     if _shares(a, b, {"company_number"}, b""):
         return shared
     names = [v for v, k in a.items() if k == "company" and v in b and v in holders]
-    places = {v for v, k in a.items() if k == "company_postcode" and v in b}
+    places = ({v for v, k in a.items() if k == "company_postcode" and v in b}
+              or {v for v, k in a.items() if k == "company_locality" and v in b})
     if not names or not places:
         return shared
     empty: Held = {}
@@ -525,7 +569,7 @@ def _postcode_among_companies(
         companies = _companies(tokens.get(r, empty) for r in holders[name])
         if companies.count() > 1:
             most = max(most, companies.at(places))
-    return [(k, max(n, most)) if k == "company_postcode" else (k, n) for k, n in shared]
+    return [(k, max(n, most)) if k in _COMPANY_PLACE else (k, n) for k, n in shared]
 
 
 #: ``part_near_dob`` tokens two records of one word one typo apart share at most (a

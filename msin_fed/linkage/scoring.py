@@ -87,7 +87,8 @@ SITE_KINDS: frozenset[str] = frozenset(
     {"site_postcode", "site_district", "site_locality", "site_near", "site_near_locality", "site_near_postcode"}
 )
 COMPANY_KINDS: frozenset[str] = frozenset(
-    {"company", "company_postcode", "company_near", "company_number", "company_near_postcode", "company_prefix"}
+    {"company", "company_postcode", "company_near", "company_number", "company_near_postcode", "company_prefix",
+     "company_locality"}
 )
 
 #: A company's name (with or without its postcode, or one typo from it): held by two
@@ -95,7 +96,7 @@ COMPANY_KINDS: frozenset[str] = frozenset(
 #: known at: one trading name in two towns; see :func:`msin_fed.linkage.core.entity_count`),
 #: it names neither, and only what is the company's own (its number) links their mentions.
 COMPANY_NAME_KINDS: frozenset[str] = frozenset(
-    {"company", "company_postcode", "company_near", "company_near_postcode", "company_prefix"}
+    {"company", "company_postcode", "company_near", "company_near_postcode", "company_prefix", "company_locality"}
 )
 
 #: Kinds whose value stands for one entity (see :func:`msin_fed.linkage.core.entity_count`).
@@ -134,6 +135,7 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "site_near_locality",  # the same + locality
         "company",  # folded company name, legal suffixes dropped (registered names are unique)
         "company_postcode",  # folded company name + postcode
+        "company_locality",  # folded company name + a town (given, or its postcode's)
         "company_near",  # a long company name with one character deleted
         "company_near_postcode",  # the company name with one character deleted + postcode
         "company_prefix",  # the company name and its leading words + postcode
@@ -405,6 +407,9 @@ DEFAULT_MODEL = ScoringModel(
         "site_near_locality": 10.0,
         "company": 10.0,
         "company_postcode": 10.0,
+        # the name in a town, a place as the postcode is (core: only for a mention
+        # without a postcode, or against a company known by its town)
+        "company_locality": 10.0,
         "company_near": 6.0,
         "company_near_postcode": 10.0,
         # counts through core (as the name with the postcode) only when one name is the
@@ -464,7 +469,8 @@ DEFAULT_MODEL = ScoringModel(
     # count as the better of the two (a person's own phone matches alone anyway); the
     # forms of one address (postcode, district, town) and a phone's readings from home
     # are within it too.
-    groups={"company": "company", "company_postcode": "company", "company_near": "company",
+    groups={"company": "company", "company_postcode": "company", "company_locality": "company",
+            "company_near": "company",
             "company_near_postcode": "company", "company_prefix": "company",
             "phone": "household", "address": "household", "phone_home": "household",
             # A whole name where the person lives or answers is one agreement: namesakes

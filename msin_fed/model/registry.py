@@ -195,8 +195,9 @@ IDENTIFIER_TYPES: tuple[IdentifierType, ...] = (
                    lambda raw, _c: Iban(raw), lambda i: normalize.iban(i.value), claims=_is_iban),
     IdentifierType("bank_account", BankAccount, "bank_account", "bank",
                    lambda raw, _c: BankAccount(raw), lambda i: normalize.bank_account(i.value)),
+    # A company keeps the row's town: a member may place it by the town alone.
     IdentifierType("site_name", SiteName, "company_name", "company_name",
-                   lambda raw, _c: SiteName(raw), lambda i: normalize.org_name(i.value, "company_name")),
+                   lambda raw, c: SiteName(raw, locality=c.locality), lambda i: normalize.org_name(i.value, "company_name")),
     IdentifierType("company_number", CompanyNumber, "company_number", "company_number",
                    lambda raw, _c: CompanyNumber(raw), lambda i: normalize.company_number(i.value)),
     IdentifierType("site_name", SiteName, "site_name", "site",

@@ -79,3 +79,23 @@ def test_a_node_shares_a_postcode_only_site_with_its_members_district_town_as_ms
     other = _write(tmp_path / "other.csv", [{"record_id": "b1", "site_name": "Holly Willow House",
                                              "locality": "Boston"}])
     assert "site_locality" in {k for k, _v in (shared - alone) & _link_tokens(other, "b1")}
+
+
+def test_a_node_shares_a_company_with_its_town_as_msin_link_does(
+    tmp_path: Path, make_identity: Callable[[str, str], pki.Identity]
+) -> None:
+    member = make_identity("member", "alpha")
+    # a postcode only (its towns: the area's and the district's as the member writes it),
+    # and a town only (kept with the company though no address holds it)
+    rows = [*OWN[:2], {"record_id": "c1", "company_name": "Apex Recruitment Ltd", "postcode": "PE21 7HQ"},
+            {"record_id": "c2", "company_name": "Fenway Harvest Ltd", "locality": "Spalding"}]
+    shared = {}
+    for rid in ("c1", "c2"):
+        (tmp_path / rid).mkdir()
+        shared[rid] = _shared_tokens(tmp_path / rid, rows, rid, member)
+        assert shared[rid] == _link_tokens(_write(tmp_path / f"{rid}.csv", rows), rid)
+        assert "company_locality" in {k for k, _v in shared[rid]}
+    # the district's town is what another member's "Apex Recruitment, Boston" shares
+    other = _write(tmp_path / "other.csv", [{"record_id": "b1", "company_name": "APEX RECRUITMENT",
+                                             "locality": "Boston"}])
+    assert "company_locality" in {k for k, _v in shared["c1"] & _link_tokens(other, "b1")}
