@@ -7,15 +7,14 @@ real ``msin link`` reader (:func:`msin_fed.linkage.mentions.read_mentions`).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from mention_files import write_mentions
 from msin_fed.node import Node, Passphrase
 
 from msin_fed import pki
 from msin_fed.linkage.mentions import read_mentions
-from msin_fed.model.report import MENTION_COLUMNS
 from msin_fed.oprf import derive_key_pair
 from msin_fed.token_inputs import tokens_of
 from msin_fed.tokenizer import LocalTokenizer
@@ -35,15 +34,6 @@ OWN = [
 ]
 
 
-def _write(path: Path, rows: Sequence[Mapping[str, str]]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(MENTION_COLUMNS))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({c: row.get(c, "") for c in MENTION_COLUMNS})
-    return path
-
-
 def _link_tokens(path: Path, record_id: str) -> set[tuple[str, bytes]]:
     """The tokens ``msin link`` makes for ``record_id`` of the file at ``path``."""
     (inputs,) = [inputs for m, inputs in read_mentions(path).mentions if m.record_id == record_id]
@@ -60,7 +50,7 @@ def _shared_tokens(tmp: Path, rows: Sequence[Mapping[str, str]], record_id: str,
         for r in rows), encoding="utf-8")
     with Node.open(tmp / "node.db", key=PASS, create=True, kdf=FAST_KDF, identity=member,
                    redactor=ReplacingRedactor(), tokenizer=LocalTokenizer(SK)) as node:
-        node.import_file(reports, _write(tmp / "mentions.csv", rows))
+        node.import_file(reports, write_mentions(tmp / "mentions.csv", rows))
         record = node.share(record_id, tlp="AMBER")
     return {(t.kind, t.value) for t in record.tokens}
 
@@ -71,12 +61,12 @@ def test_a_node_shares_a_postcode_only_site_with_its_members_district_town_as_ms
     member = make_identity("member", "alpha")
     (tmp_path / "n").mkdir()
     shared = _shared_tokens(tmp_path / "n", OWN, "s1", member)
-    assert shared == _link_tokens(_write(tmp_path / "own.csv", OWN), "s1")
+    assert shared == _link_tokens(write_mentions(tmp_path / "own.csv", OWN), "s1")
     # the town is the member's own evidence: the site alone gets only its area's town ...
-    alone = _link_tokens(_write(tmp_path / "alone.csv", OWN[-1:]), "s1")
+    alone = _link_tokens(write_mentions(tmp_path / "alone.csv", OWN[-1:]), "s1")
     assert alone < shared
     # ... and what it adds is what another member's "Holly Willow House, Boston" shares
-    other = _write(tmp_path / "other.csv", [{"record_id": "b1", "site_name": "Holly Willow House",
+    other = write_mentions(tmp_path / "other.csv", [{"record_id": "b1", "site_name": "Holly Willow House",
                                              "locality": "Boston"}])
     assert "site_locality" in {k for k, _v in (shared - alone) & _link_tokens(other, "b1")}
 
@@ -93,9 +83,9 @@ def test_a_node_shares_a_company_with_its_town_as_msin_link_does(
     for rid in ("c1", "c2"):
         (tmp_path / rid).mkdir()
         shared[rid] = _shared_tokens(tmp_path / rid, rows, rid, member)
-        assert shared[rid] == _link_tokens(_write(tmp_path / f"{rid}.csv", rows), rid)
+        assert shared[rid] == _link_tokens(write_mentions(tmp_path / f"{rid}.csv", rows), rid)
         assert "company_locality" in {k for k, _v in shared[rid]}
     # the district's town is what another member's "Apex Recruitment, Boston" shares
-    other = _write(tmp_path / "other.csv", [{"record_id": "b1", "company_name": "APEX RECRUITMENT",
+    other = write_mentions(tmp_path / "other.csv", [{"record_id": "b1", "company_name": "APEX RECRUITMENT",
                                              "locality": "Boston"}])
     assert "company_locality" in {k for k, _v in shared["c1"] & _link_tokens(other, "b1")}
