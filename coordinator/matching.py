@@ -61,7 +61,7 @@ from msin_fed.model import Token
 from msin_fed.model.shared import MAX_TOKENS
 
 from .fairness import Busy
-from .seen_keys import SeenKeys, StoredKeys
+from .seen_keys import StoredKeys
 from .store import ClusterInfo, SharedStore, pack_tokens, token_key
 from .store import postings as P
 from .store.engine import hold_write_lock, kept_busy
@@ -363,9 +363,7 @@ class MatchEngine:
             return self._ingest(conn, _columns(by_record), batches)
 
     @staticmethod
-    def _sift(
-        cols: TokenColumns, seen: SeenKeys | StoredKeys | None, order: npt.NDArray[np.int64] | None = None
-    ) -> _Sifted:
+    def _sift(cols: TokenColumns, seen: StoredKeys | None, order: npt.NDArray[np.int64] | None = None) -> _Sifted:
         if order is None:
             order = np.argsort(cols.keys, kind="stable")
         keys = cols.keys[order]

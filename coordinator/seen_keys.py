@@ -148,30 +148,29 @@ class StoredKeys:
         """The filter (None until the first :meth:`catch_up`)."""
         return self._seen
 
-    def catch_up(self, conn: Connection) -> npt.NDArray[np.int64] | None:
-        """Add the keys committed so far; those added (shared: the keys other transactions
-        committed since the last catching up), or None when the filter was built just now.
+    def catch_up(self, conn: Connection) -> None:
+        """Add the keys committed so far (shared: the keys other transactions committed
+        since the last catching up; the whole table the first time).
 
         A transaction still in progress when a catching up reads, whatever its id (smaller
         than ones already read, too), stays pending until one that sees it committed; a
         rolled-back one is never read (:class:`.store.postings.Horizon`).
         """
         with self._lock:
-            return self._catch_up(conn)
+            self._catch_up(conn)
 
-    def _catch_up(self, conn: Connection) -> npt.NDArray[np.int64] | None:
+    def _catch_up(self, conn: Connection) -> None:
         if self._seen is None:  # once per process: later growth needs no scan
             # The horizon first: keys committed between the two reads are read twice (a
             # repeat in the filter), never missed.
             since = P.horizon(conn) if self.shared else None
             self._seen = SeenKeys(P.all_keys(conn))
             self._since = since
-            return None
+            return
         if self._since is None:
-            return np.zeros(0, dtype=np.int64)
+            return
         keys, self._since = P.keys_committed_since(conn, self._since)
         self._seen.add(keys)
-        return keys
 
     def stored(self, keys: npt.NDArray[np.int64]) -> None:
         """Add the keys this transaction stored (a rollback leaves them: a lookup more)."""
