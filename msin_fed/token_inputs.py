@@ -119,6 +119,8 @@ KIND_LABELS: dict[str, str] = {
     "name_bank": "name and bank account",
     "name_vehicle": "name and vehicle registration",
     "name_phone": "full name and phone number",
+    "name_plate": "full name and vehicle registration",
+    "nick_phone": "full name (a nickname read as the name) and phone number",
     "phone_home": "phone number (read as dialled from home)",
     "name_address": "full name and street address",
     "dob_address": "date of birth and street address",
@@ -247,16 +249,21 @@ PART_NEAR_WORDS = 1
 MAX_NICK_INPUTS = 8
 
 
-def _nick_inputs(words: tuple[str, ...], dob: str) -> Iterator[TokenInput]:
-    """``nick_dob``: the name with one word read as a canonical name it may stand for
-    (:func:`msin_fed.names.name_keys`), sorted, + the date of birth. ``Bill Smith`` and
-    ``William Smith`` share ``smith william``; ``Kasia``/``Katarzyna`` and
-    ``Gosho``/``Georgi`` likewise. Never without the whole date of birth."""
+def _nick_names(words: tuple[str, ...]) -> list[str]:
+    """The name with one word read as a canonical name it may stand for
+    (:func:`msin_fed.names.name_keys`), sorted; at most :data:`MAX_NICK_INPUTS`."""
     made: list[str] = []
     for i, word in enumerate(words):
         for key in names.name_keys(word):
             made.append(" ".join(sorted((*words[:i], key, *words[i + 1 :]))))
-    for text in list(dict.fromkeys(made))[:MAX_NICK_INPUTS]:
+    return list(dict.fromkeys(made))[:MAX_NICK_INPUTS]
+
+
+def _nick_inputs(words: tuple[str, ...], dob: str) -> Iterator[TokenInput]:
+    """``nick_dob``: each of :func:`_nick_names` + the date of birth. ``Bill Smith`` and
+    ``William Smith`` share ``smith william``; ``Kasia``/``Katarzyna`` and
+    ``Gosho``/``Georgi`` likewise. Never without the whole date of birth."""
+    for text in _nick_names(words):
         yield _make("nick_dob", text, dob)
 
 
@@ -941,6 +948,11 @@ def inputs_for_mention(mention: EntityMention, towns_of: Mapping[str, str] | Non
         # The whole name with the phone: a person answering on a line many give (an
         # agency's office, a gangmaster's mobile) is still that person by name.
         out.append(_make("name_phone", " ".join(sorted(set(given + family))), "+" + phone_digits))
+        # The same with a nickname read as its formal name (``nick_dob``'s names): ``Dima``
+        # / ``Dmytro Petrova`` at his own mobile, one record without a date of birth, are
+        # one whole name there, not a housemate of another given name.
+        words = tuple(dict.fromkeys(given + family))
+        out.extend(_make("nick_phone", text, "+" + phone_digits) for text in _nick_names(words))
     if (given or family) and phone_digits:
         # A phone one digit off only counts with a name word agreeing (by sound) too; and
         # one phone given by people whose names share no word is no one's identity.
@@ -958,6 +970,11 @@ def inputs_for_mention(mention: EntityMention, towns_of: Mapping[str, str] | Non
             starts[head] = starts.get(head, 0) + 1
             out.append(_make("prefix_phone", head if starts[head] == 1 else f"{head}{starts[head]}",
                              "+" + phone_digits))
+    if (given or family) and plate:
+        # The whole name with the plate: a worker named in full beside the minibus many of
+        # an agency's workers give is still that person by name, as at its landline
+        # (``name_phone``); one token, never of the name without the plate.
+        out.append(_make("name_plate", " ".join(sorted(set(given + family))), plate))
     if (given or family) and bank_values:
         # The same for a bank account (wages paid into a controller's account): weighs
         # nothing, it only tells "the account of one person" from "one account given by

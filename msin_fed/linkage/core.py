@@ -83,7 +83,9 @@ _NAME_KINDS = NAME_DOB_KINDS | NAME_OTHER_KINDS
 #: What undoes a name-and-date disagreement: the name agreeing with the date (or part of
 #: it), the whole name (or its sound) at one postcode, or a document. Not one name word's
 #: sound with a phone: family members share a family name and the house's landline.
-_WHOLE_NAME_OR_DOCUMENT = NAME_DOB_KINDS | _DOCUMENTS | {"name_postcode", "phon_postcode"}
+#: (A nickname read as the formal name at the phone, ``nick_phone``, is the whole name
+#: there too: no housemate's other given name.)
+_WHOLE_NAME_OR_DOCUMENT = NAME_DOB_KINDS | _DOCUMENTS | {"name_postcode", "phon_postcode", "nick_phone"}
 #: ... nor the whole name with a phone or street (namesakes at one agency), but a date of
 #: birth shared with a place or phone: the dates agree, so the names differ by a typo or
 #: a one-word name, not as a namesake's other birthday.
@@ -99,7 +101,8 @@ _DATE_AGREES = NAME_DOB_KINDS | _DOCUMENTS | _DOB_PLACE
 _WHOLE_NAME_FUZZY = _DOCUMENTS | {"name_phon_dob", "nick_dob", "name_dob_swap", "initials_dob", "name_postcode",
                                   "phon_postcode"}
 #: The whole name with a place or phone (``ScoringModel.groups``' ``name_contact``).
-_NAME_AT_PLACE = frozenset({"name_postcode", "phon_postcode", "name_phone", "name_address"})
+_NAME_AT_PLACE = frozenset({"name_postcode", "phon_postcode", "name_phone", "name_address", "name_plate",
+                            "nick_phone"})
 #: A site's postcode agreeing (up to one character), and its locality.
 _SITE_POSTCODE = frozenset({"site_postcode", "site_near", "site_near_postcode"})
 _SITE_LOCALITY = frozenset({"site_locality", "site_near_locality"})

@@ -264,7 +264,7 @@ COMPARISONS: tuple[Comparison, ...] = (
         ("name sound and date", {"name_phon_dob"}),
         ("name and postcode", {"name_postcode"}),
         ("date and postcode", {"dob_postcode"}),
-        ("name at the street or phone", {"name_phone", "name_address"}),
+        ("name at the street or phone", {"name_phone", "name_address", "name_plate", "nick_phone"}),
         ("date at the street or phone", {"dob_address", "dob_phone"}),
         ("name sound and postcode", {"phon_postcode"}),
         ("one part and date", {"part_dob", "name_init_dob"}),

@@ -150,6 +150,8 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "name_bank",  # a name word's sound or first two letters + the bank account (ditto)
         "name_vehicle",  # a name word's sound or first two letters + the plate (ditto)
         "name_phone",  # every folded name word, sorted, + the phone
+        "name_plate",  # every folded name word, sorted, + the vehicle registration
+        "nick_phone",  # the name with a nickname read as its canonical name + the phone
         "name_address",  # every folded name word, sorted, + street + town
         "bank_near",  # a bank account; from an IBAN whose checksum fails, each repair of it
         "phone_home",  # a national-form phone read in a home country where it is a valid mobile
@@ -178,6 +180,7 @@ NEAR_WAIVES: Mapping[str, frozenset[str]] = MappingProxyType(
         "phon_postcode": frozenset({"name_postcode"}),
         # A nickname or a day/month swap is the same name and date read another way.
         "nick_dob": frozenset({"name_dob"}),
+        "nick_phone": frozenset({"name_phone"}),
         "name_dob_swap": frozenset({"name_dob"}),
     }
 )
@@ -427,6 +430,8 @@ DEFAULT_MODEL = ScoringModel(
         "name_bank": 0.0,
         "name_vehicle": 0.0,
         "name_phone": 8.0,
+        "name_plate": 8.0,
+        "nick_phone": 6.0,
         "name_address": 6.0,
         "bank_near": 7.0,
         "phone_home": 12.5,
@@ -477,7 +482,8 @@ DEFAULT_MODEL = ScoringModel(
             # at one agency (its postcode, its landline, its address) must not add it up;
             # so is the date of birth at one place.
             "name_postcode": "name_contact", "phon_postcode": "name_contact",
-            "name_phone": "name_contact", "name_address": "name_contact",
+            "name_phone": "name_contact", "name_address": "name_contact", "name_plate": "name_contact",
+            "nick_phone": "name_contact",
             "dob_postcode": "dob_place", "dob_address": "dob_place"},
     threshold=10.0,
 )
