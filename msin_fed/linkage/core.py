@@ -637,7 +637,10 @@ def _one_word_alone(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool
     # A kept ``part_near_dob`` is the longest word one typo off (:func:`_part_near`), a
     # word besides those ``part_dob`` shares: ``Lan mSith`` / ``Lan Smith`` agree on two.
     words = sum(1 for k, _n in shared if k == "part_dob") + ("part_near_dob" in kinds)
-    return words <= 1
+    # Never more words than either name has: a record of one word and the birthday, met
+    # by a crafted one holding that word, a made-up word and two of its typo tokens, still
+    # agrees on one word (an honest pair cannot agree on more words than a name holds).
+    return min(words, *(sum(1 for k in h.values() if k == "part_dob") for h in (a, b))) <= 1
 
 
 def _one_word(held: Held) -> bool:
