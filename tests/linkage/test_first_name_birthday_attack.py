@@ -13,6 +13,12 @@ initial (``Katarzyna Q``, which is no one-word name) each confirmed the victim, 
 word with the date of birth and nothing but bands besides, or two one-word names and
 the date alone, is never a match (``core._one_word_alone``).
 
+``attack5`` (session 9) found two more ways past that rule, now closed: the known word
+beside itself with a letter added (``Katarzyna Katarzynab``), whose longest word is one
+typo from the victim's when the known word is her longest, read as two words agreeing;
+and a crafted record claiming a second word against a one-word record. And one still
+open: the word, the birthday and her postcode.
+
 Still open (``xfail``): the initial of the other name, guessed. ``Ana L`` with the right
 initial shares ``name_init_dob`` and ``initials_dob`` as ``J. Kowalski`` / ``Jan
 Kowalski`` do by design, so a member with a first name and birthday confirms the victim in
