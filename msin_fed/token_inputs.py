@@ -16,7 +16,8 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
   swapped given/family names agree), ``name_phon_dob`` (metaphone codes of the words,
   sorted), ``name_init_dob`` (one word plus the initial of another, both ways round),
   ``initials_dob`` (the initials of all words, sorted), ``part_dob`` (each name word
-  alone), ``part_near_dob`` (the longest word whole and with each letter deleted), ``nick_dob`` (one word read as the canonical name a nickname or short form
+  alone), ``part_near_dob`` (the longest word whole and with each letter deleted, with the
+  initials of the other words), ``nick_dob`` (one word read as the canonical name a nickname or short form
   stands for, :mod:`msin_fed.names`), ``name_dob_swap`` (the name with day and month as
   an unordered pair, for dates whose two readings are both real), and ``name_lsh_dob``: :data:`LSH_BANDS` MinHash/LSH bands, each
   :data:`LSH_ROWS` min-hashes of the name's character bigrams joined with one partial
@@ -301,10 +302,16 @@ def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) ->
     # a nickname still agrees on a word. One word, to keep the count down (a deletion
     # neighbourhood costs the word's length): the longest is most often the family name,
     # and a typo is likelier in a long word.
+    # Bound to the initials of the name's other words too: a member knowing only that
+    # word and the birthday could otherwise compute every one of these tokens, and a
+    # record of the word beside the word with a letter added (``Katarzyna Katarzynab``)
+    # then agreed on "one word exactly, the longest one typo off", two words, with a
+    # ``Katarzyna Nowak`` born that day.
     longest = max((len(w) for w in words), default=0)
     if longest >= PART_NEAR_MIN:
         for word in sorted(w for w in words if len(w) == longest)[:PART_NEAR_WORDS]:
-            yield from _near("part_near_dob", "part", dob + "|", word)
+            others = "".join(sorted(w[0] for w in words if w != word))
+            yield from _near("part_near_dob", "part", f"{dob}|{others}|", word)
     if len(words) >= 2:
         # The initials of all name words, sorted, with the date of birth: survives a
         # typo anywhere after the first letter of every word.

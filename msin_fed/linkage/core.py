@@ -4,8 +4,10 @@
 coordinator's ``MatchEngine`` (over its SQL store) both call these functions; they
 differ only in where holders and tokens are read from. Everything here sees what the
 coordinator sees: record keys, their member, and each record's tokens as
-``value -> kind``. Token values are OPRF outputs (domain separated by kind), so a value
-identifies its kind.
+``value -> kind``. Token values are OPRF outputs (domain separated by kind), so at honest
+nodes a value identifies its kind; but a member's node may send any label, so a value two
+records label differently agrees on nothing (a first name and birthday labelled ``nino``
+would weigh as one).
 
 **Entity count, not record count.** A token's discount is driven by how many distinct
 *entities* hold it (:func:`entity_count`), estimated from the structure of what its
@@ -128,7 +130,7 @@ def _kinds(held: Held) -> frozenset[str]:
 
 def _shares(a: Held, b: Held, kinds: Collection[str], besides: bytes) -> bool:
     small, large = (a, b) if len(a) <= len(b) else (b, a)
-    return any(v != besides and k in kinds and v in large for v, k in small.items())
+    return any(v != besides and k in kinds and large.get(v) == k for v, k in small.items())
 
 
 def _contradict(kind: str, a: Held, b: Held, ka: frozenset[str], kb: frozenset[str]) -> bool:
@@ -408,7 +410,11 @@ def score_pairs(
         small, large = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
         shared: list[tuple[str, int]] = []
         for value, kind in small.items():
-            if value not in large:
+            if large.get(value) != kind:
+                # Not held, or held under another kind: an honest node labels a value by
+                # the kind its input names (``kind:...``), so two labels of one value mean
+                # one record lies about it (a member's first name and birthday labelled
+                # ``nino`` to weigh as one); it agrees on nothing.
                 continue
             group = holders.get(value)
             if group is None:  # too frequent to count, but it still stands for its near misses
@@ -558,9 +564,9 @@ def _postcode_among_companies(
     """
     if _shares(a, b, {"company_number"}, b""):
         return shared
-    names = [v for v, k in a.items() if k == "company" and v in b and v in holders]
-    places = ({v for v, k in a.items() if k == "company_postcode" and v in b}
-              or {v for v, k in a.items() if k == "company_locality" and v in b})
+    names = [v for v, k in a.items() if k == "company" and b.get(v) == k and v in holders]
+    places = ({v for v, k in a.items() if k == "company_postcode" and b.get(v) == k}
+              or {v for v, k in a.items() if k == "company_locality" and b.get(v) == k})
     if not names or not places:
         return shared
     empty: Held = {}
@@ -631,7 +637,10 @@ def _one_word_alone(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool
     # A kept ``part_near_dob`` is the longest word one typo off (:func:`_part_near`), a
     # word besides those ``part_dob`` shares: ``Lan mSith`` / ``Lan Smith`` agree on two.
     words = sum(1 for k, _n in shared if k == "part_dob") + ("part_near_dob" in kinds)
-    return words <= 1
+    # Never more words than either name has: a record of one word and the birthday, met
+    # by a crafted one holding that word, a made-up word and two of its typo tokens, still
+    # agrees on one word (an honest pair cannot agree on more words than a name holds).
+    return min(words, *(sum(1 for k in h.values() if k == "part_dob") for h in (a, b))) <= 1
 
 
 def _one_word(held: Held) -> bool:
@@ -782,7 +791,7 @@ def _other_third_word(a: Held, b: Held) -> bool:
     on nothing that reads the whole name another way (:func:`_partial_name`): twins, or
     countrymen of one family and middle name born the same day. A mention that dropped
     the middle word may match either; it must not join the two."""
-    shared = _part_near([(k, 1) for v, k in a.items() if k in _WHOLE_NAME_FUZZY or k in _TYPO_KINDS if v in b], a, b)
+    shared = _part_near([(k, 1) for v, k in a.items() if k in _WHOLE_NAME_FUZZY or k in _TYPO_KINDS if b.get(v) == k], a, b)
     return _partial_name(a, b, shared) and not any(k in _WHOLE_NAME_FUZZY for k, _n in shared)
 
 
