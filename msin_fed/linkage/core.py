@@ -673,10 +673,18 @@ _LONG_COMPANY_NAME = 14
 
 
 def _long_name_near(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
+    """Whether the pair's company names are one typo apart and the company's is long.
+
+    The company's name is the longer of the two when each record gives one name: a
+    letter dropped (``Rapid Logitics`` for ``Rapid Logistics``) leaves the written name
+    one short of it. A record giving two (``t/a``) holds both names' tokens, so its count
+    is no one name's length: then the shorter record's count is read, as a bound."""
     kinds = {k for k, _n in shared}
     if "company_near" not in kinds or "company" in kinds:
         return False
-    length = min(sum(1 for k in h.values() if k == "company_near") for h in (a, b)) - 1
+    counts = [sum(1 for k in h.values() if k == "company_near") for h in (a, b)]
+    one_name = all(sum(1 for k in h.values() if k == "company") == 1 for h in (a, b))
+    length = (max(counts) if one_name else min(counts)) - 1
     return length >= _LONG_COMPANY_NAME
 
 
