@@ -32,7 +32,8 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
   and ``site_near_locality`` (the name whole and with one character deleted, with the
   postcode or the locality), ``company`` (folded name, legal
   suffixes dropped), ``company_postcode``, ``company_near`` (whole and one deletion,
-  only for names of two words or more and :data:`ORG_FUZZY_MIN` letters);
+  only for names of two words or more and :data:`ORG_FUZZY_MIN` letters),
+  ``company_head`` (the name and each run of two or more of its leading words);
 * ``nid_near``, ``phone_near``, ``email_near``: the deletion neighbourhood of a
   national id, NINO, passport number, phone or e-mail address (each one character deleted, as a whole-value token), so a
   single typo or transposition still agrees while no token stands for a character.
@@ -112,6 +113,7 @@ KIND_LABELS: dict[str, str] = {
     "company_locality": "company name and town",
     "company_near_postcode": "similar company name and postcode",
     "company_prefix": "company name (words dropped) and postcode",
+    "company_head": "company name (words dropped)",
     "site_near_postcode": "site name and a postcode one character off",
     "email_near": "e-mail address (one character off)",
     "phon_postcode": "name as it sounds and postcode",
@@ -638,6 +640,13 @@ def _company_inputs(name: str, postcode: str, towns: Sequence[str] = ()) -> Iter
             yield _make("company_prefix", head, postcode)
     if " " in name and len(body) >= ORG_FUZZY_MIN:
         yield from _org_near("company_near", "company", body, _short_word_positions(name))
+    # The name and each run of two or more of its leading words, with no place: a member
+    # that drops the trade (``Horvath & Sons`` for ``Horvath & Sons Associates``) and gives
+    # no postcode, or whose other mention gives none. Never one word (``Apex``, a family
+    # name): two words or more are a name, not a word of one.
+    for head in _name_heads(name):
+        if " " in head:
+            yield _make("company_head", head)
 
 
 #: Words that say a street is a thoroughfare (``High Street``, ``Fydell Road``).

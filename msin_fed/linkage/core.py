@@ -107,7 +107,7 @@ _SITE_POSTCODE = frozenset({"site_postcode", "site_near", "site_near_postcode"})
 _SITE_LOCALITY = frozenset({"site_locality", "site_near_locality"})
 #: Company kinds of a name one typo off or cut short: the two records scored start as
 #: one company (:func:`_companies`' ``pair``), as their names' own tokens differ.
-_PAIR_SEEDED = frozenset({"company_near", "company_near_postcode", "company_prefix"})
+_PAIR_SEEDED = frozenset({"company_near", "company_near_postcode", "company_prefix", "company_head"})
 #: A company's name, alone or at a place: even a pair that holds it alone is counted as
 #: the companies their places make (one name at two postcodes, or in two towns, is two
 #: companies as far as anyone can tell; neither is a contradiction of one company).
@@ -463,6 +463,10 @@ def score_pairs(
         if prefix:
             # one name is the other's leading words, at one postcode: the name there
             shared.append(("company_postcode", prefix))
+        head = _name_head(ta, tb, shared)
+        if head:
+            # one name is the other's leading words, and one of them gives no place
+            shared.append(("company", head))
         if _long_name_near(ta, tb, shared):
             # a long company name one typo off is the name: two registered names that
             # long are seldom one typo apart (the near kind's count is the name's length)
@@ -676,16 +680,49 @@ def _name_prefix(a: Held, b: Held, shared: list[tuple[str, int]]) -> int:
     return min(agreed)
 
 
+#: A company mention's places: the name with its postcode, or in a town.
+_COMPANY_PLACES = frozenset({"company_postcode", "company_locality"})
+
+
+def _name_head(a: Held, b: Held, shared: list[tuple[str, int]]) -> int:
+    """The entity count of the name when one record's company name is the other's leading
+    words (``Horvath & Sons`` / ``Horvath & Sons Associates``) and one of the two gives no
+    place (no postcode, no town); 0 otherwise.
+
+    ``company_head`` tokens are a name and each run of two or more of its leading words,
+    so the shorter name's are all among the longer's. Both placed, the places decide: at
+    one postcode ``company_prefix`` reads the same, and the two names' places cannot be
+    compared by their tokens (each is of its own name), so two placed mentions are never
+    read by their heads."""
+    kinds = {k for k, _n in shared}
+    if "company_head" not in kinds or kinds & {"company", "company_postcode", "company_locality"}:
+        return 0
+    if all(_COMPANY_PLACES & _kinds(h) for h in (a, b)):
+        return 0
+    agreed = [n for k, n in shared if k == "company_head"]
+    if len(agreed) != min(sum(1 for k in h.values() if k == "company_head") for h in (a, b)):
+        return 0
+    return min(agreed)
+
+
 #: A company name of this many letters or more (its ``company_near`` tokens are the name
 #: whole and with each letter deleted) one typo from another counts as that name.
 _LONG_COMPANY_NAME = 14
 
 
 def _long_name_near(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
+    """Whether the pair's company names are one typo apart and the company's is long.
+
+    The company's name is the longer of the two when each record gives one name: a
+    letter dropped (``Rapid Logitics`` for ``Rapid Logistics``) leaves the written name
+    one short of it. A record giving two (``t/a``) holds both names' tokens, so its count
+    is no one name's length: then the shorter record's count is read, as a bound."""
     kinds = {k for k, _n in shared}
     if "company_near" not in kinds or "company" in kinds:
         return False
-    length = min(sum(1 for k in h.values() if k == "company_near") for h in (a, b)) - 1
+    counts = [sum(1 for k in h.values() if k == "company_near") for h in (a, b)]
+    one_name = all(sum(1 for k in h.values() if k == "company") == 1 for h in (a, b))
+    length = (max(counts) if one_name else min(counts)) - 1
     return length >= _LONG_COMPANY_NAME
 
 
