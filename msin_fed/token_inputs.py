@@ -16,7 +16,8 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
   swapped given/family names agree), ``name_phon_dob`` (metaphone codes of the words,
   sorted), ``name_init_dob`` (one word plus the initial of another, both ways round),
   ``initials_dob`` (the initials of all words, sorted), ``part_dob`` (each name word
-  alone), ``part_near_dob`` (the longest word whole and with each letter deleted), ``nick_dob`` (one word read as the canonical name a nickname or short form
+  alone), ``part_near_dob`` (the longest word whole and with each letter deleted, with the
+  initials of the other words), ``nick_dob`` (one word read as the canonical name a nickname or short form
   stands for, :mod:`msin_fed.names`), ``name_dob_swap`` (the name with day and month as
   an unordered pair, for dates whose two readings are both real), and ``name_lsh_dob``: :data:`LSH_BANDS` MinHash/LSH bands, each
   :data:`LSH_ROWS` min-hashes of the name's character bigrams joined with one partial
@@ -31,7 +32,8 @@ Kinds (see :func:`msin_fed.linkage.scoring.token_kinds` and docs/linkage.md):
   and ``site_near_locality`` (the name whole and with one character deleted, with the
   postcode or the locality), ``company`` (folded name, legal
   suffixes dropped), ``company_postcode``, ``company_near`` (whole and one deletion,
-  only for names of two words or more and :data:`ORG_FUZZY_MIN` letters);
+  only for names of two words or more and :data:`ORG_FUZZY_MIN` letters),
+  ``company_head`` (the name and each run of two or more of its leading words);
 * ``nid_near``, ``phone_near``, ``email_near``: the deletion neighbourhood of a
   national id, NINO, passport number, phone or e-mail address (each one character deleted, as a whole-value token), so a
   single typo or transposition still agrees while no token stands for a character.
@@ -111,6 +113,7 @@ KIND_LABELS: dict[str, str] = {
     "company_locality": "company name and town",
     "company_near_postcode": "similar company name and postcode",
     "company_prefix": "company name (words dropped) and postcode",
+    "company_head": "company name (words dropped)",
     "site_near_postcode": "site name and a postcode one character off",
     "email_near": "e-mail address (one character off)",
     "phon_postcode": "name as it sounds and postcode",
@@ -308,10 +311,16 @@ def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) ->
     # a nickname still agrees on a word. One word, to keep the count down (a deletion
     # neighbourhood costs the word's length): the longest is most often the family name,
     # and a typo is likelier in a long word.
+    # Bound to the initials of the name's other words too: a member knowing only that
+    # word and the birthday could otherwise compute every one of these tokens, and a
+    # record of the word beside the word with a letter added (``Katarzyna Katarzynab``)
+    # then agreed on "one word exactly, the longest one typo off", two words, with a
+    # ``Katarzyna Nowak`` born that day.
     longest = max((len(w) for w in words), default=0)
     if longest >= PART_NEAR_MIN:
         for word in sorted(w for w in words if len(w) == longest)[:PART_NEAR_WORDS]:
-            yield from _near("part_near_dob", "part", dob + "|", word)
+            others = "".join(sorted(w[0] for w in words if w != word))
+            yield from _near("part_near_dob", "part", f"{dob}|{others}|", word)
     if len(words) >= 2:
         # The initials of all name words, sorted, with the date of birth: survives a
         # typo anywhere after the first letter of every word.
@@ -638,6 +647,13 @@ def _company_inputs(name: str, postcode: str, towns: Sequence[str] = ()) -> Iter
             yield _make("company_prefix", head, postcode)
     if " " in name and len(body) >= ORG_FUZZY_MIN:
         yield from _org_near("company_near", "company", body, _short_word_positions(name))
+    # The name and each run of two or more of its leading words, with no place: a member
+    # that drops the trade (``Horvath & Sons`` for ``Horvath & Sons Associates``) and gives
+    # no postcode, or whose other mention gives none. Never one word (``Apex``, a family
+    # name): two words or more are a name, not a word of one.
+    for head in _name_heads(name):
+        if " " in head:
+            yield _make("company_head", head)
 
 
 #: Words that say a street is a thoroughfare (``High Street``, ``Fydell Road``).

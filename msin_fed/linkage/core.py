@@ -4,8 +4,10 @@
 coordinator's ``MatchEngine`` (over its SQL store) both call these functions; they
 differ only in where holders and tokens are read from. Everything here sees what the
 coordinator sees: record keys, their member, and each record's tokens as
-``value -> kind``. Token values are OPRF outputs (domain separated by kind), so a value
-identifies its kind.
+``value -> kind``. Token values are OPRF outputs (domain separated by kind), so at honest
+nodes a value identifies its kind; but a member's node may send any label, so a value two
+records label differently agrees on nothing (a first name and birthday labelled ``nino``
+would weigh as one).
 
 **Entity count, not record count.** A token's discount is driven by how many distinct
 *entities* hold it (:func:`entity_count`), estimated from the structure of what its
@@ -108,7 +110,7 @@ _SITE_POSTCODE = frozenset({"site_postcode", "site_near", "site_near_postcode"})
 _SITE_LOCALITY = frozenset({"site_locality", "site_near_locality"})
 #: Company kinds of a name one typo off or cut short: the two records scored start as
 #: one company (:func:`_companies`' ``pair``), as their names' own tokens differ.
-_PAIR_SEEDED = frozenset({"company_near", "company_near_postcode", "company_prefix"})
+_PAIR_SEEDED = frozenset({"company_near", "company_near_postcode", "company_prefix", "company_head"})
 #: A company's name, alone or at a place: even a pair that holds it alone is counted as
 #: the companies their places make (one name at two postcodes, or in two towns, is two
 #: companies as far as anyone can tell; neither is a contradiction of one company).
@@ -131,7 +133,7 @@ def _kinds(held: Held) -> frozenset[str]:
 
 def _shares(a: Held, b: Held, kinds: Collection[str], besides: bytes) -> bool:
     small, large = (a, b) if len(a) <= len(b) else (b, a)
-    return any(v != besides and k in kinds and v in large for v, k in small.items())
+    return any(v != besides and k in kinds and large.get(v) == k for v, k in small.items())
 
 
 def _contradict(kind: str, a: Held, b: Held, ka: frozenset[str], kb: frozenset[str]) -> bool:
@@ -411,7 +413,11 @@ def score_pairs(
         small, large = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
         shared: list[tuple[str, int]] = []
         for value, kind in small.items():
-            if value not in large:
+            if large.get(value) != kind:
+                # Not held, or held under another kind: an honest node labels a value by
+                # the kind its input names (``kind:...``), so two labels of one value mean
+                # one record lies about it (a member's first name and birthday labelled
+                # ``nino`` to weigh as one); it agrees on nothing.
                 continue
             group = holders.get(value)
             if group is None:  # too frequent to count, but it still stands for its near misses
@@ -460,6 +466,10 @@ def score_pairs(
         if prefix:
             # one name is the other's leading words, at one postcode: the name there
             shared.append(("company_postcode", prefix))
+        head = _name_head(ta, tb, shared)
+        if head:
+            # one name is the other's leading words, and one of them gives no place
+            shared.append(("company", head))
         if _long_name_near(ta, tb, shared):
             # a long company name one typo off is the name: two registered names that
             # long are seldom one typo apart (the near kind's count is the name's length)
@@ -561,9 +571,9 @@ def _postcode_among_companies(
     """
     if _shares(a, b, {"company_number"}, b""):
         return shared
-    names = [v for v, k in a.items() if k == "company" and v in b and v in holders]
-    places = ({v for v, k in a.items() if k == "company_postcode" and v in b}
-              or {v for v, k in a.items() if k == "company_locality" and v in b})
+    names = [v for v, k in a.items() if k == "company" and b.get(v) == k and v in holders]
+    places = ({v for v, k in a.items() if k == "company_postcode" and b.get(v) == k}
+              or {v for v, k in a.items() if k == "company_locality" and b.get(v) == k})
     if not names or not places:
         return shared
     empty: Held = {}
@@ -634,7 +644,10 @@ def _one_word_alone(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool
     # A kept ``part_near_dob`` is the longest word one typo off (:func:`_part_near`), a
     # word besides those ``part_dob`` shares: ``Lan mSith`` / ``Lan Smith`` agree on two.
     words = sum(1 for k, _n in shared if k == "part_dob") + ("part_near_dob" in kinds)
-    return words <= 1
+    # Never more words than either name has: a record of one word and the birthday, met
+    # by a crafted one holding that word, a made-up word and two of its typo tokens, still
+    # agrees on one word (an honest pair cannot agree on more words than a name holds).
+    return min(words, *(sum(1 for k in h.values() if k == "part_dob") for h in (a, b))) <= 1
 
 
 def _one_word(held: Held) -> bool:
@@ -670,16 +683,49 @@ def _name_prefix(a: Held, b: Held, shared: list[tuple[str, int]]) -> int:
     return min(agreed)
 
 
+#: A company mention's places: the name with its postcode, or in a town.
+_COMPANY_PLACES = frozenset({"company_postcode", "company_locality"})
+
+
+def _name_head(a: Held, b: Held, shared: list[tuple[str, int]]) -> int:
+    """The entity count of the name when one record's company name is the other's leading
+    words (``Horvath & Sons`` / ``Horvath & Sons Associates``) and one of the two gives no
+    place (no postcode, no town); 0 otherwise.
+
+    ``company_head`` tokens are a name and each run of two or more of its leading words,
+    so the shorter name's are all among the longer's. Both placed, the places decide: at
+    one postcode ``company_prefix`` reads the same, and the two names' places cannot be
+    compared by their tokens (each is of its own name), so two placed mentions are never
+    read by their heads."""
+    kinds = {k for k, _n in shared}
+    if "company_head" not in kinds or kinds & {"company", "company_postcode", "company_locality"}:
+        return 0
+    if all(_COMPANY_PLACES & _kinds(h) for h in (a, b)):
+        return 0
+    agreed = [n for k, n in shared if k == "company_head"]
+    if len(agreed) != min(sum(1 for k in h.values() if k == "company_head") for h in (a, b)):
+        return 0
+    return min(agreed)
+
+
 #: A company name of this many letters or more (its ``company_near`` tokens are the name
 #: whole and with each letter deleted) one typo from another counts as that name.
 _LONG_COMPANY_NAME = 14
 
 
 def _long_name_near(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
+    """Whether the pair's company names are one typo apart and the company's is long.
+
+    The company's name is the longer of the two when each record gives one name: a
+    letter dropped (``Rapid Logitics`` for ``Rapid Logistics``) leaves the written name
+    one short of it. A record giving two (``t/a``) holds both names' tokens, so its count
+    is no one name's length: then the shorter record's count is read, as a bound."""
     kinds = {k for k, _n in shared}
     if "company_near" not in kinds or "company" in kinds:
         return False
-    length = min(sum(1 for k in h.values() if k == "company_near") for h in (a, b)) - 1
+    counts = [sum(1 for k in h.values() if k == "company_near") for h in (a, b)]
+    one_name = all(sum(1 for k in h.values() if k == "company") == 1 for h in (a, b))
+    length = (max(counts) if one_name else min(counts)) - 1
     return length >= _LONG_COMPANY_NAME
 
 
@@ -785,7 +831,7 @@ def _other_third_word(a: Held, b: Held) -> bool:
     on nothing that reads the whole name another way (:func:`_partial_name`): twins, or
     countrymen of one family and middle name born the same day. A mention that dropped
     the middle word may match either; it must not join the two."""
-    shared = _part_near([(k, 1) for v, k in a.items() if k in _WHOLE_NAME_FUZZY or k in _TYPO_KINDS if v in b], a, b)
+    shared = _part_near([(k, 1) for v, k in a.items() if k in _WHOLE_NAME_FUZZY or k in _TYPO_KINDS if b.get(v) == k], a, b)
     return _partial_name(a, b, shared) and not any(k in _WHOLE_NAME_FUZZY for k, _n in shared)
 
 

@@ -279,7 +279,7 @@ COMPARISONS: tuple[Comparison, ...] = (
         ("exact", {"site_postcode", "site_district", "site_locality"}),
         ("one typo", {"site_near", "site_near_locality", "site_near_postcode"}),
     ),
-    comparison("company", {"company"}, ("exact", {"company", "company_postcode", "company_locality"}),
+    comparison("company", {"company", "company_head"}, ("exact", {"company", "company_postcode", "company_locality"}),
                ("one typo", {"company_near", "company_near_postcode", "company_prefix"})),
 )
 

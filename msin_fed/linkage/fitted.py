@@ -327,6 +327,9 @@ def model_parameters(fitted: FittedWeights, comparisons: Sequence[Comparison] = 
     weights.setdefault("prefix_phone", 0.0)
     weights.setdefault("name_bank", 0.0)
     weights.setdefault("name_vehicle", 0.0)
+    # read by the company comparison's presence only: it counts through core, as the name
+    weights.setdefault("company_head", 0.0)
+    groups.setdefault("company_head", "company")
     disagreement = {
         kind: round(max(-level_weight(comp, "disagree"), 0.0), 2) for kind, comp in DISAGREEMENTS.items()
     }

@@ -88,7 +88,7 @@ SITE_KINDS: frozenset[str] = frozenset(
 )
 COMPANY_KINDS: frozenset[str] = frozenset(
     {"company", "company_postcode", "company_near", "company_number", "company_near_postcode", "company_prefix",
-     "company_locality"}
+     "company_locality", "company_head"}
 )
 
 #: A company's name (with or without its postcode, or one typo from it): held by two
@@ -96,7 +96,8 @@ COMPANY_KINDS: frozenset[str] = frozenset(
 #: known at: one trading name in two towns; see :func:`msin_fed.linkage.core.entity_count`),
 #: it names neither, and only what is the company's own (its number) links their mentions.
 COMPANY_NAME_KINDS: frozenset[str] = frozenset(
-    {"company", "company_postcode", "company_near", "company_near_postcode", "company_prefix", "company_locality"}
+    {"company", "company_postcode", "company_near", "company_near_postcode", "company_prefix", "company_locality",
+     "company_head"}
 )
 
 #: Kinds whose value stands for one entity (see :func:`msin_fed.linkage.core.entity_count`).
@@ -139,6 +140,7 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "company_near",  # a long company name with one character deleted
         "company_near_postcode",  # the company name with one character deleted + postcode
         "company_prefix",  # the company name and its leading words + postcode
+        "company_head",  # the company name and its leading runs of two words or more
         "site_near_postcode",  # site name + postcode district + the inward code, one character deleted
         "name_phone_near",  # metaphone code of a name word + a phone with one digit deleted
         "phon_postcode",  # metaphone codes of the name words, sorted, + postcode
@@ -171,6 +173,7 @@ NEAR_WAIVES: Mapping[str, frozenset[str]] = MappingProxyType(
         "company_near": frozenset({"company"}),
         "company_near_postcode": frozenset({"company", "company_postcode"}),
         "company_prefix": frozenset({"company", "company_postcode"}),
+        "company_head": frozenset({"company"}),
         # A postcode one character off: one site, not the same name at another postcode.
         "site_near_postcode": frozenset({"site_postcode"}),
         "name_phone_near": frozenset({"phone"}),
@@ -418,6 +421,9 @@ DEFAULT_MODEL = ScoringModel(
         # counts through core (as the name with the postcode) only when one name is the
         # other's leading words
         "company_prefix": 0.0,
+        # counts through core (as the name) only when one name is the other's leading
+        # words and one of the two records gives no place
+        "company_head": 0.0,
         # waives the postcode's disagreement only (the district agrees already)
         "site_near_postcode": 0.0,
         "phon_postcode": 6.0,
@@ -476,7 +482,7 @@ DEFAULT_MODEL = ScoringModel(
     # are within it too.
     groups={"company": "company", "company_postcode": "company", "company_locality": "company",
             "company_near": "company",
-            "company_near_postcode": "company", "company_prefix": "company",
+            "company_near_postcode": "company", "company_prefix": "company", "company_head": "company",
             "phone": "household", "address": "household", "phone_home": "household",
             # A whole name where the person lives or answers is one agreement: namesakes
             # at one agency (its postcode, its landline, its address) must not add it up;

@@ -20,6 +20,7 @@ from __future__ import annotations
 import calendar
 import glob
 import importlib
+import itertools
 import pkgutil
 import re
 import unicodedata
@@ -286,6 +287,14 @@ _POSTAL_CUE = re.compile(
     re.IGNORECASE,
 )
 _SORT_CODE = re.compile(r"(?<![\d/])\d{2}\s?[/\\.\-\s]\s?\d{2}\s?[/\\.\-\s]\s?\d{2}(?![\d/])")
+# "ON 23 MAY", "MAY 2024 AT" in a text typed in capitals: a date's words and numbers, spaced
+# on both sides of the number as a date is (a plate so spelt, ON23 MAY, is written with
+# no space between its first letters and its digits).
+_DAY_MONTH = re.compile(
+    r"(?i)(?:(?:on|by|to|of|in|at|til|till)[ \t\u00a0]+)?(?:(?:0?[1-9]|[12]\d|3[01])[ \t\u00a0]+)?"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:[ \t\u00a0]+(?:19|20)\d\d)?"
+    r"(?:[ \t\u00a0]+(?:on|by|to|of|in|at|til|till))?"
+)
 _LOOSE_PLATE = re.compile(
     r"(?<![\w])(?i:[a-z]{2}\s?\d{2}\s?[a-z]{3}|[a-z]\s?\d{1,3}\s?[a-z]{3}|[a-z]{3}\s?\d{1,3}\s?[a-z]|[a-z]{1,3}\s?\d{2,4}\s?[a-z]{1,3})(?![\w])"
 )
@@ -512,7 +521,9 @@ class ResidueScanner:
 
     def _plate(self, t: _Text, hits: list[_Hit]) -> None:
         for m in t.near_digits(_PLATE):
-            hits.append(_Hit("VEHICLE_REGISTRATION", m.start(), m.end(), 0.7))
+            date = _DAY_MONTH.fullmatch(m.group(0))
+            if not (date and re.search(r"[ \t\u00a0]\d", m.group(0)) and re.search(r"\d[ \t\u00a0]", m.group(0))):
+                hits.append(_Hit("VEHICLE_REGISTRATION", m.start(), m.end(), 0.7))
 
     def _cued(self, t: _Text, hits: list[_Hit]) -> None:
         text = t.text
@@ -579,6 +590,11 @@ class ResidueScanner:
         words = [m for m in _WORD.finditer(text) if m.end() - m.start() >= 2]
         kinds = [_word_kind(m.group(0)) for m in words]
         flagged: set[int] = set()
+        # In a text typed in capitals a capital says nothing: an English word of the names
+        # list ("FOR WEEKS", "THE VILLAGE HALL") then needs what it needs in lower case (a
+        # cue, a placeholder or a name beside it); a word no dictionary knows still counts.
+        # The recased reading (``_reread``) gives such a text its writer's case.
+        in_capitals = _in_capitals(words)
         # A word no cue touches can be a name only if it is in the names list: an ordinary
         # or unknown word needs a cue (or a placeholder beside it) below.
         cue_starts = cue_ends | title_ends | definite_ends | role_ends | beside
@@ -596,6 +612,7 @@ class ResidueScanner:
                 continue
             word = m.group(0)
             capital = word[0].isupper()
+            proper = capital and not (in_capitals and kind == _NAME and not _unknown_word(word))
             cued = start in cue_ends or end in dob_starts
             if (capital and start in title_ends) or start in definite_ends:
                 flag(m, 0.8)
@@ -604,7 +621,7 @@ class ResidueScanner:
                 continue  # "8 St.", "<PERSON_1> Road": what is left of a street name
             near = (start in beside or end in beside) and not _not_by_placeholder(word)
             weak = (start in role_ends) + (end in post_starts) + near
-            if capital and kind in (_NAME, _COMMON_NAME) and start > 0 and not _SENTENCE_START.search(
+            if proper and kind in (_NAME, _COMMON_NAME) and start > 0 and not _SENTENCE_START.search(
                 text, max(0, start - 3), start
             ):
                 weak += 1  # a names-list word in capitals in mid-sentence: a proper noun
@@ -631,7 +648,7 @@ class ResidueScanner:
                     continue  # "in Victoria", "Lagos State": a city
             if word.isupper() and len(word) <= 4 and not cued:
                 continue  # an acronym (IBAN, GLAA), not a name written in capitals; pairs below
-            if capital and kind == _NAME and len(word) >= 3:
+            if proper and kind == _NAME and len(word) >= 3:
                 flag(m, 0.7)
             elif cued:
                 flag(m, 0.7)
@@ -662,6 +679,13 @@ class ResidueScanner:
                 for w in (a, b):
                     if w.start() not in flagged:
                         flag(w, 0.6)
+        if in_capitals:
+            # "NORTH, HALL AND BAKER": three names-list words or more listed are people,
+            # whatever each also means; what a capital told of each in ordinary case.
+            for run in _listed_names(text, words, kinds):
+                for w in run:
+                    if w.start() not in flagged:
+                        flag(w, 0.6)
         for m in t.keyed_text(_NICKNAME):
             group = next(g for g in range(1, 5) if m.group(g) is not None)
             hits.append(_Hit("PERSON", m.start(group), m.end(group), 0.7))
@@ -686,6 +710,35 @@ class ResidueScanner:
             after = _CHAIN_AFTER.match(text, m.end())
             if (before and before.start() in ends) or (after and after.end() in starts):
                 hits.append(_Hit("PERSON", m.start(), m.end(), 0.6))
+
+
+def _listed_names(text: str, words: list[re.Match[str]], kinds: list[int]) -> list[list[re.Match[str]]]:
+    """Runs of three names-list words or more joined as a list with an "and" or "&" in it."""
+    runs: list[list[re.Match[str]]] = []
+    run: list[re.Match[str]] = []
+    for m, kind in zip(words, kinds, strict=True):
+        if m.group(0).lower() == "and":
+            continue  # a joiner, read with the gap it stands in
+        if kind not in (_NAME, _COMMON_NAME):
+            run = []
+            continue
+        if run and _LIST_JOIN.fullmatch(text, run[-1].end(), m.start()):
+            run.append(m)
+            if len(run) == 3:
+                runs.append(run)  # the same list object: later names join it
+        else:
+            run = [m]
+    return [r for r in runs if any(_LIST_AND.search(text, a.end(), b.start()) for a, b in itertools.pairwise(r))]
+
+
+def _in_capitals(words: list[re.Match[str]]) -> bool:
+    """Twenty letters or more, one in twenty at most in lower case."""
+    upper = lower = 0
+    for m in words:
+        word = m.group(0)
+        upper += sum(ch.isupper() for ch in word)
+        lower += sum(ch.islower() for ch in word)
+    return upper + lower >= 20 and lower <= upper // 20
 
 
 # Word kinds for the names pass.
@@ -759,6 +812,8 @@ def _plausible_date(span: str) -> bool:
     return (1 <= day <= 31 and 1 <= month <= 12) or (1 <= month <= 31 and 1 <= day <= 12)
 
 
+_LIST_JOIN = re.compile(r", | and | & |, and ", re.IGNORECASE)
+_LIST_AND = re.compile(r"and|&", re.IGNORECASE)
 # Between two names of one person or a list of people: "Ion Popescu", "North, Hall and Baker".
 _CHAIN_BEFORE = re.compile(r"(?: |, | and | & )$")
 _CHAIN_AFTER = re.compile(r" |, | and | & ")

@@ -209,6 +209,7 @@ def test_org_tokens_never_stand_for_a_common_word_alone() -> None:
             assert mention is not None
             guesses.extend(t.data for t in inputs_for_mention(mention))
         guesses.extend(f"{k}:company|={w}".encode() for k in ("company_near",) for w in (word, word[:-1]))
+        guesses.append(f"company_head:{word}".encode())  # a leading word alone: never a head
     assert guesses and not held & set(OPRF.tokenize(guesses))
     # The control: the whole multi-word name does hit (the attack can find what exists).
     mention, _p = mention_from_row({"record_id": "guess", "company_name": "Labour Services Ltd"})

@@ -69,7 +69,7 @@ def test_a_date_keyed_month_first_at_a_day_first_member_links_by_name_and_date(t
 
 def test_a_family_name_one_typo_off_links_with_the_date_of_birth(tmp_path: Path) -> None:
     a = [_person("a1", "Lan", "mSith", "12/02/1990"),  # a transposition
-         _person("a2", "", "Wsniewski", "16.12.1967", phone="07700 900123"),  # a letter dropped, one word
+         _person("a2", "", "Wsniewski", "16.12.1967", phone="07700 900123"),  # a letter dropped, one word (no longer: below)
          _person("a3", "Ion", "Kowalenko", "1991-05-09"),  # a substitution
          _person("a4", "D.", "Kowalenko", "1991-03-16")]  # and an initial
     b = [_person("b1", "Lan", "Smith", "1990-02-12"),
@@ -79,9 +79,12 @@ def test_a_family_name_one_typo_off_links_with_the_date_of_birth(tmp_path: Path)
          _person("b3", "", "Kovalenko", "09/05/1991", street_address="3 Wide Bargate", postcode="PE21 6SR"),
          _person("b4", "Dmytro", "Kovalenko", "1991-03-16")]
     a[2] = _person("a3", "Ion", "Kowalenko", "1991-05-09", street_address="3 Wide Bargate", postcode="PE21 6SR")
-    assert _linked(tmp_path, a, b) == {("a1", "b1"), ("a2", "b2"), ("a3", "b3"), ("a4", "b4")}
+    # Not a2/b2 any more: the typo kind is bound to the initials of the other name words
+    # (a one-word name has none), since the word and the date alone gave a member every
+    # token of it (test_first_name_birthday_attack.py; docs/linkage.md section 2).
+    assert _linked(tmp_path, a, b) == {("a1", "b1"), ("a3", "b3"), ("a4", "b4")}
     b[2] = _person("b3", "", "Kovalenko", "09/05/1991")
-    assert _linked(tmp_path, a, b) == {("a1", "b1"), ("a2", "b2"), ("a4", "b4")}
+    assert _linked(tmp_path, a, b) == {("a1", "b1"), ("a4", "b4")}
 
 
 def test_names_near_each_other_on_one_birthday_stay_apart(tmp_path: Path) -> None:
