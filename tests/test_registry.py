@@ -139,6 +139,16 @@ def test_a_bad_field_is_a_missing_field() -> None:
     assert inputs_for_mention(only_bad.mention) == []
 
 
+def test_a_postcode_read_past_a_keyed_letter_keeps_its_street() -> None:
+    """``luI4yp`` is LU1 4YP to the postcode column; the street beside it must not be
+    refused for that postcode (it was, and the postcode then had nothing to stand on)."""
+    parsed = parse_mention({"record_id": "r", "given_name": "Ann", "family_name": "Lee",
+                            "street_address": "104 London Road", "locality": "Luton", "postcode": "luI4yp"})
+    m = parsed.mention
+    assert parsed.invalid == () and m is not None and m.address is not None
+    assert normalize.postcode(m.address.postcode) == "LU1 4YP"
+
+
 def test_row_level_problems_are_errors_not_invalid_fields() -> None:
     assert parse_mention({"record_id": "bad id!", "phone": "07700 900123"}).mention is None
     assert parse_mention({"record_id": "r"}).errors == (
