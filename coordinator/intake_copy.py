@@ -49,7 +49,13 @@ def encode_rows(cols: TokenColumns, rows: Sequence[tuple[Any, ...]]) -> CopyRows
     token_types = pg_types(tokens, TOKEN_COLUMNS)
     packed_types = pg_types(record_tokens, ("record_id", "member_id", "tokens"))
     record_types = pg_types(records, RECORD_COLUMNS)
-    if token_types is None or packed_types is None or record_types is None or len(rows) != n or not cols.counts.all():
+    if (
+        token_types is None
+        or packed_types is None
+        or record_types is None
+        or len(rows) != n
+        or not cols.counts.all()
+    ):
         return None
     owner = cols.owners()
     token_rows = copy_binary.encode_rows(
@@ -64,17 +70,24 @@ def encode_rows(cols: TokenColumns, rows: Sequence[tuple[Any, ...]]) -> CopyRows
         ),
     )
     packed_rows = copy_binary.encode_rows(
-        n, list(zip(packed_types, (cols.record_ids, cols.member_ids, cols.packed), (None, None, None), strict=True))
+        n,
+        list(
+            zip(
+                packed_types, (cols.record_ids, cols.member_ids, cols.packed), (None, None, None), strict=True
+            )
+        ),
     )
     # received_at, the last column, is the writer's: each row counts it, the writer adds it.
     if set(map(len, rows)) != {len(record_types) - 1}:
         return None
     record_rows = copy_binary.encode_rows(
         n,
-        [(name, column, None) for name, column in zip(record_types[:-1], zip(*rows, strict=True), strict=True)],
+        [
+            (name, column, None)
+            for name, column in zip(record_types[:-1], zip(*rows, strict=True), strict=True)
+        ],
         fields=len(record_types),
     )
     if token_rows is None or packed_rows is None or record_rows is None:
         return None
     return CopyRows(token_rows, packed_rows, record_rows)
-

@@ -13,13 +13,20 @@ import sqlalchemy as sa
 from msin_fed.coordinator.intake import BatchToCheck, Submission, check_batch, check_records_one_by_one
 from msin_fed.coordinator.intake_copy import encode_checked
 from msin_fed.coordinator.service import Caller, CoordinatorService
-from msin_fed.coordinator.store import RECORD_COLUMNS, SharedStore, copy_binary, record_tokens, records, tokens
+from msin_fed.coordinator.store import (
+    RECORD_COLUMNS,
+    SharedStore,
+    copy_binary,
+    record_tokens,
+    records,
+    tokens,
+)
 from msin_fed.coordinator.store.postings import TOKEN_COLUMNS, token_copy_columns
 from msin_fed.coordinator.store.sql import pg_types
 from msin_fed.coordinator.token_columns import TokenColumns
-from msin_fed.model import Grade, Indicator
 
 from msin_fed import pki
+from msin_fed.model import Grade, Indicator
 from msin_fed.wire import sign_batch
 
 from .conftest import record, submission, tok
@@ -29,14 +36,17 @@ def _batch(member: str, prefix: str) -> list[Submission]:
     out = []
     for i in range(12):
         rec = record(
-            member, f"{prefix}-{i:02d}", tuple(tok(k, f"{prefix}{i % 5}") for k in ("phone", "email", "vehicle"))
-            + (tok("phone", "shared"),), narrative=f"<PERSON_1> é {i} ✓ " * (i + 1), month=f"2025-{1 + i % 12:02d}",
+            member, f"{prefix}-{i:02d}", (*tuple(tok(k, f"{prefix}{i % 5}") for k in ("phone", "email", "vehicle")), tok("phone", "shared")), narrative=f"<PERSON_1> é {i} ✓ " * (i + 1), month=f"2025-{1 + i % 12:02d}",
             grade=("1AP", "2BP", "3CP")[i % 3], time_sensitive=bool(i % 2),
         )  # fmt: skip
         if i % 4 == 0:
             rec = dataclasses.replace(rec, shared_at=dt.datetime(2025, 3, 1, 12, i, tzinfo=dt.UTC))
         if i % 5 == 0:
-            rec = dataclasses.replace(rec, grade=Grade.parse("2AP"), indicators=(Indicator.DECEPTION, Indicator.ABUSE_OF_VULNERABILITY))
+            rec = dataclasses.replace(
+                rec,
+                grade=Grade.parse("2AP"),
+                indicators=(Indicator.DECEPTION, Indicator.ABUSE_OF_VULNERABILITY),
+            )
         msg = submission(rec)
         out.append(Submission(msg.submission_id, msg.record))
     return out
@@ -44,7 +54,14 @@ def _batch(member: str, prefix: str) -> list[Submission]:
 
 def _checked(identity: pki.Identity, prefix: str) -> list[tuple[int, object]]:
     subs = _batch(identity.name, prefix)
-    batch = BatchToCheck(identity.name, bytes(identity.signing_key.verify_key), 1, subs, sign_batch(subs, identity.signing_key), {})
+    batch = BatchToCheck(
+        identity.name,
+        bytes(identity.signing_key.verify_key),
+        1,
+        subs,
+        sign_batch(subs, identity.signing_key),
+        {},
+    )
     checked = check_batch(batch, None)
     encode_checked(checked)
     return checked  # type: ignore[return-value]
@@ -60,9 +77,22 @@ def test_encoded_rows_are_the_writers_bytes_also_after_gathering(make_identity) 
     order = np.argsort(cols.keys, kind="stable")
     token_types = pg_types(tokens, TOKEN_COLUMNS)
     assert token_types is not None
-    columns = token_copy_columns(cols.record_ids, cols.member_ids, cols.owners(), cols.kinds, cols.values, cols.epochs, cols.keys, order)
-    expected = copy_binary.encode_columns(len(order), [(t, v, i) for t, (v, i) in zip(token_types, columns, strict=True)])
-    sent = b"".join((copy_binary.SIGNATURE, *map(cols.copy.tokens.__getitem__, order.tolist()), copy_binary.TRAILER))
+    columns = token_copy_columns(
+        cols.record_ids,
+        cols.member_ids,
+        cols.owners(),
+        cols.kinds,
+        cols.values,
+        cols.epochs,
+        cols.keys,
+        order,
+    )
+    expected = copy_binary.encode_columns(
+        len(order), [(t, v, i) for t, (v, i) in zip(token_types, columns, strict=True)]
+    )
+    sent = b"".join(
+        (copy_binary.SIGNATURE, *map(cols.copy.tokens.__getitem__, order.tolist()), copy_binary.TRAILER)
+    )
     assert sent == expected
     packed_types = pg_types(record_tokens, ("record_id", "member_id", "tokens"))
     assert packed_types is not None
@@ -73,8 +103,10 @@ def test_encoded_rows_are_the_writers_bytes_also_after_gathering(make_identity) 
     assert record_types is not None
     now = dt.datetime.now(dt.UTC)
     field = copy_binary.timestamp_field(now)
-    assert b"".join((copy_binary.SIGNATURE, *(row + field for row in cols.copy.records), copy_binary.TRAILER)) == (
-        copy_binary.encode([c.values + (now,) for c in picked], record_types)  # type: ignore[attr-defined]
+    assert b"".join(
+        (copy_binary.SIGNATURE, *(row + field for row in cols.copy.records), copy_binary.TRAILER)
+    ) == (
+        copy_binary.encode([(*c.values, now) for c in picked], record_types)  # type: ignore[attr-defined]
     )
 
 
@@ -86,7 +118,16 @@ def test_intake_on_postgres_stores_what_the_record_at_a_time_checks_make(make_id
     store = SharedStore(url)
     try:
         with store.write() as conn:
-            for table in ("tokens", "record_tokens", "records", "submissions", "pairs", "cluster_of", "events", "audit"):
+            for table in (
+                "tokens",
+                "record_tokens",
+                "records",
+                "submissions",
+                "pairs",
+                "cluster_of",
+                "events",
+                "audit",
+            ):
                 conn.execute(sa.text(f"DELETE FROM {table}"))
         alpha = make_identity("member", "alpha")
         service = CoordinatorService(store)
@@ -96,8 +137,15 @@ def test_intake_on_postgres_stores_what_the_record_at_a_time_checks_make(make_id
         reference = check_records_one_by_one("alpha", 1, [(i, s.record) for i, s in enumerate(subs)], None)
         with store.read() as conn:
             stored = {tuple(r[:-1]) for r in conn.execute(sa.select(records)).all()}
-            stored_tokens = {tuple(r) for r in conn.execute(sa.select(*(tokens.c[n] for n in TOKEN_COLUMNS))).all()}
-            stored_packed = {tuple(r) for r in conn.execute(sa.select(record_tokens.c.record_id, record_tokens.c.member_id, record_tokens.c.tokens)).all()}
+            stored_tokens = {
+                tuple(r) for r in conn.execute(sa.select(*(tokens.c[n] for n in TOKEN_COLUMNS))).all()
+            }
+            stored_packed = {
+                tuple(r)
+                for r in conn.execute(
+                    sa.select(record_tokens.c.record_id, record_tokens.c.member_id, record_tokens.c.tokens)
+                ).all()
+            }
         assert stored == {c.values for c in reference}
         assert stored_tokens == {tuple(row) for c in reference for row in c.tokens.rows}
         assert stored_packed == {(c.record_id, c.member_id, c.tokens.packed) for c in reference}
