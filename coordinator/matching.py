@@ -284,11 +284,16 @@ class MatchEngine:
         # In key order, the index takes the batch in one sweep rather than at random places.
         # (A stable numpy sort of the keys: the order list.sort(key=key) gives, for less.)
         order = np.argsort(cols.keys, kind="stable")
+        # Rows the checking threads encoded for COPY go as they are (.intake_copy).
+        encoded = cols.copy
         P.insert_token_columns(
-            conn, cols.record_ids, cols.member_ids, cols.owners(), cols.kinds, cols.values, cols.epochs, cols.keys, order
-        )
+            conn, cols.record_ids, cols.member_ids, cols.owners(), cols.kinds, cols.values, cols.epochs, cols.keys, order,
+            None if encoded is None else encoded.tokens,
+        )  # fmt: skip
         if cols.counts.all():
-            P.insert_packed_columns(conn, cols.record_ids, cols.member_ids, cols.packed)
+            P.insert_packed_columns(
+                conn, cols.record_ids, cols.member_ids, cols.packed, None if encoded is None else encoded.packed
+            )
         else:  # records without tokens have no record_tokens row
             P.insert_packed(conn, cols.packed_rows())
         if self._stored_keys is not None:

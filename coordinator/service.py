@@ -20,7 +20,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from operator import itemgetter
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection
@@ -45,6 +45,7 @@ from .intake import (
     check_batch,
     check_submission_ids,
 )
+from .intake_copy import encode_checked
 from .matching import REMOVED, MatchBudgetExceeded, MatchEngine, MatchView
 from .matching import MatchChange as MatchEngineChange
 from .store import ActionRow, AlertRow, ClusterInfo, SharedStore
@@ -102,7 +103,8 @@ _GROUP_RECORDS = 4000
 #: Tries of a group's transaction that failed for a reason other than one of its ids
 #: stored meanwhile by another transaction (a deadlock, a serialisation failure).
 _WRITE_ATTEMPTS = 3
-_FIRST = itemgetter(0)
+_SUBMISSION_PARTS = attrgetter("submission_id", "record")
+_as_submission = functools.partial(tuple.__new__, Submission)
 
 
 @dataclass(eq=False)
@@ -283,6 +285,9 @@ class CoordinatorService:
             raise ValidationError("submissions", f"too many in one batch (at most {self.max_batch})")
         if caller.signing_public_key is None:
             raise AccessDenied("the caller's certificate carries no record-signing key")
+        # One tuple per submission: intake reads each one's two fields many times over, and
+        # each read of a protobuf field builds a new object.
+        batch = list(map(_as_submission, map(_SUBMISSION_PARTS, batch)))
         check_submission_ids(batch)  # before they reach a query (the signature is checked next)
         with self.store.read() as conn:
             known = self.store.known_submissions(conn, [s.submission_id for s in batch])
@@ -296,6 +301,8 @@ class CoordinatorService:
         except RedactionRefused as exc:
             log.info("redaction verification refused a narrative: %d finding(s)", len(exc.findings))
             raise
+        if not self.store.is_sqlite:
+            encode_checked(checked)  # here rather than in the writer (see .intake_copy)
         return self._commit(_Intake(caller, batch, [(i, batch[i], c) for i, c in checked], known))
 
     # Group commit: batches checked concurrently (several members sending at once) are
@@ -421,7 +428,13 @@ class CoordinatorService:
         # Unique ids in sorted order, so that two transactions storing some of the same ids
         # wait for each other in one order (the second fails once the first commits, and
         # retries) instead of deadlocking.
-        self.store.insert_record_rows(conn, sorted((r.values for r in records), key=_FIRST))
+        by_id = sorted(range(len(records)), key=[r.record_id for r in records].__getitem__)
+        encoded = by_record.copy
+        self.store.insert_record_rows(
+            conn,
+            [records[i].values for i in by_id],
+            None if encoded is None else list(map(encoded.records.__getitem__, by_id)),
+        )
         self.store.insert_submissions(
             conn,
             sorted(

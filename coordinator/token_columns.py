@@ -23,9 +23,22 @@ import numpy.typing as npt
 from .store import pack_tokens
 from .store.postings import PackedTokens, TokenRow
 
-__all__ = ["TokenColumns", "TokenRef"]
+__all__ = ["CopyRows", "TokenColumns", "TokenRef"]
 
 _Ints = npt.NDArray[np.int64]
+
+
+class CopyRows(NamedTuple):
+    """A batch's rows encoded for binary ``COPY`` ahead of the writer
+    (:func:`.store.copy_binary.encode_rows`), by the thread that checked it."""
+
+    #: One ``tokens`` row per token, in the columns' token order.
+    tokens: list[bytes]
+    #: One ``record_tokens`` row per record.
+    packed: list[bytes]
+    #: One ``records`` row per record, without its last field (``received_at``, set by
+    #: the writer) but counting it.
+    records: list[bytes]
 
 
 class TokenColumns:
@@ -38,7 +51,9 @@ class TokenColumns:
     (:func:`.store.token_key`).
     """
 
-    __slots__ = ("_index", "_starts", "counts", "epochs", "keys", "kinds", "member_ids", "packed", "record_ids", "values")
+    __slots__ = (
+        "_index", "_starts", "copy", "counts", "epochs", "keys", "kinds", "member_ids", "packed", "record_ids", "values",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -61,6 +76,9 @@ class TokenColumns:
         self.keys = keys
         self._index: dict[str, int] | None = None
         self._starts: list[int] | None = None
+        #: The rows encoded for COPY, when the checking thread encoded them (PostgreSQL);
+        #: not pickled (an intake worker's batches are encoded by the writer).
+        self.copy: CopyRows | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Intake workers send these to the writer: lists and arrays pickle in bulk.
@@ -112,7 +130,7 @@ class TokenColumns:
         if not parts:
             return cls.empty()
         chain = itertools.chain.from_iterable
-        return cls(
+        out = cls(
             list(chain(p.record_ids for p in parts)),
             list(chain(p.member_ids for p in parts)),
             np.concatenate([p.counts for p in parts]),
@@ -122,6 +140,10 @@ class TokenColumns:
             np.concatenate([p.epochs for p in parts]),
             np.concatenate([p.keys for p in parts]),
         )
+        encoded = [p.copy for p in parts]
+        if all(e is not None for e in encoded):
+            out.copy = CopyRows(*(list(chain(column)) for column in zip(*encoded, strict=True)))
+        return out
 
     @classmethod
     def gather(cls, refs: Iterable[TokenRef]) -> TokenColumns:
@@ -142,7 +164,7 @@ class TokenColumns:
         # Each picked record's token positions: its start plus 0..count-1.
         tokens = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
         listed = tokens.tolist()
-        return TokenColumns(
+        out = TokenColumns(
             [self.record_ids[i] for i in picked],
             [self.member_ids[i] for i in picked],
             counts,
@@ -152,6 +174,13 @@ class TokenColumns:
             self.epochs[tokens],
             self.keys[tokens],
         )
+        if self.copy is not None:
+            out.copy = CopyRows(
+                list(map(self.copy.tokens.__getitem__, listed)),
+                [self.copy.packed[i] for i in picked],
+                [self.copy.records[i] for i in picked],
+            )
+        return out
 
     def starts(self) -> _Ints:
         """Each record's first token position."""

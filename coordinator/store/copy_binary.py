@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SIGNATURE", "TRAILER", "TYPES", "Column", "encode", "encode_columns"]
+__all__ = ["SIGNATURE", "TRAILER", "TYPES", "Column", "encode", "encode_columns", "encode_rows", "timestamp_field"]
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
@@ -123,7 +123,8 @@ def _numbers(kind: type, dtype: str, width: int) -> Callable[[Sequence[Any]], _E
     return encode
 
 
-def _timestamp_field(value: _dt.datetime) -> bytes:
+def timestamp_field(value: _dt.datetime) -> bytes:
+    """One ``timestamp with time zone`` field (length and value) of an aware datetime."""
     return _length(8) + ((value - _PG_EPOCH) // _MICROSECOND).to_bytes(8, "big", signed=True)
 
 
@@ -132,7 +133,7 @@ def _timestamptz(column: Sequence[Any]) -> _Encoded | None:
     # Aware datetimes only: psycopg reads a naive one in the session's time zone.
     if not all(v is None or (type(v) is _dt.datetime and v.utcoffset() is not None) for v in distinct):
         return None
-    return _by_value(column, _timestamp_field)
+    return _by_value(column, timestamp_field)
 
 
 #: Encoders by type name: SQL's names (as :func:`.sql._pg_types` gives them) and
@@ -179,9 +180,31 @@ def encode_columns(n: int, columns: Sequence[Column]) -> bytes | None:
     tokens' rows): it is encoded once per value and the fields repeated by the index, and
     neighbouring columns sharing one index are joined before they are repeated.
     """
-    width = len(columns)
     if not n:
         return SIGNATURE + TRAILER
+    parts = _fields(n, columns, len(columns))
+    if parts is None:
+        return None
+    return b"".join((SIGNATURE, *itertools.chain.from_iterable(zip(*parts, strict=True)), TRAILER))
+
+
+def encode_rows(n: int, columns: Sequence[Column], fields: int | None = None) -> list[bytes] | None:
+    """:func:`encode_columns` as one bytes object per row (its field count and fields),
+    or None: rows encoded ahead of the COPY (off the writer) and joined in whatever order
+    it sends them, between :data:`SIGNATURE` and :data:`TRAILER`. ``fields``: the field
+    count each row declares, when the caller appends more fields to each (by default
+    the columns given)."""
+    if not n:
+        return []
+    parts = _fields(n, columns, len(columns) if fields is None else fields)
+    if parts is None:
+        return None
+    return list(map(b"".join, zip(*parts, strict=True)))
+
+
+def _fields(n: int, columns: Sequence[Column], width: int) -> list[Sequence[bytes]] | None:
+    """Per piece of a row, that piece of every row (the field count, then runs of fields):
+    row ``i`` is the ``i``-th item of each in turn."""
     if any(len(values if index is None else index) != n for _name, values, index in columns):
         return None
     # Each row: its field count, then its fields. Runs of fixed-width columns are merged
@@ -228,7 +251,7 @@ def encode_columns(n: int, columns: Sequence[Column]) -> bytes | None:
         else:
             pending = (list(encoded), index)
     flush()
-    return b"".join((SIGNATURE, *itertools.chain.from_iterable(zip(*parts, strict=True)), TRAILER))
+    return parts
 
 
 def _row_bytes(run: list[npt.NDArray[np.uint8]]) -> list[bytes]:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from .codec import as_bytes, packed_keys, unpack_tokens
 from .schema import cluster_of, pairs, record_tokens, tokens
-from .sql import ColumnValues, bulk_insert, bulk_insert_columns, executemany, select_in
+from .sql import ColumnValues, bulk_insert, bulk_insert_columns, copy_encoded, executemany, select_in
 
 __all__ = [
     "PAIR_COLUMNS",
@@ -163,11 +163,15 @@ def insert_token_columns(
     epochs: npt.NDArray[np.int64],
     keys: npt.NDArray[np.int64],
     order: npt.NDArray[np.int64],
+    encoded: Sequence[bytes] | None = None,
 ) -> None:
     """:func:`insert_token_rows` of rows given as columns, in the order ``order`` (of
     positions in the token columns): token ``i`` is of the record at ``owner[i]`` in
     ``record_ids`` and ``member_ids``; ``kinds``, ``values``, ``epochs`` and ``keys``
-    hold one item per token."""
+    hold one item per token. ``encoded``: the rows already encoded for COPY, one per
+    token (:class:`..token_columns.CopyRows`), sent as they are where COPY takes them."""
+    if encoded is not None and copy_encoded(conn, tokens, TOKEN_COLUMNS, map(encoded.__getitem__, order.tolist())):
+        return
     columns = token_copy_columns(record_ids, member_ids, owner, kinds, values, epochs, keys, order)
     bulk_insert_columns(conn, tokens, TOKEN_COLUMNS, len(order), columns)
 
@@ -189,10 +193,17 @@ def token_copy_columns(
 
 
 def insert_packed_columns(
-    conn: Connection, record_ids: Sequence[str], member_ids: Sequence[str], packed: Sequence[bytes]
+    conn: Connection,
+    record_ids: Sequence[str],
+    member_ids: Sequence[str],
+    packed: Sequence[bytes],
+    encoded: Sequence[bytes] | None = None,
 ) -> None:
     """:func:`insert_packed` of rows given as columns (a record id, member id and packed
-    tokens each)."""
+    tokens each); ``encoded``: the same rows encoded for COPY, sent as they are where COPY
+    takes them."""
+    if encoded is not None and copy_encoded(conn, record_tokens, PackedTokens._fields, encoded):
+        return
     bulk_insert_columns(
         conn, record_tokens, PackedTokens._fields, len(record_ids), [(record_ids, None), (member_ids, None), (packed, None)]
     )

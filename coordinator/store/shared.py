@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -23,7 +24,7 @@ from msin_fed.model.events import Event, EventBody
 from msin_fed.private_files import owner_only
 from msin_fed.wire import event_body_from_bytes, event_body_to_bytes
 
-from . import migrate
+from . import copy_binary, migrate
 from .codec import aware, record_of, record_values
 from .engine import (
     LOCK_TIMES,
@@ -39,7 +40,7 @@ from .engine import (
 from .notify import EventListener, notify_events
 from .rows import ActionRow, AlertRow, AuditEntry, ClusterInfo, StoredEvent
 from .schema import RECORD_COLUMNS, actions, alerts, audit, cluster_of, events, pairs, records, submissions
-from .sql import bulk_insert, chunks, select_in
+from .sql import bulk_insert, chunks, copy_encoded, select_in
 
 __all__ = ["SharedStore", "WriteStats"]
 
@@ -290,10 +291,19 @@ class SharedStore:
         """Insert records (not their tokens: :class:`..matching.MatchEngine` owns those)."""
         self.insert_record_rows(conn, [record_values(r) for r in batch])
 
-    def insert_record_rows(self, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert :func:`.codec.record_values` rows, received now."""
+    def insert_record_rows(
+        self, conn: Connection, rows: Sequence[tuple[Any, ...]], encoded: Sequence[bytes] | None = None
+    ) -> None:
+        """Insert :func:`.codec.record_values` rows, received now. ``encoded``: the same rows
+        encoded for COPY without ``received_at`` (:class:`..token_columns.CopyRows`), sent
+        as they are, each followed by it, where COPY takes them."""
         if rows:
             now = _now()
+            if encoded is not None:
+                received_field = copy_binary.timestamp_field(now)
+                joined = itertools.chain.from_iterable(zip(encoded, itertools.repeat(received_field, len(encoded)), strict=True))
+                if copy_encoded(conn, records, RECORD_COLUMNS, joined):
+                    return
             # The text sqlite3's default adapter would store, made once rather than per row.
             received = (now.isoformat(" ") if self.is_sqlite else now,)
             bulk_insert(conn, records, RECORD_COLUMNS, [row + received for row in rows])

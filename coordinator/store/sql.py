@@ -21,11 +21,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import Connection
 
 from . import copy_binary
 
-__all__ = ["CHUNK", "ColumnValues", "bulk_insert", "bulk_insert_columns", "chunks", "executemany", "select_in"]
+__all__ = [
+    "CHUNK", "ColumnValues", "bulk_insert", "bulk_insert_columns", "chunks", "copy_encoded", "executemany", "pg_types",
+    "select_in",
+]  # fmt: skip
 
 #: Values bound in one multi-row INSERT on SQLite (the limit of SQLite before 3.32).
 _SQLITE_VARIABLES = 999
@@ -110,6 +114,24 @@ def bulk_insert_columns(
     bulk_insert(conn, table, names, list(zip(*(_per_row(values, index) for values, index in columns), strict=True)))
 
 
+def copy_encoded(conn: Connection, table: sa.TableClause, names: Sequence[str], rows: Iterable[bytes]) -> bool:
+    """COPY rows encoded ahead by :func:`.copy_binary.encode_rows` (as UTF-8 text): True
+    once sent, False when this connection cannot take them (SQLite, or a session encoding
+    other than UTF-8), for the caller to insert the rows itself."""
+    if conn.dialect.paramstyle == "qmark":
+        return False
+    cursor = conn.connection.cursor()
+    raw = getattr(cursor, "_cursor", cursor)
+    try:
+        if raw.connection.info.encoding != "utf-8":
+            return False
+        with raw.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(b"".join((copy_binary.SIGNATURE, *rows, copy_binary.TRAILER)))
+        return True
+    finally:
+        cursor.close()
+
+
 def _per_row(values: Sequence[Any] | npt.NDArray[Any], index: npt.NDArray[np.int64] | None) -> list[Any]:
     if isinstance(values, np.ndarray):
         picked = values if index is None else values[index]
@@ -117,8 +139,16 @@ def _per_row(values: Sequence[Any] | npt.NDArray[Any], index: npt.NDArray[np.int
     return list(values) if index is None else list(map(values.__getitem__, index.tolist()))
 
 
+_PG_DIALECT: sa.Dialect = psycopg_dialect()  # type: ignore[no-untyped-call]
+
 #: SQLAlchemy's PostgreSQL type names that psycopg's registry knows by another name.
 _PG_TYPE_ALIASES = {"float": "float8"}
+
+
+def pg_types(table: sa.TableClause, columns: tuple[str, ...]) -> list[str] | None:
+    """:func:`_pg_types` of the PostgreSQL dialect intake's stores use (to encode COPY rows
+    before a connection is at hand)."""
+    return _pg_types(_PG_DIALECT, table, columns)
 
 
 @functools.cache
