@@ -31,6 +31,19 @@ def tok(kind: str, label: str, epoch: int = EPOCH) -> Token:
     return Token(kind, hashlib.sha512(f"{kind}:{label}".encode()).digest(), epoch)
 
 
+def row_tokens(row: dict[str, str], key: bytes) -> tuple[Token, ...]:
+    """The real OPRF tokens (under ``key``) of one canonical mention row, as a node makes them."""
+    from msin_fed.linkage.mentions import mention_from_row
+    from msin_fed.linkage.pipeline import oprf_tokenize
+    from msin_fed.token_inputs import inputs_for_mention
+
+    mention, problems = mention_from_row({"record_id": "x", **row})
+    assert mention is not None, problems
+    inputs = inputs_for_mention(mention)
+    values = oprf_tokenize([i.data for i in inputs], key)
+    return tuple(Token(i.kind, v, EPOCH) for i, v in zip(inputs, values, strict=True))
+
+
 def record(
     member: str,
     record_id: str,

@@ -15,14 +15,12 @@ import os
 from collections.abc import Callable
 
 from msin_fed import pki
-from msin_fed.linkage.mentions import mention_from_row
 from msin_fed.linkage.pipeline import oprf_tokenize
 from msin_fed.model import Token
 from msin_fed.oprf import derive_key_pair
 from msin_fed.proto import coordinator_pb2 as pb
-from msin_fed.token_inputs import inputs_for_mention
 
-from .conftest import EPOCH, Live, record, signed_batch, submission
+from .conftest import EPOCH, Live, record, row_tokens, signed_batch, submission
 
 SK, _PK = derive_key_pair(os.urandom(32), b"test relabelled kinds over grpc")
 MakeId = Callable[[str, str], pki.Identity]
@@ -30,11 +28,7 @@ DOB = "1999-02-03"
 
 
 def _tokens(row: dict[str, str]) -> tuple[Token, ...]:
-    mention, problems = mention_from_row({"record_id": "x", **row})
-    assert mention is not None, problems
-    inputs = inputs_for_mention(mention)
-    values = oprf_tokenize([i.data for i in inputs], SK)
-    return tuple(Token(i.kind, v, EPOCH) for i, v in zip(inputs, values, strict=True))
+    return row_tokens(row, SK)
 
 
 def test_a_first_name_and_birthday_labelled_as_a_nino_is_no_match_over_the_wire(

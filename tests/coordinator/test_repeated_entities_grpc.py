@@ -18,14 +18,11 @@ from msin_fed.coordinator.matching import MatchEngine
 from msin_fed.coordinator.store import SharedStore
 
 from msin_fed import pki
-from msin_fed.linkage.mentions import mention_from_row
-from msin_fed.linkage.pipeline import oprf_tokenize
 from msin_fed.model import Token
 from msin_fed.oprf import derive_key_pair
 from msin_fed.proto import coordinator_pb2 as pb
-from msin_fed.token_inputs import inputs_for_mention
 
-from .conftest import EPOCH, Live, record, signed_batch, submission
+from .conftest import Live, record, row_tokens, signed_batch, submission
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "linkage"))
 from test_repeated_entities import COMPANY, PERSON, SITE, WORKERS, cross_member_pairs
@@ -35,11 +32,7 @@ MakeId = Callable[[str, str], pki.Identity]
 
 
 def _tokens(row: dict[str, str]) -> tuple[Token, ...]:
-    mention, problems = mention_from_row({"record_id": "x", **row})
-    assert mention is not None, problems
-    inputs = inputs_for_mention(mention)
-    values = oprf_tokenize([i.data for i in inputs], SK)
-    return tuple(Token(i.kind, v, EPOCH) for i, v in zip(inputs, values, strict=True))
+    return row_tokens(row, SK)
 
 
 def test_six_records_at_five_members_link_through_the_coordinator(
