@@ -55,6 +55,8 @@ def encode_rows(cols: TokenColumns, rows: Sequence[tuple[Any, ...]]) -> CopyRows
         or record_types is None
         or len(rows) != n
         or not cols.counts.all()
+        # received_at, the last column, is the writer's: each row counts it, the writer adds it.
+        or set(map(len, rows)) != {len(record_types) - 1}
     ):
         return None
     owner = cols.owners()
@@ -77,9 +79,6 @@ def encode_rows(cols: TokenColumns, rows: Sequence[tuple[Any, ...]]) -> CopyRows
             )
         ),
     )
-    # received_at, the last column, is the writer's: each row counts it, the writer adds it.
-    if set(map(len, rows)) != {len(record_types) - 1}:
-        return None
     record_rows = copy_binary.encode_rows(
         n,
         [
