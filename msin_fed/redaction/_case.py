@@ -20,6 +20,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from msin_fed.redaction._text import PLACEHOLDER
 from msin_fed.redaction._vocab import is_english_word, is_name_word
+from msin_fed.redaction.recognizers.organisation import COMPANY_ENDINGS, SITE_ENDINGS
 from msin_fed.redaction.recognizers.street_address import _STREET_TYPES
 
 __all__ = ["repair_case"]
@@ -102,12 +103,7 @@ def _title_beside_names(tokens: list[re.Match[str]], text: str, out: list[str], 
 
 
 #: The single words that end a site or company name (``organisation.py``'s endings).
-_ORG_ENDINGS = frozenset(
-    "farm farms packhouse nursery nurseries orchard orchards estate fisheries growers produce packing mushrooms"
-    " poultry dairy hall manor lodge nails takeaway restaurant hotel factory works mill warehouse"
-    " ltd limited llp plc recruitment staffing agency labour workforce personnel logistics services solutions"
-    " employment contractors group holdings".split()
-)
+_ORG_ENDINGS = frozenset(e.lower() for e in SITE_ENDINGS + COMPANY_ENDINGS if " " not in e)
 
 
 def _title_organisations(tokens: list[re.Match[str]], text: str, out: list[str]) -> None:

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import re
+
 from presidio_analyzer import Pattern
 
 from msin_fed.redaction.recognizers._base import ClassPatternRecognizer
 
-__all__ = ["CompanyNameRecognizer", "CompanyNumberRecognizer", "SiteNameRecognizer"]
+__all__ = ["COMPANY_ENDINGS", "SITE_ENDINGS", "CompanyNameRecognizer", "CompanyNumberRecognizer", "SiteNameRecognizer"]
 
 _NAME = r"(?:[A-Z][\w&'’.-]*\s+(?:&\s+|and\s+|of\s+)?){1,4}"
+
+#: The words that end a site's name and a company's, as they are written (the case
+#: repair of a caseless narrative, ``_case.py``, capitalises names by them too).
+SITE_ENDINGS = (
+    "Farm", "Farms", "Packhouse", "Pack House", "Nursery", "Nurseries", "Car Wash", "Hand Car Wash", "Orchard",
+    "Orchards", "Estate", "Fisheries", "Growers", "Produce", "Packing", "Mushrooms", "Poultry", "Dairy", "Hall",
+    "Manor", "Lodge", "Nails", "Nail Bar", "Takeaway", "Restaurant", "Hotel", "Factory", "Works", "Mill", "Warehouse",
+)
+COMPANY_ENDINGS = (
+    "Ltd", "Limited", "LLP", "PLC", "plc", "Recruitment", "Staffing", "Agency", "Labour", "Workforce", "Personnel",
+    "Logistics", "Services", "Solutions", "Employment", "Contractors", "Group", "Holdings",
+)
+
+
+def _ending(endings: tuple[str, ...]) -> str:
+    return "(?:" + "|".join(map(re.escape, endings)) + r")\b"
+
 
 
 class _Named(ClassPatternRecognizer):
@@ -28,9 +47,7 @@ class SiteNameRecognizer(_Named):
     PATTERNS = [
         Pattern(
             "named site",
-            _NAME + r"(?:Farms?|Packhouse|Pack House|Nurser(?:y|ies)|Car Wash|Hand Car Wash|Orchards?"
-            r"|Estate|Fisheries|Growers|Produce|Packing|Mushrooms|Poultry|Dairy|Hall|Manor|Lodge"
-            r"|Nails|Nail Bar|Takeaway|Restaurant|Hotel|Factory|Works|Mill|Warehouse)\b",
+            _NAME + _ending(SITE_ENDINGS),
             0.7,
         )
     ]
@@ -44,8 +61,7 @@ class CompanyNameRecognizer(_Named):
     PATTERNS = [
         Pattern(
             "named company",
-            _NAME + r"(?:Ltd|Limited|LLP|PLC|plc|Recruitment|Staffing|Agency|Labour|Workforce"
-            r"|Personnel|Logistics|Services|Solutions|Employment|Contractors|Group|Holdings)\b",
+            _NAME + _ending(COMPANY_ENDINGS),
             0.7,
         )
     ]
