@@ -30,10 +30,10 @@ from msin_fed.redaction._residue import (
     _ROLE_CUE,
     _WORD,
     _fold,
+    _in_capitals,
     _street_suffixes,
     _word_kind,
 )
-from msin_fed.redaction._text import in_capitals
 
 __all__ = ["recased", "unsplit"]
 
@@ -156,7 +156,7 @@ def _caseless(text: str) -> bool:
                 capitalised_inside = True
     if upper + lower < 20:
         return False
-    if in_capitals(upper, lower):
+    if _in_capitals(upper, lower):
         return True
     return not capitalised_inside and not any(w.isupper() and len(w) > 1 for w in _words(text))
 
