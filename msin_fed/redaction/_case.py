@@ -18,7 +18,7 @@ import re
 import wordfreq
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from msin_fed.redaction._text import PLACEHOLDER
+from msin_fed.redaction._text import PLACEHOLDER, in_capitals, letter_case
 from msin_fed.redaction._vocab import is_english_word, is_name_word
 from msin_fed.redaction.recognizers.organisation import COMPANY_ENDINGS, SITE_ENDINGS
 from msin_fed.redaction.recognizers.street_address import _STREET_TYPES
@@ -36,13 +36,8 @@ def _caseless(text: str) -> bool:
     """All in capitals (a stray small letter allowed) or all in lower case (the word I
     aside). A text with capitals at its sentence starts only is left as it is: its other
     words may well be in lower case because they are not names."""
-    upper = lower = 0
-    for m in _LETTERS.finditer(text):
-        word = m.group(0)
-        if word != "I":
-            upper += sum(ch.isupper() for ch in word)
-            lower += sum(ch.islower() for ch in word)
-    return upper + lower >= 20 and (lower <= upper // 20 or upper == 0)
+    upper, lower = letter_case(w for w in (m.group(0) for m in _LETTERS.finditer(text)) if w != "I")
+    return in_capitals(upper, lower) or (lower >= 20 and upper == 0)
 
 
 def repair_case(text: str) -> str | None:

@@ -33,6 +33,7 @@ from msin_fed.redaction._residue import (
     _street_suffixes,
     _word_kind,
 )
+from msin_fed.redaction._text import in_capitals
 
 __all__ = ["recased", "unsplit"]
 
@@ -155,7 +156,7 @@ def _caseless(text: str) -> bool:
                 capitalised_inside = True
     if upper + lower < 20:
         return False
-    if lower <= upper // 20:  # capitals, maybe a stray small letter
+    if in_capitals(upper, lower):
         return True
     return not capitalised_inside and not any(w.isupper() and len(w) > 1 for w in _words(text))
 

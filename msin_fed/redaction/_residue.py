@@ -32,6 +32,8 @@ from typing import Any
 from msin_fed.errors import Finding
 from msin_fed.redaction._normalise import normalise
 from msin_fed.redaction._starts import KeyIndex, matches_at
+from msin_fed.redaction._text import in_capitals as _in_capitals
+from msin_fed.redaction._text import letter_case
 from msin_fed.redaction._vocab import TOWNS, english_words
 
 __all__ = ["ResidueScanner", "common_words", "names_gazetteer"]
@@ -594,7 +596,7 @@ class ResidueScanner:
         # list ("FOR WEEKS", "THE VILLAGE HALL") then needs what it needs in lower case (a
         # cue, a placeholder or a name beside it); a word no dictionary knows still counts.
         # The recased reading (``_reread``) gives such a text its writer's case.
-        in_capitals = _in_capitals(words)
+        in_capitals = _in_capitals(*letter_case(m.group(0) for m in words))
         # A word no cue touches can be a name only if it is in the names list: an ordinary
         # or unknown word needs a cue (or a placeholder beside it) below.
         cue_starts = cue_ends | title_ends | definite_ends | role_ends | beside
@@ -729,16 +731,6 @@ def _listed_names(text: str, words: list[re.Match[str]], kinds: list[int]) -> li
         else:
             run = [m]
     return [r for r in runs if any(_LIST_AND.search(text, a.end(), b.start()) for a, b in itertools.pairwise(r))]
-
-
-def _in_capitals(words: list[re.Match[str]]) -> bool:
-    """Twenty letters or more, one in twenty at most in lower case."""
-    upper = lower = 0
-    for m in words:
-        word = m.group(0)
-        upper += sum(ch.isupper() for ch in word)
-        lower += sum(ch.islower() for ch in word)
-    return upper + lower >= 20 and lower <= upper // 20
 
 
 # Word kinds for the names pass.

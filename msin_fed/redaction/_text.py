@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
-__all__ = ["COMMON_WORDS", "PLACEHOLDER", "caps_to_title", "fold", "has_context"]
+__all__ = ["COMMON_WORDS", "PLACEHOLDER", "caps_to_title", "fold", "has_context", "in_capitals", "letter_case"]
 
 #: The placeholders the redactor writes, such as ``<PERSON_1>``.
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_[0-9]+>")
@@ -21,6 +22,22 @@ _ACRONYMS = frozenset(
 )
 
 _CAPS_WORD = re.compile(r"\b[^\W\d_]{2,}\b")
+
+
+def letter_case(words: Iterable[str]) -> tuple[int, int]:
+    """How many capital and how many small letters ``words`` hold."""
+    upper = lower = 0
+    for word in words:
+        upper += sum(ch.isupper() for ch in word)
+        lower += sum(ch.islower() for ch in word)
+    return upper, lower
+
+
+def in_capitals(upper: int, lower: int) -> bool:
+    """Letters counted by :func:`letter_case` of a text written in capitals: twenty or
+    more, one in twenty at most small (a stray small letter allowed). The recasing of the
+    redactor and of the verifier's passes share this one reading of "all in capitals"."""
+    return upper + lower >= 20 and lower <= upper // 20
 
 
 @lru_cache(maxsize=4096)
