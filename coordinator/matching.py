@@ -612,14 +612,16 @@ class MatchEngine:
             members.setdefault(root, []).append(r)
         in_pairs = sorted({r for group in members.values() if len(group) >= 2 for r in group})
         previous = self._cluster_ids(conn, set(in_pairs))
-        held = {rid: tokens for rid, (_m, tokens) in P.token_maps(conn, in_pairs).items()}
+        stored = P.token_maps(conn, in_pairs)
+        held = {rid: tokens for rid, (_m, tokens) in stored.items()}
+        member = {rid: mid for rid, (mid, _t) in stored.items()}
         by_root: dict[str, list[tuple[str, str, float]]] = {}
         for (a, b), score in edges.items():
             by_root.setdefault(component_of[a], []).append((a, b, score))
         groups: list[list[str]] = []
         for root, group in members.items():
             if len(group) >= 2:
-                groups.extend(sorted(c) for c in cluster_records(by_root.get(root, []), held))
+                groups.extend(sorted(c) for c in cluster_records(by_root.get(root, []), held, member=member))
         clustered = {r for g in groups for r in g}
         drop = sorted((set(component_of) - clustered) & (set(previous) | seeds))
         # Clusters in the order of their smallest seed (then smallest record), so that new

@@ -840,6 +840,7 @@ def cluster_records(
     tokens: Mapping[K, Held],
     key: Callable[[K], object] | None = None,
     on_merge: Callable[[K, K, float, Sequence[K], Sequence[K]], None] | None = None,
+    member: Mapping[K, Hashable] | None = None,
 ) -> list[set[K]]:
     """Clusters of matched records (what STTG sees), largest first; singletons left out.
 
@@ -859,6 +860,15 @@ def cluster_records(
     no contradiction (a date or name mistyped at both ends shares nothing either), nor is
     a cluster's date that only one record gives (one member alone cannot split a cluster
     by sending a record with another birthday).
+
+    Given ``member`` (each record's member), one member's word alone keeps no two
+    clusters apart: two records of one member (never paired with each other) contradict
+    only as twins or as a person and an organisation, not by their documents, company
+    numbers or site postcodes, and the two clusters' dates must be known from matched
+    pairs of four members, not through one member's records on both sides. Otherwise a
+    hostile member's two records, each matched with one honest record more strongly than
+    the honest records match each other, one with each date of birth the person gave, or
+    each with another made-up NINO, split any person.
 
     The result depends only on the pairs, their scores and the records' tokens, so the
     coordinator (incrementally, per connected component) and ``msin link`` (in one go)
@@ -889,11 +899,21 @@ def cluster_records(
             if r not in kinds:
                 kinds[r] = _kinds(tokens.get(r, empty))
 
+    def member_of(x: K) -> Hashable:
+        return x if member is None else member.get(x, x)
+
     def contradict(x: K, y: K) -> bool:
         kx, ky = kinds[x], kinds[y]
         if not (kx & _CONTRADICTION_KINDS and ky & _CONTRADICTION_KINDS):
             return _shape(kx) * _shape(ky) < 0
-        return _records_contradict(tokens.get(x, empty), tokens.get(y, empty), kx, ky)
+        tx, ty = tokens.get(x, empty), tokens.get(y, empty)
+        if member_of(x) == member_of(y):
+            # Two records of one member (never paired with each other): its documents,
+            # numbers or postcodes, which it may make up, are its word alone; twins' names
+            # are not made up (each must read as the name of a record it matches), and one
+            # member knowing both twins is common (tuning split, confusers).
+            return _shape(kx) * _shape(ky) < 0 or ("name_dob" in kx and "name_dob" in ky and _other_third_word(tx, ty))
+        return _records_contradict(tx, ty, kx, ky)
 
     # The values of a record's tokens that agree on a name with the date of birth
     # (_DATE_AGREES), for the records that give one. By value alone: a value two records
@@ -910,8 +930,9 @@ def cluster_records(
     def same_birth(x: K, y: K) -> bool:
         return not births[x].isdisjoint(births[y])
 
-    # Roots of clusters holding a matched pair that agrees on a name with the date of birth.
-    dated: set[K] = set()
+    # Roots of clusters holding a matched pair that agrees on a name with the date of
+    # birth, with the members of each such pair.
+    dated: dict[K, set[frozenset[Hashable]]] = {}
     for a, b, score in ranked:
         ra, rb = find(a), find(b)
         if ra == rb:
@@ -922,13 +943,19 @@ def cluster_records(
         ):
             continue
         born_left, born_right = [x for x in left if born(x)], [y for y in right if born(y)]
-        if ra in dated and rb in dated and not any(same_birth(x, y) for x in born_left for y in born_right):
-            continue
-        if ra in dated or rb in dated or any(
-            (x, y) in matched and same_birth(x, y) for x in born_left for y in born_right
+        if (
+            ra in dated
+            and rb in dated
+            and any(p.isdisjoint(q) for p in dated[ra] for q in dated[rb])
+            and not any(same_birth(x, y) for x in born_left for y in born_right)
         ):
-            dated.add(ra)
-            dated.add(rb)
+            continue
+        agreeing = {
+            frozenset((member_of(x), member_of(y)))
+            for x in born_left for y in born_right if (x, y) in matched and same_birth(x, y)
+        }
+        if ra in dated or rb in dated or agreeing:
+            dated[ra] = dated.get(ra, set()) | dated.pop(rb, set()) | agreeing
         if on_merge is not None:
             on_merge(a, b, score, tuple(left), tuple(right))
         if len(left) < len(right):
@@ -936,6 +963,7 @@ def cluster_records(
         parent[rb] = ra
         left.extend(right)
         del members[rb]
-        dated.discard(rb)
+        if rb in dated:
+            dated[ra] = dated.pop(rb)
     groups = [set(g) for g in members.values() if len(g) >= 2]
     return sorted(groups, key=lambda g: (-len(g), order(min(g, key=order))))  # type: ignore[arg-type]

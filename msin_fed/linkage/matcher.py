@@ -129,4 +129,4 @@ class Matcher(Generic[K]):
         coordinator shows STTG, by the same :func:`msin_fed.linkage.core.cluster_records`."""
         scored = self.pairs() if pairs is None else pairs
         edges = [(p.left, p.right, p.score) for p in scored]
-        return cluster_records(edges, self._values, self._order.__getitem__)
+        return cluster_records(edges, self._values, self._order.__getitem__, member=self._member)
