@@ -867,7 +867,7 @@ def cluster_records(
     """
     order = key or (lambda r: r)
     # Strongest first; a tie by the smaller record, whichever way round each caller gives a pair.
-    ranked = sorted(edges, key=lambda e: (-e[2], *sorted((order(e[0]), order(e[1])))))
+    ranked = sorted(edges, key=lambda e: (-e[2], *sorted((order(e[0]), order(e[1])))))  # type: ignore[type-var]
     matched = {(a, b) for a, b, _s in ranked} | {(b, a) for a, b, _s in ranked}
     parent: dict[K, K] = {}
     members: dict[K, list[K]] = {}
