@@ -98,7 +98,7 @@ def _replay(
                f"{' one-pair bridge' if links == 1 and sizes == 'NxM' else ''}"] += false
         classes_of["+".join(sorted({classes.get(a, "base"), classes.get(b, "base")}))] += false
 
-    groups = core.cluster_records([(p.left, p.right, p.score) for p in scored], m._values, m._order.__getitem__,
+    groups = core.cluster_records([(p.left, p.right, p.score) for p in scored], m._values, m._key,
                                   on_merge=on_merge, member=m._member)
     found = _cross(groups, member)
     component: DisjointSets[str] = DisjointSets()

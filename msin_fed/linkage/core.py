@@ -876,7 +876,8 @@ def cluster_records(
     merge made: the joining pair, its score and the two clusters' records, before.
     """
     order = key or (lambda r: r)
-    ranked = sorted(edges, key=lambda e: (-e[2], order(e[0]), order(e[1])))
+    # Strongest first; a tie by the smaller record, whichever way round each caller gives a pair.
+    ranked = sorted(edges, key=lambda e: (-e[2], *sorted((order(e[0]), order(e[1])))))  # type: ignore[type-var]
     matched = {(a, b) for a, b, _s in ranked} | {(b, a) for a, b, _s in ranked}
     parent: dict[K, K] = {}
     members: dict[K, list[K]] = {}

@@ -231,3 +231,35 @@ def test_msin_link_writes_the_clusters_the_coordinator_shows(records: Records, t
         found.setdefault(row["cluster"], set()).add(row["record_id"])
     got = sorted(found.values(), key=lambda c: (-len(c), min(c)))
     assert got == engine_clusters(records, tmp_path / "shared.db")
+
+
+def test_a_tie_between_contradicting_records_goes_the_same_way_whatever_the_reading_order(tmp_path: Path) -> None:
+    """A report matching two records that contradict (two NINOs) with equal scores joins
+    one of them: the one with the smaller record id, as in the coordinator, whether
+    ``msin link`` reads its file first or last."""
+    recs = {
+        "z1": ("m1", [("nino", b"n1"), ("phone", b"p1")]),
+        "a1": ("m2", [("nino", b"n2"), ("phone", b"p2")]),
+        "x1": ("m3", [("phone", b"p1"), ("phone", b"p2")]),
+    }
+    for order in (["z1", "a1", "x1"], ["x1", "a1", "z1"], ["a1", "x1", "z1"]):
+        m: Matcher[str] = Matcher()
+        for rid in order:
+            m.add(rid, *recs[rid])
+        scores = {frozenset((p.left, p.right)): p.score for p in m.pairs()}
+        assert set(scores) == {frozenset({"x1", "z1"}), frozenset({"x1", "a1"})}
+        assert len(set(scores.values())) == 1  # a tie
+        assert m.clusters() == [{"a1", "x1"}]
+        # msin link's records are (file, record id): ordered by record id all the same.
+        keyed: Matcher[tuple[int, str]] = Matcher(order=lambda k: (k[1], k[0]))
+        for i, rid in enumerate(order):
+            keyed.add((i, rid), recs[rid][0], recs[rid][1])
+        assert [{rid for _f, rid in c} for c in keyed.clusters()] == [{"a1", "x1"}]
+    store = SharedStore(tmp_path / "shared.db")
+    try:
+        engine = MatchEngine(store)
+        for rid in ["z1", "a1", "x1"]:
+            engine.ingest([(rid, recs[rid][0], recs[rid][1])])
+        assert [set(c.record_ids) for c in engine.clusters()] == [{"a1", "x1"}]
+    finally:
+        store.close()
