@@ -38,7 +38,9 @@ record, and the share of the run's wall time it was held (summed over the proces
 Amdahl serial fraction of a saturated run, so at most 1/share times the throughput with any
 number of processes). ``--lock-modes transaction serial-part`` runs each figure with the
 lock held over the whole intake transaction (``MSIN_WRITE_LOCK=transaction``, how it was
-before) and only over its serial part (the default), in the same run.
+before) and only over its serial part (the default), in the same run;
+``--intake-transactions 1 2`` runs each figure with one and with two intake transactions
+in flight per process (``store.intake_transactions``).
 """
 
 from __future__ import annotations
@@ -381,11 +383,12 @@ class Network:
 
 def _serve(
     run_dir: Path, net: Network, url: str, batch: int, verify: bool, workers: int | None, python: str,
-    lock_mode: str = "serial-part",
+    lock_mode: str = "serial-part", in_flight: int = 1,
 ) -> tuple[subprocess.Popen[str], int]:
     """Start ``msin coordinator serve`` in its own process, as deployed; (process, port).
     It runs in ``run_dir`` so that ``python`` imports its own checkout, not the one in the
-    current directory. ``lock_mode`` is its ``MSIN_WRITE_LOCK``."""
+    current directory. ``lock_mode`` is its ``MSIN_WRITE_LOCK``; ``in_flight`` its
+    ``store.intake_transactions`` (PostgreSQL only)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     server: dict[str, object] = {
         "listen": "127.0.0.1:0",
@@ -402,7 +405,7 @@ def _serve(
         tomli_w.dumps(
             {
                 "server": server,
-                "store": {"url": url},
+                "store": {"url": url, **({"intake_transactions": in_flight} if in_flight != 1 else {})},
                 "redaction": {"verify": verify},
                 "audit": {"head_file": str(run_dir / "audit.head")},
                 "log": {"file": str(run_dir / "coordinator.log")},
@@ -474,6 +477,7 @@ def _requests(net: Network, records: Sequence[SharedRecord], batch: int) -> dict
 def intake_rate(
     net: Network, run_dir: Path, dbs: Databases, tag: str, records: Sequence[SharedRecord], batch: int,
     verify: bool, processes: int, workers: int | None, python: str = sys.executable, lock_mode: str = "serial-part",
+    in_flight: int = 1,
 ) -> Intake:
     """Records/s through SubmitBatch over loopback TLS to ``processes`` coordinator
     processes sharing one fresh store (one client thread per member, members spread over
@@ -486,7 +490,7 @@ def intake_rate(
         [python, "-c", "import sys; from msin_fed.coordinator.store import SharedStore; SharedStore(sys.argv[1]).close()", url],
         check=True,
     )
-    procs = [_serve(run_dir / f"p{i}", net, url, batch, verify, workers, python, lock_mode) for i in range(processes)]
+    procs = [_serve(run_dir / f"p{i}", net, url, batch, verify, workers, python, lock_mode, in_flight) for i in range(processes)]
     server = dbs.server()
     try:
         names = [m.name for m in net.members]
@@ -618,6 +622,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--lock-modes", nargs="+", default=["serial-part"], choices=["serial-part", "transaction"],
         help="PostgreSQL write lock over the serial part of intake (default) or the whole transaction (before)",
     )
+    parser.add_argument(
+        "--intake-transactions", nargs="+", type=int, default=[1], choices=[1, 2],
+        help="PostgreSQL: store.intake_transactions of the coordinators (each value a variant of every figure)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per intake figure (median)")
     parser.add_argument("--narratives", type=int, default=300, help="held-out corpus reports to redact for intake")
     parser.add_argument("--no-verify-run", action="store_true", help="skip the verifier-on intake runs")
@@ -656,21 +664,26 @@ def _intake(args: argparse.Namespace, root: Path, dbs: Databases) -> None:
     mean_len = sum(map(len, narratives)) / len(narratives)
     print(f"narratives: {len(narratives)} redacted held-out reports the verifier passes, {mean_len:.0f} characters on average")
     kind = "COPY" if dbs.postgres else "multi-row INSERT"
-    # (label, verify, interpreter, lock mode): the headline with the verifier on, then off,
-    # then off with the build compared against; each in every lock mode asked for.
+    # (label, verify, interpreter, lock mode, transactions in flight): the headline with the
+    # verifier on, then off, then off with the build compared against; each in every lock
+    # mode and number of intake transactions asked for.
     modes = args.lock_modes if dbs.postgres else ["serial-part"]
-    variants: list[tuple[str, bool, str, str]] = []
+    flights = args.intake_transactions if dbs.postgres else [1]
+    variants: list[tuple[str, bool, str, str, int]] = []
     for mode in modes:
-        over = f", lock over {mode}" if len(modes) > 1 else ""
-        if not args.no_verify_run:
-            variants.append(("verifier on " + over, True, sys.executable, mode))
-        variants.append(("verifier off" + over, False, sys.executable, mode))
+        for flight in flights:
+            over = (f", lock over {mode}" if len(modes) > 1 else "") + (
+                f", intake_transactions {flight}" if len(flights) > 1 else ""
+            )
+            if not args.no_verify_run:
+                variants.append(("verifier on " + over, True, sys.executable, mode, flight))
+            variants.append(("verifier off" + over, False, sys.executable, mode, flight))
     if args.compare_python:
         if not args.no_verify_run:
-            variants.append(("verifier on, --compare-python build", True, args.compare_python, modes[-1]))
-        variants.append(("verifier off, --compare-python build", False, args.compare_python, modes[-1]))
+            variants.append(("verifier on, --compare-python build", True, args.compare_python, modes[-1], flights[-1]))
+        variants.append(("verifier off, --compare-python build", False, args.compare_python, modes[-1], flights[-1]))
     for n_proc in args.processes:
-        results: dict[str, list[Intake]] = {label: [] for label, _v, _p, _m in variants}
+        results: dict[str, list[Intake]] = {label: [] for label, _v, _p, _m, _f in variants}
         raw: list[float] = []
         loads: list[float] = []
         for rep in range(args.repeat):
@@ -678,14 +691,15 @@ def _intake(args: argparse.Namespace, root: Path, dbs: Databases) -> None:
             raw.append(raw_insert_rate(recs, dbs, f"raw{n_proc}_{rep}", args.batch))
             # In turn first, so that drift in the machine's speed hits each alike; each run on
             # a settled server (the one after another was 10-20% slower, whatever it ran).
-            for k, (label, verify, python, mode) in (
+            for k, (label, verify, python, mode, flight) in (
                 list(enumerate(variants)) if rep % 2 == 0 else list(enumerate(variants))[::-1]
             ):
                 dbs.settle()
                 tag = f"in{n_proc}_{rep}_{k}"
                 results[label].append(
                     intake_rate(
-                        net, root / tag, dbs, tag, recs, args.batch, verify, n_proc, args.intake_workers, python, mode
+                        net, root / tag, dbs, tag, recs, args.batch, verify, n_proc, args.intake_workers, python, mode,
+                        flight,
                     )
                 )
             loads.append(os.getloadavg()[0])

@@ -10,6 +10,7 @@ edit apart, ``w`` (names) a word in common, ``x`` different, ``.`` missing on ei
 Pairs are typed person, company (either mention names a company) or site, and
 organisations are compared on their own fields (company name, company number, site name,
 postcode, locality, street). Prints the commonest patterns; ``--kind`` keeps one type,
+``--min-members K`` the pairs of entities known to K members or more,
 ``--false`` lists the clusters' false pairs instead, and counts them by cause: ``pair``
 (the two records were themselves matched: a wrong pair scored above the threshold) or
 ``chain`` (joined only through other records, A~B, B~C), and by the confuser class of
@@ -112,6 +113,30 @@ def _confuser_classes(path: Path) -> dict[str, str]:
         return {r["record_id"]: re.sub(r"\d.*", "", r["entity_id"]) for r in csv.DictReader(handle)}
 
 
+def _ids(path: Path) -> list[str]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [r["record_id"] for r in csv.DictReader(handle)]
+
+
+def _members_knowing(pairs: set[tuple[str, str]], member: dict[str, int]) -> dict[str, int]:
+    """record id -> how many members know its entity (the truth's pairs joined up)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        parent[find(a)] = find(b)
+    members: dict[str, set[int]] = collections.defaultdict(set)
+    for r in list(parent):
+        members[find(r)].add(member[r])
+    return {r: len(members[find(r)]) for r in parent}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sets", default="synthetic,repeats,confusers")
@@ -119,6 +144,8 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--false", action="store_true", help="false pairs of the clusters instead")
     parser.add_argument("--by-set", action="store_true", help="patterns per set (synthetic/repeats/confusers)")
+    parser.add_argument("--min-members", type=int, default=0,
+                        help="only pairs of entities known to at least this many members (5: the R(5+) of the held-out figures)")
     parser.add_argument("--kind", choices=["person", "company", "site", "org"], default=None,
                         help="only pairs of this type (org: companies and sites)")
     args = parser.parse_args()
@@ -148,6 +175,9 @@ def main() -> int:
                     for r in file_rows:
                         rows[r["record_id"]] = {**canon(r, order), "_raw": r}  # type: ignore[dict-item]
                 truth_sorted = {tuple(sorted(p)) for p in truth}
+                if args.min_members:
+                    knowing = _members_knowing(truth_sorted, {r: i for i, f in enumerate(files) for r in _ids(f)})
+                    truth_sorted = {p for p in truth_sorted if knowing[p[0]] >= args.min_members}
                 total_truth += len(truth_sorted)
                 for a, b in (clustered - truth_sorted) if args.false else (truth_sorted - clustered):
                     ra, rb = rows[a], rows[b]

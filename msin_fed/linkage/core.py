@@ -860,7 +860,10 @@ def _other_third_word(a: Held, b: Held) -> bool:
 
 
 def cluster_records(
-    edges: Iterable[tuple[K, K, float]], tokens: Mapping[K, Held], key: Callable[[K], object] | None = None
+    edges: Iterable[tuple[K, K, float]],
+    tokens: Mapping[K, Held],
+    key: Callable[[K], object] | None = None,
+    on_merge: Callable[[K, K, float, Sequence[K], Sequence[K]], None] | None = None,
 ) -> list[set[K]]:
     """Clusters of matched records (what STTG sees), largest first; singletons left out.
 
@@ -870,12 +873,25 @@ def cluster_records(
     phoenix company and its predecessor, or one site name at two postcodes into one
     cluster. A pair the model matched despite a contradiction (a document shared by
     records whose names differ) is the pair's own evidence and still joins its records.
+
+    Nor are two clusters merged that each know a person's name with the date of birth
+    from two of their records (a matched pair agreeing on them, so two members), when no
+    record of one giving a name and date agrees with a record of the other (every pair
+    across shares no name with the date, no date with a place or phone, no document):
+    two namesakes born on other days, joined by a report without a date matching one of
+    each, or by a pair matched despite its own disagreement. One record's other date is
+    no contradiction (a date or name mistyped at both ends shares nothing either), nor is
+    a cluster's date that only one record gives (one member alone cannot split a cluster
+    by sending a record with another birthday).
+
     The result depends only on the pairs, their scores and the records' tokens, so the
     coordinator (incrementally, per connected component) and ``msin link`` (in one go)
-    give the same clusters.
+    give the same clusters. ``on_merge`` (for ``bench/cluster_merges.py``) is told every
+    merge made: the joining pair, its score and the two clusters' records, before.
     """
     order = key or (lambda r: r)
-    ranked = sorted(edges, key=lambda e: (-e[2], order(e[0]), order(e[1])))
+    # Strongest first; a tie by the smaller record, whichever way round each caller gives a pair.
+    ranked = sorted(edges, key=lambda e: (-e[2], *sorted((order(e[0]), order(e[1])))))  # type: ignore[type-var]
     matched = {(a, b) for a, b, _s in ranked} | {(b, a) for a, b, _s in ranked}
     parent: dict[K, K] = {}
     members: dict[K, list[K]] = {}
@@ -904,7 +920,24 @@ def cluster_records(
             return _shape(kx) * _shape(ky) < 0
         return _records_contradict(tokens.get(x, empty), tokens.get(y, empty), kx, ky)
 
-    for a, b, _score in ranked:
+    # The values of a record's tokens that agree on a name with the date of birth
+    # (_DATE_AGREES), for the records that give one. By value alone: a value two records
+    # label differently agreeing here only leaves the two clusters free to merge.
+    births: dict[K, frozenset[bytes]] = {
+        r: frozenset(v for v, k in tokens.get(r, empty).items() if k in _DATE_AGREES)
+        for r, ks in kinds.items()
+        if "name_dob" in ks
+    }
+
+    def born(x: K) -> bool:
+        return x in births
+
+    def same_birth(x: K, y: K) -> bool:
+        return not births[x].isdisjoint(births[y])
+
+    # Roots of clusters holding a matched pair that agrees on a name with the date of birth.
+    dated: set[K] = set()
+    for a, b, score in ranked:
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
@@ -913,10 +946,21 @@ def cluster_records(
             (x, y) not in matched and contradict(x, y) for x in left for y in right
         ):
             continue
+        born_left, born_right = [x for x in left if born(x)], [y for y in right if born(y)]
+        if ra in dated and rb in dated and not any(same_birth(x, y) for x in born_left for y in born_right):
+            continue
+        if ra in dated or rb in dated or any(
+            (x, y) in matched and same_birth(x, y) for x in born_left for y in born_right
+        ):
+            dated.add(ra)
+            dated.add(rb)
+        if on_merge is not None:
+            on_merge(a, b, score, tuple(left), tuple(right))
         if len(left) < len(right):
             ra, rb, left, right = rb, ra, right, left
         parent[rb] = ra
         left.extend(right)
         del members[rb]
+        dated.discard(rb)
     groups = [set(g) for g in members.values() if len(g) >= 2]
     return sorted(groups, key=lambda g: (-len(g), order(min(g, key=order))))  # type: ignore[arg-type]

@@ -14,9 +14,9 @@ entity counts and scores are :mod:`msin_fed.linkage.core`, shared with the coord
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from msin_fed.linkage.core import candidate_pairs, cluster_records, score_pairs
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
@@ -40,8 +40,13 @@ class ScoredPair(Generic[K]):
 class Matcher(Generic[K]):
     """Records of several members, their tokens, and the pairs the model matches."""
 
-    def __init__(self, model: ScoringModel = DEFAULT_MODEL) -> None:
+    def __init__(self, model: ScoringModel = DEFAULT_MODEL, order: Callable[[K], Any] | None = None) -> None:
+        """``order``: how records sort where pairs tie in :meth:`clusters` (the record itself
+        when None). The coordinator sorts by record id, so ``msin link`` passes the record
+        id first: a report matching two records that contradict with equal scores then
+        joins the same one on both paths, whatever order the files were read in."""
         self.model = model
+        self._key: Callable[[K], Any] = order if order is not None else (lambda r: r)
         self._member: dict[K, Hashable] = {}
         self._tokens: dict[K, frozenset[TokenKey]] = {}
         self._values: dict[K, dict[bytes, str]] = {}
@@ -129,4 +134,4 @@ class Matcher(Generic[K]):
         coordinator shows STTG, by the same :func:`msin_fed.linkage.core.cluster_records`."""
         scored = self.pairs() if pairs is None else pairs
         edges = [(p.left, p.right, p.score) for p in scored]
-        return cluster_records(edges, self._values, self._order.__getitem__)
+        return cluster_records(edges, self._values, self._key)

@@ -160,7 +160,8 @@ def link_files(
     # Fillers (padding) cost no evaluation of their own (token_inputs.tokens_of).
     tokens = tokens_of(ordered, tokenize or oprf_tokenize)
     evaluated = sum(1 for item in ordered if not item.filler) + len({i.pad for i in ordered if i.filler})
-    matcher: Matcher[tuple[int, str]] = Matcher(model)
+    # Keyed (file, record id); ties go by record id as in the coordinator.
+    matcher: Matcher[tuple[int, str]] = Matcher(model, order=lambda k: (k[1], k[0]))
     records = 0
     for index, f in enumerate(parsed):
         for mention, inputs in f.mentions:

@@ -30,6 +30,7 @@ from msin_fed.redaction._residue import (
     _ROLE_CUE,
     _WORD,
     _fold,
+    _in_capitals,
     _street_suffixes,
     _word_kind,
 )
@@ -155,7 +156,7 @@ def _caseless(text: str) -> bool:
                 capitalised_inside = True
     if upper + lower < 20:
         return False
-    if lower <= upper // 20:  # capitals, maybe a stray small letter
+    if _in_capitals(upper, lower):
         return True
     return not capitalised_inside and not any(w.isupper() and len(w) > 1 for w in _words(text))
 

@@ -594,7 +594,7 @@ class ResidueScanner:
         # list ("FOR WEEKS", "THE VILLAGE HALL") then needs what it needs in lower case (a
         # cue, a placeholder or a name beside it); a word no dictionary knows still counts.
         # The recased reading (``_reread``) gives such a text its writer's case.
-        in_capitals = _in_capitals(words)
+        in_capitals = _in_capitals(*_letter_case(m.group(0) for m in words))
         # A word no cue touches can be a name only if it is in the names list: an ordinary
         # or unknown word needs a cue (or a placeholder beside it) below.
         cue_starts = cue_ends | title_ends | definite_ends | role_ends | beside
@@ -731,13 +731,20 @@ def _listed_names(text: str, words: list[re.Match[str]], kinds: list[int]) -> li
     return [r for r in runs if any(_LIST_AND.search(text, a.end(), b.start()) for a, b in itertools.pairwise(r))]
 
 
-def _in_capitals(words: list[re.Match[str]]) -> bool:
-    """Twenty letters or more, one in twenty at most in lower case."""
+def _letter_case(words: Iterator[str]) -> tuple[int, int]:
+    """How many capital and how many small letters ``words`` hold."""
     upper = lower = 0
-    for m in words:
-        word = m.group(0)
+    for word in words:
         upper += sum(ch.isupper() for ch in word)
         lower += sum(ch.islower() for ch in word)
+    return upper, lower
+
+
+def _in_capitals(upper: int, lower: int) -> bool:
+    """Letters of a text written in capitals: twenty or more, one in twenty at most small
+    (a stray small letter allowed). The verifier's passes share this reading; the
+    redactor's case repair keeps its own (``_case``), so that a text one misreads the
+    other still reads afresh."""
     return upper + lower >= 20 and lower <= upper // 20
 
 
