@@ -97,6 +97,7 @@ KIND_LABELS: dict[str, str] = {
     "name_init_dob": "name and date of birth",
     "part_dob": "part of the name and date of birth",
     "part_near_dob": "part of the name (one typo apart) and date of birth",
+    "part_start_dob": "name (a word's start one typo apart) and date of birth",
     "initials_dob": "initials and date of birth",
     "name_lsh_dob": "similar name and date of birth",
     "name_postcode": "name and postcode",
@@ -141,7 +142,7 @@ def kind_label(kind: str) -> str:
 _BRIEF = {
     "phone_near": "phone", "nid_near": "national_id", "bank_near": "bank", "phone_home": "phone", "name_dob": "name_init_dob",
     "name_phon_dob": "name_init_dob", "part_dob": "name_init_dob", "initials_dob": "name_init_dob",
-    "part_near_dob": "name_init_dob",
+    "part_near_dob": "name_init_dob", "part_start_dob": "name_init_dob",
     "name_lsh_dob": "name_init_dob", "name_dob_swap": "name_init_dob", "nick_dob": "name_init_dob",
 }
 
@@ -321,6 +322,7 @@ def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) ->
         for word in sorted(w for w in words if len(w) == longest)[:PART_NEAR_WORDS]:
             others = "".join(sorted(w[0] for w in words if w != word))
             yield from _near("part_near_dob", "part", f"{dob}|{others}|", word)
+    yield from _start_inputs(words, dob)
     if len(words) >= 2:
         # The initials of all name words, sorted, with the date of birth: survives a
         # typo anywhere after the first letter of every word.
@@ -330,6 +332,34 @@ def _person_inputs(given: tuple[str, ...], family: tuple[str, ...], dob: str) ->
         # Unordered: "initial of one | the other whole", both ways round.
         yield _make("name_init_dob", g[0], f, dob)
         yield _make("name_init_dob", f[0], g, dob)
+
+
+def _start_inputs(words: tuple[str, ...], dob: str) -> Iterator[TokenInput]:
+    """``part_start_dob``: the date of birth and the name words, sorted, with one of them
+    whole or with its first or second letter deleted (the rest whole). A word mistyped at
+    its start (``alorin``/``Florin``, ``lorin``, ``oIana``/``Ioana``, ``arga``/``Varga``)
+    has another initial and sound, which the other typo kinds need (``initials_dob``,
+    ``name_init_dob``, ``name_phon_dob``, and ``part_near_dob`` the other words'
+    initials); two names one such typo apart share one or two of these, and never
+    without the rest of the name: no token is of one word and the date. Two words or
+    more; a word of one letter (an initial) has no variants. Repeated variants
+    (``Aaron``) are replaced by fillers, as in :func:`_near`."""
+    if len(words) < 2:
+        return
+    whole = " ".join(sorted(words))
+    yield _make("part_start_dob", dob, whole)
+    for word in words:
+        if len(word) < 2:
+            continue
+        rest = [w for w in words if w != word]
+        seen: set[str] = set()
+        for i in (0, 1):
+            variant = word[:i] + word[i + 1 :]
+            if variant in seen:
+                yield filler("part_start_dob", "part", f"{dob}|{whole}|{word}", i)
+            else:
+                seen.add(variant)
+                yield _make("part_start_dob", dob, " ".join(sorted([*rest, variant])))
 
 
 def _swapped_dob(mention: EntityMention) -> str:

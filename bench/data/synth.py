@@ -3,10 +3,11 @@
 A population of people (many sharing a name: namesakes), each known to one or more
 members. Every mention is held the way a member would hold it: some fields missing,
 phones, dates, postcodes, plates and bank details in assorted formats, diacritics kept
-or dropped, given and family names swapped, typos in names and addresses. A few labour
-agencies' office landlines and addresses are given by many unrelated people, the trap
-that must not chain them together; so are a gangmaster's mobile and the plate of the
-agency's minibus. Vietnamese (family name first, a middle name some members drop),
+or dropped, given and family names swapped, typos in names (some at a word's first or
+last letter) and addresses, phones keyed with a digit wrong, two swapped or one dropped
+by some members. A few labour agencies' office landlines and addresses are given by many
+unrelated people, the trap that must not chain them together; so are a gangmaster's
+mobile and the plate of the agency's minibus. Vietnamese (family name first, a middle name some members drop),
 Hungarian and Slovak people come with their own naming, names are transliterated in
 other ways by some members, dates of birth are keyed wrong (often naming no real day), and some people keep a mobile from home, which one member
 writes without its country prefix.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -135,16 +137,17 @@ class MemberStyle:
     bad_iban: float = 0.0  # an IBAN keyed with one character wrong (checksum fails)
     bad_postcode: float = 0.0  # a postcode cut to its district, or keyed with O for 0 / I for 1
     bad_date: float = 0.0  # a date of birth keyed month first, or with the day's digits swapped
+    bad_phone: float = 0.0  # a phone keyed with one digit wrong, two adjacent swapped, or one dropped
 
 
 #: Member ``n`` keeps data in style ``MEMBER_STYLES[n % len(MEMBER_STYLES)]``.
 MEMBER_STYLES: tuple[MemberStyle, ...] = (
     MemberStyle(dates=("%m/%d/%Y",), nationality=True),  # US order throughout
-    MemberStyle(dates=("%d/%m/%y", "%d.%m.%y"), no_locality=True, junk=0.3),  # two-digit years
+    MemberStyle(dates=("%d/%m/%y", "%d.%m.%y"), no_locality=True, junk=0.3, bad_phone=0.15),  # two-digit years
     MemberStyle(mojibake=0.5, one_field=0.5, bad_postcode=0.4),
     MemberStyle(cyrillic=0.6, ocr=0.5, tn=0.6, bad_iban=0.4),
-    MemberStyle(no_postcode=True, home_phone=0.7),
-    MemberStyle(dates=("%d %b %Y", "%d-%b-%y", "%B %d, %Y"), junk=0.2, one_field=0.3),  # month names
+    MemberStyle(no_postcode=True, home_phone=0.7, bad_phone=0.1),
+    MemberStyle(dates=("%d %b %Y", "%d-%b-%y", "%B %d, %Y"), junk=0.2, one_field=0.3, bad_phone=0.15),  # month names
     MemberStyle(dates=("%m-%d-%Y", "%m/%d/%Y"), nationality=True, bad_iban=0.3),
     MemberStyle(home_phone=0.5, tn=0.5, bad_postcode=0.3, bad_date=0.2),
 )
@@ -245,11 +248,31 @@ def _fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
-def _typo(rng: random.Random, text: str) -> str:
+#: Of the name typos, the share that falls on a word's first or last letter (``Ohn`` /
+#: ``John``, ``Kowalskj``; a swap of its first or last two letters, ``oJhn``): the
+#: other typos never touch either.
+EDGE_TYPO = 0.3
+
+
+def _typo(rng: random.Random, text: str, edge: random.Random | None = None) -> str:
+    """One typo: a letter substituted, dropped or added inside the text (never at its first
+    or last letter), or two adjacent letters swapped (the first two at most, never the
+    last). With ``edge`` (a generator of its own, so ``rng`` makes the same draws either
+    way), ``EDGE_TYPO`` of them fall at a word's first or last letter instead."""
     if len(text) < 4:
         return text
     i = rng.randrange(1, len(text) - 1)
     op = rng.choice(["sub", "del", "ins", "swap"])
+    words = [(m.start(), m.end() - 1) for m in re.finditer(r"\w\w+", text)]
+    if edge is not None and words and edge.random() < EDGE_TYPO:
+        first, last = edge.choice(words)
+        at_start = edge.random() < 0.5
+        if op == "swap":
+            i = first + 1 if at_start else last  # swaps text[i - 1] and text[i]
+        elif op == "ins":
+            i = first if at_start else last + 1  # before the first letter, after the last
+        else:
+            i = first if at_start else last
     if op == "sub":
         return text[:i] + rng.choice("aeiounrst") + text[i + 1 :]
     if op == "del":
@@ -257,6 +280,24 @@ def _typo(rng: random.Random, text: str) -> str:
     if op == "ins":
         return text[:i] + rng.choice("aeiounrst") + text[i:]
     return text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]
+
+
+def _mistyped_phone(rng: random.Random, written: str) -> str:
+    """The phone as written with one keying error in its last eight digits: a digit
+    substituted, two adjacent digits swapped, or a digit dropped."""
+    spots = [k for k, ch in enumerate(written) if ch.isdigit()][-8:]
+    if len(spots) < 2:
+        return written
+    op = rng.choice(["sub", "swap", "drop"])
+    j = rng.randrange(len(spots) - 1) if op == "swap" else rng.randrange(len(spots))
+    k = spots[j]
+    if op == "swap" and written[k] != written[spots[j + 1]]:
+        chars = list(written)
+        chars[k], chars[spots[j + 1]] = chars[spots[j + 1]], chars[k]
+        return "".join(chars)
+    if op == "drop":
+        return written[:k] + written[k + 1 :]
+    return written[:k] + rng.choice([d for d in string.digits if d != written[k]]) + written[k + 1 :]
 
 
 def _phone_format(rng: random.Random, phone: str) -> str:
@@ -295,7 +336,10 @@ def _ocr_nino(rng: random.Random, nino: str) -> str:
 
 
 def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[str, str, str, str, str]],
-             style: MemberStyle | None = None) -> dict[str, str]:
+             style: MemberStyle | None = None, mess: random.Random | None = None) -> dict[str, str]:
+    """One member's row for ``p``. ``mess``: the set's own generator of the messiness
+    added after the rest (a typo at a word's first or last letter, a mistyped phone), so
+    ``rng`` makes the same draws with it as without and the other rows stay as they were."""
     style = style or MemberStyle()
     row = {c: "" for c in COLUMNS}
     row["record_id"] = rid
@@ -315,9 +359,9 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
     elif rng.random() < 0.4:
         given, family = _fold(given), _fold(family)
     if rng.random() < 0.1:
-        given = _typo(rng, given)
+        given = _typo(rng, given, mess)
     elif rng.random() < 0.1:
-        family = _typo(rng, family)
+        family = _typo(rng, family, mess)
     if rng.random() < 0.1:
         given, family = family, given
     if rng.random() < 0.15:
@@ -409,6 +453,8 @@ def _mention(rng: random.Random, p: Person, rid: str, agencies: Sequence[tuple[s
             row["bank_account"] = _bad_iban(rng, iban) if rng.random() < style.bad_iban else iban
     if style.nationality and not row["country"]:
         row["country"] = p.nationality
+    if mess is not None and row["phone"] and mess.random() < style.bad_phone:
+        row["phone"] = _mistyped_phone(mess, row["phone"])
     if not any(row[c] for c in COLUMNS if c not in ("record_id", "given_name", "family_name")):
         row["date_of_birth"] = _dob_format(rng, p.dob, style)
     if style.junk:
@@ -496,10 +542,17 @@ def draw_population(rng: random.Random, people: int) -> list[Person]:
     return population
 
 
+def _mess_seed(seed: int) -> int:
+    """The seed of a set's generator of the messiness added after the rest (``_mention``'s
+    ``mess``): its own, so the set's other draws are those it made before."""
+    return seed * 86028121 + 29
+
+
 def write_set(directory: Path, seed: int, people: int = 500, members: int = 5
               ) -> tuple[list[Path], set[tuple[str, str]]]:
     """Write one synthetic set; return its files and true cross-file pairs."""
     rng = random.Random(seed)
+    mess = random.Random(_mess_seed(seed))
     directory.mkdir(parents=True, exist_ok=True)
     population = draw_population(rng, people)
     agencies = _agencies(rng)
@@ -512,7 +565,7 @@ def write_set(directory: Path, seed: int, people: int = 500, members: int = 5
             counter += 1
             rid = f"m{member}-{counter:05d}"
             style = MEMBER_STYLES[member % len(MEMBER_STYLES)]
-            rows[member].append(_mention(rng, p, rid, agencies, style))
+            rows[member].append(_mention(rng, p, rid, agencies, style, mess))
             holders.setdefault(p.pid, []).append((member, rid))
     files = []
     for member, member_rows in enumerate(rows):
@@ -772,6 +825,7 @@ def write_repeats_set(directory: Path, seed: int, people: int = 600, members: in
     known to up to ``members`` members, some more than once at one member, among
     namesakes, same-named sites in other districts and agency workers sharing a line."""
     rng = random.Random(seed)
+    mess = random.Random(_mess_seed(seed))
     directory.mkdir(parents=True, exist_ok=True)
     population = draw_population(rng, people)
     agencies = _agencies(rng)
@@ -792,7 +846,7 @@ def write_repeats_set(directory: Path, seed: int, people: int = 600, members: in
 
     for p in population:
         k = rng.choices([1, 2, 3, 4, 5, 6, 8], weights=[30, 25, 15, 10, 8, 7, 5])[0]
-        place(f"p{p.pid}", k, lambda rid, style, p=p: _mention(rng, p, rid, agencies, style))
+        place(f"p{p.pid}", k, lambda rid, style, p=p: _mention(rng, p, rid, agencies, style, mess))
     used: set[tuple[str, str]] = set()
     for s in range(sites):
         while True:

@@ -66,6 +66,7 @@ __all__ = [
     "near_name_counts",
     "records_contradict",
     "score_pairs",
+    "start_typo_counts",
 ]
 
 K = TypeVar("K", bound=Hashable)
@@ -438,6 +439,7 @@ def score_pairs(
             shared.append((kind, n))
         shared = _part_near(shared, ta, tb)
         partial = _partial_name(ta, tb, shared)
+        shared = _part_start(shared, partial)
         if partial:
             # Two names of three words agreeing on two of them (one form) with one birthday:
             # ``Nguyen Van Hung`` / ``Nguyen Van Nam``, ``Mohammed Ali Khan`` / ``Mohammed
@@ -615,6 +617,21 @@ def _part_near(shared: list[tuple[str, int]], a: Held, b: Held) -> list[tuple[st
     return shared
 
 
+def _part_start(shared: list[tuple[str, int]], partial: bool) -> list[tuple[str, int]]:
+    """``shared`` without its ``part_start_dob`` tokens unless they say "one word one typo
+    off at its start, every other word agreeing": one or two of them
+    (a word substituted, dropped, added or swapped at its first two letters shares one,
+    a repeated letter two), and not the whole name (``name_dob``, which shares them all).
+    Nor between two three-word names agreeing on two words (:func:`_partial_name`):
+    ``Nguyen Van Hung`` / ``Nguyen Van Dung`` born the same day are brothers."""
+    near = sum(1 for k, _n in shared if k == "part_start_dob")
+    if not near:
+        return shared
+    if partial or near > _PART_NEAR_TYPO or any(k == "name_dob" for k, _n in shared):
+        return [(k, n) for k, n in shared if k != "part_start_dob"]
+    return shared
+
+
 def _one_word_name(a: Held, b: Held, shared: Sequence[tuple[str, int]]) -> bool:
     """One record names a person by one word (one ``part_dob`` token and no
     ``initials_dob``, which two words give), the pair shares it with the date of birth
@@ -772,6 +789,13 @@ def near_name_counts(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
     """Whether :func:`score_pairs` counts the pair's shared ``part_near_dob`` tokens
     (:func:`_part_near`), for the EM fit to read the pair as the model does."""
     return any(k == "part_near_dob" for k, _n in _part_near(shared, a, b))
+
+
+def start_typo_counts(a: Held, b: Held, shared: list[tuple[str, int]]) -> bool:
+    """Whether :func:`score_pairs` counts the pair's shared ``part_start_dob`` tokens
+    (:func:`_part_start`), for the EM fit to read the pair as the model does."""
+    shared = _part_near(shared, a, b)
+    return any(k == "part_start_dob" for k, _n in _part_start(shared, _partial_name(a, b, shared)))
 
 
 def entity_type(kinds: Iterable[str]) -> str:

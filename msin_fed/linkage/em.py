@@ -209,7 +209,7 @@ def many_level(base: str) -> str:
 #: The kinds of the name with its date of birth (a record holding one holds them all but
 #: the nickname and swap kinds): none shared means the names or most of the dates differ.
 _NAME_DOB = frozenset({"name_dob", "nick_dob", "name_dob_swap", "name_phon_dob", "part_dob", "name_init_dob",
-                       "name_lsh_dob", "initials_dob", "part_near_dob"})
+                       "name_lsh_dob", "initials_dob", "part_near_dob", "part_start_dob"})
 
 #: Name kinds bound to a place or phone: the name agrees there.
 _NAME_PLACE = frozenset({"name_postcode", "phon_postcode"})
@@ -269,7 +269,7 @@ COMPARISONS: tuple[Comparison, ...] = (
         ("name sound and postcode", {"phon_postcode"}),
         ("one part and date", {"part_dob", "name_init_dob"}),
         ("day and month swapped", {"name_dob_swap"}),
-        ("similar name and date", {"name_lsh_dob", "initials_dob", "part_near_dob"}),
+        ("similar name and date", {"name_lsh_dob", "initials_dob", "part_near_dob", "part_start_dob"}),
         differ={"name and postcode, dates differ": ("name and postcode", _NAME_DOB)},
     ),
     comparison("name_phone", {"name_phone_near"}, ("phonetic, one digit", {"name_phone_near"}), fallback_of={"phone"}),
@@ -315,6 +315,9 @@ def comparison_vector(
         # one typo of the longest word with another word unexplained is another name
         # near it (core._part_near): the model drops it, and so does the fit
         shared = shared - {"part_near_dob"}
+    if "part_start_dob" in shared and not core.start_typo_counts(a, b, shared_all):
+        # not one word one typo off at its start (core._part_start): dropped, as the model does
+        shared = shared - {"part_start_dob"}
     for c in comparisons:
         if not c.presence & ka & kb or c.fallback_of & shared:
             out.append(-1)

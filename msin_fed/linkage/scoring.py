@@ -106,7 +106,7 @@ IDENTITY_KINDS: frozenset[str] = ISSUED_KINDS | SITE_KINDS | COMPANY_KINDS
 #: Person kinds of name and date of birth (a record holding one has both).
 NAME_DOB_KINDS: frozenset[str] = frozenset(
     {"name_dob", "name_phon_dob", "name_init_dob", "part_dob", "initials_dob", "name_lsh_dob",
-     "nick_dob", "name_dob_swap", "part_near_dob"}
+     "nick_dob", "name_dob_swap", "part_near_dob", "part_start_dob"}
 )
 #: Person kinds of a name with something other than the date of birth.
 NAME_OTHER_KINDS: frozenset[str] = frozenset({"name_postcode", "phon_postcode", "name_phone_near"})
@@ -126,6 +126,7 @@ _ALL_KINDS: frozenset[str] = STRONG_KINDS | frozenset(
         "initials_dob",  # initials of all name words, sorted, + date of birth
         "part_dob",  # one name word + date of birth (a given or family name changed)
         "part_near_dob",  # the longest name word whole / with one letter deleted + date of birth
+        "part_start_dob",  # the name words, one with its 1st or 2nd letter deleted, + date of birth
         "dob_postcode",  # date of birth + postcode
         "name_postcode",  # every folded name word, sorted, + postcode
         "address",  # folded street address + postcode (or locality)
@@ -402,6 +403,7 @@ DEFAULT_MODEL = ScoringModel(
         "name_init_dob": 3.0,
         "part_dob": 5.0,
         "part_near_dob": 5.0,
+        "part_start_dob": 5.0,
         "initials_dob": 2.0,
         "name_postcode": 8.0,
         "dob_postcode": 4.5,
@@ -461,6 +463,7 @@ DEFAULT_MODEL = ScoringModel(
         "name_lsh_dob": 5.0,
         "part_dob": 6.0,
         "part_near_dob": 5.0,
+        "part_start_dob": 5.0,
         "name_init_dob": 3.0,
         "nid_near": 7.0,
         "phone_near": 6.0,

@@ -87,6 +87,55 @@ def test_a_family_name_one_typo_off_links_with_the_date_of_birth(tmp_path: Path)
     assert _linked(tmp_path, a, b) == {("a1", "b1"), ("a4", "b4")}
 
 
+def test_a_name_word_mistyped_at_its_start_links_with_the_rest_of_the_name_and_the_date(tmp_path: Path) -> None:
+    """Its first letter substituted, dropped, added, or its first two swapped: another
+    initial and another sound, so no initials, sound or ``part_near_dob`` (bound to the
+    other words' initials) agree, and one word and the date alone never match
+    (``core._one_word_alone``). ``part_start_dob`` keeps the rest of the name whole."""
+    a = [_person("a1", "Alorin", "Constantin", "1981-06-13"),  # F substituted
+         _person("a2", "ihai", "Popescu", "1975-02-03"),  # M dropped
+         _person("a3", "Bradu", "Constantin", "1990-07-21"),  # a letter added before it
+         _person("a4", "oIana", "Bondarenko", "1965-07-20"),  # the first two swapped
+         _person("a5", "Jan", "arga", "1970-01-30"),  # the longest word's first letter, under 5 letters
+         _person("a6", "A.", "Iimitrov", "1986-06-15")]  # the family name's, beside an initial
+    b = [_person("b1", "Florin", "Constantin", "13/06/1981"), _person("b2", "Mihai", "Popescu", "03/02/1975"),
+         _person("b3", "Radu", "Constantin", "21/07/1990"), _person("b4", "Ioana", "Bondarenko", "20/07/1965"),
+         _person("b5", "Ján", "Varga", "30/01/1970"), _person("b6", "A", "Dimitrov", "15/06/1986")]
+    assert _linked(tmp_path, a, b) == {(f"a{i}", f"b{i}") for i in range(1, 7)}
+
+
+def test_a_start_typo_needs_the_rest_of_the_name_and_the_date_and_twins_stay_apart(tmp_path: Path) -> None:
+    """Another birthday; the start typo with another family name; two words each mistyped;
+    and brothers of one family and middle name born the same day whose given names are
+    one start typo apart (``Hùng`` / ``Dũng``): a three-word name agreeing on two words."""
+    a = [_person("a1", "Alorin", "Constantin", "1981-06-14"), _person("a2", "Alorin", "Constantinescu", "1981-06-13"),
+         _person("a3", "Alorin", "Onstantin", "1981-06-13"), _person("a4", "Văn Hùng", "Nguyễn", "1990-05-01")]
+    b = [_person("b1", "Florin", "Constantin", "13/06/1981"), _person("b4", "Văn Dũng", "Nguyễn", "01/05/1990")]
+    assert _linked(tmp_path, a, b) == set()
+
+
+def test_the_start_typo_kind_is_of_the_whole_name_up_to_one_words_first_two_letters() -> None:
+    """One input of the whole name, and two per word of two letters or more (its first,
+    its second letter deleted, the other words whole), all with the date; repeats are
+    fillers. None is of one word and the date: a record with any other word beside it
+    shares none (what a member knowing that word and the birthday could write)."""
+    def start(row: Row) -> list[token_inputs.TokenInput]:
+        mention = parse_mention(row).mention
+        assert mention is not None
+        return [i for i in inputs_for_mention(mention) if i.kind == "part_start_dob"]
+
+    assert len(start(_person("x", "Florin", "Constantin", "1981-06-13"))) == 1 + 2 * 2
+    assert len(start(_person("x", "F.", "Constantin", "1981-06-13"))) == 1 + 2  # an initial has no variants
+    assert start(_person("x", "", "Constantin", "1981-06-13")) == []  # nor a one-word name
+    assert start(_person("x", "Florin", "Constantin", "")) == []  # nor a name without a date
+    aaron = start(_person("x", "Aaron", "Stan", "1981-06-13"))
+    assert len(aaron) == 5 and sum(i.filler for i in aaron) == 1
+    victim = {i.data for i in start(_person("v", "Katarzyna", "Nowak", "1985-03-07"))}
+    for known, others in (("Katarzyna", ("Q", "Katarzynab", "Xyz", "Katarzyna")), ("Nowak", ("Q", "Nowakk", "Kat"))):
+        for other in others:
+            assert not victim & {i.data for i in start(_person("p", known, other, "1985-03-07"))}, (known, other)
+
+
 def test_names_near_each_other_on_one_birthday_stay_apart(tmp_path: Path) -> None:
     """Twins of one family name in its two genders, the typo'd name on another day, a
     one-typo family name with another given name."""
