@@ -30,6 +30,7 @@ from msin_fed.model import (
     Token,
     victims_band,
 )
+from msin_fed.model.shared import MAX_TOKENS  # the coordinator refuses a record holding more
 from msin_fed.token_inputs import TokenInput, inputs_for_mention, tokens_of
 from msin_fed.wire import encode_submission, record_to_pb
 
@@ -37,9 +38,6 @@ __all__ = [
     "BuiltShare", "PreviewRedactor", "Redactor", "SharePreview", "Tokenizer", "build_share", "new_record_id",
     "preview_share",
 ]
-
-MAX_TOKENS = 512
-
 
 class RedactionResultLike(Protocol):
     """What a redactor returns: the redacted text."""
