@@ -19,6 +19,7 @@ from msin_fed.coordinator.store import SharedStore, metadata
 
 from msin_fed import pki
 from msin_fed.model import ExploitationType, Grade, Region, Sector, SharedRecord, Tlp, Token
+from msin_fed.oprf import derive_key_pair
 from msin_fed.proto import coordinator_pb2 as pb
 from msin_fed.proto import coordinator_pb2_grpc as pb_grpc
 from msin_fed.wire import record_to_pb, sign_batch
@@ -31,7 +32,11 @@ def tok(kind: str, label: str, epoch: int = EPOCH) -> Token:
     return Token(kind, hashlib.sha512(f"{kind}:{label}".encode()).digest(), epoch)
 
 
-def row_tokens(row: dict[str, str], key: bytes) -> tuple[Token, ...]:
+#: The OPRF key of the wire tests' tokens: one random key per test run.
+TOKEN_KEY, _TOKEN_PK = derive_key_pair(os.urandom(32), b"coordinator wire tests")
+
+
+def row_tokens(row: dict[str, str], key: bytes = TOKEN_KEY) -> tuple[Token, ...]:
     """The real OPRF tokens (under ``key``) of one canonical mention row, as a node makes them."""
     from msin_fed.linkage.mentions import mention_from_row
     from msin_fed.linkage.pipeline import oprf_tokenize

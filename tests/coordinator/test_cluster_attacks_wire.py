@@ -6,14 +6,11 @@ plays the rest in the engine and ``msin link``)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from msin_fed import pki
-from msin_fed.model import Token
-from msin_fed.oprf import derive_key_pair
 from msin_fed.proto import coordinator_pb2 as pb
 
 from .conftest import Live, record, row_tokens, signed_batch, submission
@@ -21,12 +18,7 @@ from .conftest import Live, record, row_tokens, signed_batch, submission
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "linkage"))
 from test_cluster_attacks import EACH_BIRTHDAY, TWO_BIRTHDAYS
 
-SK, _PK = derive_key_pair(os.urandom(32), b"test cluster attacks over grpc")
 MakeId = Callable[[str, str], pki.Identity]
-
-
-def _tokens(row: dict[str, str]) -> tuple[Token, ...]:
-    return row_tokens(row, SK)
 
 
 def test_two_records_of_his_two_birthdays_do_not_split_his_cluster_over_the_wire(
@@ -39,7 +31,7 @@ def test_two_records_of_his_two_birthdays_do_not_split_his_cluster_over_the_wire
 
     def send(rid: str, member: str, row: dict[str, str]) -> None:
         response = stubs[member].SubmitBatch(
-            signed_batch(identities[member], submission(record(member, rid, _tokens(row)))), timeout=10
+            signed_batch(identities[member], submission(record(member, rid, row_tokens(row)))), timeout=10
         )
         assert [a.record_id for a in response.acks] == [rid]
 

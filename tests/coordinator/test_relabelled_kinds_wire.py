@@ -11,24 +11,17 @@ two records label differently agrees on nothing (``core.score_pairs``).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from msin_fed import pki
 from msin_fed.linkage.pipeline import oprf_tokenize
 from msin_fed.model import Token
-from msin_fed.oprf import derive_key_pair
 from msin_fed.proto import coordinator_pb2 as pb
 
-from .conftest import EPOCH, Live, record, row_tokens, signed_batch, submission
+from .conftest import EPOCH, TOKEN_KEY, Live, record, row_tokens, signed_batch, submission
 
-SK, _PK = derive_key_pair(os.urandom(32), b"test relabelled kinds over grpc")
 MakeId = Callable[[str, str], pki.Identity]
 DOB = "1999-02-03"
-
-
-def _tokens(row: dict[str, str]) -> tuple[Token, ...]:
-    return row_tokens(row, SK)
 
 
 def test_a_first_name_and_birthday_labelled_as_a_nino_is_no_match_over_the_wire(
@@ -36,10 +29,10 @@ def test_a_first_name_and_birthday_labelled_as_a_nino_is_no_match_over_the_wire(
 ) -> None:
     ids = {m: make_identity("member", m) for m in ("ngo-a", "hostile")}
     stubs = {m: live.stub(i) for m, i in ids.items()}
-    victim = record("ngo-a", "v1", _tokens(dict(given_name="Maria", family_name="Popescu", date_of_birth=DOB)))
+    victim = record("ngo-a", "v1", row_tokens(dict(given_name="Maria", family_name="Popescu", date_of_birth=DOB)))
     stubs["ngo-a"].SubmitBatch(signed_batch(ids["ngo-a"], submission(victim)), timeout=10)
 
-    [value] = oprf_tokenize([f"part_dob:maria|{DOB}".encode()], SK)
+    [value] = oprf_tokenize([f"part_dob:maria|{DOB}".encode()], TOKEN_KEY)
     probes = [record("hostile", f"h-{kind}", (Token(kind, value, EPOCH),)) for kind in ("nino", "passport", "phone")]
     response = stubs["hostile"].SubmitBatch(signed_batch(ids["hostile"], *map(submission, probes)), timeout=10)
     assert [a.record_id for a in response.acks] == [p.record_id for p in probes]  # accepted: it cannot tell

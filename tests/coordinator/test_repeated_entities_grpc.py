@@ -9,7 +9,6 @@ every cross-member pair of the person and none of the workers.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,8 +17,6 @@ from msin_fed.coordinator.matching import MatchEngine
 from msin_fed.coordinator.store import SharedStore
 
 from msin_fed import pki
-from msin_fed.model import Token
-from msin_fed.oprf import derive_key_pair
 from msin_fed.proto import coordinator_pb2 as pb
 
 from .conftest import Live, record, row_tokens, signed_batch, submission
@@ -27,12 +24,7 @@ from .conftest import Live, record, row_tokens, signed_batch, submission
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "linkage"))
 from test_repeated_entities import COMPANY, PERSON, SITE, WORKERS, cross_member_pairs
 
-SK, _PK = derive_key_pair(os.urandom(32), b"test repeated entities over grpc")
 MakeId = Callable[[str, str], pki.Identity]
-
-
-def _tokens(row: dict[str, str]) -> tuple[Token, ...]:
-    return row_tokens(row, SK)
 
 
 def test_six_records_at_five_members_link_through_the_coordinator(
@@ -43,7 +35,7 @@ def test_six_records_at_five_members_link_through_the_coordinator(
     stubs = {m: live.stub(identities[m]) for m in members}
     for rid, member, row in PERSON + WORKERS:  # one submission at a time, as nodes send them
         response = stubs[member].SubmitBatch(
-            signed_batch(identities[member], submission(record(member, rid, _tokens(row)))), timeout=10
+            signed_batch(identities[member], submission(record(member, rid, row_tokens(row)))), timeout=10
         )
         assert [a.record_id for a in response.acks] == [rid]
 
@@ -60,7 +52,7 @@ def test_six_records_at_five_members_link_through_the_coordinator(
     # Sites and companies cluster as what they are.
     for rid, member, row in SITE + COMPANY:
         stubs[member].SubmitBatch(
-            signed_batch(identities[member], submission(record(member, rid, _tokens(row)))), timeout=10
+            signed_batch(identities[member], submission(record(member, rid, row_tokens(row)))), timeout=10
         )
     kinds = {
         frozenset(r.record_id for r in c.records): c.kind
