@@ -32,24 +32,11 @@ import linkage as bench
 
 from msin_fed.linkage import core
 from msin_fed.linkage.disjoint import DisjointSets
-from msin_fed.linkage.matcher import Matcher
 from msin_fed.linkage.mentions import read_mentions
-from msin_fed.token_inputs import tokens_of
+from msin_fed.linkage.pipeline import build_matcher
 
 Pair = tuple[str, str]
-
-
-def _matcher(files: Sequence[Path]) -> Matcher[str]:
-    parsed = [read_mentions(f) for f in files]
-    distinct = {item.data: item for f in parsed for _m, inputs in f.mentions for item in inputs}
-    ordered = list(distinct.values())
-    position = {item.data: i for i, item in enumerate(ordered)}
-    values = tokens_of(ordered, bench.hmac_tokenize)
-    m: Matcher[str] = Matcher()
-    for index, f in enumerate(parsed):
-        for mention, inputs in f.mentions:
-            m.add(mention.record_id, index, [(i.kind, values[position[i.data]]) for i in inputs])
-    return m
+Key = tuple[int, str]
 
 
 def _classes(path: Path) -> dict[str, str]:
@@ -77,12 +64,15 @@ def _replay(
     entity: DisjointSets[str] = DisjointSets()
     for a, b in true:
         entity.union(a, b)
-    m = _matcher(files)
-    scored = m.pairs()
-    member = dict(m._member)
-    matched = {(p.left, p.right) for p in scored} | {(p.right, p.left) for p in scored}
+    # Records keyed (file index, record id), as msin link keys them; counted by record id.
+    m, _distinct, _evaluated = build_matcher([read_mentions(f) for f in files], bench.hmac_tokenize)
+    keyed = m.pairs()
+    scored = [(p.left[1], p.right[1], p.score) for p in keyed]
+    member = {rid: mid for (_f, rid), mid in m._member.items()}
+    matched = {(a, b) for a, b, _s in scored} | {(b, a) for a, b, _s in scored}
 
-    def on_merge(a: str, b: str, score: float, left: Sequence[str], right: Sequence[str]) -> None:
+    def on_merge(ka: Key, kb: Key, score: float, kleft: Sequence[Key], kright: Sequence[Key]) -> None:
+        a, b, left, right = ka[1], kb[1], [k[1] for k in kleft], [k[1] for k in kright]
         cross = [(x, y) for x in left for y in right if member[x] != member[y]]
         false = sum(1 for x, y in cross if entity.find(x) != entity.find(y))
         if not false:
@@ -98,15 +88,15 @@ def _replay(
                f"{' one-pair bridge' if links == 1 and sizes == 'NxM' else ''}"] += false
         classes_of["+".join(sorted({classes.get(a, "base"), classes.get(b, "base")}))] += false
 
-    groups = core.cluster_records([(p.left, p.right, p.score) for p in scored], m._values, m._key,
+    groups = core.cluster_records([(p.left, p.right, p.score) for p in keyed], m._values, m._key,
                                   on_merge=on_merge, member=m._member)
-    found = _cross(groups, member)
+    found = _cross(({k[1] for k in g} for g in groups), member)
     component: DisjointSets[str] = DisjointSets()
-    for p in scored:
-        component.union(p.left, p.right)
+    for a, b, _s in scored:
+        component.union(a, b)
     comps: dict[str, set[str]] = collections.defaultdict(set)
-    for p in scored:
-        comps[component.find(p.left)] |= {p.left, p.right}
+    for a, b, _s in scored:
+        comps[component.find(a)] |= {a, b}
     plain = _cross(comps.values(), member)
     split["true pairs split inside a component"] += len((true - found) & plain)
     split["false pairs kept apart (union-find would join)"] += len((plain - true) - found)

@@ -25,7 +25,7 @@ from msin_fed.linkage.mentions import ParsedFile, read_mentions
 from msin_fed.linkage.scoring import DEFAULT_MODEL, ScoringModel
 from msin_fed.token_inputs import TokenInput, tokens_of
 
-__all__ = ["ColumnSummary", "LinkResult", "LinkedPair", "link_files", "oprf_tokenize", "summarise"]
+__all__ = ["ColumnSummary", "LinkResult", "LinkedPair", "build_matcher", "link_files", "oprf_tokenize", "summarise"]
 
 log = logging.getLogger(__name__)
 
@@ -149,28 +149,8 @@ def link_files(
     if unreadable:
         raise ImportValidationError(unreadable, outcome="nothing was linked")
     errors = [e for f in parsed for e in f.errors]
-    distinct: dict[bytes, TokenInput] = {}
-    for f in parsed:
-        for _mention, inputs in f.mentions:
-            for item in inputs:
-                distinct.setdefault(item.data, item)
-    ordered = list(distinct.values())
-    position = {item.data: i for i, item in enumerate(ordered)}
-    log.info("tokenizing %d distinct inputs from %d files", len(ordered), len(paths))
-    # Fillers (padding) cost no evaluation of their own (token_inputs.tokens_of).
-    tokens = tokens_of(ordered, tokenize or oprf_tokenize)
-    evaluated = sum(1 for item in ordered if not item.filler) + len({i.pad for i in ordered if i.filler})
-    # Keyed (file, record id); ties go by record id as in the coordinator.
-    matcher: Matcher[tuple[int, str]] = Matcher(model, order=lambda k: (k[1], k[0]))
-    records = 0
-    for index, f in enumerate(parsed):
-        for mention, inputs in f.mentions:
-            matcher.add(
-                (index, mention.record_id),
-                index,
-                [(item.kind, tokens[position[item.data]]) for item in inputs],
-            )
-            records += 1
+    matcher, distinct, evaluated = build_matcher(parsed, tokenize, model)
+    records = sum(len(f.mentions) for f in parsed)
     scored = matcher.pairs()
     pairs = [LinkedPair(p.left[0], p.left[1], p.right[0], p.right[1], p.score) for p in scored]
     groups = tuple(tuple(sorted(c)) for c in matcher.clusters(scored))
@@ -178,4 +158,33 @@ def link_files(
     log.info("matched %d pairs among %d records", len(pairs), records)
     ignored = tuple(e for f in parsed for e in f.ignored)
     notes = tuple(n for f in parsed for n in f.notes)
-    return LinkResult(tuple(pairs), tuple(errors), records, len(ordered), ignored, notes, groups, evaluated)
+    return LinkResult(tuple(pairs), tuple(errors), records, distinct, ignored, notes, groups, evaluated)
+
+
+def build_matcher(
+    parsed: Sequence[ParsedFile], tokenize: Tokenize | None = None, model: ScoringModel = DEFAULT_MODEL
+) -> tuple[Matcher[tuple[int, str]], int, int]:
+    """The matcher holding every mention of ``parsed`` (one member per file), keyed
+    ``(file index, record id)`` with the file index as member; with how many distinct
+    inputs were tokenized and how many key-holder evaluations they cost."""
+    distinct: dict[bytes, TokenInput] = {}
+    for f in parsed:
+        for _mention, inputs in f.mentions:
+            for item in inputs:
+                distinct.setdefault(item.data, item)
+    ordered = list(distinct.values())
+    position = {item.data: i for i, item in enumerate(ordered)}
+    log.info("tokenizing %d distinct inputs from %d files", len(ordered), len(parsed))
+    # Fillers (padding) cost no evaluation of their own (token_inputs.tokens_of).
+    tokens = tokens_of(ordered, tokenize or oprf_tokenize)
+    evaluated = sum(1 for item in ordered if not item.filler) + len({i.pad for i in ordered if i.filler})
+    # Keyed (file, record id); ties go by record id as in the coordinator.
+    matcher: Matcher[tuple[int, str]] = Matcher(model, order=lambda k: (k[1], k[0]))
+    for index, f in enumerate(parsed):
+        for mention, inputs in f.mentions:
+            matcher.add(
+                (index, mention.record_id),
+                index,
+                [(item.kind, tokens[position[item.data]]) for item in inputs],
+            )
+    return matcher, len(ordered), evaluated
