@@ -36,6 +36,7 @@ import linkage as bench
 
 from msin_fed import normalize
 from msin_fed.linkage import pipeline
+from msin_fed.linkage.disjoint import DisjointSets
 
 FIELDS = ("name", "dob", "phone", "email", "post", "street", "town", "plate", "nino", "pass", "bank")
 #: The fields an organisation's mentions are compared on: company name, company number,
@@ -120,21 +121,10 @@ def _ids(path: Path) -> list[str]:
 
 def _members_knowing(pairs: set[tuple[str, str]], member: dict[str, int]) -> dict[str, int]:
     """record id -> how many members know its entity (the truth's pairs joined up)."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    entity: DisjointSets[str] = DisjointSets()
     for a, b in pairs:
-        parent[find(a)] = find(b)
-    members: dict[str, set[int]] = collections.defaultdict(set)
-    for r in list(parent):
-        members[find(r)].add(member[r])
-    return {r: len(members[find(r)]) for r in parent}
+        entity.union(a, b)
+    return {r: len({member[x] for x in group}) for group in entity.groups() for r in group}
 
 
 def main() -> int:
