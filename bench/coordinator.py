@@ -39,8 +39,10 @@ Amdahl serial fraction of a saturated run, so at most 1/share times the throughp
 number of processes). ``--lock-modes transaction serial-part`` runs each figure with the
 lock held over the whole intake transaction (``MSIN_WRITE_LOCK=transaction``, how it was
 before) and only over its serial part (the default), in the same run;
-``--intake-transactions 1 2`` runs each figure with one and with two intake transactions
-in flight per process (``store.intake_transactions``).
+``--intake-transactions 1 2 auto`` runs each figure with one, with two and with the default
+number of intake transactions in flight per process (``store.intake_transactions``; "auto",
+the default, is not written to the configuration, so a ``--compare-python`` build from
+before it runs its own default).
 """
 
 from __future__ import annotations
@@ -383,7 +385,7 @@ class Network:
 
 def _serve(
     run_dir: Path, net: Network, url: str, batch: int, verify: bool, workers: int | None, python: str,
-    lock_mode: str = "serial-part", in_flight: int = 1,
+    lock_mode: str = "serial-part", in_flight: int | str = "auto",
 ) -> tuple[subprocess.Popen[str], int]:
     """Start ``msin coordinator serve`` in its own process, as deployed; (process, port).
     It runs in ``run_dir`` so that ``python`` imports its own checkout, not the one in the
@@ -405,7 +407,7 @@ def _serve(
         tomli_w.dumps(
             {
                 "server": server,
-                "store": {"url": url, **({"intake_transactions": in_flight} if in_flight != 1 else {})},
+                "store": {"url": url, **({"intake_transactions": in_flight} if in_flight != "auto" else {})},
                 "redaction": {"verify": verify},
                 "audit": {"head_file": str(run_dir / "audit.head")},
                 "log": {"file": str(run_dir / "coordinator.log")},
@@ -477,7 +479,7 @@ def _requests(net: Network, records: Sequence[SharedRecord], batch: int) -> dict
 def intake_rate(
     net: Network, run_dir: Path, dbs: Databases, tag: str, records: Sequence[SharedRecord], batch: int,
     verify: bool, processes: int, workers: int | None, python: str = sys.executable, lock_mode: str = "serial-part",
-    in_flight: int = 1,
+    in_flight: int | str = "auto",
 ) -> Intake:
     """Records/s through SubmitBatch over loopback TLS to ``processes`` coordinator
     processes sharing one fresh store (one client thread per member, members spread over
@@ -623,7 +625,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="PostgreSQL write lock over the serial part of intake (default) or the whole transaction (before)",
     )
     parser.add_argument(
-        "--intake-transactions", nargs="+", type=int, default=[1], choices=[1, 2],
+        "--intake-transactions", nargs="+", type=lambda v: v if v == "auto" else int(v), default=["auto"],
+        choices=[1, 2, "auto"],
         help="PostgreSQL: store.intake_transactions of the coordinators (each value a variant of every figure)",
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per intake figure (median)")
@@ -668,8 +671,8 @@ def _intake(args: argparse.Namespace, root: Path, dbs: Databases) -> None:
     # verifier on, then off, then off with the build compared against; each in every lock
     # mode and number of intake transactions asked for.
     modes = args.lock_modes if dbs.postgres else ["serial-part"]
-    flights = args.intake_transactions if dbs.postgres else [1]
-    variants: list[tuple[str, bool, str, str, int]] = []
+    flights = args.intake_transactions if dbs.postgres else ["auto"]
+    variants: list[tuple[str, bool, str, str, int | str]] = []
     for mode in modes:
         for flight in flights:
             over = (f", lock over {mode}" if len(modes) > 1 else "") + (

@@ -25,7 +25,8 @@
     idle_in_transaction_timeout = 60 # PostgreSQL: seconds a session may idle mid-transaction (0: off)
     statement_timeout = 0            # PostgreSQL: seconds one statement may run (0: off)
     keepalive = 30                   # PostgreSQL: seconds before the server probes a silent client (0: off)
-    intake_transactions = 1          # PostgreSQL: intake transactions in flight per process (1 or 2)
+    intake_transactions = "auto"     # PostgreSQL: intake transactions in flight per process (1, 2, or
+                                     # "auto": 2 while this process serves the database alone, else 1)
 
     [tokens]
     epoch = 1                        # the one key epoch accepted; others are refused
@@ -73,6 +74,7 @@ from msin_fed.config_file import address_problem, read_toml
 from msin_fed.errors import ConfigError
 
 from .insights._config import InsightConfig
+from .intake_flight import AUTO, IntakeTransactions
 from .store.engine import SessionTimeouts
 
 __all__ = ["CaseConfig", "CoordinatorConfig", "SmtpConfig", "default_intake_workers", "load_config"]
@@ -129,8 +131,9 @@ class CoordinatorConfig:
     #: PostgreSQL session limits: a stopped coordinator's locks are released.
     store_timeouts: SessionTimeouts = field(default_factory=lambda: SessionTimeouts())
     #: PostgreSQL: intake transactions in flight in this process (2: one stores its rows
-    #: while the other holds the write lock; see docs/coordinator.md "Measurements").
-    intake_transactions: int = 1
+    #: while the other holds the write lock; "auto": 2 while it serves the database alone,
+    #: else 1; see .intake_flight).
+    intake_transactions: IntakeTransactions = AUTO
     listen: str = "127.0.0.1:50051"
     #: The CRL; required (the server refuses to start without it). None only so that
     #: the error can name the key.
@@ -277,9 +280,9 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
             raise r.fail(f"store.{key}", "must be between 0 and 86400 seconds")
         limits[name] = float(value)
     store_timeouts = SessionTimeouts(**limits)
-    intake_transactions = r.get("store", "intake_transactions", int, 1)
-    if intake_transactions not in (1, 2):
-        raise r.fail("store.intake_transactions", "must be 1 or 2")
+    intake_transactions = r.get("store", "intake_transactions", (int, str), AUTO)
+    if intake_transactions not in (1, 2, AUTO):
+        raise r.fail("store.intake_transactions", 'must be 1, 2 or "auto"')
 
     epoch = r.get("tokens", "epoch", int, 1)
     if not 1 <= epoch < 2**32:

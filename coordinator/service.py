@@ -46,6 +46,7 @@ from .intake import (
     check_submission_ids,
 )
 from .intake_copy import encode_checked
+from .intake_flight import IntakeFlight, IntakeTransactions
 from .matching import REMOVED, MatchBudgetExceeded, MatchEngine, MatchView
 from .matching import MatchChange as MatchEngineChange
 from .store import ActionRow, AlertRow, ClusterInfo, SharedStore
@@ -214,7 +215,7 @@ class CoordinatorService:
         analyst_streams: int = 8,
         member_calls_per_second: float = 20.0,
         insights: InsightConfig | None = None,
-        intake_transactions: int = 1,
+        intake_transactions: IntakeTransactions = 1,
     ) -> None:
         self.store = store
         #: Publication rules of GetInsights (the configuration's ``[insights]`` table).
@@ -246,11 +247,11 @@ class CoordinatorService:
         self.on_withdrawn: Callable[[Connection, str], None] | None = None
         self._intake_cv = threading.Condition()
         self._intake_queue: deque[_Intake] = deque()
-        #: Intake transactions in flight, and the most at once (``intake_transactions``,
+        #: Intake transactions in flight, and how many may be at once (``intake_transactions``,
         #: PostgreSQL only): with two, one group stores its rows while the other holds the
-        #: write lock (see _commit).
+        #: write lock (see _commit and .intake_flight).
         self._writers = 0
-        self._max_writers = 1 if store.single_process else intake_transactions
+        self.intake_flight = IntakeFlight(store, intake_transactions)
         #: The thread whose group is storing its rows before the write lock (one at a time).
         self._staging: int | None = None
         #: SubmitBatch calls of this process (see :meth:`intake_summary`).
@@ -324,10 +325,9 @@ class CoordinatorService:
         with self._intake_cv:
             self._intake_queue.append(job)
         while True:
+            allowed = self.intake_flight.allowed()  # outside the lock: "auto" may count processes
             with self._intake_cv:
-                while not job.finished and (
-                    job.taken or self._writers >= self._max_writers or self._staging is not None
-                ):
+                while not job.finished and (job.taken or self._writers >= allowed or self._staging is not None):
                     self._intake_cv.wait()
                 if job.finished:
                     return job.outcome()

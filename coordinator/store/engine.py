@@ -15,8 +15,10 @@ import fcntl
 import functools
 import logging
 import os
+import socket
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,7 @@ from msin_fed.errors import StoreError
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "SERVING_LOCK",
     "WRITE_LOCK",
     "Engines",
     "LockWatchdog",
@@ -39,6 +42,7 @@ __all__ = [
     "end_stalled_lock_holder",
     "hold_write_lock",
     "open_engines",
+    "serving_key",
     "sqlite_path",
     "store_url",
 ]
@@ -55,6 +59,12 @@ WHOLE_TRANSACTION_LOCK = os.environ.get("MSIN_WRITE_LOCK", "") == "transaction"
 #: Key in a write transaction's state: when the write lock was asked for and got
 #: (perf_counter), and the writing thread's CPU time when it was got (thread_time).
 LOCK_TIMES = "write_lock"
+#: First half of the session advisory lock every session of a serving coordinator holds
+#: shared ("mscv"); the second half is the process's :func:`serving_key`. ``pg_locks`` then
+#: tells how many processes serve a database (:meth:`.shared.SharedStore.serving_processes`)
+#: whatever ``application_name`` the operator gives the sessions. Nothing takes it
+#: exclusively, so it never waits.
+SERVING_LOCK = 0x6D736376
 #: Key of the session advisory lock held while migrating (two processes starting at once).
 MIGRATE_LOCK = 0x6D73696E2D6D67
 
@@ -108,8 +118,9 @@ class SessionTimeouts:
             }
         return settings
 
-    def apply(self, dbapi_conn: Any) -> None:
-        """Set these on a new PostgreSQL session (a psycopg connection), in one statement,
+    def apply(self, dbapi_conn: Any, serving: bool = False) -> None:
+        """Set these on a new PostgreSQL session (a psycopg connection), and on a
+        ``serving`` process's session take :data:`SERVING_LOCK`, in one statement,
         committed so that no rollback undoes them.
 
         Set after connecting rather than sent as libpq's startup ``options``: a
@@ -120,9 +131,19 @@ class SessionTimeouts:
         docs/coordinator.md."""
         names = list(self.settings().items())
         sql = "SELECT " + ", ".join("set_config(%s, %s, false)" for _ in names)
+        params: list[str | int] = [v for pair in names for v in pair]
+        if serving:
+            sql += f", pg_advisory_lock_shared({SERVING_LOCK}, %s)"
+            params.append(serving_key())
         with dbapi_conn.cursor() as cur:
-            cur.execute(sql, [v for pair in names for v in pair])
+            cur.execute(sql, params)
         dbapi_conn.commit()
+
+
+def serving_key() -> int:
+    """This process's half of :data:`SERVING_LOCK`: its host and pid as a positive int4 (two
+    processes that collide count as one, which only costs speed)."""
+    return zlib.crc32(f"{socket.gethostname()} {os.getpid()}".encode()) & 0x7FFFFFFF
 
 
 def hold_write_lock(conn: Connection) -> None:
@@ -266,11 +287,14 @@ class Engines:
     is_sqlite: bool
 
 
-def open_engines(url: str, *, echo: bool = False, timeouts: SessionTimeouts | None = None) -> Engines:
+def open_engines(
+    url: str, *, echo: bool = False, timeouts: SessionTimeouts | None = None, serving: bool = False
+) -> Engines:
     """Engines for ``url`` (see :class:`Engines`); StoreError when the URL is unusable.
     PostgreSQL sessions get ``timeouts`` (default :class:`SessionTimeouts`), after any
     setting the URL's ``options`` may also make (set after connecting, see
-    :meth:`SessionTimeouts.apply`)."""
+    :meth:`SessionTimeouts.apply`), and those of a ``serving`` process its share of
+    :data:`SERVING_LOCK`."""
     is_sqlite = url.startswith("sqlite")
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
@@ -299,7 +323,7 @@ def open_engines(url: str, *, echo: bool = False, timeouts: SessionTimeouts | No
             event.listen(writer, "connect", functools.partial(_sqlite_pragmas, cache_kib=WRITER_CACHE_KIB))
     else:
         limits = timeouts or SessionTimeouts()
-        event.listen(reader, "connect", lambda dbapi_conn, _record: limits.apply(dbapi_conn))
+        event.listen(reader, "connect", lambda dbapi_conn, _record: limits.apply(dbapi_conn, serving))
     return Engines(reader, writer, is_sqlite)
 
 

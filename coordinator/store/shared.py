@@ -28,6 +28,7 @@ from . import copy_binary, migrate
 from .codec import aware, record_of, record_values
 from .engine import (
     LOCK_TIMES,
+    SERVING_LOCK,
     WHOLE_TRANSACTION_LOCK,
     LockWatchdog,
     SessionTimeouts,
@@ -87,7 +88,7 @@ class SharedStore:
         timeouts: SessionTimeouts | None = None,
     ) -> None:
         self.url = store_url(url)
-        engines = open_engines(self.url, echo=echo, timeouts=timeouts)
+        engines = open_engines(self.url, echo=echo, timeouts=timeouts, serving=serving)
         self.engine: Engine = engines.reader
         database = self.engine.url.database
         if engines.is_sqlite and database and database != ":memory:":
@@ -128,6 +129,21 @@ class SharedStore:
         """Whether only one coordinator process can write this store (SQLite): in-process
         caches of what is stored (the seen-keys filter) are then valid."""
         return self.is_sqlite
+
+    def serving_processes(self) -> int:
+        """How many coordinator processes serve this PostgreSQL database now (this one
+        included, if it serves): the distinct processes holding :data:`.engine.SERVING_LOCK`.
+        1 on SQLite, where one process serves a file."""
+        if self.is_sqlite:
+            return 1
+        with self.read() as conn:
+            return int(
+                conn.exec_driver_sql(
+                    "SELECT count(DISTINCT objid) FROM pg_locks WHERE locktype = 'advisory'"  # noqa: S608 (a constant)
+                    f" AND classid = {SERVING_LOCK} AND objsubid = 2 AND granted"
+                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                ).scalar_one()
+            )
 
     def where(self) -> str:
         """The store's location for messages: a file path, or host:port/database (never the

@@ -389,17 +389,19 @@ def test_a_withdrawal_racing_the_intake_of_a_matching_record(
             s.close()
 
 
+@pytest.mark.parametrize("setting", [2, "auto"])
 def test_one_process_stores_a_batch_while_its_previous_batch_waits_for_the_lock_and_misses_no_pair(
-    url: str, make_identity: Callable[[str, str], pki.Identity]
+    url: str, make_identity: Callable[[str, str], pki.Identity], setting: int | str
 ) -> None:
-    # With intake_transactions = 2 a process has two intake transactions in flight: the second group stores its rows
+    # With intake_transactions = 2 (or "auto" in the one process serving the database)
+    # a process has two intake transactions in flight: the second group stores its rows
     # while the first waits for (or holds) the write lock; a third waits in the queue. The
     # second shares every token with the first, and neither batch's keys were in the
     # process's filter when it sifted them. Catching up never reads a transaction of the
     # process's own back, so the one that takes the lock second must test its keys again
     # against the filter, which by then holds the first's: otherwise its pairs are missed.
-    store = SharedStore(url)
-    service = CoordinatorService(store, intake_transactions=2)
+    store = SharedStore(url, serving=True)
+    service = CoordinatorService(store, intake_transactions=setting)  # type: ignore[arg-type]
     ids = {m: make_identity("member", m) for m in ("alpha", "beta", "gamma")}
     callers = {m: Caller("member", m, bytes(i.signing_key.verify_key)) for m, i in ids.items()}
 

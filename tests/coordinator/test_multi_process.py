@@ -158,12 +158,13 @@ def pg_url() -> Iterator[str]:
 
 @pytest.mark.parametrize(
     ("processes", "intake_transactions"),
-    # 2: each process keeps two intake transactions in flight (docs/coordinator.md).
-    [(2, 1), (3, 1), (2, 2)],
+    # 2: each process keeps two intake transactions in flight (docs/coordinator.md);
+    # "auto", the default: one each once a process counts the others.
+    [(2, 1), (3, "auto"), (2, 2)],
 )
 def test_coordinator_processes_on_one_postgres_behave_as_one(
     processes: int,
-    intake_transactions: int,
+    intake_transactions: int | str,
     pg_url: str,
     tmp_path: Path,
     make_identity: Callable[[str, str], pki.Identity],
@@ -173,7 +174,7 @@ def test_coordinator_processes_on_one_postgres_behave_as_one(
     assert len(ref_pairs) > 100 and any(len(c) >= 3 for c in ref_clusters)  # the input exercises matching
     coordinator_identity = make_identity("coordinator", "sttg")
     identities = {m: make_identity("member", m) for m in MEMBERS}
-    settings = f"intake_transactions = {intake_transactions}\n"
+    settings = f"intake_transactions = {json.dumps(intake_transactions)}\n"
     started = [Coordinator(tmp_path, i, pg_url, coordinator_identity, settings) for i in range(processes)]
     addresses = [c.address for c in started]
     total_batches = len(MEMBERS) * (PER_MEMBER // BATCH)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -12,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from msin_fed.coordinator.audit import AuditLog
 from msin_fed.coordinator.config import config_from_mapping
+from msin_fed.coordinator.intake_flight import IntakeFlight
 from msin_fed.coordinator.service import AccessDenied, Ack, Caller, CoordinatorService, Refused, Submission
 from msin_fed.coordinator.store import SharedStore, audit
 
@@ -20,7 +23,7 @@ from msin_fed.errors import ConfigError, ValidationError
 from msin_fed.model.events import MatchChange, MatchEvent
 from msin_fed.wire import sign_batch
 
-from .conftest import record, submission, tok
+from .conftest import drop_postgres_store, record, require_postgres, submission, tok
 
 MakeId = Callable[[str, str], pki.Identity]
 
@@ -181,9 +184,66 @@ def test_intake_transactions_in_flight_are_configured_and_sqlite_keeps_one(store
         ).intake_transactions
 
     assert parsed(2) == 2
-    assert config_from_mapping({"server": {"identity_dir": "id"}, "store": {"url": "x.db"}}, Path("/tmp")).intake_transactions == 1
-    for bad in (0, 3, "2", True):
+    assert parsed("auto") == "auto"
+    default = config_from_mapping({"server": {"identity_dir": "id"}, "store": {"url": "x.db"}}, Path("/tmp"))
+    assert default.intake_transactions == "auto"
+    for bad in (0, 3, "2", "Auto", True):
         with pytest.raises(ConfigError, match=r"store\.intake_transactions"):
             parsed(bad)
     service = CoordinatorService(store, intake_transactions=2)
-    assert service._max_writers == (1 if store.is_sqlite else 2)
+    assert service.intake_flight.allowed() == (1 if store.is_sqlite else 2)
+    # "auto" on SQLite: one (a file has one writer); on PostgreSQL it counts the processes
+    # serving the database (test_auto_intake_transactions_follow_the_serving_processes).
+    if store.is_sqlite:
+        assert IntakeFlight(store, "auto").allowed() == 1
+    with pytest.raises(ValueError, match="intake_transactions"):
+        IntakeFlight(store, 3)
+
+
+@pytest.mark.postgres
+def test_auto_intake_transactions_follow_the_serving_processes(tmp_path: Path) -> None:
+    # "auto" keeps two intake transactions in flight while this process serves the
+    # database alone, one while another process serves it too; a store opened only to
+    # read (audit verify, reports) does not count as serving.
+    url = require_postgres()
+    drop_postgres_store(url)
+    serving = SharedStore(url, serving=True)
+    other: subprocess.Popen[str] | None = None
+    try:
+        flight = IntakeFlight(serving, "auto", recheck=0)
+        assert serving.serving_processes() == 1
+        assert flight.allowed() == 2
+        reader = SharedStore(url)
+        try:
+            assert reader.serving_processes() == 1 and flight.allowed() == 2
+        finally:
+            reader.close()
+        script = (
+            "import sys\n"
+            "from msin_fed.coordinator.store import SharedStore\n"
+            "store = SharedStore(sys.argv[1], serving=True)\n"
+            "print(store.serving_processes(), flush=True)\n"
+            "sys.stdin.read()\n"
+        )
+        other = subprocess.Popen(
+            [sys.executable, "-c", script, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert other.stdout is not None
+        assert other.stdout.readline().strip() == "2"  # it counts this process too
+        assert flight.allowed() == 1
+        flight.recheck = 3600
+        other.kill()
+        other.wait(30)
+        deadline = time.monotonic() + 30
+        while serving.serving_processes() > 1:  # the server notices the closed sockets
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert flight.allowed() == 1  # not recounted before ``recheck`` has passed
+        flight.recount()
+        assert flight.allowed() == 2
+    finally:
+        if other is not None and other.poll() is None:
+            other.kill()
+            other.wait(30)
+        serving.close()
+        drop_postgres_store(url)
