@@ -123,6 +123,18 @@ class SharedStore:
         idle = (timeouts or SessionTimeouts()).idle_in_transaction
         if serving and not self.is_sqlite and idle > 0:
             self._watchdog = LockWatchdog(self.engine, idle)
+        # A serving process's share of SERVING_LOCK on a session of its own, held idle from
+        # open to close: its pooled sessions come and go, and a count taken while it had
+        # none would miss it (serving_processes).
+        self._presence: Connection | None = None
+        if serving and not self.is_sqlite:
+            try:
+                self._presence = self.engine.connect()
+            except sa.exc.SQLAlchemyError as exc:
+                self.close()
+                raise StoreError(
+                    f"cannot open store at {self.where()}: {_reason(exc, self.engine.url.password)}"
+                ) from None
 
     @property
     def single_process(self) -> bool:
@@ -182,6 +194,10 @@ class SharedStore:
         if watchdog is not None:
             watchdog.close()
             self._watchdog = None
+        presence = getattr(self, "_presence", None)
+        if presence is not None:
+            presence.close()
+            self._presence = None
         self.engine.dispose()
         with self._side_writes_cv:
             self._side_writes_cv.wait_for(lambda: self._side_writes == 0, timeout=60)

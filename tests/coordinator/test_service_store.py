@@ -223,6 +223,9 @@ def test_auto_intake_transactions_follow_the_serving_processes(tmp_path: Path) -
             "from msin_fed.coordinator.store import SharedStore\n"
             "store = SharedStore(sys.argv[1], serving=True)\n"
             "print(store.serving_processes(), flush=True)\n"
+            # Its pooled sessions closed: it is still counted (the session held from open).
+            "store.engine.dispose()\n"
+            "print('idle', flush=True)\n"
             "sys.stdin.read()\n"
         )
         other = subprocess.Popen(
@@ -230,6 +233,7 @@ def test_auto_intake_transactions_follow_the_serving_processes(tmp_path: Path) -
         )
         assert other.stdout is not None
         assert other.stdout.readline().strip() == "2"  # it counts this process too
+        assert other.stdout.readline().strip() == "idle"
         assert flight.allowed() == 1
         flight.recheck = 3600
         other.kill()
