@@ -39,10 +39,10 @@ Amdahl serial fraction of a saturated run, so at most 1/share times the throughp
 number of processes). ``--lock-modes transaction serial-part`` runs each figure with the
 lock held over the whole intake transaction (``MSIN_WRITE_LOCK=transaction``, how it was
 before) and only over its serial part (the default), in the same run;
-``--intake-transactions 1 2 auto`` runs each figure with one, with two and with the default
-number of intake transactions in flight per process (``store.intake_transactions``; "auto",
-the default, is not written to the configuration, so a ``--compare-python`` build from
-before it runs its own default).
+``--intake-transactions 1 2 auto`` runs each figure with one (the default), with two and
+with "auto" intake transactions in flight per process (``store.intake_transactions``;
+without the option none is written to the configuration, so each build runs its own
+default).
 """
 
 from __future__ import annotations
@@ -385,12 +385,12 @@ class Network:
 
 def _serve(
     run_dir: Path, net: Network, url: str, batch: int, verify: bool, workers: int | None, python: str,
-    lock_mode: str = "serial-part", in_flight: int | str = "auto",
+    lock_mode: str = "serial-part", in_flight: int | str | None = None,
 ) -> tuple[subprocess.Popen[str], int]:
     """Start ``msin coordinator serve`` in its own process, as deployed; (process, port).
     It runs in ``run_dir`` so that ``python`` imports its own checkout, not the one in the
     current directory. ``lock_mode`` is its ``MSIN_WRITE_LOCK``; ``in_flight`` its
-    ``store.intake_transactions`` (PostgreSQL only)."""
+    ``store.intake_transactions`` (PostgreSQL only; None: the server's default)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     server: dict[str, object] = {
         "listen": "127.0.0.1:0",
@@ -407,7 +407,7 @@ def _serve(
         tomli_w.dumps(
             {
                 "server": server,
-                "store": {"url": url, **({"intake_transactions": in_flight} if in_flight != "auto" else {})},
+                "store": {"url": url, **({"intake_transactions": in_flight} if in_flight is not None else {})},
                 "redaction": {"verify": verify},
                 "audit": {"head_file": str(run_dir / "audit.head")},
                 "log": {"file": str(run_dir / "coordinator.log")},
@@ -479,7 +479,7 @@ def _requests(net: Network, records: Sequence[SharedRecord], batch: int) -> dict
 def intake_rate(
     net: Network, run_dir: Path, dbs: Databases, tag: str, records: Sequence[SharedRecord], batch: int,
     verify: bool, processes: int, workers: int | None, python: str = sys.executable, lock_mode: str = "serial-part",
-    in_flight: int | str = "auto",
+    in_flight: int | str | None = None,
 ) -> Intake:
     """Records/s through SubmitBatch over loopback TLS to ``processes`` coordinator
     processes sharing one fresh store (one client thread per member, members spread over
@@ -625,7 +625,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="PostgreSQL write lock over the serial part of intake (default) or the whole transaction (before)",
     )
     parser.add_argument(
-        "--intake-transactions", nargs="+", type=lambda v: v if v == "auto" else int(v), default=["auto"],
+        "--intake-transactions", nargs="+", type=lambda v: v if v == "auto" else int(v), default=[None],
         choices=[1, 2, "auto"],
         help="PostgreSQL: store.intake_transactions of the coordinators (each value a variant of every figure)",
     )
@@ -671,8 +671,8 @@ def _intake(args: argparse.Namespace, root: Path, dbs: Databases) -> None:
     # verifier on, then off, then off with the build compared against; each in every lock
     # mode and number of intake transactions asked for.
     modes = args.lock_modes if dbs.postgres else ["serial-part"]
-    flights = args.intake_transactions if dbs.postgres else ["auto"]
-    variants: list[tuple[str, bool, str, str, int | str]] = []
+    flights = args.intake_transactions if dbs.postgres else [None]
+    variants: list[tuple[str, bool, str, str, int | str | None]] = []
     for mode in modes:
         for flight in flights:
             over = (f", lock over {mode}" if len(modes) > 1 else "") + (

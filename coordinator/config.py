@@ -25,7 +25,7 @@
     idle_in_transaction_timeout = 60 # PostgreSQL: seconds a session may idle mid-transaction (0: off)
     statement_timeout = 0            # PostgreSQL: seconds one statement may run (0: off)
     keepalive = 30                   # PostgreSQL: seconds before the server probes a silent client (0: off)
-    intake_transactions = "auto"     # PostgreSQL: intake transactions in flight per process (1, 2, or
+    intake_transactions = 1          # PostgreSQL: intake transactions in flight per process (1, 2, or
                                      # "auto": 2 while this process serves the database alone, else 1)
 
     [tokens]
@@ -132,8 +132,8 @@ class CoordinatorConfig:
     store_timeouts: SessionTimeouts = field(default_factory=lambda: SessionTimeouts())
     #: PostgreSQL: intake transactions in flight in this process (2: one stores its rows
     #: while the other holds the write lock; "auto": 2 while it serves the database alone,
-    #: else 1; see .intake_flight).
-    intake_transactions: IntakeTransactions = AUTO
+    #: else 1; see .intake_flight for why the default is 1).
+    intake_transactions: IntakeTransactions = 1
     listen: str = "127.0.0.1:50051"
     #: The CRL; required (the server refuses to start without it). None only so that
     #: the error can name the key.
@@ -280,7 +280,7 @@ def config_from_mapping(data: Mapping[str, Any], base: Path, file: str = "<confi
             raise r.fail(f"store.{key}", "must be between 0 and 86400 seconds")
         limits[name] = float(value)
     store_timeouts = SessionTimeouts(**limits)
-    intake_transactions = r.get("store", "intake_transactions", (int, str), AUTO)
+    intake_transactions = r.get("store", "intake_transactions", (int, str), 1)
     if intake_transactions not in (1, 2, AUTO):
         raise r.fail("store.intake_transactions", 'must be 1, 2 or "auto"')
 

@@ -3,15 +3,16 @@
 
 With two (PostgreSQL only), one group of batches stores its rows while the group before
 it holds the write lock, so the storing overlaps the serial part instead of adding to it.
-That lifts a process that serves a database alone (about 36% to 42% of raw COPY in
-``bench/coordinator.py``), but with several processes the lock is already kept busy by
-the others and the extra storing only competes with its holder for the cores (two
-processes: 49% with one each, 41% with two). ``"auto"``, the default, therefore keeps two
-while this process is the only one serving its database and one otherwise, counting the
-serving processes (:meth:`.store.SharedStore.serving_processes`) every few seconds. The
-count only tunes speed: intake is correct with one or two in flight whatever the other
-processes do, so a count a few seconds stale (a process just started or killed) costs
-nothing but a little throughput.
+On this project's 2-core machine that gains a lone process nothing (41% of raw COPY in
+``bench/coordinator.py`` against 42% with one) and costs two processes (50% against
+58%): the second transaction's storing competes with the lock's holder for the cores and
+more than triples the time the lock is held a record. The default is therefore one.
+``"auto"`` keeps two while this process is the only one serving its database and one
+otherwise, counting the serving processes (:meth:`.store.SharedStore.serving_processes`)
+every few seconds, for a host where a lone process has cores to spare. The count only
+tunes speed: intake is correct with one or two in flight whatever the other processes
+do, so a count a few seconds stale (a process just started or killed) costs nothing but
+a little throughput.
 """
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ def test_intake_transactions_in_flight_are_configured_and_sqlite_keeps_one(store
     assert parsed(2) == 2
     assert parsed("auto") == "auto"
     default = config_from_mapping({"server": {"identity_dir": "id"}, "store": {"url": "x.db"}}, Path("/tmp"))
-    assert default.intake_transactions == "auto"
+    assert default.intake_transactions == 1
     for bad in (0, 3, "2", "Auto", True):
         with pytest.raises(ConfigError, match=r"store\.intake_transactions"):
             parsed(bad)
