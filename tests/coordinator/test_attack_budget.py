@@ -16,29 +16,19 @@ The test plays it scaled down (budgets of a few thousand), so it runs in seconds
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 from msin_fed.coordinator.matching import MatchBudgetExceeded, MatchEngine, prepare_tokens
 from msin_fed.coordinator.store import SharedStore, tokens
 
-from .conftest import drop_postgres_store, in_thread, require_postgres
+from .conftest import in_thread, require_postgres
 
-pytestmark = pytest.mark.postgres
+# The conftest's store, on PostgreSQL only.
+pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("store", ["postgres"], indirect=True)]
 
 #: Block layout: alpha's groups x beta's groups, GROUP records each.
 GA, GB, GROUP = 3, 2, 6
-
-
-@pytest.fixture
-def store() -> Iterator[SharedStore]:
-    url = require_postgres()
-    drop_postgres_store(url)
-    made = SharedStore(url)
-    yield made
-    made.close()
-    drop_postgres_store(url)
 
 
 def _v(label: str) -> bytes:

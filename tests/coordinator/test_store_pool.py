@@ -4,22 +4,11 @@ through every idle one. Played on a real server: the backend each checkout lands
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from msin_fed.coordinator.store import SharedStore
 
-from .conftest import drop_postgres_store, require_postgres
-
-
-@pytest.fixture
-def store() -> Iterator[SharedStore]:
-    url = require_postgres()
-    drop_postgres_store(url)
-    opened = SharedStore(url)
-    yield opened
-    opened.close()
-    drop_postgres_store(url)
+# The conftest's store, on PostgreSQL only.
+pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("store", ["postgres"], indirect=True)]
 
 
 def _backend(store: SharedStore) -> int:
@@ -27,7 +16,6 @@ def _backend(store: SharedStore) -> int:
         return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
 
 
-@pytest.mark.postgres
 def test_the_session_returned_last_is_the_one_handed_out_next(store: SharedStore) -> None:
     with store.read() as first:
         first_pid = int(first.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
